@@ -1,0 +1,92 @@
+// The one error type of ddbmigrate, and Result<T>, the value-or-error every fallible call returns.
+//
+// Expected failures (a throttled request, a missing table, a bad profile) are values of Error;
+// exceptions are reserved for bugs and are caught only in main.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace ddbm::aws {
+
+enum class ErrorKind {
+  kService,       // The service answered with an error (code, message, status, request id set).
+  kTransport,     // No usable answer: connection refused or reset, timeout, DNS, TLS.
+  kCorruption,    // An answer arrived but cannot be trusted: CRC mismatch, truncated or bad JSON.
+  kInvalidInput,  // The user's input is wrong: flags, names, files, schemas.
+  kCredentials,   // No credentials could be found or obtained.
+  kConfig,        // Config or credentials file is malformed, or a profile is missing.
+  kCancelled,     // The caller asked to stop.
+  kInternal,      // A bug or an impossible state.
+};
+
+const char* ErrorKindName(ErrorKind kind);
+
+struct Error {
+  ErrorKind kind = ErrorKind::kInternal;
+  std::string service;     // e.g. "dynamodb", "sts"; empty when not about a request
+  std::string operation;   // e.g. "Scan", "AssumeRole"
+  std::string code;        // AWS error code, e.g. "ProvisionedThroughputExceededException"
+  std::string message;     // Human-readable; must never contain a secret.
+  int http_status = 0;     // 0 when no HTTP answer was received
+  std::string request_id;  // x-amzn-RequestId / x-amz-request-id when the service sent one
+  // Set by the service through Retry-After; the retry policy waits at least this long.
+  std::optional<std::chrono::milliseconds> retry_after;
+
+  // One line: "dynamodb Scan: ResourceNotFoundException (HTTP 400): Requested resource not found
+  // [request id ABC]".
+  std::string ToString() const;
+
+  static Error Make(ErrorKind kind, std::string message) {
+    Error e;
+    e.kind = kind;
+    e.message = std::move(message);
+    return e;
+  }
+};
+
+// Holds either a T or an Error. Accessing the wrong alternative is a bug (asserts).
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}      // NOLINT(implicit)
+  Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT(implicit)
+
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+
+  T& value() & { return std::get<0>(v_); }
+  const T& value() const& { return std::get<0>(v_); }
+  T&& value() && { return std::get<0>(std::move(v_)); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+  const Error& error() const& { return std::get<1>(v_); }
+  Error&& error() && { return std::get<1>(std::move(v_)); }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+// Result of an operation that yields nothing but may fail.
+class [[nodiscard]] Status {
+ public:
+  Status() = default;
+  Status(Error error) : error_(std::move(error)) {}  // NOLINT(implicit)
+  static Status Ok() { return Status(); }
+
+  bool ok() const { return !error_.has_value(); }
+  explicit operator bool() const { return ok(); }
+  const Error& error() const& { return *error_; }
+  Error&& error() && { return std::move(*error_); }
+
+ private:
+  std::optional<Error> error_;
+};
+
+}  // namespace ddbm::aws

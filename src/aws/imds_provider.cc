@@ -1,0 +1,93 @@
+#include "aws/imds_provider.h"
+
+#include <cctype>
+
+#include "aws/credentials_json.h"
+
+namespace ddbm::aws {
+namespace {
+
+bool IsTrue(const std::optional<std::string>& value) {
+  return value && EqualsIgnoreCase(*value, "true");
+}
+
+Error Fail(const std::string& what) {
+  return Error::Make(ErrorKind::kCredentials, "EC2 instance metadata: " + what);
+}
+
+std::string_view TrimSpace(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+bool InstanceMetadataEnabled(const Env& env) {
+  return !IsTrue(env.Get("AWS_EC2_METADATA_DISABLED"));
+}
+
+std::string InstanceMetadataEndpoint(const Env& env) {
+  if (auto endpoint = env.Get("AWS_EC2_METADATA_SERVICE_ENDPOINT")) {
+    std::string url = *endpoint;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return url;
+  }
+  auto mode = env.Get("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
+  if (mode && EqualsIgnoreCase(*mode, "IPv6")) return "http://[fd00:ec2::254]";
+  return "http://169.254.169.254";
+}
+
+Result<Credentials> InstanceMetadataProvider::GetCredentials() {
+  const std::string base = InstanceMetadataEndpoint(*env_);
+
+  HttpRequest token_request;
+  token_request.method = "PUT";
+  token_request.url = base + "/latest/api/token";
+  token_request.SetHeader("X-aws-ec2-metadata-token-ttl-seconds", "21600");
+  Result<HttpResponse> token_response = transport_->Send(token_request);
+  if (!token_response.ok()) return Fail("unreachable (" + token_response.error().message + ")");
+  std::optional<std::string> token;
+  const int token_status = token_response->status;
+  if (token_status == 200) {
+    token = std::string(TrimSpace(token_response->body));
+  } else if (token_status == 403 || token_status == 404 || token_status == 405) {
+    if (IsTrue(env_->Get("AWS_EC2_METADATA_V1_DISABLED"))) {
+      return Fail("the IMDSv2 token request answered HTTP " + std::to_string(token_status) +
+                  " and AWS_EC2_METADATA_V1_DISABLED forbids falling back to IMDSv1");
+    }
+  } else {
+    return Fail("the IMDSv2 token request answered HTTP " + std::to_string(token_status));
+  }
+
+  auto get = [&](const std::string& path) {
+    HttpRequest request;
+    request.method = "GET";
+    request.url = base + path;
+    if (token) request.SetHeader("X-aws-ec2-metadata-token", *token);
+    return transport_->Send(request);
+  };
+
+  const std::string roles_path = "/latest/meta-data/iam/security-credentials/";
+  Result<HttpResponse> roles = get(roles_path);
+  if (!roles.ok()) return Fail("unreachable (" + roles.error().message + ")");
+  if (roles->status == 404) return Fail("this instance has no IAM role (instance profile)");
+  if (roles->status != 200) {
+    return Fail("listing the instance's IAM role answered HTTP " + std::to_string(roles->status));
+  }
+  std::string_view role = TrimSpace(roles->body);
+  role = role.substr(0, role.find('\n'));
+  role = TrimSpace(role);
+  if (role.empty()) return Fail("this instance has no IAM role (instance profile)");
+
+  Result<HttpResponse> document = get(roles_path + std::string(role));
+  if (!document.ok()) return Fail("unreachable (" + document.error().message + ")");
+  if (document->status != 200) {
+    return Fail("fetching the credentials of role " + std::string(role) + " answered HTTP " +
+                std::to_string(document->status));
+  }
+  return ParseCredentialsJson(document->body, CredentialsJsonFormat::kInstanceMetadata,
+                              "ec2-imds " + std::string(role));
+}
+
+}  // namespace ddbm::aws

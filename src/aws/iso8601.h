@@ -1,0 +1,20 @@
+// Parsing of the ISO 8601 timestamps in credential answers ("Expiration" of STS, ECS, EC2
+// instance metadata and credential_process).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ddbm::aws {
+
+// Accepts "YYYY-MM-DDTHH:MM:SS" with optional fractional seconds, then "Z" or a "+HH:MM" /
+// "-HH:MM" offset (a lower-case 't' / 'z' or a space for 'T' too). Returns nullopt for anything
+// else, including out-of-range fields. Pure; thread-safe.
+std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_view text);
+
+// "YYYY-MM-DDTHH:MM:SSZ" in UTC, whole seconds. For messages and tests.
+std::string FormatIso8601(std::chrono::system_clock::time_point time);
+
+}  // namespace ddbm::aws

@@ -1,0 +1,40 @@
+#include "aws/iso8601.h"
+
+#include <gtest/gtest.h>
+
+namespace ddbm::aws {
+namespace {
+
+using std::chrono::seconds;
+using std::chrono::system_clock;
+
+system_clock::time_point At(int64_t unix_seconds) {
+  return system_clock::time_point(seconds(unix_seconds));
+}
+
+TEST(Iso8601Test, ParsesUtcForms) {
+  EXPECT_EQ(ParseIso8601("2015-08-30T12:36:00Z"), At(1440938160));
+  EXPECT_EQ(ParseIso8601("2015-08-30t12:36:00z"), At(1440938160));
+  EXPECT_EQ(ParseIso8601("2015-08-30 12:36:00Z"), At(1440938160));
+  EXPECT_EQ(ParseIso8601("2015-08-30T12:36:00.500Z"),
+            At(1440938160) + std::chrono::milliseconds(500));
+  EXPECT_EQ(ParseIso8601("2015-08-30T14:36:00+02:00"), At(1440938160));
+  EXPECT_EQ(ParseIso8601("2015-08-30T07:06:00-05:30"), At(1440938160));
+}
+
+TEST(Iso8601Test, RejectsMalformed) {
+  for (const char* text :
+       {"", "2015-08-30", "2015-08-30T12:36:00", "2015-13-01T00:00:00Z", "2015-02-30T00:00:00Z",
+        "2015-08-30T24:00:00Z", "2015-08-30T12:36:00Zx", "2015-08-30T12:36:00.Z",
+        "2015-8-30T12:36:00Z", "2015-08-30T12:36:00+0200"}) {
+    EXPECT_EQ(ParseIso8601(text), std::nullopt) << text;
+  }
+}
+
+TEST(Iso8601Test, FormatRoundTrips) {
+  EXPECT_EQ(FormatIso8601(At(1440938160)), "2015-08-30T12:36:00Z");
+  EXPECT_EQ(ParseIso8601(FormatIso8601(At(4102444799))), At(4102444799));
+}
+
+}  // namespace
+}  // namespace ddbm::aws

@@ -1,0 +1,110 @@
+#include "aws/retry.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <random>
+#include <string_view>
+
+namespace ddbm::aws {
+namespace {
+
+constexpr std::array<std::string_view, 9> kThrottleCodes = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "Throttling",
+    "ThrottledException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "SlowDown",
+};
+
+// Codes that arrive with a 4xx status yet are worth retrying.
+constexpr std::array<std::string_view, 6> kTransientCodes = {
+    "InternalServerError", "InternalFailure",         "ServiceUnavailable",
+    "RequestTimeout",      "RequestTimeoutException", "TransactionInProgressException",
+};
+
+template <size_t N>
+bool Contains(const std::array<std::string_view, N>& codes, std::string_view code) {
+  return std::find(codes.begin(), codes.end(), code) != codes.end();
+}
+
+// Uniform double in [0, 1): a per-thread generator, seeded from the policy seed and a counter,
+// so concurrent callers do not contend and a fixed seed gives a reproducible sequence per thread.
+double Uniform01(uint64_t seed) {
+  static std::atomic<uint64_t> next_stream{0};
+  thread_local uint64_t thread_seed = 0;
+  thread_local std::mt19937_64 rng;
+  thread_local bool seeded = false;
+  if (!seeded || thread_seed != seed) {
+    rng.seed(seed ^ (0x9e3779b97f4a7c15ULL * (next_stream.fetch_add(1) + 1)));
+    thread_seed = seed;
+    seeded = true;
+  }
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+}  // namespace
+
+bool IsThrottle(const Error& error) {
+  return error.http_status == 429 || Contains(kThrottleCodes, error.code);
+}
+
+RetryClass ClassifyError(const Error& error) {
+  switch (error.kind) {
+    case ErrorKind::kTransport:
+    case ErrorKind::kCorruption:
+      return RetryClass::kTransient;
+    case ErrorKind::kService:
+      break;
+    default:
+      return RetryClass::kFinal;
+  }
+  if (IsThrottle(error)) return RetryClass::kThrottled;
+  if (error.http_status >= 500 || Contains(kTransientCodes, error.code)) {
+    return RetryClass::kTransient;
+  }
+  return RetryClass::kFinal;
+}
+
+RetryPolicy::RetryPolicy(RetryOptions options, Clock* clock, uint64_t seed)
+    : options_(options), clock_(clock), seed_(seed) {}
+
+std::chrono::nanoseconds RetryPolicy::Backoff(int retry, const Error& error) const {
+  using std::chrono::nanoseconds;
+  nanoseconds base = options_.base_delay;
+  if (IsThrottle(error)) base *= std::max(1, options_.throttle_base_multiplier);
+  const nanoseconds cap = options_.max_delay;
+  // base * 2^(retry-1), saturating at the cap without overflowing.
+  nanoseconds ceiling = base;
+  for (int i = 1; i < retry && ceiling < cap; ++i) ceiling *= 2;
+  ceiling = std::min(ceiling, cap);
+  auto wait = nanoseconds(static_cast<int64_t>(Uniform01(seed_) * ceiling.count()));
+  if (error.retry_after) wait = std::max<nanoseconds>(wait, *error.retry_after);
+  return wait;
+}
+
+RetryState::RetryState(const RetryPolicy& policy)
+    : policy_(policy), start_(policy.clock()->SteadyNow()) {}
+
+bool RetryState::ShouldRetry(const Error& error) const {
+  if (ClassifyError(error) == RetryClass::kFinal) return false;
+  const RetryOptions& o = policy_.options();
+  if (o.max_attempts > 0 && attempts_ >= o.max_attempts) return false;
+  if (o.max_elapsed.count() > 0 && policy_.clock()->SteadyNow() - start_ >= o.max_elapsed) {
+    return false;
+  }
+  return true;
+}
+
+void RetryState::Wait(const Error& error) {
+  ++consecutive_;
+  ++attempts_;
+  if (IsThrottle(error)) ++throttles_;
+  policy_.clock()->SleepFor(policy_.Backoff(consecutive_, error));
+}
+
+}  // namespace ddbm::aws

@@ -1,0 +1,105 @@
+// The one retry policy: which errors are worth another attempt, and how long to wait first.
+//
+// Throttling (ProvisionedThroughputExceededException, ThrottlingException, RequestLimitExceeded,
+// HTTP 429 ...), 5xx answers, transport failures and corrupt answers are retryable; everything
+// else is final. Waits are capped exponential backoff with full jitter, never shorter than a
+// Retry-After the service sent. Both request retries and the re-sending of UnprocessedItems go
+// through RetryState, so there is exactly one place that decides.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+
+#include "aws/clock.h"
+#include "aws/error.h"
+
+namespace ddbm::aws {
+
+enum class RetryClass {
+  kFinal,      // Not worth retrying: the same request would fail the same way.
+  kThrottled,  // The service asked us to slow down.
+  kTransient,  // 5xx, connection trouble, corrupt answer: likely to work next time.
+};
+
+RetryClass ClassifyError(const Error& error);
+bool IsThrottle(const Error& error);
+
+struct RetryOptions {
+  // Attempts in all, the first included; 0 means no limit (then max_elapsed bounds the retries).
+  int max_attempts = 10;
+  std::chrono::milliseconds base_delay{25};
+  std::chrono::milliseconds max_delay{20'000};
+  // No new attempt starts once this much time has passed since the first; 0 means no limit.
+  std::chrono::milliseconds max_elapsed{300'000};
+  // Throttles get a larger base: the service is saying it is overloaded.
+  int throttle_base_multiplier = 4;
+};
+
+struct RetryCounters;
+
+class RetryPolicy {
+ public:
+  // `clock` must outlive the policy. `seed` makes the jitter reproducible in tests.
+  RetryPolicy(RetryOptions options, Clock* clock, uint64_t seed = 0);
+
+  const RetryOptions& options() const { return options_; }
+  Clock* clock() const { return clock_; }
+
+  // The wait before retry number `retry` (1 for the first retry): uniform in
+  // [0, min(max_delay, base * 2^(retry-1))], raised to error.retry_after when that is longer.
+  // Thread-safe.
+  std::chrono::nanoseconds Backoff(int retry, const Error& error) const;
+
+ private:
+  RetryOptions options_;
+  Clock* clock_;
+  uint64_t seed_;
+};
+
+// One operation's walk through the policy. Not thread-safe; one per logical operation.
+//
+//   RetryState state(policy);
+//   for (;;) {
+//     auto r = attempt();
+//     if (r.ok() || !state.ShouldRetry(r.error())) return r;
+//     state.Wait(r.error());
+//   }
+class RetryState {
+ public:
+  explicit RetryState(const RetryPolicy& policy);
+
+  // True when `error` is retryable and the attempt and time budgets allow another attempt.
+  bool ShouldRetry(const Error& error) const;
+  // Sleeps (on the policy's clock) for the backoff of the next retry, and counts it.
+  void Wait(const Error& error);
+  // Resets the backoff exponent after progress (e.g. part of a batch was accepted), keeping the
+  // attempt count: progress proves the service is alive, so the next wait starts short again.
+  void NoteProgress() { consecutive_ = 0; }
+
+  int attempts() const { return attempts_; }  // attempts made so far, the first included
+  int throttles() const { return throttles_; }
+
+ private:
+  const RetryPolicy& policy_;
+  Clock::SteadyTime start_;
+  int attempts_ = 1;
+  int consecutive_ = 0;
+  int throttles_ = 0;
+};
+
+// Runs `attempt` until it succeeds, fails finally, or the budget is spent; returns its last
+// result. `on_retry`, when set, is told of every error that is about to be retried.
+template <class T>
+Result<T> RunWithRetry(const RetryPolicy& policy, const std::function<Result<T>()>& attempt,
+                       const std::function<void(const Error&)>& on_retry = nullptr) {
+  RetryState state(policy);
+  for (;;) {
+    Result<T> result = attempt();
+    if (result.ok() || !state.ShouldRetry(result.error())) return result;
+    if (on_retry) on_retry(result.error());
+    state.Wait(result.error());
+  }
+}
+
+}  // namespace ddbm::aws

@@ -1,0 +1,83 @@
+#include "aws/service_client.h"
+
+#include <charconv>
+
+#include "aws/sigv4.h"
+
+namespace ddbm::aws {
+namespace {
+
+std::optional<std::chrono::milliseconds> ParseRetryAfter(const HttpResponse& response) {
+  const std::string* value = response.FindHeader("retry-after");
+  if (value == nullptr) return std::nullopt;
+  // Only the delta-seconds form; an HTTP date is rare from AWS and safely ignored.
+  int seconds = 0;
+  auto [ptr, ec] = std::from_chars(value->data(), value->data() + value->size(), seconds);
+  if (ec != std::errc() || seconds < 0) return std::nullopt;
+  return std::chrono::milliseconds(int64_t{seconds} * 1000);
+}
+
+std::string RequestId(const HttpResponse& response) {
+  for (const char* name : {"x-amzn-requestid", "x-amz-request-id"}) {
+    if (const std::string* v = response.FindHeader(name)) return *v;
+  }
+  return {};
+}
+
+}  // namespace
+
+ServiceClient::ServiceClient(ServiceClientConfig config)
+    : config_(std::move(config)),
+      retry_(config_.retry, config_.clock),
+      counters_(std::make_unique<CallCounters>()) {}
+
+Result<HttpResponse> ServiceClient::Call(std::string_view operation, const HttpRequest& request,
+                                         const ErrorDecoder& decode_error) const {
+  return RunWithRetry<HttpResponse>(
+      retry_, [&] { return Attempt(operation, request, decode_error); },
+      [&](const Error& error) {
+        counters_->retries.fetch_add(1, std::memory_order_relaxed);
+        if (IsThrottle(error)) counters_->throttles.fetch_add(1, std::memory_order_relaxed);
+      });
+}
+
+Result<HttpResponse> ServiceClient::Attempt(std::string_view operation, const HttpRequest& request,
+                                            const ErrorDecoder& decode_error) const {
+  auto tag = [&](Error error) {
+    error.service = config_.service;
+    error.operation = std::string(operation);
+    return error;
+  };
+  HttpRequest signed_request = request;
+  std::string base = config_.endpoint.Origin();
+  if (config_.endpoint.path != "/") {
+    base += config_.endpoint.path;
+    if (base.back() == '/') base.pop_back();
+  }
+  signed_request.url = base + request.url;
+  signed_request.SetHeader("Host", config_.endpoint.Authority());
+  if (signed_request.FindHeader("User-Agent") == nullptr) {
+    signed_request.SetHeader("User-Agent", config_.user_agent);
+  }
+  if (config_.credentials) {
+    Result<Credentials> credentials = config_.credentials->GetCredentials();
+    if (!credentials.ok()) return tag(std::move(credentials).error());
+    sigv4::SigningParams params;
+    params.region = config_.region;
+    params.service = config_.signing_name;
+    params.time = config_.clock->Now();
+    sigv4::SignRequest(signed_request, *credentials, params);
+  }
+  counters_->requests.fetch_add(1, std::memory_order_relaxed);
+  Result<HttpResponse> response = config_.transport->Send(signed_request);
+  if (!response.ok()) return tag(std::move(response).error());
+  if (std::optional<Error> error = decode_error(*response)) {
+    if (error->http_status == 0) error->http_status = response->status;
+    if (error->request_id.empty()) error->request_id = RequestId(*response);
+    if (!error->retry_after) error->retry_after = ParseRetryAfter(*response);
+    return tag(std::move(*error));
+  }
+  return response;
+}
+
+}  // namespace ddbm::aws

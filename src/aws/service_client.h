@@ -1,0 +1,68 @@
+// ServiceClient: sends one AWS API call: resolves credentials, signs, sends through the
+// Transport, decodes an error answer with the protocol's decoder, and retries per RetryPolicy.
+// Protocol specifics (JSON 1.0 targets, query-string forms, XML errors) live in the callers.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "aws/clock.h"
+#include "aws/credentials.h"
+#include "aws/http.h"
+#include "aws/retry.h"
+#include "aws/url.h"
+
+namespace ddbm::aws {
+
+// Turns an answer into an Error when it is one (non-2xx status, or a 2xx whose body fails an
+// integrity check). Returns nullopt for a good answer. Must fill code, message, http_status and
+// request_id where the answer has them; service and operation are filled in by the client.
+using ErrorDecoder = std::function<std::optional<Error>(const HttpResponse&)>;
+
+struct ServiceClientConfig {
+  std::string service;       // name in messages, e.g. "dynamodb"
+  std::string signing_name;  // SigV4 service name, e.g. "dynamodb", "sts"
+  std::string region;
+  Url endpoint;  // scheme, host, port; the request path is appended to its path
+  // Null means: send unsigned (e.g. AssumeRoleWithWebIdentity). Shared with other clients.
+  std::shared_ptr<CredentialsProvider> credentials;
+  Transport* transport = nullptr;  // not owned; must outlive the client
+  Clock* clock = nullptr;          // not owned; must outlive the client
+  RetryOptions retry;
+  std::string user_agent = "ddbmigrate";
+};
+
+// Counters a caller can read at any time (relaxed atomics); shared by every call of a client.
+struct CallCounters {
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> retries{0};
+  std::atomic<uint64_t> throttles{0};
+};
+
+class ServiceClient {
+ public:
+  explicit ServiceClient(ServiceClientConfig config);
+
+  // Sends `request` (its url holds only the path and query, e.g. "/" or "/?Action=X") to the
+  // endpoint. Thread-safe. Retries per the policy; the Error returned is the last one, with
+  // service and operation set. A 2xx answer that `decode_error` accepts is returned as is.
+  Result<HttpResponse> Call(std::string_view operation, const HttpRequest& request,
+                            const ErrorDecoder& decode_error) const;
+
+  const ServiceClientConfig& config() const { return config_; }
+  const RetryPolicy& retry_policy() const { return retry_; }
+  const CallCounters& counters() const { return *counters_; }
+
+ private:
+  Result<HttpResponse> Attempt(std::string_view operation, const HttpRequest& request,
+                               const ErrorDecoder& decode_error) const;
+
+  ServiceClientConfig config_;
+  RetryPolicy retry_;
+  std::unique_ptr<CallCounters> counters_;
+};
+
+}  // namespace ddbm::aws

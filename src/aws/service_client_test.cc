@@ -1,0 +1,388 @@
+// ServiceClient over a scripted transport and a fake clock: signing, error decoding, retries.
+#include "aws/service_client.h"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dynamodb/json_rpc.h"
+#include "testing/fake_clock.h"
+#include "testing/scripted_transport.h"
+
+namespace ddbm::aws {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::nanoseconds;
+using std::chrono::seconds;
+using testing::FakeClock;
+using testing::ScriptedTransport;
+
+class FixedCredentials final : public CredentialsProvider {
+ public:
+  Result<Credentials> GetCredentials() override {
+    ++calls;
+    if (fail) return Error::Make(ErrorKind::kCredentials, "no credentials configured");
+    Credentials c;
+    c.access_key_id = "AKID";
+    c.secret_access_key = "SECRET";
+    c.source = "test";
+    return c;
+  }
+  int calls = 0;
+  bool fail = false;
+};
+
+std::string Crc32(const std::string& body) {
+  const uLong crc = crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(body.data()),
+                          static_cast<uInt>(body.size()));
+  return std::to_string(crc);
+}
+
+class ServiceClientTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<ServiceClient> MakeClient(
+      const std::string& endpoint = "https://dynamodb.us-east-1.amazonaws.com",
+      int max_attempts = 5) {
+    ServiceClientConfig config;
+    config.service = "dynamodb";
+    config.signing_name = "dynamodb";
+    config.region = "us-east-1";
+    Result<Url> url = ParseUrl(endpoint);
+    EXPECT_TRUE(url.ok());
+    config.endpoint = *url;
+    config.credentials = credentials_;
+    config.transport = &transport_;
+    config.clock = &clock_;
+    config.retry.max_attempts = max_attempts;
+    return std::make_unique<ServiceClient>(std::move(config));
+  }
+
+  static HttpRequest Request(std::string body = "{}") {
+    HttpRequest request;
+    request.method = "POST";
+    request.url = "/";
+    request.headers.push_back({"Content-Type", "application/x-amz-json-1.0"});
+    request.headers.push_back({"X-Amz-Target", "DynamoDB_20120810.Scan"});
+    request.body = std::move(body);
+    return request;
+  }
+
+  Result<HttpResponse> Call(const ServiceClient& client, std::string body = "{}") {
+    return client.Call("Scan", Request(std::move(body)), dynamodb::DecodeJsonError);
+  }
+
+  FakeClock clock_;
+  ScriptedTransport transport_;
+  std::shared_ptr<FixedCredentials> credentials_ = std::make_shared<FixedCredentials>();
+};
+
+constexpr char kGoodBody[] = R"({"Items":[],"Count":0,"ScannedCount":0})";
+
+TEST_F(ServiceClientTest, SuccessOnFirstAttempt) {
+  auto client = MakeClient();
+  const std::string body = kGoodBody;
+  transport_.Respond(200, body, {{"x-amz-crc32", Crc32(body)}});
+  Result<HttpResponse> r = Call(*client);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, body);
+  EXPECT_EQ(client->counters().requests.load(), 1u);
+  EXPECT_EQ(client->counters().retries.load(), 0u);
+  EXPECT_TRUE(clock_.sleeps().empty());
+}
+
+TEST_F(ServiceClientTest, RequestIsAddressedAndSigned) {
+  auto client = MakeClient();
+  transport_.Respond(200, kGoodBody);
+  dynamodb::JsonRpc rpc(client.get(), dynamodb::kDynamoDbTargetPrefix);
+  Result<HttpResponse> r = rpc.Call("DescribeTable", R"({"TableName":"t"})");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+
+  const std::vector<HttpRequest> sent = transport_.requests();
+  ASSERT_EQ(sent.size(), 1u);
+  const HttpRequest& req = sent[0];
+  EXPECT_EQ(req.method, "POST");
+  EXPECT_EQ(req.url, "https://dynamodb.us-east-1.amazonaws.com/");
+  EXPECT_EQ(req.body, R"({"TableName":"t"})");
+  ASSERT_NE(req.FindHeader("Host"), nullptr);
+  EXPECT_EQ(*req.FindHeader("Host"), "dynamodb.us-east-1.amazonaws.com");
+  ASSERT_NE(req.FindHeader("X-Amz-Target"), nullptr);
+  EXPECT_EQ(*req.FindHeader("X-Amz-Target"), "DynamoDB_20120810.DescribeTable");
+  ASSERT_NE(req.FindHeader("Content-Type"), nullptr);
+  EXPECT_EQ(*req.FindHeader("Content-Type"), "application/x-amz-json-1.0");
+  ASSERT_NE(req.FindHeader("User-Agent"), nullptr);
+  EXPECT_EQ(*req.FindHeader("User-Agent"), "ddbmigrate");
+  ASSERT_NE(req.FindHeader("X-Amz-Date"), nullptr);
+  EXPECT_EQ(*req.FindHeader("X-Amz-Date"), "20150830T123600Z");  // the fake clock's time
+  const std::string* authorization = req.FindHeader("Authorization");
+  ASSERT_NE(authorization, nullptr);
+  EXPECT_EQ(authorization->rfind("AWS4-HMAC-SHA256 Credential=AKID/", 0), 0u) << *authorization;
+  EXPECT_NE(authorization->find("Credential=AKID/20150830/us-east-1/dynamodb/aws4_request"),
+            std::string::npos)
+      << *authorization;
+  EXPECT_NE(authorization->find("SignedHeaders="), std::string::npos);
+  EXPECT_NE(authorization->find("x-amz-target"), std::string::npos);
+  EXPECT_NE(authorization->find("Signature="), std::string::npos);
+  EXPECT_EQ(credentials_->calls, 1);
+}
+
+TEST_F(ServiceClientTest, EndpointWithPortAndPath) {
+  auto client = MakeClient("http://localhost:8000");
+  transport_.Respond(200, kGoodBody);
+  ASSERT_TRUE(Call(*client).ok());
+  auto client2 = MakeClient("https://proxy.example.com/prefix/");
+  transport_.Respond(200, kGoodBody);
+  ASSERT_TRUE(Call(*client2).ok());
+
+  const std::vector<HttpRequest> sent = transport_.requests();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].url, "http://localhost:8000/");
+  EXPECT_EQ(*sent[0].FindHeader("Host"), "localhost:8000");
+  EXPECT_EQ(sent[1].url, "https://proxy.example.com/prefix/");
+  EXPECT_EQ(*sent[1].FindHeader("Host"), "proxy.example.com");
+}
+
+TEST_F(ServiceClientTest, ThrottleThenSuccess) {
+  auto client = MakeClient();
+  transport_.Respond(
+      400,
+      R"({"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",)"
+      R"("message":"The level of configured provisioned throughput for the table was exceeded."})");
+  transport_.Respond(200, kGoodBody);
+  Result<HttpResponse> r = Call(*client);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->body, kGoodBody);
+  EXPECT_EQ(transport_.requests().size(), 2u);
+  ASSERT_EQ(clock_.sleeps().size(), 1u);
+  // A throttle's first wait is within [0, 4 * 25 ms].
+  EXPECT_LE(clock_.sleeps()[0], milliseconds(100));
+  EXPECT_EQ(client->counters().requests.load(), 2u);
+  EXPECT_EQ(client->counters().retries.load(), 1u);
+  EXPECT_EQ(client->counters().throttles.load(), 1u);
+}
+
+TEST_F(ServiceClientTest, ServerErrorThenSuccess) {
+  auto client = MakeClient();
+  transport_.Respond(500, R"({"__type":"com.amazon.coral.service#InternalFailure"})");
+  transport_.Respond(200, kGoodBody);
+  Result<HttpResponse> r = Call(*client);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(transport_.requests().size(), 2u);
+  EXPECT_EQ(clock_.sleeps().size(), 1u);
+  EXPECT_EQ(client->counters().retries.load(), 1u);
+  EXPECT_EQ(client->counters().throttles.load(), 0u);
+}
+
+TEST_F(ServiceClientTest, TransportResetThenSuccess) {
+  auto client = MakeClient();
+  transport_.Fail("connection reset by peer");
+  transport_.Respond(200, kGoodBody);
+  Result<HttpResponse> r = Call(*client);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(transport_.requests().size(), 2u);
+  EXPECT_EQ(clock_.sleeps().size(), 1u);
+  EXPECT_EQ(client->counters().requests.load(), 2u);
+  EXPECT_EQ(client->counters().retries.load(), 1u);
+  // Each attempt is signed afresh and sends the same body.
+  const std::vector<HttpRequest> sent = transport_.requests();
+  EXPECT_EQ(sent[0].body, sent[1].body);
+  EXPECT_EQ(credentials_->calls, 2);
+}
+
+TEST_F(ServiceClientTest, CrcMismatchIsRetriedThenGoodAnswerAccepted) {
+  auto client = MakeClient();
+  const std::string body = R"({"Items":[{"pk":{"S":"a"}}],"Count":1,"ScannedCount":1})";
+  const std::string good_crc = Crc32(body);
+  const std::string bad_crc = std::to_string(std::stoull(good_crc) ^ 1);
+  // The body arrives damaged: its checksum does not match.
+  transport_.Respond(200, body, {{"x-amz-crc32", bad_crc}});
+  transport_.Respond(200, body, {{"x-amz-crc32", good_crc}});
+  Result<HttpResponse> r = Call(*client);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->body, body);
+  EXPECT_EQ(transport_.requests().size(), 2u);
+  EXPECT_EQ(client->counters().retries.load(), 1u);
+  EXPECT_EQ(clock_.sleeps().size(), 1u);
+}
+
+TEST_F(ServiceClientTest, CrcMismatchDecodedAsCorruption) {
+  HttpResponse response;
+  response.status = 200;
+  response.body = kGoodBody;
+  response.headers.push_back({"X-Amz-Crc32", "12345"});
+  std::optional<Error> e = dynamodb::DecodeJsonError(response);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->kind, ErrorKind::kCorruption);
+  EXPECT_EQ(e->http_status, 200);
+  EXPECT_NE(e->message.find("CRC32"), std::string::npos);
+  EXPECT_EQ(ClassifyError(*e), RetryClass::kTransient);
+
+  // A checksum header that is not a number at all cannot vouch for the body.
+  response.headers[0].value = "not-a-number";
+  e = dynamodb::DecodeJsonError(response);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->kind, ErrorKind::kCorruption);
+
+  response.headers[0].value = Crc32(response.body);
+  EXPECT_FALSE(dynamodb::DecodeJsonError(response).has_value());
+}
+
+TEST_F(ServiceClientTest, TruncatedBodyWithoutCrcIsRetried) {
+  auto client = MakeClient();
+  const std::string body = R"({"Items":[{"pk":{"S":"a"}}],"Count":1,"ScannedCount":1})";
+  transport_.Respond(200, body.substr(0, body.size() / 2));
+  transport_.Respond(200, body);
+  Result<HttpResponse> r = Call(*client);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->body, body);
+  EXPECT_EQ(transport_.requests().size(), 2u);
+  EXPECT_EQ(clock_.sleeps().size(), 1u);
+}
+
+TEST_F(ServiceClientTest, ValidationErrorIsFinalAndFullyDescribed) {
+  auto client = MakeClient();
+  transport_.Respond(
+      400,
+      R"({"__type":"com.amazon.coral.validate#ValidationException","message":"One or more parameter values were invalid"})",
+      {{"x-amzn-RequestId", "REQ123ABC"}});
+  transport_.Respond(200, kGoodBody);  // must not be reached
+  Result<HttpResponse> r = Call(*client);
+  ASSERT_FALSE(r.ok());
+  const Error& e = r.error();
+  EXPECT_EQ(e.kind, ErrorKind::kService);
+  EXPECT_EQ(e.service, "dynamodb");
+  EXPECT_EQ(e.operation, "Scan");
+  EXPECT_EQ(e.code, "ValidationException");
+  EXPECT_EQ(e.message, "One or more parameter values were invalid");
+  EXPECT_EQ(e.http_status, 400);
+  EXPECT_EQ(e.request_id, "REQ123ABC");
+  EXPECT_FALSE(e.retry_after.has_value());
+  EXPECT_EQ(e.ToString(),
+            "dynamodb Scan: ValidationException (HTTP 400): One or more parameter values were "
+            "invalid [request id REQ123ABC]");
+  EXPECT_EQ(transport_.requests().size(), 1u);
+  EXPECT_EQ(transport_.remaining(), 1u);
+  EXPECT_TRUE(clock_.sleeps().empty());
+  EXPECT_EQ(client->counters().retries.load(), 0u);
+}
+
+TEST_F(ServiceClientTest, UppercaseMessageMemberAndS3StyleRequestId) {
+  auto client = MakeClient();
+  transport_.Respond(400, R"({"__type":"ResourceNotFoundException","Message":"gone"})",
+                     {{"x-amz-request-id", "S3REQ"}});
+  Result<HttpResponse> r = Call(*client);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "ResourceNotFoundException");
+  EXPECT_EQ(r.error().message, "gone");
+  EXPECT_EQ(r.error().request_id, "S3REQ");
+}
+
+TEST_F(ServiceClientTest, NonJsonErrorBody) {
+  auto client = MakeClient(/*endpoint=*/"https://dynamodb.us-east-1.amazonaws.com",
+                           /*max_attempts=*/1);
+  transport_.Respond(502, "<html>Bad Gateway</html>");
+  Result<HttpResponse> r = Call(*client);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().http_status, 502);
+  EXPECT_NE(r.error().message.find("Bad Gateway"), std::string::npos);
+  EXPECT_EQ(ClassifyError(r.error()), RetryClass::kTransient);
+
+  transport_.Respond(413, "");
+  r = Call(*client);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "RequestEntityTooLarge");
+  EXPECT_EQ(r.error().http_status, 413);
+}
+
+TEST_F(ServiceClientTest, MaxAttemptsExhaustionReturnsLastError) {
+  auto client = MakeClient("https://dynamodb.us-east-1.amazonaws.com", /*max_attempts=*/3);
+  for (int i = 1; i <= 3; ++i) {
+    transport_.Respond(
+        500, R"({"__type":"InternalServerError","message":"attempt )" + std::to_string(i) + R"("})",
+        {{"x-amzn-RequestId", "R" + std::to_string(i)}});
+  }
+  transport_.Respond(200, kGoodBody);  // beyond the budget
+  Result<HttpResponse> r = Call(*client);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "attempt 3");
+  EXPECT_EQ(r.error().request_id, "R3");
+  EXPECT_EQ(r.error().http_status, 500);
+  EXPECT_EQ(r.error().service, "dynamodb");
+  EXPECT_EQ(r.error().operation, "Scan");
+  EXPECT_EQ(transport_.requests().size(), 3u);
+  EXPECT_EQ(clock_.sleeps().size(), 2u);
+  EXPECT_EQ(client->counters().requests.load(), 3u);
+  EXPECT_EQ(client->counters().retries.load(), 2u);
+}
+
+TEST_F(ServiceClientTest, TransportExhaustionIsTagged) {
+  auto client = MakeClient("https://dynamodb.us-east-1.amazonaws.com", /*max_attempts=*/2);
+  transport_.Fail("timeout 1");
+  transport_.Fail("timeout 2");
+  Result<HttpResponse> r = Call(*client);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kTransport);
+  EXPECT_EQ(r.error().message, "timeout 2");
+  EXPECT_EQ(r.error().service, "dynamodb");
+  EXPECT_EQ(r.error().operation, "Scan");
+  EXPECT_EQ(r.error().http_status, 0);
+}
+
+TEST_F(ServiceClientTest, RetryAfterHeaderIsHonoured) {
+  auto client = MakeClient();
+  transport_.Respond(503, R"({"__type":"ServiceUnavailable","message":"busy"})",
+                     {{"Retry-After", "2"}});
+  transport_.Respond(429, R"({"__type":"ThrottlingException","message":"slow down"})",
+                     {{"retry-after", "7"}});
+  transport_.Respond(200, kGoodBody);
+  Result<HttpResponse> r = Call(*client);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  const std::vector<nanoseconds> sleeps = clock_.sleeps();
+  ASSERT_EQ(sleeps.size(), 2u);
+  EXPECT_GE(sleeps[0], seconds(2));
+  EXPECT_GE(sleeps[1], seconds(7));
+  EXPECT_EQ(client->counters().throttles.load(), 1u);
+}
+
+TEST_F(ServiceClientTest, MalformedRetryAfterIsIgnored) {
+  auto client = MakeClient();
+  transport_.Respond(503, R"({"__type":"ServiceUnavailable"})",
+                     {{"Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"}});
+  transport_.Respond(200, kGoodBody);
+  Result<HttpResponse> r = Call(*client);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_EQ(clock_.sleeps().size(), 1u);
+  EXPECT_LE(clock_.sleeps()[0], milliseconds(25));
+}
+
+TEST_F(ServiceClientTest, CredentialsFailureIsFinalAndSendsNothing) {
+  credentials_->fail = true;
+  auto client = MakeClient();
+  transport_.Respond(200, kGoodBody);
+  Result<HttpResponse> r = Call(*client);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kCredentials);
+  EXPECT_EQ(r.error().service, "dynamodb");
+  EXPECT_EQ(r.error().operation, "Scan");
+  EXPECT_TRUE(transport_.requests().empty());
+  EXPECT_EQ(credentials_->calls, 1);
+}
+
+TEST_F(ServiceClientTest, NoCredentialsSendsUnsigned) {
+  credentials_ = nullptr;
+  auto client = MakeClient();
+  transport_.Respond(200, kGoodBody);
+  ASSERT_TRUE(Call(*client).ok());
+  const std::vector<HttpRequest> sent = transport_.requests();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].FindHeader("Authorization"), nullptr);
+  EXPECT_NE(sent[0].FindHeader("Host"), nullptr);
+}
+
+}  // namespace
+}  // namespace ddbm::aws

@@ -1,0 +1,50 @@
+// Command: one subcommand of the CLI. Each lives in its own file, registers its flags on its
+// CLI11 subcommand, and runs with the shared global options. Commands write data to stdout,
+// diagnostics to stderr, and never exit the process: main maps their outcome to an exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aws/error.h"
+
+namespace ddbm::commands {
+
+// Flags that every command accepts, before or after the subcommand name, as in the AWS CLI.
+struct GlobalOptions {
+  std::optional<std::string> region;
+  std::optional<std::string> profile;
+  std::optional<std::string> endpoint_url;
+  std::string output = "table";  // "table" or "json"
+  bool no_verify_ssl = false;
+  std::optional<std::string> ca_bundle;
+  int max_attempts = 0;  // 0: the retry policy's default
+  bool debug = false;    // request-level diagnostics on stderr (never secrets)
+};
+
+// How a command that ran to its end went.
+enum class Outcome {
+  kSuccess,     // everything done
+  kIncomplete,  // finished, but some items were not moved (dead-lettered) or differ
+};
+
+class Command {
+ public:
+  virtual ~Command() = default;
+  virtual std::string name() const = 0;
+  // One line for the command list; must name the AWS APIs the command calls ("[API: Scan]").
+  virtual std::string description() const = 0;
+  // Adds the command's own flags to `app` (its subcommand). Bound variables live in *this.
+  virtual void AddFlags(CLI::App& app) = 0;
+  // Runs after parsing. REQUIRES: AddFlags was called and parsing succeeded.
+  virtual aws::Result<Outcome> Run(const GlobalOptions& options) = 0;
+};
+
+// Every command, in the order `--help` lists them.
+std::vector<std::unique_ptr<Command>> AllCommands();
+
+}  // namespace ddbm::commands

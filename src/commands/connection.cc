@@ -1,0 +1,104 @@
+#include "commands/connection.h"
+
+#include "aws/credentials_chain.h"
+#include "aws/endpoint.h"
+
+namespace ddbm::commands {
+namespace {
+
+template <class T>
+const std::optional<T>& Pick(const std::optional<T>& side, const std::optional<T>& global) {
+  return side ? side : global;
+}
+
+}  // namespace
+
+aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& global,
+                                                          const SideOptions& side,
+                                                          const aws::Env* env, aws::Clock* clock) {
+  std::unique_ptr<Connection> c(new Connection());
+  const std::optional<std::string>& profile_flag = Pick(side.profile, global.profile);
+  const std::optional<std::string>& region_flag = Pick(side.region, global.region);
+  const std::optional<std::string>& endpoint_flag = Pick(side.endpoint_url, global.endpoint_url);
+
+  aws::Result<aws::SharedConfig> config = aws::SharedConfig::Load(*env);
+  if (!config.ok()) return std::move(config).error();
+  const std::string profile = aws::ActiveProfile(profile_flag, *env);
+  if (profile_flag && !config->HasProfile(*profile_flag)) {
+    return aws::Error::Make(
+        aws::ErrorKind::kConfig,
+        "The config profile (" + *profile_flag + ") could not be found in " + config->Paths());
+  }
+  aws::Result<std::string> region = aws::ResolveRegion(region_flag, *env, *config, profile);
+  if (!region.ok()) return std::move(region).error();
+  c->region_ = *region;
+
+  aws::CurlTransportOptions transport_options;
+  transport_options.verify_tls = !global.no_verify_ssl;
+  if (global.ca_bundle) {
+    transport_options.ca_bundle = *global.ca_bundle;
+  } else if (auto bundle = env->Get("AWS_CA_BUNDLE")) {
+    transport_options.ca_bundle = *bundle;
+  } else if (auto profile_bundle = config->Get(profile, "ca_bundle")) {
+    transport_options.ca_bundle = *profile_bundle;
+  }
+  c->transport_ = std::make_unique<aws::CurlTransport>(transport_options);
+
+  aws::CredentialsOptions credentials_options;
+  credentials_options.profile = profile_flag;
+  credentials_options.region = region_flag;
+  credentials_options.role_arn = side.role_arn;
+  credentials_options.external_id = side.external_id;
+  credentials_options.role_session_name = side.role_session_name;
+  aws::Result<std::shared_ptr<aws::CredentialsProvider>> credentials =
+      aws::BuildCredentialsProvider(credentials_options, *config, env, c->transport_.get(), clock);
+  if (!credentials.ok()) return std::move(credentials).error();
+  c->credentials_ = *credentials;
+
+  aws::RetryOptions retry;
+  if (global.max_attempts > 0) retry.max_attempts = global.max_attempts;
+  const std::optional<std::string> profile_endpoint = config->Get(profile, "endpoint_url");
+
+  auto make_service =
+      [&](std::string prefix,
+          std::string env_suffix) -> aws::Result<std::unique_ptr<aws::ServiceClient>> {
+    aws::EndpointInputs inputs;
+    inputs.endpoint_prefix = std::move(prefix);
+    inputs.env_suffix = std::move(env_suffix);
+    inputs.region = c->region_;
+    inputs.flag_url = endpoint_flag;
+    inputs.profile_url = profile_endpoint;
+    aws::Result<aws::Url> endpoint = aws::ResolveEndpoint(inputs, *env);
+    if (!endpoint.ok()) return std::move(endpoint).error();
+    aws::ServiceClientConfig service;
+    service.service = "dynamodb";
+    service.signing_name = "dynamodb";
+    service.region = c->region_;
+    service.endpoint = *endpoint;
+    service.credentials = c->credentials_;
+    service.transport = c->transport_.get();
+    service.clock = clock;
+    service.retry = retry;
+    service.user_agent = std::string("ddbmigrate/") + DDBM_VERSION;
+    return std::make_unique<aws::ServiceClient>(std::move(service));
+  };
+  auto dynamodb_service = make_service("dynamodb", "DYNAMODB");
+  if (!dynamodb_service.ok()) return std::move(dynamodb_service).error();
+  c->dynamodb_service_ = std::move(*dynamodb_service);
+  // --endpoint-url names a DynamoDB-compatible server, which serves Streams on the same port
+  // (DynamoDB Local does); otherwise Streams has its own endpoint and variable.
+  auto streams_service = make_service("streams.dynamodb", "DYNAMODB_STREAMS");
+  if (!streams_service.ok()) return std::move(streams_service).error();
+  c->streams_service_ = std::move(*streams_service);
+  c->dynamodb_ = std::make_unique<dynamodb::DynamoDbClient>(c->dynamodb_service_.get());
+  c->streams_ = std::make_unique<dynamodb::DynamoDbStreamsClient>(c->streams_service_.get());
+
+  aws::Result<aws::ServiceClientConfig> sts = aws::StsClientConfig(
+      c->region_, *env, profile_endpoint, c->credentials_, c->transport_.get(), clock);
+  if (!sts.ok()) return std::move(sts).error();
+  sts->retry = retry;
+  c->sts_ = std::make_unique<aws::StsClient>(std::move(*sts));
+  return c;
+}
+
+}  // namespace ddbm::commands

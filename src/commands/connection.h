@@ -1,0 +1,61 @@
+// Connection: everything one side of a migration needs to talk to AWS: transport, credentials,
+// region, endpoints, and the DynamoDB, DynamoDB Streams and STS clients built on them.
+// Thread-safe once opened; lives as long as the command that opened it.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "aws/clock.h"
+#include "aws/config_file.h"
+#include "aws/credentials.h"
+#include "aws/curl_transport.h"
+#include "aws/env.h"
+#include "aws/service_client.h"
+#include "aws/sts.h"
+#include "commands/command.h"
+#include "dynamodb/client.h"
+#include "dynamodb/streams_client.h"
+
+namespace ddbm::commands {
+
+// Per-side overrides (e.g. --source-region); unset fields fall back to the global options.
+struct SideOptions {
+  std::optional<std::string> region;
+  std::optional<std::string> profile;
+  std::optional<std::string> endpoint_url;
+  std::optional<std::string> role_arn;  // assume this role on top of the resolved credentials
+  std::optional<std::string> external_id;
+  std::optional<std::string> role_session_name;
+};
+
+class Connection {
+ public:
+  // Resolves region, credentials and endpoints; sends nothing yet (credentials are fetched on the
+  // first request). Bad profiles, files, regions or URLs fail here with a clear message.
+  static aws::Result<std::unique_ptr<Connection>> Open(const GlobalOptions& global,
+                                                       const SideOptions& side,
+                                                       const aws::Env* env = aws::Env::Process(),
+                                                       aws::Clock* clock = aws::Clock::Real());
+
+  const dynamodb::DynamoDbClient& dynamodb() const { return *dynamodb_; }
+  const dynamodb::DynamoDbStreamsClient& streams() const { return *streams_; }
+  const aws::StsClient& sts() const { return *sts_; }
+  const std::string& region() const { return region_; }
+  aws::CredentialsProvider& credentials() const { return *credentials_; }
+
+ private:
+  Connection() = default;
+
+  std::string region_;
+  std::unique_ptr<aws::CurlTransport> transport_;
+  std::shared_ptr<aws::CredentialsProvider> credentials_;
+  std::unique_ptr<aws::ServiceClient> dynamodb_service_;
+  std::unique_ptr<aws::ServiceClient> streams_service_;
+  std::unique_ptr<dynamodb::DynamoDbClient> dynamodb_;
+  std::unique_ptr<dynamodb::DynamoDbStreamsClient> streams_;
+  std::unique_ptr<aws::StsClient> sts_;
+};
+
+}  // namespace ddbm::commands

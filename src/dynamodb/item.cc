@@ -1,0 +1,69 @@
+#include "dynamodb/item.h"
+
+#include <simdjson.h>
+
+#include "aws/json_writer.h"
+#include "dynamodb/json_rpc.h"
+
+namespace ddbm::dynamodb {
+
+namespace od = simdjson::ondemand;
+
+aws::Result<std::string> ExtractKey(std::string_view item_json,
+                                    const std::vector<KeySchemaElement>& key_schema) {
+  auto invalid = [](std::string message) {
+    return aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));
+  };
+  std::string_view found[2];  // raw values in key-schema order
+  od::document doc;
+  if (ThreadParser()
+          .iterate(item_json.data(), item_json.size(),
+                   item_json.size() + simdjson::SIMDJSON_PADDING)
+          .get(doc)) {
+    return invalid("item is not JSON");
+  }
+  od::object item;
+  if (doc.get_object().get(item)) return invalid("item is not a JSON object");
+  size_t remaining = key_schema.size();
+  for (auto field : item) {
+    std::string_view name;
+    if (field.unescaped_key().get(name)) return invalid("item has a bad attribute name");
+    for (size_t i = 0; i < key_schema.size() && i < 2; ++i) {
+      if (name != key_schema[i].attribute_name) continue;
+      od::object value;
+      if (field.value().get_object().get(value)) {
+        return invalid("key attribute " + std::string(name) + " is not an attribute value");
+      }
+      std::string_view raw;
+      if (value.raw_json().get(raw))
+        return invalid("key attribute " + std::string(name) + " is malformed");
+      // An attribute value is {"<type>":...}; the type is the first member's name.
+      const size_t quote = raw.find('"');
+      const size_t close = quote == std::string_view::npos ? quote : raw.find('"', quote + 1);
+      std::string_view type = close == std::string_view::npos
+                                  ? std::string_view()
+                                  : raw.substr(quote + 1, close - quote - 1);
+      if (!key_schema[i].attribute_type.empty() && type != key_schema[i].attribute_type) {
+        return invalid("key attribute " + std::string(name) + " has type " + std::string(type) +
+                       " but the table's key schema says " + key_schema[i].attribute_type);
+      }
+      found[i] = raw;
+      --remaining;
+      break;
+    }
+    if (remaining == 0) break;
+  }
+  std::string key;
+  aws::JsonWriter w(&key);
+  w.BeginObject();
+  for (size_t i = 0; i < key_schema.size() && i < 2; ++i) {
+    if (found[i].empty()) {
+      return invalid("item lacks key attribute " + key_schema[i].attribute_name);
+    }
+    w.MemberRaw(key_schema[i].attribute_name, found[i]);
+  }
+  w.EndObject();
+  return key;
+}
+
+}  // namespace ddbm::dynamodb

@@ -1,0 +1,68 @@
+// ddbmigrate's entry point: parses the command line, runs one command, and alone decides the
+// exit code: 0 success, 1 failure, 2 bad usage, 3 finished but incomplete (items not moved).
+#include <CLI/CLI.hpp>
+
+#include <exception>
+#include <iostream>
+
+#include "commands/command.h"
+
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitIncomplete = 3;
+
+void AddGlobalFlags(CLI::App& app, ddbm::commands::GlobalOptions& o) {
+  app.add_option("--region", o.region, "AWS region (else AWS_REGION, AWS_DEFAULT_REGION, profile)");
+  app.add_option("--profile", o.profile, "Named profile from the AWS config files");
+  app.add_option("--endpoint-url", o.endpoint_url,
+                 "Send DynamoDB requests here (e.g. http://127.0.0.1:8000 for DynamoDB Local)");
+  app.add_option("--output", o.output, "Output format")->check(CLI::IsMember({"table", "json"}));
+  app.add_flag("--no-verify-ssl", o.no_verify_ssl, "Do not verify TLS certificates");
+  app.add_option("--ca-bundle", o.ca_bundle, "PEM bundle of CA certificates to trust");
+  app.add_option("--max-attempts", o.max_attempts,
+                 "Attempts per request before giving up (throttling and 5xx are retried)")
+      ->check(CLI::Range(1, 1000));
+  app.add_flag("--debug", o.debug, "Print request-level diagnostics to stderr");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    CLI::App app("ddbmigrate: move Amazon DynamoDB data exactly, resumably, fast", "ddbmigrate");
+    app.set_version_flag("--version", std::string("ddbmigrate ") + DDBM_VERSION);
+    app.require_subcommand(1);
+    app.fallthrough();  // global flags may follow the subcommand name
+    ddbm::commands::GlobalOptions options;
+    AddGlobalFlags(app, options);
+    std::vector<std::unique_ptr<ddbm::commands::Command>> commands = ddbm::commands::AllCommands();
+    for (auto& command : commands) {
+      CLI::App* sub = app.add_subcommand(command->name(), command->description());
+      command->AddFlags(*sub);
+    }
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::Success& e) {
+      return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+      if (e.get_exit_code() == 0) return app.exit(e);
+      std::cerr << "ddbmigrate: error: " << e.what() << " (see ddbmigrate --help)\n";
+      return kExitUsage;
+    }
+    for (auto& command : commands) {
+      if (!app.got_subcommand(command->name())) continue;
+      ddbm::aws::Result<ddbm::commands::Outcome> outcome = command->Run(options);
+      if (!outcome.ok()) {
+        std::cerr << "ddbmigrate: error: " << outcome.error().ToString() << '\n';
+        return kExitFailure;
+      }
+      return *outcome == ddbm::commands::Outcome::kIncomplete ? kExitIncomplete : 0;
+    }
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "ddbmigrate: internal error: " << e.what() << '\n';
+    return kExitFailure;
+  }
+}
