@@ -3,8 +3,16 @@
 #include "aws/credentials_chain.h"
 #include "aws/endpoint.h"
 
+#include <regex>
+
 namespace ddbm::commands {
 namespace {
+
+// arn:<partition>:iam::<12-digit account>:role/<path/name>
+bool IsRoleArn(const std::string& arn) {
+  static const std::regex kRoleArn(R"(^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$)");
+  return std::regex_match(arn, kRoleArn);
+}
 
 template <class T>
 const std::optional<T>& Pick(const std::optional<T>& side, const std::optional<T>& global) {
@@ -21,6 +29,12 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
   const std::optional<std::string>& region_flag = Pick(side.region, global.region);
   const std::optional<std::string>& endpoint_flag = Pick(side.endpoint_url, global.endpoint_url);
 
+  if (side.role_arn && !IsRoleArn(*side.role_arn)) {
+    return aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                            "role ARN '" + *side.role_arn +
+                                "' is not an IAM role ARN; expected "
+                                "arn:aws:iam::<12-digit account id>:role/<name>");
+  }
   aws::Result<aws::SharedConfig> config = aws::SharedConfig::Load(*env);
   if (!config.ok()) return std::move(config).error();
   const std::string profile = aws::ActiveProfile(profile_flag, *env);

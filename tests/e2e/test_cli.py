@@ -1,0 +1,214 @@
+"""End-to-end tests of the first CLI (tables, copy, whoami) and of its error contract, run
+against real DynamoDB Local and moto, with boto3 as the independent judge."""
+
+import json
+import textwrap
+import unittest
+
+from harness import SECRET_KEY, ServiceTestCase, free_port, isolated_env, run
+
+
+class VersionAndHelpTest(ServiceTestCase):
+    DYNAMODB_LOCAL = False
+
+    def test_version(self):
+        r = self.cli("--version", endpoint=False)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertRegex(r.stdout.strip(), r"^ddbmigrate \d+\.\d+\.\d+$")
+
+    def test_every_command_help_names_its_apis(self):
+        r = self.cli("--help", endpoint=False)
+        self.assertEqual(r.code, 0, r.stderr)
+        for command in ("tables", "copy", "whoami"):
+            self.assertIn(command, r.stdout)
+            sub = self.cli(command, "--help", endpoint=False)
+            self.assertEqual(sub.code, 0, sub.stderr)
+            self.assertIn("[API: ", sub.stdout, f"{command} --help names no API")
+
+    def test_unknown_flag_is_a_usage_error(self):
+        r = self.cli("tables", "--no-such-flag", endpoint=False)
+        self.assert_cli_error(r)
+        self.assertEqual(r.code, 2)
+
+
+class TablesTest(ServiceTestCase):
+    def test_lists_tables_like_describe_table(self):
+        hash_only = self.create_table(self.unique_table("tbl_a"), keys=[("id", "HASH", "N")])
+        composite = self.create_table(self.unique_table("tbl_b"))
+        self.write_items(composite, self.generate_items(30))
+        r = self.cli("tables", "--output", "json")
+        self.assertEqual(r.code, 0, r.stderr)
+        listed = {t["TableName"]: t for t in json.loads(r.stdout)["Tables"]}
+        ddb = self.dynamodb()
+        for name in (hash_only, composite):
+            self.assertIn(name, listed)
+            expected = ddb.describe_table(TableName=name)["Table"]
+            got = listed[name]
+            self.assertEqual(got["ItemCount"], expected["ItemCount"])
+            self.assertEqual(got["TableSizeBytes"], expected["TableSizeBytes"])
+            self.assertEqual(got["TableStatus"], expected["TableStatus"])
+            types = {d["AttributeName"]: d["AttributeType"]
+                     for d in expected["AttributeDefinitions"]}
+            self.assertEqual(
+                [(k["AttributeName"], k["KeyType"], k["AttributeType"]) for k in got["KeySchema"]],
+                [(k["AttributeName"], k["KeyType"], types[k["AttributeName"]])
+                 for k in expected["KeySchema"]])
+            self.assertEqual(got["BillingMode"],
+                             expected.get("BillingModeSummary", {}).get("BillingMode",
+                                                                        "PROVISIONED"))
+
+    def test_table_output_has_one_row_per_table(self):
+        name = self.create_table(self.unique_table("tbl_row"))
+        r = self.cli("tables", "--prefix", name)
+        self.assertEqual(r.code, 0, r.stderr)
+        lines = r.stdout.strip().splitlines()
+        self.assertEqual(len(lines), 2, r.stdout)
+        self.assertTrue(lines[0].startswith("TABLE"))
+        self.assertTrue(lines[1].startswith(name))
+        self.assertIn("PAY_PER_REQUEST", lines[1])
+
+    def test_global_flags_work_before_the_command(self):
+        r = run("--endpoint-url", self.ddb_endpoint, "--output", "json", "tables",
+                env=self.env())
+        self.assertEqual(r.code, 0, r.stderr)
+        json.loads(r.stdout)
+
+    def test_endpoint_from_environment_variable(self):
+        r = self.cli("tables", "--output", "json", endpoint=False,
+                     env=self.env(AWS_ENDPOINT_URL_DYNAMODB=self.ddb_endpoint))
+        self.assertEqual(r.code, 0, r.stderr)
+
+
+class CopyTest(ServiceTestCase):
+    def test_copy_is_byte_exact(self):
+        src = self.create_table(self.unique_table("src"))
+        dst = self.create_table(self.unique_table("dst"))
+        self.write_items(src, self.generate_items(3000))
+        r = self.cli("copy", "--source-table", src, "--target-table", dst, "--segments", "4",
+                     "--page-size", "500", "--output", "json")
+        self.assertEqual(r.code, 0, r.stderr)
+        summary = json.loads(r.stdout)
+        self.assertEqual(summary["ItemsRead"], 3000)
+        self.assertEqual(summary["ItemsWritten"], 3000)
+        self.assert_tables_equal(src, dst)
+
+    def test_missing_source_table(self):
+        dst = self.create_table(self.unique_table("dst"))
+        r = self.cli("copy", "--source-table", "no_such_table", "--target-table", dst)
+        self.assert_cli_error(r, contains="no_such_table")
+        self.assertIn("does not exist", r.stderr)
+
+    def test_mismatched_key_schemas_are_refused(self):
+        src = self.create_table(self.unique_table("src"))
+        dst = self.create_table(self.unique_table("dst"), keys=[("id", "HASH", "S")])
+        self.write_items(src, self.generate_items(10))
+        r = self.cli("copy", "--source-table", src, "--target-table", dst)
+        self.assert_cli_error(r, contains="key schemas differ")
+        self.assertEqual(self.scan_all(dst), [] if isinstance(self.scan_all(dst), list) else {})
+
+
+class BadInputTest(ServiceTestCase):
+    """Each bad input gives one clear line, a non-zero exit, and never a secret."""
+
+    @classmethod
+    def env(cls, **overrides):
+        # A fresh HOME per run: some tests write broken config files.
+        return isolated_env(**overrides)
+
+    def assert_no_secret(self, r):
+        for secret in (SECRET_KEY, "SuperSecretValue123", "TokenSecretValue456"):
+            self.assertNotIn(secret, r.stdout + r.stderr)
+
+    def test_unknown_profile(self):
+        r = self.cli("tables", "--profile", "nobody")
+        self.assert_cli_error(r, contains="nobody")
+        self.assertIn("could not be found", r.stderr)
+
+    def test_malformed_config_file(self):
+        env = self.env()
+        with open(env["AWS_CONFIG_FILE"], "w") as f:
+            f.write("[profile broken\naws_secret_access_key = SuperSecretValue123\n")
+        r = self.cli("tables", env=env)
+        self.assert_cli_error(r, contains=env["AWS_CONFIG_FILE"])
+        self.assert_no_secret(r)
+
+    def test_unreachable_endpoint(self):
+        port = free_port()  # nothing listens there
+        r = self.cli("tables", "--endpoint-url", f"http://127.0.0.1:{port}", "--max-attempts",
+                     "2", endpoint=False)
+        self.assert_cli_error(r, contains="ListTables")
+        self.assert_no_secret(r)
+
+    def test_invalid_endpoint_url(self):
+        r = self.cli("tables", "--endpoint-url", "ftp://example", endpoint=False)
+        self.assert_cli_error(r, contains="--endpoint-url")
+
+    def test_missing_credentials(self):
+        env = self.env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None)
+        r = self.cli("tables", env=env)
+        self.assert_cli_error(r, contains="Unable to locate credentials")
+
+    def test_missing_region(self):
+        env = self.env(AWS_REGION=None, AWS_DEFAULT_REGION=None)
+        r = self.cli("tables", env=env)
+        self.assert_cli_error(r, contains="region")
+
+    def test_secret_never_printed_on_service_error(self):
+        env = self.env(AWS_SECRET_ACCESS_KEY="SuperSecretValue123",
+                       AWS_SESSION_TOKEN="TokenSecretValue456")
+        r = self.cli("copy", "--source-table", "absent", "--target-table", "absent2", env=env)
+        self.assert_cli_error(r)
+        self.assert_no_secret(r)
+
+
+class AssumeRoleTest(ServiceTestCase):
+    """A profile with role_arn + source_profile yields working assumed credentials (moto STS)."""
+
+    MOTO = True
+    SHARED_DB = True  # the assumed keys differ from the seeding keys
+
+    def write_profiles(self, env):
+        with open(env["AWS_CONFIG_FILE"], "w") as f:
+            f.write(textwrap.dedent(f"""\
+                [profile base]
+                region = us-east-1
+
+                [profile cross]
+                role_arn = arn:aws:iam::111111111111:role/migration
+                source_profile = base
+                role_session_name = e2e-session
+                region = us-east-1
+                """))
+        with open(env["AWS_SHARED_CREDENTIALS_FILE"], "w") as f:
+            f.write(f"[base]\naws_access_key_id = AKIDBASE\n"
+                    f"aws_secret_access_key = {SECRET_KEY}\n")
+
+    def test_whoami_shows_the_assumed_role(self):
+        env = self.env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None,
+                       AWS_ENDPOINT_URL_STS=self.moto_endpoint)
+        self.write_profiles(env)
+        r = self.cli("whoami", "--profile", "cross", "--output", "json", env=env, endpoint=False)
+        self.assertEqual(r.code, 0, r.stderr)
+        identity = json.loads(r.stdout)
+        self.assertEqual(identity["Account"], "111111111111")
+        self.assertIn("assumed-role/migration/e2e-session", identity["Arn"])
+        self.assertNotIn(SECRET_KEY, r.stdout + r.stderr)
+
+    def test_assumed_credentials_reach_dynamodb(self):
+        name = self.create_table(self.unique_table("assumed"))
+        env = self.env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None,
+                       AWS_ENDPOINT_URL_STS=self.moto_endpoint)
+        self.write_profiles(env)
+        r = self.cli("tables", "--profile", "cross", "--output", "json", env=env)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn(name, [t["TableName"] for t in json.loads(r.stdout)["Tables"]])
+
+    def test_bad_role_arn_is_a_clear_error(self):
+        env = self.env(AWS_ENDPOINT_URL_STS=self.moto_endpoint)
+        r = self.cli("whoami", "--role-arn", "not-an-arn", env=env, endpoint=False)
+        self.assert_cli_error(r)
+        self.assertNotIn(SECRET_KEY, r.stdout + r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
