@@ -114,7 +114,7 @@ TEST(ReadIniFileTest, DirectoryIsAnError) {
   EXPECT_TRUE(HasText(ini.error().message, dir.path()));
 }
 
-TEST(PathsTest, EnvOverridesElseHome) {
+TEST(ConfigPathsTest, EnvOverridesElseHome) {
   MapEnv env;
   env.Set("HOME", "/home/u");
   EXPECT_EQ(ConfigFilePath(env), "/home/u/.aws/config");

@@ -111,7 +111,8 @@ class ChainBuilder {
       return ProviderPtr(std::move(provider));
     }
 
-    // 4. AWS_PROFILE.
+    // 4. AWS_PROFILE. botocore tries web identity before a profile's keys; here a profile the
+    // user selected wins over the web identity variables that EKS injects into every pod.
     const std::optional<std::string> env_profile = env_->Get("AWS_PROFILE");
     if (env_profile) {
       Result<ProviderPtr> provider = NamedProfile(*env_profile);
@@ -298,9 +299,10 @@ class ChainBuilder {
     }
     // As in the AWS CLI, a source profile's own credentials (keys, credential_process, web
     // identity) win over its role_arn; only a source without them is assumed in turn.
+    const bool own_credentials = HasKeys(source) || !config_.Get(source, "role_arn").has_value() ||
+                                 config_.Get(source, "web_identity_token_file").has_value();
     Result<ProviderPtr> provider = ProviderPtr();
-    if (HasKeys(source) || !config_.Get(source, "role_arn") ||
-        config_.Get(source, "web_identity_token_file")) {
+    if (own_credentials) {
       visited.push_back(source);
       provider = OwnCredentials(source);
     } else {
@@ -317,11 +319,12 @@ class ChainBuilder {
   }
 
   Result<std::optional<int>> DurationSeconds(const std::string& name) {
-    auto text = config_.Get(name, "duration_seconds");
+    const std::optional<std::string> text = config_.Get(name, "duration_seconds");
     if (!text) return std::optional<int>();
+    const std::string_view digits = *text;
     int value = 0;
-    auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-    if (ec != std::errc() || ptr != text->data() + text->size() || value < 900 || value > 43200) {
+    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (ec != std::errc() || ptr != digits.data() + digits.size() || value < 900 || value > 43200) {
       return ConfigError("profile " + name + " has duration_seconds = " + *text +
                          "; use a whole number of seconds from 900 to 43200");
     }

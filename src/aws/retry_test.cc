@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <string>
@@ -262,7 +263,8 @@ TEST(RetryStateTest, ElapsedBudgetCountsTheWaits) {
     ++waits;
     ASSERT_LT(waits, 100);
   }
-  // Attempts at 0, 400, 800 ms retry; the one at 1200 ms is past the budget.
+  // Retries are granted after the attempts at 0, 400 and 800 ms; after the one at 1200 ms the
+  // budget is spent.
   EXPECT_EQ(waits, 3);
   EXPECT_EQ(state.attempts(), 4);
   EXPECT_EQ(clock.sleeps(), std::vector<nanoseconds>(3, milliseconds(400)));

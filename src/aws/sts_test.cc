@@ -7,6 +7,7 @@
 #include "aws/iso8601.h"
 #include "aws/static_providers.h"
 #include "aws/sts_providers.h"
+#include "aws/url.h"
 #include "testing/fake_clock.h"
 #include "testing/scripted_transport.h"
 #include "testing/temp_dir.h"

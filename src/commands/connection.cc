@@ -58,7 +58,14 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
   }
   c->transport_ = std::make_unique<aws::CurlTransport>(transport_options);
 
+  // Metadata endpoints answer in milliseconds or not at all: off EC2/ECS, fail fast.
+  aws::CurlTransportOptions metadata_options;
+  metadata_options.connect_timeout = std::chrono::milliseconds(1000);
+  metadata_options.request_timeout = std::chrono::milliseconds(3000);
+  c->metadata_transport_ = std::make_unique<aws::CurlTransport>(metadata_options);
+
   aws::CredentialsOptions credentials_options;
+  credentials_options.metadata_transport = c->metadata_transport_.get();
   credentials_options.profile = profile_flag;
   credentials_options.region = region_flag;
   credentials_options.role_arn = side.role_arn;

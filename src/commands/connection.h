@@ -50,6 +50,7 @@ class Connection {
 
   std::string region_;
   std::unique_ptr<aws::CurlTransport> transport_;
+  std::unique_ptr<aws::CurlTransport> metadata_transport_;
   std::shared_ptr<aws::CredentialsProvider> credentials_;
   std::unique_ptr<aws::ServiceClient> dynamodb_service_;
   std::unique_ptr<aws::ServiceClient> streams_service_;

@@ -41,7 +41,9 @@ double SumCapacity(od::value value) {
 simdjson::error_code RawObject(od::value value, std::string_view* out) {
   od::object object;
   if (auto error = value.get_object().get(object)) return error;
-  return object.raw_json().get(*out);
+  if (auto error = object.raw_json().get(*out)) return error;
+  *out = TrimTrailingJsonSpace(*out);
+  return simdjson::SUCCESS;
 }
 
 // Appends the optional members that Scan and Query share.

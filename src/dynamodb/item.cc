@@ -47,7 +47,7 @@ aws::Result<std::string> ExtractKey(std::string_view item_json,
         return invalid("key attribute " + std::string(name) + " has type " + std::string(type) +
                        " but the table's key schema says " + key_schema[i].attribute_type);
       }
-      found[i] = raw;
+      found[i] = TrimTrailingJsonSpace(raw);
       --remaining;
       break;
     }

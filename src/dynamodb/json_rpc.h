@@ -43,6 +43,16 @@ simdjson::ondemand::parser& ThreadParser();
 // `body` must stay alive and unmodified while the document is used.
 simdjson::simdjson_result<simdjson::ondemand::document> IterateBody(std::string& body);
 
+// simdjson's raw_json() of an object ends where the next token starts, so it includes any
+// whitespace after the closing brace; this drops that whitespace.
+inline std::string_view TrimTrailingJsonSpace(std::string_view raw) {
+  while (!raw.empty() &&
+         (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) {
+    raw.remove_suffix(1);
+  }
+  return raw;
+}
+
 // A kCorruption error for a body that does not have the shape `operation` promises.
 aws::Error MalformedResponse(std::string_view operation, std::string_view detail);
 

@@ -161,7 +161,7 @@ Result<RecordsPage> DynamoDbStreamsClient::ParseRecordsPage(std::string body) {
         if (element.get_object().get(record) || record.raw_json().get(raw)) {
           return MalformedResponse(kOp, "a record is not an object");
         }
-        page.records.push_back(raw);
+        page.records.push_back(TrimTrailingJsonSpace(raw));
       }
     } else if (key == "NextShardIterator") {
       std::string_view next;
