@@ -1,5 +1,6 @@
 // ddbmigrate's entry point: parses the command line, runs one command, and alone decides the
-// exit code: 0 success, 1 failure, 2 bad usage, 3 finished but incomplete (items not moved).
+// exit code: 0 success, 1 failure, 2 bad usage, 3 finished but incomplete (items not moved),
+// 130 interrupted (Ctrl-C) after saving the checkpoint.
 #include <CLI/CLI.hpp>
 
 #include <exception>
@@ -12,6 +13,7 @@ namespace {
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitIncomplete = 3;
+constexpr int kExitInterrupted = 130;
 
 void AddGlobalFlags(CLI::App& app, ddbm::commands::GlobalOptions& o) {
   app.add_option("--region", o.region, "AWS region (else AWS_REGION, AWS_DEFAULT_REGION, profile)");
@@ -58,7 +60,14 @@ int main(int argc, char** argv) {
         std::cerr << "ddbmigrate: error: " << outcome.error().ToString() << '\n';
         return kExitFailure;
       }
-      return *outcome == ddbm::commands::Outcome::kIncomplete ? kExitIncomplete : 0;
+      switch (*outcome) {
+        case ddbm::commands::Outcome::kSuccess:
+          return 0;
+        case ddbm::commands::Outcome::kIncomplete:
+          return kExitIncomplete;
+        case ddbm::commands::Outcome::kInterrupted:
+          return kExitInterrupted;
+      }
     }
     return kExitUsage;
   } catch (const std::exception& e) {

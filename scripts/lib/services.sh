@@ -125,7 +125,8 @@ _ddbm_start_server() {
 _ddbm_dynamodb_local_cmd() {
   local port="$1" shared="$2" dir
   dir="$(ddbm_dynamodb_local_dir)" || ddbm_die "DynamoDB Local is not installed: run scripts/setup.sh"
-  _DDBM_CMD=(java "-Djava.library.path=${dir}/DynamoDBLocal_lib" -jar "${dir}/DynamoDBLocal.jar"
+  # shellcheck disable=SC2206  # DDBM_JAVA_OPTS is split on purpose
+  _DDBM_CMD=(java "-Djava.library.path=${dir}/DynamoDBLocal_lib" ${DDBM_JAVA_OPTS:-} -jar "${dir}/DynamoDBLocal.jar"
     -port "$port" -inMemory -disableTelemetry)
   [[ "$shared" == 1 ]] && _DDBM_CMD+=(-sharedDb)
   return 0

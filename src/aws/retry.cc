@@ -93,7 +93,8 @@ RetryState::RetryState(const RetryPolicy& policy)
 bool RetryState::ShouldRetry(const Error& error) const {
   if (ClassifyError(error) == RetryClass::kFinal) return false;
   const RetryOptions& o = policy_.options();
-  if (o.max_attempts > 0 && attempts_ >= o.max_attempts) return false;
+  const bool bounded = o.throttles_count_toward_attempts || !IsThrottle(error);
+  if (bounded && o.max_attempts > 0 && attempts_ >= o.max_attempts) return false;
   if (o.max_elapsed.count() > 0 && policy_.clock()->SteadyNow() - start_ >= o.max_elapsed) {
     return false;
   }

@@ -34,6 +34,9 @@ struct RetryOptions {
   std::chrono::milliseconds max_elapsed{300'000};
   // Throttles get a larger base: the service is saying it is overloaded.
   int throttle_base_multiplier = 4;
+  // Throttling slows a run down, it does not fail it: by default throttles are bounded only by
+  // max_elapsed, not by max_attempts. Set when the user bounded attempts explicitly.
+  bool throttles_count_toward_attempts = false;
 };
 
 struct RetryCounters;

@@ -200,6 +200,7 @@ TEST(RetryStateTest, AttemptBudget) {
   FakeClock clock;
   RetryOptions o;
   o.max_attempts = 3;
+  o.throttles_count_toward_attempts = true;
   const RetryPolicy policy(o, &clock);
   RetryState state(policy);
   const Error error = ServiceError(400, "ThrottlingException");
@@ -213,6 +214,25 @@ TEST(RetryStateTest, AttemptBudget) {
   EXPECT_FALSE(state.ShouldRetry(error));
   EXPECT_EQ(state.throttles(), 2);
   EXPECT_EQ(clock.sleeps().size(), 2u);
+}
+
+TEST(RetryStateTest, ThrottlesAreBoundedByTimeNotAttemptsByDefault) {
+  FakeClock clock;
+  RetryOptions o;
+  o.max_attempts = 3;
+  o.max_elapsed = std::chrono::seconds(60);
+  const RetryPolicy policy(o, &clock);
+  RetryState state(policy);
+  const Error throttle = ServiceError(400, "ProvisionedThroughputExceededException");
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(state.ShouldRetry(throttle)) << i;
+    state.Wait(throttle);
+  }
+  // A non-throttle error still meets the attempt budget.
+  EXPECT_FALSE(state.ShouldRetry(ServiceError(500, "InternalServerError")));
+  // And throttles stop once the time budget is spent.
+  clock.Advance(std::chrono::seconds(61));
+  EXPECT_FALSE(state.ShouldRetry(throttle));
 }
 
 TEST(RetryStateTest, SingleAttemptNeverRetries) {

@@ -1,15 +1,30 @@
 #include "commands/command.h"
 
+#include <fmt/format.h>
+
 namespace ddbm::commands {
 
 std::unique_ptr<Command> MakeTablesCommand();
 std::unique_ptr<Command> MakeCopyCommand();
 std::unique_ptr<Command> MakeWhoamiCommand();
+std::unique_ptr<Command> MakeTruncateCommand();
+
+aws::Error DescribeError(aws::Error error, std::string_view role, std::string_view table) {
+  if (error.code == "ResourceNotFoundException") {
+    error.kind = aws::ErrorKind::kInvalidInput;
+    error.message = fmt::format(
+        "{} {} does not exist in this account and region; check the name, --region and "
+        "--endpoint-url",
+        role, table);
+  }
+  return error;
+}
 
 std::vector<std::unique_ptr<Command>> AllCommands() {
   std::vector<std::unique_ptr<Command>> all;
   all.push_back(MakeTablesCommand());
   all.push_back(MakeCopyCommand());
+  all.push_back(MakeTruncateCommand());
   all.push_back(MakeWhoamiCommand());
   return all;
 }

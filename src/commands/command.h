@@ -28,9 +28,14 @@ struct GlobalOptions {
 
 // How a command that ran to its end went.
 enum class Outcome {
-  kSuccess,     // everything done
-  kIncomplete,  // finished, but some items were not moved (dead-lettered) or differ
+  kSuccess,      // everything done
+  kIncomplete,   // finished, but some items were not moved (dead-lettered) or differ
+  kInterrupted,  // stopped on request (Ctrl-C) after saving its checkpoint
 };
+
+// Rewrites a DescribeTable ResourceNotFoundException into a message that names the table and
+// its role ("source table X does not exist in this account and region; ...").
+aws::Error DescribeError(aws::Error error, std::string_view role, std::string_view table);
 
 class Command {
  public:

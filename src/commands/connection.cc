@@ -77,7 +77,10 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
   c->credentials_ = *credentials;
 
   aws::RetryOptions retry;
-  if (global.max_attempts > 0) retry.max_attempts = global.max_attempts;
+  if (global.max_attempts > 0) {
+    retry.max_attempts = global.max_attempts;
+    retry.throttles_count_toward_attempts = true;
+  }
   const std::optional<std::string> profile_endpoint = config->Get(profile, "endpoint_url");
 
   auto make_service =

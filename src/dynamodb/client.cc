@@ -376,6 +376,22 @@ Result<ContinuousBackupsDescription> DynamoDbClient::DescribeContinuousBackups(
   return out;
 }
 
+Status DynamoDbClient::UpdateContinuousBackups(std::string_view table_name,
+                                               bool point_in_time_recovery_enabled) const {
+  std::string body;
+  JsonWriter(&body)
+      .BeginObject()
+      .Member("TableName", table_name)
+      .Key("PointInTimeRecoverySpecification")
+      .BeginObject()
+      .MemberBool("PointInTimeRecoveryEnabled", point_in_time_recovery_enabled)
+      .EndObject()
+      .EndObject();
+  Result<aws::HttpResponse> response = rpc_.Call("UpdateContinuousBackups", std::move(body));
+  if (!response.ok()) return std::move(response).error();
+  return Status::Ok();
+}
+
 std::string DynamoDbClient::ScanRequestJson(const ScanRequest& r) {
   std::string body;
   JsonWriter w(&body);

@@ -119,6 +119,9 @@ class DynamoDbClient {
   aws::Status TagResource(std::string_view resource_arn, std::span<const Tag> tags) const;
   aws::Result<ContinuousBackupsDescription> DescribeContinuousBackups(
       std::string_view table_name) const;
+  // Turns point-in-time recovery on or off (recovery period: DynamoDB's default).
+  aws::Status UpdateContinuousBackups(std::string_view table_name,
+                                      bool point_in_time_recovery_enabled) const;
 
   // Data plane.
   aws::Result<ItemPage> Scan(const ScanRequest& request) const;

@@ -96,6 +96,7 @@ class DynamoDbClientTest : public ::testing::Test {
     config.transport = &transport_;
     config.clock = &clock_;
     config.retry.max_attempts = max_attempts;
+    config.retry.throttles_count_toward_attempts = true;
     service_ = std::make_unique<aws::ServiceClient>(std::move(config));
     client_ = std::make_unique<DynamoDbClient>(service_.get());
   }

@@ -4,12 +4,33 @@ namespace ddbm::pipeline {
 
 std::optional<BatchFailure> WriteBatchFully(const dynamodb::DynamoDbClient& client,
                                             const std::string& table, WriteBatch batch,
-                                            const aws::RetryPolicy& policy,
-                                            WriteCounters* counters) {
+                                            const aws::RetryPolicy& policy, WriteCounters* counters,
+                                            RateLimiter* limiter) {
   aws::RetryState state(policy);
+  const std::atomic<uint64_t>& client_throttles = client.service_client().counters().throttles;
   for (;;) {
+    double estimate = 0;
+    uint64_t throttles_before = 0;
+    if (limiter != nullptr) {
+      std::vector<size_t> sizes;
+      sizes.reserve(batch.requests.size());
+      for (const auto& r : batch.requests) sizes.push_back(r.json.size());
+      estimate = EstimateWriteUnits(sizes);
+      limiter->Acquire(estimate);
+      throttles_before = client_throttles.load(std::memory_order_relaxed);
+    }
     aws::Result<dynamodb::BatchWriteItemResult> result =
         client.BatchWriteItem(table, batch.requests, /*return_consumed_capacity=*/true);
+    if (limiter != nullptr) {
+      limiter->Settle(estimate, result.ok() ? result->consumed_capacity : 0);
+      const bool throttled = client_throttles.load(std::memory_order_relaxed) != throttles_before ||
+                             (result.ok() && !result->unprocessed.empty());
+      if (throttled) {
+        limiter->OnThrottle();
+      } else if (result.ok()) {
+        limiter->OnSuccess();
+      }
+    }
     // Request-level errors were already retried inside the client; they are final here.
     if (!result.ok()) return BatchFailure{std::move(result).error(), std::move(batch)};
     counters->batches.fetch_add(1, std::memory_order_relaxed);

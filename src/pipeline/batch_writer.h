@@ -10,6 +10,7 @@
 
 #include "aws/retry.h"
 #include "dynamodb/client.h"
+#include "pipeline/rate_limiter.h"
 
 namespace ddbm::pipeline {
 
@@ -35,10 +36,12 @@ struct BatchFailure {
 };
 
 // Sends `batch` to `table` until all of it is written. Returns the unwritten remainder when the
-// retry budget runs out or an error is final. Thread-safe (no shared state but `counters`).
+// retry budget runs out or an error is final. When `limiter` is set, every send first acquires
+// its estimated write units, settles them against ConsumedCapacity, and reports throttling
+// (UnprocessedItems, or throttles the client retried) so the limiter adapts. Thread-safe.
 std::optional<BatchFailure> WriteBatchFully(const dynamodb::DynamoDbClient& client,
                                             const std::string& table, WriteBatch batch,
-                                            const aws::RetryPolicy& policy,
-                                            WriteCounters* counters);
+                                            const aws::RetryPolicy& policy, WriteCounters* counters,
+                                            RateLimiter* limiter = nullptr);
 
 }  // namespace ddbm::pipeline

@@ -35,6 +35,7 @@ class BatchWriterTest : public ::testing::Test {
     config.transport = &transport_;
     config.clock = &clock_;
     config.retry.max_attempts = 3;
+    config.retry.throttles_count_toward_attempts = true;
     service_ = std::make_unique<aws::ServiceClient>(std::move(config));
     client_ = std::make_unique<dynamodb::DynamoDbClient>(service_.get());
 
@@ -147,6 +148,7 @@ TEST_F(BatchWriterTest, ProgressKeepsWaitsShort) {
   transport_.Respond(200, "{}");
   aws::RetryOptions options;
   options.max_attempts = 5;
+  options.throttles_count_toward_attempts = true;
   const aws::RetryPolicy policy(options, &clock_, 2);
   std::optional<BatchFailure> failure =
       WriteBatchFully(*client_, "t", std::move(batch_), policy, &counters_);
@@ -169,6 +171,7 @@ TEST_F(BatchWriterTest, UnprocessedForeverReturnsTheRemainder) {
   });
   aws::RetryOptions options;
   options.max_attempts = 4;
+  options.throttles_count_toward_attempts = true;
   const aws::RetryPolicy policy(options, &clock_, 3);
   std::optional<BatchFailure> failure =
       WriteBatchFully(*client_, "t", std::move(batch_), policy, &counters_);

@@ -1,0 +1,68 @@
+#include "commands/transfer_runner.h"
+
+#include <unistd.h>
+
+#include <iostream>
+
+#include "pipeline/progress.h"
+
+namespace ddbm::commands {
+namespace {
+
+template <class F>
+uint64_t SumSides(const Connection& source, const Connection& target, F field) {
+  uint64_t total = field(source.dynamodb().service_client().counters());
+  if (&source != &target) total += field(target.dynamodb().service_client().counters());
+  return total;
+}
+
+}  // namespace
+
+uint64_t Throttles(const Connection& source, const Connection& target) {
+  return SumSides(source, target, [](const aws::CallCounters& c) { return c.throttles.load(); });
+}
+
+uint64_t Retries(const Connection& source, const Connection& target) {
+  return SumSides(source, target, [](const aws::CallCounters& c) { return c.retries.load(); });
+}
+
+aws::Result<pipeline::TransferResult> RunWithProgress(pipeline::TableTransfer& transfer,
+                                                      pipeline::TransferCounters* counters,
+                                                      const Connection& source,
+                                                      const Connection& target,
+                                                      uint64_t expected_items) {
+  pipeline::ProgressReporter reporter(
+      [&] {
+        pipeline::ProgressSample s;
+        s.items_read = counters->items_read.load();
+        s.items_written = counters->writes.items_written.load();
+        s.items_dead_lettered = counters->items_dead_lettered.load();
+        s.read_capacity = counters->read_capacity.load();
+        s.write_capacity = counters->writes.consumed_capacity.load();
+        s.throttles = Throttles(source, target) + counters->writes.unprocessed_resent.load();
+        s.retries = Retries(source, target);
+        s.expected_items = expected_items;
+        return s;
+      },
+      stderr, ::isatty(STDERR_FILENO) == 1, aws::Clock::Real());
+  reporter.Start();
+  aws::Result<pipeline::TransferResult> result = transfer.Run(counters);
+  reporter.Stop();
+  return result;
+}
+
+aws::Status Confirm(const std::string& question, const std::string& expected) {
+  if (::isatty(STDIN_FILENO) != 1) {
+    return aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                            question + ": no terminal to confirm on; pass --yes to go ahead");
+  }
+  std::cerr << question << "\nType '" << expected << "' to confirm: " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer != expected) {
+    return aws::Error::Make(aws::ErrorKind::kCancelled, "not confirmed; nothing was deleted");
+  }
+  return aws::Status::Ok();
+}
+
+}  // namespace ddbm::commands

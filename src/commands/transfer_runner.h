@@ -1,0 +1,31 @@
+// What the scan-and-write commands (copy, truncate) share around a TableTransfer: progress on
+// stderr while it runs, the summary after, and the interactive confirmation before deleting.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "aws/error.h"
+#include "commands/command.h"
+#include "commands/connection.h"
+#include "pipeline/table_transfer.h"
+
+namespace ddbm::commands {
+
+// Runs `transfer` with a progress reporter fed by `counters` and both connections' call
+// counters. `expected_items` (the source's ItemCount) drives the ETA.
+aws::Result<pipeline::TransferResult> RunWithProgress(pipeline::TableTransfer& transfer,
+                                                      pipeline::TransferCounters* counters,
+                                                      const Connection& source,
+                                                      const Connection& target,
+                                                      uint64_t expected_items);
+
+// Asks on the terminal to type `expected` to go on. Without a terminal on stdin it refuses
+// (kInvalidInput telling to pass --yes), so scripts never hang on a prompt.
+aws::Status Confirm(const std::string& question, const std::string& expected);
+
+// Throttles and retries seen by both sides' clients (counted once when both are one).
+uint64_t Throttles(const Connection& source, const Connection& target);
+uint64_t Retries(const Connection& source, const Connection& target);
+
+}  // namespace ddbm::commands

@@ -1,0 +1,28 @@
+// Deleting every item of a table, shared by `ddbmigrate truncate` and `copy --truncate-target`.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "aws/error.h"
+#include "commands/command.h"
+#include "commands/connection.h"
+#include "dynamodb/types.h"
+#include "pipeline/table_transfer.h"
+
+namespace ddbm::commands {
+
+struct TruncateOptions {
+  int segments = 8;
+  int page_size = 0;
+  int writers = 16;
+  bool yes = false;  // skip the confirmation prompt
+};
+
+// Deletes every item of `table` (scanning keys only, in parallel, batched deletes with the
+// retry policy), after confirming unless options.yes. Prints a one-line summary to stderr.
+aws::Result<Outcome> TruncateTable(const Connection& connection,
+                                   const dynamodb::TableDescription& table,
+                                   const TruncateOptions& options, const std::atomic<bool>* stop);
+
+}  // namespace ddbm::commands

@@ -1,0 +1,83 @@
+// Creating a target table from a source table's description (`copy --create-target`).
+//
+// Planning is pure: PlanTargetTable turns a DescribeTable answer (plus TTL, continuous backups
+// and tags, which DescribeTable does not carry) into the CreateTable request, the settings to
+// apply once the table exists, and one note per setting saying whether it is copied. Only
+// settings a CreateTable/UpdateTable request accepts are sent; read-only description fields
+// (status, sizes, counts, ARNs, ids, timestamps, stream labels) never are.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aws/error.h"
+#include "dynamodb/client.h"
+#include "dynamodb/types.h"
+
+namespace ddbm::dynamodb {
+
+struct TargetTableOptions {
+  std::string target_table_name;
+  // Leaves global secondary indexes out of CreateTable; CreateDeferredIndexes adds them with
+  // UpdateTable once the data is loaded (faster loads, one backfill per index).
+  bool create_indexes_after = false;
+};
+
+// One line of the user's report: a setting, whether the target gets it, and the details (the
+// value, or why it is not copied).
+struct SettingNote {
+  std::string setting;
+  bool copied = false;
+  std::string detail;
+};
+
+struct TargetTablePlan {
+  std::string table_name;         // the target's
+  std::string create_table_json;  // the CreateTable request body
+  // UpdateTable request bodies, one global secondary index each (create_indexes_after only),
+  // each with exactly the attribute definitions of that index's keys.
+  std::vector<std::string> deferred_index_updates;
+  // Set when TTL is enabled on the source (status ENABLED); applied after creation.
+  std::optional<TimeToLiveDescription> ttl;
+  bool point_in_time_recovery = false;  // enabled after creation
+  std::vector<Tag> tags;                // already in create_table_json's "Tags"
+  std::vector<SettingNote> notes;       // in a stable order; CreateTargetTable may amend them
+  // How long to wait for the new table, and for each deferred index's backfill.
+  std::chrono::seconds table_timeout = std::chrono::minutes(15);
+  std::chrono::seconds index_timeout = std::chrono::hours(24);
+};
+
+// Builds the plan from `source` (its raw_json must be DescribeTable's "Table" object). `ttl` and
+// `backups` are nullopt when they could not be read: those settings are then noted as not
+// copied. Tags whose key starts with "aws:" are reserved for AWS and are left out (noted).
+// Errors: kInvalidInput for an empty target name; kCorruption when the description lacks
+// what a table must have (key schema, a key attribute's definition, index throughput of a
+// provisioned table).
+aws::Result<TargetTablePlan> PlanTargetTable(
+    const TableDescription& source, const TargetTableOptions& options,
+    const std::optional<TimeToLiveDescription>& ttl,
+    const std::optional<ContinuousBackupsDescription>& backups, const std::vector<Tag>& tags);
+
+// Reads TTL, continuous backups and tags of `source` with `source_client`, then plans. A service
+// error on any of those reads (DynamoDB Local has no tagging and no DescribeContinuousBackups;
+// a role may lack the permission) makes that setting "not copied" with the error as the reason;
+// any other failure (transport, credentials, cancellation) is returned.
+aws::Result<TargetTablePlan> PlanTargetTableFrom(const DynamoDbClient& source_client,
+                                                 const TableDescription& source,
+                                                 const TargetTableOptions& options);
+
+// Sends the CreateTable, waits until the table and its indexes are ACTIVE, then enables TTL and
+// point-in-time recovery as planned. Failing to apply those two is not an error: the notes of
+// `plan` are updated to say so. A table of that name already existing is kInvalidInput
+// (ResourceInUseException kept as the code); every other CreateTable or wait failure is
+// returned as is.
+aws::Status CreateTargetTable(const DynamoDbClient& target_client, TargetTablePlan& plan);
+
+// Sends each of plan.deferred_index_updates in turn and waits until that index is ACTIVE
+// before the next (DynamoDB builds one index per UpdateTable; waiting keeps the table out of
+// UPDATING for the next request). Returns the first failure.
+aws::Status CreateDeferredIndexes(const DynamoDbClient& target_client, const TargetTablePlan& plan);
+
+}  // namespace ddbm::dynamodb

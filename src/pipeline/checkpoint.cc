@@ -1,0 +1,187 @@
+#include "pipeline/checkpoint.h"
+
+#include <fcntl.h>
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "aws/json_writer.h"
+#include "dynamodb/json_rpc.h"
+
+namespace ddbm::pipeline {
+namespace {
+
+aws::Error FileError(const std::string& path, const std::string& what) {
+  return aws::Error::Make(aws::ErrorKind::kInvalidInput, "checkpoint " + path + ": " + what);
+}
+
+std::string Directory(const std::string& path) {
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  return parent.empty() ? std::string(".") : parent.string();
+}
+
+}  // namespace
+
+uint64_t Checkpoint::items_acknowledged() const {
+  uint64_t total = 0;
+  for (const auto& s : segments) total += s.items_acknowledged;
+  return total;
+}
+
+bool Checkpoint::complete() const {
+  for (const auto& s : segments) {
+    if (!s.done) return false;
+  }
+  return !segments.empty();
+}
+
+std::string SerializeCheckpoint(const Checkpoint& c) {
+  std::string out;
+  aws::JsonWriter w(&out);
+  w.BeginObject()
+      .MemberInt("Version", 1)
+      .Member("Operation", c.operation)
+      .Member("Source", c.source)
+      .Member("Target", c.target)
+      .MemberInt("TotalSegments", c.total_segments)
+      .Key("Segments")
+      .BeginArray();
+  for (size_t i = 0; i < c.segments.size(); ++i) {
+    const SegmentPosition& s = c.segments[i];
+    w.BeginObject().MemberInt("Segment", static_cast<int64_t>(i)).MemberBool("Done", s.done);
+    if (s.exclusive_start_key) w.MemberRaw("ExclusiveStartKey", *s.exclusive_start_key);
+    w.MemberInt("Items", static_cast<int64_t>(s.items_acknowledged)).EndObject();
+  }
+  w.EndArray().EndObject();
+  out += '\n';
+  return out;
+}
+
+aws::Result<Checkpoint> ParseCheckpoint(std::string_view text, const std::string& path) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(simdjson::padded_string(text)).get(root) != simdjson::SUCCESS ||
+      !root.is_object()) {
+    return FileError(path,
+                     "not a ddbmigrate checkpoint (not JSON); delete it or pass another "
+                     "--checkpoint path");
+  }
+  int64_t version = 0;
+  if (root["Version"].get(version) != simdjson::SUCCESS || version != 1) {
+    return FileError(path, "unknown checkpoint version; it was written by another ddbmigrate");
+  }
+  Checkpoint c;
+  std::string_view s;
+  if (root["Operation"].get(s) == simdjson::SUCCESS) c.operation = std::string(s);
+  if (root["Source"].get(s) == simdjson::SUCCESS) c.source = std::string(s);
+  if (root["Target"].get(s) == simdjson::SUCCESS) c.target = std::string(s);
+  int64_t total = 0;
+  simdjson::dom::array segments;
+  if (root["TotalSegments"].get(total) != simdjson::SUCCESS || total <= 0 ||
+      root["Segments"].get(segments) != simdjson::SUCCESS ||
+      static_cast<int64_t>(segments.size()) != total) {
+    return FileError(path, "segments are missing or inconsistent; the file is damaged");
+  }
+  c.total_segments = static_cast<int>(total);
+  for (simdjson::dom::element e : segments) {
+    SegmentPosition p;
+    bool done = false;
+    if (e["Done"].get(done) == simdjson::SUCCESS) p.done = done;
+    int64_t items = 0;
+    if (e["Items"].get(items) == simdjson::SUCCESS)
+      p.items_acknowledged = static_cast<uint64_t>(items);
+    c.segments.push_back(std::move(p));
+  }
+  // Keys are taken as the raw text the file holds (a DOM would re-encode their strings).
+  simdjson::padded_string padded(text);
+  simdjson::ondemand::parser raw_parser;
+  simdjson::ondemand::document doc;
+  simdjson::ondemand::array raw_segments;
+  if (raw_parser.iterate(padded).get(doc) || doc["Segments"].get_array().get(raw_segments)) {
+    return FileError(path, "segments are unreadable; the file is damaged");
+  }
+  size_t index = 0;
+  for (auto element : raw_segments) {
+    simdjson::ondemand::object segment;
+    if (element.get_object().get(segment)) return FileError(path, "a segment is not an object");
+    for (auto field : segment) {
+      std::string_view name;
+      if (field.unescaped_key().get(name)) return FileError(path, "a segment is damaged");
+      if (name != "ExclusiveStartKey") continue;
+      simdjson::ondemand::object key;
+      std::string_view raw;
+      if (field.value().get_object().get(key) || key.raw_json().get(raw)) {
+        return FileError(path, "a segment's ExclusiveStartKey is damaged");
+      }
+      c.segments[index].exclusive_start_key = std::string(dynamodb::TrimTrailingJsonSpace(raw));
+    }
+    ++index;
+  }
+  return c;
+}
+
+aws::Status SaveCheckpoint(const std::string& path, const Checkpoint& checkpoint) {
+  const std::string text = SerializeCheckpoint(checkpoint);
+  const std::string temp = path + ".tmp";
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return FileError(path, std::string("cannot write: ") + std::strerror(errno));
+  size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int saved = errno;
+      ::close(fd);
+      return FileError(path, std::string("cannot write: ") + std::strerror(saved));
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    return FileError(path, std::string("cannot flush: ") + std::strerror(errno));
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    return FileError(path, std::string("cannot replace: ") + std::strerror(errno));
+  }
+  // Make the rename itself durable.
+  const int dir = ::open(Directory(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  return aws::Status::Ok();
+}
+
+aws::Result<std::optional<Checkpoint>> LoadCheckpoint(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (!std::filesystem::exists(path)) return std::optional<Checkpoint>();
+    return FileError(path, "cannot read it");
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  aws::Result<Checkpoint> c = ParseCheckpoint(text.str(), path);
+  if (!c.ok()) return std::move(c).error();
+  return std::optional<Checkpoint>(std::move(*c));
+}
+
+aws::Status CheckCheckpointWritable(const std::string& path) {
+  const std::string dir = Directory(path);
+  if (!std::filesystem::is_directory(dir)) {
+    return FileError(path,
+                     "directory " + dir + " does not exist; create it or choose another path");
+  }
+  if (::access(dir.c_str(), W_OK) != 0) {
+    return FileError(path, "directory " + dir + " is not writable; choose another path");
+  }
+  if (std::filesystem::exists(path) && ::access(path.c_str(), W_OK) != 0) {
+    return FileError(path, "the file is not writable; choose another path");
+  }
+  return aws::Status::Ok();
+}
+
+}  // namespace ddbm::pipeline

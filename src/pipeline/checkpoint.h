@@ -1,0 +1,42 @@
+// Checkpoint: the resume state of a segmented run, saved as one JSON file.
+//
+//   {"Version":1,"Operation":"copy","Source":"A","Target":"B","TotalSegments":8,
+//    "Segments":[{"Segment":0,"Done":false,"ExclusiveStartKey":{...},"Items":1200},...]}
+//
+// Keys are raw DynamoDB JSON, exactly as the service returned them. The file never holds
+// credentials. Saving writes a temporary file, fsyncs it and renames it over the old one, so a
+// crash at any instant leaves either the old or the new checkpoint, never a torn one.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "aws/error.h"
+#include "pipeline/segment_progress.h"
+
+namespace ddbm::pipeline {
+
+struct Checkpoint {
+  std::string operation;  // "copy", "truncate"...
+  std::string source;     // identifies the run; a resume must match it
+  std::string target;
+  int total_segments = 0;
+  std::vector<SegmentPosition> segments;  // index = segment number
+
+  uint64_t items_acknowledged() const;
+  bool complete() const;
+};
+
+std::string SerializeCheckpoint(const Checkpoint& checkpoint);
+// kInvalidInput naming `path` when the text is not a checkpoint of ours.
+aws::Result<Checkpoint> ParseCheckpoint(std::string_view text, const std::string& path);
+
+// Atomic save (see above). kInvalidInput naming the path when it cannot be written.
+aws::Status SaveCheckpoint(const std::string& path, const Checkpoint& checkpoint);
+// nullopt when no file exists at `path`.
+aws::Result<std::optional<Checkpoint>> LoadCheckpoint(const std::string& path);
+// Checks up front that `path` can be written (its directory exists and is writable), so a run
+// does not discover an unwritable checkpoint after an hour of copying.
+aws::Status CheckCheckpointWritable(const std::string& path);
+
+}  // namespace ddbm::pipeline

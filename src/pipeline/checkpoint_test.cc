@@ -1,0 +1,79 @@
+#include "pipeline/checkpoint.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "testing/temp_dir.h"
+
+namespace ddbm::pipeline {
+namespace {
+
+Checkpoint Sample() {
+  Checkpoint c;
+  c.operation = "copy";
+  c.source = "src";
+  c.target = "dst";
+  c.total_segments = 3;
+  c.segments.push_back(
+      {std::string(
+           R"({"pk":{"S":"caf\u00e9"},"n":{"N":"12345678901234567890123456789012345678"}})"),
+       false, 120});
+  c.segments.push_back({std::nullopt, true, 75});
+  c.segments.push_back({std::nullopt, false, 0});
+  return c;
+}
+
+TEST(CheckpointTest, RoundTripsKeysByteForByte) {
+  const Checkpoint c = Sample();
+  auto parsed = ParseCheckpoint(SerializeCheckpoint(c), "x");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
+  EXPECT_EQ(parsed->operation, "copy");
+  EXPECT_EQ(parsed->total_segments, 3);
+  ASSERT_EQ(parsed->segments.size(), 3u);
+  EXPECT_EQ(parsed->segments[0].exclusive_start_key, c.segments[0].exclusive_start_key);
+  EXPECT_EQ(parsed->segments[0].items_acknowledged, 120u);
+  EXPECT_TRUE(parsed->segments[1].done);
+  EXPECT_FALSE(parsed->segments[2].exclusive_start_key.has_value());
+  EXPECT_EQ(parsed->items_acknowledged(), 195u);
+  EXPECT_FALSE(parsed->complete());
+}
+
+TEST(CheckpointTest, SaveAndLoad) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/run.checkpoint";
+  auto missing = LoadCheckpoint(path);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+  ASSERT_TRUE(SaveCheckpoint(path, Sample()).ok());
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  auto loaded = LoadCheckpoint(path);
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_TRUE(loaded->has_value());
+  EXPECT_EQ((*loaded)->segments[0].items_acknowledged, 120u);
+}
+
+TEST(CheckpointTest, DamagedFilesAreClearErrors) {
+  for (std::string text :
+       {"", "not json", R"({"Version":2})", R"({"Version":1,"TotalSegments":2,"Segments":[{}]})"}) {
+    auto parsed = ParseCheckpoint(text, "/tmp/cp.json");
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_NE(parsed.error().message.find("/tmp/cp.json"), std::string::npos);
+  }
+}
+
+TEST(CheckpointTest, UnwritablePlacesAreReportedUpFront) {
+  EXPECT_FALSE(CheckCheckpointWritable("/no/such/dir/cp.json").ok());
+  testing::TempDir dir;
+  EXPECT_TRUE(CheckCheckpointWritable(dir.path() + "/cp.json").ok());
+  if (::geteuid() != 0) {  // root may write anywhere
+    ::chmod(dir.path().c_str(), 0500);
+    EXPECT_FALSE(CheckCheckpointWritable(dir.path() + "/cp.json").ok());
+    ::chmod(dir.path().c_str(), 0700);
+  }
+}
+
+}  // namespace
+}  // namespace ddbm::pipeline

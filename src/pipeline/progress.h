@@ -1,0 +1,56 @@
+// Progress reporting for long runs: a line on stderr refreshed in place on a terminal, or a
+// plain line every so often when stderr is a file or a pipe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "aws/clock.h"
+
+namespace ddbm::pipeline {
+
+struct ProgressSample {
+  uint64_t items_read = 0;
+  uint64_t items_written = 0;
+  uint64_t items_dead_lettered = 0;
+  double read_capacity = 0;  // consumed, units
+  double write_capacity = 0;
+  uint64_t throttles = 0;
+  uint64_t retries = 0;
+  uint64_t expected_items = 0;  // the source's (approximate) ItemCount; 0: unknown
+};
+
+// "read 12,000  written 11,975  3,950 items/s  RCU 1,500  WCU 12,000  throttles 3  retries 5
+//  ETA 0:42". Pure; `items_per_second` is measured by the caller.
+std::string FormatProgress(const ProgressSample& sample, double items_per_second);
+// 1234567 -> "1,234,567".
+std::string GroupThousands(uint64_t value);
+
+class ProgressReporter {
+ public:
+  // `sample` is called from the reporter's thread; it must be thread-safe (read atomics).
+  ProgressReporter(std::function<ProgressSample()> sample, std::FILE* out, bool terminal,
+                   aws::Clock* clock);
+  ~ProgressReporter();  // stops the thread
+
+  void Start();
+  // Stops reporting and, on a terminal, clears the in-place line. Idempotent.
+  void Stop();
+
+ private:
+  void Loop();
+
+  std::function<ProgressSample()> sample_;
+  std::FILE* out_;
+  bool terminal_;
+  aws::Clock* clock_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace ddbm::pipeline

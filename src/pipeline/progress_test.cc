@@ -1,0 +1,36 @@
+#include "pipeline/progress.h"
+
+#include <gtest/gtest.h>
+
+namespace ddbm::pipeline {
+namespace {
+
+TEST(ProgressTest, GroupsThousands) {
+  EXPECT_EQ(GroupThousands(0), "0");
+  EXPECT_EQ(GroupThousands(999), "999");
+  EXPECT_EQ(GroupThousands(1000), "1,000");
+  EXPECT_EQ(GroupThousands(1234567), "1,234,567");
+}
+
+TEST(ProgressTest, LineShowsCountsRatesAndEta) {
+  ProgressSample s;
+  s.items_read = 12000;
+  s.items_written = 11000;
+  s.read_capacity = 1500;
+  s.write_capacity = 11000;
+  s.throttles = 3;
+  s.retries = 5;
+  s.expected_items = 15000;
+  const std::string line = FormatProgress(s, 1000);
+  EXPECT_NE(line.find("read 12,000"), std::string::npos) << line;
+  EXPECT_NE(line.find("written 11,000"), std::string::npos) << line;
+  EXPECT_NE(line.find("1,000 items/s"), std::string::npos) << line;
+  EXPECT_NE(line.find("throttles 3"), std::string::npos) << line;
+  EXPECT_NE(line.find("ETA 0:00:04"), std::string::npos) << line;
+  EXPECT_EQ(line.find("dead-lettered"), std::string::npos) << line;
+  s.items_dead_lettered = 2;
+  EXPECT_NE(FormatProgress(s, 0).find("dead-lettered 2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ddbm::pipeline

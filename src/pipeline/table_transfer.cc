@@ -1,0 +1,198 @@
+#include "pipeline/table_transfer.h"
+
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "pipeline/bounded_queue.h"
+
+namespace ddbm::pipeline {
+namespace {
+
+constexpr size_t kMaxBatchItems = 25;
+
+// A batch on its way to a writer, with the page it belongs to.
+struct QueuedBatch {
+  WriteBatch batch;
+  int segment = 0;
+  uint64_t page = 0;
+};
+
+}  // namespace
+
+bool TableTransfer::IsItemError(const aws::Error& error) {
+  return error.code == "ValidationException" ||
+         error.code == "ItemCollectionSizeLimitExceededException" || aws::IsThrottle(error);
+}
+
+TableTransfer::TableTransfer(TransferContext context, TransferOptions options)
+    : context_(context), options_(std::move(options)) {}
+
+aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
+  const int segments = std::max(1, options_.segments);
+  std::vector<std::unique_ptr<SegmentProgress>> progress;
+  for (int i = 0; i < segments; ++i) {
+    SegmentPosition start;
+    if (options_.resume) start = options_.resume->segments.at(static_cast<size_t>(i));
+    counters->items_resumed.fetch_add(start.items_acknowledged);
+    progress.push_back(std::make_unique<SegmentProgress>(std::move(start)));
+  }
+
+  auto snapshot = [&] {
+    Checkpoint c;
+    c.operation = options_.operation;
+    c.source = options_.source_table;
+    c.target = options_.target_table;
+    c.total_segments = segments;
+    for (const auto& p : progress) c.segments.push_back(p->position());
+    return c;
+  };
+
+  std::mutex error_mu;
+  std::optional<aws::Error> first_error;  // guarded by error_mu
+  std::atomic<bool> failed{false};
+  auto fail = [&](aws::Error error) {
+    std::lock_guard lock(error_mu);
+    if (!first_error) first_error = std::move(error);
+    failed.store(true);
+  };
+
+  // Checkpoints are saved by whichever writer acknowledges work once the interval has passed;
+  // without progress there is nothing new to save.
+  std::mutex save_mu;
+  aws::Clock::SteadyTime last_save = context_.clock->SteadyNow();  // guarded by save_mu
+  auto save = [&](bool force) {
+    if (options_.checkpoint_path.empty()) return;
+    std::unique_lock lock(save_mu, std::defer_lock);
+    if (force) {
+      lock.lock();
+    } else if (!lock.try_lock() ||
+               context_.clock->SteadyNow() - last_save < options_.checkpoint_interval) {
+      return;
+    }
+    // Dead letters must be durable before a checkpoint counts their items as acknowledged.
+    if (context_.dead_letters != nullptr) {
+      if (aws::Status s = context_.dead_letters->Sync(); !s.ok()) {
+        fail(std::move(s).error());
+        return;
+      }
+    }
+    if (aws::Status s = SaveCheckpoint(options_.checkpoint_path, snapshot()); !s.ok()) {
+      fail(std::move(s).error());
+      return;
+    }
+    last_save = context_.clock->SteadyNow();
+  };
+
+  // Writes `batch`, isolating and dead-lettering items that fail on their own. Returns an error
+  // only when the run must stop.
+  std::function<std::optional<aws::Error>(WriteBatch)> apply =
+      [&](WriteBatch batch) -> std::optional<aws::Error> {
+    std::optional<BatchFailure> failure =
+        WriteBatchFully(*context_.target, options_.target_table, std::move(batch),
+                        *context_.write_policy, &counters->writes, context_.write_limiter);
+    if (!failure) return std::nullopt;
+    if (!IsItemError(failure->error)) return std::move(failure->error);
+    std::vector<dynamodb::WriteRequest>& remaining = failure->remaining.requests;
+    if (remaining.size() > 1 && !aws::IsThrottle(failure->error)) {
+      // A validation error rejects the whole batch; find the culprits one request at a time.
+      for (const dynamodb::WriteRequest& request : remaining) {
+        if (auto error = apply(WriteBatch{{request}, failure->remaining.keep_alive})) return error;
+      }
+      return std::nullopt;
+    }
+    if (context_.dead_letters == nullptr) return std::move(failure->error);
+    for (const dynamodb::WriteRequest& request : remaining) {
+      if (aws::Status s = context_.dead_letters->Write(request.json, failure->error); !s.ok()) {
+        return std::move(s).error();
+      }
+      counters->items_dead_lettered.fetch_add(1, std::memory_order_relaxed);
+    }
+    return std::nullopt;
+  };
+
+  BoundedQueue<QueuedBatch> queue(options_.queue_batches);
+  std::vector<std::thread> writers;
+  for (int i = 0; i < std::max(1, options_.writers); ++i) {
+    writers.emplace_back([&] {
+      while (std::optional<QueuedBatch> queued = queue.Pop()) {
+        if (failed.load()) continue;  // drain without sending once the run has failed
+        if (std::optional<aws::Error> error = apply(std::move(queued->batch))) {
+          fail(std::move(*error));
+          continue;
+        }
+        progress[static_cast<size_t>(queued->segment)]->AcknowledgeBatch(queued->page);
+        save(false);
+      }
+    });
+  }
+
+  const bool deletes = options_.write_kind == dynamodb::WriteRequest::Kind::kDelete;
+  std::vector<std::thread> readers;
+  for (int segment = 0; segment < segments; ++segment) {
+    const SegmentPosition start = progress[static_cast<size_t>(segment)]->position();
+    if (start.done) continue;
+    readers.emplace_back([&, segment, start] {
+      dynamodb::ScanRequest request;
+      request.table_name = options_.source_table;
+      request.segment = segment;
+      request.total_segments = segments;
+      request.limit = options_.page_size;
+      request.consistent_read = options_.consistent_read;
+      request.return_consumed_capacity = true;
+      request.projection_expression = options_.projection_expression;
+      request.expression_attribute_names = options_.expression_attribute_names;
+      request.exclusive_start_key = start.exclusive_start_key;
+      dynamodb::Paginator<dynamodb::ItemPage> pages = context_.source->ScanPages(request);
+      SegmentProgress& segment_progress = *progress[static_cast<size_t>(segment)];
+      double estimate = 0;  // read units of the previous page: the best guess for the next
+      for (uint64_t page_number = 0; !pages.done(); ++page_number) {
+        if (failed.load() || (context_.stop != nullptr && context_.stop->load())) return;
+        if (context_.read_limiter != nullptr) context_.read_limiter->Acquire(estimate);
+        aws::Result<dynamodb::ItemPage> page = pages.Next();
+        if (!page.ok()) {
+          fail(std::move(page).error());
+          return;
+        }
+        if (context_.read_limiter != nullptr) {
+          context_.read_limiter->Settle(estimate, page->consumed_capacity);
+          estimate = page->consumed_capacity;
+        }
+        counters->pages.fetch_add(1, std::memory_order_relaxed);
+        counters->items_read.fetch_add(page->items.size(), std::memory_order_relaxed);
+        counters->read_capacity.fetch_add(page->consumed_capacity, std::memory_order_relaxed);
+        const size_t items = page->items.size();
+        const auto batches = static_cast<uint32_t>((items + kMaxBatchItems - 1) / kMaxBatchItems);
+        // Registered before its batches are queued, so no acknowledgement can come first.
+        segment_progress.AddPage(page_number, page->last_evaluated_key, batches, items);
+        for (size_t i = 0; i < items; i += kMaxBatchItems) {
+          QueuedBatch queued;
+          queued.segment = segment;
+          queued.page = page_number;
+          queued.batch.keep_alive = page->body;
+          const size_t end = std::min(items, i + kMaxBatchItems);
+          queued.batch.requests.reserve(end - i);
+          for (size_t j = i; j < end; ++j) {
+            queued.batch.requests.push_back({deletes ? dynamodb::WriteRequest::Kind::kDelete
+                                                     : dynamodb::WriteRequest::Kind::kPut,
+                                             page->items[j]});
+          }
+          if (!queue.Push(std::move(queued))) return;
+        }
+      }
+    });
+  }
+  for (auto& t : readers) t.join();
+  queue.Close();
+  for (auto& t : writers) t.join();
+  save(true);
+
+  if (first_error) return std::move(*first_error);
+  TransferResult result;
+  result.checkpoint = snapshot();
+  result.interrupted = !result.checkpoint.complete();
+  return result;
+}
+
+}  // namespace ddbm::pipeline

@@ -1,0 +1,95 @@
+// TableTransfer: scans a table in parallel segments and applies every item to a target table,
+// as a put (copy) or as a delete of its key (truncate).
+//
+// Data path: segment reader -> page of raw items -> batches of at most 25 -> bounded queue ->
+// writers (BatchWriteItem, UnprocessedItems resent per the retry policy) -> acknowledgement.
+// An item is acknowledged when the target accepted it or it was written to the dead-letter file;
+// a segment's checkpoint only moves past pages whose items are all acknowledged. Memory is
+// bounded by the queue, not by the table.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "aws/clock.h"
+#include "aws/error.h"
+#include "aws/retry.h"
+#include "dynamodb/client.h"
+#include "pipeline/batch_writer.h"
+#include "pipeline/checkpoint.h"
+#include "pipeline/dead_letter.h"
+#include "pipeline/rate_limiter.h"
+
+namespace ddbm::pipeline {
+
+struct TransferOptions {
+  std::string operation = "copy";  // recorded in the checkpoint
+  std::string source_table;
+  std::string target_table;
+  // What each scanned item becomes. For kDelete the scan must project only the key attributes,
+  // so that each item is exactly its key.
+  dynamodb::WriteRequest::Kind write_kind = dynamodb::WriteRequest::Kind::kPut;
+  std::string projection_expression;       // e.g. "#k0, #k1" for truncate
+  std::string expression_attribute_names;  // raw JSON object for the projection
+  int segments = 8;
+  int page_size = 0;  // Scan Limit; 0: 1 MB pages
+  int writers = 16;
+  size_t queue_batches = 256;
+  bool consistent_read = false;
+  // Checkpointing: empty path means none. `resume` (when set) must be for this source, target
+  // and segment count; finished segments are skipped, others continue after their position.
+  std::string checkpoint_path;
+  std::optional<Checkpoint> resume;
+  std::chrono::milliseconds checkpoint_interval{1000};
+};
+
+struct TransferCounters {
+  std::atomic<uint64_t> items_read{0};
+  std::atomic<uint64_t> pages{0};
+  std::atomic<double> read_capacity{0};
+  std::atomic<uint64_t> items_dead_lettered{0};
+  std::atomic<uint64_t> items_resumed{0};  // acknowledged by earlier runs (from the checkpoint)
+  WriteCounters writes;
+};
+
+struct TransferResult {
+  bool interrupted = false;  // stopped early on request; the checkpoint says where
+  Checkpoint checkpoint;     // the final position of every segment
+};
+
+// Shared collaborators; all must outlive Run. Limiters and the dead-letter file may be shared
+// with other transfers. `stop` is polled: once true, readers stop fetching pages, writers finish
+// what is queued, the checkpoint is saved, and Run returns with interrupted = true.
+struct TransferContext {
+  const dynamodb::DynamoDbClient* source = nullptr;
+  const dynamodb::DynamoDbClient* target = nullptr;
+  const aws::RetryPolicy* write_policy = nullptr;  // for UnprocessedItems
+  DeadLetterFile* dead_letters = nullptr;
+  RateLimiter* read_limiter = nullptr;   // null: unlimited
+  RateLimiter* write_limiter = nullptr;  // null: unlimited
+  const std::atomic<bool>* stop = nullptr;
+  aws::Clock* clock = nullptr;
+};
+
+class TableTransfer {
+ public:
+  TableTransfer(TransferContext context, TransferOptions options);
+
+  // Runs to the end (or to a stop request). A final error (the target vanished, access denied,
+  // the dead-letter file unwritable, an unreadable page after retries) stops the run; the
+  // checkpoint saved by then is still correct. `counters` may be read concurrently.
+  aws::Result<TransferResult> Run(TransferCounters* counters);
+
+  // Items that fail on their own (ValidationException for that item, or throttled past the
+  // retry budget) are dead-lettered; every other error ends the run.
+  static bool IsItemError(const aws::Error& error);
+
+ private:
+  TransferContext context_;
+  TransferOptions options_;
+};
+
+}  // namespace ddbm::pipeline

@@ -1,0 +1,269 @@
+// TableTransfer over a scripted DynamoDB: the data path, acknowledgements, dead letters,
+// checkpoints and stop requests, without a network or real time.
+#include "pipeline/table_transfer.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include "dynamodb/client.h"
+#include "testing/fake_clock.h"
+#include "testing/scripted_transport.h"
+#include "testing/temp_dir.h"
+
+namespace ddbm::pipeline {
+namespace {
+
+using aws::HttpRequest;
+using aws::HttpResponse;
+using aws::Result;
+
+class StaticCredentials final : public aws::CredentialsProvider {
+ public:
+  Result<aws::Credentials> GetCredentials() override {
+    return aws::Credentials{"AKID", "secret", "", std::nullopt, "test"};
+  }
+};
+
+std::string Item(int i) {
+  return "{\"pk\":{\"S\":\"k" + std::to_string(i) + "\"},\"v\":{\"N\":\"" + std::to_string(i) +
+         ".50\"}}";
+}
+
+// A fake table service: Scan serves `items` split into segments by index modulo, pages of
+// `page_size`; BatchWriteItem records puts, and rejects any batch holding a poisoned item with a
+// ValidationException, as DynamoDB rejects a whole batch for one bad item.
+class FakeDynamoDb {
+ public:
+  FakeDynamoDb(int count, int page_size) : page_size_(page_size) {
+    for (int i = 0; i < count; ++i) items_.push_back(Item(i));
+  }
+  void Poison(int i) { poisoned_.insert(Item(i)); }
+
+  Result<HttpResponse> Handle(const HttpRequest& request) {
+    const std::string target = *request.FindHeader("X-Amz-Target");
+    HttpResponse response;
+    response.status = 200;
+    if (target.ends_with(".Scan")) {
+      response.body = Scan(request.body);
+    } else if (target.ends_with(".BatchWriteItem")) {
+      std::lock_guard lock(mu_);
+      ++batch_calls_;
+      for (const auto& p : poisoned_) {
+        if (request.body.find(p) != std::string::npos) {
+          response.status = 400;
+          response.body =
+              R"({"__type":"com.amazonaws.dynamodb.v20120810#ValidationException","message":"Item size has exceeded the maximum allowed size"})";
+          return response;
+        }
+      }
+      for (const auto& item : items_) {
+        if (request.body.find(item) != std::string::npos) written_.insert(item);
+      }
+      response.body =
+          R"({"UnprocessedItems":{},"ConsumedCapacity":[{"TableName":"dst","CapacityUnits":1}]})";
+    }
+    return response;
+  }
+
+  std::set<std::string> written() {
+    std::lock_guard lock(mu_);
+    return written_;
+  }
+
+ private:
+  // Request bodies are ours, so simple string search is enough to read them.
+  static int IntField(const std::string& body, const std::string& name) {
+    const size_t at = body.find("\"" + name + "\":");
+    return at == std::string::npos ? 0 : std::stoi(body.substr(at + name.size() + 3));
+  }
+  std::string Scan(const std::string& body) {
+    const int segment = IntField(body, "Segment");
+    const int total = std::max(1, IntField(body, "TotalSegments"));
+    int start = 0;  // ExclusiveStartKey carries the index to continue after, as "pos"
+    if (const size_t at = body.find("\"pos\":{\"N\":\""); at != std::string::npos) {
+      start = std::stoi(body.substr(at + 12)) + 1;
+    }
+    std::vector<int> mine;
+    for (int i = 0; i < static_cast<int>(items_.size()); ++i) {
+      if (i % total == segment) mine.push_back(i);
+    }
+    std::string out = "{\"Items\":[";
+    int emitted = 0;
+    int last = -1;
+    for (int i : mine) {
+      if (i < start || emitted == page_size_) continue;
+      out += (emitted++ ? "," : "") + items_[static_cast<size_t>(i)];
+      last = i;
+    }
+    out += "],\"Count\":" + std::to_string(emitted);
+    const bool more = emitted == page_size_ && last != mine.back();
+    if (more) out += ",\"LastEvaluatedKey\":{\"pos\":{\"N\":\"" + std::to_string(last) + "\"}}";
+    out += ",\"ConsumedCapacity\":{\"TableName\":\"src\",\"CapacityUnits\":0.5}}";
+    return out;
+  }
+
+  int page_size_;
+  std::vector<std::string> items_;
+  std::set<std::string> poisoned_;
+  std::mutex mu_;
+  std::set<std::string> written_;
+  int batch_calls_ = 0;
+};
+
+class TableTransferTest : public ::testing::Test {
+ protected:
+  TableTransferTest() {
+    transport_.SetFallback([this](const HttpRequest& r) { return fake_->Handle(r); });
+    aws::ServiceClientConfig config;
+    config.service = "dynamodb";
+    config.signing_name = "dynamodb";
+    config.region = "us-east-1";
+    config.endpoint = *aws::ParseUrl("http://127.0.0.1:1");
+    config.credentials = std::make_shared<StaticCredentials>();
+    config.transport = &transport_;
+    config.clock = &clock_;
+    config.retry.max_attempts = 3;
+    service_ = std::make_unique<aws::ServiceClient>(config);
+    client_ = std::make_unique<dynamodb::DynamoDbClient>(service_.get());
+    policy_ = std::make_unique<aws::RetryPolicy>(config.retry, &clock_);
+  }
+
+  TransferContext Context(DeadLetterFile* dead_letters, const std::atomic<bool>* stop = nullptr) {
+    TransferContext c;
+    c.source = client_.get();
+    c.target = client_.get();
+    c.write_policy = policy_.get();
+    c.dead_letters = dead_letters;
+    c.stop = stop;
+    c.clock = &clock_;
+    return c;
+  }
+
+  TransferOptions Options(int segments) {
+    TransferOptions o;
+    o.source_table = "src";
+    o.target_table = "dst";
+    o.segments = segments;
+    o.writers = 4;
+    return o;
+  }
+
+  std::unique_ptr<FakeDynamoDb> fake_;
+  ddbm::testing::ScriptedTransport transport_;
+  ddbm::testing::FakeClock clock_;
+  std::unique_ptr<aws::ServiceClient> service_;
+  std::unique_ptr<dynamodb::DynamoDbClient> client_;
+  std::unique_ptr<aws::RetryPolicy> policy_;
+  ddbm::testing::TempDir dir_;
+};
+
+TEST_F(TableTransferTest, CopiesEveryItemOnceAcrossSegmentsAndPages) {
+  fake_ = std::make_unique<FakeDynamoDb>(1000, 60);
+  DeadLetterFile dead(dir_.path() + "/dead.jsonl");
+  TransferOptions options = Options(4);
+  options.checkpoint_path = dir_.path() + "/cp.json";
+  TableTransfer transfer(Context(&dead), options);
+  TransferCounters counters;
+  auto result = transfer.Run(&counters);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_FALSE(result->interrupted);
+  EXPECT_EQ(counters.items_read.load(), 1000u);
+  EXPECT_EQ(counters.writes.items_written.load(), 1000u);
+  EXPECT_EQ(fake_->written().size(), 1000u);
+  EXPECT_EQ(counters.items_dead_lettered.load(), 0u);
+  auto saved = LoadCheckpoint(options.checkpoint_path);
+  ASSERT_TRUE(saved.ok() && saved->has_value());
+  EXPECT_TRUE((*saved)->complete());
+  EXPECT_EQ((*saved)->items_acknowledged(), 1000u);
+}
+
+TEST_F(TableTransferTest, BadItemsAreIsolatedAndDeadLetteredTheRestIsWritten) {
+  fake_ = std::make_unique<FakeDynamoDb>(200, 50);
+  fake_->Poison(7);
+  fake_->Poison(123);
+  DeadLetterFile dead(dir_.path() + "/dead.jsonl");
+  TableTransfer transfer(Context(&dead), Options(2));
+  TransferCounters counters;
+  auto result = transfer.Run(&counters);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(counters.items_dead_lettered.load(), 2u);
+  EXPECT_EQ(counters.writes.items_written.load(), 198u);
+  EXPECT_EQ(fake_->written().size(), 198u);
+  std::ifstream in(dead.path());
+  std::stringstream lines;
+  lines << in.rdbuf();
+  EXPECT_NE(lines.str().find("\"Item\":" + Item(7)), std::string::npos) << lines.str();
+  EXPECT_NE(lines.str().find("\"Item\":" + Item(123)), std::string::npos);
+  EXPECT_NE(lines.str().find("\"Code\":\"ValidationException\""), std::string::npos);
+}
+
+TEST_F(TableTransferTest, ResumeSkipsDoneSegmentsAndContinuesAfterThePosition) {
+  fake_ = std::make_unique<FakeDynamoDb>(100, 10);
+  Checkpoint resume;
+  resume.operation = "copy";
+  resume.source = "src";
+  resume.target = "dst";
+  resume.total_segments = 2;
+  resume.segments.push_back({std::nullopt, true, 50});  // segment 0 finished earlier
+  // Segment 1 holds odd indexes; continue after index 49.
+  resume.segments.push_back({std::string("{\"pos\":{\"N\":\"49\"}}"), false, 25});
+  TransferOptions options = Options(2);
+  options.resume = resume;
+  DeadLetterFile dead(dir_.path() + "/dead.jsonl");
+  TableTransfer transfer(Context(&dead), options);
+  TransferCounters counters;
+  auto result = transfer.Run(&counters);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(counters.items_read.load(), 25u);  // odd indexes 51..99
+  EXPECT_EQ(counters.items_resumed.load(), 75u);
+  for (int i = 51; i < 100; i += 2) EXPECT_TRUE(fake_->written().count(Item(i))) << i;
+  EXPECT_FALSE(fake_->written().count(Item(49)));
+  EXPECT_TRUE(result->checkpoint.complete());
+}
+
+TEST_F(TableTransferTest, StopRequestEndsCleanlyWithAResumableCheckpoint) {
+  fake_ = std::make_unique<FakeDynamoDb>(500, 10);
+  std::atomic<bool> stop{true};  // asked to stop before the first page
+  TransferOptions options = Options(2);
+  options.checkpoint_path = dir_.path() + "/cp.json";
+  DeadLetterFile dead(dir_.path() + "/dead.jsonl");
+  TableTransfer transfer(Context(&dead, &stop), options);
+  TransferCounters counters;
+  auto result = transfer.Run(&counters);
+  ASSERT_TRUE(result.ok());
+  EXPECT_TRUE(result->interrupted);
+  auto saved = LoadCheckpoint(options.checkpoint_path);
+  ASSERT_TRUE(saved.ok() && saved->has_value());
+  EXPECT_FALSE((*saved)->complete());
+}
+
+TEST_F(TableTransferTest, FinalErrorsStopTheRun) {
+  fake_ = std::make_unique<FakeDynamoDb>(100, 10);
+  transport_.SetFallback([](const HttpRequest& r) -> Result<HttpResponse> {
+    HttpResponse response;
+    if (r.FindHeader("X-Amz-Target")->ends_with(".Scan")) {
+      response.status = 200;
+      response.body = R"({"Items":[{"pk":{"S":"a"}}],"Count":1})";
+    } else {
+      response.status = 400;
+      response.body =
+          R"({"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found"})";
+    }
+    return response;
+  });
+  DeadLetterFile dead(dir_.path() + "/dead.jsonl");
+  TableTransfer transfer(Context(&dead), Options(1));
+  TransferCounters counters;
+  auto result = transfer.Run(&counters);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, "ResourceNotFoundException");
+  EXPECT_EQ(counters.items_dead_lettered.load(), 0u);
+}
+
+}  // namespace
+}  // namespace ddbm::pipeline

@@ -1,0 +1,261 @@
+"""End-to-end fault tests of `ddbmigrate copy`: the copy runs through fault_proxy.py in front of
+DynamoDB Local, which injects throttling, partial BatchWriteItem answers, 5xx answers, connection
+resets, slow, truncated and corrupted answers. Whatever the faults, the target must end up equal to
+the source (checked with boto3, not with the tool), and the summary must count every item exactly
+once.
+
+The source table is seeded once per class; each test copies it into a fresh target through its
+own proxy. A failing test prints the tool's exit code, stdout, stderr and the proxy's counters;
+FAULT_TESTS_VERBOSE=1 prints them for every copy.
+"""
+
+import json
+import os
+import unittest
+from pathlib import Path
+
+import harness
+from fault_proxy import FaultProxy
+from harness import ServiceTestCase
+
+ITEMS = 3000
+COPY_OPTIONS = ("--segments", "4", "--page-size", "500")
+COPY_TIMEOUT = 150
+
+
+def summary_of(stdout):
+    """The JSON summary: the last stdout line that is a JSON object."""
+    for line in reversed(stdout.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                value = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                return value
+    return None
+
+
+class CopyFaultsBase(ServiceTestCase):
+    """Seeds one source table for the class; copy_through() runs a copy through a fresh proxy."""
+
+    SEED = 0
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.source = cls.unique_table("faultsrc")
+        client = cls.dynamodb()
+        harness.ddbdata.create_table(client, cls.source, harness.DEFAULT_KEYS)
+        cls.source_items = harness.ddbdata.generate_items(ITEMS, seed=cls.SEED)
+        harness.ddbdata.write_items(client, cls.source, cls.source_items)
+
+    _supports_dead_letter = None
+
+    def dead_letter_options(self, target):
+        """--dead-letter FILE in the class's temporary HOME when the binary knows the flag (so a
+        run never leaves a dead-letter file in the working directory); else nothing."""
+        cls = type(self)
+        if cls._supports_dead_letter is None:
+            help_text = self.cli("copy", "--help", endpoint=False).stdout
+            cls._supports_dead_letter = "--dead-letter" in help_text
+        if not cls._supports_dead_letter:
+            return None, ()
+        path = Path(self.home) / f"{target}-dead-letter.jsonl"
+        return path, ("--dead-letter", str(path))
+
+    def copy_through(self, rules, *extra, seed=1):
+        """Copies the source into a new target through a proxy with `rules`;
+        returns (result, target table, proxy). self.dead_letter is the dead-letter file given
+        to the run (None when the binary has no --dead-letter)."""
+        target = self.create_table(self.unique_table("faultdst"))
+        self.dead_letter, dead_letter_options = self.dead_letter_options(target)
+        if "--dead-letter" not in extra:
+            extra = (*extra, *dead_letter_options)
+        proxy = FaultProxy(self.ddb_endpoint, rules, seed=seed).start()
+        self.addCleanup(proxy.stop)
+        result = self.cli("copy", "--source-table", self.source, "--target-table", target,
+                          *COPY_OPTIONS, "--output", "json", *extra,
+                          "--endpoint-url", proxy.endpoint, endpoint=False,
+                          timeout=COPY_TIMEOUT)
+        if os.environ.get("FAULT_TESTS_VERBOSE"):
+            print(f"\n--- {self.id()}{self.describe(result, proxy)}", flush=True)
+        return result, target, proxy
+
+    @staticmethod
+    def describe(result, proxy):
+        return (f"\nexit code: {result.code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+                f"\nproxy: {json.dumps(proxy.stats, sort_keys=True)}")
+
+    def assert_complete_copy(self, result, target, proxy):
+        """Exit 0, every item read and written exactly once, target equal to source."""
+        info = self.describe(result, proxy)
+        self.assertEqual(result.code, 0, info)
+        summary = summary_of(result.stdout)
+        self.assertIsNotNone(summary, f"no JSON summary on stdout{info}")
+        self.assertEqual(summary.get("ItemsRead"), ITEMS, info)
+        self.assertEqual(summary.get("ItemsWritten"), ITEMS, info)
+        self.assertEqual(summary.get("ItemsDeadLettered", 0), 0, info)
+        if self.dead_letter is not None and self.dead_letter.exists():
+            self.assertEqual(self.dead_letter.read_text(encoding="utf-8").strip(), "",
+                             f"items were dead-lettered{info}")
+        self.assert_tables_equal(self.source, target)
+        return summary
+
+    def assert_injected(self, proxy, fault, operation=None, at_least=1):
+        count = proxy.fault_count(fault, operation)
+        self.assertGreaterEqual(count, at_least,
+                                f"{fault} on {operation or 'any operation'} was injected "
+                                f"{count} times; proxy: {json.dumps(proxy.stats)}")
+
+
+class CopyFaultsTest(CopyFaultsBase):
+
+    def test_throttled_scans(self):
+        result, target, proxy = self.copy_through([
+            # every=3 guarantees a few throttles however few scan pages there are.
+            {"fault": "throttle", "operations": ["Scan"], "every": 3},
+            {"fault": "throttle", "operations": ["Scan"], "probability": 0.2,
+             "code": "ThrottlingException"},
+        ])
+        self.assert_complete_copy(result, target, proxy)
+        self.assert_injected(proxy, "throttle", "Scan", at_least=2)
+
+    def test_throttled_batch_writes(self):
+        result, target, proxy = self.copy_through([
+            {"fault": "throttle", "operations": ["BatchWriteItem"], "probability": 0.2},
+            {"fault": "throttle", "operations": ["BatchWriteItem"], "every": 10,
+             "code": "RequestLimitExceeded"},
+        ])
+        self.assert_complete_copy(result, target, proxy)
+        self.assert_injected(proxy, "throttle", "BatchWriteItem", at_least=10)
+
+    def test_partial_unprocessed_items(self):
+        result, target, proxy = self.copy_through([
+            {"fault": "unprocessed", "probability": 0.3, "fraction": 0.5},
+        ])
+        summary = self.assert_complete_copy(result, target, proxy)
+        self.assert_injected(proxy, "unprocessed", "BatchWriteItem", at_least=10)
+        info = self.describe(result, proxy)
+        self.assertGreater(summary.get("UnprocessedResent", 0), 0, info)
+        # Each write the proxy held back was sent again exactly once more.
+        self.assertEqual(summary["UnprocessedResent"], proxy.stats["unprocessed_writes"], info)
+
+    def test_internal_errors_and_unavailable(self):
+        result, target, proxy = self.copy_through([
+            {"fault": "error500", "probability": 0.15},
+            # Retry-After: 1 costs a second each time: a few are enough.
+            {"fault": "error503", "every": 7, "max_count": 3},
+        ])
+        self.assert_complete_copy(result, target, proxy)
+        self.assert_injected(proxy, "error500", "BatchWriteItem")
+        self.assert_injected(proxy, "error503", at_least=3)
+
+    def test_resets_before_forwarding(self):
+        result, target, proxy = self.copy_through([
+            {"fault": "reset", "when": "before", "probability": 0.1},
+            {"fault": "reset", "when": "before", "operations": ["Scan"], "every": 4},
+        ])
+        self.assert_complete_copy(result, target, proxy)
+        self.assert_injected(proxy, "reset", "BatchWriteItem")
+        self.assert_injected(proxy, "reset", "Scan")
+
+    def test_resets_after_forwarding(self):
+        # The write happened but the client never heard: it must send it again, and count it once.
+        result, target, proxy = self.copy_through([
+            {"fault": "reset", "when": "after", "probability": 0.1},
+            {"fault": "reset", "when": "after", "operations": ["Scan"], "every": 4},
+        ])
+        self.assert_complete_copy(result, target, proxy)
+        self.assert_injected(proxy, "reset", "BatchWriteItem")
+        self.assert_injected(proxy, "reset", "Scan")
+
+    def test_slow_responses(self):
+        result, target, proxy = self.copy_through([
+            {"fault": "slow", "probability": 0.2, "delay_ms": 200},
+            {"fault": "slow", "operations": ["Scan"], "every": 2, "delay_ms": 400},
+        ])
+        self.assert_complete_copy(result, target, proxy)
+        self.assert_injected(proxy, "slow", "BatchWriteItem", at_least=5)
+        self.assert_injected(proxy, "slow", "Scan")
+
+    def test_truncated_bodies(self):
+        result, target, proxy = self.copy_through([
+            {"fault": "truncate", "probability": 0.1},
+            {"fault": "truncate", "operations": ["Scan"], "every": 3},
+        ])
+        self.assert_complete_copy(result, target, proxy)
+        self.assert_injected(proxy, "truncate", "BatchWriteItem")
+        self.assert_injected(proxy, "truncate", "Scan")
+
+    def test_crc_mismatches(self):
+        result, target, proxy = self.copy_through([
+            {"fault": "corrupt_crc", "probability": 0.1},
+            {"fault": "corrupt_crc", "operations": ["Scan"], "every": 3},
+        ])
+        self.assert_complete_copy(result, target, proxy)
+        self.assert_injected(proxy, "corrupt_crc", "BatchWriteItem")
+        self.assert_injected(proxy, "corrupt_crc", "Scan")
+
+    def test_all_faults_mixed(self):
+        result, target, proxy = self.copy_through([
+            {"fault": "slow", "probability": 0.05, "delay_ms": 150},
+            {"fault": "throttle", "probability": 0.05},
+            {"fault": "throttle", "code": "ThrottlingException", "operations": ["Scan"],
+             "every": 5},
+            {"fault": "unprocessed", "probability": 0.1, "fraction": 0.4},
+            {"fault": "error500", "probability": 0.03},
+            {"fault": "error503", "every": 40, "max_count": 2},
+            {"fault": "reset", "when": "before", "probability": 0.02},
+            {"fault": "reset", "when": "after", "probability": 0.02},
+            {"fault": "truncate", "probability": 0.02},
+            {"fault": "corrupt_crc", "probability": 0.02},
+        ], seed=7)
+        summary = self.assert_complete_copy(result, target, proxy)
+        self.assertEqual(summary.get("UnprocessedResent"), proxy.stats["unprocessed_writes"],
+                         self.describe(result, proxy))
+        kinds = set(proxy.stats["faults"])
+        self.assertGreaterEqual(len(kinds), 6, f"too few kinds of fault injected: {kinds}")
+
+    def test_persistent_throttling_gives_up_cleanly(self):
+        """Every BatchWriteItem is throttled, forever: the copy must stop with a clear failure.
+
+        LOOSE (tighten once the dead-letter rework of `copy` has landed): accepts either
+          (a) the current behaviour: a non-zero exit (not 3) whose last stderr line starts with
+              'ddbmigrate: error: ' (a summary may precede it on stdout), or
+          (b) the planned one: exit 3, `ItemsDeadLettered` in the JSON summary equal to source
+              items minus ItemsWritten, and the dead-letter file holding that many JSON lines.
+        Tighten to (b) only, with ItemsWritten == 0 and the dead-lettered keys equal to the
+        source's keys, and require exactly one stderr line for (a)-style fatal errors.
+        """
+        result, target, proxy = self.copy_through(
+            [{"fault": "throttle", "operations": ["BatchWriteItem"]}], "--max-attempts", "3")
+        dead_letter = self.dead_letter
+        info = self.describe(result, proxy)
+        self.assertNotEqual(result.code, 0, info)
+        self.assertEqual(proxy.stats["forwarded"].get("BatchWriteItem", 0), 0, info)
+        summary = summary_of(result.stdout)
+        if result.code == 3:
+            self.assertIsNotNone(summary, f"exit 3 without a JSON summary{info}")
+            self.assertIn("ItemsDeadLettered", summary, info)
+            self.assertEqual(summary["ItemsDeadLettered"], ITEMS - summary["ItemsWritten"], info)
+            self.assertIsNotNone(dead_letter, f"exit 3 though --dead-letter was not given{info}")
+            lines = [json.loads(line) for line in
+                     dead_letter.read_text(encoding="utf-8").splitlines() if line.strip()]
+            self.assertEqual(len(lines), summary["ItemsDeadLettered"], info)
+        else:
+            lines = result.stderr.strip().splitlines()
+            self.assertTrue(lines and lines[-1].startswith("ddbmigrate: error: "), info)
+            self.assertRegex(lines[-1], r"(?i)throttl|throughput|BatchWriteItem", info)
+            if summary is not None and "ItemsWritten" in summary:
+                self.assertEqual(summary["ItemsWritten"], 0, info)
+        # Throttled requests never reached the target.
+        self.assertEqual(self.scan_all(target), [])
+        # With --max-attempts 3 no batch was tried more than 3 times.
+        batches = -(-ITEMS // 25)
+        self.assertLessEqual(proxy.stats["requests"].get("BatchWriteItem", 0), 3 * batches, info)
+
+
+if __name__ == "__main__":
+    unittest.main()
