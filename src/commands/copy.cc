@@ -30,6 +30,17 @@ int DefaultSegments(int64_t table_size_bytes) {
   return static_cast<int>(std::clamp<int64_t>(by_size, 8, 1000));
 }
 
+// "stream: copied (NEW_AND_OLD_IMAGES)" / "tags: not copied: could not be read ...".
+std::string NoteText(const dynamodb::SettingNote& note) {
+  std::string detail = note.detail;
+  for (const char* prefix : {"not copied: ", "copied: "}) {
+    if (detail.starts_with(prefix)) detail.erase(0, std::string_view(prefix).size());
+  }
+  std::string text = note.setting + (note.copied ? ": copied" : ": not copied");
+  if (!detail.empty()) text += (note.copied ? " (" + detail + ")" : ": " + detail);
+  return text;
+}
+
 class CopyCommand final : public Command {
  public:
   std::string name() const override { return "copy"; }
@@ -174,10 +185,7 @@ class CopyCommand final : public Command {
       if (aws::Status s = dynamodb::CreateTargetTable(dst.dynamodb(), *plan); !s.ok()) {
         return std::move(s).error();
       }
-      for (const auto& note : plan->notes) {
-        std::cerr << (note.copied ? "copied: " : "not copied: ") << note.setting
-                  << (note.detail.empty() ? "" : " (" + note.detail + ")") << '\n';
-      }
+      for (const auto& note : plan->notes) std::cerr << "create-target: " << NoteText(note) << '\n';
     } else if (truncate_target_ && !transfer.resume) {
       TruncateOptions truncate;
       truncate.segments = transfer.segments;
@@ -302,10 +310,7 @@ class CopyCommand final : public Command {
     if (plan) {
       std::cout << "  would create the target table with CreateTable:\n    "
                 << plan->create_table_json << '\n';
-      for (const auto& note : plan->notes) {
-        std::cout << "    " << (note.copied ? "copied: " : "not copied: ") << note.setting
-                  << (note.detail.empty() ? "" : " (" + note.detail + ")") << '\n';
-      }
+      for (const auto& note : plan->notes) std::cout << "    " << NoteText(note) << '\n';
     }
     std::cout << "  first requests (not sent):\n";
     for (int segment = 0; segment < std::min(t.segments, 3); ++segment) {
