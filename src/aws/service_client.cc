@@ -69,14 +69,31 @@ Result<HttpResponse> ServiceClient::Attempt(std::string_view operation, const Ht
     sigv4::SignRequest(signed_request, *credentials, params);
   }
   counters_->requests.fetch_add(1, std::memory_order_relaxed);
+  const Clock::SteadyTime sent = config_.clock->SteadyNow();
+  auto log = [&](const std::string& outcome) {
+    if (!config_.debug_log) return;
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(config_.clock->SteadyNow() - sent)
+            .count();
+    config_.debug_log(config_.service + " " + std::string(operation) + " -> " + outcome + " in " +
+                      std::to_string(ms) + " ms");
+  };
   Result<HttpResponse> response = config_.transport->Send(signed_request);
-  if (!response.ok()) return tag(std::move(response).error());
+  if (!response.ok()) {
+    Error error = tag(std::move(response).error());
+    log(error.ToString());
+    return error;
+  }
   if (std::optional<Error> error = decode_error(*response)) {
     if (error->http_status == 0) error->http_status = response->status;
     if (error->request_id.empty()) error->request_id = RequestId(*response);
     if (!error->retry_after) error->retry_after = ParseRetryAfter(*response);
-    return tag(std::move(*error));
+    Error tagged = tag(std::move(*error));
+    log(tagged.ToString());
+    return tagged;
   }
+  log("HTTP " + std::to_string(response->status) + ", " + std::to_string(response->body.size()) +
+      " bytes [request id " + RequestId(*response) + "]");
   return response;
 }
 

@@ -33,6 +33,9 @@ struct ServiceClientConfig {
   Clock* clock = nullptr;          // not owned; must outlive the client
   RetryOptions retry;
   std::string user_agent = "ddbmigrate";
+  // When set, told one line per attempt (operation, status or error, time taken, request id).
+  // Never given headers or bodies, so no secret can reach it. Must be thread-safe.
+  std::function<void(const std::string&)> debug_log;
 };
 
 // Counters a caller can read at any time (relaxed atomics); shared by every call of a client.

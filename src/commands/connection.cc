@@ -3,6 +3,8 @@
 #include "aws/credentials_chain.h"
 #include "aws/endpoint.h"
 
+#include <iostream>
+#include <mutex>
 #include <regex>
 
 namespace ddbm::commands {
@@ -76,6 +78,14 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
   if (!credentials.ok()) return std::move(credentials).error();
   c->credentials_ = *credentials;
 
+  std::function<void(const std::string&)> debug_log;
+  if (global.debug) {
+    debug_log = [](const std::string& line) {
+      static std::mutex mu;
+      std::lock_guard lock(mu);
+      std::cerr << "debug: " << line << '\n';
+    };
+  }
   aws::RetryOptions retry;
   if (global.max_attempts > 0) {
     retry.max_attempts = global.max_attempts;
@@ -104,6 +114,7 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
     service.clock = clock;
     service.retry = retry;
     service.user_agent = std::string("ddbmigrate/") + DDBM_VERSION;
+    service.debug_log = debug_log;
     return std::make_unique<aws::ServiceClient>(std::move(service));
   };
   auto dynamodb_service = make_service("dynamodb", "DYNAMODB");
@@ -121,6 +132,7 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
       c->region_, *env, profile_endpoint, c->credentials_, c->transport_.get(), clock);
   if (!sts.ok()) return std::move(sts).error();
   sts->retry = retry;
+  sts->debug_log = debug_log;
   c->sts_ = std::make_unique<aws::StsClient>(std::move(*sts));
   return c;
 }

@@ -119,6 +119,14 @@ bool HasMaximum(const std::optional<Throughput>& max) {
   return max && (max->read >= 1 || max->write >= 1);
 }
 
+// "read 100, write 50 request units/s", naming only the maxima that are set.
+std::string MaximaText(const Throughput& max) {
+  std::vector<std::string> parts;
+  if (max.read >= 1) parts.push_back(fmt::format("read {}", max.read));
+  if (max.write >= 1) parts.push_back(fmt::format("write {}", max.write));
+  return fmt::format("{} request units/s", fmt::join(parts, ", "));
+}
+
 Result<std::vector<KeyPart>> KeySchemaOf(dom::element parent, std::string_view owner) {
   dom::array array;
   if (parent["KeySchema"].get(array) != simdjson::SUCCESS || array.size() == 0) {
@@ -297,8 +305,7 @@ std::string IndexDetail(const IndexSpec& index, bool provisioned_billing) {
     out += fmt::format("; read {}, write {} capacity units", index.provisioned->read,
                        index.provisioned->write);
   } else if (HasMaximum(index.on_demand_max)) {
-    out += fmt::format("; on-demand maximum read {}, write {} request units/s",
-                       index.on_demand_max->read, index.on_demand_max->write);
+    out += "; on-demand maximum " + MaximaText(*index.on_demand_max);
   }
   return out;
 }
@@ -483,9 +490,7 @@ Result<TargetTablePlan> BuildPlan(const TableDescription& source, const TargetTa
                      fmt::format("read {}, write {} capacity units", table_throughput->read,
                                  table_throughput->write)});
   } else if (HasMaximum(table_max)) {
-    notes.push_back(
-        {"maximum on-demand throughput", true,
-         fmt::format("read {}, write {} request units/s", table_max->read, table_max->write)});
+    notes.push_back({"maximum on-demand throughput", true, MaximaText(*table_max)});
   }
   for (const IndexSpec& index : lsis) {
     notes.push_back({SecondaryIndexSetting(false, index.name), true,
@@ -507,12 +512,14 @@ Result<TargetTablePlan> BuildPlan(const TableDescription& source, const TargetTa
                                      stream_view_type)});
   notes.push_back(
       {"encryption", true,
-       kms ? fmt::format("KMS key {}; the key must be usable from the target's account and "
+       !kms ? "AWS owned key, DynamoDB's default"
+       : kms_key.empty()
+           ? "the target account's AWS managed KMS key (aws/dynamodb)"
+           : fmt::format("KMS key {}; the key must be usable from the target's account and "
                          "region, or CreateTable fails",
-                         kms_key.empty() ? "(AWS managed)" : kms_key)
-           : "AWS owned key (DynamoDB's default)"});
+                         kms_key)});
   notes.push_back(
-      {"table class", true, table_class.empty() ? "STANDARD (the default)" : table_class});
+      {"table class", true, table_class.empty() ? "STANDARD, the default" : table_class});
   notes.push_back({"deletion protection", true,
                    deletion_protection
                        ? "enabled: the target cannot be deleted until it is turned off"
@@ -598,7 +605,7 @@ Result<TargetTablePlan> BuildPlan(const TableDescription& source, const TargetTa
   if (provisioned) {
     notes.push_back({"auto scaling", false,
                      "not copied: Application Auto Scaling policies are not part of the table's "
-                     "description; the target keeps the capacity above until you add them"});
+                     "description; the target's capacity stays fixed until you add them"});
   }
   notes.push_back({"contributor insights", false,
                    "not copied: not part of DescribeTable; not read from the source"});

@@ -388,7 +388,7 @@ TEST(PlanTargetTableTest, OnDemandTableFromARecordedAnswerSendsNoThroughput) {
   EXPECT_FALSE(warm->copied);
   EXPECT_TRUE(HasText(warm->detail, "table 12000 reads/s, 4000 writes/s"));
   EXPECT_TRUE(HasText(FindNote(*plan, "billing mode")->detail, "PAY_PER_REQUEST"));
-  EXPECT_TRUE(HasText(FindNote(*plan, "table class")->detail, "STANDARD (the default)"));
+  EXPECT_TRUE(HasText(FindNote(*plan, "table class")->detail, "STANDARD, the default"));
   EXPECT_TRUE(HasText(FindNote(*plan, "encryption")->detail, "AWS owned key"));
 }
 
@@ -471,6 +471,8 @@ TEST(PlanTargetTableTest, GlobalIndexSharingTheTableKeyNeedsOnlyItsOwnDefinition
       "Projection":{"ProjectionType":"ALL"},
       "OnDemandThroughput":{"MaxReadRequestUnits":200,"MaxWriteRequestUnits":-1}}]})";
   const TargetTablePlan plan = Plan(kTable, Target("t2", /*indexes_after=*/true));
+  EXPECT_TRUE(HasText(FindNote(plan, "global secondary index Inverted")->detail,
+                      "projection ALL; on-demand maximum read 200 request units/s;"));
   EXPECT_EQ(
       plan.create_table_json,
       R"({"TableName":"t2","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},)"
@@ -595,6 +597,7 @@ TEST(PlanTargetTableTest, KmsWithoutAKeyArnUsesTheAwsManagedKey) {
   const TargetTablePlan plan = Plan(kTable, Target("k2"));
   EXPECT_TRUE(
       HasText(plan.create_table_json, R"("SSESpecification":{"Enabled":true,"SSEType":"KMS"}})"));
+  EXPECT_TRUE(HasText(FindNote(plan, "encryption")->detail, "AWS managed KMS key"));
 }
 
 TEST(PlanTargetTableTest, DescriptionsThatCannotBeCopiedAreErrors) {

@@ -1,0 +1,185 @@
+"""End-to-end tests of `copy --create-target`: the target is created from the source's
+description on DynamoDB Local, then boto3 judges both tables' descriptions and their data."""
+
+import unittest
+
+from harness import ServiceTestCase
+
+TTL_ATTRIBUTE = "expires_at"
+FAR_FUTURE = str(4_102_444_800)  # 2100-01-01: never expires during the test
+
+
+def projection(p):
+    """A Projection in a comparable form (NonKeyAttributes as a sorted list)."""
+    return {"ProjectionType": p["ProjectionType"],
+            "NonKeyAttributes": sorted(p.get("NonKeyAttributes", []))}
+
+
+def capacity(description):
+    t = description.get("ProvisionedThroughput", {})
+    return t.get("ReadCapacityUnits", 0), t.get("WriteCapacityUnits", 0)
+
+
+def billing_mode(table):
+    return table.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
+
+
+class CreateTargetTest(ServiceTestCase):
+
+    def describe(self, table):
+        return self.dynamodb().describe_table(TableName=table)["Table"]
+
+    def items_with_index_keys(self, count, seed):
+        """Generated items (pk S, sk N, seq N, blob B, ...) plus a plain ASCII "category" (S)
+        for a global index: DynamoDB Local's index backfill skips items whose key contains
+        U+2028/U+2029, which the generated "text" may. Every third item also carries the TTL
+        attribute, far in the future."""
+        items = self.generate_items(count, seed=seed)
+        for i, item in enumerate(items):
+            item["category"] = {"S": f"cat-{i % 7}"}
+            if i % 3 == 0:
+                item[TTL_ATTRIBUTE] = {"N": FAR_FUTURE}
+        return items
+
+    def create_source(self, name, billing, deletion_protection=False):
+        """A source with two GSIs (INCLUDE, KEYS_ONLY), two LSIs (ALL, KEYS_ONLY), a
+        NEW_AND_OLD_IMAGES stream and TTL; provisioned capacities differ everywhere so a
+        mix-up shows."""
+        provisioned = billing == "PROVISIONED"
+
+        def throughput(read, write):
+            return {"ProvisionedThroughput": {"ReadCapacityUnits": read,
+                                              "WriteCapacityUnits": write}} if provisioned else {}
+
+        extra = {}
+        if provisioned:
+            extra.update(throughput(7, 9))
+        if deletion_protection:
+            extra["DeletionProtectionEnabled"] = True
+        ddb = self.dynamodb()
+        ddb.create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                       {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                  {"AttributeName": "sk", "AttributeType": "N"},
+                                  {"AttributeName": "category", "AttributeType": "S"},
+                                  {"AttributeName": "seq", "AttributeType": "N"},
+                                  {"AttributeName": "blob", "AttributeType": "B"}],
+            BillingMode=billing,
+            GlobalSecondaryIndexes=[
+                {"IndexName": "ByCategory",
+                 "KeySchema": [{"AttributeName": "category", "KeyType": "HASH"},
+                               {"AttributeName": "seq", "KeyType": "RANGE"}],
+                 "Projection": {"ProjectionType": "INCLUDE",
+                                "NonKeyAttributes": ["flags", "scores"]},
+                 **throughput(3, 4)},
+                {"IndexName": "BySeq",
+                 "KeySchema": [{"AttributeName": "seq", "KeyType": "HASH"}],
+                 "Projection": {"ProjectionType": "KEYS_ONLY"},
+                 **throughput(2, 5)},
+            ],
+            LocalSecondaryIndexes=[
+                {"IndexName": "ByBlob",
+                 "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                               {"AttributeName": "blob", "KeyType": "RANGE"}],
+                 "Projection": {"ProjectionType": "ALL"}},
+                {"IndexName": "BySeqLocal",
+                 "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                               {"AttributeName": "seq", "KeyType": "RANGE"}],
+                 "Projection": {"ProjectionType": "KEYS_ONLY"}},
+            ],
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+            **extra)
+        ddb.get_waiter("table_exists").wait(TableName=name,
+                                            WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+            "AttributeName": TTL_ATTRIBUTE, "Enabled": True})
+        return name
+
+    def index_count(self, table, index):
+        ddb, total, kwargs = self.dynamodb(), 0, {"TableName": table, "IndexName": index,
+                                                  "Select": "COUNT"}
+        while True:
+            page = ddb.scan(**kwargs)
+            total += page["Count"]
+            if "LastEvaluatedKey" not in page:
+                return total
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def assert_same_schema(self, source, target):
+        """Everything --create-target promises to copy that DynamoDB Local reports."""
+        src, dst = self.describe(source), self.describe(target)
+        self.assertEqual(dst["TableStatus"], "ACTIVE")
+        self.assertEqual(dst["KeySchema"], src["KeySchema"])
+        self.assertEqual(sorted(dst["AttributeDefinitions"], key=lambda d: d["AttributeName"]),
+                         sorted(src["AttributeDefinitions"], key=lambda d: d["AttributeName"]))
+        self.assertEqual(billing_mode(dst), billing_mode(src))
+        if billing_mode(src) == "PROVISIONED":
+            self.assertEqual(capacity(dst), capacity(src))
+        for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+            src_indexes = {i["IndexName"]: i for i in src.get(kind, [])}
+            dst_indexes = {i["IndexName"]: i for i in dst.get(kind, [])}
+            self.assertEqual(sorted(dst_indexes), sorted(src_indexes), kind)
+            for name, s in src_indexes.items():
+                d = dst_indexes[name]
+                self.assertEqual(d["KeySchema"], s["KeySchema"], name)
+                self.assertEqual(projection(d["Projection"]), projection(s["Projection"]), name)
+                if kind == "GlobalSecondaryIndexes":
+                    self.assertEqual(d["IndexStatus"], "ACTIVE", name)
+                    if billing_mode(src) == "PROVISIONED":
+                        self.assertEqual(capacity(d), capacity(s), name)
+                self.assertEqual(self.index_count(target, name), self.index_count(source, name),
+                                 f"items in index {name}")
+        self.assertEqual(dst.get("StreamSpecification"), src.get("StreamSpecification"))
+        self.assertTrue(dst.get("LatestStreamArn"))
+        self.assertNotEqual(dst.get("LatestStreamArn"), src.get("LatestStreamArn"))
+        self.assertEqual(dst.get("DeletionProtectionEnabled", False),
+                         src.get("DeletionProtectionEnabled", False))
+        ttl = {t: self.dynamodb().describe_time_to_live(TableName=t)["TimeToLiveDescription"]
+               for t in (source, target)}
+        self.assertEqual(ttl[source], {"TimeToLiveStatus": "ENABLED",
+                                       "AttributeName": TTL_ATTRIBUTE})
+        self.assertEqual(ttl[target], ttl[source])
+
+    def test_provisioned_source_with_indexes_stream_and_ttl(self):
+        src = self.create_source(self.unique_table("ct_src"), "PROVISIONED")
+        dst = self.unique_table("ct_dst")
+        self.write_items(src, self.items_with_index_keys(300, seed=41))
+        r = self.cli("copy", "--source-table", src, "--target-table", dst, "--create-target")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assert_same_schema(src, dst)
+        self.assert_tables_equal(src, dst)
+        # DynamoDB Local has neither tagging nor continuous backups: reported, not fatal.
+        self.assertIn("tags", r.stderr)
+        self.assertIn("point-in-time recovery", r.stderr)
+        self.assertIn("UnknownOperationException", r.stderr)
+
+    def test_on_demand_source_with_indexes_created_after_the_load(self):
+        src = self.create_source(self.unique_table("ct_src"), "PAY_PER_REQUEST",
+                                 deletion_protection=True)
+        dst = self.unique_table("ct_dst")
+        self.write_items(src, self.items_with_index_keys(200, seed=42))
+        r = self.cli("copy", "--source-table", src, "--target-table", dst, "--create-target",
+                     "--create-indexes-after")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assert_same_schema(src, dst)
+        self.assertTrue(self.describe(dst)["DeletionProtectionEnabled"])
+        self.assert_tables_equal(src, dst)
+
+    def test_existing_target_is_refused_and_left_alone(self):
+        src = self.create_source(self.unique_table("ct_src"), "PAY_PER_REQUEST")
+        dst = self.create_table(self.unique_table("ct_dst"))
+        self.write_items(src, self.items_with_index_keys(20, seed=43))
+        before = self.describe(dst)
+        r = self.cli("copy", "--source-table", src, "--target-table", dst, "--create-target")
+        self.assert_cli_error(r, contains="already exists")
+        self.assertIn("--create-target", r.stderr)
+        after = self.describe(dst)
+        self.assertEqual(self.scan_all(dst), [])
+        self.assertNotIn("GlobalSecondaryIndexes", after)
+        self.assertEqual(after["CreationDateTime"], before["CreationDateTime"])
+
+
+if __name__ == "__main__":
+    unittest.main()
