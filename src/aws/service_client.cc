@@ -80,17 +80,15 @@ Result<HttpResponse> ServiceClient::Attempt(std::string_view operation, const Ht
   };
   Result<HttpResponse> response = config_.transport->Send(signed_request);
   if (!response.ok()) {
-    Error error = tag(std::move(response).error());
-    log(error.ToString());
-    return error;
+    log(response.error().ToString());
+    return tag(std::move(response).error());
   }
   if (std::optional<Error> error = decode_error(*response)) {
     if (error->http_status == 0) error->http_status = response->status;
     if (error->request_id.empty()) error->request_id = RequestId(*response);
     if (!error->retry_after) error->retry_after = ParseRetryAfter(*response);
-    Error tagged = tag(std::move(*error));
-    log(tagged.ToString());
-    return tagged;
+    log(error->ToString());
+    return tag(std::move(*error));
   }
   log("HTTP " + std::to_string(response->status) + ", " + std::to_string(response->body.size()) +
       " bytes [request id " + RequestId(*response) + "]");

@@ -30,6 +30,7 @@ read. Set DDBMIGRATE_BIN to test a binary other than build/ddbmigrate.
 from __future__ import annotations
 
 import atexit
+import functools
 import http.client
 import itertools
 import os
@@ -115,14 +116,15 @@ def free_port() -> int:
 # Servers
 
 
+@functools.lru_cache(maxsize=None)
 def _death_signal_prefix():
     # The kernel sends SIGTERM to the server when the thread that started it dies, however it
     # dies: start servers from the main thread (setUpClass does).
     setpriv = shutil.which("setpriv")
     if setpriv and subprocess.run([setpriv, "--pdeathsig", "TERM", "--", "true"],
                                   capture_output=True).returncode == 0:
-        return [setpriv, "--pdeathsig", "TERM", "--"]
-    return []
+        return (setpriv, "--pdeathsig", "TERM", "--")
+    return ()
 
 
 class Server:
@@ -157,7 +159,7 @@ class Server:
             self.log_path = RUN_DIR / f"{self.log_prefix}{self.name}-{port}.log"
             with open(self.log_path, "wb") as log:
                 self.process = subprocess.Popen(
-                    _death_signal_prefix() + self.command(port), stdin=subprocess.DEVNULL,
+                    [*_death_signal_prefix(), *self.command(port)], stdin=subprocess.DEVNULL,
                     stdout=log, stderr=subprocess.STDOUT, cwd=RUN_DIR, start_new_session=True)
             self.port = port
             with _live_lock:

@@ -381,6 +381,11 @@ class FaultProxyTest(ServiceTestCase):
             seen.append(r.getheader("x-amz-crc32") == str(zlib.crc32(body)))
         self.assertEqual(seen, [True, False, True, False])
         self.assertEqual(proxy.stats["connections"], 1)
+        # boto3 checks the header too (in its legacy retry mode, which via() gets).
+        client = self.via(proxy)
+        client.list_tables()
+        with self.assertRaises(botocore.exceptions.ChecksumError):
+            client.list_tables()
 
 
     # --- fault_proxy.py run as a program, as a shell test or a benchmark would ---
