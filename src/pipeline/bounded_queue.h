@@ -1,5 +1,7 @@
 // BoundedQueue: a blocking multi-producer multi-consumer queue with a capacity, so producers
 // (scan segments) slow down to the pace of consumers (writers) instead of buffering a table.
+// The capacity is a total weight (e.g. bytes held), so a few huge entries cannot pin unbounded
+// memory; an entry heavier than the whole capacity still passes when the queue is empty.
 // Thread-safe.
 #pragma once
 
@@ -15,12 +17,15 @@ class BoundedQueue {
  public:
   explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
 
-  // Blocks while full. Returns false (dropping `value`) once the queue is closed.
-  bool Push(T value) {
+  // Blocks while the queue cannot take `weight` more. Returns false (dropping `value`) once the
+  // queue is closed.
+  bool Push(T value, size_t weight = 1) {
     std::unique_lock lock(mu_);
-    not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
+    not_full_.wait(lock,
+                   [&] { return closed_ || items_.empty() || weight_ + weight <= capacity_; });
     if (closed_) return false;
-    items_.push_back(std::move(value));
+    items_.push_back({std::move(value), weight});
+    weight_ += weight;
     not_empty_.notify_one();
     return true;
   }
@@ -30,10 +35,11 @@ class BoundedQueue {
     std::unique_lock lock(mu_);
     not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
     if (items_.empty()) return std::nullopt;
-    T value = std::move(items_.front());
+    Entry entry = std::move(items_.front());
     items_.pop_front();
-    not_full_.notify_one();
-    return value;
+    weight_ -= entry.weight;
+    not_full_.notify_all();
+    return std::move(entry.value);
   }
 
   // No more pushes; consumers drain what is queued and then see nullopt.
@@ -49,8 +55,13 @@ class BoundedQueue {
   std::mutex mu_;
   std::condition_variable not_full_;
   std::condition_variable not_empty_;
-  std::deque<T> items_;  // guarded by mu_
-  bool closed_ = false;  // guarded by mu_
+  struct Entry {
+    T value;
+    size_t weight;
+  };
+  std::deque<Entry> items_;  // guarded by mu_
+  size_t weight_ = 0;        // sum of the queued entries' weights; guarded by mu_
+  bool closed_ = false;      // guarded by mu_
 };
 
 }  // namespace ddbm::pipeline

@@ -112,7 +112,7 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
     return std::nullopt;
   };
 
-  BoundedQueue<QueuedBatch> queue(options_.queue_batches);
+  BoundedQueue<QueuedBatch> queue(options_.queue_bytes);
   std::vector<std::thread> writers;
   for (int i = 0; i < std::max(1, options_.writers); ++i) {
     writers.emplace_back([&] {
@@ -166,6 +166,7 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
         const auto batches = static_cast<uint32_t>((items + kMaxBatchItems - 1) / kMaxBatchItems);
         // Registered before its batches are queued, so no acknowledgement can come first.
         segment_progress.AddPage(page_number, page->last_evaluated_key, batches, items);
+        const size_t batch_weight = batches == 0 ? 0 : page->body->size() / batches + 1;
         for (size_t i = 0; i < items; i += kMaxBatchItems) {
           QueuedBatch queued;
           queued.segment = segment;
@@ -178,7 +179,7 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
                                                      : dynamodb::WriteRequest::Kind::kPut,
                                              page->items[j]});
           }
-          if (!queue.Push(std::move(queued))) return;
+          if (!queue.Push(std::move(queued), batch_weight)) return;
         }
       }
     });
