@@ -207,8 +207,12 @@ class CopyCommand final : public Command {
     pipeline::RateLimiter read_limiter(read_limit, aws::Clock::Real());
     pipeline::RateLimiter write_limiter(write_limit, aws::Clock::Real());
 
-    // UnprocessedItems are throttling: bounded by time, not by a count of attempts.
+    // UnprocessedItems are throttling, which slows a copy but does not fail it: unless the user
+    // bounded attempts with --max-attempts, they are resent until written.
     aws::RetryOptions unprocessed_retry = dst.dynamodb().service_client().retry_policy().options();
+    if (!unprocessed_retry.throttles_count_toward_attempts) {
+      unprocessed_retry.max_elapsed = std::chrono::milliseconds(0);
+    }
     aws::RetryPolicy unprocessed_policy(unprocessed_retry, aws::Clock::Real());
 
     pipeline::TransferContext context;
@@ -229,7 +233,16 @@ class CopyCommand final : public Command {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     PrintSummary(global, counters, src, dst, seconds, result.ok() && result->interrupted,
                  dead_letters);
-    if (!result.ok()) return std::move(result).error();
+    if (!result.ok()) {
+      aws::Error error = std::move(result).error();
+      if (!checkpoint_.empty()) error.message += "; fix the cause and rerun with --resume";
+      return error;
+    }
+    if (counters.items_dead_lettered.load() > 0) {
+      std::cerr << fmt::format(
+          "ddbmigrate: warning: {} items could not be written; they are in {}\n",
+          counters.items_dead_lettered.load(), dead_letters.path());
+    }
     if (result->interrupted) return Outcome::kInterrupted;
     if (plan && create_indexes_after_) {
       if (aws::Status s = dynamodb::CreateDeferredIndexes(dst.dynamodb(), *plan); !s.ok()) {

@@ -39,7 +39,8 @@ aws::Result<pipeline::TransferResult> RunWithProgress(pipeline::TableTransfer& t
         s.items_dead_lettered = counters->items_dead_lettered.load();
         s.read_capacity = counters->read_capacity.load();
         s.write_capacity = counters->writes.consumed_capacity.load();
-        s.throttles = Throttles(source, target) + counters->writes.unprocessed_resent.load();
+        s.throttles = Throttles(source, target);
+        s.unprocessed_resent = counters->writes.unprocessed_resent.load();
         s.retries = Retries(source, target);
         s.expected_items = expected_items;
         return s;

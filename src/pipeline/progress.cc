@@ -20,7 +20,8 @@ std::string FormatProgress(const ProgressSample& s, double items_per_second) {
                   GroupThousands(s.items_read), GroupThousands(s.items_written),
                   GroupThousands(static_cast<uint64_t>(items_per_second)),
                   GroupThousands(static_cast<uint64_t>(s.read_capacity)),
-                  GroupThousands(static_cast<uint64_t>(s.write_capacity)), s.throttles, s.retries);
+                  GroupThousands(static_cast<uint64_t>(s.write_capacity)), s.throttles, s.retries,
+                  GroupThousands(s.unprocessed_resent));
   if (s.items_dead_lettered > 0) {
     line += fmt::format("  dead-lettered {}", GroupThousands(s.items_dead_lettered));
   }

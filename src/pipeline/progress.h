@@ -20,7 +20,8 @@ struct ProgressSample {
   uint64_t items_dead_lettered = 0;
   double read_capacity = 0;  // consumed, units
   double write_capacity = 0;
-  uint64_t throttles = 0;
+  uint64_t throttles = 0;           // throttled requests
+  uint64_t unprocessed_resent = 0;  // writes returned as UnprocessedItems and sent again
   uint64_t retries = 0;
   uint64_t expected_items = 0;  // the source's (approximate) ItemCount; 0: unknown
 };

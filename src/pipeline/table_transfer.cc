@@ -23,7 +23,7 @@ struct QueuedBatch {
 
 bool TableTransfer::IsItemError(const aws::Error& error) {
   return error.code == "ValidationException" ||
-         error.code == "ItemCollectionSizeLimitExceededException" || aws::IsThrottle(error);
+         error.code == "ItemCollectionSizeLimitExceededException";
 }
 
 TableTransfer::TableTransfer(TransferContext context, TransferOptions options)
@@ -95,7 +95,7 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
     if (!failure) return std::nullopt;
     if (!IsItemError(failure->error)) return std::move(failure->error);
     std::vector<dynamodb::WriteRequest>& remaining = failure->remaining.requests;
-    if (remaining.size() > 1 && !aws::IsThrottle(failure->error)) {
+    if (remaining.size() > 1) {
       // A validation error rejects the whole batch; find the culprits one request at a time.
       for (const dynamodb::WriteRequest& request : remaining) {
         if (auto error = apply(WriteBatch{{request}, failure->remaining.keep_alive})) return error;

@@ -85,8 +85,10 @@ class TableTransfer {
   // checkpoint saved by then is still correct. `counters` may be read concurrently.
   aws::Result<TransferResult> Run(TransferCounters* counters);
 
-  // Items that fail on their own (ValidationException for that item, or throttled past the
-  // retry budget) are dead-lettered; every other error ends the run.
+  // Items that fail on their own (a ValidationException for that item) are dead-lettered; every
+  // other error ends the run, unacknowledged work included, so a resume retries it. A target
+  // that keeps throttling past the retry budget is such an error, not a reason to dead-letter
+  // the rest of the table.
   static bool IsItemError(const aws::Error& error);
 
  private:
