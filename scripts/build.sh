@@ -3,6 +3,7 @@
 # Extra arguments are passed to the configure step, e.g. -DDDBM_BUILD_BENCH=OFF.
 # BUILD_JOBS overrides the number of parallel compile jobs (default: 2).
 set -euo pipefail
+# shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$DDBM_ROOT"
 

@@ -23,7 +23,7 @@ def main():
     p.add_argument("--target", required=True)
     p.add_argument("--seconds", type=float, help="how long the copy took, for the summary")
     p.add_argument("--segments", type=int, default=4, help="parallel scan segments per table")
-    p.add_argument("--processes", type=int, default=3, help="scanning processes")
+    p.add_argument("--processes", type=int, default=2, help="scanning processes")
     args = p.parse_args()
     if not args.endpoint_url:
         p.error("--endpoint-url (or $DDB_ENDPOINT) is required")

@@ -5,6 +5,7 @@
 # Environment knobs: DEMO_ITEMS (default 50000) generated items; DEMO_COPY_ARGS extra arguments
 # for "ddbmigrate copy" (e.g. "--segments 8"); DEMO_SKIP_BUILD=1 uses the existing build.
 set -euo pipefail
+# shellcheck source=scripts/lib/services.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/services.sh"
 cd "$DDBM_ROOT"
 

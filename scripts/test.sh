@@ -6,8 +6,9 @@
 # Environment knobs: E2E_PATTERN (default test_*.py) selects e2e test files; SKIP_BUILD=1 uses the
 # existing build; SKIP_E2E=1 / SKIP_UNIT=1 skip a part.
 set -uo pipefail
+# shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-cd "$DDBM_ROOT"
+cd "$DDBM_ROOT" || exit 1
 mkdir -p "$DDBM_RUN_DIR"
 
 started=$SECONDS

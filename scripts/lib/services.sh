@@ -10,6 +10,7 @@
 # variables, and the servers are tied to the shell that started them (each server gets SIGTERM
 # from the kernel if that shell dies, even by SIGKILL). Logs go to .run/.
 
+# shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 _DDBM_SERVICE_PIDS=()

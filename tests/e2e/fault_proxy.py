@@ -57,8 +57,8 @@ Fault-specific keys:
 ``reset``        closes the client connection with a TCP RST (SO_LINGER 0) and no answer.
                  ``when``: "before" (default; nothing is forwarded) or "after" (the upstream has
                  executed the request, the client never hears of it).
-``slow``         delays the answer by ``delay_ms`` (default 500). Slow rules combine with the others:
-                 every slow rule that fires adds its delay.
+``slow``         delays the answer by ``delay_ms`` (default 500). Slow rules combine with the
+                 others: every slow rule that fires adds its delay.
 ``truncate``     forwards, then sends the headers (Content-Length of the full body) and only half
                  of the body, and closes the connection.
 ``corrupt_crc``  forwards, then answers with a wrong ``x-amz-crc32`` header.

@@ -218,36 +218,39 @@ class CopyFaultsTest(CopyFaultsBase):
         kinds = set(proxy.stats["faults"])
         self.assertGreaterEqual(len(kinds), 6, f"too few kinds of fault injected: {kinds}")
 
-    def test_persistent_throttling_gives_up_cleanly(self):
-        """Every BatchWriteItem is throttled, forever: the copy must stop with a clear failure.
+    # --- faults that never clear ---
+    #
+    # LOOSE (tighten once the dead-letter rework of `copy` has settled): assert_gives_up accepts
+    # either
+    #   (a) a fatal stop: a non-zero exit other than 3 whose last stderr line starts with
+    #       'ddbmigrate: error: ' (a summary may precede it on stdout), or
+    #   (b) dead-lettering: exit 3, `ItemsDeadLettered` in the JSON summary equal to source items
+    #       minus ItemsWritten, and the dead-letter file holding exactly the items the target lacks.
+    # To tighten: require (b) only, with ItemsWritten == 0, a Code naming the throttle on every
+    # dead-letter line, and (for fatal errors elsewhere) exactly one stderr line.
 
-        LOOSE (tighten once the dead-letter rework of `copy` has landed): accepts either
-          (a) the current behaviour: a non-zero exit (not 3) whose last stderr line starts with
-              'ddbmigrate: error: ' (a summary may precede it on stdout), or
-          (b) the planned one: exit 3, `ItemsDeadLettered` in the JSON summary equal to source
-              items minus ItemsWritten, and the dead-letter file holding that many JSON lines.
-        Tighten to (b) only, with ItemsWritten == 0 and the dead-lettered keys equal to the
-        source's keys, and require exactly one stderr line for (a)-style fatal errors.
-        """
-        result, target, proxy = self.copy_through(
-            [{"fault": "throttle", "operations": ["BatchWriteItem"]}], "--max-attempts", "3")
-        dead_letter = self.dead_letter
+    def assert_gives_up(self, result, target, proxy, error_pattern):
         info = self.describe(result, proxy)
         self.assertNotEqual(result.code, 0, info)
+        # Nothing was ever written, so nothing may be counted as written.
         self.assertEqual(proxy.stats["forwarded"].get("BatchWriteItem", 0), 0, info)
+        self.assertEqual(self.scan_all(target), [])
         summary = summary_of(result.stdout)
+        if summary is not None and "ItemsWritten" in summary:
+            self.assertEqual(summary["ItemsWritten"], 0, info)
         if result.code == 3:
             self.assertIsNotNone(summary, f"exit 3 without a JSON summary{info}")
             self.assertIn("ItemsDeadLettered", summary, info)
             self.assertEqual(summary["ItemsDeadLettered"], ITEMS - summary["ItemsWritten"], info)
-            self.assertIsNotNone(dead_letter, f"exit 3 though --dead-letter was not given{info}")
+            self.assertIsNotNone(self.dead_letter,
+                                 f"exit 3 though --dead-letter was not given{info}")
             # JSON lines end at "\n" only: items hold U+2028 and other characters that
             # str.splitlines() would also split at.
             lines = [json.loads(line) for line in
-                     dead_letter.read_text(encoding="utf-8").split("\n") if line.strip()]
+                     self.dead_letter.read_text(encoding="utf-8").split("\n") if line.strip()]
             self.assertEqual(len(lines), summary["ItemsDeadLettered"], info)
-            # Nothing lost: the dead-lettered items and the target's items are, together, exactly
-            # the source's items.
+            # Nothing lost: the dead-lettered items and the target's items are, together,
+            # exactly the source's items.
             dead = [harness.ddbdata.item_from_wire(line["Item"]) for line in lines]
             comparison = harness.ddbdata.compare_item_lists(
                 self.source_items, dead + self.scan_all(target), harness.DEFAULT_KEYS)
@@ -255,18 +258,27 @@ class CopyFaultsTest(CopyFaultsBase):
         else:
             lines = result.stderr.strip().splitlines()
             self.assertTrue(lines and lines[-1].startswith("ddbmigrate: error: "), info)
-            self.assertRegex(lines[-1], r"(?i)throttl|throughput|BatchWriteItem", info)
-            if summary is not None and "ItemsWritten" in summary:
-                self.assertEqual(summary["ItemsWritten"], 0, info)
-        # Throttled requests never reached the target.
-        self.assertEqual(self.scan_all(target), [])
-        # With --max-attempts 3 no batch was tried more than 3 times. Batches do not span scan
+            self.assertRegex(lines[-1], error_pattern, info)
+        # With --max-attempts 3 no batch was sent more than 3 times. Batches do not span scan
         # pages, so each page adds at most one short batch.
         stats = proxy.stats
         batches_at_most = -(-ITEMS // 25) + stats["forwarded"].get("Scan", 0)
         self.assertLessEqual(stats["requests"].get("BatchWriteItem", 0), 3 * batches_at_most,
                              info)
 
+    def test_persistent_throttling_gives_up_cleanly(self):
+        """Every BatchWriteItem is throttled, forever: the copy must stop with a clear failure
+        (see LOOSE above)."""
+        result, target, proxy = self.copy_through(
+            [{"fault": "throttle", "operations": ["BatchWriteItem"]}], "--max-attempts", "3")
+        self.assert_gives_up(result, target, proxy, r"(?i)throttl|throughput|BatchWriteItem")
+
+    def test_persistent_unprocessed_items_give_up_cleanly(self):
+        """Every BatchWriteItem comes back with all its writes unprocessed, forever: the resend
+        loop must give up like the request retries do (see LOOSE above)."""
+        result, target, proxy = self.copy_through(
+            [{"fault": "unprocessed", "fraction": 1.0}], "--max-attempts", "3")
+        self.assert_gives_up(result, target, proxy, r"(?i)unprocessed|throughput|BatchWriteItem")
 
 if __name__ == "__main__":
     unittest.main()
