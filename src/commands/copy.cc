@@ -147,6 +147,15 @@ class CopyCommand final : public Command {
           target_table->KeySchemaText()));
     }
 
+    if (target_table.ok() && source_table->table_arn == target_table->table_arn &&
+        src.dynamodb().service_client().config().endpoint.Origin() ==
+            dst.dynamodb().service_client().config().endpoint.Origin()) {
+      return Invalid(
+          fmt::format("source and target are the same table ({}); name another "
+                      "target table, region or account",
+                      source_table->table_arn));
+    }
+
     // Rates: explicit units, or a percent of the provisioned capacity.
     aws::Result<double> read_rate =
         pipeline::ResolveRate(read_rate_, read_percent_, source_table->read_capacity_units, "read");
@@ -180,6 +189,11 @@ class CopyCommand final : public Command {
       return Outcome::kSuccess;
     }
 
+    pipeline::DeadLetterFile dead_letters(dead_letter_.empty() ? "ddbmigrate-" + target_ref->name +
+                                                                     "-dead-letter.jsonl"
+                                                               : dead_letter_);
+    if (aws::Status s = dead_letters.CheckWritable(); !s.ok()) return std::move(s).error();
+
     const std::atomic<bool>* stop = InstallInterruptHandler();
     if (plan) {
       if (aws::Status s = dynamodb::CreateTargetTable(dst.dynamodb(), *plan); !s.ok()) {
@@ -197,9 +211,6 @@ class CopyCommand final : public Command {
       if (*emptied != Outcome::kSuccess) return emptied;
     }
 
-    pipeline::DeadLetterFile dead_letters(dead_letter_.empty() ? "ddbmigrate-" + target_ref->name +
-                                                                     "-dead-letter.jsonl"
-                                                               : dead_letter_);
     pipeline::RateLimiterOptions read_limit;
     read_limit.units_per_second = *read_rate;
     pipeline::RateLimiterOptions write_limit;

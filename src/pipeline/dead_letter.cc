@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "aws/json_writer.h"
 
@@ -34,6 +35,19 @@ aws::Status DeadLetterFile::Write(std::string_view item_json, const aws::Error& 
                             "dead-letter file " + path_ + ": " + std::strerror(errno));
   }
   count_.fetch_add(1);
+  return aws::Status::Ok();
+}
+
+aws::Status DeadLetterFile::CheckWritable() const {
+  std::filesystem::path parent = std::filesystem::path(path_).parent_path();
+  const std::string dir = parent.empty() ? std::string(".") : parent.string();
+  const bool exists = std::filesystem::exists(path_);
+  if ((!exists && (!std::filesystem::is_directory(dir) || ::access(dir.c_str(), W_OK) != 0)) ||
+      (exists && ::access(path_.c_str(), W_OK) != 0)) {
+    return aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                            "dead-letter file " + path_ +
+                                " cannot be written; pass --dead-letter with a writable path");
+  }
   return aws::Status::Ok();
 }
 

@@ -25,6 +25,9 @@ class DeadLetterFile {
   // Appends one line and flushes it to the OS. Fails only when the file cannot be written;
   // the caller must then treat the item as not acknowledged.
   aws::Status Write(std::string_view item_json, const aws::Error& reason);
+  // Checks up front that the file can be created or appended to, so a bad path is reported
+  // before any work instead of at the first rejected item.
+  aws::Status CheckWritable() const;
   // fsyncs what was written (before a checkpoint moves past dead-lettered items).
   aws::Status Sync();
 

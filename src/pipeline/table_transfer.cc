@@ -117,7 +117,9 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
   for (int i = 0; i < std::max(1, options_.writers); ++i) {
     writers.emplace_back([&] {
       while (std::optional<QueuedBatch> queued = queue.Pop()) {
-        if (failed.load()) continue;  // drain without sending once the run has failed
+        // Once the run failed or a stop was requested, queued batches are dropped unsent and
+        // unacknowledged: the checkpoint stays behind their pages, so a resume sends them.
+        if (failed.load() || (context_.stop != nullptr && context_.stop->load())) continue;
         if (std::optional<aws::Error> error = apply(std::move(queued->batch))) {
           fail(std::move(*error));
           continue;

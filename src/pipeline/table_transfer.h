@@ -64,7 +64,8 @@ struct TransferResult {
 
 // Shared collaborators; all must outlive Run. Limiters and the dead-letter file may be shared
 // with other transfers. `stop` is polled: once true, readers stop fetching pages, writers finish
-// what is queued, the checkpoint is saved, and Run returns with interrupted = true.
+// the batches in flight and drop the queued ones (unacknowledged), the checkpoint is saved, and
+// Run returns with interrupted = true.
 struct TransferContext {
   const dynamodb::DynamoDbClient* source = nullptr;
   const dynamodb::DynamoDbClient* target = nullptr;

@@ -1,0 +1,406 @@
+"""End-to-end tests of resumable copies: `ddbmigrate copy --checkpoint F` killed with SIGKILL at
+random moments and resumed until a run finishes, stopped with SIGINT (Ctrl-C) and resumed, a
+resume that repeats the first command line, and checkpoints that must not be overwritten or
+misused. boto3 judges the target; after every stop the checkpoint is held against what the target
+really holds (it may lag behind the target, never run ahead of it).
+
+RESUME_TESTS_VERBOSE=1 prints the kill history of the SIGKILL test."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+from pathlib import Path
+
+import harness
+from harness import ServiceTestCase, ddbdata
+from test_copy import count_items, diff_items, exact, summary_of
+
+ITEMS = 30_000
+SEGMENTS = 4
+PAGE_SIZE = 200
+KEYS = harness.DEFAULT_KEYS
+RUN_TIMEOUT = 180
+KILL_SEED = 12904  # kill delays 1.27, 0.91, 1.27, 3.12, 1.07, ... s
+MIN_KILLS = 3  # kills after the first checkpoint was saved
+
+
+def small_items(count):
+    """Small deterministic items (pk S, sk N) with a few attribute types, quick to write."""
+    texts = ["plain", "caf\u00e9", "\u65e5\u672c\u8a9e", "\U0001F600 emoji",
+             "\u05e2\u05d1\u05e8\u05d9\u05ea", "e\u0301", "quote \" backslash \\", ""]
+    items = []
+    for i in range(count):
+        part, row = i % 1500, i // 1500
+        items.append({
+            "pk": {"S": f"p{part:05d}" + ("" if part % 5 else " \u00fc\U0001F511")},
+            "sk": {"N": str(row) if part % 4 else f"{row}.25"},
+            "seq": {"N": str(i)},
+            "text": {"S": texts[i % len(texts)] + f" {i}"},
+            "blob": {"B": i.to_bytes(4, "big") + bytes([i % 256]) * 4},
+            "tags": {"SS": [texts[i % 7] + "!", str(i % 11)]},
+            "nested": {"M": {"n": {"N": f"-{i}E-{i % 100}"}, "l": {"L": [{"BOOL": i % 2 == 0},
+                                                                       {"NULL": True}]}}},
+        })
+    return items
+
+
+def key_of(item):
+    return tuple(exact(item[name]) for name, _, _ in KEYS)
+
+
+class ResumeTestBase(ServiceTestCase):
+    """Seeds one source of ITEMS items for the class and records, per scan segment, the order in
+    which a parallel scan of SEGMENTS segments returns its keys: the checkpoint's
+    ExclusiveStartKey of a segment is a position in that order."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        ddb = cls.dynamodb()
+        cls.source = cls.unique_table("rsrc")
+        ddbdata.create_table(ddb, cls.source, KEYS)
+        ddbdata.write_items(ddb, cls.source, small_items(ITEMS), threads=8)
+        cls.segment_order = []
+        for segment in range(SEGMENTS):
+            order, kwargs = [], {"TableName": cls.source, "Segment": segment,
+                                 "TotalSegments": SEGMENTS, "Limit": 1000,
+                                 "ProjectionExpression": "pk, sk"}
+            while True:
+                page = ddb.scan(**kwargs)
+                order.extend(key_of(i) for i in page["Items"])
+                if "LastEvaluatedKey" not in page:
+                    break
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            cls.segment_order.append(order)
+        total = sum(len(o) for o in cls.segment_order)
+        if total != ITEMS:
+            raise RuntimeError(f"seeding the source failed: {total} of {ITEMS} items")
+        cls.position = [{k: i for i, k in enumerate(o)} for o in cls.segment_order]
+
+    def setUp(self):
+        self.work = Path(tempfile.mkdtemp(prefix="resume-", dir=self.home))
+
+    def copy_args(self, target, checkpoint, *extra, segments=SEGMENTS, output="json"):
+        """The command line of a copy of the source (the binary first)."""
+        return [str(harness.binary_path()), "copy", "--source-table", self.source,
+                "--target-table", target, "--page-size", str(PAGE_SIZE),
+                "--segments", str(segments), "--checkpoint", str(checkpoint),
+                "--dead-letter", str(self.work / "dead.jsonl"), "--output", output,
+                "--endpoint-url", self.ddb_endpoint, *extra]
+
+    def start(self, args, name):
+        """Starts the binary with stdout and stderr to files; returns (process, out, err)."""
+        out, err = self.work / f"{name}.out", self.work / f"{name}.err"
+        with open(out, "wb") as stdout, open(err, "wb") as stderr:
+            proc = subprocess.Popen(args, env=self.env(), cwd=self.work,
+                                    stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr)
+        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
+        return proc, out, err
+
+    @staticmethod
+    def read(path):
+        return path.read_text(encoding="utf-8", errors="replace")
+
+    def wait_for_progress(self, proc, target, minimum=1000, at_least=1.0, timeout=60):
+        """Waits at least `at_least` seconds and until the target holds `minimum` items."""
+        start = time.monotonic()
+        time.sleep(at_least)
+        ddb = self.dynamodb()
+        while time.monotonic() - start < timeout and proc.poll() is None:
+            if ddb.scan(TableName=target, Select="COUNT", Limit=minimum)["Count"] >= minimum:
+                return
+            time.sleep(0.1)
+        self.fail(f"the copy ended (exit code {proc.poll()}) or wrote fewer than {minimum} "
+                  f"items within {timeout} s")
+
+    def target_keys(self, target):
+        ddb, keys = self.dynamodb(), set()
+        kwargs = {"TableName": target, "ProjectionExpression": "pk, sk", "Limit": 2000,
+                  "ConsistentRead": True}
+        while True:
+            page = ddb.scan(**kwargs)
+            keys.update(key_of(i) for i in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return keys
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def check_checkpoint(self, checkpoint, target, when):
+        """The checkpoint never claims more than the target holds: its item count is at most the
+        target's, every finished segment is entirely in the target, and every item of a segment
+        up to its ExclusiveStartKey is in the target. Returns the parsed checkpoint."""
+        cp = json.loads(checkpoint.read_text(encoding="utf-8"))
+        self.assertEqual((cp["Operation"], cp["Source"], cp["Target"], cp["TotalSegments"]),
+                         ("copy", self.source, target, SEGMENTS), f"{when}: {cp}")
+        self.assertEqual([s["Segment"] for s in cp["Segments"]], list(range(SEGMENTS)), when)
+        in_target = self.target_keys(target)
+        acknowledged = sum(s["Items"] for s in cp["Segments"])
+        self.assertLessEqual(acknowledged, len(in_target),
+                             f"{when}: the checkpoint counts {acknowledged} items, the target "
+                             f"holds {len(in_target)}")
+        for s in cp["Segments"]:
+            order = self.segment_order[s["Segment"]]
+            if s["Done"]:
+                claimed = len(order)
+            elif "ExclusiveStartKey" in s:
+                esk = key_of(ddbdata.item_from_wire(s["ExclusiveStartKey"]))
+                self.assertIn(esk, self.position[s["Segment"]],
+                              f"{when}: segment {s['Segment']} resumes after a key the source "
+                              f"does not hold: {s['ExclusiveStartKey']}")
+                claimed = self.position[s["Segment"]][esk] + 1
+            else:
+                claimed = 0
+            missing = [k for k in order[:claimed] if k not in in_target]
+            self.assertEqual(missing, [], f"{when}: segment {s['Segment']} is checkpointed past "
+                                          f"{len(missing)} items the target does not hold "
+                                          f"(e.g. {missing[:2]}); checkpoint {s}")
+            self.assertLessEqual(s["Items"], claimed,
+                                 f"{when}: segment {s['Segment']} counts {s['Items']} items "
+                                 f"but its position covers {claimed}: {s}")
+        return cp
+
+    def assert_target_equals_source(self, target):
+        ddb = self.dynamodb()
+        problem = diff_items(ddbdata.scan_all(ddb, self.source), ddbdata.scan_all(ddb, target),
+                             [n for n, _, _ in KEYS])
+        self.assertEqual(problem, "", f"{target} differs from {self.source}:\n{problem}")
+
+
+class ResumeTest(ResumeTestBase):
+
+    def kill_and_resume_until_done(self, target, checkpoint, rng):
+        """Starts the copy, SIGKILLs it after a random 0.5-4 s, checks the checkpoint, and
+        resumes (again with a kill) until a run finishes. Returns (kills after a checkpoint
+        was saved, history, (summary, stderr, resumed) of the finishing run)."""
+        kills, history = 0, []
+        for run in range(30):
+            resume = checkpoint.exists()
+            args = self.copy_args(target, checkpoint, *(["--resume"] if resume else []))
+            proc, out, err = self.start(args, f"{target}-run{run}")
+            delay = rng.uniform(0.5, 4.0)
+            try:
+                code = proc.wait(timeout=delay)
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                saved = checkpoint.exists()
+                kills += saved
+                history.append(f"run {run}: killed after {delay:.2f} s"
+                               f"{' (resumed)' if resume else ''}"
+                               f"{'' if saved else ' before any checkpoint was saved'}")
+                if saved:
+                    self.check_checkpoint(checkpoint, target, f"after kill in run {run}")
+                continue
+            history.append(f"run {run}: exited {code} within {delay:.2f} s")
+            if code != 0:
+                self.fail(f"run {run} failed with {code}:\n{self.read(err)}\n{self.read(out)}\n"
+                          + "\n".join(history))
+            return kills, history, (summary_of(self.read(out)), self.read(err), resume)
+        self.fail("no run finished:\n" + "\n".join(history))
+
+    def test_sigkill_at_random_points_then_resume(self):
+        rng = random.Random(KILL_SEED)
+        for attempt in range(3):
+            # A fresh scenario when a copy outran the kills (a faster machine or binary).
+            target = self.create_table(self.unique_table("kdst"))
+            checkpoint = self.work / f"copy{attempt}.checkpoint.json"
+            kills, history, final = self.kill_and_resume_until_done(target, checkpoint, rng)
+            if os.environ.get("RESUME_TESTS_VERBOSE"):
+                print(f"\nattempt {attempt}:\n" + "\n".join(history))
+            if kills >= MIN_KILLS:
+                break
+        self.assertGreaterEqual(kills, MIN_KILLS, "the copy always finished before enough "
+                                "kills:\n" + "\n".join(history))
+        summary, stderr, resumed = final
+        self.assertTrue(resumed, "\n".join(history))
+        self.assertIsNotNone(summary, stderr)
+        self.assertEqual(summary["ItemsDeadLettered"], 0, summary)
+        self.assertGreater(summary["ItemsFromEarlierRuns"], 0, summary)
+        # Every item is either acknowledged by an earlier run or read by this one, once.
+        self.assertEqual(summary["ItemsFromEarlierRuns"] + summary["ItemsRead"], ITEMS, summary)
+        self.assert_target_equals_source(target)
+        cp = json.loads(checkpoint.read_text(encoding="utf-8"))
+        self.assertTrue(all(s["Done"] for s in cp["Segments"]), cp)
+
+        # Resuming a finished copy does nothing.
+        r = harness.run(*self.copy_args(target, checkpoint, "--resume")[1:], env=self.env(),
+                        timeout=RUN_TIMEOUT)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn("already finished", r.stderr)
+        self.assertEqual(count_items(self.dynamodb(), target), ITEMS)
+
+    def test_sigint_stops_cleanly_and_resume_completes(self):
+        target = self.create_table(self.unique_table("idst"))
+        checkpoint = self.work / "copy.checkpoint.json"
+        proc, out, err = self.start(self.copy_args(target, checkpoint), "interrupted")
+        self.wait_for_progress(proc, target)
+        self.assertIsNone(proc.poll(), "the copy finished before it could be interrupted:\n"
+                          + self.read(err))
+        stopped_at = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        try:
+            code = proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.fail("the copy did not stop within 60 s of SIGINT")
+        stop_seconds = time.monotonic() - stopped_at
+        stdout, stderr = self.read(out), self.read(err)
+        self.assertEqual(code, 130, f"exit {code} {stop_seconds:.1f} s after SIGINT; stderr:\n"
+                                    f"{stderr}\nstdout:\n{stdout}")
+        first = summary_of(stdout)
+        self.assertIsNotNone(first, f"no summary after SIGINT:\n{stdout}\n{stderr}")
+        self.assertIs(first["Interrupted"], True, first)
+        self.assertLess(first["ItemsWritten"], ITEMS, first)
+        # Only the batches being sent when the signal came need finishing.
+        self.assertLess(stop_seconds, 5, f"stopping took {stop_seconds:.1f} s: {first}")
+        self.assertTrue(checkpoint.exists(), "no checkpoint after SIGINT")
+        self.assertFalse(any(line.startswith("ddbmigrate: error:") for line in stderr.splitlines()),
+                         stderr)
+        cp = self.check_checkpoint(checkpoint, target, "after SIGINT")
+        acknowledged = sum(s["Items"] for s in cp["Segments"])
+        self.assertGreater(acknowledged, 0, cp)
+        self.assertFalse(all(s["Done"] for s in cp["Segments"]), cp)
+
+        r = harness.run(*self.copy_args(target, checkpoint, "--resume")[1:], env=self.env(),
+                        timeout=RUN_TIMEOUT)
+        self.assertEqual(r.code, 0, r.stderr)
+        second = summary_of(r.stdout)
+        self.assertIsNotNone(second, r.stdout)
+        self.assertIs(second["Interrupted"], False, second)
+        self.assertEqual(second["ItemsFromEarlierRuns"], acknowledged, second)
+        self.assertEqual(second["ItemsFromEarlierRuns"] + second["ItemsRead"], ITEMS, second)
+        self.assert_target_equals_source(target)
+
+    def test_sigint_stops_promptly_under_a_write_rate_limit(self):
+        """With writes limited to 2,000 WCU/s the scan runs far ahead of the writes; Ctrl-C must
+        still stop after the batches being sent, not after everything already read."""
+        target = self.create_table(self.unique_table("rdst"))
+        checkpoint = self.work / "rate.checkpoint.json"
+        proc, out, err = self.start(self.copy_args(target, checkpoint, "--write-rate", "2000"),
+                                    "rate")
+        self.wait_for_progress(proc, target, at_least=2.0)
+        stopped_at = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=90)
+        stop_seconds = time.monotonic() - stopped_at
+        summary = summary_of(self.read(out))
+        detail = f"exit {code} {stop_seconds:.1f} s after SIGINT; summary {summary}"
+        self.assertEqual(code, 130, detail)
+        self.assertIs(summary["Interrupted"], True, detail)
+        self.assertLess(stop_seconds, 5, detail)
+        self.check_checkpoint(checkpoint, target, "after SIGINT under a rate limit")
+
+    def test_sigint_text_summary(self):
+        """Without --output json an interrupted run prints a summary that says so and how to
+        resume."""
+        target = self.create_table(self.unique_table("tdst"))
+        checkpoint = self.work / "text.checkpoint.json"
+        proc, out, err = self.start(self.copy_args(target, checkpoint, output="table"), "text")
+        self.wait_for_progress(proc, target)
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=60)
+        stdout = self.read(out)
+        self.assertEqual(code, 130, f"stderr:\n{self.read(err)}\nstdout:\n{stdout}")
+        self.assertIn("interrupted", stdout)
+        self.assertIn("--resume", stdout)
+        self.check_checkpoint(checkpoint, target, "after SIGINT (text output)")
+
+    def test_resume_repeating_the_first_command(self):
+        """The first run truncates the target and is killed; the resume repeats the same command
+        with --resume (and another --segments, which the checkpoint overrides): it must neither
+        empty the target again nor lose items."""
+        ddb = self.dynamodb()
+        target = self.create_table(self.unique_table("rdst"))
+        stale = small_items(400)
+        for item in stale[:200]:
+            item["text"] = {"S": "stale"}
+        ddbdata.write_items(ddb, target, stale[:200] + [
+            dict(i, pk={"S": "extra " + i["pk"]["S"]}) for i in stale[200:]])
+        checkpoint = self.work / "again.checkpoint.json"
+        options = ("--truncate-target", "--yes")
+        proc, _, err = self.start(self.copy_args(target, checkpoint, *options), "first")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                cp = json.loads(checkpoint.read_text(encoding="utf-8"))
+                if sum(s["Items"] for s in cp["Segments"]) >= 2000:
+                    break
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.05)
+        self.assertIsNone(proc.poll(), "the first run ended before it could be killed:\n"
+                          + self.read(err))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        self.check_checkpoint(checkpoint, target, "after the kill")
+
+        r = harness.run(*self.copy_args(target, checkpoint, *options, "--resume",
+                                        segments=9)[1:], env=self.env(), timeout=RUN_TIMEOUT)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertNotIn("deleted", r.stderr, "the resumed run emptied the target again")
+        summary = summary_of(r.stdout)
+        self.assertGreater(summary["ItemsFromEarlierRuns"], 0, summary)
+        self.assertEqual(summary["ItemsFromEarlierRuns"] + summary["ItemsRead"], ITEMS, summary)
+        self.assert_target_equals_source(target)
+
+
+class CheckpointGuardTest(ServiceTestCase):
+    """A checkpoint is never overwritten by a fresh run nor used for another copy."""
+
+    def setUp(self):
+        self.work = Path(tempfile.mkdtemp(prefix="guard-", dir=self.home))
+
+    def copy(self, source, target, *extra):
+        r = self.cli("copy", "--source-table", source, "--target-table", target,
+                     "--output", "json", "--dead-letter", self.work / "dead.jsonl", *extra)
+        return r, summary_of(r.stdout)
+
+    def test_fresh_run_with_an_existing_checkpoint_is_refused(self):
+        src = self.create_table(self.unique_table("gsrc"))
+        dst = self.create_table(self.unique_table("gdst"))
+        self.write_items(src, small_items(300))
+        checkpoint = self.work / "cp.json"
+        r, summary = self.copy(src, dst, "--checkpoint", checkpoint, "--segments", "2")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertEqual(summary["ItemsWritten"], 300, summary)
+        saved = checkpoint.read_bytes()
+        # Items written to the target after the copy must survive the refused runs.
+        self.write_items(dst, small_items(310)[300:])
+
+        r, _ = self.copy(src, dst, "--checkpoint", checkpoint, "--truncate-target", "--yes")
+        self.assert_cli_error(r, contains="already exists")
+        self.assertIn("--resume", r.stderr)
+        self.assertEqual(checkpoint.read_bytes(), saved)
+        self.assertEqual(count_items(self.dynamodb(), dst), 310)
+
+        other = self.create_table(self.unique_table("gother"))
+        r, _ = self.copy(src, other, "--checkpoint", checkpoint, "--resume")
+        self.assert_cli_error(r, contains=str(checkpoint))
+        self.assertIn(other, r.stderr)
+        self.assertEqual(checkpoint.read_bytes(), saved)
+        self.assertEqual(count_items(self.dynamodb(), other), 0)
+
+    def test_damaged_checkpoint_is_a_clear_error(self):
+        src = self.create_table(self.unique_table("dsrc"))
+        dst = self.create_table(self.unique_table("ddst"))
+        self.write_items(src, small_items(20))
+        for label, text in (("not JSON", "{not json"), ("empty", ""),
+                            ("wrong version", '{"Version": 99}'),
+                            ("missing segments", '{"Version": 1, "Operation": "copy", '
+                                                 '"TotalSegments": 4, "Segments": []}')):
+            with self.subTest(label):
+                checkpoint = self.work / f"damaged-{len(text)}.json"
+                checkpoint.write_text(text)
+                r, _ = self.copy(src, dst, "--checkpoint", checkpoint, "--resume")
+                self.assert_cli_error(r, contains=str(checkpoint))
+                self.assertEqual(checkpoint.read_text(), text)
+                self.assertEqual(count_items(self.dynamodb(), dst), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,171 @@
+"""End-to-end tests of `ddbmigrate truncate` against DynamoDB Local: every item goes, the table
+and its indexes stay, other tables are untouched, and nothing is deleted without confirmation.
+boto3 judges the tables."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import time
+import unittest
+
+import harness
+from harness import ServiceTestCase
+from test_copy import count_items, diff_items
+
+# Key attribute names that only work through ExpressionAttributeNames: spaces, unicode, '.',
+# '#', ':' and reserved words.
+HASH_NAME = "user id \U0001F511"
+RANGE_NAME = "gr\u00f6\u00dfe.#1"
+
+
+def escaped_items(count):
+    items = []
+    for i in range(count):
+        part, row = i % 400, i // 400
+        items.append({
+            HASH_NAME: {"S": f"u{part:04d} \u00e9\u6f22" + (" \u05e9" if part % 3 else "")},
+            RANGE_NAME: {"N": str(row) if part % 2 else f"-{row}.5"},
+            "data": {"S": "x" * (i % 50)},
+            "g": {"S": f"g{i % 13}"},
+            "n": {"N": str(i)},
+            "m": {"M": {"a b": {"L": [{"N": "1"}, {"B": b"\x00"}]}}},
+        })
+    return items
+
+
+class TruncateTest(ServiceTestCase):
+
+    def truncate(self, table, *extra, **kwargs):
+        return self.cli("truncate", "--table", table, *extra, **kwargs)
+
+    def create_escaped_table(self, name):
+        ddb = self.dynamodb()
+        ddb.create_table(
+            TableName=name, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": HASH_NAME, "KeyType": "HASH"},
+                       {"AttributeName": RANGE_NAME, "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": HASH_NAME, "AttributeType": "S"},
+                                  {"AttributeName": RANGE_NAME, "AttributeType": "N"},
+                                  {"AttributeName": "g", "AttributeType": "S"}],
+            GlobalSecondaryIndexes=[{"IndexName": "by_g",
+                                     "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                     "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+        ddb.get_waiter("table_exists").wait(TableName=name,
+                                            WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        return name
+
+    def test_empties_a_table_with_escaped_key_names(self):
+        ddb = self.dynamodb()
+        table = self.create_escaped_table(self.unique_table("trunc"))
+        neighbour = self.create_escaped_table(self.unique_table("neighbour"))
+        self.write_items(table, escaped_items(3000))
+        self.write_items(neighbour, escaped_items(120))
+        neighbour_before = self.scan_all(neighbour)
+        before = ddb.describe_table(TableName=table)["Table"]
+
+        r = self.truncate(table, "--yes", "--segments", "4", "--page-size", "500")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn("deleted 3000 items", r.stderr)
+        self.assertEqual(count_items(ddb, table), 0)
+        q = ddb.scan(TableName=table, IndexName="by_g", Select="COUNT")
+        self.assertEqual(q["Count"], 0, "the index still holds entries")
+
+        after = ddb.describe_table(TableName=table)["Table"]
+        self.assertEqual(after["TableStatus"], "ACTIVE")
+        self.assertEqual(after["KeySchema"], before["KeySchema"])
+        self.assertEqual(after["TableArn"], before["TableArn"])
+        self.assertEqual([i["IndexName"] for i in after.get("GlobalSecondaryIndexes", [])],
+                         ["by_g"])
+        problem = diff_items(neighbour_before, self.scan_all(neighbour), [HASH_NAME, RANGE_NAME])
+        self.assertEqual(problem, "", f"truncate touched another table:\n{problem}")
+
+        # The emptied table takes writes again.
+        self.write_items(table, escaped_items(10))
+        self.assertEqual(count_items(ddb, table), 10)
+
+    def test_binary_keys_and_reserved_words_by_arn(self):
+        ddb = self.dynamodb()
+        table = self.create_table(self.unique_table("truncb"),
+                                  keys=[("data", "HASH", "B"), ("name:x [0]", "RANGE", "S")])
+        items = []
+        for i in range(600):
+            items.append({"data": {"B": bytes([i % 256]) + (b"\x00\xff" * (i % 5))},
+                          "name:x [0]": {"S": f"\u00e9{i // 256} \U0001F600"},
+                          "size": {"N": str(i)}, "blob": {"B": bytes(range(256))}})
+        self.write_items(table, items)
+        r = self.truncate(f"arn:aws:dynamodb:us-east-1:000000000000:table/{table}", "--yes",
+                          "--segments", "3", "--page-size", "50", "--writers", "2")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn("deleted 600 items", r.stderr)
+        self.assertEqual(count_items(ddb, table), 0)
+
+    def test_number_hash_key_only(self):
+        ddb = self.dynamodb()
+        table = self.create_table(self.unique_table("truncn"), keys=[("id", "HASH", "N")])
+        numbers = ["9.9999999999999999999999999999999999999E+125", "-1E-130",
+                   "0.000000000000000000000000000000000000001", "0", "-1"]
+        self.write_items(table, [{"id": {"N": n}} for n in numbers]
+                         + [{"id": {"N": f"{i}.{i}"}, "v": {"S": "v"}} for i in range(1, 500)])
+        r = self.truncate(table, "--yes")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertEqual(count_items(ddb, table), 0)
+
+    def test_empty_table(self):
+        table = self.create_table(self.unique_table("truncempty"))
+        r = self.truncate(table, "--yes")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn("deleted 0 items", r.stderr)
+
+    def test_refuses_without_yes_and_without_a_terminal(self):
+        ddb = self.dynamodb()
+        table = self.create_table(self.unique_table("truncno"))
+        self.write_items(table, self.generate_items(200))
+        r = self.truncate(table)  # stdin is a pipe
+        self.assert_cli_error(r, contains="--yes")
+        self.assertIn(table, r.stderr)
+        self.assertEqual(count_items(ddb, table), 200)
+        r = self.truncate(table, input="y\n" + table + "\n")  # input on a pipe is not consent
+        self.assert_cli_error(r, contains="--yes")
+        self.assertEqual(count_items(ddb, table), 200)
+
+    def run_on_terminal(self, table, answer):
+        """Runs truncate with a pseudo-terminal as stdin and types `answer`."""
+        master, slave = pty.openpty()
+        try:
+            proc = subprocess.Popen(
+                [str(harness.binary_path()), "truncate", "--table", table, "--endpoint-url",
+                 self.ddb_endpoint], stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                env=self.env(), cwd=self.home)
+            os.close(slave)
+            slave = None
+            time.sleep(0.3)
+            os.write(master, answer.encode() + b"\n")
+            out, err = proc.communicate(timeout=120)
+            return proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+        finally:
+            if slave is not None:
+                os.close(slave)
+            os.close(master)
+
+    def test_confirmation_on_a_terminal(self):
+        ddb = self.dynamodb()
+        table = self.create_table(self.unique_table("truncpty"))
+        self.write_items(table, self.generate_items(150))
+        code, _, err = self.run_on_terminal(table, "yes")  # not the table's name
+        self.assertNotEqual(code, 0, err)
+        self.assertIn("not confirmed", err)
+        self.assertEqual(count_items(ddb, table), 150)
+        code, _, err = self.run_on_terminal(table, table)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(count_items(ddb, table), 0)
+
+    def test_missing_table(self):
+        r = self.truncate("no_such_table_to_truncate", "--yes")
+        self.assert_cli_error(r, contains="no_such_table_to_truncate")
+        self.assertIn("does not exist", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
