@@ -147,7 +147,9 @@ class CopyCommand final : public Command {
           target_table->KeySchemaText()));
     }
 
+    // Same ARN, region and endpoint: one table (emulators give every region the same ARN).
     if (target_table.ok() && source_table->table_arn == target_table->table_arn &&
+        src.region() == dst.region() &&
         src.dynamodb().service_client().config().endpoint.Origin() ==
             dst.dynamodb().service_client().config().endpoint.Origin()) {
       return Invalid(

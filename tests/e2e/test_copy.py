@@ -789,9 +789,9 @@ class CopyBehaviourTest(CopyTestBase):
         self.assertEqual(summary.get("DeadLetterFile"), str(dead), summary)
         self.assert_dead_letters(src, dst, bad_keys, dead)
 
-    def test_unwritable_dead_letter_file_stops_safely_and_resume_finishes(self):
-        """When a refused item cannot be recorded the run fails without checkpointing past it;
-        a resume with a writable dead-letter file then records every refused item."""
+    def test_unwritable_dead_letter_file_is_refused_up_front(self):
+        """An unwritable dead-letter path is reported before any work: nothing is written and
+        no checkpoint is made; a run with a writable path then records every refused item."""
         src, dst, bad_keys = self.dead_letter_pair(count=200, seed=9)
         checkpoint = self.work / "dl.checkpoint.json"
         unwritable = self.work / "missing-dir" / "dead.jsonl"
@@ -799,14 +799,11 @@ class CopyBehaviourTest(CopyTestBase):
                          "--segments", "2", "--page-size", "40")
         self.assert_cli_error(r, contains=str(unwritable))
         self.assertEqual(r.code, 1)
-        cp = json.loads(checkpoint.read_text(encoding="utf-8"))
-        self.assertLessEqual(sum(s["Items"] for s in cp["Segments"]),
-                             count_items(self.dynamodb(), dst), cp)
-        self.assertFalse(all(s["Done"] for s in cp["Segments"]), cp)
+        self.assertEqual(count_items(self.dynamodb(), dst), 0)
+        self.assertFalse(checkpoint.exists())
 
         dead = self.work / "dead.jsonl"
-        r, summary = self.copy(src, dst, "--dead-letter", dead, "--checkpoint", checkpoint,
-                               "--resume")
+        r, summary = self.copy(src, dst, "--dead-letter", dead, "--checkpoint", checkpoint)
         self.assertEqual(r.code, 3, f"stderr:\n{r.stderr}\nstdout:\n{r.stdout}")
         self.assertEqual(summary["ItemsDeadLettered"], len(bad_keys), summary)
         self.assert_dead_letters(src, dst, bad_keys, dead)
