@@ -348,13 +348,13 @@ def wait_for_quiet(max_wait, threshold=0.3, sample=3.0):
         log(f"waiting for a quiet machine: {busy:.2f} cores busy")
 
 
-def timed_copy(cfg, tool, endpoint, src, dst, items, run=1, timeout=900) -> Measurement:
+def timed_copy(cfg, tool, endpoint, src, dst, items, run=1, timeout=900, quiet=True) -> Measurement:
     """Runs one copy under /usr/bin/time into the empty table dst, then counts dst."""
     global _current_child
     extra_env, argv = tool.command(cfg, endpoint, src, dst)
     env = dict(cfg.env, **extra_env)
     m = Measurement(tool.name, tool.label, items, command=tool.shown(cfg), run=run)
-    if cfg.quiet_wait:
+    if quiet and cfg.quiet_wait:
         wait_for_quiet(cfg.quiet_wait)
     with tempfile.TemporaryDirectory(prefix="copy-bench-") as tmp:
         timing = Path(tmp) / "time.txt"
@@ -405,11 +405,11 @@ def timed_copy(cfg, tool, endpoint, src, dst, items, run=1, timeout=900) -> Meas
     return m
 
 
-def copy_into_fresh_target(cfg, tool, endpoint, src, items, tag, run):
+def copy_into_fresh_target(cfg, tool, endpoint, src, items, tag, run, quiet=True):
     dst = f"dst_{tag}"
     ddbdata.create_table(client(endpoint), dst, KEY_SCHEMAS[cfg.key_schema])
     log(f"  {tool.label}: {src} -> {dst} ...")
-    m = timed_copy(cfg, tool, endpoint, src, dst, items, run=run)
+    m = timed_copy(cfg, tool, endpoint, src, dst, items, run=run, quiet=quiet)
     state = "ok" if m.ok else f"FAILED ({m.error})"
     log(f"  {tool.label}: {m.wall:.1f} s wall, {m.rate:,.0f} items/s, "
         f"{m.cpu_us_per_item:.1f} us CPU/item, {m.rss_mb:.1f} MB peak; {state}")
@@ -721,7 +721,7 @@ def bench(args, cfg, tools, sizes, explore):
                      args.seed_processes)
                 for tool in order:
                     m = copy_into_fresh_target(cfg, tool, ep, "warmup", args.warmup_items,
-                                               f"warmup_{tool.name}", run)
+                                               f"warmup_{tool.name}", run, quiet=False)
                     if not m.ok:
                         log(f"warning: the warm-up copy with {tool.label} failed: {m.error}")
                 delete_table(ep, "warmup")
