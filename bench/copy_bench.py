@@ -163,7 +163,6 @@ def make_item(index, item_bytes, key_schema, seed=1, partitions=2000):
         body = body[:-1]
     item["body"] = {"S": body}
     return item
-    return item
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 // 130 interrupted (Ctrl-C) after saving the checkpoint.
 #include <CLI/CLI.hpp>
 
+#include <malloc.h>
+
 #include <exception>
 #include <iostream>
 
@@ -32,6 +34,11 @@ void AddGlobalFlags(CLI::App& app, ddbm::commands::GlobalOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Fixed allocator thresholds: glibc's adaptive ones end up either mapping and unmapping
+  // memory per Scan page (page faults and cross-thread TLB flushes) or never returning it
+  // (growth with the table). Large bodies are recycled by aws::BufferPool instead.
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
   try {
     CLI::App app("ddbmigrate: move Amazon DynamoDB data exactly, resumably, fast", "ddbmigrate");
     app.set_version_flag("--version", std::string("ddbmigrate ") + DDBM_VERSION);

@@ -5,8 +5,12 @@
 #include <charconv>
 #include <mutex>
 
+#include "aws/buffer_pool.h"
+
 namespace ddbm::aws {
 namespace {
+
+constexpr long kReceiveBufferBytes = 256 * 1024;
 
 struct Exchange {
   HttpResponse response;
@@ -30,7 +34,14 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     size_t length = 0;
     auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
     if (ec == std::errc() && length < (size_t{1} << 31)) {
-      exchange->response.body.reserve(length + kBodyPadding);
+      std::string& body = exchange->response.body;
+      if (body.empty() && length + kBodyPadding >= BufferPool::kMinPooledBytes) {
+        // Large bodies (Scan pages) reuse buffers that their parser gives back to the pool.
+        BufferPool::Shared().Give(std::move(body));
+        body = BufferPool::Shared().Take(length + kBodyPadding);
+      } else {
+        body.reserve(length + kBodyPadding);
+      }
     }
   }
   exchange->response.headers.push_back({std::string(name), std::string(value)});
@@ -99,6 +110,8 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+  // Scan pages run to megabytes: a large receive buffer takes them in a few reads, not hundreds.
+  curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(options_.connect_timeout.count()));

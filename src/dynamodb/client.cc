@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "aws/buffer_pool.h"
 #include "aws/json_writer.h"
 
 namespace ddbm::dynamodb {
@@ -407,11 +408,11 @@ std::string DynamoDbClient::ScanRequestJson(const ScanRequest& r) {
 }
 
 Result<ItemPage> DynamoDbClient::ParseItemPage(std::string_view operation, std::string body) {
-  body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
-  auto shared = std::make_shared<std::string>(std::move(body));
+  // Pages are the big bodies: their buffer goes back to the pool once every item is written.
+  std::shared_ptr<std::string> shared = aws::BufferPool::Shared().Share(std::move(body));
   ItemPage page;
   od::document doc;
-  if (ThreadParser().iterate(shared->data(), shared->size(), shared->capacity()).get(doc)) {
+  if (IterateBody(*shared).get(doc)) {
     return MalformedResponse(operation, "not JSON");
   }
   od::object root;

@@ -91,7 +91,16 @@ simdjson::simdjson_result<simdjson::ondemand::document> IterateBody(std::string&
   if (body.capacity() < body.size() + simdjson::SIMDJSON_PADDING) {
     body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
   }
-  return ThreadParser().iterate(body.data(), body.size(), body.capacity());
+  simdjson::ondemand::parser& parser = ThreadParser();
+  if (parser.capacity() < body.size()) {
+    // Grow in large steps: the parser otherwise reallocates for every slightly bigger page.
+    constexpr size_t kStep = size_t{1} << 20;
+    const size_t capacity = (body.size() + kStep - 1) / kStep * kStep;
+    if (parser.allocate(capacity, parser.max_depth()) != simdjson::SUCCESS) {
+      return simdjson::MEMALLOC;
+    }
+  }
+  return parser.iterate(body.data(), body.size(), body.capacity());
 }
 
 aws::Error MalformedResponse(std::string_view operation, std::string_view detail) {

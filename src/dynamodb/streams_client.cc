@@ -141,7 +141,7 @@ Result<RecordsPage> DynamoDbStreamsClient::ParseRecordsPage(std::string body) {
   auto shared = std::make_shared<std::string>(std::move(body));
   RecordsPage page;
   od::document doc;
-  if (ThreadParser().iterate(shared->data(), shared->size(), shared->capacity()).get(doc)) {
+  if (IterateBody(*shared).get(doc)) {
     return MalformedResponse(kOp, "not JSON");
   }
   od::object root;

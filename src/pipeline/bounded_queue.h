@@ -21,8 +21,10 @@ class BoundedQueue {
   // queue is closed.
   bool Push(T value, size_t weight = 1) {
     std::unique_lock lock(mu_);
+    ++waiting_producers_;
     not_full_.wait(lock,
                    [&] { return closed_ || items_.empty() || weight_ + weight <= capacity_; });
+    --waiting_producers_;
     if (closed_) return false;
     items_.push_back({std::move(value), weight});
     weight_ += weight;
@@ -38,7 +40,11 @@ class BoundedQueue {
     Entry entry = std::move(items_.front());
     items_.pop_front();
     weight_ -= entry.weight;
-    not_full_.notify_all();
+    // Producers are woken only once the queue has drained to half its capacity: each then
+    // pushes many entries per wakeup, instead of every pop waking a producer for one entry.
+    if (waiting_producers_ > 0 && (items_.empty() || weight_ <= capacity_ / 2)) {
+      not_full_.notify_all();
+    }
     return std::move(entry.value);
   }
 
@@ -59,9 +65,10 @@ class BoundedQueue {
     T value;
     size_t weight;
   };
-  std::deque<Entry> items_;  // guarded by mu_
-  size_t weight_ = 0;        // sum of the queued entries' weights; guarded by mu_
-  bool closed_ = false;      // guarded by mu_
+  std::deque<Entry> items_;    // guarded by mu_
+  size_t weight_ = 0;          // sum of the queued entries' weights; guarded by mu_
+  bool closed_ = false;        // guarded by mu_
+  int waiting_producers_ = 0;  // in Push, possibly blocked; guarded by mu_
 };
 
 }  // namespace ddbm::pipeline

@@ -36,6 +36,20 @@ TEST(BoundedQueueTest, OversizedEntryPassesAloneOnly) {
   EXPECT_EQ(q.Pop(), 2);
 }
 
+TEST(BoundedQueueTest, BlockedProducerResumesOnceHalfDrained) {
+  BoundedQueue<int> q(10);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(q.Push(i, 1));
+  std::atomic<bool> pushed{false};
+  std::thread producer([&] {
+    q.Push(10, 1);
+    pushed = true;
+  });
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(q.Pop(), i);  // down to 5 of 10: producers are woken
+  producer.join();
+  EXPECT_TRUE(pushed.load());
+  for (int i = 5; i <= 10; ++i) EXPECT_EQ(q.Pop(), i);
+}
+
 TEST(BoundedQueueTest, ManyProducersAndConsumersLoseNothing) {
   BoundedQueue<int> q(8);
   std::atomic<long> sum{0};

@@ -39,7 +39,7 @@ struct TransferOptions {
   int writers = 16;
   // Bytes of scanned pages waiting for writers, at most (each batch is charged its share of its
   // page). Bounds memory whatever the item size.
-  size_t queue_bytes = size_t{64} << 20;
+  size_t queue_bytes = size_t{8} << 20;
   bool consistent_read = false;
   // Checkpointing: empty path means none. `resume` (when set) must be for this source, target
   // and segment count; finished segments are skipped, others continue after their position.
