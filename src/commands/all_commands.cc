@@ -8,6 +8,8 @@ std::unique_ptr<Command> MakeTablesCommand();
 std::unique_ptr<Command> MakeCopyCommand();
 std::unique_ptr<Command> MakeWhoamiCommand();
 std::unique_ptr<Command> MakeTruncateCommand();
+std::unique_ptr<Command> MakeVerifyCommand();
+std::unique_ptr<Command> MakeChecksumCommand();
 
 aws::Error DescribeError(aws::Error error, std::string_view role, std::string_view table) {
   if (error.code == "ResourceNotFoundException") {
@@ -25,6 +27,8 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   all.push_back(MakeTablesCommand());
   all.push_back(MakeCopyCommand());
   all.push_back(MakeTruncateCommand());
+  all.push_back(MakeVerifyCommand());
+  all.push_back(MakeChecksumCommand());
   all.push_back(MakeWhoamiCommand());
   return all;
 }

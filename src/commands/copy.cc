@@ -13,6 +13,7 @@
 #include "commands/side_flags.h"
 #include "commands/transfer_runner.h"
 #include "commands/truncate.h"
+#include "commands/verify_runner.h"
 #include "dynamodb/table_ref.h"
 #include "dynamodb/table_schema.h"
 #include "pipeline/rate_limiter.h"
@@ -86,6 +87,11 @@ class CopyCommand final : public Command {
     app.add_flag("--truncate-target", truncate_target_,
                  "Delete every item of the target first [API: Scan, BatchWriteItem]");
     app.add_flag("--yes", yes_, "Do not ask for confirmation before deleting");
+    app.add_flag("--verify", verify_,
+                 "After the copy, check that the target holds the same items as the source "
+                 "(as `ddbmigrate verify`)");
+    app.add_option("--verify-report", verify_report_,
+                   "With --verify: write every difference here as JSON lines");
     app.add_flag("--dry-run", dry_run_,
                  "Print the plan and the first requests; send nothing that writes");
   }
@@ -93,6 +99,9 @@ class CopyCommand final : public Command {
   aws::Result<Outcome> Run(const GlobalOptions& global) override {
     if (resume_ && checkpoint_.empty()) {
       return Invalid("--resume needs --checkpoint FILE: the file a previous run wrote");
+    }
+    if (!verify_report_.empty() && !verify_) {
+      return Invalid("--verify-report only applies with --verify");
     }
     if (create_indexes_after_ && !create_target_) {
       return Invalid("--create-indexes-after only applies with --create-target");
@@ -262,12 +271,46 @@ class CopyCommand final : public Command {
         return std::move(s).error();
       }
     }
-    return counters.items_dead_lettered.load() > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
+    Outcome outcome =
+        counters.items_dead_lettered.load() > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
+    if (verify_) {
+      aws::Result<Outcome> verified =
+          VerifyAfterCopy(global, src, dst, *source_table, target_ref->name, *read_rate, stop);
+      if (!verified.ok()) return verified;
+      if (*verified != Outcome::kSuccess) outcome = *verified;
+    }
+    return outcome;
   }
 
  private:
   static aws::Error Invalid(std::string message) {
     return aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));
+  }
+
+  aws::Result<Outcome> VerifyAfterCopy(const GlobalOptions& global, const Connection& src,
+                                       const Connection& dst,
+                                       const dynamodb::TableDescription& source_table,
+                                       const std::string& target_name, double read_rate,
+                                       const std::atomic<bool>* stop) const {
+    // Described again: a table created by this run had no description before it.
+    aws::Result<dynamodb::TableDescription> target_table =
+        dst.dynamodb().DescribeTable(target_name);
+    if (!target_table.ok()) {
+      return DescribeError(std::move(target_table).error(), "target table", target_name);
+    }
+    VerifySettings settings;
+    settings.segments = segments_ > 0 ? segments_ : 8;
+    settings.page_size = page_size_;
+    settings.consistent_read = consistent_read_;
+    settings.source_read_rate = read_rate;
+    settings.report_path = verify_report_;
+    std::cerr << "verifying " << source_table.table_name << " against " << target_name << '\n';
+    aws::Result<VerifyResult> result =
+        VerifyTables(src, dst, source_table, *target_table, settings, stop);
+    if (!result.ok()) return std::move(result).error();
+    PrintVerifyResult(global, source_table, *target_table, settings, *result);
+    if (result->interrupted) return Outcome::kInterrupted;
+    return result->match() ? Outcome::kSuccess : Outcome::kIncomplete;
   }
 
   // Loads the checkpoint for --resume, or makes sure a fresh run will not silently overwrite
@@ -430,6 +473,8 @@ class CopyCommand final : public Command {
   bool truncate_target_ = false;
   bool yes_ = false;
   bool dry_run_ = false;
+  bool verify_ = false;
+  std::string verify_report_;
 };
 
 }  // namespace

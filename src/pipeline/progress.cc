@@ -16,10 +16,10 @@ std::string GroupThousands(uint64_t value) {
 
 std::string FormatProgress(const ProgressSample& s, double items_per_second) {
   std::string line =
-      fmt::format("read {}  written {}  {} items/s  RCU {}  WCU {}  throttles {}  retries {}",
-                  GroupThousands(s.items_read), GroupThousands(s.items_written),
-                  GroupThousands(static_cast<uint64_t>(items_per_second)),
-                  GroupThousands(static_cast<uint64_t>(s.read_capacity)),
+      fmt::format("{} {}  {} {}  {} items/s  {} {}  {} {}  throttles {}  retries {}", s.read_label,
+                  GroupThousands(s.items_read), s.written_label, GroupThousands(s.items_written),
+                  GroupThousands(static_cast<uint64_t>(items_per_second)), s.read_units,
+                  GroupThousands(static_cast<uint64_t>(s.read_capacity)), s.written_units,
                   GroupThousands(static_cast<uint64_t>(s.write_capacity)), s.throttles, s.retries,
                   GroupThousands(s.unprocessed_resent));
   if (s.items_dead_lettered > 0) {

@@ -24,6 +24,11 @@ struct ProgressSample {
   uint64_t unprocessed_resent = 0;  // writes returned as UnprocessedItems and sent again
   uint64_t retries = 0;
   uint64_t expected_items = 0;  // the source's (approximate) ItemCount; 0: unknown
+  // What the two counters and capacities are called (verify counts two scans, not writes).
+  const char* read_label = "read";
+  const char* written_label = "written";
+  const char* read_units = "RCU";
+  const char* written_units = "WCU";
 };
 
 // "read 12,000  written 11,975  3,950 items/s  RCU 1,500  WCU 12,000  throttles 3  retries 5

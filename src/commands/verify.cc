@@ -1,0 +1,245 @@
+// `ddbmigrate verify`: proves two tables hold the same items, or lists where they differ.
+// `ddbmigrate checksum`: an order-independent digest of one table, to compare tables that
+// cannot see each other.
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <iostream>
+
+#include "aws/json_writer.h"
+#include "commands/command.h"
+#include "commands/connection.h"
+#include "commands/interrupt.h"
+#include "commands/side_flags.h"
+#include "commands/transfer_runner.h"
+#include "commands/verify_runner.h"
+#include "dynamodb/table_ref.h"
+#include "pipeline/progress.h"
+#include "pipeline/rate_limiter.h"
+#include "pipeline/table_digest.h"
+
+namespace ddbm::commands {
+namespace {
+
+dynamodb::IgnoredAttributes ParseIgnored(const std::vector<std::string>& names) {
+  dynamodb::IgnoredAttributes ignored;
+  for (const std::string& name : names) {
+    if (!name.empty()) ignored.insert(name);
+  }
+  return ignored;
+}
+
+// The table's description, or an error that names its role.
+aws::Result<dynamodb::TableDescription> Describe(const Connection& connection,
+                                                 const dynamodb::TableRef& ref,
+                                                 std::string_view role) {
+  aws::Result<dynamodb::TableDescription> table = connection.dynamodb().DescribeTable(ref.name);
+  if (!table.ok()) return DescribeError(std::move(table).error(), role, ref.name);
+  return table;
+}
+
+class VerifyCommand final : public Command {
+ public:
+  std::string name() const override { return "verify"; }
+  std::string description() const override {
+    return "Check that two tables hold the same items; list the keys and attributes that "
+           "differ [API: DescribeTable, Scan, GetItem; BatchGetItem with --sample]";
+  }
+
+  void AddFlags(CLI::App& app) override {
+    app.add_option("--source-table", source_table_, "Table copied from (name or ARN)")->required();
+    app.add_option("--target-table", target_table_, "Table copied to (name or ARN)")->required();
+    AddSideFlags(app, "source", &source_side_);
+    AddSideFlags(app, "target", &target_side_);
+    app.add_option("--segments", settings_.segments, "Parallel scan segments per table")
+        ->check(CLI::Range(1, 1000000));
+    app.add_option("--page-size", settings_.page_size,
+                   "Items per Scan page (Scan Limit); 0 lets DynamoDB fill 1 MB pages")
+        ->check(CLI::Range(0, 1000000));
+    app.add_flag("--consistent-read", settings_.consistent_read,
+                 "Strongly consistent reads (2x RCU)");
+    app.add_option("--read-rate", read_rate_,
+                   "Read capacity units per second, at most, on each table")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--read-percent", read_percent_,
+                   "At most this percent of each table's provisioned read capacity")
+        ->check(CLI::Range(1.0, 100.0));
+    app.add_option("--ignore-attributes", ignored_,
+                   "Top-level attributes to leave out of the comparison (comma-separated)")
+        ->delimiter(',');
+    app.add_option("--sample", settings_.sample,
+                   "Compare only about this fraction of the source's items (e.g. 0.01), looked "
+                   "up in the target by key")
+        ->check(CLI::Range(0.0, 1.0));
+    app.add_option("--report", settings_.report_path, "Write every difference here as JSON lines");
+  }
+
+  aws::Result<Outcome> Run(const GlobalOptions& global) override {
+    aws::Result<dynamodb::TableRef> source_ref = dynamodb::ParseTableRef(source_table_);
+    if (!source_ref.ok()) return std::move(source_ref).error();
+    aws::Result<dynamodb::TableRef> target_ref = dynamodb::ParseTableRef(target_table_);
+    if (!target_ref.ok()) return std::move(target_ref).error();
+    if (!source_side_.region) source_side_.region = source_ref->region;
+    if (!target_side_.region) target_side_.region = target_ref->region;
+    aws::Result<std::unique_ptr<Connection>> source = Connection::Open(global, source_side_);
+    if (!source.ok()) return std::move(source).error();
+    aws::Result<std::unique_ptr<Connection>> target = Connection::Open(global, target_side_);
+    if (!target.ok()) return std::move(target).error();
+    aws::Result<dynamodb::TableDescription> source_table =
+        Describe(**source, *source_ref, "source table");
+    if (!source_table.ok()) return std::move(source_table).error();
+    aws::Result<dynamodb::TableDescription> target_table =
+        Describe(**target, *target_ref, "target table");
+    if (!target_table.ok()) return std::move(target_table).error();
+    if (aws::Status s = CheckSameKeySchema(*source_table, *target_table); !s.ok()) {
+      return s.error();
+    }
+    aws::Result<double> source_rate =
+        pipeline::ResolveRate(read_rate_, read_percent_, source_table->read_capacity_units, "read");
+    if (!source_rate.ok()) return std::move(source_rate).error();
+    aws::Result<double> target_rate =
+        pipeline::ResolveRate(read_rate_, read_percent_, target_table->read_capacity_units, "read");
+    if (!target_rate.ok()) return std::move(target_rate).error();
+    settings_.source_read_rate = *source_rate;
+    settings_.target_read_rate = *target_rate;
+    settings_.ignored = ParseIgnored(ignored_);
+
+    const std::atomic<bool>* stop = InstallInterruptHandler();
+    aws::Result<VerifyResult> result =
+        VerifyTables(**source, **target, *source_table, *target_table, settings_, stop);
+    if (!result.ok()) return std::move(result).error();
+    PrintVerifyResult(global, *source_table, *target_table, settings_, *result);
+    if (result->interrupted) return Outcome::kInterrupted;
+    return result->match() ? Outcome::kSuccess : Outcome::kIncomplete;
+  }
+
+ private:
+  std::string source_table_;
+  std::string target_table_;
+  SideOptions source_side_;
+  SideOptions target_side_;
+  VerifySettings settings_;
+  std::optional<double> read_rate_;
+  std::optional<double> read_percent_;
+  std::vector<std::string> ignored_;
+};
+
+class ChecksumCommand final : public Command {
+ public:
+  std::string name() const override { return "checksum"; }
+  std::string description() const override {
+    return "Print an order-independent digest of a table's items, to compare tables that "
+           "cannot see each other [API: DescribeTable, Scan]";
+  }
+
+  void AddFlags(CLI::App& app) override {
+    app.add_option("--table", table_, "Table to digest (name or ARN)")->required();
+    app.add_option("--segments", segments_, "Parallel scan segments")
+        ->check(CLI::Range(1, 1000000));
+    app.add_option("--page-size", page_size_,
+                   "Items per Scan page (Scan Limit); 0 lets DynamoDB fill 1 MB pages")
+        ->check(CLI::Range(0, 1000000));
+    app.add_flag("--consistent-read", consistent_read_, "Strongly consistent scan (2x RCU)");
+    app.add_option("--read-rate", read_rate_, "Read capacity units per second, at most")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--read-percent", read_percent_,
+                   "At most this percent of the table's provisioned read capacity")
+        ->check(CLI::Range(1.0, 100.0));
+    app.add_option("--ignore-attributes", ignored_,
+                   "Top-level attributes to leave out of the digest (comma-separated)")
+        ->delimiter(',');
+  }
+
+  aws::Result<Outcome> Run(const GlobalOptions& global) override {
+    aws::Result<dynamodb::TableRef> ref = dynamodb::ParseTableRef(table_);
+    if (!ref.ok()) return std::move(ref).error();
+    SideOptions side;
+    side.region = ref->region;
+    aws::Result<std::unique_ptr<Connection>> connection = Connection::Open(global, side);
+    if (!connection.ok()) return std::move(connection).error();
+    const Connection& c = **connection;
+    aws::Result<dynamodb::TableDescription> table = Describe(c, *ref, "table");
+    if (!table.ok()) return std::move(table).error();
+    aws::Result<double> rate =
+        pipeline::ResolveRate(read_rate_, read_percent_, table->read_capacity_units, "read");
+    if (!rate.ok()) return std::move(rate).error();
+
+    pipeline::DigestOptions options;
+    options.table = table->table_name;
+    options.key_schema = table->key_schema;
+    options.ignored = ParseIgnored(ignored_);
+    for (const auto& k : options.key_schema) {
+      if (options.ignored.contains(k.attribute_name)) {
+        return aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                                "--ignore-attributes names the key attribute " + k.attribute_name +
+                                    "; key attributes are always digested");
+      }
+    }
+    options.segments = segments_;
+    options.page_size = page_size_;
+    options.consistent_read = consistent_read_;
+    options.buckets = 1;  // only the total matters here
+    pipeline::RateLimiterOptions limit;
+    limit.units_per_second = *rate;
+    pipeline::RateLimiter limiter(limit, aws::Clock::Real());
+
+    const std::atomic<bool>* stop = InstallInterruptHandler();
+    pipeline::ScanCounters counters;
+    pipeline::ProgressReporter reporter(
+        [&] {
+          pipeline::ProgressSample s;
+          s.items_read = counters.items.load();
+          s.items_written = counters.items.load();
+          s.read_capacity = counters.read_capacity.load();
+          s.throttles = Throttles(c, c);
+          s.retries = Retries(c, c);
+          s.expected_items = static_cast<uint64_t>(table->item_count);
+          s.read_label = "read";
+          s.written_label = "digested";
+          s.written_units = "-";
+          return s;
+        },
+        stderr, ::isatty(STDERR_FILENO) == 1, aws::Clock::Real());
+    reporter.Start();
+    aws::Result<pipeline::BucketDigests> digests = pipeline::DigestTable(
+        c.dynamodb(), options, limiter.unlimited() ? nullptr : &limiter, stop, &counters);
+    reporter.Stop();
+    if (!digests.ok()) return std::move(digests).error();
+    if (stop->load()) {
+      std::cerr << "interrupted: no checksum (the table was not read to its end)\n";
+      return Outcome::kInterrupted;
+    }
+    const dynamodb::DigestSum total = digests->Total();
+    const std::string checksum = "v1:" + total.Hex();
+    if (global.output == "json") {
+      std::string out;
+      aws::JsonWriter w(&out);
+      w.BeginObject()
+          .Member("Table", table->table_name)
+          .MemberInt("Items", static_cast<int64_t>(total.count))
+          .Member("Checksum", checksum)
+          .EndObject();
+      std::cout << out << '\n';
+    } else {
+      std::cout << fmt::format("{}  {} items  {}\n", checksum, total.count, table->table_name);
+    }
+    return Outcome::kSuccess;
+  }
+
+ private:
+  std::string table_;
+  int segments_ = 8;
+  int page_size_ = 0;
+  bool consistent_read_ = false;
+  std::optional<double> read_rate_;
+  std::optional<double> read_percent_;
+  std::vector<std::string> ignored_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> MakeVerifyCommand() { return std::make_unique<VerifyCommand>(); }
+std::unique_ptr<Command> MakeChecksumCommand() { return std::make_unique<ChecksumCommand>(); }
+
+}  // namespace ddbm::commands

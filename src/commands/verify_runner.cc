@@ -1,0 +1,455 @@
+#include "commands/verify_runner.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <tuple>
+#include <unordered_map>
+
+#include "aws/json_writer.h"
+#include "commands/transfer_runner.h"
+#include "dynamodb/item.h"
+#include "pipeline/batch_getter.h"
+#include "pipeline/progress.h"
+#include "pipeline/rate_limiter.h"
+#include "pipeline/table_digest.h"
+
+namespace ddbm::commands {
+namespace {
+
+constexpr size_t kShownOnTerminal = 10;
+constexpr int kSampleSegments = 1000;
+
+struct Difference {
+  std::string kind;  // "MissingInTarget", "ExtraInTarget", "Changed"
+  std::string raw_key;
+  std::vector<std::string> paths;  // Changed only; empty when not looked up
+};
+
+// Writes differences as JSON lines and shows the first few on stderr.
+class DifferenceSink {
+ public:
+  explicit DifferenceSink(const std::string& path) : path_(path) {}
+
+  aws::Status Open() {
+    if (path_.empty()) return aws::Status::Ok();
+    file_.open(path_, std::ios::out | std::ios::trunc);
+    if (!file_) {
+      return aws::Error::Make(
+          aws::ErrorKind::kInvalidInput,
+          "cannot write the report file " + path_ + ": check the directory exists and is writable");
+    }
+    return aws::Status::Ok();
+  }
+
+  aws::Status Add(const Difference& d) {
+    std::string line;
+    aws::JsonWriter w(&line);
+    w.BeginObject().Member("Difference", d.kind).MemberRaw("Key", d.raw_key);
+    if (!d.paths.empty()) {
+      w.Key("Paths").BeginArray();
+      for (const std::string& p : d.paths) w.String(p);
+      w.EndArray();
+    }
+    w.EndObject();
+    if (file_.is_open()) {
+      file_ << line << '\n';
+      if (!file_)
+        return aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                                "writing the report file " + path_ + " failed: check free space");
+    }
+    if (shown_++ < kShownOnTerminal) std::cerr << "difference: " << line << '\n';
+    return aws::Status::Ok();
+  }
+
+  aws::Status Close() {
+    if (!file_.is_open()) return aws::Status::Ok();
+    file_.close();
+    if (!file_)
+      return aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                              "writing the report file " + path_ + " failed: check free space");
+    return aws::Status::Ok();
+  }
+
+ private:
+  std::string path_;
+  std::ofstream file_;
+  size_t shown_ = 0;
+};
+
+pipeline::DigestOptions DigestOptionsFor(const dynamodb::TableDescription& table,
+                                         const VerifySettings& settings, size_t buckets) {
+  pipeline::DigestOptions o;
+  o.table = table.table_name;
+  o.key_schema = table.key_schema;
+  o.ignored = settings.ignored;
+  o.segments = settings.segments;
+  o.page_size = settings.page_size;
+  o.consistent_read = settings.consistent_read;
+  o.buckets = buckets;
+  return o;
+}
+
+// Runs `source_work` and `target_work` at once, with progress on stderr.
+template <class A, class B>
+void RunBothWithProgress(const Connection& source, const Connection& target,
+                         pipeline::ScanCounters* source_counters,
+                         pipeline::ScanCounters* target_counters, uint64_t expected, A source_work,
+                         B target_work) {
+  pipeline::ProgressReporter reporter(
+      [&] {
+        pipeline::ProgressSample s;
+        s.items_read = source_counters->items.load();
+        s.items_written = target_counters->items.load();
+        s.read_capacity = source_counters->read_capacity.load();
+        s.write_capacity = target_counters->read_capacity.load();
+        s.throttles = Throttles(source, target);
+        s.retries = Retries(source, target);
+        s.expected_items = expected;
+        s.read_label = "source";
+        s.written_label = "target";
+        s.read_units = "source RCU";
+        s.written_units = "target RCU";
+        return s;
+      },
+      stderr, ::isatty(STDERR_FILENO) == 1, aws::Clock::Real());
+  reporter.Start();
+  std::thread other(std::move(target_work));
+  source_work();
+  other.join();
+  reporter.Stop();
+}
+
+// Reads the changed items from both sides and names the differing attributes.
+aws::Status DetailChanges(const Connection& source, const Connection& target,
+                          const dynamodb::TableDescription& source_table,
+                          const dynamodb::TableDescription& target_table,
+                          const VerifySettings& settings, std::vector<Difference>* differences) {
+  uint64_t detailed = 0;
+  for (Difference& d : *differences) {
+    if (d.kind != "Changed" || detailed++ >= settings.max_detailed) continue;
+    aws::Result<std::optional<std::string>> a =
+        source.dynamodb().GetItem(source_table.table_name, d.raw_key, settings.consistent_read);
+    if (!a.ok()) return std::move(a).error();
+    aws::Result<std::optional<std::string>> b =
+        target.dynamodb().GetItem(target_table.table_name, d.raw_key, settings.consistent_read);
+    if (!b.ok()) return std::move(b).error();
+    if (!a->has_value() || !b->has_value()) continue;  // changed since the scan
+    aws::Result<std::vector<std::string>> paths = dynamodb::DiffItems(**a, **b, settings.ignored);
+    if (paths.ok()) d.paths = std::move(*paths);
+  }
+  return aws::Status::Ok();
+}
+
+aws::Result<VerifyResult> VerifySample(const Connection& source, const Connection& target,
+                                       const dynamodb::TableDescription& source_table,
+                                       const dynamodb::TableDescription& target_table,
+                                       const VerifySettings& settings,
+                                       pipeline::RateLimiter* source_limiter,
+                                       const std::atomic<bool>* stop,
+                                       std::vector<Difference>* differences) {
+  const int chosen_count = std::clamp(
+      static_cast<int>(std::ceil(settings.sample * kSampleSegments)), 1, kSampleSegments);
+  std::vector<int> chosen;
+  for (int i = 0; i < chosen_count; ++i) chosen.push_back(i * kSampleSegments / chosen_count);
+
+  aws::RetryOptions retry = target.dynamodb().service_client().retry_policy().options();
+  aws::RetryPolicy unprocessed_policy(retry, aws::Clock::Real());
+  dynamodb::ScanRequest base;
+  base.table_name = source_table.table_name;
+  base.limit = settings.page_size;
+  base.consistent_read = settings.consistent_read;
+
+  VerifyResult result;
+  result.sampled = true;
+  pipeline::ScanCounters source_counters;
+  pipeline::ScanCounters target_counters;
+  std::mutex mu;  // guards differences and result counts
+  aws::Status status;
+  const uint64_t expected = static_cast<uint64_t>(static_cast<double>(source_table.item_count) *
+                                                  chosen_count / kSampleSegments);
+  RunBothWithProgress(
+      source, target, &source_counters, &target_counters, expected,
+      [&] {
+        status = pipeline::ParallelScanSegments(
+            source.dynamodb(), base, kSampleSegments, chosen, settings.segments, source_limiter,
+            stop, &source_counters, [&](int, const dynamodb::ItemPage& page) -> aws::Status {
+              std::vector<dynamodb::ItemFingerprint> prints;
+              std::vector<std::string> keys;
+              for (std::string_view item : page.items) {
+                aws::Result<dynamodb::ItemFingerprint> f =
+                    dynamodb::FingerprintItem(item, source_table.key_schema, settings.ignored);
+                if (!f.ok()) return std::move(f).error();
+                aws::Result<std::string> key = dynamodb::ExtractKey(item, source_table.key_schema);
+                if (!key.ok()) return std::move(key).error();
+                prints.push_back(std::move(*f));
+                keys.push_back(std::move(*key));
+              }
+              aws::Result<std::vector<std::string>> found =
+                  pipeline::GetItemsFully(target.dynamodb(), target_table.table_name, keys,
+                                          settings.consistent_read, unprocessed_policy);
+              if (!found.ok()) return std::move(found).error();
+              std::unordered_map<std::string, std::array<uint8_t, 16>> in_target;
+              for (const std::string& item : *found) {
+                aws::Result<dynamodb::ItemFingerprint> f =
+                    dynamodb::FingerprintItem(item, target_table.key_schema, settings.ignored);
+                if (!f.ok()) return std::move(f).error();
+                in_target.emplace(std::move(f->key), f->digest);
+              }
+              target_counters.items.fetch_add(found->size(), std::memory_order_relaxed);
+              std::lock_guard lock(mu);
+              for (size_t i = 0; i < prints.size(); ++i) {
+                auto it = in_target.find(prints[i].key);
+                if (it == in_target.end()) {
+                  differences->push_back({"MissingInTarget", keys[i], {}});
+                } else if (it->second != prints[i].digest) {
+                  differences->push_back({"Changed", keys[i], {}});
+                }
+              }
+              return aws::Status::Ok();
+            });
+      },
+      [] {});
+  if (!status.ok()) return std::move(status).error();
+  result.source_items = source_counters.items.load();
+  result.target_items = target_counters.items.load();
+  result.interrupted = stop != nullptr && stop->load();
+  return result;
+}
+
+}  // namespace
+
+aws::Status CheckSameKeySchema(const dynamodb::TableDescription& source_table,
+                               const dynamodb::TableDescription& target_table) {
+  if (source_table.KeySchemaText() == target_table.KeySchemaText()) return aws::Status::Ok();
+  return aws::Error::Make(
+      aws::ErrorKind::kInvalidInput,
+      fmt::format("key schemas differ: source {} has {}, target {} has {}; items cannot match "
+                  "key for key, so there is nothing to compare item by item",
+                  source_table.table_name, source_table.KeySchemaText(), target_table.table_name,
+                  target_table.KeySchemaText()));
+}
+
+aws::Result<VerifyResult> VerifyTables(const Connection& source, const Connection& target,
+                                       const dynamodb::TableDescription& source_table,
+                                       const dynamodb::TableDescription& target_table,
+                                       const VerifySettings& settings,
+                                       const std::atomic<bool>* stop) {
+  const auto start = std::chrono::steady_clock::now();
+  for (const auto& k : source_table.key_schema) {
+    if (settings.ignored.contains(k.attribute_name)) {
+      return aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                              "--ignore-attributes names the key attribute " + k.attribute_name +
+                                  "; key attributes are always compared");
+    }
+  }
+  DifferenceSink sink(settings.report_path);
+  if (aws::Status s = sink.Open(); !s.ok()) return s.error();
+
+  pipeline::RateLimiterOptions source_limit;
+  source_limit.units_per_second = settings.source_read_rate;
+  pipeline::RateLimiterOptions target_limit;
+  target_limit.units_per_second = settings.target_read_rate;
+  pipeline::RateLimiter source_limiter(source_limit, aws::Clock::Real());
+  pipeline::RateLimiter target_limiter(target_limit, aws::Clock::Real());
+  pipeline::RateLimiter* src_limit = source_limiter.unlimited() ? nullptr : &source_limiter;
+  pipeline::RateLimiter* dst_limit = target_limiter.unlimited() ? nullptr : &target_limiter;
+
+  std::vector<Difference> differences;
+  VerifyResult result;
+  if (settings.sample > 0 && settings.sample < 1) {
+    aws::Result<VerifyResult> sampled = VerifySample(source, target, source_table, target_table,
+                                                     settings, src_limit, stop, &differences);
+    if (!sampled.ok()) return sampled;
+    result = *sampled;
+    for (const Difference& d : differences) {
+      (d.kind == "Changed" ? result.changed : result.missing_in_target)++;
+    }
+  } else {
+    const size_t buckets = pipeline::BucketsFor(
+        static_cast<uint64_t>(std::max(source_table.item_count, target_table.item_count)));
+    const pipeline::DigestOptions source_options =
+        DigestOptionsFor(source_table, settings, buckets);
+    const pipeline::DigestOptions target_options =
+        DigestOptionsFor(target_table, settings, buckets);
+
+    // Pass one: bucket digests of both tables.
+    pipeline::ScanCounters source_counters;
+    pipeline::ScanCounters target_counters;
+    std::optional<aws::Result<pipeline::BucketDigests>> source_digests;
+    std::optional<aws::Result<pipeline::BucketDigests>> target_digests;
+    RunBothWithProgress(
+        source, target, &source_counters, &target_counters,
+        static_cast<uint64_t>(target_table.item_count),
+        [&] {
+          source_digests = pipeline::DigestTable(source.dynamodb(), source_options, src_limit, stop,
+                                                 &source_counters);
+        },
+        [&] {
+          target_digests = pipeline::DigestTable(target.dynamodb(), target_options, dst_limit, stop,
+                                                 &target_counters);
+        });
+    if (!source_digests->ok()) return std::move(*source_digests).error();
+    if (!target_digests->ok()) return std::move(*target_digests).error();
+    result.source_items = (*source_digests)->Total().count;
+    result.target_items = (*target_digests)->Total().count;
+    if (stop != nullptr && stop->load()) {
+      result.interrupted = true;
+      result.seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      return result;
+    }
+
+    // Which buckets differ, and which of them pass two can itemise within its memory budget.
+    std::vector<bool> wanted(buckets, false);
+    uint64_t listed = 0;
+    uint64_t differing = 0;
+    for (size_t i = 0; i < buckets; ++i) {
+      const dynamodb::DigestSum& a = (*source_digests)->buckets[i];
+      const dynamodb::DigestSum& b = (*target_digests)->buckets[i];
+      if (a == b) continue;
+      ++differing;
+      if (listed + a.count + b.count > settings.max_listed_keys) {
+        ++result.unlisted_buckets;
+        continue;
+      }
+      listed += a.count + b.count;
+      wanted[i] = true;
+    }
+
+    if (differing > result.unlisted_buckets) {
+      // Pass two: the keys of the differing buckets, on both sides.
+      std::cerr << fmt::format(
+          "{} of {} buckets differ; scanning both tables again for their keys\n", differing,
+          buckets);
+      pipeline::ScanCounters source_again;
+      pipeline::ScanCounters target_again;
+      std::optional<aws::Result<pipeline::KeyEntries>> source_keys;
+      std::optional<aws::Result<pipeline::KeyEntries>> target_keys;
+      RunBothWithProgress(
+          source, target, &source_again, &target_again,
+          static_cast<uint64_t>(target_table.item_count),
+          [&] {
+            source_keys = pipeline::CollectKeys(source.dynamodb(), source_options, wanted,
+                                                src_limit, stop, &source_again);
+          },
+          [&] {
+            target_keys = pipeline::CollectKeys(target.dynamodb(), target_options, wanted,
+                                                dst_limit, stop, &target_again);
+          });
+      if (!source_keys->ok()) return std::move(*source_keys).error();
+      if (!target_keys->ok()) return std::move(*target_keys).error();
+      if (stop != nullptr && stop->load()) result.interrupted = true;
+      const pipeline::KeyEntries& in_source = **source_keys;
+      const pipeline::KeyEntries& in_target = **target_keys;
+      std::vector<bool> found_difference(buckets, false);
+      auto bucket_of = [&](const std::string& key) {
+        return dynamodb::CanonicalKeyHash(key) % buckets;
+      };
+      for (const auto& [key, entry] : in_source) {
+        auto it = in_target.find(key);
+        if (it == in_target.end()) {
+          differences.push_back({"MissingInTarget", entry.raw_key, {}});
+        } else if (it->second.digest != entry.digest) {
+          differences.push_back({"Changed", entry.raw_key, {}});
+        } else {
+          continue;
+        }
+        found_difference[bucket_of(key)] = true;
+      }
+      for (const auto& [key, entry] : in_target) {
+        if (in_source.contains(key)) continue;
+        differences.push_back({"ExtraInTarget", entry.raw_key, {}});
+        found_difference[bucket_of(key)] = true;
+      }
+      for (size_t i = 0; i < buckets; ++i) {
+        if (wanted[i] && !found_difference[i]) ++result.vanished_buckets;
+      }
+    }
+    for (const Difference& d : differences) {
+      if (d.kind == "MissingInTarget") ++result.missing_in_target;
+      if (d.kind == "ExtraInTarget") ++result.extra_in_target;
+      if (d.kind == "Changed") ++result.changed;
+    }
+  }
+
+  // Stable output: by kind, then key.
+  std::sort(differences.begin(), differences.end(), [](const Difference& a, const Difference& b) {
+    return std::tie(a.kind, a.raw_key) < std::tie(b.kind, b.raw_key);
+  });
+  if (aws::Status s =
+          DetailChanges(source, target, source_table, target_table, settings, &differences);
+      !s.ok()) {
+    return s.error();
+  }
+  for (const Difference& d : differences) {
+    if (aws::Status s = sink.Add(d); !s.ok()) return s.error();
+  }
+  if (aws::Status s = sink.Close(); !s.ok()) return s.error();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+void PrintVerifyResult(const GlobalOptions& global, const dynamodb::TableDescription& source_table,
+                       const dynamodb::TableDescription& target_table,
+                       const VerifySettings& settings, const VerifyResult& r) {
+  if (global.output == "json") {
+    std::string out;
+    aws::JsonWriter w(&out);
+    w.BeginObject()
+        .Member("SourceTable", source_table.table_name)
+        .Member("TargetTable", target_table.table_name)
+        .MemberInt("SourceItems", static_cast<int64_t>(r.source_items))
+        .MemberInt("TargetItems", static_cast<int64_t>(r.target_items))
+        .MemberInt("MissingInTarget", static_cast<int64_t>(r.missing_in_target))
+        .MemberInt("ExtraInTarget", static_cast<int64_t>(r.extra_in_target))
+        .MemberInt("Changed", static_cast<int64_t>(r.changed))
+        .MemberInt("UnlistedBuckets", static_cast<int64_t>(r.unlisted_buckets))
+        .MemberInt("ChangedWhileVerifying", static_cast<int64_t>(r.vanished_buckets))
+        .MemberBool("Sampled", r.sampled)
+        .MemberBool("Interrupted", r.interrupted)
+        .MemberBool("Match", r.match())
+        .Key("Seconds")
+        .Double(r.seconds);
+    if (!settings.report_path.empty()) w.Member("Report", settings.report_path);
+    w.EndObject();
+    std::cout << out << '\n';
+    return;
+  }
+  std::cout << fmt::format("{} {}: {} items{}; {} {}: {} items{}\n", "source",
+                           source_table.table_name, r.source_items, r.sampled ? " sampled" : "",
+                           "target", target_table.table_name, r.target_items,
+                           r.sampled ? " looked up" : "");
+  std::cout << fmt::format("missing in target: {}  extra in target: {}  changed: {}\n",
+                           r.missing_in_target, r.extra_in_target, r.changed);
+  if (r.unlisted_buckets > 0) {
+    std::cout << fmt::format(
+        "{} more differing buckets were not itemised (too many differences to list in "
+        "memory); compare the counts, or fix what is listed and verify again\n",
+        r.unlisted_buckets);
+  }
+  if (r.vanished_buckets > 0) {
+    std::cout << fmt::format(
+        "{} buckets differed on the first scan but not on the second: the tables changed while "
+        "they were verified; verify again once writes stop\n",
+        r.vanished_buckets);
+  }
+  if (r.sampled) {
+    std::cout << "sampled: items that exist only in the target are not detected by a sample\n";
+  }
+  if (!settings.report_path.empty()) std::cout << "report: " << settings.report_path << '\n';
+  std::cout << fmt::format("result: {} ({:.1f} s)\n",
+                           r.interrupted ? "interrupted"
+                           : r.match()   ? (r.sampled ? "the sample matches" : "tables match")
+                                         : "tables differ",
+                           r.seconds);
+}
+
+}  // namespace ddbm::commands

@@ -1,0 +1,57 @@
+#include "pipeline/batch_getter.h"
+
+#include <algorithm>
+
+namespace ddbm::pipeline {
+namespace {
+
+constexpr size_t kMaxKeysPerRequest = 100;
+constexpr size_t kParsePadding = 64;
+
+}  // namespace
+
+aws::Result<std::vector<std::string>> GetItemsFully(const dynamodb::DynamoDbClient& client,
+                                                    const std::string& table,
+                                                    const std::vector<std::string>& keys,
+                                                    bool consistent_read,
+                                                    const aws::RetryPolicy& policy) {
+  std::vector<std::string> found;
+  for (size_t first = 0; first < keys.size(); first += kMaxKeysPerRequest) {
+    const size_t end = std::min(keys.size(), first + kMaxKeysPerRequest);
+    std::vector<std::string> pending(keys.begin() + static_cast<ptrdiff_t>(first),
+                                     keys.begin() + static_cast<ptrdiff_t>(end));
+    aws::RetryState state(policy);
+    while (!pending.empty()) {
+      std::vector<std::string_view> views(pending.begin(), pending.end());
+      aws::Result<dynamodb::BatchGetItemResult> result =
+          client.BatchGetItem(table, views, consistent_read);
+      if (!result.ok()) return std::move(result).error();
+      for (std::string_view item : result->items) {
+        std::string copy;
+        copy.reserve(item.size() + kParsePadding);
+        copy.assign(item);
+        found.push_back(std::move(copy));
+      }
+      std::vector<std::string> unprocessed(result->unprocessed_keys.begin(),
+                                           result->unprocessed_keys.end());
+      if (unprocessed.empty()) break;
+      // Keys handed back unread are throttling: wait and ask again.
+      aws::Error error =
+          aws::Error::Make(aws::ErrorKind::kService, std::to_string(unprocessed.size()) +
+                                                         " keys returned as UnprocessedKeys");
+      error.service = "dynamodb";
+      error.operation = "BatchGetItem";
+      error.code = "ProvisionedThroughputExceededException";
+      if (unprocessed.size() < pending.size()) state.NoteProgress();
+      if (!state.ShouldRetry(error)) {
+        error.message += "; retry budget spent";
+        return error;
+      }
+      state.Wait(error);
+      pending = std::move(unprocessed);
+    }
+  }
+  return found;
+}
+
+}  // namespace ddbm::pipeline

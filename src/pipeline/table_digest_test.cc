@@ -1,0 +1,233 @@
+// TableDigest, ParallelScan and GetItemsFully over a scripted DynamoDB.
+#include "pipeline/table_digest.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <mutex>
+#include <set>
+
+#include "pipeline/batch_getter.h"
+#include "pipeline/parallel_scan.h"
+#include "testing/scripted_dynamodb.h"
+
+namespace ddbm::pipeline {
+namespace {
+
+using aws::HttpRequest;
+using aws::HttpResponse;
+using aws::Result;
+
+const std::vector<dynamodb::KeySchemaElement> kKeys = {{"pk", "HASH", "S"}};
+
+std::string Item(int i, const std::string& value) {
+  return "{\"pk\":{\"S\":\"k" + std::to_string(i) + "\"},\"v\":" + value + "}";
+}
+
+// Serves Scan over `items` (segment = index modulo TotalSegments, pages of `page_size`, the
+// ExclusiveStartKey carrying the last index as "pos"), and records which segments were read.
+class FakeTable {
+ public:
+  FakeTable(std::vector<std::string> items, int page_size)
+      : items_(std::move(items)), page_size_(page_size) {}
+
+  Result<HttpResponse> Handle(const HttpRequest& request) {
+    HttpResponse response;
+    response.status = 200;
+    const std::string& body = request.body;
+    const int segment = IntField(body, "Segment");
+    const int total = std::max(1, IntField(body, "TotalSegments"));
+    {
+      std::lock_guard lock(mu_);
+      segments_.insert(segment);
+    }
+    int start = 0;
+    if (const size_t at = body.find("\"pos\":{\"N\":\""); at != std::string::npos) {
+      start = std::stoi(body.substr(at + 12)) + 1;
+    }
+    std::string out = "{\"Items\":[";
+    int emitted = 0;
+    int last = -1;
+    bool more = false;
+    for (int i = start; i < static_cast<int>(items_.size()); ++i) {
+      if (i % total != segment) continue;
+      if (emitted == page_size_) {
+        more = true;
+        break;
+      }
+      out += (emitted++ ? "," : "") + items_[static_cast<size_t>(i)];
+      last = i;
+    }
+    out += "],\"Count\":" + std::to_string(emitted);
+    if (more) out += ",\"LastEvaluatedKey\":{\"pos\":{\"N\":\"" + std::to_string(last) + "\"}}";
+    out += ",\"ConsumedCapacity\":{\"TableName\":\"t\",\"CapacityUnits\":0.5}}";
+    response.body = out;
+    return response;
+  }
+
+  std::set<int> segments() {
+    std::lock_guard lock(mu_);
+    return segments_;
+  }
+
+ private:
+  static int IntField(const std::string& body, const std::string& name) {
+    const size_t at = body.find("\"" + name + "\":");
+    return at == std::string::npos ? 0 : std::stoi(body.substr(at + name.size() + 3));
+  }
+
+  std::vector<std::string> items_;
+  int page_size_;
+  std::mutex mu_;
+  std::set<int> segments_;
+};
+
+class TableDigestTest : public ::testing::Test {
+ protected:
+  Result<BucketDigests> Digest(std::vector<std::string> items, int segments, int page_size,
+                               size_t buckets = 64) {
+    ddbm::testing::ScriptedDynamoDb ddb;
+    FakeTable table(std::move(items), page_size);
+    ddb.transport.SetFallback([&](const HttpRequest& r) { return table.Handle(r); });
+    DigestOptions options;
+    options.table = "t";
+    options.key_schema = kKeys;
+    options.segments = segments;
+    options.buckets = buckets;
+    ScanCounters counters;
+    Result<BucketDigests> result = DigestTable(*ddb.client, options, nullptr, nullptr, &counters);
+    if (result.ok()) EXPECT_EQ(result->Total().count, counters.items.load());
+    return result;
+  }
+
+  static std::vector<std::string> Items(int n) {
+    std::vector<std::string> items;
+    for (int i = 0; i < n; ++i) items.push_back(Item(i, "{\"N\":\"" + std::to_string(i) + "\"}"));
+    return items;
+  }
+};
+
+TEST_F(TableDigestTest, SameContentsSameBucketsWhateverTheScanShape) {
+  std::vector<std::string> items = Items(300);
+  Result<BucketDigests> a = Digest(items, 1, 1000);
+  std::reverse(items.begin(), items.end());
+  Result<BucketDigests> b = Digest(items, 7, 13);
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(a->Total().count, 300u);
+  EXPECT_EQ(a->buckets, b->buckets);
+}
+
+TEST_F(TableDigestTest, OneChangedItemChangesExactlyOneBucketAndPassTwoFindsIt) {
+  std::vector<std::string> items = Items(300);
+  Result<BucketDigests> a = Digest(items, 4, 50);
+  items[123] = Item(123, R"({"N":"123.5"})");
+  Result<BucketDigests> b = Digest(items, 4, 50);
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(b.ok());
+  std::vector<bool> wanted(a->buckets.size(), false);
+  int differing = 0;
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    wanted[i] = !(a->buckets[i] == b->buckets[i]);
+    differing += wanted[i] ? 1 : 0;
+  }
+  EXPECT_EQ(differing, 1);
+
+  ddbm::testing::ScriptedDynamoDb ddb;
+  FakeTable table(items, 50);
+  ddb.transport.SetFallback([&](const HttpRequest& r) { return table.Handle(r); });
+  DigestOptions options;
+  options.table = "t";
+  options.key_schema = kKeys;
+  options.segments = 3;
+  options.buckets = wanted.size();
+  ScanCounters counters;
+  Result<KeyEntries> keys = CollectKeys(*ddb.client, options, wanted, nullptr, nullptr, &counters);
+  ASSERT_TRUE(keys.ok());
+  EXPECT_EQ(counters.items.load(), 300u);
+  bool found = false;
+  for (const auto& [canonical, entry] : *keys) {
+    if (entry.raw_key == R"({"pk":{"S":"k123"}})") found = true;
+  }
+  EXPECT_TRUE(found);
+  EXPECT_LT(keys->size(), 300u);  // only the wanted bucket's keys are kept
+}
+
+TEST_F(TableDigestTest, AMalformedItemIsAnErrorNamingTheTable) {
+  std::vector<std::string> items = Items(10);
+  items[4] = R"({"v":{"N":"1"}})";  // no key attribute
+  Result<BucketDigests> result = Digest(items, 2, 5);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("table t"), std::string::npos);
+  EXPECT_NE(result.error().message.find("pk"), std::string::npos);
+}
+
+TEST_F(TableDigestTest, BucketsGrowWithTheTableWithinBounds) {
+  EXPECT_EQ(BucketsFor(0), 1024u);
+  EXPECT_EQ(BucketsFor(100'000), 32768u);
+  EXPECT_EQ(BucketsFor(10'000'000'000ULL), size_t{1} << 20);
+}
+
+TEST(ParallelScanTest, ScansOnlyTheChosenSegments) {
+  ddbm::testing::ScriptedDynamoDb ddb;
+  std::vector<std::string> items;
+  for (int i = 0; i < 100; ++i) items.push_back(Item(i, R"({"S":"x"})"));
+  FakeTable table(items, 7);
+  ddb.transport.SetFallback([&](const HttpRequest& r) { return table.Handle(r); });
+  dynamodb::ScanRequest base;
+  base.table_name = "t";
+  ScanCounters counters;
+  std::mutex mu;
+  std::set<std::string> seen;
+  aws::Status s = ParallelScanSegments(*ddb.client, base, 10, {2, 5}, 4, nullptr, nullptr,
+                                       &counters, [&](int, const dynamodb::ItemPage& page) {
+                                         std::lock_guard lock(mu);
+                                         for (std::string_view item : page.items)
+                                           seen.insert(std::string(item));
+                                         return aws::Status::Ok();
+                                       });
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(table.segments(), (std::set<int>{2, 5}));
+  EXPECT_EQ(seen.size(), 20u);
+  EXPECT_EQ(counters.items.load(), 20u);
+}
+
+TEST(ParallelScanTest, AHandlerErrorStopsTheScanAndIsReturned) {
+  ddbm::testing::ScriptedDynamoDb ddb;
+  std::vector<std::string> items;
+  for (int i = 0; i < 100; ++i) items.push_back(Item(i, R"({"S":"x"})"));
+  FakeTable table(items, 5);
+  ddb.transport.SetFallback([&](const HttpRequest& r) { return table.Handle(r); });
+  dynamodb::ScanRequest base;
+  base.table_name = "t";
+  ScanCounters counters;
+  aws::Status s = ParallelScan(*ddb.client, base, 4, nullptr, nullptr, &counters,
+                               [&](int, const dynamodb::ItemPage&) -> aws::Status {
+                                 return aws::Error::Make(aws::ErrorKind::kInvalidInput, "bad");
+                               });
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message, "bad");
+  EXPECT_LE(counters.pages.load(), 0u);
+}
+
+TEST(GetItemsFullyTest, SendsUnprocessedKeysAgainUntilAnswered) {
+  ddbm::testing::ScriptedDynamoDb ddb;
+  ddb.transport.Respond(200, R"({"Responses":{"t":[{"pk":{"S":"k1"},"v":{"N":"1"}}]},)"
+                             R"("UnprocessedKeys":{"t":{"Keys":[{"pk":{"S":"k2"}}]}}})");
+  ddb.transport.Respond(200, R"({"Responses":{"t":[{"pk":{"S":"k2"},"v":{"N":"2"}}]},)"
+                             R"("UnprocessedKeys":{}})");
+  aws::RetryPolicy policy(ddb.retry, &ddb.clock);
+  Result<std::vector<std::string>> items = GetItemsFully(
+      *ddb.client, "t", {R"({"pk":{"S":"k1"}})", R"({"pk":{"S":"k2"}})", R"({"pk":{"S":"k3"}})"},
+      false, policy);
+  ASSERT_TRUE(items.ok()) << items.error().ToString();
+  ASSERT_EQ(items->size(), 2u);
+  EXPECT_EQ((*items)[0], R"({"pk":{"S":"k1"},"v":{"N":"1"}})");
+  EXPECT_EQ((*items)[1], R"({"pk":{"S":"k2"},"v":{"N":"2"}})");
+  ASSERT_EQ(ddb.transport.requests().size(), 2u);
+  EXPECT_NE(ddb.transport.requests()[1].body.find("k2"), std::string::npos);
+  EXPECT_EQ(ddb.transport.requests()[1].body.find("k1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ddbm::pipeline

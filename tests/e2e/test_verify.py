@@ -1,0 +1,185 @@
+"""End-to-end tests of `ddbmigrate verify`, `checksum` and `copy --verify` against DynamoDB Local.
+boto3 makes controlled differences between two tables; each must be reported exactly, and
+nothing else."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import unittest
+
+from harness import ServiceTestCase
+
+ITEMS = 1500
+
+
+def read_report(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def key_of(item):
+    return {"pk": item["pk"], "sk": item["sk"]}
+
+
+def wire_key(item):
+    """The key as DynamoDB JSON text values (what the report holds)."""
+    return {"pk": {"S": item["pk"]["S"]}, "sk": {"N": item["sk"]["N"]}}
+
+
+class VerifyTest(ServiceTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.items = cls.generate_items(ITEMS, seed=7)
+
+    def make_pair(self, prefix):
+        source = self.create_table(self.unique_table(prefix + "_src"))
+        target = self.create_table(self.unique_table(prefix + "_dst"))
+        self.write_items(source, self.items)
+        self.write_items(target, self.items)
+        return source, target
+
+    def verify(self, source, target, *extra):
+        return self.cli("verify", "--source-table", source, "--target-table", target,
+                        "--segments", "3", "--page-size", "400", "--output", "json", *extra)
+
+    def summary(self, result):
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    def test_identical_tables_match(self):
+        source, target = self.make_pair("same")
+        r = self.verify(source, target)
+        self.assertEqual(r.code, 0, r.stderr)
+        s = self.summary(r)
+        self.assertTrue(s["Match"])
+        self.assertEqual((s["SourceItems"], s["TargetItems"]), (ITEMS, ITEMS))
+        self.assertEqual((s["MissingInTarget"], s["ExtraInTarget"], s["Changed"]), (0, 0, 0))
+
+    def test_each_controlled_difference_is_found_exactly(self):
+        source, target = self.make_pair("diff")
+        ddb = self.dynamodb()
+        by_seq = {int(i["seq"]["N"]): i for i in self.items}
+
+        def put(item):
+            ddb.put_item(TableName=target, Item=item)
+
+        missing = by_seq[10]
+        ddb.delete_item(TableName=target, Key=key_of(missing))
+        extra = dict(by_seq[11], pk={"S": "extra-item"})
+        put(extra)
+        changed_number = dict(by_seq[12], seq={"N": "12.000001"})
+        put(changed_number)
+        nested = dict(by_seq[13])
+        nested["profile"] = {"M": dict(by_seq[13]["profile"]["M"], age={"N": "999"})}
+        put(nested)
+        reordered_set = dict(by_seq[14], flags={"SS": list(reversed(by_seq[14]["flags"]["SS"]))},
+                             scores={"NS": list(reversed(by_seq[14]["scores"]["NS"]))})
+        put(reordered_set)  # same set: must match
+        reordered_list = dict(by_seq[15], history={"L": [{"N": "1"}, {"S": "two"}]})
+        put(reordered_list)
+        ddb.put_item(TableName=source, Item=dict(by_seq[15], history={"L": [{"S": "two"},
+                                                                           {"N": "1"}]}))
+        blob = bytearray(by_seq[16]["blob"]["B"])
+        blob[0] ^= 0x01
+        put(dict(by_seq[16], blob={"B": bytes(blob)}))
+        put(dict(by_seq[17], added={"S": "new"}))
+        same_number = dict(by_seq[18], seq={"N": "18.000"})  # equal by value
+        put(same_number)
+
+        with tempfile.TemporaryDirectory() as d:
+            report = os.path.join(d, "report.jsonl")
+            r = self.verify(source, target, "--report", report)
+            self.assertEqual(r.code, 3, r.stderr)
+            s = self.summary(r)
+            self.assertFalse(s["Match"])
+            self.assertEqual((s["SourceItems"], s["TargetItems"]), (ITEMS, ITEMS))
+            self.assertEqual((s["MissingInTarget"], s["ExtraInTarget"], s["Changed"]), (1, 1, 5))
+            lines = read_report(report)
+
+        found = {(line["Difference"], json.dumps(line["Key"], sort_keys=True)):
+                 line.get("Paths", []) for line in lines}
+        k = lambda item: json.dumps(wire_key(item), sort_keys=True)  # noqa: E731
+        expected = {
+            ("MissingInTarget", k(missing)): [],
+            ("ExtraInTarget", k(extra)): [],
+            ("Changed", k(by_seq[12])): ["seq"],
+            ("Changed", k(by_seq[13])): ["profile.age"],
+            ("Changed", k(by_seq[15])): ["history[0]", "history[1]"],
+            ("Changed", k(by_seq[16])): ["blob"],
+            ("Changed", k(by_seq[17])): ["added"],
+        }
+        self.assertEqual(found, expected)
+
+    def test_ignored_attributes_are_left_out(self):
+        source, target = self.make_pair("ign")
+        ddb = self.dynamodb()
+        for item in self.items[:50]:
+            ddb.put_item(TableName=target, Item=dict(item, migrated_at={"N": "1700000000"}))
+        r = self.verify(source, target)
+        self.assertEqual(r.code, 3, r.stderr)
+        self.assertEqual(self.summary(r)["Changed"], 50)
+        r = self.verify(source, target, "--ignore-attributes", "migrated_at,other")
+        self.assertEqual(r.code, 0, r.stderr)
+        r = self.verify(source, target, "--ignore-attributes", "pk")
+        self.assert_cli_error(r, "key attribute pk")
+
+    def test_sample_looks_items_up_in_the_target(self):
+        source, target = self.make_pair("smp")
+        r = self.verify(source, target, "--sample", "0.2")
+        self.assertEqual(r.code, 0, r.stderr)
+        s = self.summary(r)
+        self.assertTrue(s["Sampled"])
+        self.assertTrue(0 < s["SourceItems"] < ITEMS, s)
+        ddb = self.dynamodb()
+        for item in self.items:
+            ddb.put_item(TableName=target, Item=dict(item, text={"S": "changed"}))
+        r = self.verify(source, target, "--sample", "0.2")
+        self.assertEqual(r.code, 3, r.stderr)
+        s = self.summary(r)
+        self.assertEqual(s["Changed"], s["SourceItems"])
+
+    def test_checksum_is_order_independent_and_sees_changes(self):
+        source, target = self.make_pair("sum")
+
+        def checksum(table, *extra):
+            r = self.cli("checksum", "--table", table, "--output", "json", *extra)
+            self.assertEqual(r.code, 0, r.stderr)
+            return json.loads(r.stdout)
+
+        a = checksum(source, "--segments", "1")
+        b = checksum(target, "--segments", "5", "--page-size", "100")
+        self.assertEqual(a["Items"], ITEMS)
+        self.assertEqual(a["Checksum"], b["Checksum"])
+        self.assertTrue(a["Checksum"].startswith("v1:"))
+        item = self.items[3]
+        self.dynamodb().put_item(TableName=target, Item=dict(item, text={"S": "other"}))
+        self.assertNotEqual(checksum(target)["Checksum"], a["Checksum"])
+        self.assertEqual(checksum(target, "--ignore-attributes", "text")["Checksum"],
+                         checksum(source, "--ignore-attributes", "text")["Checksum"])
+
+    def test_copy_then_verify(self):
+        source = self.create_table(self.unique_table("cv_src"))
+        self.write_items(source, self.items[:400])
+        target = self.unique_table("cv_dst")
+        r = self.cli("copy", "--source-table", source, "--target-table", target,
+                     "--create-target", "--verify", "--segments", "2")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn("tables match", r.stdout)
+        self.assert_tables_equal(source, target)
+
+    def test_bad_input(self):
+        source = self.create_table(self.unique_table("bad_src"))
+        other = self.create_table(self.unique_table("bad_other"), keys=[("id", "HASH", "S")])
+        r = self.verify(source, other)
+        self.assert_cli_error(r, "key schemas differ")
+        r = self.verify(source, "no_such_table")
+        self.assert_cli_error(r, "does not exist")
+        r = self.verify(source, source, "--report", "/nonexistent-dir/report.jsonl")
+        self.assert_cli_error(r, "report file")
+
+
+if __name__ == "__main__":
+    unittest.main()
