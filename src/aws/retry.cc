@@ -9,7 +9,9 @@
 namespace ddbm::aws {
 namespace {
 
-constexpr std::array<std::string_view, 9> kThrottleCodes = {
+// LimitExceededException is what DynamoDB Streams answers when GetRecords is called too often on
+// a shard (and DynamoDB when too many control-plane operations run at once): both mean "later".
+constexpr std::array<std::string_view, 10> kThrottleCodes = {
     "ProvisionedThroughputExceededException",
     "ThrottlingException",
     "Throttling",
@@ -17,6 +19,7 @@ constexpr std::array<std::string_view, 9> kThrottleCodes = {
     "RequestLimitExceeded",
     "RequestThrottled",
     "RequestThrottledException",
+    "LimitExceededException",
     "TooManyRequestsException",
     "SlowDown",
 };

@@ -35,7 +35,7 @@ TEST(ClassifyErrorTest, ThrottleCodesAreThrottled) {
   for (const char* code :
        {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
         "Throttling", "ThrottledException", "RequestThrottled", "RequestThrottledException",
-        "TooManyRequestsException", "SlowDown"}) {
+        "LimitExceededException", "TooManyRequestsException", "SlowDown"}) {
     SCOPED_TRACE(code);
     const Error e = ServiceError(400, code);
     EXPECT_EQ(ClassifyError(e), RetryClass::kThrottled);

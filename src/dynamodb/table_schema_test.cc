@@ -922,10 +922,11 @@ TEST_F(TargetTableClientTest, DeferredIndexTimeoutIsAnError) {
 
 TEST_F(TargetTableClientTest, DeferredIndexUpdateTableFailureIsReturned) {
   const TargetTablePlan plan = Plan(kOrdersTable, Target("OrdersCopy", /*indexes_after=*/true));
-  transport_.Respond(400, ErrorAnswer("LimitExceededException", "Subscriber limit exceeded"));
+  // LimitExceededException is retried like a throttle; a ValidationException is final.
+  transport_.Respond(400, ErrorAnswer("ValidationException", "Attribute gsi1pk is not defined"));
   Status status = CreateDeferredIndexes(*client_, plan);
   ASSERT_FALSE(status.ok());
-  EXPECT_EQ(status.error().code, "LimitExceededException");
+  EXPECT_EQ(status.error().code, "ValidationException");
   EXPECT_EQ(SentOperations().size(), 1u);
 }
 

@@ -61,4 +61,40 @@ std::optional<BatchFailure> WriteBatchFully(const dynamodb::DynamoDbClient& clie
   }
 }
 
+bool IsItemError(const aws::Error& error) {
+  return error.code == "ValidationException" ||
+         error.code == "ItemCollectionSizeLimitExceededException";
+}
+
+std::optional<aws::Error> WriteBatchOrDeadLetter(const dynamodb::DynamoDbClient& client,
+                                                 const std::string& table, WriteBatch batch,
+                                                 const aws::RetryPolicy& policy,
+                                                 WriteCounters* counters, RateLimiter* limiter,
+                                                 DeadLetterSink sink) {
+  std::optional<BatchFailure> failure =
+      WriteBatchFully(client, table, std::move(batch), policy, counters, limiter);
+  if (!failure) return std::nullopt;
+  if (!IsItemError(failure->error)) return std::move(failure->error);
+  std::vector<dynamodb::WriteRequest>& remaining = failure->remaining.requests;
+  if (remaining.size() > 1) {
+    // A validation error rejects the whole batch; find the culprits one request at a time.
+    for (const dynamodb::WriteRequest& request : remaining) {
+      if (auto error = WriteBatchOrDeadLetter(client, table,
+                                              WriteBatch{{request}, failure->remaining.keep_alive},
+                                              policy, counters, limiter, sink)) {
+        return error;
+      }
+    }
+    return std::nullopt;
+  }
+  if (sink.dead_letters == nullptr) return std::move(failure->error);
+  for (const dynamodb::WriteRequest& request : remaining) {
+    if (aws::Status s = sink.dead_letters->Write(request.json, failure->error); !s.ok()) {
+      return std::move(s).error();
+    }
+    if (sink.count != nullptr) sink.count->fetch_add(1, std::memory_order_relaxed);
+  }
+  return std::nullopt;
+}
+
 }  // namespace ddbm::pipeline

@@ -10,6 +10,7 @@
 
 #include "aws/retry.h"
 #include "dynamodb/client.h"
+#include "pipeline/dead_letter.h"
 #include "pipeline/rate_limiter.h"
 
 namespace ddbm::pipeline {
@@ -43,5 +44,28 @@ std::optional<BatchFailure> WriteBatchFully(const dynamodb::DynamoDbClient& clie
                                             const std::string& table, WriteBatch batch,
                                             const aws::RetryPolicy& policy, WriteCounters* counters,
                                             RateLimiter* limiter = nullptr);
+
+// Errors the service raises for one request on its own (a ValidationException for that item, an
+// item collection over 10 GB): the request is dead-lettered, the run goes on. Every other error
+// ends a run with the work unacknowledged, so that a resume retries it; a target that keeps
+// throttling past the retry budget is such an error, not a reason to dead-letter the table.
+bool IsItemError(const aws::Error& error);
+
+// Where WriteBatchOrDeadLetter sends what it cannot write. `dead_letters` null: item errors end
+// the run like any other.
+struct DeadLetterSink {
+  DeadLetterFile* dead_letters = nullptr;
+  std::atomic<uint64_t>* count = nullptr;  // incremented per dead-lettered request; may be null
+};
+
+// WriteBatchFully, then, when the service rejected the batch for an item error, isolates the
+// culprits one request at a time and writes each to the dead-letter file with its reason.
+// Returns an error only when the run must stop (the remainder is then unacknowledged).
+// Thread-safe.
+std::optional<aws::Error> WriteBatchOrDeadLetter(const dynamodb::DynamoDbClient& client,
+                                                 const std::string& table, WriteBatch batch,
+                                                 const aws::RetryPolicy& policy,
+                                                 WriteCounters* counters, RateLimiter* limiter,
+                                                 DeadLetterSink sink);
 
 }  // namespace ddbm::pipeline

@@ -125,8 +125,7 @@ aws::Result<Checkpoint> ParseCheckpoint(std::string_view text, const std::string
   return c;
 }
 
-aws::Status SaveCheckpoint(const std::string& path, const Checkpoint& checkpoint) {
-  const std::string text = SerializeCheckpoint(checkpoint);
+aws::Status WriteFileAtomically(const std::string& path, std::string_view text) {
   const std::string temp = path + ".tmp";
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return FileError(path, std::string("cannot write: ") + std::strerror(errno));
@@ -156,15 +155,26 @@ aws::Status SaveCheckpoint(const std::string& path, const Checkpoint& checkpoint
   return aws::Status::Ok();
 }
 
-aws::Result<std::optional<Checkpoint>> LoadCheckpoint(const std::string& path) {
+aws::Status SaveCheckpoint(const std::string& path, const Checkpoint& checkpoint) {
+  return WriteFileAtomically(path, SerializeCheckpoint(checkpoint));
+}
+
+aws::Result<std::optional<std::string>> ReadFileIfExists(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    if (!std::filesystem::exists(path)) return std::optional<Checkpoint>();
+    if (!std::filesystem::exists(path)) return std::optional<std::string>();
     return FileError(path, "cannot read it");
   }
   std::stringstream text;
   text << in.rdbuf();
-  aws::Result<Checkpoint> c = ParseCheckpoint(text.str(), path);
+  return std::optional<std::string>(text.str());
+}
+
+aws::Result<std::optional<Checkpoint>> LoadCheckpoint(const std::string& path) {
+  aws::Result<std::optional<std::string>> text = ReadFileIfExists(path);
+  if (!text.ok()) return std::move(text).error();
+  if (!*text) return std::optional<Checkpoint>();
+  aws::Result<Checkpoint> c = ParseCheckpoint(**text, path);
   if (!c.ok()) return std::move(c).error();
   return std::optional<Checkpoint>(std::move(*c));
 }

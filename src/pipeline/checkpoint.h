@@ -8,7 +8,9 @@
 // crash at any instant leaves either the old or the new checkpoint, never a torn one.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "aws/error.h"
@@ -35,6 +37,11 @@ aws::Result<Checkpoint> ParseCheckpoint(std::string_view text, const std::string
 aws::Status SaveCheckpoint(const std::string& path, const Checkpoint& checkpoint);
 // nullopt when no file exists at `path`.
 aws::Result<std::optional<Checkpoint>> LoadCheckpoint(const std::string& path);
+// Writes `text` to a temporary file beside `path`, fsyncs it and renames it over `path`: readers
+// see the old or the new content, never a torn file. kInvalidInput naming the path on failure.
+aws::Status WriteFileAtomically(const std::string& path, std::string_view text);
+// nullopt when no file exists at `path`; kInvalidInput naming the path when it cannot be read.
+aws::Result<std::optional<std::string>> ReadFileIfExists(const std::string& path);
 // Checks up front that `path` can be written (its directory exists and is writable), so a run
 // does not discover an unwritable checkpoint after an hour of copying.
 aws::Status CheckCheckpointWritable(const std::string& path);

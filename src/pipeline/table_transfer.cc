@@ -21,11 +21,6 @@ struct QueuedBatch {
 
 }  // namespace
 
-bool TableTransfer::IsItemError(const aws::Error& error) {
-  return error.code == "ValidationException" ||
-         error.code == "ItemCollectionSizeLimitExceededException";
-}
-
 TableTransfer::TableTransfer(TransferContext context, TransferOptions options)
     : context_(context), options_(std::move(options)) {}
 
@@ -87,29 +82,10 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
 
   // Writes `batch`, isolating and dead-lettering items that fail on their own. Returns an error
   // only when the run must stop.
-  std::function<std::optional<aws::Error>(WriteBatch)> apply =
-      [&](WriteBatch batch) -> std::optional<aws::Error> {
-    std::optional<BatchFailure> failure =
-        WriteBatchFully(*context_.target, options_.target_table, std::move(batch),
-                        *context_.write_policy, &counters->writes, context_.write_limiter);
-    if (!failure) return std::nullopt;
-    if (!IsItemError(failure->error)) return std::move(failure->error);
-    std::vector<dynamodb::WriteRequest>& remaining = failure->remaining.requests;
-    if (remaining.size() > 1) {
-      // A validation error rejects the whole batch; find the culprits one request at a time.
-      for (const dynamodb::WriteRequest& request : remaining) {
-        if (auto error = apply(WriteBatch{{request}, failure->remaining.keep_alive})) return error;
-      }
-      return std::nullopt;
-    }
-    if (context_.dead_letters == nullptr) return std::move(failure->error);
-    for (const dynamodb::WriteRequest& request : remaining) {
-      if (aws::Status s = context_.dead_letters->Write(request.json, failure->error); !s.ok()) {
-        return std::move(s).error();
-      }
-      counters->items_dead_lettered.fetch_add(1, std::memory_order_relaxed);
-    }
-    return std::nullopt;
+  auto apply = [&](WriteBatch batch) -> std::optional<aws::Error> {
+    return WriteBatchOrDeadLetter(*context_.target, options_.target_table, std::move(batch),
+                                  *context_.write_policy, &counters->writes, context_.write_limiter,
+                                  {context_.dead_letters, &counters->items_dead_lettered});
   };
 
   BoundedQueue<QueuedBatch> queue(options_.queue_bytes);

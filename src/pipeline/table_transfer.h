@@ -83,14 +83,9 @@ class TableTransfer {
 
   // Runs to the end (or to a stop request). A final error (the target vanished, access denied,
   // the dead-letter file unwritable, an unreadable page after retries) stops the run; the
-  // checkpoint saved by then is still correct. `counters` may be read concurrently.
+  // checkpoint saved by then is still correct. Items rejected on their own (IsItemError) are
+  // dead-lettered. `counters` may be read concurrently.
   aws::Result<TransferResult> Run(TransferCounters* counters);
-
-  // Items that fail on their own (a ValidationException for that item) are dead-lettered; every
-  // other error ends the run, unacknowledged work included, so a resume retries it. A target
-  // that keeps throttling past the retry budget is such an error, not a reason to dead-letter
-  // the rest of the table.
-  static bool IsItemError(const aws::Error& error);
 
  private:
   TransferContext context_;

@@ -1,0 +1,27 @@
+// Checks an item against the rules DynamoDB applies to attribute values, so an item the service
+// would refuse can be set aside (dead-lettered, reported) before a write fails on it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ddbm::dynamodb {
+
+// Why DynamoDB would refuse `item_json`, a raw item (a JSON object of typed attribute values such
+// as {"pk":{"S":"a"},"n":{"N":"1.5"}}), or nullopt when it would accept it. Refused are: an empty
+// set; duplicate set members (SS by text, NS by numeric value, BS by decoded bytes); a number that
+// is not decimal, has more than 38 significant digits or a magnitude outside
+// 1E-130..9.9999999999999999999999999999999999999E+125; a value that is not an object with
+// exactly one known type tag; a value whose JSON shape does not fit its type ("BOOL":"yes",
+// "NULL":false, "L" not a list); binary that is not padded standard base64. Maps and lists are
+// checked recursively. The first problem found is named with its attribute path, e.g.
+// "attribute tags: empty string set (SS)" or "attribute a.b[2]: NULL value is not true".
+// Key rules (which attributes are keys, non-empty key values) need the table's schema and are
+// not checked here; empty strings and binary are valid in other attributes.
+// Thread-safe (a parser per thread, not the one ThreadParser() returns).
+// REQUIRES: simdjson::SIMDJSON_PADDING readable bytes follow `item_json` in memory (true for a
+// slice of a page body).
+std::optional<std::string> InvalidItemReason(std::string_view item_json);
+
+}  // namespace ddbm::dynamodb

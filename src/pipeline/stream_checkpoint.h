@@ -1,0 +1,50 @@
+// StreamCheckpoint: the resume state of a stream replay, saved as one JSON file.
+//
+//   {"Version":1,"Operation":"replicate","Source":"A","Target":"B","StreamArn":"arn:...",
+//    "From":"trim-horizon","SkipBefore":1700000000,"StartTime":1700000000,
+//    "Shards":[{"ShardId":"shardId-1","Parent":"","SequenceNumber":"400...","Done":false,
+//               "LastApplied":1700000100}]}
+//
+// A shard's SequenceNumber is the last record applied to the target (or deliberately skipped),
+// so a resume asks for the records after it. The file never holds credentials or items; it is
+// saved atomically (see WriteFileAtomically).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aws/error.h"
+
+namespace ddbm::pipeline {
+
+struct ShardPosition {
+  std::string shard_id;
+  std::string parent_shard_id;
+  std::string sequence_number;  // last applied; empty when nothing was applied yet
+  bool done = false;            // read to its end (the shard is closed)
+  int64_t last_applied = 0;     // creation time (epoch seconds) of the last applied record
+};
+
+struct StreamCheckpoint {
+  std::string operation = "replicate";
+  std::string source;
+  std::string target;
+  std::string stream_arn;
+  std::string from;         // as the user gave it: trim-horizon, latest or a time
+  int64_t skip_before = 0;  // records created before this epoch second are skipped; 0: none
+  int64_t start_time = 0;   // when the replay first started (epoch seconds)
+  std::vector<ShardPosition> shards;
+
+  // The newest record applied on any shard (epoch seconds); 0 when none.
+  int64_t LastApplied() const;
+};
+
+std::string SerializeStreamCheckpoint(const StreamCheckpoint& checkpoint);
+// kInvalidInput naming `path` when the text is not a stream checkpoint of ours.
+aws::Result<StreamCheckpoint> ParseStreamCheckpoint(std::string_view text, const std::string& path);
+aws::Status SaveStreamCheckpoint(const std::string& path, const StreamCheckpoint& checkpoint);
+// nullopt when no file exists at `path`.
+aws::Result<std::optional<StreamCheckpoint>> LoadStreamCheckpoint(const std::string& path);
+
+}  // namespace ddbm::pipeline

@@ -1,0 +1,603 @@
+#include "pipeline/stream_replicator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "aws/iso8601.h"
+#include "dynamodb/item.h"
+#include "dynamodb/item_check.h"
+#include "dynamodb/stream_record.h"
+#include "pipeline/batch_getter.h"
+#include "pipeline/shard_lineage.h"
+
+namespace ddbm::pipeline {
+namespace {
+
+constexpr size_t kMaxBatchItems = 25;
+
+using Kind = dynamodb::WriteRequest::Kind;
+
+std::string TimeText(int64_t epoch_seconds) {
+  return aws::FormatIso8601(
+      std::chrono::system_clock::time_point(std::chrono::seconds(epoch_seconds)));
+}
+
+int64_t EpochSeconds(aws::Clock::WallTime time) {
+  return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
+}
+
+// The error that ends a replay whose next record is no longer in the stream.
+aws::Error GapError(const std::string& table, const std::string& shard_id, int64_t since,
+                    int64_t now, int64_t retention_seconds, const std::string& cause) {
+  std::string span = since > 0 ? "changes made to table " + table + " since " + TimeText(since)
+                               : "changes made to table " + table;
+  const int64_t horizon = now - retention_seconds;
+  if (since > 0 && horizon > since) span += " until about " + TimeText(horizon);
+  aws::Error error = aws::Error::Make(
+      aws::ErrorKind::kInvalidInput,
+      "gap in the stream: " + span + " (shard " + shard_id + ") are no longer in the stream (" +
+          cause + "; a stream keeps records for " + std::to_string(retention_seconds / 3600) +
+          " hours), so the target misses them. Recover with a fresh snapshot: run migrate --live "
+          "again, or copy the table again and replicate --from the time that copy started");
+  error.code = "TrimmedDataAccessException";
+  return error;
+}
+
+bool IsCode(const aws::Error& error, std::string_view code) {
+  return error.kind == aws::ErrorKind::kService && error.code == code;
+}
+
+// One change to apply: the last record of a key within a page.
+struct Change {
+  Kind kind = Kind::kPut;
+  std::string_view json;  // the new image (put) or the keys (delete); a slice of the page
+  bool lookup = false;    // the current item must be read from the source first
+};
+
+}  // namespace
+
+bool StreamReplicator::NeedsLookups(std::string_view stream_view_type) {
+  return stream_view_type == "KEYS_ONLY" || stream_view_type == "OLD_IMAGE";
+}
+
+StreamReplicator::StreamReplicator(ReplicateContext context, ReplicateOptions options)
+    : context_(std::move(context)), options_(std::move(options)) {}
+
+namespace {
+
+// The state of one replay run, shared by the coordinator (Run) and the shard readers.
+class Replay {
+ public:
+  Replay(const ReplicateContext& context, const ReplicateOptions& options,
+         ReplicateCounters* counters)
+      : context_(context),
+        options_(options),
+        counters_(counters),
+        lookups_(StreamReplicator::NeedsLookups(options.stream_view_type)) {}
+
+  aws::Result<ReplicateResult> Run();
+
+ private:
+  // What the coordinator knows of a shard being read.
+  struct Reader {
+    dynamodb::Shard shard;
+    std::thread thread;
+    std::atomic<bool> finished{false};  // the thread has returned
+    std::atomic<bool> at_tip{false};    // its last page was empty: nothing newer to read
+    std::atomic<int64_t> newest{0};     // creation time of the last record it applied
+    bool reached_end = false;           // the shard is closed and read; set before finished
+    std::optional<aws::Error> error;    // set before finished
+  };
+
+  bool Halted() const {
+    return halt_.load() || (context_.stop != nullptr && context_.stop->load());
+  }
+  int64_t Now() const { return EpochSeconds(context_.clock->Now()); }
+
+  void ReadShard(Reader* reader);
+  aws::Result<std::string> StartIterator(const dynamodb::Shard& shard);
+  // Applies one page; returns an error only when the run must stop (the page unacknowledged).
+  std::optional<aws::Error> ApplyPage(const dynamodb::RecordsPage& page, Reader* reader);
+  std::optional<aws::Error> WriteChanges(std::vector<Change>& changes,
+                                         std::shared_ptr<const std::string> keep_alive);
+  std::optional<aws::Error> DeadLetter(std::string_view json, aws::Error reason);
+
+  ShardPosition PositionOf(const std::string& shard_id) {
+    std::lock_guard lock(positions_mu_);
+    return positions_[shard_id];
+  }
+  StreamCheckpoint Snapshot();
+  aws::Status Save();
+  aws::Status CheckResumeGaps(const dynamodb::StreamDescription& description);
+  void UpdateLag(const std::vector<std::unique_ptr<Reader>>& readers);
+
+  const ReplicateContext& context_;
+  const ReplicateOptions& options_;
+  ReplicateCounters* counters_;
+  const bool lookups_;
+
+  StreamCheckpoint header_;
+  std::mutex positions_mu_;
+  std::map<std::string, ShardPosition> positions_;  // guarded by positions_mu_
+  std::set<std::string> start_at_latest_;           // guarded by positions_mu_
+  std::atomic<bool> halt_{false};
+};
+
+StreamCheckpoint Replay::Snapshot() {
+  StreamCheckpoint c = header_;
+  std::lock_guard lock(positions_mu_);
+  for (const auto& [id, position] : positions_) c.shards.push_back(position);
+  return c;
+}
+
+aws::Status Replay::Save() {
+  if (options_.checkpoint_path.empty()) return {};
+  // Dead letters must be durable before a checkpoint counts their records as handled.
+  if (context_.dead_letters != nullptr) {
+    if (aws::Status s = context_.dead_letters->Sync(); !s.ok()) return s;
+  }
+  return SaveStreamCheckpoint(options_.checkpoint_path, Snapshot());
+}
+
+aws::Status Replay::CheckResumeGaps(const dynamodb::StreamDescription& description) {
+  std::set<std::string> listed;
+  for (const dynamodb::Shard& shard : description.shards) listed.insert(shard.shard_id);
+  std::lock_guard lock(positions_mu_);
+  for (const auto& [id, position] : positions_) {
+    if (!position.done && listed.count(id) == 0) {
+      const int64_t since = position.last_applied > 0 ? position.last_applied : header_.start_time;
+      return GapError(options_.source_table, id, since, Now(), options_.retention_seconds,
+                      "the checkpoint's shard was trimmed before it was read to its end");
+    }
+  }
+  return {};
+}
+
+aws::Result<std::string> Replay::StartIterator(const dynamodb::Shard& shard) {
+  ShardPosition position;
+  bool latest = false;
+  {
+    std::lock_guard lock(positions_mu_);
+    position = positions_[shard.shard_id];
+    // A LATEST iterator is used once: renewing one would skip the records written meanwhile,
+    // so a renewal (or a resume) reads from the trim horizon and skips by time instead.
+    latest = start_at_latest_.erase(shard.shard_id) != 0;
+  }
+  aws::Result<std::string> iterator =
+      !position.sequence_number.empty()
+          ? context_.streams->GetShardIterator(options_.stream_arn, shard.shard_id,
+                                               "AFTER_SEQUENCE_NUMBER", position.sequence_number)
+      : latest
+          ? context_.streams->GetShardIterator(options_.stream_arn, shard.shard_id, "LATEST")
+          : context_.streams->GetShardIterator(options_.stream_arn, shard.shard_id, "TRIM_HORIZON");
+  if (!iterator.ok() && (IsCode(iterator.error(), "TrimmedDataAccessException") ||
+                         IsCode(iterator.error(), "ResourceNotFoundException"))) {
+    const int64_t since = position.last_applied > 0 ? position.last_applied : header_.skip_before;
+    return GapError(options_.source_table, shard.shard_id, since, Now(), options_.retention_seconds,
+                    iterator.error().code);
+  }
+  return iterator;
+}
+
+void Replay::ReadShard(Reader* reader) {
+  auto finish = [&](std::optional<aws::Error> error) {
+    reader->error = std::move(error);
+    reader->finished.store(true);
+  };
+  aws::Result<std::string> iterator = StartIterator(reader->shard);
+  if (!iterator.ok()) return finish(std::move(iterator).error());
+  std::string current = std::move(*iterator);
+  while (!Halted()) {
+    aws::Result<dynamodb::RecordsPage> page =
+        context_.streams->GetRecords(current, options_.records_limit);
+    if (!page.ok()) {
+      if (IsCode(page.error(), "ExpiredIteratorException")) {
+        counters_->iterators_renewed.fetch_add(1);
+        iterator = StartIterator(reader->shard);
+        if (!iterator.ok()) return finish(std::move(iterator).error());
+        current = std::move(*iterator);
+        continue;
+      }
+      if (IsCode(page.error(), "TrimmedDataAccessException")) {
+        const ShardPosition position = PositionOf(reader->shard.shard_id);
+        const int64_t since =
+            position.last_applied > 0 ? position.last_applied : header_.skip_before;
+        return finish(GapError(options_.source_table, reader->shard.shard_id, since, Now(),
+                               options_.retention_seconds, "TrimmedDataAccessException"));
+      }
+      return finish(std::move(page).error());
+    }
+    if (std::optional<aws::Error> error = ApplyPage(*page, reader)) return finish(std::move(error));
+    if (!page->next_shard_iterator) {
+      std::lock_guard lock(positions_mu_);
+      positions_[reader->shard.shard_id].done = true;
+      reader->reached_end = true;
+      return finish(std::nullopt);
+    }
+    current = std::move(*page->next_shard_iterator);
+    if (page->records.empty()) {
+      reader->at_tip.store(true);
+      context_.clock->SleepFor(options_.idle_wait);
+    } else {
+      reader->at_tip.store(false);
+    }
+  }
+  finish(std::nullopt);
+}
+
+std::optional<aws::Error> Replay::DeadLetter(std::string_view json, aws::Error reason) {
+  if (context_.dead_letters == nullptr) return reason;
+  if (aws::Status s = context_.dead_letters->Write(json, reason); !s.ok()) {
+    return std::move(s).error();
+  }
+  counters_->items_dead_lettered.fetch_add(1);
+  return std::nullopt;
+}
+
+std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, Reader* reader) {
+  if (page.records.empty()) return std::nullopt;
+  counters_->records_read.fetch_add(page.records.size());
+  std::vector<Change> changes;
+  std::unordered_map<std::string, size_t> by_key;  // key JSON -> index in changes
+  std::string last_sequence;
+  int64_t newest = 0;
+  for (std::string_view raw : page.records) {
+    aws::Result<dynamodb::StreamRecord> record = dynamodb::ParseStreamRecord(raw);
+    if (!record.ok()) {
+      // Without a sequence number the page's position still moves on: the next record has one.
+      if (std::optional<aws::Error> e = DeadLetter(raw, std::move(record).error())) return e;
+      continue;
+    }
+    last_sequence = std::string(record->sequence_number);
+    const auto created = static_cast<int64_t>(std::floor(record->created_epoch_seconds));
+    newest = std::max(newest, created);
+    if (header_.skip_before > 0 && created < header_.skip_before) {
+      counters_->records_skipped.fetch_add(1);
+      continue;
+    }
+    if (record->service_delete) {
+      counters_->ttl_deletes.fetch_add(1);
+      if (options_.skip_ttl_deletes) {
+        counters_->records_skipped.fetch_add(1);
+        continue;
+      }
+    }
+    aws::Result<std::string> key = dynamodb::ExtractKey(record->keys, options_.key_schema);
+    if (!key.ok()) {
+      aws::Error error = std::move(key).error();
+      error.message = "record keys do not match the table's key schema: " + error.message;
+      if (std::optional<aws::Error> e = DeadLetter(raw, std::move(error))) return e;
+      continue;
+    }
+    Change change;
+    if (record->event == dynamodb::StreamRecord::Event::kRemove) {
+      change.kind = Kind::kDelete;
+      change.json = record->keys;
+    } else if (lookups_) {
+      change.kind = Kind::kPut;
+      change.json = record->keys;
+      change.lookup = true;
+    } else if (record->new_image.empty()) {
+      if (std::optional<aws::Error> e =
+              DeadLetter(raw, aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                                               "INSERT or MODIFY record without NewImage")))
+        return e;
+      continue;
+    } else if (std::optional<std::string> reason = dynamodb::InvalidItemReason(record->new_image)) {
+      if (std::optional<aws::Error> e =
+              DeadLetter(record->new_image,
+                         aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                                          "stream record " + last_sequence + ": " + *reason)))
+        return e;
+      continue;
+    } else {
+      change.kind = Kind::kPut;
+      change.json = record->new_image;
+    }
+    auto [it, inserted] = by_key.try_emplace(std::move(*key), changes.size());
+    if (inserted) {
+      changes.push_back(change);
+    } else {
+      changes[it->second] = change;
+      counters_->records_coalesced.fetch_add(1);
+    }
+  }
+
+  std::shared_ptr<const std::string> keep_alive = page.body;
+  if (lookups_) {
+    // The current items of the changed keys: found means put, absent means delete. Everything
+    // the writes point into is copied to one arena that the batches keep alive.
+    std::vector<std::string> keys;
+    for (const auto& [key, index] : by_key) {
+      if (changes[index].lookup) keys.push_back(key);
+    }
+    std::unordered_map<std::string, std::string> found;
+    if (!keys.empty()) {
+      aws::Result<std::vector<std::string>> items =
+          GetItemsFully(*context_.source, options_.source_table, keys, /*consistent_read=*/true,
+                        *context_.write_policy);
+      if (!items.ok()) return std::move(items).error();
+      counters_->records_looked_up.fetch_add(items->size());
+      for (std::string& item : *items) {
+        aws::Result<std::string> key = dynamodb::ExtractKey(item, options_.key_schema);
+        if (key.ok()) found.emplace(std::move(*key), std::move(item));
+      }
+    }
+    auto arena = std::make_shared<std::string>();
+    size_t total = 0;
+    for (const auto& [key, index] : by_key) {
+      auto it = found.find(key);
+      total += it != found.end() ? it->second.size() : changes[index].json.size();
+    }
+    arena->reserve(total);
+    std::vector<std::pair<size_t, size_t>> spans(changes.size());  // offset, size in arena
+    for (const auto& [key, index] : by_key) {
+      Change& change = changes[index];
+      std::string_view bytes = change.json;
+      if (change.lookup) {
+        auto it = found.find(key);
+        if (it != found.end()) {
+          bytes = it->second;
+        } else {
+          change.kind = Kind::kDelete;  // deleted since the record was written
+        }
+      }
+      spans[index] = {arena->size(), bytes.size()};
+      arena->append(bytes);
+    }
+    for (size_t i = 0; i < changes.size(); ++i) {
+      changes[i].json = std::string_view(*arena).substr(spans[i].first, spans[i].second);
+    }
+    keep_alive = std::move(arena);
+  }
+
+  if (std::optional<aws::Error> error = WriteChanges(changes, std::move(keep_alive))) return error;
+
+  if (!last_sequence.empty()) {
+    std::lock_guard lock(positions_mu_);
+    ShardPosition& position = positions_[reader->shard.shard_id];
+    position.sequence_number = last_sequence;
+    position.last_applied = std::max(position.last_applied, newest);
+  }
+  reader->newest.store(newest);
+  int64_t previous = counters_->last_applied_created.load();
+  while (newest > previous &&
+         !counters_->last_applied_created.compare_exchange_weak(previous, newest)) {
+  }
+  return std::nullopt;
+}
+
+std::optional<aws::Error> Replay::WriteChanges(std::vector<Change>& changes,
+                                               std::shared_ptr<const std::string> keep_alive) {
+  if (changes.empty()) return std::nullopt;
+  std::vector<WriteBatch> batches;
+  for (size_t i = 0; i < changes.size(); i += kMaxBatchItems) {
+    WriteBatch batch;
+    batch.keep_alive = keep_alive;
+    const size_t end = std::min(changes.size(), i + kMaxBatchItems);
+    for (size_t j = i; j < end; ++j) batch.requests.push_back({changes[j].kind, changes[j].json});
+    batches.push_back(std::move(batch));
+  }
+  std::atomic<uint64_t> dead_lettered{0};
+  std::atomic<size_t> next{0};
+  std::mutex error_mu;
+  std::optional<aws::Error> first_error;
+  auto work = [&] {
+    for (size_t i = next.fetch_add(1); i < batches.size(); i = next.fetch_add(1)) {
+      std::optional<aws::Error> error = WriteBatchOrDeadLetter(
+          *context_.target, options_.target_table, std::move(batches[i]), *context_.write_policy,
+          &counters_->writes, context_.write_limiter, {context_.dead_letters, &dead_lettered});
+      if (error) {
+        std::lock_guard lock(error_mu);
+        if (!first_error) first_error = std::move(error);
+        next.store(batches.size());
+      }
+    }
+  };
+  const size_t threads =
+      std::min(batches.size(), static_cast<size_t>(std::max(1, options_.writers)));
+  std::vector<std::thread> pool;
+  for (size_t i = 1; i < threads; ++i) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  counters_->items_dead_lettered.fetch_add(dead_lettered.load());
+  if (first_error) return first_error;
+  counters_->records_applied.fetch_add(changes.size() - dead_lettered.load());
+  return std::nullopt;
+}
+
+void Replay::UpdateLag(const std::vector<std::unique_ptr<Reader>>& readers) {
+  const int64_t now = Now();
+  double lag = 0;
+  bool known = true;
+  for (const auto& reader : readers) {
+    if (reader->finished.load() || reader->at_tip.load()) continue;
+    const int64_t newest = reader->newest.load();
+    if (newest == 0) {
+      known = false;
+      continue;
+    }
+    lag = std::max(lag, static_cast<double>(now - newest));
+  }
+  counters_->lag_seconds.store(known ? std::max(0.0, lag) : -1.0);
+}
+
+aws::Result<ReplicateResult> Replay::Run() {
+  if (options_.resume) {
+    header_ = *options_.resume;
+    header_.shards.clear();
+    for (const ShardPosition& position : options_.resume->shards) {
+      positions_[position.shard_id] = position;
+    }
+  } else {
+    header_.source = options_.source_table;
+    header_.target = options_.target_table;
+    header_.from = options_.from;
+    header_.skip_before = options_.skip_before;
+    header_.start_time = Now();
+  }
+  header_.stream_arn = options_.stream_arn;
+
+  // A replay from a point in time needs every record since then, and the stream holds records
+  // only for its retention period: an older start point is a gap.
+  bool from_start = positions_.empty();
+  for (const auto& [id, p] : positions_) from_start |= !p.done && p.sequence_number.empty();
+  const bool latest_now = options_.start_at_latest && !options_.resume;
+  if (from_start && !latest_now && header_.skip_before > 0 &&
+      Now() - header_.skip_before > options_.retention_seconds) {
+    return GapError(options_.source_table, "all", header_.skip_before, Now(),
+                    options_.retention_seconds,
+                    "the replay must start at " + TimeText(header_.skip_before) +
+                        ", longer ago than the stream keeps records");
+  }
+
+  aws::Result<dynamodb::StreamDescription> description =
+      context_.streams->DescribeStream(options_.stream_arn);
+  if (!description.ok()) return std::move(description).error();
+  if (aws::Status s = CheckResumeGaps(*description); !s.ok()) return std::move(s).error();
+
+  ShardLineage lineage;
+  {
+    std::set<std::string> listed;
+    for (const dynamodb::Shard& shard : description->shards) listed.insert(shard.shard_id);
+    // Finished shards the stream no longer lists are forgotten; their children are free to go.
+    for (auto it = positions_.begin(); it != positions_.end();) {
+      if (it->second.done && listed.count(it->first) == 0) {
+        it = positions_.erase(it);
+      } else {
+        if (it->second.done) lineage.RestoreDone(it->first);
+        ++it;
+      }
+    }
+  }
+  if (latest_now) {
+    // Only what happens from now on: closed shards hold the past, open shards start at LATEST.
+    for (const dynamodb::Shard& shard : description->shards) {
+      ShardPosition& position = positions_[shard.shard_id];
+      position.shard_id = shard.shard_id;
+      position.parent_shard_id = shard.parent_shard_id;
+      if (!shard.ending_sequence_number.empty()) {
+        position.done = true;
+        lineage.RestoreDone(shard.shard_id);
+      } else {
+        start_at_latest_.insert(shard.shard_id);
+      }
+    }
+  }
+
+  std::vector<std::unique_ptr<Reader>> readers;
+  std::optional<aws::Error> failure;
+  bool caught_up_stop = false;
+  auto last_describe = context_.clock->SteadyNow();
+  auto last_save = context_.clock->SteadyNow();
+  bool describe_now = false;
+  lineage.Update(description->shards);
+  while (true) {
+    // Reap the readers that returned.
+    for (auto it = readers.begin(); it != readers.end();) {
+      Reader& reader = **it;
+      if (!reader.finished.load()) {
+        ++it;
+        continue;
+      }
+      reader.thread.join();
+      if (reader.error && !failure) failure = std::move(reader.error);
+      if (reader.reached_end) {
+        lineage.MarkDone(reader.shard.shard_id);
+        counters_->shards_done.fetch_add(1);
+        describe_now = true;  // its children may be listed by now
+      } else {
+        lineage.Release(reader.shard.shard_id);
+      }
+      it = readers.erase(it);
+    }
+    if (failure || Halted()) break;
+
+    const auto steady = context_.clock->SteadyNow();
+    if (describe_now || steady - last_describe >= options_.describe_interval) {
+      description = context_.streams->DescribeStream(options_.stream_arn);
+      if (!description.ok()) {
+        failure = std::move(description).error();
+        break;
+      }
+      lineage.Update(description->shards);
+      last_describe = steady;
+      describe_now = false;
+    }
+    for (dynamodb::Shard& shard : lineage.TakeReady()) {
+      {
+        std::lock_guard lock(positions_mu_);
+        ShardPosition& position = positions_[shard.shard_id];
+        position.shard_id = shard.shard_id;
+        position.parent_shard_id = shard.parent_shard_id;
+      }
+      auto reader = std::make_unique<Reader>();
+      reader->shard = std::move(shard);
+      Reader* raw = reader.get();
+      reader->thread = std::thread([this, raw] { ReadShard(raw); });
+      readers.push_back(std::move(reader));
+    }
+    counters_->shards_reading.store(readers.size());
+
+    // Caught up: nothing waiting, and every shard being read is at its tip or close enough.
+    UpdateLag(readers);
+    bool caught_up = lineage.CountIn(ShardLineage::State::kWaiting) == 0 && !lineage.HasReady();
+    const int64_t now = Now();
+    for (const auto& reader : readers) {
+      if (reader->finished.load()) {
+        caught_up = false;
+        continue;
+      }
+      const int64_t newest = reader->newest.load();
+      const bool close =
+          newest > 0 && static_cast<double>(now - newest) <= options_.max_lag_seconds;
+      if (!reader->at_tip.load() && !close) caught_up = false;
+    }
+    if (caught_up && !counters_->caught_up.load() && context_.on_caught_up) {
+      context_.on_caught_up(std::max(0.0, counters_->lag_seconds.load()));
+    }
+    counters_->caught_up.store(caught_up);
+    if (caught_up && options_.until_caught_up) {
+      caught_up_stop = true;
+      break;
+    }
+
+    if (steady - last_save >= options_.checkpoint_interval) {
+      if (aws::Status s = Save(); !s.ok()) {
+        failure = std::move(s).error();
+        break;
+      }
+      last_save = steady;
+    }
+    context_.clock->SleepFor(options_.poll_interval);
+  }
+
+  halt_.store(true);
+  for (auto& reader : readers) {
+    reader->thread.join();
+    if (reader->error && !failure) failure = std::move(reader->error);
+  }
+  counters_->shards_reading.store(0);
+  if (aws::Status s = Save(); !s.ok() && !failure) failure = std::move(s).error();
+  if (failure) return std::move(*failure);
+  ReplicateResult result;
+  result.caught_up = caught_up_stop;
+  result.interrupted = !caught_up_stop;
+  result.checkpoint = Snapshot();
+  return result;
+}
+
+}  // namespace
+
+aws::Result<ReplicateResult> StreamReplicator::Run(ReplicateCounters* counters) {
+  Replay replay(context_, options_, counters);
+  return replay.Run();
+}
+
+}  // namespace ddbm::pipeline

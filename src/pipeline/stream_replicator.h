@@ -1,0 +1,117 @@
+// StreamReplicator: applies a table's DynamoDB Stream to a target table, shard by shard.
+//
+// Data path: DescribeStream -> ShardLineage (a parent read to its end before its children, so
+// the changes to one key stay in order) -> one reader per shard: GetRecords page -> records
+// parsed, skipped (older than the replay's start, TTL deletions when asked) or checked ->
+// coalesced by key (the last change of each key in the page wins) -> batches of at most 25
+// puts (INSERT, MODIFY: the new image) and deletes (REMOVE: the keys) -> BatchWriteItem through
+// the one retry policy. With KEYS_ONLY or OLD_IMAGE streams the current items are read from the
+// source instead (BatchGetItem): found means put, absent means delete.
+//
+// A shard's checkpoint moves to a page's last sequence number only once every change of the
+// page is acknowledged or dead-lettered. A record the stream no longer holds (trimmed) is never
+// skipped silently: the run stops with an error that names the time span lost.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aws/clock.h"
+#include "aws/error.h"
+#include "aws/retry.h"
+#include "dynamodb/client.h"
+#include "dynamodb/streams_client.h"
+#include "pipeline/batch_writer.h"
+#include "pipeline/dead_letter.h"
+#include "pipeline/rate_limiter.h"
+#include "pipeline/stream_checkpoint.h"
+
+namespace ddbm::pipeline {
+
+struct ReplicateOptions {
+  std::string source_table;  // for lookups (KEYS_ONLY, OLD_IMAGE) and the checkpoint
+  std::string target_table;
+  std::string stream_arn;
+  std::string stream_view_type;  // KEYS_ONLY, NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES
+  std::vector<dynamodb::KeySchemaElement> key_schema;
+  // Where shards without a checkpointed position start: TRIM_HORIZON, or (first run only) LATEST
+  // for the shards open at the start, closed ones being skipped.
+  bool start_at_latest = false;
+  std::string from;         // recorded in the checkpoint
+  int64_t skip_before = 0;  // records created before this epoch second are skipped; 0: none
+  bool skip_ttl_deletes = false;
+  int writers = 8;  // BatchWriteItem requests in flight per shard (one reader per shard)
+  int records_limit = 1000;
+  std::chrono::milliseconds idle_wait{1000};  // before polling an open shard after an empty page
+  std::chrono::milliseconds describe_interval{10'000};  // looking for new shards
+  std::chrono::milliseconds poll_interval{100};         // the coordinator's tick
+  // Caught up: every shard read to its current end, or its last applied record no older than
+  // this. With until_caught_up the run then stops; otherwise it goes on until stopped.
+  double max_lag_seconds = 10;
+  bool until_caught_up = false;
+  int64_t retention_seconds = 24 * 3600;  // how long the stream keeps records
+  std::string checkpoint_path;            // empty: none
+  std::optional<StreamCheckpoint> resume;
+  std::chrono::milliseconds checkpoint_interval{1000};
+};
+
+struct ReplicateCounters {
+  std::atomic<uint64_t> records_read{0};
+  std::atomic<uint64_t> records_applied{0};      // changes acknowledged by the target
+  std::atomic<uint64_t> records_looked_up{0};    // items read from the source (KEYS_ONLY streams)
+  std::atomic<uint64_t> records_coalesced{0};    // superseded by a later change of the same key
+  std::atomic<uint64_t> records_skipped{0};      // older than the start, or skipped TTL deletions
+  std::atomic<uint64_t> ttl_deletes{0};          // TTL deletions seen (applied unless skipped)
+  std::atomic<uint64_t> items_dead_lettered{0};  // rejected records and writes
+  std::atomic<uint64_t> iterators_renewed{0};    // after ExpiredIteratorException
+  std::atomic<uint64_t> shards_done{0};
+  std::atomic<uint64_t> shards_reading{0};
+  std::atomic<int64_t> last_applied_created{0};  // epoch seconds of the newest applied record
+  std::atomic<double> lag_seconds{-1};           // -1: not known yet
+  std::atomic<bool> caught_up{false};
+  WriteCounters writes;
+};
+
+struct ReplicateResult {
+  bool interrupted = false;  // stopped on request; the checkpoint says where
+  bool caught_up = false;    // stopped because caught up (until_caught_up)
+  StreamCheckpoint checkpoint;
+};
+
+// Collaborators; all must outlive Run.
+struct ReplicateContext {
+  const dynamodb::DynamoDbStreamsClient* streams = nullptr;
+  const dynamodb::DynamoDbClient* source = nullptr;  // lookups; may be null for image streams
+  const dynamodb::DynamoDbClient* target = nullptr;
+  const aws::RetryPolicy* write_policy = nullptr;
+  DeadLetterFile* dead_letters = nullptr;
+  RateLimiter* write_limiter = nullptr;  // null: unlimited
+  const std::atomic<bool>* stop = nullptr;
+  aws::Clock* clock = nullptr;
+  // Told each time the replay becomes caught up (after having been behind), with the lag.
+  std::function<void(double lag_seconds)> on_caught_up;
+};
+
+class StreamReplicator {
+ public:
+  StreamReplicator(ReplicateContext context, ReplicateOptions options);
+
+  // Replays until stopped, caught up (until_caught_up) or failed. A final error (trimmed data,
+  // access denied, the target gone, an unwritable dead-letter file) ends the run; the saved
+  // checkpoint is still correct. `counters` may be read concurrently.
+  aws::Result<ReplicateResult> Run(ReplicateCounters* counters);
+
+  // True for the view types whose records carry no new image (items are read from the source).
+  static bool NeedsLookups(std::string_view stream_view_type);
+
+ private:
+  ReplicateContext context_;
+  ReplicateOptions options_;
+};
+
+}  // namespace ddbm::pipeline
