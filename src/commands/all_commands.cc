@@ -10,6 +10,8 @@ std::unique_ptr<Command> MakeWhoamiCommand();
 std::unique_ptr<Command> MakeTruncateCommand();
 std::unique_ptr<Command> MakeVerifyCommand();
 std::unique_ptr<Command> MakeChecksumCommand();
+std::unique_ptr<Command> MakeReplicateCommand();
+std::unique_ptr<Command> MakeMigrateCommand();
 
 aws::Error DescribeError(aws::Error error, std::string_view role, std::string_view table) {
   if (error.code == "ResourceNotFoundException") {
@@ -29,6 +31,8 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   all.push_back(MakeTruncateCommand());
   all.push_back(MakeVerifyCommand());
   all.push_back(MakeChecksumCommand());
+  all.push_back(MakeReplicateCommand());
+  all.push_back(MakeMigrateCommand());
   all.push_back(MakeWhoamiCommand());
   return all;
 }

@@ -4,6 +4,8 @@
 
 #include <iostream>
 
+#include "aws/iso8601.h"
+
 #include "pipeline/progress.h"
 
 namespace ddbm::commands {
@@ -26,13 +28,33 @@ uint64_t Retries(const Connection& source, const Connection& target) {
   return SumSides(source, target, [](const aws::CallCounters& c) { return c.retries.load(); });
 }
 
-aws::Result<pipeline::TransferResult> RunWithProgress(pipeline::TableTransfer& transfer,
-                                                      pipeline::TransferCounters* counters,
-                                                      const Connection& source,
-                                                      const Connection& target,
-                                                      uint64_t expected_items) {
+aws::Result<pipeline::TransferResult> RunWithProgress(
+    pipeline::TableTransfer& transfer, pipeline::TransferCounters* counters,
+    const Connection& source, const Connection& target, uint64_t expected_items,
+    std::optional<aws::Clock::WallTime> deadline, const std::string& why) {
+  aws::Clock* clock = aws::Clock::Real();
+  const auto started = clock->SteadyNow();
+  bool warned = false;
+  // Projects the end from the average rate so far; checked at each progress report.
+  auto check_deadline = [&](uint64_t done) {
+    const double elapsed = std::chrono::duration<double>(clock->SteadyNow() - started).count();
+    const uint64_t total_done = done + counters->items_resumed.load();
+    if (!deadline || warned || done == 0 || elapsed < 30 || total_done >= expected_items) return;
+    const double left =
+        static_cast<double>(expected_items - total_done) * elapsed / static_cast<double>(done);
+    const auto end = clock->Now() + std::chrono::seconds(static_cast<int64_t>(left));
+    if (end <= *deadline) return;
+    warned = true;
+    std::cerr << (::isatty(STDERR_FILENO) == 1 ? "\r\033[K" : "")
+              << "ddbmigrate: warning: at the current rate the copy ends at about "
+              << aws::FormatIso8601(end) << ", after " << aws::FormatIso8601(*deadline) << " ("
+              << why << "); raise --segments, --writers or the rate limits, or stop now and "
+              << "start again with a faster setup\n";
+  };
   pipeline::ProgressReporter reporter(
       [&] {
+        check_deadline(counters->writes.items_written.load() +
+                       counters->items_dead_lettered.load());
         pipeline::ProgressSample s;
         s.items_read = counters->items_read.load();
         s.items_written = counters->writes.items_written.load();

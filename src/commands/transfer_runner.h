@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "aws/error.h"
@@ -13,12 +14,12 @@
 namespace ddbm::commands {
 
 // Runs `transfer` with a progress reporter fed by `counters` and both connections' call
-// counters. `expected_items` (the source's ItemCount) drives the ETA.
-aws::Result<pipeline::TransferResult> RunWithProgress(pipeline::TableTransfer& transfer,
-                                                      pipeline::TransferCounters* counters,
-                                                      const Connection& source,
-                                                      const Connection& target,
-                                                      uint64_t expected_items);
+// counters. `expected_items` (the source's ItemCount) drives the ETA. With a `deadline`, a
+// warning naming `why` is printed once when the run is on course to end after it.
+aws::Result<pipeline::TransferResult> RunWithProgress(
+    pipeline::TableTransfer& transfer, pipeline::TransferCounters* counters,
+    const Connection& source, const Connection& target, uint64_t expected_items,
+    std::optional<aws::Clock::WallTime> deadline = std::nullopt, const std::string& why = "");
 
 // Asks on the terminal to type `expected` to go on. Without a terminal on stdin it refuses
 // (kInvalidInput telling to pass --yes), so scripts never hang on a prompt.

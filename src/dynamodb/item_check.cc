@@ -241,4 +241,49 @@ std::optional<std::string> InvalidItemReason(std::string_view item_json) {
   return CheckMembers(item, "");
 }
 
+std::optional<std::string> RepairUntypedEmptyMaps(std::string_view item_json) {
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  std::string out;
+  bool repaired = false;
+  size_t copied = 0;  // item_json[0, copied) is already in `out`
+  // The last token before the current position, outside strings: an M tag's value is an object
+  // that directly follows the "M" key and its colon.
+  bool after_m_key = false;
+  bool last_was_m_string = false;
+  for (size_t i = 0; i < item_json.size(); ++i) {
+    const char c = item_json[i];
+    if (c == '"') {
+      const size_t start = i;
+      for (++i; i < item_json.size() && item_json[i] != '"'; ++i) {
+        if (item_json[i] == '\\') ++i;
+      }
+      last_was_m_string = item_json.substr(start, i + 1 - start) == "\"M\"";
+      after_m_key = false;
+      continue;
+    }
+    if (is_space(c)) continue;
+    if (c == ':') {
+      after_m_key = last_was_m_string;
+      last_was_m_string = false;
+      continue;
+    }
+    if (c == '{' && !after_m_key && i > 0) {
+      size_t j = i + 1;
+      while (j < item_json.size() && is_space(item_json[j])) ++j;
+      if (j < item_json.size() && item_json[j] == '}') {
+        out.append(item_json.substr(copied, i - copied));
+        out.append("{\"M\":{}}");
+        copied = j + 1;
+        repaired = true;
+        i = j;
+      }
+    }
+    after_m_key = false;
+    last_was_m_string = false;
+  }
+  if (!repaired) return std::nullopt;
+  out.append(item_json.substr(copied));
+  return out;
+}
+
 }  // namespace ddbm::dynamodb

@@ -24,4 +24,10 @@ namespace ddbm::dynamodb {
 // slice of a page body).
 std::optional<std::string> InvalidItemReason(std::string_view item_json);
 
+// DynamoDB Local writes an empty map as {} instead of {"M":{}} in the images of its stream
+// records. Returns `item_json` with each such untyped {} value replaced by {"M":{}}, every other
+// byte unchanged, or nullopt when it holds none. The text is scanned as JSON tokens (strings are
+// skipped), so {} inside a string value is left alone. Pure; thread-safe.
+std::optional<std::string> RepairUntypedEmptyMaps(std::string_view item_json);
+
 }  // namespace ddbm::dynamodb

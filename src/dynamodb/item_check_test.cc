@@ -159,5 +159,26 @@ TEST(ItemCheckTest, RejectsTextThatIsNotAnItem) {
   EXPECT_EQ(Check(""), Reason("item is not valid JSON"));
 }
 
+TEST(RepairUntypedEmptyMapsTest, ReplacesOnlyUntypedEmptyObjects) {
+  // As DynamoDB Local writes stream images: {} for an empty map, at any depth.
+  EXPECT_EQ(RepairUntypedEmptyMaps(R"({"pk":{"S":"a"},"m":{},"l":{"L":[{},{"L":[]}]},)"
+                                   R"("mm":{"M":{"x":{ }}}})"),
+            std::optional<std::string>(R"({"pk":{"S":"a"},"m":{"M":{}},"l":{"L":[{"M":{}},)"
+                                       R"({"L":[]}]},"mm":{"M":{"x":{"M":{}}}}})"));
+}
+
+TEST(RepairUntypedEmptyMapsTest, LeavesTypedMapsAndStringsAlone) {
+  EXPECT_EQ(RepairUntypedEmptyMaps(R"({"pk":{"S":"a"},"m":{"M":{}},"s":{"S":"{}\"{}"}})"),
+            std::nullopt);
+  EXPECT_EQ(RepairUntypedEmptyMaps(R"({"M":{"S":"x"},"n":{"M" : {}}})"), std::nullopt);
+}
+
+TEST(RepairUntypedEmptyMapsTest, RepairedItemPassesTheCheck) {
+  std::optional<std::string> repaired = RepairUntypedEmptyMaps(R"({"pk":{"S":"a"},"m":{}})");
+  ASSERT_TRUE(repaired.has_value());
+  repaired->reserve(repaired->size() + 64);
+  EXPECT_EQ(InvalidItemReason(*repaired), std::nullopt);
+}
+
 }  // namespace
 }  // namespace ddbm::dynamodb

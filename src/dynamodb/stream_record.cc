@@ -161,6 +161,10 @@ aws::Result<StreamRecord> ParseStreamRecord(std::string_view raw) {
     record.event = StreamRecord::Event::kModify;
   } else if (event_name == "REMOVE") {
     record.event = StreamRecord::Event::kRemove;
+  } else if (event_name == "UNKNOWN_TO_SDK_VERSION" && has_change && record.new_image.empty()) {
+    // DynamoDB Local's TTL deletion: this name, no image, no userIdentity.
+    record.event = StreamRecord::Event::kRemove;
+    by_dynamodb = true;
   } else {
     return Invalid("unknown eventName \"" + event_name + "\"");
   }

@@ -22,6 +22,8 @@ struct StreamRecord {
   std::string_view new_image;  // NewImage, byte-exact; empty when the record carries none
   // A REMOVE made by DynamoDB itself, i.e. a TTL expiry (userIdentity type "Service", principalId
   // "dynamodb.amazonaws.com"); false for every other event.
+  // DynamoDB Local sends its TTL deletions as eventName UNKNOWN_TO_SDK_VERSION without an image
+  // or userIdentity; those are read as REMOVE with service_delete set.
   bool service_delete = false;
 };
 

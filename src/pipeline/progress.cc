@@ -16,15 +16,16 @@ std::string GroupThousands(uint64_t value) {
 
 std::string FormatProgress(const ProgressSample& s, double items_per_second) {
   std::string line =
-      fmt::format("{} {}  {} {}  {} items/s  {} {}  {} {}  throttles {}  retries {}", s.read_label,
+      fmt::format("{} {}  {} {}  {} {}  {} {}  {} {}  throttles {}  retries {}", s.read_label,
                   GroupThousands(s.items_read), s.written_label, GroupThousands(s.items_written),
-                  GroupThousands(static_cast<uint64_t>(items_per_second)), s.read_units,
-                  GroupThousands(static_cast<uint64_t>(s.read_capacity)), s.written_units,
-                  GroupThousands(static_cast<uint64_t>(s.write_capacity)), s.throttles, s.retries,
-                  GroupThousands(s.unprocessed_resent));
+                  GroupThousands(static_cast<uint64_t>(items_per_second)), s.rate_label,
+                  s.read_units, GroupThousands(static_cast<uint64_t>(s.read_capacity)),
+                  s.written_units, GroupThousands(static_cast<uint64_t>(s.write_capacity)),
+                  s.throttles, s.retries, GroupThousands(s.unprocessed_resent));
   if (s.items_dead_lettered > 0) {
     line += fmt::format("  dead-lettered {}", GroupThousands(s.items_dead_lettered));
   }
+  if (!s.extra.empty()) line += "  " + s.extra;
   if (s.expected_items > 0 && items_per_second > 0) {
     const uint64_t done = s.items_written + s.items_dead_lettered;
     if (done < s.expected_items) {

@@ -29,6 +29,8 @@ struct ProgressSample {
   const char* written_label = "written";
   const char* read_units = "RCU";
   const char* written_units = "WCU";
+  const char* rate_label = "items/s";
+  std::string extra;  // appended as is (replication lag, shards open)
 };
 
 // "read 12,000  written 11,975  3,950 items/s  RCU 1,500  WCU 12,000  throttles 3  retries 5

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -52,6 +53,13 @@ aws::Error GapError(const std::string& table, const std::string& shard_id, int64
 bool IsCode(const aws::Error& error, std::string_view code) {
   return error.kind == aws::ErrorKind::kService && error.code == code;
 }
+
+// What the writes of one page point into: the page's body, and the images that had to be
+// repaired (see RepairUntypedEmptyMaps). A deque keeps the strings in place as it grows.
+struct PageBytes {
+  std::shared_ptr<const std::string> body;
+  std::deque<std::string> repaired;
+};
 
 // One change to apply: the last record of a key within a page.
 struct Change {
@@ -243,6 +251,8 @@ std::optional<aws::Error> Replay::DeadLetter(std::string_view json, aws::Error r
 std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, Reader* reader) {
   if (page.records.empty()) return std::nullopt;
   counters_->records_read.fetch_add(page.records.size());
+  auto bytes = std::make_shared<PageBytes>();
+  bytes->body = page.body;
   std::vector<Change> changes;
   std::unordered_map<std::string, size_t> by_key;  // key JSON -> index in changes
   std::string last_sequence;
@@ -289,16 +299,22 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
                                                "INSERT or MODIFY record without NewImage")))
         return e;
       continue;
-    } else if (std::optional<std::string> reason = dynamodb::InvalidItemReason(record->new_image)) {
-      if (std::optional<aws::Error> e =
-              DeadLetter(record->new_image,
-                         aws::Error::Make(aws::ErrorKind::kInvalidInput,
-                                          "stream record " + last_sequence + ": " + *reason)))
-        return e;
-      continue;
     } else {
+      std::string_view image = record->new_image;
+      if (std::optional<std::string> repaired = dynamodb::RepairUntypedEmptyMaps(image)) {
+        repaired->reserve(repaired->size() + 64);  // InvalidItemReason reads past the end
+        bytes->repaired.push_back(std::move(*repaired));
+        image = bytes->repaired.back();
+      }
+      if (std::optional<std::string> reason = dynamodb::InvalidItemReason(image)) {
+        if (std::optional<aws::Error> e = DeadLetter(
+                image, aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                                        "stream record " + last_sequence + ": " + *reason)))
+          return e;
+        continue;
+      }
       change.kind = Kind::kPut;
-      change.json = record->new_image;
+      change.json = image;
     }
     auto [it, inserted] = by_key.try_emplace(std::move(*key), changes.size());
     if (inserted) {
@@ -309,7 +325,7 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
     }
   }
 
-  std::shared_ptr<const std::string> keep_alive = page.body;
+  std::shared_ptr<const std::string> keep_alive(bytes, bytes->body.get());
   if (lookups_) {
     // The current items of the changed keys: found means put, absent means delete. Everything
     // the writes point into is copied to one arena that the batches keep alive.

@@ -1,0 +1,446 @@
+#include "commands/copy_job.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+
+#include "aws/json_writer.h"
+#include "commands/command.h"
+#include "commands/connection.h"
+#include "commands/interrupt.h"
+#include "commands/side_flags.h"
+#include "commands/transfer_runner.h"
+#include "commands/truncate.h"
+#include "commands/verify_runner.h"
+#include "dynamodb/table_ref.h"
+#include "dynamodb/table_schema.h"
+#include "pipeline/rate_limiter.h"
+#include "pipeline/table_transfer.h"
+
+namespace ddbm::commands {
+namespace {
+
+constexpr int64_t kBytesPerDefaultSegment = int64_t{512} << 20;
+
+// Enough segments to keep many writers busy, more for big tables, never over the API's limit.
+int DefaultSegments(int64_t table_size_bytes) {
+  const int64_t by_size =
+      (table_size_bytes + kBytesPerDefaultSegment - 1) / kBytesPerDefaultSegment;
+  return static_cast<int>(std::clamp<int64_t>(by_size, 8, 1000));
+}
+
+// "stream: copied (NEW_AND_OLD_IMAGES)" / "tags: not copied: could not be read ...".
+std::string NoteText(const dynamodb::SettingNote& note) {
+  std::string detail = note.detail;
+  for (const char* prefix : {"not copied: ", "copied: "}) {
+    if (detail.starts_with(prefix)) detail.erase(0, std::string_view(prefix).size());
+  }
+  std::string text = note.setting + (note.copied ? ": copied" : ": not copied");
+  if (!detail.empty()) text += (note.copied ? " (" + detail + ")" : ": " + detail);
+  return text;
+}
+
+}  // namespace
+
+void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
+  app.add_option("--source-table", source_table_, "Table to read (name or ARN)")->required();
+  app.add_option("--target-table", target_table_, "Table to write (name or ARN)")->required();
+  AddSideFlags(app, "source", &source_side_);
+  AddSideFlags(app, "target", &target_side_);
+  app.add_option("--segments", segments_,
+                 "Parallel scan segments (default: from the table size, at least 8)")
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--page-size", page_size_,
+                 "Items per Scan page (Scan Limit); 0 lets DynamoDB fill 1 MB pages")
+      ->check(CLI::Range(0, 1000000));
+  app.add_option("--writers", writers_, "Concurrent BatchWriteItem requests")
+      ->check(CLI::Range(1, 1024));
+  app.add_flag("--consistent-read", consistent_read_, "Strongly consistent scan (2x RCU)");
+  app.add_option("--read-rate", read_rate_, "Read capacity units per second, at most")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--write-rate", write_rate_, "Write capacity units per second, at most")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--read-percent", read_percent_,
+                 "At most this percent of the source's provisioned read capacity")
+      ->check(CLI::Range(1.0, 100.0));
+  app.add_option("--write-percent", write_percent_,
+                 "At most this percent of the target's provisioned write capacity")
+      ->check(CLI::Range(1.0, 100.0));
+  app.add_option("--checkpoint", checkpoint_, "Record progress here so a run can resume");
+  app.add_flag("--resume", resume_, "Continue from --checkpoint after a crash or Ctrl-C");
+  app.add_option("--dead-letter", dead_letter_,
+                 "JSON-lines file for items that cannot be written "
+                 "(default: ddbmigrate-<target>-dead-letter.jsonl)");
+  app.add_flag("--create-target", create_target_,
+               "Create the target from the source's description (keys, indexes, billing, "
+               "stream, TTL, tags, PITR, deletion protection, table class)");
+  app.add_flag("--create-indexes-after", create_indexes_after_,
+               "With --create-target: add global secondary indexes after the load");
+  app.add_flag("--truncate-target", truncate_target_,
+               "Delete every item of the target first [API: Scan, BatchWriteItem]");
+  app.add_flag("--yes", yes_, "Do not ask for confirmation before deleting");
+  if (!with_verify) return;
+  app.add_flag("--verify", verify_,
+               "After the copy, check that the target holds the same items as the source "
+               "(as `ddbmigrate verify`)");
+  app.add_option("--verify-report", verify_report_,
+                 "With --verify: write every difference here as JSON lines");
+  app.add_flag("--dry-run", dry_run_,
+               "Print the plan and the first requests; send nothing that writes");
+}
+
+aws::Result<Outcome> CopyJob::Run(const GlobalOptions& global) {
+  if (resume_ && checkpoint_.empty()) {
+    return Invalid("--resume needs --checkpoint FILE: the file a previous run wrote");
+  }
+  if (!verify_report_.empty() && !verify_) {
+    return Invalid("--verify-report only applies with --verify");
+  }
+  if (create_indexes_after_ && !create_target_) {
+    return Invalid("--create-indexes-after only applies with --create-target");
+  }
+  aws::Result<dynamodb::TableRef> source_ref = dynamodb::ParseTableRef(source_table_);
+  if (!source_ref.ok()) return std::move(source_ref).error();
+  aws::Result<dynamodb::TableRef> target_ref = dynamodb::ParseTableRef(target_table_);
+  if (!target_ref.ok()) return std::move(target_ref).error();
+  if (!source_side_.region) source_side_.region = source_ref->region;
+  if (!target_side_.region) target_side_.region = target_ref->region;
+
+  aws::Result<std::unique_ptr<Connection>> source = Connection::Open(global, source_side_);
+  if (!source.ok()) return std::move(source).error();
+  aws::Result<std::unique_ptr<Connection>> target = Connection::Open(global, target_side_);
+  if (!target.ok()) return std::move(target).error();
+  const Connection& src = **source;
+  const Connection& dst = **target;
+
+  aws::Result<dynamodb::TableDescription> source_table =
+      src.dynamodb().DescribeTable(source_ref->name);
+  if (!source_table.ok()) {
+    return DescribeError(std::move(source_table).error(), "source table", source_ref->name);
+  }
+  std::optional<dynamodb::TargetTablePlan> plan;
+  aws::Result<dynamodb::TableDescription> target_table =
+      dst.dynamodb().DescribeTable(target_ref->name);
+  if (!target_table.ok()) {
+    if (target_table.error().code != "ResourceNotFoundException" || !create_target_) {
+      aws::Error error =
+          DescribeError(std::move(target_table).error(), "target table", target_ref->name);
+      if (error.kind == aws::ErrorKind::kInvalidInput) error.message += ", or pass --create-target";
+      return error;
+    }
+    dynamodb::TargetTableOptions options;
+    options.target_table_name = target_ref->name;
+    options.create_indexes_after = create_indexes_after_;
+    aws::Result<dynamodb::TargetTablePlan> planned =
+        dynamodb::PlanTargetTableFrom(src.dynamodb(), *source_table, options);
+    if (!planned.ok()) return std::move(planned).error();
+    plan = std::move(*planned);
+  } else if (create_target_) {
+    return Invalid(
+        fmt::format("target table {} already exists; drop --create-target to copy "
+                    "into it, or name a new table",
+                    target_ref->name));
+  } else if (source_table->KeySchemaText() != target_table->KeySchemaText()) {
+    return Invalid(fmt::format(
+        "key schemas differ: source {} has {}, target {} has {}; copy into a table with the "
+        "same key schema (or use --create-target with a new name)",
+        source_table->table_name, source_table->KeySchemaText(), target_table->table_name,
+        target_table->KeySchemaText()));
+  }
+
+  // Same ARN, region and endpoint: one table (emulators give every region the same ARN).
+  if (target_table.ok() && source_table->table_arn == target_table->table_arn &&
+      src.region() == dst.region() &&
+      src.dynamodb().service_client().config().endpoint.Origin() ==
+          dst.dynamodb().service_client().config().endpoint.Origin()) {
+    return Invalid(
+        fmt::format("source and target are the same table ({}); name another "
+                    "target table, region or account",
+                    source_table->table_arn));
+  }
+
+  // Rates: explicit units, or a percent of the provisioned capacity.
+  aws::Result<double> read_rate =
+      pipeline::ResolveRate(read_rate_, read_percent_, source_table->read_capacity_units, "read");
+  if (!read_rate.ok()) return std::move(read_rate).error();
+  const int64_t target_wcu =
+      target_table.ok() ? target_table->write_capacity_units : source_table->write_capacity_units;
+  aws::Result<double> write_rate =
+      pipeline::ResolveRate(write_rate_, write_percent_, target_wcu, "write");
+  if (!write_rate.ok()) return std::move(write_rate).error();
+
+  pipeline::TransferOptions transfer;
+  transfer.operation = "copy";
+  transfer.source_table = source_ref->name;
+  transfer.target_table = target_ref->name;
+  transfer.segments = segments_ > 0 ? segments_ : DefaultSegments(source_table->table_size_bytes);
+  transfer.page_size = page_size_;
+  transfer.writers = writers_;
+  transfer.consistent_read = consistent_read_;
+  transfer.checkpoint_path = checkpoint_;
+  if (!checkpoint_.empty()) {
+    if (aws::Status s = PrepareCheckpoint(&transfer); !s.ok()) return std::move(s).error();
+    if (transfer.resume && transfer.resume->complete()) {
+      std::cerr << "checkpoint " << checkpoint_ << " says this copy already finished; "
+                << "nothing to do\n";
+      return Outcome::kSuccess;
+    }
+  }
+
+  if (dry_run_) {
+    PrintPlan(src, dst, *source_table, transfer, *read_rate, *write_rate, plan);
+    return Outcome::kSuccess;
+  }
+
+  pipeline::DeadLetterFile dead_letters(dead_letter_.empty() ? "ddbmigrate-" + target_ref->name +
+                                                                   "-dead-letter.jsonl"
+                                                             : dead_letter_);
+  if (aws::Status s = dead_letters.CheckWritable(); !s.ok()) return std::move(s).error();
+
+  const std::atomic<bool>* stop = InstallInterruptHandler();
+  if (plan) {
+    if (aws::Status s = dynamodb::CreateTargetTable(dst.dynamodb(), *plan); !s.ok()) {
+      return std::move(s).error();
+    }
+    for (const auto& note : plan->notes) std::cerr << "create-target: " << NoteText(note) << '\n';
+  } else if (truncate_target_ && !transfer.resume) {
+    TruncateOptions truncate;
+    truncate.segments = transfer.segments;
+    truncate.page_size = page_size_;
+    truncate.writers = writers_;
+    truncate.yes = yes_;
+    aws::Result<Outcome> emptied = TruncateTable(dst, *target_table, truncate, stop);
+    if (!emptied.ok()) return emptied;
+    if (*emptied != Outcome::kSuccess) return emptied;
+  }
+
+  pipeline::RateLimiterOptions read_limit;
+  read_limit.units_per_second = *read_rate;
+  pipeline::RateLimiterOptions write_limit;
+  write_limit.units_per_second = *write_rate;
+  pipeline::RateLimiter read_limiter(read_limit, aws::Clock::Real());
+  pipeline::RateLimiter write_limiter(write_limit, aws::Clock::Real());
+
+  // UnprocessedItems are throttling, which slows a copy but does not fail it: unless the user
+  // bounded attempts with --max-attempts, they are resent until written.
+  aws::RetryOptions unprocessed_retry = dst.dynamodb().service_client().retry_policy().options();
+  if (!unprocessed_retry.throttles_count_toward_attempts) {
+    unprocessed_retry.max_elapsed = std::chrono::milliseconds(0);
+  }
+  aws::RetryPolicy unprocessed_policy(unprocessed_retry, aws::Clock::Real());
+
+  pipeline::TransferContext context;
+  context.source = &src.dynamodb();
+  context.target = &dst.dynamodb();
+  context.write_policy = &unprocessed_policy;
+  context.dead_letters = &dead_letters;
+  context.read_limiter = read_limiter.unlimited() ? nullptr : &read_limiter;
+  context.write_limiter = write_limiter.unlimited() ? nullptr : &write_limiter;
+  context.stop = stop;
+  context.clock = aws::Clock::Real();
+  pipeline::TransferCounters counters;
+  pipeline::TableTransfer copy(context, transfer);
+  const auto start = std::chrono::steady_clock::now();
+  aws::Result<pipeline::TransferResult> result =
+      RunWithProgress(copy, &counters, src, dst, static_cast<uint64_t>(source_table->item_count),
+                      finish_before_, finish_before_why_);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  PrintSummary(global, counters, src, dst, seconds, result.ok() && result->interrupted,
+               dead_letters);
+  if (!result.ok()) {
+    aws::Error error = std::move(result).error();
+    if (!checkpoint_.empty()) error.message += "; fix the cause and rerun with --resume";
+    return error;
+  }
+  if (counters.items_dead_lettered.load() > 0) {
+    std::cerr << fmt::format("ddbmigrate: warning: {} items could not be written; they are in {}\n",
+                             counters.items_dead_lettered.load(), dead_letters.path());
+  }
+  if (result->interrupted) return Outcome::kInterrupted;
+  if (plan && create_indexes_after_) {
+    if (aws::Status s = dynamodb::CreateDeferredIndexes(dst.dynamodb(), *plan); !s.ok()) {
+      return std::move(s).error();
+    }
+  }
+  Outcome outcome =
+      counters.items_dead_lettered.load() > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
+  if (verify_) {
+    aws::Result<Outcome> verified =
+        VerifyAfterCopy(global, src, dst, *source_table, target_ref->name, *read_rate, stop);
+    if (!verified.ok()) return verified;
+    if (*verified != Outcome::kSuccess) outcome = *verified;
+  }
+  return outcome;
+}
+
+aws::Error CopyJob::Invalid(std::string message) {
+  return aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));
+}
+
+aws::Result<Outcome> CopyJob::VerifyAfterCopy(const GlobalOptions& global, const Connection& src,
+                                              const Connection& dst,
+                                              const dynamodb::TableDescription& source_table,
+                                              const std::string& target_name, double read_rate,
+                                              const std::atomic<bool>* stop) const {
+  // Described again: a table created by this run had no description before it.
+  aws::Result<dynamodb::TableDescription> target_table = dst.dynamodb().DescribeTable(target_name);
+  if (!target_table.ok()) {
+    return DescribeError(std::move(target_table).error(), "target table", target_name);
+  }
+  VerifySettings settings;
+  settings.segments = segments_ > 0 ? segments_ : 8;
+  settings.page_size = page_size_;
+  settings.consistent_read = consistent_read_;
+  settings.source_read_rate = read_rate;
+  settings.report_path = verify_report_;
+  std::cerr << "verifying " << source_table.table_name << " against " << target_name << '\n';
+  aws::Result<VerifyResult> result =
+      VerifyTables(src, dst, source_table, *target_table, settings, stop);
+  if (!result.ok()) return std::move(result).error();
+  PrintVerifyResult(global, source_table, *target_table, settings, *result);
+  if (result->interrupted) return Outcome::kInterrupted;
+  return result->match() ? Outcome::kSuccess : Outcome::kIncomplete;
+}
+
+// Loads the checkpoint for --resume, or makes sure a fresh run will not silently overwrite
+// one; checks the path is writable before any work starts.
+aws::Status CopyJob::PrepareCheckpoint(pipeline::TransferOptions* transfer) const {
+  if (aws::Status s = pipeline::CheckCheckpointWritable(checkpoint_); !s.ok()) return s;
+  aws::Result<std::optional<pipeline::Checkpoint>> loaded = pipeline::LoadCheckpoint(checkpoint_);
+  if (!loaded.ok()) return std::move(loaded).error();
+  if (!resume_) {
+    if (loaded->has_value()) {
+      return Invalid("checkpoint " + checkpoint_ +
+                     " already exists; pass --resume to continue that run, or delete the file "
+                     "to start over");
+    }
+    return aws::Status::Ok();
+  }
+  if (!loaded->has_value()) {
+    return Invalid("no checkpoint at " + checkpoint_ +
+                   "; run without --resume to start, or give the path the earlier run used");
+  }
+  pipeline::Checkpoint& c = **loaded;
+  if (c.operation != "copy" || c.source != transfer->source_table ||
+      c.target != transfer->target_table) {
+    return Invalid(fmt::format("checkpoint {} is for {} {} -> {}, not copy {} -> {}", checkpoint_,
+                               c.operation, c.source, c.target, transfer->source_table,
+                               transfer->target_table));
+  }
+  // Segment boundaries depend on TotalSegments: a resume must keep the earlier count.
+  transfer->segments = c.total_segments;
+  transfer->resume = std::move(c);
+  return aws::Status::Ok();
+}
+
+void CopyJob::PrintPlan(const Connection& src, const Connection& dst,
+                        const dynamodb::TableDescription& source,
+                        const pipeline::TransferOptions& t, double read_rate, double write_rate,
+                        const std::optional<dynamodb::TargetTablePlan>& plan) const {
+  const double items = static_cast<double>(std::max<int64_t>(source.item_count, 0));
+  const double avg_item = items > 0 ? static_cast<double>(source.table_size_bytes) / items : 0;
+  const double rcu = std::ceil(static_cast<double>(source.table_size_bytes) / 4096.0) *
+                     (t.consistent_read ? 1.0 : 0.5);
+  const double wcu = items * std::max(1.0, std::ceil(avg_item / 1024.0));
+  std::cout << fmt::format("plan: copy {} ({}) -> {} ({})\n", t.source_table, src.region(),
+                           t.target_table, dst.region());
+  std::cout << fmt::format("  key schema: {}\n", source.KeySchemaText());
+  std::cout << fmt::format("  source: about {} items, {} bytes, {}\n", source.item_count,
+                           source.table_size_bytes, source.billing_mode);
+  std::cout << fmt::format(
+      "  segments: {}, page size: {}, writers: {}\n", t.segments,
+      t.page_size == 0 ? std::string("1 MB pages") : std::to_string(t.page_size), t.writers);
+  std::cout << fmt::format("  capacity: about {:.0f} RCU to read, {:.0f} WCU to write\n", rcu, wcu);
+  std::cout << fmt::format("  rates: read {}, write {}\n",
+                           read_rate > 0 ? fmt::format("{:.0f} RCU/s", read_rate) : "unlimited",
+                           write_rate > 0 ? fmt::format("{:.0f} WCU/s", write_rate) : "unlimited");
+  if (read_rate > 0 || write_rate > 0) {
+    const double seconds =
+        std::max(read_rate > 0 ? rcu / read_rate : 0, write_rate > 0 ? wcu / write_rate : 0);
+    std::cout << fmt::format("  estimated time at those rates: {:.0f} s\n", seconds);
+  }
+  if (t.resume) {
+    std::cout << fmt::format("  resuming: {} items already acknowledged\n",
+                             t.resume->items_acknowledged());
+  }
+  if (plan) {
+    std::cout << "  would create the target table with CreateTable:\n    "
+              << plan->create_table_json << '\n';
+    for (const auto& note : plan->notes) std::cout << "    " << NoteText(note) << '\n';
+  }
+  std::cout << "  first requests (not sent):\n";
+  for (int segment = 0; segment < std::min(t.segments, 3); ++segment) {
+    dynamodb::ScanRequest scan;
+    scan.table_name = t.source_table;
+    scan.segment = segment;
+    scan.total_segments = t.segments;
+    scan.limit = t.page_size;
+    scan.consistent_read = t.consistent_read;
+    scan.return_consumed_capacity = true;
+    if (t.resume) scan.exclusive_start_key = t.resume->segments[segment].exclusive_start_key;
+    std::cout << "    Scan " << dynamodb::DynamoDbClient::ScanRequestJson(scan) << '\n';
+  }
+  std::cout << fmt::format(
+      "    BatchWriteItem {{\"RequestItems\":{{\"{}\":[{{\"PutRequest\":{{\"Item\":...}}}} x "
+      "25]}},"
+      "\"ReturnConsumedCapacity\":\"TOTAL\"}}\n",
+      t.target_table);
+  std::cout << "dry run: nothing was written\n";
+}
+
+void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::TransferCounters& c,
+                           const Connection& src, const Connection& dst, double seconds,
+                           bool interrupted, const pipeline::DeadLetterFile& dead_letters) const {
+  const uint64_t read = c.items_read.load();
+  const uint64_t written = c.writes.items_written.load();
+  const uint64_t dead = c.items_dead_lettered.load();
+  const double rate = seconds > 0 ? static_cast<double>(written) / seconds : 0;
+  if (global.output == "json") {
+    std::string out;
+    aws::JsonWriter w(&out);
+    w.BeginObject()
+        .Member("SourceTable", source_table_)
+        .Member("TargetTable", target_table_)
+        .MemberInt("ItemsRead", static_cast<int64_t>(read))
+        .MemberInt("ItemsWritten", static_cast<int64_t>(written))
+        .MemberInt("ItemsDeadLettered", static_cast<int64_t>(dead))
+        .MemberInt("ItemsFromEarlierRuns", static_cast<int64_t>(c.items_resumed.load()))
+        .MemberInt("UnprocessedResent", static_cast<int64_t>(c.writes.unprocessed_resent.load()))
+        .MemberInt("Throttles", static_cast<int64_t>(Throttles(src, dst)))
+        .MemberInt("Retries", static_cast<int64_t>(Retries(src, dst)))
+        .Key("ReadCapacityUnits")
+        .Double(c.read_capacity.load())
+        .Key("WriteCapacityUnits")
+        .Double(c.writes.consumed_capacity.load())
+        .Key("Seconds")
+        .Double(seconds)
+        .Key("ItemsPerSecond")
+        .Double(rate)
+        .MemberBool("Interrupted", interrupted);
+    if (dead > 0) w.Member("DeadLetterFile", dead_letters.path());
+    w.EndObject();
+    std::cout << out << '\n';
+    return;
+  }
+  std::cout << fmt::format(
+      "{} {} of {} items read from {} to {} in {:.1f} s ({:.0f} items/s); {} throttles, {} "
+      "retries, {} writes resent after UnprocessedItems; {:.0f} RCU, {:.0f} WCU consumed\n",
+      interrupted ? "interrupted after copying" : "copied", written, read, source_table_,
+      target_table_, seconds, rate, Throttles(src, dst), Retries(src, dst),
+      c.writes.unprocessed_resent.load(), c.read_capacity.load(),
+      c.writes.consumed_capacity.load());
+  if (c.items_resumed.load() > 0) {
+    std::cout << fmt::format("{} items had been copied by earlier runs\n", c.items_resumed.load());
+  }
+  if (dead > 0) {
+    std::cout << fmt::format("{} items could not be written; they are in {}\n", dead,
+                             dead_letters.path());
+  }
+  if (interrupted) std::cout << "resume with the same command and --resume\n";
+}
+
+}  // namespace ddbm::commands

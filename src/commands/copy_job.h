@@ -1,0 +1,96 @@
+// CopyJob: a table-to-table copy as `copy` runs it, and as `migrate --live` runs its copy phase:
+// the flags, the checks of both tables, target creation or truncation, the transfer with
+// progress, checkpoints and dead letters, the summary, and an optional verify.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+
+#include "aws/clock.h"
+#include "aws/error.h"
+#include "commands/command.h"
+#include "commands/connection.h"
+#include "dynamodb/table_schema.h"
+#include "pipeline/dead_letter.h"
+#include "pipeline/table_transfer.h"
+
+namespace ddbm::commands {
+
+class CopyJob {
+ public:
+  // Adds --source-table, --target-table, the side flags and every copy option to `app`; with
+  // `with_verify`, --verify and --verify-report too. Bound variables live in *this.
+  void AddFlags(CLI::App& app, bool with_verify);
+  // Runs the copy. REQUIRES: the flags were parsed.
+  aws::Result<Outcome> Run(const GlobalOptions& global);
+
+  // For a caller that manages the checkpoint itself (migrate): overrides --checkpoint/--resume.
+  void SetCheckpoint(std::string path, bool resume) {
+    checkpoint_ = std::move(path);
+    resume_ = resume;
+  }
+  // A resumed migrate finds the target it created earlier: it must not create it again.
+  void set_create_target(bool create) { create_target_ = create; }
+  // When the copy is on course to end after `deadline`, a warning says so (once) with `why`.
+  void set_finish_before(aws::Clock::WallTime deadline, std::string why) {
+    finish_before_ = deadline;
+    finish_before_why_ = std::move(why);
+  }
+  const std::string& checkpoint() const { return checkpoint_; }
+  bool resume() const { return resume_; }
+  bool create_target() const { return create_target_; }
+  const std::string& source_table() const { return source_table_; }
+  const std::string& target_table() const { return target_table_; }
+  const SideOptions& source_side() const { return source_side_; }
+  const SideOptions& target_side() const { return target_side_; }
+  const std::string& dead_letter() const { return dead_letter_; }
+  int writers() const { return writers_; }
+  bool dry_run() const { return dry_run_; }
+  const std::optional<double>& write_rate() const { return write_rate_; }
+  const std::optional<double>& write_percent() const { return write_percent_; }
+
+ private:
+  static aws::Error Invalid(std::string message);
+  aws::Result<Outcome> VerifyAfterCopy(const GlobalOptions& global, const Connection& src,
+                                       const Connection& dst,
+                                       const dynamodb::TableDescription& source_table,
+                                       const std::string& target_name, double read_rate,
+                                       const std::atomic<bool>* stop) const;
+  aws::Status PrepareCheckpoint(pipeline::TransferOptions* transfer) const;
+  void PrintPlan(const Connection& src, const Connection& dst,
+                 const dynamodb::TableDescription& source, const pipeline::TransferOptions& t,
+                 double read_rate, double write_rate,
+                 const std::optional<dynamodb::TargetTablePlan>& plan) const;
+  void PrintSummary(const GlobalOptions& global, const pipeline::TransferCounters& c,
+                    const Connection& src, const Connection& dst, double seconds, bool interrupted,
+                    const pipeline::DeadLetterFile& dead_letters) const;
+
+  std::string source_table_;
+  std::string target_table_;
+  SideOptions source_side_;
+  SideOptions target_side_;
+  int segments_ = 0;
+  int page_size_ = 0;
+  int writers_ = 16;
+  bool consistent_read_ = false;
+  std::optional<double> read_rate_;
+  std::optional<double> write_rate_;
+  std::optional<double> read_percent_;
+  std::optional<double> write_percent_;
+  std::string checkpoint_;
+  bool resume_ = false;
+  std::string dead_letter_;
+  bool create_target_ = false;
+  bool create_indexes_after_ = false;
+  bool truncate_target_ = false;
+  bool yes_ = false;
+  bool dry_run_ = false;
+  bool verify_ = false;
+  std::string verify_report_;
+  std::optional<aws::Clock::WallTime> finish_before_;
+  std::string finish_before_why_;
+};
+
+}  // namespace ddbm::commands

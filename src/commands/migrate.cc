@@ -1,0 +1,201 @@
+// `ddbmigrate migrate --live`: the zero-downtime procedure in one resumable command. Notes the
+// time the snapshot starts, copies the table, then replays the stream from that time until the
+// target has caught up, and keeps replaying until stopped.
+//
+// State: the --checkpoint file (a stream checkpoint with Operation "migrate", written before the
+// copy starts, so the replay's start point survives a crash) and "<checkpoint>.copy" (the copy's
+// segment checkpoint). A resume looks at both to continue in the phase where the run stopped.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "aws/iso8601.h"
+#include "commands/command.h"
+#include "commands/connection.h"
+#include "commands/copy_job.h"
+#include "commands/interrupt.h"
+#include "commands/replay_job.h"
+#include "dynamodb/table_ref.h"
+#include "pipeline/checkpoint.h"
+
+namespace ddbm::commands {
+namespace {
+
+constexpr int64_t kStreamRetentionSeconds = 24 * 3600;
+
+aws::Error Invalid(std::string message) {
+  return aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));
+}
+
+class MigrateCommand final : public Command {
+ public:
+  std::string name() const override { return "migrate"; }
+  std::string description() const override {
+    return "Zero-downtime migration with --live: copy the table, then replay its stream from "
+           "the copy's start until stopped [API: DescribeTable, Scan, BatchWriteItem, "
+           "DescribeStream, GetShardIterator, GetRecords; CreateTable with --create-target]";
+  }
+
+  void AddFlags(CLI::App& app) override {
+    job_.AddFlags(app, /*with_verify=*/false);
+    app.add_flag("--live", live_,
+                 "Copy, then replay the source's stream so that writes may go on meanwhile "
+                 "(required: the only mode so far)");
+    app.add_flag("--until-caught-up", until_caught_up_,
+                 "Stop once the replay has caught up, instead of replaying until stopped");
+    app.add_option("--max-lag", max_lag_seconds_,
+                   "Lag in seconds under which the replay counts as caught up")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_flag("--skip-ttl-deletes", skip_ttl_deletes_,
+                 "Do not apply the deletions made by DynamoDB's TTL");
+  }
+
+  aws::Result<Outcome> Run(const GlobalOptions& global) override {
+    if (!live_) {
+      return Invalid(
+          "migrate needs --live (copy, then replay the stream); for a one-off copy of a table "
+          "nobody writes to, use copy");
+    }
+    aws::Result<dynamodb::TableRef> source_ref = dynamodb::ParseTableRef(job_.source_table());
+    if (!source_ref.ok()) return std::move(source_ref).error();
+    aws::Result<dynamodb::TableRef> target_ref = dynamodb::ParseTableRef(job_.target_table());
+    if (!target_ref.ok()) return std::move(target_ref).error();
+    SideOptions source_side = job_.source_side();
+    SideOptions target_side = job_.target_side();
+    if (!source_side.region) source_side.region = source_ref->region;
+    if (!target_side.region) target_side.region = target_ref->region;
+
+    const std::string state_path = job_.checkpoint().empty()
+                                       ? "ddbmigrate-" + target_ref->name + "-migrate.json"
+                                       : job_.checkpoint();
+    const std::string copy_path = state_path + ".copy";
+    const bool resume = job_.resume();
+
+    aws::Result<std::unique_ptr<Connection>> source = Connection::Open(global, source_side);
+    if (!source.ok()) return std::move(source).error();
+    aws::Result<std::unique_ptr<Connection>> target = Connection::Open(global, target_side);
+    if (!target.ok()) return std::move(target).error();
+    const Connection& src = **source;
+    const Connection& dst = **target;
+
+    aws::Result<dynamodb::TableDescription> source_table =
+        src.dynamodb().DescribeTable(source_ref->name);
+    if (!source_table.ok()) {
+      return DescribeError(std::move(source_table).error(), "source table", source_ref->name);
+    }
+    // Before any work: without a usable stream the changes made during the copy would be lost.
+    if (aws::Status s = CheckStreamUsable(*source_table); !s.ok()) return std::move(s).error();
+
+    ReplaySettings replay;
+    replay.operation = "migrate";
+    replay.checkpoint = state_path;
+    replay.until_caught_up = until_caught_up_;
+    replay.max_lag_seconds = max_lag_seconds_;
+    replay.skip_ttl_deletes = skip_ttl_deletes_;
+    replay.writers = std::min(job_.writers(), 64);
+    replay.dead_letter = job_.dead_letter();
+    replay.write_rate = job_.write_rate();
+    replay.write_percent = job_.write_percent();
+    replay.caught_up_message = fmt::format(
+        "caught up: {} is {{lag}} s behind {}: ready for cut-over. Stop writes to the source, "
+        "let the replay drain (lag 0), then point the application at {}{}",
+        target_ref->name, source_ref->name, target_ref->name,
+        until_caught_up_ ? "" : "; Ctrl-C stops the replay, --resume continues it");
+
+    if (job_.dry_run()) {
+      std::cout << fmt::format(
+          "plan: migrate --live {} -> {}: copy as below, then replay stream {} ({}) from the "
+          "copy's start; state in {} and {}\n",
+          source_ref->name, target_ref->name, source_table->latest_stream_arn,
+          source_table->stream_view_type, state_path, copy_path);
+      return job_.Run(global);
+    }
+
+    int64_t started = 0;
+    if (!resume) {
+      ReplaySettings fresh = replay;
+      fresh.resume = false;
+      aws::Result<std::optional<pipeline::StreamCheckpoint>> none =
+          PrepareStreamCheckpoint(fresh, source_ref->name, target_ref->name);
+      if (!none.ok()) return std::move(none).error();
+      if (std::filesystem::exists(copy_path)) {
+        return Invalid("copy checkpoint " + copy_path +
+                       " already exists; pass --resume to continue that run, or delete it to "
+                       "start over");
+      }
+      // The stream position is noted before the scan starts: every change from here on is
+      // either in the copy or in the replay (often both, which is harmless in order).
+      started = std::chrono::duration_cast<std::chrono::seconds>(
+                    aws::Clock::Real()->Now().time_since_epoch())
+                    .count();
+      pipeline::StreamCheckpoint state;
+      state.operation = "migrate";
+      state.source = source_ref->name;
+      state.target = target_ref->name;
+      state.stream_arn = source_table->latest_stream_arn;
+      state.from = TimeText(started);
+      state.skip_before = started - kReplayMarginSeconds;
+      state.start_time = started;
+      if (aws::Status s = pipeline::SaveStreamCheckpoint(state_path, state); !s.ok()) {
+        return std::move(s).error();
+      }
+      std::cerr << fmt::format("noted stream {} at {}; the replay will start there (state in {})\n",
+                               state.stream_arn, state.from, state_path);
+      job_.SetCheckpoint(copy_path, false);
+    } else {
+      ReplaySettings again = replay;
+      again.resume = true;
+      aws::Result<std::optional<pipeline::StreamCheckpoint>> state =
+          PrepareStreamCheckpoint(again, source_ref->name, target_ref->name);
+      if (!state.ok()) return std::move(state).error();
+      started = (*state)->start_time;
+      job_.SetCheckpoint(copy_path, std::filesystem::exists(copy_path));
+      // A table this migration created earlier exists now: copy into it.
+      if (job_.create_target() && dst.dynamodb().DescribeTable(target_ref->name).ok()) {
+        job_.set_create_target(false);
+      }
+    }
+
+    const auto deadline = aws::Clock::WallTime(std::chrono::seconds(started)) +
+                          std::chrono::seconds(kStreamRetentionSeconds);
+    job_.set_finish_before(deadline,
+                           "when the stream starts trimming the records the replay needs, 24 hours "
+                           "after the copy started");
+    aws::Result<Outcome> copied = job_.Run(global);
+    if (!copied.ok()) return copied;
+    if (*copied == Outcome::kInterrupted) return copied;
+
+    aws::Result<dynamodb::TableDescription> target_table =
+        dst.dynamodb().DescribeTable(target_ref->name);
+    if (!target_table.ok()) {
+      return DescribeError(std::move(target_table).error(), "target table", target_ref->name);
+    }
+    replay.resume = true;
+    std::cerr << "copy phase done; replaying the changes made since " << TimeText(started) << '\n';
+    aws::Result<Outcome> replayed = RunReplay(global, src, dst, *source_table, *target_table,
+                                              replay, InstallInterruptHandler());
+    if (!replayed.ok()) return replayed;
+    if (*replayed == Outcome::kSuccess && *copied == Outcome::kIncomplete) return copied;
+    return replayed;
+  }
+
+ private:
+  static std::string TimeText(int64_t epoch_seconds) {
+    return aws::FormatIso8601(
+        std::chrono::system_clock::time_point(std::chrono::seconds(epoch_seconds)));
+  }
+
+  CopyJob job_;
+  bool live_ = false;
+  bool until_caught_up_ = false;
+  double max_lag_seconds_ = 10;
+  bool skip_ttl_deletes_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> MakeMigrateCommand() { return std::make_unique<MigrateCommand>(); }
+
+}  // namespace ddbm::commands

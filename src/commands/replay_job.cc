@@ -1,0 +1,282 @@
+#include "commands/replay_job.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+
+#include "aws/iso8601.h"
+#include "aws/json_writer.h"
+#include "commands/transfer_runner.h"
+#include "pipeline/checkpoint.h"
+#include "pipeline/dead_letter.h"
+#include "pipeline/progress.h"
+#include "pipeline/rate_limiter.h"
+#include "pipeline/stream_replicator.h"
+
+namespace ddbm::commands {
+namespace {
+
+aws::Error Invalid(std::string message) {
+  return aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));
+}
+
+int64_t EpochSeconds(aws::Clock::WallTime time) {
+  return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
+}
+
+std::string LagText(double lag) {
+  if (lag < 0) return "unknown";
+  return fmt::format("{:.0f} s", lag);
+}
+
+}  // namespace
+
+aws::Result<ReplayStart> ParseReplayStart(std::string_view text, aws::Clock::WallTime now) {
+  ReplayStart start;
+  start.text = std::string(text);
+  if (text == "trim-horizon") return start;
+  if (text == "latest") {
+    start.latest = true;
+    // A resume (which cannot use LATEST again) skips what came before the first start.
+    start.skip_before = EpochSeconds(now) - kReplayMarginSeconds;
+    return start;
+  }
+  int64_t seconds = 0;
+  if (!text.empty() && text.size() <= 12 &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    seconds = std::stoll(std::string(text));
+  } else if (std::optional<aws::Clock::WallTime> time = aws::ParseIso8601(text)) {
+    seconds = EpochSeconds(*time);
+  } else {
+    return Invalid(fmt::format(
+        "--from {}: expected trim-horizon, latest, a UTC time such as 2026-11-23T10:00:00Z, or "
+        "seconds since the epoch",
+        text));
+  }
+  if (seconds > EpochSeconds(now) + 300) {
+    return Invalid(fmt::format("--from {} is in the future", text));
+  }
+  start.skip_before = seconds - kReplayMarginSeconds;
+  return start;
+}
+
+aws::Status CheckStreamUsable(const dynamodb::TableDescription& table) {
+  if (table.stream_view_type.empty() || table.latest_stream_arn.empty()) {
+    return Invalid(fmt::format(
+        "table {} has no stream enabled; enable one with: aws dynamodb update-table --table-name "
+        "{} --stream-specification StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES "
+        "(changes made before it is enabled are not in the stream)",
+        table.table_name, table.table_name));
+  }
+  if (pipeline::StreamReplicator::NeedsLookups(table.stream_view_type)) {
+    std::cerr << fmt::format(
+        "ddbmigrate: warning: the stream of {} is {}: its records carry no new image, so each "
+        "changed item is read from the source (BatchGetItem, strongly consistent reads); "
+        "NEW_IMAGE or NEW_AND_OLD_IMAGES avoids that\n",
+        table.table_name, table.stream_view_type);
+  }
+  return {};
+}
+
+aws::Result<std::optional<pipeline::StreamCheckpoint>> PrepareStreamCheckpoint(
+    const ReplaySettings& settings, const std::string& source_table,
+    const std::string& target_table) {
+  const std::string& path = settings.checkpoint;
+  if (aws::Status s = pipeline::CheckCheckpointWritable(path); !s.ok()) {
+    return std::move(s).error();
+  }
+  aws::Result<std::optional<pipeline::StreamCheckpoint>> loaded =
+      pipeline::LoadStreamCheckpoint(path);
+  if (!loaded.ok()) return std::move(loaded).error();
+  if (!settings.resume) {
+    if (loaded->has_value()) {
+      return Invalid("checkpoint " + path +
+                     " already exists; pass --resume to continue that run, or delete the file to "
+                     "start over");
+    }
+    return std::optional<pipeline::StreamCheckpoint>();
+  }
+  if (!loaded->has_value()) {
+    return Invalid("no checkpoint at " + path +
+                   "; run without --resume to start, or give the path the earlier run used");
+  }
+  const pipeline::StreamCheckpoint& c = **loaded;
+  if (c.operation != settings.operation || c.source != source_table || c.target != target_table) {
+    return Invalid(fmt::format("checkpoint {} is for {} {} -> {}, not {} {} -> {}", path,
+                               c.operation, c.source, c.target, settings.operation, source_table,
+                               target_table));
+  }
+  return loaded;
+}
+
+aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& src,
+                               const Connection& dst, const dynamodb::TableDescription& source,
+                               const dynamodb::TableDescription& target,
+                               const ReplaySettings& settings, const std::atomic<bool>* stop) {
+  aws::Result<std::optional<pipeline::StreamCheckpoint>> resume =
+      PrepareStreamCheckpoint(settings, source.table_name, target.table_name);
+  if (!resume.ok()) return std::move(resume).error();
+
+  pipeline::ReplicateOptions options;
+  options.source_table = source.table_name;
+  options.target_table = target.table_name;
+  options.stream_arn = source.latest_stream_arn;
+  options.stream_view_type = source.stream_view_type;
+  options.key_schema = source.key_schema;
+  options.start_at_latest = settings.start.latest;
+  options.from = settings.start.text;
+  options.skip_before = settings.start.skip_before;
+  options.skip_ttl_deletes = settings.skip_ttl_deletes;
+  options.writers = settings.writers;
+  options.max_lag_seconds = settings.max_lag_seconds;
+  options.until_caught_up = settings.until_caught_up;
+  options.checkpoint_path = settings.checkpoint;
+  options.resume = std::move(*resume);
+  if (options.resume && !options.resume->stream_arn.empty() &&
+      options.resume->stream_arn != source.latest_stream_arn) {
+    return Invalid(fmt::format(
+        "gap in the stream: checkpoint {} follows stream {}, but table {} now has stream {} (the "
+        "stream was disabled and enabled again), so changes made in between are lost. Recover "
+        "with a fresh snapshot: run migrate --live again, or copy the table again and replicate "
+        "--from the time that copy started",
+        settings.checkpoint, options.resume->stream_arn, source.table_name,
+        source.latest_stream_arn));
+  }
+
+  aws::Result<double> write_rate = pipeline::ResolveRate(
+      settings.write_rate, settings.write_percent, target.write_capacity_units, "write");
+  if (!write_rate.ok()) return std::move(write_rate).error();
+  pipeline::RateLimiterOptions write_limit;
+  write_limit.units_per_second = *write_rate;
+  pipeline::RateLimiter write_limiter(write_limit, aws::Clock::Real());
+
+  pipeline::DeadLetterFile dead_letters(
+      settings.dead_letter.empty() ? "ddbmigrate-" + target.table_name + "-dead-letter.jsonl"
+                                   : settings.dead_letter);
+  if (aws::Status s = dead_letters.CheckWritable(); !s.ok()) return std::move(s).error();
+
+  // As in copy: UnprocessedItems and throttles slow the replay down, they never end it.
+  aws::RetryOptions unprocessed_retry = dst.dynamodb().service_client().retry_policy().options();
+  if (!unprocessed_retry.throttles_count_toward_attempts) {
+    unprocessed_retry.max_elapsed = std::chrono::milliseconds(0);
+  }
+  aws::RetryPolicy unprocessed_policy(unprocessed_retry, aws::Clock::Real());
+
+  bool announced = false;
+  pipeline::ReplicateContext context;
+  context.streams = &src.streams();
+  context.source = &src.dynamodb();
+  context.target = &dst.dynamodb();
+  context.write_policy = &unprocessed_policy;
+  context.dead_letters = &dead_letters;
+  context.write_limiter = write_limiter.unlimited() ? nullptr : &write_limiter;
+  context.stop = stop;
+  context.clock = aws::Clock::Real();
+  context.on_caught_up = [&](double lag) {
+    if (announced) return;
+    announced = true;
+    std::string message = settings.caught_up_message;
+    if (size_t at = message.find("{lag}"); at != std::string::npos) {
+      message.replace(at, 5, fmt::format("{:.0f}", lag));
+    }
+    std::cerr << (::isatty(STDERR_FILENO) == 1 ? "\r\033[K" : "") << message << '\n';
+  };
+
+  pipeline::ReplicateCounters counters;
+  pipeline::ProgressReporter reporter(
+      [&] {
+        pipeline::ProgressSample s;
+        s.read_label = "records";
+        s.written_label = "applied";
+        s.rate_label = "records/s";
+        s.read_units = "coalesced";
+        s.items_read = counters.records_read.load();
+        s.items_written = counters.records_applied.load();
+        s.items_dead_lettered = counters.items_dead_lettered.load();
+        s.read_capacity = static_cast<double>(counters.records_coalesced.load());
+        s.write_capacity = counters.writes.consumed_capacity.load();
+        s.throttles = Throttles(src, dst);
+        s.retries = Retries(src, dst);
+        s.extra = fmt::format("lag {}  shards open {}{}", LagText(counters.lag_seconds.load()),
+                              counters.shards_reading.load(),
+                              counters.caught_up.load() ? "  caught up" : "");
+        return s;
+      },
+      stderr, ::isatty(STDERR_FILENO) == 1, aws::Clock::Real());
+  std::cerr << fmt::format(
+      "replaying stream {} of {} into {} ({}{})\n", source.latest_stream_arn, source.table_name,
+      target.table_name,
+      options.resume ? "resuming from " + settings.checkpoint : "from " + settings.start.text,
+      settings.until_caught_up ? ", until caught up" : ", until stopped");
+  const auto started = std::chrono::steady_clock::now();
+  reporter.Start();
+  pipeline::StreamReplicator replicator(context, std::move(options));
+  aws::Result<pipeline::ReplicateResult> result = replicator.Run(&counters);
+  reporter.Stop();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  const uint64_t applied = counters.records_applied.load();
+  const uint64_t dead = counters.items_dead_lettered.load();
+  const bool interrupted = result.ok() && result->interrupted;
+  const double rate = seconds > 0 ? static_cast<double>(applied) / seconds : 0;
+  if (global.output == "json") {
+    std::string out;
+    aws::JsonWriter w(&out);
+    w.BeginObject()
+        .Member("SourceTable", source.table_name)
+        .Member("TargetTable", target.table_name)
+        .Member("StreamArn", source.latest_stream_arn)
+        .MemberInt("RecordsRead", static_cast<int64_t>(counters.records_read.load()))
+        .MemberInt("RecordsApplied", static_cast<int64_t>(applied))
+        .MemberInt("RecordsCoalesced", static_cast<int64_t>(counters.records_coalesced.load()))
+        .MemberInt("RecordsSkipped", static_cast<int64_t>(counters.records_skipped.load()))
+        .MemberInt("TtlDeletes", static_cast<int64_t>(counters.ttl_deletes.load()))
+        .MemberInt("ItemsLookedUp", static_cast<int64_t>(counters.records_looked_up.load()))
+        .MemberInt("RecordsDeadLettered", static_cast<int64_t>(dead))
+        .MemberInt("IteratorsRenewed", static_cast<int64_t>(counters.iterators_renewed.load()))
+        .MemberInt("ShardsDone", static_cast<int64_t>(counters.shards_done.load()))
+        .MemberInt("Throttles", static_cast<int64_t>(Throttles(src, dst)))
+        .MemberInt("Retries", static_cast<int64_t>(Retries(src, dst)))
+        .Key("LagSeconds")
+        .Double(counters.lag_seconds.load())
+        .Key("Seconds")
+        .Double(seconds)
+        .Key("RecordsPerSecond")
+        .Double(rate)
+        .MemberBool("CaughtUp", result.ok() && result->caught_up)
+        .MemberBool("Interrupted", interrupted)
+        .Member("Checkpoint", settings.checkpoint);
+    if (dead > 0) w.Member("DeadLetterFile", dead_letters.path());
+    w.EndObject();
+    std::cout << out << '\n';
+  } else {
+    std::cout << fmt::format(
+        "{}: {} records read, {} changes applied to {} ({} coalesced, {} skipped, {} TTL "
+        "deletions) in {:.1f} s ({:.0f} records/s); lag {}; {} throttles, {} retries\n",
+        interrupted ? "replay stopped" : (result.ok() ? "replay caught up" : "replay failed"),
+        counters.records_read.load(), applied, target.table_name, counters.records_coalesced.load(),
+        counters.records_skipped.load(), counters.ttl_deletes.load(), seconds, rate,
+        LagText(counters.lag_seconds.load()), Throttles(src, dst), Retries(src, dst));
+    if (dead > 0) {
+      std::cout << fmt::format("{} records could not be applied; they are in {}\n", dead,
+                               dead_letters.path());
+    }
+    std::cout << fmt::format("checkpoint: {}; continue with the same command and --resume\n",
+                             settings.checkpoint);
+  }
+  if (!result.ok()) {
+    aws::Error error = std::move(result).error();
+    if (error.code != "TrimmedDataAccessException") {
+      error.message += "; fix the cause and rerun with --resume";
+    }
+    return error;
+  }
+  if (interrupted) return Outcome::kInterrupted;
+  return dead > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
+}
+
+}  // namespace ddbm::commands

@@ -1,0 +1,69 @@
+// What `replicate` and the replay phase of `migrate --live` share around a StreamReplicator:
+// the stream checks, the checkpoint rules, progress with lag, and the summary.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "aws/clock.h"
+#include "aws/error.h"
+#include "commands/command.h"
+#include "commands/connection.h"
+#include "dynamodb/types.h"
+#include "pipeline/stream_checkpoint.h"
+
+namespace ddbm::commands {
+
+// Records' creation times are approximate (DynamoDB Local rounds them down to the minute), so a
+// replay from time T starts this much earlier; replaying a change twice, in order, is harmless.
+inline constexpr int64_t kReplayMarginSeconds = 60;
+
+// Where a replay starts, from --from.
+struct ReplayStart {
+  std::string text;         // as given, for the checkpoint
+  bool latest = false;      // only changes from now on
+  int64_t skip_before = 0;  // epoch seconds; records created earlier are skipped; 0: none
+};
+
+// Parses "trim-horizon", "latest", an ISO 8601 time ("2026-11-23T10:00:00Z") or epoch seconds.
+// kInvalidInput saying what is accepted otherwise.
+aws::Result<ReplayStart> ParseReplayStart(std::string_view text, aws::Clock::WallTime now);
+
+// Checks that `table` has a stream enabled whose records can be replayed; the error says the
+// exact command that enables one. KEYS_ONLY and OLD_IMAGE are accepted (items are then read
+// from the source) with a warning on stderr.
+aws::Status CheckStreamUsable(const dynamodb::TableDescription& table);
+
+struct ReplaySettings {
+  std::string operation = "replicate";  // recorded in and checked against the checkpoint
+  std::string checkpoint;               // required
+  bool resume = false;                  // continue from `checkpoint` (it must exist)
+  ReplayStart start;                    // ignored when resuming
+  bool until_caught_up = false;
+  double max_lag_seconds = 10;
+  bool skip_ttl_deletes = false;
+  int writers = 8;
+  std::string dead_letter;  // empty: ddbmigrate-<target>-dead-letter.jsonl
+  std::optional<double> write_rate;
+  std::optional<double> write_percent;
+  // Printed once, when the replay first catches up ("{lag}" is replaced by the lag in seconds).
+  std::string caught_up_message = "caught up: the target is {lag} s behind the source";
+};
+
+// Checks the checkpoint file for a fresh run (must not exist, must be writable) or a resume
+// (must exist and be for this operation and these tables). Returns the checkpoint to resume.
+aws::Result<std::optional<pipeline::StreamCheckpoint>> PrepareStreamCheckpoint(
+    const ReplaySettings& settings, const std::string& source_table,
+    const std::string& target_table);
+
+// Replays the source table's stream into the target until stopped (or caught up, with
+// until_caught_up), with progress on stderr and a summary on stdout. REQUIRES:
+// CheckStreamUsable(source) passed; both tables have the same key schema.
+aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& src,
+                               const Connection& dst, const dynamodb::TableDescription& source,
+                               const dynamodb::TableDescription& target,
+                               const ReplaySettings& settings, const std::atomic<bool>* stop);
+
+}  // namespace ddbm::commands

@@ -1,0 +1,127 @@
+// `ddbmigrate replicate`: follows a table's DynamoDB Stream and applies every change to another
+// table, shard by shard, resumable from its checkpoint.
+#include <fmt/format.h>
+
+#include "commands/command.h"
+#include "commands/connection.h"
+#include "commands/interrupt.h"
+#include "commands/replay_job.h"
+#include "commands/side_flags.h"
+#include "dynamodb/table_ref.h"
+
+namespace ddbm::commands {
+namespace {
+
+class ReplicateCommand final : public Command {
+ public:
+  std::string name() const override { return "replicate"; }
+  std::string description() const override {
+    return "Apply the changes recorded in a table's stream to another table, until stopped or "
+           "caught up [API: DescribeTable, DescribeStream, GetShardIterator, GetRecords, "
+           "BatchWriteItem; BatchGetItem for KEYS_ONLY streams]";
+  }
+
+  void AddFlags(CLI::App& app) override {
+    app.add_option("--source-table", source_table_, "Table whose stream is read (name or ARN)")
+        ->required();
+    app.add_option("--target-table", target_table_, "Table to apply the changes to (name or ARN)")
+        ->required();
+    AddSideFlags(app, "source", &source_side_);
+    AddSideFlags(app, "target", &target_side_);
+    app.add_option("--from", from_,
+                   "Where to start: trim-horizon (every record the stream holds), latest (only "
+                   "new changes), or a time (2026-11-23T10:00:00Z or epoch seconds)")
+        ->capture_default_str();
+    app.add_option("--checkpoint", settings_.checkpoint,
+                   "Per-shard positions are saved here (default: "
+                   "ddbmigrate-<source>-to-<target>-replicate.json)");
+    app.add_flag("--resume", settings_.resume, "Continue from --checkpoint after a stop or crash");
+    app.add_flag("--until-caught-up", settings_.until_caught_up,
+                 "Stop once every shard is read to its end or within --max-lag of now");
+    app.add_option("--max-lag", settings_.max_lag_seconds,
+                   "Lag in seconds under which the replay counts as caught up")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_flag("--skip-ttl-deletes", settings_.skip_ttl_deletes,
+                 "Do not apply the deletions made by DynamoDB's TTL");
+    app.add_option("--writers", settings_.writers, "Concurrent BatchWriteItem requests per shard")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
+    app.add_option("--write-rate", settings_.write_rate, "Write capacity units per second, at most")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--write-percent", settings_.write_percent,
+                   "At most this percent of the target's provisioned write capacity")
+        ->check(CLI::Range(1.0, 100.0));
+    app.add_option("--dead-letter", settings_.dead_letter,
+                   "JSON-lines file for records that cannot be applied "
+                   "(default: ddbmigrate-<target>-dead-letter.jsonl)");
+  }
+
+  aws::Result<Outcome> Run(const GlobalOptions& global) override {
+    aws::Result<ReplayStart> start = ParseReplayStart(from_, aws::Clock::Real()->Now());
+    if (!start.ok()) return std::move(start).error();
+    settings_.start = *start;
+    aws::Result<dynamodb::TableRef> source_ref = dynamodb::ParseTableRef(source_table_);
+    if (!source_ref.ok()) return std::move(source_ref).error();
+    aws::Result<dynamodb::TableRef> target_ref = dynamodb::ParseTableRef(target_table_);
+    if (!target_ref.ok()) return std::move(target_ref).error();
+    if (!source_side_.region) source_side_.region = source_ref->region;
+    if (!target_side_.region) target_side_.region = target_ref->region;
+    if (settings_.checkpoint.empty()) {
+      settings_.checkpoint =
+          fmt::format("ddbmigrate-{}-to-{}-replicate.json", source_ref->name, target_ref->name);
+    }
+
+    aws::Result<std::unique_ptr<Connection>> source = Connection::Open(global, source_side_);
+    if (!source.ok()) return std::move(source).error();
+    aws::Result<std::unique_ptr<Connection>> target = Connection::Open(global, target_side_);
+    if (!target.ok()) return std::move(target).error();
+    const Connection& src = **source;
+    const Connection& dst = **target;
+
+    aws::Result<dynamodb::TableDescription> source_table =
+        src.dynamodb().DescribeTable(source_ref->name);
+    if (!source_table.ok()) {
+      return DescribeError(std::move(source_table).error(), "source table", source_ref->name);
+    }
+    aws::Result<dynamodb::TableDescription> target_table =
+        dst.dynamodb().DescribeTable(target_ref->name);
+    if (!target_table.ok()) {
+      return DescribeError(std::move(target_table).error(), "target table", target_ref->name);
+    }
+    if (source_table->KeySchemaText() != target_table->KeySchemaText()) {
+      return aws::Error::Make(
+          aws::ErrorKind::kInvalidInput,
+          fmt::format("key schemas differ: source {} has {}, target {} has {}; replicate into a "
+                      "table with the same key schema",
+                      source_table->table_name, source_table->KeySchemaText(),
+                      target_table->table_name, target_table->KeySchemaText()));
+    }
+    // Same ARN, region and endpoint: one table, whose own writes would come back forever.
+    if (source_table->table_arn == target_table->table_arn && src.region() == dst.region() &&
+        src.dynamodb().service_client().config().endpoint.Origin() ==
+            dst.dynamodb().service_client().config().endpoint.Origin()) {
+      return aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                              fmt::format("source and target are the same table ({}); name "
+                                          "another target table, region or account",
+                                          source_table->table_arn));
+    }
+    if (aws::Status s = CheckStreamUsable(*source_table); !s.ok()) return std::move(s).error();
+    return RunReplay(global, src, dst, *source_table, *target_table, settings_,
+                     InstallInterruptHandler());
+  }
+
+ private:
+  std::string source_table_;
+  std::string target_table_;
+  SideOptions source_side_;
+  SideOptions target_side_;
+  std::string from_ = "trim-horizon";
+  ReplaySettings settings_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> MakeReplicateCommand() { return std::make_unique<ReplicateCommand>(); }
+
+}  // namespace ddbm::commands
