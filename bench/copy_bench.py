@@ -182,10 +182,13 @@ def _seed_slice(endpoint, table, item_bytes, key_schema, start, stop, threads):
     return written
 
 
-def seed(endpoint, table, items, item_bytes, key_schema, processes=2, threads=8):
-    """Creates `table` and writes `items` generated items from several processes (generating and
-    serialising is CPU work that one Python process cannot spread over cores)."""
-    ddbdata.create_table(client(endpoint), table, KEY_SCHEMAS[key_schema])
+def seed(endpoint, table, items, item_bytes, key_schema, processes=2, threads=8, create=True,
+         **create_extra):
+    """Creates `table` (unless create is false; create_extra goes to CreateTable) and writes
+    `items` generated items from several processes (generating and serialising is CPU work that
+    one Python process cannot spread over cores)."""
+    if create:
+        ddbdata.create_table(client(endpoint), table, KEY_SCHEMAS[key_schema], **create_extra)
     processes = max(1, min(processes, items // 1000 or 1))
     bounds = [items * i // processes for i in range(processes + 1)]
     with ProcessPoolExecutor(max_workers=processes) as pool:

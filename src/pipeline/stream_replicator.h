@@ -47,7 +47,7 @@ struct ReplicateOptions {
   bool skip_ttl_deletes = false;
   int writers = 8;  // BatchWriteItem requests in flight per shard (one reader per shard)
   int records_limit = 1000;
-  std::chrono::milliseconds idle_wait{1000};  // before polling an open shard after an empty page
+  std::chrono::milliseconds idle_wait{500};  // before polling an open shard after an empty page
   std::chrono::milliseconds describe_interval{10'000};  // looking for new shards
   std::chrono::milliseconds poll_interval{100};         // the coordinator's tick
   // Caught up: every shard read to its current end, or its last applied record no older than
