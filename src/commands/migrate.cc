@@ -105,6 +105,7 @@ class MigrateCommand final : public Command {
         until_caught_up_ ? "" : "; Ctrl-C stops the replay, --resume continues it");
 
     if (job_.dry_run()) {
+      job_.SetCheckpoint(copy_path, resume && std::filesystem::exists(copy_path));
       std::cout << fmt::format(
           "plan: migrate --live {} -> {}: copy as below, then replay stream {} ({}) from the "
           "copy's start; state in {} and {}\n",
