@@ -75,9 +75,12 @@ std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_vi
   const year_month_day date{std::chrono::year(*year), std::chrono::month(*month),
                             std::chrono::day(*day)};
   if (!date.ok() || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
-  const auto time =
-      sys_days(date) + hours(*hour) + minutes(*minute) + seconds(*second) + fraction - offset;
-  return time_point_cast<system_clock::duration>(time);
+  const auto whole = sys_days(date) + hours(*hour) + minutes(*minute) + seconds(*second) - offset;
+  // system_clock counts nanoseconds here: outside about 1678..2262 the sum would wrap.
+  constexpr int64_t kLimit = duration_cast<seconds>(system_clock::duration::max()).count() - 1;
+  const int64_t since_epoch = whole.time_since_epoch().count();
+  if (since_epoch > kLimit || since_epoch < -kLimit) return std::nullopt;
+  return time_point_cast<system_clock::duration>(whole) + fraction;
 }
 
 std::string FormatIso8601(std::chrono::system_clock::time_point time) {

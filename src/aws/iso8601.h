@@ -11,7 +11,8 @@ namespace ddbm::aws {
 
 // Accepts "YYYY-MM-DDTHH:MM:SS" with optional fractional seconds, then "Z" or a "+HH:MM" /
 // "-HH:MM" offset (a lower-case 't' / 'z' or a space for 'T' too). Returns nullopt for anything
-// else, including out-of-range fields. Pure; thread-safe.
+// else, including out-of-range fields and times system_clock cannot hold (before 1678 or after
+// 2262). Pure; thread-safe.
 std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_view text);
 
 // "YYYY-MM-DDTHH:MM:SSZ" in UTC, whole seconds. For messages and tests.

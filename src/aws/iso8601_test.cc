@@ -31,6 +31,12 @@ TEST(Iso8601Test, RejectsMalformed) {
   }
 }
 
+TEST(Iso8601Test, RejectsTimesTheClockCannotHold) {
+  EXPECT_FALSE(ParseIso8601("2999-01-01T00:00:00Z").has_value());
+  EXPECT_FALSE(ParseIso8601("1600-01-01T00:00:00Z").has_value());
+  EXPECT_TRUE(ParseIso8601("2200-01-01T00:00:00Z").has_value());
+}
+
 TEST(Iso8601Test, FormatRoundTrips) {
   EXPECT_EQ(FormatIso8601(At(1440938160)), "2015-08-30T12:36:00Z");
   EXPECT_EQ(ParseIso8601(FormatIso8601(At(4102444799))), At(4102444799));

@@ -45,6 +45,43 @@ std::string NoteText(const dynamodb::SettingNote& note) {
 
 }  // namespace
 
+aws::Status CheckCopyTarget(const Connection& src, const Connection& dst,
+                            const dynamodb::TableDescription& source,
+                            const aws::Result<dynamodb::TableDescription>& target,
+                            const std::string& target_name, bool create_target) {
+  auto invalid = [](std::string message) {
+    return aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));
+  };
+  if (!target.ok()) {
+    if (target.error().code == "ResourceNotFoundException" && create_target) return {};
+    aws::Error error = DescribeError(target.error(), "target table", target_name);
+    if (error.kind == aws::ErrorKind::kInvalidInput) error.message += ", or pass --create-target";
+    return error;
+  }
+  if (create_target) {
+    return invalid(
+        fmt::format("target table {} already exists; drop --create-target to copy into it, or "
+                    "name a new table",
+                    target_name));
+  }
+  if (source.KeySchemaText() != target->KeySchemaText()) {
+    return invalid(fmt::format(
+        "key schemas differ: source {} has {}, target {} has {}; copy into a table with the "
+        "same key schema (or use --create-target with a new name)",
+        source.table_name, source.KeySchemaText(), target->table_name, target->KeySchemaText()));
+  }
+  // Same ARN, region and endpoint: one table (emulators give every region the same ARN).
+  if (source.table_arn == target->table_arn && src.region() == dst.region() &&
+      src.dynamodb().service_client().config().endpoint.Origin() ==
+          dst.dynamodb().service_client().config().endpoint.Origin()) {
+    return invalid(fmt::format(
+        "source and target are the same table ({}); name another target table, region or "
+        "account",
+        source.table_arn));
+  }
+  return {};
+}
+
 void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
   app.add_option("--source-table", source_table_, "Table to read (name or ARN)")->required();
   app.add_option("--target-table", target_table_, "Table to write (name or ARN)")->required();
@@ -124,13 +161,12 @@ aws::Result<Outcome> CopyJob::Run(const GlobalOptions& global) {
   std::optional<dynamodb::TargetTablePlan> plan;
   aws::Result<dynamodb::TableDescription> target_table =
       dst.dynamodb().DescribeTable(target_ref->name);
+  if (aws::Status s =
+          CheckCopyTarget(src, dst, *source_table, target_table, target_ref->name, create_target_);
+      !s.ok()) {
+    return std::move(s).error();
+  }
   if (!target_table.ok()) {
-    if (target_table.error().code != "ResourceNotFoundException" || !create_target_) {
-      aws::Error error =
-          DescribeError(std::move(target_table).error(), "target table", target_ref->name);
-      if (error.kind == aws::ErrorKind::kInvalidInput) error.message += ", or pass --create-target";
-      return error;
-    }
     dynamodb::TargetTableOptions options;
     options.target_table_name = target_ref->name;
     options.create_indexes_after = create_indexes_after_;
@@ -138,28 +174,6 @@ aws::Result<Outcome> CopyJob::Run(const GlobalOptions& global) {
         dynamodb::PlanTargetTableFrom(src.dynamodb(), *source_table, options);
     if (!planned.ok()) return std::move(planned).error();
     plan = std::move(*planned);
-  } else if (create_target_) {
-    return Invalid(
-        fmt::format("target table {} already exists; drop --create-target to copy "
-                    "into it, or name a new table",
-                    target_ref->name));
-  } else if (source_table->KeySchemaText() != target_table->KeySchemaText()) {
-    return Invalid(fmt::format(
-        "key schemas differ: source {} has {}, target {} has {}; copy into a table with the "
-        "same key schema (or use --create-target with a new name)",
-        source_table->table_name, source_table->KeySchemaText(), target_table->table_name,
-        target_table->KeySchemaText()));
-  }
-
-  // Same ARN, region and endpoint: one table (emulators give every region the same ARN).
-  if (target_table.ok() && source_table->table_arn == target_table->table_arn &&
-      src.region() == dst.region() &&
-      src.dynamodb().service_client().config().endpoint.Origin() ==
-          dst.dynamodb().service_client().config().endpoint.Origin()) {
-    return Invalid(
-        fmt::format("source and target are the same table ({}); name another "
-                    "target table, region or account",
-                    source_table->table_arn));
   }
 
   // Rates: explicit units, or a percent of the provisioned capacity.

@@ -22,8 +22,6 @@
 namespace ddbm::commands {
 namespace {
 
-constexpr int64_t kStreamRetentionSeconds = 24 * 3600;
-
 aws::Error Invalid(std::string message) {
   return aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));
 }
@@ -116,6 +114,13 @@ class MigrateCommand final : public Command {
 
     int64_t started = 0;
     if (!resume) {
+      // The target is checked before the state file is written: a failed start leaves nothing.
+      if (aws::Status s = CheckCopyTarget(src, dst, *source_table,
+                                          dst.dynamodb().DescribeTable(target_ref->name),
+                                          target_ref->name, job_.create_target());
+          !s.ok()) {
+        return std::move(s).error();
+      }
       ReplaySettings fresh = replay;
       fresh.resume = false;
       aws::Result<std::optional<pipeline::StreamCheckpoint>> none =

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <filesystem>
 #include <iostream>
 
 #include "aws/iso8601.h"
@@ -44,20 +46,34 @@ aws::Result<ReplayStart> ParseReplayStart(std::string_view text, aws::Clock::Wal
     start.skip_before = EpochSeconds(now) - kReplayMarginSeconds;
     return start;
   }
+  const int64_t now_seconds = EpochSeconds(now);
   int64_t seconds = 0;
-  if (!text.empty() && text.size() <= 12 &&
-      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  auto digits = [](std::string_view t) {
+    return std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (!text.empty() && text.size() <= 12 && digits(text)) {
     seconds = std::stoll(std::string(text));
   } else if (std::optional<aws::Clock::WallTime> time = aws::ParseIso8601(text)) {
     seconds = EpochSeconds(*time);
+  } else if (text.size() > 5 && text[4] == '-' && digits(text.substr(0, 4)) &&
+             aws::ParseIso8601(std::string(text).replace(0, 4, "2000"))) {
+    // A well-formed time outside what the clock holds (before 1678 or after 2262).
+    seconds = std::stoi(std::string(text.substr(0, 4))) > 2000 ? INT64_MAX : 0;
   } else {
     return Invalid(fmt::format(
         "--from {}: expected trim-horizon, latest, a UTC time such as 2026-11-23T10:00:00Z, or "
         "seconds since the epoch",
         text));
   }
-  if (seconds > EpochSeconds(now) + 300) {
+  if (seconds > now_seconds + 300) {
     return Invalid(fmt::format("--from {} is in the future", text));
+  }
+  if (seconds < now_seconds - kStreamRetentionSeconds) {
+    return Invalid(fmt::format(
+        "--from {} is older than the 24 hours a DynamoDB stream keeps records, so the changes "
+        "made since then are no longer in the stream; take a fresh snapshot instead (migrate "
+        "--live, or copy then replicate --from the time the copy started)",
+        text));
   }
   start.skip_before = seconds - kReplayMarginSeconds;
   return start;
@@ -206,19 +222,28 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
         return s;
       },
       stderr, ::isatty(STDERR_FILENO) == 1, aws::Clock::Real());
-  std::cerr << fmt::format(
+  const std::string banner = fmt::format(
       "replaying stream {} of {} into {} ({}{})\n", source.latest_stream_arn, source.table_name,
       target.table_name,
       options.resume ? "resuming from " + settings.checkpoint : "from " + settings.start.text,
       settings.until_caught_up ? ", until caught up" : ", until stopped");
+  context.on_started = [&] {
+    std::cerr << banner;
+    reporter.Start();
+  };
   const auto started = std::chrono::steady_clock::now();
-  reporter.Start();
   pipeline::StreamReplicator replicator(context, std::move(options));
   aws::Result<pipeline::ReplicateResult> result = replicator.Run(&counters);
   reporter.Stop();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
+  // A run that failed before reading anything (a gap found up front, the stream gone) has
+  // nothing to summarise and saved no checkpoint: the error line says it all.
+  if (!result.ok() && counters.records_read.load() == 0 &&
+      !std::filesystem::exists(settings.checkpoint)) {
+    return std::move(result).error();
+  }
   const uint64_t applied = counters.records_applied.load();
   const uint64_t dead = counters.items_dead_lettered.load();
   const bool interrupted = result.ok() && result->interrupted;

@@ -19,6 +19,8 @@ namespace ddbm::commands {
 // Records' creation times are approximate (DynamoDB Local rounds them down to the minute), so a
 // replay from time T starts this much earlier; replaying a change twice, in order, is harmless.
 inline constexpr int64_t kReplayMarginSeconds = 60;
+// How long a DynamoDB stream keeps its records.
+inline constexpr int64_t kStreamRetentionSeconds = 24 * 3600;
 
 // Where a replay starts, from --from.
 struct ReplayStart {
@@ -28,7 +30,8 @@ struct ReplayStart {
 };
 
 // Parses "trim-horizon", "latest", an ISO 8601 time ("2026-11-23T10:00:00Z") or epoch seconds.
-// kInvalidInput saying what is accepted otherwise.
+// kInvalidInput saying what is accepted otherwise, and for a time in the future or older than the
+// stream's retention (its records are gone).
 aws::Result<ReplayStart> ParseReplayStart(std::string_view text, aws::Clock::WallTime now);
 
 // Checks that `table` has a stream enabled whose records can be replayed; the error says the

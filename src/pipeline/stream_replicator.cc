@@ -146,11 +146,14 @@ StreamCheckpoint Replay::Snapshot() {
 
 aws::Status Replay::Save() {
   if (options_.checkpoint_path.empty()) return {};
-  // Dead letters must be durable before a checkpoint counts their records as handled.
+  // Dead letters must be durable before a checkpoint counts their records as handled. The
+  // positions are taken first: a reader writes a page's dead letters before it moves the page's
+  // position, so syncing after the snapshot covers every dead letter the snapshot counts.
+  StreamCheckpoint snapshot = Snapshot();
   if (context_.dead_letters != nullptr) {
     if (aws::Status s = context_.dead_letters->Sync(); !s.ok()) return s;
   }
-  return SaveStreamCheckpoint(options_.checkpoint_path, Snapshot());
+  return SaveStreamCheckpoint(options_.checkpoint_path, snapshot);
 }
 
 aws::Status Replay::CheckResumeGaps(const dynamodb::StreamDescription& description) {
@@ -507,6 +510,7 @@ aws::Result<ReplicateResult> Replay::Run() {
     }
   }
 
+  if (context_.on_started) context_.on_started();
   std::vector<std::unique_ptr<Reader>> readers;
   std::optional<aws::Error> failure;
   bool caught_up_stop = false;

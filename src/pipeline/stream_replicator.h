@@ -95,6 +95,8 @@ struct ReplicateContext {
   aws::Clock* clock = nullptr;
   // Told each time the replay becomes caught up (after having been behind), with the lag.
   std::function<void(double lag_seconds)> on_caught_up;
+  // Told once the stream was described and the start checked, before any record is read.
+  std::function<void()> on_started;
 };
 
 class StreamReplicator {

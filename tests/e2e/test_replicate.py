@@ -1,0 +1,894 @@
+"""End-to-end tests of `ddbmigrate replicate` (apply a table's DynamoDB Stream to another table)
+and `ddbmigrate migrate --live` (copy, then replay the stream from the copy's start), run against
+the real binary and DynamoDB Local. boto3 makes the changes and judges the result: the source
+table (read with boto3) is the truth the target must match exactly, and the stream itself (read
+with boto3's dynamodbstreams client) says how many records a run had to read and where it has
+to have got to.
+
+What DynamoDB Local does differently from DynamoDB, and what these tests rely on:
+  * a stream has one shard, which never closes;
+  * ApproximateCreationDateTime is rounded down to the minute, so the replay's lag looks larger
+    than it is, and is close to 0 only in the first seconds of a minute. Runs with
+    --until-caught-up therefore pass --max-lag 0: with the default (10 s) "caught up" may be
+    declared by a lag under 10 s, i.e. before the last records are applied, which is what
+    --max-lag means, but makes a comparison of the tables right after the run depend on the
+    second of the minute;
+  * writing an item identical to the stored one emits no record.
+
+Every run is given --checkpoint and --dead-letter paths in a temporary directory, so a failing
+run never leaves files in the working directory (the repository).
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import random
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+from pathlib import Path
+
+import harness
+from harness import ServiceTestCase, ddbdata
+
+EXIT_INTERRUPTED = 130  # kExitInterrupted in src/main.cc
+RUN_TIMEOUT = 180
+KEYS = harness.DEFAULT_KEYS  # pk (S, HASH), sk (N, RANGE)
+
+
+def stream_spec(view_type="NEW_AND_OLD_IMAGES"):
+    return {"StreamEnabled": True, "StreamViewType": view_type}
+
+
+def key_of(item):
+    return {name: item[name] for name, _, _ in KEYS}
+
+
+def json_objects(stdout):
+    """Every stdout line that is a JSON object (migrate --live prints the copy's summary, then
+    the replay's)."""
+    out = []
+    for line in stdout.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                value = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                out.append(value)
+    return out
+
+
+def summary_of(stdout):
+    objects = json_objects(stdout)
+    return objects[-1] if objects else None
+
+
+def small_items(count, prefix="s"):
+    """Small items (about 150 bytes) of several attribute types, quick to write."""
+    items = []
+    for i in range(count):
+        items.append({
+            "pk": {"S": f"{prefix}{i % 997:04d}" + ("" if i % 5 else " \u00fc\U0001F511")},
+            "sk": {"N": str(i // 997) if i % 4 else f"{i // 997}.5"},
+            "seq": {"N": str(i)},
+            "text": {"S": f"caf\u00e9 {i} \u65e5\u672c"},
+            "blob": {"B": i.to_bytes(4, "big") + b"\x00\xff"},
+            "tags": {"SS": ["a", str(i % 13)]},
+            "nested": {"M": {"n": {"N": f"-{i}E-{i % 50}"}, "empty": {"M": {}},
+                             "l": {"L": [{"BOOL": i % 2 == 0}, {"NULL": True}]}}},
+        })
+    return items
+
+
+class StreamTestCase(ServiceTestCase):
+    """Helpers shared by the replicate and migrate tests."""
+
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory(prefix="replicate-")
+        self.addCleanup(tmp.cleanup)
+        self.work = Path(tmp.name)
+        self.dead_letter = self.work / "dead-letter.jsonl"
+
+    # --- the stream, read with boto3 ---
+
+    def stream_records(self, table, after=None):
+        """The records of the table's stream in order (after sequence number `after`, if given)."""
+        arn = self.dynamodb().describe_table(TableName=table)["Table"]["LatestStreamArn"]
+        streams = self.client("dynamodbstreams")
+        shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        self.assertEqual(len(shards), 1, f"DynamoDB Local streams have one shard: {shards}")
+        kwargs = {"StreamArn": arn, "ShardId": shards[0]["ShardId"]}
+        if after:
+            kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=after)
+        else:
+            kwargs["ShardIteratorType"] = "TRIM_HORIZON"
+        iterator, records = streams.get_shard_iterator(**kwargs)["ShardIterator"], []
+        while iterator:
+            page = streams.get_records(ShardIterator=iterator, Limit=1000)
+            if not page["Records"]:
+                return records
+            records.extend(page["Records"])
+            iterator = page.get("NextShardIterator")
+        return records
+
+    def newest_sequence(self, table):
+        records = self.stream_records(table)
+        return records[-1]["dynamodb"]["SequenceNumber"] if records else None
+
+    # --- checkpoints ---
+
+    @staticmethod
+    def load_checkpoint(path):
+        try:
+            return json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def checkpoint_sequence(self, path):
+        """The one shard's checkpointed sequence number ('' when none)."""
+        cp = self.load_checkpoint(path)
+        self.assertIsNotNone(cp, f"no readable checkpoint at {path}")
+        self.assertEqual(len(cp["Shards"]), 1, cp)
+        return cp["Shards"][0]["SequenceNumber"]
+
+    def wait_until_replayed(self, proc, checkpoint, source, err, timeout=90):
+        """Waits until the checkpoint of the running process points at the newest record of the
+        source's stream: every change made so far is then applied to the target."""
+        newest = self.newest_sequence(source)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                self.fail(f"the process exited ({proc.returncode}) before replaying up to "
+                          f"{newest}:\n{self.read(err)}")
+            cp = self.load_checkpoint(checkpoint)
+            if newest is None or (cp and any(
+                    s["SequenceNumber"] and int(s["SequenceNumber"]) >= int(newest)
+                    for s in cp.get("Shards", []))):
+                return
+            time.sleep(0.5)
+        self.fail(f"the replay did not reach record {newest} within {timeout} s; checkpoint "
+                  f"{self.load_checkpoint(checkpoint)}; stderr:\n{self.read(err)}")
+
+    # --- processes ---
+
+    def start(self, args, name):
+        """Starts the binary in the background, stdout and stderr to files in the work
+        directory. Returns (process, stdout path, stderr path)."""
+        out, err = self.work / f"{name}.out", self.work / f"{name}.err"
+        with open(out, "wb") as stdout, open(err, "wb") as stderr:
+            proc = subprocess.Popen([str(harness.binary_path()), *map(str, args),
+                                     "--endpoint-url", self.ddb_endpoint],
+                                    env=self.env(), cwd=self.work, stdin=subprocess.DEVNULL,
+                                    stdout=stdout, stderr=stderr)
+        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
+        return proc, out, err
+
+    @staticmethod
+    def read(path):
+        try:
+            return Path(path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
+    def wait_for_text(self, proc, err, text, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.read(err):
+                return
+            if proc.poll() is not None:
+                self.fail(f"exited ({proc.returncode}) before printing {text!r}:\n"
+                          f"{self.read(err)}")
+            time.sleep(0.05)
+        self.fail(f"{text!r} not printed within {timeout} s:\n{self.read(err)}")
+
+    def interrupt(self, proc, out, err, timeout=60):
+        """SIGINT (Ctrl-C); returns (exit code, stdout, stderr)."""
+        proc.send_signal(signal.SIGINT)
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.fail(f"no exit within {timeout} s of SIGINT:\n{self.read(err)}")
+        return code, self.read(out), self.read(err)
+
+    @staticmethod
+    def kill(proc):
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+    # --- comparing ---
+
+    def assert_items_equal(self, expected, table, what):
+        """The table holds exactly `expected` (items as the low-level client returns them)."""
+        result = ddbdata.compare_item_lists(expected, self.scan_all(table), KEYS)
+        self.assertTrue(result.equal, f"{what}:\n{result.describe()}")
+
+    def assert_no_dead_letters(self):
+        self.assertFalse(self.dead_letter.exists(),
+                         f"records were dead-lettered:\n{self.read(self.dead_letter)[:2000]}")
+
+
+# ---------------------------------------------------------------------------------------------
+# replicate
+
+
+class ReplicateTest(StreamTestCase):
+
+    def replicate(self, source, target, checkpoint, *extra):
+        r = self.cli("replicate", "--source-table", source, "--target-table", target,
+                     "--checkpoint", checkpoint, "--dead-letter", self.dead_letter,
+                     "--output", "json", *extra, timeout=RUN_TIMEOUT)
+        return r, summary_of(r.stdout)
+
+    def make_changes(self, table, start, seed):
+        """Changes to the table with boto3: puts of items of every attribute type, UpdateItem
+        SET and REMOVE (incl. empty maps and lists, 38-digit numbers, binary), deletes,
+        replacements, and runs of successive changes to the same keys (some ending in a
+        delete). Uses the keys of generate_items indexes [start, start + 300)."""
+        ddb = self.dynamodb()
+        items = self.generate_items(300, seed=seed, start=start)
+        keys = [key_of(i) for i in items]
+        self.write_items(table, items[:250])
+
+        def update(key, n):
+            ddb.update_item(
+                TableName=table, Key=key,
+                UpdateExpression="SET #t = :t, #c = if_not_exists(#c, :zero) + :one, "
+                                 "#em = :m, #el = :l, #h = :huge, #r = :raw, #p.#a = :n "
+                                 "REMOVE #hist, #no",
+                ExpressionAttributeNames={"#t": "text", "#c": "counter", "#em": "empty_map",
+                                          "#el": "empty_list", "#h": "huge", "#r": "raw",
+                                          "#p": "profile", "#a": "age", "#hist": "history",
+                                          "#no": "nothing"},
+                ExpressionAttributeValues={
+                    ":t": {"S": f"updated {n} \u00e9\U0001F600"}, ":zero": {"N": "0"},
+                    ":one": {"N": "1"}, ":m": {"M": {}}, ":l": {"L": []},
+                    ":huge": {"N": "-99999999999999999999999999999999999999"},
+                    ":raw": {"B": bytes([n % 256, 0, 255])}, ":n": {"N": str(n)}})
+
+        for n, key in enumerate(keys[0:60]):
+            update(key, n)
+        for key in keys[60:100]:
+            ddb.delete_item(TableName=table, Key=key)
+        # Runs of changes to the same keys: five updates each, some then deleted, some deleted
+        # and put back with other attributes.
+        for round_ in range(5):
+            for key in keys[100:130]:
+                update(key, round_)
+        for key in keys[120:130]:
+            ddb.delete_item(TableName=table, Key=key)
+        replacements = self.generate_items(20, seed=seed + 1, start=start + 130)
+        for key, item in zip(keys[130:150], replacements):
+            ddb.delete_item(TableName=table, Key=key)
+            ddb.put_item(TableName=table, Item=item)
+        # Whole-item replacement (attributes of the old item disappear).
+        for item in self.generate_items(20, seed=seed + 2, start=start + 150):
+            ddb.put_item(TableName=table, Item=item)
+        # Keys that did not exist before: put, updated, and some deleted again.
+        for n, item in enumerate(items[250:300]):
+            ddb.put_item(TableName=table, Item=item)
+            update(key_of(item), n)
+            if n % 3 == 0:
+                ddb.delete_item(TableName=table, Key=key_of(item))
+
+    def check_summary(self, summary, stderr):
+        self.assertIsNotNone(summary, f"no JSON summary; stderr:\n{stderr}")
+        self.assertIs(summary["CaughtUp"], True, summary)
+        self.assertIs(summary["Interrupted"], False, summary)
+        self.assertEqual(summary["RecordsDeadLettered"], 0, summary)
+        # Every record read is applied, superseded by a later one of its key, or skipped.
+        self.assertEqual(summary["RecordsRead"], summary["RecordsApplied"] +
+                         summary["RecordsCoalesced"] + summary["RecordsSkipped"], summary)
+
+    def test_replicate_puts_updates_deletes_until_caught_up(self):
+        src = self.create_table(self.unique_table("rsrc"), StreamSpecification=stream_spec())
+        dst = self.create_table(self.unique_table("rdst"))
+        self.make_changes(src, start=0, seed=1)
+        records = self.stream_records(src)
+        checkpoint = self.work / "replicate.json"
+
+        r, summary = self.replicate(src, dst, checkpoint, "--until-caught-up", "--max-lag", "0")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertNotIn("error", r.stderr)
+        self.assert_tables_equal(src, dst)
+        self.check_summary(summary, r.stderr)
+        self.assertEqual(summary["RecordsRead"], len(records), summary)
+        self.assertGreater(summary["RecordsCoalesced"], 0, summary)
+        self.assertEqual(summary["RecordsSkipped"], 0, summary)
+        self.assertEqual(summary["Checkpoint"], str(checkpoint), summary)
+        self.assertIn("caught up", r.stderr)
+        self.assert_no_dead_letters()
+
+        cp = self.load_checkpoint(checkpoint)
+        self.assertIsNotNone(cp, "no checkpoint written")
+        self.assertEqual((cp["Operation"], cp["Source"], cp["Target"]), ("replicate", src, dst), cp)
+        self.assertEqual(len(cp["Shards"]), 1, cp)
+        self.assertTrue(cp["Shards"][0]["SequenceNumber"], cp)
+        self.assertEqual(cp["Shards"][0]["SequenceNumber"],
+                         records[-1]["dynamodb"]["SequenceNumber"], cp)
+
+    def test_resume_reads_only_new_records(self):
+        src = self.create_table(self.unique_table("rsrc"), StreamSpecification=stream_spec())
+        dst = self.create_table(self.unique_table("rdst"))
+        self.make_changes(src, start=0, seed=2)
+        checkpoint = self.work / "replicate.json"
+        r, first = self.replicate(src, dst, checkpoint, "--until-caught-up", "--max-lag", "0")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assert_tables_equal(src, dst)
+
+        # More changes: to keys the first run replicated (updates, deletes, replacements) and
+        # to new keys.
+        ddb = self.dynamodb()
+        replicated = self.scan_all(dst)
+        self.assertGreater(len(replicated), 100)
+        for item in replicated[:30]:
+            ddb.delete_item(TableName=src, Key=key_of(item))
+        for n, item in enumerate(replicated[30:60]):
+            for round_ in range(3):
+                ddb.update_item(TableName=src, Key=key_of(item),
+                                UpdateExpression="SET #r = :v REMOVE #b",
+                                ExpressionAttributeNames={"#r": "resumed", "#b": "blob"},
+                                ExpressionAttributeValues={":v": {"N": f"{n}.{round_}"}})
+        self.make_changes(src, start=150, seed=3)
+
+        seen = self.checkpoint_sequence(checkpoint)
+        new_records = self.stream_records(src, after=seen)
+        total = len(self.stream_records(src))
+        self.assertGreater(len(new_records), 0)
+
+        r, second = self.replicate(src, dst, checkpoint, "--resume", "--until-caught-up",
+                                   "--max-lag", "0")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn("resuming from", r.stderr)
+        self.assert_tables_equal(src, dst)
+        self.check_summary(second, r.stderr)
+        self.assertEqual(second["RecordsRead"], len(new_records), second)
+        self.assertLess(second["RecordsRead"], total, second)
+        self.assertEqual(first["RecordsRead"] + second["RecordsRead"], total, (first, second))
+        self.assertEqual(self.checkpoint_sequence(checkpoint),
+                         new_records[-1]["dynamodb"]["SequenceNumber"])
+        self.assert_no_dead_letters()
+
+        # Resuming with nothing new reads nothing and changes nothing.
+        r, third = self.replicate(src, dst, checkpoint, "--resume", "--until-caught-up",
+                                  "--max-lag", "0")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertEqual(third["RecordsRead"], 0, third)
+        self.assert_tables_equal(src, dst)
+
+    def test_streams_without_new_images_read_the_source(self):
+        for view_type in ("KEYS_ONLY", "OLD_IMAGE"):
+            with self.subTest(view_type):
+                src = self.create_table(self.unique_table("ksrc"),
+                                        StreamSpecification=stream_spec(view_type))
+                dst = self.create_table(self.unique_table("kdst"))
+                self.make_changes(src, start=0, seed=4)
+                records = self.stream_records(src)
+                r, summary = self.replicate(src, dst, self.work / f"{view_type}.json",
+                                            "--until-caught-up", "--max-lag", "0")
+                self.assertEqual(r.code, 0, r.stderr)
+                self.assert_tables_equal(src, dst)
+                warnings = [line for line in r.stderr.splitlines()
+                            if line.startswith("ddbmigrate: warning:")]
+                self.assertEqual(len(warnings), 1, r.stderr)
+                self.assertIn(view_type, warnings[0])
+                self.assertIn(src, warnings[0])
+                self.check_summary(summary, r.stderr)
+                self.assertEqual(summary["RecordsRead"], len(records), summary)
+                self.assertGreater(summary["ItemsLookedUp"], 0, summary)
+                self.assert_no_dead_letters()
+
+    def test_from_latest_applies_only_new_changes(self):
+        src = self.create_table(self.unique_table("lsrc"), StreamSpecification=stream_spec())
+        dst = self.create_table(self.unique_table("ldst"))
+        ddb = self.dynamodb()
+        before = self.generate_items(200, seed=5)
+        self.write_items(src, before)
+        for item in before[:20]:
+            ddb.update_item(TableName=src, Key=key_of(item), UpdateExpression="SET early = :v",
+                            ExpressionAttributeValues={":v": {"BOOL": True}})
+        newest_before = self.newest_sequence(src)
+        checkpoint = self.work / "latest.json"
+        proc, out, err = self.start(
+            ["replicate", "--source-table", src, "--target-table", dst, "--from", "latest",
+             "--checkpoint", checkpoint, "--dead-letter", self.dead_letter, "--output", "json"],
+            "latest")
+        self.wait_for_text(proc, err, "replaying")
+        time.sleep(3)
+        self.assertIsNone(proc.poll(), self.read(err))
+
+        # New changes: new keys (some updated repeatedly, some deleted again), updates of keys
+        # written before the start, and deletes of keys written before the start.
+        touched = set()
+        new_items = self.generate_items(60, seed=6, start=1000)
+        for n, item in enumerate(new_items):
+            ddb.put_item(TableName=src, Item=item)
+            touched.add(ddbdata.item_key(item, KEYS))
+            for round_ in range(n % 3):
+                ddb.update_item(TableName=src, Key=key_of(item),
+                                UpdateExpression="SET #r = :r, #m = :m",
+                                ExpressionAttributeNames={"#r": "rounds", "#m": "m"},
+                                ExpressionAttributeValues={":r": {"N": str(round_ + 1)},
+                                                           ":m": {"M": {}}})
+            if n % 10 == 9:
+                ddb.delete_item(TableName=src, Key=key_of(item))
+        for item in before[10:40]:
+            ddb.update_item(TableName=src, Key=key_of(item),
+                            UpdateExpression="SET late = :v REMOVE history",
+                            ExpressionAttributeValues={":v": {"N": "1" * 38}})
+            touched.add(ddbdata.item_key(item, KEYS))
+        for item in before[40:50]:
+            ddb.delete_item(TableName=src, Key=key_of(item))
+            touched.add(ddbdata.item_key(item, KEYS))
+        new_records = self.stream_records(src, after=newest_before)
+
+        # The target ends up with exactly the items these changes left in the source.
+        expected = [i for i in self.scan_all(src) if ddbdata.item_key(i, KEYS) in touched]
+        self.assertEqual(len(expected), 60 - 6 + 30)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            if ddbdata.compare_item_lists(expected, self.scan_all(dst), KEYS).equal:
+                break
+            time.sleep(0.5)
+        self.wait_until_replayed(proc, checkpoint, src, err, timeout=30)
+
+        code, stdout, stderr = self.interrupt(proc, out, err)
+        self.assertEqual(code, EXIT_INTERRUPTED, f"stderr:\n{stderr}\nstdout:\n{stdout}")
+        summary = summary_of(stdout)
+        self.assertIsNotNone(summary, f"no summary after SIGINT:\n{stdout}\n{stderr}")
+        self.assertIs(summary["Interrupted"], True, summary)
+        self.assertIs(summary["CaughtUp"], False, summary)
+        self.assertEqual(summary["RecordsRead"], len(new_records), summary)
+        self.assertEqual(summary["RecordsDeadLettered"], 0, summary)
+        self.assertFalse(any(line.startswith("ddbmigrate: error:")
+                             for line in stderr.splitlines()), stderr)
+        self.assert_items_equal(expected, dst, "the target after replicate --from latest")
+        self.assertEqual(self.checkpoint_sequence(checkpoint),
+                         new_records[-1]["dynamodb"]["SequenceNumber"])
+        self.assert_no_dead_letters()
+
+        # A resume picks up where the checkpoint stopped, still without the earlier changes.
+        for item in before[50:55]:
+            ddb.update_item(TableName=src, Key=key_of(item), UpdateExpression="SET later = :v",
+                            ExpressionAttributeValues={":v": {"S": "after the stop"}})
+            touched.add(ddbdata.item_key(item, KEYS))
+        expected = [i for i in self.scan_all(src) if ddbdata.item_key(i, KEYS) in touched]
+        r = self.cli("replicate", "--source-table", src, "--target-table", dst, "--from", "latest",
+                     "--checkpoint", checkpoint, "--dead-letter", self.dead_letter, "--resume",
+                     "--until-caught-up", "--max-lag", "0", "--output", "json")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertEqual(summary_of(r.stdout)["RecordsRead"], 5, r.stdout)
+        self.assert_items_equal(expected, dst, "the target after the resume")
+
+
+# ---------------------------------------------------------------------------------------------
+# migrate --live
+
+
+class ChangeWriter(threading.Thread):
+    """Keeps changing a table with boto3 until stopped: puts, updates and deletes, about half of
+    them on a few hot keys, the rest on the seeded keys and on new keys. One thread, so the
+    changes to each key happen in a known order."""
+
+    HOT_KEYS = 12
+
+    def __init__(self, client, table, seeded_keys, seed):
+        super().__init__(daemon=True)
+        self.client, self.table = client, table
+        self.seeded = list(seeded_keys)
+        self.rng = random.Random(seed)
+        self.halt = threading.Event()
+        self.counts = collections.Counter()
+        self.error = None
+        self.new_keys = 0
+
+    def hot_key(self):
+        return {"pk": {"S": "hot \u00fc"}, "sk": {"N": str(self.rng.randrange(self.HOT_KEYS))}}
+
+    def value_item(self, key):
+        rng = self.rng
+        return dict(key, **{
+            "v": {"N": str(rng.randrange(10 ** 6))},
+            "payload": {"S": "\u00e9" * rng.randint(20, 300)},
+            "bin": {"B": rng.randbytes(rng.randint(1, 32))},
+            "big": {"N": str(rng.randrange(10 ** 37, 10 ** 38))},
+            "empty_map": {"M": {}}, "empty_list": {"L": []},
+            "set": {"SS": sorted({str(rng.randrange(100)) for _ in range(3)})},
+            "doc": {"M": {"l": {"L": [{"N": "1.5"}, {"NULL": True}, {"M": {}}]},
+                          "flag": {"BOOL": rng.random() < 0.5}}},
+        })
+
+    def step(self):
+        rng, c, table = self.rng, self.client, self.table
+        r = rng.random()
+        if r < 0.5:
+            key, op = self.hot_key(), rng.random()
+            if op < 0.4:
+                c.put_item(TableName=table, Item=self.value_item(key))
+                self.counts["hot put"] += 1
+            elif op < 0.8:
+                c.update_item(
+                    TableName=table, Key=key,
+                    UpdateExpression="SET #v = if_not_exists(#v, :zero) + :one, "
+                                     "#h = list_append(if_not_exists(#h, :empty), :h) "
+                                     "REMOVE #p",
+                    ExpressionAttributeNames={"#v": "v", "#h": "hist", "#p": "payload"},
+                    ExpressionAttributeValues={":zero": {"N": "0"}, ":one": {"N": "1"},
+                                               ":empty": {"L": []},
+                                               ":h": {"L": [{"N": str(rng.randrange(1000))}]}})
+                self.counts["hot update"] += 1
+            else:
+                c.delete_item(TableName=table, Key=key)
+                self.counts["hot delete"] += 1
+        elif r < 0.7:
+            key = rng.choice(self.seeded)
+            c.update_item(TableName=table, Key=key,
+                          UpdateExpression="SET #t = if_not_exists(#t, :zero) + :one, "
+                                           "#n = :s REMOVE #b",
+                          ExpressionAttributeNames={"#t": "touched", "#n": "note", "#b": "blob"},
+                          ExpressionAttributeValues={":zero": {"N": "0"}, ":one": {"N": "1"},
+                                                     ":s": {"S": f"w{rng.randrange(10**6)}"}})
+            self.counts["update"] += 1
+        elif r < 0.8:
+            c.delete_item(TableName=table, Key=rng.choice(self.seeded))
+            self.counts["delete"] += 1
+        else:
+            self.new_keys += 1
+            key = {"pk": {"S": f"new {self.new_keys % 400}"}, "sk": {"N": str(self.new_keys)}}
+            c.put_item(TableName=table, Item=self.value_item(key))
+            self.counts["new put"] += 1
+
+    @property
+    def ops(self):
+        return sum(self.counts.values())
+
+    def run(self):
+        try:
+            while not self.halt.is_set():
+                self.step()
+                time.sleep(0.003)
+        except Exception as e:  # noqa: BLE001 -- reported by stop()
+            self.error = e
+
+    def stop(self):
+        self.halt.set()
+        self.join(60)
+        if self.is_alive():
+            raise RuntimeError("the writer thread did not stop")
+        if self.error is not None:
+            raise RuntimeError(f"the writer thread failed: {self.error!r}") from self.error
+        return self.counts
+
+
+class MigrateLiveCase(StreamTestCase):
+    """Helpers of the migrate --live tests. Each test has a class, and so a DynamoDB Local, of its
+    own: DynamoDB Local writes to stream-enabled tables more slowly the more stream records the
+    server holds (over all tables, deleted ones included), and these tests write thousands."""
+
+    def setUp(self):
+        super().setUp()
+        self.state = self.work / "migrate.json"
+        self.copy_state = Path(str(self.state) + ".copy")
+
+    def live_args(self, src, dst, *extra):
+        return ["migrate", "--live", "--source-table", src, "--target-table", dst,
+                "--create-target", "--checkpoint", self.state, "--dead-letter", self.dead_letter,
+                "--output", "json", *extra]
+
+    def seed_source(self, items, stream_at_creation):
+        """A source table holding `items`. With stream_at_creation false the stream is enabled
+        after the items are written (quicker: the seed is then not in the stream)."""
+        name = self.unique_table("msrc")
+        if stream_at_creation:
+            self.create_table(name, StreamSpecification=stream_spec())
+            self.write_items(name, items)
+        else:
+            self.create_table(name)
+            self.write_items(name, items)
+            self.dynamodb().update_table(TableName=name, StreamSpecification=stream_spec())
+        self.assertTrue(self.dynamodb().describe_table(TableName=name)["Table"]
+                        .get("LatestStreamArn"))
+        return name
+
+    def start_writer(self, src, items, seed):
+        writer = ChangeWriter(self.dynamodb(), src, [key_of(i) for i in items], seed)
+        self.addCleanup(writer.halt.set)
+        writer.start()
+        return writer
+
+    def resume_until_caught_up(self, src, dst, *extra):
+        r = self.cli(*self.live_args(src, dst, *extra), "--resume", "--until-caught-up",
+                     "--max-lag", "0", timeout=RUN_TIMEOUT)
+        self.assertEqual(r.code, 0, f"stderr:\n{r.stderr}\nstdout:\n{r.stdout}")
+        summary = summary_of(r.stdout)
+        self.assertIsNotNone(summary, r.stdout)
+        self.assertIs(summary["CaughtUp"], True, summary)
+        self.assertEqual(summary["RecordsDeadLettered"], 0, summary)
+        self.assertIn("caught up", r.stderr)
+        self.assert_tables_equal(src, dst)
+        self.assert_no_dead_letters()
+        return r
+
+
+class LiveMigrationTest(MigrateLiveCase):
+
+    def test_live_migration_with_concurrent_writes(self):
+        items = self.generate_items(3000, seed=7)
+        src = self.seed_source(items, stream_at_creation=True)
+        dst = self.unique_table("mdst")
+        writer = self.start_writer(src, items, seed=8)
+        proc, out, err = self.start(self.live_args(src, dst, "--segments", "2", "--page-size",
+                                                   "100", "--writers", "2"), "live")
+        self.wait_for_text(proc, err, "noted stream")
+        ops_at_start = writer.ops
+        self.wait_for_text(proc, err, "copy phase done", timeout=120)
+        ops_at_copy_done = writer.ops
+        time.sleep(3)
+        counts = writer.stop()
+        self.assertGreater(ops_at_copy_done, ops_at_start, "no writes during the copy")
+        self.assertGreater(writer.ops, ops_at_copy_done, "no writes during the replay")
+        self.assertTrue(self.state.exists())
+        self.assertTrue(self.copy_state.exists())
+
+        self.wait_until_replayed(proc, self.state, src, err)
+        code, stdout, stderr = self.interrupt(proc, out, err)
+        self.assertEqual(code, EXIT_INTERRUPTED, f"stderr:\n{stderr}\nstdout:\n{stdout}")
+        self.assert_tables_equal(src, dst)
+        self.assertIn("ready for cut-over", stderr)
+        self.assertFalse(any(line.startswith("ddbmigrate: error:")
+                             for line in stderr.splitlines()), stderr)
+        copy_summary, replay_summary = json_objects(stdout)
+        self.assertIs(copy_summary["Interrupted"], False, copy_summary)
+        self.assertEqual(copy_summary["ItemsDeadLettered"], 0, copy_summary)
+        self.assertIs(replay_summary["Interrupted"], True, replay_summary)
+        self.assertEqual(replay_summary["RecordsDeadLettered"], 0, replay_summary)
+        self.assertGreater(replay_summary["RecordsApplied"], 0, replay_summary)
+        # The replay read the stream from its start (the state held no position yet).
+        self.assertEqual(replay_summary["RecordsRead"], len(self.stream_records(src)),
+                         replay_summary)
+        self.assert_no_dead_letters()
+        state = self.load_checkpoint(self.state)
+        self.assertEqual((state["Operation"], state["Source"], state["Target"]),
+                         ("migrate", src, dst), state)
+
+        # The target was created like the source, with its own stream.
+        desc = self.dynamodb().describe_table(TableName=dst)["Table"]
+        self.assertEqual(ddbdata.key_schema(self.dynamodb(), dst), KEYS)
+        self.assertNotEqual(desc.get("LatestStreamArn"), self.dynamodb().describe_table(
+            TableName=src)["Table"]["LatestStreamArn"])
+
+        # Resuming after the stop: the copy is not redone, the replay catches up and ends.
+        r = self.resume_until_caught_up(src, dst, "--segments", "2", "--page-size", "100",
+                                        "--writers", "2")
+        self.assertIn("already finished", r.stderr)
+        self.assertEqual(len(json_objects(r.stdout)), 1, r.stdout)
+        self.assertTrue(counts["hot delete"] and counts["delete"] and counts["new put"], counts)
+
+
+class LiveMigrationCopyKillTest(MigrateLiveCase):
+
+    def test_sigkill_during_copy_then_resume(self):
+        items = small_items(8000)
+        src = self.seed_source(items, stream_at_creation=False)
+        dst = self.unique_table("kdst")
+        writer = self.start_writer(src, items, seed=9)
+        flags = ("--segments", "2", "--page-size", "50", "--writers", "1", "--write-rate", "500")
+        proc, out, err = self.start(self.live_args(src, dst, *flags), "killed")
+        # Killed once the copy checkpoint acknowledges some items, well before the copy ends.
+        deadline, acknowledged = time.monotonic() + 60, 0
+        while acknowledged < 1000 and time.monotonic() < deadline:
+            self.assertIsNone(proc.poll(), self.read(err))
+            copy_cp = self.load_checkpoint(self.copy_state)
+            acknowledged = sum(s["Items"] for s in copy_cp["Segments"]) if copy_cp else 0
+            time.sleep(0.05)
+        self.assertGreaterEqual(acknowledged, 1000, f"the copy made no progress:\n"
+                                                    f"{self.read(err)}")
+        self.assertNotIn("copy phase done", self.read(err),
+                         "the copy finished before it could be killed")
+        self.kill(proc)
+        copy_cp = self.load_checkpoint(self.copy_state)
+        self.assertFalse(all(s["Done"] for s in copy_cp["Segments"]), copy_cp)
+        time.sleep(2)  # the source keeps changing while nothing replicates
+        writer.stop()
+
+        r = self.resume_until_caught_up(src, dst, *flags)
+        copy_summary, replay_summary = json_objects(r.stdout)
+        self.assertGreater(copy_summary["ItemsFromEarlierRuns"], 0, copy_summary)
+        self.assertIn("copy phase done", r.stderr)
+        # The killed run never got to the replay: this one read the whole stream.
+        self.assertEqual(replay_summary["RecordsRead"], len(self.stream_records(src)),
+                         replay_summary)
+
+
+class LiveMigrationReplayKillTest(MigrateLiveCase):
+
+    def test_sigkill_during_replay_then_resume(self):
+        items = small_items(4000)
+        src = self.seed_source(items, stream_at_creation=False)
+        dst = self.unique_table("rdst")
+        writer = self.start_writer(src, items, seed=10)
+        flags = ("--segments", "2", "--page-size", "100", "--writers", "2")
+        proc, out, err = self.start(self.live_args(src, dst, *flags), "replay-killed")
+        self.wait_for_text(proc, err, "copy phase done", timeout=120)
+        time.sleep(3)
+        self.assertIsNone(proc.poll(), self.read(err))
+        self.kill(proc)
+        ops_at_kill = writer.ops
+        time.sleep(2)  # the source keeps changing while nothing replicates
+        writer.stop()
+        self.assertGreater(writer.ops, ops_at_kill)
+        copy_cp = self.load_checkpoint(self.copy_state)
+        self.assertTrue(all(s["Done"] for s in copy_cp["Segments"]), copy_cp)
+        position = self.checkpoint_sequence(self.state)
+        self.assertTrue(position, "the replay saved no position before the kill")
+        unread = self.stream_records(src, after=position)
+        self.assertGreater(len(unread), 0)
+
+        r = self.resume_until_caught_up(src, dst, *flags)
+        self.assertIn("already finished", r.stderr)
+        self.assertIn("resuming from", r.stderr)
+        # The replay went on from the saved position.
+        self.assertEqual(summary_of(r.stdout)["RecordsRead"], len(unread), r.stdout)
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+
+
+class StreamErrorTest(StreamTestCase):
+
+    NO_STREAM_FIX = ("aws dynamodb update-table --table-name {} --stream-specification "
+                     "StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES")
+
+    def replicate(self, source, target, *extra, checkpoint=None):
+        checkpoint = checkpoint or self.work / "replicate.json"
+        return self.cli("replicate", "--source-table", source, "--target-table", target,
+                        "--checkpoint", checkpoint, "--dead-letter", self.dead_letter, *extra)
+
+    def assert_nothing_written(self, *tables):
+        for table in tables:
+            self.assertEqual(self.dynamodb().scan(TableName=table, Select="COUNT")["Count"], 0,
+                             table)
+        self.assertEqual(sorted(p.name for p in self.work.iterdir()), [])
+
+    def test_source_without_stream(self):
+        src = self.create_table(self.unique_table("nsrc"))
+        dst = self.create_table(self.unique_table("ndst"))
+        self.write_items(src, self.generate_items(5))
+        r = self.replicate(src, dst, "--until-caught-up")
+        self.assert_cli_error(r, contains=self.NO_STREAM_FIX.format(src))
+        self.assert_nothing_written(dst)
+
+        new_target = self.unique_table("ndst")
+        r = self.cli("migrate", "--live", "--source-table", src, "--target-table", new_target,
+                     "--create-target", "--checkpoint", self.work / "migrate.json",
+                     "--dead-letter", self.dead_letter)
+        self.assert_cli_error(r, contains=self.NO_STREAM_FIX.format(src))
+        self.assertNotIn(new_target, self.dynamodb().list_tables()["TableNames"])
+        self.assert_nothing_written()
+
+    def test_bad_from(self):
+        src = self.create_table(self.unique_table("fsrc"), StreamSpecification=stream_spec())
+        dst = self.create_table(self.unique_table("fdst"))
+        # (Times after 2262-04-11T23:47:16Z do not fit a nanosecond time_point.)
+        for value, expected in (("yesterday", "--from yesterday"),
+                                ("2026-13-01T00:00:00Z", "--from 2026-13-01T00:00:00Z"),
+                                ("2100-01-01T00:00:00Z", "in the future"),
+                                ("4102444800", "in the future"),
+                                ("2999-01-01T00:00:00Z", "in the future")):
+            with self.subTest(value):
+                r = self.replicate(src, dst, "--from", value, "--until-caught-up")
+                self.assert_cli_error(r, contains=expected)
+                self.assert_nothing_written(dst)
+
+    def test_from_older_than_the_stream_keeps_records(self):
+        """A start the stream can no longer serve (it keeps records for 24 hours) is refused
+        up front, like one in the future, whichever way the time is written."""
+        src = self.create_table(self.unique_table("osrc"), StreamSpecification=stream_spec())
+        self.write_items(src, self.generate_items(5))
+        day_ago = str(int(time.time()) - 25 * 3600)
+        for n, value in enumerate(("2020-01-01T00:00:00Z", day_ago, "1900-01-01T00:00:00Z",
+                                   "0")):
+            with self.subTest(value):
+                dst = self.create_table(self.unique_table("odst"))
+                r = self.replicate(src, dst, "--from", value, "--until-caught-up",
+                                   checkpoint=self.work / f"old{n}.json")
+                self.assert_cli_error(r, contains="24 hours")
+                self.assert_nothing_written(dst)
+
+    def test_key_schema_mismatch(self):
+        src = self.create_table(self.unique_table("ksrc"), StreamSpecification=stream_spec())
+        dst = self.create_table(self.unique_table("kdst"), [("id", "HASH", "S")])
+        self.write_items(src, self.generate_items(5))
+        r = self.replicate(src, dst, "--until-caught-up")
+        self.assert_cli_error(r, contains="key schemas differ")
+        self.assertIn(dst, r.stderr)
+        self.assert_nothing_written(dst)
+
+    def test_same_table(self):
+        src = self.create_table(self.unique_table("ssrc"), StreamSpecification=stream_spec())
+        r = self.replicate(src, src, "--until-caught-up")
+        self.assert_cli_error(r, contains="same table")
+        self.assert_nothing_written()
+
+    def test_checkpoint_rules(self):
+        src = self.create_table(self.unique_table("csrc"), StreamSpecification=stream_spec())
+        dst = self.create_table(self.unique_table("cdst"))
+        checkpoint = self.work / "cp.json"
+
+        r = self.replicate(src, dst, "--resume", "--until-caught-up", checkpoint=checkpoint)
+        self.assert_cli_error(r, contains=f"no checkpoint at {checkpoint}")
+        self.assertFalse(checkpoint.exists())
+
+        self.write_items(src, self.generate_items(20, seed=11))
+        r = self.replicate(src, dst, "--until-caught-up", "--max-lag", "0",
+                           checkpoint=checkpoint)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assert_tables_equal(src, dst)
+        saved = checkpoint.read_bytes()
+
+        # A fresh run must not overwrite the checkpoint (nor replay anything).
+        self.write_items(src, self.generate_items(5, seed=12, start=100))
+        r = self.replicate(src, dst, "--until-caught-up", checkpoint=checkpoint)
+        self.assert_cli_error(r, contains="already exists")
+        self.assertIn("--resume", r.stderr)
+        self.assertEqual(checkpoint.read_bytes(), saved)
+        self.assertEqual(self.dynamodb().scan(TableName=dst, Select="COUNT")["Count"], 20)
+
+        # A replicate checkpoint is not a migrate state file.
+        r = self.cli("migrate", "--live", "--source-table", src, "--target-table", dst,
+                     "--checkpoint", checkpoint, "--resume", "--dead-letter", self.dead_letter)
+        self.assert_cli_error(r, contains=str(checkpoint))
+        self.assertEqual(checkpoint.read_bytes(), saved)
+
+    def test_migrate_needs_live(self):
+        src = self.create_table(self.unique_table("lsrc"), StreamSpecification=stream_spec())
+        dst = self.create_table(self.unique_table("ldst"))
+        self.write_items(src, self.generate_items(5))
+        r = self.cli("migrate", "--source-table", src, "--target-table", dst,
+                     "--checkpoint", self.work / "migrate.json", "--dead-letter", self.dead_letter)
+        self.assert_cli_error(r, contains="--live")
+        self.assert_nothing_written(dst)
+
+    def test_migrate_checks_the_target_before_writing_state(self):
+        """A target that cannot be used is reported before the state file is written: a state
+        file left by a failed start would make the corrected command fail ("already exists;
+        pass --resume")."""
+        src = self.create_table(self.unique_table("tsrc"), StreamSpecification=stream_spec())
+        self.write_items(src, self.generate_items(5))
+        other_keys = self.create_table(self.unique_table("tkeys"), [("id", "HASH", "S")])
+        existing = self.create_table(self.unique_table("texists"))
+        missing = self.unique_table("tmissing")
+        for contains, target, extra in (("key schemas differ", other_keys, ()),
+                                        ("--create-target", missing, ()),
+                                        ("already exists", existing, ("--create-target",))):
+            with self.subTest(contains):
+                state = self.work / f"{target}.json"
+                r = self.cli("migrate", "--live", "--source-table", src, "--target-table",
+                             target, "--checkpoint", state, "--dead-letter", self.dead_letter,
+                             "--until-caught-up", *extra)
+                self.assert_cli_error(r, contains=contains)
+                if state.exists():
+                    self.fail(f"{state} was written: {state.read_text()}")
+        for table in (other_keys, existing):
+            self.assertEqual(self.dynamodb().scan(TableName=table, Select="COUNT")["Count"], 0)
+        self.assertNotIn(missing, self.dynamodb().list_tables()["TableNames"])
+
+    def test_migrate_resume_without_state(self):
+        src = self.create_table(self.unique_table("msrc"), StreamSpecification=stream_spec())
+        dst = self.create_table(self.unique_table("mdst"))
+        self.write_items(src, self.generate_items(5))
+        state = self.work / "migrate.json"
+        r = self.cli("migrate", "--live", "--source-table", src, "--target-table", dst,
+                     "--checkpoint", state, "--resume", "--dead-letter", self.dead_letter)
+        self.assert_cli_error(r, contains=f"no checkpoint at {state}")
+        self.assert_nothing_written(dst)
+
+
+if __name__ == "__main__":
+    unittest.main()
