@@ -53,6 +53,7 @@ std::string SerializeStreamCheckpoint(const StreamCheckpoint& c) {
         .Member("SequenceNumber", s.sequence_number)
         .MemberBool("Done", s.done)
         .MemberInt("LastApplied", s.last_applied)
+        .MemberInt("TipAt", s.tip_at)
         .EndObject();
   }
   w.EndArray().EndObject();
@@ -95,6 +96,7 @@ aws::Result<StreamCheckpoint> ParseStreamCheckpoint(std::string_view text,
     bool done = false;
     if (e["Done"].get(done) == simdjson::SUCCESS) s.done = done;
     s.last_applied = IntOr(e, "LastApplied");
+    s.tip_at = IntOr(e, "TipAt");
     if (s.shard_id.empty()) return FileError(path, "a shard has no ShardId; the file is damaged");
     c.shards.push_back(std::move(s));
   }

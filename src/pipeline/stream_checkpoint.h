@@ -3,7 +3,7 @@
 //   {"Version":1,"Operation":"replicate","Source":"A","Target":"B","StreamArn":"arn:...",
 //    "From":"trim-horizon","SkipBefore":1700000000,"StartTime":1700000000,
 //    "Shards":[{"ShardId":"shardId-1","Parent":"","SequenceNumber":"400...","Done":false,
-//               "LastApplied":1700000100}]}
+//               "LastApplied":1700000100,"TipAt":1700000160}]}
 //
 // A shard's SequenceNumber is the last record applied to the target (or deliberately skipped),
 // so a resume asks for the records after it. The file never holds credentials or items; it is
@@ -24,6 +24,9 @@ struct ShardPosition {
   std::string sequence_number;  // last applied; empty when nothing was applied yet
   bool done = false;            // read to its end (the shard is closed)
   int64_t last_applied = 0;     // creation time (epoch seconds) of the last applied record
+  // When (epoch seconds) the shard was last read to its tip: every record it held until then is
+  // applied. 0 when not yet. Lets a resume tell a quiet shard from one whose records expired.
+  int64_t tip_at = 0;
 };
 
 struct StreamCheckpoint {

@@ -96,7 +96,7 @@ TEST(StreamCheckpointTest, SerializedFormIsOneJsonObjectPerTheDocumentedLayout) 
   EXPECT_NE(text.find("\"StartTime\":1704067260"), std::string::npos) << text;
   EXPECT_NE(text.find("{\"ShardId\":\"shardId-00000001704067200000-bbbbbbbb\",\"Parent\":"
                       "\"shardId-00000001704067200000-aaaaaaaa\",\"SequenceNumber\":\"\","
-                      "\"Done\":true,\"LastApplied\":0}"),
+                      "\"Done\":true,\"LastApplied\":0,\"TipAt\":0}"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("\"SequenceNumber\":\"500000000000000000042\",\"Done\":false"),

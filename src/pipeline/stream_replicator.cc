@@ -224,6 +224,8 @@ void Replay::ReadShard(Reader* reader) {
       }
       return finish(std::move(page).error());
     }
+    // Not at the tip while a page is being applied: caught-up waits for it.
+    if (!page->records.empty()) reader->at_tip.store(false);
     if (std::optional<aws::Error> error = ApplyPage(*page, reader)) return finish(std::move(error));
     if (!page->next_shard_iterator) {
       std::lock_guard lock(positions_mu_);
@@ -232,11 +234,14 @@ void Replay::ReadShard(Reader* reader) {
       return finish(std::nullopt);
     }
     current = std::move(*page->next_shard_iterator);
-    if (page->records.empty()) {
+    // An empty page of an open shard is its tip (a closed shard goes on to its end at once).
+    if (page->records.empty() && reader->shard.ending_sequence_number.empty()) {
+      {
+        std::lock_guard lock(positions_mu_);
+        positions_[reader->shard.shard_id].tip_at = Now();
+      }
       reader->at_tip.store(true);
       context_.clock->SleepFor(options_.idle_wait);
-    } else {
-      reader->at_tip.store(false);
     }
   }
   finish(std::nullopt);
@@ -463,16 +468,23 @@ aws::Result<ReplicateResult> Replay::Run() {
   }
   header_.stream_arn = options_.stream_arn;
 
-  // A replay from a point in time needs every record since then, and the stream holds records
-  // only for its retention period: an older start point is a gap.
-  bool from_start = positions_.empty();
-  for (const auto& [id, p] : positions_) from_start |= !p.done && p.sequence_number.empty();
+  if (lookups_ && context_.source == nullptr) {
+    return aws::Error::Make(aws::ErrorKind::kInternal,
+                            "a " + options_.stream_view_type + " stream needs the source client");
+  }
+  // A replay needs every record since its start point, or, for a shard already read to its tip
+  // without a record to checkpoint, since that time; the stream keeps records only for its
+  // retention period, so an older point is a gap.
   const bool latest_now = options_.start_at_latest && !options_.resume;
-  if (from_start && !latest_now && header_.skip_before > 0 &&
-      Now() - header_.skip_before > options_.retention_seconds) {
-    return GapError(options_.source_table, "all", header_.skip_before, Now(),
-                    options_.retention_seconds,
-                    "the replay must start at " + TimeText(header_.skip_before) +
+  int64_t needed_since = positions_.empty() && !latest_now ? header_.skip_before : 0;
+  for (const auto& [id, p] : positions_) {
+    if (p.done || !p.sequence_number.empty()) continue;  // the service checks these itself
+    const int64_t since = p.tip_at > 0 ? p.tip_at : header_.skip_before;
+    if (since > 0 && (needed_since == 0 || since < needed_since)) needed_since = since;
+  }
+  if (needed_since > 0 && Now() - needed_since > options_.retention_seconds) {
+    return GapError(options_.source_table, "all", needed_since, Now(), options_.retention_seconds,
+                    "the replay must start at " + TimeText(needed_since) +
                         ", longer ago than the stream keeps records");
   }
 

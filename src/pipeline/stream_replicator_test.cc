@@ -1014,6 +1014,32 @@ TEST_F(StreamReplicatorTest, SkipBeforeOlderThanTheRetentionIsAGapUpFront) {
   EXPECT_TRUE(Bodies("DescribeStream").empty());
 }
 
+TEST_F(StreamReplicatorTest, ResumeDaysLaterWithAQuietShardSeenAtItsTipIsNotAGap) {
+  // Started 30 hours ago; one shard has records, the other never had one but was read to its tip
+  // a minute before the stop: nothing it held can have expired.
+  fake_->AddShard("shard-busy");
+  fake_->AddShard("shard-quiet");
+  const std::string seq = fake_->Insert("shard-busy", "a", "1", kOld);
+  fake_->Insert("shard-busy", "b", "2", kOld + 1);
+  ReplicateOptions options = Options();
+  StreamCheckpoint resume = ResumeFrom(
+      {{"shard-busy", "", seq, false, kOld}, {"shard-quiet", "", "", false, 0, kStart - 60}});
+  resume.skip_before = kStart - 30 * 3600;
+  options.resume = resume;
+  Result<ReplicateResult> result = Run(options);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(fake_->target(), (Target{{"b", "2"}}));
+}
+
+TEST_F(StreamReplicatorTest, ResumeDaysLaterWithAShardNeverReadIsAGap) {
+  fake_->AddShard("shard-quiet");
+  ReplicateOptions options = Options();
+  StreamCheckpoint resume = ResumeFrom({{"shard-quiet", "", "", false, 0, 0}});
+  resume.skip_before = kStart - 30 * 3600;
+  options.resume = resume;
+  ExpectGapError(Run(options), "all");
+}
+
 TEST_F(StreamReplicatorTest, StartAtLatestReadsOpenShardsFromLatestAndSkipsClosedOnes) {
   fake_->AddShard("shard-closed", "", /*closed=*/true);
   fake_->AddShard("shard-open", "shard-closed");

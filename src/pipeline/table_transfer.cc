@@ -66,14 +66,16 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
                context_.clock->SteadyNow() - last_save < options_.checkpoint_interval) {
       return;
     }
-    // Dead letters must be durable before a checkpoint counts their items as acknowledged.
+    // Dead letters must be durable before a checkpoint counts their items as acknowledged: the
+    // positions are taken first, so the sync covers every dead letter they count.
+    const Checkpoint positions = snapshot();
     if (context_.dead_letters != nullptr) {
       if (aws::Status s = context_.dead_letters->Sync(); !s.ok()) {
         fail(std::move(s).error());
         return;
       }
     }
-    if (aws::Status s = SaveCheckpoint(options_.checkpoint_path, snapshot()); !s.ok()) {
+    if (aws::Status s = SaveCheckpoint(options_.checkpoint_path, positions); !s.ok()) {
       fail(std::move(s).error());
       return;
     }
