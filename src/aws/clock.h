@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 
 namespace ddbm::aws {
 
@@ -22,5 +23,10 @@ class Clock {
   // The process-wide real clock. Never null; lives for the whole process.
   static Clock* Real();
 };
+
+// Whole seconds since the Unix epoch (rounded down).
+inline int64_t EpochSeconds(Clock::WallTime time) {
+  return std::chrono::floor<std::chrono::seconds>(time).time_since_epoch().count();
+}
 
 }  // namespace ddbm::aws

@@ -1,5 +1,6 @@
 #include "aws/iso8601.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -25,9 +26,13 @@ bool Expect(std::string_view text, size_t& pos, std::string_view allowed) {
   return true;
 }
 
-}  // namespace
+// The parsed time in whole seconds, and its fraction of a second.
+struct Parsed {
+  std::chrono::sys_seconds whole;
+  std::chrono::nanoseconds fraction;
+};
 
-std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_view text) {
+std::optional<Parsed> Parse(std::string_view text) {
   using namespace std::chrono;
   size_t pos = 0;
   auto year = Digits(text, pos, 4);
@@ -75,12 +80,27 @@ std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_vi
   const year_month_day date{std::chrono::year(*year), std::chrono::month(*month),
                             std::chrono::day(*day)};
   if (!date.ok() || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
-  const auto whole = sys_days(date) + hours(*hour) + minutes(*minute) + seconds(*second) - offset;
+  return Parsed{sys_days(date) + hours(*hour) + minutes(*minute) + seconds(*second) - offset,
+                fraction};
+}
+
+}  // namespace
+
+std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_view text) {
+  using namespace std::chrono;
+  const std::optional<Parsed> parsed = Parse(text);
+  if (!parsed) return std::nullopt;
   // system_clock counts nanoseconds here: outside about 1678..2262 the sum would wrap.
   constexpr int64_t kLimit = duration_cast<seconds>(system_clock::duration::max()).count() - 1;
-  const int64_t since_epoch = whole.time_since_epoch().count();
+  const int64_t since_epoch = parsed->whole.time_since_epoch().count();
   if (since_epoch > kLimit || since_epoch < -kLimit) return std::nullopt;
-  return time_point_cast<system_clock::duration>(whole) + fraction;
+  return time_point_cast<system_clock::duration>(parsed->whole) + parsed->fraction;
+}
+
+std::optional<int64_t> ParseIso8601Seconds(std::string_view text) {
+  const std::optional<Parsed> parsed = Parse(text);
+  if (!parsed) return std::nullopt;
+  return parsed->whole.time_since_epoch().count();
 }
 
 std::string FormatIso8601(std::chrono::system_clock::time_point time) {
@@ -96,6 +116,10 @@ std::string FormatIso8601(std::chrono::system_clock::time_point time) {
                 static_cast<int>(clock.minutes().count()),
                 static_cast<int>(clock.seconds().count()));
   return buffer;
+}
+
+std::string FormatEpochSeconds(int64_t epoch_seconds) {
+  return FormatIso8601(std::chrono::system_clock::time_point(std::chrono::seconds(epoch_seconds)));
 }
 
 }  // namespace ddbm::aws

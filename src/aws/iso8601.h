@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,7 +16,13 @@ namespace ddbm::aws {
 // 2262). Pure; thread-safe.
 std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_view text);
 
+// The same forms as whole seconds since the epoch (the fraction dropped), for any year 0000 to
+// 9999: for callers that compare times rather than keep them.
+std::optional<int64_t> ParseIso8601Seconds(std::string_view text);
+
 // "YYYY-MM-DDTHH:MM:SSZ" in UTC, whole seconds. For messages and tests.
 std::string FormatIso8601(std::chrono::system_clock::time_point time);
+// FormatIso8601 of a time given in seconds since the epoch.
+std::string FormatEpochSeconds(int64_t epoch_seconds);
 
 }  // namespace ddbm::aws

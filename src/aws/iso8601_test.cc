@@ -37,6 +37,13 @@ TEST(Iso8601Test, RejectsTimesTheClockCannotHold) {
   EXPECT_TRUE(ParseIso8601("2200-01-01T00:00:00Z").has_value());
 }
 
+TEST(Iso8601Test, SecondsCoverEveryYear) {
+  EXPECT_EQ(ParseIso8601Seconds("1970-01-01T00:01:00.999Z"), std::optional<int64_t>(60));
+  EXPECT_EQ(ParseIso8601Seconds("2999-01-01T00:00:00Z"), std::optional<int64_t>(32472144000));
+  EXPECT_EQ(ParseIso8601Seconds("1600-01-01T00:00:00+01:00"), std::optional<int64_t>(-11676099600));
+  EXPECT_FALSE(ParseIso8601Seconds("2026-13-01T00:00:00Z").has_value());
+}
+
 TEST(Iso8601Test, FormatRoundTrips) {
   EXPECT_EQ(FormatIso8601(At(1440938160)), "2015-08-30T12:36:00Z");
   EXPECT_EQ(ParseIso8601(FormatIso8601(At(4102444799))), At(4102444799));

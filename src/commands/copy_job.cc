@@ -12,6 +12,7 @@
 #include "commands/connection.h"
 #include "commands/interrupt.h"
 #include "commands/side_flags.h"
+#include "commands/table_pair.h"
 #include "commands/transfer_runner.h"
 #include "commands/truncate.h"
 #include "commands/verify_runner.h"
@@ -64,16 +65,13 @@ aws::Status CheckCopyTarget(const Connection& src, const Connection& dst,
                     "name a new table",
                     target_name));
   }
-  if (source.KeySchemaText() != target->KeySchemaText()) {
-    return invalid(fmt::format(
-        "key schemas differ: source {} has {}, target {} has {}; copy into a table with the "
-        "same key schema (or use --create-target with a new name)",
-        source.table_name, source.KeySchemaText(), target->table_name, target->KeySchemaText()));
+  if (aws::Status s = CheckSameKeySchema(
+          source, *target,
+          "copy into a table with the same key schema (or use --create-target with a new name)");
+      !s.ok()) {
+    return s;
   }
-  // Same ARN, region and endpoint: one table (emulators give every region the same ARN).
-  if (source.table_arn == target->table_arn && src.region() == dst.region() &&
-      src.dynamodb().service_client().config().endpoint.Origin() ==
-          dst.dynamodb().service_client().config().endpoint.Origin()) {
+  if (IsSameTable(src, dst, source, *target)) {
     return invalid(fmt::format(
         "source and target are the same table ({}); name another target table, region or "
         "account",
@@ -129,68 +127,65 @@ void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
                "Print the plan and the first requests; send nothing that writes");
 }
 
-aws::Result<Outcome> CopyJob::Run(const GlobalOptions& global) {
-  if (resume_ && checkpoint_.empty()) {
-    return Invalid("--resume needs --checkpoint FILE: the file a previous run wrote");
-  }
+aws::Status CopyJob::CheckFlags() const {
   if (!verify_report_.empty() && !verify_) {
     return Invalid("--verify-report only applies with --verify");
   }
   if (create_indexes_after_ && !create_target_) {
     return Invalid("--create-indexes-after only applies with --create-target");
   }
-  aws::Result<dynamodb::TableRef> source_ref = dynamodb::ParseTableRef(source_table_);
-  if (!source_ref.ok()) return std::move(source_ref).error();
-  aws::Result<dynamodb::TableRef> target_ref = dynamodb::ParseTableRef(target_table_);
-  if (!target_ref.ok()) return std::move(target_ref).error();
-  if (!source_side_.region) source_side_.region = source_ref->region;
-  if (!target_side_.region) target_side_.region = target_ref->region;
+  return aws::Status::Ok();
+}
 
-  aws::Result<std::unique_ptr<Connection>> source = Connection::Open(global, source_side_);
-  if (!source.ok()) return std::move(source).error();
-  aws::Result<std::unique_ptr<Connection>> target = Connection::Open(global, target_side_);
-  if (!target.ok()) return std::move(target).error();
-  const Connection& src = **source;
-  const Connection& dst = **target;
-
-  aws::Result<dynamodb::TableDescription> source_table =
-      src.dynamodb().DescribeTable(source_ref->name);
-  if (!source_table.ok()) {
-    return DescribeError(std::move(source_table).error(), "source table", source_ref->name);
+aws::Result<Outcome> CopyJob::Run(const GlobalOptions& global) {
+  if (resume_ && checkpoint_.empty()) {
+    return Invalid("--resume needs --checkpoint FILE: the file a previous run wrote");
   }
+  if (aws::Status s = CheckFlags(); !s.ok()) return std::move(s).error();
+  aws::Result<TablePair> pair =
+      OpenTablePair(global, source_table_, source_side_, target_table_, target_side_);
+  if (!pair.ok()) return std::move(pair).error();
+  return RunOn(global, *pair);
+}
+
+aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair& pair) {
+  const Connection& src = *pair.source;
+  const Connection& dst = *pair.target;
+  const dynamodb::TableRef& target_ref = pair.target_ref;
+  const dynamodb::TableDescription& source = pair.source_table;
   std::optional<dynamodb::TargetTablePlan> plan;
   aws::Result<dynamodb::TableDescription> target_table =
-      dst.dynamodb().DescribeTable(target_ref->name);
+      dst.dynamodb().DescribeTable(target_ref.name);
   if (aws::Status s =
-          CheckCopyTarget(src, dst, *source_table, target_table, target_ref->name, create_target_);
+          CheckCopyTarget(src, dst, source, target_table, target_ref.name, create_target_);
       !s.ok()) {
     return std::move(s).error();
   }
   if (!target_table.ok()) {
     dynamodb::TargetTableOptions options;
-    options.target_table_name = target_ref->name;
+    options.target_table_name = target_ref.name;
     options.create_indexes_after = create_indexes_after_;
     aws::Result<dynamodb::TargetTablePlan> planned =
-        dynamodb::PlanTargetTableFrom(src.dynamodb(), *source_table, options);
+        dynamodb::PlanTargetTableFrom(src.dynamodb(), source, options);
     if (!planned.ok()) return std::move(planned).error();
     plan = std::move(*planned);
   }
 
   // Rates: explicit units, or a percent of the provisioned capacity.
   aws::Result<double> read_rate =
-      pipeline::ResolveRate(read_rate_, read_percent_, source_table->read_capacity_units, "read");
+      pipeline::ResolveRate(read_rate_, read_percent_, source.read_capacity_units, "read");
   if (!read_rate.ok()) return std::move(read_rate).error();
   const int64_t target_wcu =
-      target_table.ok() ? target_table->write_capacity_units : source_table->write_capacity_units;
+      target_table.ok() ? target_table->write_capacity_units : source.write_capacity_units;
   aws::Result<double> write_rate =
       pipeline::ResolveRate(write_rate_, write_percent_, target_wcu, "write");
   if (!write_rate.ok()) return std::move(write_rate).error();
 
   pipeline::TransferOptions transfer;
   transfer.operation = "copy";
-  transfer.source_table = source_ref->name;
-  transfer.target_table = target_ref->name;
-  transfer.segments = segments_ > 0 ? segments_ : DefaultSegments(source_table->table_size_bytes);
+  transfer.source_table = pair.source_ref.name;
+  transfer.target_table = target_ref.name;
+  transfer.segments = segments_ > 0 ? segments_ : DefaultSegments(source.table_size_bytes);
   transfer.page_size = page_size_;
   transfer.writers = writers_;
   transfer.consistent_read = consistent_read_;
@@ -205,13 +200,12 @@ aws::Result<Outcome> CopyJob::Run(const GlobalOptions& global) {
   }
 
   if (dry_run_) {
-    PrintPlan(src, dst, *source_table, transfer, *read_rate, *write_rate, plan);
+    PrintPlan(src, dst, source, transfer, *read_rate, *write_rate, plan);
     return Outcome::kSuccess;
   }
 
-  pipeline::DeadLetterFile dead_letters(dead_letter_.empty() ? "ddbmigrate-" + target_ref->name +
-                                                                   "-dead-letter.jsonl"
-                                                             : dead_letter_);
+  pipeline::DeadLetterFile dead_letters(
+      dead_letter_.empty() ? "ddbmigrate-" + target_ref.name + "-dead-letter.jsonl" : dead_letter_);
   if (aws::Status s = dead_letters.CheckWritable(); !s.ok()) return std::move(s).error();
 
   const std::atomic<bool>* stop = InstallInterruptHandler();
@@ -259,7 +253,7 @@ aws::Result<Outcome> CopyJob::Run(const GlobalOptions& global) {
   pipeline::TableTransfer copy(context, transfer);
   const auto start = std::chrono::steady_clock::now();
   aws::Result<pipeline::TransferResult> result =
-      RunWithProgress(copy, &counters, src, dst, static_cast<uint64_t>(source_table->item_count),
+      RunWithProgress(copy, &counters, src, dst, static_cast<uint64_t>(source.item_count),
                       finish_before_, finish_before_why_);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -284,7 +278,7 @@ aws::Result<Outcome> CopyJob::Run(const GlobalOptions& global) {
       counters.items_dead_lettered.load() > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
   if (verify_) {
     aws::Result<Outcome> verified =
-        VerifyAfterCopy(global, src, dst, *source_table, target_ref->name, *read_rate, stop);
+        VerifyAfterCopy(global, src, dst, source, target_ref.name, *read_rate, stop);
     if (!verified.ok()) return verified;
     if (*verified != Outcome::kSuccess) outcome = *verified;
   }

@@ -12,6 +12,7 @@
 #include "aws/error.h"
 #include "commands/command.h"
 #include "commands/connection.h"
+#include "commands/table_pair.h"
 #include "dynamodb/table_schema.h"
 #include "pipeline/dead_letter.h"
 #include "pipeline/table_transfer.h"
@@ -31,8 +32,13 @@ class CopyJob {
   // Adds --source-table, --target-table, the side flags and every copy option to `app`; with
   // `with_verify`, --verify and --verify-report too. Bound variables live in *this.
   void AddFlags(CLI::App& app, bool with_verify);
-  // Runs the copy. REQUIRES: the flags were parsed.
+  // Opens both sides and runs the copy. REQUIRES: the flags were parsed.
   aws::Result<Outcome> Run(const GlobalOptions& global);
+  // Checks the flags that only make sense together (no request is sent).
+  aws::Status CheckFlags() const;
+  // Runs the copy on sides the caller opened from this job's flags (migrate shares them with
+  // its replay). REQUIRES: CheckFlags passed; `pair` outlives the call.
+  aws::Result<Outcome> RunOn(const GlobalOptions& global, const TablePair& pair);
 
   // For a caller that manages the checkpoint itself (migrate): overrides --checkpoint/--resume.
   void SetCheckpoint(std::string path, bool resume) {

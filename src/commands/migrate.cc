@@ -16,6 +16,7 @@
 #include "commands/copy_job.h"
 #include "commands/interrupt.h"
 #include "commands/replay_job.h"
+#include "commands/table_pair.h"
 #include "dynamodb/table_ref.h"
 #include "pipeline/checkpoint.h"
 
@@ -56,35 +57,23 @@ class MigrateCommand final : public Command {
           "migrate needs --live (copy, then replay the stream); for a one-off copy of a table "
           "nobody writes to, use copy");
     }
-    aws::Result<dynamodb::TableRef> source_ref = dynamodb::ParseTableRef(job_.source_table());
-    if (!source_ref.ok()) return std::move(source_ref).error();
-    aws::Result<dynamodb::TableRef> target_ref = dynamodb::ParseTableRef(job_.target_table());
-    if (!target_ref.ok()) return std::move(target_ref).error();
-    SideOptions source_side = job_.source_side();
-    SideOptions target_side = job_.target_side();
-    if (!source_side.region) source_side.region = source_ref->region;
-    if (!target_side.region) target_side.region = target_ref->region;
-
+    if (aws::Status s = job_.CheckFlags(); !s.ok()) return std::move(s).error();
+    aws::Result<TablePair> pair = OpenTablePair(global, job_.source_table(), job_.source_side(),
+                                                job_.target_table(), job_.target_side());
+    if (!pair.ok()) return std::move(pair).error();
+    const Connection& src = *pair->source;
+    const Connection& dst = *pair->target;
+    const dynamodb::TableRef& source_ref = pair->source_ref;
+    const dynamodb::TableRef& target_ref = pair->target_ref;
+    const dynamodb::TableDescription& source_table = pair->source_table;
     const std::string state_path = job_.checkpoint().empty()
-                                       ? "ddbmigrate-" + target_ref->name + "-migrate.json"
+                                       ? "ddbmigrate-" + target_ref.name + "-migrate.json"
                                        : job_.checkpoint();
     const std::string copy_path = state_path + ".copy";
     const bool resume = job_.resume();
 
-    aws::Result<std::unique_ptr<Connection>> source = Connection::Open(global, source_side);
-    if (!source.ok()) return std::move(source).error();
-    aws::Result<std::unique_ptr<Connection>> target = Connection::Open(global, target_side);
-    if (!target.ok()) return std::move(target).error();
-    const Connection& src = **source;
-    const Connection& dst = **target;
-
-    aws::Result<dynamodb::TableDescription> source_table =
-        src.dynamodb().DescribeTable(source_ref->name);
-    if (!source_table.ok()) {
-      return DescribeError(std::move(source_table).error(), "source table", source_ref->name);
-    }
     // Before any work: without a usable stream the changes made during the copy would be lost.
-    if (aws::Status s = CheckStreamUsable(*source_table); !s.ok()) return std::move(s).error();
+    if (aws::Status s = CheckStreamUsable(source_table); !s.ok()) return std::move(s).error();
 
     ReplaySettings replay;
     replay.operation = "migrate";
@@ -99,7 +88,7 @@ class MigrateCommand final : public Command {
     replay.caught_up_message = fmt::format(
         "caught up: {} is {{lag}} s behind {}: ready for cut-over. Stop writes to the source, "
         "let the replay drain (lag 0), then point the application at {}{}",
-        target_ref->name, source_ref->name, target_ref->name,
+        target_ref.name, source_ref.name, target_ref.name,
         until_caught_up_ ? "" : "; Ctrl-C stops the replay, --resume continues it");
 
     if (job_.dry_run()) {
@@ -107,24 +96,24 @@ class MigrateCommand final : public Command {
       std::cout << fmt::format(
           "plan: migrate --live {} -> {}: copy as below, then replay stream {} ({}) from the "
           "copy's start; state in {} and {}\n",
-          source_ref->name, target_ref->name, source_table->latest_stream_arn,
-          source_table->stream_view_type, state_path, copy_path);
-      return job_.Run(global);
+          source_ref.name, target_ref.name, source_table.latest_stream_arn,
+          source_table.stream_view_type, state_path, copy_path);
+      return job_.RunOn(global, *pair);
     }
 
     int64_t started = 0;
     if (!resume) {
       // The target is checked before the state file is written: a failed start leaves nothing.
-      if (aws::Status s = CheckCopyTarget(src, dst, *source_table,
-                                          dst.dynamodb().DescribeTable(target_ref->name),
-                                          target_ref->name, job_.create_target());
+      if (aws::Status s =
+              CheckCopyTarget(src, dst, source_table, dst.dynamodb().DescribeTable(target_ref.name),
+                              target_ref.name, job_.create_target());
           !s.ok()) {
         return std::move(s).error();
       }
       ReplaySettings fresh = replay;
       fresh.resume = false;
       aws::Result<std::optional<pipeline::StreamCheckpoint>> none =
-          PrepareStreamCheckpoint(fresh, source_ref->name, target_ref->name);
+          PrepareStreamCheckpoint(fresh, source_ref.name, target_ref.name);
       if (!none.ok()) return std::move(none).error();
       if (std::filesystem::exists(copy_path)) {
         return Invalid("copy checkpoint " + copy_path +
@@ -133,15 +122,13 @@ class MigrateCommand final : public Command {
       }
       // The stream position is noted before the scan starts: every change from here on is
       // either in the copy or in the replay (often both, which is harmless in order).
-      started = std::chrono::duration_cast<std::chrono::seconds>(
-                    aws::Clock::Real()->Now().time_since_epoch())
-                    .count();
+      started = aws::EpochSeconds(aws::Clock::Real()->Now());
       pipeline::StreamCheckpoint state;
       state.operation = "migrate";
-      state.source = source_ref->name;
-      state.target = target_ref->name;
-      state.stream_arn = source_table->latest_stream_arn;
-      state.from = TimeText(started);
+      state.source = source_ref.name;
+      state.target = target_ref.name;
+      state.stream_arn = source_table.latest_stream_arn;
+      state.from = aws::FormatEpochSeconds(started);
       state.skip_before = started - kReplayMarginSeconds;
       state.start_time = started;
       if (aws::Status s = pipeline::SaveStreamCheckpoint(state_path, state); !s.ok()) {
@@ -154,12 +141,12 @@ class MigrateCommand final : public Command {
       ReplaySettings again = replay;
       again.resume = true;
       aws::Result<std::optional<pipeline::StreamCheckpoint>> state =
-          PrepareStreamCheckpoint(again, source_ref->name, target_ref->name);
+          PrepareStreamCheckpoint(again, source_ref.name, target_ref.name);
       if (!state.ok()) return std::move(state).error();
       started = (*state)->start_time;
       job_.SetCheckpoint(copy_path, std::filesystem::exists(copy_path));
       // A table this migration created earlier exists now: copy into it.
-      if (job_.create_target() && dst.dynamodb().DescribeTable(target_ref->name).ok()) {
+      if (job_.create_target() && dst.dynamodb().DescribeTable(target_ref.name).ok()) {
         job_.set_create_target(false);
       }
     }
@@ -169,30 +156,24 @@ class MigrateCommand final : public Command {
     job_.set_finish_before(deadline,
                            "when the stream starts trimming the records the replay needs, 24 hours "
                            "after the copy started");
-    aws::Result<Outcome> copied = job_.Run(global);
+    aws::Result<Outcome> copied = job_.RunOn(global, *pair);
     if (!copied.ok()) return copied;
     if (*copied == Outcome::kInterrupted) return copied;
 
     aws::Result<dynamodb::TableDescription> target_table =
-        dst.dynamodb().DescribeTable(target_ref->name);
-    if (!target_table.ok()) {
-      return DescribeError(std::move(target_table).error(), "target table", target_ref->name);
-    }
+        DescribeRole(dst, target_ref, "target table");
+    if (!target_table.ok()) return std::move(target_table).error();
     replay.resume = true;
-    std::cerr << "copy phase done; replaying the changes made since " << TimeText(started) << '\n';
-    aws::Result<Outcome> replayed = RunReplay(global, src, dst, *source_table, *target_table,
-                                              replay, InstallInterruptHandler());
+    std::cerr << "copy phase done; replaying the changes made since "
+              << aws::FormatEpochSeconds(started) << '\n';
+    aws::Result<Outcome> replayed =
+        RunReplay(global, src, dst, source_table, *target_table, replay, InstallInterruptHandler());
     if (!replayed.ok()) return replayed;
     if (*replayed == Outcome::kSuccess && *copied == Outcome::kIncomplete) return copied;
     return replayed;
   }
 
  private:
-  static std::string TimeText(int64_t epoch_seconds) {
-    return aws::FormatIso8601(
-        std::chrono::system_clock::time_point(std::chrono::seconds(epoch_seconds)));
-  }
-
   CopyJob job_;
   bool live_ = false;
   bool until_caught_up_ = false;

@@ -25,10 +25,6 @@ aws::Error Invalid(std::string message) {
   return aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));
 }
 
-int64_t EpochSeconds(aws::Clock::WallTime time) {
-  return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
-}
-
 std::string LagText(double lag) {
   if (lag < 0) return "unknown";
   return fmt::format("{:.0f} s", lag);
@@ -43,22 +39,16 @@ aws::Result<ReplayStart> ParseReplayStart(std::string_view text, aws::Clock::Wal
   if (text == "latest") {
     start.latest = true;
     // A resume (which cannot use LATEST again) skips what came before the first start.
-    start.skip_before = EpochSeconds(now) - kReplayMarginSeconds;
+    start.skip_before = aws::EpochSeconds(now) - kReplayMarginSeconds;
     return start;
   }
-  const int64_t now_seconds = EpochSeconds(now);
+  const int64_t now_seconds = aws::EpochSeconds(now);
   int64_t seconds = 0;
-  auto digits = [](std::string_view t) {
-    return std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
-  };
-  if (!text.empty() && text.size() <= 12 && digits(text)) {
+  if (!text.empty() && text.size() <= 12 &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     seconds = std::stoll(std::string(text));
-  } else if (std::optional<aws::Clock::WallTime> time = aws::ParseIso8601(text)) {
-    seconds = EpochSeconds(*time);
-  } else if (text.size() > 5 && text[4] == '-' && digits(text.substr(0, 4)) &&
-             aws::ParseIso8601(std::string(text).replace(0, 4, "2000"))) {
-    // A well-formed time outside what the clock holds (before 1678 or after 2262).
-    seconds = std::stoi(std::string(text.substr(0, 4))) > 2000 ? INT64_MAX : 0;
+  } else if (std::optional<int64_t> time = aws::ParseIso8601Seconds(text)) {
+    seconds = *time;
   } else {
     return Invalid(fmt::format(
         "--from {}: expected trim-horizon, latest, a UTC time such as 2026-11-23T10:00:00Z, or "

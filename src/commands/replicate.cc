@@ -7,7 +7,7 @@
 #include "commands/interrupt.h"
 #include "commands/replay_job.h"
 #include "commands/side_flags.h"
-#include "dynamodb/table_ref.h"
+#include "commands/table_pair.h"
 
 namespace ddbm::commands {
 namespace {
@@ -61,54 +61,33 @@ class ReplicateCommand final : public Command {
     aws::Result<ReplayStart> start = ParseReplayStart(from_, aws::Clock::Real()->Now());
     if (!start.ok()) return std::move(start).error();
     settings_.start = *start;
-    aws::Result<dynamodb::TableRef> source_ref = dynamodb::ParseTableRef(source_table_);
-    if (!source_ref.ok()) return std::move(source_ref).error();
-    aws::Result<dynamodb::TableRef> target_ref = dynamodb::ParseTableRef(target_table_);
-    if (!target_ref.ok()) return std::move(target_ref).error();
-    if (!source_side_.region) source_side_.region = source_ref->region;
-    if (!target_side_.region) target_side_.region = target_ref->region;
+    aws::Result<TablePair> pair =
+        OpenTablePair(global, source_table_, source_side_, target_table_, target_side_);
+    if (!pair.ok()) return std::move(pair).error();
+    const Connection& src = *pair->source;
+    const Connection& dst = *pair->target;
+    const dynamodb::TableDescription& source = pair->source_table;
     if (settings_.checkpoint.empty()) {
-      settings_.checkpoint =
-          fmt::format("ddbmigrate-{}-to-{}-replicate.json", source_ref->name, target_ref->name);
+      settings_.checkpoint = fmt::format("ddbmigrate-{}-to-{}-replicate.json",
+                                         pair->source_ref.name, pair->target_ref.name);
     }
-
-    aws::Result<std::unique_ptr<Connection>> source = Connection::Open(global, source_side_);
-    if (!source.ok()) return std::move(source).error();
-    aws::Result<std::unique_ptr<Connection>> target = Connection::Open(global, target_side_);
+    aws::Result<dynamodb::TableDescription> target =
+        DescribeRole(dst, pair->target_ref, "target table");
     if (!target.ok()) return std::move(target).error();
-    const Connection& src = **source;
-    const Connection& dst = **target;
-
-    aws::Result<dynamodb::TableDescription> source_table =
-        src.dynamodb().DescribeTable(source_ref->name);
-    if (!source_table.ok()) {
-      return DescribeError(std::move(source_table).error(), "source table", source_ref->name);
+    if (aws::Status s =
+            CheckSameKeySchema(source, *target, "replicate into a table with the same key schema");
+        !s.ok()) {
+      return s.error();
     }
-    aws::Result<dynamodb::TableDescription> target_table =
-        dst.dynamodb().DescribeTable(target_ref->name);
-    if (!target_table.ok()) {
-      return DescribeError(std::move(target_table).error(), "target table", target_ref->name);
-    }
-    if (source_table->KeySchemaText() != target_table->KeySchemaText()) {
-      return aws::Error::Make(
-          aws::ErrorKind::kInvalidInput,
-          fmt::format("key schemas differ: source {} has {}, target {} has {}; replicate into a "
-                      "table with the same key schema",
-                      source_table->table_name, source_table->KeySchemaText(),
-                      target_table->table_name, target_table->KeySchemaText()));
-    }
-    // Same ARN, region and endpoint: one table, whose own writes would come back forever.
-    if (source_table->table_arn == target_table->table_arn && src.region() == dst.region() &&
-        src.dynamodb().service_client().config().endpoint.Origin() ==
-            dst.dynamodb().service_client().config().endpoint.Origin()) {
+    // One table, whose own writes would come back forever.
+    if (IsSameTable(src, dst, source, *target)) {
       return aws::Error::Make(aws::ErrorKind::kInvalidInput,
                               fmt::format("source and target are the same table ({}); name "
                                           "another target table, region or account",
-                                          source_table->table_arn));
+                                          source.table_arn));
     }
-    if (aws::Status s = CheckStreamUsable(*source_table); !s.ok()) return std::move(s).error();
-    return RunReplay(global, src, dst, *source_table, *target_table, settings_,
-                     InstallInterruptHandler());
+    if (aws::Status s = CheckStreamUsable(source); !s.ok()) return std::move(s).error();
+    return RunReplay(global, src, dst, source, *target, settings_, InstallInterruptHandler());
   }
 
  private:

@@ -12,6 +12,7 @@
 #include "commands/connection.h"
 #include "commands/interrupt.h"
 #include "commands/side_flags.h"
+#include "commands/table_pair.h"
 #include "commands/transfer_runner.h"
 #include "commands/verify_runner.h"
 #include "dynamodb/table_ref.h"
@@ -31,14 +32,6 @@ dynamodb::IgnoredAttributes ParseIgnored(const std::vector<std::string>& names) 
 }
 
 // The table's description, or an error that names its role.
-aws::Result<dynamodb::TableDescription> Describe(const Connection& connection,
-                                                 const dynamodb::TableRef& ref,
-                                                 std::string_view role) {
-  aws::Result<dynamodb::TableDescription> table = connection.dynamodb().DescribeTable(ref.name);
-  if (!table.ok()) return DescribeError(std::move(table).error(), role, ref.name);
-  return table;
-}
-
 class VerifyCommand final : public Command {
  public:
   std::string name() const override { return "verify"; }
@@ -76,27 +69,23 @@ class VerifyCommand final : public Command {
   }
 
   aws::Result<Outcome> Run(const GlobalOptions& global) override {
-    aws::Result<dynamodb::TableRef> source_ref = dynamodb::ParseTableRef(source_table_);
-    if (!source_ref.ok()) return std::move(source_ref).error();
-    aws::Result<dynamodb::TableRef> target_ref = dynamodb::ParseTableRef(target_table_);
-    if (!target_ref.ok()) return std::move(target_ref).error();
-    if (!source_side_.region) source_side_.region = source_ref->region;
-    if (!target_side_.region) target_side_.region = target_ref->region;
-    aws::Result<std::unique_ptr<Connection>> source = Connection::Open(global, source_side_);
-    if (!source.ok()) return std::move(source).error();
-    aws::Result<std::unique_ptr<Connection>> target = Connection::Open(global, target_side_);
-    if (!target.ok()) return std::move(target).error();
-    aws::Result<dynamodb::TableDescription> source_table =
-        Describe(**source, *source_ref, "source table");
-    if (!source_table.ok()) return std::move(source_table).error();
+    aws::Result<TablePair> pair =
+        OpenTablePair(global, source_table_, source_side_, target_table_, target_side_);
+    if (!pair.ok()) return std::move(pair).error();
+    const Connection& src = *pair->source;
+    const Connection& dst = *pair->target;
+    const dynamodb::TableDescription& source_table = pair->source_table;
     aws::Result<dynamodb::TableDescription> target_table =
-        Describe(**target, *target_ref, "target table");
+        DescribeRole(dst, pair->target_ref, "target table");
     if (!target_table.ok()) return std::move(target_table).error();
-    if (aws::Status s = CheckSameKeySchema(*source_table, *target_table); !s.ok()) {
+    if (aws::Status s = CheckSameKeySchema(
+            source_table, *target_table,
+            "items cannot match key for key, so there is nothing to compare item by item");
+        !s.ok()) {
       return s.error();
     }
     aws::Result<double> source_rate =
-        pipeline::ResolveRate(read_rate_, read_percent_, source_table->read_capacity_units, "read");
+        pipeline::ResolveRate(read_rate_, read_percent_, source_table.read_capacity_units, "read");
     if (!source_rate.ok()) return std::move(source_rate).error();
     aws::Result<double> target_rate =
         pipeline::ResolveRate(read_rate_, read_percent_, target_table->read_capacity_units, "read");
@@ -107,9 +96,9 @@ class VerifyCommand final : public Command {
 
     const std::atomic<bool>* stop = InstallInterruptHandler();
     aws::Result<VerifyResult> result =
-        VerifyTables(**source, **target, *source_table, *target_table, settings_, stop);
+        VerifyTables(src, dst, source_table, *target_table, settings_, stop);
     if (!result.ok()) return std::move(result).error();
-    PrintVerifyResult(global, *source_table, *target_table, settings_, *result);
+    PrintVerifyResult(global, source_table, *target_table, settings_, *result);
     if (result->interrupted) return Outcome::kInterrupted;
     return result->match() ? Outcome::kSuccess : Outcome::kIncomplete;
   }
@@ -159,7 +148,7 @@ class ChecksumCommand final : public Command {
     aws::Result<std::unique_ptr<Connection>> connection = Connection::Open(global, side);
     if (!connection.ok()) return std::move(connection).error();
     const Connection& c = **connection;
-    aws::Result<dynamodb::TableDescription> table = Describe(c, *ref, "table");
+    aws::Result<dynamodb::TableDescription> table = DescribeRole(c, *ref, "table");
     if (!table.ok()) return std::move(table).error();
     aws::Result<double> rate =
         pipeline::ResolveRate(read_rate_, read_percent_, table->read_capacity_units, "read");

@@ -226,17 +226,6 @@ aws::Result<VerifyResult> VerifySample(const Connection& source, const Connectio
 
 }  // namespace
 
-aws::Status CheckSameKeySchema(const dynamodb::TableDescription& source_table,
-                               const dynamodb::TableDescription& target_table) {
-  if (source_table.KeySchemaText() == target_table.KeySchemaText()) return aws::Status::Ok();
-  return aws::Error::Make(
-      aws::ErrorKind::kInvalidInput,
-      fmt::format("key schemas differ: source {} has {}, target {} has {}; items cannot match "
-                  "key for key, so there is nothing to compare item by item",
-                  source_table.table_name, source_table.KeySchemaText(), target_table.table_name,
-                  target_table.KeySchemaText()));
-}
-
 aws::Result<VerifyResult> VerifyTables(const Connection& source, const Connection& target,
                                        const dynamodb::TableDescription& source_table,
                                        const dynamodb::TableDescription& target_table,

@@ -67,8 +67,4 @@ void PrintVerifyResult(const GlobalOptions& global, const dynamodb::TableDescrip
                        const dynamodb::TableDescription& target_table,
                        const VerifySettings& settings, const VerifyResult& result);
 
-// "key schemas differ: ..." when they do (kInvalidInput), else Ok.
-aws::Status CheckSameKeySchema(const dynamodb::TableDescription& source_table,
-                               const dynamodb::TableDescription& target_table);
-
 }  // namespace ddbm::commands

@@ -24,22 +24,14 @@ constexpr size_t kMaxBatchItems = 25;
 
 using Kind = dynamodb::WriteRequest::Kind;
 
-std::string TimeText(int64_t epoch_seconds) {
-  return aws::FormatIso8601(
-      std::chrono::system_clock::time_point(std::chrono::seconds(epoch_seconds)));
-}
-
-int64_t EpochSeconds(aws::Clock::WallTime time) {
-  return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
-}
-
 // The error that ends a replay whose next record is no longer in the stream.
 aws::Error GapError(const std::string& table, const std::string& shard_id, int64_t since,
                     int64_t now, int64_t retention_seconds, const std::string& cause) {
-  std::string span = since > 0 ? "changes made to table " + table + " since " + TimeText(since)
-                               : "changes made to table " + table;
+  std::string span =
+      since > 0 ? "changes made to table " + table + " since " + aws::FormatEpochSeconds(since)
+                : "changes made to table " + table;
   const int64_t horizon = now - retention_seconds;
-  if (since > 0 && horizon > since) span += " until about " + TimeText(horizon);
+  if (since > 0 && horizon > since) span += " until about " + aws::FormatEpochSeconds(horizon);
   aws::Error error = aws::Error::Make(
       aws::ErrorKind::kInvalidInput,
       "gap in the stream: " + span + " (shard " + shard_id + ") are no longer in the stream (" +
@@ -106,7 +98,7 @@ class Replay {
   bool Halted() const {
     return halt_.load() || (context_.stop != nullptr && context_.stop->load());
   }
-  int64_t Now() const { return EpochSeconds(context_.clock->Now()); }
+  int64_t Now() const { return aws::EpochSeconds(context_.clock->Now()); }
 
   void ReadShard(Reader* reader);
   aws::Result<std::string> StartIterator(const dynamodb::Shard& shard);
@@ -484,7 +476,7 @@ aws::Result<ReplicateResult> Replay::Run() {
   }
   if (needed_since > 0 && Now() - needed_since > options_.retention_seconds) {
     return GapError(options_.source_table, "all", needed_since, Now(), options_.retention_seconds,
-                    "the replay must start at " + TimeText(needed_since) +
+                    "the replay must start at " + aws::FormatEpochSeconds(needed_since) +
                         ", longer ago than the stream keeps records");
   }
 

@@ -1,0 +1,57 @@
+#include "commands/table_pair.h"
+
+#include <fmt/format.h>
+
+namespace ddbm::commands {
+
+aws::Result<TablePair> OpenTablePair(const GlobalOptions& global, std::string_view source_table,
+                                     SideOptions source_side, std::string_view target_table,
+                                     SideOptions target_side) {
+  TablePair pair;
+  aws::Result<dynamodb::TableRef> source_ref = dynamodb::ParseTableRef(source_table);
+  if (!source_ref.ok()) return std::move(source_ref).error();
+  aws::Result<dynamodb::TableRef> target_ref = dynamodb::ParseTableRef(target_table);
+  if (!target_ref.ok()) return std::move(target_ref).error();
+  pair.source_ref = std::move(*source_ref);
+  pair.target_ref = std::move(*target_ref);
+  if (!source_side.region) source_side.region = pair.source_ref.region;
+  if (!target_side.region) target_side.region = pair.target_ref.region;
+  aws::Result<std::unique_ptr<Connection>> source = Connection::Open(global, source_side);
+  if (!source.ok()) return std::move(source).error();
+  aws::Result<std::unique_ptr<Connection>> target = Connection::Open(global, target_side);
+  if (!target.ok()) return std::move(target).error();
+  pair.source = std::move(*source);
+  pair.target = std::move(*target);
+  aws::Result<dynamodb::TableDescription> described =
+      DescribeRole(*pair.source, pair.source_ref, "source table");
+  if (!described.ok()) return std::move(described).error();
+  pair.source_table = std::move(*described);
+  return pair;
+}
+
+aws::Result<dynamodb::TableDescription> DescribeRole(const Connection& connection,
+                                                     const dynamodb::TableRef& ref,
+                                                     std::string_view role) {
+  aws::Result<dynamodb::TableDescription> table = connection.dynamodb().DescribeTable(ref.name);
+  if (!table.ok()) return DescribeError(std::move(table).error(), role, ref.name);
+  return table;
+}
+
+aws::Status CheckSameKeySchema(const dynamodb::TableDescription& source,
+                               const dynamodb::TableDescription& target, std::string_view advice) {
+  if (source.KeySchemaText() == target.KeySchemaText()) return aws::Status::Ok();
+  return aws::Error::Make(
+      aws::ErrorKind::kInvalidInput,
+      fmt::format("key schemas differ: source {} has {}, target {} has {}; {}", source.table_name,
+                  source.KeySchemaText(), target.table_name, target.KeySchemaText(), advice));
+}
+
+bool IsSameTable(const Connection& src, const Connection& dst,
+                 const dynamodb::TableDescription& source,
+                 const dynamodb::TableDescription& target) {
+  return source.table_arn == target.table_arn && src.region() == dst.region() &&
+         src.dynamodb().service_client().config().endpoint.Origin() ==
+             dst.dynamodb().service_client().config().endpoint.Origin();
+}
+
+}  // namespace ddbm::commands

@@ -1,0 +1,47 @@
+// What the two-table commands (copy, verify, replicate, migrate) share before their own work:
+// both names parsed, both sides opened, the source described, and the checks that the two
+// tables can be paired.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "aws/error.h"
+#include "commands/command.h"
+#include "commands/connection.h"
+#include "dynamodb/table_ref.h"
+#include "dynamodb/types.h"
+
+namespace ddbm::commands {
+
+struct TablePair {
+  dynamodb::TableRef source_ref;
+  dynamodb::TableRef target_ref;
+  std::unique_ptr<Connection> source;
+  std::unique_ptr<Connection> target;
+  dynamodb::TableDescription source_table;
+};
+
+// Parses both names (or ARNs; an ARN's region applies unless the side's own region flag is
+// set), opens both sides and describes the source (a missing one is DescribeError's message).
+aws::Result<TablePair> OpenTablePair(const GlobalOptions& global, std::string_view source_table,
+                                     SideOptions source_side, std::string_view target_table,
+                                     SideOptions target_side);
+
+// DescribeTable of `ref`, a missing table named with its `role` ("target table").
+aws::Result<dynamodb::TableDescription> DescribeRole(const Connection& connection,
+                                                     const dynamodb::TableRef& ref,
+                                                     std::string_view role);
+
+// "key schemas differ: source A has ..., target B has ...; <advice>" (kInvalidInput) when
+// they do, else Ok.
+aws::Status CheckSameKeySchema(const dynamodb::TableDescription& source,
+                               const dynamodb::TableDescription& target, std::string_view advice);
+
+// One table seen through both sides: same ARN, region and endpoint (emulators give every
+// region the same ARN, so the ARN alone is not enough).
+bool IsSameTable(const Connection& src, const Connection& dst,
+                 const dynamodb::TableDescription& source,
+                 const dynamodb::TableDescription& target);
+
+}  // namespace ddbm::commands
