@@ -1,0 +1,66 @@
+// ObjectStore: the seam between the export layout and where its files live: an S3 bucket
+// (s3_store.h) or a local directory standing in for a bucket root (local_store.h).
+//
+// Keys are relative to the store's root ("AWSDynamoDB/0171.../manifest-summary.json", prefix
+// included when the export has one), always with '/' separators and never starting with '/'.
+// Implementations are thread-safe: many threads may read, list and write at once (each writer
+// object is used by one thread at a time).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aws/error.h"
+
+namespace ddbm::storage {
+
+struct ObjectInfo {
+  std::string key;
+  int64_t size = 0;
+};
+
+// A streamed upload of one object. Nothing is visible under the key until Finish succeeds; a
+// writer destroyed without Finish (or after Abort) leaves nothing behind where it can (S3:
+// AbortMultipartUpload; local: the temporary file is removed).
+class ObjectWriter {
+ public:
+  virtual ~ObjectWriter() = default;
+  // Appends bytes. May upload a part once enough is buffered (S3: part_size bytes per part).
+  virtual aws::Status Append(std::string_view bytes) = 0;
+  // Completes the object and returns its ETag as AWS exports record it: the multipart form,
+  // lowercase hex MD5 of the concatenated binary MD5s of the parts, "-", the number of parts
+  // (an object that fits one part is "-1"; an empty object is one empty part).
+  virtual aws::Result<std::string> Finish() = 0;
+  virtual void Abort() = 0;
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  // The whole object. A missing object is kInvalidInput whose message names it as Describe(key)
+  // does, with code "NoSuchKey".
+  virtual aws::Result<std::string> Get(std::string_view key) const = 0;
+  // Whether the object exists (false for a missing key; errors only for real failures).
+  virtual aws::Result<bool> Exists(std::string_view key) const = 0;
+  // Writes a whole object in one request (small files: manifests, checksums, _started).
+  virtual aws::Status Put(std::string_view key, std::string_view bytes) = 0;
+  // Starts a streamed upload (data files); see ObjectWriter.
+  virtual aws::Result<std::unique_ptr<ObjectWriter>> OpenWriter(std::string_view key) = 0;
+  // Every object whose key starts with `prefix`, in key order.
+  virtual aws::Result<std::vector<ObjectInfo>> List(std::string_view prefix) const = 0;
+  // Checks the root is usable (the bucket exists and answers; the directory exists or can be
+  // created when `create` is set). Errors name the location and what to do.
+  virtual aws::Status CheckRoot(bool create) = 0;
+
+  // How a user names `key`: "s3://bucket/key" or "/abs/dir/key".
+  virtual std::string Describe(std::string_view key) const = 0;
+  // The bucket name for manifests ("s3Bucket"); nullopt for a local directory.
+  virtual std::optional<std::string> bucket() const = 0;
+};
+
+}  // namespace ddbm::storage
