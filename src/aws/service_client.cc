@@ -24,6 +24,10 @@ std::string RequestId(const HttpResponse& response) {
   return {};
 }
 
+bool IsAbsolute(std::string_view url) {
+  return url.starts_with("http://") || url.starts_with("https://");
+}
+
 }  // namespace
 
 ServiceClient::ServiceClient(ServiceClientConfig config)
@@ -49,13 +53,19 @@ Result<HttpResponse> ServiceClient::Attempt(std::string_view operation, const Ht
     return error;
   };
   HttpRequest signed_request = request;
-  std::string base = config_.endpoint.Origin();
-  if (config_.endpoint.path != "/") {
-    base += config_.endpoint.path;
-    if (base.back() == '/') base.pop_back();
+  if (IsAbsolute(request.url)) {
+    Result<Url> url = ParseUrl(request.url);
+    if (!url.ok()) return tag(std::move(url).error());
+    signed_request.SetHeader("Host", url->Authority());
+  } else {
+    std::string base = config_.endpoint.Origin();
+    if (config_.endpoint.path != "/") {
+      base += config_.endpoint.path;
+      if (base.back() == '/') base.pop_back();
+    }
+    signed_request.url = base + request.url;
+    signed_request.SetHeader("Host", config_.endpoint.Authority());
   }
-  signed_request.url = base + request.url;
-  signed_request.SetHeader("Host", config_.endpoint.Authority());
   if (signed_request.FindHeader("User-Agent") == nullptr) {
     signed_request.SetHeader("User-Agent", config_.user_agent);
   }
@@ -66,6 +76,8 @@ Result<HttpResponse> ServiceClient::Attempt(std::string_view operation, const Ht
     params.region = config_.region;
     params.service = config_.signing_name;
     params.time = config_.clock->Now();
+    params.normalize_path = !config_.s3_signing;
+    params.add_content_sha256_header = config_.s3_signing;
     sigv4::SignRequest(signed_request, *credentials, params);
   }
   counters_->requests.fetch_add(1, std::memory_order_relaxed);

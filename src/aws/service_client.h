@@ -27,6 +27,9 @@ struct ServiceClientConfig {
   std::string signing_name;  // SigV4 service name, e.g. "dynamodb", "sts"
   std::string region;
   Url endpoint;  // scheme, host, port; the request path is appended to its path
+  // S3's variant of SigV4: the path is signed as sent (no dot-segment removal, encoded once) and
+  // the body's SHA-256 is sent, signed, in x-amz-content-sha256.
+  bool s3_signing = false;
   // Null means: send unsigned (e.g. AssumeRoleWithWebIdentity). Shared with other clients.
   std::shared_ptr<CredentialsProvider> credentials;
   Transport* transport = nullptr;  // not owned; must outlive the client
@@ -50,8 +53,10 @@ class ServiceClient {
   explicit ServiceClient(ServiceClientConfig config);
 
   // Sends `request` (its url holds only the path and query, e.g. "/" or "/?Action=X") to the
-  // endpoint. Thread-safe. Retries per the policy; the Error returned is the last one, with
-  // service and operation set. A 2xx answer that `decode_error` accepts is returned as is.
+  // endpoint; a url starting with "http://" or "https://" is sent there as it is instead (S3's
+  // virtual-hosted buckets live on a host of their own). Thread-safe. Retries per the policy;
+  // the Error returned is the last one, with service and operation set. A 2xx answer that
+  // `decode_error` accepts is returned as is.
   Result<HttpResponse> Call(std::string_view operation, const HttpRequest& request,
                             const ErrorDecoder& decode_error) const;
 

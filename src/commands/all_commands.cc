@@ -12,6 +12,8 @@ std::unique_ptr<Command> MakeVerifyCommand();
 std::unique_ptr<Command> MakeChecksumCommand();
 std::unique_ptr<Command> MakeReplicateCommand();
 std::unique_ptr<Command> MakeMigrateCommand();
+std::unique_ptr<Command> MakeExportCommand();
+std::unique_ptr<Command> MakeImportCommand();
 
 aws::Error DescribeError(aws::Error error, std::string_view role, std::string_view table) {
   if (error.code == "ResourceNotFoundException") {
@@ -33,6 +35,8 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   all.push_back(MakeChecksumCommand());
   all.push_back(MakeReplicateCommand());
   all.push_back(MakeMigrateCommand());
+  all.push_back(MakeExportCommand());
+  all.push_back(MakeImportCommand());
   all.push_back(MakeWhoamiCommand());
   return all;
 }

@@ -93,20 +93,22 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
   }
   const std::optional<std::string> profile_endpoint = config->Get(profile, "endpoint_url");
 
-  auto make_service =
-      [&](std::string prefix,
-          std::string env_suffix) -> aws::Result<std::unique_ptr<aws::ServiceClient>> {
+  // `name` is both the service's name in messages and its SigV4 signing name.
+  auto make_service = [&](const std::string& name, std::string prefix, std::string env_suffix,
+                          const std::optional<std::string>& flag_url)
+      -> aws::Result<std::unique_ptr<aws::ServiceClient>> {
     aws::EndpointInputs inputs;
     inputs.endpoint_prefix = std::move(prefix);
     inputs.env_suffix = std::move(env_suffix);
     inputs.region = c->region_;
-    inputs.flag_url = endpoint_flag;
+    inputs.flag_url = flag_url;
     inputs.profile_url = profile_endpoint;
     aws::Result<aws::Url> endpoint = aws::ResolveEndpoint(inputs, *env);
     if (!endpoint.ok()) return std::move(endpoint).error();
     aws::ServiceClientConfig service;
-    service.service = "dynamodb";
-    service.signing_name = "dynamodb";
+    service.service = name;
+    service.signing_name = name;
+    service.s3_signing = name == "s3";
     service.region = c->region_;
     service.endpoint = *endpoint;
     service.credentials = c->credentials_;
@@ -117,14 +119,18 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
     service.debug_log = debug_log;
     return std::make_unique<aws::ServiceClient>(std::move(service));
   };
-  auto dynamodb_service = make_service("dynamodb", "DYNAMODB");
+  auto dynamodb_service = make_service("dynamodb", "dynamodb", "DYNAMODB", endpoint_flag);
   if (!dynamodb_service.ok()) return std::move(dynamodb_service).error();
   c->dynamodb_service_ = std::move(*dynamodb_service);
   // --endpoint-url names a DynamoDB-compatible server, which serves Streams on the same port
   // (DynamoDB Local does); otherwise Streams has its own endpoint and variable.
-  auto streams_service = make_service("streams.dynamodb", "DYNAMODB_STREAMS");
+  auto streams_service =
+      make_service("dynamodb", "streams.dynamodb", "DYNAMODB_STREAMS", endpoint_flag);
   if (!streams_service.ok()) return std::move(streams_service).error();
   c->streams_service_ = std::move(*streams_service);
+  auto s3_service = make_service("s3", "s3", "S3", side.s3_endpoint_url);
+  if (!s3_service.ok()) return std::move(s3_service).error();
+  c->s3_service_ = std::move(*s3_service);
   c->dynamodb_ = std::make_unique<dynamodb::DynamoDbClient>(c->dynamodb_service_.get());
   c->streams_ = std::make_unique<dynamodb::DynamoDbStreamsClient>(c->streams_service_.get());
 

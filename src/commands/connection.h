@@ -1,5 +1,5 @@
 // Connection: everything one side of a migration needs to talk to AWS: transport, credentials,
-// region, endpoints, and the DynamoDB, DynamoDB Streams and STS clients built on them.
+// region, endpoints, and the DynamoDB, DynamoDB Streams, STS and S3 clients built on them.
 // Thread-safe once opened; lives as long as the command that opened it.
 #pragma once
 
@@ -28,6 +28,9 @@ struct SideOptions {
   std::optional<std::string> role_arn;  // assume this role on top of the resolved credentials
   std::optional<std::string> external_id;
   std::optional<std::string> role_session_name;
+  // Where S3 requests go (moto, MinIO); --endpoint-url names the DynamoDB endpoint and is not
+  // used for S3. Unset: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile, then AWS's S3.
+  std::optional<std::string> s3_endpoint_url;
 };
 
 class Connection {
@@ -42,6 +45,9 @@ class Connection {
   const dynamodb::DynamoDbClient& dynamodb() const { return *dynamodb_; }
   const dynamodb::DynamoDbStreamsClient& streams() const { return *streams_; }
   const aws::StsClient& sts() const { return *sts_; }
+  // Configured for S3 (signing name "s3", S3-style signing); storage::S3Client and
+  // storage::OpenS3Store build on it.
+  const aws::ServiceClient& s3_service() const { return *s3_service_; }
   const std::string& region() const { return region_; }
   aws::CredentialsProvider& credentials() const { return *credentials_; }
 
@@ -54,6 +60,7 @@ class Connection {
   std::shared_ptr<aws::CredentialsProvider> credentials_;
   std::unique_ptr<aws::ServiceClient> dynamodb_service_;
   std::unique_ptr<aws::ServiceClient> streams_service_;
+  std::unique_ptr<aws::ServiceClient> s3_service_;
   std::unique_ptr<dynamodb::DynamoDbClient> dynamodb_;
   std::unique_ptr<dynamodb::DynamoDbStreamsClient> streams_;
   std::unique_ptr<aws::StsClient> sts_;

@@ -33,17 +33,6 @@ int DefaultSegments(int64_t table_size_bytes) {
   return static_cast<int>(std::clamp<int64_t>(by_size, 8, 1000));
 }
 
-// "stream: copied (NEW_AND_OLD_IMAGES)" / "tags: not copied: could not be read ...".
-std::string NoteText(const dynamodb::SettingNote& note) {
-  std::string detail = note.detail;
-  for (const char* prefix : {"not copied: ", "copied: "}) {
-    if (detail.starts_with(prefix)) detail.erase(0, std::string_view(prefix).size());
-  }
-  std::string text = note.setting + (note.copied ? ": copied" : ": not copied");
-  if (!detail.empty()) text += (note.copied ? " (" + detail + ")" : ": " + detail);
-  return text;
-}
-
 }  // namespace
 
 aws::Status CheckCopyTarget(const Connection& src, const Connection& dst,
@@ -213,7 +202,8 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     if (aws::Status s = dynamodb::CreateTargetTable(dst.dynamodb(), *plan); !s.ok()) {
       return std::move(s).error();
     }
-    for (const auto& note : plan->notes) std::cerr << "create-target: " << NoteText(note) << '\n';
+    for (const auto& note : plan->notes)
+      std::cerr << "create-target: " << dynamodb::SettingNoteText(note) << '\n';
   } else if (truncate_target_ && !transfer.resume) {
     TruncateOptions truncate;
     truncate.segments = transfer.segments;
@@ -234,11 +224,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
 
   // UnprocessedItems are throttling, which slows a copy but does not fail it: unless the user
   // bounded attempts with --max-attempts, they are resent until written.
-  aws::RetryOptions unprocessed_retry = dst.dynamodb().service_client().retry_policy().options();
-  if (!unprocessed_retry.throttles_count_toward_attempts) {
-    unprocessed_retry.max_elapsed = std::chrono::milliseconds(0);
-  }
-  aws::RetryPolicy unprocessed_policy(unprocessed_retry, aws::Clock::Real());
+  aws::RetryPolicy unprocessed_policy(UnprocessedItemsRetry(dst), aws::Clock::Real());
 
   pipeline::TransferContext context;
   context.source = &src.dynamodb();
@@ -378,7 +364,8 @@ void CopyJob::PrintPlan(const Connection& src, const Connection& dst,
   if (plan) {
     std::cout << "  would create the target table with CreateTable:\n    "
               << plan->create_table_json << '\n';
-    for (const auto& note : plan->notes) std::cout << "    " << NoteText(note) << '\n';
+    for (const auto& note : plan->notes)
+      std::cout << "    " << dynamodb::SettingNoteText(note) << '\n';
   }
   std::cout << "  first requests (not sent):\n";
   for (int segment = 0; segment < std::min(t.segments, 3); ++segment) {

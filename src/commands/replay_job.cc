@@ -165,11 +165,7 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
   if (aws::Status s = dead_letters.CheckWritable(); !s.ok()) return std::move(s).error();
 
   // As in copy: UnprocessedItems and throttles slow the replay down, they never end it.
-  aws::RetryOptions unprocessed_retry = dst.dynamodb().service_client().retry_policy().options();
-  if (!unprocessed_retry.throttles_count_toward_attempts) {
-    unprocessed_retry.max_elapsed = std::chrono::milliseconds(0);
-  }
-  aws::RetryPolicy unprocessed_policy(unprocessed_retry, aws::Clock::Real());
+  aws::RetryPolicy unprocessed_policy(UnprocessedItemsRetry(dst), aws::Clock::Real());
 
   bool announced = false;
   pipeline::ReplicateContext context;

@@ -91,13 +91,6 @@ struct IndexSpec {
   std::optional<Throughput> warm;
 };
 
-// Why a fact fetched apart from DescribeTable is missing, in words for the report.
-struct Unread {
-  std::string ttl = "its setting was not read from the source";
-  std::string backups = "its setting was not read from the source";
-  std::optional<std::string> tags;  // set when the tags could not be read
-};
-
 std::string StringOf(dom::element e, std::string_view key) {
   std::string_view v;
   return e[key].get(v) == simdjson::SUCCESS ? std::string(v) : std::string();
@@ -325,7 +318,7 @@ void SetNote(std::vector<SettingNote>* notes, std::string_view setting, bool cop
 Result<TargetTablePlan> BuildPlan(const TableDescription& source, const TargetTableOptions& options,
                                   const std::optional<TimeToLiveDescription>& ttl,
                                   const std::optional<ContinuousBackupsDescription>& backups,
-                                  const std::vector<Tag>& tags, const Unread& unread) {
+                                  const std::vector<Tag>& tags, const TableSettings& unread) {
   if (options.target_table_name.empty()) {
     return Error::Make(ErrorKind::kInvalidInput, "the target table name is empty");
   }
@@ -524,8 +517,8 @@ Result<TargetTablePlan> BuildPlan(const TableDescription& source, const TargetTa
                    deletion_protection
                        ? "enabled: the target cannot be deleted until it is turned off"
                        : "disabled"});
-  if (unread.tags) {
-    notes.push_back({"tags", false, "not copied: " + *unread.tags});
+  if (unread.tags_unread) {
+    notes.push_back({"tags", false, "not copied: " + *unread.tags_unread});
   } else {
     std::vector<std::string> keys;
     for (const Tag& tag : plan.tags) keys.push_back(tag.key);
@@ -544,7 +537,7 @@ Result<TargetTablePlan> BuildPlan(const TableDescription& source, const TargetTa
     }
   }
   if (!ttl) {
-    notes.push_back({std::string(kTtlSetting), false, "not copied: " + unread.ttl});
+    notes.push_back({std::string(kTtlSetting), false, "not copied: " + unread.ttl_unread});
   } else if ((ttl->status == "ENABLED" || ttl->status == "ENABLING") &&
              !ttl->attribute_name.empty()) {
     plan.ttl = TimeToLiveDescription{"ENABLED", ttl->attribute_name};
@@ -556,7 +549,7 @@ Result<TargetTablePlan> BuildPlan(const TableDescription& source, const TargetTa
     notes.push_back({std::string(kTtlSetting), true, "disabled on the source"});
   }
   if (!backups) {
-    notes.push_back({std::string(kPitrSetting), false, "not copied: " + unread.backups});
+    notes.push_back({std::string(kPitrSetting), false, "not copied: " + unread.backups_unread});
   } else if (backups->point_in_time_recovery_status == "ENABLED") {
     plan.point_in_time_recovery = true;
     notes.push_back({std::string(kPitrSetting), true,
@@ -713,53 +706,73 @@ Result<std::string> CreatedIndexName(const std::string& body) {
 
 }  // namespace
 
+std::string SettingNoteText(const SettingNote& note) {
+  std::string detail = note.detail;
+  for (const char* prefix : {"not copied: ", "copied: "}) {
+    if (detail.starts_with(prefix)) detail.erase(0, std::string_view(prefix).size());
+  }
+  std::string text = note.setting + (note.copied ? ": copied" : ": not copied");
+  if (!detail.empty()) text += (note.copied ? " (" + detail + ")" : ": " + detail);
+  return text;
+}
+
 Result<TargetTablePlan> PlanTargetTable(const TableDescription& source,
                                         const TargetTableOptions& options,
                                         const std::optional<TimeToLiveDescription>& ttl,
                                         const std::optional<ContinuousBackupsDescription>& backups,
                                         const std::vector<Tag>& tags) {
-  return BuildPlan(source, options, ttl, backups, tags, Unread{});
+  return BuildPlan(source, options, ttl, backups, tags, TableSettings{});
+}
+
+Result<TableSettings> ReadTableSettings(const DynamoDbClient& source_client,
+                                        const TableDescription& source) {
+  TableSettings settings;
+  Result<TimeToLiveDescription> ttl_answer = source_client.DescribeTimeToLive(source.table_name);
+  if (ttl_answer.ok()) {
+    settings.ttl = std::move(*ttl_answer);
+  } else if (ServiceAnswered(ttl_answer.error())) {
+    settings.ttl_unread = CouldNotRead(ttl_answer.error());
+  } else {
+    return std::move(ttl_answer).error();
+  }
+
+  Result<ContinuousBackupsDescription> backups_answer =
+      source_client.DescribeContinuousBackups(source.table_name);
+  if (backups_answer.ok()) {
+    settings.backups = std::move(*backups_answer);
+  } else if (ServiceAnswered(backups_answer.error())) {
+    settings.backups_unread = CouldNotRead(backups_answer.error());
+  } else {
+    return std::move(backups_answer).error();
+  }
+
+  if (source.table_arn.empty()) {
+    settings.tags_unread = "the source's description has no TableArn to read them with";
+  } else {
+    Result<std::vector<Tag>> tags_answer = source_client.ListTagsOfResource(source.table_arn);
+    if (tags_answer.ok()) {
+      settings.tags = std::move(*tags_answer);
+    } else if (ServiceAnswered(tags_answer.error())) {
+      settings.tags_unread = CouldNotRead(tags_answer.error());
+    } else {
+      return std::move(tags_answer).error();
+    }
+  }
+  return settings;
+}
+
+Result<TargetTablePlan> PlanTargetTableWith(const TableDescription& source,
+                                            const TargetTableOptions& options,
+                                            const TableSettings& settings) {
+  return BuildPlan(source, options, settings.ttl, settings.backups, settings.tags, settings);
 }
 
 Result<TargetTablePlan> PlanTargetTableFrom(const DynamoDbClient& source_client,
                                             const TableDescription& source,
                                             const TargetTableOptions& options) {
-  Unread unread;
-  std::optional<TimeToLiveDescription> ttl;
-  Result<TimeToLiveDescription> ttl_answer = source_client.DescribeTimeToLive(source.table_name);
-  if (ttl_answer.ok()) {
-    ttl = std::move(*ttl_answer);
-  } else if (ServiceAnswered(ttl_answer.error())) {
-    unread.ttl = CouldNotRead(ttl_answer.error());
-  } else {
-    return std::move(ttl_answer).error();
-  }
-
-  std::optional<ContinuousBackupsDescription> backups;
-  Result<ContinuousBackupsDescription> backups_answer =
-      source_client.DescribeContinuousBackups(source.table_name);
-  if (backups_answer.ok()) {
-    backups = std::move(*backups_answer);
-  } else if (ServiceAnswered(backups_answer.error())) {
-    unread.backups = CouldNotRead(backups_answer.error());
-  } else {
-    return std::move(backups_answer).error();
-  }
-
-  std::vector<Tag> tags;
-  if (source.table_arn.empty()) {
-    unread.tags = "the source's description has no TableArn to read them with";
-  } else {
-    Result<std::vector<Tag>> tags_answer = source_client.ListTagsOfResource(source.table_arn);
-    if (tags_answer.ok()) {
-      tags = std::move(*tags_answer);
-    } else if (ServiceAnswered(tags_answer.error())) {
-      unread.tags = CouldNotRead(tags_answer.error());
-    } else {
-      return std::move(tags_answer).error();
-    }
-  }
-  return BuildPlan(source, options, ttl, backups, tags, unread);
+  Result<TableSettings> settings = ReadTableSettings(source_client, source);
+  if (!settings.ok()) return std::move(settings).error();
+  return PlanTargetTableWith(source, options, *settings);
 }
 
 Status CreateTargetTable(const DynamoDbClient& target_client, TargetTablePlan& plan) {

@@ -33,6 +33,10 @@ struct SettingNote {
   std::string detail;
 };
 
+// One line for the user: "stream: copied (NEW_AND_OLD_IMAGES)", "tags: not copied: could not be
+// read ...".
+std::string SettingNoteText(const SettingNote& note);
+
 struct TargetTablePlan {
   std::string table_name;         // the target's
   std::string create_table_json;  // the CreateTable request body
@@ -59,6 +63,29 @@ aws::Result<TargetTablePlan> PlanTargetTable(
     const TableDescription& source, const TargetTableOptions& options,
     const std::optional<TimeToLiveDescription>& ttl,
     const std::optional<ContinuousBackupsDescription>& backups, const std::vector<Tag>& tags);
+
+// The settings of a table that DescribeTable does not carry, as read from it (or why each could
+// not be read: the words go into the plan's notes).
+struct TableSettings {
+  std::optional<TimeToLiveDescription> ttl;
+  std::optional<ContinuousBackupsDescription> backups;
+  std::vector<Tag> tags;
+  std::string ttl_unread = "its setting was not read from the source";
+  std::string backups_unread = "its setting was not read from the source";
+  std::optional<std::string> tags_unread;  // set when the tags could not be read
+};
+
+// Reads TTL, continuous backups and tags of `source`. A service error on any of those reads
+// (DynamoDB Local has no tagging and no DescribeContinuousBackups; a role may lack the
+// permission) leaves that setting unset with the error as the reason; any other failure
+// (transport, credentials, cancellation) is returned.
+aws::Result<TableSettings> ReadTableSettings(const DynamoDbClient& source_client,
+                                             const TableDescription& source);
+
+// PlanTargetTable with settings read earlier (e.g. from an export's table definition).
+aws::Result<TargetTablePlan> PlanTargetTableWith(const TableDescription& source,
+                                                 const TargetTableOptions& options,
+                                                 const TableSettings& settings);
 
 // Reads TTL, continuous backups and tags of `source` with `source_client`, then plans. A service
 // error on any of those reads (DynamoDB Local has no tagging and no DescribeContinuousBackups;

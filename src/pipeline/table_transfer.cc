@@ -5,19 +5,12 @@
 #include <thread>
 #include <vector>
 
-#include "pipeline/bounded_queue.h"
+#include "pipeline/write_pool.h"
 
 namespace ddbm::pipeline {
 namespace {
 
 constexpr size_t kMaxBatchItems = 25;
-
-// A batch on its way to a writer, with the page it belongs to.
-struct QueuedBatch {
-  WriteBatch batch;
-  int segment = 0;
-  uint64_t page = 0;
-};
 
 }  // namespace
 
@@ -44,19 +37,11 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
     return c;
   };
 
-  std::mutex error_mu;
-  std::optional<aws::Error> first_error;  // guarded by error_mu
-  std::atomic<bool> failed{false};
-  auto fail = [&](aws::Error error) {
-    std::lock_guard lock(error_mu);
-    if (!first_error) first_error = std::move(error);
-    failed.store(true);
-  };
-
   // Checkpoints are saved by whichever writer acknowledges work once the interval has passed;
   // without progress there is nothing new to save.
   std::mutex save_mu;
   aws::Clock::SteadyTime last_save = context_.clock->SteadyNow();  // guarded by save_mu
+  WritePool* pool = nullptr;  // set below, before any writer can call save()
   auto save = [&](bool force) {
     if (options_.checkpoint_path.empty()) return;
     std::unique_lock lock(save_mu, std::defer_lock);
@@ -71,42 +56,29 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
     const Checkpoint positions = snapshot();
     if (context_.dead_letters != nullptr) {
       if (aws::Status s = context_.dead_letters->Sync(); !s.ok()) {
-        fail(std::move(s).error());
+        pool->Fail(std::move(s).error());
         return;
       }
     }
     if (aws::Status s = SaveCheckpoint(options_.checkpoint_path, positions); !s.ok()) {
-      fail(std::move(s).error());
+      pool->Fail(std::move(s).error());
       return;
     }
     last_save = context_.clock->SteadyNow();
   };
 
-  // Writes `batch`, isolating and dead-lettering items that fail on their own. Returns an error
-  // only when the run must stop.
-  auto apply = [&](WriteBatch batch) -> std::optional<aws::Error> {
-    return WriteBatchOrDeadLetter(*context_.target, options_.target_table, std::move(batch),
-                                  *context_.write_policy, &counters->writes, context_.write_limiter,
-                                  {context_.dead_letters, &counters->items_dead_lettered});
-  };
-
-  BoundedQueue<QueuedBatch> queue(options_.queue_bytes);
-  std::vector<std::thread> writers;
-  for (int i = 0; i < std::max(1, options_.writers); ++i) {
-    writers.emplace_back([&] {
-      while (std::optional<QueuedBatch> queued = queue.Pop()) {
-        // Once the run failed or a stop was requested, queued batches are dropped unsent and
-        // unacknowledged: the checkpoint stays behind their pages, so a resume sends them.
-        if (failed.load() || (context_.stop != nullptr && context_.stop->load())) continue;
-        if (std::optional<aws::Error> error = apply(std::move(queued->batch))) {
-          fail(std::move(*error));
-          continue;
-        }
-        progress[static_cast<size_t>(queued->segment)]->AcknowledgeBatch(queued->page);
-        save(false);
-      }
-    });
-  }
+  WritePoolOptions pool_options;
+  pool_options.target = context_.target;
+  pool_options.table = options_.target_table;
+  pool_options.policy = context_.write_policy;
+  pool_options.limiter = context_.write_limiter;
+  pool_options.dead_letters = {context_.dead_letters, &counters->items_dead_lettered};
+  pool_options.counters = &counters->writes;
+  pool_options.stop = context_.stop;
+  pool_options.writers = options_.writers;
+  pool_options.queue_bytes = options_.queue_bytes;
+  WritePool writers(std::move(pool_options));
+  pool = &writers;
 
   const bool deletes = options_.write_kind == dynamodb::WriteRequest::Kind::kDelete;
   std::vector<std::thread> readers;
@@ -128,11 +100,11 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
       SegmentProgress& segment_progress = *progress[static_cast<size_t>(segment)];
       double estimate = 0;  // read units of the previous page: the best guess for the next
       for (uint64_t page_number = 0; !pages.done(); ++page_number) {
-        if (failed.load() || (context_.stop != nullptr && context_.stop->load())) return;
+        if (writers.failed() || (context_.stop != nullptr && context_.stop->load())) return;
         if (context_.read_limiter != nullptr) context_.read_limiter->Acquire(estimate);
         aws::Result<dynamodb::ItemPage> page = pages.Next();
         if (!page.ok()) {
-          fail(std::move(page).error());
+          writers.Fail(std::move(page).error());
           return;
         }
         if (context_.read_limiter != nullptr) {
@@ -148,28 +120,29 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
         segment_progress.AddPage(page_number, page->last_evaluated_key, batches, items);
         const size_t batch_weight = batches == 0 ? 0 : page->body->size() / batches + 1;
         for (size_t i = 0; i < items; i += kMaxBatchItems) {
-          QueuedBatch queued;
-          queued.segment = segment;
-          queued.page = page_number;
-          queued.batch.keep_alive = page->body;
+          WriteBatch batch;
+          batch.keep_alive = page->body;
           const size_t end = std::min(items, i + kMaxBatchItems);
-          queued.batch.requests.reserve(end - i);
+          batch.requests.reserve(end - i);
           for (size_t j = i; j < end; ++j) {
-            queued.batch.requests.push_back({deletes ? dynamodb::WriteRequest::Kind::kDelete
-                                                     : dynamodb::WriteRequest::Kind::kPut,
-                                             page->items[j]});
+            batch.requests.push_back({deletes ? dynamodb::WriteRequest::Kind::kDelete
+                                              : dynamodb::WriteRequest::Kind::kPut,
+                                      page->items[j]});
           }
-          if (!queue.Push(std::move(queued), batch_weight)) return;
+          auto acknowledged = [&segment_progress, &save, page_number] {
+            segment_progress.AcknowledgeBatch(page_number);
+            save(false);
+          };
+          if (!writers.Push(std::move(batch), batch_weight, std::move(acknowledged))) return;
         }
       }
     });
   }
   for (auto& t : readers) t.join();
-  queue.Close();
-  for (auto& t : writers) t.join();
+  writers.Close();
   save(true);
 
-  if (first_error) return std::move(*first_error);
+  if (std::optional<aws::Error> error = writers.TakeError()) return std::move(*error);
   TransferResult result;
   result.checkpoint = snapshot();
   result.interrupted = !result.checkpoint.complete();

@@ -1,23 +1,11 @@
 #include "storage/export_manifest.h"
 
-#include <openssl/evp.h>
 #include <simdjson.h>
-
-#include <array>
 
 #include "aws/json_writer.h"
 
 namespace ddbm::storage {
 namespace {
-
-using Digest = std::array<unsigned char, 16>;
-
-Digest Md5(std::string_view bytes) {
-  Digest digest{};
-  unsigned int size = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest.data(), &size, EVP_md5(), nullptr);
-  return digest;
-}
 
 aws::Error Invalid(const std::string& path, const std::string& what) {
   return aws::Error::Make(aws::ErrorKind::kInvalidInput, path + ": " + what);
@@ -44,27 +32,6 @@ void MemberOrNull(aws::JsonWriter& w, std::string_view key, const std::optional<
 }
 
 }  // namespace
-
-std::string Md5Base64(std::string_view bytes) {
-  const Digest digest = Md5(bytes);
-  std::string out(4 * ((digest.size() + 2) / 3), '\0');
-  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), digest.data(),
-                  static_cast<int>(digest.size()));
-  return out;
-}
-
-std::string SinglePartEtag(std::string_view bytes) {
-  const Digest part = Md5(bytes);
-  const Digest whole =
-      Md5(std::string_view(reinterpret_cast<const char*>(part.data()), part.size()));
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : whole) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out + "-1";
-}
 
 std::string SerializeManifestFiles(const std::vector<DataFileEntry>& entries) {
   std::string out;
@@ -108,7 +75,8 @@ aws::Result<std::vector<DataFileEntry>> ParseManifestFiles(std::string_view text
     if (o["dataFileS3Key"].get(key) != simdjson::SUCCESS || key.empty()) {
       return Invalid(path, where + ": dataFileS3Key is missing");
     }
-    (void)o["etag"].get(etag);  // optional: only checkable for one-part uploads
+    // Optional: only checkable for one-part uploads.
+    if (o["etag"].get(etag) != simdjson::SUCCESS) etag = {};
     e.md5_checksum = std::string(md5);
     e.etag = std::string(etag);
     e.data_file_s3_key = std::string(key);
@@ -127,7 +95,12 @@ std::string SerializeManifestSummary(const ManifestSummary& s) {
       .Member("endTime", s.end_time)
       .Member("tableArn", s.table_arn);
   MemberOrNull(w, "tableId", s.table_id);
-  w.Member("exportTime", s.export_time);
+  if (s.incremental()) {
+    MemberOrNull(w, "exportFromTime", s.export_from_time);
+    MemberOrNull(w, "exportToTime", s.export_to_time);
+  } else {
+    w.Member("exportTime", s.export_time);
+  }
   MemberOrNull(w, "s3Bucket", s.s3_bucket);
   MemberOrNull(w, "s3Prefix", s.s3_prefix);
   MemberOrNull(w, "s3SseAlgorithm", s.s3_sse_algorithm);
@@ -136,6 +109,7 @@ std::string SerializeManifestSummary(const ManifestSummary& s) {
       .MemberInt("billedSizeBytes", s.billed_size_bytes)
       .MemberInt("itemCount", s.item_count)
       .Member("outputFormat", s.output_format);
+  if (s.incremental()) MemberOrNull(w, "outputView", s.output_view);
   if (s.export_type) w.Member("exportType", *s.export_type);
   w.EndObject();
   return out;
@@ -155,6 +129,9 @@ aws::Result<ManifestSummary> ParseManifestSummary(std::string_view text, const s
       OptionalString(o, "startTime", &start_time) && OptionalString(o, "endTime", &end_time) &&
       OptionalString(o, "tableArn", &table_arn) && OptionalString(o, "tableId", &s.table_id) &&
       OptionalString(o, "exportTime", &export_time) &&
+      OptionalString(o, "exportFromTime", &s.export_from_time) &&
+      OptionalString(o, "exportToTime", &s.export_to_time) &&
+      OptionalString(o, "outputView", &s.output_view) &&
       OptionalString(o, "s3Bucket", &s.s3_bucket) && OptionalString(o, "s3Prefix", &s.s3_prefix) &&
       OptionalString(o, "s3SseAlgorithm", &s.s3_sse_algorithm) &&
       OptionalString(o, "s3SseKmsKeyId", &s.s3_sse_kms_key_id) &&

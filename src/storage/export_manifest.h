@@ -1,6 +1,7 @@
 // The manifests of AWS's "Export to S3" layout (see docs/export-layout.md): manifest-files.json
 // (one JSON line per data file) and manifest-summary.json (one compact JSON object), and the
-// checksums they carry. Pure functions; thread-safe.
+// checksums they carry (computed with storage/md5.h: Md5Base64, SinglePartEtag). Pure
+// functions; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -10,15 +11,9 @@
 #include <vector>
 
 #include "aws/error.h"
+#include "storage/md5.h"  // Md5Base64, SinglePartEtag for callers of this header
 
 namespace ddbm::storage {
-
-// Base64 of the MD5 of `bytes`: a data file's md5Checksum (over the .json.gz bytes as stored)
-// and the content of the manifests' .md5 files.
-std::string Md5Base64(std::string_view bytes);
-// The S3 ETag of `bytes` uploaded as a one-part multipart upload, as AWS exports record it:
-// hex MD5 of the binary MD5 of the bytes, then "-1".
-std::string SinglePartEtag(std::string_view bytes);
 
 // One line of manifest-files.json.
 struct DataFileEntry {
@@ -34,7 +29,9 @@ std::string SerializeManifestFiles(const std::vector<DataFileEntry>& entries);
 aws::Result<std::vector<DataFileEntry>> ParseManifestFiles(std::string_view text,
                                                            const std::string& path);
 
-// manifest-summary.json of a full export. Optional members are written as null when unset.
+// manifest-summary.json of a full or an incremental export. Optional members are written as
+// null when unset; an incremental export (export_type INCREMENTAL_EXPORT) has export_from_time,
+// export_to_time and output_view instead of export_time.
 struct ManifestSummary {
   std::string version = "2020-06-30";
   std::string export_arn;
@@ -42,7 +39,9 @@ struct ManifestSummary {
   std::string end_time;
   std::string table_arn;
   std::optional<std::string> table_id;
-  std::string export_time;
+  std::string export_time;                      // full exports only
+  std::optional<std::string> export_from_time;  // incremental only: window start, inclusive
+  std::optional<std::string> export_to_time;    // incremental only: window end, exclusive
   std::optional<std::string> s3_bucket;
   std::optional<std::string> s3_prefix;
   std::optional<std::string> s3_sse_algorithm;
@@ -51,7 +50,10 @@ struct ManifestSummary {
   int64_t billed_size_bytes = 0;
   int64_t item_count = 0;
   std::string output_format = "DYNAMODB_JSON";  // or ION
-  std::optional<std::string> export_type;       // FULL_EXPORT / INCREMENTAL_EXPORT when present
+  std::optional<std::string> output_view;       // incremental only: NEW_AND_OLD_IMAGES...
+  std::optional<std::string> export_type;       // INCREMENTAL_EXPORT; absent for full exports
+
+  bool incremental() const { return export_type == "INCREMENTAL_EXPORT"; }
 };
 
 // One line of compact JSON, members in AWS's order, no trailing newline.

@@ -78,3 +78,23 @@ TEST(ExportManifestTest, BadManifestSummary) {
 
 }  // namespace
 }  // namespace ddbm::storage
+
+namespace ddbm::storage {
+namespace {
+
+TEST(ExportManifestTest, IncrementalSummaryRoundTripsByteForByte) {
+  const fs::path dir = fs::path(DDBM_REFDATA_DIR) / "export" / "derived-incremental" /
+                       "AWSDynamoDB" / "01790000100000-5a1e2b3c";
+  const std::string text = ReadAll(dir / "manifest-summary.json");
+  aws::Result<ManifestSummary> summary = ParseManifestSummary(text, "manifest-summary.json");
+  ASSERT_TRUE(summary.ok()) << summary.error().ToString();
+  EXPECT_TRUE(summary->incremental());
+  EXPECT_EQ(summary->export_from_time.value_or(""), "2026-09-22T10:00:00.000Z");
+  EXPECT_EQ(summary->export_to_time.value_or(""), "2026-09-22T10:15:00.000Z");
+  EXPECT_EQ(summary->output_view.value_or(""), "NEW_AND_OLD_IMAGES");
+  EXPECT_EQ(SerializeManifestSummary(*summary), text);
+  EXPECT_EQ(Md5Base64(text), ReadAll(dir / "manifest-summary.md5"));
+}
+
+}  // namespace
+}  // namespace ddbm::storage

@@ -1,0 +1,322 @@
+// `ddbmigrate export`: a table to AWS's export layout, in S3 or a local directory, by a
+// parallel scan (or, with --native, by DynamoDB's own ExportTableToPointInTime).
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <mutex>
+#include <random>
+
+#include "aws/json_writer.h"
+#include "commands/command.h"
+#include "commands/connection.h"
+#include "commands/export_store.h"
+#include "commands/interrupt.h"
+#include "dynamodb/native_transfer.h"
+#include "dynamodb/table_definition.h"
+#include "dynamodb/table_ref.h"
+#include "pipeline/progress.h"
+#include "pipeline/rate_limiter.h"
+#include "pipeline/table_export.h"
+#include "storage/export_layout.h"
+#include "storage/gzip.h"
+#include "storage/md5.h"
+
+namespace ddbm::commands {
+namespace {
+
+aws::Error Invalid(std::string message) {
+  return aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));
+}
+
+std::string Megabytes(uint64_t bytes) {
+  return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6);
+}
+
+class ExportCommand final : public Command {
+ public:
+  std::string name() const override { return "export"; }
+  std::string description() const override {
+    return "Export a table to S3 or a local directory in AWS's export layout [API: "
+           "DescribeTable, Scan, DescribeTimeToLive, DescribeContinuousBackups, "
+           "ListTagsOfResource, s3:PutObject, s3:CreateMultipartUpload, s3:UploadPart, "
+           "s3:CompleteMultipartUpload; ExportTableToPointInTime, DescribeExport with --native]";
+  }
+
+  void AddFlags(CLI::App& app) override {
+    app.add_option("--table", table_, "Table to export (name or ARN)")->required();
+    app.add_option("--to", to_, "Where to write: s3://bucket/prefix, file:///dir or a directory")
+        ->required();
+    app.add_option("--segments", segments_, "Parallel scan segments, one data file each at least")
+        ->check(CLI::Range(1, 1000000));
+    app.add_option("--page-size", page_size_,
+                   "Items per Scan page (Scan Limit); 0 lets DynamoDB fill 1 MB pages")
+        ->check(CLI::Range(0, 1000000));
+    app.add_flag("--consistent-read", consistent_read_, "Strongly consistent scan (2x RCU)");
+    app.add_option("--read-rate", read_rate_, "Read capacity units per second, at most")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--read-percent", read_percent_,
+                   "At most this percent of the table's provisioned read capacity")
+        ->check(CLI::Range(1.0, 100.0));
+    app.add_option("--gzip-level", gzip_level_, "gzip level of the data files, 0 to 9")
+        ->check(CLI::Range(0, 9));
+    app.add_option("--file-size", file_size_mib_,
+                   "MiB of JSON per data file before a segment starts another")
+        ->check(CLI::Range(1, 1 << 20));
+    app.add_flag("--native", native_,
+                 "Let DynamoDB export the table (ExportTableToPointInTime: needs point-in-time "
+                 "recovery and an S3 location; consumes no read capacity)");
+    app.add_option("--s3-bucket-owner", bucket_owner_,
+                   "With --native: account id owning the bucket, when not the table's");
+    store_flags_.Add(app);
+  }
+
+  aws::Result<Outcome> Run(const GlobalOptions& global) override {
+    aws::Result<dynamodb::TableRef> ref = dynamodb::ParseTableRef(table_);
+    if (!ref.ok()) return std::move(ref).error();
+    SideOptions side;
+    side.region = ref->region;
+    aws::Result<std::unique_ptr<Connection>> connection = Connection::Open(global, side);
+    if (!connection.ok()) return std::move(connection).error();
+    const Connection& db = **connection;
+    aws::Result<OpenedStore> opened = OpenStore(global, store_flags_, to_, false);
+    if (!opened.ok()) return std::move(opened).error();
+    if (native_ && opened->location.kind != storage::Location::Kind::kS3) {
+      return Invalid("--native exports only to S3: give --to s3://bucket/prefix");
+    }
+    aws::Result<dynamodb::TableDescription> table = db.dynamodb().DescribeTable(ref->name);
+    if (!table.ok()) return DescribeError(std::move(table).error(), "table", ref->name);
+    if (aws::Status s = opened->store->CheckRoot(true); !s.ok()) return std::move(s).error();
+    if (native_) return RunNative(global, db, *table, *opened);
+    return RunScan(global, db, *table, *opened);
+  }
+
+ private:
+  aws::Result<Outcome> RunScan(const GlobalOptions& global, const Connection& db,
+                               const dynamodb::TableDescription& table, OpenedStore& opened) {
+    storage::ObjectStore& store = *opened.store;
+    aws::Result<double> read_rate =
+        pipeline::ResolveRate(read_rate_, read_percent_, table.read_capacity_units, "read");
+    if (!read_rate.ok()) return std::move(read_rate).error();
+    aws::Result<dynamodb::TableSettings> settings =
+        dynamodb::ReadTableSettings(db.dynamodb(), table);
+    if (!settings.ok()) return std::move(settings).error();
+
+    aws::Clock* clock = aws::Clock::Real();
+    std::random_device seed;
+    std::mt19937_64 random((uint64_t{seed()} << 32) ^ seed());
+    const auto start = clock->Now();
+    const std::string export_id = storage::NewExportId(start, random);
+    const std::string folder = storage::ExportFolder(opened.prefix, export_id);
+
+    // _started first: it proves the location is writable before any read capacity is spent.
+    if (aws::Status s = store.Put(folder + std::string(storage::kStartedFile), ""); !s.ok()) {
+      return std::move(s).error();
+    }
+    const dynamodb::TableDefinition definition{table, *settings};
+    if (aws::Status s = store.Put(folder + std::string(storage::kTableDescriptionFile),
+                                  dynamodb::SerializeTableDefinition(definition));
+        !s.ok()) {
+      return std::move(s).error();
+    }
+
+    pipeline::TableExportOptions options;
+    options.table_name = table.table_name;
+    options.segments = segments_ > 0 ? segments_ : 8;
+    options.page_size = page_size_;
+    options.consistent_read = consistent_read_;
+    options.data_folder = storage::FullExportDataFolder(opened.prefix, export_id);
+    options.gzip_level = gzip_level_;
+    options.max_file_bytes = uint64_t(file_size_mib_) << 20;
+    std::mutex random_mu;
+    options.new_file_name = [&] {
+      std::lock_guard lock(random_mu);
+      return storage::NewDataFileName(random);
+    };
+    pipeline::RateLimiterOptions read_limit;
+    read_limit.units_per_second = *read_rate;
+    pipeline::RateLimiter limiter(read_limit, clock);
+
+    std::cerr << fmt::format("exporting {} ({} items by its description) to {}\n", table.table_name,
+                             pipeline::GroupThousands(table.item_count), store.Describe(folder));
+    pipeline::TableExportCounters counters;
+    const auto started = clock->SteadyNow();
+    pipeline::ProgressReporter reporter(
+        [&] {
+          pipeline::ProgressSample s;
+          s.items_read = counters.scan.items.load();
+          s.items_written = counters.scan.items.load();
+          s.written_label = "exported";
+          s.read_capacity = counters.scan.read_capacity.load();
+          s.retries = db.dynamodb().service_client().counters().retries.load();
+          s.throttles = db.dynamodb().service_client().counters().throttles.load();
+          s.expected_items = static_cast<uint64_t>(table.item_count);
+          s.extra = fmt::format("files {}  {} gzip", counters.files.load(),
+                                Megabytes(counters.compressed_bytes.load()));
+          return s;
+        },
+        stderr, ::isatty(STDERR_FILENO) == 1, clock);
+    reporter.Start();
+    aws::Result<pipeline::TableExportResult> result = pipeline::ExportTable(
+        db.dynamodb(), store, options, &limiter, InstallInterruptHandler(), &counters);
+    reporter.Stop();
+    if (!result.ok()) {
+      aws::Error error = std::move(result).error();
+      error.message += fmt::format("; the unfinished export in {} has no manifest: delete it",
+                                   store.Describe(folder));
+      return error;
+    }
+    if (result->interrupted) {
+      std::cerr << fmt::format(
+          "ddbmigrate: export stopped; the unfinished export in {} has no manifest and cannot "
+          "be imported: delete it and export again\n",
+          store.Describe(folder));
+      return Outcome::kInterrupted;
+    }
+
+    // Manifests last, the summary after the files: a crashed export has no summary.
+    storage::ManifestSummary summary;
+    summary.export_arn = table.table_arn + "/export/" + export_id;
+    summary.start_time = storage::FormatIso8601Millis(start);
+    summary.table_arn = table.table_arn;
+    if (std::string id = TableId(table); !id.empty()) summary.table_id = id;
+    summary.export_time = summary.start_time;
+    summary.s3_bucket = store.bucket();
+    if (!opened.prefix.empty()) summary.s3_prefix = opened.prefix;
+    summary.manifest_files_s3_key = folder + std::string(storage::kManifestFilesFile);
+    for (const storage::DataFileEntry& f : result->files) summary.item_count += f.item_count;
+    const std::string files_json = storage::SerializeManifestFiles(result->files);
+    if (aws::Status s = PutWithChecksum(store, summary.manifest_files_s3_key, files_json);
+        !s.ok()) {
+      return std::move(s).error();
+    }
+    summary.end_time = storage::FormatIso8601Millis(clock->Now());
+    const std::string summary_key = folder + std::string(storage::kManifestSummaryFile);
+    if (aws::Status s =
+            PutWithChecksum(store, summary_key, storage::SerializeManifestSummary(summary));
+        !s.ok()) {
+      return std::move(s).error();
+    }
+
+    const double seconds = std::chrono::duration<double>(clock->SteadyNow() - started).count();
+    PrintSummary(global, table, export_id, store.Describe(folder), summary.item_count,
+                 result->files.size(), counters, seconds);
+    return Outcome::kSuccess;
+  }
+
+  aws::Result<Outcome> RunNative(const GlobalOptions& global, const Connection& db,
+                                 const dynamodb::TableDescription& table, OpenedStore& opened) {
+    dynamodb::ExportTableToPointInTimeRequest request;
+    request.table_arn = table.table_arn;
+    request.s3_bucket = opened.location.bucket;
+    request.s3_prefix = opened.prefix;
+    request.s3_bucket_owner = bucket_owner_;
+    aws::Result<dynamodb::ExportDescription> started =
+        dynamodb::ExportTableToPointInTime(db.dynamodb(), request);
+    if (!started.ok()) {
+      aws::Error error = std::move(started).error();
+      if (error.code == "PointInTimeRecoveryUnavailableException") {
+        error.kind = aws::ErrorKind::kInvalidInput;
+        error.message = fmt::format(
+            "table {} has no point-in-time recovery, which --native needs; enable it with `aws "
+            "dynamodb update-continuous-backups --table-name {} "
+            "--point-in-time-recovery-specification PointInTimeRecoveryEnabled=true`, or "
+            "export without --native",
+            table.table_name, table.table_name);
+      }
+      return error;
+    }
+    std::cerr << fmt::format(
+        "export {} started by DynamoDB; waiting for it (Ctrl-C stops "
+        "waiting, not the export)\n",
+        started->export_arn);
+    dynamodb::NativeWaitOptions wait;
+    wait.stop = InstallInterruptHandler();
+    aws::Result<dynamodb::ExportDescription> done = dynamodb::WaitForExport(
+        db.dynamodb(), started->export_arn, wait, [](const dynamodb::ExportDescription& d) {
+          std::cerr << fmt::format("export {}: {}\n", d.export_arn, d.export_status);
+        });
+    if (!done.ok()) {
+      if (done.error().kind == aws::ErrorKind::kCancelled) return Outcome::kInterrupted;
+      return std::move(done).error();
+    }
+    if (global.output == "json") {
+      std::cout << done->raw_json << '\n';
+    } else {
+      std::cout << fmt::format("exported {}: {} items to s3://{}/{} ({})\n", table.table_name,
+                               done->item_count, done->s3_bucket, done->export_manifest,
+                               done->export_arn);
+    }
+    return Outcome::kSuccess;
+  }
+
+  static std::string TableId(const dynamodb::TableDescription& table) {
+    const std::string marker = R"("TableId":")";
+    const size_t at = table.raw_json.find(marker);
+    if (at == std::string::npos) return "";
+    const size_t begin = at + marker.size();
+    const size_t end = table.raw_json.find('"', begin);
+    return end == std::string::npos ? "" : table.raw_json.substr(begin, end - begin);
+  }
+
+  static aws::Status PutWithChecksum(storage::ObjectStore& store, const std::string& key,
+                                     const std::string& text) {
+    if (aws::Status s = store.Put(key, text); !s.ok()) return s;
+    const std::string md5_key =
+        key.substr(0, key.size() - std::string_view(".json").size()) + ".md5";
+    return store.Put(md5_key, storage::Md5Base64(text));
+  }
+
+  void PrintSummary(const GlobalOptions& global, const dynamodb::TableDescription& table,
+                    const std::string& export_id, const std::string& where, int64_t items,
+                    size_t files, const pipeline::TableExportCounters& c, double seconds) const {
+    const double rate = seconds > 0 ? static_cast<double>(items) / seconds : 0;
+    if (global.output == "json") {
+      std::string out;
+      aws::JsonWriter w(&out);
+      w.BeginObject()
+          .Member("Table", table.table_name)
+          .Member("ExportId", export_id)
+          .Member("Location", where)
+          .MemberInt("ItemCount", items)
+          .MemberInt("DataFiles", static_cast<int64_t>(files))
+          .MemberInt("CompressedBytes", static_cast<int64_t>(c.compressed_bytes.load()))
+          .MemberInt("UncompressedBytes", static_cast<int64_t>(c.uncompressed_bytes.load()))
+          .Key("ReadCapacityUnits")
+          .Double(c.scan.read_capacity.load())
+          .Key("Seconds")
+          .Double(seconds)
+          .Key("ItemsPerSecond")
+          .Double(rate)
+          .EndObject();
+      std::cout << out << '\n';
+      return;
+    }
+    std::cout << fmt::format(
+        "exported {} items of {} to {}\n  export id {}  {} data files  {} gzip ({} of JSON)  "
+        "{:.1f} s  {} items/s  {:.0f} RCU\n",
+        pipeline::GroupThousands(static_cast<uint64_t>(items)), table.table_name, where, export_id,
+        files, Megabytes(c.compressed_bytes.load()), Megabytes(c.uncompressed_bytes.load()),
+        seconds, pipeline::GroupThousands(static_cast<uint64_t>(rate)),
+        c.scan.read_capacity.load());
+  }
+
+  std::string table_;
+  std::string to_;
+  int segments_ = 0;
+  int page_size_ = 0;
+  bool consistent_read_ = false;
+  std::optional<double> read_rate_;
+  std::optional<double> read_percent_;
+  int gzip_level_ = storage::GzipWriter::kDefaultLevel;
+  int file_size_mib_ = 256;
+  bool native_ = false;
+  std::string bucket_owner_;
+  StoreFlags store_flags_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> MakeExportCommand() { return std::make_unique<ExportCommand>(); }
+
+}  // namespace ddbm::commands

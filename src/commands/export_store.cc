@@ -1,0 +1,61 @@
+#include "commands/export_store.h"
+
+#include "storage/local_store.h"
+#include "storage/s3_store.h"
+
+namespace ddbm::commands {
+
+void StoreFlags::Add(CLI::App& app) {
+  const std::string group = "S3 side";
+  app.add_option("--s3-region", s3_side.region, "Region of the bucket")->group(group);
+  app.add_option("--s3-profile", s3_side.profile, "Profile for the bucket")->group(group);
+  app.add_option("--s3-endpoint-url", s3_side.s3_endpoint_url,
+                 "S3 endpoint (e.g. MinIO or a test server); path-style addressing")
+      ->group(group);
+  app.add_option("--s3-role-arn", s3_side.role_arn,
+                 "Role to assume for the bucket (e.g. in another account)")
+      ->group(group);
+  app.add_option("--s3-external-id", s3_side.external_id, "External id for --s3-role-arn")
+      ->group(group);
+  app.add_option("--s3-role-session-name", s3_side.role_session_name,
+                 "Session name for --s3-role-arn")
+      ->group(group);
+  app.add_option("--part-size", part_size_mib, "MiB per S3 multipart upload part (5 to 5120)")
+      ->check(CLI::Range(5, 5120))
+      ->group(group);
+}
+
+aws::Result<OpenedStore> OpenStore(const GlobalOptions& global, const StoreFlags& flags,
+                                   const std::string& location_text, bool reading) {
+  aws::Result<storage::Location> location = storage::ParseLocation(location_text);
+  if (!location.ok()) return std::move(location).error();
+  OpenedStore opened;
+  opened.location = std::move(*location);
+  const int64_t part_size = int64_t{flags.part_size_mib} << 20;
+  if (opened.location.kind == storage::Location::Kind::kLocal) {
+    std::string root = opened.location.directory;
+    constexpr std::string_view kExports = "AWSDynamoDB";
+    const size_t at = ("/" + root).rfind("/" + std::string(kExports));
+    const size_t end = at + kExports.size();  // in `root`'s own indices, past "AWSDynamoDB"
+    if (reading && at != std::string::npos && (end == root.size() || root[end] == '/')) {
+      opened.prefix = root.substr(at);
+      while (!opened.prefix.empty() && opened.prefix.back() == '/') opened.prefix.pop_back();
+      root = at == 0 ? "." : root.substr(0, at);
+    }
+    opened.store = std::make_unique<storage::LocalStore>(root, part_size);
+    return opened;
+  }
+  aws::Result<std::unique_ptr<Connection>> connection = Connection::Open(global, flags.s3_side);
+  if (!connection.ok()) return std::move(connection).error();
+  opened.connection = std::move(*connection);
+  storage::S3StoreOptions options;
+  options.part_size = part_size;
+  aws::Result<std::unique_ptr<storage::S3Store>> store =
+      storage::OpenS3Store(&opened.connection->s3_service(), opened.location.bucket, options);
+  if (!store.ok()) return std::move(store).error();
+  opened.store = std::move(*store);
+  opened.prefix = opened.location.prefix;
+  return opened;
+}
+
+}  // namespace ddbm::commands

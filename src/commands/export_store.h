@@ -1,0 +1,42 @@
+// Opening the place an export is written to or read from (`--to` / `--from`): an S3 bucket
+// through a connection of its own (--s3-region, --s3-profile, --s3-endpoint-url, --s3-role-arn,
+// so a bucket in another account works with that account's credentials), or a local directory.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+
+#include "aws/error.h"
+#include "commands/command.h"
+#include "commands/connection.h"
+#include "storage/location.h"
+#include "storage/object_store.h"
+
+namespace ddbm::commands {
+
+struct OpenedStore {
+  storage::Location location;
+  std::unique_ptr<Connection> connection;  // S3 only; the store sends through it
+  std::unique_ptr<storage::ObjectStore> store;
+  std::string prefix;  // key prefix inside the store, no leading or trailing '/'
+};
+
+// Adds --s3-region, --s3-profile, --s3-endpoint-url, --s3-role-arn, --s3-external-id,
+// --s3-role-session-name (each falls back to the global flag; the endpoint to
+// AWS_ENDPOINT_URL_S3) and --part-size.
+struct StoreFlags {
+  SideOptions s3_side;
+  int part_size_mib = 8;
+  void Add(CLI::App& app);
+};
+
+// Parses `location_text` and opens it; sends nothing. Bad locations are kInvalidInput. For
+// reading, a local path reaching into an export (".../AWSDynamoDB/<ExportId>") is split into
+// the directory holding AWSDynamoDB/ (the bucket root the manifests' keys start from) and a
+// prefix.
+aws::Result<OpenedStore> OpenStore(const GlobalOptions& global, const StoreFlags& flags,
+                                   const std::string& location_text, bool reading);
+
+}  // namespace ddbm::commands

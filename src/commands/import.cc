@@ -1,0 +1,583 @@
+// `ddbmigrate import`: an export in AWS's layout (ours or AWS's own, full and incremental), from
+// S3 or a local directory, into a new or an existing table; or, with --native, DynamoDB's own
+// ImportTable into a new table.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "aws/json_writer.h"
+#include "commands/command.h"
+#include "commands/connection.h"
+#include "commands/export_store.h"
+#include "commands/interrupt.h"
+#include "commands/table_pair.h"
+#include "commands/transfer_runner.h"
+#include "dynamodb/native_transfer.h"
+#include "dynamodb/table_definition.h"
+#include "dynamodb/table_ref.h"
+#include "dynamodb/table_schema.h"
+#include "pipeline/checkpoint.h"
+#include "pipeline/dead_letter.h"
+#include "pipeline/export_import.h"
+#include "pipeline/import_checkpoint.h"
+#include "pipeline/progress.h"
+#include "pipeline/rate_limiter.h"
+#include "storage/export_layout.h"
+#include "storage/export_reader.h"
+
+namespace ddbm::commands {
+namespace {
+
+aws::Error Invalid(std::string message) {
+  return aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));
+}
+
+// "name:S" -> the attribute definition; kInvalidInput naming the flag otherwise.
+aws::Result<dynamodb::KeySchemaElement> ParseKeyFlag(const std::string& text,
+                                                     const std::string& flag,
+                                                     const std::string& key_type) {
+  const size_t colon = text.rfind(':');
+  const std::string type = colon == std::string::npos ? "" : text.substr(colon + 1);
+  if (colon == 0 || colon == std::string::npos || (type != "S" && type != "N" && type != "B")) {
+    return Invalid(fmt::format("{} '{}' is not NAME:TYPE with TYPE S, N or B (e.g. {} id:S)", flag,
+                               text, flag));
+  }
+  return dynamodb::KeySchemaElement{text.substr(0, colon), key_type, type};
+}
+
+class ImportCommand final : public Command {
+ public:
+  std::string name() const override { return "import"; }
+  std::string description() const override {
+    return "Import an export (AWS's or ours, full or incremental) from S3 or a local directory "
+           "into a table [API: DescribeTable, BatchWriteItem, s3:GetObject, s3:ListObjectsV2; "
+           "CreateTable with --create-target; ImportTable, DescribeImport with --native]";
+  }
+
+  void AddFlags(CLI::App& app) override {
+    app.add_option("--from", from_,
+                   "The export: s3://bucket/prefix, file:///dir or a directory (holding "
+                   "AWSDynamoDB/), or one export's own folder")
+        ->required();
+    app.add_option("--table", table_, "Table to write (name or ARN)")->required();
+    app.add_option("--export-id", export_id_,
+                   "Which export to import when the location holds several");
+    app.add_flag("--create-target", create_target_,
+                 "Create the table: from the export's table definition (written by export), or "
+                 "from --partition-key/--sort-key (on-demand)");
+    app.add_option("--partition-key", partition_key_,
+                   "With --create-target, for exports without a definition: NAME:S|N|B");
+    app.add_option("--sort-key", sort_key_, "With --partition-key: NAME:S|N|B");
+    app.add_option("--writers", writers_, "Concurrent BatchWriteItem requests")
+        ->check(CLI::Range(1, 1024));
+    app.add_option("--parallel-files", parallel_files_, "Data files read and checked at once")
+        ->check(CLI::Range(1, 256));
+    app.add_option("--write-rate", write_rate_, "Write capacity units per second, at most")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--write-percent", write_percent_,
+                   "At most this percent of the table's provisioned write capacity")
+        ->check(CLI::Range(1.0, 100.0));
+    app.add_option("--checkpoint", checkpoint_, "Record imported files here so a run can resume");
+    app.add_flag("--resume", resume_,
+                 "Continue from --checkpoint after a crash, Ctrl-C or a bad file");
+    app.add_option("--dead-letter", dead_letter_,
+                   "JSON-lines file for items the table refuses "
+                   "(default: ddbmigrate-<table>-dead-letter.jsonl)");
+    app.add_flag("--native", native_,
+                 "Let DynamoDB import a full export from S3 into a new table (ImportTable)");
+    store_flags_.Add(app);
+  }
+
+  aws::Result<Outcome> Run(const GlobalOptions& global) override {
+    if (resume_ && checkpoint_.empty()) {
+      return Invalid("--resume needs --checkpoint FILE: the file a previous run wrote");
+    }
+    if (!sort_key_.empty() && partition_key_.empty()) {
+      return Invalid("--sort-key needs --partition-key");
+    }
+    if (!partition_key_.empty() && !create_target_) {
+      return Invalid("--partition-key only applies with --create-target");
+    }
+    aws::Result<dynamodb::TableRef> ref = dynamodb::ParseTableRef(table_);
+    if (!ref.ok()) return std::move(ref).error();
+    SideOptions side;
+    side.region = ref->region;
+    aws::Result<std::unique_ptr<Connection>> connection = Connection::Open(global, side);
+    if (!connection.ok()) return std::move(connection).error();
+    const Connection& db = **connection;
+    aws::Result<OpenedStore> opened = OpenStore(global, store_flags_, from_, true);
+    if (!opened.ok()) return std::move(opened).error();
+    if (aws::Status s = opened->store->CheckRoot(false); !s.ok()) return std::move(s).error();
+    const storage::ObjectStore& store = *opened->store;
+
+    aws::Result<std::vector<storage::ExportManifest>> exports =
+        storage::FindExports(store, opened->prefix, export_id_);
+    if (!exports.ok()) return std::move(exports).error();
+    for (const storage::ExportManifest& e : *exports) {
+      for (const std::string& w : e.warnings) std::cerr << "ddbmigrate: warning: " << w << '\n';
+    }
+    std::optional<dynamodb::TableDefinition> definition;
+    const storage::ExportManifest& first = exports->front();
+    if (first.table_definition) {
+      aws::Result<dynamodb::TableDefinition> parsed = dynamodb::ParseTableDefinition(
+          *first.table_definition,
+          store.Describe(first.folder + std::string(storage::kTableDescriptionFile)));
+      if (!parsed.ok()) return std::move(parsed).error();
+      definition = std::move(*parsed);
+    }
+    if (native_) return RunNative(global, db, ref->name, *exports, definition, *opened);
+
+    aws::Result<dynamodb::TableDescription> target = PrepareTarget(db, ref->name, definition);
+    if (!target.ok()) return std::move(target).error();
+    return RunImport(global, db, *target, *exports, *opened);
+  }
+
+ private:
+  // Describes the target, creating it when asked; checks its key schema against the export's.
+  aws::Result<dynamodb::TableDescription> PrepareTarget(
+      const Connection& db, const std::string& name,
+      const std::optional<dynamodb::TableDefinition>& definition) const {
+    aws::Result<dynamodb::TableDescription> target = db.dynamodb().DescribeTable(name);
+    if (target.ok()) {
+      if (create_target_) {
+        return Invalid(
+            fmt::format("table {} already exists; drop --create-target to import into "
+                        "it, or name a new table",
+                        name));
+      }
+      if (definition) {
+        if (aws::Status s = CheckSameKeySchema(
+                definition->table, *target,
+                "import into a table with the export's key schema (or use --create-target with "
+                "a new name)");
+            !s.ok()) {
+          return std::move(s).error();
+        }
+      }
+      return target;
+    }
+    if (target.error().code != "ResourceNotFoundException") return target;
+    if (!create_target_) {
+      aws::Error error = DescribeError(std::move(target).error(), "table", name);
+      error.message += ", or pass --create-target";
+      return error;
+    }
+    if (definition) {
+      dynamodb::TargetTableOptions options;
+      options.target_table_name = name;
+      aws::Result<dynamodb::TargetTablePlan> plan =
+          dynamodb::PlanTargetTableWith(definition->table, options, definition->settings);
+      if (!plan.ok()) return std::move(plan).error();
+      std::cerr << fmt::format("creating table {} from the export's table definition\n", name);
+      if (aws::Status s = dynamodb::CreateTargetTable(db.dynamodb(), *plan); !s.ok()) {
+        return std::move(s).error();
+      }
+      for (const dynamodb::SettingNote& note : plan->notes) {
+        std::cerr << "create-target: " << dynamodb::SettingNoteText(note) << '\n';
+      }
+    } else {
+      if (partition_key_.empty()) {
+        return Invalid(
+            "the export holds no table definition (AWS's own exports have none): give the key "
+            "schema with --partition-key NAME:S|N|B [--sort-key NAME:S|N|B]");
+      }
+      aws::Status created = CreateFromKeyFlags(db, name);
+      if (!created.ok()) return std::move(created).error();
+    }
+    return db.dynamodb().DescribeTable(name);
+  }
+
+  aws::Status CreateFromKeyFlags(const Connection& db, const std::string& name) const {
+    std::vector<dynamodb::KeySchemaElement> keys;
+    aws::Result<dynamodb::KeySchemaElement> hash =
+        ParseKeyFlag(partition_key_, "--partition-key", "HASH");
+    if (!hash.ok()) return std::move(hash).error();
+    keys.push_back(*hash);
+    if (!sort_key_.empty()) {
+      aws::Result<dynamodb::KeySchemaElement> range =
+          ParseKeyFlag(sort_key_, "--sort-key", "RANGE");
+      if (!range.ok()) return std::move(range).error();
+      keys.push_back(*range);
+    }
+    std::string request;
+    aws::JsonWriter w(&request);
+    w.BeginObject().Member("TableName", name).Key("AttributeDefinitions").BeginArray();
+    for (const auto& k : keys) {
+      w.BeginObject()
+          .Member("AttributeName", k.attribute_name)
+          .Member("AttributeType", k.attribute_type)
+          .EndObject();
+    }
+    w.EndArray().Key("KeySchema").BeginArray();
+    for (const auto& k : keys) {
+      w.BeginObject()
+          .Member("AttributeName", k.attribute_name)
+          .Member("KeyType", k.key_type)
+          .EndObject();
+    }
+    w.EndArray().Member("BillingMode", "PAY_PER_REQUEST").EndObject();
+    std::cerr << fmt::format("creating table {} (on-demand) with key {}\n", name,
+                             partition_key_ + (sort_key_.empty() ? "" : ", " + sort_key_));
+    aws::Result<dynamodb::TableDescription> created = db.dynamodb().CreateTable(request);
+    if (!created.ok()) return std::move(created).error();
+    aws::Result<dynamodb::TableDescription> active =
+        db.dynamodb().WaitUntilActive(name, std::chrono::minutes(15));
+    if (!active.ok()) return std::move(active).error();
+    return aws::Status::Ok();
+  }
+
+  aws::Result<pipeline::ImportCheckpoint> LoadCheckpoint(const std::string& source,
+                                                         const std::string& target) const {
+    pipeline::ImportCheckpoint fresh{source, target, {}};
+    if (checkpoint_.empty()) return fresh;
+    if (aws::Status s = pipeline::CheckCheckpointWritable(checkpoint_); !s.ok()) {
+      return std::move(s).error();
+    }
+    aws::Result<std::optional<std::string>> text = pipeline::ReadFileIfExists(checkpoint_);
+    if (!text.ok()) return std::move(text).error();
+    if (!*text) {
+      if (resume_) {
+        return Invalid(fmt::format("checkpoint {} does not exist; run without --resume to start",
+                                   checkpoint_));
+      }
+      return fresh;
+    }
+    if (!resume_) {
+      return Invalid(
+          fmt::format("checkpoint {} already exists; pass --resume to continue that "
+                      "import, or remove the file to start again",
+                      checkpoint_));
+    }
+    aws::Result<pipeline::ImportCheckpoint> saved =
+        pipeline::ParseImportCheckpoint(**text, checkpoint_);
+    if (!saved.ok()) return std::move(saved).error();
+    if (saved->source != source || saved->target != target) {
+      return Invalid(fmt::format("checkpoint {} is for importing {} into {}, not {} into {}",
+                                 checkpoint_, saved->source, saved->target, source, target));
+    }
+    return saved;
+  }
+
+  aws::Result<Outcome> RunImport(const GlobalOptions& global, const Connection& db,
+                                 const dynamodb::TableDescription& target,
+                                 const std::vector<storage::ExportManifest>& exports,
+                                 const OpenedStore& opened) {
+    const std::string source = opened.location.ToString();
+    aws::Result<pipeline::ImportCheckpoint> loaded = LoadCheckpoint(source, target.table_name);
+    if (!loaded.ok()) return std::move(loaded).error();
+    pipeline::ImportCheckpoint checkpoint = std::move(*loaded);
+
+    pipeline::DeadLetterFile dead_letters(dead_letter_.empty() ? "ddbmigrate-" + target.table_name +
+                                                                     "-dead-letter.jsonl"
+                                                               : dead_letter_);
+    if (aws::Status s = dead_letters.CheckWritable(); !s.ok()) return std::move(s).error();
+    aws::Result<double> write_rate =
+        pipeline::ResolveRate(write_rate_, write_percent_, target.write_capacity_units, "write");
+    if (!write_rate.ok()) return std::move(write_rate).error();
+    pipeline::RateLimiterOptions write_limit;
+    write_limit.units_per_second = *write_rate;
+    pipeline::RateLimiter write_limiter(write_limit, aws::Clock::Real());
+    aws::RetryPolicy unprocessed_policy(UnprocessedItemsRetry(db), aws::Clock::Real());
+
+    pipeline::ImportContext context;
+    context.store = opened.store.get();
+    context.target = &db.dynamodb();
+    context.write_policy = &unprocessed_policy;
+    context.dead_letters = &dead_letters;
+    context.write_limiter = write_limiter.unlimited() ? nullptr : &write_limiter;
+    context.stop = InstallInterruptHandler();
+    pipeline::ImportOptions options;
+    options.table = target.table_name;
+    options.key_schema = target.key_schema;
+    options.writers = writers_;
+    options.file_readers = parallel_files_;
+
+    std::mutex save_mu;
+    auto save = [&]() -> aws::Status {
+      if (checkpoint_.empty()) return aws::Status::Ok();
+      std::lock_guard lock(save_mu);
+      // Dead letters first: the checkpoint counts their items as done.
+      if (aws::Status s = dead_letters.Sync(); !s.ok()) return s;
+      return pipeline::WriteFileAtomically(checkpoint_,
+                                           pipeline::SerializeImportCheckpoint(checkpoint));
+    };
+
+    uint64_t expected = 0;
+    std::atomic<uint64_t> skipped_items{0};  // read by the progress thread
+    for (const storage::ExportManifest& e : exports) {
+      expected += static_cast<uint64_t>(e.summary.item_count);
+    }
+    pipeline::ImportCounters counters;
+    const auto started = std::chrono::steady_clock::now();
+    pipeline::ProgressReporter reporter(
+        [&] {
+          pipeline::ProgressSample s;
+          s.items_read = counters.items_read.load() + skipped_items;
+          s.items_written = counters.writes.items_written.load() + skipped_items;
+          s.items_dead_lettered = counters.items_dead_lettered.load();
+          s.write_capacity = counters.writes.consumed_capacity.load();
+          s.throttles = db.dynamodb().service_client().counters().throttles.load();
+          s.retries = db.dynamodb().service_client().counters().retries.load();
+          s.unprocessed_resent = counters.writes.unprocessed_resent.load();
+          s.expected_items = expected;
+          s.extra = fmt::format("files {}", counters.files_done.load());
+          return s;
+        },
+        stderr, ::isatty(STDERR_FILENO) == 1, aws::Clock::Real());
+    reporter.Start();
+    bool interrupted = false;
+    std::optional<aws::Error> failure;
+    for (const storage::ExportManifest& e : exports) {
+      pipeline::ImportCheckpoint::Export* progress = nullptr;
+      {
+        std::lock_guard lock(save_mu);
+        progress = &checkpoint.For(e.export_id);
+      }
+      if (progress->done) {
+        skipped_items += static_cast<uint64_t>(e.summary.item_count);
+        continue;
+      }
+      aws::Result<bool> stopped = false;
+      if (e.summary.incremental()) {
+        stopped = pipeline::ApplyIncrementalExport(context, e, options, &counters);
+      } else {
+        for (const storage::DataFileEntry& f : e.files) {
+          if (progress->files.contains(f.data_file_s3_key)) {
+            skipped_items += static_cast<uint64_t>(f.item_count);
+          }
+        }
+        const std::set<std::string> skip = progress->files;
+        stopped = pipeline::ImportFullExport(
+            context, e, options, skip,
+            [&](const std::string& key) {
+              {
+                std::lock_guard lock(save_mu);
+                progress->files.insert(key);
+              }
+              return save();
+            },
+            &counters);
+      }
+      if (!stopped.ok()) {
+        failure = std::move(stopped).error();
+        break;
+      }
+      if (*stopped) {
+        interrupted = true;
+        break;
+      }
+      {
+        std::lock_guard lock(save_mu);
+        progress->done = true;
+      }
+      if (aws::Status s = save(); !s.ok()) {
+        failure = std::move(s).error();
+        break;
+      }
+    }
+    reporter.Stop();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    PrintSummary(global, target.table_name, source, exports.size(), counters, skipped_items.load(),
+                 seconds, interrupted || failure.has_value(), db);
+    if (failure) {
+      if (!checkpoint_.empty()) {
+        failure->message +=
+            "; files imported before stay imported: fix the cause and rerun with "
+            "--resume";
+      }
+      return std::move(*failure);
+    }
+    if (counters.items_dead_lettered.load() > 0) {
+      std::cerr << fmt::format(
+          "ddbmigrate: warning: {} items could not be written; they are in {}\n",
+          counters.items_dead_lettered.load(), dead_letters.path());
+    }
+    if (interrupted) return Outcome::kInterrupted;
+    return counters.items_dead_lettered.load() > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
+  }
+
+  void PrintSummary(const GlobalOptions& global, const std::string& table,
+                    const std::string& source, size_t export_count,
+                    const pipeline::ImportCounters& c, uint64_t skipped, double seconds,
+                    bool stopped, const Connection& db) const {
+    const uint64_t written = c.writes.items_written.load();
+    const double rate = seconds > 0 ? static_cast<double>(written) / seconds : 0;
+    if (global.output == "json") {
+      std::string out;
+      aws::JsonWriter w(&out);
+      w.BeginObject()
+          .Member("Source", source)
+          .Member("Table", table)
+          .MemberInt("Exports", static_cast<int64_t>(export_count))
+          .MemberInt("DataFiles", static_cast<int64_t>(c.files_done.load()))
+          .MemberInt("ItemsRead", static_cast<int64_t>(c.items_read.load()))
+          .MemberInt("ItemsWritten", static_cast<int64_t>(written))
+          .MemberInt("Deletes", static_cast<int64_t>(c.deletes.load()))
+          .MemberInt("ItemsDeadLettered", static_cast<int64_t>(c.items_dead_lettered.load()))
+          .MemberInt("ItemsFromEarlierRuns", static_cast<int64_t>(skipped))
+          .MemberInt("CompressedBytes", static_cast<int64_t>(c.compressed_bytes.load()))
+          .MemberInt("Throttles", static_cast<int64_t>(
+                                      db.dynamodb().service_client().counters().throttles.load()))
+          .Key("WriteCapacityUnits")
+          .Double(c.writes.consumed_capacity.load())
+          .Key("Seconds")
+          .Double(seconds)
+          .Key("ItemsPerSecond")
+          .Double(rate)
+          .MemberBool("Complete", !stopped)
+          .EndObject();
+      std::cout << out << '\n';
+      return;
+    }
+    std::cout << fmt::format(
+        "{} {} into {}: {} lines read, {} written ({} deletes), {} dead-lettered, {} from "
+        "earlier runs; {} data files, {:.1f} s, {} items/s\n",
+        stopped ? "stopped importing" : "imported", source, table,
+        pipeline::GroupThousands(c.items_read.load()), pipeline::GroupThousands(written),
+        pipeline::GroupThousands(c.deletes.load()),
+        pipeline::GroupThousands(c.items_dead_lettered.load()), pipeline::GroupThousands(skipped),
+        c.files_done.load(), seconds, pipeline::GroupThousands(static_cast<uint64_t>(rate)));
+  }
+
+  aws::Result<Outcome> RunNative(const GlobalOptions& global, const Connection& db,
+                                 const std::string& table,
+                                 const std::vector<storage::ExportManifest>& exports,
+                                 const std::optional<dynamodb::TableDefinition>& definition,
+                                 const OpenedStore& opened);
+
+  std::string from_;
+  std::string table_;
+  std::optional<std::string> export_id_;
+  bool create_target_ = false;
+  std::string partition_key_;
+  std::string sort_key_;
+  int writers_ = 16;
+  int parallel_files_ = 4;
+  std::optional<double> write_rate_;
+  std::optional<double> write_percent_;
+  std::string checkpoint_;
+  bool resume_ = false;
+  std::string dead_letter_;
+  bool native_ = false;
+  StoreFlags store_flags_;
+};
+
+aws::Result<Outcome> ImportCommand::RunNative(
+    const GlobalOptions& global, const Connection& db, const std::string& table,
+    const std::vector<storage::ExportManifest>& exports,
+    const std::optional<dynamodb::TableDefinition>& definition, const OpenedStore& opened) {
+  if (opened.location.kind != storage::Location::Kind::kS3) {
+    return Invalid("--native imports only from S3: give --from s3://bucket/prefix");
+  }
+  if (exports.size() != 1 || exports.front().summary.incremental()) {
+    return Invalid(
+        "--native imports one full export (DynamoDB's ImportTable cannot apply "
+        "incremental exports); pick it with --export-id, or import without --native");
+  }
+  if (!create_target_) {
+    return Invalid(
+        "--native always creates a new table (ImportTable cannot write into an "
+        "existing one): pass --create-target, or import without --native");
+  }
+  const storage::ExportManifest& e = exports.front();
+  dynamodb::ImportTablePlan plan;
+  if (definition) {
+    aws::Result<dynamodb::ImportTablePlan> planned =
+        dynamodb::PlanImportTable(definition->table, table, definition->settings.ttl,
+                                  definition->settings.backups, definition->settings.tags);
+    if (!planned.ok()) return std::move(planned).error();
+    plan = std::move(*planned);
+  } else if (!partition_key_.empty()) {
+    std::vector<dynamodb::KeySchemaElement> keys;
+    for (auto [flag, text, type] : {std::tuple{"--partition-key", partition_key_, "HASH"},
+                                    std::tuple{"--sort-key", sort_key_, "RANGE"}}) {
+      if (text.empty()) continue;
+      aws::Result<dynamodb::KeySchemaElement> key = ParseKeyFlag(text, flag, type);
+      if (!key.ok()) return std::move(key).error();
+      keys.push_back(*key);
+    }
+    aws::JsonWriter w(&plan.table_creation_parameters);
+    w.BeginObject().Member("TableName", table).Key("AttributeDefinitions").BeginArray();
+    for (const auto& k : keys) {
+      w.BeginObject()
+          .Member("AttributeName", k.attribute_name)
+          .Member("AttributeType", k.attribute_type)
+          .EndObject();
+    }
+    w.EndArray().Key("KeySchema").BeginArray();
+    for (const auto& k : keys) {
+      w.BeginObject()
+          .Member("AttributeName", k.attribute_name)
+          .Member("KeyType", k.key_type)
+          .EndObject();
+    }
+    w.EndArray().Member("BillingMode", "PAY_PER_REQUEST").EndObject();
+  } else {
+    return Invalid(
+        "the export holds no table definition (AWS's own exports have none): give the key "
+        "schema with --partition-key NAME:S|N|B [--sort-key NAME:S|N|B]");
+  }
+  dynamodb::ImportTableRequest request;
+  request.s3_bucket = opened.location.bucket;
+  request.s3_key_prefix = e.folder + "data/";
+  request.table_creation_parameters = plan.table_creation_parameters;
+  aws::Result<dynamodb::ImportDescription> started = dynamodb::ImportTable(db.dynamodb(), request);
+  if (!started.ok()) return std::move(started).error();
+  std::cerr << fmt::format(
+      "import {} started by DynamoDB from s3://{}/{}; waiting for it "
+      "(Ctrl-C stops waiting, not the import)\n",
+      started->import_arn, request.s3_bucket, request.s3_key_prefix);
+  dynamodb::NativeWaitOptions wait;
+  wait.stop = InstallInterruptHandler();
+  aws::Result<dynamodb::ImportDescription> done = dynamodb::WaitForImport(
+      db.dynamodb(), started->import_arn, wait, [](const dynamodb::ImportDescription& d) {
+        std::cerr << fmt::format("import {}: {} ({} items processed)\n", d.import_arn,
+                                 d.import_status, d.processed_item_count);
+      });
+  if (!done.ok()) {
+    if (done.error().kind == aws::ErrorKind::kCancelled) return Outcome::kInterrupted;
+    return std::move(done).error();
+  }
+  // What ImportTable cannot carry is applied now; a failure there is a warning, not a failed
+  // import (the data is in).
+  auto apply = [&](const std::string& what, const aws::Status& s) {
+    if (!s.ok()) {
+      std::cerr << fmt::format("ddbmigrate: warning: {} was not applied: {}\n", what,
+                               s.error().ToString());
+    }
+  };
+  for (const std::string& update : plan.updates_after_import) {
+    aws::Result<dynamodb::TableDescription> updated = db.dynamodb().UpdateTable(update);
+    apply("a table setting", updated.ok() ? aws::Status::Ok() : aws::Status(updated.error()));
+    if (updated.ok()) {
+      (void)db.dynamodb().WaitUntilActive(table, std::chrono::minutes(15));
+    }
+  }
+  if (plan.ttl) {
+    apply("TTL", db.dynamodb().UpdateTimeToLive(table, plan.ttl->attribute_name, true));
+  }
+  if (plan.point_in_time_recovery) {
+    apply("point-in-time recovery", db.dynamodb().UpdateContinuousBackups(table, true));
+  }
+  if (!plan.tags.empty()) {
+    apply("tags", db.dynamodb().TagResource(done->table_arn, plan.tags));
+  }
+  for (const dynamodb::SettingNote& note : plan.notes) {
+    if (!note.copied) std::cerr << "create-target: " << dynamodb::SettingNoteText(note) << '\n';
+  }
+  if (global.output == "json") {
+    std::cout << done->raw_json << '\n';
+  } else {
+    std::cout << fmt::format("imported {} items of export {} into {} ({} errors)\n",
+                             done->imported_item_count, e.export_id, table, done->error_count);
+  }
+  return done->error_count > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
+}
+
+}  // namespace
+
+std::unique_ptr<Command> MakeImportCommand() { return std::make_unique<ImportCommand>(); }
+
+}  // namespace ddbm::commands

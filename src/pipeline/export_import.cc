@@ -1,0 +1,252 @@
+#include "pipeline/export_import.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <tuple>
+#include <unordered_map>
+
+#include "dynamodb/item.h"
+#include "dynamodb/item_check.h"
+#include "pipeline/write_pool.h"
+#include "storage/data_file_reader.h"
+#include "storage/export_line.h"
+
+namespace ddbm::pipeline {
+namespace {
+
+constexpr size_t kMaxBatchItems = 25;
+
+aws::Error BadLine(const std::string& file, int64_t line, const std::string& what) {
+  return aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                          fmt::format("data file {} line {}: {}; nothing of this file was "
+                                      "imported",
+                                      file, line, what));
+}
+
+// The item's key in the target's schema (members in key-schema order), after checking the item
+// is one DynamoDB would accept. `item` needs no padding: it is copied into a padded buffer.
+aws::Result<std::string> CheckedKey(std::string_view item,
+                                    const std::vector<dynamodb::KeySchemaElement>& key_schema,
+                                    bool check_values) {
+  const simdjson::padded_string padded(item);
+  const std::string_view view(padded.data(), padded.size());
+  aws::Result<std::string> key = dynamodb::ExtractKey(view, key_schema);
+  if (!key.ok()) return std::move(key).error();
+  if (check_values) {
+    if (std::optional<std::string> reason = dynamodb::InvalidItemReason(view)) {
+      return aws::Error::Make(aws::ErrorKind::kInvalidInput, *reason);
+    }
+  }
+  return key;
+}
+
+WritePoolOptions PoolOptions(const ImportContext& context, const ImportOptions& options,
+                             ImportCounters* counters) {
+  WritePoolOptions pool;
+  pool.target = context.target;
+  pool.table = options.table;
+  pool.policy = context.write_policy;
+  pool.limiter = context.write_limiter;
+  pool.dead_letters = {context.dead_letters, &counters->items_dead_lettered};
+  pool.counters = &counters->writes;
+  pool.stop = context.stop;
+  pool.writers = options.writers;
+  pool.queue_bytes = options.queue_bytes;
+  return pool;
+}
+
+bool Stopped(const ImportContext& context) {
+  return context.stop != nullptr && context.stop->load();
+}
+
+// Checks every line of a full export's data file; returns the number of lines.
+aws::Result<int64_t> CheckFullFile(std::string_view bytes, const std::string& name,
+                                   const ImportOptions& options) {
+  int64_t lines = 0;
+  aws::Status s =
+      storage::ForEachLineBlock(bytes, name, [&](storage::LineBlock block) -> aws::Status {
+        for (const storage::Line& line : block.lines) {
+          ++lines;
+          aws::Result<std::string_view> item = storage::ParseFullExportLine(line.text);
+          if (!item.ok()) return BadLine(name, line.number, item.error().message);
+          aws::Result<std::string> key = CheckedKey(*item, options.key_schema, true);
+          if (!key.ok()) return BadLine(name, line.number, key.error().message);
+        }
+        return aws::Status::Ok();
+      });
+  if (!s.ok()) return std::move(s).error();
+  return lines;
+}
+
+}  // namespace
+
+aws::Result<bool> ImportFullExport(const ImportContext& context,
+                                   const storage::ExportManifest& manifest,
+                                   const ImportOptions& options, const std::set<std::string>& skip,
+                                   const FileDoneCallback& on_file_done, ImportCounters* counters) {
+  std::vector<const storage::DataFileEntry*> todo;
+  for (const storage::DataFileEntry& entry : manifest.files) {
+    if (!skip.contains(entry.data_file_s3_key)) todo.push_back(&entry);
+  }
+  WritePool pool(PoolOptions(context, options, counters));
+  std::mutex done_mu;  // one on_file_done call at a time
+  std::atomic<size_t> next{0};
+
+  auto import_file = [&](const storage::DataFileEntry& entry) -> aws::Status {
+    const std::string name = context.store->Describe(entry.data_file_s3_key);
+    aws::Result<std::string> bytes = storage::FetchDataFile(*context.store, entry);
+    if (!bytes.ok()) return std::move(bytes).error();
+    counters->compressed_bytes.fetch_add(bytes->size(), std::memory_order_relaxed);
+    aws::Result<int64_t> lines = CheckFullFile(*bytes, name, options);
+    if (!lines.ok()) return std::move(lines).error();
+    if (*lines != entry.item_count) {
+      return aws::Error::Make(
+          aws::ErrorKind::kInvalidInput,
+          fmt::format("data file {} holds {} lines but its manifest says {} items; the export "
+                      "is incomplete or corrupt, nothing of this file was imported",
+                      name, *lines, entry.item_count));
+    }
+    counters->items_read.fetch_add(static_cast<uint64_t>(*lines), std::memory_order_relaxed);
+
+    // The reader holds one token until every batch is queued; each batch holds one until it is
+    // acknowledged. Whoever lets go of the last reports the file.
+    auto pending = std::make_shared<std::atomic<int64_t>>(1);
+    const std::string key = entry.data_file_s3_key;
+    auto release = [&, pending, key] {
+      if (pending->fetch_sub(1) != 1) return;
+      std::lock_guard lock(done_mu);
+      if (aws::Status s = on_file_done(key); !s.ok()) {
+        pool.Fail(std::move(s).error());
+        return;
+      }
+      counters->files_done.fetch_add(1, std::memory_order_relaxed);
+    };
+    aws::Status s =
+        storage::ForEachLineBlock(*bytes, name, [&](storage::LineBlock block) -> aws::Status {
+          const size_t batches = (block.lines.size() + kMaxBatchItems - 1) / kMaxBatchItems;
+          const size_t weight = block.bytes->size() / std::max<size_t>(1, batches) + 1;
+          for (size_t i = 0; i < block.lines.size(); i += kMaxBatchItems) {
+            if (pool.failed() || Stopped(context)) return aws::Status::Ok();
+            WriteBatch batch;
+            batch.keep_alive = block.bytes;
+            const size_t end = std::min(block.lines.size(), i + kMaxBatchItems);
+            for (size_t j = i; j < end; ++j) {
+              aws::Result<std::string_view> item =
+                  storage::ParseFullExportLine(block.lines[j].text);
+              if (!item.ok()) return BadLine(name, block.lines[j].number, item.error().message);
+              batch.requests.push_back({dynamodb::WriteRequest::Kind::kPut, *item});
+            }
+            pending->fetch_add(1);
+            if (!pool.Push(std::move(batch), weight, release)) return aws::Status::Ok();
+          }
+          return aws::Status::Ok();
+        });
+    release();
+    return s;
+  };
+
+  std::vector<std::thread> readers;
+  const size_t reader_count =
+      std::min(todo.size(), static_cast<size_t>(std::max(1, options.file_readers)));
+  for (size_t r = 0; r < reader_count; ++r) {
+    readers.emplace_back([&] {
+      for (size_t i = next++; i < todo.size(); i = next++) {
+        if (pool.failed() || Stopped(context)) return;
+        if (aws::Status s = import_file(*todo[i]); !s.ok()) {
+          pool.Fail(std::move(s).error());
+          return;
+        }
+      }
+    });
+  }
+  for (std::thread& t : readers) t.join();
+  pool.Close();
+  if (std::optional<aws::Error> error = pool.TakeError()) return std::move(*error);
+  return Stopped(context);
+}
+
+aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
+                                         const storage::ExportManifest& manifest,
+                                         const ImportOptions& options, ImportCounters* counters) {
+  // The last change of each key: its order (timestamp, file, line), and what to write.
+  struct Change {
+    std::tuple<int64_t, size_t, int64_t> order;
+    bool put = false;
+    std::string json;  // the new image for a put, the key for a delete
+  };
+  std::unordered_map<std::string, Change> last;
+  for (size_t file = 0; file < manifest.files.size(); ++file) {
+    if (Stopped(context)) return true;
+    const storage::DataFileEntry& entry = manifest.files[file];
+    const std::string name = context.store->Describe(entry.data_file_s3_key);
+    aws::Result<std::string> bytes = storage::FetchDataFile(*context.store, entry);
+    if (!bytes.ok()) return std::move(bytes).error();
+    counters->compressed_bytes.fetch_add(bytes->size(), std::memory_order_relaxed);
+    int64_t lines = 0;
+    aws::Status s =
+        storage::ForEachLineBlock(*bytes, name, [&](storage::LineBlock block) -> aws::Status {
+          for (const storage::Line& line : block.lines) {
+            ++lines;
+            aws::Result<storage::IncrementalChange> change =
+                storage::ParseIncrementalLine(line.text);
+            if (!change.ok()) return BadLine(name, line.number, change.error().message);
+            aws::Result<std::string> key = CheckedKey(change->keys, options.key_schema, false);
+            if (!key.ok()) return BadLine(name, line.number, "Keys: " + key.error().message);
+            if (change->new_image) {
+              aws::Result<std::string> image_key =
+                  CheckedKey(*change->new_image, options.key_schema, true);
+              if (!image_key.ok()) {
+                return BadLine(name, line.number, "NewImage: " + image_key.error().message);
+              }
+            }
+            const std::tuple<int64_t, size_t, int64_t> order{change->write_timestamp_micros, file,
+                                                             line.number};
+            auto [it, inserted] = last.try_emplace(*key);
+            if (!inserted && it->second.order > order) continue;
+            it->second.order = order;
+            it->second.put = change->new_image.has_value();
+            it->second.json = change->new_image ? std::string(*change->new_image) : *key;
+          }
+          return aws::Status::Ok();
+        });
+    if (!s.ok()) return std::move(s).error();
+    if (lines != entry.item_count) {
+      return aws::Error::Make(
+          aws::ErrorKind::kInvalidInput,
+          fmt::format("data file {} holds {} lines but its manifest says {}; the export is "
+                      "incomplete or corrupt, nothing of export {} was applied",
+                      name, lines, entry.item_count, manifest.export_id));
+    }
+    counters->items_read.fetch_add(static_cast<uint64_t>(lines), std::memory_order_relaxed);
+  }
+
+  WritePool pool(PoolOptions(context, options, counters));
+  WriteBatch batch;
+  auto flush = [&] {
+    if (batch.requests.empty()) return true;
+    const size_t weight = batch.requests.size() * 1024;
+    const bool queued = pool.Push(std::move(batch), weight, nullptr);
+    batch = WriteBatch();
+    return queued;
+  };
+  for (const auto& [key, change] : last) {
+    if (pool.failed() || Stopped(context)) break;
+    batch.requests.push_back(
+        {change.put ? dynamodb::WriteRequest::Kind::kPut : dynamodb::WriteRequest::Kind::kDelete,
+         change.json});
+    if (!change.put) counters->deletes.fetch_add(1, std::memory_order_relaxed);
+    if (batch.requests.size() == kMaxBatchItems && !flush()) break;
+  }
+  flush();
+  pool.Close();
+  if (std::optional<aws::Error> error = pool.TakeError()) return std::move(*error);
+  if (Stopped(context)) return true;
+  counters->files_done.fetch_add(manifest.files.size(), std::memory_order_relaxed);
+  return false;
+}
+
+}  // namespace ddbm::pipeline

@@ -1,0 +1,78 @@
+// Importing exports into a table: the data files of a full export as puts, and the changes of
+// an incremental export as puts and deletes in write-timestamp order.
+//
+// Nothing of a data file is written before the whole file is checked: its checksum against the
+// manifest, its gzip stream, every line (JSON, the key attributes and their types against the
+// target's key schema, values DynamoDB would accept) and its line count. Several files are read
+// at once and their batches go through one WritePool. A file counts as imported once every one
+// of its items is acknowledged (written or dead-lettered); only then is it reported, so a
+// checkpoint of reported files never skips unwritten work.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "aws/error.h"
+#include "aws/retry.h"
+#include "dynamodb/client.h"
+#include "dynamodb/types.h"
+#include "pipeline/batch_writer.h"
+#include "pipeline/dead_letter.h"
+#include "pipeline/rate_limiter.h"
+#include "storage/export_reader.h"
+#include "storage/object_store.h"
+
+namespace ddbm::pipeline {
+
+// Collaborators; all must outlive the call.
+struct ImportContext {
+  const storage::ObjectStore* store = nullptr;
+  const dynamodb::DynamoDbClient* target = nullptr;
+  const aws::RetryPolicy* write_policy = nullptr;
+  DeadLetterFile* dead_letters = nullptr;   // null: an item the target refuses stops the run
+  RateLimiter* write_limiter = nullptr;     // null: unlimited
+  const std::atomic<bool>* stop = nullptr;  // polled; may be null
+};
+
+struct ImportOptions {
+  std::string table;
+  std::vector<dynamodb::KeySchemaElement> key_schema;  // the target's
+  int writers = 16;
+  int file_readers = 4;  // data files read and checked at once
+  size_t queue_bytes = size_t{8} << 20;
+};
+
+struct ImportCounters {
+  std::atomic<uint64_t> files_done{0};
+  std::atomic<uint64_t> items_read{0};  // lines (items or changes) read and checked
+  std::atomic<uint64_t> compressed_bytes{0};
+  std::atomic<uint64_t> deletes{0};  // incremental deletes applied
+  std::atomic<uint64_t> items_dead_lettered{0};
+  WriteCounters writes;
+};
+
+// Told the key of each data file whose items are all acknowledged, one call at a time. A
+// non-ok Status stops the import (e.g. the checkpoint could not be saved).
+using FileDoneCallback = std::function<aws::Status(const std::string& data_file_key)>;
+
+// Imports the files of full export `manifest` not in `skip`. Returns true when stopped early on
+// request. An error stops at the first bad file or failed write; files already reported stay
+// imported.
+aws::Result<bool> ImportFullExport(const ImportContext& context,
+                                   const storage::ExportManifest& manifest,
+                                   const ImportOptions& options, const std::set<std::string>& skip,
+                                   const FileDoneCallback& on_file_done, ImportCounters* counters);
+
+// Applies incremental export `manifest`: every line of every file is read and checked first,
+// then, per key, the last change by (WriteTimestampMicros, file order, line) is applied: a put
+// of its NewImage, or a delete of its key. Holds the export's last change per key in memory.
+// Returns true when stopped early on request (the export must then be applied again).
+aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
+                                         const storage::ExportManifest& manifest,
+                                         const ImportOptions& options, ImportCounters* counters);
+
+}  // namespace ddbm::pipeline

@@ -1,0 +1,198 @@
+#include "pipeline/export_import.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "storage/data_file_writer.h"
+#include "storage/export_layout.h"
+#include "storage/gzip.h"
+#include "storage/local_store.h"
+#include "testing/scripted_dynamodb.h"
+#include "testing/temp_dir.h"
+
+namespace ddbm::pipeline {
+namespace {
+
+constexpr std::string_view kFolder = "AWSDynamoDB/01715685260608-c488b4e1/";
+
+// Writes a data file of `lines` (written as given) and returns its manifest entry.
+storage::DataFileEntry WriteFile(storage::ObjectStore& store, const std::string& name,
+                                 const std::vector<std::string>& lines) {
+  auto opened = storage::DataFileWriter::Open(store, std::string(kFolder) + "data/" + name, 6);
+  EXPECT_TRUE(opened.ok());
+  std::unique_ptr<storage::DataFileWriter> writer = std::move(opened).value();
+  for (const std::string& line : lines) EXPECT_TRUE(writer->AddLine(line).ok());
+  return std::move(*writer->Finish());
+}
+
+// An export manifest as ReadExportManifest would give it.
+storage::ExportManifest Manifest(std::vector<storage::DataFileEntry> files, bool incremental) {
+  storage::ExportManifest m;
+  m.folder = std::string(kFolder);
+  m.export_id = "01715685260608-c488b4e1";
+  m.files = std::move(files);
+  if (incremental) m.summary.export_type = "INCREMENTAL_EXPORT";
+  for (const auto& f : m.files) m.summary.item_count += f.item_count;
+  return m;
+}
+
+const std::vector<dynamodb::KeySchemaElement> kKeys = {{"pk", "HASH", "S"}};
+
+struct Fixture {
+  Fixture() : store(dir.path()), policy(ddb.retry, &ddb.clock) {
+    ddb.transport.SetFallback([](const aws::HttpRequest&) -> aws::Result<aws::HttpResponse> {
+      aws::HttpResponse r;
+      r.status = 200;
+      r.body = R"({"UnprocessedItems":{}})";
+      return r;
+    });
+    context.store = &store;
+    context.target = ddb.client.get();
+    context.write_policy = &policy;
+    options.table = "t";
+    options.key_schema = kKeys;
+    options.writers = 2;
+    options.file_readers = 2;
+  }
+  // Every request body sent, joined.
+  std::string Sent() {
+    std::string all;
+    for (const aws::HttpRequest& r : ddb.transport.requests()) all += r.body + "\n";
+    return all;
+  }
+
+  testing::TempDir dir;
+  storage::LocalStore store;
+  testing::ScriptedDynamoDb ddb;
+  aws::RetryPolicy policy;
+  ImportContext context;
+  ImportOptions options;
+  ImportCounters counters;
+};
+
+TEST(ExportImportTest, ImportsEveryItemAndReportsEachFileOnce) {
+  Fixture f;
+  std::vector<storage::DataFileEntry> files;
+  files.push_back(
+      WriteFile(f.store, "a.json.gz",
+                {R"({"Item":{"pk":{"S":"1"},"n":{"N":"12345678901234567890123456789012345678"}}})",
+                 R"({"Item":{"pk":{"S":"2"},"b":{"B":"AAE="}}})"}));
+  std::vector<std::string> many;
+  for (int i = 0; i < 60; ++i)
+    many.push_back(R"({"Item":{"pk":{"S":"m)" + std::to_string(i) + R"("}}})");
+  files.push_back(WriteFile(f.store, "b.json.gz", many));
+  files.push_back(WriteFile(f.store, "empty.json.gz", {}));
+  std::vector<std::string> done;
+  aws::Result<bool> result = ImportFullExport(
+      f.context, Manifest(files, false), f.options, {},
+      [&](const std::string& key) {
+        done.push_back(key);
+        return aws::Status::Ok();
+      },
+      &f.counters);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_FALSE(*result);
+  EXPECT_EQ(f.counters.writes.items_written.load(), 62u);
+  EXPECT_EQ(f.counters.items_read.load(), 62u);
+  EXPECT_EQ(done.size(), 3u);
+  const std::string sent = f.Sent();
+  EXPECT_NE(
+      sent.find(
+          R"({"PutRequest":{"Item":{"pk":{"S":"1"},"n":{"N":"12345678901234567890123456789012345678"}}}})"),
+      std::string::npos)
+      << sent;
+  EXPECT_NE(sent.find(R"("m59")"), std::string::npos);
+}
+
+TEST(ExportImportTest, SkipsFilesAlreadyImported) {
+  Fixture f;
+  std::vector<storage::DataFileEntry> files;
+  files.push_back(WriteFile(f.store, "a.json.gz", {R"({"Item":{"pk":{"S":"1"}}})"}));
+  files.push_back(WriteFile(f.store, "b.json.gz", {R"({"Item":{"pk":{"S":"2"}}})"}));
+  aws::Result<bool> result = ImportFullExport(
+      f.context, Manifest(files, false), f.options, {files[0].data_file_s3_key},
+      [](const std::string&) { return aws::Status::Ok(); }, &f.counters);
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(f.counters.writes.items_written.load(), 1u);
+  EXPECT_EQ(f.Sent().find(R"("S":"1")"), std::string::npos);
+}
+
+TEST(ExportImportTest, ABadLineIsNamedAndNothingOfItsFileIsWritten) {
+  Fixture f;
+  f.options.file_readers = 1;
+  std::vector<storage::DataFileEntry> files;
+  files.push_back(WriteFile(f.store, "bad.json.gz",
+                            {R"({"Item":{"pk":{"S":"1"}}})", R"({"Item":{"pk":{"N":"2"}}})"}));
+  std::vector<std::string> done;
+  aws::Result<bool> result = ImportFullExport(
+      f.context, Manifest(files, false), f.options, {},
+      [&](const std::string& key) {
+        done.push_back(key);
+        return aws::Status::Ok();
+      },
+      &f.counters);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("bad.json.gz line 2"), std::string::npos)
+      << result.error().message;
+  EXPECT_TRUE(f.ddb.transport.requests().empty());
+  EXPECT_TRUE(done.empty());
+}
+
+TEST(ExportImportTest, ACountMismatchOrAChangedFileIsRefused) {
+  Fixture f;
+  std::vector<storage::DataFileEntry> files;
+  files.push_back(WriteFile(f.store, "a.json.gz", {R"({"Item":{"pk":{"S":"1"}}})"}));
+  files[0].item_count = 2;
+  aws::Result<bool> count = ImportFullExport(
+      f.context, Manifest(files, false), f.options, {},
+      [](const std::string&) { return aws::Status::Ok(); }, &f.counters);
+  ASSERT_FALSE(count.ok());
+  EXPECT_NE(count.error().message.find("holds 1 lines but its manifest says 2"), std::string::npos)
+      << count.error().message;
+
+  files[0].item_count = 1;
+  files[0].md5_checksum = "AAAAAAAAAAAAAAAAAAAAAA==";
+  aws::Result<bool> md5 = ImportFullExport(
+      f.context, Manifest(files, false), f.options, {},
+      [](const std::string&) { return aws::Status::Ok(); }, &f.counters);
+  ASSERT_FALSE(md5.ok());
+  EXPECT_NE(md5.error().message.find("a.json.gz does not match its manifest"), std::string::npos)
+      << md5.error().message;
+  EXPECT_TRUE(f.ddb.transport.requests().empty());
+}
+
+TEST(ExportImportTest, IncrementalChangesApplyTheLastChangePerKey) {
+  Fixture f;
+  auto line = [](int64_t micros, const std::string& key, const std::string& image) {
+    std::string l = R"({"Metadata":{"WriteTimestampMicros":{"N":")" + std::to_string(micros) +
+                    R"("}},"Keys":{"pk":{"S":")" + key + R"("}})";
+    if (!image.empty()) {
+      l += R"(,"NewImage":{"pk":{"S":")" + key + R"("},"v":{"S":")" + image + R"("}})";
+    }
+    return l + "}";
+  };
+  std::vector<storage::DataFileEntry> files;
+  // Out of order inside a file: the later timestamp wins wherever it is.
+  files.push_back(WriteFile(
+      f.store, "i1.json.gz",
+      {line(30, "k1", "third"), line(10, "k1", "first"), line(5, "k2", "x"), line(7, "k2", "")}));
+  // Same timestamp in a later file: the later file wins.
+  files.push_back(WriteFile(f.store, "i2.json.gz", {line(30, "k1", "fourth"), line(1, "k3", "")}));
+  aws::Result<bool> result =
+      ApplyIncrementalExport(f.context, Manifest(files, true), f.options, &f.counters);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(f.counters.items_read.load(), 6u);
+  EXPECT_EQ(f.counters.deletes.load(), 2u);
+  const std::string sent = f.Sent();
+  EXPECT_NE(sent.find(R"({"PutRequest":{"Item":{"pk":{"S":"k1"},"v":{"S":"fourth"}}}})"),
+            std::string::npos)
+      << sent;
+  EXPECT_EQ(sent.find("third"), std::string::npos);
+  EXPECT_NE(sent.find(R"({"DeleteRequest":{"Key":{"pk":{"S":"k2"}}}})"), std::string::npos);
+  EXPECT_NE(sent.find(R"({"DeleteRequest":{"Key":{"pk":{"S":"k3"}}}})"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ddbm::pipeline

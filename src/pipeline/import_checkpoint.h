@@ -1,0 +1,40 @@
+// ImportCheckpoint: the resume state of an import, saved as one JSON file:
+//
+//   {"Version":1,"Operation":"import","Source":"s3://b/p","Target":"orders",
+//    "Exports":[{"ExportId":"01715685260608-c488b4e1","Done":false,
+//                "Files":["p/AWSDynamoDB/01715685260608-c488b4e1/data/uimb...json.gz"]}]}
+//
+// A data file is listed only once all its items are acknowledged; an export is Done once all
+// of it is (for an incremental export, only that: it is applied again as a whole otherwise).
+// Saved atomically (see checkpoint.h).
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aws/error.h"
+
+namespace ddbm::pipeline {
+
+struct ImportCheckpoint {
+  struct Export {
+    std::string export_id;
+    bool done = false;
+    std::set<std::string> files;  // data file keys fully imported
+  };
+  std::string source;
+  std::string target;
+  std::vector<Export> exports;
+
+  // The entry for `export_id`, added when missing.
+  Export& For(const std::string& export_id);
+};
+
+std::string SerializeImportCheckpoint(const ImportCheckpoint& checkpoint);
+// kInvalidInput naming `path` when the text is not an import checkpoint.
+aws::Result<ImportCheckpoint> ParseImportCheckpoint(std::string_view text, const std::string& path);
+
+}  // namespace ddbm::pipeline

@@ -1,0 +1,35 @@
+#include "pipeline/import_checkpoint.h"
+
+#include <gtest/gtest.h>
+
+namespace ddbm::pipeline {
+namespace {
+
+TEST(ImportCheckpointTest, RoundTrips) {
+  ImportCheckpoint c;
+  c.source = "s3://bucket/p";
+  c.target = "orders";
+  c.For("01715685260608-c488b4e1").files = {"p/AWSDynamoDB/x/data/a.json.gz", "p/b.json.gz"};
+  c.For("01790000100000-5a1e2b3c").done = true;
+  EXPECT_EQ(&c.For("01715685260608-c488b4e1"), &c.exports[0]);
+  aws::Result<ImportCheckpoint> back = ParseImportCheckpoint(SerializeImportCheckpoint(c), "cp");
+  ASSERT_TRUE(back.ok()) << back.error().ToString();
+  EXPECT_EQ(back->source, "s3://bucket/p");
+  EXPECT_EQ(back->target, "orders");
+  ASSERT_EQ(back->exports.size(), 2u);
+  EXPECT_EQ(back->exports[0].files.size(), 2u);
+  EXPECT_TRUE(back->exports[0].files.contains("p/b.json.gz"));
+  EXPECT_FALSE(back->exports[0].done);
+  EXPECT_TRUE(back->exports[1].done);
+}
+
+TEST(ImportCheckpointTest, RefusesOtherFiles) {
+  EXPECT_FALSE(ParseImportCheckpoint("nope", "cp").ok());
+  aws::Result<ImportCheckpoint> copy = ParseImportCheckpoint(
+      R"({"Version":1,"Operation":"copy","Source":"a","Target":"b","TotalSegments":1})", "cp");
+  ASSERT_FALSE(copy.ok());
+  EXPECT_NE(copy.error().message.find("cp:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ddbm::pipeline

@@ -1,0 +1,154 @@
+#include "pipeline/table_export.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "storage/gzip.h"
+#include "storage/local_store.h"
+#include "storage/md5.h"
+#include "testing/scripted_dynamodb.h"
+#include "testing/temp_dir.h"
+
+namespace ddbm::pipeline {
+namespace {
+
+// Answers Scan requests: segment 0 has two pages (3 items, then 2), segment 1 is empty.
+aws::Result<aws::HttpResponse> ScanAnswer(const aws::HttpRequest& request) {
+  aws::HttpResponse r;
+  r.status = 200;
+  const bool segment0 = request.body.find(R"("Segment":0)") != std::string::npos;
+  const bool second_page = request.body.find("ExclusiveStartKey") != std::string::npos;
+  if (!segment0) {
+    r.body = R"({"Items":[],"Count":0,"ScannedCount":0})";
+  } else if (!second_page) {
+    r.body =
+        R"({"Items":[{"pk":{"S":"a"},"n":{"N":"1.50"}},{"pk":{"S":"b"},"b":{"B":"AAE="}},)"
+        R"({"pk":{"S":"c"},"m":{"M":{"x":{"L":[{"NULL":true}]}}}}],"Count":3,"ScannedCount":3,)"
+        R"("LastEvaluatedKey":{"pk":{"S":"c"}}})";
+  } else {
+    r.body = R"({"Items":[{"pk":{"S":"d"}},{"pk":{"S":"e"},"s":{"SS":["x","y"]}}],)"
+             R"("Count":2,"ScannedCount":2})";
+  }
+  return r;
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+TEST(TableExportTest, WritesOneLinePerItemAndAnEmptyFileForAnEmptySegment) {
+  testing::ScriptedDynamoDb ddb;
+  ddb.transport.SetFallback(ScanAnswer);
+  testing::TempDir dir;
+  storage::LocalStore store(dir.path());
+  TableExportOptions options;
+  options.table_name = "t";
+  options.segments = 2;
+  options.data_folder = "AWSDynamoDB/01715685260608-c488b4e1/data/";
+  int names = 0;
+  options.new_file_name = [&] { return "file" + std::to_string(names++) + ".json.gz"; };
+  TableExportCounters counters;
+  aws::Result<TableExportResult> result =
+      ExportTable(*ddb.client, store, options, nullptr, nullptr, &counters);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_FALSE(result->interrupted);
+  ASSERT_EQ(result->files.size(), 2u);
+  EXPECT_EQ(counters.scan.items.load(), 5u);
+  EXPECT_EQ(counters.files.load(), 2u);
+
+  int64_t total = 0;
+  std::string all_lines;
+  for (const storage::DataFileEntry& f : result->files) {
+    const std::string bytes = ReadFile(std::filesystem::path(dir.path()) / f.data_file_s3_key);
+    EXPECT_EQ(storage::Md5Base64(bytes), f.md5_checksum);
+    EXPECT_EQ(storage::SinglePartEtag(bytes), f.etag);
+    aws::Result<std::string> text = storage::GzipDecompress(bytes);
+    ASSERT_TRUE(text.ok());
+    if (f.item_count == 0) {
+      EXPECT_EQ(bytes.size(), 20u);  // AWS's empty gzip
+      EXPECT_EQ(f.md5_checksum, "FjvgqIxwymKf1RbbqtrZag==");
+    }
+    total += f.item_count;
+    all_lines += *text;
+  }
+  EXPECT_EQ(total, 5);
+  EXPECT_EQ(all_lines,
+            "{\"Item\":{\"pk\":{\"S\":\"a\"},\"n\":{\"N\":\"1.50\"}}}\n"
+            "{\"Item\":{\"pk\":{\"S\":\"b\"},\"b\":{\"B\":\"AAE=\"}}}\n"
+            "{\"Item\":{\"pk\":{\"S\":\"c\"},\"m\":{\"M\":{\"x\":{\"L\":[{\"NULL\":true}]}}}}}\n"
+            "{\"Item\":{\"pk\":{\"S\":\"d\"}}}\n"
+            "{\"Item\":{\"pk\":{\"S\":\"e\"},\"s\":{\"SS\":[\"x\",\"y\"]}}}\n");
+}
+
+TEST(TableExportTest, StartsANewFileOnceTheCurrentOneIsFull) {
+  testing::ScriptedDynamoDb ddb;
+  ddb.transport.SetFallback(ScanAnswer);
+  testing::TempDir dir;
+  storage::LocalStore store(dir.path());
+  TableExportOptions options;
+  options.table_name = "t";
+  options.segments = 2;
+  options.data_folder = "x/data/";
+  options.max_file_bytes = 1;  // every item fills a file
+  int names = 0;
+  options.new_file_name = [&] { return "f" + std::to_string(names++) + ".json.gz"; };
+  TableExportCounters counters;
+  aws::Result<TableExportResult> result =
+      ExportTable(*ddb.client, store, options, nullptr, nullptr, &counters);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  // Five one-item files from segment 0, one empty file from segment 1.
+  ASSERT_EQ(result->files.size(), 6u);
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(result->files[i].item_count, 1);
+  EXPECT_EQ(result->files[5].item_count, 0);
+}
+
+TEST(TableExportTest, AStopWritesNoManifestEntries) {
+  testing::ScriptedDynamoDb ddb;
+  ddb.transport.SetFallback(ScanAnswer);
+  testing::TempDir dir;
+  storage::LocalStore store(dir.path());
+  TableExportOptions options;
+  options.table_name = "t";
+  options.segments = 2;
+  options.data_folder = "x/data/";
+  options.new_file_name = [] { return std::string("f.json.gz"); };
+  std::atomic<bool> stop{true};
+  TableExportCounters counters;
+  aws::Result<TableExportResult> result =
+      ExportTable(*ddb.client, store, options, nullptr, &stop, &counters);
+  ASSERT_TRUE(result.ok());
+  EXPECT_TRUE(result->interrupted);
+  EXPECT_TRUE(result->files.empty());
+}
+
+TEST(TableExportTest, AScanErrorIsReturned) {
+  testing::ScriptedDynamoDb ddb(1);
+  ddb.transport.SetFallback([](const aws::HttpRequest&) -> aws::Result<aws::HttpResponse> {
+    aws::HttpResponse r;
+    r.status = 400;
+    r.body = R"({"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",)"
+             R"("message":"Requested resource not found"})";
+    return r;
+  });
+  testing::TempDir dir;
+  storage::LocalStore store(dir.path());
+  TableExportOptions options;
+  options.table_name = "t";
+  options.segments = 2;
+  options.data_folder = "x/data/";
+  options.new_file_name = [] { return std::string("f.json.gz"); };
+  TableExportCounters counters;
+  aws::Result<TableExportResult> result =
+      ExportTable(*ddb.client, store, options, nullptr, nullptr, &counters);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, "ResourceNotFoundException");
+}
+
+}  // namespace
+}  // namespace ddbm::pipeline

@@ -1,0 +1,48 @@
+#include "pipeline/write_pool.h"
+
+namespace ddbm::pipeline {
+
+WritePool::WritePool(WritePoolOptions options)
+    : options_(std::move(options)), queue_(options_.queue_bytes) {
+  for (int i = 0; i < std::max(1, options_.writers); ++i) threads_.emplace_back([this] { Loop(); });
+}
+
+WritePool::~WritePool() { Close(); }
+
+bool WritePool::Push(WriteBatch batch, size_t weight, std::function<void()> on_acknowledged) {
+  if (failed()) return false;
+  return queue_.Push({std::move(batch), std::move(on_acknowledged)}, weight);
+}
+
+void WritePool::Fail(aws::Error error) {
+  std::lock_guard lock(error_mu_);
+  if (!error_) error_ = std::move(error);
+  failed_.store(true);
+}
+
+void WritePool::Close() {
+  std::call_once(closed_, [this] {
+    queue_.Close();
+    for (std::thread& t : threads_) t.join();
+  });
+}
+
+std::optional<aws::Error> WritePool::TakeError() {
+  std::lock_guard lock(error_mu_);
+  return std::move(error_);
+}
+
+void WritePool::Loop() {
+  while (std::optional<Queued> queued = queue_.Pop()) {
+    if (failed() || (options_.stop != nullptr && options_.stop->load())) continue;
+    if (std::optional<aws::Error> error = WriteBatchOrDeadLetter(
+            *options_.target, options_.table, std::move(queued->batch), *options_.policy,
+            options_.counters, options_.limiter, options_.dead_letters)) {
+      Fail(std::move(*error));
+      continue;
+    }
+    if (queued->on_acknowledged) queued->on_acknowledged();
+  }
+}
+
+}  // namespace ddbm::pipeline

@@ -1,0 +1,249 @@
+#include "storage/export_reader.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "storage/export_layout.h"
+
+namespace ddbm::storage {
+namespace {
+
+aws::Error Invalid(std::string message) {
+  return aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));
+}
+
+std::string_view StripSlashes(std::string_view text) {
+  while (!text.empty() && text.front() == '/') text.remove_prefix(1);
+  while (!text.empty() && text.back() == '/') text.remove_suffix(1);
+  return text;
+}
+
+// Reads `key`; with `sidecar_md5` its .md5 (or AWS's documented .checksum) must match.
+aws::Result<std::string> ReadChecked(const ObjectStore& store, const std::string& key,
+                                     std::vector<std::string>* warnings) {
+  aws::Result<std::string> text = store.Get(key);
+  if (!text.ok()) {
+    aws::Error error = std::move(text).error();
+    if (error.code == "NoSuchKey") {
+      error.message = store.Describe(key) + " is missing; is this an export's folder?";
+    }
+    return error;
+  }
+  const std::string stem = key.substr(0, key.size() - std::string_view(".json").size());
+  for (const char* suffix : {".md5", ".checksum"}) {
+    aws::Result<bool> exists = store.Exists(stem + suffix);
+    if (!exists.ok()) return std::move(exists).error();
+    if (!*exists) continue;
+    aws::Result<std::string> expected = store.Get(stem + suffix);
+    if (!expected.ok()) return std::move(expected).error();
+    std::string want = *expected;
+    while (!want.empty() && (want.back() == '\n' || want.back() == '\r' || want.back() == ' ')) {
+      want.pop_back();
+    }
+    if (Md5Base64(*text) != want) {
+      return Invalid(
+          fmt::format("{} does not match its checksum {} (MD5 {} expected, {} found): "
+                      "the file is corrupt or was changed after the export",
+                      store.Describe(key), store.Describe(stem + suffix), want, Md5Base64(*text)));
+    }
+    return text;
+  }
+  warnings->push_back(fmt::format("{} has no .md5 file to check it against", store.Describe(key)));
+  return text;
+}
+
+// The key of a member file as manifests give it: from the bucket root.
+bool InsideExportsRoot(std::string_view key, std::string_view root) {
+  if (!key.starts_with(root)) return false;
+  if (key.find("..") != std::string_view::npos || key.starts_with('/')) return false;
+  return true;
+}
+
+std::string TimeOrder(const ExportManifest& e) {
+  return e.summary.incremental() ? e.summary.export_from_time.value_or("") : e.summary.export_time;
+}
+
+}  // namespace
+
+aws::Result<ExportManifest> ReadExportManifest(const ObjectStore& store, std::string folder) {
+  ExportManifest m;
+  m.folder = std::move(folder);
+  {
+    std::string_view name = StripSlashes(m.folder);
+    const size_t slash = name.rfind('/');
+    m.export_id = std::string(slash == std::string_view::npos ? name : name.substr(slash + 1));
+  }
+  const std::string summary_key = m.folder + std::string(kManifestSummaryFile);
+  aws::Result<std::string> summary_text = ReadChecked(store, summary_key, &m.warnings);
+  if (!summary_text.ok()) return std::move(summary_text).error();
+  aws::Result<ManifestSummary> summary =
+      ParseManifestSummary(*summary_text, store.Describe(summary_key));
+  if (!summary.ok()) return std::move(summary).error();
+  m.summary = std::move(*summary);
+  const ManifestSummary& s = m.summary;
+  const std::string where = store.Describe(summary_key);
+
+  if (s.version != "2020-06-30" && s.version != "2023-08-01") {
+    return Invalid(
+        fmt::format("{}: unknown manifest version '{}' (known: 2020-06-30, "
+                    "2023-08-01)",
+                    where, s.version));
+  }
+  if (s.export_type && *s.export_type != "INCREMENTAL_EXPORT" && *s.export_type != "FULL_EXPORT") {
+    return Invalid(fmt::format("{}: unknown exportType '{}'", where, *s.export_type));
+  }
+  if (s.output_format == "ION") {
+    return Invalid(
+        fmt::format("{}: ION exports are not supported yet; export the table again "
+                    "with ExportFormat DYNAMODB_JSON",
+                    where));
+  }
+  if (s.output_format != "DYNAMODB_JSON") {
+    return Invalid(fmt::format("{}: unknown outputFormat '{}'", where, s.output_format));
+  }
+
+  // The bucket root is the folder holding "AWSDynamoDB/": the manifest's keys are from there.
+  const std::string root_key = [&] {
+    const size_t at = m.folder.rfind("AWSDynamoDB/");
+    return at == std::string::npos ? std::string() : m.folder.substr(0, at);
+  }();
+  const std::string exports_root = root_key + "AWSDynamoDB/";
+  if (!InsideExportsRoot(s.manifest_files_s3_key, exports_root)) {
+    return Invalid(fmt::format("{}: manifestFilesS3Key '{}' is not under {}", where,
+                               s.manifest_files_s3_key, store.Describe(exports_root)));
+  }
+  aws::Result<std::string> files_text = ReadChecked(store, s.manifest_files_s3_key, &m.warnings);
+  if (!files_text.ok()) return std::move(files_text).error();
+  aws::Result<std::vector<DataFileEntry>> files =
+      ParseManifestFiles(*files_text, store.Describe(s.manifest_files_s3_key));
+  if (!files.ok()) return std::move(files).error();
+  m.files = std::move(*files);
+
+  std::set<std::string_view> seen;
+  int64_t total = 0;
+  for (const DataFileEntry& f : m.files) {
+    if (!InsideExportsRoot(f.data_file_s3_key, exports_root)) {
+      return Invalid(fmt::format("{}: data file key '{}' is not under {}",
+                                 store.Describe(s.manifest_files_s3_key), f.data_file_s3_key,
+                                 store.Describe(exports_root)));
+    }
+    if (!seen.insert(f.data_file_s3_key).second) {
+      return Invalid(fmt::format("{}: data file '{}' is listed twice",
+                                 store.Describe(s.manifest_files_s3_key), f.data_file_s3_key));
+    }
+    total += f.item_count;
+  }
+  if (total != s.item_count) {
+    return Invalid(
+        fmt::format("{}: the data files hold {} items by manifest-files.json, the "
+                    "summary says {}; the export is incomplete or corrupt",
+                    where, total, s.item_count));
+  }
+
+  const std::string definition_key = m.folder + std::string(kTableDescriptionFile);
+  aws::Result<bool> has_definition = store.Exists(definition_key);
+  if (!has_definition.ok()) return std::move(has_definition).error();
+  if (*has_definition) {
+    aws::Result<std::string> definition = store.Get(definition_key);
+    if (!definition.ok()) return std::move(definition).error();
+    m.table_definition = std::move(*definition);
+  }
+  return m;
+}
+
+aws::Result<std::vector<ExportManifest>> FindExports(const ObjectStore& store,
+                                                     std::string_view location,
+                                                     const std::optional<std::string>& export_id) {
+  const std::string base(StripSlashes(location));
+  const std::string described = store.Describe(base);
+  // An export's own folder (its keys are resolved from the folder holding AWSDynamoDB/, so
+  // the location must reach it through a prefix).
+  if (!base.empty()) {
+    aws::Result<bool> direct = store.Exists(base + "/" + std::string(kManifestSummaryFile));
+    if (!direct.ok()) return std::move(direct).error();
+    if (*direct) {
+      aws::Result<ExportManifest> one = ReadExportManifest(store, base + "/");
+      if (!one.ok()) return std::move(one).error();
+      std::vector<ExportManifest> result;
+      result.push_back(std::move(*one));
+      return result;
+    }
+  }
+  std::string root = base.empty() ? "AWSDynamoDB/" : base + "/AWSDynamoDB/";
+  if (base.ends_with("AWSDynamoDB")) root = base + "/";
+  aws::Result<std::vector<ObjectInfo>> listed = store.List(root);
+  if (!listed.ok()) return std::move(listed).error();
+  std::vector<std::string> folders;
+  for (const ObjectInfo& o : *listed) {
+    if (!o.key.ends_with("/" + std::string(kManifestSummaryFile))) continue;
+    const std::string folder = o.key.substr(0, o.key.size() - kManifestSummaryFile.size());
+    // Only direct children of AWSDynamoDB/ are exports.
+    if (folder.find('/', root.size()) != folder.size() - 1) continue;
+    if (export_id && folder != root + *export_id + "/") continue;
+    folders.push_back(folder);
+  }
+  if (folders.empty()) {
+    if (export_id) {
+      return Invalid(fmt::format("no export {} under {}", *export_id, store.Describe(root)));
+    }
+    return Invalid(
+        fmt::format("no export found at {}: expected {}<ExportId>/{} (an AWS or "
+                    "ddbmigrate export); check the location",
+                    described, store.Describe(root), kManifestSummaryFile));
+  }
+  std::vector<ExportManifest> exports;
+  for (const std::string& folder : folders) {
+    aws::Result<ExportManifest> m = ReadExportManifest(store, folder);
+    if (!m.ok()) return std::move(m).error();
+    exports.push_back(std::move(*m));
+  }
+  std::stable_sort(exports.begin(), exports.end(),
+                   [](const ExportManifest& a, const ExportManifest& b) {
+                     if (a.summary.incremental() != b.summary.incremental()) {
+                       return !a.summary.incremental();  // the full export first
+                     }
+                     return TimeOrder(a) < TimeOrder(b);
+                   });
+  size_t fulls = 0;
+  for (const ExportManifest& e : exports) fulls += e.summary.incremental() ? 0 : 1;
+  if (fulls > 1) {
+    std::string ids;
+    for (const ExportManifest& e : exports) {
+      if (!e.summary.incremental()) ids += (ids.empty() ? "" : ", ") + e.export_id;
+    }
+    return Invalid(fmt::format("{} holds {} full exports ({}); pick one with --export-id",
+                               store.Describe(root), fulls, ids));
+  }
+  for (size_t i = 1; i < exports.size(); ++i) {
+    const ManifestSummary& prev = exports[i - 1].summary;
+    const ManifestSummary& next = exports[i].summary;
+    if (prev.table_arn != next.table_arn || prev.table_id != next.table_id) {
+      return Invalid(fmt::format(
+          "exports {} and {} are of different tables ({} and {}); pick "
+          "one with --export-id",
+          exports[i - 1].export_id, exports[i].export_id, prev.table_arn, next.table_arn));
+    }
+    if (!prev.incremental()) {
+      if (next.export_from_time.value_or("") > prev.export_time) {
+        return Invalid(fmt::format(
+            "incremental export {} starts at {}, after full export {} was taken ({}): the "
+            "changes in between are in no export",
+            exports[i].export_id, next.export_from_time.value_or("?"), exports[i - 1].export_id,
+            prev.export_time));
+      }
+      continue;
+    }
+    if (next.export_from_time != prev.export_to_time) {
+      return Invalid(fmt::format(
+          "incremental exports {} (to {}) and {} (from {}) do not form a chain: a gap or an "
+          "overlap; pick the exports to apply with --export-id",
+          exports[i - 1].export_id, prev.export_to_time.value_or("?"), exports[i].export_id,
+          next.export_from_time.value_or("?")));
+    }
+  }
+  return exports;
+}
+
+}  // namespace ddbm::storage

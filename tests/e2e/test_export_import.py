@@ -1,0 +1,1036 @@
+"""End-to-end tests of `ddbmigrate export` and `ddbmigrate import` against DynamoDB Local and
+moto's S3, in the layout of AWS's "Export to S3" (docs/export-layout.md).
+
+The judges are independent of ddbmigrate: boto3's low-level client reads the tables (numbers as
+the strings DynamoDB answers with, binary as bytes), and Python's gzip, json and hashlib read
+and check the exported files. Exports that must be broken on purpose are written here, by hand,
+in AWS's layout with correct checksums except for the one thing each test breaks.
+
+Fixtures in testdata/refdata/export/ are never modified: tests work on copies.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import tempfile
+import unittest
+import zlib
+from datetime import datetime, timezone
+from pathlib import Path
+
+import harness
+from harness import ServiceTestCase, ddbdata
+from test_copy import (ALL_BYTES, attribute_size, big_item, count_items, diff_items,
+                       every_type, exact_item, source_items_string_keys, summary_of,
+                       unicode_attributes)
+
+REFDATA = harness.REPO_ROOT / "testdata" / "refdata" / "export"
+# A real AWS export (eu-central-1, 2024): the bucket root, its prefix and the export's folder.
+REAL_BUCKET_ROOT = REFDATA / "scylla-migrator" / "test-bucket"
+REAL_PREFIX = "dynamodb-export"
+REAL_EXPORT_ID = "01715685260608-c488b4e1"
+# Two incremental exports of an `orders` table, written by hand to AWS's layout.
+INCREMENTAL_ROOT = REFDATA / "derived-incremental"
+
+KEYS = [("pk", "HASH", "S"), ("sk", "RANGE", "N")]
+ORDER_KEYS = [("order", "HASH", "S"), ("line", "RANGE", "N")]
+MIB = 1 << 20
+
+EXPORT_ID_RE = re.compile(r"^[0-9]{14}-[0-9a-f]{8}$")
+DATA_FILE_RE = re.compile(r"^[a-z2-7]{26}\.json\.gz$")
+TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+FULL_SUMMARY_KEYS = ["version", "exportArn", "startTime", "endTime", "tableArn", "tableId",
+                     "exportTime", "s3Bucket", "s3Prefix", "s3SseAlgorithm", "s3SseKmsKeyId",
+                     "manifestFilesS3Key", "billedSizeBytes", "itemCount", "outputFormat"]
+MANIFEST_FILE_KEYS = ["itemCount", "md5Checksum", "etag", "dataFileS3Key"]
+# AWS's data file for an empty partition: the 20-byte gzip of nothing.
+EMPTY_GZIP = bytes.fromhex("1f8b08000000000000ff03000000000000000000")
+
+
+# ---------------------------------------------------------------------------------------------
+# Checksums and files, as AWS computes them
+
+
+def md5_base64(data: bytes) -> str:
+    return base64.b64encode(hashlib.md5(data).digest()).decode()
+
+
+def multipart_etag(data: bytes, part_size: int) -> str:
+    """The ETag S3 gives an object uploaded in parts of part_size bytes (the last one shorter):
+    md5 over the concatenated binary part digests, then '-<parts>'."""
+    parts = [data[i:i + part_size] for i in range(0, len(data), part_size)] or [b""]
+    digests = b"".join(hashlib.md5(p).digest() for p in parts)
+    return f"{hashlib.md5(digests).hexdigest()}-{len(parts)}"
+
+
+def single_part_etag(data: bytes) -> str:
+    return multipart_etag(data, max(1, len(data)))
+
+
+def compact(value) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def gunzip_one_member(data: bytes) -> bytes:
+    """The content of a gzip file that must be exactly one complete member, nothing after it."""
+    inflater = zlib.decompressobj(wbits=31)
+    out = inflater.decompress(data) + inflater.flush()
+    if not inflater.eof:
+        raise AssertionError("the gzip stream is truncated")
+    if inflater.unused_data:
+        raise AssertionError(f"{len(inflater.unused_data)} bytes follow the gzip member")
+    return out
+
+
+def item_line(item) -> str:
+    """A full export's data line for an item in the low-level client's form."""
+    return compact({"Item": ddbdata.item_to_wire(item)})
+
+
+def data_file_name(seed: str) -> str:
+    """26 lowercase base32 characters of 128 bits, as AWS names data files."""
+    digest = hashlib.md5(seed.encode()).digest()
+    return base64.b32encode(digest).decode().lower().rstrip("=") + ".json.gz"
+
+
+def read_data_lines(data: bytes) -> list:
+    """The parsed lines of a .json.gz data file (split at \\n only: JSON strings may hold
+    U+2028 and other characters str.splitlines() would split at)."""
+    text = gzip.decompress(data).decode("utf-8")
+    return [json.loads(line) for line in text.split("\n") if line]
+
+
+def items_of(files) -> list:
+    """The items of full-export data lines (one list of lines per file), in the low-level
+    client's form."""
+    return [ddbdata.item_from_wire(json.loads(line)["Item"]) for file in files for line in file]
+
+
+def iso_millis(text: str) -> int:
+    t = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    return round(t.timestamp() * 1000)
+
+
+def upload_tree(s3, bucket, root: Path):
+    """Puts every file under root into the bucket, its path relative to root as the key."""
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            s3.put_object(Bucket=bucket, Key=path.relative_to(root).as_posix(),
+                          Body=path.read_bytes())
+
+
+def item_size(item) -> int:
+    return sum(attribute_size(k, v) for k, v in item.items())
+
+
+# ---------------------------------------------------------------------------------------------
+# Exports written by hand
+
+
+class HandExport:
+    """A full export in AWS's layout under a directory that plays the bucket root, written with
+    Python's gzip, json and hashlib. Valid as written; a test then breaks one thing and calls
+    write_manifests() when the manifests must agree with the broken file."""
+
+    TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/handmade"
+
+    def __init__(self, root, files, prefix=None, export_id="01790000000000-0a1b2c3d"):
+        """files: one list per data file, of items (low-level client form) or ready-made lines."""
+        self.root = Path(root)
+        self.prefix = prefix
+        self.export_id = export_id
+        self.folder = (f"{prefix}/" if prefix else "") + f"AWSDynamoDB/{export_id}/"
+        self.data_keys, self.lines, self.counts = [], [], []
+        self.put(self.folder + "_started", b"")
+        for i, content in enumerate(files):
+            lines = [c if isinstance(c, str) else item_line(c) for c in content]
+            key = self.folder + "data/" + data_file_name(f"{export_id}/{i}")
+            self.data_keys.append(key)
+            self.lines.append(lines)
+            self.counts.append(len(lines))
+            self.put(key, gzip.compress("".join(line + "\n" for line in lines).encode(),
+                                        compresslevel=6, mtime=0))
+        self.write_manifests()
+
+    def path(self, key) -> Path:
+        return self.root / key
+
+    def put(self, key, data: bytes):
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+    def get(self, key) -> bytes:
+        return self.path(key).read_bytes()
+
+    @property
+    def files_key(self):
+        return self.folder + "manifest-files.json"
+
+    @property
+    def summary_key(self):
+        return self.folder + "manifest-summary.json"
+
+    def write_manifests(self, summary_count=None):
+        """(Re)writes both manifests and their .md5 files from the data files as they are now,
+        with self.counts as the files' item counts."""
+        entries = []
+        for key, count in zip(self.data_keys, self.counts):
+            data = self.get(key)
+            entries.append({"itemCount": count, "md5Checksum": md5_base64(data),
+                            "etag": single_part_etag(data), "dataFileS3Key": key})
+        self.put_json(self.files_key, "".join(compact(e) + "\n" for e in entries))
+        self.write_summary(sum(self.counts) if summary_count is None else summary_count)
+
+    def write_summary(self, item_count):
+        summary = {
+            "version": "2020-06-30",
+            "exportArn": f"{self.TABLE_ARN}/export/{self.export_id}",
+            "startTime": "2026-09-01T10:00:00.000Z", "endTime": "2026-09-01T10:04:00.000Z",
+            "tableArn": self.TABLE_ARN, "tableId": "0b5e1f7a-8c2d-4e3f-9a1b-2c3d4e5f6a7b",
+            "exportTime": "2026-09-01T10:00:00.000Z", "s3Bucket": "handmade-exports",
+            "s3Prefix": self.prefix, "s3SseAlgorithm": "AES256", "s3SseKmsKeyId": None,
+            "manifestFilesS3Key": self.files_key, "billedSizeBytes": 0,
+            "itemCount": item_count, "outputFormat": "DYNAMODB_JSON"}
+        self.put_json(self.summary_key, compact(summary))
+
+    def put_json(self, key, text):
+        data = text.encode()
+        self.put(key, data)
+        self.put(key[:-len(".json")] + ".md5", md5_base64(data).encode())
+
+    def data_name(self, index) -> str:
+        return self.data_keys[index].rsplit("/", 1)[1]
+
+    def add_incremental(self, export_id, window, files):
+        """Writes an incremental export of the same table (window: exportFromTime and
+        exportToTime) beside the full one; files: one list of change lines per data file.
+        Returns the keys of its data files, which sit in the shared AWSDynamoDB/data/."""
+        base = (f"{self.prefix}/" if self.prefix else "") + "AWSDynamoDB/"
+        folder = f"{base}{export_id}/"
+        self.put(folder + "_started", b"")
+        keys, entries = [], []
+        for i, changes in enumerate(files):
+            key = base + "data/" + data_file_name(f"{export_id}/{i}")
+            data = gzip.compress("".join(compact(c) + "\n" for c in changes).encode(), mtime=0)
+            self.put(key, data)
+            keys.append(key)
+            entries.append({"itemCount": len(changes), "md5Checksum": md5_base64(data),
+                            "etag": single_part_etag(data), "dataFileS3Key": key})
+        self.put_json(folder + "manifest-files.json",
+                      "".join(compact(e) + "\n" for e in entries))
+        summary = {
+            "version": "2023-08-01", "exportArn": f"{self.TABLE_ARN}/export/{export_id}",
+            "startTime": window[1], "endTime": window[1], "tableArn": self.TABLE_ARN,
+            "tableId": "0b5e1f7a-8c2d-4e3f-9a1b-2c3d4e5f6a7b", "exportFromTime": window[0],
+            "exportToTime": window[1], "s3Bucket": "handmade-exports", "s3Prefix": self.prefix,
+            "s3SseAlgorithm": "AES256", "s3SseKmsKeyId": None,
+            "manifestFilesS3Key": folder + "manifest-files.json", "billedSizeBytes": 10000000,
+            "itemCount": sum(len(c) for c in files), "outputFormat": "DYNAMODB_JSON",
+            "outputView": "NEW_AND_OLD_IMAGES", "exportType": "INCREMENTAL_EXPORT"}
+        self.put_json(folder + "manifest-summary.json", compact(summary))
+        return keys
+
+
+def change_line(stamp, keys, item, new=None, old=None):
+    """An incremental export's line for the item's key (keys: a key schema); items in the
+    low-level client's form."""
+    line = {"Metadata": {"WriteTimestampMicros": {"N": str(stamp)}},
+            "Keys": ddbdata.item_to_wire({n: item[n] for n, _, _ in keys})}
+    if old is not None:
+        line["OldImage"] = ddbdata.item_to_wire(old)
+    if new is not None:
+        line["NewImage"] = ddbdata.item_to_wire(new)
+    return line
+
+
+# ---------------------------------------------------------------------------------------------
+# Incremental exports: the expected result, computed from the files
+
+
+def incremental_chain(root: Path):
+    """The incremental exports under root/AWSDynamoDB/ in window order, each as (summary,
+    changes); changes are (WriteTimestampMicros, file order in the manifest, line number,
+    line)."""
+    chain = []
+    for summary_path in sorted((root / "AWSDynamoDB").glob("*/manifest-summary.json")):
+        summary = json.loads(summary_path.read_bytes())
+        entries = [json.loads(line) for line in
+                   (root / summary["manifestFilesS3Key"]).read_text().splitlines()]
+        changes = []
+        for file_index, entry in enumerate(entries):
+            data = (root / entry["dataFileS3Key"]).read_bytes()
+            for number, change in enumerate(read_data_lines(data), 1):
+                stamp = int(change["Metadata"]["WriteTimestampMicros"]["N"])
+                changes.append((stamp, file_index, number, change))
+        chain.append((summary, changes))
+    chain.sort(key=lambda e: e[0]["exportFromTime"])
+    return chain
+
+
+def apply_incremental(state: dict, chain, keys=ORDER_KEYS) -> int:
+    """Applies the chain to state ({key: item in wire form}) by docs/export-layout.md section 5;
+    returns the number of deletes an importer issues (per export, keys whose last change is a
+    delete)."""
+    deletes = 0
+    for _, changes in chain:
+        last = {}
+        for stamp, file_index, number, change in sorted(changes, key=lambda c: c[:3]):
+            key = ddbdata.item_key(ddbdata.item_from_wire(change["Keys"]), keys)
+            last[key] = change
+            if "NewImage" in change:
+                state[key] = change["NewImage"]
+            else:
+                state.pop(key, None)
+        deletes += sum("NewImage" not in c for c in last.values())
+    return deletes
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class ExportImportTestBase(ServiceTestCase):
+
+    def setUp(self):
+        self.work = Path(tempfile.mkdtemp(prefix="work-", dir=self.home))
+
+    def run_export(self, table, to, *extra, timeout=240):
+        r = self.cli("export", "--table", table, "--to", to, "--output", "json", *extra,
+                     timeout=timeout)
+        return r, summary_of(r.stdout)
+
+    def run_import(self, source, table, *extra, timeout=240, env=None):
+        args = ["import", "--from", source, "--table", table, "--output", "json", *extra]
+        if "--dead-letter" not in extra:
+            args += ["--dead-letter", self.work / f"{table}-dead.jsonl"]
+        r = self.cli(*args, timeout=timeout, env=env)
+        return r, summary_of(r.stdout)
+
+    def assert_ok(self, result, summary):
+        self.assertEqual(result.code, 0,
+                         f"stderr:\n{result.stderr}\nstdout:\n{result.stdout}")
+        self.assertIsNotNone(summary, result.stdout)
+
+    def assert_imported(self, result, summary, items, files=None):
+        self.assert_ok(result, summary)
+        self.assertEqual(summary["ItemsRead"], items, summary)
+        self.assertEqual(summary["ItemsWritten"], items, summary)
+        self.assertEqual(summary["ItemsDeadLettered"], 0, summary)
+        self.assertEqual(summary["ItemsFromEarlierRuns"], 0, summary)
+        self.assertIs(summary["Complete"], True, summary)
+        if files is not None:
+            self.assertEqual(summary["DataFiles"], files, summary)
+
+    def assert_error(self, result, *fragments, code=1):
+        """The exit code, and one stderr line 'ddbmigrate: error: ...' holding every fragment.
+        A long run may print progress lines before it; nothing else."""
+        self.assertEqual(result.code, code, f"stderr:\n{result.stderr}\nstdout:\n{result.stdout}")
+        lines = [line for line in result.stderr.splitlines() if not line.startswith("progress: ")]
+        self.assertEqual(len(lines), 1, f"expected one error line, got:\n{result.stderr}")
+        self.assertTrue(lines[0].startswith("ddbmigrate: error: "), lines[0])
+        self.assertEqual(result.stderr.splitlines()[-1], lines[0])
+        for fragment in fragments:
+            self.assertIn(fragment, lines[0])
+
+    def put_items(self, table, items):
+        """Writes items, those over 100 KB one at a time (25 would exceed a request's size)."""
+        small = [i for i in items if item_size(i) < 100_000]
+        self.write_items(table, small)
+        ddb = self.dynamodb()
+        for item in items:
+            if item_size(item) >= 100_000:
+                ddb.put_item(TableName=table, Item=item)
+
+    def assert_items(self, table, expected):
+        """The table holds exactly these items (low-level form), numbers compared by value as
+        DynamoDB stores them, sets in any order, everything else exactly."""
+        keys = ddbdata.key_schema(self.dynamodb(), table)
+        result = ddbdata.compare_item_lists(expected, self.scan_all(table), keys)
+        self.assertTrue(result.equal, f"{table}:\n{result.describe()}")
+
+    def assert_same_key_schema(self, a, b):
+        ddb = self.dynamodb()
+        self.assertEqual(ddbdata.key_schema(ddb, a), ddbdata.key_schema(ddb, b))
+
+    def make_bucket(self, label):
+        name = f"{label}-{os.getpid()}-{random.randrange(1 << 30):x}"
+        self.client("s3").create_bucket(Bucket=name)
+        return name
+
+    # --- checking an export written by ddbmigrate, independently ---
+
+    def check_our_export(self, get, list_keys, prefix, bucket, export_id, table, part_size):
+        """Checks an export by ddbmigrate read through get(key) -> bytes and list_keys() -> all
+        keys. Returns (summary, manifest entries, data lines per file as text)."""
+        self.assertRegex(export_id, EXPORT_ID_RE)
+        folder = (f"{prefix}/" if prefix else "") + f"AWSDynamoDB/{export_id}/"
+        keys = set(list_keys())
+        self.assertEqual(get(folder + "_started"), b"", "_started must be empty")
+        definition = json.loads(get(folder + "ddbmigrate-table.json"))
+        self.assertIsInstance(definition, dict)
+
+        summary_bytes = get(folder + "manifest-summary.json")
+        self.assertFalse(summary_bytes.endswith(b"\n"), "manifest-summary.json ends with \\n")
+        summary = json.loads(summary_bytes)
+        self.assertEqual(list(summary), FULL_SUMMARY_KEYS)
+        self.assertEqual(summary_bytes.decode(), compact(summary), "not compact JSON")
+        self.assertEqual(get(folder + "manifest-summary.md5"), md5_base64(summary_bytes).encode())
+        self.assertEqual(summary["version"], "2020-06-30")
+        self.assertEqual(summary["outputFormat"], "DYNAMODB_JSON")
+        desc = self.dynamodb().describe_table(TableName=table)["Table"]
+        self.assertEqual(summary["tableArn"], desc["TableArn"])
+        self.assertEqual(summary["exportArn"], f"{desc['TableArn']}/export/{export_id}")
+        if "TableId" in desc:
+            self.assertEqual(summary["tableId"], desc["TableId"])
+        for name in ("startTime", "endTime", "exportTime"):
+            self.assertRegex(summary[name], TIME_RE, name)
+        self.assertEqual(summary["exportTime"], summary["startTime"])
+        self.assertLessEqual(summary["startTime"], summary["endTime"])
+        self.assertEqual(iso_millis(summary["startTime"]), int(export_id[:14]),
+                         "the export id's time is not startTime in milliseconds")
+        self.assertEqual(summary["s3Bucket"], bucket)
+        self.assertEqual(summary["s3Prefix"], prefix)
+        self.assertEqual(summary["billedSizeBytes"], 0)
+        self.assertEqual(summary["manifestFilesS3Key"], folder + "manifest-files.json")
+
+        files_bytes = get(folder + "manifest-files.json")
+        self.assertEqual(get(folder + "manifest-files.md5"), md5_base64(files_bytes).encode())
+        self.assertTrue(files_bytes.endswith(b"\n"), "manifest-files.json lacks its last \\n")
+        entries, all_lines = [], []
+        for text in files_bytes.decode().split("\n")[:-1]:
+            entry = json.loads(text)
+            self.assertEqual(list(entry), MANIFEST_FILE_KEYS, text)
+            self.assertEqual(text, compact(entry))
+            key = entry["dataFileS3Key"]
+            self.assertTrue(key.startswith(folder + "data/"), key)
+            self.assertRegex(key[len(folder + "data/"):], DATA_FILE_RE)
+            data = get(key)
+            self.assertEqual(entry["md5Checksum"], md5_base64(data), key)
+            self.assertEqual(entry["etag"], multipart_etag(data, part_size), key)
+            # gzip as documented: no flags, MTIME 0, OS 255, one member and nothing after it.
+            self.assertEqual(data[:4], b"\x1f\x8b\x08\x00", key)
+            self.assertEqual(data[4:8], b"\x00\x00\x00\x00", key)
+            self.assertEqual(data[9], 255, key)
+            text_bytes = gunzip_one_member(data)
+            self.assertNotIn(b"\r", text_bytes)
+            if text_bytes:
+                self.assertTrue(text_bytes.endswith(b"\n"), key)
+            lines = text_bytes.decode("utf-8").split("\n")[:-1] if text_bytes else []
+            self.assertNotIn("", lines, f"{key} has a blank line")
+            self.assertEqual(entry["itemCount"], len(lines), key)
+            for line in lines:
+                self.assertEqual(list(json.loads(line)), ["Item"], line[:200])
+            entries.append(entry)
+            all_lines.append(lines)
+        data_keys = [e["dataFileS3Key"] for e in entries]
+        self.assertEqual(len(set(data_keys)), len(data_keys), "a data file is listed twice")
+        self.assertEqual(summary["itemCount"], sum(e["itemCount"] for e in entries))
+        # Nothing but the documented objects, and every data file in the manifest.
+        expected_keys = {folder + n for n in ("_started", "ddbmigrate-table.json",
+                                              "manifest-files.json", "manifest-files.md5",
+                                              "manifest-summary.json", "manifest-summary.md5")}
+        self.assertEqual(keys, expected_keys | set(data_keys))
+        return summary, entries, all_lines
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class RealAwsExportTest(ExportImportTestBase):
+    """A real AWS export (no table definition, no .md5 files) imports with every type intact,
+    from a directory and from S3."""
+
+    MOTO = True
+
+    def setUp(self):
+        super().setUp()
+        self.bucket_root = self.work / "test-bucket"
+        shutil.copytree(REAL_BUCKET_ROOT, self.bucket_root)
+        folder = self.bucket_root / REAL_PREFIX / "AWSDynamoDB" / REAL_EXPORT_ID
+        entries = [json.loads(line) for line in
+                   (folder / "manifest-files.json").read_text().splitlines()]
+        self.expected = []  # the decoded data lines, in wire form
+        for entry in entries:
+            data = (self.bucket_root / entry["dataFileS3Key"]).read_bytes()
+            self.expected += [line["Item"] for line in read_data_lines(data)]
+        self.assertEqual(len(self.expected), 3)
+
+    def assert_real_items(self, table):
+        ddb = self.dynamodb()
+        scanned = [ddbdata.item_to_wire(i) for i in self.scan_all(table)]
+        self.assertEqual(sorted(map(exact_item, scanned)),
+                         sorted(map(exact_item, self.expected)))
+        for item in self.expected:
+            got = ddb.get_item(TableName=table, Key=ddbdata.item_from_wire({"id": item["id"]}),
+                               ConsistentRead=True).get("Item")
+            self.assertIsNotNone(got, item["id"])
+            self.assertEqual(exact_item(ddbdata.item_to_wire(got)), exact_item(item))
+        types = {kind for item in scanned for v in item.values() for kind in v}
+        self.assertTrue({"S", "N", "B", "BS", "SS", "NS", "L", "M", "NULL", "BOOL"} <= types,
+                        types)
+        self.assertEqual(ddbdata.key_schema(ddb, table), [("id", "HASH", "S")])
+
+    # Product bug: an export written with an S3 prefix (every real one here: its keys start
+    # with "dynamodb-export/") cannot be imported from a local directory. From the prefix's
+    # directory, its AWSDynamoDB/ or the export's own folder, import stops with
+    # "manifestFilesS3Key 'dynamodb-export/AWSDynamoDB/.../manifest-files.json' is not under
+    # <dir>/dynamodb-export/AWSDynamoDB/"; from the bucket's directory it finds no export.
+    @unittest.expectedFailure
+    def test_from_a_directory(self):
+        prefix_dir = self.bucket_root / REAL_PREFIX
+        export_dir = prefix_dir / "AWSDynamoDB" / REAL_EXPORT_ID
+        for label, source in (("prefix directory", str(prefix_dir)),
+                              ("file URL", f"file://{prefix_dir}"),
+                              ("the export's own folder", str(export_dir))):
+            with self.subTest(label):
+                table = self.unique_table("real")
+                r, summary = self.run_import(source, table, "--create-target",
+                                             "--partition-key", "id:S")
+                self.assert_imported(r, summary, 3, files=1)
+                self.assertEqual(summary["Exports"], 1)
+                self.assertIn("warning", r.stderr)  # no .md5 files beside the manifests
+                self.assert_real_items(table)
+        # The copy was only read.
+        for path in REAL_BUCKET_ROOT.rglob("*"):
+            if path.is_file():
+                self.assertEqual(path.read_bytes(),
+                                 (self.bucket_root / path.relative_to(REAL_BUCKET_ROOT))
+                                 .read_bytes())
+
+    def test_from_s3(self):
+        bucket = self.make_bucket("real-export")
+        upload_tree(self.client("s3"), bucket, self.bucket_root)
+        for label, source, env in (
+                ("prefix, endpoint by variable", f"s3://{bucket}/{REAL_PREFIX}",
+                 self.env(AWS_ENDPOINT_URL_S3=self.moto_endpoint)),
+                ("export's folder, endpoint by flag",
+                 f"s3://{bucket}/{REAL_PREFIX}/AWSDynamoDB/{REAL_EXPORT_ID}/", None)):
+            with self.subTest(label):
+                table = self.unique_table("reals3")
+                extra = () if env else ("--s3-endpoint-url", self.moto_endpoint)
+                r, summary = self.run_import(source, table, "--create-target",
+                                             "--partition-key", "id:S", *extra, env=env)
+                self.assert_imported(r, summary, 3, files=1)
+                self.assertEqual(summary["CompressedBytes"], 253, summary)
+                self.assertIn("warning", r.stderr)  # no .md5 files beside the manifests
+                self.assert_real_items(table)
+
+
+class RoundTripTest(ExportImportTestBase):
+    """export then import --create-target gives back the same table; ddbmigrate's manifests,
+    checksums and data files are checked with Python alone."""
+
+    MOTO = True
+
+    def test_edge_case_items_through_a_directory(self):
+        rng = random.Random(41)
+        # Every type, extreme numbers, deep nesting, empty values, unicode, and of its 26 items
+        # of about 399 KB the first six (one of each kind of bulk).
+        items = [i for i in source_items_string_keys(rng)
+                 if not (i["pk"]["S"].startswith("big \u00e9 ") and int(i["sk"]["N"]) >= 6)]
+        items += ddbdata.generate_items(700, seed=7, start=150)
+        src = self.create_table(self.unique_table("rtsrc"), keys=KEYS)
+        self.put_items(src, items)
+        out = self.work / "exports"
+        r, summary = self.run_export(src, out, "--segments", "4", "--page-size", "200")
+        self.assert_ok(r, summary)
+        self.assertEqual(summary["Table"], src)
+        self.assertEqual(summary["ItemCount"], len(items), summary)
+
+        def list_keys():
+            return [p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()]
+
+        manifest, entries, lines = self.check_our_export(
+            lambda key: (out / key).read_bytes(), list_keys, None, None, summary["ExportId"],
+            src, 8 * MIB)
+        self.assertEqual(summary["DataFiles"], len(entries))
+        self.assertGreaterEqual(len(entries), 4)  # one file per segment at least
+        self.assertEqual(manifest["itemCount"], len(items))
+        self.assertEqual(summary["CompressedBytes"],
+                         sum((out / e["dataFileS3Key"]).stat().st_size for e in entries))
+        self.assertTrue(all(e["etag"].endswith("-1") for e in entries))
+        self.assertIn(summary["ExportId"], summary["Location"])
+        # The data lines are the table's items exactly, as DynamoDB answered them.
+        source_items = self.scan_all(src)
+        problem = diff_items(source_items, items_of(lines), ["pk", "sk"])
+        self.assertEqual(problem, "", f"the data files differ from the table:\n{problem}")
+
+        dst = self.unique_table("rtdst")
+        r, isummary = self.run_import(str(out), dst, "--create-target")
+        self.assert_imported(r, isummary, len(items), files=len(entries))
+        self.assertEqual(isummary["Exports"], 1)
+        self.assertEqual(isummary["CompressedBytes"], summary["CompressedBytes"])
+        self.assert_same_key_schema(src, dst)
+        # compare_tables' comparison (by DynamoDB's equality), then spelling for spelling.
+        target_items = self.scan_all(dst)
+        result = ddbdata.compare_item_lists(source_items, target_items, KEYS)
+        self.assertTrue(result.equal, result.describe())
+        problem = diff_items(source_items, target_items, ["pk", "sk"])
+        self.assertEqual(problem, "", f"{dst} differs from {src}:\n{problem}")
+
+    def test_empty_table_gives_aws_empty_files(self):
+        src = self.create_table(self.unique_table("empty"), keys=[("id", "HASH", "B")])
+        out = self.work / "empty-export"
+        r, summary = self.run_export(src, f"file://{out}", "--segments", "3")
+        self.assert_ok(r, summary)
+        self.assertEqual(summary["ItemCount"], 0)
+
+        def list_keys():
+            return [p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()]
+
+        _, entries, _ = self.check_our_export(lambda key: (out / key).read_bytes(), list_keys,
+                                              None, None, summary["ExportId"], src, 8 * MIB)
+        self.assertEqual(len(entries), 3)
+        for e in entries:
+            self.assertEqual((out / e["dataFileS3Key"]).read_bytes(), EMPTY_GZIP)
+            self.assertEqual(e["md5Checksum"], "FjvgqIxwymKf1RbbqtrZag==")
+            self.assertEqual(e["etag"], "7deb4078f238dd87d6af0538152c04e9-1")
+            self.assertEqual(e["itemCount"], 0)
+        dst = self.unique_table("emptydst")
+        r, isummary = self.run_import(str(out), dst, "--create-target")
+        self.assert_imported(r, isummary, 0, files=3)
+        self.assert_same_key_schema(src, dst)
+        self.assertEqual(count_items(self.dynamodb(), dst), 0)
+
+    # --- S3, a key prefix, and data files of several parts ---
+
+    def s3_reader(self, bucket):
+        """get(key) and list_keys() for a bucket of moto's S3."""
+        s3, objects = self.client("s3"), {}
+
+        def get(key):
+            if key not in objects:
+                objects[key] = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+            return objects[key]
+
+        def list_keys():
+            pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+            return [o["Key"] for page in pages for o in page.get("Contents", [])]
+
+        return get, list_keys
+
+    # Product bug (the one described at test_multipart_upload_to_s3): every data file goes up
+    # as a multipart upload, even a small one, so every export to moto's S3 fails.
+    @unittest.expectedFailure
+    def test_round_trip_through_s3_with_a_prefix(self):
+        rng = random.Random(43)
+        items = [{"pk": {"S": "types"}, "sk": {"N": "0"}, **every_type(rng)},
+                 {"pk": {"S": "unicode \U0001F600"}, "sk": {"N": "-1E-130"},
+                  **unicode_attributes(rng)},
+                 {"pk": {"S": "empty"}, "sk": {"N": "1"}, "s": {"S": ""}, "b": {"B": b""},
+                  "bs": {"BS": [b"", ALL_BYTES]}},
+                 big_item({"pk": {"S": "big"}, "sk": {"N": "2"}}, "utf8", rng)]
+        items += ddbdata.generate_items(400, seed=8)
+        src = self.create_table(self.unique_table("s3src"), keys=KEYS)
+        self.put_items(src, items)
+        bucket, prefix = self.make_bucket("round-trip"), "some/prefix"
+        r, summary = self.run_export(src, f"s3://{bucket}/{prefix}/", "--segments", "3",
+                                     "--page-size", "100", "--s3-endpoint-url",
+                                     self.moto_endpoint)
+        self.assert_ok(r, summary)
+        self.assertEqual(summary["ItemCount"], len(items))
+        self.assertTrue(summary["Location"].startswith(f"s3://{bucket}/{prefix}/AWSDynamoDB/"),
+                        summary)
+        get, list_keys = self.s3_reader(bucket)
+        _, entries, lines = self.check_our_export(get, list_keys, prefix, bucket,
+                                                  summary["ExportId"], src, 8 * MIB)
+        self.assertEqual(summary["DataFiles"], len(entries))
+        problem = diff_items(self.scan_all(src), items_of(lines), ["pk", "sk"])
+        self.assertEqual(problem, "", f"the data files differ from the table:\n{problem}")
+
+        dst = self.unique_table("s3dst")
+        r, isummary = self.run_import(f"s3://{bucket}/{prefix}", dst, "--create-target",
+                                      "--s3-endpoint-url", self.moto_endpoint)
+        self.assert_imported(r, isummary, len(items), files=len(entries))
+        self.assert_same_key_schema(src, dst)
+        self.assert_tables_equal(src, dst)
+
+    _multipart_source = None
+
+    def multipart_source(self):
+        """A table whose one-segment export holds more than 8 MiB of nearly incompressible
+        JSON (random binary in base64): --file-size 8 closes a data file of about 6.3 MiB of
+        gzip, two parts of 5 MiB, and starts another. Created once for the class."""
+        if RoundTripTest._multipart_source is None:
+            rng = random.Random(42)
+            items = [big_item({"pk": {"S": f"bin {i:02d} \u00e9"}, "sk": {"N": str(i)}},
+                              "binary", rng) for i in range(18)]
+            items.append({"pk": {"S": "types"}, "sk": {"N": "0"}, **every_type(rng)})
+            items += ddbdata.generate_items(100, seed=9)
+            table = self.create_table(self.unique_table("mpsrc"), keys=KEYS)
+            self.put_items(table, items)
+            RoundTripTest._multipart_source = (table, len(items))
+        return RoundTripTest._multipart_source
+
+    def check_multipart_export(self, src, count, summary, get, list_keys, prefix, bucket):
+        self.assertEqual(summary["ItemCount"], count, summary)
+        _, entries, lines = self.check_our_export(get, list_keys, prefix, bucket,
+                                                  summary["ExportId"], src, 5 * MIB)
+        self.assertGreaterEqual(len(entries), 2, "--file-size 8 did not start a second file")
+        etags = [e["etag"] for e in entries]
+        self.assertTrue([t for t in etags if not t.endswith("-1")], etags)
+        for e in entries:
+            data = get(e["dataFileS3Key"])
+            parts = int(e["etag"].rsplit("-", 1)[1])
+            self.assertEqual(parts, max(1, -(-len(data) // (5 * MIB))), e)
+        # Each file ends with the item that took it past 8 MiB of JSON.
+        for file in lines:
+            sizes = [len(line.encode()) + 1 for line in file]
+            self.assertLess(sum(sizes[:-1]), 8 * MIB)
+        self.assertEqual(len([f for f in lines if sum(len(x.encode()) + 1 for x in f)
+                              < 8 * MIB]), 1, "only a segment's last file may be short")
+        problem = diff_items(self.scan_all(src), items_of(lines), ["pk", "sk"])
+        self.assertEqual(problem, "", f"the data files differ from the table:\n{problem}")
+        return entries
+
+    def test_multipart_etags_in_a_directory(self):
+        """A directory gets the ETags an S3 upload in --part-size parts would get."""
+        src, count = self.multipart_source()
+        out = self.work / "multipart"
+        r, summary = self.run_export(src, out, "--segments", "1", "--page-size", "50",
+                                     "--part-size", "5", "--file-size", "8")
+        self.assert_ok(r, summary)
+
+        def list_keys():
+            return [p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()]
+
+        entries = self.check_multipart_export(src, count, summary,
+                                              lambda key: (out / key).read_bytes(), list_keys,
+                                              None, None)
+        dst = self.unique_table("mpdst")
+        r, isummary = self.run_import(str(out), dst, "--create-target")
+        self.assert_imported(r, isummary, count, files=len(entries))
+        self.assert_tables_equal(src, dst)
+
+    # Product bug: UploadPart is sent without a Content-Type, so libcurl (CURLOPT_POST) adds
+    # "Content-Type: application/x-www-form-urlencoded"; moto's server parses the part as a
+    # form and stores 0 bytes (ETag d41d8cd98f00b204e9800998ecf8427e), and the export stops
+    # with "S3 stored part 1 of ... with ETag d41d8..., but its MD5 is ...".
+    @unittest.expectedFailure
+    def test_multipart_upload_to_s3(self):
+        src, count = self.multipart_source()
+        bucket, prefix = self.make_bucket("multipart"), "deep/er/prefix"
+        r, summary = self.run_export(src, f"s3://{bucket}/{prefix}", "--segments", "1",
+                                     "--page-size", "50", "--part-size", "5",
+                                     "--file-size", "8", "--s3-endpoint-url",
+                                     self.moto_endpoint)
+        self.assert_ok(r, summary)
+        get, list_keys = self.s3_reader(bucket)
+        entries = self.check_multipart_export(src, count, summary, get, list_keys, prefix,
+                                              bucket)
+        s3 = self.client("s3")
+        for e in entries:  # S3's own ETag for each object proves how it was uploaded
+            etag = s3.head_object(Bucket=bucket, Key=e["dataFileS3Key"])["ETag"].strip('"')
+            if e["etag"].endswith("-1"):  # one part, or a plain PutObject
+                plain = hashlib.md5(get(e["dataFileS3Key"])).hexdigest()
+                self.assertIn(etag, (e["etag"], plain))
+            else:
+                self.assertEqual(etag, e["etag"])
+        dst = self.unique_table("mps3dst")
+        r, isummary = self.run_import(f"s3://{bucket}/{prefix}", dst, "--create-target",
+                                      "--s3-endpoint-url", self.moto_endpoint)
+        self.assert_imported(r, isummary, count, files=len(entries))
+        self.assert_tables_equal(src, dst)
+
+
+class IncrementalImportTest(ExportImportTestBase):
+    """Two incremental exports (no full one) applied in window order, and inside each export in
+    (WriteTimestampMicros, file, line) order, whatever the lines' positions."""
+
+    def setUp(self):
+        super().setUp()
+        self.root = self.work / "incremental"
+        shutil.copytree(INCREMENTAL_ROOT, self.root)
+        self.chain = incremental_chain(self.root)
+
+    def test_fixture_shape(self):
+        """What the other test relies on: two chained incremental exports keyed by order (S) and
+        line (N), with lines out of timestamp order inside a file."""
+        self.assertEqual(len(self.chain), 2)
+        self.assertEqual(self.chain[0][0]["exportToTime"], self.chain[1][0]["exportFromTime"])
+        for summary, changes in self.chain:
+            self.assertEqual(summary["exportType"], "INCREMENTAL_EXPORT")
+            for _, _, _, change in changes:
+                self.assertEqual({k: list(v) for k, v in change["Keys"].items()},
+                                 {"order": ["S"], "line": ["N"]})
+        out_of_order = any(
+            a[1] == b[1] and a[2] < b[2] and a[0] > b[0]
+            for _, changes in self.chain for a in changes for b in changes)
+        self.assertTrue(out_of_order)
+
+    def expected_after(self, initial):
+        state = {ddbdata.item_key(ddbdata.item_from_wire(i), ORDER_KEYS): i for i in initial}
+        deletes = apply_incremental(state, self.chain)
+        return [ddbdata.item_from_wire(i) for i in state.values()], deletes
+
+    def test_applied_in_write_timestamp_order(self):
+        lines = sum(len(c) for _, c in self.chain)
+        files = sum(len({c[1] for c in changes}) for _, changes in self.chain)
+        seeded = [{"order": {"S": "o-3"}, "line": {"N": "1"}, "amount": {"N": "5"},
+                   "status": {"S": "SHIPPED"}},
+                  {"order": {"S": "o-9"}, "line": {"N": "2"}, "status": {"S": "UNTOUCHED"}}]
+        for label, initial in (("new table", []), ("existing table", seeded)):
+            with self.subTest(label):
+                table = self.unique_table("incr")
+                if initial:
+                    self.create_table(table, keys=ORDER_KEYS)
+                    self.write_items(table, [ddbdata.item_from_wire(i) for i in initial])
+                    extra = ()
+                else:
+                    extra = ("--create-target", "--partition-key", "order:S",
+                             "--sort-key", "line:N")
+                expected, deletes = self.expected_after(initial)
+                r, summary = self.run_import(str(self.root), table, *extra)
+                self.assert_ok(r, summary)
+                self.assertEqual(summary["Exports"], 2, summary)
+                self.assertEqual(summary["DataFiles"], files, summary)
+                self.assertEqual(summary["ItemsRead"], lines, summary)
+                self.assertEqual(summary["Deletes"], deletes, summary)
+                self.assertIs(summary["Complete"], True, summary)
+                self.assert_items(table, expected)
+                # The fixture's documented outcome.
+                final = {i["order"]["S"]: i for i in self.scan_all(table)}
+                self.assertNotIn("o-1", final)
+                self.assertEqual(final["o-2"]["status"]["S"], "REFUNDED")
+                self.assertEqual(final["o-2"]["amount"]["N"], "0")
+                self.assertEqual(final["o-3"]["status"]["S"], "REOPENED")
+                self.assertEqual(ddbdata.key_schema(self.dynamodb(), table),
+                                 [("order", "HASH", "S"), ("line", "RANGE", "N")])
+
+
+class ImportErrorTest(ExportImportTestBase):
+    """Broken exports stop with one clear error line, exit code 1 and nothing of the bad file
+    written; resuming after a bad file; errors of export and of key schemas."""
+
+    MOTO = True
+
+    def hand_export(self, count=300, files=1, seed=5, **kwargs):
+        items = ddbdata.generate_items(count * files, seed=seed)
+        chunks = [items[i * count:(i + 1) * count] for i in range(files)]
+        root = Path(tempfile.mkdtemp(prefix="hand-", dir=self.work))
+        return HandExport(root, chunks, **kwargs), chunks
+
+    def import_fails(self, source, *fragments, table=None, extra=()):
+        table = table or self.create_table(self.unique_table("bad"), keys=KEYS)
+        r, _ = self.run_import(str(source), table, *extra)
+        self.assert_error(r, *fragments)
+        self.assertEqual(count_items(self.dynamodb(), table), 0,
+                         f"items were written; stderr: {r.stderr}")
+        return r
+
+    def test_valid_hand_export_imports(self):
+        """The broken exports below differ from this one in one thing only."""
+        export, chunks = self.hand_export(count=60, files=2)
+        for label, source in (("bucket root", export.root),
+                              ("AWSDynamoDB", export.root / "AWSDynamoDB"),
+                              ("the export's own folder", export.path(export.folder))):
+            with self.subTest(label):
+                table = self.create_table(self.unique_table("good"), keys=KEYS)
+                r, summary = self.run_import(str(source), table)
+                self.assert_imported(r, summary, 120, files=2)
+                self.assert_items(table, chunks[0] + chunks[1])
+
+    def test_missing_manifest_summary(self):
+        export, _ = self.hand_export()
+        export.path(export.summary_key).unlink()
+        self.import_fails(export.root, "manifest-summary.json")
+        self.import_fails(export.path(export.folder), "manifest-summary.json")
+
+    def test_data_file_changed(self):
+        export, _ = self.hand_export()
+        key = export.data_keys[0]
+        data = bytearray(export.get(key))
+        data[len(data) // 2] ^= 0x5A
+        export.put(key, bytes(data))
+        self.import_fails(export.root, export.data_name(0), "MD5")
+
+    def test_manifest_item_counts_disagree(self):
+        with self.subTest("files and summary"):
+            export, _ = self.hand_export()
+            export.counts[0] += 1
+            export.write_manifests(summary_count=300)
+            self.import_fails(export.root, "manifest-summary.json", "301", "300")
+        with self.subTest("lines and files"):
+            export, _ = self.hand_export()
+            export.counts[0] -= 1
+            export.write_manifests()  # the summary agrees with the files: the lines do not
+            self.import_fails(export.root, export.data_name(0), "299")
+
+    def test_damaged_gzip(self):
+        export, _ = self.hand_export(count=600)
+        key = export.data_keys[0]
+        good = export.get(key)
+        for label, data in (("truncated", good[:len(good) * 2 // 3]),
+                            ("trailing garbage", good + b"garbage after the gzip member"),
+                            ("empty object", b"")):
+            with self.subTest(label):
+                export.put(key, data)
+                export.write_manifests()  # checksums of the damaged bytes: the gzip check fails
+                self.import_fails(export.root, export.data_name(0))
+
+    def test_line_that_is_not_json(self):
+        items = ddbdata.generate_items(300, seed=6)
+        lines = [item_line(i) for i in items]
+        lines[236] = lines[236][:40]  # cut in the middle: not JSON
+        export = HandExport(self.work / "notjson", [lines])
+        self.import_fails(export.root, export.data_name(0), "line 237")
+
+    def test_key_of_the_wrong_type(self):
+        items = ddbdata.generate_items(300, seed=7)
+        bad = dict(items[249])
+        bad["pk"] = {"N": "250"}  # the table's pk is S
+        items[249] = bad
+        export = HandExport(self.work / "keytype", [items])
+        self.import_fails(export.root, export.data_name(0), "line 250")
+
+    def test_bucket_that_does_not_exist(self):
+        bucket = f"no-such-bucket-{os.getpid()}"
+        table = self.create_table(self.unique_table("nobucket"), keys=KEYS)
+        r, _ = self.run_import(f"s3://{bucket}/exports", table,
+                               "--s3-endpoint-url", self.moto_endpoint)
+        self.assert_error(r, bucket)
+
+    def test_location_without_an_export(self):
+        empty_dir = self.work / "nothing-here"
+        empty_dir.mkdir()
+        (empty_dir / "readme.txt").write_text("not an export\n")
+        self.import_fails(empty_dir, "no export")
+        bucket = self.make_bucket("no-export")
+        self.client("s3").put_object(Bucket=bucket, Key="exports/readme.txt", Body=b"x")
+        self.import_fails(f"s3://{bucket}/exports", "no export",
+                          extra=("--s3-endpoint-url", self.moto_endpoint))
+        self.import_fails(self.work / "no-such-directory", "no-such-directory")
+
+    # --- a bad file among good ones, --checkpoint and --resume ---
+
+    def damage(self, export, key):
+        """Flips a byte of a data file (its manifest unchanged); returns the good bytes."""
+        good = export.get(key)
+        damaged = bytearray(good)
+        damaged[-30] ^= 0xFF
+        export.put(key, bytes(damaged))
+        return good
+
+    def recorded_files(self, checkpoint):
+        saved = json.loads(Path(checkpoint).read_text())
+        self.assertEqual(saved["Operation"], "import")
+        return {f for e in saved["Exports"] for f in e["Files"]}
+
+    def test_resume_after_a_bad_file(self):
+        """A full export (three files) and an incremental one after it (two files, the second
+        corrupt): the full export is imported and recorded, the run stops at the bad file
+        having applied nothing of the incremental export, and --resume finishes the job."""
+        export, chunks = self.hand_export(count=50, files=3, seed=9)
+        full = [i for c in chunks for i in c]
+        added = ddbdata.generate_items(10, seed=9, start=150)
+        t = 1_790_000_000_000_000
+        updates = [change_line(t + n, KEYS, i, new={**i, "status": {"S": "updated"}}, old=i)
+                   for n, i in enumerate(full[:20])]
+        deletes = [change_line(t + 100 + n, KEYS, i, old=i) for n, i in enumerate(full[20:30])]
+        inserts = [change_line(t + 200 + n, KEYS, i, new=i) for n, i in enumerate(added)]
+        incremental = [updates, deletes + inserts]
+        incremental_keys = export.add_incremental(
+            "01790000900000-1a2b3c4d", ("2026-09-01T10:00:00.000Z", "2026-09-01T10:15:00.000Z"),
+            incremental)
+        bad_key = incremental_keys[1]
+        good_bytes = self.damage(export, bad_key)
+        table = self.create_table(self.unique_table("resume"), keys=KEYS)
+        checkpoint = self.work / "resume.checkpoint"
+        r, summary = self.run_import(str(export.root), table, "--checkpoint", checkpoint)
+        self.assert_error(r, bad_key.rsplit("/", 1)[1], "MD5", "--resume")
+        self.assertIsNotNone(summary, r.stdout)
+        self.assertIs(summary["Complete"], False, summary)
+        self.assertEqual(summary["Exports"], 2, summary)
+        self.assert_items(table, full)  # all of the full export, nothing of the incremental
+        self.assertEqual(self.recorded_files(checkpoint), set(export.data_keys))
+
+        export.put(bad_key, good_bytes)
+        r, summary = self.run_import(str(export.root), table, "--checkpoint", checkpoint,
+                                     "--resume")
+        self.assert_ok(r, summary)
+        self.assertEqual(summary["ItemsFromEarlierRuns"], len(full), summary)
+        self.assertEqual(summary["ItemsRead"], sum(map(len, incremental)), summary)
+        self.assertEqual(summary["Deletes"], len(deletes), summary)
+        self.assertIs(summary["Complete"], True, summary)
+        state = {ddbdata.item_key(i, KEYS): ddbdata.item_to_wire(i) for i in full}
+        changes = [(int(c["Metadata"]["WriteTimestampMicros"]["N"]), f, n, c)
+                   for f, lines in enumerate(incremental) for n, c in enumerate(lines, 1)]
+        apply_incremental(state, [(None, changes)], KEYS)
+        self.assert_items(table, [ddbdata.item_from_wire(i) for i in state.values()])
+
+    # Product bug: when a data file fails its checks, the batches of good files already checked
+    # and queued are dropped unsent. Here 4 good files (600 items) are checked before the bad
+    # fifth; the run ends with ItemsRead 600 but only ~50 items written and no file recorded in
+    # the checkpoint (which is then not even created), although the message says "files
+    # imported before stay imported".
+    @unittest.expectedFailure
+    def test_good_files_checked_before_a_bad_one_are_imported(self):
+        export, chunks = self.hand_export(count=150, files=5, seed=11)
+        bad = len(chunks) - 1
+        good_bytes = self.damage(export, export.data_keys[bad])
+        table = self.create_table(self.unique_table("keepgood"), keys=KEYS)
+        checkpoint = self.work / "keepgood.checkpoint"
+        args = ("--checkpoint", checkpoint, "--parallel-files", "1", "--writers", "2")
+        r, summary = self.run_import(str(export.root), table, *args)
+        self.assert_error(r, export.data_name(bad))
+        self.assertEqual(summary["ItemsRead"], 600, summary)
+        self.assert_items(table, [i for c in chunks[:bad] for i in c])
+        self.assertEqual(self.recorded_files(checkpoint), set(export.data_keys[:bad]))
+        export.put(export.data_keys[bad], good_bytes)
+        r, summary = self.run_import(str(export.root), table, *args, "--resume")
+        self.assert_ok(r, summary)
+        self.assertEqual(summary["ItemsFromEarlierRuns"], 600, summary)
+        self.assert_items(table, [i for c in chunks for i in c])
+
+    # Product bug: when no file was imported before the bad one, the error still says "rerun
+    # with --resume", but no checkpoint was written, and the rerun with --resume fails with
+    # "checkpoint ... does not exist; run without --resume to start".
+    @unittest.expectedFailure
+    def test_the_advice_after_a_bad_first_file_works(self):
+        export, chunks = self.hand_export(count=100, files=2, seed=12)
+        good_bytes = self.damage(export, export.data_keys[0])
+        table = self.create_table(self.unique_table("advice"), keys=KEYS)
+        checkpoint = self.work / "advice.checkpoint"
+        args = ("--checkpoint", checkpoint, "--parallel-files", "1")
+        r, _ = self.run_import(str(export.root), table, *args)
+        self.assert_error(r, export.data_name(0))
+        self.assertEqual(count_items(self.dynamodb(), table), 0)
+        export.put(export.data_keys[0], good_bytes)
+        again = args + ("--resume",) if "--resume" in r.stderr else args
+        r, summary = self.run_import(str(export.root), table, *again)
+        self.assert_ok(r, summary)
+        self.assert_items(table, chunks[0] + chunks[1])
+
+    def test_export_of_a_missing_table(self):
+        out = self.work / "missing-export"
+        r, _ = self.run_export("no_such_table_to_export", out)
+        self.assert_error(r, "no_such_table_to_export")
+        self.assertFalse((out / "AWSDynamoDB").exists(), "files were written")
+
+    def test_existing_table_with_another_key_schema(self):
+        src = self.create_table(self.unique_table("kschema"), keys=KEYS)
+        self.write_items(src, ddbdata.generate_items(50, seed=10))
+        out = self.work / "kschema-export"
+        r, summary = self.run_export(src, out, "--segments", "2")
+        self.assert_ok(r, summary)
+        for label, keys in (("other name", [("id", "HASH", "S"), ("sk", "RANGE", "N")]),
+                            ("other type", [("pk", "HASH", "S"), ("sk", "RANGE", "S")]),
+                            ("hash only", [("pk", "HASH", "S")])):
+            with self.subTest(label):
+                dst = self.create_table(self.unique_table("kdst"), keys=keys)
+                self.import_fails(out, "key schemas differ", dst, table=dst)
+        with self.subTest("--create-target on an existing table"):
+            dst = self.create_table(self.unique_table("kexists"), keys=KEYS)
+            self.import_fails(out, "already exists", dst, table=dst,
+                              extra=("--create-target",))
+
+
+if __name__ == "__main__":
+    unittest.main()
