@@ -303,6 +303,9 @@ class ImportCommand final : public Command {
                                            pipeline::SerializeImportCheckpoint(checkpoint));
     };
 
+    // Saved before any work, so that the advice to rerun with --resume always holds.
+    if (aws::Status s = save(); !s.ok()) return std::move(s).error();
+
     uint64_t expected = 0;
     std::atomic<uint64_t> skipped_items{0};  // read by the progress thread
     for (const storage::ExportManifest& e : exports) {

@@ -149,15 +149,22 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
     return s;
   };
 
+  // A bad file stops the readers from taking more files, but what was queued for good files
+  // is still written (and reported), so that a resume starts after them.
+  std::mutex input_mu;
+  std::optional<aws::Error> input_error;  // guarded by input_mu
+  std::atomic<bool> input_failed{false};
   std::vector<std::thread> readers;
   const size_t reader_count =
       std::min(todo.size(), static_cast<size_t>(std::max(1, options.file_readers)));
   for (size_t r = 0; r < reader_count; ++r) {
     readers.emplace_back([&] {
       for (size_t i = next++; i < todo.size(); i = next++) {
-        if (pool.failed() || Stopped(context)) return;
+        if (pool.failed() || input_failed.load() || Stopped(context)) return;
         if (aws::Status s = import_file(*todo[i]); !s.ok()) {
-          pool.Fail(std::move(s).error());
+          std::lock_guard lock(input_mu);
+          if (!input_error) input_error = std::move(s).error();
+          input_failed.store(true);
           return;
         }
       }
@@ -166,6 +173,7 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
   for (std::thread& t : readers) t.join();
   pool.Close();
   if (std::optional<aws::Error> error = pool.TakeError()) return std::move(*error);
+  if (input_error) return std::move(*input_error);
   return Stopped(context);
 }
 

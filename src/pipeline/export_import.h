@@ -60,8 +60,9 @@ struct ImportCounters {
 using FileDoneCallback = std::function<aws::Status(const std::string& data_file_key)>;
 
 // Imports the files of full export `manifest` not in `skip`. Returns true when stopped early on
-// request. An error stops at the first bad file or failed write; files already reported stay
-// imported.
+// request. A bad file stops the import from starting more files, while the files already
+// checked are still written and reported; a failed write stops everything at once. Either way
+// the error is returned, and the files reported stay imported.
 aws::Result<bool> ImportFullExport(const ImportContext& context,
                                    const storage::ExportManifest& manifest,
                                    const ImportOptions& options, const std::set<std::string>& skip,

@@ -140,6 +140,30 @@ TEST(ExportImportTest, ABadLineIsNamedAndNothingOfItsFileIsWritten) {
   EXPECT_TRUE(done.empty());
 }
 
+TEST(ExportImportTest, FilesCheckedBeforeABadOneAreStillImported) {
+  Fixture f;
+  f.options.file_readers = 1;
+  std::vector<storage::DataFileEntry> files;
+  std::vector<std::string> good;
+  for (int i = 0; i < 100; ++i)
+    good.push_back(R"({"Item":{"pk":{"S":"g)" + std::to_string(i) + R"("}}})");
+  files.push_back(WriteFile(f.store, "good.json.gz", good));
+  files.push_back(WriteFile(f.store, "bad.json.gz", {"not json"}));
+  std::vector<std::string> done;
+  aws::Result<bool> result = ImportFullExport(
+      f.context, Manifest(files, false), f.options, {},
+      [&](const std::string& key) {
+        done.push_back(key);
+        return aws::Status::Ok();
+      },
+      &f.counters);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("bad.json.gz line 1"), std::string::npos);
+  EXPECT_EQ(f.counters.writes.items_written.load(), 100u);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_TRUE(done[0].ends_with("good.json.gz"));
+}
+
 TEST(ExportImportTest, ACountMismatchOrAChangedFileIsRefused) {
   Fixture f;
   std::vector<storage::DataFileEntry> files;

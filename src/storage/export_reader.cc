@@ -110,28 +110,37 @@ aws::Result<ExportManifest> ReadExportManifest(const ObjectStore& store, std::st
     return at == std::string::npos ? std::string() : m.folder.substr(0, at);
   }();
   const std::string exports_root = root_key + "AWSDynamoDB/";
-  if (!InsideExportsRoot(s.manifest_files_s3_key, exports_root)) {
+  // The manifests' keys start from the bucket root, the export's prefix included; the store may
+  // be rooted elsewhere (a local copy of the prefix's folder, say): re-root them onto the
+  // folder that holds AWSDynamoDB/ here.
+  const std::string key_prefix = s.s3_prefix && !s.s3_prefix->empty() ? *s.s3_prefix + "/" : "";
+  auto resolve = [&](const std::string& key) {
+    return key.starts_with(key_prefix) ? root_key + key.substr(key_prefix.size()) : key;
+  };
+  const std::string files_key = resolve(s.manifest_files_s3_key);
+  if (!InsideExportsRoot(files_key, exports_root)) {
     return Invalid(fmt::format("{}: manifestFilesS3Key '{}' is not under {}", where,
                                s.manifest_files_s3_key, store.Describe(exports_root)));
   }
-  aws::Result<std::string> files_text = ReadChecked(store, s.manifest_files_s3_key, &m.warnings);
+  aws::Result<std::string> files_text = ReadChecked(store, files_key, &m.warnings);
   if (!files_text.ok()) return std::move(files_text).error();
   aws::Result<std::vector<DataFileEntry>> files =
-      ParseManifestFiles(*files_text, store.Describe(s.manifest_files_s3_key));
+      ParseManifestFiles(*files_text, store.Describe(files_key));
   if (!files.ok()) return std::move(files).error();
   m.files = std::move(*files);
 
-  std::set<std::string_view> seen;
+  std::set<std::string> seen;
   int64_t total = 0;
-  for (const DataFileEntry& f : m.files) {
+  for (DataFileEntry& f : m.files) {
+    const std::string listed = f.data_file_s3_key;
+    f.data_file_s3_key = resolve(listed);
     if (!InsideExportsRoot(f.data_file_s3_key, exports_root)) {
       return Invalid(fmt::format("{}: data file key '{}' is not under {}",
-                                 store.Describe(s.manifest_files_s3_key), f.data_file_s3_key,
-                                 store.Describe(exports_root)));
+                                 store.Describe(files_key), listed, store.Describe(exports_root)));
     }
     if (!seen.insert(f.data_file_s3_key).second) {
-      return Invalid(fmt::format("{}: data file '{}' is listed twice",
-                                 store.Describe(s.manifest_files_s3_key), f.data_file_s3_key));
+      return Invalid(
+          fmt::format("{}: data file '{}' is listed twice", store.Describe(files_key), listed));
     }
     total += f.item_count;
   }

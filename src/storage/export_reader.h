@@ -21,7 +21,9 @@ struct ExportManifest {
   std::string folder;     // key of its folder, ending in '/': "p/AWSDynamoDB/<ExportId>/"
   std::string export_id;  // the folder's name
   ManifestSummary summary;
-  std::vector<DataFileEntry> files;  // in manifest order
+  // In manifest order; keys re-rooted onto the store (the manifest's keys start from the bucket
+  // root where the export was written, which need not be the store's root here).
+  std::vector<DataFileEntry> files;
   // Our own table definition (kTableDescriptionFile) when the export has one.
   std::optional<std::string> table_definition;
   std::vector<std::string> warnings;  // e.g. no .md5 to check a manifest against

@@ -477,12 +477,6 @@ class RealAwsExportTest(ExportImportTestBase):
                         types)
         self.assertEqual(ddbdata.key_schema(ddb, table), [("id", "HASH", "S")])
 
-    # Product bug: an export written with an S3 prefix (every real one here: its keys start
-    # with "dynamodb-export/") cannot be imported from a local directory. From the prefix's
-    # directory, its AWSDynamoDB/ or the export's own folder, import stops with
-    # "manifestFilesS3Key 'dynamodb-export/AWSDynamoDB/.../manifest-files.json' is not under
-    # <dir>/dynamodb-export/AWSDynamoDB/"; from the bucket's directory it finds no export.
-    @unittest.expectedFailure
     def test_from_a_directory(self):
         prefix_dir = self.bucket_root / REAL_PREFIX
         export_dir = prefix_dir / "AWSDynamoDB" / REAL_EXPORT_ID
@@ -616,9 +610,6 @@ class RoundTripTest(ExportImportTestBase):
 
         return get, list_keys
 
-    # Product bug (the one described at test_multipart_upload_to_s3): every data file goes up
-    # as a multipart upload, even a small one, so every export to moto's S3 fails.
-    @unittest.expectedFailure
     def test_round_trip_through_s3_with_a_prefix(self):
         rng = random.Random(43)
         items = [{"pk": {"S": "types"}, "sk": {"N": "0"}, **every_type(rng)},
@@ -652,13 +643,18 @@ class RoundTripTest(ExportImportTestBase):
         self.assert_same_key_schema(src, dst)
         self.assert_tables_equal(src, dst)
 
-    _multipart_source = None
+    _multipart_source = None  # (table, item count) in this class's DynamoDB Local
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._multipart_source = None
 
     def multipart_source(self):
         """A table whose one-segment export holds more than 8 MiB of nearly incompressible
         JSON (random binary in base64): --file-size 8 closes a data file of about 6.3 MiB of
         gzip, two parts of 5 MiB, and starts another. Created once for the class."""
-        if RoundTripTest._multipart_source is None:
+        if self._multipart_source is None:
             rng = random.Random(42)
             items = [big_item({"pk": {"S": f"bin {i:02d} \u00e9"}, "sk": {"N": str(i)}},
                               "binary", rng) for i in range(18)]
@@ -666,8 +662,8 @@ class RoundTripTest(ExportImportTestBase):
             items += ddbdata.generate_items(100, seed=9)
             table = self.create_table(self.unique_table("mpsrc"), keys=KEYS)
             self.put_items(table, items)
-            RoundTripTest._multipart_source = (table, len(items))
-        return RoundTripTest._multipart_source
+            type(self)._multipart_source = (table, len(items))
+        return self._multipart_source
 
     def check_multipart_export(self, src, count, summary, get, list_keys, prefix, bucket):
         self.assertEqual(summary["ItemCount"], count, summary)
@@ -709,11 +705,6 @@ class RoundTripTest(ExportImportTestBase):
         self.assert_imported(r, isummary, count, files=len(entries))
         self.assert_tables_equal(src, dst)
 
-    # Product bug: UploadPart is sent without a Content-Type, so libcurl (CURLOPT_POST) adds
-    # "Content-Type: application/x-www-form-urlencoded"; moto's server parses the part as a
-    # form and stores 0 bytes (ETag d41d8cd98f00b204e9800998ecf8427e), and the export stops
-    # with "S3 stored part 1 of ... with ETag d41d8..., but its MD5 is ...".
-    @unittest.expectedFailure
     def test_multipart_upload_to_s3(self):
         src, count = self.multipart_source()
         bucket, prefix = self.make_bucket("multipart"), "deep/er/prefix"
@@ -965,12 +956,6 @@ class ImportErrorTest(ExportImportTestBase):
         apply_incremental(state, [(None, changes)], KEYS)
         self.assert_items(table, [ddbdata.item_from_wire(i) for i in state.values()])
 
-    # Product bug: when a data file fails its checks, the batches of good files already checked
-    # and queued are dropped unsent. Here 4 good files (600 items) are checked before the bad
-    # fifth; the run ends with ItemsRead 600 but only ~50 items written and no file recorded in
-    # the checkpoint (which is then not even created), although the message says "files
-    # imported before stay imported".
-    @unittest.expectedFailure
     def test_good_files_checked_before_a_bad_one_are_imported(self):
         export, chunks = self.hand_export(count=150, files=5, seed=11)
         bad = len(chunks) - 1
@@ -989,10 +974,6 @@ class ImportErrorTest(ExportImportTestBase):
         self.assertEqual(summary["ItemsFromEarlierRuns"], 600, summary)
         self.assert_items(table, [i for c in chunks for i in c])
 
-    # Product bug: when no file was imported before the bad one, the error still says "rerun
-    # with --resume", but no checkpoint was written, and the rerun with --resume fails with
-    # "checkpoint ... does not exist; run without --resume to start".
-    @unittest.expectedFailure
     def test_the_advice_after_a_bad_first_file_works(self):
         export, chunks = self.hand_export(count=100, files=2, seed=12)
         good_bytes = self.damage(export, export.data_keys[0])
