@@ -10,7 +10,8 @@ user+sys CPU seconds, peak RSS):
   * import from that directory   build/ddbmigrate import --from DIR --table T2 --create-target
   * the same two through S3      (--s3: moto's server, s3://bench/prefix)
 
-Every imported table's item count is checked with a boto3 Select=COUNT scan. Throughput is given
+Every imported table is compared item by item with the source by boto3 (scripts/ddbdata.py);
+a difference fails the run. Throughput is given
 in items/s and in MB/s of exported JSON (the uncompressed data lines) and of gzip data.
 
     python3 bench/export_bench.py --items 100000 --s3 --out docs/export-benchmark.md
@@ -78,9 +79,13 @@ def run_pair(binary, env, ddb_endpoint, table, items, location, extra, tag):
     code, wall, cpu, rss, out, err = timed(argv, env)
     if code != 0:
         raise SystemExit(f"import failed ({code}): {err.strip()[-400:]}")
-    count = copy_bench.count_items(ddb_endpoint, target)
-    if count != items:
-        raise SystemExit(f"import into {target} holds {count} of {items} items")
+    log(f"comparing {table} and {target} with boto3 ...")
+    compared = copy_bench.ddbdata.compare_tables_parallel(
+        dict(endpoint_url=ddb_endpoint, region=harness.REGION, access_key=harness.ACCESS_KEY,
+             secret_key=harness.SECRET_KEY), table, target)
+    if not compared.equal:
+        raise SystemExit(f"import into {target} differs from {table}: {compared.describe()}")
+    count = compared.target_count
     rows.append(dict(step=f"import from {tag}", items=count, wall=wall, cpu=cpu, rss=rss,
                      json_bytes=rows[0]["json_bytes"], gzip_bytes=rows[0]["gzip_bytes"],
                      command=" ".join(argv[1:]).replace(ddb_endpoint, "$DDB")))
