@@ -188,20 +188,20 @@ class ImportCommand final : public Command {
     return db.dynamodb().DescribeTable(name);
   }
 
-  aws::Status CreateFromKeyFlags(const Connection& db, const std::string& name) const {
+  // The CreateTable (or ImportTable TableCreationParameters) object of an on-demand table named
+  // `name` with the key schema of --partition-key/--sort-key; the two requests share these
+  // members.
+  aws::Result<std::string> KeyFlagsTableJson(const std::string& name) const {
     std::vector<dynamodb::KeySchemaElement> keys;
-    aws::Result<dynamodb::KeySchemaElement> hash =
-        ParseKeyFlag(partition_key_, "--partition-key", "HASH");
-    if (!hash.ok()) return std::move(hash).error();
-    keys.push_back(*hash);
-    if (!sort_key_.empty()) {
-      aws::Result<dynamodb::KeySchemaElement> range =
-          ParseKeyFlag(sort_key_, "--sort-key", "RANGE");
-      if (!range.ok()) return std::move(range).error();
-      keys.push_back(*range);
+    for (auto [flag, text, type] : {std::tuple{"--partition-key", partition_key_, "HASH"},
+                                    std::tuple{"--sort-key", sort_key_, "RANGE"}}) {
+      if (text.empty()) continue;
+      aws::Result<dynamodb::KeySchemaElement> key = ParseKeyFlag(text, flag, type);
+      if (!key.ok()) return std::move(key).error();
+      keys.push_back(*key);
     }
-    std::string request;
-    aws::JsonWriter w(&request);
+    std::string json;
+    aws::JsonWriter w(&json);
     w.BeginObject().Member("TableName", name).Key("AttributeDefinitions").BeginArray();
     for (const auto& k : keys) {
       w.BeginObject()
@@ -217,9 +217,15 @@ class ImportCommand final : public Command {
           .EndObject();
     }
     w.EndArray().Member("BillingMode", "PAY_PER_REQUEST").EndObject();
+    return json;
+  }
+
+  aws::Status CreateFromKeyFlags(const Connection& db, const std::string& name) const {
+    aws::Result<std::string> request = KeyFlagsTableJson(name);
+    if (!request.ok()) return std::move(request).error();
     std::cerr << fmt::format("creating table {} (on-demand) with key {}\n", name,
                              partition_key_ + (sort_key_.empty() ? "" : ", " + sort_key_));
-    aws::Result<dynamodb::TableDescription> created = db.dynamodb().CreateTable(request);
+    aws::Result<dynamodb::TableDescription> created = db.dynamodb().CreateTable(*request);
     if (!created.ok()) return std::move(created).error();
     aws::Result<dynamodb::TableDescription> active =
         db.dynamodb().WaitUntilActive(name, std::chrono::minutes(15));
@@ -493,30 +499,9 @@ aws::Result<Outcome> ImportCommand::RunNative(
     if (!planned.ok()) return std::move(planned).error();
     plan = std::move(*planned);
   } else if (!partition_key_.empty()) {
-    std::vector<dynamodb::KeySchemaElement> keys;
-    for (auto [flag, text, type] : {std::tuple{"--partition-key", partition_key_, "HASH"},
-                                    std::tuple{"--sort-key", sort_key_, "RANGE"}}) {
-      if (text.empty()) continue;
-      aws::Result<dynamodb::KeySchemaElement> key = ParseKeyFlag(text, flag, type);
-      if (!key.ok()) return std::move(key).error();
-      keys.push_back(*key);
-    }
-    aws::JsonWriter w(&plan.table_creation_parameters);
-    w.BeginObject().Member("TableName", table).Key("AttributeDefinitions").BeginArray();
-    for (const auto& k : keys) {
-      w.BeginObject()
-          .Member("AttributeName", k.attribute_name)
-          .Member("AttributeType", k.attribute_type)
-          .EndObject();
-    }
-    w.EndArray().Key("KeySchema").BeginArray();
-    for (const auto& k : keys) {
-      w.BeginObject()
-          .Member("AttributeName", k.attribute_name)
-          .Member("KeyType", k.key_type)
-          .EndObject();
-    }
-    w.EndArray().Member("BillingMode", "PAY_PER_REQUEST").EndObject();
+    aws::Result<std::string> parameters = KeyFlagsTableJson(table);
+    if (!parameters.ok()) return std::move(parameters).error();
+    plan.table_creation_parameters = std::move(*parameters);
   } else {
     return Invalid(
         "the export holds no table definition (AWS's own exports have none): give the key "
