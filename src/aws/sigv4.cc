@@ -1,11 +1,13 @@
 #include "aws/sigv4.h"
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <memory>
 #include <stdexcept>
 #include <utility>
 
@@ -15,6 +17,56 @@ namespace ddbm::aws::sigv4 {
 namespace {
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
+
+// OpenSSL 3 looks an algorithm up by name (under a process-wide lock) whenever it is given
+// EVP_sha256() or asked for a one-shot HMAC. Every request is hashed and signed, from many
+// threads at once, so the algorithms are fetched once and each thread keeps its own contexts.
+const EVP_MD* Sha256Algorithm() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+struct MdContextFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+struct MacContextFree {
+  void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
+};
+
+// This thread's HMAC-SHA256 context, its digest already set; nullptr if OpenSSL has no HMAC.
+EVP_MAC_CTX* ThreadHmacContext() {
+  thread_local std::unique_ptr<EVP_MAC_CTX, MacContextFree> context = [] {
+    static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    std::unique_ptr<EVP_MAC_CTX, MacContextFree> c(hmac ? EVP_MAC_CTX_new(hmac) : nullptr);
+    char digest[] = "SHA256";
+    const OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_end()};
+    if (c && EVP_MAC_CTX_set_params(c.get(), params) != 1) c.reset();
+    return c;
+  }();
+  return context.get();
+}
+
+// SigningKey() for the last scope this thread signed for: the key changes once a day, and
+// deriving it takes four HMACs per request otherwise.
+const std::string& CachedSigningKey(std::string_view secret_access_key,
+                                    std::string_view date_stamp, std::string_view region,
+                                    std::string_view service) {
+  struct Entry {
+    std::string secret, date, region, service, key;
+  };
+  thread_local Entry last;
+  if (last.key.empty() || last.secret != secret_access_key || last.date != date_stamp ||
+      last.region != region || last.service != service) {
+    last.key = SigningKey(secret_access_key, date_stamp, region, service);
+    last.secret = secret_access_key;
+    last.date = date_stamp;
+    last.region = region;
+    last.service = service;
+  }
+  return last.key;
+}
 
 std::string LowerHex(const unsigned char* data, size_t size) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -239,9 +291,14 @@ CivilTime ToCivil(std::chrono::system_clock::time_point time) {
 }  // namespace
 
 std::string Sha256Hex(std::string_view data) {
+  thread_local std::unique_ptr<EVP_MD_CTX, MdContextFree> context(EVP_MD_CTX_new());
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
+  EVP_MD_CTX* c = context.get();
+  if (c == nullptr || Sha256Algorithm() == nullptr ||
+      EVP_DigestInit_ex2(c, Sha256Algorithm(), nullptr) != 1 ||
+      EVP_DigestUpdate(c, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(c, digest, &size) != 1) {
     throw std::runtime_error("OpenSSL SHA-256 failed");  // only on allocation failure
   }
   return LowerHex(digest, size);
@@ -249,10 +306,13 @@ std::string Sha256Hex(std::string_view data) {
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
   unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac,
-           &size) == nullptr) {
+  size_t size = 0;
+  EVP_MAC_CTX* c = ThreadHmacContext();
+  if (c == nullptr ||
+      EVP_MAC_init(c, reinterpret_cast<const unsigned char*>(key.data()), key.size(), nullptr) !=
+          1 ||
+      EVP_MAC_update(c, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+      EVP_MAC_final(c, mac, &size, sizeof mac) != 1) {
     throw std::runtime_error("OpenSSL HMAC-SHA256 failed");  // only on allocation failure
   }
   return std::string(reinterpret_cast<const char*>(mac), size);
@@ -334,8 +394,8 @@ void SignRequest(HttpRequest& request, const Credentials& credentials,
   const std::string scope =
       CredentialScope(AmzDateStamp(params.time), params.region, params.service);
   const std::string signature =
-      Signature(SigningKey(credentials.secret_access_key, AmzDateStamp(params.time), params.region,
-                           params.service),
+      Signature(CachedSigningKey(credentials.secret_access_key, AmzDateStamp(params.time),
+                                 params.region, params.service),
                 StringToSign(amz_date, scope, parts.canonical_request));
 
   std::string authorization(kAlgorithm);
@@ -385,7 +445,7 @@ void PresignRequest(HttpRequest& request, const Credentials& credentials,
   const CanonicalRequestParts parts = AssembleCanonicalRequest(
       request.method, signed_url, headers, PayloadHash(request, params), params.normalize_path);
   const std::string signature = Signature(
-      SigningKey(credentials.secret_access_key, date_stamp, params.region, params.service),
+      CachedSigningKey(credentials.secret_access_key, date_stamp, params.region, params.service),
       StringToSign(amz_date, scope, parts.canonical_request));
 
   if (has_token && !params.sign_session_token) {
