@@ -39,9 +39,8 @@ EVP_MAC_CTX* ThreadHmacContext() {
     static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
     std::unique_ptr<EVP_MAC_CTX, MacContextFree> c(hmac ? EVP_MAC_CTX_new(hmac) : nullptr);
     char digest[] = "SHA256";
-    const OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-        OSSL_PARAM_construct_end()};
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                                 OSSL_PARAM_construct_end()};
     if (c && EVP_MAC_CTX_set_params(c.get(), params) != 1) c.reset();
     return c;
   }();
@@ -50,9 +49,8 @@ EVP_MAC_CTX* ThreadHmacContext() {
 
 // SigningKey() for the last scope this thread signed for: the key changes once a day, and
 // deriving it takes four HMACs per request otherwise.
-const std::string& CachedSigningKey(std::string_view secret_access_key,
-                                    std::string_view date_stamp, std::string_view region,
-                                    std::string_view service) {
+const std::string& CachedSigningKey(std::string_view secret_access_key, std::string_view date_stamp,
+                                    std::string_view region, std::string_view service) {
   struct Entry {
     std::string secret, date, region, service, key;
   };

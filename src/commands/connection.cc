@@ -143,4 +143,15 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
   return c;
 }
 
+aws::Result<TableConnection> OpenTableConnection(const GlobalOptions& global,
+                                                 const std::string& table) {
+  aws::Result<dynamodb::TableRef> ref = dynamodb::ParseTableRef(table);
+  if (!ref.ok()) return std::move(ref).error();
+  SideOptions side;
+  side.region = ref->region;
+  aws::Result<std::unique_ptr<Connection>> connection = Connection::Open(global, side);
+  if (!connection.ok()) return std::move(connection).error();
+  return TableConnection{std::move(*ref), std::move(*connection)};
+}
+
 }  // namespace ddbm::commands

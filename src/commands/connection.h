@@ -17,6 +17,7 @@
 #include "commands/command.h"
 #include "dynamodb/client.h"
 #include "dynamodb/streams_client.h"
+#include "dynamodb/table_ref.h"
 
 namespace ddbm::commands {
 
@@ -65,5 +66,14 @@ class Connection {
   std::unique_ptr<dynamodb::DynamoDbStreamsClient> streams_;
   std::unique_ptr<aws::StsClient> sts_;
 };
+
+// One table, named by its name or ARN, and a connection to it: an ARN's region wins over
+// --region, everything else comes from the global options. For the single-table commands.
+struct TableConnection {
+  dynamodb::TableRef ref;
+  std::unique_ptr<Connection> connection;
+};
+aws::Result<TableConnection> OpenTableConnection(const GlobalOptions& global,
+                                                 const std::string& table);
 
 }  // namespace ddbm::commands

@@ -72,20 +72,17 @@ class ExportCommand final : public Command {
   }
 
   aws::Result<Outcome> Run(const GlobalOptions& global) override {
-    aws::Result<dynamodb::TableRef> ref = dynamodb::ParseTableRef(table_);
-    if (!ref.ok()) return std::move(ref).error();
-    SideOptions side;
-    side.region = ref->region;
-    aws::Result<std::unique_ptr<Connection>> connection = Connection::Open(global, side);
-    if (!connection.ok()) return std::move(connection).error();
-    const Connection& db = **connection;
+    aws::Result<TableConnection> opened_table = OpenTableConnection(global, table_);
+    if (!opened_table.ok()) return std::move(opened_table).error();
+    const dynamodb::TableRef& ref = opened_table->ref;
+    const Connection& db = *opened_table->connection;
     aws::Result<OpenedStore> opened = OpenStore(global, store_flags_, to_, false);
     if (!opened.ok()) return std::move(opened).error();
     if (native_ && opened->location.kind != storage::Location::Kind::kS3) {
       return Invalid("--native exports only to S3: give --to s3://bucket/prefix");
     }
-    aws::Result<dynamodb::TableDescription> table = db.dynamodb().DescribeTable(ref->name);
-    if (!table.ok()) return DescribeError(std::move(table).error(), "table", ref->name);
+    aws::Result<dynamodb::TableDescription> table = db.dynamodb().DescribeTable(ref.name);
+    if (!table.ok()) return DescribeError(std::move(table).error(), "table", ref.name);
     if (aws::Status s = opened->store->CheckRoot(true); !s.ok()) return std::move(s).error();
     if (native_) return RunNative(global, db, *table, *opened);
     return RunScan(global, db, *table, *opened);

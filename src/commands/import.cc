@@ -99,13 +99,10 @@ class ImportCommand final : public Command {
     if (!partition_key_.empty() && !create_target_) {
       return Invalid("--partition-key only applies with --create-target");
     }
-    aws::Result<dynamodb::TableRef> ref = dynamodb::ParseTableRef(table_);
-    if (!ref.ok()) return std::move(ref).error();
-    SideOptions side;
-    side.region = ref->region;
-    aws::Result<std::unique_ptr<Connection>> connection = Connection::Open(global, side);
-    if (!connection.ok()) return std::move(connection).error();
-    const Connection& db = **connection;
+    aws::Result<TableConnection> opened_table = OpenTableConnection(global, table_);
+    if (!opened_table.ok()) return std::move(opened_table).error();
+    const dynamodb::TableRef& ref = opened_table->ref;
+    const Connection& db = *opened_table->connection;
     aws::Result<OpenedStore> opened = OpenStore(global, store_flags_, from_, true);
     if (!opened.ok()) return std::move(opened).error();
     if (aws::Status s = opened->store->CheckRoot(false); !s.ok()) return std::move(s).error();
@@ -126,9 +123,9 @@ class ImportCommand final : public Command {
       if (!parsed.ok()) return std::move(parsed).error();
       definition = std::move(*parsed);
     }
-    if (native_) return RunNative(global, db, ref->name, *exports, definition, *opened);
+    if (native_) return RunNative(global, db, ref.name, *exports, definition, *opened);
 
-    aws::Result<dynamodb::TableDescription> target = PrepareTarget(db, ref->name, definition);
+    aws::Result<dynamodb::TableDescription> target = PrepareTarget(db, ref.name, definition);
     if (!target.ok()) return std::move(target).error();
     return RunImport(global, db, *target, *exports, *opened);
   }

@@ -79,16 +79,13 @@ class TruncateCommand final : public Command {
     app.add_flag("--yes", options_.yes, "Do not ask for confirmation");
   }
   aws::Result<Outcome> Run(const GlobalOptions& global) override {
-    aws::Result<dynamodb::TableRef> ref = dynamodb::ParseTableRef(table_);
-    if (!ref.ok()) return std::move(ref).error();
-    SideOptions side;
-    side.region = ref->region;
-    aws::Result<std::unique_ptr<Connection>> connection = Connection::Open(global, side);
-    if (!connection.ok()) return std::move(connection).error();
-    aws::Result<dynamodb::TableDescription> table =
-        (*connection)->dynamodb().DescribeTable(ref->name);
-    if (!table.ok()) return DescribeError(std::move(table).error(), "table", ref->name);
-    return TruncateTable(**connection, *table, options_, InstallInterruptHandler());
+    aws::Result<TableConnection> opened_table = OpenTableConnection(global, table_);
+    if (!opened_table.ok()) return std::move(opened_table).error();
+    const dynamodb::TableRef& ref = opened_table->ref;
+    const Connection& db = *opened_table->connection;
+    aws::Result<dynamodb::TableDescription> table = db.dynamodb().DescribeTable(ref.name);
+    if (!table.ok()) return DescribeError(std::move(table).error(), "table", ref.name);
+    return TruncateTable(db, *table, options_, InstallInterruptHandler());
   }
 
  private:

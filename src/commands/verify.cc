@@ -141,14 +141,11 @@ class ChecksumCommand final : public Command {
   }
 
   aws::Result<Outcome> Run(const GlobalOptions& global) override {
-    aws::Result<dynamodb::TableRef> ref = dynamodb::ParseTableRef(table_);
-    if (!ref.ok()) return std::move(ref).error();
-    SideOptions side;
-    side.region = ref->region;
-    aws::Result<std::unique_ptr<Connection>> connection = Connection::Open(global, side);
-    if (!connection.ok()) return std::move(connection).error();
-    const Connection& c = **connection;
-    aws::Result<dynamodb::TableDescription> table = DescribeRole(c, *ref, "table");
+    aws::Result<TableConnection> opened_table = OpenTableConnection(global, table_);
+    if (!opened_table.ok()) return std::move(opened_table).error();
+    const dynamodb::TableRef& ref = opened_table->ref;
+    const Connection& c = *opened_table->connection;
+    aws::Result<dynamodb::TableDescription> table = DescribeRole(c, ref, "table");
     if (!table.ok()) return std::move(table).error();
     aws::Result<double> rate =
         pipeline::ResolveRate(read_rate_, read_percent_, table->read_capacity_units, "read");
