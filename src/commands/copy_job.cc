@@ -83,6 +83,9 @@ void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
   app.add_option("--writers", writers_, "Concurrent BatchWriteItem requests")
       ->check(CLI::Range(1, 1024));
   app.add_flag("--consistent-read", consistent_read_, "Strongly consistent scan (2x RCU)");
+  app.add_flag("--no-consumed-capacity", no_consumed_capacity_,
+               "Do not ask DynamoDB for the capacity each request consumed (progress and summary "
+               "then show no RCU/WCU); saves server work on DynamoDB Local, not with rate limits");
   app.add_option("--read-rate", read_rate_, "Read capacity units per second, at most")
       ->check(CLI::PositiveNumber);
   app.add_option("--write-rate", write_rate_, "Write capacity units per second, at most")
@@ -122,6 +125,11 @@ aws::Status CopyJob::CheckFlags() const {
   }
   if (create_indexes_after_ && !create_target_) {
     return Invalid("--create-indexes-after only applies with --create-target");
+  }
+  if (no_consumed_capacity_ && (read_rate_ || write_rate_ || read_percent_ || write_percent_)) {
+    return Invalid(
+        "--no-consumed-capacity cannot go with --read-rate, --write-rate, --read-percent or "
+        "--write-percent: the rate limits are fed by the consumed capacity; drop one of them");
   }
   return aws::Status::Ok();
 }
@@ -178,6 +186,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   transfer.page_size = page_size_;
   transfer.writers = writers_;
   transfer.consistent_read = consistent_read_;
+  transfer.consumed_capacity = !no_consumed_capacity_;
   transfer.checkpoint_path = checkpoint_;
   if (!checkpoint_.empty()) {
     if (aws::Status s = PrepareCheckpoint(&transfer); !s.ok()) return std::move(s).error();
@@ -375,15 +384,14 @@ void CopyJob::PrintPlan(const Connection& src, const Connection& dst,
     scan.total_segments = t.segments;
     scan.limit = t.page_size;
     scan.consistent_read = t.consistent_read;
-    scan.return_consumed_capacity = true;
+    scan.return_consumed_capacity = t.consumed_capacity;
     if (t.resume) scan.exclusive_start_key = t.resume->segments[segment].exclusive_start_key;
     std::cout << "    Scan " << dynamodb::DynamoDbClient::ScanRequestJson(scan) << '\n';
   }
   std::cout << fmt::format(
       "    BatchWriteItem {{\"RequestItems\":{{\"{}\":[{{\"PutRequest\":{{\"Item\":...}}}} x "
-      "25]}},"
-      "\"ReturnConsumedCapacity\":\"TOTAL\"}}\n",
-      t.target_table);
+      "25]}}{}}}\n",
+      t.target_table, t.consumed_capacity ? ",\"ReturnConsumedCapacity\":\"TOTAL\"" : "");
   std::cout << "dry run: nothing was written\n";
 }
 
@@ -406,12 +414,14 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
         .MemberInt("ItemsFromEarlierRuns", static_cast<int64_t>(c.items_resumed.load()))
         .MemberInt("UnprocessedResent", static_cast<int64_t>(c.writes.unprocessed_resent.load()))
         .MemberInt("Throttles", static_cast<int64_t>(Throttles(src, dst)))
-        .MemberInt("Retries", static_cast<int64_t>(Retries(src, dst)))
-        .Key("ReadCapacityUnits")
-        .Double(c.read_capacity.load())
-        .Key("WriteCapacityUnits")
-        .Double(c.writes.consumed_capacity.load())
-        .Key("Seconds")
+        .MemberInt("Retries", static_cast<int64_t>(Retries(src, dst)));
+    if (!no_consumed_capacity_) {
+      w.Key("ReadCapacityUnits")
+          .Double(c.read_capacity.load())
+          .Key("WriteCapacityUnits")
+          .Double(c.writes.consumed_capacity.load());
+    }
+    w.Key("Seconds")
         .Double(seconds)
         .Key("ItemsPerSecond")
         .Double(rate)
@@ -423,11 +433,13 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
   }
   std::cout << fmt::format(
       "{} {} of {} items read from {} to {} in {:.1f} s ({:.0f} items/s); {} throttles, {} "
-      "retries, {} writes resent after UnprocessedItems; {:.0f} RCU, {:.0f} WCU consumed\n",
+      "retries, {} writes resent after UnprocessedItems; {}\n",
       interrupted ? "interrupted after copying" : "copied", written, read, source_table_,
       target_table_, seconds, rate, Throttles(src, dst), Retries(src, dst),
-      c.writes.unprocessed_resent.load(), c.read_capacity.load(),
-      c.writes.consumed_capacity.load());
+      c.writes.unprocessed_resent.load(),
+      no_consumed_capacity_ ? std::string("consumed capacity not asked for")
+                            : fmt::format("{:.0f} RCU, {:.0f} WCU consumed", c.read_capacity.load(),
+                                          c.writes.consumed_capacity.load()));
   if (c.items_resumed.load() > 0) {
     std::cout << fmt::format("{} items had been copied by earlier runs\n", c.items_resumed.load());
   }

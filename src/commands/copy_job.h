@@ -89,6 +89,7 @@ class CopyJob {
   int page_size_ = 0;
   int writers_ = 16;
   bool consistent_read_ = false;
+  bool no_consumed_capacity_ = false;
   std::optional<double> read_rate_;
   std::optional<double> write_rate_;
   std::optional<double> read_percent_;

@@ -65,6 +65,7 @@ aws::Result<pipeline::TransferResult> RunWithProgress(
         s.unprocessed_resent = counters->writes.unprocessed_resent.load();
         s.retries = Retries(source, target);
         s.expected_items = expected_items;
+        s.capacity = transfer.options().consumed_capacity;
         return s;
       },
       stderr, ::isatty(STDERR_FILENO) == 1, aws::Clock::Real());

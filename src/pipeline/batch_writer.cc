@@ -5,7 +5,7 @@ namespace ddbm::pipeline {
 std::optional<BatchFailure> WriteBatchFully(const dynamodb::DynamoDbClient& client,
                                             const std::string& table, WriteBatch batch,
                                             const aws::RetryPolicy& policy, WriteCounters* counters,
-                                            RateLimiter* limiter) {
+                                            RateLimiter* limiter, bool consumed_capacity) {
   aws::RetryState state(policy);
   const std::atomic<uint64_t>& client_throttles = client.service_client().counters().throttles;
   for (;;) {
@@ -20,7 +20,7 @@ std::optional<BatchFailure> WriteBatchFully(const dynamodb::DynamoDbClient& clie
       throttles_before = client_throttles.load(std::memory_order_relaxed);
     }
     aws::Result<dynamodb::BatchWriteItemResult> result =
-        client.BatchWriteItem(table, batch.requests, /*return_consumed_capacity=*/true);
+        client.BatchWriteItem(table, batch.requests, consumed_capacity || limiter != nullptr);
     if (limiter != nullptr) {
       limiter->Settle(estimate, result.ok() ? result->consumed_capacity : 0);
       const bool throttled = client_throttles.load(std::memory_order_relaxed) != throttles_before ||
@@ -70,9 +70,9 @@ std::optional<aws::Error> WriteBatchOrDeadLetter(const dynamodb::DynamoDbClient&
                                                  const std::string& table, WriteBatch batch,
                                                  const aws::RetryPolicy& policy,
                                                  WriteCounters* counters, RateLimiter* limiter,
-                                                 DeadLetterSink sink) {
-  std::optional<BatchFailure> failure =
-      WriteBatchFully(client, table, std::move(batch), policy, counters, limiter);
+                                                 DeadLetterSink sink, bool consumed_capacity) {
+  std::optional<BatchFailure> failure = WriteBatchFully(client, table, std::move(batch), policy,
+                                                        counters, limiter, consumed_capacity);
   if (!failure) return std::nullopt;
   if (!IsItemError(failure->error)) return std::move(failure->error);
   std::vector<dynamodb::WriteRequest>& remaining = failure->remaining.requests;
@@ -81,7 +81,7 @@ std::optional<aws::Error> WriteBatchOrDeadLetter(const dynamodb::DynamoDbClient&
     for (const dynamodb::WriteRequest& request : remaining) {
       if (auto error = WriteBatchOrDeadLetter(client, table,
                                               WriteBatch{{request}, failure->remaining.keep_alive},
-                                              policy, counters, limiter, sink)) {
+                                              policy, counters, limiter, sink, consumed_capacity)) {
         return error;
       }
     }

@@ -39,11 +39,14 @@ struct BatchFailure {
 // Sends `batch` to `table` until all of it is written. Returns the unwritten remainder when the
 // retry budget runs out or an error is final. When `limiter` is set, every send first acquires
 // its estimated write units, settles them against ConsumedCapacity, and reports throttling
-// (UnprocessedItems, or throttles the client retried) so the limiter adapts. Thread-safe.
+// (UnprocessedItems, or throttles the client retried) so the limiter adapts. Consumed capacity
+// is asked for when `consumed_capacity` is true or a limiter needs it (counters->consumed_capacity
+// stays unchanged otherwise). Thread-safe.
 std::optional<BatchFailure> WriteBatchFully(const dynamodb::DynamoDbClient& client,
                                             const std::string& table, WriteBatch batch,
                                             const aws::RetryPolicy& policy, WriteCounters* counters,
-                                            RateLimiter* limiter = nullptr);
+                                            RateLimiter* limiter = nullptr,
+                                            bool consumed_capacity = true);
 
 // Errors the service raises for one request on its own (a ValidationException for that item, an
 // item collection over 10 GB): the request is dead-lettered, the run goes on. Every other error
@@ -66,6 +69,7 @@ std::optional<aws::Error> WriteBatchOrDeadLetter(const dynamodb::DynamoDbClient&
                                                  const std::string& table, WriteBatch batch,
                                                  const aws::RetryPolicy& policy,
                                                  WriteCounters* counters, RateLimiter* limiter,
-                                                 DeadLetterSink sink);
+                                                 DeadLetterSink sink,
+                                                 bool consumed_capacity = true);
 
 }  // namespace ddbm::pipeline

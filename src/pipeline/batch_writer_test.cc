@@ -110,6 +110,31 @@ TEST_F(BatchWriterTest, AllWrittenAtOnce) {
             std::string::npos);
 }
 
+TEST_F(BatchWriterTest, ConsumedCapacityLeftOutUnlessALimiterNeedsIt) {
+  const aws::RetryPolicy policy(aws::RetryOptions{}, &clock_);
+  WriteBatch copy = batch_;
+  transport_.Respond(200, R"({"UnprocessedItems":{}})");
+  ASSERT_FALSE(WriteBatchFully(*client_, "t", std::move(copy), policy, &counters_, nullptr,
+                               /*consumed_capacity=*/false)
+                   .has_value());
+  ASSERT_EQ(transport_.requests().size(), 1u);
+  EXPECT_EQ(transport_.requests()[0].body.find("ReturnConsumedCapacity"), std::string::npos);
+
+  // A rate limiter settles against the consumed capacity, so it is asked for anyway.
+  RateLimiterOptions options;
+  options.units_per_second = 1000;
+  RateLimiter limiter(options, &clock_);
+  transport_.Respond(
+      200, R"({"UnprocessedItems":{},"ConsumedCapacity":[{"TableName":"t","CapacityUnits":10}]})");
+  ASSERT_FALSE(WriteBatchFully(*client_, "t", std::move(batch_), policy, &counters_, &limiter,
+                               /*consumed_capacity=*/false)
+                   .has_value());
+  ASSERT_EQ(transport_.requests().size(), 2u);
+  EXPECT_NE(transport_.requests()[1].body.find(R"("ReturnConsumedCapacity":"TOTAL")"),
+            std::string::npos);
+  EXPECT_EQ(counters_.items_written.load(), 20u);
+}
+
 TEST_F(BatchWriterTest, PartialUnprocessedTwiceThenDone) {
   transport_.Respond(200, Unprocessed({1, 4, 8, 9}));
   transport_.Respond(200, Unprocessed({9}));

@@ -16,12 +16,15 @@ std::string GroupThousands(uint64_t value) {
 
 std::string FormatProgress(const ProgressSample& s, double items_per_second) {
   std::string line =
-      fmt::format("{} {}  {} {}  {} {}  {} {}  {} {}  throttles {}  retries {}", s.read_label,
-                  GroupThousands(s.items_read), s.written_label, GroupThousands(s.items_written),
-                  GroupThousands(static_cast<uint64_t>(items_per_second)), s.rate_label,
-                  s.read_units, GroupThousands(static_cast<uint64_t>(s.read_capacity)),
-                  s.written_units, GroupThousands(static_cast<uint64_t>(s.write_capacity)),
-                  s.throttles, s.retries, GroupThousands(s.unprocessed_resent));
+      fmt::format("{} {}  {} {}  {} {}", s.read_label, GroupThousands(s.items_read),
+                  s.written_label, GroupThousands(s.items_written),
+                  GroupThousands(static_cast<uint64_t>(items_per_second)), s.rate_label);
+  if (s.capacity) {
+    line += fmt::format("  {} {}  {} {}", s.read_units,
+                        GroupThousands(static_cast<uint64_t>(s.read_capacity)), s.written_units,
+                        GroupThousands(static_cast<uint64_t>(s.write_capacity)));
+  }
+  line += fmt::format("  throttles {}  retries {}", s.throttles, s.retries);
   if (s.items_dead_lettered > 0) {
     line += fmt::format("  dead-lettered {}", GroupThousands(s.items_dead_lettered));
   }

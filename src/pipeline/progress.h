@@ -30,7 +30,8 @@ struct ProgressSample {
   const char* read_units = "RCU";
   const char* written_units = "WCU";
   const char* rate_label = "items/s";
-  std::string extra;  // appended as is (replication lag, shards open)
+  bool capacity = true;  // false: consumed capacity was not asked for, so RCU and WCU are left out
+  std::string extra;     // appended as is (replication lag, shards open)
 };
 
 // "read 12,000  written 11,975  3,950 items/s  RCU 1,500  WCU 12,000  throttles 3  retries 5

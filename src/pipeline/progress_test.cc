@@ -32,5 +32,18 @@ TEST(ProgressTest, LineShowsCountsRatesAndEta) {
   EXPECT_NE(FormatProgress(s, 0).find("dead-lettered 2"), std::string::npos);
 }
 
+TEST(ProgressTest, CapacityShownOnlyWhenAskedFor) {
+  ProgressSample s;
+  s.items_read = 10;
+  s.read_capacity = 1500;
+  s.write_capacity = 11000;
+  EXPECT_NE(FormatProgress(s, 1).find("RCU 1,500  WCU 11,000"), std::string::npos);
+  s.capacity = false;
+  const std::string line = FormatProgress(s, 1);
+  EXPECT_EQ(line.find("RCU"), std::string::npos) << line;
+  EXPECT_EQ(line.find("WCU"), std::string::npos) << line;
+  EXPECT_NE(line.find("throttles 0  retries 0"), std::string::npos) << line;
+}
+
 }  // namespace
 }  // namespace ddbm::pipeline

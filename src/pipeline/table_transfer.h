@@ -41,6 +41,9 @@ struct TransferOptions {
   // page). Bounds memory whatever the item size.
   size_t queue_bytes = size_t{8} << 20;
   bool consistent_read = false;
+  // Ask for ConsumedCapacity on Scans and BatchWriteItems. Rate limiters always get it; without
+  // one it only feeds the RCU and WCU counters (on DynamoDB Local it costs the server real CPU).
+  bool consumed_capacity = true;
   // Checkpointing: empty path means none. `resume` (when set) must be for this source, target
   // and segment count; finished segments are skipped, others continue after their position.
   std::string checkpoint_path;
@@ -86,6 +89,8 @@ class TableTransfer {
   // checkpoint saved by then is still correct. Items rejected on their own (IsItemError) are
   // dead-lettered. `counters` may be read concurrently.
   aws::Result<TransferResult> Run(TransferCounters* counters);
+
+  const TransferOptions& options() const { return options_; }
 
  private:
   TransferContext context_;

@@ -182,6 +182,28 @@ TEST_F(TableTransferTest, CopiesEveryItemOnceAcrossSegmentsAndPages) {
   EXPECT_EQ((*saved)->items_acknowledged(), 1000u);
 }
 
+TEST_F(TableTransferTest, ConsumedCapacityIsAskedForOnlyWhenWanted) {
+  for (const bool wanted : {true, false}) {
+    fake_ = std::make_unique<FakeDynamoDb>(100, 30);
+    const size_t before = transport_.requests().size();
+    DeadLetterFile dead(dir_.path() + "/dead.jsonl");
+    TransferOptions options = Options(2);
+    options.consumed_capacity = wanted;
+    TableTransfer transfer(Context(&dead), options);
+    TransferCounters counters;
+    auto result = transfer.Run(&counters);
+    ASSERT_TRUE(result.ok()) << result.error().ToString();
+    EXPECT_EQ(fake_->written().size(), 100u);
+    const std::vector<HttpRequest> sent = transport_.requests();
+    ASSERT_GT(sent.size(), before);
+    for (size_t i = before; i < sent.size(); ++i) {
+      const HttpRequest& r = sent[i];
+      EXPECT_EQ(r.body.find(R"("ReturnConsumedCapacity":"TOTAL")") != std::string::npos, wanted)
+          << r.body;
+    }
+  }
+}
+
 TEST_F(TableTransferTest, BadItemsAreIsolatedAndDeadLetteredTheRestIsWritten) {
   fake_ = std::make_unique<FakeDynamoDb>(200, 50);
   fake_->Poison(7);

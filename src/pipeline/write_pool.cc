@@ -35,9 +35,10 @@ std::optional<aws::Error> WritePool::TakeError() {
 void WritePool::Loop() {
   while (std::optional<Queued> queued = queue_.Pop()) {
     if (failed() || (options_.stop != nullptr && options_.stop->load())) continue;
-    if (std::optional<aws::Error> error = WriteBatchOrDeadLetter(
-            *options_.target, options_.table, std::move(queued->batch), *options_.policy,
-            options_.counters, options_.limiter, options_.dead_letters)) {
+    if (std::optional<aws::Error> error =
+            WriteBatchOrDeadLetter(*options_.target, options_.table, std::move(queued->batch),
+                                   *options_.policy, options_.counters, options_.limiter,
+                                   options_.dead_letters, options_.consumed_capacity)) {
       Fail(std::move(*error));
       continue;
     }

@@ -36,6 +36,8 @@ struct WritePoolOptions {
   const std::atomic<bool>* stop = nullptr;  // may be null
   int writers = 16;
   size_t queue_bytes = size_t{8} << 20;
+  // Ask for ConsumedCapacity on every batch (always done when `limiter` is set).
+  bool consumed_capacity = true;
 };
 
 class WritePool {

@@ -841,6 +841,18 @@ class CopyBehaviourTest(CopyTestBase):
         self.assert_copied(r, summary, 30)
         self.assert_same_items(src, dst)
 
+    def test_no_consumed_capacity(self):
+        src, dst = self.seeded_pair(count=60, seed=17)
+        r, summary = self.copy(src, dst, "--no-consumed-capacity", "--segments", "2")
+        self.assert_copied(r, summary, 60)
+        self.assert_same_items(src, dst)
+        self.assertNotIn("ReadCapacityUnits", summary)
+        self.assertNotIn("WriteCapacityUnits", summary)
+        # The rate limits are fed by the consumed capacity: the two do not go together.
+        r, _ = self.copy(src, dst, "--no-consumed-capacity", "--write-rate", "10")
+        self.assertNotEqual(r.code, 0)
+        self.assertIn("--no-consumed-capacity cannot go with", r.stderr)
+
     # --- table ARNs and regions ---
 
     def test_tables_named_by_arn(self):
