@@ -249,9 +249,9 @@ class Tool:
         return (env + " " if env else "") + " ".join(argv)
 
 
-def is_ours(m):
-    """Whether a measurement (or tool) is a ddbmigrate run, in any configuration."""
-    return (m.tool if hasattr(m, "tool") else m.name).startswith("ddbmigrate")
+def is_ours(tool_name):
+    """Whether a tool name is ddbmigrate's, in any configuration."""
+    return tool_name.startswith("ddbmigrate")
 
 
 class Ddbmigrate(Tool):
@@ -408,7 +408,7 @@ def timed_copy(cfg, tool, endpoint, src, dst, items, run=1, timeout=900, quiet=T
     if m.exit_code != 0 and not m.error:
         tail = (stderr.strip().splitlines() or ["(no stderr)"])[-1]
         m.error = f"exit {m.exit_code}: {tail[:200]}"
-    if is_ours(tool):
+    if is_ours(tool.name):
         try:
             m.extra["summary"] = json.loads(stdout)
         except ValueError:
@@ -482,7 +482,7 @@ def versions(cfg):
 
 
 def comparison_table(ms):
-    best = max((m.rate for m in ms if not is_ours(m) and m.ok), default=0.0)
+    best = max((m.rate for m in ms if not is_ours(m.tool) and m.ok), default=0.0)
     rows = ["| tool | items | wall s | items/s | client CPU µs/item | peak RSS MB | "
             "items/s vs best script | server CPU, cores | server CPU µs/item | other CPU, cores |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -493,7 +493,7 @@ def comparison_table(ms):
             rows.append(f"| {m.label} | {fmt_int(m.items)} | {m.wall:.1f} | FAILED: {m.error} | "
                         f"{m.cpu_us_per_item:.0f} | {m.rss_mb:.1f} | — | {load} |")
             continue
-        ratio = f"**{m.rate / best:.2f}×**" if is_ours(m) and best else \
+        ratio = f"**{m.rate / best:.2f}×**" if is_ours(m.tool) and best else \
             (f"{m.rate / best:.2f}×" if best else "—")
         rows.append(f"| {m.label} | {fmt_int(m.items)} | {m.wall:.1f} | {fmt_int(m.rate)} | "
                     f"{m.cpu_us_per_item:.1f} | {m.rss_mb:.1f} | {ratio} | {load} |")
@@ -521,9 +521,9 @@ def server_bound(runs):
     most cores / S items per second."""
     cores = os.cpu_count() or 1
     ms = runs[0]
-    best = max((m for m in ms if not is_ours(m) and m.ok), key=lambda m: m.rate, default=None)
+    best = max((m for m in ms if not is_ours(m.tool) and m.ok), key=lambda m: m.rate, default=None)
     lines = []
-    for ours in (m for m in ms if is_ours(m) and m.ok and m.server_us_per_item):
+    for ours in (m for m in ms if is_ours(m.tool) and m.ok and m.server_us_per_item):
         if best is None:
             break
         bound = cores / ours.server_us_per_item * 1e6
@@ -542,9 +542,9 @@ def targets(runs, sizes):
     variants = {}
     for ms in runs:
         d = [m for m in ms if m.tool == "ddbmigrate"]
-        best = max((m.rate for m in ms if not is_ours(m) and m.ok), default=0.0)
+        best = max((m.rate for m in ms if not is_ours(m.tool) and m.ok), default=0.0)
         for m in ms:
-            if is_ours(m) and m.tool != "ddbmigrate" and m.ok and best:
+            if is_ours(m.tool) and m.tool != "ddbmigrate" and m.ok and best:
                 variants.setdefault(m.label, []).append((m.rate / best, m.cpu_us_per_item))
         for m in d:
             if m.ok and best:
