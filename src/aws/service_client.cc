@@ -35,7 +35,7 @@ ServiceClient::ServiceClient(ServiceClientConfig config)
       retry_(config_.retry, config_.clock),
       counters_(std::make_unique<CallCounters>()) {}
 
-Result<HttpResponse> ServiceClient::Call(std::string_view operation, const HttpRequest& request,
+Result<HttpResponse> ServiceClient::Call(std::string_view operation, HttpRequest request,
                                          const ErrorDecoder& decode_error) const {
   return RunWithRetry<HttpResponse>(
       retry_, [&] { return Attempt(operation, request, decode_error); },
@@ -45,14 +45,23 @@ Result<HttpResponse> ServiceClient::Call(std::string_view operation, const HttpR
       });
 }
 
-Result<HttpResponse> ServiceClient::Attempt(std::string_view operation, const HttpRequest& request,
+Result<HttpResponse> ServiceClient::Attempt(std::string_view operation, HttpRequest& request,
                                             const ErrorDecoder& decode_error) const {
   auto tag = [&](Error error) {
     error.service = config_.service;
     error.operation = std::string(operation);
     return error;
   };
-  HttpRequest signed_request = request;
+  HttpRequest signed_request;
+  signed_request.method = request.method;
+  signed_request.url = request.url;
+  signed_request.headers = request.headers;
+  signed_request.body = std::move(request.body);
+  struct GiveBodyBack {
+    HttpRequest& from;
+    HttpRequest& to;
+    ~GiveBodyBack() { to.body = std::move(from.body); }
+  } give_back{signed_request, request};
   if (IsAbsolute(request.url)) {
     Result<Url> url = ParseUrl(request.url);
     if (!url.ok()) return tag(std::move(url).error());

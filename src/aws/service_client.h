@@ -57,7 +57,7 @@ class ServiceClient {
   // virtual-hosted buckets live on a host of their own). Thread-safe. Retries per the policy;
   // the Error returned is the last one, with service and operation set. A 2xx answer that
   // `decode_error` accepts is returned as is.
-  Result<HttpResponse> Call(std::string_view operation, const HttpRequest& request,
+  Result<HttpResponse> Call(std::string_view operation, HttpRequest request,
                             const ErrorDecoder& decode_error) const;
 
   const ServiceClientConfig& config() const { return config_; }
@@ -65,7 +65,9 @@ class ServiceClient {
   const CallCounters& counters() const { return *counters_; }
 
  private:
-  Result<HttpResponse> Attempt(std::string_view operation, const HttpRequest& request,
+  // Lends request.body to the signed copy for the attempt and gives it back before returning,
+  // so that a body of many kilobytes is not copied for every attempt.
+  Result<HttpResponse> Attempt(std::string_view operation, HttpRequest& request,
                                const ErrorDecoder& decode_error) const;
 
   ServiceClientConfig config_;

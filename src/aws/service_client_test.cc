@@ -182,7 +182,9 @@ TEST_F(ServiceClientTest, TransportResetThenSuccess) {
   auto client = MakeClient();
   transport_.Fail("connection reset by peer");
   transport_.Respond(200, kGoodBody);
-  Result<HttpResponse> r = Call(*client);
+  // A body of batch size: each attempt borrows it from the caller's request.
+  const std::string body = R"({"RequestItems":")" + std::string(40'000, 'x') + R"("})";
+  Result<HttpResponse> r = Call(*client, body);
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_EQ(transport_.requests().size(), 2u);
   EXPECT_EQ(clock_.sleeps().size(), 1u);
@@ -190,7 +192,8 @@ TEST_F(ServiceClientTest, TransportResetThenSuccess) {
   EXPECT_EQ(client->counters().retries.load(), 1u);
   // Each attempt is signed afresh and sends the same body.
   const std::vector<HttpRequest> sent = transport_.requests();
-  EXPECT_EQ(sent[0].body, sent[1].body);
+  EXPECT_EQ(sent[0].body, body);
+  EXPECT_EQ(sent[1].body, body);
   EXPECT_EQ(credentials_->calls, 2);
 }
 

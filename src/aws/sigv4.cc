@@ -317,11 +317,23 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
 }
 
 std::string AmzDate(std::chrono::system_clock::time_point time) {
+  // Formatted by hand: this runs for every request, and snprintf costs more than the rest of
+  // the date handling together.
   const CivilTime t = ToCivil(time);
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%04d%02u%02uT%02ld%02ld%02ldZ", t.year, t.month, t.day,
-                t.hours, t.minutes, t.seconds);
-  return buffer;
+  std::string out(16, '0');
+  auto put = [&out](size_t end, long value, int digits) {
+    for (int i = 1; i <= digits; ++i, value /= 10)
+      out[end - i] = static_cast<char>('0' + value % 10);
+  };
+  put(4, t.year, 4);
+  put(6, t.month, 2);
+  put(8, t.day, 2);
+  out[8] = 'T';
+  put(11, t.hours, 2);
+  put(13, t.minutes, 2);
+  put(15, t.seconds, 2);
+  out[15] = 'Z';
+  return out;
 }
 
 std::string AmzDateStamp(std::chrono::system_clock::time_point time) {
@@ -389,12 +401,11 @@ void SignRequest(HttpRequest& request, const Credentials& credentials,
 
   const CanonicalRequestParts parts =
       CanonicalRequest(request, payload_hash, params.normalize_path);
-  const std::string scope =
-      CredentialScope(AmzDateStamp(params.time), params.region, params.service);
-  const std::string signature =
-      Signature(CachedSigningKey(credentials.secret_access_key, AmzDateStamp(params.time),
-                                 params.region, params.service),
-                StringToSign(amz_date, scope, parts.canonical_request));
+  const std::string_view date_stamp = std::string_view(amz_date).substr(0, 8);
+  const std::string scope = CredentialScope(date_stamp, params.region, params.service);
+  const std::string signature = Signature(
+      CachedSigningKey(credentials.secret_access_key, date_stamp, params.region, params.service),
+      StringToSign(amz_date, scope, parts.canonical_request));
 
   std::string authorization(kAlgorithm);
   authorization.append(" Credential=").append(credentials.access_key_id).append("/").append(scope);

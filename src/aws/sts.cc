@@ -155,7 +155,7 @@ Result<HttpResponse> StsClient::Post(std::string_view action, Fields fields) con
   request.url = "/";
   request.body = FormEncode(fields);
   request.SetHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
-  return client_.Call(action, request, DecodeStsError);
+  return client_.Call(action, std::move(request), DecodeStsError);
 }
 
 Result<AssumedRole> StsClient::AssumeRole(const AssumeRoleParams& params) const {

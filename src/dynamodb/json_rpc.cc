@@ -79,7 +79,7 @@ aws::Result<aws::HttpResponse> JsonRpc::Call(std::string_view operation, std::st
   request.headers.push_back({"Content-Type", "application/x-amz-json-1.0"});
   request.headers.push_back({"X-Amz-Target", target_prefix_ + "." + std::string(operation)});
   request.body = std::move(body);
-  return client_->Call(operation, request, DecodeJsonError);
+  return client_->Call(operation, std::move(request), DecodeJsonError);
 }
 
 simdjson::ondemand::parser& ThreadParser() {

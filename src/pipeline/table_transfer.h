@@ -38,8 +38,10 @@ struct TransferOptions {
   int page_size = 0;  // Scan Limit; 0: 1 MB pages
   int writers = 16;
   // Bytes of scanned pages waiting for writers, at most (each batch is charged its share of its
-  // page). Bounds memory whatever the item size.
-  size_t queue_bytes = size_t{8} << 20;
+  // page). Bounds memory whatever the item size. Readers blocked on a full queue each hold the
+  // rest of their page as well, so a small queue still keeps every writer busy; each extra
+  // megabyte here is a megabyte more of peak memory (and of page faults) on a large table.
+  size_t queue_bytes = size_t{2} << 20;
   bool consistent_read = false;
   // Ask for ConsumedCapacity on Scans and BatchWriteItems. Rate limiters always get it; without
   // one it only feeds the RCU and WCU counters (on DynamoDB Local it costs the server real CPU).

@@ -321,7 +321,7 @@ Result<HttpResponse> S3Client::Send(std::string_view operation, HttpRequest requ
                                     std::string_view bucket, std::string_view key,
                                     bool xml_answer) const {
   const Target target{operation, bucket, key, service_->config().region};
-  return service_->Call(operation, request, [&](const HttpResponse& response) {
+  return service_->Call(operation, std::move(request), [&](const HttpResponse& response) {
     return DecodeAnswer(response, target, xml_answer);
   });
 }
