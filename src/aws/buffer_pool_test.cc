@@ -30,6 +30,18 @@ TEST(BufferPoolTest, RecyclesLargeBuffers) {
   EXPECT_EQ(pool.idle(), 0u);
 }
 
+TEST(BufferPoolTest, PagesOfNearbySizesReuseOneBuffer) {
+  // Scan pages of 1,000 items of about 1 KB straddle any fine-grained size: a slightly bigger
+  // page must still fit the buffer a smaller one left, or long runs collect idle buffers.
+  BufferPool pool;
+  std::string buffer = pool.Take(kBig + kBig / 10);
+  const char* memory = buffer.data();
+  pool.Give(std::move(buffer));
+  std::string bigger = pool.Take(kBig + kBig / 3);
+  EXPECT_EQ(bigger.data(), memory);
+  EXPECT_EQ(pool.idle(), 0u);
+}
+
 TEST(BufferPoolTest, PrefersTheSmallestBufferThatFits) {
   BufferPool pool;
   std::string large = pool.Take(4 * kBig);
