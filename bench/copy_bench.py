@@ -607,6 +607,10 @@ def render(cfg, runs, sizes, explore, info, started, seconds):
                              wall=statistics.median(m.wall for m in ms),
                              cpu=statistics.median(m.cpu for m in ms),
                              rss_kb=max(m.rss_kb for m in ms))
+            # The server's CPU seconds (not its cores) are what the median of per-item cost needs.
+            server_seconds = statistics.median(m.extra.get("server_cores", 0) * m.wall for m in ms)
+            mm.extra = {"server_cores": server_seconds / mm.wall if mm.wall else 0,
+                        "other_cores": statistics.median(m.extra.get("other_cores", 0) for m in ms)}
             med.append(mm)
         out += comparison_table(med) + [""]
     out += ["Targets for ddbmigrate (from the copy issue):", ""] + targets(runs, sizes) + [""]
