@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <span>
 
 #include "aws/json_writer.h"
 #include "commands/command.h"
@@ -74,25 +75,18 @@ void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
   app.add_option("--target-table", target_table_, "Table to write (name or ARN)")->required();
   AddSideFlags(app, "source", &source_side_);
   AddSideFlags(app, "target", &target_side_);
-  app.add_option("--segments", segments_,
-                 "Parallel scan segments (default: from the table size, at least 8)")
-      ->check(CLI::Range(1, 1000000));
-  app.add_option("--page-size", page_size_,
-                 "Items per Scan page (Scan Limit); 0 lets DynamoDB fill 1 MB pages")
-      ->check(CLI::Range(0, 1000000));
+  ScanFlagsHelp scan_help;
+  scan_help.segments = "Parallel scan segments (default: from the table size, at least 8)";
+  scan_help.read_percent = "At most this percent of the source's provisioned read capacity";
+  AddScanFlags(app, &scan_, scan_help);
   app.add_option("--writers", writers_, "Concurrent BatchWriteItem requests")
       ->check(CLI::Range(1, 1024));
-  app.add_flag("--consistent-read", consistent_read_, "Strongly consistent scan (2x RCU)");
   app.add_flag("--no-consumed-capacity", no_consumed_capacity_,
-               "Do not ask DynamoDB for the capacity each request consumed (progress and summary "
-               "then show no RCU/WCU); saves server work on DynamoDB Local, not with rate limits");
-  app.add_option("--read-rate", read_rate_, "Read capacity units per second, at most")
-      ->check(CLI::PositiveNumber);
+               "Do not ask DynamoDB for the capacity each request consumed, --truncate-target "
+               "included (progress and summary then show no RCU/WCU); saves server work on "
+               "DynamoDB Local, not with rate limits");
   app.add_option("--write-rate", write_rate_, "Write capacity units per second, at most")
       ->check(CLI::PositiveNumber);
-  app.add_option("--read-percent", read_percent_,
-                 "At most this percent of the source's provisioned read capacity")
-      ->check(CLI::Range(1.0, 100.0));
   app.add_option("--write-percent", write_percent_,
                  "At most this percent of the target's provisioned write capacity")
       ->check(CLI::Range(1.0, 100.0));
@@ -126,7 +120,8 @@ aws::Status CopyJob::CheckFlags() const {
   if (create_indexes_after_ && !create_target_) {
     return Invalid("--create-indexes-after only applies with --create-target");
   }
-  if (no_consumed_capacity_ && (read_rate_ || write_rate_ || read_percent_ || write_percent_)) {
+  if (no_consumed_capacity_ &&
+      (scan_.read_rate || write_rate_ || scan_.read_percent || write_percent_)) {
     return Invalid(
         "--no-consumed-capacity cannot go with --read-rate, --write-rate, --read-percent or "
         "--write-percent: the rate limits are fed by the consumed capacity; drop one of them");
@@ -169,8 +164,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   }
 
   // Rates: explicit units, or a percent of the provisioned capacity.
-  aws::Result<double> read_rate =
-      pipeline::ResolveRate(read_rate_, read_percent_, source.read_capacity_units, "read");
+  aws::Result<double> read_rate = scan_.ReadRate(source.read_capacity_units);
   if (!read_rate.ok()) return std::move(read_rate).error();
   const int64_t target_wcu =
       target_table.ok() ? target_table->write_capacity_units : source.write_capacity_units;
@@ -182,10 +176,10 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   transfer.operation = "copy";
   transfer.source_table = pair.source_ref.name;
   transfer.target_table = target_ref.name;
-  transfer.segments = segments_ > 0 ? segments_ : DefaultSegments(source.table_size_bytes);
-  transfer.page_size = page_size_;
+  transfer.segments = scan_.Segments(DefaultSegments(source.table_size_bytes));
+  transfer.page_size = scan_.page_size;
   transfer.writers = writers_;
-  transfer.consistent_read = consistent_read_;
+  transfer.consistent_read = scan_.consistent_read;
   transfer.consumed_capacity = !no_consumed_capacity_;
   transfer.checkpoint_path = checkpoint_;
   if (!checkpoint_.empty()) {
@@ -216,8 +210,9 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   } else if (truncate_target_ && !transfer.resume) {
     TruncateOptions truncate;
     truncate.segments = transfer.segments;
-    truncate.page_size = page_size_;
+    truncate.page_size = scan_.page_size;
     truncate.writers = writers_;
+    truncate.consumed_capacity = !no_consumed_capacity_;
     truncate.yes = yes_;
     aws::Result<Outcome> emptied = TruncateTable(dst, *target_table, truncate, stop);
     if (!emptied.ok()) return emptied;
@@ -295,9 +290,9 @@ aws::Result<Outcome> CopyJob::VerifyAfterCopy(const GlobalOptions& global, const
     return DescribeError(std::move(target_table).error(), "target table", target_name);
   }
   VerifySettings settings;
-  settings.segments = segments_ > 0 ? segments_ : 8;
-  settings.page_size = page_size_;
-  settings.consistent_read = consistent_read_;
+  settings.segments = scan_.Segments(8);
+  settings.page_size = scan_.page_size;
+  settings.consistent_read = scan_.consistent_read;
   settings.source_read_rate = read_rate;
   settings.report_path = verify_report_;
   std::cerr << "verifying " << source_table.table_name << " against " << target_name << '\n';
@@ -388,10 +383,12 @@ void CopyJob::PrintPlan(const Connection& src, const Connection& dst,
     if (t.resume) scan.exclusive_start_key = t.resume->segments[segment].exclusive_start_key;
     std::cout << "    Scan " << dynamodb::DynamoDbClient::ScanRequestJson(scan) << '\n';
   }
-  std::cout << fmt::format(
-      "    BatchWriteItem {{\"RequestItems\":{{\"{}\":[{{\"PutRequest\":{{\"Item\":...}}}} x "
-      "25]}}{}}}\n",
-      t.target_table, t.consumed_capacity ? ",\"ReturnConsumedCapacity\":\"TOTAL\"" : "");
+  // The body the writers build, with one placeholder in place of the scanned items.
+  const dynamodb::WriteRequest placeholder{dynamodb::WriteRequest::Kind::kPut, "..."};
+  std::cout << "    BatchWriteItem "
+            << dynamodb::DynamoDbClient::BatchWriteItemRequestJson(
+                   t.target_table, std::span(&placeholder, 1), t.consumed_capacity)
+            << "  (... is a scanned item; up to 25 per request)\n";
   std::cout << "dry run: nothing was written\n";
 }
 

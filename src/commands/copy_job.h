@@ -12,6 +12,7 @@
 #include "aws/error.h"
 #include "commands/command.h"
 #include "commands/connection.h"
+#include "commands/scan_flags.h"
 #include "commands/table_pair.h"
 #include "dynamodb/table_schema.h"
 #include "pipeline/dead_letter.h"
@@ -85,14 +86,10 @@ class CopyJob {
   std::string target_table_;
   SideOptions source_side_;
   SideOptions target_side_;
-  int segments_ = 0;
-  int page_size_ = 0;
+  ScanFlags scan_;
   int writers_ = 16;
-  bool consistent_read_ = false;
   bool no_consumed_capacity_ = false;
-  std::optional<double> read_rate_;
   std::optional<double> write_rate_;
-  std::optional<double> read_percent_;
   std::optional<double> write_percent_;
   std::string checkpoint_;
   bool resume_ = false;

@@ -12,6 +12,7 @@
 #include "commands/connection.h"
 #include "commands/export_store.h"
 #include "commands/interrupt.h"
+#include "commands/scan_flags.h"
 #include "dynamodb/native_transfer.h"
 #include "dynamodb/table_definition.h"
 #include "dynamodb/table_ref.h"
@@ -47,17 +48,9 @@ class ExportCommand final : public Command {
     app.add_option("--table", table_, "Table to export (name or ARN)")->required();
     app.add_option("--to", to_, "Where to write: s3://bucket/prefix, file:///dir or a directory")
         ->required();
-    app.add_option("--segments", segments_, "Parallel scan segments, one data file each at least")
-        ->check(CLI::Range(1, 1000000));
-    app.add_option("--page-size", page_size_,
-                   "Items per Scan page (Scan Limit); 0 lets DynamoDB fill 1 MB pages")
-        ->check(CLI::Range(0, 1000000));
-    app.add_flag("--consistent-read", consistent_read_, "Strongly consistent scan (2x RCU)");
-    app.add_option("--read-rate", read_rate_, "Read capacity units per second, at most")
-        ->check(CLI::PositiveNumber);
-    app.add_option("--read-percent", read_percent_,
-                   "At most this percent of the table's provisioned read capacity")
-        ->check(CLI::Range(1.0, 100.0));
+    ScanFlagsHelp scan_help;
+    scan_help.segments = "Parallel scan segments, one data file each at least";
+    AddScanFlags(app, &scan_, scan_help);
     app.add_option("--gzip-level", gzip_level_, "gzip level of the data files, 0 to 9")
         ->check(CLI::Range(0, 9));
     app.add_option("--file-size", file_size_mib_,
@@ -92,8 +85,7 @@ class ExportCommand final : public Command {
   aws::Result<Outcome> RunScan(const GlobalOptions& global, const Connection& db,
                                const dynamodb::TableDescription& table, OpenedStore& opened) {
     storage::ObjectStore& store = *opened.store;
-    aws::Result<double> read_rate =
-        pipeline::ResolveRate(read_rate_, read_percent_, table.read_capacity_units, "read");
+    aws::Result<double> read_rate = scan_.ReadRate(table.read_capacity_units);
     if (!read_rate.ok()) return std::move(read_rate).error();
     aws::Result<dynamodb::TableSettings> settings =
         dynamodb::ReadTableSettings(db.dynamodb(), table);
@@ -119,9 +111,9 @@ class ExportCommand final : public Command {
 
     pipeline::TableExportOptions options;
     options.table_name = table.table_name;
-    options.segments = segments_ > 0 ? segments_ : 8;
-    options.page_size = page_size_;
-    options.consistent_read = consistent_read_;
+    options.segments = scan_.Segments(8);
+    options.page_size = scan_.page_size;
+    options.consistent_read = scan_.consistent_read;
     options.data_folder = storage::FullExportDataFolder(opened.prefix, export_id);
     options.gzip_level = gzip_level_;
     options.max_file_bytes = uint64_t(file_size_mib_) << 20;
@@ -300,11 +292,7 @@ class ExportCommand final : public Command {
 
   std::string table_;
   std::string to_;
-  int segments_ = 0;
-  int page_size_ = 0;
-  bool consistent_read_ = false;
-  std::optional<double> read_rate_;
-  std::optional<double> read_percent_;
+  ScanFlags scan_;
   int gzip_level_ = storage::GzipWriter::kDefaultLevel;
   int file_size_mib_ = 256;
   bool native_ = false;

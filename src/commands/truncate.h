@@ -17,6 +17,8 @@ struct TruncateOptions {
   int page_size = 0;
   int writers = 16;
   bool yes = false;  // skip the confirmation prompt
+  // Ask for ConsumedCapacity (it only feeds the progress line's WCU figure here).
+  bool consumed_capacity = true;
 };
 
 // Deletes every item of `table` (scanning keys only, in parallel, batched deletes with the

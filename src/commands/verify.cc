@@ -11,6 +11,7 @@
 #include "commands/command.h"
 #include "commands/connection.h"
 #include "commands/interrupt.h"
+#include "commands/scan_flags.h"
 #include "commands/side_flags.h"
 #include "commands/table_pair.h"
 #include "commands/transfer_runner.h"
@@ -45,19 +46,12 @@ class VerifyCommand final : public Command {
     app.add_option("--target-table", target_table_, "Table copied to (name or ARN)")->required();
     AddSideFlags(app, "source", &source_side_);
     AddSideFlags(app, "target", &target_side_);
-    app.add_option("--segments", settings_.segments, "Parallel scan segments per table")
-        ->check(CLI::Range(1, 1000000));
-    app.add_option("--page-size", settings_.page_size,
-                   "Items per Scan page (Scan Limit); 0 lets DynamoDB fill 1 MB pages")
-        ->check(CLI::Range(0, 1000000));
-    app.add_flag("--consistent-read", settings_.consistent_read,
-                 "Strongly consistent reads (2x RCU)");
-    app.add_option("--read-rate", read_rate_,
-                   "Read capacity units per second, at most, on each table")
-        ->check(CLI::PositiveNumber);
-    app.add_option("--read-percent", read_percent_,
-                   "At most this percent of each table's provisioned read capacity")
-        ->check(CLI::Range(1.0, 100.0));
+    ScanFlagsHelp scan_help;
+    scan_help.segments = "Parallel scan segments per table (default 8)";
+    scan_help.consistent_read = "Strongly consistent reads (2x RCU)";
+    scan_help.read_rate = "Read capacity units per second, at most, on each table";
+    scan_help.read_percent = "At most this percent of each table's provisioned read capacity";
+    AddScanFlags(app, &scan_, scan_help);
     app.add_option("--ignore-attributes", ignored_,
                    "Top-level attributes to leave out of the comparison (comma-separated)")
         ->delimiter(',');
@@ -84,12 +78,13 @@ class VerifyCommand final : public Command {
         !s.ok()) {
       return s.error();
     }
-    aws::Result<double> source_rate =
-        pipeline::ResolveRate(read_rate_, read_percent_, source_table.read_capacity_units, "read");
+    aws::Result<double> source_rate = scan_.ReadRate(source_table.read_capacity_units);
     if (!source_rate.ok()) return std::move(source_rate).error();
-    aws::Result<double> target_rate =
-        pipeline::ResolveRate(read_rate_, read_percent_, target_table->read_capacity_units, "read");
+    aws::Result<double> target_rate = scan_.ReadRate(target_table->read_capacity_units);
     if (!target_rate.ok()) return std::move(target_rate).error();
+    settings_.segments = scan_.Segments(8);
+    settings_.page_size = scan_.page_size;
+    settings_.consistent_read = scan_.consistent_read;
     settings_.source_read_rate = *source_rate;
     settings_.target_read_rate = *target_rate;
     settings_.ignored = ParseIgnored(ignored_);
@@ -109,8 +104,7 @@ class VerifyCommand final : public Command {
   SideOptions source_side_;
   SideOptions target_side_;
   VerifySettings settings_;
-  std::optional<double> read_rate_;
-  std::optional<double> read_percent_;
+  ScanFlags scan_;
   std::vector<std::string> ignored_;
 };
 
@@ -124,17 +118,9 @@ class ChecksumCommand final : public Command {
 
   void AddFlags(CLI::App& app) override {
     app.add_option("--table", table_, "Table to digest (name or ARN)")->required();
-    app.add_option("--segments", segments_, "Parallel scan segments")
-        ->check(CLI::Range(1, 1000000));
-    app.add_option("--page-size", page_size_,
-                   "Items per Scan page (Scan Limit); 0 lets DynamoDB fill 1 MB pages")
-        ->check(CLI::Range(0, 1000000));
-    app.add_flag("--consistent-read", consistent_read_, "Strongly consistent scan (2x RCU)");
-    app.add_option("--read-rate", read_rate_, "Read capacity units per second, at most")
-        ->check(CLI::PositiveNumber);
-    app.add_option("--read-percent", read_percent_,
-                   "At most this percent of the table's provisioned read capacity")
-        ->check(CLI::Range(1.0, 100.0));
+    ScanFlagsHelp scan_help;
+    scan_help.segments = "Parallel scan segments (default 8)";
+    AddScanFlags(app, &scan_, scan_help);
     app.add_option("--ignore-attributes", ignored_,
                    "Top-level attributes to leave out of the digest (comma-separated)")
         ->delimiter(',');
@@ -147,8 +133,7 @@ class ChecksumCommand final : public Command {
     const Connection& c = *opened_table->connection;
     aws::Result<dynamodb::TableDescription> table = DescribeRole(c, ref, "table");
     if (!table.ok()) return std::move(table).error();
-    aws::Result<double> rate =
-        pipeline::ResolveRate(read_rate_, read_percent_, table->read_capacity_units, "read");
+    aws::Result<double> rate = scan_.ReadRate(table->read_capacity_units);
     if (!rate.ok()) return std::move(rate).error();
 
     pipeline::DigestOptions options;
@@ -162,9 +147,9 @@ class ChecksumCommand final : public Command {
                                     "; key attributes are always digested");
       }
     }
-    options.segments = segments_;
-    options.page_size = page_size_;
-    options.consistent_read = consistent_read_;
+    options.segments = scan_.Segments(8);
+    options.page_size = scan_.page_size;
+    options.consistent_read = scan_.consistent_read;
     options.buckets = 1;  // only the total matters here
     pipeline::RateLimiterOptions limit;
     limit.units_per_second = *rate;
@@ -215,11 +200,7 @@ class ChecksumCommand final : public Command {
 
  private:
   std::string table_;
-  int segments_ = 8;
-  int page_size_ = 0;
-  bool consistent_read_ = false;
-  std::optional<double> read_rate_;
-  std::optional<double> read_percent_;
+  ScanFlags scan_;
   std::vector<std::string> ignored_;
 };
 

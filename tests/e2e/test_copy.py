@@ -674,6 +674,11 @@ class CopyBehaviourTest(CopyTestBase):
             self.assertEqual(scan["Segment"], i)
             self.assertEqual(scan["TotalSegments"], 4)
             self.assertEqual(scan["Limit"], 123)
+        writes = [line for line in r.stdout.splitlines()
+                  if line.strip().startswith("BatchWriteItem {")]
+        self.assertEqual(len(writes), 1, r.stdout)
+        self.assertIn(f'{{"RequestItems":{{"{dst}":[{{"PutRequest":{{"Item":...}}}}]}}', writes[0])
+        self.assertIn('"ReturnConsumedCapacity":"TOTAL"', writes[0])
         self.assertEqual(count_items(self.dynamodb(), dst), 0)
         self.assertFalse(checkpoint.exists(), "a dry run created the checkpoint")
         self.assertEqual(list(self.work.iterdir()), [])
@@ -848,6 +853,12 @@ class CopyBehaviourTest(CopyTestBase):
         self.assert_same_items(src, dst)
         self.assertNotIn("ReadCapacityUnits", summary)
         self.assertNotIn("WriteCapacityUnits", summary)
+        # Emptying the target first goes without the capacity figures too.
+        self.write_items(dst, self.generate_items(5, seed=99, start=10_000))
+        r, summary = self.copy(src, dst, "--no-consumed-capacity", "--truncate-target", "--yes")
+        self.assert_copied(r, summary, 60)
+        self.assertIn("deleted 65 items", r.stderr)
+        self.assert_same_items(src, dst)
         # The rate limits are fed by the consumed capacity: the two do not go together.
         r, _ = self.copy(src, dst, "--no-consumed-capacity", "--write-rate", "10")
         self.assertNotEqual(r.code, 0)

@@ -112,6 +112,15 @@ class TruncateTest(ServiceTestCase):
         self.assertEqual(r.code, 0, r.stderr)
         self.assertEqual(count_items(ddb, table), 0)
 
+    def test_without_consumed_capacity(self):
+        ddb = self.dynamodb()
+        table = self.create_table(self.unique_table("truncncc"))
+        self.write_items(table, self.generate_items(300, seed=4))
+        r = self.truncate(table, "--yes", "--no-consumed-capacity", "--segments", "3")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn("deleted 300 items", r.stderr)
+        self.assertEqual(count_items(ddb, table), 0)
+
     def test_empty_table(self):
         table = self.create_table(self.unique_table("truncempty"))
         r = self.truncate(table, "--yes")

@@ -1,0 +1,41 @@
+// The flags of every command that scans a table (copy, export, verify, checksum): how the scan is
+// cut into segments and pages, and how fast it may read.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "aws/error.h"
+
+namespace ddbm::commands {
+
+struct ScanFlags {
+  int segments = 0;   // --segments; 0: not given, the command picks (see Segments)
+  int page_size = 0;  // --page-size, the Scan Limit; 0: DynamoDB fills 1 MB pages
+  bool consistent_read = false;
+  std::optional<double> read_rate;     // --read-rate, capacity units per second
+  std::optional<double> read_percent;  // --read-percent of the provisioned read capacity
+
+  // --segments when given, else `fallback`.
+  int Segments(int fallback) const { return segments > 0 ? segments : fallback; }
+  // The read limit in units per second for a table with `provisioned_read_units` (0 for
+  // on-demand); 0 means unlimited. Errors as pipeline::ResolveRate.
+  aws::Result<double> ReadRate(int64_t provisioned_read_units) const;
+};
+
+// What the flags say in this command's --help; the defaults fit a command reading one table.
+struct ScanFlagsHelp {
+  std::string segments = "Parallel scan segments";
+  std::string consistent_read = "Strongly consistent scan (2x RCU)";
+  std::string read_rate = "Read capacity units per second, at most";
+  std::string read_percent = "At most this percent of the table's provisioned read capacity";
+};
+
+// Adds --segments, --page-size, --consistent-read, --read-rate and --read-percent. `flags` must
+// outlive the parse.
+void AddScanFlags(CLI::App& app, ScanFlags* flags, const ScanFlagsHelp& help = {});
+
+}  // namespace ddbm::commands
