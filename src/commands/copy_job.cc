@@ -31,7 +31,7 @@ constexpr int64_t kBytesPerDefaultSegment = int64_t{512} << 20;
 int DefaultSegments(int64_t table_size_bytes) {
   const int64_t by_size =
       (table_size_bytes + kBytesPerDefaultSegment - 1) / kBytesPerDefaultSegment;
-  return static_cast<int>(std::clamp<int64_t>(by_size, 8, 1000));
+  return static_cast<int>(std::clamp<int64_t>(by_size, kDefaultScanSegments, 1000));
 }
 
 }  // namespace
@@ -290,7 +290,7 @@ aws::Result<Outcome> CopyJob::VerifyAfterCopy(const GlobalOptions& global, const
     return DescribeError(std::move(target_table).error(), "target table", target_name);
   }
   VerifySettings settings;
-  settings.segments = scan_.Segments(8);
+  settings.segments = scan_.Segments();
   settings.page_size = scan_.page_size;
   settings.consistent_read = scan_.consistent_read;
   settings.source_read_rate = read_rate;

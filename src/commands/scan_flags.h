@@ -12,6 +12,9 @@
 
 namespace ddbm::commands {
 
+// Segments when --segments is not given and the command has no better guess.
+inline constexpr int kDefaultScanSegments = 8;
+
 struct ScanFlags {
   int segments = 0;   // --segments; 0: not given, the command picks (see Segments)
   int page_size = 0;  // --page-size, the Scan Limit; 0: DynamoDB fills 1 MB pages
@@ -20,7 +23,9 @@ struct ScanFlags {
   std::optional<double> read_percent;  // --read-percent of the provisioned read capacity
 
   // --segments when given, else `fallback`.
-  int Segments(int fallback) const { return segments > 0 ? segments : fallback; }
+  int Segments(int fallback = kDefaultScanSegments) const {
+    return segments > 0 ? segments : fallback;
+  }
   // The read limit in units per second for a table with `provisioned_read_units` (0 for
   // on-demand); 0 means unlimited. Errors as pipeline::ResolveRate.
   aws::Result<double> ReadRate(int64_t provisioned_read_units) const;

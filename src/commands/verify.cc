@@ -82,7 +82,7 @@ class VerifyCommand final : public Command {
     if (!source_rate.ok()) return std::move(source_rate).error();
     aws::Result<double> target_rate = scan_.ReadRate(target_table->read_capacity_units);
     if (!target_rate.ok()) return std::move(target_rate).error();
-    settings_.segments = scan_.Segments(8);
+    settings_.segments = scan_.Segments();
     settings_.page_size = scan_.page_size;
     settings_.consistent_read = scan_.consistent_read;
     settings_.source_read_rate = *source_rate;
@@ -147,7 +147,7 @@ class ChecksumCommand final : public Command {
                                     "; key attributes are always digested");
       }
     }
-    options.segments = scan_.Segments(8);
+    options.segments = scan_.Segments();
     options.page_size = scan_.page_size;
     options.consistent_read = scan_.consistent_read;
     options.buckets = 1;  // only the total matters here

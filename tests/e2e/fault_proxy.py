@@ -287,6 +287,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = self._read_body()
         target = self.headers.get("X-Amz-Target")
         operation = target.rpartition(".")[2] if target else None
+        self.proxy._count_capacity_request(operation, body)
         delay_ms, rule = self.proxy._decide(operation, target)
         fault = rule.fault if rule else None
 
@@ -492,7 +493,7 @@ class FaultProxy:
     def _empty_stats(self):
         return {"connections": 0, "requests": {}, "forwarded": {}, "faults": {},
                 "rules": {label: 0 for label in self._labels}, "unprocessed_writes": 0,
-                "upstream_errors": 0}
+                "upstream_errors": 0, "capacity_requested": {}}
 
     # --- lifecycle ---
 
@@ -552,7 +553,8 @@ class FaultProxy:
         "requests": {operation: requests received}, "forwarded": {operation: sent upstream},
         "faults": {fault: {operation: times injected}}, "rules": {label: times fired},
         "unprocessed_writes": writes returned in UnprocessedItems,
-        "upstream_errors": requests answered 502 because the upstream failed}.
+        "upstream_errors": requests answered 502 because the upstream failed,
+        "capacity_requested": {operation: requests whose ReturnConsumedCapacity is not NONE}}.
         Requests without X-Amz-Target are counted under the operation "-"."""
         with self._lock:
             return copy.deepcopy(self._stats)
@@ -593,6 +595,17 @@ class FaultProxy:
         return f"FAULTPROXY{self.port:05d}{n:010d}"
 
     # --- decisions ---
+
+    def _count_capacity_request(self, operation, body: bytes):
+        """Counts a request that asks for ConsumedCapacity in its answer."""
+        try:
+            asked = json.loads(body or b"{}").get("ReturnConsumedCapacity", "NONE") != "NONE"
+        except (ValueError, AttributeError):
+            return
+        if asked:
+            with self._lock:
+                counts = self._stats["capacity_requested"]
+                counts[operation or "-"] = counts.get(operation or "-", 0) + 1
 
     def _decide(self, operation, target):
         """(delay in ms, the rule whose fault to inject or None) for one request."""

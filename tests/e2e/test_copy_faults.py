@@ -112,6 +112,20 @@ class CopyFaultsBase(ServiceTestCase):
 
 class CopyFaultsTest(CopyFaultsBase):
 
+    def test_consumed_capacity_is_asked_for_unless_told_not_to(self):
+        """Checked on the wire: the proxy sees every request's ReturnConsumedCapacity."""
+        result, target, proxy = self.copy_through([])
+        self.assert_complete_copy(result, target, proxy)
+        stats = proxy.stats
+        for operation in ("Scan", "BatchWriteItem"):
+            self.assertEqual(stats["capacity_requested"].get(operation),
+                             stats["requests"][operation], self.describe(result, proxy))
+        result, target, proxy = self.copy_through([], "--no-consumed-capacity")
+        self.assert_complete_copy(result, target, proxy)
+        stats = proxy.stats
+        self.assertGreater(stats["requests"]["BatchWriteItem"], 0)
+        self.assertEqual(stats["capacity_requested"], {}, self.describe(result, proxy))
+
     def test_throttled_scans(self):
         result, target, proxy = self.copy_through([
             # every=3 guarantees a few throttles however few scan pages there are.

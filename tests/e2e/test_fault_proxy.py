@@ -109,6 +109,12 @@ class FaultProxyTest(ServiceTestCase):
         self.assertEqual(stats["requests"], {"PutItem": 5, "BatchWriteItem": 1, "GetItem": 30})
         self.assertEqual(stats["forwarded"], stats["requests"])
         self.assertEqual(stats["faults"], {})
+        self.assertEqual(stats["capacity_requested"], {})
+        client.get_item(TableName=self.table, Key={"pk": items[0]["pk"], "sk": items[0]["sk"]},
+                        ReturnConsumedCapacity="TOTAL")
+        client.get_item(TableName=self.table, Key={"pk": items[0]["pk"], "sk": items[0]["sk"]},
+                        ReturnConsumedCapacity="NONE")
+        self.assertEqual(proxy.stats["capacity_requested"], {"GetItem": 1})
 
         # The same request, direct and through the proxy: identical status, body and headers
         # (apart from those that differ per response).
