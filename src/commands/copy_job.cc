@@ -25,9 +25,13 @@
 namespace ddbm::commands {
 namespace {
 
-constexpr int64_t kBytesPerDefaultSegment = int64_t{512} << 20;
+// Small segments, handed out to the readers in turn: the scan ends with every reader busy
+// rather than one long last segment, and a checkpoint of many small segments loses little on a
+// resume. DynamoDB Local charges each Scan page for what is left of its segment, so there the
+// small segments also cut the server's work per item several times over.
+constexpr int64_t kBytesPerDefaultSegment = int64_t{2} << 20;
 
-// Enough segments to keep many writers busy, more for big tables, never over the API's limit.
+// One segment per few megabytes of the table, at least one per reader, at most 1,000.
 int DefaultSegments(int64_t table_size_bytes) {
   const int64_t by_size =
       (table_size_bytes + kBytesPerDefaultSegment - 1) / kBytesPerDefaultSegment;
@@ -76,9 +80,12 @@ void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
   AddSideFlags(app, "source", &source_side_);
   AddSideFlags(app, "target", &target_side_);
   ScanFlagsHelp scan_help;
-  scan_help.segments = "Parallel scan segments (default: from the table size, at least 8)";
+  scan_help.segments =
+      "Scan segments (TotalSegments; default: one per 2 MB of the table, 8 to 1,000)";
   scan_help.read_percent = "At most this percent of the source's provisioned read capacity";
   AddScanFlags(app, &scan_, scan_help);
+  app.add_option("--readers", readers_, "Segments scanned at once (default 8)")
+      ->check(CLI::Range(1, 1000));
   app.add_option("--writers", writers_, "Concurrent BatchWriteItem requests")
       ->check(CLI::Range(1, 1024));
   app.add_flag("--no-consumed-capacity", no_consumed_capacity_,
@@ -177,6 +184,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   transfer.source_table = pair.source_ref.name;
   transfer.target_table = target_ref.name;
   transfer.segments = scan_.Segments(DefaultSegments(source.table_size_bytes));
+  transfer.readers = readers_;
   transfer.page_size = scan_.page_size;
   transfer.writers = writers_;
   transfer.consistent_read = scan_.consistent_read;
@@ -210,6 +218,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   } else if (truncate_target_ && !transfer.resume) {
     TruncateOptions truncate;
     truncate.segments = transfer.segments;
+    truncate.readers = readers_;
     truncate.page_size = scan_.page_size;
     truncate.writers = writers_;
     truncate.consumed_capacity = !no_consumed_capacity_;
@@ -350,7 +359,8 @@ void CopyJob::PrintPlan(const Connection& src, const Connection& dst,
   std::cout << fmt::format("  source: about {} items, {} bytes, {}\n", source.item_count,
                            source.table_size_bytes, source.billing_mode);
   std::cout << fmt::format(
-      "  segments: {}, page size: {}, writers: {}\n", t.segments,
+      "  segments: {} ({} scanned at once), page size: {}, writers: {}\n", t.segments,
+      std::min(t.readers, t.segments),
       t.page_size == 0 ? std::string("1 MB pages") : std::to_string(t.page_size), t.writers);
   std::cout << fmt::format("  capacity: about {:.0f} RCU to read, {:.0f} WCU to write\n", rcu, wcu);
   std::cout << fmt::format("  rates: read {}, write {}\n",

@@ -87,6 +87,7 @@ class CopyJob {
   SideOptions source_side_;
   SideOptions target_side_;
   ScanFlags scan_;
+  int readers_ = kDefaultScanReaders;
   int writers_ = 16;
   bool no_consumed_capacity_ = false;
   std::optional<double> write_rate_;

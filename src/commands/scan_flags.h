@@ -14,6 +14,8 @@ namespace ddbm::commands {
 
 // Segments when --segments is not given and the command has no better guess.
 inline constexpr int kDefaultScanSegments = 8;
+// Segments scanned at once by the commands that hand out segments to a pool of readers.
+inline constexpr int kDefaultScanReaders = 8;
 
 struct ScanFlags {
   int segments = 0;   // --segments; 0: not given, the command picks (see Segments)

@@ -28,6 +28,7 @@ aws::Result<Outcome> TruncateTable(const Connection& connection,
   transfer.target_table = table.table_name;
   transfer.write_kind = dynamodb::WriteRequest::Kind::kDelete;
   transfer.segments = options.segments;
+  transfer.readers = options.readers;
   transfer.page_size = options.page_size;
   transfer.writers = options.writers;
   transfer.consumed_capacity = options.consumed_capacity;
@@ -71,8 +72,10 @@ class TruncateCommand final : public Command {
   }
   void AddFlags(CLI::App& app) override {
     app.add_option("--table", table_, "Table to empty (name or ARN)")->required();
-    app.add_option("--segments", options_.segments, "Parallel scan segments")
+    app.add_option("--segments", options_.segments, "Scan segments (TotalSegments)")
         ->check(CLI::Range(1, 1000000));
+    app.add_option("--readers", options_.readers, "Segments scanned at once")
+        ->check(CLI::Range(1, 1000));
     app.add_option("--page-size", options_.page_size, "Keys per Scan page (Scan Limit)")
         ->check(CLI::Range(0, 1000000));
     app.add_option("--writers", options_.writers, "Concurrent BatchWriteItem requests")

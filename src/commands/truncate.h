@@ -14,6 +14,7 @@ namespace ddbm::commands {
 
 struct TruncateOptions {
   int segments = 8;
+  int readers = 8;  // segments scanned at once
   int page_size = 0;
   int writers = 16;
   bool yes = false;  // skip the confirmation prompt

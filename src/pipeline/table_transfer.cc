@@ -82,61 +82,74 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
   pool = &writers;
 
   const bool deletes = options_.write_kind == dynamodb::WriteRequest::Kind::kDelete;
-  std::vector<std::thread> readers;
+  std::vector<int> todo;  // segments not finished by an earlier run, in order
   for (int segment = 0; segment < segments; ++segment) {
+    if (!progress[static_cast<size_t>(segment)]->position().done) todo.push_back(segment);
+  }
+  // Reads one segment to its end, or until the run must stop; returns false in that case.
+  auto read_segment = [&](int segment) -> bool {
     const SegmentPosition start = progress[static_cast<size_t>(segment)]->position();
-    if (start.done) continue;
-    readers.emplace_back([&, segment, start] {
-      dynamodb::ScanRequest request;
-      request.table_name = options_.source_table;
-      request.segment = segment;
-      request.total_segments = segments;
-      request.limit = options_.page_size;
-      request.consistent_read = options_.consistent_read;
-      request.return_consumed_capacity =
-          options_.consumed_capacity || context_.read_limiter != nullptr;
-      request.projection_expression = options_.projection_expression;
-      request.expression_attribute_names = options_.expression_attribute_names;
-      request.exclusive_start_key = start.exclusive_start_key;
-      dynamodb::Paginator<dynamodb::ItemPage> pages = context_.source->ScanPages(request);
-      SegmentProgress& segment_progress = *progress[static_cast<size_t>(segment)];
-      double estimate = 0;  // read units of the previous page: the best guess for the next
-      for (uint64_t page_number = 0; !pages.done(); ++page_number) {
-        if (writers.failed() || (context_.stop != nullptr && context_.stop->load())) return;
-        if (context_.read_limiter != nullptr) context_.read_limiter->Acquire(estimate);
-        aws::Result<dynamodb::ItemPage> page = pages.Next();
-        if (!page.ok()) {
-          writers.Fail(std::move(page).error());
-          return;
+    dynamodb::ScanRequest request;
+    request.table_name = options_.source_table;
+    request.segment = segment;
+    request.total_segments = segments;
+    request.limit = options_.page_size;
+    request.consistent_read = options_.consistent_read;
+    request.return_consumed_capacity =
+        options_.consumed_capacity || context_.read_limiter != nullptr;
+    request.projection_expression = options_.projection_expression;
+    request.expression_attribute_names = options_.expression_attribute_names;
+    request.exclusive_start_key = start.exclusive_start_key;
+    dynamodb::Paginator<dynamodb::ItemPage> pages = context_.source->ScanPages(request);
+    SegmentProgress& segment_progress = *progress[static_cast<size_t>(segment)];
+    double estimate = 0;  // read units of the previous page: the best guess for the next
+    for (uint64_t page_number = 0; !pages.done(); ++page_number) {
+      if (writers.failed() || (context_.stop != nullptr && context_.stop->load())) return false;
+      if (context_.read_limiter != nullptr) context_.read_limiter->Acquire(estimate);
+      aws::Result<dynamodb::ItemPage> page = pages.Next();
+      if (!page.ok()) {
+        writers.Fail(std::move(page).error());
+        return false;
+      }
+      if (context_.read_limiter != nullptr) {
+        context_.read_limiter->Settle(estimate, page->consumed_capacity);
+        estimate = page->consumed_capacity;
+      }
+      counters->pages.fetch_add(1, std::memory_order_relaxed);
+      counters->items_read.fetch_add(page->items.size(), std::memory_order_relaxed);
+      counters->read_capacity.fetch_add(page->consumed_capacity, std::memory_order_relaxed);
+      const size_t items = page->items.size();
+      const auto batches = static_cast<uint32_t>((items + kMaxBatchItems - 1) / kMaxBatchItems);
+      // Registered before its batches are queued, so no acknowledgement can come first.
+      segment_progress.AddPage(page_number, page->last_evaluated_key, batches, items);
+      const size_t batch_weight = batches == 0 ? 0 : page->body->size() / batches + 1;
+      for (size_t i = 0; i < items; i += kMaxBatchItems) {
+        WriteBatch batch;
+        batch.keep_alive = page->body;
+        const size_t end = std::min(items, i + kMaxBatchItems);
+        batch.requests.reserve(end - i);
+        for (size_t j = i; j < end; ++j) {
+          batch.requests.push_back(
+              {deletes ? dynamodb::WriteRequest::Kind::kDelete : dynamodb::WriteRequest::Kind::kPut,
+               page->items[j]});
         }
-        if (context_.read_limiter != nullptr) {
-          context_.read_limiter->Settle(estimate, page->consumed_capacity);
-          estimate = page->consumed_capacity;
-        }
-        counters->pages.fetch_add(1, std::memory_order_relaxed);
-        counters->items_read.fetch_add(page->items.size(), std::memory_order_relaxed);
-        counters->read_capacity.fetch_add(page->consumed_capacity, std::memory_order_relaxed);
-        const size_t items = page->items.size();
-        const auto batches = static_cast<uint32_t>((items + kMaxBatchItems - 1) / kMaxBatchItems);
-        // Registered before its batches are queued, so no acknowledgement can come first.
-        segment_progress.AddPage(page_number, page->last_evaluated_key, batches, items);
-        const size_t batch_weight = batches == 0 ? 0 : page->body->size() / batches + 1;
-        for (size_t i = 0; i < items; i += kMaxBatchItems) {
-          WriteBatch batch;
-          batch.keep_alive = page->body;
-          const size_t end = std::min(items, i + kMaxBatchItems);
-          batch.requests.reserve(end - i);
-          for (size_t j = i; j < end; ++j) {
-            batch.requests.push_back({deletes ? dynamodb::WriteRequest::Kind::kDelete
-                                              : dynamodb::WriteRequest::Kind::kPut,
-                                      page->items[j]});
-          }
-          auto acknowledged = [&segment_progress, &save, page_number] {
-            segment_progress.AcknowledgeBatch(page_number);
-            save(false);
-          };
-          if (!writers.Push(std::move(batch), batch_weight, std::move(acknowledged))) return;
-        }
+        auto acknowledged = [&segment_progress, &save, page_number] {
+          segment_progress.AcknowledgeBatch(page_number);
+          save(false);
+        };
+        if (!writers.Push(std::move(batch), batch_weight, std::move(acknowledged))) return false;
+      }
+    }
+    return true;
+  };
+  std::atomic<size_t> next{0};
+  const size_t reader_count =
+      std::min(todo.size(), static_cast<size_t>(std::max(1, options_.readers)));
+  std::vector<std::thread> readers;
+  for (size_t r = 0; r < reader_count; ++r) {
+    readers.emplace_back([&] {
+      for (size_t i = next.fetch_add(1); i < todo.size(); i = next.fetch_add(1)) {
+        if (!read_segment(todo[i])) return;
       }
     });
   }

@@ -1,11 +1,11 @@
 // TableTransfer: scans a table in parallel segments and applies every item to a target table,
 // as a put (copy) or as a delete of its key (truncate).
 //
-// Data path: segment reader -> page of raw items -> batches of at most 25 -> bounded queue ->
-// writers (BatchWriteItem, UnprocessedItems resent per the retry policy) -> acknowledgement.
-// An item is acknowledged when the target accepted it or it was written to the dead-letter file;
-// a segment's checkpoint only moves past pages whose items are all acknowledged. Memory is
-// bounded by the queue, not by the table.
+// Data path: segment reader (a pool of threads taking segments in turn) -> page of raw items ->
+// batches of at most 25 -> bounded queue -> writers (BatchWriteItem, UnprocessedItems resent per
+// the retry policy) -> acknowledgement. An item is acknowledged when the target accepted it or it
+// was written to the dead-letter file; a segment's checkpoint only moves past pages whose items are
+// all acknowledged. Memory is bounded by the queue, not by the table.
 #pragma once
 
 #include <atomic>
@@ -34,7 +34,12 @@ struct TransferOptions {
   dynamodb::WriteRequest::Kind write_kind = dynamodb::WriteRequest::Kind::kPut;
   std::string projection_expression;       // e.g. "#k0, #k1" for truncate
   std::string expression_attribute_names;  // raw JSON object for the projection
+  // TotalSegments of the scan. Segments are handed out to `readers` threads one at a time, so
+  // more segments than readers make each segment small: the last segments finish together
+  // instead of one long tail, and (on DynamoDB Local, whose Scan page costs grow with what is
+  // left of the segment) each page is cheaper for the server.
   int segments = 8;
+  int readers = 8;    // segments scanned at once, at most `segments`
   int page_size = 0;  // Scan Limit; 0: 1 MB pages
   int writers = 16;
   // Bytes of scanned pages waiting for writers, at most (each batch is charged its share of its

@@ -74,6 +74,15 @@ class FakeDynamoDb {
     std::lock_guard lock(mu_);
     return written_;
   }
+  // The most segments read at once: begun (first page served) and not yet at their last page.
+  int max_open_segments() {
+    std::lock_guard lock(mu_);
+    return max_open_;
+  }
+  std::set<int> segments_finished() {
+    std::lock_guard lock(mu_);
+    return finished_;
+  }
 
  private:
   // Request bodies are ours, so simple string search is enough to read them.
@@ -102,6 +111,15 @@ class FakeDynamoDb {
     }
     out += "],\"Count\":" + std::to_string(emitted);
     const bool more = emitted == page_size_ && last != mine.back();
+    {
+      std::lock_guard lock(mu_);
+      if (start == 0) open_.insert(segment);
+      max_open_ = std::max(max_open_, static_cast<int>(open_.size()));
+      if (!more) {
+        open_.erase(segment);
+        finished_.insert(segment);
+      }
+    }
     if (more) out += ",\"LastEvaluatedKey\":{\"pos\":{\"N\":\"" + std::to_string(last) + "\"}}";
     out += ",\"ConsumedCapacity\":{\"TableName\":\"src\",\"CapacityUnits\":0.5}}";
     return out;
@@ -113,6 +131,9 @@ class FakeDynamoDb {
   std::mutex mu_;
   std::set<std::string> written_;
   int batch_calls_ = 0;
+  std::set<int> open_;
+  std::set<int> finished_;
+  int max_open_ = 0;
 };
 
 class TableTransferTest : public ::testing::Test {
@@ -180,6 +201,56 @@ TEST_F(TableTransferTest, CopiesEveryItemOnceAcrossSegmentsAndPages) {
   ASSERT_TRUE(saved.ok() && saved->has_value());
   EXPECT_TRUE((*saved)->complete());
   EXPECT_EQ((*saved)->items_acknowledged(), 1000u);
+}
+
+TEST_F(TableTransferTest, MoreSegmentsThanReadersAreReadAFewAtATime) {
+  fake_ = std::make_unique<FakeDynamoDb>(600, 20);
+  DeadLetterFile dead(dir_.path() + "/dead.jsonl");
+  TransferOptions options = Options(12);
+  options.readers = 3;
+  options.checkpoint_path = dir_.path() + "/cp.json";
+  TableTransfer transfer(Context(&dead), options);
+  TransferCounters counters;
+  auto result = transfer.Run(&counters);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(fake_->written().size(), 600u);
+  EXPECT_EQ(counters.writes.items_written.load(), 600u);
+  EXPECT_EQ(fake_->segments_finished().size(), 12u);
+  EXPECT_LE(fake_->max_open_segments(), 3);
+  ASSERT_EQ(result->checkpoint.segments.size(), 12u);
+  EXPECT_TRUE(result->checkpoint.complete());
+  EXPECT_EQ(result->checkpoint.items_acknowledged(), 600u);
+}
+
+TEST_F(TableTransferTest, ResumeWithFewReadersReadsOnlyTheUnfinishedSegments) {
+  fake_ = std::make_unique<FakeDynamoDb>(120, 5);
+  Checkpoint resume;
+  resume.operation = "copy";
+  resume.source = "src";
+  resume.target = "dst";
+  resume.total_segments = 6;
+  for (int s = 0; s < 6; ++s) {
+    // Even segments finished earlier; odd ones never started.
+    if (s % 2 == 0) {
+      resume.segments.push_back({std::nullopt, true, 20});
+    } else {
+      resume.segments.push_back({std::nullopt, false, 0});
+    }
+  }
+  TransferOptions options = Options(6);
+  options.readers = 2;
+  options.resume = resume;
+  DeadLetterFile dead(dir_.path() + "/dead.jsonl");
+  TableTransfer transfer(Context(&dead), options);
+  TransferCounters counters;
+  auto result = transfer.Run(&counters);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(counters.items_read.load(), 60u);
+  EXPECT_EQ(fake_->segments_finished(), (std::set<int>{1, 3, 5}));
+  for (int i = 1; i < 120; i += 2) EXPECT_TRUE(fake_->written().count(Item(i))) << i;
+  EXPECT_EQ(fake_->written().size(), 60u);
+  EXPECT_TRUE(result->checkpoint.complete());
+  EXPECT_EQ(result->checkpoint.items_acknowledged(), 120u);
 }
 
 TEST_F(TableTransferTest, ConsumedCapacityIsAskedForOnlyWhenWanted) {

@@ -664,8 +664,9 @@ class CopyBehaviourTest(CopyTestBase):
         checkpoint = self.work / "dry.json"
         r = self.cli("copy", "--source-table", src, "--target-table", dst, "--dry-run",
                      "--segments", "4", "--page-size", "123", "--checkpoint", checkpoint,
-                     "--dead-letter", self.work / "dry-dead.jsonl")
+                     "--dead-letter", self.work / "dry-dead.jsonl", "--readers", "3")
         self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn("segments: 4 (3 scanned at once), page size: 123", r.stdout)
         scans = [json.loads(line.split("Scan ", 1)[1]) for line in r.stdout.splitlines()
                  if line.strip().startswith("Scan {")]
         self.assertTrue(scans, f"no Scan request printed:\n{r.stdout}")
@@ -844,6 +845,13 @@ class CopyBehaviourTest(CopyTestBase):
         src, dst = self.seeded_pair(count=30, seed=13)
         r, summary = self.copy(src, dst, "--segments", "64", "--page-size", "1", "--writers", "1")
         self.assert_copied(r, summary, 30)
+        self.assert_same_items(src, dst)
+
+    def test_many_segments_few_readers(self):
+        """40 segments read 3 at a time, in pages of 7: every segment is read once, in full."""
+        src, dst = self.seeded_pair(count=300, seed=19)
+        r, summary = self.copy(src, dst, "--segments", "40", "--readers", "3", "--page-size", "7")
+        self.assert_copied(r, summary, 300)
         self.assert_same_items(src, dst)
 
     def test_no_consumed_capacity(self):

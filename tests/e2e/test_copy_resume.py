@@ -181,7 +181,9 @@ class ResumeTest(ResumeTestBase):
         kills, history = 0, []
         for run in range(30):
             resume = checkpoint.exists()
-            args = self.copy_args(target, checkpoint, *(["--resume"] if resume else []))
+            # Two readers for four segments: kills also land while segments wait unstarted.
+            args = self.copy_args(target, checkpoint, "--readers", "2",
+                                  *(["--resume"] if resume else []))
             proc, out, err = self.start(args, f"{target}-run{run}")
             delay = rng.uniform(0.5, 4.0)
             try:

@@ -108,7 +108,7 @@ class TruncateTest(ServiceTestCase):
                    "0.000000000000000000000000000000000000001", "0", "-1"]
         self.write_items(table, [{"id": {"N": n}} for n in numbers]
                          + [{"id": {"N": f"{i}.{i}"}, "v": {"S": "v"}} for i in range(1, 500)])
-        r = self.truncate(table, "--yes")
+        r = self.truncate(table, "--yes", "--segments", "20", "--readers", "3", "--page-size", "40")
         self.assertEqual(r.code, 0, r.stderr)
         self.assertEqual(count_items(ddb, table), 0)
 
