@@ -26,12 +26,11 @@ namespace ddbm::commands {
 namespace {
 
 // Small segments, handed out to the readers in turn: the scan ends with every reader busy
-// rather than one long last segment, and a checkpoint of many small segments loses little on a
-// resume. DynamoDB Local charges each Scan page for what is left of its segment, so there the
-// small segments also cut the server's work per item several times over.
+// rather than with one long last segment. DynamoDB Local charges each Scan page for what is left
+// of its segment, so there small segments also cut the server's Scan work per item.
 constexpr int64_t kBytesPerDefaultSegment = int64_t{2} << 20;
 
-// One segment per few megabytes of the table, at least one per reader, at most 1,000.
+// One segment per 2 MB of the table, at least 8, at most 1,000.
 int DefaultSegments(int64_t table_size_bytes) {
   const int64_t by_size =
       (table_size_bytes + kBytesPerDefaultSegment - 1) / kBytesPerDefaultSegment;
