@@ -103,12 +103,13 @@ class ChainBuilder {
                              config_.Paths());
     }
 
-    // 3. Environment keys. Checked for completeness here so that a half-set pair fails now.
+    // 3. Environment keys. Checked for completeness here so that a half-set pair fails now, and
+    // read once: the process does not change its own environment, and every request signs with
+    // them.
     if (HasEnvironmentCredentials(*env_)) {
-      auto provider = std::make_shared<EnvironmentProvider>(env_);
-      Result<Credentials> check = provider->GetCredentials();
-      if (!check.ok()) return std::move(check).error();
-      return ProviderPtr(std::move(provider));
+      Result<Credentials> keys = EnvironmentProvider(env_).GetCredentials();
+      if (!keys.ok()) return std::move(keys).error();
+      return ProviderPtr(std::make_shared<StaticProvider>(std::move(*keys)));
     }
 
     // 4. AWS_PROFILE. botocore tries web identity before a profile's keys; here a profile the

@@ -111,8 +111,10 @@ Result<HttpResponse> ServiceClient::Attempt(std::string_view operation, HttpRequ
     log(error->ToString());
     return tag(std::move(*error));
   }
-  log("HTTP " + std::to_string(response->status) + ", " + std::to_string(response->body.size()) +
-      " bytes [request id " + RequestId(*response) + "]");
+  if (config_.debug_log) {
+    log("HTTP " + std::to_string(response->status) + ", " + std::to_string(response->body.size()) +
+        " bytes [request id " + RequestId(*response) + "]");
+  }
   return response;
 }
 
