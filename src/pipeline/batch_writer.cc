@@ -19,8 +19,8 @@ std::optional<BatchFailure> WriteBatchFully(const dynamodb::DynamoDbClient& clie
       limiter->Acquire(estimate);
       throttles_before = client_throttles.load(std::memory_order_relaxed);
     }
-    aws::Result<dynamodb::BatchWriteItemResult> result =
-        client.BatchWriteItem(table, batch.requests, consumed_capacity || limiter != nullptr);
+    aws::Result<dynamodb::BatchWriteItemResult> result = client.BatchWriteItem(
+        table, batch.requests, AskConsumedCapacity(consumed_capacity, limiter));
     if (limiter != nullptr) {
       limiter->Settle(estimate, result.ok() ? result->consumed_capacity : 0);
       const bool throttled = client_throttles.load(std::memory_order_relaxed) != throttles_before ||

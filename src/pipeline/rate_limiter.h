@@ -126,6 +126,12 @@ double EstimateReadUnits(size_t bytes, bool consistent_read);
 // rounded up to 1 KB, at least one WCU per item. 0 for no items.
 double EstimateWriteUnits(std::span<const size_t> item_sizes);
 
+// Whether a request should ask for ReturnConsumedCapacity: when the caller wants the figure, and
+// always when a limiter settles its estimates against it. `limiter` may be null.
+inline bool AskConsumedCapacity(bool wanted, const RateLimiter* limiter) {
+  return wanted || limiter != nullptr;
+}
+
 // Resolves a --<prefix>-rate / --<prefix>-percent pair into units per second, given the table's
 // provisioned capacity on that side (0 for on-demand). `flag_prefix` is "read" or "write" and only
 // shapes the messages. Neither flag set: 0 (unlimited). Errors (kInvalidInput): both set; a rate

@@ -96,7 +96,7 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
     request.limit = options_.page_size;
     request.consistent_read = options_.consistent_read;
     request.return_consumed_capacity =
-        options_.consumed_capacity || context_.read_limiter != nullptr;
+        AskConsumedCapacity(options_.consumed_capacity, context_.read_limiter);
     request.projection_expression = options_.projection_expression;
     request.expression_attribute_names = options_.expression_attribute_names;
     request.exclusive_start_key = start.exclusive_start_key;
