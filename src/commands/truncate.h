@@ -7,14 +7,15 @@
 #include "aws/error.h"
 #include "commands/command.h"
 #include "commands/connection.h"
+#include "commands/scan_flags.h"
 #include "dynamodb/types.h"
 #include "pipeline/table_transfer.h"
 
 namespace ddbm::commands {
 
 struct TruncateOptions {
-  int segments = 8;
-  int readers = 8;  // segments scanned at once
+  int segments = kDefaultScanSegments;
+  int readers = kDefaultScanReaders;  // segments scanned at once
   int page_size = 0;
   int writers = 16;
   bool yes = false;  // skip the confirmation prompt

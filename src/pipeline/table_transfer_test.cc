@@ -165,6 +165,24 @@ class TableTransferTest : public ::testing::Test {
     return c;
   }
 
+  // Runs a transfer with `options`, dead letters going to dead.jsonl in the test's folder.
+  Result<TransferResult> Run(const TransferOptions& options, TransferCounters* counters,
+                             const std::atomic<bool>* stop = nullptr) {
+    DeadLetterFile dead(dir_.path() + "/dead.jsonl");
+    TableTransfer transfer(Context(&dead, stop), options);
+    return transfer.Run(counters);
+  }
+
+  // A checkpoint of a copy from src to dst in `total_segments` segments, with no positions yet.
+  static Checkpoint CopyCheckpoint(int total_segments) {
+    Checkpoint c;
+    c.operation = "copy";
+    c.source = "src";
+    c.target = "dst";
+    c.total_segments = total_segments;
+    return c;
+  }
+
   TransferOptions Options(int segments) {
     TransferOptions o;
     o.source_table = "src";
@@ -185,12 +203,10 @@ class TableTransferTest : public ::testing::Test {
 
 TEST_F(TableTransferTest, CopiesEveryItemOnceAcrossSegmentsAndPages) {
   fake_ = std::make_unique<FakeDynamoDb>(1000, 60);
-  DeadLetterFile dead(dir_.path() + "/dead.jsonl");
   TransferOptions options = Options(4);
   options.checkpoint_path = dir_.path() + "/cp.json";
-  TableTransfer transfer(Context(&dead), options);
   TransferCounters counters;
-  auto result = transfer.Run(&counters);
+  auto result = Run(options, &counters);
   ASSERT_TRUE(result.ok()) << result.error().ToString();
   EXPECT_FALSE(result->interrupted);
   EXPECT_EQ(counters.items_read.load(), 1000u);
@@ -205,13 +221,11 @@ TEST_F(TableTransferTest, CopiesEveryItemOnceAcrossSegmentsAndPages) {
 
 TEST_F(TableTransferTest, MoreSegmentsThanReadersAreReadAFewAtATime) {
   fake_ = std::make_unique<FakeDynamoDb>(600, 20);
-  DeadLetterFile dead(dir_.path() + "/dead.jsonl");
   TransferOptions options = Options(12);
   options.readers = 3;
   options.checkpoint_path = dir_.path() + "/cp.json";
-  TableTransfer transfer(Context(&dead), options);
   TransferCounters counters;
-  auto result = transfer.Run(&counters);
+  auto result = Run(options, &counters);
   ASSERT_TRUE(result.ok()) << result.error().ToString();
   EXPECT_EQ(fake_->written().size(), 600u);
   EXPECT_EQ(counters.writes.items_written.load(), 600u);
@@ -224,26 +238,16 @@ TEST_F(TableTransferTest, MoreSegmentsThanReadersAreReadAFewAtATime) {
 
 TEST_F(TableTransferTest, ResumeWithFewReadersReadsOnlyTheUnfinishedSegments) {
   fake_ = std::make_unique<FakeDynamoDb>(120, 5);
-  Checkpoint resume;
-  resume.operation = "copy";
-  resume.source = "src";
-  resume.target = "dst";
-  resume.total_segments = 6;
+  Checkpoint resume = CopyCheckpoint(6);
   for (int s = 0; s < 6; ++s) {
-    // Even segments finished earlier; odd ones never started.
-    if (s % 2 == 0) {
-      resume.segments.push_back({std::nullopt, true, 20});
-    } else {
-      resume.segments.push_back({std::nullopt, false, 0});
-    }
+    const bool done = s % 2 == 0;  // even segments finished earlier; odd ones never started
+    resume.segments.push_back({std::nullopt, done, done ? 20u : 0u});
   }
   TransferOptions options = Options(6);
   options.readers = 2;
   options.resume = resume;
-  DeadLetterFile dead(dir_.path() + "/dead.jsonl");
-  TableTransfer transfer(Context(&dead), options);
   TransferCounters counters;
-  auto result = transfer.Run(&counters);
+  auto result = Run(options, &counters);
   ASSERT_TRUE(result.ok()) << result.error().ToString();
   EXPECT_EQ(counters.items_read.load(), 60u);
   EXPECT_EQ(fake_->segments_finished(), (std::set<int>{1, 3, 5}));
@@ -257,12 +261,10 @@ TEST_F(TableTransferTest, ConsumedCapacityIsAskedForOnlyWhenWanted) {
   for (const bool wanted : {true, false}) {
     fake_ = std::make_unique<FakeDynamoDb>(100, 30);
     const size_t before = transport_.requests().size();
-    DeadLetterFile dead(dir_.path() + "/dead.jsonl");
     TransferOptions options = Options(2);
     options.consumed_capacity = wanted;
-    TableTransfer transfer(Context(&dead), options);
     TransferCounters counters;
-    auto result = transfer.Run(&counters);
+    auto result = Run(options, &counters);
     ASSERT_TRUE(result.ok()) << result.error().ToString();
     EXPECT_EQ(fake_->written().size(), 100u);
     const std::vector<HttpRequest> sent = transport_.requests();
@@ -297,20 +299,14 @@ TEST_F(TableTransferTest, BadItemsAreIsolatedAndDeadLetteredTheRestIsWritten) {
 
 TEST_F(TableTransferTest, ResumeSkipsDoneSegmentsAndContinuesAfterThePosition) {
   fake_ = std::make_unique<FakeDynamoDb>(100, 10);
-  Checkpoint resume;
-  resume.operation = "copy";
-  resume.source = "src";
-  resume.target = "dst";
-  resume.total_segments = 2;
+  Checkpoint resume = CopyCheckpoint(2);
   resume.segments.push_back({std::nullopt, true, 50});  // segment 0 finished earlier
   // Segment 1 holds odd indexes; continue after index 49.
   resume.segments.push_back({std::string("{\"pos\":{\"N\":\"49\"}}"), false, 25});
   TransferOptions options = Options(2);
   options.resume = resume;
-  DeadLetterFile dead(dir_.path() + "/dead.jsonl");
-  TableTransfer transfer(Context(&dead), options);
   TransferCounters counters;
-  auto result = transfer.Run(&counters);
+  auto result = Run(options, &counters);
   ASSERT_TRUE(result.ok()) << result.error().ToString();
   EXPECT_EQ(counters.items_read.load(), 25u);  // odd indexes 51..99
   EXPECT_EQ(counters.items_resumed.load(), 75u);
@@ -324,10 +320,8 @@ TEST_F(TableTransferTest, StopRequestEndsCleanlyWithAResumableCheckpoint) {
   std::atomic<bool> stop{true};  // asked to stop before the first page
   TransferOptions options = Options(2);
   options.checkpoint_path = dir_.path() + "/cp.json";
-  DeadLetterFile dead(dir_.path() + "/dead.jsonl");
-  TableTransfer transfer(Context(&dead, &stop), options);
   TransferCounters counters;
-  auto result = transfer.Run(&counters);
+  auto result = Run(options, &counters, &stop);
   ASSERT_TRUE(result.ok());
   EXPECT_TRUE(result->interrupted);
   auto saved = LoadCheckpoint(options.checkpoint_path);
@@ -349,10 +343,8 @@ TEST_F(TableTransferTest, FinalErrorsStopTheRun) {
     }
     return response;
   });
-  DeadLetterFile dead(dir_.path() + "/dead.jsonl");
-  TableTransfer transfer(Context(&dead), Options(1));
   TransferCounters counters;
-  auto result = transfer.Run(&counters);
+  auto result = Run(Options(1), &counters);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code, "ResourceNotFoundException");
   EXPECT_EQ(counters.items_dead_lettered.load(), 0u);
