@@ -5,7 +5,7 @@ For each run it starts a fresh in-memory DynamoDB Local on a free loopback port,
 table with N generated items of about --item-bytes each (written with boto3, so the source does
 not depend on the tool under test), then copies the source into a fresh, empty target table with
 
-  * ddbmigrate           build/ddbmigrate copy ... --page-size 1000 [--segments S] --writers W
+  * ddbmigrate           build/ddbmigrate copy ... [--page-size P] [--segments S] --writers W
   * the same with --no-consumed-capacity (what asking for consumed capacity costs the server)
   * the boto3 script     bench/baselines/copy_boto3.py  (8 segment threads)
   * the Node script      bench/baselines/copy_node.mjs  (AWS SDK v3, 4 segments, pipelined)
@@ -262,7 +262,9 @@ class Ddbmigrate(Tool):
 
     def command(self, cfg, endpoint, src, dst):
         argv = [str(cfg.binary), "copy", "--source-table", src, "--target-table", dst,
-                "--endpoint-url", endpoint, "--page-size", str(self.page_size)]
+                "--endpoint-url", endpoint]
+        if self.page_size:
+            argv += ["--page-size", str(self.page_size)]
         if self.segments:
             argv += ["--segments", str(self.segments)]
         if self.writers:
@@ -677,8 +679,9 @@ def parse_args(argv):
                    help="ddbmigrate --segments (default 0: not passed, ddbmigrate picks from the "
                         "table size)")
     p.add_argument("--writers", type=int, default=16, help="ddbmigrate --writers (default 16)")
-    p.add_argument("--page-size", type=int, default=1000,
-                   help="ddbmigrate --page-size (default 1000, the scripts' Scan Limit)")
+    p.add_argument("--page-size", type=int, default=0,
+                   help="ddbmigrate --page-size (default 0: not passed, ddbmigrate picks pages of "
+                        "about 256 KB; the scripts' Scan Limit is 1000)")
     p.add_argument("--explore", default="",
                    help="extra ddbmigrate runs as SEGMENTSxWRITERS,... (e.g. 4x16,8x32)")
     p.add_argument("--warmup-items", type=int, default=5000,

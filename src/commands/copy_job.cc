@@ -37,6 +37,19 @@ int DefaultSegments(int64_t table_size_bytes) {
   return static_cast<int>(std::clamp<int64_t>(by_size, kDefaultScanSegments, 1000));
 }
 
+// Scan pages of about 256 KB, by the average item size in the table's description, or 1 MB pages
+// (0) when the description says the table is empty. A page stays in memory until its last batch
+// is acknowledged and each reader holds one while the writers drain the one before, so the page
+// size is what the copy's peak memory grows with; smaller pages also move the checkpoint on more
+// often. The Scan requests this adds are a few percent of the BatchWriteItems.
+constexpr int64_t kDefaultPageBytes = int64_t{256} << 10;
+
+int DefaultPageSize(const dynamodb::TableDescription& table) {
+  if (table.item_count <= 0 || table.table_size_bytes <= 0) return 0;
+  const int64_t average = std::max<int64_t>(1, table.table_size_bytes / table.item_count);
+  return static_cast<int>(std::clamp<int64_t>(kDefaultPageBytes / average, 1, 1000000));
+}
+
 }  // namespace
 
 aws::Status CheckCopyTarget(const Connection& src, const Connection& dst,
@@ -184,7 +197,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   transfer.target_table = target_ref.name;
   transfer.segments = scan_.Segments(DefaultSegments(source.table_size_bytes));
   transfer.readers = readers_;
-  transfer.page_size = scan_.page_size;
+  transfer.page_size = scan_.PageSize(DefaultPageSize(source));
   transfer.writers = writers_;
   transfer.consistent_read = scan_.consistent_read;
   transfer.consumed_capacity = !no_consumed_capacity_;
@@ -218,7 +231,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     TruncateOptions truncate;
     truncate.segments = transfer.segments;
     truncate.readers = readers_;
-    truncate.page_size = scan_.page_size;
+    truncate.page_size = scan_.PageSize();
     truncate.writers = writers_;
     truncate.consumed_capacity = !no_consumed_capacity_;
     truncate.yes = yes_;
@@ -299,7 +312,7 @@ aws::Result<Outcome> CopyJob::VerifyAfterCopy(const GlobalOptions& global, const
   }
   VerifySettings settings;
   settings.segments = scan_.Segments();
-  settings.page_size = scan_.page_size;
+  settings.page_size = scan_.PageSize();
   settings.consistent_read = scan_.consistent_read;
   settings.source_read_rate = read_rate;
   settings.report_path = verify_report_;
@@ -360,7 +373,8 @@ void CopyJob::PrintPlan(const Connection& src, const Connection& dst,
   std::cout << fmt::format(
       "  segments: {} ({} scanned at once), page size: {}, writers: {}\n", t.segments,
       std::min(t.readers, t.segments),
-      t.page_size == 0 ? std::string("1 MB pages") : std::to_string(t.page_size), t.writers);
+      t.page_size == 0 ? std::string("1 MB pages") : fmt::format("{} items", t.page_size),
+      t.writers);
   std::cout << fmt::format("  capacity: about {:.0f} RCU to read, {:.0f} WCU to write\n", rcu, wcu);
   std::cout << fmt::format("  rates: read {}, write {}\n",
                            read_rate > 0 ? fmt::format("{:.0f} RCU/s", read_rate) : "unlimited",

@@ -112,7 +112,7 @@ class ExportCommand final : public Command {
     pipeline::TableExportOptions options;
     options.table_name = table.table_name;
     options.segments = scan_.Segments();
-    options.page_size = scan_.page_size;
+    options.page_size = scan_.PageSize();
     options.consistent_read = scan_.consistent_read;
     options.data_folder = storage::FullExportDataFolder(opened.prefix, export_id);
     options.gzip_level = gzip_level_;

@@ -18,8 +18,8 @@ inline constexpr int kDefaultScanSegments = 8;
 inline constexpr int kDefaultScanReaders = 8;
 
 struct ScanFlags {
-  int segments = 0;   // --segments; 0: not given, the command picks (see Segments)
-  int page_size = 0;  // --page-size, the Scan Limit; 0: DynamoDB fills 1 MB pages
+  int segments = 0;              // --segments; 0: not given, the command picks (see Segments)
+  std::optional<int> page_size;  // --page-size, the Scan Limit; 0: DynamoDB fills 1 MB pages
   bool consistent_read = false;
   std::optional<double> read_rate;     // --read-rate, capacity units per second
   std::optional<double> read_percent;  // --read-percent of the provisioned read capacity
@@ -28,6 +28,8 @@ struct ScanFlags {
   int Segments(int fallback = kDefaultScanSegments) const {
     return segments > 0 ? segments : fallback;
   }
+  // --page-size when given, else `fallback` (0: 1 MB pages).
+  int PageSize(int fallback = 0) const { return page_size.value_or(fallback); }
   // The read limit in units per second for a table with `provisioned_read_units` (0 for
   // on-demand); 0 means unlimited. Errors as pipeline::ResolveRate.
   aws::Result<double> ReadRate(int64_t provisioned_read_units) const;

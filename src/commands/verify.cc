@@ -83,7 +83,7 @@ class VerifyCommand final : public Command {
     aws::Result<double> target_rate = scan_.ReadRate(target_table->read_capacity_units);
     if (!target_rate.ok()) return std::move(target_rate).error();
     settings_.segments = scan_.Segments();
-    settings_.page_size = scan_.page_size;
+    settings_.page_size = scan_.PageSize();
     settings_.consistent_read = scan_.consistent_read;
     settings_.source_read_rate = *source_rate;
     settings_.target_read_rate = *target_rate;
@@ -148,7 +148,7 @@ class ChecksumCommand final : public Command {
       }
     }
     options.segments = scan_.Segments();
-    options.page_size = scan_.page_size;
+    options.page_size = scan_.PageSize();
     options.consistent_read = scan_.consistent_read;
     options.buckets = 1;  // only the total matters here
     pipeline::RateLimiterOptions limit;

@@ -684,6 +684,23 @@ class CopyBehaviourTest(CopyTestBase):
         self.assertFalse(checkpoint.exists(), "a dry run created the checkpoint")
         self.assertEqual(list(self.work.iterdir()), [])
 
+    def test_dry_run_default_page_size_from_item_size(self):
+        """Without --page-size, pages of about 256 KB by the table's average item size."""
+        src, dst = self.seeded_pair(count=40)
+        table = self.dynamodb().describe_table(TableName=src)["Table"]
+        self.assertGreater(table["TableSizeBytes"], 0)
+        expected = 262144 // (table["TableSizeBytes"] // table["ItemCount"])
+        r = self.cli("copy", "--source-table", src, "--target-table", dst, "--dry-run")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn(f"page size: {expected} items", r.stdout)
+        scans = [json.loads(line.split("Scan ", 1)[1]) for line in r.stdout.splitlines()
+                 if line.strip().startswith("Scan {")]
+        self.assertTrue(scans, r.stdout)
+        self.assertTrue(all(scan["Limit"] == expected for scan in scans), r.stdout)
+        r = self.cli("copy", "--source-table", src, "--target-table", dst, "--dry-run",
+                     "--page-size", "0")
+        self.assertIn("page size: 1 MB pages", r.stdout)
+
     def test_dry_run_does_not_truncate_or_create(self):
         src, dst = self.seeded_pair(count=10, target_items=12)
         before = self.snapshot(dst)
