@@ -41,7 +41,7 @@ int DefaultSegments(int64_t table_size_bytes) {
 // (0) when the description says the table is empty. A page stays in memory until its last batch
 // is acknowledged and each reader holds one while the writers drain the one before, so the page
 // size is what the copy's peak memory grows with; smaller pages also move the checkpoint on more
-// often. The Scan requests this adds are a few percent of the BatchWriteItems.
+// often. With 1 KB items that is one Scan request for every ten BatchWriteItems.
 constexpr int64_t kDefaultPageBytes = int64_t{256} << 10;
 
 int DefaultPageSize(const dynamodb::TableDescription& table) {
@@ -94,6 +94,9 @@ void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
   ScanFlagsHelp scan_help;
   scan_help.segments =
       "Scan segments (TotalSegments; default: one per 2 MB of the table, 8 to 1,000)";
+  scan_help.page_size =
+      "Items per Scan page (Scan Limit; default: about 256 KB by the table's average item size); "
+      "0 lets DynamoDB fill 1 MB pages";
   scan_help.read_percent = "At most this percent of the source's provisioned read capacity";
   AddScanFlags(app, &scan_, scan_help);
   app.add_option("--readers", readers_, "Segments scanned at once (default 8)")

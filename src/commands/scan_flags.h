@@ -38,6 +38,7 @@ struct ScanFlags {
 // What the flags say in this command's --help; the defaults fit a command reading one table.
 struct ScanFlagsHelp {
   std::string segments = "Parallel scan segments";
+  std::string page_size = "Items per Scan page (Scan Limit); 0 lets DynamoDB fill 1 MB pages";
   std::string consistent_read = "Strongly consistent scan (2x RCU)";
   std::string read_rate = "Read capacity units per second, at most";
   std::string read_percent = "At most this percent of the table's provisioned read capacity";
