@@ -44,9 +44,16 @@ int DefaultSegments(int64_t table_size_bytes) {
 // often. With 1 KB items that is one Scan request for every ten BatchWriteItems.
 constexpr int64_t kDefaultPageBytes = int64_t{256} << 10;
 
-int DefaultPageSize(const dynamodb::TableDescription& table) {
+// Bytes per item by the table's description; 0 when it says the table is empty.
+double AverageItemBytes(const dynamodb::TableDescription& table) {
   if (table.item_count <= 0 || table.table_size_bytes <= 0) return 0;
-  const int64_t average = std::max<int64_t>(1, table.table_size_bytes / table.item_count);
+  return static_cast<double>(table.table_size_bytes) / static_cast<double>(table.item_count);
+}
+
+int DefaultPageSize(const dynamodb::TableDescription& table) {
+  const double bytes = AverageItemBytes(table);
+  if (bytes <= 0) return 0;
+  const int64_t average = std::max<int64_t>(1, static_cast<int64_t>(bytes));  // whole bytes
   return static_cast<int>(std::clamp<int64_t>(kDefaultPageBytes / average, 1, 1000000));
 }
 
@@ -364,7 +371,7 @@ void CopyJob::PrintPlan(const Connection& src, const Connection& dst,
                         const pipeline::TransferOptions& t, double read_rate, double write_rate,
                         const std::optional<dynamodb::TargetTablePlan>& plan) const {
   const double items = static_cast<double>(std::max<int64_t>(source.item_count, 0));
-  const double avg_item = items > 0 ? static_cast<double>(source.table_size_bytes) / items : 0;
+  const double avg_item = AverageItemBytes(source);
   const double rcu = std::ceil(static_cast<double>(source.table_size_bytes) / 4096.0) *
                      (t.consistent_read ? 1.0 : 0.5);
   const double wcu = items * std::max(1.0, std::ceil(avg_item / 1024.0));

@@ -699,7 +699,9 @@ class CopyBehaviourTest(CopyTestBase):
         self.assertTrue(all(scan["Limit"] == expected for scan in scans), r.stdout)
         r = self.cli("copy", "--source-table", src, "--target-table", dst, "--dry-run",
                      "--page-size", "0")
+        self.assertEqual(r.code, 0, r.stderr)
         self.assertIn("page size: 1 MB pages", r.stdout)
+        self.assertNotIn('"Limit"', r.stdout)
 
     def test_dry_run_does_not_truncate_or_create(self):
         src, dst = self.seeded_pair(count=10, target_items=12)
