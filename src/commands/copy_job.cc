@@ -108,7 +108,7 @@ void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
   AddScanFlags(app, &scan_, scan_help);
   app.add_option("--readers", readers_, "Segments scanned at once (default 8)")
       ->check(CLI::Range(1, 1000));
-  app.add_option("--writers", writers_, "Concurrent BatchWriteItem requests")
+  app.add_option("--writers", writers_, "Concurrent BatchWriteItem requests (default 16)")
       ->check(CLI::Range(1, 1024));
   app.add_flag("--no-consumed-capacity", no_consumed_capacity_,
                "Do not ask DynamoDB for the capacity each request consumed, --truncate-target "

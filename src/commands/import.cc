@@ -69,7 +69,7 @@ class ImportCommand final : public Command {
     app.add_option("--partition-key", partition_key_,
                    "With --create-target, for exports without a definition: NAME:S|N|B");
     app.add_option("--sort-key", sort_key_, "With --partition-key: NAME:S|N|B");
-    app.add_option("--writers", writers_, "Concurrent BatchWriteItem requests")
+    app.add_option("--writers", writers_, "Concurrent BatchWriteItem requests (default 16)")
         ->check(CLI::Range(1, 1024));
     app.add_option("--parallel-files", parallel_files_, "Data files read and checked at once")
         ->check(CLI::Range(1, 256));

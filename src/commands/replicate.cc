@@ -44,7 +44,8 @@ class ReplicateCommand final : public Command {
         ->capture_default_str();
     app.add_flag("--skip-ttl-deletes", settings_.skip_ttl_deletes,
                  "Do not apply the deletions made by DynamoDB's TTL");
-    app.add_option("--writers", settings_.writers, "Concurrent BatchWriteItem requests per shard")
+    app.add_option("--writers", settings_.writers,
+                   "Concurrent BatchWriteItem requests per shard (default 8)")
         ->check(CLI::Range(1, 256))
         ->capture_default_str();
     app.add_option("--write-rate", settings_.write_rate, "Write capacity units per second, at most")

@@ -78,7 +78,7 @@ class TruncateCommand final : public Command {
         ->check(CLI::Range(1, 1000));
     app.add_option("--page-size", options_.page_size, "Keys per Scan page (Scan Limit)")
         ->check(CLI::Range(0, 1000000));
-    app.add_option("--writers", options_.writers, "Concurrent BatchWriteItem requests")
+    app.add_option("--writers", options_.writers, "Concurrent BatchWriteItem requests (default 16)")
         ->check(CLI::Range(1, 1024));
     app.add_flag("--yes", options_.yes, "Do not ask for confirmation");
     app.add_flag("--no-consumed-capacity", no_consumed_capacity_,
