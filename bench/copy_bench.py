@@ -9,6 +9,9 @@ not depend on the tool under test), then copies the source into a fresh, empty t
   * the same with --no-consumed-capacity (what asking for consumed capacity costs the server)
   * the boto3 script     bench/baselines/copy_boto3.py  (8 segment threads)
   * the Node script      bench/baselines/copy_node.mjs  (AWS SDK v3, 4 segments, pipelined)
+  * the loopback floor   build/loopback_writer: the same items written (no scan) as pre-built,
+                         unsigned BatchWriteItem bodies over 16 raw keep-alive connections; not
+                         a copy, but the least client CPU writing them can cost on this machine
 
 each timed as a whole process with /usr/bin/time (wall seconds, user+sys CPU seconds, peak RSS).
 Every target's item count is checked with a boto3 Select=COUNT scan; a tool that loses items is
@@ -19,7 +22,7 @@ kept) and to stdout.
 
     python3 bench/copy_bench.py --items 100000 --sizes 10000,100000 --out docs/copy-benchmark.md
 
-Needs: build/ddbmigrate (scripts/build.sh), DynamoDB Local and the Node AWS SDK in tools/
+Needs: build/ddbmigrate and build/loopback_writer (scripts/build.sh), DynamoDB Local and the Node AWS SDK in tools/
 (scripts/setup.sh, or `npm ci` in tools/), java, node, boto3 and GNU time at /usr/bin/time.
 """
 
@@ -53,6 +56,7 @@ import ddbdata  # noqa: E402
 import harness  # noqa: E402  (DynamoDB Local on a free port, isolated AWS environment)
 
 BASELINES = REPO_ROOT / "bench" / "baselines"
+FLOOR_BINARY = REPO_ROOT / "build" / "loopback_writer"
 NPM_DIR = REPO_ROOT / "tools"
 TIME_BIN = "/usr/bin/time"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
@@ -254,6 +258,11 @@ def is_ours(tool_name):
     return tool_name.startswith("ddbmigrate")
 
 
+def is_script(tool_name):
+    """Whether a tool is one of the reference scripts ddbmigrate's targets are measured against."""
+    return tool_name in ("boto3", "node")
+
+
 class Ddbmigrate(Tool):
     def __init__(self, segments, writers, page_size, label=None, name="ddbmigrate", flags=()):
         super().__init__(name, label or "ddbmigrate")
@@ -294,6 +303,29 @@ class NodeScript(Tool):
                 ["node", str(BASELINES / "copy_node.mjs")])
 
 
+class LoopbackFloor(Tool):
+    """The writes alone, at the least client CPU they can cost: see bench/loopback_writer.cc.
+    Writes the items of cfg.floor_bodies[src] (the source's own items, pre-built)."""
+
+    def __init__(self, connections):
+        super().__init__("floor", "loopback floor (loopback_writer: writes only, unsigned)")
+        self.connections = connections
+
+    def command(self, cfg, endpoint, src, dst):
+        bodies = cfg.floor_bodies.get(src, "$BODIES")
+        return {}, [str(FLOOR_BINARY), endpoint, dst, str(bodies), str(self.connections)]
+
+
+def write_floor_bodies(path, items, item_bytes, key_schema):
+    """The loopback writer's input: items 0..items-1 (what seed() writes), as JSON arrays of 25
+    PutRequests in the wire form, one request per line."""
+    with open(path, "w", encoding="utf-8") as f:
+        for first in range(0, items, 25):
+            puts = [{"PutRequest": {"Item": ddbdata.item_to_wire(make_item(i, item_bytes, key_schema))}}
+                    for i in range(first, min(first + 25, items))]
+            f.write(json.dumps(puts, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
 @dataclass
 class Measurement:
     tool: str
@@ -302,6 +334,7 @@ class Measurement:
     copied: int = 0
     wall: float = 0.0
     cpu: float = 0.0
+    system: float = 0.0  # the kernel's part of cpu
     rss_kb: int = 0
     exit_code: int = 0
     error: str = ""
@@ -320,6 +353,12 @@ class Measurement:
     @property
     def cpu_us_per_item(self):
         return self.cpu / self.items * 1e6 if self.items else 0.0
+
+    @property
+    def cpu_cell(self):
+        """Client CPU per item, with the kernel's part of it in parentheses."""
+        return f"{self.cpu_us_per_item:.1f} ({self.system / self.items * 1e6:.1f})" \
+            if self.items else "—"
 
     @property
     def rss_mb(self):
@@ -397,7 +436,7 @@ def timed_copy(cfg, tool, endpoint, src, dst, items, run=1, timeout=900, quiet=T
         if len(fields) == 4:
             m.wall, user, system, m.rss_kb = float(fields[0]), float(fields[1]), float(fields[2]), \
                 int(fields[3])
-            m.cpu = user + system
+            m.cpu, m.system = user + system, system
             if m.wall > 0:
                 m.extra["server_cores"] = server / m.wall
                 m.extra["other_cores"] = max(0.0, busy - server - m.cpu - own) / m.wall
@@ -485,8 +524,8 @@ def versions(cfg):
 
 
 def comparison_table(ms):
-    best = max((m.rate for m in ms if not is_ours(m.tool) and m.ok), default=0.0)
-    rows = ["| tool | items | wall s | items/s | client CPU µs/item | peak RSS MB | "
+    best = max((m.rate for m in ms if is_script(m.tool) and m.ok), default=0.0)
+    rows = ["| tool | items | wall s | items/s | client CPU µs/item (kernel) | peak RSS MB | "
             "items/s vs best script | server CPU, cores | server CPU µs/item | other CPU, cores |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for m in ms:
@@ -497,14 +536,14 @@ def comparison_table(ms):
                         f"{m.cpu_us_per_item:.0f} | {m.rss_mb:.1f} | — | {load} |")
             continue
         ratio = f"**{m.rate / best:.2f}×**" if is_ours(m.tool) and best else \
-            (f"{m.rate / best:.2f}×" if best else "—")
+            (f"{m.rate / best:.2f}×" if best and is_script(m.tool) else "—")
         rows.append(f"| {m.label} | {fmt_int(m.items)} | {m.wall:.1f} | {fmt_int(m.rate)} | "
-                    f"{m.cpu_us_per_item:.1f} | {m.rss_mb:.1f} | {ratio} | {load} |")
+                    f"{m.cpu_cell} | {m.rss_mb:.1f} | {ratio} | {load} |")
     return rows
 
 
 def ddbmigrate_only_table(ms, first_col):
-    rows = [f"| {first_col} | items | wall s | items/s | client CPU µs/item | peak RSS MB | "
+    rows = [f"| {first_col} | items | wall s | items/s | client CPU µs/item (kernel) | peak RSS MB | "
             "server CPU, cores | other CPU, cores |",
             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for key, m in ms:
@@ -514,7 +553,7 @@ def ddbmigrate_only_table(ms, first_col):
                         f"{m.rss_mb:.1f} | {load} |")
         else:
             rows.append(f"| {key} | {fmt_int(m.items)} | {m.wall:.1f} | {fmt_int(m.rate)} | "
-                        f"{m.cpu_us_per_item:.1f} | {m.rss_mb:.1f} | {load} |")
+                        f"{m.cpu_cell} | {m.rss_mb:.1f} | {load} |")
     return rows
 
 
@@ -528,7 +567,7 @@ def server_bound(runs):
         for m in ms:
             if m.ok:
                 by_tool.setdefault(m.tool, []).append(m)
-    scripts = {tool: ms for tool, ms in by_tool.items() if not is_ours(tool)}
+    scripts = {tool: ms for tool, ms in by_tool.items() if is_script(tool)}
     if not scripts:
         return []
     best_tool = max(scripts, key=lambda t: statistics.median(m.rate for m in scripts[t]))
@@ -557,7 +596,7 @@ def targets(runs, sizes):
     variants = {}
     for ms in runs:
         d = [m for m in ms if m.tool == "ddbmigrate"]
-        best = max((m.rate for m in ms if not is_ours(m.tool) and m.ok), default=0.0)
+        best = max((m.rate for m in ms if is_script(m.tool) and m.ok), default=0.0)
         for m in ms:
             if is_ours(m.tool) and m.tool != "ddbmigrate" and m.ok and best:
                 variants.setdefault(m.label, []).append((m.rate / best, m.cpu_us_per_item))
@@ -584,6 +623,16 @@ def targets(runs, sizes):
         lines.extend(server_bound(runs))
     c = statistics.median(cpus)
     lines.append(f"- Client CPU ≤ 10 µs per item: {c:.1f} µs — {check(c <= 10)}")
+    floors = [m for ms in runs for m in ms if m.tool == "floor" and m.ok]
+    kernels = [m.system / m.items * 1e6 for ms in runs for m in ms
+               if m.tool == "ddbmigrate" and m.ok]
+    if floors and kernels:
+        floor = statistics.median(m.cpu_us_per_item for m in floors)
+        kernel = statistics.median(m.system / m.items * 1e6 for m in floors)
+        lines.append(f"  - Floor: writing the same items from pre-built, unsigned bodies over raw "
+                     f"sockets, with no scan at all, cost {floor:.1f} µs of client CPU per item, "
+                     f"{kernel:.1f} of it in the kernel (ddbmigrate's kernel part: "
+                     f"{statistics.median(kernels):.1f} µs; medians over the runs).")
     p = max(rsss)
     lines.append(f"- Peak memory under 100 MB: {p:.1f} MB — {check(p < 100)}")
     ok_sizes = [(s, m) for s, m in sizes if m.ok]
@@ -621,6 +670,7 @@ def render(cfg, runs, sizes, explore, info, started, seconds):
             mm = Measurement(name, ms[0].label, cfg.items, copied=cfg.items,
                              wall=statistics.median(m.wall for m in ms),
                              cpu=statistics.median(m.cpu for m in ms),
+                             system=statistics.median(m.system for m in ms),
                              rss_kb=max(m.rss_kb for m in ms))
             # The server's CPU seconds (not its cores) are what the median of per-item cost needs.
             server_seconds = statistics.median(m.extra.get("server_cores", 0) * m.wall for m in ms)
@@ -635,8 +685,9 @@ def render(cfg, runs, sizes, explore, info, started, seconds):
     if explore:
         out += ["### ddbmigrate settings explored (same source)", ""]
         out += ddbmigrate_only_table(explore, "--segments × --writers") + [""]
-    out += ["Commands (`$EP` the DynamoDB Local endpoint, `$SRC`/`$DST` the tables; every process "
-            "timed with `/usr/bin/time -f '%e %U %S %M'`):", ""]
+    out += ["Commands (`$EP` the DynamoDB Local endpoint, `$SRC`/`$DST` the tables, `$BODIES` the "
+            "loopback floor's pre-built requests; every process timed with "
+            "`/usr/bin/time -f '%e %U %S %M'`):", ""]
     seen = set()
     for ms in runs:
         for m in ms:
@@ -685,7 +736,7 @@ def parse_args(argv):
     p.add_argument("--out", default="docs/copy-benchmark.md",
                    help="markdown file for the results; '-' prints only")
     p.add_argument("--key-schema", choices=sorted(KEY_SCHEMAS), default="pk-sk")
-    p.add_argument("--tools", default="ddbmigrate,ddbmigrate-ncc,boto3,node",
+    p.add_argument("--tools", default="ddbmigrate,ddbmigrate-ncc,boto3,node,floor",
                    help="tools to compare and their order in the first run")
     p.add_argument("--segments", type=int, default=0,
                    help="ddbmigrate --segments (default 0: not passed, ddbmigrate picks from the "
@@ -713,7 +764,8 @@ def make_tools(args, names):
              "ddbmigrate-ncc": lambda: Ddbmigrate(
                  args.segments, args.writers, args.page_size, name="ddbmigrate-ncc",
                  label="ddbmigrate --no-consumed-capacity", flags=["--no-consumed-capacity"]),
-             "boto3": lambda: Boto3Script(8), "node": lambda: NodeScript(4)}
+             "boto3": lambda: Boto3Script(8), "node": lambda: NodeScript(4),
+             "floor": lambda: LoopbackFloor(16)}
     for n in names:
         if n not in known:
             raise SystemExit(f"unknown tool {n!r}; choose from {', '.join(known)}")
@@ -724,6 +776,8 @@ def check_prerequisites(args, names):
     problems = []
     if not Path(args.binary).exists():
         problems.append(f"{args.binary} is missing: run scripts/build.sh")
+    if "floor" in names and not FLOOR_BINARY.exists():
+        problems.append(f"{FLOOR_BINARY} is missing: run scripts/build.sh")
     if not Path(TIME_BIN).exists():
         problems.append(f"{TIME_BIN} (GNU time) is missing: apt-get install time")
     try:
@@ -763,6 +817,14 @@ def main(argv=None):
             key_schema=args.key_schema, items=args.items, quiet_wait=args.quiet_wait,
             env=harness.isolated_env(), command_line="python3 bench/copy_bench.py " +
             " ".join(shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv)))
+        cfg.floor_bodies = {}
+        if "floor" in names:
+            log("writing the loopback floor's request bodies ...")
+            for src, count in (("src", args.items), ("warmup", args.warmup_items)):
+                if count:
+                    cfg.floor_bodies[src] = Path(snapshot_dir) / f"{src}-bodies.jsonl"
+                    write_floor_bodies(cfg.floor_bodies[src], count, args.item_bytes,
+                                       args.key_schema)
         return bench(args, cfg, make_tools(args, names), sizes, explore)
     finally:
         shutil.rmtree(snapshot_dir, ignore_errors=True)
