@@ -59,8 +59,7 @@ int DefaultPageSize(const dynamodb::TableDescription& table) {
 
 }  // namespace
 
-aws::Status CheckCopyTarget(const Connection& src, const Connection& dst,
-                            const dynamodb::TableDescription& source,
+aws::Status CheckCopyTarget(const dynamodb::TableDescription& source,
                             const aws::Result<dynamodb::TableDescription>& target,
                             const std::string& target_name, bool create_target) {
   auto invalid = [](std::string message) {
@@ -84,7 +83,7 @@ aws::Status CheckCopyTarget(const Connection& src, const Connection& dst,
       !s.ok()) {
     return s;
   }
-  if (IsSameTable(src, dst, source, *target)) {
+  if (dynamodb::IsSameTable(source, *target)) {
     return invalid(fmt::format(
         "source and target are the same table ({}); name another target table, region or "
         "account",
@@ -175,10 +174,8 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   const dynamodb::TableRef& target_ref = pair.target_ref;
   const dynamodb::TableDescription& source = pair.source_table;
   std::optional<dynamodb::TargetTablePlan> plan;
-  aws::Result<dynamodb::TableDescription> target_table =
-      dst.dynamodb().DescribeTable(target_ref.name);
-  if (aws::Status s =
-          CheckCopyTarget(src, dst, source, target_table, target_ref.name, create_target_);
+  aws::Result<dynamodb::TableDescription> target_table = DescribeRef(dst, target_ref);
+  if (aws::Status s = CheckCopyTarget(source, target_table, target_ref.name, create_target_);
       !s.ok()) {
     return std::move(s).error();
   }

@@ -23,8 +23,7 @@ namespace ddbm::commands {
 // Checks that `target` (the DescribeTable answer for `target_name`) can receive a copy of
 // `source`: it exists (or is missing and will be created), has the same key schema, and is not
 // the source itself. The errors are the one-line messages of copy.
-aws::Status CheckCopyTarget(const Connection& src, const Connection& dst,
-                            const dynamodb::TableDescription& source,
+aws::Status CheckCopyTarget(const dynamodb::TableDescription& source,
                             const aws::Result<dynamodb::TableDescription>& target,
                             const std::string& target_name, bool create_target);
 

@@ -13,6 +13,7 @@
 #include "commands/export_store.h"
 #include "commands/interrupt.h"
 #include "commands/scan_flags.h"
+#include "commands/table_pair.h"
 #include "dynamodb/native_transfer.h"
 #include "dynamodb/table_definition.h"
 #include "dynamodb/table_ref.h"
@@ -74,8 +75,8 @@ class ExportCommand final : public Command {
     if (native_ && opened->location.kind != storage::Location::Kind::kS3) {
       return Invalid("--native exports only to S3: give --to s3://bucket/prefix");
     }
-    aws::Result<dynamodb::TableDescription> table = db.dynamodb().DescribeTable(ref.name);
-    if (!table.ok()) return DescribeError(std::move(table).error(), "table", ref.name);
+    aws::Result<dynamodb::TableDescription> table = DescribeRole(db, ref, "table");
+    if (!table.ok()) return std::move(table).error();
     if (aws::Status s = opened->store->CheckRoot(true); !s.ok()) return std::move(s).error();
     if (native_) return RunNative(global, db, *table, *opened);
     return RunScan(global, db, *table, *opened);

@@ -104,9 +104,8 @@ class MigrateCommand final : public Command {
     int64_t started = 0;
     if (!resume) {
       // The target is checked before the state file is written: a failed start leaves nothing.
-      if (aws::Status s =
-              CheckCopyTarget(src, dst, source_table, dst.dynamodb().DescribeTable(target_ref.name),
-                              target_ref.name, job_.create_target());
+      if (aws::Status s = CheckCopyTarget(source_table, DescribeRef(dst, target_ref),
+                                          target_ref.name, job_.create_target());
           !s.ok()) {
         return std::move(s).error();
       }

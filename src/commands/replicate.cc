@@ -81,7 +81,7 @@ class ReplicateCommand final : public Command {
       return s.error();
     }
     // One table, whose own writes would come back forever.
-    if (IsSameTable(src, dst, source, *target)) {
+    if (dynamodb::IsSameTable(source, *target)) {
       return aws::Error::Make(aws::ErrorKind::kInvalidInput,
                               fmt::format("source and target are the same table ({}); name "
                                           "another target table, region or account",

@@ -29,10 +29,20 @@ aws::Result<TablePair> OpenTablePair(const GlobalOptions& global, std::string_vi
   return pair;
 }
 
+aws::Result<dynamodb::TableDescription> DescribeRef(const Connection& connection,
+                                                    const dynamodb::TableRef& ref) {
+  aws::Result<dynamodb::TableDescription> table = connection.dynamodb().DescribeTable(ref.name);
+  if (!table.ok()) return table;
+  if (aws::Status s = dynamodb::CheckDescribedTable(ref, *table); !s.ok()) {
+    return std::move(s).error();
+  }
+  return table;
+}
+
 aws::Result<dynamodb::TableDescription> DescribeRole(const Connection& connection,
                                                      const dynamodb::TableRef& ref,
                                                      std::string_view role) {
-  aws::Result<dynamodb::TableDescription> table = connection.dynamodb().DescribeTable(ref.name);
+  aws::Result<dynamodb::TableDescription> table = DescribeRef(connection, ref);
   if (!table.ok()) return DescribeError(std::move(table).error(), role, ref.name);
   return table;
 }
@@ -44,14 +54,6 @@ aws::Status CheckSameKeySchema(const dynamodb::TableDescription& source,
       aws::ErrorKind::kInvalidInput,
       fmt::format("key schemas differ: source {} has {}, target {} has {}; {}", source.table_name,
                   source.KeySchemaText(), target.table_name, target.KeySchemaText(), advice));
-}
-
-bool IsSameTable(const Connection& src, const Connection& dst,
-                 const dynamodb::TableDescription& source,
-                 const dynamodb::TableDescription& target) {
-  return source.table_arn == target.table_arn && src.region() == dst.region() &&
-         src.dynamodb().service_client().config().endpoint.Origin() ==
-             dst.dynamodb().service_client().config().endpoint.Origin();
 }
 
 }  // namespace ddbm::commands

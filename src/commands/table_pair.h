@@ -28,7 +28,12 @@ aws::Result<TablePair> OpenTablePair(const GlobalOptions& global, std::string_vi
                                      SideOptions source_side, std::string_view target_table,
                                      SideOptions target_side);
 
-// DescribeTable of `ref`, a missing table named with its `role` ("target table").
+// DescribeTable of ref.name, and the answer checked against the account and region of an ARN
+// (dynamodb::CheckDescribedTable). DescribeTable's own errors come back as they are.
+aws::Result<dynamodb::TableDescription> DescribeRef(const Connection& connection,
+                                                    const dynamodb::TableRef& ref);
+
+// DescribeRef, a missing table named with its `role` ("target table").
 aws::Result<dynamodb::TableDescription> DescribeRole(const Connection& connection,
                                                      const dynamodb::TableRef& ref,
                                                      std::string_view role);
@@ -37,11 +42,5 @@ aws::Result<dynamodb::TableDescription> DescribeRole(const Connection& connectio
 // they do, else Ok.
 aws::Status CheckSameKeySchema(const dynamodb::TableDescription& source,
                                const dynamodb::TableDescription& target, std::string_view advice);
-
-// One table seen through both sides: same ARN, region and endpoint (emulators give every
-// region the same ARN, so the ARN alone is not enough).
-bool IsSameTable(const Connection& src, const Connection& dst,
-                 const dynamodb::TableDescription& source,
-                 const dynamodb::TableDescription& target);
 
 }  // namespace ddbm::commands

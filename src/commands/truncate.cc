@@ -7,6 +7,7 @@
 
 #include "aws/json_writer.h"
 #include "commands/interrupt.h"
+#include "commands/table_pair.h"
 #include "commands/transfer_runner.h"
 #include "dynamodb/table_ref.h"
 
@@ -90,8 +91,8 @@ class TruncateCommand final : public Command {
     if (!opened_table.ok()) return std::move(opened_table).error();
     const dynamodb::TableRef& ref = opened_table->ref;
     const Connection& db = *opened_table->connection;
-    aws::Result<dynamodb::TableDescription> table = db.dynamodb().DescribeTable(ref.name);
-    if (!table.ok()) return DescribeError(std::move(table).error(), "table", ref.name);
+    aws::Result<dynamodb::TableDescription> table = DescribeRole(db, ref, "table");
+    if (!table.ok()) return std::move(table).error();
     options_.consumed_capacity = !no_consumed_capacity_;
     return TruncateTable(db, *table, options_, InstallInterruptHandler());
   }

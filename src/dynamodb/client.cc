@@ -104,6 +104,10 @@ Result<TableDescription> ParseTableDescription(std::string_view operation,
   d.raw_json = std::string(table_json);
   d.table_name = StringOr(t, "TableName", "");
   d.table_arn = StringOr(t, "TableArn", "");
+  d.table_id = StringOr(t, "TableId", "");
+  if (t["CreationDateTime"].get(d.creation_date_time) != simdjson::SUCCESS) {
+    d.creation_date_time = 0;
+  }
   d.table_status = StringOr(t, "TableStatus", "");
   d.item_count = IntOr(t, "ItemCount", 0);
   d.table_size_bytes = IntOr(t, "TableSizeBytes", 0);

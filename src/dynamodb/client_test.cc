@@ -761,6 +761,24 @@ TEST(ParseTableDescriptionTest, HashKeyFirstEvenWhenListedSecond) {
   EXPECT_TRUE(table->stream_view_type.empty());  // the stream is disabled
 }
 
+TEST(ParseTableDescriptionTest, IdentityFields) {
+  Result<TableDescription> aws_table = ParseTableDescription(
+      "DescribeTable",
+      R"({"TableName":"t","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],)"
+      R"("TableArn":"arn:aws:dynamodb:eu-west-1:123456789012:table/t",)"
+      R"("TableId":"11991185-e7ab-4da5-8bab-03f0db0b7bfd","CreationDateTime":1715685260.608})");
+  ASSERT_TRUE(aws_table.ok()) << aws_table.error().ToString();
+  EXPECT_EQ(aws_table->table_id, "11991185-e7ab-4da5-8bab-03f0db0b7bfd");
+  EXPECT_DOUBLE_EQ(aws_table->creation_date_time, 1715685260.608);
+  // DynamoDB Local: no TableId; an integral CreationDateTime is read as well.
+  Result<TableDescription> local = ParseTableDescription(
+      "DescribeTable", R"({"TableName":"t","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],)"
+                       R"("CreationDateTime":1796266832})");
+  ASSERT_TRUE(local.ok()) << local.error().ToString();
+  EXPECT_TRUE(local->table_id.empty());
+  EXPECT_DOUBLE_EQ(local->creation_date_time, 1796266832.0);
+}
+
 TEST(ParseTableDescriptionTest, MissingKeySchemaIsMalformed) {
   Result<TableDescription> table = ParseTableDescription("DescribeTable", R"({"TableName":"t"})");
   ASSERT_FALSE(table.ok());

@@ -1,5 +1,7 @@
 #include "dynamodb/table_ref.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <vector>
@@ -32,9 +34,9 @@ aws::Result<TableRef> ParseTableRef(std::string_view text) {
     if (parts.size() != 5 || parts[2] != "dynamodb" || !resource.starts_with("table/") ||
         parts[3].empty()) {
       return aws::Error::Make(aws::ErrorKind::kInvalidInput,
-                              "'" + std::string(text) +
-                                  "' is not a table ARN; expected "
-                                  "arn:aws:dynamodb:<region>:<account>:table/<name>");
+                              fmt::format("'{}' is not a table ARN; expected "
+                                          "arn:aws:dynamodb:<region>:<account>:table/<name>",
+                                          text));
     }
     ref.region = std::string(parts[3]);
     if (!parts[4].empty()) ref.account = std::string(parts[4]);
@@ -44,12 +46,46 @@ aws::Result<TableRef> ParseTableRef(std::string_view text) {
     }
   }
   if (!ValidName(name)) {
-    return aws::Error::Make(aws::ErrorKind::kInvalidInput,
-                            "invalid table name '" + std::string(name) +
-                                "': use 3 to 255 letters, digits, '_', '-' or '.'");
+    return aws::Error::Make(
+        aws::ErrorKind::kInvalidInput,
+        fmt::format("invalid table name '{}': use 3 to 255 letters, digits, '_', '-' or '.'",
+                    name));
   }
   ref.name = std::string(name);
   return ref;
+}
+
+aws::Status CheckDescribedTable(const TableRef& ref, const TableDescription& table) {
+  if (!ref.account && !ref.region) return aws::Status::Ok();
+  aws::Result<TableRef> described = ParseTableRef(table.table_arn);
+  if (!described.ok()) return aws::Status::Ok();  // no ARN to compare (not from AWS's API)
+  auto mismatch = [&](std::string_view what, const std::string& named, const std::string& reached,
+                      std::string_view advice) {
+    return aws::Error::Make(
+        aws::ErrorKind::kInvalidInput,
+        fmt::format("table {} is named in {} {}, but these settings reach {} in {} {}; {}",
+                    ref.name, what, named, table.table_arn, what, reached, advice));
+  };
+  if (ref.account && described->account && *ref.account != *described->account) {
+    return mismatch("account", *ref.account, *described->account,
+                    "use credentials of the account that owns it (a profile, or a role to "
+                    "assume in that account)");
+  }
+  if (ref.region && described->region && *ref.region != *described->region &&
+      *described->region != "ddblocal") {
+    return mismatch("region", *ref.region, *described->region,
+                    "drop the region flag that contradicts the ARN");
+  }
+  return aws::Status::Ok();
+}
+
+bool IsSameTable(const TableDescription& a, const TableDescription& b) {
+  if (a.table_arn != b.table_arn) return false;
+  if (!a.table_id.empty() && !b.table_id.empty()) return a.table_id == b.table_id;
+  if (a.creation_date_time != 0 && b.creation_date_time != 0) {
+    return a.creation_date_time == b.creation_date_time;
+  }
+  return true;
 }
 
 }  // namespace ddbm::dynamodb

@@ -33,5 +33,58 @@ TEST(TableRefTest, BadInputIsExplained) {
   }
 }
 
+TableDescription Described(std::string arn, std::string id = "", double created = 0) {
+  TableDescription table;
+  table.table_name = "Orders";
+  table.table_arn = std::move(arn);
+  table.table_id = std::move(id);
+  table.creation_date_time = created;
+  return table;
+}
+
+TEST(CheckDescribedTableTest, ArnMustMatchTheTableReached) {
+  const TableRef ref = *ParseTableRef("arn:aws:dynamodb:eu-west-1:111111111111:table/Orders");
+  EXPECT_TRUE(
+      CheckDescribedTable(ref, Described("arn:aws:dynamodb:eu-west-1:111111111111:table/Orders"))
+          .ok());
+  // The credentials reach a table of that name in their own account: refused, both named.
+  aws::Status other_account =
+      CheckDescribedTable(ref, Described("arn:aws:dynamodb:eu-west-1:222222222222:table/Orders"));
+  ASSERT_FALSE(other_account.ok());
+  EXPECT_EQ(other_account.error().kind, aws::ErrorKind::kInvalidInput);
+  EXPECT_NE(other_account.error().message.find("account 111111111111"), std::string::npos)
+      << other_account.error().message;
+  EXPECT_NE(other_account.error().message.find("222222222222"), std::string::npos);
+  // A region flag that overrides the ARN's region reaches another table.
+  EXPECT_FALSE(
+      CheckDescribedTable(ref, Described("arn:aws:dynamodb:us-east-1:111111111111:table/Orders"))
+          .ok());
+  // DynamoDB Local answers region "ddblocal" whatever the request's region was.
+  EXPECT_TRUE(
+      CheckDescribedTable(ref, Described("arn:aws:dynamodb:ddblocal:111111111111:table/Orders"))
+          .ok());
+  // A plain name carries nothing to check.
+  EXPECT_TRUE(CheckDescribedTable(*ParseTableRef("Orders"),
+                                  Described("arn:aws:dynamodb:eu-west-1:222222222222:table/Orders"))
+                  .ok());
+}
+
+TEST(IsSameTableTest, IdsThenCreationTimesDecide) {
+  const std::string arn = "arn:aws:dynamodb:eu-west-1:111111111111:table/Orders";
+  EXPECT_FALSE(
+      IsSameTable(Described(arn, "id-1"),
+                  Described("arn:aws:dynamodb:eu-west-2:111111111111:table/Orders", "id-1")));
+  EXPECT_TRUE(IsSameTable(Described(arn, "id-1", 5), Described(arn, "id-1", 5)));
+  EXPECT_FALSE(IsSameTable(Described(arn, "id-1"), Described(arn, "id-2")));  // recreated
+  // DynamoDB Local: one ARN for tables of one name in every region; the creation time tells.
+  const std::string local = "arn:aws:dynamodb:ddblocal:000000000000:table/Orders";
+  EXPECT_TRUE(
+      IsSameTable(Described(local, "", 1796266832.412), Described(local, "", 1796266832.412)));
+  EXPECT_FALSE(
+      IsSameTable(Described(local, "", 1796266832.412), Described(local, "", 1796266833.1)));
+  // Nothing but the ARN: taken as the same table (refusing is the safe side).
+  EXPECT_TRUE(IsSameTable(Described(local), Described(local)));
+}
+
 }  // namespace
 }  // namespace ddbm::dynamodb

@@ -18,6 +18,8 @@ struct KeySchemaElement {
 struct TableDescription {
   std::string table_name;
   std::string table_arn;
+  std::string table_id;           // AWS's unique id of this table; empty from DynamoDB Local
+  double creation_date_time = 0;  // epoch seconds (milliseconds in the fraction); 0 if absent
   std::string table_status;
   std::vector<KeySchemaElement> key_schema;  // HASH first, then RANGE when present
   int64_t item_count = 0;                    // approximate, refreshed by AWS about every 6 hours

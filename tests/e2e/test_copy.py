@@ -921,6 +921,41 @@ class CopyBehaviourTest(CopyTestBase):
                 self.assertEqual(count_items(west, src), 60)
 
 
+class SameTableSharedDbTest(CopyTestBase):
+    """With -sharedDb, DynamoDB Local serves one table whatever the region, and one server
+    answers on 127.0.0.1 and on localhost: ways of naming the source again as the target that
+    the endpoint and region flags do not reveal. With --truncate-target each would empty the
+    source, so each must be refused with the table untouched."""
+
+    SHARED_DB = True
+
+    def test_same_table_through_other_spellings_is_refused(self):
+        port = self.ddb_endpoint.rsplit(":", 1)[1]
+        for label, extra in (
+                ("localhost for 127.0.0.1", ("--target-endpoint-url", f"http://localhost:{port}")),
+                ("another region", ("--target-region", "us-west-2"))):
+            with self.subTest(label):
+                table = self.create_table(self.unique_table("self"))
+                self.write_items(table, self.generate_items(60, seed=21))
+                before = self.snapshot(table)
+                r, summary = self.copy(table, table, "--truncate-target", "--yes", *extra)
+                self.assert_unchanged(table, before)
+                self.assert_cli_error(r, "same table")
+
+    def test_another_table_of_the_same_name_elsewhere_is_not_the_same(self):
+        """Two servers, one table name each: a copy between them is not refused."""
+        other = harness.DynamoDBLocal(shared_db=True)
+        other.start()
+        self.addCleanup(other.stop)
+        table = self.create_table(self.unique_table("twin"))
+        self.write_items(table, self.generate_items(30, seed=22))
+        twin = harness.client("dynamodb", other.endpoint)
+        ddbdata.create_table(twin, table, harness.DEFAULT_KEYS)
+        r, summary = self.copy(table, table, "--target-endpoint-url", other.endpoint)
+        self.assert_copied(r, summary, 30)
+        self.assert_same_items(table, table, target_client=twin)
+
+
 class CrossAccountCopyTest(CopyTestBase):
     """Source and target sides assume roles in two accounts through moto's STS. With -sharedDb
     DynamoDB Local serves the same tables to every access key; a recording proxy shows which

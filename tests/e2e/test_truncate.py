@@ -101,6 +101,16 @@ class TruncateTest(ServiceTestCase):
         self.assertIn("deleted 600 items", r.stderr)
         self.assertEqual(count_items(ddb, table), 0)
 
+    def test_arn_of_another_account_deletes_nothing(self):
+        """An ARN names the account too; these credentials reach a table of that name in their
+        own account (000000000000 on DynamoDB Local), which is not the one named."""
+        ddb = self.dynamodb()
+        table = self.create_table(self.unique_table("trunca"))
+        self.write_items(table, self.generate_items(50, seed=5))
+        r = self.truncate(f"arn:aws:dynamodb:us-east-1:999999999999:table/{table}", "--yes")
+        self.assert_cli_error(r, "account 999999999999")
+        self.assertEqual(count_items(ddb, table), 50)
+
     def test_number_hash_key_only(self):
         ddb = self.dynamodb()
         table = self.create_table(self.unique_table("truncn"), keys=[("id", "HASH", "N")])
