@@ -44,12 +44,6 @@ int DefaultSegments(int64_t table_size_bytes) {
 // often. With 1 KB items that is one Scan request for every ten BatchWriteItems.
 constexpr int64_t kDefaultPageBytes = int64_t{256} << 10;
 
-// Bytes per item by the table's description; 0 when it says the table is empty.
-double AverageItemBytes(const dynamodb::TableDescription& table) {
-  if (table.item_count <= 0 || table.table_size_bytes <= 0) return 0;
-  return static_cast<double>(table.table_size_bytes) / static_cast<double>(table.item_count);
-}
-
 int DefaultPageSize(const dynamodb::TableDescription& table) {
   const double bytes = AverageItemBytes(table);
   if (bytes <= 0) return 0;
@@ -227,6 +221,16 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
       dead_letter_.empty() ? "ddbmigrate-" + target_ref.name + "-dead-letter.jsonl" : dead_letter_);
   if (aws::Status s = dead_letters.CheckWritable(); !s.ok()) return std::move(s).error();
 
+  pipeline::RateLimiterOptions read_limit;
+  read_limit.units_per_second = *read_rate;
+  read_limit.first_request_units =
+      ScanPageReadUnits(source, transfer.page_size, transfer.segments, transfer.consistent_read);
+  pipeline::RateLimiterOptions write_limit;
+  write_limit.units_per_second = *write_rate;
+  pipeline::RateLimiter read_limiter(read_limit, aws::Clock::Real());
+  pipeline::RateLimiter write_limiter(write_limit, aws::Clock::Real());
+  pipeline::RateLimiter* write_limit_or_null = write_limiter.unlimited() ? nullptr : &write_limiter;
+
   const std::atomic<bool>* stop = InstallInterruptHandler();
   if (plan) {
     if (aws::Status s = dynamodb::CreateTargetTable(dst.dynamodb(), *plan); !s.ok()) {
@@ -242,17 +246,11 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     truncate.writers = writers_;
     truncate.consumed_capacity = !no_consumed_capacity_;
     truncate.yes = yes_;
+    truncate.write_limiter = write_limit_or_null;  // the target's writes, deletes included
     aws::Result<Outcome> emptied = TruncateTable(dst, *target_table, truncate, stop);
     if (!emptied.ok()) return emptied;
     if (*emptied != Outcome::kSuccess) return emptied;
   }
-
-  pipeline::RateLimiterOptions read_limit;
-  read_limit.units_per_second = *read_rate;
-  pipeline::RateLimiterOptions write_limit;
-  write_limit.units_per_second = *write_rate;
-  pipeline::RateLimiter read_limiter(read_limit, aws::Clock::Real());
-  pipeline::RateLimiter write_limiter(write_limit, aws::Clock::Real());
 
   // UnprocessedItems are throttling, which slows a copy but does not fail it: unless the user
   // bounded attempts with --max-attempts, they are resent until written.
@@ -264,7 +262,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   context.write_policy = &unprocessed_policy;
   context.dead_letters = &dead_letters;
   context.read_limiter = read_limiter.unlimited() ? nullptr : &read_limiter;
-  context.write_limiter = write_limiter.unlimited() ? nullptr : &write_limiter;
+  context.write_limiter = write_limit_or_null;
   context.stop = stop;
   context.clock = aws::Clock::Real();
   pipeline::TransferCounters counters;

@@ -125,6 +125,8 @@ class ExportCommand final : public Command {
     };
     pipeline::RateLimiterOptions read_limit;
     read_limit.units_per_second = *read_rate;
+    read_limit.first_request_units =
+        ScanPageReadUnits(table, options.page_size, options.segments, options.consistent_read);
     pipeline::RateLimiter limiter(read_limit, clock);
 
     std::cerr << fmt::format("exporting {} ({} items by its description) to {}\n", table.table_name,

@@ -1,11 +1,28 @@
 #include "commands/scan_flags.h"
 
+#include <algorithm>
+
 #include "pipeline/rate_limiter.h"
 
 namespace ddbm::commands {
 
 aws::Result<double> ScanFlags::ReadRate(int64_t provisioned_read_units) const {
   return pipeline::ResolveRate(read_rate, read_percent, provisioned_read_units, "read");
+}
+
+double AverageItemBytes(const dynamodb::TableDescription& table) {
+  if (table.item_count <= 0 || table.table_size_bytes <= 0) return 0;
+  return static_cast<double>(table.table_size_bytes) / static_cast<double>(table.item_count);
+}
+
+double ScanPageReadUnits(const dynamodb::TableDescription& table, int page_size, int segments,
+                         bool consistent_read) {
+  const double average = AverageItemBytes(table);
+  if (average <= 0) return 0;
+  constexpr double kMaxPageBytes = 1 << 20;
+  double bytes = page_size > 0 ? std::min(page_size * average, kMaxPageBytes) : kMaxPageBytes;
+  bytes = std::min(bytes, static_cast<double>(table.table_size_bytes) / std::max(1, segments));
+  return pipeline::EstimateReadUnits(static_cast<size_t>(bytes), consistent_read);
 }
 
 void AddScanFlags(CLI::App& app, ScanFlags* flags, const ScanFlagsHelp& help) {

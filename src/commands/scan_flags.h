@@ -9,6 +9,7 @@
 #include <string>
 
 #include "aws/error.h"
+#include "dynamodb/types.h"
 
 namespace ddbm::commands {
 
@@ -47,5 +48,15 @@ struct ScanFlagsHelp {
 // Adds --segments, --page-size, --consistent-read, --read-rate and --read-percent. `flags` must
 // outlive the parse.
 void AddScanFlags(CLI::App& app, ScanFlags* flags, const ScanFlagsHelp& help = {});
+
+// Bytes per item by the table's description; 0 when it says the table is empty.
+double AverageItemBytes(const dynamodb::TableDescription& table);
+
+// Read units one Scan page of `table` will likely cost, by its description: `page_size` items of
+// the average size (1 MB for 0, and at most 1 MB), and no more than one segment's share of the
+// table. 0 when the description says the table is empty. A read limiter's first guess
+// (RateLimiterOptions::first_request_units), before any page has answered.
+double ScanPageReadUnits(const dynamodb::TableDescription& table, int page_size, int segments,
+                         bool consistent_read);
 
 }  // namespace ddbm::commands

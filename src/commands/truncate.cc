@@ -50,15 +50,37 @@ aws::Result<Outcome> TruncateTable(const Connection& connection,
   context.source = &connection.dynamodb();
   context.target = &connection.dynamodb();
   context.write_policy = &policy;
+  context.read_limiter = options.read_limiter;
+  context.write_limiter = options.write_limiter;
   context.stop = stop;
   context.clock = aws::Clock::Real();
   pipeline::TransferCounters counters;
   pipeline::TableTransfer run(context, transfer);
+  const auto started = std::chrono::steady_clock::now();
   aws::Result<pipeline::TransferResult> result = RunWithProgress(
       run, &counters, connection, connection, static_cast<uint64_t>(table.item_count));
   if (!result.ok()) return std::move(result).error();
-  std::cerr << fmt::format("deleted {} items from {}{}\n", counters.writes.items_written.load(),
-                           table.table_name, result->interrupted ? " (interrupted)" : "");
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const uint64_t deleted = counters.writes.items_written.load();
+  std::cerr << fmt::format("deleted {} items from {}{}\n", deleted, table.table_name,
+                           result->interrupted ? " (interrupted)" : "");
+  if (options.json_summary) {
+    std::string out;
+    aws::JsonWriter w(&out);
+    w.BeginObject()
+        .Member("Table", table.table_name)
+        .MemberInt("ItemsDeleted", static_cast<int64_t>(deleted))
+        .MemberInt("ItemsDeadLettered", static_cast<int64_t>(counters.items_dead_lettered.load()));
+    if (options.consumed_capacity) {
+      w.Key("ReadCapacityUnits")
+          .Double(counters.read_capacity.load())
+          .Key("WriteCapacityUnits")
+          .Double(counters.writes.consumed_capacity.load());
+    }
+    w.Key("Seconds").Double(seconds).MemberBool("Interrupted", result->interrupted).EndObject();
+    std::cout << out << '\n';
+  }
   return result->interrupted ? Outcome::kInterrupted : Outcome::kSuccess;
 }
 
@@ -84,7 +106,11 @@ class TruncateCommand final : public Command {
     app.add_flag("--yes", options_.yes, "Do not ask for confirmation");
     app.add_flag("--no-consumed-capacity", no_consumed_capacity_,
                  "Do not ask DynamoDB for the capacity each request consumed (no RCU/WCU in the "
-                 "progress); saves server work on DynamoDB Local");
+                 "progress); saves server work on DynamoDB Local, not with rate limits");
+    app.add_option("--read-rate", read_rate_, "Read capacity units per second, at most")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--write-rate", write_rate_, "Write capacity units per second, at most")
+        ->check(CLI::PositiveNumber);
   }
   aws::Result<Outcome> Run(const GlobalOptions& global) override {
     aws::Result<TableConnection> opened_table = OpenTableConnection(global, table_);
@@ -94,6 +120,18 @@ class TruncateCommand final : public Command {
     aws::Result<dynamodb::TableDescription> table = DescribeRole(db, ref, "table");
     if (!table.ok()) return std::move(table).error();
     options_.consumed_capacity = !no_consumed_capacity_;
+    options_.json_summary = global.output == "json";
+    pipeline::RateLimiterOptions read_limit;
+    read_limit.units_per_second = read_rate_;
+    // Keys only come back, but a Scan is charged for the whole items it reads.
+    read_limit.first_request_units =
+        ScanPageReadUnits(*table, options_.page_size, options_.segments, false);
+    pipeline::RateLimiterOptions write_limit;
+    write_limit.units_per_second = write_rate_;
+    pipeline::RateLimiter read_limiter(read_limit, aws::Clock::Real());
+    pipeline::RateLimiter write_limiter(write_limit, aws::Clock::Real());
+    options_.read_limiter = read_limiter.unlimited() ? nullptr : &read_limiter;
+    options_.write_limiter = write_limiter.unlimited() ? nullptr : &write_limiter;
     return TruncateTable(db, *table, options_, InstallInterruptHandler());
   }
 
@@ -101,6 +139,8 @@ class TruncateCommand final : public Command {
   std::string table_;
   TruncateOptions options_;
   bool no_consumed_capacity_ = false;
+  double read_rate_ = 0;  // units/s; 0: unlimited
+  double write_rate_ = 0;
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "commands/connection.h"
 #include "commands/scan_flags.h"
 #include "dynamodb/types.h"
+#include "pipeline/rate_limiter.h"
 #include "pipeline/table_transfer.h"
 
 namespace ddbm::commands {
@@ -19,12 +20,18 @@ struct TruncateOptions {
   int page_size = 0;
   int writers = 16;
   bool yes = false;  // skip the confirmation prompt
-  // Ask for ConsumedCapacity (it only feeds the progress line's WCU figure here).
+  // Ask for ConsumedCapacity (the progress line's WCU figure, and the limiters' feedback).
   bool consumed_capacity = true;
+  // Null when unlimited (a limiter makes every request ask for ConsumedCapacity). Not owned; must
+  // outlive the call. The read limiter paces the key scan, the write limiter the deletes.
+  pipeline::RateLimiter* read_limiter = nullptr;
+  pipeline::RateLimiter* write_limiter = nullptr;
+  bool json_summary = false;  // also print the summary as a JSON object on stdout
 };
 
 // Deletes every item of `table` (scanning keys only, in parallel, batched deletes with the
-// retry policy), after confirming unless options.yes. Prints a one-line summary to stderr.
+// retry policy), after confirming unless options.yes. Prints a one-line summary to stderr (and
+// with options.json_summary a JSON one to stdout).
 aws::Result<Outcome> TruncateTable(const Connection& connection,
                                    const dynamodb::TableDescription& table,
                                    const TruncateOptions& options, const std::atomic<bool>* stop);

@@ -153,6 +153,8 @@ class ChecksumCommand final : public Command {
     options.buckets = 1;  // only the total matters here
     pipeline::RateLimiterOptions limit;
     limit.units_per_second = *rate;
+    limit.first_request_units =
+        ScanPageReadUnits(*table, options.page_size, options.segments, options.consistent_read);
     pipeline::RateLimiter limiter(limit, aws::Clock::Real());
 
     const std::atomic<bool>* stop = InstallInterruptHandler();

@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "aws/json_writer.h"
+#include "commands/scan_flags.h"
 #include "commands/transfer_runner.h"
 #include "dynamodb/item.h"
 #include "pipeline/batch_getter.h"
@@ -244,8 +245,12 @@ aws::Result<VerifyResult> VerifyTables(const Connection& source, const Connectio
 
   pipeline::RateLimiterOptions source_limit;
   source_limit.units_per_second = settings.source_read_rate;
+  source_limit.first_request_units = ScanPageReadUnits(source_table, settings.page_size,
+                                                       settings.segments, settings.consistent_read);
   pipeline::RateLimiterOptions target_limit;
   target_limit.units_per_second = settings.target_read_rate;
+  target_limit.first_request_units = ScanPageReadUnits(target_table, settings.page_size,
+                                                       settings.segments, settings.consistent_read);
   pipeline::RateLimiter source_limiter(source_limit, aws::Clock::Real());
   pipeline::RateLimiter target_limiter(target_limit, aws::Clock::Real());
   pipeline::RateLimiter* src_limit = source_limiter.unlimited() ? nullptr : &source_limiter;

@@ -39,18 +39,16 @@ aws::Status ParallelScanSegments(const dynamodb::DynamoDbClient& client,
     request.total_segments = total_segments;
     request.return_consumed_capacity = true;
     dynamodb::Paginator<dynamodb::ItemPage> pages = client.ScanPages(std::move(request));
-    double estimate = 0;  // the previous page's units: the best guess for the next
     while (!pages.done() && !stopping()) {
+      // The latest page of any segment is the best guess for this one.
+      const double estimate = limiter != nullptr ? limiter->ExpectedUnits() : 0;
       if (limiter != nullptr) limiter->Acquire(estimate);
       aws::Result<dynamodb::ItemPage> page = pages.Next();
       if (!page.ok()) {
         fail(std::move(page).error());
         return;
       }
-      if (limiter != nullptr) {
-        limiter->Settle(estimate, page->consumed_capacity);
-        estimate = page->consumed_capacity;
-      }
+      if (limiter != nullptr) limiter->Settle(estimate, page->consumed_capacity);
       if (aws::Status s = on_page(segment, *page); !s.ok()) {
         fail(std::move(s).error());
         return;

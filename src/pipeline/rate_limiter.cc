@@ -52,7 +52,8 @@ RateLimiter::RateLimiter(RateLimiterOptions options, aws::Clock* clock)
       rate_(target_),
       tokens_(target_ * burst_seconds_),
       last_refill_(clock->SteadyNow()),
-      last_raise_(last_refill_) {}
+      last_raise_(last_refill_),
+      expected_units_(SanitizeUnits(options.first_request_units)) {}
 
 void RateLimiter::RefillLocked(aws::Clock::SteadyTime now) {
   if (now <= last_refill_) return;
@@ -89,6 +90,7 @@ nanoseconds RateLimiter::Reserve(double estimated_units) {
 void RateLimiter::Settle(double estimated_units, double actual_units) {
   const double delta = SanitizeUnits(actual_units) - SanitizeUnits(estimated_units);
   std::lock_guard lock(mu_);
+  expected_units_ = SanitizeUnits(actual_units);
   stats_.spent_units += delta;
   if (unlimited_) return;
   RefillLocked(clock_->SteadyNow());
@@ -142,6 +144,11 @@ double RateLimiter::available_units() const {
 RateLimiterStats RateLimiter::stats() const {
   std::lock_guard lock(mu_);
   return stats_;
+}
+
+double RateLimiter::ExpectedUnits() const {
+  std::lock_guard lock(mu_);
+  return expected_units_;
 }
 
 double EstimateReadUnits(size_t bytes, bool consistent_read) {

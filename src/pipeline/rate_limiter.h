@@ -44,6 +44,10 @@ struct RateLimiterOptions {
   double recovery_per_second = 0.05;
   // Throttles within this long after a counted one are not counted again.
   std::chrono::milliseconds throttle_window{1000};
+  // What ExpectedUnits answers before any request has been settled: the caller's guess for the
+  // first requests (for a scan, a page by the table's description; see ScanPageReadUnits). 0
+  // lets the first wave of requests go without waiting.
+  double first_request_units = 0;
 };
 
 // Running totals, for progress lines and summaries.
@@ -94,6 +98,10 @@ class RateLimiter {
   // Units that may be spent now without waiting; negative while in debt. 0 when unlimited.
   double available_units() const;
   RateLimiterStats stats() const;
+  // The units the latest settled request actually consumed (options.first_request_units before
+  // any): the estimate for a request whose cost is like the others', such as the next Scan page
+  // of any segment of one table.
+  double ExpectedUnits() const;
 
  private:
   double CapacityLocked() const { return rate_ * burst_seconds_; }
@@ -116,6 +124,7 @@ class RateLimiter {
   aws::Clock::SteadyTime last_raise_;                   // guarded by mu_
   std::optional<aws::Clock::SteadyTime> last_counted_;  // guarded by mu_
   RateLimiterStats stats_;                              // guarded by mu_
+  double expected_units_;                               // guarded by mu_
 };
 
 // Read capacity units a Scan or Query page will likely consume: the page's item sizes are summed

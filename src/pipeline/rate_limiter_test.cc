@@ -180,6 +180,22 @@ TEST(RateLimiterTest, SettleChargesWhatTheRequestReallyCost) {
   EXPECT_DOUBLE_EQ(limiter.stats().spent_units, 50 + 30 - 5);
 }
 
+TEST(RateLimiterTest, ExpectedUnitsStartAtTheFirstGuessAndFollowTheAnswers) {
+  FakeClock clock;
+  RateLimiterOptions options = Fixed(10);
+  options.first_request_units = 30;
+  RateLimiter limiter(options, &clock);
+  EXPECT_DOUBLE_EQ(limiter.ExpectedUnits(), 30);
+  // A first wave of three requests at the guess, before any answer: the bucket holds 10, so the
+  // first goes 20 units into debt and the others each wait for that debt and a full bucket (3 s).
+  for (int i = 0; i < 3; ++i) limiter.Acquire(limiter.ExpectedUnits());
+  EXPECT_DOUBLE_EQ(SecondsOf(Sum(clock.sleeps())), 6.0);
+  limiter.Settle(30, 12.5);
+  EXPECT_DOUBLE_EQ(limiter.ExpectedUnits(), 12.5);
+  limiter.Settle(30, -1);  // nonsense counts as 0
+  EXPECT_DOUBLE_EQ(limiter.ExpectedUnits(), 0);
+}
+
 TEST(RateLimiterTest, SettleCanPutTheBucketInDebt) {
   FakeClock clock;
   RateLimiter limiter(Fixed(100), &clock);

@@ -102,19 +102,18 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
     request.exclusive_start_key = start.exclusive_start_key;
     dynamodb::Paginator<dynamodb::ItemPage> pages = context_.source->ScanPages(request);
     SegmentProgress& segment_progress = *progress[static_cast<size_t>(segment)];
-    double estimate = 0;  // read units of the previous page: the best guess for the next
+    RateLimiter* const limiter = context_.read_limiter;
     for (uint64_t page_number = 0; !pages.done(); ++page_number) {
       if (writers.failed() || (context_.stop != nullptr && context_.stop->load())) return false;
-      if (context_.read_limiter != nullptr) context_.read_limiter->Acquire(estimate);
+      // The latest page of any segment is the best guess for this one.
+      const double estimate = limiter != nullptr ? limiter->ExpectedUnits() : 0;
+      if (limiter != nullptr) limiter->Acquire(estimate);
       aws::Result<dynamodb::ItemPage> page = pages.Next();
       if (!page.ok()) {
         writers.Fail(std::move(page).error());
         return false;
       }
-      if (context_.read_limiter != nullptr) {
-        context_.read_limiter->Settle(estimate, page->consumed_capacity);
-        estimate = page->consumed_capacity;
-      }
+      if (limiter != nullptr) limiter->Settle(estimate, page->consumed_capacity);
       counters->pages.fetch_add(1, std::memory_order_relaxed);
       counters->items_read.fetch_add(page->items.size(), std::memory_order_relaxed);
       counters->read_capacity.fetch_add(page->consumed_capacity, std::memory_order_relaxed);

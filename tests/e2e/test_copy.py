@@ -16,6 +16,7 @@ import random
 import tempfile
 import textwrap
 import threading
+import time
 import unittest
 from pathlib import Path
 
@@ -890,6 +891,34 @@ class CopyBehaviourTest(CopyTestBase):
         r, _ = self.copy(src, dst, "--no-consumed-capacity", "--write-rate", "10")
         self.assertNotEqual(r.code, 0)
         self.assertIn("--no-consumed-capacity cannot go with", r.stderr)
+
+    # --- rate limits (lower bounds on the duration: what a limit guarantees) ---
+
+    def test_read_rate_paces_the_first_pages_too(self):
+        """Every segment's first Scan page is paced by the table's description, not sent at once:
+        on a table of a few pages per reader the whole scan used to go out in the first wave."""
+        src, dst = self.seeded_pair(count=600, seed=31)  # about 50 RCU to scan
+        rate = 10
+        r, summary = self.copy(src, dst, "--read-rate", str(rate))
+        self.assert_copied(r, summary, 600)
+        units = summary["ReadCapacityUnits"]
+        self.assertGreater(units, 3 * rate, summary)  # enough pages for the limit to show
+        # One second of burst and one page beyond it may go at once; the rest waits for the rate.
+        largest_page = units / 8 + 1
+        self.assertGreaterEqual(summary["Seconds"], (units - rate - largest_page) / rate, summary)
+
+    def test_write_rate_paces_the_truncation_of_the_target(self):
+        src = self.create_table(self.unique_table("src"))
+        dst = self.create_table(self.unique_table("dst"))
+        self.write_items(dst, self.generate_items(150, seed=32))
+        rate = 50
+        started = time.monotonic()
+        r, summary = self.copy(src, dst, "--truncate-target", "--yes", "--write-rate", str(rate))
+        elapsed = time.monotonic() - started
+        self.assert_copied(r, summary, 0)
+        self.assertIn("deleted 150 items", r.stderr)
+        # At least one WCU per delete; one second of burst may go at once.
+        self.assertGreaterEqual(elapsed, (150 - rate) / rate, r.stderr)
 
     # --- table ARNs and regions ---
 

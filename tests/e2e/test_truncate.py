@@ -4,6 +4,7 @@ boto3 judges the tables."""
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import subprocess
@@ -99,6 +100,24 @@ class TruncateTest(ServiceTestCase):
                           "--segments", "3", "--page-size", "50", "--writers", "2")
         self.assertEqual(r.code, 0, r.stderr)
         self.assertIn("deleted 600 items", r.stderr)
+        self.assertEqual(count_items(ddb, table), 0)
+
+    def test_json_summary_and_write_rate(self):
+        ddb = self.dynamodb()
+        table = self.create_table(self.unique_table("truncj"))
+        self.write_items(table, self.generate_items(120, seed=6))
+        rate = 40
+        r = self.cli("truncate", "--table", table, "--yes", "--write-rate", str(rate),
+                     "--output", "json")
+        self.assertEqual(r.code, 0, r.stderr)
+        summary = json.loads(r.stdout)
+        self.assertEqual(summary["Table"], table)
+        self.assertEqual(summary["ItemsDeleted"], 120)
+        self.assertEqual(summary["ItemsDeadLettered"], 0)
+        self.assertFalse(summary["Interrupted"])
+        self.assertGreaterEqual(summary["WriteCapacityUnits"], 120)
+        # One second of burst may go at once; the rest waits for the rate.
+        self.assertGreaterEqual(summary["Seconds"], (120 - rate) / rate, summary)
         self.assertEqual(count_items(ddb, table), 0)
 
     def test_arn_of_another_account_deletes_nothing(self):
