@@ -22,6 +22,10 @@ aws::Error DescribeError(aws::Error error, std::string_view role, std::string_vi
         "{} {} does not exist in this account and region; check the name, --region and "
         "--endpoint-url",
         role, table);
+  } else if (error.kind == aws::ErrorKind::kTransport) {
+    // Two sides may have two endpoints: say which one could not be reached.
+    error.message +=
+        fmt::format(" (the {} {}: check its endpoint URL and the network)", role, table);
   }
   return error;
 }

@@ -34,7 +34,8 @@ enum class Outcome {
 };
 
 // Rewrites a DescribeTable ResourceNotFoundException into a message that names the table and
-// its role ("source table X does not exist in this account and region; ...").
+// its role ("source table X does not exist in this account and region; ..."), and names them
+// after a transport error too (with two sides, which endpoint could not be reached).
 aws::Error DescribeError(aws::Error error, std::string_view role, std::string_view table);
 
 class Command {

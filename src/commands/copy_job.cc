@@ -169,11 +169,14 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   const dynamodb::TableDescription& source = pair.source_table;
   std::optional<dynamodb::TargetTablePlan> plan;
   aws::Result<dynamodb::TableDescription> target_table = DescribeRef(dst, target_ref);
-  if (aws::Status s = CheckCopyTarget(source, target_table, target_ref.name, create_target_);
+  const bool created_earlier =
+      create_target_ && (resume_ || target_created_earlier_) && target_table.ok();
+  if (aws::Status s = CheckCopyTarget(source, target_table, target_ref.name,
+                                      create_target_ && !created_earlier);
       !s.ok()) {
     return std::move(s).error();
   }
-  if (!target_table.ok()) {
+  if (!target_table.ok() || created_earlier) {
     dynamodb::TargetTableOptions options;
     options.target_table_name = target_ref.name;
     options.create_indexes_after = create_indexes_after_;
@@ -182,6 +185,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     if (!planned.ok()) return std::move(planned).error();
     plan = std::move(*planned);
   }
+  const bool create_table = plan && !target_table.ok();
 
   // Rates: explicit units, or a percent of the provisioned capacity.
   aws::Result<double> read_rate = scan_.ReadRate(source.read_capacity_units);
@@ -213,7 +217,9 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   }
 
   if (dry_run_) {
-    PrintPlan(src, dst, source, transfer, *read_rate, *write_rate, plan);
+    PrintPlan(src, dst, source, transfer, *read_rate, *write_rate,
+              create_table ? plan : std::optional<dynamodb::TargetTablePlan>(),
+              target_table.ok() ? target_table->item_count : 0);
     return Outcome::kSuccess;
   }
 
@@ -232,7 +238,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   pipeline::RateLimiter* write_limit_or_null = write_limiter.unlimited() ? nullptr : &write_limiter;
 
   const std::atomic<bool>* stop = InstallInterruptHandler();
-  if (plan) {
+  if (create_table) {
     if (aws::Status s = dynamodb::CreateTargetTable(dst.dynamodb(), *plan); !s.ok()) {
       return std::move(s).error();
     }
@@ -364,7 +370,8 @@ aws::Status CopyJob::PrepareCheckpoint(pipeline::TransferOptions* transfer) cons
 void CopyJob::PrintPlan(const Connection& src, const Connection& dst,
                         const dynamodb::TableDescription& source,
                         const pipeline::TransferOptions& t, double read_rate, double write_rate,
-                        const std::optional<dynamodb::TargetTablePlan>& plan) const {
+                        const std::optional<dynamodb::TargetTablePlan>& plan,
+                        int64_t target_items) const {
   const double items = static_cast<double>(std::max<int64_t>(source.item_count, 0));
   const double avg_item = AverageItemBytes(source);
   const double rcu = std::ceil(static_cast<double>(source.table_size_bytes) / 4096.0) *
@@ -392,6 +399,12 @@ void CopyJob::PrintPlan(const Connection& src, const Connection& dst,
   if (t.resume) {
     std::cout << fmt::format("  resuming: {} items already acknowledged\n",
                              t.resume->items_acknowledged());
+  }
+  if (truncate_target_ && !plan && !t.resume) {
+    std::cout << fmt::format(
+        "  would first delete every item of {} (--truncate-target; about {} items by its "
+        "description)\n",
+        t.target_table, target_items);
   }
   if (plan) {
     std::cout << "  would create the target table with CreateTable:\n    "

@@ -47,6 +47,10 @@ class CopyJob {
   }
   // A resumed migrate finds the target it created earlier: it must not create it again.
   void set_create_target(bool create) { create_target_ = create; }
+  // With --create-target: the target exists because an earlier run of this job created it, so
+  // it is copied into, and the indexes --create-indexes-after deferred are still added (those
+  // the earlier run added are only waited for). --resume says the same.
+  void set_target_created_earlier(bool created) { target_created_earlier_ = created; }
   // When the copy is on course to end after `deadline`, a warning says so (once) with `why`.
   void set_finish_before(aws::Clock::WallTime deadline, std::string why) {
     finish_before_ = deadline;
@@ -76,7 +80,7 @@ class CopyJob {
   void PrintPlan(const Connection& src, const Connection& dst,
                  const dynamodb::TableDescription& source, const pipeline::TransferOptions& t,
                  double read_rate, double write_rate,
-                 const std::optional<dynamodb::TargetTablePlan>& plan) const;
+                 const std::optional<dynamodb::TargetTablePlan>& plan, int64_t target_items) const;
   void PrintSummary(const GlobalOptions& global, const pipeline::TransferCounters& c,
                     const Connection& src, const Connection& dst, double seconds, bool interrupted,
                     const pipeline::DeadLetterFile& dead_letters) const;
@@ -93,6 +97,7 @@ class CopyJob {
   std::optional<double> write_percent_;
   std::string checkpoint_;
   bool resume_ = false;
+  bool target_created_earlier_ = false;
   std::string dead_letter_;
   bool create_target_ = false;
   bool create_indexes_after_ = false;

@@ -144,10 +144,9 @@ class MigrateCommand final : public Command {
       if (!state.ok()) return std::move(state).error();
       started = (*state)->start_time;
       job_.SetCheckpoint(copy_path, std::filesystem::exists(copy_path));
-      // A table this migration created earlier exists now: copy into it.
-      if (job_.create_target() && dst.dynamodb().DescribeTable(target_ref.name).ok()) {
-        job_.set_create_target(false);
-      }
+      // A table this migration created earlier exists now: copy into it (and still add the
+      // indexes --create-indexes-after deferred).
+      job_.set_target_created_earlier(true);
     }
 
     const auto deadline = aws::Clock::WallTime(std::chrono::seconds(started)) +

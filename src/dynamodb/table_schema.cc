@@ -811,11 +811,16 @@ Status CreateTargetTable(const DynamoDbClient& target_client, TargetTablePlan& p
 }
 
 Status CreateDeferredIndexes(const DynamoDbClient& target_client, const TargetTablePlan& plan) {
+  if (plan.deferred_index_updates.empty()) return Status::Ok();
+  Result<TableDescription> target = target_client.DescribeTable(plan.table_name);
+  if (!target.ok()) return std::move(target).error();
   for (const std::string& body : plan.deferred_index_updates) {
     Result<std::string> index = CreatedIndexName(body);
     if (!index.ok()) return std::move(index).error();
-    Result<TableDescription> updated = target_client.UpdateTable(body);
-    if (!updated.ok()) return std::move(updated).error();
+    if (GlobalIndexStatus(target->raw_json, *index).empty()) {
+      Result<TableDescription> updated = target_client.UpdateTable(body);
+      if (!updated.ok()) return std::move(updated).error();
+    }
     Status active = WaitForIndex(target_client, plan.table_name, *index, plan.index_timeout);
     if (!active.ok()) return active;
   }

@@ -104,7 +104,8 @@ aws::Status CreateTargetTable(const DynamoDbClient& target_client, TargetTablePl
 
 // Sends each of plan.deferred_index_updates in turn and waits until that index is ACTIVE
 // before the next (DynamoDB builds one index per UpdateTable; waiting keeps the table out of
-// UPDATING for the next request). Returns the first failure.
+// UPDATING for the next request). An index the target already has (an interrupted earlier run
+// asked for it) is only waited for. Returns the first failure.
 aws::Status CreateDeferredIndexes(const DynamoDbClient& target_client, const TargetTablePlan& plan);
 
 }  // namespace ddbm::dynamodb

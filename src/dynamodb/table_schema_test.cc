@@ -866,6 +866,7 @@ TEST_F(TargetTableClientTest, DeferredIndexesAreCreatedOneAtATime) {
       R"("KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}},{"IndexName":"ByStatus",)"
       R"("IndexStatus":"ACTIVE","KeySchema":[{"AttributeName":"status","KeyType":"HASH"}],)"
       R"("Projection":{"ProjectionType":"KEYS_ONLY"}}])";
+  transport_.Respond(200, TableAnswer("Table", "ACTIVE"));  // the loaded table, no index yet
   transport_.Respond(200, TableAnswer("TableDescription", "UPDATING", gsi1_creating));
   transport_.Respond(200, TableAnswer("Table", "UPDATING", gsi1_creating));
   transport_.Respond(200, TableAnswer("Table", "UPDATING", gsi1_creating));
@@ -875,17 +876,40 @@ TEST_F(TargetTableClientTest, DeferredIndexesAreCreatedOneAtATime) {
 
   Status status = CreateDeferredIndexes(*client_, plan);
   ASSERT_TRUE(status.ok()) << status.error().ToString();
-  EXPECT_EQ(SentOperations(),
-            (std::vector<std::string>{"UpdateTable", "DescribeTable", "DescribeTable",
-                                      "DescribeTable", "UpdateTable", "DescribeTable"}));
-  EXPECT_EQ(SentBody(0), plan.deferred_index_updates[0]);
-  EXPECT_EQ(SentBody(4), plan.deferred_index_updates[1]);
+  EXPECT_EQ(SentOperations(), (std::vector<std::string>{
+                                  "DescribeTable", "UpdateTable", "DescribeTable", "DescribeTable",
+                                  "DescribeTable", "UpdateTable", "DescribeTable"}));
+  EXPECT_EQ(SentBody(1), plan.deferred_index_updates[0]);
+  EXPECT_EQ(SentBody(5), plan.deferred_index_updates[1]);
   EXPECT_EQ(clock_.sleeps(), (std::vector<std::chrono::nanoseconds>{std::chrono::seconds(1),
                                                                     std::chrono::seconds(2)}));
 }
 
+TEST_F(TargetTableClientTest, IndexesAnEarlierRunAskedForAreOnlyWaitedFor) {
+  // An interrupted run with --create-indexes-after had asked for GSI1 before it stopped.
+  const TargetTablePlan plan = Plan(kOrdersTable, Target("OrdersCopy", /*indexes_after=*/true));
+  const std::string gsi1_creating = R"([{"IndexName":"GSI1","IndexStatus":"CREATING",)"
+                                    R"("KeySchema":[{"AttributeName":"gsi1pk","KeyType":"HASH"}],)"
+                                    R"("Projection":{"ProjectionType":"ALL"}}])";
+  const std::string both_active =
+      R"([{"IndexName":"GSI1","IndexStatus":"ACTIVE","KeySchema":[{"AttributeName":"gsi1pk",)"
+      R"("KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}},{"IndexName":"ByStatus",)"
+      R"("IndexStatus":"ACTIVE","KeySchema":[{"AttributeName":"status","KeyType":"HASH"}],)"
+      R"("Projection":{"ProjectionType":"KEYS_ONLY"}}])";
+  transport_.Respond(200, TableAnswer("Table", "UPDATING", gsi1_creating));
+  transport_.Respond(200, TableAnswer("Table", "ACTIVE", both_active));  // GSI1 done
+  transport_.Respond(200, TableAnswer("TableDescription", "UPDATING", both_active));
+  transport_.Respond(200, TableAnswer("Table", "ACTIVE", both_active));
+  Status status = CreateDeferredIndexes(*client_, plan);
+  ASSERT_TRUE(status.ok()) << status.error().ToString();
+  EXPECT_EQ(SentOperations(), (std::vector<std::string>{"DescribeTable", "DescribeTable",
+                                                        "UpdateTable", "DescribeTable"}));
+  EXPECT_EQ(SentBody(2), plan.deferred_index_updates[1]);
+}
+
 TEST_F(TargetTableClientTest, DeferredIndexThatNeverAppearsIsAnError) {
   const TargetTablePlan plan = Plan(kOrdersTable, Target("OrdersCopy", /*indexes_after=*/true));
+  transport_.Respond(200, TableAnswer("Table", "ACTIVE"));
   transport_.Respond(200, TableAnswer("TableDescription", "UPDATING"));
   transport_.SetFallback([](const aws::HttpRequest&) -> Result<aws::HttpResponse> {
     aws::HttpResponse r;
@@ -896,7 +920,7 @@ TEST_F(TargetTableClientTest, DeferredIndexThatNeverAppearsIsAnError) {
   Status status = CreateDeferredIndexes(*client_, plan);
   ASSERT_FALSE(status.ok());
   EXPECT_TRUE(HasText(status.error().message, "index GSI1 of table OrdersCopy is gone"));
-  EXPECT_EQ(SentOperations()[0], "UpdateTable");
+  EXPECT_EQ(SentOperations()[1], "UpdateTable");
   EXPECT_LT(SentOperations().size(), 20u);
 }
 
@@ -906,6 +930,7 @@ TEST_F(TargetTableClientTest, DeferredIndexTimeoutIsAnError) {
   const std::string creating = R"([{"IndexName":"GSI1","IndexStatus":"CREATING",)"
                                R"("KeySchema":[{"AttributeName":"gsi1pk","KeyType":"HASH"}],)"
                                R"("Projection":{"ProjectionType":"ALL"}}])";
+  transport_.Respond(200, TableAnswer("Table", "ACTIVE"));
   transport_.Respond(200, TableAnswer("TableDescription", "UPDATING", creating));
   transport_.SetFallback([creating](const aws::HttpRequest&) -> Result<aws::HttpResponse> {
     aws::HttpResponse r;
@@ -923,11 +948,12 @@ TEST_F(TargetTableClientTest, DeferredIndexTimeoutIsAnError) {
 TEST_F(TargetTableClientTest, DeferredIndexUpdateTableFailureIsReturned) {
   const TargetTablePlan plan = Plan(kOrdersTable, Target("OrdersCopy", /*indexes_after=*/true));
   // LimitExceededException is retried like a throttle; a ValidationException is final.
+  transport_.Respond(200, TableAnswer("Table", "ACTIVE"));
   transport_.Respond(400, ErrorAnswer("ValidationException", "Attribute gsi1pk is not defined"));
   Status status = CreateDeferredIndexes(*client_, plan);
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code, "ValidationException");
-  EXPECT_EQ(SentOperations().size(), 1u);
+  EXPECT_EQ(SentOperations().size(), 2u);
 }
 
 }  // namespace

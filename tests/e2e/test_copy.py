@@ -684,6 +684,20 @@ class CopyBehaviourTest(CopyTestBase):
         self.assertEqual(count_items(self.dynamodb(), dst), 0)
         self.assertFalse(checkpoint.exists(), "a dry run created the checkpoint")
         self.assertEqual(list(self.work.iterdir()), [])
+        self.assertNotIn("would first delete", r.stdout)
+        # The most destructive step is in the plan too, and still nothing is deleted.
+        self.write_items(dst, self.generate_items(7, seed=8, start=500))
+        r = self.cli("copy", "--source-table", src, "--target-table", dst, "--dry-run",
+                     "--truncate-target", "--yes")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn(f"would first delete every item of {dst}", r.stdout)
+        self.assertEqual(count_items(self.dynamodb(), dst), 7)
+
+    def test_unreachable_side_is_named(self):
+        src, dst = self.seeded_pair(count=5)
+        r = self.cli("copy", "--source-table", src, "--target-table", dst,
+                     "--target-endpoint-url", "http://127.0.0.1:1", "--max-attempts", "1")
+        self.assert_cli_error(r, f"the target table {dst}")
 
     def test_dry_run_default_page_size_from_item_size(self):
         """Without --page-size, pages of about 256 KB by the table's average item size."""

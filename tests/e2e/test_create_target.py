@@ -1,8 +1,14 @@
 """End-to-end tests of `copy --create-target`: the target is created from the source's
 description on DynamoDB Local, then boto3 judges both tables' descriptions and their data."""
 
+import signal
+import subprocess
+import tempfile
+import time
 import unittest
+from pathlib import Path
 
+import harness
 from harness import ServiceTestCase
 
 TTL_ATTRIBUTE = "expires_at"
@@ -165,6 +171,39 @@ class CreateTargetTest(ServiceTestCase):
         self.assertEqual(r.code, 0, r.stderr)
         self.assert_same_schema(src, dst)
         self.assertTrue(self.describe(dst)["DeletionProtectionEnabled"])
+        self.assert_tables_equal(src, dst)
+
+    def test_interrupted_copy_with_indexes_after_resumes_and_adds_them(self):
+        """Ctrl-C after --create-target made the table: the same command with --resume copies
+        into the table it made (it is not refused as an existing one) and still adds the GSIs
+        --create-indexes-after deferred."""
+        src = self.create_source(self.unique_table("ct_src"), "PAY_PER_REQUEST")
+        dst = self.unique_table("ct_dst")
+        self.write_items(src, self.items_with_index_keys(300, seed=44))
+        checkpoint = Path(tempfile.mkdtemp(dir=self.home)) / "copy.checkpoint.json"
+        args = ["--source-table", src, "--target-table", dst, "--create-target",
+                "--create-indexes-after", "--checkpoint", str(checkpoint)]
+        proc = subprocess.Popen([str(harness.binary_path()), "copy", *args, "--read-rate", "2",
+                                 "--endpoint-url", self.ddb_endpoint], env=self.env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # Interrupted once the table it made holds some items, while the scan (about 36 RCU at
+        # 2 RCU/s) is still reading.
+        ddb, deadline = self.dynamodb(), time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                if ddb.scan(TableName=dst, Select="COUNT")["Count"] >= 10:
+                    break
+            except ddb.exceptions.ResourceNotFoundException:
+                pass
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 130, stdout + stderr)
+        self.assertNotIn("GlobalSecondaryIndexes", self.describe(dst))
+
+        r = self.cli("copy", *args, "--resume")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assert_same_schema(src, dst)
         self.assert_tables_equal(src, dst)
 
     def test_existing_target_is_refused_and_left_alone(self):
