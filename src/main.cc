@@ -1,6 +1,6 @@
 // ddbmigrate's entry point: parses the command line, runs one command, and alone decides the
 // exit code: 0 success, 1 failure, 2 bad usage, 3 finished but incomplete (items not moved),
-// 130 interrupted (Ctrl-C) after saving the checkpoint.
+// 130 interrupted (Ctrl-C; 143 for SIGTERM) after saving the checkpoint.
 #include <CLI/CLI.hpp>
 
 #include <malloc.h>
@@ -9,13 +9,13 @@
 #include <iostream>
 
 #include "commands/command.h"
+#include "commands/interrupt.h"
 
 namespace {
 
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitIncomplete = 3;
-constexpr int kExitInterrupted = 130;
 
 void AddGlobalFlags(CLI::App& app, ddbm::commands::GlobalOptions& o) {
   app.add_option("--region", o.region, "AWS region (else AWS_REGION, AWS_DEFAULT_REGION, profile)");
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
         case ddbm::commands::Outcome::kIncomplete:
           return kExitIncomplete;
         case ddbm::commands::Outcome::kInterrupted:
-          return kExitInterrupted;
+          return ddbm::commands::InterruptExitStatus();
       }
     }
     return kExitUsage;

@@ -108,7 +108,7 @@ void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
                "included (progress and summary then show no RCU/WCU); saves server work on "
                "DynamoDB Local, not with rate limits");
   app.add_option("--write-rate", write_rate_, "Write capacity units per second, at most")
-      ->check(CLI::PositiveNumber);
+      ->check(PositiveRate());
   app.add_option("--write-percent", write_percent_,
                  "At most this percent of the target's provisioned write capacity")
       ->check(CLI::Range(1.0, 100.0));
@@ -287,8 +287,9 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     return error;
   }
   if (counters.items_dead_lettered.load() > 0) {
-    std::cerr << fmt::format("ddbmigrate: warning: {} items could not be written; they are in {}\n",
-                             counters.items_dead_lettered.load(), dead_letters.path());
+    std::cerr << fmt::format(
+        "ddbmigrate: warning: {} items could not be written; they were appended to {}\n",
+        counters.items_dead_lettered.load(), dead_letters.path());
   }
   if (result->interrupted) return Outcome::kInterrupted;
   if (plan && create_indexes_after_) {
@@ -362,6 +363,11 @@ aws::Status CopyJob::PrepareCheckpoint(pipeline::TransferOptions* transfer) cons
                                transfer->target_table));
   }
   // Segment boundaries depend on TotalSegments: a resume must keep the earlier count.
+  if (scan_.segments > 0 && scan_.segments != c.total_segments) {
+    std::cerr << fmt::format(
+        "ddbmigrate: note: --segments {} is not used: the checkpoint's {} segments are resumed\n",
+        scan_.segments, c.total_segments);
+  }
   transfer->segments = c.total_segments;
   transfer->resume = std::move(c);
   return aws::Status::Ok();
@@ -482,7 +488,7 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
     std::cout << fmt::format("{} items had been copied by earlier runs\n", c.items_resumed.load());
   }
   if (dead > 0) {
-    std::cout << fmt::format("{} items could not be written; they are in {}\n", dead,
+    std::cout << fmt::format("{} items could not be written; they were appended to {}\n", dead,
                              dead_letters.path());
   }
   if (interrupted) std::cout << "resume with the same command and --resume\n";

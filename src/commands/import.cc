@@ -11,6 +11,7 @@
 #include "commands/connection.h"
 #include "commands/export_store.h"
 #include "commands/interrupt.h"
+#include "commands/scan_flags.h"
 #include "commands/table_pair.h"
 #include "commands/transfer_runner.h"
 #include "dynamodb/native_transfer.h"
@@ -74,7 +75,7 @@ class ImportCommand final : public Command {
     app.add_option("--parallel-files", parallel_files_, "Data files read and checked at once")
         ->check(CLI::Range(1, 256));
     app.add_option("--write-rate", write_rate_, "Write capacity units per second, at most")
-        ->check(CLI::PositiveNumber);
+        ->check(PositiveRate());
     app.add_option("--write-percent", write_percent_,
                    "At most this percent of the table's provisioned write capacity")
         ->check(CLI::Range(1.0, 100.0));
@@ -397,7 +398,7 @@ class ImportCommand final : public Command {
     }
     if (counters.items_dead_lettered.load() > 0) {
       std::cerr << fmt::format(
-          "ddbmigrate: warning: {} items could not be written; they are in {}\n",
+          "ddbmigrate: warning: {} items could not be written; they were appended to {}\n",
           counters.items_dead_lettered.load(), dead_letters.path());
     }
     if (interrupted) return Outcome::kInterrupted;

@@ -273,7 +273,7 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
         counters.records_skipped.load(), counters.ttl_deletes.load(), seconds, rate,
         LagText(counters.lag_seconds.load()), Throttles(src, dst), Retries(src, dst));
     if (dead > 0) {
-      std::cout << fmt::format("{} records could not be applied; they are in {}\n", dead,
+      std::cout << fmt::format("{} records could not be applied; they were appended to {}\n", dead,
                                dead_letters.path());
     }
     std::cout << fmt::format("checkpoint: {}; continue with the same command and --resume\n",

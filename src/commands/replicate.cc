@@ -6,6 +6,7 @@
 #include "commands/connection.h"
 #include "commands/interrupt.h"
 #include "commands/replay_job.h"
+#include "commands/scan_flags.h"
 #include "commands/side_flags.h"
 #include "commands/table_pair.h"
 
@@ -49,7 +50,7 @@ class ReplicateCommand final : public Command {
         ->check(CLI::Range(1, 256))
         ->capture_default_str();
     app.add_option("--write-rate", settings_.write_rate, "Write capacity units per second, at most")
-        ->check(CLI::PositiveNumber);
+        ->check(PositiveRate());
     app.add_option("--write-percent", settings_.write_percent,
                    "At most this percent of the target's provisioned write capacity")
         ->check(CLI::Range(1.0, 100.0));

@@ -1,6 +1,8 @@
 #include "commands/scan_flags.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 
 #include "pipeline/rate_limiter.h"
 
@@ -25,11 +27,24 @@ double ScanPageReadUnits(const dynamodb::TableDescription& table, int page_size,
   return pipeline::EstimateReadUnits(static_cast<size_t>(bytes), consistent_read);
 }
 
+CLI::Validator PositiveRate() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double value = std::strtod(text.c_str(), &end);
+        if (end == text.c_str() || *end != '\0' || !std::isfinite(value) || value <= 0) {
+          return "'" + text + "' is not a rate: give capacity units per second above 0";
+        }
+        return {};
+      },
+      "UNITS/S");
+}
+
 void AddScanFlags(CLI::App& app, ScanFlags* flags, const ScanFlagsHelp& help) {
   app.add_option("--segments", flags->segments, help.segments)->check(CLI::Range(1, 1000000));
   app.add_option("--page-size", flags->page_size, help.page_size)->check(CLI::Range(0, 1000000));
   app.add_flag("--consistent-read", flags->consistent_read, help.consistent_read);
-  app.add_option("--read-rate", flags->read_rate, help.read_rate)->check(CLI::PositiveNumber);
+  app.add_option("--read-rate", flags->read_rate, help.read_rate)->check(PositiveRate());
   app.add_option("--read-percent", flags->read_percent, help.read_percent)
       ->check(CLI::Range(1.0, 100.0));
 }

@@ -45,6 +45,9 @@ struct ScanFlagsHelp {
   std::string read_percent = "At most this percent of the table's provisioned read capacity";
 };
 
+// For --read-rate and --write-rate: a finite number of capacity units per second above 0.
+CLI::Validator PositiveRate();
+
 // Adds --segments, --page-size, --consistent-read, --read-rate and --read-percent. `flags` must
 // outlive the parse.
 void AddScanFlags(CLI::App& app, ScanFlags* flags, const ScanFlagsHelp& help = {});

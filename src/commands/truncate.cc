@@ -108,9 +108,9 @@ class TruncateCommand final : public Command {
                  "Do not ask DynamoDB for the capacity each request consumed (no RCU/WCU in the "
                  "progress); saves server work on DynamoDB Local, not with rate limits");
     app.add_option("--read-rate", read_rate_, "Read capacity units per second, at most")
-        ->check(CLI::PositiveNumber);
+        ->check(PositiveRate());
     app.add_option("--write-rate", write_rate_, "Write capacity units per second, at most")
-        ->check(CLI::PositiveNumber);
+        ->check(PositiveRate());
   }
   aws::Result<Outcome> Run(const GlobalOptions& global) override {
     aws::Result<TableConnection> opened_table = OpenTableConnection(global, table_);

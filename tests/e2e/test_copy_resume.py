@@ -303,6 +303,20 @@ class ResumeTest(ResumeTestBase):
         self.assertLess(stop_seconds, 5, detail)
         self.check_checkpoint(checkpoint, target, "after SIGINT under a rate limit")
 
+    def test_sigterm_stops_cleanly_with_its_own_status(self):
+        """SIGTERM (what a container runtime or systemd sends) stops like Ctrl-C, with the
+        shell's status for it: 143."""
+        target = self.create_table(self.unique_table("sdst"))
+        checkpoint = self.work / "term.checkpoint.json"
+        proc, out, err = self.start(self.copy_args(target, checkpoint), "terminated")
+        self.wait_for_progress(proc, target)
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+        summary = summary_of(self.read(out))
+        self.assertEqual(code, 143, self.read(err))
+        self.assertIs(summary["Interrupted"], True, summary)
+        self.check_checkpoint(checkpoint, target, "after SIGTERM")
+
     def test_sigint_text_summary(self):
         """Without --output json an interrupted run prints a summary that says so and how to
         resume."""
