@@ -244,7 +244,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     }
     for (const auto& note : plan->notes)
       std::cerr << "create-target: " << dynamodb::SettingNoteText(note) << '\n';
-  } else if (truncate_target_ && !transfer.resume) {
+  } else if (truncate_target_ && !transfer.resume && !created_earlier) {
     TruncateOptions truncate;
     truncate.segments = transfer.segments;
     truncate.readers = readers_;
