@@ -235,7 +235,6 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   write_limit.units_per_second = *write_rate;
   pipeline::RateLimiter read_limiter(read_limit, aws::Clock::Real());
   pipeline::RateLimiter write_limiter(write_limit, aws::Clock::Real());
-  pipeline::RateLimiter* write_limit_or_null = write_limiter.unlimited() ? nullptr : &write_limiter;
 
   const std::atomic<bool>* stop = InstallInterruptHandler();
   if (create_table) {
@@ -252,7 +251,8 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     truncate.writers = writers_;
     truncate.consumed_capacity = !no_consumed_capacity_;
     truncate.yes = yes_;
-    truncate.write_limiter = write_limit_or_null;  // the target's writes, deletes included
+    truncate.write_limiter =
+        pipeline::IfLimited(write_limiter);  // the target's writes, deletes included
     aws::Result<Outcome> emptied = TruncateTable(dst, *target_table, truncate, stop);
     if (!emptied.ok()) return emptied;
     if (*emptied != Outcome::kSuccess) return emptied;
@@ -267,8 +267,8 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   context.target = &dst.dynamodb();
   context.write_policy = &unprocessed_policy;
   context.dead_letters = &dead_letters;
-  context.read_limiter = read_limiter.unlimited() ? nullptr : &read_limiter;
-  context.write_limiter = write_limit_or_null;
+  context.read_limiter = pipeline::IfLimited(read_limiter);
+  context.write_limiter = pipeline::IfLimited(write_limiter);
   context.stop = stop;
   context.clock = aws::Clock::Real();
   pipeline::TransferCounters counters;

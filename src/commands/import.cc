@@ -289,7 +289,7 @@ class ImportCommand final : public Command {
     context.target = &db.dynamodb();
     context.write_policy = &unprocessed_policy;
     context.dead_letters = &dead_letters;
-    context.write_limiter = write_limiter.unlimited() ? nullptr : &write_limiter;
+    context.write_limiter = pipeline::IfLimited(write_limiter);
     context.stop = InstallInterruptHandler();
     pipeline::ImportOptions options;
     options.table = target.table_name;

@@ -174,7 +174,7 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
   context.target = &dst.dynamodb();
   context.write_policy = &unprocessed_policy;
   context.dead_letters = &dead_letters;
-  context.write_limiter = write_limiter.unlimited() ? nullptr : &write_limiter;
+  context.write_limiter = pipeline::IfLimited(write_limiter);
   context.stop = stop;
   context.clock = aws::Clock::Real();
   context.on_caught_up = [&](double lag) {

@@ -130,8 +130,8 @@ class TruncateCommand final : public Command {
     write_limit.units_per_second = write_rate_;
     pipeline::RateLimiter read_limiter(read_limit, aws::Clock::Real());
     pipeline::RateLimiter write_limiter(write_limit, aws::Clock::Real());
-    options_.read_limiter = read_limiter.unlimited() ? nullptr : &read_limiter;
-    options_.write_limiter = write_limiter.unlimited() ? nullptr : &write_limiter;
+    options_.read_limiter = pipeline::IfLimited(read_limiter);
+    options_.write_limiter = pipeline::IfLimited(write_limiter);
     return TruncateTable(db, *table, options_, InstallInterruptHandler());
   }
 

@@ -175,8 +175,8 @@ class ChecksumCommand final : public Command {
         },
         stderr, ::isatty(STDERR_FILENO) == 1, aws::Clock::Real());
     reporter.Start();
-    aws::Result<pipeline::BucketDigests> digests = pipeline::DigestTable(
-        c.dynamodb(), options, limiter.unlimited() ? nullptr : &limiter, stop, &counters);
+    aws::Result<pipeline::BucketDigests> digests =
+        pipeline::DigestTable(c.dynamodb(), options, pipeline::IfLimited(limiter), stop, &counters);
     reporter.Stop();
     if (!digests.ok()) return std::move(digests).error();
     if (stop->load()) {

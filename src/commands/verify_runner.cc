@@ -253,8 +253,8 @@ aws::Result<VerifyResult> VerifyTables(const Connection& source, const Connectio
                                                        settings.segments, settings.consistent_read);
   pipeline::RateLimiter source_limiter(source_limit, aws::Clock::Real());
   pipeline::RateLimiter target_limiter(target_limit, aws::Clock::Real());
-  pipeline::RateLimiter* src_limit = source_limiter.unlimited() ? nullptr : &source_limiter;
-  pipeline::RateLimiter* dst_limit = target_limiter.unlimited() ? nullptr : &target_limiter;
+  pipeline::RateLimiter* src_limit = pipeline::IfLimited(source_limiter);
+  pipeline::RateLimiter* dst_limit = pipeline::IfLimited(target_limiter);
 
   std::vector<Difference> differences;
   VerifyResult result;

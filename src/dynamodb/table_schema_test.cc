@@ -851,28 +851,30 @@ TEST_F(TargetTableClientTest, PlanFromFailsWhenTheSourceCannotBeReached) {
   EXPECT_EQ(plan.error().kind, ErrorKind::kTransport);
 }
 
+// GlobalSecondaryIndexes of the OrdersCopy target while its deferred indexes are built.
+const std::string kGsi1Creating =
+    R"([{"IndexName":"GSI1","IndexStatus":"CREATING","Backfilling":true,)"
+    R"("KeySchema":[{"AttributeName":"gsi1pk","KeyType":"HASH"}],)"
+    R"("Projection":{"ProjectionType":"ALL"}}])";
+const std::string kBothIndexesActive =
+    R"([{"IndexName":"GSI1","IndexStatus":"ACTIVE","KeySchema":[{"AttributeName":"gsi1pk",)"
+    R"("KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}},{"IndexName":"ByStatus",)"
+    R"("IndexStatus":"ACTIVE","KeySchema":[{"AttributeName":"status","KeyType":"HASH"}],)"
+    R"("Projection":{"ProjectionType":"KEYS_ONLY"}}])";
+
 TEST_F(TargetTableClientTest, DeferredIndexesAreCreatedOneAtATime) {
   const TargetTablePlan plan = Plan(kOrdersTable, Target("OrdersCopy", /*indexes_after=*/true));
   ASSERT_EQ(plan.deferred_index_updates.size(), 2u);
-  const std::string gsi1_creating =
-      R"([{"IndexName":"GSI1","IndexStatus":"CREATING","Backfilling":true,)"
-      R"("KeySchema":[{"AttributeName":"gsi1pk","KeyType":"HASH"}],)"
-      R"("Projection":{"ProjectionType":"ALL"}}])";
   const std::string gsi1_active = R"([{"IndexName":"GSI1","IndexStatus":"ACTIVE",)"
                                   R"("KeySchema":[{"AttributeName":"gsi1pk","KeyType":"HASH"}],)"
                                   R"("Projection":{"ProjectionType":"ALL"}}])";
-  const std::string both_active =
-      R"([{"IndexName":"GSI1","IndexStatus":"ACTIVE","KeySchema":[{"AttributeName":"gsi1pk",)"
-      R"("KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}},{"IndexName":"ByStatus",)"
-      R"("IndexStatus":"ACTIVE","KeySchema":[{"AttributeName":"status","KeyType":"HASH"}],)"
-      R"("Projection":{"ProjectionType":"KEYS_ONLY"}}])";
   transport_.Respond(200, TableAnswer("Table", "ACTIVE"));  // the loaded table, no index yet
-  transport_.Respond(200, TableAnswer("TableDescription", "UPDATING", gsi1_creating));
-  transport_.Respond(200, TableAnswer("Table", "UPDATING", gsi1_creating));
-  transport_.Respond(200, TableAnswer("Table", "UPDATING", gsi1_creating));
+  transport_.Respond(200, TableAnswer("TableDescription", "UPDATING", kGsi1Creating));
+  transport_.Respond(200, TableAnswer("Table", "UPDATING", kGsi1Creating));
+  transport_.Respond(200, TableAnswer("Table", "UPDATING", kGsi1Creating));
   transport_.Respond(200, TableAnswer("Table", "ACTIVE", gsi1_active));
   transport_.Respond(200, TableAnswer("TableDescription", "UPDATING", gsi1_active));
-  transport_.Respond(200, TableAnswer("Table", "ACTIVE", both_active));
+  transport_.Respond(200, TableAnswer("Table", "ACTIVE", kBothIndexesActive));
 
   Status status = CreateDeferredIndexes(*client_, plan);
   ASSERT_TRUE(status.ok()) << status.error().ToString();
@@ -888,18 +890,10 @@ TEST_F(TargetTableClientTest, DeferredIndexesAreCreatedOneAtATime) {
 TEST_F(TargetTableClientTest, IndexesAnEarlierRunAskedForAreOnlyWaitedFor) {
   // An interrupted run with --create-indexes-after had asked for GSI1 before it stopped.
   const TargetTablePlan plan = Plan(kOrdersTable, Target("OrdersCopy", /*indexes_after=*/true));
-  const std::string gsi1_creating = R"([{"IndexName":"GSI1","IndexStatus":"CREATING",)"
-                                    R"("KeySchema":[{"AttributeName":"gsi1pk","KeyType":"HASH"}],)"
-                                    R"("Projection":{"ProjectionType":"ALL"}}])";
-  const std::string both_active =
-      R"([{"IndexName":"GSI1","IndexStatus":"ACTIVE","KeySchema":[{"AttributeName":"gsi1pk",)"
-      R"("KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}},{"IndexName":"ByStatus",)"
-      R"("IndexStatus":"ACTIVE","KeySchema":[{"AttributeName":"status","KeyType":"HASH"}],)"
-      R"("Projection":{"ProjectionType":"KEYS_ONLY"}}])";
-  transport_.Respond(200, TableAnswer("Table", "UPDATING", gsi1_creating));
-  transport_.Respond(200, TableAnswer("Table", "ACTIVE", both_active));  // GSI1 done
-  transport_.Respond(200, TableAnswer("TableDescription", "UPDATING", both_active));
-  transport_.Respond(200, TableAnswer("Table", "ACTIVE", both_active));
+  transport_.Respond(200, TableAnswer("Table", "UPDATING", kGsi1Creating));
+  transport_.Respond(200, TableAnswer("Table", "ACTIVE", kBothIndexesActive));  // GSI1 done
+  transport_.Respond(200, TableAnswer("TableDescription", "UPDATING", kBothIndexesActive));
+  transport_.Respond(200, TableAnswer("Table", "ACTIVE", kBothIndexesActive));
   Status status = CreateDeferredIndexes(*client_, plan);
   ASSERT_TRUE(status.ok()) << status.error().ToString();
   EXPECT_EQ(SentOperations(), (std::vector<std::string>{"DescribeTable", "DescribeTable",

@@ -135,6 +135,12 @@ double EstimateReadUnits(size_t bytes, bool consistent_read);
 // rounded up to 1 KB, at least one WCU per item. 0 for no items.
 double EstimateWriteUnits(std::span<const size_t> item_sizes);
 
+// `limiter`, or null when it is unlimited: callers pass null for "no limit", as a limiter also
+// makes every request ask for ConsumedCapacity (AskConsumedCapacity).
+inline RateLimiter* IfLimited(RateLimiter& limiter) {
+  return limiter.unlimited() ? nullptr : &limiter;
+}
+
 // Whether a request should ask for ReturnConsumedCapacity: when the caller wants the figure, and
 // always when a limiter settles its estimates against it. `limiter` may be null.
 inline bool AskConsumedCapacity(bool wanted, const RateLimiter* limiter) {
