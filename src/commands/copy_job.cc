@@ -442,7 +442,7 @@ void CopyJob::PrintPlan(const Connection& src, const Connection& dst,
 void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::TransferCounters& c,
                            const Connection& src, const Connection& dst, double seconds,
                            bool interrupted, const pipeline::DeadLetterFile& dead_letters) const {
-  const uint64_t read = c.items_read.load();
+  const uint64_t read = c.scan.items.load();
   const uint64_t written = c.writes.items_written.load();
   const uint64_t dead = c.items_dead_lettered.load();
   const double rate = seconds > 0 ? static_cast<double>(written) / seconds : 0;
@@ -461,7 +461,7 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
         .MemberInt("Retries", static_cast<int64_t>(Retries(src, dst)));
     if (!no_consumed_capacity_) {
       w.Key("ReadCapacityUnits")
-          .Double(c.read_capacity.load())
+          .Double(c.scan.read_capacity.load())
           .Key("WriteCapacityUnits")
           .Double(c.writes.consumed_capacity.load());
     }
@@ -481,9 +481,10 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
       interrupted ? "interrupted after copying" : "copied", written, read, source_table_,
       target_table_, seconds, rate, Throttles(src, dst), Retries(src, dst),
       c.writes.unprocessed_resent.load(),
-      no_consumed_capacity_ ? std::string("consumed capacity not asked for")
-                            : fmt::format("{:.0f} RCU, {:.0f} WCU consumed", c.read_capacity.load(),
-                                          c.writes.consumed_capacity.load()));
+      no_consumed_capacity_
+          ? std::string("consumed capacity not asked for")
+          : fmt::format("{:.0f} RCU, {:.0f} WCU consumed", c.scan.read_capacity.load(),
+                        c.writes.consumed_capacity.load()));
   if (c.items_resumed.load() > 0) {
     std::cout << fmt::format("{} items had been copied by earlier runs\n", c.items_resumed.load());
   }

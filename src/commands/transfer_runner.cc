@@ -56,10 +56,10 @@ aws::Result<pipeline::TransferResult> RunWithProgress(
         check_deadline(counters->writes.items_written.load() +
                        counters->items_dead_lettered.load());
         pipeline::ProgressSample s;
-        s.items_read = counters->items_read.load();
+        s.items_read = counters->scan.items.load();
         s.items_written = counters->writes.items_written.load();
         s.items_dead_lettered = counters->items_dead_lettered.load();
-        s.read_capacity = counters->read_capacity.load();
+        s.read_capacity = counters->scan.read_capacity.load();
         s.write_capacity = counters->writes.consumed_capacity.load();
         s.throttles = Throttles(source, target);
         s.unprocessed_resent = counters->writes.unprocessed_resent.load();

@@ -74,7 +74,7 @@ aws::Result<Outcome> TruncateTable(const Connection& connection,
         .MemberInt("ItemsDeadLettered", static_cast<int64_t>(counters.items_dead_lettered.load()));
     if (options.consumed_capacity) {
       w.Key("ReadCapacityUnits")
-          .Double(counters.read_capacity.load())
+          .Double(counters.scan.read_capacity.load())
           .Key("WriteCapacityUnits")
           .Double(counters.writes.consumed_capacity.load());
     }

@@ -8,6 +8,42 @@
 
 namespace ddbm::pipeline {
 
+aws::Status ScanSegment(const dynamodb::DynamoDbClient& client, dynamodb::ScanRequest request,
+                        RateLimiter* limiter, const std::function<bool()>& stopping,
+                        ScanCounters* counters,
+                        const std::function<aws::Status(const dynamodb::ItemPage&)>& on_page) {
+  dynamodb::Paginator<dynamodb::ItemPage> pages = client.ScanPages(std::move(request));
+  while (!pages.done() && !stopping()) {
+    // The latest page of any segment is the best guess for this one.
+    const double estimate = limiter != nullptr ? limiter->ExpectedUnits() : 0;
+    if (limiter != nullptr) limiter->Acquire(estimate);
+    aws::Result<dynamodb::ItemPage> page = pages.Next();
+    if (!page.ok()) return std::move(page).error();
+    if (limiter != nullptr) limiter->Settle(estimate, page->consumed_capacity);
+    counters->pages.fetch_add(1, std::memory_order_relaxed);
+    counters->items.fetch_add(page->items.size(), std::memory_order_relaxed);
+    counters->read_capacity.fetch_add(page->consumed_capacity, std::memory_order_relaxed);
+    if (aws::Status s = on_page(*page); !s.ok()) return s;
+  }
+  return aws::Status::Ok();
+}
+
+void ForEachSegment(const std::vector<int>& segments, int parallelism,
+                    const std::function<bool(int segment)>& read_segment) {
+  std::atomic<size_t> next{0};
+  const size_t workers = std::min(segments.size(), static_cast<size_t>(std::max(1, parallelism)));
+  std::vector<std::thread> threads;
+  threads.reserve(workers);
+  for (size_t i = 0; i < workers; ++i) {
+    threads.emplace_back([&] {
+      for (size_t k = next.fetch_add(1); k < segments.size(); k = next.fetch_add(1)) {
+        if (!read_segment(segments[k])) return;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+}
+
 aws::Status ParallelScan(const dynamodb::DynamoDbClient& client, const dynamodb::ScanRequest& base,
                          int segments, RateLimiter* limiter, const std::atomic<bool>* stop,
                          ScanCounters* counters, const PageHandler& on_page) {
@@ -26,50 +62,23 @@ aws::Status ParallelScanSegments(const dynamodb::DynamoDbClient& client,
   std::mutex error_mu;
   std::optional<aws::Error> first_error;  // guarded by error_mu
   std::atomic<bool> failed{false};
-  auto fail = [&](aws::Error error) {
-    std::lock_guard lock(error_mu);
-    if (!first_error) first_error = std::move(error);
-    failed.store(true);
-  };
   auto stopping = [&] { return failed.load() || (stop != nullptr && stop->load()); };
 
-  auto scan_segment = [&](int segment) {
+  ForEachSegment(chosen, parallelism, [&](int segment) {
     dynamodb::ScanRequest request = base;
     request.segment = segment;
     request.total_segments = total_segments;
     request.return_consumed_capacity = true;
-    dynamodb::Paginator<dynamodb::ItemPage> pages = client.ScanPages(std::move(request));
-    while (!pages.done() && !stopping()) {
-      // The latest page of any segment is the best guess for this one.
-      const double estimate = limiter != nullptr ? limiter->ExpectedUnits() : 0;
-      if (limiter != nullptr) limiter->Acquire(estimate);
-      aws::Result<dynamodb::ItemPage> page = pages.Next();
-      if (!page.ok()) {
-        fail(std::move(page).error());
-        return;
-      }
-      if (limiter != nullptr) limiter->Settle(estimate, page->consumed_capacity);
-      if (aws::Status s = on_page(segment, *page); !s.ok()) {
-        fail(std::move(s).error());
-        return;
-      }
-      counters->pages.fetch_add(1, std::memory_order_relaxed);
-      counters->items.fetch_add(page->items.size(), std::memory_order_relaxed);
-      counters->read_capacity.fetch_add(page->consumed_capacity, std::memory_order_relaxed);
+    aws::Status s =
+        ScanSegment(client, std::move(request), limiter, stopping, counters,
+                    [&](const dynamodb::ItemPage& page) { return on_page(segment, page); });
+    if (!s.ok()) {
+      std::lock_guard lock(error_mu);
+      if (!first_error) first_error = std::move(s).error();
+      failed.store(true);
     }
-  };
-
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> threads;
-  const size_t workers = std::min(chosen.size(), static_cast<size_t>(std::max(1, parallelism)));
-  for (size_t i = 0; i < workers; ++i) {
-    threads.emplace_back([&] {
-      for (size_t k = next.fetch_add(1); k < chosen.size() && !stopping(); k = next.fetch_add(1)) {
-        scan_segment(chosen[k]);
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
+    return !stopping();
+  });
   if (first_error) return std::move(*first_error);
   return aws::Status::Ok();
 }

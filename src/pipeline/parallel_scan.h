@@ -1,5 +1,6 @@
-// ParallelScan: reads a whole table as `segments` parallel scan segments, one thread each, and
-// hands every page to a callback. Pages are streamed: memory holds one page per segment.
+// Parallel scan, written once: ScanSegment reads one segment's pages under a rate limit,
+// ForEachSegment spreads segments over threads, and ParallelScan combines the two for callers
+// that only need every page of a table.
 #pragma once
 
 #include <atomic>
@@ -13,19 +14,37 @@
 
 namespace ddbm::pipeline {
 
+// Updated as pages arrive; safe to read from any thread at any time.
 struct ScanCounters {
   std::atomic<uint64_t> items{0};
   std::atomic<uint64_t> pages{0};
   std::atomic<double> read_capacity{0};
 };
 
-// Called from the segment's thread, concurrently for different segments. The page (and the
-// item slices in it) is valid only during the call. A non-ok Status stops the whole scan.
+// Reads the segment `request` names (its segment, start key and ReturnConsumedCapacity are the
+// caller's) page after page, each page within `limiter`'s budget (null: unlimited), counts it
+// in `counters`, then hands it to `on_page`. The page (and the item slices in it) is valid only
+// during the call; its `body` may be kept. `stopping` is polled before each page: once it
+// returns true the call returns Ok. Returns the first error of a Scan or of `on_page`.
+aws::Status ScanSegment(const dynamodb::DynamoDbClient& client, dynamodb::ScanRequest request,
+                        RateLimiter* limiter, const std::function<bool()>& stopping,
+                        ScanCounters* counters,
+                        const std::function<aws::Status(const dynamodb::ItemPage&)>& on_page);
+
+// Calls `read_segment` once for each of `segments`, taken in order by at most `parallelism`
+// threads; a thread takes no further segment once `read_segment` returns false. Returns when
+// every thread has finished.
+void ForEachSegment(const std::vector<int>& segments, int parallelism,
+                    const std::function<bool(int segment)>& read_segment);
+
+// Called from the segment's thread, concurrently for different segments, with the page valid
+// only during the call. A non-ok Status stops the whole scan.
 using PageHandler = std::function<aws::Status(int segment, const dynamodb::ItemPage& page)>;
 
-// `base` gives the table and read options (its segment fields are set per thread, and
-// ReturnConsumedCapacity is always asked for). `limiter` may be null (unlimited); `stop` may be
-// null, else once it reads true the segments stop after their current page and the call
+// Reads a whole table as `segments` parallel scan segments, one thread each, and hands every
+// page to `on_page`. Memory holds one page per segment. `base` gives the table and read options
+// (segment fields are set per thread, and ReturnConsumedCapacity is always asked for). `stop`
+// may be null, else once it reads true the segments stop after their current page and the call
 // returns Ok: the caller tells an interrupted scan by its flag. Returns the first error.
 aws::Status ParallelScan(const dynamodb::DynamoDbClient& client, const dynamodb::ScanRequest& base,
                          int segments, RateLimiter* limiter, const std::atomic<bool>* stop,

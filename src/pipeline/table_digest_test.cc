@@ -207,7 +207,7 @@ TEST(ParallelScanTest, AHandlerErrorStopsTheScanAndIsReturned) {
                                });
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().message, "bad");
-  EXPECT_LE(counters.pages.load(), 0u);
+  EXPECT_LE(counters.pages.load(), 4u);  // at most the first page of each segment
 }
 
 TEST(GetItemsFullyTest, SendsUnprocessedKeysAgainUntilAnswered) {

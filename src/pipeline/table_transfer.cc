@@ -2,7 +2,6 @@
 
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include "pipeline/write_pool.h"
@@ -86,9 +85,12 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
   for (int segment = 0; segment < segments; ++segment) {
     if (!progress[static_cast<size_t>(segment)]->position().done) todo.push_back(segment);
   }
+  auto stopping = [&] {
+    return writers.failed() || (context_.stop != nullptr && context_.stop->load());
+  };
   // Reads one segment to its end, or until the run must stop; returns false in that case.
   auto read_segment = [&](int segment) -> bool {
-    const SegmentPosition start = progress[static_cast<size_t>(segment)]->position();
+    SegmentProgress& segment_progress = *progress[static_cast<size_t>(segment)];
     dynamodb::ScanRequest request;
     request.table_name = options_.source_table;
     request.segment = segment;
@@ -99,60 +101,43 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
         AskConsumedCapacity(options_.consumed_capacity, context_.read_limiter);
     request.projection_expression = options_.projection_expression;
     request.expression_attribute_names = options_.expression_attribute_names;
-    request.exclusive_start_key = start.exclusive_start_key;
-    dynamodb::Paginator<dynamodb::ItemPage> pages = context_.source->ScanPages(request);
-    SegmentProgress& segment_progress = *progress[static_cast<size_t>(segment)];
-    RateLimiter* const limiter = context_.read_limiter;
-    for (uint64_t page_number = 0; !pages.done(); ++page_number) {
-      if (writers.failed() || (context_.stop != nullptr && context_.stop->load())) return false;
-      // The latest page of any segment is the best guess for this one.
-      const double estimate = limiter != nullptr ? limiter->ExpectedUnits() : 0;
-      if (limiter != nullptr) limiter->Acquire(estimate);
-      aws::Result<dynamodb::ItemPage> page = pages.Next();
-      if (!page.ok()) {
-        writers.Fail(std::move(page).error());
-        return false;
-      }
-      if (limiter != nullptr) limiter->Settle(estimate, page->consumed_capacity);
-      counters->pages.fetch_add(1, std::memory_order_relaxed);
-      counters->items_read.fetch_add(page->items.size(), std::memory_order_relaxed);
-      counters->read_capacity.fetch_add(page->consumed_capacity, std::memory_order_relaxed);
-      const size_t items = page->items.size();
+    request.exclusive_start_key = segment_progress.position().exclusive_start_key;
+    uint64_t page_number = 0;
+    bool refused = false;  // the pool took no more batches: it failed or the run stops
+    auto queue_page = [&](const dynamodb::ItemPage& page) -> aws::Status {
+      const size_t items = page.items.size();
       const auto batches = static_cast<uint32_t>((items + kMaxBatchItems - 1) / kMaxBatchItems);
       // Registered before its batches are queued, so no acknowledgement can come first.
-      segment_progress.AddPage(page_number, page->last_evaluated_key, batches, items);
-      const size_t batch_weight = batches == 0 ? 0 : page->body->size() / batches + 1;
+      segment_progress.AddPage(page_number, page.last_evaluated_key, batches, items);
+      const size_t batch_weight = batches == 0 ? 0 : page.body->size() / batches + 1;
       for (size_t i = 0; i < items; i += kMaxBatchItems) {
         WriteBatch batch;
-        batch.keep_alive = page->body;
+        batch.keep_alive = page.body;
         const size_t end = std::min(items, i + kMaxBatchItems);
         batch.requests.reserve(end - i);
         for (size_t j = i; j < end; ++j) {
           batch.requests.push_back(
               {deletes ? dynamodb::WriteRequest::Kind::kDelete : dynamodb::WriteRequest::Kind::kPut,
-               page->items[j]});
+               page.items[j]});
         }
-        auto acknowledged = [&segment_progress, &save, page_number] {
-          segment_progress.AcknowledgeBatch(page_number);
+        auto acknowledged = [&segment_progress, &save, number = page_number] {
+          segment_progress.AcknowledgeBatch(number);
           save(false);
         };
-        if (!writers.Push(std::move(batch), batch_weight, std::move(acknowledged))) return false;
+        if (!writers.Push(std::move(batch), batch_weight, std::move(acknowledged))) {
+          refused = true;
+          return aws::Error::Make(aws::ErrorKind::kCancelled, "the write pool stopped");
+        }
       }
-    }
-    return true;
+      ++page_number;
+      return aws::Status::Ok();
+    };
+    aws::Status read = ScanSegment(*context_.source, std::move(request), context_.read_limiter,
+                                   stopping, &counters->scan, queue_page);
+    if (!read.ok() && !refused) writers.Fail(std::move(read).error());
+    return !stopping();
   };
-  std::atomic<size_t> next{0};
-  const size_t reader_count =
-      std::min(todo.size(), static_cast<size_t>(std::max(1, options_.readers)));
-  std::vector<std::thread> readers;
-  for (size_t r = 0; r < reader_count; ++r) {
-    readers.emplace_back([&] {
-      for (size_t i = next.fetch_add(1); i < todo.size(); i = next.fetch_add(1)) {
-        if (!read_segment(todo[i])) return;
-      }
-    });
-  }
-  for (auto& t : readers) t.join();
+  ForEachSegment(todo, options_.readers, read_segment);
   writers.Close();
   save(true);
 

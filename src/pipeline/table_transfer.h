@@ -21,6 +21,7 @@
 #include "pipeline/batch_writer.h"
 #include "pipeline/checkpoint.h"
 #include "pipeline/dead_letter.h"
+#include "pipeline/parallel_scan.h"
 #include "pipeline/rate_limiter.h"
 
 namespace ddbm::pipeline {
@@ -59,9 +60,7 @@ struct TransferOptions {
 };
 
 struct TransferCounters {
-  std::atomic<uint64_t> items_read{0};
-  std::atomic<uint64_t> pages{0};
-  std::atomic<double> read_capacity{0};
+  ScanCounters scan;  // items read from the source, pages, read capacity
   std::atomic<uint64_t> items_dead_lettered{0};
   std::atomic<uint64_t> items_resumed{0};  // acknowledged by earlier runs (from the checkpoint)
   WriteCounters writes;

@@ -209,7 +209,7 @@ TEST_F(TableTransferTest, CopiesEveryItemOnceAcrossSegmentsAndPages) {
   auto result = Run(options, &counters);
   ASSERT_TRUE(result.ok()) << result.error().ToString();
   EXPECT_FALSE(result->interrupted);
-  EXPECT_EQ(counters.items_read.load(), 1000u);
+  EXPECT_EQ(counters.scan.items.load(), 1000u);
   EXPECT_EQ(counters.writes.items_written.load(), 1000u);
   EXPECT_EQ(fake_->written().size(), 1000u);
   EXPECT_EQ(counters.items_dead_lettered.load(), 0u);
@@ -249,7 +249,7 @@ TEST_F(TableTransferTest, ResumeWithFewReadersReadsOnlyTheUnfinishedSegments) {
   TransferCounters counters;
   auto result = Run(options, &counters);
   ASSERT_TRUE(result.ok()) << result.error().ToString();
-  EXPECT_EQ(counters.items_read.load(), 60u);
+  EXPECT_EQ(counters.scan.items.load(), 60u);
   EXPECT_EQ(fake_->segments_finished(), (std::set<int>{1, 3, 5}));
   for (int i = 1; i < 120; i += 2) EXPECT_TRUE(fake_->written().count(Item(i))) << i;
   EXPECT_EQ(fake_->written().size(), 60u);
@@ -308,7 +308,7 @@ TEST_F(TableTransferTest, ResumeSkipsDoneSegmentsAndContinuesAfterThePosition) {
   TransferCounters counters;
   auto result = Run(options, &counters);
   ASSERT_TRUE(result.ok()) << result.error().ToString();
-  EXPECT_EQ(counters.items_read.load(), 25u);  // odd indexes 51..99
+  EXPECT_EQ(counters.scan.items.load(), 25u);  // odd indexes 51..99
   EXPECT_EQ(counters.items_resumed.load(), 75u);
   for (int i = 51; i < 100; i += 2) EXPECT_TRUE(fake_->written().count(Item(i))) << i;
   EXPECT_FALSE(fake_->written().count(Item(49)));
