@@ -5,7 +5,8 @@ namespace ddbm::pipeline {
 std::optional<BatchFailure> WriteBatchFully(const dynamodb::DynamoDbClient& client,
                                             const std::string& table, WriteBatch batch,
                                             const aws::RetryPolicy& policy, WriteCounters* counters,
-                                            RateLimiter* limiter, bool consumed_capacity) {
+                                            RateLimiter* limiter, bool consumed_capacity,
+                                            const std::atomic<bool>* stop) {
   aws::RetryState state(policy);
   const std::atomic<uint64_t>& client_throttles = client.service_client().counters().throttles;
   for (;;) {
@@ -16,7 +17,13 @@ std::optional<BatchFailure> WriteBatchFully(const dynamodb::DynamoDbClient& clie
       sizes.reserve(batch.requests.size());
       for (const auto& r : batch.requests) sizes.push_back(r.json.size());
       estimate = EstimateWriteUnits(sizes);
-      limiter->Acquire(estimate);
+      if (stop == nullptr) {
+        limiter->Acquire(estimate);
+      } else if (!limiter->AcquireUnlessStopped(estimate, *stop)) {
+        return BatchFailure{aws::Error::Make(aws::ErrorKind::kCancelled,
+                                             "stopped while waiting for the write rate limit"),
+                            std::move(batch)};
+      }
       throttles_before = client_throttles.load(std::memory_order_relaxed);
     }
     aws::Result<dynamodb::BatchWriteItemResult> result = client.BatchWriteItem(
@@ -70,18 +77,19 @@ std::optional<aws::Error> WriteBatchOrDeadLetter(const dynamodb::DynamoDbClient&
                                                  const std::string& table, WriteBatch batch,
                                                  const aws::RetryPolicy& policy,
                                                  WriteCounters* counters, RateLimiter* limiter,
-                                                 DeadLetterSink sink, bool consumed_capacity) {
+                                                 DeadLetterSink sink, bool consumed_capacity,
+                                                 const std::atomic<bool>* stop) {
   std::optional<BatchFailure> failure = WriteBatchFully(client, table, std::move(batch), policy,
-                                                        counters, limiter, consumed_capacity);
+                                                        counters, limiter, consumed_capacity, stop);
   if (!failure) return std::nullopt;
   if (!IsItemError(failure->error)) return std::move(failure->error);
   std::vector<dynamodb::WriteRequest>& remaining = failure->remaining.requests;
   if (remaining.size() > 1) {
     // A validation error rejects the whole batch; find the culprits one request at a time.
     for (const dynamodb::WriteRequest& request : remaining) {
-      if (auto error = WriteBatchOrDeadLetter(client, table,
-                                              WriteBatch{{request}, failure->remaining.keep_alive},
-                                              policy, counters, limiter, sink, consumed_capacity)) {
+      if (auto error = WriteBatchOrDeadLetter(
+              client, table, WriteBatch{{request}, failure->remaining.keep_alive}, policy, counters,
+              limiter, sink, consumed_capacity, stop)) {
         return error;
       }
     }

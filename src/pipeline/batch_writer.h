@@ -41,12 +41,15 @@ struct BatchFailure {
 // its estimated write units, settles them against ConsumedCapacity, and reports throttling
 // (UnprocessedItems, or throttles the client retried) so the limiter adapts. Consumed capacity
 // is asked for when `consumed_capacity` is true or a limiter needs it (counters->consumed_capacity
-// stays unchanged otherwise). Thread-safe.
+// stays unchanged otherwise). `stop` may be null; once it reads true, a send still waiting for
+// the limiter is not made, and the whole batch comes back with a kCancelled error, unwritten.
+// Thread-safe.
 std::optional<BatchFailure> WriteBatchFully(const dynamodb::DynamoDbClient& client,
                                             const std::string& table, WriteBatch batch,
                                             const aws::RetryPolicy& policy, WriteCounters* counters,
                                             RateLimiter* limiter = nullptr,
-                                            bool consumed_capacity = true);
+                                            bool consumed_capacity = true,
+                                            const std::atomic<bool>* stop = nullptr);
 
 // Errors the service raises for one request on its own (a ValidationException for that item, an
 // item collection over 10 GB): the request is dead-lettered, the run goes on. Every other error
@@ -63,13 +66,13 @@ struct DeadLetterSink {
 
 // WriteBatchFully, then, when the service rejected the batch for an item error, isolates the
 // culprits one request at a time and writes each to the dead-letter file with its reason.
-// Returns an error only when the run must stop (the remainder is then unacknowledged).
-// Thread-safe.
+// Returns an error only when the run must stop (the remainder is then unacknowledged), kCancelled
+// when `stop` (as for WriteBatchFully) kept a send from being made. Thread-safe.
 std::optional<aws::Error> WriteBatchOrDeadLetter(const dynamodb::DynamoDbClient& client,
                                                  const std::string& table, WriteBatch batch,
                                                  const aws::RetryPolicy& policy,
                                                  WriteCounters* counters, RateLimiter* limiter,
-                                                 DeadLetterSink sink,
-                                                 bool consumed_capacity = true);
+                                                 DeadLetterSink sink, bool consumed_capacity = true,
+                                                 const std::atomic<bool>* stop = nullptr);
 
 }  // namespace ddbm::pipeline

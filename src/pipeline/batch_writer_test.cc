@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -133,6 +134,33 @@ TEST_F(BatchWriterTest, ConsumedCapacityLeftOutUnlessALimiterNeedsIt) {
   EXPECT_NE(transport_.requests()[1].body.find(R"("ReturnConsumedCapacity":"TOTAL")"),
             std::string::npos);
   EXPECT_EQ(counters_.items_written.load(), 20u);
+}
+
+TEST_F(BatchWriterTest, StopWhileWaitingForTheRateLimitSendsNothing) {
+  const aws::RetryPolicy policy(aws::RetryOptions{}, &clock_);
+  RateLimiterOptions options;
+  options.units_per_second = 5;
+  options.adaptive = false;
+  RateLimiter limiter(options, &clock_);
+  limiter.Acquire(100);  // 19 s of debt
+  std::atomic<bool> stop{true};
+  std::optional<BatchFailure> failure = WriteBatchFully(
+      *client_, "t", batch_, policy, &counters_, &limiter, /*consumed_capacity=*/true, &stop);
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->error.kind, aws::ErrorKind::kCancelled);
+  EXPECT_EQ(failure->remaining.requests.size(), 10u);
+  EXPECT_TRUE(transport_.requests().empty());
+  EXPECT_TRUE(clock_.sleeps().empty());
+  EXPECT_EQ(counters_.items_written.load(), 0u);
+
+  // Not stopped: the same batch waits its turn and goes.
+  stop.store(false);
+  transport_.Respond(200, R"({"UnprocessedItems":{}})");
+  EXPECT_FALSE(WriteBatchFully(*client_, "t", std::move(batch_), policy, &counters_, &limiter,
+                               /*consumed_capacity=*/true, &stop)
+                   .has_value());
+  EXPECT_EQ(transport_.requests().size(), 1u);
+  EXPECT_EQ(counters_.items_written.load(), 10u);
 }
 
 TEST_F(BatchWriterTest, PartialUnprocessedTwiceThenDone) {

@@ -87,6 +87,25 @@ nanoseconds RateLimiter::Reserve(double estimated_units) {
   return wait;
 }
 
+bool RateLimiter::AcquireUnlessStopped(double estimated_units, const std::atomic<bool>& stop) {
+  const nanoseconds wait = Reserve(estimated_units);
+  const aws::Clock::SteadyTime until = clock_->SteadyNow() + wait;
+  for (nanoseconds left = wait; left > nanoseconds::zero(); left = until - clock_->SteadyNow()) {
+    if (stop.load()) {
+      const double units = SanitizeUnits(estimated_units);
+      std::lock_guard lock(mu_);
+      stats_.spent_units -= units;
+      if (!unlimited_) {
+        RefillLocked(clock_->SteadyNow());
+        RefundLocked(units);
+      }
+      return false;
+    }
+    clock_->SleepFor(std::min<nanoseconds>(left, kStopPollInterval));
+  }
+  return true;
+}
+
 void RateLimiter::Settle(double estimated_units, double actual_units) {
   const double delta = SanitizeUnits(actual_units) - SanitizeUnits(estimated_units);
   std::lock_guard lock(mu_);
@@ -94,10 +113,16 @@ void RateLimiter::Settle(double estimated_units, double actual_units) {
   stats_.spent_units += delta;
   if (unlimited_) return;
   RefillLocked(clock_->SteadyNow());
+  if (delta < 0) {
+    RefundLocked(-delta);
+  } else {
+    tokens_ -= delta;
+  }
+}
+
+void RateLimiter::RefundLocked(double units) {
   const double before = tokens_;
-  tokens_ -= delta;
-  // A refund never fills the bucket beyond its capacity.
-  if (delta < 0) tokens_ = std::min(tokens_, std::max(CapacityLocked(), before));
+  tokens_ = std::min(tokens_ + units, std::max(CapacityLocked(), before));
 }
 
 void RateLimiter::OnThrottle() {

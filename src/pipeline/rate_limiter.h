@@ -13,6 +13,7 @@
 // OnSuccess, brings the rate back toward the target linearly.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -77,6 +78,12 @@ class RateLimiter {
   // and the caller must not send the request before the returned time has passed. For callers
   // that sleep in slices to stay cancellable. Zero when no wait is needed.
   std::chrono::nanoseconds Reserve(double estimated_units);
+  // As Acquire, but while it waits it looks at `stop` every kStopPollInterval (on the clock):
+  // once true, the units go back to the bucket and it returns false, and the caller must not
+  // send the request. Returns true when the units were spent (at once when no wait was needed,
+  // whatever `stop` says).
+  bool AcquireUnlessStopped(double estimated_units, const std::atomic<bool>& stop);
+  static constexpr std::chrono::milliseconds kStopPollInterval{100};
   // After the answer: corrects the bucket by (actual - estimated), from ConsumedCapacity. A
   // refund never fills the bucket beyond its capacity. Callers whose answer carried no
   // ConsumedCapacity should not call it. Negative or non-finite values count as 0.
@@ -106,6 +113,8 @@ class RateLimiter {
  private:
   double CapacityLocked() const { return rate_ * burst_seconds_; }
   void RefillLocked(aws::Clock::SteadyTime now);
+  // Gives `units` back to the bucket, never filling it beyond its capacity.
+  void RefundLocked(double units);
 
   aws::Clock* const clock_;
   const bool unlimited_;

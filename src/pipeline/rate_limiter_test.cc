@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -161,6 +162,53 @@ TEST(RateLimiterTest, ReserveReturnsTheWaitWithoutSleeping) {
   EXPECT_EQ(limiter.Reserve(20), milliseconds(400));
   EXPECT_TRUE(clock.sleeps().empty());
   EXPECT_EQ(limiter.stats().waited, milliseconds(600));
+}
+
+// A clock that sets `stop` once `sleeps_before_stop` sleeps have passed, as a Ctrl-C would.
+class StoppingClock final : public aws::Clock {
+ public:
+  StoppingClock(std::atomic<bool>* stop, int sleeps_before_stop)
+      : stop_(stop), sleeps_left_(sleeps_before_stop) {}
+  WallTime Now() const override { return inner.Now(); }
+  SteadyTime SteadyNow() const override { return inner.SteadyNow(); }
+  void SleepFor(nanoseconds duration) override {
+    inner.SleepFor(duration);
+    if (--sleeps_left_ == 0) stop_->store(true);
+  }
+  FakeClock inner;
+
+ private:
+  std::atomic<bool>* stop_;
+  int sleeps_left_;
+};
+
+TEST(RateLimiterTest, AcquireUnlessStoppedWaitsInSlicesWhileNotStopped) {
+  FakeClock clock;
+  RateLimiter limiter(Fixed(100), &clock);
+  std::atomic<bool> stop{false};
+  EXPECT_TRUE(limiter.AcquireUnlessStopped(100, stop));
+  EXPECT_TRUE(clock.sleeps().empty());
+  EXPECT_TRUE(limiter.AcquireUnlessStopped(25, stop));  // 250 ms: two full slices and the rest
+  EXPECT_EQ(clock.sleeps(),
+            (std::vector<nanoseconds>{milliseconds(100), milliseconds(100), milliseconds(50)}));
+}
+
+TEST(RateLimiterTest, AcquireUnlessStoppedGivesTheUnitsBackWhenStoppedWhileWaiting) {
+  std::atomic<bool> stop{false};
+  StoppingClock clock(&stop, 2);
+  RateLimiter limiter(Fixed(10), &clock);
+  limiter.Acquire(10);
+  // 5 s of waiting; the stop comes after two slices.
+  EXPECT_FALSE(limiter.AcquireUnlessStopped(50, stop));
+  EXPECT_EQ(clock.inner.sleeps().size(), 2u);
+  EXPECT_NEAR(limiter.available_units(), 2, 1e-9);  // 0.2 s of refill, nothing spent
+  EXPECT_DOUBLE_EQ(limiter.stats().spent_units, 10);
+  // Stopped before it starts: no wait at all, still nothing spent.
+  EXPECT_FALSE(limiter.AcquireUnlessStopped(50, stop));
+  EXPECT_EQ(clock.inner.sleeps().size(), 2u);
+  // A request that needs no wait still goes.
+  EXPECT_TRUE(limiter.AcquireUnlessStopped(1, stop));
+  EXPECT_DOUBLE_EQ(limiter.stats().spent_units, 11);
 }
 
 // ---------------------------------------------------------------------------------------------

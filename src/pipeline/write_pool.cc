@@ -35,11 +35,13 @@ std::optional<aws::Error> WritePool::TakeError() {
 void WritePool::Loop() {
   while (std::optional<Queued> queued = queue_.Pop()) {
     if (failed() || (options_.stop != nullptr && options_.stop->load())) continue;
-    if (std::optional<aws::Error> error =
-            WriteBatchOrDeadLetter(*options_.target, options_.table, std::move(queued->batch),
-                                   *options_.policy, options_.counters, options_.limiter,
-                                   options_.dead_letters, options_.consumed_capacity)) {
-      Fail(std::move(*error));
+    if (std::optional<aws::Error> error = WriteBatchOrDeadLetter(
+            *options_.target, options_.table, std::move(queued->batch), *options_.policy,
+            options_.counters, options_.limiter, options_.dead_letters, options_.consumed_capacity,
+            options_.stop)) {
+      // A batch stopped while it waited for the rate limit is dropped unacknowledged, like
+      // those still queued; anything else ends the run.
+      if (error->kind != aws::ErrorKind::kCancelled) Fail(std::move(*error));
       continue;
     }
     if (queued->on_acknowledged) queued->on_acknowledged();

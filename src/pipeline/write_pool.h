@@ -6,7 +6,8 @@
 // caller may move a checkpoint past it.
 //
 // The first error that must stop the run is kept, and from then on (and once `stop` reads
-// true) queued batches are dropped unsent and unacknowledged, so a resume sends them again.
+// true) queued batches are dropped unsent and unacknowledged, so a resume sends them again; so
+// is a batch still waiting for the write rate limit when `stop` turns true.
 #pragma once
 
 #include <atomic>

@@ -303,6 +303,31 @@ class ResumeTest(ResumeTestBase):
         self.assertLess(stop_seconds, 5, detail)
         self.check_checkpoint(checkpoint, target, "after SIGINT under a rate limit")
 
+    def test_sigint_does_not_wait_for_batches_held_by_a_low_write_rate(self):
+        """At 40 WCU/s each batch of 25 items waits over half a second for the limiter, so the 16
+        writers together hold about 10 s of batches; Ctrl-C must give those back unsent instead
+        of writing them, and the resume must still copy everything."""
+        target = self.create_table(self.unique_table("slow"))
+        checkpoint = self.work / "slow.checkpoint.json"
+        proc, out, err = self.start(self.copy_args(target, checkpoint, "--write-rate", "40"),
+                                    "slow")
+        self.wait_for_progress(proc, target, minimum=50, at_least=2.0)
+        stopped_at = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=90)
+        stop_seconds = time.monotonic() - stopped_at
+        summary = summary_of(self.read(out))
+        detail = f"exit {code} {stop_seconds:.1f} s after SIGINT; summary {summary}"
+        self.assertEqual(code, 130, detail)
+        self.assertIs(summary["Interrupted"], True, detail)
+        self.assertLess(stop_seconds, 3, detail)
+        cp = self.check_checkpoint(checkpoint, target, "after SIGINT at a low write rate")
+        self.assertLess(sum(s["Items"] for s in cp["Segments"]), ITEMS, detail)
+        r = harness.run(*self.copy_args(target, checkpoint, "--resume")[1:], env=self.env(),
+                        timeout=RUN_TIMEOUT)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assert_target_equals_source(target)
+
     def test_sigterm_stops_cleanly_with_its_own_status(self):
         """SIGTERM (what a container runtime or systemd sends) stops like Ctrl-C, with the
         shell's status for it: 143."""
