@@ -236,7 +236,8 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   pipeline::RateLimiter read_limiter(read_limit, aws::Clock::Real());
   pipeline::RateLimiter write_limiter(write_limit, aws::Clock::Real());
 
-  const std::atomic<bool>* stop = InstallInterruptHandler();
+  const std::atomic<bool>* stop =
+      InstallInterruptHandler("finishing the requests in flight; the copy has not started");
   if (create_table) {
     if (aws::Status s = dynamodb::CreateTargetTable(dst.dynamodb(), *plan); !s.ok()) {
       return std::move(s).error();
@@ -255,6 +256,10 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
         pipeline::IfLimited(write_limiter);  // the target's writes, deletes included
     aws::Result<Outcome> emptied = TruncateTable(dst, *target_table, truncate, stop);
     if (!emptied.ok()) return emptied;
+    if (*emptied == Outcome::kInterrupted) {
+      std::cerr << "the copy has not started; run the same command again (without --resume) to "
+                   "finish emptying the target and copy\n";
+    }
     if (*emptied != Outcome::kSuccess) return emptied;
   }
 
@@ -262,6 +267,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   // bounded attempts with --max-attempts, they are resent until written.
   aws::RetryPolicy unprocessed_policy(UnprocessedItemsRetry(dst), aws::Clock::Real());
 
+  InstallInterruptHandler(BatchesStopping(!checkpoint_.empty()));
   pipeline::TransferContext context;
   context.source = &src.dynamodb();
   context.target = &dst.dynamodb();

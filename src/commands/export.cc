@@ -150,7 +150,9 @@ class ExportCommand final : public Command {
         stderr, ::isatty(STDERR_FILENO) == 1, clock);
     reporter.Start();
     aws::Result<pipeline::TableExportResult> result = pipeline::ExportTable(
-        db.dynamodb(), store, options, &limiter, InstallInterruptHandler(), &counters);
+        db.dynamodb(), store, options, &limiter,
+        InstallInterruptHandler("finishing the files being written; the export is incomplete"),
+        &counters);
     reporter.Stop();
     if (!result.ok()) {
       aws::Error error = std::move(result).error();
@@ -223,7 +225,7 @@ class ExportCommand final : public Command {
         "waiting, not the export)\n",
         started->export_arn);
     dynamodb::NativeWaitOptions wait;
-    wait.stop = InstallInterruptHandler();
+    wait.stop = InstallInterruptHandler(kNativeWaitStopping);
     aws::Result<dynamodb::ExportDescription> done = dynamodb::WaitForExport(
         db.dynamodb(), started->export_arn, wait, [](const dynamodb::ExportDescription& d) {
           std::cerr << fmt::format("export {}: {}\n", d.export_arn, d.export_status);

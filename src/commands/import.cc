@@ -290,7 +290,7 @@ class ImportCommand final : public Command {
     context.write_policy = &unprocessed_policy;
     context.dead_letters = &dead_letters;
     context.write_limiter = pipeline::IfLimited(write_limiter);
-    context.stop = InstallInterruptHandler();
+    context.stop = InstallInterruptHandler(BatchesStopping(!checkpoint_.empty()));
     pipeline::ImportOptions options;
     options.table = target.table_name;
     options.key_schema = target.key_schema;
@@ -516,7 +516,7 @@ aws::Result<Outcome> ImportCommand::RunNative(
       "(Ctrl-C stops waiting, not the import)\n",
       started->import_arn, request.s3_bucket, request.s3_key_prefix);
   dynamodb::NativeWaitOptions wait;
-  wait.stop = InstallInterruptHandler();
+  wait.stop = InstallInterruptHandler(kNativeWaitStopping);
   aws::Result<dynamodb::ImportDescription> done = dynamodb::WaitForImport(
       db.dynamodb(), started->import_arn, wait, [](const dynamodb::ImportDescription& d) {
         std::cerr << fmt::format("import {}: {} ({} items processed)\n", d.import_arn,

@@ -3,28 +3,36 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstring>
+
 namespace ddbm::commands {
 namespace {
 
 std::atomic<bool> g_stop{false};
 std::atomic<int> g_signal{0};  // the first signal received
+std::atomic<const char*> g_on_stop{""};
+static_assert(std::atomic<const char*>::is_always_lock_free, "read from a signal handler");
+
+void WriteToStderr(const char* text) {
+  // strlen and write are async-signal-safe; a short write of a message is not worth a retry.
+  (void)!::write(STDERR_FILENO, text, std::strlen(text));
+}
 
 void OnSignal(int signal_number) {
   if (g_stop.exchange(true)) {
-    constexpr char kAbort[] = "\nddbmigrate: interrupted again, aborting\n";
-    (void)!::write(STDERR_FILENO, kAbort, sizeof(kAbort) - 1);
+    WriteToStderr("\nddbmigrate: interrupted again, aborting\n");
     ::_exit(128 + g_signal.load());
   }
   g_signal.store(signal_number);
-  constexpr char kStopping[] =
-      "\nddbmigrate: stopping: finishing in-flight batches and saving the checkpoint "
-      "(interrupt again to abort)\n";
-  (void)!::write(STDERR_FILENO, kStopping, sizeof(kStopping) - 1);
+  WriteToStderr("\nddbmigrate: stopping: ");
+  WriteToStderr(g_on_stop.load());
+  WriteToStderr(" (interrupt again to abort)\n");
 }
 
 }  // namespace
 
-const std::atomic<bool>* InstallInterruptHandler() {
+const std::atomic<bool>* InstallInterruptHandler(const char* on_stop) {
+  g_on_stop.store(on_stop);
   struct sigaction action = {};
   action.sa_handler = OnSignal;
   sigemptyset(&action.sa_mask);

@@ -8,8 +8,25 @@
 
 namespace ddbm::commands {
 
-// Installs the handlers (idempotent) and returns the flag they set. Lives for the process.
-const std::atomic<bool>* InstallInterruptHandler();
+// Installs the handlers (idempotent) and returns the flag they set, which lives for the
+// process. `on_stop` is what the first signal is reported to do ("ddbmigrate: stopping: <on_stop>
+// (interrupt again to abort)"); a later call replaces it, for a run's later phase. It must be a
+// string with static storage duration (the signal handler reads it), such as a literal.
+const std::atomic<bool>* InstallInterruptHandler(
+    const char* on_stop = "finishing the requests in flight");
+
+// What stopping means for a replay (replicate, and migrate's second phase), which always keeps a
+// checkpoint, and for a wait on a job DynamoDB runs itself (native export and import).
+inline constexpr const char kReplayStopping[] =
+    "finishing the writes in flight and saving the checkpoint";
+inline constexpr const char kNativeWaitStopping[] =
+    "no longer waiting; DynamoDB goes on with the job";
+// For a run of batch writes (copy, import) with or without a --checkpoint.
+inline const char* BatchesStopping(bool checkpointed) {
+  return checkpointed ? "finishing the batches in flight and saving the checkpoint"
+                      : "finishing the batches in flight (without --checkpoint a new run starts "
+                        "over)";
+}
 
 // The exit status of a run stopped by a signal: 128 + the first signal's number (130 when no
 // signal was received, for runs stopped by other means).

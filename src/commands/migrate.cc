@@ -164,8 +164,8 @@ class MigrateCommand final : public Command {
     replay.resume = true;
     std::cerr << "copy phase done; replaying the changes made since "
               << aws::FormatEpochSeconds(started) << '\n';
-    aws::Result<Outcome> replayed =
-        RunReplay(global, src, dst, source_table, *target_table, replay, InstallInterruptHandler());
+    aws::Result<Outcome> replayed = RunReplay(global, src, dst, source_table, *target_table, replay,
+                                              InstallInterruptHandler(kReplayStopping));
     if (!replayed.ok()) return replayed;
     if (*replayed == Outcome::kSuccess && *copied == Outcome::kIncomplete) return copied;
     return replayed;

@@ -89,7 +89,8 @@ class ReplicateCommand final : public Command {
                                           source.table_arn));
     }
     if (aws::Status s = CheckStreamUsable(source); !s.ok()) return std::move(s).error();
-    return RunReplay(global, src, dst, source, *target, settings_, InstallInterruptHandler());
+    return RunReplay(global, src, dst, source, *target, settings_,
+                     InstallInterruptHandler(kReplayStopping));
   }
 
  private:

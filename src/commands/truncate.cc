@@ -132,7 +132,8 @@ class TruncateCommand final : public Command {
     pipeline::RateLimiter write_limiter(write_limit, aws::Clock::Real());
     options_.read_limiter = pipeline::IfLimited(read_limiter);
     options_.write_limiter = pipeline::IfLimited(write_limiter);
-    return TruncateTable(db, *table, options_, InstallInterruptHandler());
+    return TruncateTable(db, *table, options_,
+                         InstallInterruptHandler("finishing the deletes in flight"));
   }
 
  private:

@@ -260,6 +260,8 @@ class ResumeTest(ResumeTestBase):
         stdout, stderr = self.read(out), self.read(err)
         self.assertEqual(code, 130, f"exit {code} {stop_seconds:.1f} s after SIGINT; stderr:\n"
                                     f"{stderr}\nstdout:\n{stdout}")
+        self.assertIn("stopping: finishing the batches in flight and saving the checkpoint",
+                      stderr)
         first = summary_of(stdout)
         self.assertIsNotNone(first, f"no summary after SIGINT:\n{stdout}\n{stderr}")
         self.assertIs(first["Interrupted"], True, first)
@@ -393,6 +395,40 @@ class ResumeTest(ResumeTestBase):
         summary = summary_of(r.stdout)
         self.assertGreater(summary["ItemsFromEarlierRuns"], 0, summary)
         self.assertEqual(summary["ItemsFromEarlierRuns"] + summary["ItemsRead"], ITEMS, summary)
+        self.assert_target_equals_source(target)
+
+    def test_sigint_while_emptying_the_target(self):
+        """Ctrl-C while --truncate-target is still deleting (slowly, at 40 WCU/s): the run stops
+        promptly, says the copy has not started, leaves no checkpoint, and the same command run
+        again (not --resume) empties the target and copies everything."""
+        target = self.create_table(self.unique_table("tdst"))
+        ddbdata.write_items(self.dynamodb(), target,
+                            [dict(i, pk={"S": "old " + i["pk"]["S"]}) for i in small_items(1000)])
+        checkpoint = self.work / "emptying.checkpoint.json"
+        args = self.copy_args(target, checkpoint, "--truncate-target", "--yes", "--write-rate",
+                              "40")
+        proc, out, err = self.start(args, "emptying")
+        time.sleep(2.0)
+        self.assertIsNone(proc.poll(), "the run ended before it could be interrupted:\n"
+                          + self.read(err))
+        stopped_at = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=60)
+        stop_seconds = time.monotonic() - stopped_at
+        stderr = self.read(err)
+        detail = f"exit {code} {stop_seconds:.1f} s after SIGINT; stderr:\n{stderr}"
+        self.assertEqual(code, 130, detail)
+        self.assertLess(stop_seconds, 3, detail)
+        self.assertIn("stopping: finishing the requests in flight; the copy has not started",
+                      stderr)
+        self.assertIn("run the same command again (without --resume)", stderr)
+        self.assertFalse(checkpoint.exists(), "a checkpoint was saved before the copy started")
+        remaining = self.dynamodb().scan(TableName=target, Select="COUNT")["Count"]
+        self.assertGreater(remaining, 0, "the target was emptied despite the interruption")
+
+        r = harness.run(*[a for a in args[1:] if a not in ("--write-rate", "40")],
+                        env=self.env(), timeout=RUN_TIMEOUT)
+        self.assertEqual(r.code, 0, r.stderr)
         self.assert_target_equals_source(target)
 
 
