@@ -12,6 +12,7 @@
 #include "commands/command.h"
 #include "commands/connection.h"
 #include "commands/interrupt.h"
+#include "commands/run_checkpoint.h"
 #include "commands/side_flags.h"
 #include "commands/table_pair.h"
 #include "commands/transfer_runner.h"
@@ -346,21 +347,9 @@ aws::Result<Outcome> CopyJob::VerifyAfterCopy(const GlobalOptions& global, const
 // Loads the checkpoint for --resume, or makes sure a fresh run will not silently overwrite
 // one; checks the path is writable before any work starts.
 aws::Status CopyJob::PrepareCheckpoint(pipeline::TransferOptions* transfer) const {
-  if (aws::Status s = pipeline::CheckCheckpointWritable(checkpoint_); !s.ok()) return s;
-  aws::Result<std::optional<pipeline::Checkpoint>> loaded = pipeline::LoadCheckpoint(checkpoint_);
+  aws::Result<std::optional<pipeline::Checkpoint>> loaded = OpenRunCheckpoint(checkpoint_, resume_);
   if (!loaded.ok()) return std::move(loaded).error();
-  if (!resume_) {
-    if (loaded->has_value()) {
-      return Invalid("checkpoint " + checkpoint_ +
-                     " already exists; pass --resume to continue that run, or delete the file "
-                     "to start over");
-    }
-    return aws::Status::Ok();
-  }
-  if (!loaded->has_value()) {
-    return Invalid("no checkpoint at " + checkpoint_ +
-                   "; run without --resume to start, or give the path the earlier run used");
-  }
+  if (!loaded->has_value()) return aws::Status::Ok();
   pipeline::Checkpoint& c = **loaded;
   if (c.operation != "copy" || c.source != transfer->source_table ||
       c.target != transfer->target_table) {

@@ -12,6 +12,7 @@
 #include "commands/connection.h"
 #include "commands/export_store.h"
 #include "commands/interrupt.h"
+#include "commands/run_checkpoint.h"
 #include "commands/scan_flags.h"
 #include "commands/table_pair.h"
 #include "dynamodb/native_transfer.h"
@@ -55,13 +56,19 @@ class ExportCommand final : public Command {
     app.add_option("--gzip-level", gzip_level_, "gzip level of the data files, 0 to 9")
         ->check(CLI::Range(0, 9));
     app.add_option("--file-size", file_size_mib_,
-                   "MiB of JSON per data file before a segment starts another")
+                   "MiB of JSON per data file: a segment starts another after the page that "
+                   "reaches it")
         ->check(CLI::Range(1, 1 << 20));
     app.add_flag("--native", native_,
                  "Let DynamoDB export the table (ExportTableToPointInTime: needs point-in-time "
                  "recovery and an S3 location; consumes no read capacity)");
     app.add_option("--s3-bucket-owner", bucket_owner_,
                    "With --native: account id owning the bucket, when not the table's");
+    app.add_option("--checkpoint", checkpoint_,
+                   "Record each finished data file here so an export can resume");
+    app.add_flag("--resume", resume_,
+                 "Continue the export --checkpoint records, in its folder, after a crash or "
+                 "Ctrl-C");
     store_flags_.Add(app);
   }
 
@@ -74,6 +81,14 @@ class ExportCommand final : public Command {
     if (!opened.ok()) return std::move(opened).error();
     if (native_ && opened->location.kind != storage::Location::Kind::kS3) {
       return Invalid("--native exports only to S3: give --to s3://bucket/prefix");
+    }
+    if (native_ && (!checkpoint_.empty() || resume_)) {
+      return Invalid(
+          "--checkpoint and --resume do not apply to --native: DynamoDB runs that "
+          "export itself");
+    }
+    if (resume_ && checkpoint_.empty()) {
+      return Invalid("--resume needs --checkpoint FILE: the file the earlier export wrote");
     }
     aws::Result<dynamodb::TableDescription> table = DescribeRole(db, ref, "table");
     if (!table.ok()) return std::move(table).error();
@@ -95,8 +110,21 @@ class ExportCommand final : public Command {
     aws::Clock* clock = aws::Clock::Real();
     std::random_device seed;
     std::mt19937_64 random((uint64_t{seed()} << 32) ^ seed());
-    const auto start = clock->Now();
-    const std::string export_id = storage::NewExportId(start, random);
+    std::optional<pipeline::Checkpoint> resume;
+    if (!checkpoint_.empty()) {
+      aws::Result<std::optional<pipeline::Checkpoint>> loaded =
+          OpenRunCheckpoint(checkpoint_, resume_);
+      if (!loaded.ok()) return std::move(loaded).error();
+      resume = std::move(*loaded);
+    }
+    aws::Clock::WallTime start = clock->Now();
+    std::string export_id = storage::NewExportId(start, random);
+    if (resume) {
+      aws::Result<aws::Clock::WallTime> resumed = ResumedExport(*resume, table, store, opened);
+      if (!resumed.ok()) return std::move(resumed).error();
+      start = *resumed;
+      export_id = ExportIdOf(resume->target);
+    }
     const std::string folder = storage::ExportFolder(opened.prefix, export_id);
 
     // _started first: it proves the location is writable before any read capacity is spent.
@@ -112,7 +140,11 @@ class ExportCommand final : public Command {
 
     pipeline::TableExportOptions options;
     options.table_name = table.table_name;
-    options.segments = scan_.Segments();
+    options.segments = resume ? resume->total_segments : scan_.Segments();
+    options.checkpoint_path = checkpoint_;
+    options.checkpoint_source = table.table_arn;
+    options.checkpoint_target = store.Describe(folder);
+    options.resume = resume;
     options.page_size = scan_.PageSize();
     options.consistent_read = scan_.consistent_read;
     options.data_folder = storage::FullExportDataFolder(opened.prefix, export_id);
@@ -129,7 +161,8 @@ class ExportCommand final : public Command {
         ScanPageReadUnits(table, options.page_size, options.segments, options.consistent_read);
     pipeline::RateLimiter limiter(read_limit, clock);
 
-    std::cerr << fmt::format("exporting {} ({} items by its description) to {}\n", table.table_name,
+    std::cerr << fmt::format("{} {} ({} items by its description) to {}\n",
+                             resume ? "resuming the export of" : "exporting", table.table_name,
                              pipeline::GroupThousands(table.item_count), store.Describe(folder));
     pipeline::TableExportCounters counters;
     const auto started = clock->SteadyNow();
@@ -151,20 +184,36 @@ class ExportCommand final : public Command {
     reporter.Start();
     aws::Result<pipeline::TableExportResult> result = pipeline::ExportTable(
         db.dynamodb(), store, options, &limiter,
-        InstallInterruptHandler("finishing the files being written; the export is incomplete"),
+        InstallInterruptHandler(checkpoint_.empty()
+                                    ? "finishing the files being written; the export stays "
+                                      "incomplete (no --checkpoint to resume it)"
+                                    : "finishing the files being written and saving the "
+                                      "checkpoint"),
         &counters);
     reporter.Stop();
     if (!result.ok()) {
       aws::Error error = std::move(result).error();
-      error.message += fmt::format("; the unfinished export in {} has no manifest: delete it",
-                                   store.Describe(folder));
+      error.message += checkpoint_.empty()
+                           ? fmt::format("; the unfinished export in {} has no manifest: delete it",
+                                         store.Describe(folder))
+                           : fmt::format(
+                                 "; fix the cause and rerun with --resume: {} records the files "
+                                 "finished so far",
+                                 checkpoint_);
       return error;
     }
     if (result->interrupted) {
-      std::cerr << fmt::format(
-          "ddbmigrate: export stopped; the unfinished export in {} has no manifest and cannot "
-          "be imported: delete it and export again\n",
-          store.Describe(folder));
+      if (checkpoint_.empty()) {
+        std::cerr << fmt::format(
+            "ddbmigrate: export stopped; the unfinished export in {} has no manifest and cannot "
+            "be imported: delete it and export again, with --checkpoint to make it resumable\n",
+            store.Describe(folder));
+      } else {
+        std::cerr << fmt::format(
+            "ddbmigrate: export stopped; {} records the {} data files finished so far: run the "
+            "same command with --resume to finish the export in {}\n",
+            checkpoint_, result->files.size(), store.Describe(folder));
+      }
       return Outcome::kInterrupted;
     }
 
@@ -244,6 +293,38 @@ class ExportCommand final : public Command {
     return Outcome::kSuccess;
   }
 
+  // The export id of a checkpoint's target, the export's folder ".../AWSDynamoDB/<id>/".
+  static std::string ExportIdOf(std::string_view target) {
+    if (!target.empty() && target.back() == '/') target.remove_suffix(1);
+    const size_t slash = target.rfind('/');
+    return std::string(slash == std::string_view::npos ? target : target.substr(slash + 1));
+  }
+
+  // Checks that `checkpoint` is of an export of `table` under this --to, and returns the time
+  // the export started (its id begins with it, in milliseconds since the epoch).
+  aws::Result<aws::Clock::WallTime> ResumedExport(const pipeline::Checkpoint& checkpoint,
+                                                  const dynamodb::TableDescription& table,
+                                                  const storage::ObjectStore& store,
+                                                  const OpenedStore& opened) const {
+    const std::string id = ExportIdOf(checkpoint.target);
+    if (checkpoint.operation != "export" || checkpoint.source != table.table_arn ||
+        !storage::IsExportId(id) ||
+        checkpoint.target != store.Describe(storage::ExportFolder(opened.prefix, id))) {
+      return Invalid(fmt::format("checkpoint {} is for {} {} -> {}, not an export of {} to {}",
+                                 checkpoint_, checkpoint.operation, checkpoint.source,
+                                 checkpoint.target, table.table_arn,
+                                 store.Describe(opened.prefix)));
+    }
+    if (scan_.segments > 0 && scan_.segments != checkpoint.total_segments) {
+      std::cerr << fmt::format(
+          "ddbmigrate: note: --segments {} is not used: the checkpoint's {} segments are "
+          "resumed\n",
+          scan_.segments, checkpoint.total_segments);
+    }
+    const std::chrono::milliseconds millis(std::stoll(id.substr(0, id.find('-'))));
+    return aws::Clock::WallTime(std::chrono::duration_cast<aws::Clock::WallTime::duration>(millis));
+  }
+
   static std::string TableId(const dynamodb::TableDescription& table) {
     const std::string marker = R"("TableId":")";
     const size_t at = table.raw_json.find(marker);
@@ -302,6 +383,8 @@ class ExportCommand final : public Command {
   int file_size_mib_ = 256;
   bool native_ = false;
   std::string bucket_owner_;
+  std::string checkpoint_;
+  bool resume_ = false;
   StoreFlags store_flags_;
 };
 

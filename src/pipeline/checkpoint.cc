@@ -55,7 +55,9 @@ std::string SerializeCheckpoint(const Checkpoint& c) {
     const SegmentPosition& s = c.segments[i];
     w.BeginObject().MemberInt("Segment", static_cast<int64_t>(i)).MemberBool("Done", s.done);
     if (s.exclusive_start_key) w.MemberRaw("ExclusiveStartKey", *s.exclusive_start_key);
-    w.MemberInt("Items", static_cast<int64_t>(s.items_acknowledged)).EndObject();
+    w.MemberInt("Items", static_cast<int64_t>(s.items_acknowledged));
+    if (s.state) w.MemberRaw("State", *s.state);
+    w.EndObject();
   }
   w.EndArray().EndObject();
   out += '\n';
@@ -97,7 +99,7 @@ aws::Result<Checkpoint> ParseCheckpoint(std::string_view text, const std::string
       p.items_acknowledged = static_cast<uint64_t>(items);
     c.segments.push_back(std::move(p));
   }
-  // Keys are taken as the raw text the file holds (a DOM would re-encode their strings).
+  // Keys and states are taken as the raw text the file holds (a DOM would re-encode strings).
   simdjson::padded_string padded(text);
   simdjson::ondemand::parser raw_parser;
   simdjson::ondemand::document doc;
@@ -112,13 +114,19 @@ aws::Result<Checkpoint> ParseCheckpoint(std::string_view text, const std::string
     for (auto field : segment) {
       std::string_view name;
       if (field.unescaped_key().get(name)) return FileError(path, "a segment is damaged");
-      if (name != "ExclusiveStartKey") continue;
-      simdjson::ondemand::object key;
+      if (name != "ExclusiveStartKey" && name != "State") continue;
+      const std::string member(name);
+      simdjson::ondemand::object object;
       std::string_view raw;
-      if (field.value().get_object().get(key) || key.raw_json().get(raw)) {
-        return FileError(path, "a segment's ExclusiveStartKey is damaged");
+      if (field.value().get_object().get(object) || object.raw_json().get(raw)) {
+        return FileError(path, "a segment's " + member + " is damaged");
       }
-      c.segments[index].exclusive_start_key = std::string(dynamodb::TrimTrailingJsonSpace(raw));
+      std::string text(dynamodb::TrimTrailingJsonSpace(raw));
+      if (member == "State") {
+        c.segments[index].state = std::move(text);
+      } else {
+        c.segments[index].exclusive_start_key = std::move(text);
+      }
     }
     ++index;
   }

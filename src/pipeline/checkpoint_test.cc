@@ -41,6 +41,16 @@ TEST(CheckpointTest, RoundTripsKeysByteForByte) {
   EXPECT_FALSE(parsed->complete());
 }
 
+TEST(CheckpointTest, RoundTripsASegmentStateByteForByte) {
+  Checkpoint c = Sample();
+  c.segments[1].state = R"({"Files":[{"itemCount":3,"dataFileS3Key":"d/caf\u00e9.json.gz"}]})";
+  auto parsed = ParseCheckpoint(SerializeCheckpoint(c), "x");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
+  EXPECT_EQ(parsed->segments[1].state, c.segments[1].state);
+  EXPECT_FALSE(parsed->segments[0].state.has_value());
+  EXPECT_EQ(parsed->segments[0].exclusive_start_key, c.segments[0].exclusive_start_key);
+}
+
 TEST(CheckpointTest, SaveAndLoad) {
   testing::TempDir dir;
   const std::string path = dir.path() + "/run.checkpoint";

@@ -20,6 +20,9 @@ struct SegmentPosition {
   std::optional<std::string> exclusive_start_key;
   bool done = false;                // every page read and acknowledged
   uint64_t items_acknowledged = 0;  // in pages wholly acknowledged
+  // What else the operation must remember of the segment, as a raw JSON object (an export's
+  // finished data files); copy and truncate leave it unset.
+  std::optional<std::string> state;
 };
 
 class SegmentProgress {

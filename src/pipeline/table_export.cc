@@ -1,5 +1,7 @@
 #include "pipeline/table_export.h"
 
+#include <simdjson.h>
+
 #include <memory>
 #include <mutex>
 
@@ -8,11 +10,46 @@
 namespace ddbm::pipeline {
 namespace {
 
-// The files of one segment; used only by that segment's thread.
+constexpr char kOperation[] = "export";
+
+// The files of one segment. `current` and `read_to` belong to the segment's thread; `done` and
+// `position` change only on that thread too, under the export's mutex, since checkpoints read
+// them from any segment's thread.
 struct SegmentFiles {
   std::unique_ptr<storage::DataFileWriter> current;
+  std::optional<std::string> read_to;  // LastEvaluatedKey of the latest page put into `current`
   std::vector<storage::DataFileEntry> done;
+  SegmentPosition position;  // after the last file in `done`; items: the items in `done`
 };
+
+// A segment's checkpoint state: {"Files":[<manifest-files.json entries>]}.
+std::string FilesState(const std::vector<storage::DataFileEntry>& files) {
+  const std::string lines = storage::SerializeManifestFiles(files);
+  std::string state = R"({"Files":[)";
+  size_t start = 0;
+  for (size_t end = lines.find('\n'); end != std::string::npos;
+       start = end + 1, end = lines.find('\n', start)) {
+    if (start > 0) state += ',';
+    state.append(lines, start, end - start);
+  }
+  state += "]}";
+  return state;
+}
+
+aws::Result<std::vector<storage::DataFileEntry>> ParseFilesState(const std::string& state,
+                                                                 const std::string& where) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  simdjson::dom::array files;
+  if (parser.parse(simdjson::padded_string(state)).get(root) != simdjson::SUCCESS ||
+      root["Files"].get(files) != simdjson::SUCCESS) {
+    return aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                            where + ": a segment's files are unreadable; the file is damaged");
+  }
+  std::string lines;
+  for (simdjson::dom::element entry : files) lines.append(simdjson::minify(entry)).append("\n");
+  return storage::ParseManifestFiles(lines, where);
+}
 
 }  // namespace
 
@@ -21,9 +58,51 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
                                            const TableExportOptions& options, RateLimiter* limiter,
                                            const std::atomic<bool>* stop,
                                            TableExportCounters* counters) {
-  const int segments = std::max(1, options.segments);
+  const int segments =
+      options.resume ? options.resume->total_segments : std::max(1, options.segments);
   std::vector<SegmentFiles> files(static_cast<size_t>(segments));
+  std::vector<int> todo;  // segments not finished by an earlier run, in order
+  for (int segment = 0; segment < segments; ++segment) {
+    SegmentFiles& f = files[static_cast<size_t>(segment)];
+    if (options.resume) {
+      f.position = options.resume->segments.at(static_cast<size_t>(segment));
+      if (f.position.state) {
+        aws::Result<std::vector<storage::DataFileEntry>> done =
+            ParseFilesState(*f.position.state, "checkpoint " + options.checkpoint_path);
+        if (!done.ok()) return std::move(done).error();
+        f.done = std::move(*done);
+      }
+    }
+    if (!f.position.done) todo.push_back(segment);
+  }
 
+  std::mutex mu;         // guards every segment's `done` and `position`, and the checkpoint file
+  auto snapshot = [&] {  // with mu held
+    Checkpoint c;
+    c.operation = kOperation;
+    c.source = options.checkpoint_source;
+    c.target = options.checkpoint_target;
+    c.total_segments = segments;
+    for (const SegmentFiles& f : files) {
+      SegmentPosition p = f.position;
+      p.state = FilesState(f.done);
+      c.segments.push_back(std::move(p));
+    }
+    return c;
+  };
+  // Moves the segment's position to the end of `read_to` (or to its end) and saves.
+  auto record = [&](SegmentFiles& f, std::optional<storage::DataFileEntry> entry,
+                    bool segment_done) -> aws::Status {
+    std::lock_guard lock(mu);
+    if (entry) {
+      f.position.items_acknowledged += static_cast<uint64_t>(entry->item_count);
+      f.done.push_back(std::move(*entry));
+    }
+    f.position.done = segment_done;
+    f.position.exclusive_start_key = segment_done ? std::nullopt : f.read_to;
+    if (options.checkpoint_path.empty()) return aws::Status::Ok();
+    return SaveCheckpoint(options.checkpoint_path, snapshot());
+  };
   auto open = [&](SegmentFiles& f) -> aws::Status {
     aws::Result<std::unique_ptr<storage::DataFileWriter>> writer = storage::DataFileWriter::Open(
         store, options.data_folder + options.new_file_name(), options.gzip_level);
@@ -31,59 +110,85 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     f.current = std::move(*writer);
     return aws::Status::Ok();
   };
-  auto close = [&](SegmentFiles& f) -> aws::Status {
+  auto close = [&](SegmentFiles& f, bool segment_done) -> aws::Status {
+    if (f.current == nullptr) return record(f, std::nullopt, segment_done);
     const uint64_t before = f.current->compressed_bytes();
     aws::Result<storage::DataFileEntry> entry = f.current->Finish();
     if (!entry.ok()) return std::move(entry).error();
     counters->compressed_bytes.fetch_add(f.current->compressed_bytes() - before,
                                          std::memory_order_relaxed);
     counters->files.fetch_add(1, std::memory_order_relaxed);
-    f.done.push_back(std::move(*entry));
     f.current.reset();
+    return record(f, std::move(*entry), segment_done);
+  };
+  auto add_page = [&](SegmentFiles& f, const dynamodb::ItemPage& page) -> aws::Status {
+    for (std::string_view item : page.items) {
+      if (f.current == nullptr) {
+        if (aws::Status s = open(f); !s.ok()) return s;
+      }
+      const uint64_t before = f.current->compressed_bytes();
+      const uint64_t raw_before = f.current->uncompressed_bytes();
+      if (aws::Status s = f.current->AddItem(item); !s.ok()) return s;
+      counters->compressed_bytes.fetch_add(f.current->compressed_bytes() - before,
+                                           std::memory_order_relaxed);
+      counters->uncompressed_bytes.fetch_add(f.current->uncompressed_bytes() - raw_before,
+                                             std::memory_order_relaxed);
+    }
+    if (!page.last_evaluated_key) {
+      // The segment's last page. A segment that wrote nothing still leaves a file: AWS writes
+      // an empty gzip for an empty partition.
+      if (f.current == nullptr && f.done.empty()) {
+        if (aws::Status s = open(f); !s.ok()) return s;
+      }
+      return close(f, true);
+    }
+    f.read_to = page.last_evaluated_key;
+    if (f.current != nullptr && f.current->uncompressed_bytes() >= options.max_file_bytes) {
+      return close(f, false);
+    }
     return aws::Status::Ok();
   };
 
-  dynamodb::ScanRequest base;
-  base.table_name = options.table_name;
-  base.limit = options.page_size;
-  base.consistent_read = options.consistent_read;
-  aws::Status scanned =
-      ParallelScan(client, base, segments, limiter, stop, &counters->scan,
-                   [&](int segment, const dynamodb::ItemPage& page) -> aws::Status {
-                     SegmentFiles& f = files[static_cast<size_t>(segment)];
-                     for (std::string_view item : page.items) {
-                       if (f.current == nullptr) {
-                         if (aws::Status s = open(f); !s.ok()) return s;
-                       }
-                       const uint64_t before = f.current->compressed_bytes();
-                       const uint64_t raw_before = f.current->uncompressed_bytes();
-                       if (aws::Status s = f.current->AddItem(item); !s.ok()) return s;
-                       counters->compressed_bytes.fetch_add(f.current->compressed_bytes() - before,
-                                                            std::memory_order_relaxed);
-                       counters->uncompressed_bytes.fetch_add(
-                           f.current->uncompressed_bytes() - raw_before, std::memory_order_relaxed);
-                       if (f.current->uncompressed_bytes() >= options.max_file_bytes) {
-                         if (aws::Status s = close(f); !s.ok()) return s;
-                       }
-                     }
-                     return aws::Status::Ok();
-                   });
-  if (!scanned.ok()) return std::move(scanned).error();
+  std::mutex error_mu;
+  std::optional<aws::Error> first_error;  // guarded by error_mu
+  std::atomic<bool> failed{false};
+  auto stopping = [&] { return failed.load() || (stop != nullptr && stop->load()); };
+  ForEachSegment(todo, segments, [&](int segment) {
+    SegmentFiles& f = files[static_cast<size_t>(segment)];
+    dynamodb::ScanRequest request;
+    request.table_name = options.table_name;
+    request.segment = segment;
+    request.total_segments = segments;
+    request.limit = options.page_size;
+    request.consistent_read = options.consistent_read;
+    request.return_consumed_capacity = true;
+    request.exclusive_start_key = f.position.exclusive_start_key;
+    aws::Status s = ScanSegment(client, std::move(request), limiter, stopping, &counters->scan,
+                                [&](const dynamodb::ItemPage& page) { return add_page(f, page); });
+    if (!s.ok()) {
+      std::lock_guard lock(error_mu);
+      if (!first_error) first_error = std::move(s).error();
+      failed.store(true);
+    }
+    return !stopping();
+  });
+  if (first_error) return std::move(*first_error);
 
   TableExportResult result;
-  result.interrupted = stop != nullptr && stop->load();
-  if (result.interrupted) return result;
-  for (SegmentFiles& f : files) {
-    // A segment that wrote nothing (or ended right after rolling over) still leaves a file
-    // when it has none yet: AWS writes an empty gzip for an empty partition.
-    if (f.current == nullptr && f.done.empty()) {
-      if (aws::Status s = open(f); !s.ok()) return std::move(s).error();
+  if (stop != nullptr && stop->load()) {
+    // Finish the files being written: what they hold was read, and need not be read again.
+    for (int segment : todo) {
+      SegmentFiles& f = files[static_cast<size_t>(segment)];
+      if (f.current == nullptr) continue;
+      if (aws::Status s = close(f, false); !s.ok()) return std::move(s).error();
     }
-    if (f.current != nullptr) {
-      if (aws::Status s = close(f); !s.ok()) return std::move(s).error();
-    }
-    for (storage::DataFileEntry& entry : f.done) result.files.push_back(std::move(entry));
   }
+  std::lock_guard lock(mu);
+  for (const SegmentFiles& f : files) {
+    result.files.insert(result.files.end(), f.done.begin(), f.done.end());
+  }
+  result.checkpoint = snapshot();
+  result.interrupted = !result.checkpoint.complete();
   return result;
 }
 

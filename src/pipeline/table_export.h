@@ -2,19 +2,27 @@
 // layout: one `{"Item":...}` line per item, gzip), and returns the manifest entries.
 //
 // Each segment writes its own data files, so no lock is taken per item; a segment starts a new
-// file once the current one holds max_file_bytes of uncompressed lines, and every segment
-// leaves at least one file (an empty partition gives an empty gzip, as AWS's exports do).
-// Memory holds one page and about one MB of compressed output per segment.
+// file after the page that brings the current one to max_file_bytes of uncompressed lines, and
+// every segment leaves at least one file (an empty partition gives an empty gzip, as AWS's
+// exports do). Memory holds one page and about one MB of compressed output per segment.
+//
+// Files end at page boundaries so that a finished file's position is a Scan LastEvaluatedKey:
+// with a checkpoint, each finished file is recorded with its segment's position (the segment's
+// state holds its finished files), and a resumed export continues every segment after its last
+// finished file, into new files. A stop (Ctrl-C) finishes the files being written, so nothing
+// read is read again.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "aws/error.h"
 #include "dynamodb/client.h"
+#include "pipeline/checkpoint.h"
 #include "pipeline/parallel_scan.h"
 #include "pipeline/rate_limiter.h"
 #include "storage/export_manifest.h"
@@ -34,6 +42,13 @@ struct TableExportOptions {
   // Gives a new data file name (e.g. storage::NewDataFileName); called from segment threads,
   // so it must be thread-safe.
   std::function<std::string()> new_file_name;
+  // Where to save the checkpoint after every finished data file; empty: nowhere. `source` and
+  // `target` identify the export in it (e.g. the table's ARN and the export folder).
+  std::string checkpoint_path;
+  std::string checkpoint_source;
+  std::string checkpoint_target;
+  // Set to resume: an earlier run's checkpoint of this export; it decides the segments.
+  std::optional<Checkpoint> resume;
 };
 
 struct TableExportCounters {
@@ -44,13 +59,15 @@ struct TableExportCounters {
 };
 
 struct TableExportResult {
-  bool interrupted = false;  // stopped on request: the files are incomplete, write no manifest
-  std::vector<storage::DataFileEntry> files;  // by segment, then in writing order
+  bool interrupted = false;  // stopped on request: the export is incomplete, write no manifest
+  std::vector<storage::DataFileEntry> files;  // by segment, then in writing order; all so far
+  Checkpoint checkpoint;                      // the final position of every segment
 };
 
 // Runs the export to its end or to `stop` (may be null). `limiter` may be null. The store and
 // client must outlive the call. A failed or interrupted export leaves the finished data files
-// in place (no manifest names them).
+// in place (no manifest names them; the checkpoint does). kInvalidInput when `resume` holds a
+// segment state that is not this module's.
 aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& client,
                                            storage::ObjectStore& store,
                                            const TableExportOptions& options, RateLimiter* limiter,

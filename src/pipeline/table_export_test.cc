@@ -95,17 +95,18 @@ TEST(TableExportTest, StartsANewFileOnceTheCurrentOneIsFull) {
   options.table_name = "t";
   options.segments = 2;
   options.data_folder = "x/data/";
-  options.max_file_bytes = 1;  // every item fills a file
+  options.max_file_bytes = 1;  // every page fills a file
   int names = 0;
   options.new_file_name = [&] { return "f" + std::to_string(names++) + ".json.gz"; };
   TableExportCounters counters;
   aws::Result<TableExportResult> result =
       ExportTable(*ddb.client, store, options, nullptr, nullptr, &counters);
   ASSERT_TRUE(result.ok()) << result.error().ToString();
-  // Five one-item files from segment 0, one empty file from segment 1.
-  ASSERT_EQ(result->files.size(), 6u);
-  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(result->files[i].item_count, 1);
-  EXPECT_EQ(result->files[5].item_count, 0);
+  // A file per page from segment 0 (files end at page boundaries), an empty one from segment 1.
+  ASSERT_EQ(result->files.size(), 3u);
+  EXPECT_EQ(result->files[0].item_count, 3);
+  EXPECT_EQ(result->files[1].item_count, 2);
+  EXPECT_EQ(result->files[2].item_count, 0);
 }
 
 TEST(TableExportTest, AStopWritesNoManifestEntries) {
@@ -148,6 +149,73 @@ TEST(TableExportTest, AScanErrorIsReturned) {
       ExportTable(*ddb.client, store, options, nullptr, nullptr, &counters);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code, "ResourceNotFoundException");
+}
+
+TEST(TableExportTest, ResumesAfterTheLastFinishedFileOfEachSegment) {
+  testing::TempDir dir;
+  storage::LocalStore store(dir.path());
+  TableExportOptions options;
+  options.table_name = "t";
+  options.segments = 2;
+  options.data_folder = "x/data/";
+  options.max_file_bytes = 1;  // every page fills a file
+  options.checkpoint_path = dir.path() + "/export.checkpoint";
+  options.checkpoint_source = "arn:aws:dynamodb:us-east-1:111122223333:table/t";
+  options.checkpoint_target = "x/";
+  int names = 0;
+  options.new_file_name = [&] { return "f" + std::to_string(names++) + ".json.gz"; };
+
+  // First run: segment 0's second page fails, after its first page filled a file.
+  {
+    testing::ScriptedDynamoDb ddb(1);
+    ddb.transport.SetFallback([](const aws::HttpRequest& r) -> aws::Result<aws::HttpResponse> {
+      if (r.body.find("ExclusiveStartKey") == std::string::npos) return ScanAnswer(r);
+      aws::HttpResponse failure;
+      failure.status = 400;
+      failure.body = R"({"__type":"com.amazonaws.dynamodb.v20120810#ValidationException",)"
+                     R"("message":"boom"})";
+      return failure;
+    });
+    TableExportCounters counters;
+    ASSERT_FALSE(ExportTable(*ddb.client, store, options, nullptr, nullptr, &counters).ok());
+  }
+  aws::Result<std::optional<Checkpoint>> saved = LoadCheckpoint(options.checkpoint_path);
+  ASSERT_TRUE(saved.ok() && saved->has_value());
+  const Checkpoint& first = **saved;
+  EXPECT_EQ(first.operation, "export");
+  EXPECT_EQ(first.source, options.checkpoint_source);
+  ASSERT_EQ(first.segments.size(), 2u);
+  EXPECT_FALSE(first.segments[0].done);
+  EXPECT_EQ(first.segments[0].exclusive_start_key, R"({"pk":{"S":"c"}})");
+  EXPECT_EQ(first.segments[0].items_acknowledged, 3u);
+  EXPECT_TRUE(first.segments[1].done);
+
+  // The resume reads only segment 0, from its key, and lists every file of both runs.
+  testing::ScriptedDynamoDb ddb;
+  ddb.transport.SetFallback(ScanAnswer);
+  options.resume = first;
+  TableExportCounters counters;
+  aws::Result<TableExportResult> result =
+      ExportTable(*ddb.client, store, options, nullptr, nullptr, &counters);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_FALSE(result->interrupted);
+  ASSERT_EQ(ddb.transport.requests().size(), 1u);
+  EXPECT_NE(ddb.transport.requests()[0].body.find(R"("ExclusiveStartKey":{"pk":{"S":"c"}})"),
+            std::string::npos);
+  EXPECT_EQ(counters.scan.items.load(), 2u);
+  ASSERT_EQ(result->files.size(), 3u);
+  EXPECT_EQ(result->files[0].item_count, 3);
+  for (const storage::DataFileEntry& f : result->files) {
+    const std::string bytes = ReadFile(std::filesystem::path(dir.path()) / f.data_file_s3_key);
+    EXPECT_EQ(storage::Md5Base64(bytes), f.md5_checksum) << f.data_file_s3_key;
+  }
+  EXPECT_EQ(result->files[1].item_count, 2);
+  EXPECT_EQ(result->files[2].item_count, 0);
+  EXPECT_TRUE(result->checkpoint.complete());
+  aws::Result<std::optional<Checkpoint>> last = LoadCheckpoint(options.checkpoint_path);
+  ASSERT_TRUE(last.ok() && last->has_value());
+  EXPECT_TRUE((*last)->complete());
+  EXPECT_EQ((*last)->items_acknowledged(), 5u);
 }
 
 }  // namespace

@@ -1,0 +1,27 @@
+#include "commands/run_checkpoint.h"
+
+namespace ddbm::commands {
+
+aws::Result<std::optional<pipeline::Checkpoint>> OpenRunCheckpoint(const std::string& path,
+                                                                   bool resume) {
+  if (aws::Status s = pipeline::CheckCheckpointWritable(path); !s.ok()) {
+    return std::move(s).error();
+  }
+  aws::Result<std::optional<pipeline::Checkpoint>> loaded = pipeline::LoadCheckpoint(path);
+  if (!loaded.ok()) return loaded;
+  if (!resume && loaded->has_value()) {
+    return aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                            "checkpoint " + path +
+                                " already exists; pass --resume to continue that run, or delete "
+                                "the file to start over");
+  }
+  if (resume && !loaded->has_value()) {
+    return aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                            "no checkpoint at " + path +
+                                "; run without --resume to start, or give the path the earlier "
+                                "run used");
+  }
+  return loaded;
+}
+
+}  // namespace ddbm::commands
