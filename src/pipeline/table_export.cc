@@ -76,7 +76,9 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     if (!f.position.done) todo.push_back(segment);
   }
 
-  std::mutex mu;         // guards every segment's `done` and `position`, and the checkpoint file
+  // Guards every segment's `done` and `position`, the checkpoint file and last_save.
+  std::mutex mu;
+  aws::Clock::SteadyTime last_save = options.clock->SteadyNow();
   auto snapshot = [&] {  // with mu held
     Checkpoint c;
     c.operation = kOperation;
@@ -90,7 +92,14 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     }
     return c;
   };
-  // Moves the segment's position to the end of `read_to` (or to its end) and saves.
+  auto save = [&](bool force) -> aws::Status {  // with mu held
+    if (options.checkpoint_path.empty()) return aws::Status::Ok();
+    const aws::Clock::SteadyTime now = options.clock->SteadyNow();
+    if (!force && now - last_save < options.checkpoint_interval) return aws::Status::Ok();
+    last_save = now;
+    return SaveCheckpoint(options.checkpoint_path, snapshot());
+  };
+  // Moves the segment's position to the end of `read_to` (or to its end), saving when due.
   auto record = [&](SegmentFiles& f, std::optional<storage::DataFileEntry> entry,
                     bool segment_done) -> aws::Status {
     std::lock_guard lock(mu);
@@ -100,8 +109,7 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     }
     f.position.done = segment_done;
     f.position.exclusive_start_key = segment_done ? std::nullopt : f.read_to;
-    if (options.checkpoint_path.empty()) return aws::Status::Ok();
-    return SaveCheckpoint(options.checkpoint_path, snapshot());
+    return save(false);
   };
   auto open = [&](SegmentFiles& f) -> aws::Status {
     aws::Result<std::unique_ptr<storage::DataFileWriter>> writer = storage::DataFileWriter::Open(
@@ -172,7 +180,12 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     }
     return !stopping();
   });
-  if (first_error) return std::move(*first_error);
+  if (first_error) {
+    // Keep what was finished before the failure for the resume; the failure is what to report.
+    std::lock_guard lock(mu);
+    (void)save(true);
+    return std::move(*first_error);
+  }
 
   TableExportResult result;
   if (stop != nullptr && stop->load()) {
@@ -184,6 +197,7 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     }
   }
   std::lock_guard lock(mu);
+  if (aws::Status s = save(true); !s.ok()) return std::move(s).error();
   for (const SegmentFiles& f : files) {
     result.files.insert(result.files.end(), f.done.begin(), f.done.end());
   }

@@ -14,12 +14,14 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "aws/clock.h"
 #include "aws/error.h"
 #include "dynamodb/client.h"
 #include "pipeline/checkpoint.h"
@@ -42,9 +44,13 @@ struct TableExportOptions {
   // Gives a new data file name (e.g. storage::NewDataFileName); called from segment threads,
   // so it must be thread-safe.
   std::function<std::string()> new_file_name;
-  // Where to save the checkpoint after every finished data file; empty: nowhere. `source` and
-  // `target` identify the export in it (e.g. the table's ARN and the export folder).
+  // Where to save the checkpoint; empty: nowhere. It is saved when a data file is finished and
+  // checkpoint_interval has passed since the last save (so that its size, which grows with the
+  // files, does not make saving quadratic), and once more when the export ends, stops or fails.
+  // `source` and `target` identify the export in it (e.g. the table's ARN and the export folder).
   std::string checkpoint_path;
+  std::chrono::milliseconds checkpoint_interval{1000};
+  aws::Clock* clock = aws::Clock::Real();  // for the interval; must outlive the call
   std::string checkpoint_source;
   std::string checkpoint_target;
   // Set to resume: an earlier run's checkpoint of this export; it decides the segments.
