@@ -63,23 +63,37 @@ bool Stopped(const ImportContext& context) {
   return context.stop != nullptr && context.stop->load();
 }
 
-// Checks every line of a full export's data file; returns the number of lines.
-aws::Result<int64_t> CheckFullFile(std::string_view bytes, const std::string& name,
-                                   const ImportOptions& options) {
+// A full export's line as AWS and ddbmigrate write it: exactly {"Item":<the item>}.
+constexpr std::string_view kItemPrefix = R"({"Item":)";
+
+bool IsPlainItemLine(std::string_view line, std::string_view item) {
+  return item.data() == line.data() + kItemPrefix.size() &&
+         kItemPrefix.size() + item.size() + 1 == line.size();
+}
+
+struct CheckedFile {
   int64_t lines = 0;
+  bool plain = true;  // every line is a plain item line: the item is found without parsing
+};
+
+// Checks every line of a full export's data file.
+aws::Result<CheckedFile> CheckFullFile(std::string_view bytes, const std::string& name,
+                                       const ImportOptions& options) {
+  CheckedFile file;
   aws::Status s =
       storage::ForEachLineBlock(bytes, name, [&](storage::LineBlock block) -> aws::Status {
         for (const storage::Line& line : block.lines) {
-          ++lines;
+          ++file.lines;
           aws::Result<std::string_view> item = storage::ParseFullExportLine(line.text);
           if (!item.ok()) return BadLine(name, line.number, item.error().message);
           aws::Result<std::string> key = CheckedKey(*item, options.key_schema, true);
           if (!key.ok()) return BadLine(name, line.number, key.error().message);
+          file.plain = file.plain && IsPlainItemLine(line.text, *item);
         }
         return aws::Status::Ok();
       });
   if (!s.ok()) return std::move(s).error();
-  return lines;
+  return file;
 }
 
 }  // namespace
@@ -101,16 +115,18 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
     aws::Result<std::string> bytes = storage::FetchDataFile(*context.store, entry);
     if (!bytes.ok()) return std::move(bytes).error();
     counters->compressed_bytes.fetch_add(bytes->size(), std::memory_order_relaxed);
-    aws::Result<int64_t> lines = CheckFullFile(*bytes, name, options);
-    if (!lines.ok()) return std::move(lines).error();
-    if (*lines != entry.item_count) {
+    aws::Result<CheckedFile> checked = CheckFullFile(*bytes, name, options);
+    if (!checked.ok()) return std::move(checked).error();
+    if (checked->lines != entry.item_count) {
       return aws::Error::Make(
           aws::ErrorKind::kInvalidInput,
           fmt::format("data file {} holds {} lines but its manifest says {} items; the export "
                       "is incomplete or corrupt, nothing of this file was imported",
-                      name, *lines, entry.item_count));
+                      name, checked->lines, entry.item_count));
     }
-    counters->items_read.fetch_add(static_cast<uint64_t>(*lines), std::memory_order_relaxed);
+    counters->items_read.fetch_add(static_cast<uint64_t>(checked->lines),
+                                   std::memory_order_relaxed);
+    const bool plain = checked->plain;
 
     // The reader holds one token until every batch is queued; each batch holds one until it is
     // acknowledged. Whoever lets go of the last reports the file.
@@ -135,8 +151,14 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
             batch.keep_alive = block.bytes;
             const size_t end = std::min(block.lines.size(), i + kMaxBatchItems);
             for (size_t j = i; j < end; ++j) {
-              aws::Result<std::string_view> item =
-                  storage::ParseFullExportLine(block.lines[j].text);
+              const std::string_view text = block.lines[j].text;
+              if (plain) {  // checked above: the item is the line between prefix and brace
+                batch.requests.push_back(
+                    {dynamodb::WriteRequest::Kind::kPut,
+                     text.substr(kItemPrefix.size(), text.size() - kItemPrefix.size() - 1)});
+                continue;
+              }
+              aws::Result<std::string_view> item = storage::ParseFullExportLine(text);
               if (!item.ok()) return BadLine(name, block.lines[j].number, item.error().message);
               batch.requests.push_back({dynamodb::WriteRequest::Kind::kPut, *item});
             }
