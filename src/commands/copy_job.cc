@@ -237,8 +237,8 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   pipeline::RateLimiter read_limiter(read_limit, aws::Clock::Real());
   pipeline::RateLimiter write_limiter(write_limit, aws::Clock::Real());
 
-  const std::atomic<bool>* stop =
-      InstallInterruptHandler("finishing the requests in flight; the copy has not started");
+  // A stop while the target is created reaches the transfer, which saves an empty checkpoint.
+  const std::atomic<bool>* stop = InstallInterruptHandler(BatchesStopping(!checkpoint_.empty()));
   if (create_table) {
     if (aws::Status s = dynamodb::CreateTargetTable(dst.dynamodb(), *plan); !s.ok()) {
       return std::move(s).error();
@@ -255,6 +255,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     truncate.yes = yes_;
     truncate.write_limiter =
         pipeline::IfLimited(write_limiter);  // the target's writes, deletes included
+    InstallInterruptHandler("finishing the requests in flight; the copy has not started");
     aws::Result<Outcome> emptied = TruncateTable(dst, *target_table, truncate, stop);
     if (!emptied.ok()) return emptied;
     if (*emptied == Outcome::kInterrupted) {
@@ -307,6 +308,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   Outcome outcome =
       counters.items_dead_lettered.load() > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
   if (verify_) {
+    InstallInterruptHandler("stopping the verification; the copy itself is finished");
     aws::Result<Outcome> verified =
         VerifyAfterCopy(global, src, dst, source, target_ref.name, *read_rate, stop);
     if (!verified.ok()) return verified;

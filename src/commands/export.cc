@@ -191,6 +191,12 @@ class ExportCommand final : public Command {
                                       "checkpoint"),
         &counters);
     reporter.Stop();
+    if (result.ok() && result->stale_files_deleted > 0) {
+      std::cerr << fmt::format(
+          "ddbmigrate: note: deleted {} data files the stopped run finished after its last "
+          "checkpoint; their items are exported again\n",
+          result->stale_files_deleted);
+    }
     if (!result.ok()) {
       aws::Error error = std::move(result).error();
       error.message += checkpoint_.empty()

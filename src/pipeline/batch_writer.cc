@@ -19,7 +19,7 @@ std::optional<BatchFailure> WriteBatchFully(const dynamodb::DynamoDbClient& clie
       estimate = EstimateWriteUnits(sizes);
       if (stop == nullptr) {
         limiter->Acquire(estimate);
-      } else if (!limiter->AcquireUnlessStopped(estimate, *stop)) {
+      } else if (!limiter->AcquireUnlessStopped(estimate, [stop] { return stop->load(); })) {
         return BatchFailure{aws::Error::Make(aws::ErrorKind::kCancelled,
                                              "stopped while waiting for the write rate limit"),
                             std::move(batch)};

@@ -16,7 +16,7 @@ aws::Status ScanSegment(const dynamodb::DynamoDbClient& client, dynamodb::ScanRe
   while (!pages.done() && !stopping()) {
     // The latest page of any segment is the best guess for this one.
     const double estimate = limiter != nullptr ? limiter->ExpectedUnits() : 0;
-    if (limiter != nullptr) limiter->Acquire(estimate);
+    if (limiter != nullptr && !limiter->AcquireUnlessStopped(estimate, stopping)) break;
     aws::Result<dynamodb::ItemPage> page = pages.Next();
     if (!page.ok()) return std::move(page).error();
     if (limiter != nullptr) limiter->Settle(estimate, page->consumed_capacity);

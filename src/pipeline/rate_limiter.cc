@@ -87,14 +87,16 @@ nanoseconds RateLimiter::Reserve(double estimated_units) {
   return wait;
 }
 
-bool RateLimiter::AcquireUnlessStopped(double estimated_units, const std::atomic<bool>& stop) {
+bool RateLimiter::AcquireUnlessStopped(double estimated_units,
+                                       const std::function<bool()>& stopped) {
   const nanoseconds wait = Reserve(estimated_units);
   const aws::Clock::SteadyTime until = clock_->SteadyNow() + wait;
   for (nanoseconds left = wait; left > nanoseconds::zero(); left = until - clock_->SteadyNow()) {
-    if (stop.load()) {
+    if (stopped()) {
       const double units = SanitizeUnits(estimated_units);
       std::lock_guard lock(mu_);
       stats_.spent_units -= units;
+      stats_.waited -= left;
       if (!unlimited_) {
         RefillLocked(clock_->SteadyNow());
         RefundLocked(units);

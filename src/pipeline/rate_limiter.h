@@ -13,10 +13,10 @@
 // OnSuccess, brings the rate back toward the target linearly.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -78,11 +78,11 @@ class RateLimiter {
   // and the caller must not send the request before the returned time has passed. For callers
   // that sleep in slices to stay cancellable. Zero when no wait is needed.
   std::chrono::nanoseconds Reserve(double estimated_units);
-  // As Acquire, but while it waits it looks at `stop` every kStopPollInterval (on the clock):
-  // once true, the units go back to the bucket and it returns false, and the caller must not
-  // send the request. Returns true when the units were spent (at once when no wait was needed,
-  // whatever `stop` says).
-  bool AcquireUnlessStopped(double estimated_units, const std::atomic<bool>& stop);
+  // As Acquire, but while it waits it asks `stopped` every kStopPollInterval (on the clock):
+  // once true, the units and the wait left go back and it returns false, and the caller must
+  // not send the request. Returns true when the units were spent (at once when no wait was
+  // needed, whatever `stopped` says). `stopped` is called on the caller's thread.
+  bool AcquireUnlessStopped(double estimated_units, const std::function<bool()>& stopped);
   static constexpr std::chrono::milliseconds kStopPollInterval{100};
   // After the answer: corrects the bucket by (actual - estimated), from ConsumedCapacity. A
   // refund never fills the bucket beyond its capacity. Callers whose answer carried no

@@ -164,50 +164,34 @@ TEST(RateLimiterTest, ReserveReturnsTheWaitWithoutSleeping) {
   EXPECT_EQ(limiter.stats().waited, milliseconds(600));
 }
 
-// A clock that sets `stop` once `sleeps_before_stop` sleeps have passed, as a Ctrl-C would.
-class StoppingClock final : public aws::Clock {
- public:
-  StoppingClock(std::atomic<bool>* stop, int sleeps_before_stop)
-      : stop_(stop), sleeps_left_(sleeps_before_stop) {}
-  WallTime Now() const override { return inner.Now(); }
-  SteadyTime SteadyNow() const override { return inner.SteadyNow(); }
-  void SleepFor(nanoseconds duration) override {
-    inner.SleepFor(duration);
-    if (--sleeps_left_ == 0) stop_->store(true);
-  }
-  FakeClock inner;
-
- private:
-  std::atomic<bool>* stop_;
-  int sleeps_left_;
-};
-
 TEST(RateLimiterTest, AcquireUnlessStoppedWaitsInSlicesWhileNotStopped) {
   FakeClock clock;
   RateLimiter limiter(Fixed(100), &clock);
-  std::atomic<bool> stop{false};
-  EXPECT_TRUE(limiter.AcquireUnlessStopped(100, stop));
+  auto never = [] { return false; };
+  EXPECT_TRUE(limiter.AcquireUnlessStopped(100, never));
   EXPECT_TRUE(clock.sleeps().empty());
-  EXPECT_TRUE(limiter.AcquireUnlessStopped(25, stop));  // 250 ms: two full slices and the rest
+  EXPECT_TRUE(limiter.AcquireUnlessStopped(25, never));  // 250 ms: two full slices and the rest
   EXPECT_EQ(clock.sleeps(),
             (std::vector<nanoseconds>{milliseconds(100), milliseconds(100), milliseconds(50)}));
 }
 
 TEST(RateLimiterTest, AcquireUnlessStoppedGivesTheUnitsBackWhenStoppedWhileWaiting) {
-  std::atomic<bool> stop{false};
-  StoppingClock clock(&stop, 2);
+  FakeClock clock;
   RateLimiter limiter(Fixed(10), &clock);
   limiter.Acquire(10);
-  // 5 s of waiting; the stop comes after two slices.
-  EXPECT_FALSE(limiter.AcquireUnlessStopped(50, stop));
-  EXPECT_EQ(clock.inner.sleeps().size(), 2u);
+  // A wait for a full bucket (1 s); the stop comes at the third look, after two slices.
+  int looks = 0;
+  EXPECT_FALSE(limiter.AcquireUnlessStopped(50, [&] { return ++looks > 2; }));
+  EXPECT_EQ(clock.sleeps().size(), 2u);
   EXPECT_NEAR(limiter.available_units(), 2, 1e-9);  // 0.2 s of refill, nothing spent
   EXPECT_DOUBLE_EQ(limiter.stats().spent_units, 10);
+  EXPECT_EQ(limiter.stats().waited, milliseconds(200));  // only the wait that happened
   // Stopped before it starts: no wait at all, still nothing spent.
-  EXPECT_FALSE(limiter.AcquireUnlessStopped(50, stop));
-  EXPECT_EQ(clock.inner.sleeps().size(), 2u);
+  auto always = [] { return true; };
+  EXPECT_FALSE(limiter.AcquireUnlessStopped(50, always));
+  EXPECT_EQ(clock.sleeps().size(), 2u);
   // A request that needs no wait still goes.
-  EXPECT_TRUE(limiter.AcquireUnlessStopped(1, stop));
+  EXPECT_TRUE(limiter.AcquireUnlessStopped(1, always));
   EXPECT_DOUBLE_EQ(limiter.stats().spent_units, 11);
 }
 

@@ -4,11 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <mutex>
 #include <set>
 
 #include "pipeline/batch_getter.h"
 #include "pipeline/parallel_scan.h"
+#include "testing/fake_clock.h"
 #include "testing/scripted_dynamodb.h"
 
 namespace ddbm::pipeline {
@@ -208,6 +211,47 @@ TEST(ParallelScanTest, AHandlerErrorStopsTheScanAndIsReturned) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().message, "bad");
   EXPECT_LE(counters.pages.load(), 4u);  // at most the first page of each segment
+}
+
+// A clock whose every sleep is a Ctrl-C: it sets `stop` and lets no time pass.
+class InterruptingClock final : public aws::Clock {
+ public:
+  explicit InterruptingClock(std::atomic<bool>* stop) : stop_(stop) {}
+  WallTime Now() const override { return inner_.Now(); }
+  SteadyTime SteadyNow() const override { return inner_.SteadyNow(); }
+  void SleepFor(std::chrono::nanoseconds) override {
+    ++sleeps;
+    stop_->store(true);
+  }
+  int sleeps = 0;
+
+ private:
+  testing::FakeClock inner_;
+  std::atomic<bool>* stop_;
+};
+
+TEST(ParallelScanTest, AStopWhileAPageWaitsForTheReadLimitSendsNoMoreScans) {
+  ddbm::testing::ScriptedDynamoDb ddb;
+  std::vector<std::string> items;
+  for (int i = 0; i < 100; ++i) items.push_back(Item(i, R"({"S":"x"})"));
+  FakeTable table(items, 5);
+  ddb.transport.SetFallback([&](const HttpRequest& r) { return table.Handle(r); });
+  std::atomic<bool> stop{false};
+  InterruptingClock clock(&stop);
+  RateLimiterOptions slow;
+  slow.units_per_second = 0.01;  // each page of 0.5 units then waits for minutes
+  slow.first_request_units = 0.5;
+  RateLimiter limiter(slow, &clock);
+  dynamodb::ScanRequest base;
+  base.table_name = "t";
+  ScanCounters counters;
+  aws::Status s = ParallelScan(*ddb.client, base, 1, &limiter, &stop, &counters,
+                               [](int, const dynamodb::ItemPage&) { return aws::Status::Ok(); });
+  ASSERT_TRUE(s.ok()) << s.error().ToString();
+  // The first page fit the bucket's burst; the second waited, and the stop ended the wait.
+  EXPECT_EQ(ddb.transport.requests().size(), 1u);
+  EXPECT_EQ(counters.pages.load(), 1u);
+  EXPECT_EQ(clock.sleeps, 1);
 }
 
 TEST(GetItemsFullyTest, SendsUnprocessedKeysAgainUntilAnswered) {

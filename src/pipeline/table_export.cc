@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <mutex>
+#include <set>
 
 #include "storage/data_file_writer.h"
 
@@ -74,6 +75,23 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
       }
     }
     if (!f.position.done) todo.push_back(segment);
+  }
+  size_t stale_files_deleted = 0;
+  if (options.resume) {
+    // Files a killed run finished after its last save are read again into new files: delete
+    // them, so that the folder holds only what the manifest will list (DynamoDB's ImportTable
+    // reads every object under data/, manifest or not).
+    std::set<std::string> recorded;
+    for (const SegmentFiles& f : files) {
+      for (const storage::DataFileEntry& entry : f.done) recorded.insert(entry.data_file_s3_key);
+    }
+    aws::Result<std::vector<storage::ObjectInfo>> listed = store.List(options.data_folder);
+    if (!listed.ok()) return std::move(listed).error();
+    for (const storage::ObjectInfo& object : *listed) {
+      if (recorded.contains(object.key)) continue;
+      if (aws::Status s = store.Delete(object.key); !s.ok()) return std::move(s).error();
+      ++stale_files_deleted;
+    }
   }
 
   // Guards every segment's `done` and `position`, the checkpoint file and last_save.
@@ -180,24 +198,24 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     }
     return !stopping();
   });
-  if (first_error) {
-    // Keep what was finished before the failure for the resume; the failure is what to report.
-    std::lock_guard lock(mu);
-    (void)save(true);
-    return std::move(*first_error);
-  }
-
-  TableExportResult result;
-  if (stop != nullptr && stop->load()) {
+  if (!first_error && stop != nullptr && stop->load()) {
     // Finish the files being written: what they hold was read, and need not be read again.
     for (int segment : todo) {
       SegmentFiles& f = files[static_cast<size_t>(segment)];
       if (f.current == nullptr) continue;
-      if (aws::Status s = close(f, false); !s.ok()) return std::move(s).error();
+      if (aws::Status s = close(f, false); !s.ok() && !first_error) {
+        first_error = std::move(s).error();
+      }
     }
   }
   std::lock_guard lock(mu);
-  if (aws::Status s = save(true); !s.ok()) return std::move(s).error();
+  // Saved on a failure too: what was finished before it is kept for the resume, and the
+  // failure is what to report.
+  aws::Status saved = save(true);
+  if (first_error) return std::move(*first_error);
+  if (!saved.ok()) return std::move(saved).error();
+  TableExportResult result;
+  result.stale_files_deleted = stale_files_deleted;
   for (const SegmentFiles& f : files) {
     result.files.insert(result.files.end(), f.done.begin(), f.done.end());
   }

@@ -9,8 +9,8 @@
 // Files end at page boundaries so that a finished file's position is a Scan LastEvaluatedKey:
 // with a checkpoint, each finished file is recorded with its segment's position (the segment's
 // state holds its finished files), and a resumed export continues every segment after its last
-// finished file, into new files. A stop (Ctrl-C) finishes the files being written, so nothing
-// read is read again.
+// finished file, into new files, after deleting the data files the checkpoint does not name. A
+// stop (Ctrl-C) finishes the files being written, so nothing read is read again.
 #pragma once
 
 #include <atomic>
@@ -68,6 +68,7 @@ struct TableExportResult {
   bool interrupted = false;  // stopped on request: the export is incomplete, write no manifest
   std::vector<storage::DataFileEntry> files;  // by segment, then in writing order; all so far
   Checkpoint checkpoint;                      // the final position of every segment
+  size_t stale_files_deleted = 0;  // data files of the resumed run its checkpoint did not name
 };
 
 // Runs the export to its end or to `stop` (may be null). `limiter` may be null. The store and

@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "storage/gzip.h"
 #include "storage/local_store.h"
@@ -171,11 +174,17 @@ TEST(TableExportTest, ResumesAfterTheLastFinishedFileOfEachSegment) {
   options.new_file_name = [&] { return "f" + std::to_string(names++) + ".json.gz"; };
 
   // First run: segment 0's second page fails, after its first page filled a file; the file is
-  // recorded all the same.
+  // recorded all the same. The failure waits for segment 1 to be read, which it would
+  // otherwise stop before it starts.
   {
     testing::ScriptedDynamoDb ddb(1);
-    ddb.transport.SetFallback([](const aws::HttpRequest& r) -> aws::Result<aws::HttpResponse> {
+    std::atomic<bool> segment1_read{false};
+    ddb.transport.SetFallback([&](const aws::HttpRequest& r) -> aws::Result<aws::HttpResponse> {
+      if (r.body.find(R"("Segment":1)") != std::string::npos) segment1_read.store(true);
       if (r.body.find("ExclusiveStartKey") == std::string::npos) return ScanAnswer(r);
+      for (int i = 0; i < 5000 && !segment1_read.load(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
       aws::HttpResponse failure;
       failure.status = 400;
       failure.body = R"({"__type":"com.amazonaws.dynamodb.v20120810#ValidationException",)"
@@ -196,6 +205,8 @@ TEST(TableExportTest, ResumesAfterTheLastFinishedFileOfEachSegment) {
   EXPECT_EQ(first.segments[0].items_acknowledged, 3u);
   EXPECT_TRUE(first.segments[1].done);
 
+  // A file finished after the last save of a killed run: the resume deletes it.
+  ASSERT_TRUE(store.Put("x/data/stale.json.gz", "old").ok());
   // The resume reads only segment 0, from its key, and lists every file of both runs.
   testing::ScriptedDynamoDb ddb;
   ddb.transport.SetFallback(ScanAnswer);
@@ -205,6 +216,8 @@ TEST(TableExportTest, ResumesAfterTheLastFinishedFileOfEachSegment) {
       ExportTable(*ddb.client, store, options, nullptr, nullptr, &counters);
   ASSERT_TRUE(result.ok()) << result.error().ToString();
   EXPECT_FALSE(result->interrupted);
+  EXPECT_EQ(result->stale_files_deleted, 1u);
+  EXPECT_FALSE(*store.Exists("x/data/stale.json.gz"));
   ASSERT_EQ(ddb.transport.requests().size(), 1u);
   EXPECT_NE(ddb.transport.requests()[0].body.find(R"("ExclusiveStartKey":{"pk":{"S":"c"}})"),
             std::string::npos);

@@ -305,6 +305,15 @@ aws::Result<bool> LocalStore::Exists(std::string_view key) const {
   return IoError(path, "cannot inspect", errno);
 }
 
+aws::Status LocalStore::Delete(std::string_view key) {
+  if (aws::Status s = CheckKey(key); !s.ok()) return s;
+  const std::string path = Describe(key);
+  if (::unlink(path.c_str()) == 0 || errno == ENOENT || errno == ENOTDIR) {
+    return aws::Status::Ok();
+  }
+  return IoError(path, "cannot delete", errno);
+}
+
 aws::Status LocalStore::Put(std::string_view key, std::string_view bytes) {
   if (aws::Status s = CheckKey(key); !s.ok()) return s;
   const std::string path = Describe(key);

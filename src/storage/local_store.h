@@ -37,6 +37,7 @@ class LocalStore final : public ObjectStore {
   aws::Result<bool> Exists(std::string_view key) const override;
   // Creates missing parent directories, then writes atomically (see above).
   aws::Status Put(std::string_view key, std::string_view bytes) override;
+  aws::Status Delete(std::string_view key) override;
   // Creates missing parent directories and the temporary file now. The writer buffers, so
   // errors from Append may only surface at a later Append or at Finish.
   aws::Result<std::unique_ptr<ObjectWriter>> OpenWriter(std::string_view key) override;

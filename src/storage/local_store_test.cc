@@ -81,6 +81,17 @@ TEST(LocalStoreTest, PutGetExistsRoundTrip) {
                                       "AWSDynamoDB/01-x/manifest-summary.json"}));
 }
 
+TEST(LocalStoreTest, DeleteRemovesTheObjectAndIgnoresAMissingOne) {
+  testing::TempDir dir;
+  LocalStore store(dir.path());
+  ASSERT_TRUE(store.Put("AWSDynamoDB/01-x/data/a.json.gz", "a").ok());
+  ASSERT_TRUE(store.Delete("AWSDynamoDB/01-x/data/a.json.gz").ok());
+  EXPECT_FALSE(*store.Exists("AWSDynamoDB/01-x/data/a.json.gz"));
+  EXPECT_TRUE(store.Delete("AWSDynamoDB/01-x/data/a.json.gz").ok());
+  EXPECT_TRUE(store.Delete("no/such/dir/b.json.gz").ok());
+  EXPECT_FALSE(store.Delete("../outside").ok());
+}
+
 TEST(LocalStoreTest, MissingObjectIsNoSuchKeyNamingThePath) {
   testing::TempDir dir;
   LocalStore store(dir.path());

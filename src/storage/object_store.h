@@ -49,6 +49,8 @@ class ObjectStore {
   virtual aws::Result<bool> Exists(std::string_view key) const = 0;
   // Writes a whole object in one request (small files: manifests, checksums, _started).
   virtual aws::Status Put(std::string_view key, std::string_view bytes) = 0;
+  // Removes the object; a missing one is not an error.
+  virtual aws::Status Delete(std::string_view key) = 0;
   // Starts a streamed upload (data files); see ObjectWriter.
   virtual aws::Result<std::unique_ptr<ObjectWriter>> OpenWriter(std::string_view key) = 0;
   // Every object whose key starts with `prefix`, in key order.

@@ -168,6 +168,8 @@ Result<bool> S3Store::Exists(std::string_view key) const {
   return head->has_value();
 }
 
+Status S3Store::Delete(std::string_view key) { return client_.DeleteObject(bucket_, key); }
+
 Status S3Store::Put(std::string_view key, std::string_view bytes) {
   Result<S3WriteResult> put = client_.PutObject(bucket_, key, bytes);
   if (!put.ok()) return std::move(put).error();

@@ -40,6 +40,7 @@ class S3Store final : public ObjectStore {
   aws::Result<std::string> Get(std::string_view key) const override;
   aws::Result<bool> Exists(std::string_view key) const override;
   aws::Status Put(std::string_view key, std::string_view bytes) override;
+  aws::Status Delete(std::string_view key) override;
   // Starts the multipart upload at once, so a missing bucket or a denied write shows here.
   aws::Result<std::unique_ptr<ObjectWriter>> OpenWriter(std::string_view key) override;
   aws::Result<std::vector<ObjectInfo>> List(std::string_view prefix) const override;

@@ -296,6 +296,13 @@ TEST_F(S3StoreTest, SmallObjectIsOnePart) {
   EXPECT_EQ(bucket_.objects.at("small"), "hello world");
 }
 
+TEST_F(S3StoreTest, DeleteRemovesTheObject) {
+  auto store = Store();
+  ASSERT_TRUE(store->Put("data/a.json.gz", "a").ok());
+  ASSERT_TRUE(store->Delete("data/a.json.gz").ok());
+  EXPECT_EQ(bucket_.objects.count("data/a.json.gz"), 0u);
+}
+
 TEST_F(S3StoreTest, EmptyObjectIsOneEmptyPart) {
   auto store = Store();
   auto writer = store->OpenWriter("empty");
