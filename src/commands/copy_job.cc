@@ -211,6 +211,12 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   if (!checkpoint_.empty()) {
     if (aws::Status s = PrepareCheckpoint(&transfer); !s.ok()) return std::move(s).error();
     if (transfer.resume && transfer.resume->complete()) {
+      if (plan && create_indexes_after_ && !create_table) {
+        // Stopped while the deferred indexes were being added: add (or wait for) the rest.
+        std::cerr << "checkpoint " << checkpoint_ << " says this copy already finished; "
+                  << "adding the indexes deferred until after the load\n";
+        return AddDeferredIndexes(dst, *plan);
+      }
       std::cerr << "checkpoint " << checkpoint_ << " says this copy already finished; "
                 << "nothing to do\n";
       return Outcome::kSuccess;
@@ -301,9 +307,8 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   }
   if (result->interrupted) return Outcome::kInterrupted;
   if (plan && create_indexes_after_) {
-    if (aws::Status s = dynamodb::CreateDeferredIndexes(dst.dynamodb(), *plan); !s.ok()) {
-      return std::move(s).error();
-    }
+    aws::Result<Outcome> indexed = AddDeferredIndexes(dst, *plan);
+    if (!indexed.ok() || *indexed != Outcome::kSuccess) return indexed;
   }
   Outcome outcome =
       counters.items_dead_lettered.load() > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
@@ -315,6 +320,24 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     if (*verified != Outcome::kSuccess) outcome = *verified;
   }
   return outcome;
+}
+
+aws::Result<Outcome> CopyJob::AddDeferredIndexes(const Connection& dst,
+                                                 const dynamodb::TargetTablePlan& plan) const {
+  const std::atomic<bool>* stop = InstallInterruptHandler(
+      checkpoint_.empty() ? "no longer waiting for the indexes; DynamoDB goes on building the one "
+                            "it started"
+                          : "no longer waiting for the indexes; DynamoDB goes on building the one "
+                            "it started, and --resume adds the others");
+  aws::Status added = dynamodb::CreateDeferredIndexes(dst.dynamodb(), plan, stop);
+  if (added.ok()) return Outcome::kSuccess;
+  if (added.error().kind != aws::ErrorKind::kCancelled) return std::move(added).error();
+  std::cerr << "ddbmigrate: " << added.error().message
+            << (checkpoint_.empty()
+                    ? "; the items are copied, the other deferred indexes were not added\n"
+                    : "; the items are copied: run the same command with --resume to add the "
+                      "other deferred indexes\n");
+  return Outcome::kInterrupted;
 }
 
 aws::Error CopyJob::Invalid(std::string message) {

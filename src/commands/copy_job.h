@@ -77,6 +77,9 @@ class CopyJob {
                                        const std::string& target_name, double read_rate,
                                        const std::atomic<bool>* stop) const;
   aws::Status PrepareCheckpoint(pipeline::TransferOptions* transfer) const;
+  // The GSIs of --create-indexes-after, one at a time; Ctrl-C ends the wait (kInterrupted).
+  aws::Result<Outcome> AddDeferredIndexes(const Connection& dst,
+                                          const dynamodb::TargetTablePlan& plan) const;
   void PrintPlan(const Connection& src, const Connection& dst,
                  const dynamodb::TableDescription& source, const pipeline::TransferOptions& t,
                  double read_rate, double write_rate,

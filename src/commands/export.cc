@@ -43,7 +43,8 @@ class ExportCommand final : public Command {
     return "Export a table to S3 or a local directory in AWS's export layout [API: "
            "DescribeTable, Scan, DescribeTimeToLive, DescribeContinuousBackups, "
            "ListTagsOfResource, s3:PutObject, s3:CreateMultipartUpload, s3:UploadPart, "
-           "s3:CompleteMultipartUpload; ExportTableToPointInTime, DescribeExport with --native]";
+           "s3:CompleteMultipartUpload; s3:ListObjectsV2, s3:DeleteObject with --resume; "
+           "ExportTableToPointInTime, DescribeExport with --native]";
   }
 
   void AddFlags(CLI::App& app) override {

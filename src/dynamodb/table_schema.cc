@@ -667,8 +667,33 @@ Error WaitFailure(std::string message) {
   return error;
 }
 
+// Sleeps `duration` on `clock`, in slices of at most a second when `stop` is given; false when
+// `stop` turned true (the rest of the sleep is skipped).
+bool SleepUnlessStopped(aws::Clock* clock, std::chrono::seconds duration,
+                        const std::atomic<bool>* stop) {
+  if (stop == nullptr) {
+    clock->SleepFor(duration);
+    return true;
+  }
+  for (std::chrono::seconds left = duration; left.count() > 0; left -= std::chrono::seconds(1)) {
+    if (stop->load()) return false;
+    clock->SleepFor(std::min(left, std::chrono::seconds(1)));
+  }
+  return !stop->load();
+}
+
+Error StoppedWaiting(const std::string& table, const std::string& index, bool sent) {
+  return Error::Make(ErrorKind::kCancelled,
+                     sent
+                         ? fmt::format("stopped waiting for index {} of table {}; DynamoDB goes "
+                                       "on building it",
+                                       index, table)
+                         : fmt::format("stopped before adding index {} to table {}", index, table));
+}
+
 Status WaitForIndex(const DynamoDbClient& client, const std::string& table,
-                    const std::string& index, std::chrono::seconds timeout) {
+                    const std::string& index, std::chrono::seconds timeout,
+                    const std::atomic<bool>* stop) {
   aws::Clock* clock = client.service_client().config().clock;
   const auto start = clock->SteadyNow();
   std::chrono::seconds interval(1);
@@ -686,7 +711,7 @@ Status WaitForIndex(const DynamoDbClient& client, const std::string& table,
       return WaitFailure(fmt::format("index {} of table {} is still {} after {} s", index, table,
                                      status.empty() ? "missing" : status, timeout.count()));
     }
-    clock->SleepFor(interval);
+    if (!SleepUnlessStopped(clock, interval, stop)) return StoppedWaiting(table, index, true);
     interval = std::min(interval * 2, kIndexMaxPollInterval);
   }
 }
@@ -810,7 +835,8 @@ Status CreateTargetTable(const DynamoDbClient& target_client, TargetTablePlan& p
   return Status::Ok();
 }
 
-Status CreateDeferredIndexes(const DynamoDbClient& target_client, const TargetTablePlan& plan) {
+Status CreateDeferredIndexes(const DynamoDbClient& target_client, const TargetTablePlan& plan,
+                             const std::atomic<bool>* stop) {
   if (plan.deferred_index_updates.empty()) return Status::Ok();
   Result<TableDescription> target = target_client.DescribeTable(plan.table_name);
   if (!target.ok()) return std::move(target).error();
@@ -818,10 +844,11 @@ Status CreateDeferredIndexes(const DynamoDbClient& target_client, const TargetTa
     Result<std::string> index = CreatedIndexName(body);
     if (!index.ok()) return std::move(index).error();
     if (GlobalIndexStatus(target->raw_json, *index).empty()) {
+      if (stop != nullptr && stop->load()) return StoppedWaiting(plan.table_name, *index, false);
       Result<TableDescription> updated = target_client.UpdateTable(body);
       if (!updated.ok()) return std::move(updated).error();
     }
-    Status active = WaitForIndex(target_client, plan.table_name, *index, plan.index_timeout);
+    Status active = WaitForIndex(target_client, plan.table_name, *index, plan.index_timeout, stop);
     if (!active.ok()) return active;
   }
   return Status::Ok();

@@ -7,6 +7,7 @@
 // (status, sizes, counts, ARNs, ids, timestamps, stream labels) never are.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -105,7 +106,10 @@ aws::Status CreateTargetTable(const DynamoDbClient& target_client, TargetTablePl
 // Sends each of plan.deferred_index_updates in turn and waits until that index is ACTIVE
 // before the next (DynamoDB builds one index per UpdateTable; waiting keeps the table out of
 // UPDATING for the next request). An index the target already has (an interrupted earlier run
-// asked for it) is only waited for. Returns the first failure.
-aws::Status CreateDeferredIndexes(const DynamoDbClient& target_client, const TargetTablePlan& plan);
+// asked for it) is only waited for. Returns the first failure. `stop` may be null; once it
+// reads true (looked at every second while waiting), no further index is asked for and the
+// call returns kCancelled; DynamoDB goes on building the index it was waiting for.
+aws::Status CreateDeferredIndexes(const DynamoDbClient& target_client, const TargetTablePlan& plan,
+                                  const std::atomic<bool>* stop = nullptr);
 
 }  // namespace ddbm::dynamodb

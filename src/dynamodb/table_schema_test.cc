@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -937,6 +938,33 @@ TEST_F(TargetTableClientTest, DeferredIndexTimeoutIsAnError) {
   EXPECT_TRUE(HasText(status.error().message, "still CREATING after 120 s"));
   // Polls back off to one every 15 s.
   EXPECT_EQ(clock_.sleeps().back(), std::chrono::seconds(15));
+}
+
+TEST_F(TargetTableClientTest, AStopEndsTheWaitForAnIndex) {
+  // GSI1 is being built (an earlier run asked for it) when the stop comes.
+  const TargetTablePlan plan = Plan(kOrdersTable, Target("OrdersCopy", /*indexes_after=*/true));
+  transport_.Respond(200, TableAnswer("Table", "UPDATING", kGsi1Creating));
+  transport_.Respond(200, TableAnswer("Table", "UPDATING", kGsi1Creating));
+  std::atomic<bool> stop{true};
+  Status status = CreateDeferredIndexes(*client_, plan, &stop);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().kind, aws::ErrorKind::kCancelled);
+  EXPECT_TRUE(HasText(status.error().message,
+                      "stopped waiting for index GSI1 of table OrdersCopy; DynamoDB goes on"))
+      << status.error().message;
+  EXPECT_EQ(SentOperations(), (std::vector<std::string>{"DescribeTable", "DescribeTable"}));
+  EXPECT_TRUE(clock_.sleeps().empty());
+}
+
+TEST_F(TargetTableClientTest, AStopAsksForNoFurtherIndex) {
+  const TargetTablePlan plan = Plan(kOrdersTable, Target("OrdersCopy", /*indexes_after=*/true));
+  transport_.Respond(200, TableAnswer("Table", "ACTIVE"));
+  std::atomic<bool> stop{true};
+  Status status = CreateDeferredIndexes(*client_, plan, &stop);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().kind, aws::ErrorKind::kCancelled);
+  EXPECT_TRUE(HasText(status.error().message, "stopped before adding index GSI1"));
+  EXPECT_EQ(SentOperations(), (std::vector<std::string>{"DescribeTable"}));
 }
 
 TEST_F(TargetTableClientTest, DeferredIndexUpdateTableFailureIsReturned) {
