@@ -59,10 +59,8 @@ aws::Status ParallelScanSegments(const dynamodb::DynamoDbClient& client,
                                  const std::vector<int>& chosen, int parallelism,
                                  RateLimiter* limiter, const std::atomic<bool>* stop,
                                  ScanCounters* counters, const PageHandler& on_page) {
-  std::mutex error_mu;
-  std::optional<aws::Error> first_error;  // guarded by error_mu
-  std::atomic<bool> failed{false};
-  auto stopping = [&] { return failed.load() || (stop != nullptr && stop->load()); };
+  FirstError first;
+  auto stopping = [&] { return first.failed() || (stop != nullptr && stop->load()); };
 
   ForEachSegment(chosen, parallelism, [&](int segment) {
     dynamodb::ScanRequest request = base;
@@ -72,14 +70,10 @@ aws::Status ParallelScanSegments(const dynamodb::DynamoDbClient& client,
     aws::Status s =
         ScanSegment(client, std::move(request), limiter, stopping, counters,
                     [&](const dynamodb::ItemPage& page) { return on_page(segment, page); });
-    if (!s.ok()) {
-      std::lock_guard lock(error_mu);
-      if (!first_error) first_error = std::move(s).error();
-      failed.store(true);
-    }
+    if (!s.ok()) first.Record(std::move(s).error());
     return !stopping();
   });
-  if (first_error) return std::move(*first_error);
+  if (first.error()) return std::move(*first.error());
   return aws::Status::Ok();
 }
 

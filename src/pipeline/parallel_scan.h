@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <vector>
 
 #include "aws/error.h"
@@ -31,6 +33,24 @@ aws::Status ScanSegment(const dynamodb::DynamoDbClient& client, dynamodb::ScanRe
                         RateLimiter* limiter, const std::function<bool()>& stopping,
                         ScanCounters* counters,
                         const std::function<aws::Status(const dynamodb::ItemPage&)>& on_page);
+
+// The first error of several segment threads, and whether there was one. Thread-safe.
+class FirstError {
+ public:
+  void Record(aws::Error error) {
+    std::lock_guard lock(mu_);
+    if (!error_) error_ = std::move(error);
+    failed_.store(true);
+  }
+  bool failed() const { return failed_.load(); }
+  // The error recorded first, if any; call once every thread is done.
+  std::optional<aws::Error>& error() { return error_; }
+
+ private:
+  std::mutex mu_;
+  std::optional<aws::Error> error_;  // guarded by mu_
+  std::atomic<bool> failed_{false};
+};
 
 // Calls `read_segment` once for each of `segments`, taken in order by at most `parallelism`
 // threads; a thread takes no further segment once `read_segment` returns false. Returns when

@@ -175,10 +175,8 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     return aws::Status::Ok();
   };
 
-  std::mutex error_mu;
-  std::optional<aws::Error> first_error;  // guarded by error_mu
-  std::atomic<bool> failed{false};
-  auto stopping = [&] { return failed.load() || (stop != nullptr && stop->load()); };
+  FirstError first;
+  auto stopping = [&] { return first.failed() || (stop != nullptr && stop->load()); };
   ForEachSegment(todo, segments, [&](int segment) {
     SegmentFiles& f = files[static_cast<size_t>(segment)];
     dynamodb::ScanRequest request;
@@ -191,13 +189,10 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     request.exclusive_start_key = f.position.exclusive_start_key;
     aws::Status s = ScanSegment(client, std::move(request), limiter, stopping, &counters->scan,
                                 [&](const dynamodb::ItemPage& page) { return add_page(f, page); });
-    if (!s.ok()) {
-      std::lock_guard lock(error_mu);
-      if (!first_error) first_error = std::move(s).error();
-      failed.store(true);
-    }
+    if (!s.ok()) first.Record(std::move(s).error());
     return !stopping();
   });
+  std::optional<aws::Error>& first_error = first.error();
   if (!first_error && stop != nullptr && stop->load()) {
     // Finish the files being written: what they hold was read, and need not be read again.
     for (int segment : todo) {
