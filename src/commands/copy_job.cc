@@ -11,6 +11,7 @@
 #include "aws/json_writer.h"
 #include "commands/command.h"
 #include "commands/connection.h"
+#include "commands/dead_letters.h"
 #include "commands/interrupt.h"
 #include "commands/run_checkpoint.h"
 #include "commands/side_flags.h"
@@ -230,9 +231,10 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     return Outcome::kSuccess;
   }
 
-  pipeline::DeadLetterFile dead_letters(
-      dead_letter_.empty() ? "ddbmigrate-" + target_ref.name + "-dead-letter.jsonl" : dead_letter_);
-  if (aws::Status s = dead_letters.CheckWritable(); !s.ok()) return std::move(s).error();
+  pipeline::DeadLetterFile dead_letters(DeadLetterPath(dead_letter_, target_ref.name));
+  if (aws::Status s = PrepareDeadLetterFile(dead_letters, transfer.resume.has_value()); !s.ok()) {
+    return std::move(s).error();
+  }
 
   pipeline::RateLimiterOptions read_limit;
   read_limit.units_per_second = *read_rate;

@@ -9,6 +9,7 @@
 #include "aws/json_writer.h"
 #include "commands/command.h"
 #include "commands/connection.h"
+#include "commands/dead_letters.h"
 #include "commands/export_store.h"
 #include "commands/interrupt.h"
 #include "commands/scan_flags.h"
@@ -272,10 +273,10 @@ class ImportCommand final : public Command {
     if (!loaded.ok()) return std::move(loaded).error();
     pipeline::ImportCheckpoint checkpoint = std::move(*loaded);
 
-    pipeline::DeadLetterFile dead_letters(dead_letter_.empty() ? "ddbmigrate-" + target.table_name +
-                                                                     "-dead-letter.jsonl"
-                                                               : dead_letter_);
-    if (aws::Status s = dead_letters.CheckWritable(); !s.ok()) return std::move(s).error();
+    pipeline::DeadLetterFile dead_letters(DeadLetterPath(dead_letter_, target.table_name));
+    if (aws::Status s = PrepareDeadLetterFile(dead_letters, resume_); !s.ok()) {
+      return std::move(s).error();
+    }
     aws::Result<double> write_rate =
         pipeline::ResolveRate(write_rate_, write_percent_, target.write_capacity_units, "write");
     if (!write_rate.ok()) return std::move(write_rate).error();

@@ -11,6 +11,7 @@
 
 #include "aws/iso8601.h"
 #include "aws/json_writer.h"
+#include "commands/dead_letters.h"
 #include "commands/transfer_runner.h"
 #include "pipeline/checkpoint.h"
 #include "pipeline/dead_letter.h"
@@ -159,10 +160,10 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
   write_limit.units_per_second = *write_rate;
   pipeline::RateLimiter write_limiter(write_limit, aws::Clock::Real());
 
-  pipeline::DeadLetterFile dead_letters(
-      settings.dead_letter.empty() ? "ddbmigrate-" + target.table_name + "-dead-letter.jsonl"
-                                   : settings.dead_letter);
-  if (aws::Status s = dead_letters.CheckWritable(); !s.ok()) return std::move(s).error();
+  pipeline::DeadLetterFile dead_letters(DeadLetterPath(settings.dead_letter, target.table_name));
+  if (aws::Status s = PrepareDeadLetterFile(dead_letters, settings.resume); !s.ok()) {
+    return std::move(s).error();
+  }
 
   // As in copy: UnprocessedItems and throttles slow the replay down, they never end it.
   aws::RetryPolicy unprocessed_policy(UnprocessedItemsRetry(dst), aws::Clock::Real());

@@ -1,17 +1,104 @@
 #include "pipeline/dead_letter.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "aws/json_writer.h"
 
 namespace ddbm::pipeline {
+namespace {
+
+// Every line starts with this, followed by the item's JSON and then kReasonMember.
+constexpr std::string_view kItemMember = R"({"Item":)";
+// Not found inside an item: there, member names are followed by an object, not a string.
+constexpr std::string_view kReasonMember = R"(,"Reason":")";
+
+aws::Error FileError(const std::string& path) {
+  return aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                          "dead-letter file " + path + ": " + std::strerror(errno));
+}
+
+}  // namespace
 
 DeadLetterFile::~DeadLetterFile() {
   if (file_ != nullptr) std::fclose(file_);
+  if (earlier_fd_ >= 0) ::close(earlier_fd_);
+}
+
+aws::Status DeadLetterFile::IndexEarlierLines() {
+  std::lock_guard lock(mu_);
+  std::ifstream in(path_, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) return aws::Status::Ok();
+    return FileError(path_);
+  }
+  uint64_t offset = 0;  // of the line being read
+  std::string line;
+  while (std::getline(in, line)) {
+    if (in.eof()) {
+      // No newline: a killed run stopped in the middle of this line. Its batch was not
+      // acknowledged, so the resumed run writes the item again.
+      in.close();
+      if (::truncate(path_.c_str(), static_cast<off_t>(offset)) != 0) return FileError(path_);
+      break;
+    }
+    const size_t reason = line.rfind(kReasonMember);
+    if (line.starts_with(kItemMember) && reason != std::string::npos &&
+        reason > kItemMember.size()) {
+      const std::string_view item =
+          std::string_view(line).substr(kItemMember.size(), reason - kItemMember.size());
+      earlier_.emplace(std::hash<std::string_view>{}(item),
+                       EarlierItem{offset + kItemMember.size(), item.size()});
+    }
+    offset += line.size() + 1;
+  }
+  if (earlier_.empty()) return aws::Status::Ok();
+  earlier_fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (earlier_fd_ < 0) return FileError(path_);
+  return aws::Status::Ok();
+}
+
+bool DeadLetterFile::AbsorbedByEarlierLine(std::string_view item_json) {
+  if (earlier_.empty()) return false;
+  auto [begin, end] = earlier_.equal_range(std::hash<std::string_view>{}(item_json));
+  std::string candidate;
+  for (auto it = begin; it != end; ++it) {
+    if (it->second.length != item_json.size()) continue;
+    candidate.resize(item_json.size());
+    // A failed read only means the item is appended again: a duplicate line, nothing lost.
+    if (::pread(earlier_fd_, candidate.data(), candidate.size(),
+                static_cast<off_t>(it->second.offset)) != static_cast<ssize_t>(candidate.size()) ||
+        candidate != item_json) {
+      continue;
+    }
+    earlier_.erase(it);
+    if (earlier_.empty()) {
+      ::close(earlier_fd_);
+      earlier_fd_ = -1;
+    }
+    return true;
+  }
+  return false;
+}
+
+aws::Status DeadLetterFile::OpenForAppend() {
+  file_ = std::fopen(path_.c_str(), "a+");  // reads only to check the last byte below
+  if (file_ == nullptr) return FileError(path_);
+  // A line cut short by an earlier, killed run must not swallow the first line of this one.
+  struct stat st {};
+  char last = '\n';
+  if (::fstat(fileno(file_), &st) == 0 && st.st_size > 0 &&
+      ::pread(fileno(file_), &last, 1, st.st_size - 1) == 1 && last != '\n' &&
+      std::fputc('\n', file_) == EOF) {
+    return FileError(path_);
+  }
+  return aws::Status::Ok();
 }
 
 aws::Status DeadLetterFile::Write(std::string_view item_json, const aws::Error& reason) {
@@ -23,16 +110,15 @@ aws::Status DeadLetterFile::Write(std::string_view item_json, const aws::Error& 
   w.EndObject();
   line += '\n';
   std::lock_guard lock(mu_);
+  if (AbsorbedByEarlierLine(item_json)) {
+    count_.fetch_add(1);
+    return aws::Status::Ok();
+  }
   if (file_ == nullptr) {
-    file_ = std::fopen(path_.c_str(), "a");
-    if (file_ == nullptr) {
-      return aws::Error::Make(aws::ErrorKind::kInvalidInput,
-                              "dead-letter file " + path_ + ": " + std::strerror(errno));
-    }
+    if (aws::Status s = OpenForAppend(); !s.ok()) return s;
   }
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0) {
-    return aws::Error::Make(aws::ErrorKind::kInvalidInput,
-                            "dead-letter file " + path_ + ": " + std::strerror(errno));
+    return FileError(path_);
   }
   count_.fetch_add(1);
   return aws::Status::Ok();
@@ -54,10 +140,7 @@ aws::Status DeadLetterFile::CheckWritable() const {
 aws::Status DeadLetterFile::Sync() {
   std::lock_guard lock(mu_);
   if (file_ == nullptr) return aws::Status::Ok();
-  if (std::fflush(file_) != 0 || ::fsync(fileno(file_)) != 0) {
-    return aws::Error::Make(aws::ErrorKind::kInvalidInput,
-                            "dead-letter file " + path_ + ": " + std::strerror(errno));
-  }
+  if (std::fflush(file_) != 0 || ::fsync(fileno(file_)) != 0) return FileError(path_);
   return aws::Status::Ok();
 }
 

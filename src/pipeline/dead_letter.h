@@ -1,7 +1,8 @@
 // DeadLetterFile: where items that cannot be written go, one JSON line each, so that nothing
 // is lost silently:
 //   {"Item":{...raw item...},"Reason":"...","Code":"ValidationException"}
-// The file is created on the first item only (a clean run leaves no empty file). Thread-safe.
+// The file is created on the first item only (a clean run leaves no empty file), and a line is
+// always appended after a complete one. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -10,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "aws/error.h"
 
@@ -28,6 +30,14 @@ class DeadLetterFile {
   // Checks up front that the file can be created or appended to, so a bad path is reported
   // before any work instead of at the first rejected item.
   aws::Status CheckWritable() const;
+  // For a resumed run, which does again the work its predecessor had not acknowledged: items
+  // that run dead-lettered from that work would otherwise be appended a second time. Indexes
+  // the lines already in the file (by their item's exact JSON) so that each of them absorbs one
+  // later Write of the same item, which then appends nothing (the caller still counts the item:
+  // the count of a resumed run starts from its checkpoint, which did not include it). Also cuts
+  // off a last line that a killed run left half written (its item is done again). Call once,
+  // before any Write. A missing file is not an error.
+  aws::Status IndexEarlierLines();
   // fsyncs what was written (before a checkpoint moves past dead-lettered items).
   aws::Status Sync();
 
@@ -39,6 +49,17 @@ class DeadLetterFile {
   std::mutex mu_;
   std::FILE* file_ = nullptr;  // guarded by mu_; opened lazily in append mode
   std::atomic<uint64_t> count_{0};
+  // Where an earlier run's line holds an item: the item's JSON is bytes [offset, offset+length)
+  // of the file. Keyed by the hash of those bytes; entries are erased when they absorb a Write.
+  struct EarlierItem {
+    uint64_t offset;
+    uint64_t length;
+  };
+  std::unordered_multimap<size_t, EarlierItem> earlier_;  // guarded by mu_
+  int earlier_fd_ = -1;  // read-only, to compare candidates; open while earlier_ is not empty
+
+  bool AbsorbedByEarlierLine(std::string_view item_json);  // with mu_ held
+  aws::Status OpenForAppend();                             // with mu_ held
 };
 
 }  // namespace ddbm::pipeline

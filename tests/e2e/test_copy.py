@@ -805,6 +805,7 @@ class CopyBehaviourTest(CopyTestBase):
         # Split on newlines only: str.splitlines() also splits at U+2028, which JSON may hold.
         lines = [line for line in dead.read_text(encoding="utf-8").split("\n") if line]
         records = [json.loads(line) for line in lines]
+        self.assertEqual(len(records), len(bad_keys), "one line per refused item")
         for rec in records:
             self.assertEqual(set(rec) - {"Item", "Reason", "Code"}, set(), rec)
             self.assertEqual(rec.get("Code"), "ValidationException", rec)
@@ -846,6 +847,34 @@ class CopyBehaviourTest(CopyTestBase):
         r, summary = self.copy(src, dst, "--dead-letter", dead, "--checkpoint", checkpoint)
         self.assertEqual(r.code, 3, f"stderr:\n{r.stderr}\nstdout:\n{r.stdout}")
         self.assertEqual(summary["ItemsDeadLettered"], len(bad_keys), summary)
+        self.assert_dead_letters(src, dst, bad_keys, dead)
+
+    def test_resume_does_not_append_dead_letters_twice(self):
+        """Work a run had not acknowledged is done again by --resume, and so are its refused
+        items: the dead-letter file must still hold each of them once. Here the checkpoint is
+        put back to where a run killed before its first save would have left it, and the killed
+        run's last line is left half written."""
+        src, dst, bad_keys = self.dead_letter_pair(count=300, seed=10)
+        checkpoint = self.work / "dlr.checkpoint.json"
+        dead = self.work / "dlr-dead.jsonl"
+        r, summary = self.copy(src, dst, "--dead-letter", dead, "--checkpoint", checkpoint,
+                               "--segments", "3", "--page-size", "40")
+        self.assertEqual(r.code, 3, f"stderr:\n{r.stderr}\nstdout:\n{r.stdout}")
+        self.assertEqual(summary["ItemsDeadLettered"], len(bad_keys), summary)
+        state = json.loads(checkpoint.read_text(encoding="utf-8"))
+        for segment in state["Segments"]:
+            segment["Done"] = False
+            segment["Items"] = 0
+            segment.pop("ExclusiveStartKey", None)
+        checkpoint.write_text(json.dumps(state), encoding="utf-8")
+        with dead.open("a", encoding="utf-8") as f:
+            f.write('{"Item":{"pk":{"S":"torn')
+
+        r, summary = self.copy(src, dst, "--dead-letter", dead, "--checkpoint", checkpoint,
+                               "--resume")
+        self.assertEqual(r.code, 3, f"stderr:\n{r.stderr}\nstdout:\n{r.stdout}")
+        self.assertEqual(summary["ItemsDeadLettered"], len(bad_keys), summary)
+        self.assertEqual(summary["ItemsWritten"], 300 - len(bad_keys), summary)
         self.assert_dead_letters(src, dst, bad_keys, dead)
 
     # --- the same table on both sides ---

@@ -1,0 +1,132 @@
+#include "pipeline/dead_letter.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "testing/temp_dir.h"
+
+namespace ddbm::pipeline {
+namespace {
+
+const std::string kItemA = R"({"pk":{"S":"a"},"n":{"N":"1"}})";
+const std::string kItemB = R"({"pk":{"S":"b"},"Reason":{"S":"not ours"}})";
+
+aws::Error Rejected() {
+  aws::Error e = aws::Error::Make(aws::ErrorKind::kService, "Item size has exceeded the limit");
+  e.code = "ValidationException";
+  return e;
+}
+
+std::vector<std::string> Lines(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::string Content(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class DeadLetterFileTest : public ::testing::Test {
+ protected:
+  // Writes `items` with a fresh DeadLetterFile, as one run would.
+  void Run(const std::vector<std::string>& items, bool resume) {
+    DeadLetterFile file(path_);
+    if (resume) {
+      ASSERT_TRUE(file.IndexEarlierLines().ok());
+    }
+    for (const std::string& item : items) ASSERT_TRUE(file.Write(item, Rejected()).ok());
+    EXPECT_EQ(file.count(), items.size());
+  }
+
+  ddbm::testing::TempDir dir_;
+  const std::string path_ = dir_.path() + "/dead.jsonl";
+};
+
+TEST_F(DeadLetterFileTest, LinesHoldTheItemVerbatimAndTheReason) {
+  Run({kItemA}, false);
+  const std::vector<std::string> lines = Lines(path_);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].rfind(R"({"Item":)" + kItemA + R"(,"Reason":")", 0), 0u);
+  EXPECT_NE(lines[0].find(R"("Code":"ValidationException")"), std::string::npos);
+}
+
+TEST_F(DeadLetterFileTest, ACleanRunLeavesNoFile) {
+  Run({}, false);
+  EXPECT_FALSE(std::filesystem::exists(path_));
+}
+
+TEST_F(DeadLetterFileTest, AResumeDoesNotAppendItemsTheEarlierRunAlreadyWrote) {
+  Run({kItemA, kItemB}, false);
+  Run({kItemB, kItemA}, true);  // the unacknowledged work, done again
+  EXPECT_EQ(Lines(path_).size(), 2u);
+}
+
+TEST_F(DeadLetterFileTest, EachEarlierLineAbsorbsOneWriteOnly) {
+  Run({kItemA}, false);
+  // The same item rejected twice by the resumed run (say, two stream records): one of them is
+  // the earlier line's, the other is new.
+  Run({kItemA, kItemA, kItemB}, true);
+  const std::vector<std::string> lines = Lines(path_);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_NE(lines[1].find(kItemA), std::string::npos);
+  EXPECT_NE(lines[2].find(kItemB), std::string::npos);
+}
+
+TEST_F(DeadLetterFileTest, WithoutResumeEveryItemIsAppended) {
+  Run({kItemA}, false);
+  Run({kItemA}, false);
+  EXPECT_EQ(Lines(path_).size(), 2u);
+}
+
+TEST_F(DeadLetterFileTest, AResumeWithoutAFileStartsOne) {
+  Run({kItemA}, true);
+  EXPECT_EQ(Lines(path_).size(), 1u);
+}
+
+TEST_F(DeadLetterFileTest, AResumeCutsOffALineAKilledRunLeftHalfWritten) {
+  Run({kItemA}, false);
+  const std::string complete = Content(path_);
+  {
+    std::ofstream out(path_, std::ios::binary | std::ios::app);
+    out << R"({"Item":{"pk":{"S":"b"},"Rea)";
+  }
+  Run({kItemB}, true);
+  const std::string content = Content(path_);
+  ASSERT_EQ(content.rfind(complete, 0), 0u);
+  const std::vector<std::string> lines = Lines(path_);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1].rfind(R"({"Item":)" + kItemB, 0), 0u);
+}
+
+TEST_F(DeadLetterFileTest, AFreshRunStartsOnANewLineAfterAHalfWrittenOne) {
+  {
+    std::ofstream out(path_, std::ios::binary);
+    out << R"({"Item":{"pk":{"S":"b"})";
+  }
+  Run({kItemA}, false);
+  const std::vector<std::string> lines = Lines(path_);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1].rfind(R"({"Item":)" + kItemA, 0), 0u);
+}
+
+TEST_F(DeadLetterFileTest, LinesThatAreNotOursAreKeptAndIgnored) {
+  {
+    std::ofstream out(path_, std::ios::binary);
+    out << "# notes by hand\n"
+        << R"({"Item":)" << kItemA << "}\n";
+  }
+  Run({kItemA}, true);
+  EXPECT_EQ(Lines(path_).size(), 3u);
+}
+
+}  // namespace
+}  // namespace ddbm::pipeline
