@@ -384,13 +384,7 @@ aws::Status CopyJob::PrepareCheckpoint(pipeline::TransferOptions* transfer) cons
                                c.operation, c.source, c.target, transfer->source_table,
                                transfer->target_table));
   }
-  // Segment boundaries depend on TotalSegments: a resume must keep the earlier count.
-  if (scan_.segments > 0 && scan_.segments != c.total_segments) {
-    std::cerr << fmt::format(
-        "ddbmigrate: note: --segments {} is not used: the checkpoint's {} segments are resumed\n",
-        scan_.segments, c.total_segments);
-  }
-  transfer->segments = c.total_segments;
+  transfer->segments = ResumedSegments(scan_.segments, c);
   transfer->resume = std::move(c);
   return aws::Status::Ok();
 }

@@ -141,7 +141,7 @@ class ExportCommand final : public Command {
 
     pipeline::TableExportOptions options;
     options.table_name = table.table_name;
-    options.segments = resume ? resume->total_segments : scan_.Segments();
+    options.segments = resume ? ResumedSegments(scan_.segments, *resume) : scan_.Segments();
     options.checkpoint_path = checkpoint_;
     options.checkpoint_source = table.table_arn;
     options.checkpoint_target = store.Describe(folder);
@@ -321,12 +321,6 @@ class ExportCommand final : public Command {
                                  checkpoint_, checkpoint.operation, checkpoint.source,
                                  checkpoint.target, table.table_arn,
                                  store.Describe(opened.prefix)));
-    }
-    if (scan_.segments > 0 && scan_.segments != checkpoint.total_segments) {
-      std::cerr << fmt::format(
-          "ddbmigrate: note: --segments {} is not used: the checkpoint's {} segments are "
-          "resumed\n",
-          scan_.segments, checkpoint.total_segments);
     }
     const std::chrono::milliseconds millis(std::stoll(id.substr(0, id.find('-'))));
     return aws::Clock::WallTime(std::chrono::duration_cast<aws::Clock::WallTime::duration>(millis));

@@ -1,5 +1,9 @@
 #include "commands/run_checkpoint.h"
 
+#include <fmt/format.h>
+
+#include <iostream>
+
 namespace ddbm::commands {
 
 aws::Result<std::optional<pipeline::Checkpoint>> OpenRunCheckpoint(const std::string& path,
@@ -22,6 +26,15 @@ aws::Result<std::optional<pipeline::Checkpoint>> OpenRunCheckpoint(const std::st
                                 "run used");
   }
   return loaded;
+}
+
+int ResumedSegments(int requested, const pipeline::Checkpoint& checkpoint) {
+  if (requested > 0 && requested != checkpoint.total_segments) {
+    std::cerr << fmt::format(
+        "ddbmigrate: note: --segments {} is not used: the checkpoint's {} segments are resumed\n",
+        requested, checkpoint.total_segments);
+  }
+  return checkpoint.total_segments;
 }
 
 }  // namespace ddbm::commands

@@ -17,4 +17,9 @@ namespace ddbm::commands {
 aws::Result<std::optional<pipeline::Checkpoint>> OpenRunCheckpoint(const std::string& path,
                                                                    bool resume);
 
+// The segment count of a resumed run: the checkpoint's, since segment boundaries depend on
+// TotalSegments. When --segments asked for another (`requested` > 0), says on stderr that it
+// is not used.
+int ResumedSegments(int requested, const pipeline::Checkpoint& checkpoint);
+
 }  // namespace ddbm::commands
