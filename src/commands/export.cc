@@ -43,7 +43,8 @@ class ExportCommand final : public Command {
     return "Export a table to S3 or a local directory in AWS's export layout [API: "
            "DescribeTable, Scan, DescribeTimeToLive, DescribeContinuousBackups, "
            "ListTagsOfResource, s3:PutObject, s3:CreateMultipartUpload, s3:UploadPart, "
-           "s3:CompleteMultipartUpload; s3:ListObjectsV2, s3:DeleteObject with --resume; "
+           "s3:CompleteMultipartUpload; s3:ListObjectsV2, s3:DeleteObject, "
+           "s3:ListMultipartUploads, s3:AbortMultipartUpload with --resume; "
            "ExportTableToPointInTime, DescribeExport with --native]";
   }
 
@@ -198,6 +199,12 @@ class ExportCommand final : public Command {
           "checkpoint; their items are exported again\n",
           result->stale_files_deleted);
     }
+    if (result.ok() && result->incomplete_uploads_aborted > 0) {
+      std::cerr << fmt::format(
+          "ddbmigrate: note: aborted {} incomplete uploads of data files the stopped run was "
+          "writing\n",
+          result->incomplete_uploads_aborted);
+    }
     if (!result.ok()) {
       aws::Error error = std::move(result).error();
       error.message += checkpoint_.empty()
@@ -249,8 +256,8 @@ class ExportCommand final : public Command {
     }
 
     const double seconds = std::chrono::duration<double>(clock->SteadyNow() - started).count();
-    PrintSummary(global, table, export_id, store.Describe(folder), summary.item_count,
-                 result->files.size(), counters, seconds);
+    PrintSummary(global, table, export_id, store.Describe(folder), summary.item_count, *result,
+                 counters, seconds);
     return Outcome::kSuccess;
   }
 
@@ -345,7 +352,9 @@ class ExportCommand final : public Command {
 
   void PrintSummary(const GlobalOptions& global, const dynamodb::TableDescription& table,
                     const std::string& export_id, const std::string& where, int64_t items,
-                    size_t files, const pipeline::TableExportCounters& c, double seconds) const {
+                    const pipeline::TableExportResult& result,
+                    const pipeline::TableExportCounters& c, double seconds) const {
+    const size_t files = result.files.size();
     const double rate = seconds > 0 ? static_cast<double>(items) / seconds : 0;
     if (global.output == "json") {
       std::string out;
@@ -358,6 +367,9 @@ class ExportCommand final : public Command {
           .MemberInt("DataFiles", static_cast<int64_t>(files))
           .MemberInt("CompressedBytes", static_cast<int64_t>(c.compressed_bytes.load()))
           .MemberInt("UncompressedBytes", static_cast<int64_t>(c.uncompressed_bytes.load()))
+          .MemberInt("StaleFilesDeleted", static_cast<int64_t>(result.stale_files_deleted))
+          .MemberInt("IncompleteUploadsAborted",
+                     static_cast<int64_t>(result.incomplete_uploads_aborted))
           .Key("ReadCapacityUnits")
           .Double(c.scan.read_capacity.load())
           .Key("Seconds")

@@ -77,7 +77,14 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     if (!f.position.done) todo.push_back(segment);
   }
   size_t stale_files_deleted = 0;
+  size_t incomplete_uploads_aborted = 0;
   if (options.resume) {
+    // The files a killed run was writing are read again too; what it had uploaded of them
+    // (S3's multipart uploads, a directory's temporary files) is removed here, before any
+    // writer of this run opens under the folder.
+    aws::Result<size_t> aborted = store.AbortIncompleteUploads(options.data_folder);
+    if (!aborted.ok()) return std::move(aborted).error();
+    incomplete_uploads_aborted = *aborted;
     // Files a killed run finished after its last save are read again into new files: delete
     // them, so that the folder holds only what the manifest will list (DynamoDB's ImportTable
     // reads every object under data/, manifest or not).
@@ -211,6 +218,7 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
   if (!saved.ok()) return std::move(saved).error();
   TableExportResult result;
   result.stale_files_deleted = stale_files_deleted;
+  result.incomplete_uploads_aborted = incomplete_uploads_aborted;
   for (const SegmentFiles& f : files) {
     result.files.insert(result.files.end(), f.done.begin(), f.done.end());
   }

@@ -9,8 +9,9 @@
 // Files end at page boundaries so that a finished file's position is a Scan LastEvaluatedKey:
 // with a checkpoint, each finished file is recorded with its segment's position (the segment's
 // state holds its finished files), and a resumed export continues every segment after its last
-// finished file, into new files, after deleting the data files the checkpoint does not name. A
-// stop (Ctrl-C) finishes the files being written, so nothing read is read again.
+// finished file, into new files, after deleting the data files the checkpoint does not name and
+// aborting the uploads of data files a killed run left unfinished. A stop (Ctrl-C) finishes the
+// files being written, so nothing read is read again.
 #pragma once
 
 #include <atomic>
@@ -69,6 +70,9 @@ struct TableExportResult {
   std::vector<storage::DataFileEntry> files;  // by segment, then in writing order; all so far
   Checkpoint checkpoint;                      // the final position of every segment
   size_t stale_files_deleted = 0;  // data files of the resumed run its checkpoint did not name
+  // Uploads of data files the stopped run left unfinished (S3 multipart uploads, temporary
+  // files in a directory), aborted before this run started writing.
+  size_t incomplete_uploads_aborted = 0;
 };
 
 // Runs the export to its end or to `stop` (may be null). `limiter` may be null. The store and

@@ -173,6 +173,15 @@ TEST(TableExportTest, ResumesAfterTheLastFinishedFileOfEachSegment) {
   int names = 0;
   options.new_file_name = [&] { return "f" + std::to_string(names++) + ".json.gz"; };
 
+  // Temporary files of a killed run: one of a data file, one of a manifest outside the data
+  // folder.
+  const std::filesystem::path root(dir.path());
+  const std::filesystem::path writing = root / "x/data/.w.json.gz.77-0-0123abcd.ddbm-tmp";
+  const std::filesystem::path manifest = root / "x/.manifest-files.json.77-1-0123abcd.ddbm-tmp";
+  std::filesystem::create_directories(root / "x/data");
+  std::ofstream(writing) << "partial";
+  std::ofstream(manifest) << "partial";
+
   // First run: segment 0's second page fails, after its first page filled a file; the file is
   // recorded all the same. The failure waits for segment 1 to be read, which it would
   // otherwise stop before it starts.
@@ -207,6 +216,8 @@ TEST(TableExportTest, ResumesAfterTheLastFinishedFileOfEachSegment) {
 
   // A file finished after the last save of a killed run: the resume deletes it.
   ASSERT_TRUE(store.Put("x/data/stale.json.gz", "old").ok());
+  // Only a resume aborts what a killed run was writing, and only in the data folder.
+  EXPECT_TRUE(std::filesystem::exists(writing));
   // The resume reads only segment 0, from its key, and lists every file of both runs.
   testing::ScriptedDynamoDb ddb;
   ddb.transport.SetFallback(ScanAnswer);
@@ -218,6 +229,9 @@ TEST(TableExportTest, ResumesAfterTheLastFinishedFileOfEachSegment) {
   EXPECT_FALSE(result->interrupted);
   EXPECT_EQ(result->stale_files_deleted, 1u);
   EXPECT_FALSE(*store.Exists("x/data/stale.json.gz"));
+  EXPECT_EQ(result->incomplete_uploads_aborted, 1u);
+  EXPECT_FALSE(std::filesystem::exists(writing));
+  EXPECT_TRUE(std::filesystem::exists(manifest));
   ASSERT_EQ(ddb.transport.requests().size(), 1u);
   EXPECT_NE(ddb.transport.requests()[0].body.find(R"("ExclusiveStartKey":{"pk":{"S":"c"}})"),
             std::string::npos);

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <system_error>
@@ -98,6 +100,32 @@ std::string TempPath(const std::string& directory, std::string_view name) {
                 static_cast<unsigned long long>(n),
                 static_cast<unsigned long long>((salt ^ (n * 0x9e3779b97f4a7c15ULL)) >> 32));
   return directory + "/." + base + unique + std::string(kTempSuffix);
+}
+
+// The name a temporary file stands in for when `name` has exactly the form TempPath gives
+// (".<name>.<pid>-<counter>-<8 hex digits>.ddbm-tmp"; <name> cut to 160 bytes); nullopt for any
+// other name, so that files of other programs are never taken for ours.
+std::optional<std::string_view> TempFileTarget(std::string_view name) {
+  if (!name.starts_with('.') || !name.ends_with(kTempSuffix)) return std::nullopt;
+  name = name.substr(1, name.size() - 1 - kTempSuffix.size());
+  const size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot == 0) return std::nullopt;
+  std::string_view unique = name.substr(dot + 1);
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  auto is_hex = [&](char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); };
+  // <pid>-<counter>-: two runs of digits, each ended by '-'.
+  for (int run = 0; run < 2; ++run) {
+    const size_t dash = unique.find('-');
+    if (dash == 0 || dash == std::string_view::npos ||
+        !std::all_of(unique.begin(), unique.begin() + static_cast<ptrdiff_t>(dash), is_digit)) {
+      return std::nullopt;
+    }
+    unique.remove_prefix(dash + 1);
+  }
+  if (unique.size() != 8 || !std::all_of(unique.begin(), unique.end(), is_hex)) {
+    return std::nullopt;
+  }
+  return name.substr(0, dot);
 }
 
 // Creates a fresh temporary file in `directory` for `name` and stores its path in *temp.
@@ -247,6 +275,27 @@ std::string MakeRoot(std::string_view root) {
   return text;
 }
 
+// Calls `visit` for every regular file in the tree under the directory `start` (a missing
+// directory has none). Stops at the first error of the walk itself.
+aws::Status ForEachFile(const std::string& start,
+                        const std::function<void(const fs::directory_entry&)>& visit) {
+  std::error_code ec;
+  if (!fs::is_directory(start, ec)) return aws::Status::Ok();
+  fs::recursive_directory_iterator it(start, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code entry_ec;
+    if (it->is_regular_file(entry_ec)) visit(*it);
+  }
+  if (ec) return Invalid(start + ": cannot list: " + ec.message());
+  return aws::Status::Ok();
+}
+
+// The deepest directory `prefix` names in full: the only one a walk for it needs to read.
+std::string WalkStart(const LocalStore& store, std::string_view prefix) {
+  const size_t slash = prefix.rfind('/');
+  return slash == std::string_view::npos ? store.root() : store.Describe(prefix.substr(0, slash));
+}
+
 }  // namespace
 
 LocalStore::LocalStore(std::string_view root, int64_t part_size)
@@ -345,31 +394,49 @@ aws::Result<std::unique_ptr<ObjectWriter>> LocalStore::OpenWriter(std::string_vi
 
 aws::Result<std::vector<ObjectInfo>> LocalStore::List(std::string_view prefix) const {
   if (aws::Status s = CheckPrefix(prefix); !s.ok()) return std::move(s).error();
-  // Walk only the deepest directory the prefix names in full.
-  const size_t slash = prefix.rfind('/');
-  const std::string start =
-      slash == std::string_view::npos ? root_ : Describe(prefix.substr(0, slash));
   std::vector<ObjectInfo> objects;
-  std::error_code ec;
-  if (!fs::is_directory(start, ec)) return objects;
   const fs::path root(root_);
-  fs::recursive_directory_iterator it(start, ec);
-  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    const fs::directory_entry& entry = *it;
-    std::error_code entry_ec;
-    if (!entry.is_regular_file(entry_ec)) continue;
+  aws::Status walked = ForEachFile(WalkStart(*this, prefix), [&](const fs::directory_entry& entry) {
     const std::string name = entry.path().filename().string();
-    if (name.ends_with(kTempSuffix)) continue;
+    if (name.ends_with(kTempSuffix)) return;
     std::string key = entry.path().lexically_relative(root).generic_string();
-    if (!key.starts_with(prefix)) continue;
-    const uintmax_t size = entry.file_size(entry_ec);
-    if (entry_ec) continue;  // removed while listing
+    if (!key.starts_with(prefix)) return;
+    std::error_code ec;
+    const uintmax_t size = entry.file_size(ec);
+    if (ec) return;  // removed while listing
     objects.push_back(ObjectInfo{std::move(key), static_cast<int64_t>(size)});
-  }
-  if (ec) return Invalid(start + ": cannot list: " + ec.message());
+  });
+  if (!walked.ok()) return std::move(walked).error();
   std::sort(objects.begin(), objects.end(),
             [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
   return objects;
+}
+
+aws::Result<size_t> LocalStore::AbortIncompleteUploads(std::string_view prefix) {
+  if (aws::Status s = CheckPrefix(prefix); !s.ok()) return std::move(s).error();
+  // Collected first, then removed: the walk does not see the directory change under it.
+  std::vector<std::string> leftovers;
+  const fs::path root(root_);
+  aws::Status walked = ForEachFile(WalkStart(*this, prefix), [&](const fs::directory_entry& entry) {
+    const std::string name = entry.path().filename().string();
+    const std::optional<std::string_view> target = TempFileTarget(name);
+    if (!target) return;
+    const std::string directory =
+        entry.path().parent_path().lexically_relative(root).generic_string();
+    const std::string key =
+        directory == "." ? std::string(*target) : directory + "/" + std::string(*target);
+    if (key.starts_with(prefix)) leftovers.push_back(entry.path().string());
+  });
+  if (!walked.ok()) return std::move(walked).error();
+  size_t removed = 0;
+  for (const std::string& path : leftovers) {
+    if (::unlink(path.c_str()) == 0) {
+      ++removed;
+    } else if (errno != ENOENT) {
+      return IoError(path, "cannot delete this unfinished temporary file", errno);
+    }
+  }
+  return removed;
 }
 
 aws::Status LocalStore::CheckRoot(bool create) {

@@ -9,6 +9,7 @@
 // Thread-safe, as ObjectStore requires.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -44,6 +45,10 @@ class LocalStore final : public ObjectStore {
   // Every regular file under the root (recursively) whose key starts with `prefix`, sorted by
   // key. A missing root or prefix directory lists nothing.
   aws::Result<std::vector<ObjectInfo>> List(std::string_view prefix) const override;
+  // Deletes the temporary files (see above) of keys starting with `prefix`: those of writers
+  // of any process that died before Finish or Abort. Only names of exactly the temporary form
+  // are touched.
+  aws::Result<size_t> AbortIncompleteUploads(std::string_view prefix) override;
   // create: makes the directory and its parents when missing, then proves it writable by
   // creating and removing a probe file. !create (reading): requires an existing, readable
   // directory; it may be read-only.

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -233,6 +234,63 @@ TEST(LocalStoreTest, ListIsRecursiveSortedAndFiltersByPrefix) {
 
   LocalStore missing(dir.path() + "/does-not-exist");
   EXPECT_TRUE(Keys(missing.List("")).empty());
+}
+
+// Temporary files a killed process left: only those of exactly the writer's form, for keys
+// under the prefix, are removed.
+TEST(LocalStoreTest, AbortIncompleteUploadsRemovesOnlyOurTemporaryFiles) {
+  testing::TempDir dir;
+  LocalStore store(dir.path());
+  ASSERT_TRUE(store.Put("x/data/done.json.gz", "finished").ok());
+  const std::vector<std::string> ours = {
+      "x/data/.a.json.gz.1234-0-0badc0de.ddbm-tmp",
+      "x/data/.b.c.json.gz.99-12-ffffffff.ddbm-tmp",  // a dot in the name
+  };
+  const std::vector<std::string> kept = {
+      "x/data/.hidden",                                // an unrelated hidden file
+      "x/data/.a.json.gz.ddbm-tmp",                    // no <pid>-<counter>-<hex>
+      "x/data/.a.json.gz.12-3-0BADC0DE.ddbm-tmp",      // upper-case hex
+      "x/data/.a.json.gz.12-3-0badc0d.ddbm-tmp",       // 7 hex digits
+      "x/data/.a.json.gz.12-x-0badc0de.ddbm-tmp",      // a counter that is not a number
+      "x/data/..1-2-0badc0de.ddbm-tmp",                // no name
+      "x/data/a.json.gz.1-2-0badc0de.ddbm-tmp",        // no leading dot
+      "x/.manifest-files.json.1-2-0badc0de.ddbm-tmp",  // ours, but not under the prefix
+      "x/data2/.a.json.gz.1-2-0badc0de.ddbm-tmp",      // ours, in a sibling folder
+  };
+  for (const std::vector<std::string>* names : {&ours, &kept}) {
+    for (const std::string& name : *names) {
+      fs::create_directories(fs::path(dir.path() + "/" + name).parent_path());
+      std::ofstream(dir.path() + "/" + name) << "partial";
+    }
+  }
+  aws::Result<size_t> removed = store.AbortIncompleteUploads("x/data/");
+  ASSERT_TRUE(removed.ok()) << removed.error().message;
+  EXPECT_EQ(*removed, ours.size());
+  std::vector<std::string> expected = kept;
+  expected.push_back("x/data/done.json.gz");
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(FilesUnder(dir.path()), expected);
+
+  // Nothing left to remove; a missing folder has nothing either.
+  EXPECT_EQ(*store.AbortIncompleteUploads("x/data/"), 0u);
+  EXPECT_EQ(*store.AbortIncompleteUploads("y/data/"), 0u);
+  EXPECT_FALSE(store.AbortIncompleteUploads("../x/").ok());
+}
+
+// The pattern above is the one writers really use: the temporary file of a writer that is
+// still open (as a killed process leaves it) is found and removed.
+TEST(LocalStoreTest, AbortIncompleteUploadsFindsARealWritersFile) {
+  testing::TempDir dir;
+  LocalStore store(dir.path());
+  aws::Result<std::unique_ptr<ObjectWriter>> writer =
+      store.OpenWriter("x/data/abcdefghijklmnopqrstuvwxyz.json.gz");
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Append(std::string(2 << 20, 'x')).ok());  // past one write block
+  ASSERT_EQ(FilesUnder(dir.path()).size(), 1u);
+  EXPECT_EQ(*store.AbortIncompleteUploads("x/"), 1u);
+  EXPECT_TRUE(FilesUnder(dir.path()).empty());
+  EXPECT_FALSE((*writer)->Finish().ok());  // its upload is gone
+  EXPECT_TRUE(FilesUnder(dir.path()).empty());
 }
 
 TEST(LocalStoreTest, ListsTheRealExport) {

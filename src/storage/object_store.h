@@ -7,6 +7,7 @@
 // object is used by one thread at a time).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -55,6 +56,11 @@ class ObjectStore {
   virtual aws::Result<std::unique_ptr<ObjectWriter>> OpenWriter(std::string_view key) = 0;
   // Every object whose key starts with `prefix`, in key order.
   virtual aws::Result<std::vector<ObjectInfo>> List(std::string_view prefix) const = 0;
+  // Removes what writers that never finished left behind for keys starting with `prefix` (a
+  // process killed mid-write runs no Abort): S3's incomplete multipart uploads, a directory's
+  // temporary files. Returns how many were removed. Writers still open under `prefix` lose
+  // their upload too, so call it only when none are (e.g. before a resumed export starts).
+  virtual aws::Result<size_t> AbortIncompleteUploads(std::string_view prefix) = 0;
   // Checks the root is usable (the bucket exists and answers; the directory exists or can be
   // created when `create` is set). Errors name the location and what to do.
   virtual aws::Status CheckRoot(bool create) = 0;

@@ -116,6 +116,7 @@ Error Invalid(const Target& target, std::string message) {
 const char* PermissionFor(std::string_view operation) {
   if (operation == "GetObject" || operation == "HeadObject") return "s3:GetObject";
   if (operation == "ListObjectsV2" || operation == "HeadBucket") return "s3:ListBucket";
+  if (operation == "ListMultipartUploads") return "s3:ListBucketMultipartUploads";
   if (operation == "AbortMultipartUpload") return "s3:AbortMultipartUpload";
   if (operation == "DeleteObject") return "s3:DeleteObject";
   return "s3:PutObject";
@@ -506,6 +507,74 @@ Result<S3WriteResult> S3Client::CompleteMultipartUpload(
   if (ParseXml(doc, response->body)) result.etag = Unquote(Text(Find(doc.RootElement(), {"ETag"})));
   if (result.etag.empty()) return Corrupt(target, "lacks CompleteMultipartUploadResult/ETag");
   return result;
+}
+
+Result<S3UploadsPage> S3Client::ListMultipartUploadsPage(
+    std::string_view bucket, std::string_view prefix, const std::optional<S3UploadMarker>& marker,
+    int max_uploads) const {
+  const Target target{"ListMultipartUploads", bucket, {}, service_->config().region};
+  if (aws::Status ok = CheckBucket(target); !ok) return std::move(ok).error();
+  // encoding-type=url: keys may hold bytes XML 1.0 cannot carry.
+  std::string query = "uploads&encoding-type=url";
+  if (!prefix.empty()) query += "&prefix=" + aws::UriEncode(prefix);
+  if (marker) {
+    query += "&key-marker=" + aws::UriEncode(marker->key);
+    if (!marker->upload_id.empty()) {
+      query += "&upload-id-marker=" + aws::UriEncode(marker->upload_id);
+    }
+  }
+  if (max_uploads > 0) query += "&max-uploads=" + std::to_string(max_uploads);
+  HttpRequest request;
+  request.method = "GET";
+  request.url = RequestUrl(bucket, {}, query);
+  Result<HttpResponse> response =
+      Send("ListMultipartUploads", std::move(request), bucket, {}, true);
+  if (!response.ok()) return std::move(response).error();
+
+  tinyxml2::XMLDocument doc;
+  if (!ParseXml(doc, response->body) || !IsRoot(doc, "ListMultipartUploadsResult")) {
+    return Corrupt(target, "is not a ListMultipartUploadsResult document");
+  }
+  const tinyxml2::XMLElement* root = doc.RootElement();
+  // Keys and key markers come encoded when S3 honoured encoding-type (moto does not).
+  const bool url_encoded = Text(Find(root, {"EncodingType"})) == "url";
+  auto key_of = [&](const tinyxml2::XMLElement* element) {
+    const std::string key = Text(element);
+    return url_encoded ? DecodeListedKey(key) : key;
+  };
+  S3UploadsPage page;
+  for (const tinyxml2::XMLElement* e = root->FirstChildElement("Upload"); e != nullptr;
+       e = e->NextSiblingElement("Upload")) {
+    S3MultipartUpload upload{key_of(Find(e, {"Key"})), Text(Find(e, {"UploadId"}))};
+    if (upload.key.empty() || upload.upload_id.empty()) {
+      return Corrupt(target, "lists an upload without a key or an upload id");
+    }
+    page.uploads.push_back(std::move(upload));
+  }
+  if (Text(Find(root, {"IsTruncated"})) == "true") {
+    S3UploadMarker next{key_of(Find(root, {"NextKeyMarker"})),
+                        Text(Find(root, {"NextUploadIdMarker"}))};
+    if (next.key.empty()) return Corrupt(target, "is truncated but has no NextKeyMarker");
+    page.next_marker = std::move(next);
+  }
+  return page;
+}
+
+Result<std::vector<S3MultipartUpload>> S3Client::ListMultipartUploads(
+    std::string_view bucket, std::string_view prefix) const {
+  std::vector<S3MultipartUpload> uploads;
+  std::optional<S3UploadMarker> marker;
+  do {
+    Result<S3UploadsPage> page = ListMultipartUploadsPage(bucket, prefix, marker);
+    if (!page.ok()) return std::move(page).error();
+    if (marker && page->next_marker && page->next_marker->key == marker->key &&
+        page->next_marker->upload_id == marker->upload_id) {
+      return Corrupt({"ListMultipartUploads", bucket, {}, {}}, "repeats its markers");
+    }
+    for (S3MultipartUpload& upload : page->uploads) uploads.push_back(std::move(upload));
+    marker = std::move(page->next_marker);
+  } while (marker);
+  return uploads;
 }
 
 aws::Status S3Client::AbortMultipartUpload(std::string_view bucket, std::string_view key,

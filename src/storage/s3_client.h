@@ -1,5 +1,6 @@
 // S3Client: the S3 REST operations export and import need (objects, listings, multipart
-// uploads, a bucket check), over an aws::ServiceClient that signs, sends and retries.
+// uploads and their listing, a bucket check), over an aws::ServiceClient that signs, sends and
+// retries.
 //
 // Errors a user can act on are kInvalidInput with a one-line message naming s3://bucket/key and
 // what to do (NoSuchBucket, NoSuchKey, a bucket in another region); AccessDenied stays kService
@@ -52,6 +53,26 @@ struct S3ListPage {
   std::optional<std::string> next_continuation_token;
 };
 
+// A multipart upload that was started and neither completed nor aborted.
+struct S3MultipartUpload {
+  std::string key;
+  std::string upload_id;
+};
+
+// Where a ListMultipartUploads page starts: after this key's uploads (when upload_id is empty),
+// or after this upload of this key.
+struct S3UploadMarker {
+  std::string key;
+  std::string upload_id;
+};
+
+// One page of ListMultipartUploads.
+struct S3UploadsPage {
+  std::vector<S3MultipartUpload> uploads;  // by key, then by the time each was started
+  // Set when more pages follow: pass it as `marker` for the next page.
+  std::optional<S3UploadMarker> next_marker;
+};
+
 struct S3CompletedPart {
   int part_number = 0;
   std::string etag;  // as UploadPart returned it, without quotes
@@ -102,6 +123,15 @@ class S3Client {
   aws::Result<S3WriteResult> CompleteMultipartUpload(
       std::string_view bucket, std::string_view key, std::string_view upload_id,
       const std::vector<S3CompletedPart>& parts) const;
+  // One page of the incomplete multipart uploads of keys starting with `prefix`. `max_uploads`
+  // 0 leaves the page size to S3 (1000).
+  aws::Result<S3UploadsPage> ListMultipartUploadsPage(std::string_view bucket,
+                                                      std::string_view prefix,
+                                                      const std::optional<S3UploadMarker>& marker,
+                                                      int max_uploads = 0) const;
+  // Every incomplete multipart upload of keys starting with `prefix`, all pages.
+  aws::Result<std::vector<S3MultipartUpload>> ListMultipartUploads(std::string_view bucket,
+                                                                   std::string_view prefix) const;
   // An upload that is already gone (NoSuchUpload) counts as aborted.
   aws::Status AbortMultipartUpload(std::string_view bucket, std::string_view key,
                                    std::string_view upload_id) const;

@@ -352,6 +352,118 @@ TEST_F(S3ClientTest, ListObjectsV2RetriesMalformedXml) {
   EXPECT_EQ(transport_.requests().size(), 2u);
 }
 
+// A ListMultipartUploadsResult page: `uploads` as (key, upload id); truncated when
+// `next_key` is set.
+std::string UploadsPage(const std::vector<std::pair<std::string, std::string>>& uploads,
+                        const std::string& next_key, const std::string& next_upload_id,
+                        bool url_encoded = true) {
+  std::string xml =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListMultipartUploadsResult "
+      "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Bucket>b-1</Bucket><KeyMarker/>"
+      "<UploadIdMarker/><Prefix>p/</Prefix><MaxUploads>2</MaxUploads>";
+  if (url_encoded) xml += "<EncodingType>url</EncodingType>";
+  xml += next_key.empty() ? "<IsTruncated>false</IsTruncated>"
+                          : "<NextKeyMarker>" + next_key + "</NextKeyMarker><NextUploadIdMarker>" +
+                                next_upload_id +
+                                "</NextUploadIdMarker><IsTruncated>true"
+                                "</IsTruncated>";
+  for (const auto& [key, upload_id] : uploads) {
+    xml += "<Upload><Key>" + key + "</Key><UploadId>" + upload_id +
+           "</UploadId><Initiator><ID>x</ID></Initiator><StorageClass>STANDARD</StorageClass>"
+           "<Initiated>2024-05-14T11:14:20.000Z</Initiated></Upload>";
+  }
+  return xml + "</ListMultipartUploadsResult>";
+}
+
+TEST_F(S3ClientTest, ListMultipartUploadsFollowsKeyAndUploadIdMarkers) {
+  const S3Client& s3 = Client("http://127.0.0.1:5000");
+  transport_.Respond(200, UploadsPage({{"p/a", "u1"}, {"p/b%20c", "u/2+"}}, "p/b%20c", "u/2+"));
+  // A page may end after a key's last upload: the next one starts after the key alone.
+  transport_.Respond(200, UploadsPage({{"p/b%20c", "u3"}, {"p/d+e%2Bf", "u4"}}, "p/d+e%2Bf", ""));
+  transport_.Respond(200, UploadsPage({{"p/%C3%A9", "u5"}}, "", ""));
+  auto uploads = s3.ListMultipartUploads("b-1", "p/");
+  ASSERT_TRUE(uploads.ok()) << uploads.error().ToString();
+  ASSERT_EQ(uploads->size(), 5u);
+  EXPECT_EQ((*uploads)[0].key, "p/a");
+  EXPECT_EQ((*uploads)[0].upload_id, "u1");
+  EXPECT_EQ((*uploads)[1].key, "p/b c");
+  EXPECT_EQ((*uploads)[1].upload_id, "u/2+");  // upload ids are never encoded
+  EXPECT_EQ((*uploads)[2].key, "p/b c");
+  EXPECT_EQ((*uploads)[3].key, "p/d e+f");
+  EXPECT_EQ((*uploads)[4].key, "p/\xC3\xA9");
+  EXPECT_EQ((*uploads)[4].upload_id, "u5");
+
+  const std::vector<HttpRequest> sent = transport_.requests();
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[0].method, "GET");
+  EXPECT_EQ(sent[0].url, "http://127.0.0.1:5000/b-1?uploads&encoding-type=url&prefix=p%2F");
+  EXPECT_EQ(sent[1].url,
+            "http://127.0.0.1:5000/b-1?uploads&encoding-type=url&prefix=p%2F"
+            "&key-marker=p%2Fb%20c&upload-id-marker=u%2F2%2B");
+  EXPECT_EQ(sent[2].url,
+            "http://127.0.0.1:5000/b-1?uploads&encoding-type=url&prefix=p%2F"
+            "&key-marker=p%2Fd%20e%2Bf");
+}
+
+TEST_F(S3ClientTest, ListMultipartUploadsKeepsKeysWhenNotEncoded) {
+  const S3Client& s3 = Client();
+  // moto ignores encoding-type and sends keys as they are.
+  transport_.Respond(200, UploadsPage({{"p/a+b &amp; c", "u1"}}, "", "", /*url_encoded=*/false));
+  auto page = s3.ListMultipartUploadsPage("my-bucket", "p/", std::nullopt, 2);
+  ASSERT_TRUE(page.ok()) << page.error().ToString();
+  ASSERT_EQ(page->uploads.size(), 1u);
+  EXPECT_EQ(page->uploads[0].key, "p/a+b & c");
+  EXPECT_FALSE(page->next_marker);
+  EXPECT_TRUE(HasText(LastRequest().url, "&max-uploads=2"));
+}
+
+TEST_F(S3ClientTest, ListMultipartUploadsRejectsBadPages) {
+  const S3Client& s3 = Client();
+  transport_.Respond(200,
+                     "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated>"
+                     "</ListMultipartUploadsResult>");
+  auto uploads = s3.ListMultipartUploads("my-bucket", "");
+  ASSERT_FALSE(uploads.ok());
+  EXPECT_EQ(uploads.error().kind, ErrorKind::kCorruption);
+  EXPECT_TRUE(HasText(uploads.error().message, "NextKeyMarker"));
+
+  transport_.Respond(200, UploadsPage({{"k", ""}}, "", ""));
+  uploads = s3.ListMultipartUploads("my-bucket", "");
+  ASSERT_FALSE(uploads.ok());
+  EXPECT_EQ(uploads.error().kind, ErrorKind::kCorruption);
+  EXPECT_TRUE(HasText(uploads.error().message, "without a key or an upload id"));
+
+  // A server that answers the same page forever must not keep the loop going.
+  transport_.Respond(200, UploadsPage({{"a", "u1"}}, "a", "u1"));
+  transport_.Respond(200, UploadsPage({{"a", "u1"}}, "a", "u1"));
+  uploads = s3.ListMultipartUploads("my-bucket", "");
+  ASSERT_FALSE(uploads.ok());
+  EXPECT_EQ(uploads.error().kind, ErrorKind::kCorruption);
+  EXPECT_TRUE(HasText(uploads.error().message, "repeats"));
+
+  transport_.Respond(200, ListPage({}, ""));  // another operation's document
+  uploads = s3.ListMultipartUploads("my-bucket", "");
+  ASSERT_FALSE(uploads.ok());
+  EXPECT_TRUE(HasText(uploads.error().message, "not a ListMultipartUploadsResult"));
+}
+
+TEST_F(S3ClientTest, ListMultipartUploadsAccessDeniedNamesItsPermission) {
+  const S3Client& s3 = Client();
+  transport_.Respond(403, ErrorXml("AccessDenied", "Access Denied"));
+  auto uploads = s3.ListMultipartUploads("my-bucket", "p/");
+  ASSERT_FALSE(uploads.ok());
+  EXPECT_EQ(uploads.error().code, "AccessDenied");
+  EXPECT_EQ(uploads.error().operation, "ListMultipartUploads");
+  EXPECT_TRUE(HasText(uploads.error().message, "access denied to s3://my-bucket:"));
+  EXPECT_TRUE(HasText(uploads.error().message, "s3:ListBucketMultipartUploads"));
+  EXPECT_TRUE(LacksText(uploads.error().ToString(), kSecret));
+
+  transport_.Respond(403, ErrorXml("AccessDenied", "Access Denied"));
+  aws::Status aborted = s3.AbortMultipartUpload("my-bucket", "p/k", "u1");
+  ASSERT_FALSE(aborted.ok());
+  EXPECT_TRUE(HasText(aborted.error().message, "s3:AbortMultipartUpload"));
+}
+
 // The same requests signed by botocore's S3SigV4Auth (AWS's Python SDK) with these credentials,
 // at the suite time, in us-west-2: the Authorization headers it produced.
 TEST_F(S3ClientTest, SignaturesMatchBotocore) {
@@ -374,6 +486,17 @@ TEST_F(S3ClientTest, SignaturesMatchBotocore) {
             "AWS4-HMAC-SHA256 Credential=AKIDS3TEST/20150830/us-west-2/s3/aws4_request, "
             "SignedHeaders=host;x-amz-content-sha256;x-amz-date, "
             "Signature=8dea04d0856d8d19dadc81dc08071c0f6072ffb58483cb12c582eb459f6e7e7d");
+
+  // A parameter without a value ("uploads") among others.
+  transport_.Respond(200, UploadsPage({}, "", ""));
+  ASSERT_TRUE(s3.ListMultipartUploadsPage("b-1", "p/ x", S3UploadMarker{"k/1+=&", "up/1+2"}).ok());
+  EXPECT_EQ(LastRequest().url,
+            "http://127.0.0.1:5000/b-1?uploads&encoding-type=url&prefix=p%2F%20x"
+            "&key-marker=k%2F1%2B%3D%26&upload-id-marker=up%2F1%2B2");
+  EXPECT_EQ(Header(LastRequest(), "Authorization"),
+            "AWS4-HMAC-SHA256 Credential=AKIDS3TEST/20150830/us-west-2/s3/aws4_request, "
+            "SignedHeaders=host;x-amz-content-sha256;x-amz-date, "
+            "Signature=6ca4095922444cc46b28d1d7df4025fd684d23927c2101edd151395f51f69465");
 }
 
 // ---------------------------------------------------------------------------------------------

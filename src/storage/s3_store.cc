@@ -193,6 +193,18 @@ Result<std::vector<ObjectInfo>> S3Store::List(std::string_view prefix) const {
   return client_.ListObjectsV2(bucket_, prefix);
 }
 
+Result<size_t> S3Store::AbortIncompleteUploads(std::string_view prefix) {
+  Result<std::vector<S3MultipartUpload>> uploads = client_.ListMultipartUploads(bucket_, prefix);
+  if (!uploads.ok()) return std::move(uploads).error();
+  for (const S3MultipartUpload& upload : *uploads) {
+    if (Status aborted = client_.AbortMultipartUpload(bucket_, upload.key, upload.upload_id);
+        !aborted) {
+      return std::move(aborted).error();
+    }
+  }
+  return uploads->size();
+}
+
 Status S3Store::CheckRoot(bool /*create*/) { return client_.HeadBucket(bucket_); }
 
 std::string S3Store::Describe(std::string_view key) const {

@@ -7,6 +7,7 @@
 // ETag is returned as it is.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -44,6 +45,9 @@ class S3Store final : public ObjectStore {
   // Starts the multipart upload at once, so a missing bucket or a denied write shows here.
   aws::Result<std::unique_ptr<ObjectWriter>> OpenWriter(std::string_view key) override;
   aws::Result<std::vector<ObjectInfo>> List(std::string_view prefix) const override;
+  // ListMultipartUploads, then AbortMultipartUpload for each upload listed (one already gone
+  // counts as aborted).
+  aws::Result<size_t> AbortIncompleteUploads(std::string_view prefix) override;
   // The bucket must exist and be listable; `create` is ignored: buckets are never created.
   aws::Status CheckRoot(bool create) override;
 

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -66,11 +67,15 @@ class FakeBucket {
     const std::string bucket_path = std::string("/") + kBucket;
     if (url.path == bucket_path && request.method == "HEAD") return Answer(200, "");
     if (url.path == bucket_path && query.count("list-type")) return List(query["prefix"]);
+    if (url.path == bucket_path && request.method == "GET" && query.count("uploads")) {
+      return ListUploads(query);
+    }
     const std::string key = aws::UriDecode(url.path.substr(bucket_path.size() + 1));
 
     if (request.method == "POST" && query.count("uploads")) {
       const std::string id = "upload-" + std::to_string(++next_upload_);
       uploads[id] = {};
+      upload_keys[id] = key;
       return Answer(200, "<InitiateMultipartUploadResult><UploadId>" + id +
                              "</UploadId></InitiateMultipartUploadResult>");
     }
@@ -118,6 +123,7 @@ class FakeBucket {
       if (uploads.erase(query["uploadId"]) == 0) {
         return Answer(404, "<Error><Code>NoSuchUpload</Code></Error>");
       }
+      upload_keys.erase(query["uploadId"]);
       aborted.push_back(query["uploadId"]);
       return Answer(204, "");
     }
@@ -152,6 +158,8 @@ class FakeBucket {
 
   std::map<std::string, std::string> objects;
   std::map<std::string, std::map<int, std::string>> uploads;
+  std::map<std::string, std::string> upload_keys;  // upload id -> key, for listing
+  size_t uploads_per_page = 1000;                  // ListMultipartUploads' MaxUploads
   std::vector<std::string> aborted;
   std::vector<std::string> deleted;
   std::vector<int64_t> part_sizes;
@@ -182,6 +190,35 @@ class FakeBucket {
              "</Size></Contents>";
     }
     return Answer(200, xml + "</ListBucketResult>");
+  }
+
+  // Incomplete uploads of keys with the prefix, by key then upload id, after the markers.
+  HttpResponse ListUploads(std::map<std::string, std::string>& query) {
+    std::vector<std::pair<std::string, std::string>> listed;  // (key, upload id)
+    for (const auto& [id, key] : upload_keys) {
+      if (!key.starts_with(query["prefix"])) continue;
+      if (query.count("key-marker")) {
+        const std::string& marker = query["key-marker"];
+        // Without an upload id marker, the listing goes on after the marker's key.
+        if (key < marker || (key == marker && (!query.count("upload-id-marker") ||
+                                               id <= query["upload-id-marker"]))) {
+          continue;
+        }
+      }
+      listed.emplace_back(key, id);
+    }
+    std::sort(listed.begin(), listed.end());
+    std::string xml = "<ListMultipartUploadsResult>";
+    if (listed.size() > uploads_per_page) {
+      listed.resize(uploads_per_page);
+      xml += "<IsTruncated>true</IsTruncated><NextKeyMarker>" + listed.back().first +
+             "</NextKeyMarker><NextUploadIdMarker>" + listed.back().second +
+             "</NextUploadIdMarker>";
+    }
+    for (const auto& [key, id] : listed) {
+      xml += "<Upload><Key>" + key + "</Key><UploadId>" + id + "</UploadId></Upload>";
+    }
+    return Answer(200, xml + "</ListMultipartUploadsResult>");
   }
 
   std::mutex mu_;
@@ -385,6 +422,30 @@ TEST_F(S3StoreTest, AbortThenDestroyAbortsOnce) {
   size_t deletes = 0;
   for (const HttpRequest& r : transport_.requests()) deletes += r.method == "DELETE";
   EXPECT_EQ(deletes, 1u);
+}
+
+// Uploads a killed process left (nothing aborts them): only those under the prefix go, across
+// pages of the listing.
+TEST_F(S3StoreTest, AbortIncompleteUploadsUnderThePrefix) {
+  auto store = Store();
+  bucket_.uploads_per_page = 2;
+  for (const char* key : {"x/data/a.json.gz", "x/data/b.json.gz", "x/data/b.json.gz",
+                          "x/data/c.json.gz", "x/data2/d.json.gz", "x/manifest-files.json"}) {
+    ASSERT_TRUE(store->client().CreateMultipartUpload(kBucket, key).ok()) << key;
+  }
+  ASSERT_EQ(bucket_.uploads.size(), 6u);
+  Result<size_t> aborted = store->AbortIncompleteUploads("x/data/");
+  ASSERT_TRUE(aborted.ok()) << aborted.error().ToString();
+  EXPECT_EQ(*aborted, 4u);
+  std::vector<std::string> left;
+  for (const auto& [id, key] : bucket_.upload_keys) left.push_back(key);
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"x/data2/d.json.gz", "x/manifest-files.json"}));
+  size_t lists = 0;
+  for (const HttpRequest& r : transport_.requests()) lists += HasText(r.url, "?uploads&");
+  EXPECT_EQ(lists, 2u);  // 4 uploads, 2 a page
+
+  EXPECT_EQ(*store->AbortIncompleteUploads("x/data/"), 0u);
 }
 
 TEST_F(S3StoreTest, FailedPartUploadAbortsAndReportsTheCause) {

@@ -369,6 +369,21 @@ class ExportImportTestBase(ServiceTestCase):
 
     # --- checking an export written by ddbmigrate, independently ---
 
+    def s3_reader(self, bucket):
+        """get(key) and list_keys() for a bucket of moto's S3."""
+        s3, objects = self.client("s3"), {}
+
+        def get(key):
+            if key not in objects:
+                objects[key] = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+            return objects[key]
+
+        def list_keys():
+            pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+            return [o["Key"] for page in pages for o in page.get("Contents", [])]
+
+        return get, list_keys
+
     def check_our_export(self, get, list_keys, prefix, bucket, export_id, table, part_size):
         """Checks an export by ddbmigrate read through get(key) -> bytes and list_keys() -> all
         keys. Returns (summary, manifest entries, data lines per file as text)."""
@@ -597,21 +612,6 @@ class RoundTripTest(ExportImportTestBase):
         self.assertEqual(count_items(self.dynamodb(), dst), 0)
 
     # --- S3, a key prefix, and data files of several parts ---
-
-    def s3_reader(self, bucket):
-        """get(key) and list_keys() for a bucket of moto's S3."""
-        s3, objects = self.client("s3"), {}
-
-        def get(key):
-            if key not in objects:
-                objects[key] = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-            return objects[key]
-
-        def list_keys():
-            pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
-            return [o["Key"] for page in pages for o in page.get("Contents", [])]
-
-        return get, list_keys
 
     def test_round_trip_through_s3_with_a_prefix(self):
         rng = random.Random(43)
@@ -1019,10 +1019,15 @@ class ImportErrorTest(ExportImportTestBase):
 class ExportResumeTest(ExportImportTestBase):
     """An export with --checkpoint survives kill -9 and Ctrl-C: --resume finishes it in the same
     folder, and the result holds every item exactly once (checked with Python alone, then by
-    importing it)."""
+    importing it). After kill -9 the resume also removes what the killed run left of the files
+    it was writing: temporary files in a directory, incomplete multipart uploads in S3."""
 
+    MOTO = True
     ITEMS = 16_000
     SEGMENTS = 4
+    # Beside a data file of the export, the name of a temporary file as LocalStore's writers
+    # make it: ".<name>.<pid>-<counter>-<8 hex digits>.ddbm-tmp".
+    TEMP_RE = re.compile(r"^\..+\.[0-9]+-[0-9]+-[0-9a-f]{8}\.ddbm-tmp$")
 
     @classmethod
     def setUpClass(cls):
@@ -1036,9 +1041,10 @@ class ExportResumeTest(ExportImportTestBase):
         self.out = self.work / "exports"
         self.checkpoint = self.work / "export.checkpoint.json"
 
-    def export_args(self, *extra):
+    def export_args(self, *extra, to=None):
         # Files of 1 MiB, so that each segment finishes several; pages of 100 items.
-        return [str(harness.binary_path()), "export", "--table", self.src, "--to", str(self.out),
+        return [str(harness.binary_path()), "export", "--table", self.src, "--to",
+                str(self.out) if to is None else to,
                 "--segments", str(self.SEGMENTS), "--page-size", "100", "--file-size", "1",
                 "--checkpoint", str(self.checkpoint), "--output", "json",
                 "--endpoint-url", self.ddb_endpoint, *extra]
@@ -1062,32 +1068,10 @@ class ExportResumeTest(ExportImportTestBase):
             return 0
         return sum(len(s.get("State", {}).get("Files", [])) for s in cp["Segments"])
 
-    def finish_and_check(self):
-        """Resumes the export to its end; checks it file by file and by importing it."""
-        resumed = harness.run(*self.export_args("--resume")[1:], env=self.env(), timeout=240)
-        summary = summary_of(resumed.stdout)
-        self.assert_ok(resumed, summary)
-        self.assertIn("resuming the export of", resumed.stderr)
-        self.assertEqual(summary["ItemCount"], self.ITEMS, summary)
-        # The files a killed run was writing stay as hidden temporary files beside the others
-        # (as they would stay unfinished multipart uploads in S3); anything else must be listed.
-        every = [p.relative_to(self.out).as_posix() for p in self.out.rglob("*")
-                 if p.is_file() and not p.name.endswith(".ddbm-tmp")]
-        _, entries, lines = self.check_our_export(
-            lambda key: (self.out / key).read_bytes(), lambda: every, None, None,
-            summary["ExportId"], self.src, 8 * MIB)
-        self.assertGreater(len(entries), self.SEGMENTS, "expected several files per segment")
-        exported = items_of(lines)
-        self.assertEqual(len(exported), self.ITEMS, "an item is missing or exported twice")
-        problem = diff_items(self.scan_all(self.src), exported, ["pk", "sk"])
-        self.assertEqual(problem, "", f"the data files differ from the table:\n{problem}")
-        dst = self.unique_table("xdst")
-        r, isummary = self.run_import(str(self.out), dst, "--create-target")
-        self.assert_imported(r, isummary, self.ITEMS, files=len(entries))
-        return resumed.stderr
-
-    def test_kill_9_then_resume(self):
-        proc, _, err = self.start(self.export_args("--read-rate", "100"), "killed")
+    def kill_9_export(self, *extra, to=None):
+        """Starts a slow export and kills it with SIGKILL once two data files are recorded."""
+        proc, _, err = self.start(self.export_args("--read-rate", "100", *extra, to=to),
+                                  "killed")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
             if self.checkpointed_files() >= 2:
@@ -1098,14 +1082,93 @@ class ExportResumeTest(ExportImportTestBase):
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         self.assertGreaterEqual(self.checkpointed_files(), 2)
+        return proc.pid
+
+    def finish_and_check(self, *extra, to=None, bucket=None, prefix=None):
+        """Resumes the export to its end; checks it file by file and by importing it. Without
+        `bucket` the export is in self.out. Returns the resume's stderr and JSON summary."""
+        resumed = harness.run(*self.export_args("--resume", *extra, to=to)[1:], env=self.env(),
+                              timeout=240)
+        summary = summary_of(resumed.stdout)
+        self.assert_ok(resumed, summary)
+        self.assertIn("resuming the export of", resumed.stderr)
+        self.assertEqual(summary["ItemCount"], self.ITEMS, summary)
+        if bucket is None:
+            # Temporary files outside data/ (a test plants one) are not the resume's to remove;
+            # anything else must be listed.
+            every = [p.relative_to(self.out).as_posix() for p in self.out.rglob("*")
+                     if p.is_file() and not p.name.endswith(".ddbm-tmp")]
+            get, list_keys = (lambda key: (self.out / key).read_bytes()), (lambda: every)
+        else:
+            get, list_keys = self.s3_reader(bucket)
+        _, entries, lines = self.check_our_export(get, list_keys, prefix, bucket,
+                                                  summary["ExportId"], self.src, 8 * MIB)
+        self.assertGreater(len(entries), self.SEGMENTS, "expected several files per segment")
+        exported = items_of(lines)
+        self.assertEqual(len(exported), self.ITEMS, "an item is missing or exported twice")
+        problem = diff_items(self.scan_all(self.src), exported, ["pk", "sk"])
+        self.assertEqual(problem, "", f"the data files differ from the table:\n{problem}")
+        dst = self.unique_table("xdst")
+        r, isummary = self.run_import(str(self.out) if to is None else to, dst, "--create-target",
+                                      *extra)
+        self.assert_imported(r, isummary, self.ITEMS, files=len(entries))
+        return resumed.stderr, summary
+
+    def test_kill_9_then_resume(self):
+        pid = self.kill_9_export()
         self.assertFalse(list(self.out.rglob("manifest-summary.json")),
                          "a killed export wrote its manifest")
         # A file finished after the checkpoint's last save is not in it; plant one more such
         # file: the resume must delete what the checkpoint does not name.
         data = next(self.out.rglob("data"))
         (data / data_file_name("stale")).write_bytes(gzip.compress(b"{}\n"))
-        stderr = self.finish_and_check()
+        # The files the killed run was writing stay as temporary files; plant one more, and one
+        # of a manifest beside data/, which the resume must leave alone.
+        left = [p.name for p in data.iterdir() if p.name.endswith(".ddbm-tmp")]
+        for name in left:
+            self.assertRegex(name, self.TEMP_RE)
+        (data / f".{data_file_name('writing')}.{pid}-999-0badc0de.ddbm-tmp").write_bytes(b"x")
+        outside = data.parent / f".manifest-files.json.{pid}-998-0badc0de.ddbm-tmp"
+        outside.write_bytes(b"x")
+        stderr, summary = self.finish_and_check()
         self.assertRegex(stderr, r"note: deleted [0-9]+ data files the stopped run finished")
+        self.assertGreaterEqual(summary["StaleFilesDeleted"], 1, summary)
+        aborted = len(left) + 1
+        self.assertIn(f"note: aborted {aborted} incomplete uploads of data files", stderr)
+        self.assertEqual(summary["IncompleteUploadsAborted"], aborted, summary)
+        self.assertEqual([p.name for p in data.iterdir() if p.name.endswith(".ddbm-tmp")], [])
+        self.assertTrue(outside.exists(), "a temporary file outside data/ was removed")
+
+    def test_kill_9_then_resume_to_s3(self):
+        s3 = self.client("s3")
+        bucket, prefix = self.make_bucket("resume"), "backups/orders"
+        to = f"s3://{bucket}/{prefix}"
+        endpoint = ("--s3-endpoint-url", self.moto_endpoint)
+        self.kill_9_export(*endpoint, to=to)
+        target = json.loads(self.checkpoint.read_text(encoding="utf-8"))["Target"]
+        self.assertTrue(target.startswith(f"{to}/AWSDynamoDB/"), target)
+        folder = target[len(f"s3://{bucket}/"):]
+        data = folder + "data/"
+
+        def uploads(under):
+            pages = s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket,
+                                                                         Prefix=under)
+            return sorted((u["Key"], u["UploadId"]) for page in pages
+                          for u in page.get("Uploads", []))
+
+        # The killed run's unfinished uploads, one more under data/, and one beside data/ (a key
+        # that starts with "data" but is not in the folder) that the resume must leave alone.
+        left = uploads(data)
+        key = data + data_file_name("writing")
+        planted = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+        s3.upload_part(Bucket=bucket, Key=key, UploadId=planted, PartNumber=1, Body=b"partial")
+        beside = s3.create_multipart_upload(Bucket=bucket, Key=folder + "data.partial")
+        stderr, summary = self.finish_and_check(*endpoint, to=to, bucket=bucket, prefix=prefix)
+        aborted = len(left) + 1
+        self.assertIn(f"note: aborted {aborted} incomplete uploads of data files", stderr)
+        self.assertEqual(summary["IncompleteUploadsAborted"], aborted, summary)
+        self.assertEqual(uploads(data), [])
+        self.assertEqual(uploads(folder), [(folder + "data.partial", beside["UploadId"])])
 
     def test_ctrl_c_finishes_the_open_files_then_resume(self):
         proc, out, err = self.start(self.export_args("--read-rate", "100"), "interrupted")
