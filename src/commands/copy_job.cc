@@ -212,15 +212,26 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   if (!checkpoint_.empty()) {
     if (aws::Status s = PrepareCheckpoint(&transfer); !s.ok()) return std::move(s).error();
     if (transfer.resume && transfer.resume->complete()) {
+      Outcome outcome = Outcome::kSuccess;
       if (plan && create_indexes_after_ && !create_table) {
         // Stopped while the deferred indexes were being added: add (or wait for) the rest.
         std::cerr << "checkpoint " << checkpoint_ << " says this copy already finished; "
                   << "adding the indexes deferred until after the load\n";
-        return AddDeferredIndexes(dst, *plan);
+        aws::Result<Outcome> indexed = AddDeferredIndexes(dst, *plan);
+        if (!indexed.ok() || *indexed != Outcome::kSuccess) return indexed;
+      } else {
+        std::cerr << "checkpoint " << checkpoint_ << " says this copy already finished; "
+                  << "nothing to do\n";
       }
-      std::cerr << "checkpoint " << checkpoint_ << " says this copy already finished; "
-                << "nothing to do\n";
-      return Outcome::kSuccess;
+      // The exit code of the finished copy still says that some items could not be written.
+      if (const uint64_t dead = transfer.resume->items_dead_lettered(); dead > 0) {
+        std::cerr << fmt::format(
+            "ddbmigrate: warning: {} items could not be written; they are in the dead-letter "
+            "file {}\n",
+            dead, DeadLetterPath(dead_letter_, target_ref.name));
+        outcome = Outcome::kIncomplete;
+      }
+      return outcome;
     }
   }
 
@@ -302,18 +313,20 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     if (!checkpoint_.empty()) error.message += "; fix the cause and rerun with --resume";
     return error;
   }
-  if (counters.items_dead_lettered.load() > 0) {
+  // Items dead-lettered by earlier runs of a resumed copy count as much as this run's.
+  const uint64_t dead =
+      counters.items_dead_lettered.load() + counters.items_dead_lettered_resumed.load();
+  if (dead > 0) {
     std::cerr << fmt::format(
-        "ddbmigrate: warning: {} items could not be written; they were appended to {}\n",
-        counters.items_dead_lettered.load(), dead_letters.path());
+        "ddbmigrate: warning: {} items could not be written; they were appended to {}\n", dead,
+        dead_letters.path());
   }
   if (result->interrupted) return Outcome::kInterrupted;
   if (plan && create_indexes_after_) {
     aws::Result<Outcome> indexed = AddDeferredIndexes(dst, *plan);
     if (!indexed.ok() || *indexed != Outcome::kSuccess) return indexed;
   }
-  Outcome outcome =
-      counters.items_dead_lettered.load() > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
+  Outcome outcome = dead > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
   if (verify_) {
     InstallInterruptHandler("stopping the verification; the copy itself is finished");
     aws::Result<Outcome> verified =
@@ -472,6 +485,8 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
         .MemberInt("ItemsWritten", static_cast<int64_t>(written))
         .MemberInt("ItemsDeadLettered", static_cast<int64_t>(dead))
         .MemberInt("ItemsFromEarlierRuns", static_cast<int64_t>(c.items_resumed.load()))
+        .MemberInt("ItemsDeadLetteredByEarlierRuns",
+                   static_cast<int64_t>(c.items_dead_lettered_resumed.load()))
         .MemberInt("UnprocessedResent", static_cast<int64_t>(c.writes.unprocessed_resent.load()))
         .MemberInt("Throttles", static_cast<int64_t>(Throttles(src, dst)))
         .MemberInt("Retries", static_cast<int64_t>(Retries(src, dst)));
@@ -486,7 +501,9 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
         .Key("ItemsPerSecond")
         .Double(rate)
         .MemberBool("Interrupted", interrupted);
-    if (dead > 0) w.Member("DeadLetterFile", dead_letters.path());
+    if (dead + c.items_dead_lettered_resumed.load() > 0) {
+      w.Member("DeadLetterFile", dead_letters.path());
+    }
     w.EndObject();
     std::cout << out << '\n';
     return;
@@ -502,7 +519,11 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
           : fmt::format("{:.0f} RCU, {:.0f} WCU consumed", c.scan.read_capacity.load(),
                         c.writes.consumed_capacity.load()));
   if (c.items_resumed.load() > 0) {
-    std::cout << fmt::format("{} items had been copied by earlier runs\n", c.items_resumed.load());
+    const uint64_t earlier_dead = c.items_dead_lettered_resumed.load();
+    std::cout << fmt::format(
+        "{} items had been copied by earlier runs{}\n", c.items_resumed.load(),
+        earlier_dead > 0 ? fmt::format(" ({} of them into {})", earlier_dead, dead_letters.path())
+                         : std::string());
   }
   if (dead > 0) {
     std::cout << fmt::format("{} items could not be written; they were appended to {}\n", dead,

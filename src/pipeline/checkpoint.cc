@@ -33,6 +33,12 @@ uint64_t Checkpoint::items_acknowledged() const {
   return total;
 }
 
+uint64_t Checkpoint::items_dead_lettered() const {
+  uint64_t total = 0;
+  for (const auto& s : segments) total += s.items_dead_lettered;
+  return total;
+}
+
 bool Checkpoint::complete() const {
   for (const auto& s : segments) {
     if (!s.done) return false;
@@ -56,6 +62,9 @@ std::string SerializeCheckpoint(const Checkpoint& c) {
     w.BeginObject().MemberInt("Segment", static_cast<int64_t>(i)).MemberBool("Done", s.done);
     if (s.exclusive_start_key) w.MemberRaw("ExclusiveStartKey", *s.exclusive_start_key);
     w.MemberInt("Items", static_cast<int64_t>(s.items_acknowledged));
+    if (s.items_dead_lettered > 0) {
+      w.MemberInt("DeadLettered", static_cast<int64_t>(s.items_dead_lettered));
+    }
     if (s.state) w.MemberRaw("State", *s.state);
     w.EndObject();
   }
@@ -97,6 +106,10 @@ aws::Result<Checkpoint> ParseCheckpoint(std::string_view text, const std::string
     int64_t items = 0;
     if (e["Items"].get(items) == simdjson::SUCCESS)
       p.items_acknowledged = static_cast<uint64_t>(items);
+    int64_t dead = 0;
+    if (e["DeadLettered"].get(dead) == simdjson::SUCCESS && dead > 0) {
+      p.items_dead_lettered = static_cast<uint64_t>(dead);
+    }
     c.segments.push_back(std::move(p));
   }
   // Keys and states are taken as the raw text the file holds (a DOM would re-encode strings).

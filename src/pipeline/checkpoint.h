@@ -1,7 +1,8 @@
 // Checkpoint: the resume state of a segmented run, saved as one JSON file.
 //
 //   {"Version":1,"Operation":"copy","Source":"A","Target":"B","TotalSegments":8,
-//    "Segments":[{"Segment":0,"Done":false,"ExclusiveStartKey":{...},"Items":1200},...]}
+//    "Segments":[{"Segment":0,"Done":false,"ExclusiveStartKey":{...},"Items":1200,
+//                 "DeadLettered":3},...]}     (DeadLettered only when not 0)
 //
 // Keys are raw DynamoDB JSON, exactly as the service returned them. The file never holds
 // credentials. Saving writes a temporary file, fsyncs it and renames it over the old one, so a
@@ -26,6 +27,7 @@ struct Checkpoint {
   std::vector<SegmentPosition> segments;  // index = segment number
 
   uint64_t items_acknowledged() const;
+  uint64_t items_dead_lettered() const;  // of the acknowledged items
   bool complete() const;
 };
 

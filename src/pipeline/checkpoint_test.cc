@@ -41,6 +41,18 @@ TEST(CheckpointTest, RoundTripsKeysByteForByte) {
   EXPECT_FALSE(parsed->complete());
 }
 
+TEST(CheckpointTest, RoundTripsDeadLetteredCountsAndOmitsZeros) {
+  Checkpoint c = Sample();
+  c.segments[1].items_dead_lettered = 4;
+  const std::string text = SerializeCheckpoint(c);
+  EXPECT_EQ(text.find("\"DeadLettered\":"), text.rfind("\"DeadLettered\":"));
+  auto parsed = ParseCheckpoint(text, "x");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
+  EXPECT_EQ(parsed->segments[0].items_dead_lettered, 0u);
+  EXPECT_EQ(parsed->segments[1].items_dead_lettered, 4u);
+  EXPECT_EQ(parsed->items_dead_lettered(), 4u);
+}
+
 TEST(CheckpointTest, RoundTripsASegmentStateByteForByte) {
   Checkpoint c = Sample();
   c.segments[1].state = R"({"Files":[{"itemCount":3,"dataFileS3Key":"d/caf\u00e9.json.gz"}]})";

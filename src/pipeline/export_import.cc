@@ -163,7 +163,9 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
               batch.requests.push_back({dynamodb::WriteRequest::Kind::kPut, *item});
             }
             pending->fetch_add(1);
-            if (!pool.Push(std::move(batch), weight, release)) return aws::Status::Ok();
+            if (!pool.Push(std::move(batch), weight, [release](uint64_t) { release(); })) {
+              return aws::Status::Ok();
+            }
           }
           return aws::Status::Ok();
         });

@@ -17,10 +17,11 @@ void SegmentProgress::AddPage(uint64_t page, std::optional<std::string> last_eva
   Advance();
 }
 
-void SegmentProgress::AcknowledgeBatch(uint64_t page) {
+void SegmentProgress::AcknowledgeBatch(uint64_t page, uint64_t dead_lettered) {
   std::lock_guard lock(mu_);
   Page& p = pages_[page];
   --p.pending;
+  p.dead_lettered += dead_lettered;
   Advance();
 }
 
@@ -29,6 +30,7 @@ void SegmentProgress::Advance() {
        it != pages_.end() && it->second.registered && it->second.pending == 0;
        it = pages_.find(next_page_)) {
     position_.items_acknowledged += it->second.items;
+    position_.items_dead_lettered += it->second.dead_lettered;
     position_.exclusive_start_key = std::move(it->second.last_evaluated_key);
     position_.done = !position_.exclusive_start_key.has_value();
     pages_.erase(it);

@@ -18,8 +18,9 @@ namespace ddbm::pipeline {
 struct SegmentPosition {
   // Where a resumed scan starts; nullopt with done == false means "from the beginning".
   std::optional<std::string> exclusive_start_key;
-  bool done = false;                // every page read and acknowledged
-  uint64_t items_acknowledged = 0;  // in pages wholly acknowledged
+  bool done = false;                 // every page read and acknowledged
+  uint64_t items_acknowledged = 0;   // in pages wholly acknowledged
+  uint64_t items_dead_lettered = 0;  // of those, the ones written to the dead-letter file
   // What else the operation must remember of the segment, as a raw JSON object (an export's
   // finished data files); copy and truncate leave it unset.
   std::optional<std::string> state;
@@ -35,8 +36,8 @@ class SegmentProgress {
   // segment's last page). A page with 0 batches is acknowledged at once.
   void AddPage(uint64_t page, std::optional<std::string> last_evaluated_key, uint32_t batches,
                uint64_t items);
-  // One batch of `page` is acknowledged.
-  void AcknowledgeBatch(uint64_t page);
+  // One batch of `page` is acknowledged, `dead_lettered` of its items into the dead-letter file.
+  void AcknowledgeBatch(uint64_t page, uint64_t dead_lettered = 0);
 
   // The furthest position every earlier item is acknowledged at.
   SegmentPosition position() const;
@@ -48,6 +49,7 @@ class SegmentProgress {
     std::optional<std::string> last_evaluated_key;
     uint32_t pending = 0;
     uint64_t items = 0;
+    uint64_t dead_lettered = 0;
     bool registered = false;
   };
   mutable std::mutex mu_;

@@ -26,6 +26,18 @@ TEST(SegmentProgressTest, MovesOnlyPastWhollyAcknowledgedPagesInOrder) {
   EXPECT_FALSE(p.position().done);
 }
 
+TEST(SegmentProgressTest, CountsDeadLettersOfWhollyAcknowledgedPagesOnly) {
+  SegmentProgress p(SegmentPosition{std::string("k"), false, 10, 1});
+  p.AddPage(0, "k0", 2, 50);
+  p.AddPage(1, "k1", 1, 25);
+  p.AcknowledgeBatch(0, 2);
+  p.AcknowledgeBatch(1, 5);  // page 0 still open: nothing counted yet
+  EXPECT_EQ(p.position().items_dead_lettered, 1u);
+  p.AcknowledgeBatch(0, 1);
+  EXPECT_EQ(p.position().items_dead_lettered, 9u);
+  EXPECT_EQ(p.position().items_acknowledged, 85u);
+}
+
 TEST(SegmentProgressTest, LastPageMarksTheSegmentDone) {
   SegmentProgress p;
   p.AddPage(0, std::nullopt, 1, 3);

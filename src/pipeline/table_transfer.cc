@@ -23,6 +23,7 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
     SegmentPosition start;
     if (options_.resume) start = options_.resume->segments.at(static_cast<size_t>(i));
     counters->items_resumed.fetch_add(start.items_acknowledged);
+    counters->items_dead_lettered_resumed.fetch_add(start.items_dead_lettered);
     progress.push_back(std::make_unique<SegmentProgress>(std::move(start)));
   }
 
@@ -120,8 +121,8 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
               {deletes ? dynamodb::WriteRequest::Kind::kDelete : dynamodb::WriteRequest::Kind::kPut,
                page.items[j]});
         }
-        auto acknowledged = [&segment_progress, &save, number = page_number] {
-          segment_progress.AcknowledgeBatch(number);
+        auto acknowledged = [&segment_progress, &save, number = page_number](uint64_t dead) {
+          segment_progress.AcknowledgeBatch(number, dead);
           save(false);
         };
         if (!writers.Push(std::move(batch), batch_weight, std::move(acknowledged))) {

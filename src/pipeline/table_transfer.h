@@ -63,6 +63,7 @@ struct TransferCounters {
   ScanCounters scan;  // items read from the source, pages, read capacity
   std::atomic<uint64_t> items_dead_lettered{0};
   std::atomic<uint64_t> items_resumed{0};  // acknowledged by earlier runs (from the checkpoint)
+  std::atomic<uint64_t> items_dead_lettered_resumed{0};  // of those, the dead-lettered ones
   WriteCounters writes;
 };
 

@@ -295,6 +295,17 @@ TEST_F(TableTransferTest, BadItemsAreIsolatedAndDeadLetteredTheRestIsWritten) {
   EXPECT_NE(lines.str().find("\"Item\":" + Item(7)), std::string::npos) << lines.str();
   EXPECT_NE(lines.str().find("\"Item\":" + Item(123)), std::string::npos);
   EXPECT_NE(lines.str().find("\"Code\":\"ValidationException\""), std::string::npos);
+  // The checkpoint counts them, so that a resumed run still reports them.
+  EXPECT_EQ(result->checkpoint.items_dead_lettered(), 2u);
+  EXPECT_EQ(result->checkpoint.items_acknowledged(), 200u);
+
+  TransferOptions resumed = Options(2);
+  resumed.resume = result->checkpoint;
+  TransferCounters again;
+  auto finished = TableTransfer(Context(&dead), resumed).Run(&again);
+  ASSERT_TRUE(finished.ok()) << finished.error().ToString();
+  EXPECT_EQ(again.items_dead_lettered_resumed.load(), 2u);
+  EXPECT_EQ(again.items_dead_lettered.load(), 0u);
 }
 
 TEST_F(TableTransferTest, ResumeSkipsDoneSegmentsAndContinuesAfterThePosition) {

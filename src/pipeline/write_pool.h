@@ -2,8 +2,8 @@
 // batches queue up, bounded by the bytes they hold, and a fixed number of writer threads send
 // each with WriteBatchOrDeadLetter (UnprocessedItems resent through the retry policy, item
 // errors isolated into the dead-letter file). A batch's `on_acknowledged` runs on the writer
-// thread once every request of it is written or dead-lettered; that is the only moment a
-// caller may move a checkpoint past it.
+// thread once every request of it is written or dead-lettered, with the number dead-lettered;
+// that is the only moment a caller may move a checkpoint past it.
 //
 // The first error that must stop the run is kept, and from then on (and once `stop` reads
 // true) queued batches are dropped unsent and unacknowledged, so a resume sends them again; so
@@ -32,7 +32,8 @@ struct WritePoolOptions {
   std::string table;
   const aws::RetryPolicy* policy = nullptr;  // for UnprocessedItems
   RateLimiter* limiter = nullptr;            // null: unlimited
-  DeadLetterSink dead_letters;               // where item errors go (null file: they stop the run)
+  DeadLetterSink dead_letters;  // where item errors go (null file: they stop the run); its count
+                                // grows once a batch is handled, acknowledged or not
   WriteCounters* counters = nullptr;
   const std::atomic<bool>* stop = nullptr;  // may be null
   int writers = 16;
@@ -43,6 +44,8 @@ struct WritePoolOptions {
 
 class WritePool {
  public:
+  using Acknowledged = std::function<void(uint64_t dead_lettered)>;
+
   // Starts the writer threads. Everything `options` points to must outlive the pool.
   explicit WritePool(WritePoolOptions options);
   // Closes the queue and joins the writers (what is queued is still written unless failed or
@@ -54,7 +57,7 @@ class WritePool {
   // Queues `batch`, charged `weight` bytes against the queue's bound; blocks while the queue is
   // full. Returns false (dropping the batch) once the pool is closed or has failed.
   // Thread-safe.
-  bool Push(WriteBatch batch, size_t weight, std::function<void()> on_acknowledged);
+  bool Push(WriteBatch batch, size_t weight, Acknowledged on_acknowledged);
   // Records an error that must stop the run (e.g. a reader's), as a writer's error would be.
   void Fail(aws::Error error);
   // Whether the run must stop: an error was recorded.
@@ -67,7 +70,7 @@ class WritePool {
  private:
   struct Queued {
     WriteBatch batch;
-    std::function<void()> on_acknowledged;
+    Acknowledged on_acknowledged;
   };
   void Loop();
 

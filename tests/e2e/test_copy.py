@@ -849,11 +849,12 @@ class CopyBehaviourTest(CopyTestBase):
         self.assertEqual(summary["ItemsDeadLettered"], len(bad_keys), summary)
         self.assert_dead_letters(src, dst, bad_keys, dead)
 
-    def test_resume_does_not_append_dead_letters_twice(self):
+    def test_resume_counts_dead_letters_of_earlier_runs_once(self):
         """Work a run had not acknowledged is done again by --resume, and so are its refused
-        items: the dead-letter file must still hold each of them once. Here the checkpoint is
-        put back to where a run killed before its first save would have left it, and the killed
-        run's last line is left half written."""
+        items: the dead-letter file must still hold each of them once, and the resumed run's
+        exit code and summary must count those the earlier run acknowledged. Here segment 0 of
+        the checkpoint is put back to where a run killed before its first save would have left
+        it, and the killed run's last line is left half written."""
         src, dst, bad_keys = self.dead_letter_pair(count=300, seed=10)
         checkpoint = self.work / "dlr.checkpoint.json"
         dead = self.work / "dlr-dead.jsonl"
@@ -861,11 +862,21 @@ class CopyBehaviourTest(CopyTestBase):
                                "--segments", "3", "--page-size", "40")
         self.assertEqual(r.code, 3, f"stderr:\n{r.stderr}\nstdout:\n{r.stdout}")
         self.assertEqual(summary["ItemsDeadLettered"], len(bad_keys), summary)
+        # The finished copy, resumed, still says that items could not be written.
+        r, _ = self.copy(src, dst, "--dead-letter", dead, "--checkpoint", checkpoint,
+                         "--resume")
+        self.assertEqual(r.code, 3, f"stderr:\n{r.stderr}\nstdout:\n{r.stdout}")
+        self.assertIn(f"{len(bad_keys)} items could not be written", r.stderr)
+
         state = json.loads(checkpoint.read_text(encoding="utf-8"))
-        for segment in state["Segments"]:
-            segment["Done"] = False
-            segment["Items"] = 0
-            segment.pop("ExclusiveStartKey", None)
+        earlier = sum(s.get("DeadLettered", 0) for s in state["Segments"])
+        self.assertEqual(earlier, len(bad_keys), state)
+        redone = state["Segments"][0]
+        earlier -= redone.get("DeadLettered", 0)
+        earlier_items = 300 - redone["Items"]
+        self.assertGreater(redone.get("DeadLettered", 0), 0, state)
+        self.assertGreater(earlier, 0, state)
+        state["Segments"][0] = {"Segment": 0, "Done": False, "Items": 0}
         checkpoint.write_text(json.dumps(state), encoding="utf-8")
         with dead.open("a", encoding="utf-8") as f:
             f.write('{"Item":{"pk":{"S":"torn')
@@ -873,8 +884,10 @@ class CopyBehaviourTest(CopyTestBase):
         r, summary = self.copy(src, dst, "--dead-letter", dead, "--checkpoint", checkpoint,
                                "--resume")
         self.assertEqual(r.code, 3, f"stderr:\n{r.stderr}\nstdout:\n{r.stdout}")
-        self.assertEqual(summary["ItemsDeadLettered"], len(bad_keys), summary)
-        self.assertEqual(summary["ItemsWritten"], 300 - len(bad_keys), summary)
+        self.assertEqual(summary["ItemsFromEarlierRuns"], earlier_items, summary)
+        self.assertEqual(summary["ItemsDeadLetteredByEarlierRuns"], earlier, summary)
+        self.assertEqual(summary["ItemsDeadLettered"], len(bad_keys) - earlier, summary)
+        self.assertIn(f"{len(bad_keys)} items could not be written", r.stderr)
         self.assert_dead_letters(src, dst, bad_keys, dead)
 
     # --- the same table on both sides ---
