@@ -111,4 +111,18 @@ void RetryState::Wait(const Error& error) {
   policy_.clock()->SleepFor(policy_.Backoff(consecutive_, error));
 }
 
+bool RetryState::WaitUnlessStopped(const Error& error, const std::function<bool()>& stopped) {
+  ++consecutive_;
+  ++attempts_;
+  if (IsThrottle(error)) ++throttles_;
+  Clock* clock = policy_.clock();
+  const Clock::SteadyTime until = clock->SteadyNow() + policy_.Backoff(consecutive_, error);
+  for (std::chrono::nanoseconds left = until - clock->SteadyNow();
+       left > std::chrono::nanoseconds::zero(); left = until - clock->SteadyNow()) {
+    if (stopped()) return false;
+    clock->SleepFor(std::min<std::chrono::nanoseconds>(left, kStopPollInterval));
+  }
+  return !stopped();
+}
+
 }  // namespace ddbm::aws

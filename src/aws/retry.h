@@ -76,6 +76,10 @@ class RetryState {
   bool ShouldRetry(const Error& error) const;
   // Sleeps (on the policy's clock) for the backoff of the next retry, and counts it.
   void Wait(const Error& error);
+  // As Wait, but asks `stopped` every kStopPollInterval of the wait and returns false as soon
+  // as it answers true (the retry is then counted all the same; the caller gives up).
+  bool WaitUnlessStopped(const Error& error, const std::function<bool()>& stopped);
+  static constexpr std::chrono::milliseconds kStopPollInterval{100};
   // Resets the backoff exponent after progress (e.g. part of a batch was accepted), keeping the
   // attempt count: progress proves the service is alive, so the next wait starts short again.
   void NoteProgress() { consecutive_ = 0; }

@@ -305,6 +305,27 @@ TEST(RetryStateTest, UnlimitedBudgetKeepsGoing) {
   EXPECT_EQ(state.attempts(), 501);
 }
 
+TEST(RetryStateTest, AWaitThatMayBeStoppedPollsAndEndsEarly) {
+  FakeClock clock;
+  const RetryPolicy policy(RetryOptions{}, &clock);
+  Error error = ServiceError(400, "ThrottlingException");
+  error.retry_after = seconds(2);  // the wait is at least 2 s
+  RetryState state(policy);
+  int asked = 0;
+  EXPECT_FALSE(state.WaitUnlessStopped(error, [&] { return ++asked == 4; }));
+  // Three slices of the poll interval were slept before the fourth question said stop.
+  ASSERT_EQ(clock.sleeps().size(), 3u);
+  for (nanoseconds slept : clock.sleeps()) EXPECT_EQ(slept, RetryState::kStopPollInterval);
+  EXPECT_EQ(state.attempts(), 2);
+  EXPECT_EQ(state.throttles(), 1);
+
+  // Never stopped: the whole wait is slept, in slices.
+  RetryState other(policy);
+  const auto before = clock.SteadyNow();
+  EXPECT_TRUE(other.WaitUnlessStopped(error, [] { return false; }));
+  EXPECT_GE(clock.SteadyNow() - before, seconds(2));
+}
+
 TEST(RetryStateTest, BackoffGrowsThenNoteProgressResetsIt) {
   FakeClock clock;
   RetryOptions o;

@@ -42,8 +42,9 @@ struct BatchFailure {
 // (UnprocessedItems, or throttles the client retried) so the limiter adapts. Consumed capacity
 // is asked for when `consumed_capacity` is true or a limiter needs it (counters->consumed_capacity
 // stays unchanged otherwise). `stop` may be null; once it reads true, a send still waiting for
-// the limiter is not made, and what is left of the batch (all of it unless UnprocessedItems
-// were being resent) comes back unwritten with a kCancelled error.
+// the limiter or for the backoff before resending UnprocessedItems is not made, and what is
+// left of the batch (all of it unless UnprocessedItems were being resent) comes back unwritten
+// with a kCancelled error.
 // Thread-safe.
 std::optional<BatchFailure> WriteBatchFully(const dynamodb::DynamoDbClient& client,
                                             const std::string& table, WriteBatch batch,

@@ -136,6 +136,26 @@ TEST_F(BatchWriterTest, ConsumedCapacityLeftOutUnlessALimiterNeedsIt) {
   EXPECT_EQ(counters_.items_written.load(), 20u);
 }
 
+TEST_F(BatchWriterTest, StopEndsTheResendingOfUnprocessedItems) {
+  // UnprocessedItems are resent without a time limit; a stop must end that.
+  aws::RetryOptions options;
+  options.max_attempts = 0;
+  options.max_elapsed = std::chrono::milliseconds(0);
+  const aws::RetryPolicy policy(options, &clock_);
+  std::atomic<bool> stop{true};  // already asked: the batch is sent once, never resent
+  transport_.Respond(200, Unprocessed({2, 8}));
+  std::optional<BatchFailure> failure = WriteBatchFully(*client_, "t", batch_, policy, &counters_,
+                                                        nullptr, /*consumed_capacity=*/true, &stop);
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->error.kind, aws::ErrorKind::kCancelled);
+  ASSERT_EQ(failure->remaining.requests.size(), 2u);
+  EXPECT_EQ(failure->remaining.requests[0].json, texts_[2]);
+  EXPECT_EQ(transport_.requests().size(), 1u);
+  EXPECT_EQ(counters_.items_written.load(), 8u);
+  EXPECT_EQ(counters_.unprocessed_resent.load(), 0u);
+  EXPECT_TRUE(clock_.sleeps().empty());
+}
+
 TEST_F(BatchWriterTest, StopWhileWaitingForTheRateLimitSendsNothing) {
   const aws::RetryPolicy policy(aws::RetryOptions{}, &clock_);
   RateLimiterOptions options;

@@ -11,6 +11,9 @@ FAULT_TESTS_VERBOSE=1 prints them for every copy.
 
 import json
 import os
+import signal
+import subprocess
+import time
 import unittest
 from pathlib import Path
 
@@ -293,6 +296,48 @@ class CopyFaultsTest(CopyFaultsBase):
         result, target, proxy = self.copy_through(
             [{"fault": "unprocessed", "fraction": 1.0}], "--max-attempts", "3")
         self.assert_gives_up(result, target, proxy, r"(?i)unprocessed|throughput|BatchWriteItem")
+
+    def test_sigint_ends_endless_unprocessed_items(self):
+        """Every BatchWriteItem comes back with all its writes unprocessed, and without
+        --max-attempts their resends have no limit: Ctrl-C must still stop the copy within
+        seconds, with a summary and exit 130, having written nothing."""
+        target = self.create_table(self.unique_table("faultdst"))
+        _, dead_letter_options = self.dead_letter_options(target)
+        proxy = FaultProxy(self.ddb_endpoint, [{"fault": "unprocessed", "fraction": 1.0}],
+                           seed=1).start()
+        self.addCleanup(proxy.stop)
+        out, err = Path(self.home) / "sigint.out", Path(self.home) / "sigint.err"
+        with open(out, "wb") as stdout, open(err, "wb") as stderr:
+            proc = subprocess.Popen(
+                [str(harness.binary_path()), "copy", "--source-table", self.source,
+                 "--target-table", target, *COPY_OPTIONS, "--output", "json",
+                 *dead_letter_options, "--endpoint-url", proxy.endpoint],
+                env=self.env(), cwd=self.home, stdin=subprocess.DEVNULL, stdout=stdout,
+                stderr=stderr)
+        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
+        deadline = time.monotonic() + 60
+        while proxy.fault_count("unprocessed", "BatchWriteItem") < 20:
+            self.assertIsNone(proc.poll(), err.read_text(encoding="utf-8", errors="replace"))
+            self.assertLess(time.monotonic(), deadline, "no BatchWriteItem within 60 s")
+            time.sleep(0.1)
+        stopped_at = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        try:
+            code = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.fail("the copy did not stop within 30 s of SIGINT")
+        stdout = out.read_text(encoding="utf-8", errors="replace")
+        stderr = err.read_text(encoding="utf-8", errors="replace")
+        info = f"\nexit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        self.assertEqual(code, 130, info)
+        # The resends wait at most the poll interval once stopped; a generous bound for a
+        # loaded machine, far below the backoff cap of 20 s.
+        self.assertLess(time.monotonic() - stopped_at, 15, info)
+        summary = summary_of(stdout)
+        self.assertIsNotNone(summary, info)
+        self.assertTrue(summary.get("Interrupted"), info)
+        self.assertEqual(summary.get("ItemsWritten"), 0, info)
+        self.assertEqual(self.scan_all(target), [])
 
 if __name__ == "__main__":
     unittest.main()
