@@ -258,7 +258,21 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
 
   // A stop while the target is created reaches the transfer, which saves an empty checkpoint.
   const std::atomic<bool>* stop = InstallInterruptHandler(BatchesStopping(!checkpoint_.empty()));
+  // A fresh run's checkpoint exists before anything is written, so that --resume works after a
+  // kill at any instant (also while the target is created: the resume creates or keeps it).
+  // After --truncate-target, though: a run stopped while emptying is started again, not resumed.
+  auto save_start = [&]() -> aws::Status {
+    if (checkpoint_.empty() || transfer.resume) return aws::Status::Ok();
+    pipeline::Checkpoint start;
+    start.operation = transfer.operation;
+    start.source = transfer.source_table;
+    start.target = transfer.target_table;
+    start.total_segments = transfer.segments;
+    start.segments.resize(static_cast<size_t>(transfer.segments));
+    return pipeline::SaveCheckpoint(checkpoint_, start);
+  };
   if (create_table) {
+    if (aws::Status s = save_start(); !s.ok()) return std::move(s).error();
     if (aws::Status s = dynamodb::CreateTargetTable(dst.dynamodb(), *plan); !s.ok()) {
       return std::move(s).error();
     }
@@ -282,6 +296,9 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
                    "finish emptying the target and copy\n";
     }
     if (*emptied != Outcome::kSuccess) return emptied;
+  }
+  if (!create_table) {
+    if (aws::Status s = save_start(); !s.ok()) return std::move(s).error();
   }
 
   // UnprocessedItems are throttling, which slows a copy but does not fail it: unless the user

@@ -19,6 +19,7 @@ import unittest
 from pathlib import Path
 
 import harness
+from fault_proxy import FaultProxy
 from harness import ServiceTestCase, ddbdata
 from test_copy import count_items, diff_items, exact, summary_of
 
@@ -242,6 +243,35 @@ class ResumeTest(ResumeTestBase):
         self.assertEqual(r.code, 0, r.stderr)
         self.assertIn("already finished", r.stderr)
         self.assertEqual(count_items(self.dynamodb(), target), ITEMS)
+
+    def test_sigkill_before_the_first_write_then_resume(self):
+        """A fresh copy saves its checkpoint before it writes anything: killed while its first
+        Scan answers are still on their way (the proxy holds each back 3 s), with
+        --create-target, the same command with --resume finishes the copy."""
+        target = self.unique_table("early")
+        checkpoint = self.work / "early.checkpoint.json"
+        proxy = FaultProxy(self.ddb_endpoint,
+                           [{"fault": "slow", "delay_ms": 3000, "operations": ["Scan"]}]).start()
+        self.addCleanup(proxy.stop)
+        args = self.copy_args(target, checkpoint, "--create-target")
+        args[args.index("--endpoint-url") + 1] = proxy.endpoint
+        proc, _, err = self.start(args, "early")
+        deadline = time.monotonic() + 30
+        while not checkpoint.exists():
+            self.assertIsNone(proc.poll(), self.read(err))
+            self.assertLess(time.monotonic(), deadline, "no checkpoint within 30 s")
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        # Saved before the first write: the scans had not answered yet.
+        self.assertEqual(proxy.stats["forwarded"].get("BatchWriteItem", 0), 0, proxy.stats)
+        state = json.loads(checkpoint.read_text(encoding="utf-8"))
+        self.assertFalse(any(s["Done"] or s["Items"] for s in state["Segments"]), state)
+
+        r = harness.run(*self.copy_args(target, checkpoint, "--create-target", "--resume")[1:],
+                        env=self.env(), timeout=RUN_TIMEOUT)
+        self.assertEqual(r.code, 0, f"stderr:\n{r.stderr}\nstdout:\n{r.stdout}")
+        self.assert_target_equals_source(target)
 
     def test_sigint_stops_cleanly_and_resume_completes(self):
         target = self.create_table(self.unique_table("idst"))
