@@ -86,7 +86,10 @@ std::chrono::nanoseconds RetryPolicy::Backoff(int retry, const Error& error) con
   for (int i = 1; i < retry && ceiling < cap; ++i) ceiling *= 2;
   ceiling = std::min(ceiling, cap);
   auto wait = nanoseconds(static_cast<int64_t>(Uniform01(seed_) * ceiling.count()));
-  if (error.retry_after) wait = std::max<nanoseconds>(wait, *error.retry_after);
+  if (error.retry_after) {
+    const nanoseconds asked = std::min<nanoseconds>(*error.retry_after, options_.max_retry_after);
+    wait = std::max<nanoseconds>(wait, asked);
+  }
   return wait;
 }
 

@@ -32,6 +32,9 @@ struct RetryOptions {
   std::chrono::milliseconds max_delay{20'000};
   // No new attempt starts once this much time has passed since the first; 0 means no limit.
   std::chrono::milliseconds max_elapsed{300'000};
+  // A Retry-After longer than max_delay is honoured up to this (a misbehaving proxy must not
+  // put a run to sleep for a day).
+  std::chrono::milliseconds max_retry_after{300'000};
   // Throttles get a larger base: the service is saying it is overloaded.
   int throttle_base_multiplier = 4;
   // Throttling slows a run down, it does not fail it: by default throttles are bounded only by
@@ -50,7 +53,8 @@ class RetryPolicy {
   Clock* clock() const { return clock_; }
 
   // The wait before retry number `retry` (1 for the first retry): uniform in
-  // [0, min(max_delay, base * 2^(retry-1))], raised to error.retry_after when that is longer.
+  // [0, min(max_delay, base * 2^(retry-1))], raised to error.retry_after (at most
+  // max_retry_after) when that is longer.
   // Thread-safe.
   std::chrono::nanoseconds Backoff(int retry, const Error& error) const;
 

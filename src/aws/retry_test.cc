@@ -173,6 +173,9 @@ TEST(BackoffTest, RetryAfterIsAFloor) {
   // Retry-After wins even above the cap: the service said so.
   error.retry_after = milliseconds(60'000);
   EXPECT_EQ(policy.Backoff(1, error), milliseconds(60'000));
+  // Up to a limit.
+  error.retry_after = seconds(86'400);
+  EXPECT_EQ(policy.Backoff(1, error), RetryOptions{}.max_retry_after);
 }
 
 TEST(BackoffTest, NoOverflowAtHugeRetryNumbers) {

@@ -19,11 +19,14 @@ void WriteToStderr(const char* text) {
 }
 
 void OnSignal(int signal_number) {
+  // The first signal's number is recorded before the stop is, so that a second signal arriving
+  // in between still exits with it.
+  int none = 0;
+  g_signal.compare_exchange_strong(none, signal_number);
   if (g_stop.exchange(true)) {
     WriteToStderr("\nddbmigrate: interrupted again, aborting\n");
     ::_exit(128 + g_signal.load());
   }
-  g_signal.store(signal_number);
   WriteToStderr("\nddbmigrate: stopping: ");
   WriteToStderr(g_on_stop.load());
   WriteToStderr(" (interrupt again to abort)\n");

@@ -157,12 +157,17 @@ aws::Status WriteFileAtomically(const std::string& path, std::string_view text) 
       if (errno == EINTR) continue;
       const int saved = errno;
       ::close(fd);
+      ::unlink(temp.c_str());
       return FileError(path, std::string("cannot write: ") + std::strerror(saved));
     }
     written += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    return FileError(path, std::string("cannot flush: ") + std::strerror(errno));
+  const bool synced = ::fsync(fd) == 0;
+  const int sync_errno = errno;
+  if (::close(fd) != 0 || !synced) {
+    const int saved = synced ? errno : sync_errno;
+    ::unlink(temp.c_str());
+    return FileError(path, std::string("cannot flush: ") + std::strerror(saved));
   }
   if (::rename(temp.c_str(), path.c_str()) != 0) {
     return FileError(path, std::string("cannot replace: ") + std::strerror(errno));
