@@ -2,6 +2,32 @@
 
 namespace ddbm::pipeline {
 
+std::vector<WriteBatch> CutIntoBatches(std::vector<dynamodb::WriteRequest> requests,
+                                       const std::shared_ptr<const std::string>& keep_alive) {
+  std::vector<WriteBatch> batches;
+  if (requests.size() <= kMaxBatchRequests) {
+    size_t bytes = 0;
+    for (const dynamodb::WriteRequest& r : requests) bytes += r.json.size();
+    if (bytes <= kMaxBatchBytes) {  // the common case: one batch, no copy of the requests
+      if (!requests.empty()) batches.push_back({std::move(requests), keep_alive});
+      return batches;
+    }
+  }
+  batches.reserve(requests.size() / kMaxBatchRequests + 1);
+  size_t bytes = 0;
+  for (const dynamodb::WriteRequest& r : requests) {
+    if (batches.empty() || batches.back().requests.size() == kMaxBatchRequests ||
+        (bytes + r.json.size() > kMaxBatchBytes && !batches.back().requests.empty())) {
+      batches.push_back({{}, keep_alive});
+      batches.back().requests.reserve(kMaxBatchRequests);
+      bytes = 0;
+    }
+    batches.back().requests.push_back(r);
+    bytes += r.json.size();
+  }
+  return batches;
+}
+
 std::optional<BatchFailure> WriteBatchFully(const dynamodb::DynamoDbClient& client,
                                             const std::string& table, WriteBatch batch,
                                             const aws::RetryPolicy& policy, WriteCounters* counters,

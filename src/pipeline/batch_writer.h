@@ -15,12 +15,24 @@
 
 namespace ddbm::pipeline {
 
-// A batch of at most 25 writes for one table. `keep_alive` owns the bytes the requests point
-// into (a scanned page's body) for as long as the batch lives.
+// A batch of writes for one table, within BatchWriteItem's limits (kMaxBatchRequests,
+// kMaxBatchBytes). `keep_alive` owns the bytes the requests point into (a scanned page's body)
+// for as long as the batch lives.
 struct WriteBatch {
   std::vector<dynamodb::WriteRequest> requests;
   std::shared_ptr<const std::string> keep_alive;
 };
+
+inline constexpr size_t kMaxBatchRequests = 25;
+// BatchWriteItem takes at most 16 MB; this leaves room for the request's own JSON around the
+// items (table name, PutRequest/DeleteRequest wrappers).
+inline constexpr size_t kMaxBatchBytes = size_t{15} << 20;
+
+// Cuts `requests`, in order, into consecutive batches of at most kMaxBatchRequests requests and
+// kMaxBatchBytes of request JSON (a request larger than that alone is a batch of its own, which
+// the service then refuses as an item error). Every batch shares `keep_alive`.
+std::vector<WriteBatch> CutIntoBatches(std::vector<dynamodb::WriteRequest> requests,
+                                       const std::shared_ptr<const std::string>& keep_alive);
 
 // Counters shared by every writer thread (relaxed atomics; read for progress and summaries).
 struct WriteCounters {

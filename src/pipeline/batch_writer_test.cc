@@ -94,6 +94,35 @@ class BatchWriterTest : public ::testing::Test {
   WriteCounters counters_;
 };
 
+TEST(CutIntoBatchesTest, AtMost25RequestsAndTheByteLimitPerBatchInOrder) {
+  const std::string small(100, 'x');
+  const std::string big(kMaxBatchBytes / 3, 'y');  // three fit, a fourth does not
+  const std::string huge(kMaxBatchBytes + 1, 'z');
+  auto keep = std::make_shared<const std::string>("page");
+
+  EXPECT_TRUE(CutIntoBatches({}, keep).empty());
+
+  std::vector<WriteRequest> requests(60, WriteRequest{WriteRequest::Kind::kPut, small});
+  std::vector<WriteBatch> batches = CutIntoBatches(requests, keep);
+  ASSERT_EQ(batches.size(), 3u);
+  EXPECT_EQ(batches[0].requests.size(), 25u);
+  EXPECT_EQ(batches[2].requests.size(), 10u);
+  EXPECT_EQ(batches[2].keep_alive, keep);
+
+  requests.assign(5, WriteRequest{WriteRequest::Kind::kPut, big});
+  requests.insert(requests.begin() + 2, WriteRequest{WriteRequest::Kind::kDelete, huge});
+  batches = CutIntoBatches(requests, keep);
+  // big big | huge (alone: too large for any batch) | big big big
+  ASSERT_EQ(batches.size(), 3u);
+  EXPECT_EQ(batches[0].requests.size(), 2u);
+  ASSERT_EQ(batches[1].requests.size(), 1u);
+  EXPECT_EQ(batches[1].requests[0].kind, WriteRequest::Kind::kDelete);
+  EXPECT_EQ(batches[2].requests.size(), 3u);
+  size_t total = 0;
+  for (const WriteBatch& b : batches) total += b.requests.size();
+  EXPECT_EQ(total, 6u);
+}
+
 TEST_F(BatchWriterTest, AllWrittenAtOnce) {
   transport_.Respond(200, R"({"UnprocessedItems":{}})");
   const aws::RetryPolicy policy(aws::RetryOptions{}, &clock_);

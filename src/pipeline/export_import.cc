@@ -18,8 +18,6 @@
 namespace ddbm::pipeline {
 namespace {
 
-constexpr size_t kMaxBatchItems = 25;
-
 aws::Error BadLine(const std::string& file, int64_t line, const std::string& what) {
   return aws::Error::Make(aws::ErrorKind::kInvalidInput,
                           fmt::format("data file {} line {}: {}; nothing of this file was "
@@ -143,25 +141,24 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
     };
     aws::Status s =
         storage::ForEachLineBlock(*bytes, name, [&](storage::LineBlock block) -> aws::Status {
-          const size_t batches = (block.lines.size() + kMaxBatchItems - 1) / kMaxBatchItems;
-          const size_t weight = block.bytes->size() / std::max<size_t>(1, batches) + 1;
-          for (size_t i = 0; i < block.lines.size(); i += kMaxBatchItems) {
-            if (pool.failed() || Stopped(context)) return aws::Status::Ok();
-            WriteBatch batch;
-            batch.keep_alive = block.bytes;
-            const size_t end = std::min(block.lines.size(), i + kMaxBatchItems);
-            for (size_t j = i; j < end; ++j) {
-              const std::string_view text = block.lines[j].text;
-              if (plain) {  // checked above: the item is the line between prefix and brace
-                batch.requests.push_back(
-                    {dynamodb::WriteRequest::Kind::kPut,
-                     text.substr(kItemPrefix.size(), text.size() - kItemPrefix.size() - 1)});
-                continue;
-              }
-              aws::Result<std::string_view> item = storage::ParseFullExportLine(text);
-              if (!item.ok()) return BadLine(name, block.lines[j].number, item.error().message);
-              batch.requests.push_back({dynamodb::WriteRequest::Kind::kPut, *item});
+          std::vector<dynamodb::WriteRequest> requests;
+          requests.reserve(block.lines.size());
+          for (const auto& line : block.lines) {
+            const std::string_view text = line.text;
+            if (plain) {  // checked above: the item is the line between prefix and brace
+              requests.push_back(
+                  {dynamodb::WriteRequest::Kind::kPut,
+                   text.substr(kItemPrefix.size(), text.size() - kItemPrefix.size() - 1)});
+              continue;
             }
+            aws::Result<std::string_view> item = storage::ParseFullExportLine(text);
+            if (!item.ok()) return BadLine(name, line.number, item.error().message);
+            requests.push_back({dynamodb::WriteRequest::Kind::kPut, *item});
+          }
+          std::vector<WriteBatch> batches = CutIntoBatches(std::move(requests), block.bytes);
+          const size_t weight = block.bytes->size() / std::max<size_t>(1, batches.size()) + 1;
+          for (WriteBatch& batch : batches) {
+            if (pool.failed() || Stopped(context)) return aws::Status::Ok();
             pending->fetch_add(1);
             if (!pool.Push(std::move(batch), weight, [release](uint64_t) { release(); })) {
               return aws::Status::Ok();
@@ -257,23 +254,24 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
   }
 
   WritePool pool(PoolOptions(context, options, counters));
-  WriteBatch batch;
-  auto flush = [&] {
-    if (batch.requests.empty()) return true;
-    const size_t weight = batch.requests.size() * 1024;
-    const bool queued = pool.Push(std::move(batch), weight, nullptr);
-    batch = WriteBatch();
-    return queued;
-  };
+  std::vector<dynamodb::WriteRequest> requests;  // views into `last`, which outlives the pool
+  requests.reserve(last.size());
   for (const auto& [key, change] : last) {
-    if (pool.failed() || Stopped(context)) break;
-    batch.requests.push_back(
+    requests.push_back(
         {change.put ? dynamodb::WriteRequest::Kind::kPut : dynamodb::WriteRequest::Kind::kDelete,
          change.json});
-    if (!change.put) counters->deletes.fetch_add(1, std::memory_order_relaxed);
-    if (batch.requests.size() == kMaxBatchItems && !flush()) break;
   }
-  flush();
+  for (WriteBatch& batch : CutIntoBatches(std::move(requests), nullptr)) {
+    if (pool.failed() || Stopped(context)) break;
+    size_t weight = 0;
+    uint64_t deletes = 0;
+    for (const dynamodb::WriteRequest& r : batch.requests) {
+      weight += r.json.size();
+      if (r.kind == dynamodb::WriteRequest::Kind::kDelete) ++deletes;
+    }
+    if (!pool.Push(std::move(batch), weight, nullptr)) break;
+    counters->deletes.fetch_add(deletes, std::memory_order_relaxed);
+  }
   pool.Close();
   if (std::optional<aws::Error> error = pool.TakeError()) return std::move(*error);
   if (Stopped(context)) return true;

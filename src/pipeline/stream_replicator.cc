@@ -20,8 +20,6 @@
 namespace ddbm::pipeline {
 namespace {
 
-constexpr size_t kMaxBatchItems = 25;
-
 using Kind = dynamodb::WriteRequest::Kind;
 
 // The error that ends a replay whose next record is no longer in the stream.
@@ -392,14 +390,10 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
 std::optional<aws::Error> Replay::WriteChanges(std::vector<Change>& changes,
                                                std::shared_ptr<const std::string> keep_alive) {
   if (changes.empty()) return std::nullopt;
-  std::vector<WriteBatch> batches;
-  for (size_t i = 0; i < changes.size(); i += kMaxBatchItems) {
-    WriteBatch batch;
-    batch.keep_alive = keep_alive;
-    const size_t end = std::min(changes.size(), i + kMaxBatchItems);
-    for (size_t j = i; j < end; ++j) batch.requests.push_back({changes[j].kind, changes[j].json});
-    batches.push_back(std::move(batch));
-  }
+  std::vector<dynamodb::WriteRequest> requests;
+  requests.reserve(changes.size());
+  for (const Change& change : changes) requests.push_back({change.kind, change.json});
+  std::vector<WriteBatch> batches = CutIntoBatches(std::move(requests), keep_alive);
   std::atomic<uint64_t> dead_lettered{0};
   std::atomic<size_t> next{0};
   std::mutex error_mu;

@@ -7,12 +7,6 @@
 #include "pipeline/write_pool.h"
 
 namespace ddbm::pipeline {
-namespace {
-
-constexpr size_t kMaxBatchItems = 25;
-
-}  // namespace
-
 TableTransfer::TableTransfer(TransferContext context, TransferOptions options)
     : context_(context), options_(std::move(options)) {}
 
@@ -107,20 +101,19 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
     bool refused = false;  // the pool took no more batches: it failed or the run stops
     auto queue_page = [&](const dynamodb::ItemPage& page) -> aws::Status {
       const size_t items = page.items.size();
-      const auto batches = static_cast<uint32_t>((items + kMaxBatchItems - 1) / kMaxBatchItems);
+      std::vector<dynamodb::WriteRequest> requests;
+      requests.reserve(items);
+      for (std::string_view item : page.items) {
+        requests.push_back(
+            {deletes ? dynamodb::WriteRequest::Kind::kDelete : dynamodb::WriteRequest::Kind::kPut,
+             item});
+      }
+      std::vector<WriteBatch> batches = CutIntoBatches(std::move(requests), page.body);
       // Registered before its batches are queued, so no acknowledgement can come first.
-      segment_progress.AddPage(page_number, page.last_evaluated_key, batches, items);
-      const size_t batch_weight = batches == 0 ? 0 : page.body->size() / batches + 1;
-      for (size_t i = 0; i < items; i += kMaxBatchItems) {
-        WriteBatch batch;
-        batch.keep_alive = page.body;
-        const size_t end = std::min(items, i + kMaxBatchItems);
-        batch.requests.reserve(end - i);
-        for (size_t j = i; j < end; ++j) {
-          batch.requests.push_back(
-              {deletes ? dynamodb::WriteRequest::Kind::kDelete : dynamodb::WriteRequest::Kind::kPut,
-               page.items[j]});
-        }
+      segment_progress.AddPage(page_number, page.last_evaluated_key,
+                               static_cast<uint32_t>(batches.size()), items);
+      const size_t batch_weight = batches.empty() ? 0 : page.body->size() / batches.size() + 1;
+      for (WriteBatch& batch : batches) {
         auto acknowledged = [&segment_progress, &save, number = page_number](uint64_t dead) {
           segment_progress.AcknowledgeBatch(number, dead);
           save(false);
