@@ -272,6 +272,7 @@ class ImportCommand final : public Command {
     aws::Result<pipeline::ImportCheckpoint> loaded = LoadCheckpoint(source, target.table_name);
     if (!loaded.ok()) return std::move(loaded).error();
     pipeline::ImportCheckpoint checkpoint = std::move(*loaded);
+    const uint64_t earlier_dead = checkpoint.dead_lettered;  // by the runs this one resumes
 
     pipeline::DeadLetterFile dead_letters(DeadLetterPath(dead_letter_, target.table_name));
     if (aws::Status s = PrepareDeadLetterFile(dead_letters, resume_); !s.ok()) {
@@ -347,6 +348,7 @@ class ImportCommand final : public Command {
         continue;
       }
       aws::Result<bool> stopped = false;
+      const uint64_t dead_before = counters.items_dead_lettered.load();
       if (e.summary.incremental()) {
         stopped = pipeline::ApplyIncrementalExport(context, e, options, &counters);
       } else {
@@ -358,10 +360,11 @@ class ImportCommand final : public Command {
         const std::set<std::string> skip = progress->files;
         stopped = pipeline::ImportFullExport(
             context, e, options, skip,
-            [&](const std::string& key) {
+            [&](const std::string& key, uint64_t dead) {
               {
                 std::lock_guard lock(save_mu);
                 progress->files.insert(key);
+                checkpoint.dead_lettered += dead;
               }
               return save();
             },
@@ -378,6 +381,10 @@ class ImportCommand final : public Command {
       {
         std::lock_guard lock(save_mu);
         progress->done = true;
+        // An incremental export is acknowledged as a whole (a full one file by file, above).
+        if (e.summary.incremental()) {
+          checkpoint.dead_lettered += counters.items_dead_lettered.load() - dead_before;
+        }
       }
       if (aws::Status s = save(); !s.ok()) {
         failure = std::move(s).error();
@@ -388,7 +395,7 @@ class ImportCommand final : public Command {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     PrintSummary(global, target.table_name, source, exports.size(), counters, skipped_items.load(),
-                 seconds, interrupted || failure.has_value(), db);
+                 earlier_dead, seconds, interrupted || failure.has_value(), db);
     if (failure) {
       if (!checkpoint_.empty()) {
         failure->message +=
@@ -397,19 +404,21 @@ class ImportCommand final : public Command {
       }
       return std::move(*failure);
     }
-    if (counters.items_dead_lettered.load() > 0) {
+    // Items dead-lettered by the earlier runs of a resumed import count as much as this run's.
+    const uint64_t dead = counters.items_dead_lettered.load() + earlier_dead;
+    if (dead > 0) {
       std::cerr << fmt::format(
-          "ddbmigrate: warning: {} items could not be written; they were appended to {}\n",
-          counters.items_dead_lettered.load(), dead_letters.path());
+          "ddbmigrate: warning: {} items could not be written; they were appended to {}\n", dead,
+          dead_letters.path());
     }
     if (interrupted) return Outcome::kInterrupted;
-    return counters.items_dead_lettered.load() > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
+    return dead > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
   }
 
   void PrintSummary(const GlobalOptions& global, const std::string& table,
                     const std::string& source, size_t export_count,
-                    const pipeline::ImportCounters& c, uint64_t skipped, double seconds,
-                    bool stopped, const Connection& db) const {
+                    const pipeline::ImportCounters& c, uint64_t skipped, uint64_t skipped_dead,
+                    double seconds, bool stopped, const Connection& db) const {
     const uint64_t written = c.writes.items_written.load();
     const double rate = seconds > 0 ? static_cast<double>(written) / seconds : 0;
     if (global.output == "json") {
@@ -425,6 +434,7 @@ class ImportCommand final : public Command {
           .MemberInt("Deletes", static_cast<int64_t>(c.deletes.load()))
           .MemberInt("ItemsDeadLettered", static_cast<int64_t>(c.items_dead_lettered.load()))
           .MemberInt("ItemsFromEarlierRuns", static_cast<int64_t>(skipped))
+          .MemberInt("ItemsDeadLetteredByEarlierRuns", static_cast<int64_t>(skipped_dead))
           .MemberInt("CompressedBytes", static_cast<int64_t>(c.compressed_bytes.load()))
           .MemberInt("Throttles", static_cast<int64_t>(
                                       db.dynamodb().service_client().counters().throttles.load()))
@@ -441,11 +451,14 @@ class ImportCommand final : public Command {
     }
     std::cout << fmt::format(
         "{} {} into {}: {} lines read, {} written ({} deletes), {} dead-lettered, {} from "
-        "earlier runs; {} data files, {:.1f} s, {} items/s\n",
+        "earlier runs{}; {} data files, {:.1f} s, {} items/s\n",
         stopped ? "stopped importing" : "imported", source, table,
         pipeline::GroupThousands(c.items_read.load()), pipeline::GroupThousands(written),
         pipeline::GroupThousands(c.deletes.load()),
         pipeline::GroupThousands(c.items_dead_lettered.load()), pipeline::GroupThousands(skipped),
+        skipped_dead > 0
+            ? fmt::format(" ({} of them dead-lettered)", pipeline::GroupThousands(skipped_dead))
+            : std::string(),
         c.files_done.load(), seconds, pipeline::GroupThousands(static_cast<uint64_t>(rate)));
   }
 

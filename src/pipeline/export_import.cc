@@ -130,10 +130,11 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
     // acknowledged. Whoever lets go of the last reports the file.
     auto pending = std::make_shared<std::atomic<int64_t>>(1);
     const std::string key = entry.data_file_s3_key;
-    auto release = [&, pending, key] {
+    auto file_dead = std::make_shared<std::atomic<uint64_t>>(0);  // of acknowledged batches
+    auto release = [&, pending, key, file_dead] {
       if (pending->fetch_sub(1) != 1) return;
       std::lock_guard lock(done_mu);
-      if (aws::Status s = on_file_done(key); !s.ok()) {
+      if (aws::Status s = on_file_done(key, file_dead->load()); !s.ok()) {
         pool.Fail(std::move(s).error());
         return;
       }
@@ -160,7 +161,11 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
           for (WriteBatch& batch : batches) {
             if (pool.failed() || Stopped(context)) return aws::Status::Ok();
             pending->fetch_add(1);
-            if (!pool.Push(std::move(batch), weight, [release](uint64_t) { release(); })) {
+            auto acknowledged = [release, file_dead](uint64_t dead) {
+              file_dead->fetch_add(dead);
+              release();
+            };
+            if (!pool.Push(std::move(batch), weight, std::move(acknowledged))) {
               return aws::Status::Ok();
             }
           }

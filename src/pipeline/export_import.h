@@ -55,9 +55,11 @@ struct ImportCounters {
   WriteCounters writes;
 };
 
-// Told the key of each data file whose items are all acknowledged, one call at a time. A
-// non-ok Status stops the import (e.g. the checkpoint could not be saved).
-using FileDoneCallback = std::function<aws::Status(const std::string& data_file_key)>;
+// Told the key of each data file whose items are all acknowledged, and how many of them went
+// to the dead-letter file, one call at a time. A non-ok Status stops the import (e.g. the
+// checkpoint could not be saved).
+using FileDoneCallback =
+    std::function<aws::Status(const std::string& data_file_key, uint64_t dead_lettered)>;
 
 // Imports the files of full export `manifest` not in `skip`. Returns true when stopped early on
 // request. A bad file stops the import from starting more files, while the files already

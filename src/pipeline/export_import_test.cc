@@ -87,7 +87,7 @@ TEST(ExportImportTest, ImportsEveryItemAndReportsEachFileOnce) {
   std::vector<std::string> done;
   aws::Result<bool> result = ImportFullExport(
       f.context, Manifest(files, false), f.options, {},
-      [&](const std::string& key) {
+      [&](const std::string& key, uint64_t) {
         done.push_back(key);
         return aws::Status::Ok();
       },
@@ -116,7 +116,7 @@ TEST(ExportImportTest, LinesWithSpacesOrOtherMembersGiveTheirItemByteForByte) {
                              R"({"Other":1,"Item":{"pk":{"S":"member"},"b":{"B":"AAE="}}})"}));
   aws::Result<bool> result = ImportFullExport(
       f.context, Manifest(files, false), f.options, {},
-      [](const std::string&) { return aws::Status::Ok(); }, &f.counters);
+      [](const std::string&, uint64_t) { return aws::Status::Ok(); }, &f.counters);
   ASSERT_TRUE(result.ok()) << result.error().ToString();
   EXPECT_EQ(f.counters.writes.items_written.load(), 3u);
   const std::string sent = f.Sent();
@@ -135,7 +135,7 @@ TEST(ExportImportTest, SkipsFilesAlreadyImported) {
   files.push_back(WriteFile(f.store, "b.json.gz", {R"({"Item":{"pk":{"S":"2"}}})"}));
   aws::Result<bool> result = ImportFullExport(
       f.context, Manifest(files, false), f.options, {files[0].data_file_s3_key},
-      [](const std::string&) { return aws::Status::Ok(); }, &f.counters);
+      [](const std::string&, uint64_t) { return aws::Status::Ok(); }, &f.counters);
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(f.counters.writes.items_written.load(), 1u);
   EXPECT_EQ(f.Sent().find(R"("S":"1")"), std::string::npos);
@@ -150,7 +150,7 @@ TEST(ExportImportTest, ABadLineIsNamedAndNothingOfItsFileIsWritten) {
   std::vector<std::string> done;
   aws::Result<bool> result = ImportFullExport(
       f.context, Manifest(files, false), f.options, {},
-      [&](const std::string& key) {
+      [&](const std::string& key, uint64_t) {
         done.push_back(key);
         return aws::Status::Ok();
       },
@@ -174,7 +174,7 @@ TEST(ExportImportTest, FilesCheckedBeforeABadOneAreStillImported) {
   std::vector<std::string> done;
   aws::Result<bool> result = ImportFullExport(
       f.context, Manifest(files, false), f.options, {},
-      [&](const std::string& key) {
+      [&](const std::string& key, uint64_t) {
         done.push_back(key);
         return aws::Status::Ok();
       },
@@ -193,7 +193,7 @@ TEST(ExportImportTest, ACountMismatchOrAChangedFileIsRefused) {
   files[0].item_count = 2;
   aws::Result<bool> count = ImportFullExport(
       f.context, Manifest(files, false), f.options, {},
-      [](const std::string&) { return aws::Status::Ok(); }, &f.counters);
+      [](const std::string&, uint64_t) { return aws::Status::Ok(); }, &f.counters);
   ASSERT_FALSE(count.ok());
   EXPECT_NE(count.error().message.find("holds 1 lines but its manifest says 2"), std::string::npos)
       << count.error().message;
@@ -202,7 +202,7 @@ TEST(ExportImportTest, ACountMismatchOrAChangedFileIsRefused) {
   files[0].md5_checksum = "AAAAAAAAAAAAAAAAAAAAAA==";
   aws::Result<bool> md5 = ImportFullExport(
       f.context, Manifest(files, false), f.options, {},
-      [](const std::string&) { return aws::Status::Ok(); }, &f.counters);
+      [](const std::string&, uint64_t) { return aws::Status::Ok(); }, &f.counters);
   ASSERT_FALSE(md5.ok());
   EXPECT_NE(md5.error().message.find("a.json.gz does not match its manifest"), std::string::npos)
       << md5.error().message;

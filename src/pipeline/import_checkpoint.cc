@@ -30,7 +30,9 @@ std::string SerializeImportCheckpoint(const ImportCheckpoint& c) {
     for (const std::string& f : e.files) w.String(f);
     w.EndArray().EndObject();
   }
-  w.EndArray().EndObject();
+  w.EndArray();
+  if (c.dead_lettered > 0) w.MemberInt("DeadLettered", static_cast<int64_t>(c.dead_lettered));
+  w.EndObject();
   out += '\n';
   return out;
 }
@@ -57,6 +59,10 @@ aws::Result<ImportCheckpoint> ParseImportCheckpoint(std::string_view text,
   ImportCheckpoint c;
   c.source = std::string(source);
   c.target = std::string(target);
+  int64_t dead = 0;
+  if (root["DeadLettered"].get(dead) == simdjson::SUCCESS && dead > 0) {
+    c.dead_lettered = static_cast<uint64_t>(dead);
+  }
   for (simdjson::dom::element e : exports) {
     ImportCheckpoint::Export entry;
     std::string_view id;

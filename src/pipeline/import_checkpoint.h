@@ -2,7 +2,8 @@
 //
 //   {"Version":1,"Operation":"import","Source":"s3://b/p","Target":"orders",
 //    "Exports":[{"ExportId":"01715685260608-c488b4e1","Done":false,
-//                "Files":["p/AWSDynamoDB/01715685260608-c488b4e1/data/uimb...json.gz"]}]}
+//                "Files":["p/AWSDynamoDB/01715685260608-c488b4e1/data/uimb...json.gz"]}],
+//    "DeadLettered":2}     (only when not 0)
 //
 // A data file is listed only once all its items are acknowledged; an export is Done once all
 // of it is (for an incremental export, only that: it is applied again as a whole otherwise).
@@ -28,6 +29,8 @@ struct ImportCheckpoint {
   std::string source;
   std::string target;
   std::vector<Export> exports;
+  // Items of the files and exports listed as imported that went to the dead-letter file.
+  uint64_t dead_lettered = 0;
 
   // The entry for `export_id`, added when missing.
   Export& For(const std::string& export_id);

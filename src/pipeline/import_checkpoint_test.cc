@@ -21,6 +21,13 @@ TEST(ImportCheckpointTest, RoundTrips) {
   EXPECT_TRUE(back->exports[0].files.contains("p/b.json.gz"));
   EXPECT_FALSE(back->exports[0].done);
   EXPECT_TRUE(back->exports[1].done);
+  EXPECT_EQ(back->dead_lettered, 0u);
+  EXPECT_EQ(SerializeImportCheckpoint(c).find("DeadLettered"), std::string::npos);
+
+  c.dead_lettered = 7;
+  back = ParseImportCheckpoint(SerializeImportCheckpoint(c), "cp");
+  ASSERT_TRUE(back.ok()) << back.error().ToString();
+  EXPECT_EQ(back->dead_lettered, 7u);
 }
 
 TEST(ImportCheckpointTest, RefusesOtherFiles) {

@@ -917,6 +917,48 @@ class ImportErrorTest(ExportImportTestBase):
         self.assertEqual(saved["Operation"], "import")
         return {f for e in saved["Exports"] for f in e["Files"]}
 
+    def test_resume_counts_the_dead_letters_of_imported_files(self):
+        """Items the target refused in files a stopped import had finished still decide the
+        resumed run's exit code (3) and are reported as the earlier runs'."""
+        items = ddbdata.generate_items(150, seed=12)
+        chunks = [items[0:50], items[50:100], items[100:150]]
+        for i in (3, 17, 41):  # a number GSI key given as a string: refused by the target
+            chunks[0][i]["gk"] = {"S": "not a number"}
+        export = HandExport(Path(tempfile.mkdtemp(prefix="hand-", dir=self.work)), chunks)
+        table = self.unique_table("deadres")
+        ddb = self.dynamodb()
+        ddb.create_table(
+            TableName=table, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": n, "KeyType": k} for n, k, _ in KEYS],
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, _, t in KEYS]
+            + [{"AttributeName": "gk", "AttributeType": "N"}],
+            GlobalSecondaryIndexes=[{"IndexName": "by_gk",
+                                     "KeySchema": [{"AttributeName": "gk", "KeyType": "HASH"}],
+                                     "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+        ddb.get_waiter("table_exists").wait(TableName=table,
+                                            WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        bad_key = export.data_keys[2]
+        good_bytes = self.damage(export, bad_key)
+        checkpoint = self.work / "deadres.checkpoint"
+        dead = self.work / "deadres-dead.jsonl"
+        r, summary = self.run_import(str(export.root), table, "--checkpoint", checkpoint,
+                                     "--dead-letter", dead, "--parallel-files", "1")
+        self.assert_error(r, bad_key.rsplit("/", 1)[1], "MD5", "--resume")
+        self.assertEqual(summary["ItemsDeadLettered"], 3, summary)
+        self.assertEqual(self.recorded_files(checkpoint), set(export.data_keys[:2]))
+
+        export.put(bad_key, good_bytes)
+        r, summary = self.run_import(str(export.root), table, "--checkpoint", checkpoint,
+                                     "--dead-letter", dead, "--resume")
+        self.assertEqual(r.code, 3, f"stderr:\n{r.stderr}\nstdout:\n{r.stdout}")
+        self.assertEqual(summary["ItemsDeadLettered"], 0, summary)
+        self.assertEqual(summary["ItemsDeadLetteredByEarlierRuns"], 3, summary)
+        self.assertEqual(summary["ItemsFromEarlierRuns"], 100, summary)
+        self.assertIn("3 items could not be written", r.stderr)
+        self.assertEqual(len([line for line in dead.read_text(encoding="utf-8").split("\n")
+                              if line]), 3)
+        self.assertEqual(count_items(ddb, table), 147)
+
     def test_resume_after_a_bad_file(self):
         """A full export (three files) and an incremental one after it (two files, the second
         corrupt): the full export is imported and recorded, the run stops at the bad file
