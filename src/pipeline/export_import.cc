@@ -140,6 +140,7 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
       }
       counters->files_done.fetch_add(1, std::memory_order_relaxed);
     };
+    bool queued_all = true;  // false once a stop or a failure left batches of the file unqueued
     aws::Status s =
         storage::ForEachLineBlock(*bytes, name, [&](storage::LineBlock block) -> aws::Status {
           std::vector<dynamodb::WriteRequest> requests;
@@ -159,19 +160,25 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
           std::vector<WriteBatch> batches = CutIntoBatches(std::move(requests), block.bytes);
           const size_t weight = block.bytes->size() / std::max<size_t>(1, batches.size()) + 1;
           for (WriteBatch& batch : batches) {
-            if (pool.failed() || Stopped(context)) return aws::Status::Ok();
+            if (pool.failed() || Stopped(context)) {
+              queued_all = false;
+              return aws::Status::Ok();
+            }
             pending->fetch_add(1);
             auto acknowledged = [release, file_dead](uint64_t dead) {
               file_dead->fetch_add(dead);
               release();
             };
             if (!pool.Push(std::move(batch), weight, std::move(acknowledged))) {
+              queued_all = false;
               return aws::Status::Ok();
             }
           }
           return aws::Status::Ok();
         });
-    release();
+    // The reader's token is let go only when every item of the file was queued: a file cut
+    // short by a stop or an error is never reported as imported, and a resume reads it again.
+    if (s.ok() && queued_all) release();
     return s;
   };
 

@@ -106,6 +106,38 @@ TEST(ExportImportTest, ImportsEveryItemAndReportsEachFileOnce) {
   EXPECT_NE(sent.find(R"("m59")"), std::string::npos);
 }
 
+TEST(ExportImportTest, AFileCutShortByAStopIsNotReportedAsImported) {
+  Fixture f;
+  std::atomic<bool> stop{false};
+  f.context.stop = &stop;
+  f.options.writers = 1;
+  f.options.queue_bytes = 1;  // one batch queued at a time: the reader waits for the writer
+  // The first write asks the run to stop, as a Ctrl-C would.
+  f.ddb.transport.SetFallback([&](const aws::HttpRequest&) -> aws::Result<aws::HttpResponse> {
+    stop.store(true);
+    aws::HttpResponse r;
+    r.status = 200;
+    r.body = R"({"UnprocessedItems":{}})";
+    return r;
+  });
+  std::vector<std::string> many;
+  for (int i = 0; i < 500; ++i)
+    many.push_back(R"({"Item":{"pk":{"S":"m)" + std::to_string(i) + R"("}}})");
+  std::vector<storage::DataFileEntry> files = {WriteFile(f.store, "a.json.gz", many)};
+  std::vector<std::string> done;
+  aws::Result<bool> result = ImportFullExport(
+      f.context, Manifest(files, false), f.options, {},
+      [&](const std::string& key, uint64_t) {
+        done.push_back(key);
+        return aws::Status::Ok();
+      },
+      &f.counters);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_TRUE(*result);
+  EXPECT_LT(f.counters.writes.items_written.load(), 500u);
+  EXPECT_TRUE(done.empty()) << "a file with unwritten items was reported as imported";
+}
+
 TEST(ExportImportTest, LinesWithSpacesOrOtherMembersGiveTheirItemByteForByte) {
   Fixture f;
   std::vector<storage::DataFileEntry> files;
