@@ -259,8 +259,9 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   // A stop while the target is created reaches the transfer, which saves an empty checkpoint.
   const std::atomic<bool>* stop = InstallInterruptHandler(BatchesStopping(!checkpoint_.empty()));
   // A fresh run's checkpoint exists before anything is written, so that --resume works after a
-  // kill at any instant (also while the target is created: the resume creates or keeps it).
-  // After --truncate-target, though: a run stopped while emptying is started again, not resumed.
+  // kill at any instant of the copy. It is saved once the target is ready: a run stopped while
+  // creating it (a resume would skip the settings applied after CreateTable) or emptying it is
+  // started again, not resumed.
   auto save_start = [&]() -> aws::Status {
     if (checkpoint_.empty() || transfer.resume) return aws::Status::Ok();
     pipeline::Checkpoint start;
@@ -272,7 +273,6 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     return pipeline::SaveCheckpoint(checkpoint_, start);
   };
   if (create_table) {
-    if (aws::Status s = save_start(); !s.ok()) return std::move(s).error();
     if (aws::Status s = dynamodb::CreateTargetTable(dst.dynamodb(), *plan); !s.ok()) {
       return std::move(s).error();
     }
@@ -297,9 +297,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     }
     if (*emptied != Outcome::kSuccess) return emptied;
   }
-  if (!create_table) {
-    if (aws::Status s = save_start(); !s.ok()) return std::move(s).error();
-  }
+  if (aws::Status s = save_start(); !s.ok()) return std::move(s).error();
 
   // UnprocessedItems are throttling, which slows a copy but does not fail it: unless the user
   // bounded attempts with --max-attempts, they are resent until written.

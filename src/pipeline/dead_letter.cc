@@ -61,6 +61,9 @@ aws::Status DeadLetterFile::IndexEarlierLines() {
   if (earlier_.empty()) return aws::Status::Ok();
   earlier_fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (earlier_fd_ < 0) return FileError(path_);
+  // The killed run may not have synced them, and a checkpoint of this run may count items on
+  // the strength of these lines alone.
+  if (::fsync(earlier_fd_) != 0) return FileError(path_);
   return aws::Status::Ok();
 }
 
@@ -96,7 +99,10 @@ aws::Status DeadLetterFile::OpenForAppend() {
   if (::fstat(fileno(file_), &st) == 0 && st.st_size > 0 &&
       ::pread(fileno(file_), &last, 1, st.st_size - 1) == 1 && last != '\n' &&
       std::fputc('\n', file_) == EOF) {
-    return FileError(path_);
+    aws::Error error = FileError(path_);
+    std::fclose(file_);
+    file_ = nullptr;
+    return error;
   }
   return aws::Status::Ok();
 }
@@ -118,7 +124,12 @@ aws::Status DeadLetterFile::Write(std::string_view item_json, const aws::Error& 
     if (aws::Status s = OpenForAppend(); !s.ok()) return s;
   }
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0) {
-    return FileError(path_);
+    // Part of the line may be in the file: the next Write opens it again, which ends that part
+    // with a newline instead of appending to it.
+    aws::Error error = FileError(path_);
+    std::fclose(file_);
+    file_ = nullptr;
+    return error;
   }
   count_.fetch_add(1);
   return aws::Status::Ok();
@@ -129,7 +140,7 @@ aws::Status DeadLetterFile::CheckWritable() const {
   const std::string dir = parent.empty() ? std::string(".") : parent.string();
   const bool exists = std::filesystem::exists(path_);
   if ((!exists && (!std::filesystem::is_directory(dir) || ::access(dir.c_str(), W_OK) != 0)) ||
-      (exists && ::access(path_.c_str(), W_OK) != 0)) {
+      (exists && ::access(path_.c_str(), R_OK | W_OK) != 0)) {
     return aws::Error::Make(aws::ErrorKind::kInvalidInput,
                             "dead-letter file " + path_ +
                                 " cannot be written; pass --dead-letter with a writable path");
