@@ -162,6 +162,8 @@ class MigrateCommand final : public Command {
         DescribeRole(dst, target_ref, "target table");
     if (!target_table.ok()) return std::move(target_table).error();
     replay.resume = true;
+    // The replay of a fresh migration has no earlier run: the file holds only the copy's lines.
+    replay.earlier_dead_letters = resume;
     std::cerr << "copy phase done; replaying the changes made since "
               << aws::FormatEpochSeconds(started) << '\n';
     aws::Result<Outcome> replayed = RunReplay(global, src, dst, source_table, *target_table, replay,

@@ -161,7 +161,9 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
   pipeline::RateLimiter write_limiter(write_limit, aws::Clock::Real());
 
   pipeline::DeadLetterFile dead_letters(DeadLetterPath(settings.dead_letter, target.table_name));
-  if (aws::Status s = PrepareDeadLetterFile(dead_letters, settings.resume); !s.ok()) {
+  if (aws::Status s = PrepareDeadLetterFile(
+          dead_letters, settings.earlier_dead_letters.value_or(settings.resume));
+      !s.ok()) {
     return std::move(s).error();
   }
 

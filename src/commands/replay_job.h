@@ -49,6 +49,9 @@ struct ReplaySettings {
   bool skip_ttl_deletes = false;
   int writers = 8;
   std::string dead_letter;  // empty: ddbmigrate-<target>-dead-letter.jsonl
+  // Whether an earlier run of this replay may have appended to the dead-letter file for work
+  // the checkpoint does not cover (see PrepareDeadLetterFile); unset: when resuming.
+  std::optional<bool> earlier_dead_letters;
   std::optional<double> write_rate;
   std::optional<double> write_percent;
   // Printed once, when the replay first catches up ("{lag}" is replaced by the lag in seconds).
