@@ -26,7 +26,8 @@ void AddGlobalFlags(CLI::App& app, ddbm::commands::GlobalOptions& o) {
   app.add_flag("--no-verify-ssl", o.no_verify_ssl, "Do not verify TLS certificates");
   app.add_option("--ca-bundle", o.ca_bundle, "PEM bundle of CA certificates to trust");
   app.add_option("--max-attempts", o.max_attempts,
-                 "Attempts per request before giving up (throttling and 5xx are retried)")
+                 "Attempts per request before giving up, throttled ones included (default: 10 "
+                 "for 5xx and connection errors, no limit while throttled)")
       ->check(CLI::Range(1, 1000));
   app.add_flag("--debug", o.debug, "Print request-level diagnostics to stderr");
 }
@@ -64,6 +65,12 @@ int main(int argc, char** argv) {
       if (!app.got_subcommand(command->name())) continue;
       ddbm::aws::Result<ddbm::commands::Outcome> outcome = command->Run(options);
       if (!outcome.ok()) {
+        // A request whose retries a Ctrl-C ended: the run was stopped, not failed.
+        if (outcome.error().kind == ddbm::aws::ErrorKind::kCancelled &&
+            ddbm::commands::StopFlag()->load()) {
+          std::cerr << "ddbmigrate: stopped: " << outcome.error().ToString() << '\n';
+          return ddbm::commands::InterruptExitStatus();
+        }
         std::cerr << "ddbmigrate: error: " << outcome.error().ToString() << '\n';
         return kExitFailure;
       }

@@ -7,6 +7,7 @@
 // through RetryState, so there is exactly one place that decides.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -26,19 +27,22 @@ RetryClass ClassifyError(const Error& error);
 bool IsThrottle(const Error& error);
 
 struct RetryOptions {
-  // Attempts in all, the first included; 0 means no limit (then max_elapsed bounds the retries).
+  // Attempts in all, the first included; 0 means no limit.
   int max_attempts = 10;
   std::chrono::milliseconds base_delay{25};
   std::chrono::milliseconds max_delay{20'000};
   // No new attempt starts once this much time has passed since the first; 0 means no limit.
-  std::chrono::milliseconds max_elapsed{300'000};
+  // Unlimited by default: transient errors are bounded by max_attempts, and throttles, which
+  // slow a run down but never fail it, by nothing (a stop flag ends their waits, see
+  // ServiceClientConfig::stop).
+  std::chrono::milliseconds max_elapsed{0};
   // A Retry-After longer than max_delay is honoured up to this (a misbehaving proxy must not
   // put a run to sleep for a day).
   std::chrono::milliseconds max_retry_after{300'000};
   // Throttles get a larger base: the service is saying it is overloaded.
   int throttle_base_multiplier = 4;
   // Throttling slows a run down, it does not fail it: by default throttles are bounded only by
-  // max_elapsed, not by max_attempts. Set when the user bounded attempts explicitly.
+  // max_elapsed (unlimited), not by max_attempts. Set when the user bounded attempts explicitly.
   bool throttles_count_toward_attempts = false;
 };
 
@@ -100,16 +104,27 @@ class RetryState {
 };
 
 // Runs `attempt` until it succeeds, fails finally, or the budget is spent; returns its last
-// result. `on_retry`, when set, is told of every error that is about to be retried.
+// result. `on_retry`, when set, is told of every error that is about to be retried. `stop` may
+// be null; once it reads true, a wait before a retry ends and the last error is returned as
+// kCancelled (code, status and request id kept, the message saying so).
 template <class T>
 Result<T> RunWithRetry(const RetryPolicy& policy, const std::function<Result<T>()>& attempt,
-                       const std::function<void(const Error&)>& on_retry = nullptr) {
+                       const std::function<void(const Error&)>& on_retry = nullptr,
+                       const std::atomic<bool>* stop = nullptr) {
   RetryState state(policy);
   for (;;) {
     Result<T> result = attempt();
     if (result.ok() || !state.ShouldRetry(result.error())) return result;
     if (on_retry) on_retry(result.error());
-    state.Wait(result.error());
+    if (stop == nullptr) {
+      state.Wait(result.error());
+    } else if (!state.WaitUnlessStopped(result.error(),
+                                        [stop] { return stop->load(std::memory_order_relaxed); })) {
+      Error cancelled = std::move(result).error();
+      cancelled.kind = ErrorKind::kCancelled;
+      cancelled.message = "stopped while waiting to retry after: " + cancelled.message;
+      return cancelled;
+    }
   }
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <string>
@@ -413,6 +414,47 @@ TEST(RunWithRetryTest, StopsOnFinalError) {
   EXPECT_EQ(calls, 2);
   EXPECT_EQ(retries, 1);
   EXPECT_EQ(clock.sleeps().size(), 1u);
+}
+
+TEST(RunWithRetryTest, ThrottlesAreRetriedForAsLongAsTheyLastByDefault) {
+  FakeClock clock;
+  const RetryPolicy policy(RetryOptions{}, &clock);
+  const auto start = clock.SteadyNow();
+  int calls = 0;
+  Result<int> result = RunWithRetry<int>(policy, [&]() -> Result<int> {
+    // A day of throttling (the waits cap at 20 s, so thousands of attempts), then success.
+    if (clock.SteadyNow() - start < std::chrono::hours(24)) {
+      ++calls;
+      return ServiceError(400, "ProvisionedThroughputExceededException");
+    }
+    return 7;
+  });
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(*result, 7);
+  EXPECT_GT(calls, 1000);
+}
+
+TEST(RunWithRetryTest, AStopEndsTheWaitAndReturnsTheLastErrorAsCancelled) {
+  FakeClock clock;
+  const RetryPolicy policy(RetryOptions{}, &clock);
+  std::atomic<bool> stop{false};
+  int calls = 0;
+  Result<int> result = RunWithRetry<int>(
+      policy,
+      [&]() -> Result<int> {
+        if (++calls == 3) stop.store(true);
+        Error e = ServiceError(400, "ThrottlingException");
+        e.message = "Rate exceeded";
+        e.request_id = "R" + std::to_string(calls);
+        return e;
+      },
+      nullptr, &stop);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(calls, 3);  // no attempt after the stop
+  EXPECT_EQ(result.error().kind, ErrorKind::kCancelled);
+  EXPECT_EQ(result.error().code, "ThrottlingException");
+  EXPECT_EQ(result.error().request_id, "R3");
+  EXPECT_EQ(result.error().message, "stopped while waiting to retry after: Rate exceeded");
 }
 
 TEST(RunWithRetryTest, ExhaustionReturnsLastError) {

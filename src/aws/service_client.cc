@@ -42,7 +42,8 @@ Result<HttpResponse> ServiceClient::Call(std::string_view operation, HttpRequest
       [&](const Error& error) {
         counters_->retries.fetch_add(1, std::memory_order_relaxed);
         if (IsThrottle(error)) counters_->throttles.fetch_add(1, std::memory_order_relaxed);
-      });
+      },
+      config_.stop);
 }
 
 Result<HttpResponse> ServiceClient::Attempt(std::string_view operation, HttpRequest& request,

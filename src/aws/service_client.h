@@ -36,6 +36,10 @@ struct ServiceClientConfig {
   Clock* clock = nullptr;          // not owned; must outlive the client
   RetryOptions retry;
   std::string user_agent = "ddbmigrate";
+  // Not owned; may be null. Once it reads true (a stop was asked for), a retry still waiting
+  // gives up: Call returns a kCancelled error naming the last failure instead of waiting on.
+  // Without it a throttled call waits as long as the throttling lasts.
+  const std::atomic<bool>* stop = nullptr;
   // When set, told one line per attempt (operation, status or error, time taken, request id).
   // Never given headers or bodies, so no secret can reach it. Must be thread-safe.
   std::function<void(const std::string&)> debug_log;
@@ -55,7 +59,8 @@ class ServiceClient {
   // Sends `request` (its url holds only the path and query, e.g. "/" or "/?Action=X") to the
   // endpoint; a url starting with "http://" or "https://" is sent there as it is instead (S3's
   // virtual-hosted buckets live on a host of their own). Thread-safe. Retries per the policy;
-  // the Error returned is the last one, with service and operation set. A 2xx answer that
+  // the Error returned is the last one, with service and operation set (kCancelled, with the
+  // last one's code and status, when the stop flag ended the retries). A 2xx answer that
   // `decode_error` accepts is returned as is.
   Result<HttpResponse> Call(std::string_view operation, HttpRequest request,
                             const ErrorDecoder& decode_error) const;

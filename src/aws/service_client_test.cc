@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -47,7 +48,7 @@ class ServiceClientTest : public ::testing::Test {
  protected:
   std::unique_ptr<ServiceClient> MakeClient(
       const std::string& endpoint = "https://dynamodb.us-east-1.amazonaws.com",
-      int max_attempts = 5) {
+      int max_attempts = 5, const std::atomic<bool>* stop = nullptr) {
     ServiceClientConfig config;
     config.service = "dynamodb";
     config.signing_name = "dynamodb";
@@ -59,6 +60,7 @@ class ServiceClientTest : public ::testing::Test {
     config.transport = &transport_;
     config.clock = &clock_;
     config.retry.max_attempts = max_attempts;
+    config.stop = stop;
     return std::make_unique<ServiceClient>(std::move(config));
   }
 
@@ -164,6 +166,26 @@ TEST_F(ServiceClientTest, ThrottleThenSuccess) {
   EXPECT_EQ(client->counters().requests.load(), 2u);
   EXPECT_EQ(client->counters().retries.load(), 1u);
   EXPECT_EQ(client->counters().throttles.load(), 1u);
+}
+
+TEST_F(ServiceClientTest, ThrottlingOutlastingTheAttemptBudgetEndsOnlyAtAStop) {
+  std::atomic<bool> stop{false};
+  auto client = MakeClient("https://dynamodb.us-east-1.amazonaws.com", /*max_attempts=*/3, &stop);
+  int sent = 0;
+  transport_.SetFallback([&](const HttpRequest&) -> Result<HttpResponse> {
+    if (++sent == 50) stop.store(true);
+    HttpResponse response;
+    response.status = 400;
+    response.body = R"({"__type":"ProvisionedThroughputExceededException","message":"slow down"})";
+    return response;
+  });
+  Result<HttpResponse> r = Call(*client);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(sent, 50);  // far past max_attempts: throttles do not count toward it
+  EXPECT_EQ(r.error().kind, ErrorKind::kCancelled);
+  EXPECT_EQ(r.error().code, "ProvisionedThroughputExceededException");
+  EXPECT_EQ(r.error().operation, "Scan");
+  EXPECT_EQ(client->counters().throttles.load(), 50u);
 }
 
 TEST_F(ServiceClientTest, ServerErrorThenSuccess) {

@@ -2,6 +2,7 @@
 
 #include "aws/credentials_chain.h"
 #include "aws/endpoint.h"
+#include "commands/interrupt.h"
 
 #include <iostream>
 #include <mutex>
@@ -117,6 +118,7 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
     service.retry = retry;
     service.user_agent = std::string("ddbmigrate/") + DDBM_VERSION;
     service.debug_log = debug_log;
+    service.stop = StopFlag();
     return std::make_unique<aws::ServiceClient>(std::move(service));
   };
   auto dynamodb_service = make_service("dynamodb", "dynamodb", "DYNAMODB", endpoint_flag);
@@ -139,6 +141,7 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
   if (!sts.ok()) return std::move(sts).error();
   sts->retry = retry;
   sts->debug_log = debug_log;
+  sts->stop = StopFlag();
   c->sts_ = std::make_unique<aws::StsClient>(std::move(*sts));
   return c;
 }

@@ -300,8 +300,9 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   if (aws::Status s = save_start(); !s.ok()) return std::move(s).error();
 
   // UnprocessedItems are throttling, which slows a copy but does not fail it: unless the user
-  // bounded attempts with --max-attempts, they are resent until written.
-  aws::RetryPolicy unprocessed_policy(UnprocessedItemsRetry(dst), aws::Clock::Real());
+  // bounded attempts with --max-attempts, they are resent until written, as throttled requests
+  // are retried.
+  const aws::RetryPolicy& unprocessed_policy = dst.dynamodb().service_client().retry_policy();
 
   InstallInterruptHandler(BatchesStopping(!checkpoint_.empty()));
   pipeline::TransferContext context;

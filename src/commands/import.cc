@@ -284,7 +284,7 @@ class ImportCommand final : public Command {
     pipeline::RateLimiterOptions write_limit;
     write_limit.units_per_second = *write_rate;
     pipeline::RateLimiter write_limiter(write_limit, aws::Clock::Real());
-    aws::RetryPolicy unprocessed_policy(UnprocessedItemsRetry(db), aws::Clock::Real());
+    const aws::RetryPolicy& unprocessed_policy = db.dynamodb().service_client().retry_policy();
 
     pipeline::ImportContext context;
     context.store = opened.store.get();

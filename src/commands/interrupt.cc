@@ -44,6 +44,8 @@ const std::atomic<bool>* InstallInterruptHandler(const char* on_stop) {
   return &g_stop;
 }
 
+const std::atomic<bool>* StopFlag() { return &g_stop; }
+
 int InterruptExitStatus() {
   const int signal_number = g_signal.load();
   return 128 + (signal_number != 0 ? signal_number : SIGINT);

@@ -15,6 +15,10 @@ namespace ddbm::commands {
 const std::atomic<bool>* InstallInterruptHandler(
     const char* on_stop = "finishing the requests in flight");
 
+// The flag the handlers set, without installing them: true once a run was asked to stop. The
+// service clients watch it so that a retry waiting out throttling ends at a stop.
+const std::atomic<bool>* StopFlag();
+
 // What stopping means for a replay (replicate, and migrate's second phase), which always keeps a
 // checkpoint, and for a wait on a job DynamoDB runs itself (native export and import).
 inline constexpr const char kReplayStopping[] =

@@ -168,7 +168,7 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
   }
 
   // As in copy: UnprocessedItems and throttles slow the replay down, they never end it.
-  aws::RetryPolicy unprocessed_policy(UnprocessedItemsRetry(dst), aws::Clock::Real());
+  const aws::RetryPolicy& unprocessed_policy = dst.dynamodb().service_client().retry_policy();
 
   bool announced = false;
   pipeline::ReplicateContext context;

@@ -75,12 +75,6 @@ aws::Result<pipeline::TransferResult> RunWithProgress(
   return result;
 }
 
-aws::RetryOptions UnprocessedItemsRetry(const Connection& target) {
-  aws::RetryOptions retry = target.dynamodb().service_client().retry_policy().options();
-  if (!retry.throttles_count_toward_attempts) retry.max_elapsed = std::chrono::milliseconds(0);
-  return retry;
-}
-
 aws::Status Confirm(const std::string& question, const std::string& expected) {
   if (::isatty(STDIN_FILENO) != 1) {
     return aws::Error::Make(aws::ErrorKind::kInvalidInput,

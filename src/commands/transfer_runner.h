@@ -25,11 +25,6 @@ aws::Result<pipeline::TransferResult> RunWithProgress(
 // (kInvalidInput telling to pass --yes), so scripts never hang on a prompt.
 aws::Status Confirm(const std::string& question, const std::string& expected);
 
-// The retry options for resending UnprocessedItems to `target`: those of its client, except
-// that UnprocessedItems (throttling, which slows a run but does not fail it) are resent until
-// written unless the user bounded attempts with --max-attempts.
-aws::RetryOptions UnprocessedItemsRetry(const Connection& target);
-
 // Throttles and retries seen by both sides' clients (counted once when both are one).
 uint64_t Throttles(const Connection& source, const Connection& target);
 uint64_t Retries(const Connection& source, const Connection& target);

@@ -161,8 +161,7 @@ aws::Result<VerifyResult> VerifySample(const Connection& source, const Connectio
   std::vector<int> chosen;
   for (int i = 0; i < chosen_count; ++i) chosen.push_back(i * kSampleSegments / chosen_count);
 
-  aws::RetryOptions retry = target.dynamodb().service_client().retry_policy().options();
-  aws::RetryPolicy unprocessed_policy(retry, aws::Clock::Real());
+  const aws::RetryPolicy& unprocessed_policy = target.dynamodb().service_client().retry_policy();
   dynamodb::ScanRequest base;
   base.table_name = source_table.table_name;
   base.limit = settings.page_size;

@@ -18,7 +18,11 @@ aws::Status ScanSegment(const dynamodb::DynamoDbClient& client, dynamodb::ScanRe
     const double estimate = limiter != nullptr ? limiter->ExpectedUnits() : 0;
     if (limiter != nullptr && !limiter->AcquireUnlessStopped(estimate, stopping)) break;
     aws::Result<dynamodb::ItemPage> page = pages.Next();
-    if (!page.ok()) return std::move(page).error();
+    if (!page.ok()) {
+      // A page whose retries a stop cut short is not a failure: the segment ends where it was.
+      if (page.error().kind == aws::ErrorKind::kCancelled && stopping()) break;
+      return std::move(page).error();
+    }
     if (limiter != nullptr) limiter->Settle(estimate, page->consumed_capacity);
     counters->pages.fetch_add(1, std::memory_order_relaxed);
     counters->items.fetch_add(page->items.size(), std::memory_order_relaxed);

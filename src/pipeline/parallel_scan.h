@@ -27,8 +27,8 @@ struct ScanCounters {
 // caller's) page after page, each page within `limiter`'s budget (null: unlimited), counts it
 // in `counters`, then hands it to `on_page`. The page (and the item slices in it) is valid only
 // during the call; its `body` may be kept. `stopping` is polled before each page and while a
-// page waits for the limiter: once it returns true the call returns Ok. Returns the first
-// error of a Scan or of `on_page`.
+// page waits for the limiter: once it returns true the call returns Ok (so it does when a
+// stop cut a Scan's retries short). Returns the first error of a Scan or of `on_page`.
 aws::Status ScanSegment(const dynamodb::DynamoDbClient& client, dynamodb::ScanRequest request,
                         RateLimiter* limiter, const std::function<bool()>& stopping,
                         ScanCounters* counters,

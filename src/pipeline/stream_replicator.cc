@@ -188,6 +188,8 @@ aws::Result<std::string> Replay::StartIterator(const dynamodb::Shard& shard) {
 
 void Replay::ReadShard(Reader* reader) {
   auto finish = [&](std::optional<aws::Error> error) {
+    // A request whose retries a stop cut short leaves its page unapplied: a stop, not a failure.
+    if (error && error->kind == aws::ErrorKind::kCancelled && Halted()) error.reset();
     reader->error = std::move(error);
     reader->finished.store(true);
   };
@@ -541,6 +543,7 @@ aws::Result<ReplicateResult> Replay::Run() {
     if (describe_now || steady - last_describe >= options_.describe_interval) {
       description = context_.streams->DescribeStream(options_.stream_arn);
       if (!description.ok()) {
+        if (description.error().kind == aws::ErrorKind::kCancelled && Halted()) break;
         failure = std::move(description).error();
         break;
       }

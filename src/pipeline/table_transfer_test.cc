@@ -340,6 +340,55 @@ TEST_F(TableTransferTest, StopRequestEndsCleanlyWithAResumableCheckpoint) {
   EXPECT_FALSE((*saved)->complete());
 }
 
+// Throttling has no time limit; what ends it is a stop, and then the run is interrupted, with a
+// checkpoint a resume continues from, not failed.
+class ThrottledUntilStopTest : public TableTransferTest,
+                               public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(ThrottledUntilStopTest, EndsAsInterruptedWithAResumableCheckpoint) {
+  const std::string throttled_operation = GetParam();
+  fake_ = std::make_unique<FakeDynamoDb>(100, 10);
+  std::atomic<bool> stop{false};
+  std::atomic<int> throttled{0};
+  transport_.SetFallback([&](const HttpRequest& r) -> Result<HttpResponse> {
+    if (!r.FindHeader("X-Amz-Target")->ends_with("." + throttled_operation)) {
+      return fake_->Handle(r);
+    }
+    if (++throttled == 40) stop.store(true);
+    HttpResponse response;
+    response.status = 400;
+    response.body = R"({"__type":"ThrottlingException","message":"Rate exceeded"})";
+    return response;
+  });
+  aws::ServiceClientConfig config = service_->config();
+  config.stop = &stop;
+  aws::ServiceClient service(config);
+  dynamodb::DynamoDbClient client(&service);
+  DeadLetterFile dead(dir_.path() + "/dead.jsonl");
+  TransferContext context = Context(&dead, &stop);
+  context.source = &client;
+  context.target = &client;
+  TransferOptions options = Options(2);
+  options.checkpoint_path = dir_.path() + "/cp.json";
+  TransferCounters counters;
+  TableTransfer transfer(context, options);
+  Result<TransferResult> result = transfer.Run(&counters);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_TRUE(result->interrupted);
+  EXPECT_GE(throttled.load(), 40);  // far beyond the client's 3 attempts
+  EXPECT_TRUE(fake_->written().empty());
+  EXPECT_EQ(counters.writes.items_written.load(), 0u);
+  auto saved = LoadCheckpoint(options.checkpoint_path);
+  ASSERT_TRUE(saved.ok() && saved->has_value());
+  EXPECT_FALSE((*saved)->complete());
+  for (const SegmentPosition& position : (*saved)->segments) {
+    EXPECT_EQ(position.items_acknowledged, 0u);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Operations, ThrottledUntilStopTest,
+                         ::testing::Values("Scan", "BatchWriteItem"));
+
 TEST_F(TableTransferTest, FinalErrorsStopTheRun) {
   fake_ = std::make_unique<FakeDynamoDb>(100, 10);
   transport_.SetFallback([](const HttpRequest& r) -> Result<HttpResponse> {

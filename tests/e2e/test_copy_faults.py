@@ -301,10 +301,21 @@ class CopyFaultsTest(CopyFaultsBase):
         """Every BatchWriteItem comes back with all its writes unprocessed, and without
         --max-attempts their resends have no limit: Ctrl-C must still stop the copy within
         seconds, with a summary and exit 130, having written nothing."""
+        self._sigint_while_every_write_fails(
+            {"fault": "unprocessed", "fraction": 1.0}, "unprocessed")
+
+    def test_sigint_ends_endless_throttling(self):
+        """Every BatchWriteItem is throttled. Throttled requests are retried for as long as the
+        throttling lasts (it slows a copy, it never fails it), so only Ctrl-C ends this copy:
+        within seconds, with a summary and exit 130, having written nothing."""
+        self._sigint_while_every_write_fails(
+            {"fault": "throttle", "probability": 1.0, "operations": ["BatchWriteItem"]},
+            "throttle")
+
+    def _sigint_while_every_write_fails(self, rule, fault):
         target = self.create_table(self.unique_table("faultdst"))
         _, dead_letter_options = self.dead_letter_options(target)
-        proxy = FaultProxy(self.ddb_endpoint, [{"fault": "unprocessed", "fraction": 1.0}],
-                           seed=1).start()
+        proxy = FaultProxy(self.ddb_endpoint, [rule], seed=1).start()
         self.addCleanup(proxy.stop)
         out, err = Path(self.home) / "sigint.out", Path(self.home) / "sigint.err"
         with open(out, "wb") as stdout, open(err, "wb") as stderr:
@@ -316,7 +327,7 @@ class CopyFaultsTest(CopyFaultsBase):
                 stderr=stderr)
         self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
         deadline = time.monotonic() + 60
-        while proxy.fault_count("unprocessed", "BatchWriteItem") < 20:
+        while proxy.fault_count(fault, "BatchWriteItem") < 20:
             self.assertIsNone(proc.poll(), err.read_text(encoding="utf-8", errors="replace"))
             self.assertLess(time.monotonic(), deadline, "no BatchWriteItem within 60 s")
             time.sleep(0.1)
@@ -330,7 +341,7 @@ class CopyFaultsTest(CopyFaultsBase):
         stderr = err.read_text(encoding="utf-8", errors="replace")
         info = f"\nexit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}"
         self.assertEqual(code, 130, info)
-        # The resends wait at most the poll interval once stopped; a generous bound for a
+        # The retries wait at most the poll interval once stopped; a generous bound for a
         # loaded machine, far below the backoff cap of 20 s.
         self.assertLess(time.monotonic() - stopped_at, 15, info)
         summary = summary_of(stdout)
@@ -338,6 +349,7 @@ class CopyFaultsTest(CopyFaultsBase):
         self.assertTrue(summary.get("Interrupted"), info)
         self.assertEqual(summary.get("ItemsWritten"), 0, info)
         self.assertEqual(self.scan_all(target), [])
+
 
 if __name__ == "__main__":
     unittest.main()
