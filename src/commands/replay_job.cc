@@ -220,6 +220,8 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
     std::cerr << banner;
     reporter.Start();
   };
+  // Dead letters of the earlier runs of a resumed replay count toward this one's exit code.
+  const uint64_t dead_earlier = options.resume ? options.resume->dead_lettered : 0;
   const auto started = std::chrono::steady_clock::now();
   pipeline::StreamReplicator replicator(context, std::move(options));
   aws::Result<pipeline::ReplicateResult> result = replicator.Run(&counters);
@@ -251,6 +253,7 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
         .MemberInt("TtlDeletes", static_cast<int64_t>(counters.ttl_deletes.load()))
         .MemberInt("ItemsLookedUp", static_cast<int64_t>(counters.records_looked_up.load()))
         .MemberInt("RecordsDeadLettered", static_cast<int64_t>(dead))
+        .MemberInt("RecordsDeadLetteredByEarlierRuns", static_cast<int64_t>(dead_earlier))
         .MemberInt("IteratorsRenewed", static_cast<int64_t>(counters.iterators_renewed.load()))
         .MemberInt("ShardsDone", static_cast<int64_t>(counters.shards_done.load()))
         .MemberInt("Throttles", static_cast<int64_t>(Throttles(src, dst)))
@@ -264,7 +267,7 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
         .MemberBool("CaughtUp", result.ok() && result->caught_up)
         .MemberBool("Interrupted", interrupted)
         .Member("Checkpoint", settings.checkpoint);
-    if (dead > 0) w.Member("DeadLetterFile", dead_letters.path());
+    if (dead + dead_earlier > 0) w.Member("DeadLetterFile", dead_letters.path());
     w.EndObject();
     std::cout << out << '\n';
   } else {
@@ -279,6 +282,10 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
       std::cout << fmt::format("{} records could not be applied; they were appended to {}\n", dead,
                                dead_letters.path());
     }
+    if (dead_earlier > 0) {
+      std::cout << fmt::format("{} records the earlier runs could not apply are in {}\n",
+                               dead_earlier, dead_letters.path());
+    }
     std::cout << fmt::format("checkpoint: {}; continue with the same command and --resume\n",
                              settings.checkpoint);
   }
@@ -290,7 +297,7 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
     return error;
   }
   if (interrupted) return Outcome::kInterrupted;
-  return dead > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
+  return dead + dead_earlier > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
 }
 
 }  // namespace ddbm::commands

@@ -44,6 +44,7 @@ std::string SerializeStreamCheckpoint(const StreamCheckpoint& c) {
       .Member("From", c.from)
       .MemberInt("SkipBefore", c.skip_before)
       .MemberInt("StartTime", c.start_time)
+      .MemberInt("DeadLettered", static_cast<int64_t>(c.dead_lettered))
       .Key("Shards")
       .BeginArray();
   for (const ShardPosition& s : c.shards) {
@@ -82,6 +83,7 @@ aws::Result<StreamCheckpoint> ParseStreamCheckpoint(std::string_view text,
   c.from = StringOr(root, "From");
   c.skip_before = IntOr(root, "SkipBefore");
   c.start_time = IntOr(root, "StartTime");
+  c.dead_lettered = static_cast<uint64_t>(std::max<int64_t>(0, IntOr(root, "DeadLettered")));
   simdjson::dom::array shards;
   if (c.stream_arn.empty() || root["Shards"].get(shards) != simdjson::SUCCESS) {
     return FileError(path,

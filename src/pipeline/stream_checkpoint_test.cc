@@ -23,6 +23,7 @@ StreamCheckpoint Sample() {
   c.from = "2024-01-01T00:00:00Z";
   c.skip_before = 1704067200;
   c.start_time = 1704067260;
+  c.dead_lettered = 3;
   ShardPosition closed;
   closed.shard_id = "shardId-00000001704067200000-aaaaaaaa";
   closed.parent_shard_id = "";
@@ -61,6 +62,7 @@ void ExpectSame(const StreamCheckpoint& a, const StreamCheckpoint& b) {
   EXPECT_EQ(a.from, b.from);
   EXPECT_EQ(a.skip_before, b.skip_before);
   EXPECT_EQ(a.start_time, b.start_time);
+  EXPECT_EQ(a.dead_lettered, b.dead_lettered);
   ASSERT_EQ(a.shards.size(), b.shards.size());
   for (size_t i = 0; i < a.shards.size(); ++i) {
     SCOPED_TRACE(i);
@@ -93,7 +95,7 @@ TEST(StreamCheckpointTest, SerializedFormIsOneJsonObjectPerTheDocumentedLayout) 
   EXPECT_EQ(text.rfind("{\"Version\":1,\"Operation\":\"replicate\",\"Source\":\"orders\"", 0), 0u)
       << text;
   EXPECT_NE(text.find("\"SkipBefore\":1704067200"), std::string::npos) << text;
-  EXPECT_NE(text.find("\"StartTime\":1704067260"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"StartTime\":1704067260,\"DeadLettered\":3,"), std::string::npos) << text;
   EXPECT_NE(text.find("{\"ShardId\":\"shardId-00000001704067200000-bbbbbbbb\",\"Parent\":"
                       "\"shardId-00000001704067200000-aaaaaaaa\",\"SequenceNumber\":\"\","
                       "\"Done\":true,\"LastApplied\":0,\"TipAt\":0}"),
@@ -131,6 +133,7 @@ TEST(StreamCheckpointTest, ParseToleratesMissingOptionalFields) {
   EXPECT_EQ(parsed->stream_arn, "arn:s");
   EXPECT_EQ(parsed->source, "");
   EXPECT_EQ(parsed->skip_before, 0);
+  EXPECT_EQ(parsed->dead_lettered, 0u);  // checkpoints of earlier versions have no count
   ASSERT_EQ(parsed->shards.size(), 1u);
   EXPECT_EQ(parsed->shards[0].shard_id, "shardId-1");
   EXPECT_EQ(parsed->shards[0].sequence_number, "");

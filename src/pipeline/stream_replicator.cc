@@ -91,6 +91,9 @@ class Replay {
     std::atomic<int64_t> newest{0};     // creation time of the last record it applied
     bool reached_end = false;           // the shard is closed and read; set before finished
     std::optional<aws::Error> error;    // set before finished
+    // Dead letters of the pages applied since the shard's position last moved; the reader's
+    // thread only. They join the checkpoint's count when the position moves past them.
+    uint64_t dead_lettered_unrecorded = 0;
   };
 
   bool Halted() const {
@@ -102,9 +105,12 @@ class Replay {
   aws::Result<std::string> StartIterator(const dynamodb::Shard& shard);
   // Applies one page; returns an error only when the run must stop (the page unacknowledged).
   std::optional<aws::Error> ApplyPage(const dynamodb::RecordsPage& page, Reader* reader);
+  // Both add what they dead-letter to `*dead_lettered` as well as to the counters.
   std::optional<aws::Error> WriteChanges(std::vector<Change>& changes,
-                                         std::shared_ptr<const std::string> keep_alive);
-  std::optional<aws::Error> DeadLetter(std::string_view json, aws::Error reason);
+                                         std::shared_ptr<const std::string> keep_alive,
+                                         uint64_t* dead_lettered);
+  std::optional<aws::Error> DeadLetter(std::string_view json, aws::Error reason,
+                                       uint64_t* dead_lettered);
 
   ShardPosition PositionOf(const std::string& shard_id) {
     std::lock_guard lock(positions_mu_);
@@ -123,13 +129,15 @@ class Replay {
   StreamCheckpoint header_;
   std::mutex positions_mu_;
   std::map<std::string, ShardPosition> positions_;  // guarded by positions_mu_
-  std::set<std::string> start_at_latest_;           // guarded by positions_mu_
+  uint64_t dead_lettered_ = 0;  // the checkpoint's DeadLettered; guarded by positions_mu_
+  std::set<std::string> start_at_latest_;  // guarded by positions_mu_
   std::atomic<bool> halt_{false};
 };
 
 StreamCheckpoint Replay::Snapshot() {
   StreamCheckpoint c = header_;
   std::lock_guard lock(positions_mu_);
+  c.dead_lettered = dead_lettered_;
   for (const auto& [id, position] : positions_) c.shards.push_back(position);
   return c;
 }
@@ -239,12 +247,14 @@ void Replay::ReadShard(Reader* reader) {
   finish(std::nullopt);
 }
 
-std::optional<aws::Error> Replay::DeadLetter(std::string_view json, aws::Error reason) {
+std::optional<aws::Error> Replay::DeadLetter(std::string_view json, aws::Error reason,
+                                             uint64_t* dead_lettered) {
   if (context_.dead_letters == nullptr) return reason;
   if (aws::Status s = context_.dead_letters->Write(json, reason); !s.ok()) {
     return std::move(s).error();
   }
   counters_->items_dead_lettered.fetch_add(1);
+  ++*dead_lettered;
   return std::nullopt;
 }
 
@@ -257,11 +267,13 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
   std::unordered_map<std::string, size_t> by_key;  // key JSON -> index in changes
   std::string last_sequence;
   int64_t newest = 0;
+  uint64_t& page_dead = reader->dead_lettered_unrecorded;
   for (std::string_view raw : page.records) {
     aws::Result<dynamodb::StreamRecord> record = dynamodb::ParseStreamRecord(raw);
     if (!record.ok()) {
       // Without a sequence number the page's position still moves on: the next record has one.
-      if (std::optional<aws::Error> e = DeadLetter(raw, std::move(record).error())) return e;
+      if (std::optional<aws::Error> e = DeadLetter(raw, std::move(record).error(), &page_dead))
+        return e;
       continue;
     }
     last_sequence = std::string(record->sequence_number);
@@ -282,7 +294,7 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
     if (!key.ok()) {
       aws::Error error = std::move(key).error();
       error.message = "record keys do not match the table's key schema: " + error.message;
-      if (std::optional<aws::Error> e = DeadLetter(raw, std::move(error))) return e;
+      if (std::optional<aws::Error> e = DeadLetter(raw, std::move(error), &page_dead)) return e;
       continue;
     }
     Change change;
@@ -295,8 +307,10 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
       change.lookup = true;
     } else if (record->new_image.empty()) {
       if (std::optional<aws::Error> e =
-              DeadLetter(raw, aws::Error::Make(aws::ErrorKind::kInvalidInput,
-                                               "INSERT or MODIFY record without NewImage")))
+              DeadLetter(raw,
+                         aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                                          "INSERT or MODIFY record without NewImage"),
+                         &page_dead))
         return e;
       continue;
     } else {
@@ -307,9 +321,11 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
         image = bytes->repaired.back();
       }
       if (std::optional<std::string> reason = dynamodb::InvalidItemReason(image)) {
-        if (std::optional<aws::Error> e = DeadLetter(
-                image, aws::Error::Make(aws::ErrorKind::kInvalidInput,
-                                        "stream record " + last_sequence + ": " + *reason)))
+        if (std::optional<aws::Error> e =
+                DeadLetter(image,
+                           aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                                            "stream record " + last_sequence + ": " + *reason),
+                           &page_dead))
           return e;
         continue;
       }
@@ -373,10 +389,13 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
     keep_alive = std::move(arena);
   }
 
-  if (std::optional<aws::Error> error = WriteChanges(changes, std::move(keep_alive))) return error;
+  if (std::optional<aws::Error> error = WriteChanges(changes, std::move(keep_alive), &page_dead)) {
+    return error;
+  }
 
   if (!last_sequence.empty()) {
     std::lock_guard lock(positions_mu_);
+    dead_lettered_ += std::exchange(page_dead, 0);
     ShardPosition& position = positions_[reader->shard.shard_id];
     position.sequence_number = last_sequence;
     position.last_applied = std::max(position.last_applied, newest);
@@ -390,7 +409,8 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
 }
 
 std::optional<aws::Error> Replay::WriteChanges(std::vector<Change>& changes,
-                                               std::shared_ptr<const std::string> keep_alive) {
+                                               std::shared_ptr<const std::string> keep_alive,
+                                               uint64_t* dead_lettered_out) {
   if (changes.empty()) return std::nullopt;
   std::vector<dynamodb::WriteRequest> requests;
   requests.reserve(changes.size());
@@ -419,6 +439,7 @@ std::optional<aws::Error> Replay::WriteChanges(std::vector<Change>& changes,
   work();
   for (std::thread& t : pool) t.join();
   counters_->items_dead_lettered.fetch_add(dead_lettered.load());
+  *dead_lettered_out += dead_lettered.load();
   if (first_error) return first_error;
   counters_->records_applied.fetch_add(changes.size() - dead_lettered.load());
   return std::nullopt;
@@ -444,6 +465,7 @@ aws::Result<ReplicateResult> Replay::Run() {
   if (options_.resume) {
     header_ = *options_.resume;
     header_.shards.clear();
+    dead_lettered_ = options_.resume->dead_lettered;
     for (const ShardPosition& position : options_.resume->shards) {
       positions_[position.shard_id] = position;
     }

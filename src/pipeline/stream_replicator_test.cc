@@ -1130,9 +1130,25 @@ TEST_F(StreamReplicatorTest, RecordWithAnInvalidImageIsDeadLetteredAndNotWritten
   EXPECT_NE(lines[0].find(R"("Item":{"pk":{"S":"bad"},"tags":{"SS":[]}})"), std::string::npos)
       << lines[0];
   EXPECT_NE(lines[0].find("SS"), std::string::npos) << lines[0];
-  // Dead-lettered counts as handled: the checkpoint moves past it.
+  // Dead-lettered counts as handled: the checkpoint moves past it, and counts it.
   ASSERT_NE(Find(result->checkpoint, "shard-1"), nullptr);
   EXPECT_EQ(Find(result->checkpoint, "shard-1")->sequence_number, last);
+  EXPECT_EQ(result->checkpoint.dead_lettered, 1u);
+}
+
+TEST_F(StreamReplicatorTest, TheCheckpointKeepsCountingTheDeadLettersOfEarlierRuns) {
+  fake_->AddShard("shard-1");
+  const std::string first = fake_->Insert("shard-1", "k1", "v", kOld + 1);
+  fake_->Add("shard-1", "INSERT", "bad", R"({"pk":{"S":"bad"},"tags":{"SS":[]}})", kOld + 2);
+  fake_->Insert("shard-1", "k3", "v", kOld + 3);
+  ReplicateOptions options = Options();
+  options.resume = ResumeFrom({{"shard-1", "", first, false, kOld + 1}});
+  options.resume->dead_lettered = 2;  // by the runs before
+  DeadLetterFile dead(dir_.path() + "/dead.jsonl");
+  Result<ReplicateResult> result = Run(options, &dead);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(counters_.items_dead_lettered.load(), 1u);  // this run's
+  EXPECT_EQ(result->checkpoint.dead_lettered, 3u);
 }
 
 TEST_F(StreamReplicatorTest, RecordWithAnInvalidImageStopsTheRunWithoutADeadLetterFile) {

@@ -361,6 +361,49 @@ class ReplicateTest(StreamTestCase):
         self.assertEqual(third["RecordsRead"], 0, third)
         self.assert_tables_equal(src, dst)
 
+    def test_resume_counts_the_dead_letters_of_earlier_runs(self):
+        """A record the target refuses is dead-lettered and the replay exits 3; a resume that
+        meets no new refusal still exits 3, reporting the earlier runs' dead letters, as copy
+        and import do: the target is still missing that change."""
+        src = self.create_table(self.unique_table("rsrc"), StreamSpecification=stream_spec())
+        dst = self.unique_table("rdst")
+        ddb = self.dynamodb()
+        ddb.create_table(
+            TableName=dst, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                       {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                  {"AttributeName": "sk", "AttributeType": "N"},
+                                  {"AttributeName": "g", "AttributeType": "N"}],
+            GlobalSecondaryIndexes=[{"IndexName": "by_g",
+                                     "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                     "Projection": {"ProjectionType": "ALL"}}])
+        ddb.get_waiter("table_exists").wait(TableName=dst,
+                                            WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        items = self.generate_items(20, seed=5)
+        items[7]["g"] = {"S": "not a number"}  # the target's index key is a number
+        self.write_items(src, items)
+        checkpoint = self.work / "replicate.json"
+
+        r, first = self.replicate(src, dst, checkpoint, "--until-caught-up", "--max-lag", "0")
+        self.assertEqual(r.code, 3, r.stderr)
+        self.assertEqual(first["RecordsDeadLettered"], 1, first)
+        self.assertEqual(first["RecordsDeadLetteredByEarlierRuns"], 0, first)
+        self.assertEqual(self.load_checkpoint(checkpoint)["DeadLettered"], 1)
+        self.assertEqual(self.read(self.dead_letter).count("\n"), 1)
+
+        ddb.put_item(TableName=src, Item=self.generate_items(1, seed=6, start=100)[0])
+        r, second = self.replicate(src, dst, checkpoint, "--resume", "--until-caught-up",
+                                   "--max-lag", "0")
+        self.assertEqual(r.code, 3, r.stderr)
+        self.assertEqual(second["RecordsRead"], 1, second)
+        self.assertEqual(second["RecordsDeadLettered"], 0, second)
+        self.assertEqual(second["RecordsDeadLetteredByEarlierRuns"], 1, second)
+        self.assertEqual(second["DeadLetterFile"], str(self.dead_letter), second)
+        self.assertEqual(self.load_checkpoint(checkpoint)["DeadLettered"], 1)
+        self.assertEqual(self.read(self.dead_letter).count("\n"), 1)
+        self.assertEqual(len(self.scan_all(dst)), 20)
+
     def test_streams_without_new_images_read_the_source(self):
         for view_type in ("KEYS_ONLY", "OLD_IMAGE"):
             with self.subTest(view_type):
