@@ -235,6 +235,19 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     }
   }
 
+  // A run killed while it created the target wrote nothing: it starts the copy afresh, once it
+  // has created the table, or finished what the killed run's CreateTable began.
+  const bool finish_creation = transfer.resume && transfer.resume->creating_target;
+  if (finish_creation) {
+    if (!plan) {
+      return Invalid(fmt::format(
+          "checkpoint {} is of a run that was creating the target table; resume it with "
+          "--create-target (and the same other flags)",
+          checkpoint_));
+    }
+    transfer.resume.reset();
+  }
+
   if (dry_run_) {
     PrintPlan(src, dst, source, transfer, *read_rate, *write_rate,
               create_table ? plan : std::optional<dynamodb::TargetTablePlan>(),
@@ -259,10 +272,10 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   // A stop while the target is created reaches the transfer, which saves an empty checkpoint.
   const std::atomic<bool>* stop = InstallInterruptHandler(BatchesStopping(!checkpoint_.empty()));
   // A fresh run's checkpoint exists before anything is written, so that --resume works after a
-  // kill at any instant of the copy. It is saved once the target is ready: a run stopped while
-  // creating it (a resume would skip the settings applied after CreateTable) or emptying it is
-  // started again, not resumed.
-  auto save_start = [&]() -> aws::Status {
+  // kill at any instant of the copy: marked as creating the target before the CreateTable (a
+  // resume then finishes the table's settings), and plain once the target is ready. A run
+  // stopped while emptying the target is started again, not resumed.
+  auto save_start = [&](bool creating_target) -> aws::Status {
     if (checkpoint_.empty() || transfer.resume) return aws::Status::Ok();
     pipeline::Checkpoint start;
     start.operation = transfer.operation;
@@ -270,12 +283,14 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     start.target = transfer.target_table;
     start.total_segments = transfer.segments;
     start.segments.resize(static_cast<size_t>(transfer.segments));
+    start.creating_target = creating_target;
     return pipeline::SaveCheckpoint(checkpoint_, start);
   };
-  if (create_table) {
-    if (aws::Status s = dynamodb::CreateTargetTable(dst.dynamodb(), *plan); !s.ok()) {
-      return std::move(s).error();
-    }
+  if (create_table || finish_creation) {
+    if (aws::Status s = save_start(/*creating_target=*/true); !s.ok()) return std::move(s).error();
+    aws::Status made = create_table ? dynamodb::CreateTargetTable(dst.dynamodb(), *plan)
+                                    : dynamodb::FinishTargetTable(dst.dynamodb(), *plan);
+    if (!made.ok()) return std::move(made).error();
     for (const auto& note : plan->notes)
       std::cerr << "create-target: " << dynamodb::SettingNoteText(note) << '\n';
   } else if (truncate_target_ && !transfer.resume && !created_earlier) {
@@ -297,7 +312,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     }
     if (*emptied != Outcome::kSuccess) return emptied;
   }
-  if (aws::Status s = save_start(); !s.ok()) return std::move(s).error();
+  if (aws::Status s = save_start(/*creating_target=*/false); !s.ok()) return std::move(s).error();
 
   // UnprocessedItems are throttling, which slows a copy but does not fail it: unless the user
   // bounded attempts with --max-attempts, they are resent until written, as throttled requests

@@ -800,24 +800,23 @@ Result<TargetTablePlan> PlanTargetTableFrom(const DynamoDbClient& source_client,
   return PlanTargetTableWith(source, options, *settings);
 }
 
-Status CreateTargetTable(const DynamoDbClient& target_client, TargetTablePlan& plan) {
-  Result<TableDescription> created = target_client.CreateTable(plan.create_table_json);
-  if (!created.ok()) {
-    Error error = std::move(created).error();
-    if (error.code == "ResourceInUseException") {
-      error.kind = ErrorKind::kInvalidInput;
-      error.message = fmt::format(
-          "target table {} already exists (or is being created or deleted); drop "
-          "--create-target to copy into the existing table, or pick another --target-table name",
-          plan.table_name);
-    }
-    return error;
-  }
+namespace {
+
+// Waits until the table of `plan` is ACTIVE, then enables TTL and point-in-time recovery as
+// planned. `ttl_may_be_on`: an interrupted run may have got as far as TTL, so ask first (asking
+// again for TTL already on is a ValidationException).
+Status FinishCreatedTable(const DynamoDbClient& target_client, TargetTablePlan& plan,
+                          bool ttl_may_be_on) {
   Result<TableDescription> active =
       target_client.WaitUntilActive(plan.table_name, plan.table_timeout);
   if (!active.ok()) return std::move(active).error();
 
-  if (plan.ttl) {
+  bool enable_ttl = plan.ttl.has_value();
+  if (enable_ttl && ttl_may_be_on) {
+    Result<TimeToLiveDescription> ttl = target_client.DescribeTimeToLive(plan.table_name);
+    if (ttl.ok() && (ttl->status == "ENABLED" || ttl->status == "ENABLING")) enable_ttl = false;
+  }
+  if (enable_ttl) {
     Status status = target_client.UpdateTimeToLive(plan.table_name, plan.ttl->attribute_name, true);
     if (!status.ok()) {
       SetNote(&plan.notes, kTtlSetting, false,
@@ -833,6 +832,28 @@ Status CreateTargetTable(const DynamoDbClient& target_client, TargetTablePlan& p
     }
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+Status CreateTargetTable(const DynamoDbClient& target_client, TargetTablePlan& plan) {
+  Result<TableDescription> created = target_client.CreateTable(plan.create_table_json);
+  if (!created.ok()) {
+    Error error = std::move(created).error();
+    if (error.code == "ResourceInUseException") {
+      error.kind = ErrorKind::kInvalidInput;
+      error.message = fmt::format(
+          "target table {} already exists (or is being created or deleted); drop "
+          "--create-target to copy into the existing table, or pick another --target-table name",
+          plan.table_name);
+    }
+    return error;
+  }
+  return FinishCreatedTable(target_client, plan, /*ttl_may_be_on=*/false);
+}
+
+Status FinishTargetTable(const DynamoDbClient& target_client, TargetTablePlan& plan) {
+  return FinishCreatedTable(target_client, plan, /*ttl_may_be_on=*/true);
 }
 
 Status CreateDeferredIndexes(const DynamoDbClient& target_client, const TargetTablePlan& plan,

@@ -103,6 +103,11 @@ aws::Result<TargetTablePlan> PlanTargetTableFrom(const DynamoDbClient& source_cl
 // returned as is.
 aws::Status CreateTargetTable(const DynamoDbClient& target_client, TargetTablePlan& plan);
 
+// The part of CreateTargetTable after the CreateTable, for a table an interrupted run asked
+// for: waits until it is ACTIVE, then enables TTL (unless the table already has it on) and
+// point-in-time recovery as planned, the notes of `plan` saying what failed.
+aws::Status FinishTargetTable(const DynamoDbClient& target_client, TargetTablePlan& plan);
+
 // Sends each of plan.deferred_index_updates in turn and waits until that index is ACTIVE
 // before the next (DynamoDB builds one index per UpdateTable; waiting keeps the table out of
 // UPDATING for the next request). An index the target already has (an interrupted earlier run

@@ -732,6 +732,43 @@ TEST_F(TargetTableClientTest, CreatesWaitsThenEnablesTtlAndPointInTimeRecovery) 
   }
 }
 
+// A run killed while it created the table: the resume finds it (here still CREATING), waits for
+// it and applies what is not on yet, without a second CreateTable.
+TEST_F(TargetTableClientTest, FinishingATableAnEarlierRunCreatedSkipsTtlAlreadyOn) {
+  TargetTablePlan plan =
+      Plan(kOrdersTable, Target("OrdersCopy"), {}, TimeToLiveDescription{"ENABLED", "expires_at"},
+           ContinuousBackupsDescription{"ENABLED", "ENABLED"});
+  transport_.Respond(200, TableAnswer("Table", "CREATING"));
+  transport_.Respond(200, TableAnswer("Table", "ACTIVE"));
+  transport_.Respond(200, R"({"TimeToLiveDescription":{"AttributeName":"expires_at",)"
+                          R"("TimeToLiveStatus":"ENABLED"}})");
+  transport_.Respond(
+      200, R"({"ContinuousBackupsDescription":{"ContinuousBackupsStatus":"ENABLED",)"
+           R"("PointInTimeRecoveryDescription":{"PointInTimeRecoveryStatus":"ENABLED"}}})");
+  Status status = FinishTargetTable(*client_, plan);
+  ASSERT_TRUE(status.ok()) << status.error().ToString();
+  EXPECT_EQ(SentOperations(),
+            (std::vector<std::string>{"DescribeTable", "DescribeTable", "DescribeTimeToLive",
+                                      "UpdateContinuousBackups"}));
+  EXPECT_EQ(transport_.remaining(), 0u);
+  EXPECT_TRUE(FindNote(plan, "time to live")->copied);
+  EXPECT_TRUE(FindNote(plan, "point-in-time recovery")->copied);
+}
+
+TEST_F(TargetTableClientTest, FinishingATableWithoutTtlYetEnablesIt) {
+  TargetTablePlan plan = Plan(kOrdersTable, Target("OrdersCopy"), {},
+                              TimeToLiveDescription{"ENABLED", "expires_at"}, std::nullopt);
+  transport_.Respond(200, TableAnswer("Table", "ACTIVE"));
+  transport_.Respond(200, R"({"TimeToLiveDescription":{"TimeToLiveStatus":"DISABLED"}})");
+  transport_.Respond(
+      200, R"({"TimeToLiveSpecification":{"AttributeName":"expires_at","Enabled":true}})");
+  Status status = FinishTargetTable(*client_, plan);
+  ASSERT_TRUE(status.ok()) << status.error().ToString();
+  EXPECT_EQ(SentOperations(),
+            (std::vector<std::string>{"DescribeTable", "DescribeTimeToLive", "UpdateTimeToLive"}));
+  EXPECT_TRUE(FindNote(plan, "time to live")->copied);
+}
+
 TEST_F(TargetTableClientTest, ExistingTableIsAClearError) {
   TargetTablePlan plan = Plan(kOrdersTable, Target("OrdersCopy"));
   transport_.Respond(400,

@@ -54,9 +54,9 @@ std::string SerializeCheckpoint(const Checkpoint& c) {
       .Member("Operation", c.operation)
       .Member("Source", c.source)
       .Member("Target", c.target)
-      .MemberInt("TotalSegments", c.total_segments)
-      .Key("Segments")
-      .BeginArray();
+      .MemberInt("TotalSegments", c.total_segments);
+  if (c.creating_target) w.MemberBool("CreatingTarget", true);
+  w.Key("Segments").BeginArray();
   for (size_t i = 0; i < c.segments.size(); ++i) {
     const SegmentPosition& s = c.segments[i];
     w.BeginObject().MemberInt("Segment", static_cast<int64_t>(i)).MemberBool("Done", s.done);
@@ -91,6 +91,8 @@ aws::Result<Checkpoint> ParseCheckpoint(std::string_view text, const std::string
   if (root["Operation"].get(s) == simdjson::SUCCESS) c.operation = std::string(s);
   if (root["Source"].get(s) == simdjson::SUCCESS) c.source = std::string(s);
   if (root["Target"].get(s) == simdjson::SUCCESS) c.target = std::string(s);
+  bool creating = false;
+  if (root["CreatingTarget"].get(creating) == simdjson::SUCCESS) c.creating_target = creating;
   int64_t total = 0;
   simdjson::dom::array segments;
   if (root["TotalSegments"].get(total) != simdjson::SUCCESS || total <= 0 ||

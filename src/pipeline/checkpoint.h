@@ -4,6 +4,9 @@
 //    "Segments":[{"Segment":0,"Done":false,"ExclusiveStartKey":{...},"Items":1200,
 //                 "DeadLettered":3},...]}     (DeadLettered only when not 0)
 //
+// A copy with --create-target saves "CreatingTarget":true before it sends CreateTable, and the
+// same checkpoint without it once the table is ready.
+//
 // Keys are raw DynamoDB JSON, exactly as the service returned them. The file never holds
 // credentials. Saving writes a temporary file, fsyncs it and renames it over the old one, so a
 // crash at any instant leaves either the old or the new checkpoint, never a torn one.
@@ -25,6 +28,9 @@ struct Checkpoint {
   std::string target;
   int total_segments = 0;
   std::vector<SegmentPosition> segments;  // index = segment number
+  // The run was creating its target table: nothing was written yet, and a resume must finish
+  // creating the table (or create it) before it copies.
+  bool creating_target = false;
 
   uint64_t items_acknowledged() const;
   uint64_t items_dead_lettered() const;  // of the acknowledged items

@@ -53,6 +53,18 @@ TEST(CheckpointTest, RoundTripsDeadLetteredCountsAndOmitsZeros) {
   EXPECT_EQ(parsed->items_dead_lettered(), 4u);
 }
 
+TEST(CheckpointTest, RoundTripsCreatingTargetAndOmitsItWhenFalse) {
+  Checkpoint c = Sample();
+  EXPECT_EQ(SerializeCheckpoint(c).find("CreatingTarget"), std::string::npos);
+  c.creating_target = true;
+  const std::string text = SerializeCheckpoint(c);
+  EXPECT_NE(text.find("\"CreatingTarget\":true"), std::string::npos) << text;
+  auto parsed = ParseCheckpoint(text, "x");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
+  EXPECT_TRUE(parsed->creating_target);
+  EXPECT_FALSE(ParseCheckpoint(SerializeCheckpoint(Sample()), "x")->creating_target);
+}
+
 TEST(CheckpointTest, RoundTripsASegmentStateByteForByte) {
   Checkpoint c = Sample();
   c.segments[1].state = R"({"Files":[{"itemCount":3,"dataFileS3Key":"d/caf\u00e9.json.gz"}]})";

@@ -1,6 +1,7 @@
 """End-to-end tests of `copy --create-target`: the target is created from the source's
 description on DynamoDB Local, then boto3 judges both tables' descriptions and their data."""
 
+import json
 import signal
 import subprocess
 import tempfile
@@ -9,6 +10,7 @@ import unittest
 from pathlib import Path
 
 import harness
+from fault_proxy import FaultProxy
 from harness import ServiceTestCase
 
 TTL_ATTRIBUTE = "expires_at"
@@ -208,6 +210,46 @@ class CreateTargetTest(CreateTargetBase):
         self.assertEqual(r.code, 0, r.stderr)
         self.assert_same_schema(src, dst)
         self.assert_tables_equal(src, dst)
+
+    def test_kill_while_creating_the_target_then_resume(self):
+        """kill -9 after CreateTable, while the new table's TTL is being enabled (slowed down by
+        the fault proxy): the checkpoint already exists and says the target was being created,
+        so the same command with --resume finishes the table (TTL included, GSIs deferred by
+        --create-indexes-after added at the end) and copies into it, instead of refusing the
+        table it made as an existing one."""
+        src = self.create_source(self.unique_table("ct_src"), "PAY_PER_REQUEST")
+        dst = self.unique_table("ct_dst")
+        self.write_items(src, self.items_with_index_keys(120, seed=46))
+        checkpoint = Path(tempfile.mkdtemp(dir=self.home)) / "copy.checkpoint.json"
+        args = ["--source-table", src, "--target-table", dst, "--create-target",
+                "--create-indexes-after", "--checkpoint", str(checkpoint)]
+        proxy = FaultProxy(self.ddb_endpoint, [
+            {"fault": "slow", "delay_ms": 60000, "operations": ["UpdateTimeToLive"]}]).start()
+        self.addCleanup(proxy.stop)
+        err = Path(self.home) / "kill-while-creating.err"
+        with open(err, "wb") as stderr:
+            proc = subprocess.Popen([str(harness.binary_path()), "copy", *args,
+                                     "--endpoint-url", proxy.endpoint], env=self.env(),
+                                    stdout=subprocess.DEVNULL, stderr=stderr)
+        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
+        deadline = time.monotonic() + 60
+        while proxy.fault_count("slow", "UpdateTimeToLive") == 0:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                self.fail(f"no UpdateTimeToLive within 60 s (exit {proc.poll()}):\n"
+                          f"{err.read_text(encoding='utf-8', errors='replace')}")
+            time.sleep(0.1)
+        proc.kill()
+        proc.wait()
+        saved = json.loads(checkpoint.read_text(encoding="utf-8"))
+        self.assertIs(saved.get("CreatingTarget"), True, saved)
+        self.assertEqual(self.describe(dst)["TableStatus"], "ACTIVE")
+        self.assertEqual(self.scan_all(dst), [])
+
+        r = self.cli("copy", *args, "--resume")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assert_same_schema(src, dst)  # TTL and the deferred GSIs included
+        self.assert_tables_equal(src, dst)
+        self.assertNotIn("CreatingTarget", json.loads(checkpoint.read_text(encoding="utf-8")))
 
     def test_existing_target_is_refused_and_left_alone(self):
         src = self.create_source(self.unique_table("ct_src"), "PAY_PER_REQUEST")
