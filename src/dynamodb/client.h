@@ -14,12 +14,14 @@
 #include <utility>
 #include <vector>
 
+#include "aws/paginator.h"
 #include "aws/service_client.h"
 #include "dynamodb/json_rpc.h"
-#include "dynamodb/paginator.h"
 #include "dynamodb/types.h"
 
 namespace ddbm::dynamodb {
+
+using aws::Paginator;
 
 struct ScanRequest {
   std::string table_name;

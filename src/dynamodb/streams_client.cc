@@ -1,12 +1,13 @@
 #include "dynamodb/streams_client.h"
 
 #include "aws/json_writer.h"
-#include "dynamodb/paginator.h"
+#include "aws/paginator.h"
 
 namespace ddbm::dynamodb {
 namespace {
 
 using aws::JsonWriter;
+using aws::Paginator;
 using aws::Result;
 namespace od = simdjson::ondemand;
 

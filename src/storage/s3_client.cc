@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <utility>
 
+#include "aws/paginator.h"
 #include "aws/url.h"
 
 namespace ddbm::storage {
@@ -103,6 +104,27 @@ Error Corrupt(const Target& target, const std::string& what) {
   error.service = "s3";
   error.operation = std::string(target.operation);
   return error;
+}
+
+// Every entry of a listing, page after page through the one pagination loop. An error the loop
+// finds itself (a page naming itself as the next) is tagged with the operation.
+template <class Page, class Token, class Entry>
+Result<std::vector<Entry>> ListAll(const Target& target, aws::Paginator<Page, Token> pages,
+                                   std::vector<Entry> Page::*entries) {
+  std::vector<Entry> all;
+  while (!pages.done()) {
+    Result<Page> page = pages.Next();
+    if (!page.ok()) {
+      Error error = std::move(page).error();
+      if (error.operation.empty()) {
+        error.service = "s3";
+        error.operation = std::string(target.operation);
+      }
+      return error;
+    }
+    for (Entry& entry : (*page).*entries) all.push_back(std::move(entry));
+  }
+  return all;
 }
 
 Error Invalid(const Target& target, std::string message) {
@@ -430,18 +452,13 @@ Result<S3ListPage> S3Client::ListObjectsV2Page(std::string_view bucket, std::str
 
 Result<std::vector<ObjectInfo>> S3Client::ListObjectsV2(std::string_view bucket,
                                                         std::string_view prefix) const {
-  std::vector<ObjectInfo> objects;
-  std::optional<std::string> token;
-  do {
-    Result<S3ListPage> page = ListObjectsV2Page(bucket, prefix, token);
-    if (!page.ok()) return std::move(page).error();
-    if (token && page->next_continuation_token == token) {
-      return Corrupt({"ListObjectsV2", bucket, {}, {}}, "repeats its continuation token");
-    }
-    for (ObjectInfo& info : page->objects) objects.push_back(std::move(info));
-    token = std::move(page->next_continuation_token);
-  } while (token);
-  return objects;
+  return ListAll({"ListObjectsV2", bucket, {}, {}},
+                 aws::Paginator<S3ListPage>(
+                     [&](const std::optional<std::string>& token) {
+                       return ListObjectsV2Page(bucket, prefix, token);
+                     },
+                     [](const S3ListPage& page) { return page.next_continuation_token; }),
+                 &S3ListPage::objects);
 }
 
 Result<std::string> S3Client::CreateMultipartUpload(std::string_view bucket,
@@ -562,19 +579,13 @@ Result<S3UploadsPage> S3Client::ListMultipartUploadsPage(
 
 Result<std::vector<S3MultipartUpload>> S3Client::ListMultipartUploads(
     std::string_view bucket, std::string_view prefix) const {
-  std::vector<S3MultipartUpload> uploads;
-  std::optional<S3UploadMarker> marker;
-  do {
-    Result<S3UploadsPage> page = ListMultipartUploadsPage(bucket, prefix, marker);
-    if (!page.ok()) return std::move(page).error();
-    if (marker && page->next_marker && page->next_marker->key == marker->key &&
-        page->next_marker->upload_id == marker->upload_id) {
-      return Corrupt({"ListMultipartUploads", bucket, {}, {}}, "repeats its markers");
-    }
-    for (S3MultipartUpload& upload : page->uploads) uploads.push_back(std::move(upload));
-    marker = std::move(page->next_marker);
-  } while (marker);
-  return uploads;
+  return ListAll({"ListMultipartUploads", bucket, {}, {}},
+                 aws::Paginator<S3UploadsPage, S3UploadMarker>(
+                     [&](const std::optional<S3UploadMarker>& marker) {
+                       return ListMultipartUploadsPage(bucket, prefix, marker);
+                     },
+                     [](const S3UploadsPage& page) { return page.next_marker; }),
+                 &S3UploadsPage::uploads);
 }
 
 aws::Status S3Client::AbortMultipartUpload(std::string_view bucket, std::string_view key,

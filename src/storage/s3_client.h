@@ -64,6 +64,7 @@ struct S3MultipartUpload {
 struct S3UploadMarker {
   std::string key;
   std::string upload_id;
+  bool operator==(const S3UploadMarker&) const = default;
 };
 
 // One page of ListMultipartUploads.

@@ -439,7 +439,8 @@ TEST_F(S3ClientTest, ListMultipartUploadsRejectsBadPages) {
   uploads = s3.ListMultipartUploads("my-bucket", "");
   ASSERT_FALSE(uploads.ok());
   EXPECT_EQ(uploads.error().kind, ErrorKind::kCorruption);
-  EXPECT_TRUE(HasText(uploads.error().message, "repeats"));
+  EXPECT_EQ(uploads.error().operation, "ListMultipartUploads");
+  EXPECT_TRUE(HasText(uploads.error().message, "loop forever"));
 
   transport_.Respond(200, ListPage({}, ""));  // another operation's document
   uploads = s3.ListMultipartUploads("my-bucket", "");
