@@ -14,6 +14,7 @@
 // Then, when CredentialsOptions::role_arn is set, that role is assumed with whatever resolved.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +49,9 @@ struct CredentialsOptions {
   // (give it a short connect timeout), else the main transport.
   RefreshOptions refresh;
   RetryOptions sts_retry;
+  // Ends the STS calls' retry waits once it reads true (see ServiceClientConfig::stop); not
+  // owned, may be null.
+  const std::atomic<bool>* stop = nullptr;
   Transport* metadata_transport = nullptr;
 };
 

@@ -74,6 +74,7 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
   credentials_options.role_arn = side.role_arn;
   credentials_options.external_id = side.external_id;
   credentials_options.role_session_name = side.role_session_name;
+  credentials_options.stop = StopFlag();
   aws::Result<std::shared_ptr<aws::CredentialsProvider>> credentials =
       aws::BuildCredentialsProvider(credentials_options, *config, env, c->transport_.get(), clock);
   if (!credentials.ok()) return std::move(credentials).error();
