@@ -194,8 +194,15 @@ aws::Result<VerifyResult> VerifySample(const Connection& source, const Connectio
               }
               aws::Result<std::vector<std::string>> found =
                   pipeline::GetItemsFully(target.dynamodb(), target_table.table_name, keys,
-                                          settings.consistent_read, unprocessed_policy);
-              if (!found.ok()) return std::move(found).error();
+                                          settings.consistent_read, unprocessed_policy, stop);
+              if (!found.ok()) {
+                // Cut short by a stop: the page is left uncompared, the result interrupted.
+                if (found.error().kind == aws::ErrorKind::kCancelled && stop != nullptr &&
+                    stop->load()) {
+                  return aws::Status::Ok();
+                }
+                return std::move(found).error();
+              }
               std::unordered_map<std::string, std::array<uint8_t, 16>> in_target;
               for (const std::string& item : *found) {
                 aws::Result<dynamodb::ItemFingerprint> f =

@@ -14,7 +14,8 @@ aws::Result<std::vector<std::string>> GetItemsFully(const dynamodb::DynamoDbClie
                                                     const std::string& table,
                                                     const std::vector<std::string>& keys,
                                                     bool consistent_read,
-                                                    const aws::RetryPolicy& policy) {
+                                                    const aws::RetryPolicy& policy,
+                                                    const std::atomic<bool>* stop) {
   std::vector<std::string> found;
   for (size_t first = 0; first < keys.size(); first += kMaxKeysPerRequest) {
     const size_t end = std::min(keys.size(), first + kMaxKeysPerRequest);
@@ -47,7 +48,13 @@ aws::Result<std::vector<std::string>> GetItemsFully(const dynamodb::DynamoDbClie
         error.message += "; retry budget spent";
         return error;
       }
-      state.Wait(error);
+      // Resent without a time limit, like UnprocessedItems: a stop must be able to end it.
+      if (stop == nullptr) {
+        state.Wait(error);
+      } else if (!state.WaitUnlessStopped(error, [stop] { return stop->load(); })) {
+        return aws::Error::Make(aws::ErrorKind::kCancelled,
+                                "stopped while asking again for UnprocessedKeys");
+      }
       pending = std::move(unprocessed);
     }
   }

@@ -2,6 +2,7 @@
 // UnprocessedKeys again through the retry policy until every key is answered.
 #pragma once
 
+#include <atomic>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,11 +14,13 @@
 namespace ddbm::pipeline {
 
 // The items found (raw JSON, each with 64 spare bytes of capacity so it can be parsed in
-// place), in no particular order; keys without an item are simply absent.
+// place), in no particular order; keys without an item are simply absent. `stop` may be null;
+// once it reads true, a wait to send UnprocessedKeys again ends the call with kCancelled.
 aws::Result<std::vector<std::string>> GetItemsFully(const dynamodb::DynamoDbClient& client,
                                                     const std::string& table,
                                                     const std::vector<std::string>& keys,
                                                     bool consistent_read,
-                                                    const aws::RetryPolicy& policy);
+                                                    const aws::RetryPolicy& policy,
+                                                    const std::atomic<bool>* stop = nullptr);
 
 }  // namespace ddbm::pipeline

@@ -353,7 +353,7 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
     if (!keys.empty()) {
       aws::Result<std::vector<std::string>> items =
           GetItemsFully(*context_.source, options_.source_table, keys, /*consistent_read=*/true,
-                        *context_.write_policy);
+                        *context_.write_policy, context_.stop);
       if (!items.ok()) return std::move(items).error();
       counters_->records_looked_up.fetch_add(items->size());
       for (std::string& item : *items) {
@@ -424,7 +424,8 @@ std::optional<aws::Error> Replay::WriteChanges(std::vector<Change>& changes,
     for (size_t i = next.fetch_add(1); i < batches.size(); i = next.fetch_add(1)) {
       std::optional<aws::Error> error = WriteBatchOrDeadLetter(
           *context_.target, options_.target_table, std::move(batches[i]), *context_.write_policy,
-          &counters_->writes, context_.write_limiter, {context_.dead_letters, &dead_lettered});
+          &counters_->writes, context_.write_limiter, {context_.dead_letters, &dead_lettered},
+          /*consumed_capacity=*/true, context_.stop);
       if (error) {
         std::lock_guard lock(error_mu);
         if (!first_error) first_error = std::move(error);
