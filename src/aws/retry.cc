@@ -128,4 +128,12 @@ bool RetryState::WaitUnlessStopped(const Error& error, const std::function<bool(
   return !stopped();
 }
 
+bool RetryState::WaitUnlessStopped(const Error& error, const std::atomic<bool>* stop) {
+  if (stop == nullptr) {
+    Wait(error);
+    return true;
+  }
+  return WaitUnlessStopped(error, [stop] { return stop->load(std::memory_order_relaxed); });
+}
+
 }  // namespace ddbm::aws

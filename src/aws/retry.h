@@ -87,6 +87,8 @@ class RetryState {
   // As Wait, but asks `stopped` every kStopPollInterval of the wait and returns false as soon
   // as it answers true (the retry is then counted all the same; the caller gives up).
   bool WaitUnlessStopped(const Error& error, const std::function<bool()>& stopped);
+  // The same for a stop flag; a null `stop` is never stopped (the wait is a plain Wait).
+  bool WaitUnlessStopped(const Error& error, const std::atomic<bool>* stop);
   static constexpr std::chrono::milliseconds kStopPollInterval{100};
   // Resets the backoff exponent after progress (e.g. part of a batch was accepted), keeping the
   // attempt count: progress proves the service is alive, so the next wait starts short again.
@@ -116,10 +118,7 @@ Result<T> RunWithRetry(const RetryPolicy& policy, const std::function<Result<T>(
     Result<T> result = attempt();
     if (result.ok() || !state.ShouldRetry(result.error())) return result;
     if (on_retry) on_retry(result.error());
-    if (stop == nullptr) {
-      state.Wait(result.error());
-    } else if (!state.WaitUnlessStopped(result.error(),
-                                        [stop] { return stop->load(std::memory_order_relaxed); })) {
+    if (!state.WaitUnlessStopped(result.error(), stop)) {
       Error cancelled = std::move(result).error();
       cancelled.kind = ErrorKind::kCancelled;
       cancelled.message = "stopped while waiting to retry after: " + cancelled.message;

@@ -49,9 +49,7 @@ aws::Result<std::vector<std::string>> GetItemsFully(const dynamodb::DynamoDbClie
         return error;
       }
       // Resent without a time limit, like UnprocessedItems: a stop must be able to end it.
-      if (stop == nullptr) {
-        state.Wait(error);
-      } else if (!state.WaitUnlessStopped(error, [stop] { return stop->load(); })) {
+      if (!state.WaitUnlessStopped(error, stop)) {
         return aws::Error::Make(aws::ErrorKind::kCancelled,
                                 "stopped while asking again for UnprocessedKeys");
       }

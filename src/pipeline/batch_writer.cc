@@ -90,13 +90,11 @@ std::optional<BatchFailure> WriteBatchFully(const dynamodb::DynamoDbClient& clie
       return BatchFailure{std::move(error), std::move(batch)};
     }
     // The resends of UnprocessedItems have no time limit: a stop must be able to end them.
-    if (stop != nullptr &&
-        !state.WaitUnlessStopped(error, [stop] { return stop->load(std::memory_order_relaxed); })) {
+    if (!state.WaitUnlessStopped(error, stop)) {
       return BatchFailure{
           aws::Error::Make(aws::ErrorKind::kCancelled, "stopped while resending UnprocessedItems"),
           std::move(batch)};
     }
-    if (stop == nullptr) state.Wait(error);
     counters->unprocessed_resent.fetch_add(unprocessed, std::memory_order_relaxed);
   }
 }

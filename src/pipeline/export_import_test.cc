@@ -5,6 +5,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "storage/data_file_writer.h"
 #include "storage/export_layout.h"
@@ -39,6 +40,14 @@ storage::ExportManifest Manifest(std::vector<storage::DataFileEntry> files, bool
   return m;
 }
 
+// `count` full-export lines of items whose keys are `prefix` followed by 0, 1, 2...
+std::vector<std::string> ItemLines(const std::string& prefix, int count) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < count; ++i)
+    lines.push_back(R"({"Item":{"pk":{"S":")" + prefix + std::to_string(i) + R"("}}})");
+  return lines;
+}
+
 const std::vector<dynamodb::KeySchemaElement> kKeys = {{"pk", "HASH", "S"}};
 
 struct Fixture {
@@ -56,6 +65,19 @@ struct Fixture {
     options.key_schema = kKeys;
     options.writers = 2;
     options.file_readers = 2;
+  }
+  // Imports `files` as one full export, skipping the keys in `skip`; the key of each file
+  // reported imported is added to `done` when given.
+  aws::Result<bool> Import(const std::vector<storage::DataFileEntry>& files,
+                           std::vector<std::string>* done = nullptr,
+                           const std::set<std::string>& skip = {}) {
+    return ImportFullExport(
+        context, Manifest(files, false), options, skip,
+        [done](const std::string& key, uint64_t) {
+          if (done != nullptr) done->push_back(key);
+          return aws::Status::Ok();
+        },
+        &counters);
   }
   // Every request body sent, joined.
   std::string Sent() {
@@ -80,19 +102,11 @@ TEST(ExportImportTest, ImportsEveryItemAndReportsEachFileOnce) {
       WriteFile(f.store, "a.json.gz",
                 {R"({"Item":{"pk":{"S":"1"},"n":{"N":"12345678901234567890123456789012345678"}}})",
                  R"({"Item":{"pk":{"S":"2"},"b":{"B":"AAE="}}})"}));
-  std::vector<std::string> many;
-  for (int i = 0; i < 60; ++i)
-    many.push_back(R"({"Item":{"pk":{"S":"m)" + std::to_string(i) + R"("}}})");
+  const std::vector<std::string> many = ItemLines("m", 60);
   files.push_back(WriteFile(f.store, "b.json.gz", many));
   files.push_back(WriteFile(f.store, "empty.json.gz", {}));
   std::vector<std::string> done;
-  aws::Result<bool> result = ImportFullExport(
-      f.context, Manifest(files, false), f.options, {},
-      [&](const std::string& key, uint64_t) {
-        done.push_back(key);
-        return aws::Status::Ok();
-      },
-      &f.counters);
+  aws::Result<bool> result = f.Import(files, &done);
   ASSERT_TRUE(result.ok()) << result.error().ToString();
   EXPECT_FALSE(*result);
   EXPECT_EQ(f.counters.writes.items_written.load(), 62u);
@@ -147,18 +161,10 @@ TEST(ExportImportTest, AFileCutShortByAStopIsNotReportedAsImported) {
   StopOnGetStore store(&f.store, &stop);
   f.context.store = &store;
   f.context.stop = &stop;
-  std::vector<std::string> many;
-  for (int i = 0; i < 500; ++i)
-    many.push_back(R"({"Item":{"pk":{"S":"m)" + std::to_string(i) + R"("}}})");
+  const std::vector<std::string> many = ItemLines("m", 500);
   std::vector<storage::DataFileEntry> files = {WriteFile(f.store, "a.json.gz", many)};
   std::vector<std::string> done;
-  aws::Result<bool> result = ImportFullExport(
-      f.context, Manifest(files, false), f.options, {},
-      [&](const std::string& key, uint64_t) {
-        done.push_back(key);
-        return aws::Status::Ok();
-      },
-      &f.counters);
+  aws::Result<bool> result = f.Import(files, &done);
   ASSERT_TRUE(result.ok()) << result.error().ToString();
   EXPECT_TRUE(*result);  // stopped
   EXPECT_EQ(f.counters.writes.items_written.load(), 0u);
@@ -175,9 +181,7 @@ TEST(ExportImportTest, LinesWithSpacesOrOtherMembersGiveTheirItemByteForByte) {
                             {R"({"Item":{"pk":{"S":"plain"},"n":{"N":"1.50"}}})",
                              R"({ "Item" : {"pk":{"S":"spaced"},"n":{"N":"2.50"}} })",
                              R"({"Other":1,"Item":{"pk":{"S":"member"},"b":{"B":"AAE="}}})"}));
-  aws::Result<bool> result = ImportFullExport(
-      f.context, Manifest(files, false), f.options, {},
-      [](const std::string&, uint64_t) { return aws::Status::Ok(); }, &f.counters);
+  aws::Result<bool> result = f.Import(files);
   ASSERT_TRUE(result.ok()) << result.error().ToString();
   EXPECT_EQ(f.counters.writes.items_written.load(), 3u);
   const std::string sent = f.Sent();
@@ -194,9 +198,7 @@ TEST(ExportImportTest, SkipsFilesAlreadyImported) {
   std::vector<storage::DataFileEntry> files;
   files.push_back(WriteFile(f.store, "a.json.gz", {R"({"Item":{"pk":{"S":"1"}}})"}));
   files.push_back(WriteFile(f.store, "b.json.gz", {R"({"Item":{"pk":{"S":"2"}}})"}));
-  aws::Result<bool> result = ImportFullExport(
-      f.context, Manifest(files, false), f.options, {files[0].data_file_s3_key},
-      [](const std::string&, uint64_t) { return aws::Status::Ok(); }, &f.counters);
+  aws::Result<bool> result = f.Import(files, nullptr, {files[0].data_file_s3_key});
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(f.counters.writes.items_written.load(), 1u);
   EXPECT_EQ(f.Sent().find(R"("S":"1")"), std::string::npos);
@@ -209,13 +211,7 @@ TEST(ExportImportTest, ABadLineIsNamedAndNothingOfItsFileIsWritten) {
   files.push_back(WriteFile(f.store, "bad.json.gz",
                             {R"({"Item":{"pk":{"S":"1"}}})", R"({"Item":{"pk":{"N":"2"}}})"}));
   std::vector<std::string> done;
-  aws::Result<bool> result = ImportFullExport(
-      f.context, Manifest(files, false), f.options, {},
-      [&](const std::string& key, uint64_t) {
-        done.push_back(key);
-        return aws::Status::Ok();
-      },
-      &f.counters);
+  aws::Result<bool> result = f.Import(files, &done);
   ASSERT_FALSE(result.ok());
   EXPECT_NE(result.error().message.find("bad.json.gz line 2"), std::string::npos)
       << result.error().message;
@@ -227,19 +223,11 @@ TEST(ExportImportTest, FilesCheckedBeforeABadOneAreStillImported) {
   Fixture f;
   f.options.file_readers = 1;
   std::vector<storage::DataFileEntry> files;
-  std::vector<std::string> good;
-  for (int i = 0; i < 100; ++i)
-    good.push_back(R"({"Item":{"pk":{"S":"g)" + std::to_string(i) + R"("}}})");
+  const std::vector<std::string> good = ItemLines("g", 100);
   files.push_back(WriteFile(f.store, "good.json.gz", good));
   files.push_back(WriteFile(f.store, "bad.json.gz", {"not json"}));
   std::vector<std::string> done;
-  aws::Result<bool> result = ImportFullExport(
-      f.context, Manifest(files, false), f.options, {},
-      [&](const std::string& key, uint64_t) {
-        done.push_back(key);
-        return aws::Status::Ok();
-      },
-      &f.counters);
+  aws::Result<bool> result = f.Import(files, &done);
   ASSERT_FALSE(result.ok());
   EXPECT_NE(result.error().message.find("bad.json.gz line 1"), std::string::npos);
   EXPECT_EQ(f.counters.writes.items_written.load(), 100u);
@@ -252,18 +240,14 @@ TEST(ExportImportTest, ACountMismatchOrAChangedFileIsRefused) {
   std::vector<storage::DataFileEntry> files;
   files.push_back(WriteFile(f.store, "a.json.gz", {R"({"Item":{"pk":{"S":"1"}}})"}));
   files[0].item_count = 2;
-  aws::Result<bool> count = ImportFullExport(
-      f.context, Manifest(files, false), f.options, {},
-      [](const std::string&, uint64_t) { return aws::Status::Ok(); }, &f.counters);
+  aws::Result<bool> count = f.Import(files);
   ASSERT_FALSE(count.ok());
   EXPECT_NE(count.error().message.find("holds 1 lines but its manifest says 2"), std::string::npos)
       << count.error().message;
 
   files[0].item_count = 1;
   files[0].md5_checksum = "AAAAAAAAAAAAAAAAAAAAAA==";
-  aws::Result<bool> md5 = ImportFullExport(
-      f.context, Manifest(files, false), f.options, {},
-      [](const std::string&, uint64_t) { return aws::Status::Ok(); }, &f.counters);
+  aws::Result<bool> md5 = f.Import(files);
   ASSERT_FALSE(md5.ok());
   EXPECT_NE(md5.error().message.find("a.json.gz does not match its manifest"), std::string::npos)
       << md5.error().message;

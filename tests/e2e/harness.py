@@ -396,6 +396,28 @@ class ServiceTestCase(unittest.TestCase):
         return run(*args, env=env if env is not None else self.env(), timeout=timeout,
                    input=input)
 
+    def start_cli(self, args, name, directory=None):
+        """Starts the binary with `args` in the background, stdout and stderr to the files
+        <name>.out and <name>.err in `directory` (the class's home by default), which is also its
+        working directory. Returns (process, stdout path, stderr path); a process still running
+        is killed at cleanup."""
+        directory = Path(directory or self.home)
+        out, err = directory / f"{name}.out", directory / f"{name}.err"
+        with open(out, "wb") as stdout, open(err, "wb") as stderr:
+            proc = subprocess.Popen([str(binary_path()), *map(str, args)], env=self.env(),
+                                    cwd=directory, stdin=subprocess.DEVNULL, stdout=stdout,
+                                    stderr=stderr)
+        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
+        return proc, out, err
+
+    @staticmethod
+    def read_text(path):
+        """The file's text ('' when it cannot be read), for messages about a process."""
+        try:
+            return Path(path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
     def assert_cli_error(self, result: Result, contains=None):
         """The error contract: non-zero exit and exactly one stderr line 'ddbmigrate: error: ...'."""
         self.assertNotEqual(result.code, 0, f"expected failure; stdout:\n{result.stdout}")
@@ -414,6 +436,24 @@ class ServiceTestCase(unittest.TestCase):
     def create_table(self, name, keys=DEFAULT_KEYS, **extra):
         """Creates an on-demand table and waits for it. keys: [(name, HASH|RANGE, S|N|B)]."""
         ddbdata.create_table(self.dynamodb(), name, keys, **extra)
+        return name
+
+    def create_table_indexing_g_as_number(self, name):
+        """A table (DEFAULT_KEYS) with a GSI whose key is attribute g, a number: DynamoDB
+        refuses a write whose g is of another type (ValidationException), which makes items
+        that end up in the dead-letter file."""
+        ddb = self.dynamodb()
+        ddb.create_table(
+            TableName=name, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": n, "KeyType": t} for n, t, _ in DEFAULT_KEYS],
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": a}
+                                  for n, _, a in DEFAULT_KEYS] +
+                                 [{"AttributeName": "g", "AttributeType": "N"}],
+            GlobalSecondaryIndexes=[{"IndexName": "by_g",
+                                     "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                     "Projection": {"ProjectionType": "ALL"}}])
+        ddb.get_waiter("table_exists").wait(TableName=name,
+                                            WaiterConfig={"Delay": 1, "MaxAttempts": 60})
         return name
 
     @staticmethod

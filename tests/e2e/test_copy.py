@@ -765,20 +765,7 @@ class CopyBehaviourTest(CopyTestBase):
         items holding g as another type are refused by the target (ValidationException).
         Returns (source, target, keys of the refused items)."""
         src = self.create_table(self.unique_table("dsrc"))
-        dst = self.unique_table("ddst")
-        ddb = self.dynamodb()
-        ddb.create_table(
-            TableName=dst, BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                       {"AttributeName": "sk", "KeyType": "RANGE"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                  {"AttributeName": "sk", "AttributeType": "N"},
-                                  {"AttributeName": "g", "AttributeType": "N"}],
-            GlobalSecondaryIndexes=[{"IndexName": "by_g",
-                                     "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-                                     "Projection": {"ProjectionType": "ALL"}}])
-        ddb.get_waiter("table_exists").wait(TableName=dst,
-                                            WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        dst = self.create_table_indexing_g_as_number(self.unique_table("ddst"))
         items = self.generate_items(count, seed=seed)
         bad_values = [{"S": "not a number"}, {"S": "12"}, {"B": b"\x01"}, {"S": "\U0001F600"},
                       {"BOOL": True}, {"S": ""}]

@@ -317,18 +317,13 @@ class CopyFaultsTest(CopyFaultsBase):
         _, dead_letter_options = self.dead_letter_options(target)
         proxy = FaultProxy(self.ddb_endpoint, [rule], seed=1).start()
         self.addCleanup(proxy.stop)
-        out, err = Path(self.home) / "sigint.out", Path(self.home) / "sigint.err"
-        with open(out, "wb") as stdout, open(err, "wb") as stderr:
-            proc = subprocess.Popen(
-                [str(harness.binary_path()), "copy", "--source-table", self.source,
-                 "--target-table", target, *COPY_OPTIONS, "--output", "json",
-                 *dead_letter_options, "--endpoint-url", proxy.endpoint],
-                env=self.env(), cwd=self.home, stdin=subprocess.DEVNULL, stdout=stdout,
-                stderr=stderr)
-        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
+        proc, out, err = self.start_cli(
+            ["copy", "--source-table", self.source, "--target-table", target, *COPY_OPTIONS,
+             "--output", "json", *dead_letter_options, "--endpoint-url", proxy.endpoint],
+            f"sigint-{fault}")
         deadline = time.monotonic() + 60
         while proxy.fault_count(fault, "BatchWriteItem") < 20:
-            self.assertIsNone(proc.poll(), err.read_text(encoding="utf-8", errors="replace"))
+            self.assertIsNone(proc.poll(), self.read_text(err))
             self.assertLess(time.monotonic(), deadline, "no BatchWriteItem within 60 s")
             time.sleep(0.1)
         stopped_at = time.monotonic()
@@ -337,8 +332,7 @@ class CopyFaultsTest(CopyFaultsBase):
             code = proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.fail("the copy did not stop within 30 s of SIGINT")
-        stdout = out.read_text(encoding="utf-8", errors="replace")
-        stderr = err.read_text(encoding="utf-8", errors="replace")
+        stdout, stderr = self.read_text(out), self.read_text(err)
         info = f"\nexit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}"
         self.assertEqual(code, 130, info)
         # The retries wait at most the poll interval once stopped; a generous bound for a

@@ -97,17 +97,9 @@ class ResumeTestBase(ServiceTestCase):
                 "--endpoint-url", self.ddb_endpoint, *extra]
 
     def start(self, args, name):
-        """Starts the binary with stdout and stderr to files; returns (process, out, err)."""
-        out, err = self.work / f"{name}.out", self.work / f"{name}.err"
-        with open(out, "wb") as stdout, open(err, "wb") as stderr:
-            proc = subprocess.Popen(args, env=self.env(), cwd=self.work,
-                                    stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr)
-        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
-        return proc, out, err
-
-    @staticmethod
-    def read(path):
-        return path.read_text(encoding="utf-8", errors="replace")
+        """Starts `args` (the binary first, as copy_args gives them) in the background; see
+        start_cli."""
+        return self.start_cli(args[1:], name, self.work)
 
     def wait_for_progress(self, proc, target, minimum=1000, at_least=1.0, timeout=60):
         """Waits at least `at_least` seconds and until the target holds `minimum` items."""
@@ -202,9 +194,9 @@ class ResumeTest(ResumeTestBase):
                 continue
             history.append(f"run {run}: exited {code} within {delay:.2f} s")
             if code != 0:
-                self.fail(f"run {run} failed with {code}:\n{self.read(err)}\n{self.read(out)}\n"
+                self.fail(f"run {run} failed with {code}:\n{self.read_text(err)}\n{self.read_text(out)}\n"
                           + "\n".join(history))
-            return kills, history, (summary_of(self.read(out)), self.read(err), resume)
+            return kills, history, (summary_of(self.read_text(out)), self.read_text(err), resume)
         self.fail("no run finished:\n" + "\n".join(history))
 
     def test_sigkill_at_random_points_then_resume(self):
@@ -258,7 +250,7 @@ class ResumeTest(ResumeTestBase):
         proc, _, err = self.start(args, "early")
         deadline = time.monotonic() + 30
         while not checkpoint.exists():
-            self.assertIsNone(proc.poll(), self.read(err))
+            self.assertIsNone(proc.poll(), self.read_text(err))
             self.assertLess(time.monotonic(), deadline, "no checkpoint within 30 s")
             time.sleep(0.05)
         proc.send_signal(signal.SIGKILL)
@@ -279,7 +271,7 @@ class ResumeTest(ResumeTestBase):
         proc, out, err = self.start(self.copy_args(target, checkpoint), "interrupted")
         self.wait_for_progress(proc, target)
         self.assertIsNone(proc.poll(), "the copy finished before it could be interrupted:\n"
-                          + self.read(err))
+                          + self.read_text(err))
         stopped_at = time.monotonic()
         proc.send_signal(signal.SIGINT)
         try:
@@ -287,7 +279,7 @@ class ResumeTest(ResumeTestBase):
         except subprocess.TimeoutExpired:
             self.fail("the copy did not stop within 60 s of SIGINT")
         stop_seconds = time.monotonic() - stopped_at
-        stdout, stderr = self.read(out), self.read(err)
+        stdout, stderr = self.read_text(out), self.read_text(err)
         self.assertEqual(code, 130, f"exit {code} {stop_seconds:.1f} s after SIGINT; stderr:\n"
                                     f"{stderr}\nstdout:\n{stdout}")
         self.assertIn("stopping: finishing the batches in flight and saving the checkpoint",
@@ -328,7 +320,7 @@ class ResumeTest(ResumeTestBase):
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=90)
         stop_seconds = time.monotonic() - stopped_at
-        summary = summary_of(self.read(out))
+        summary = summary_of(self.read_text(out))
         detail = f"exit {code} {stop_seconds:.1f} s after SIGINT; summary {summary}"
         self.assertEqual(code, 130, detail)
         self.assertIs(summary["Interrupted"], True, detail)
@@ -348,7 +340,7 @@ class ResumeTest(ResumeTestBase):
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=90)
         stop_seconds = time.monotonic() - stopped_at
-        summary = summary_of(self.read(out))
+        summary = summary_of(self.read_text(out))
         detail = f"exit {code} {stop_seconds:.1f} s after SIGINT; summary {summary}"
         self.assertEqual(code, 130, detail)
         self.assertIs(summary["Interrupted"], True, detail)
@@ -369,8 +361,8 @@ class ResumeTest(ResumeTestBase):
         self.wait_for_progress(proc, target)
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=60)
-        summary = summary_of(self.read(out))
-        self.assertEqual(code, 143, self.read(err))
+        summary = summary_of(self.read_text(out))
+        self.assertEqual(code, 143, self.read_text(err))
         self.assertIs(summary["Interrupted"], True, summary)
         self.check_checkpoint(checkpoint, target, "after SIGTERM")
 
@@ -383,8 +375,8 @@ class ResumeTest(ResumeTestBase):
         self.wait_for_progress(proc, target)
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=60)
-        stdout = self.read(out)
-        self.assertEqual(code, 130, f"stderr:\n{self.read(err)}\nstdout:\n{stdout}")
+        stdout = self.read_text(out)
+        self.assertEqual(code, 130, f"stderr:\n{self.read_text(err)}\nstdout:\n{stdout}")
         self.assertIn("interrupted", stdout)
         self.assertIn("--resume", stdout)
         self.check_checkpoint(checkpoint, target, "after SIGINT (text output)")
@@ -413,7 +405,7 @@ class ResumeTest(ResumeTestBase):
                 pass
             time.sleep(0.05)
         self.assertIsNone(proc.poll(), "the first run ended before it could be killed:\n"
-                          + self.read(err))
+                          + self.read_text(err))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         self.check_checkpoint(checkpoint, target, "after the kill")
@@ -440,12 +432,12 @@ class ResumeTest(ResumeTestBase):
         proc, out, err = self.start(args, "emptying")
         time.sleep(2.0)
         self.assertIsNone(proc.poll(), "the run ended before it could be interrupted:\n"
-                          + self.read(err))
+                          + self.read_text(err))
         stopped_at = time.monotonic()
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=60)
         stop_seconds = time.monotonic() - stopped_at
-        stderr = self.read(err)
+        stderr = self.read_text(err)
         detail = f"exit {code} {stop_seconds:.1f} s after SIGINT; stderr:\n{stderr}"
         self.assertEqual(code, 130, detail)
         self.assertLess(stop_seconds, 3, detail)

@@ -245,17 +245,13 @@ class CreateTargetKillTest(CreateTargetBase):
         proxy = FaultProxy(self.ddb_endpoint, [
             {"fault": "slow", "delay_ms": 60000, "operations": ["UpdateTimeToLive"]}]).start()
         self.addCleanup(proxy.stop)
-        err = Path(self.home) / "kill-while-creating.err"
-        with open(err, "wb") as stderr:
-            proc = subprocess.Popen([str(harness.binary_path()), "copy", *args,
-                                     "--endpoint-url", proxy.endpoint], env=self.env(),
-                                    stdout=subprocess.DEVNULL, stderr=stderr)
-        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
+        proc, _, err = self.start_cli(["copy", *args, "--endpoint-url", proxy.endpoint],
+                                      "kill-while-creating")
         deadline = time.monotonic() + 60
         while proxy.fault_count("slow", "UpdateTimeToLive") == 0:
             if proc.poll() is not None or time.monotonic() > deadline:
                 self.fail(f"no UpdateTimeToLive within 60 s (exit {proc.poll()}):\n"
-                          f"{err.read_text(encoding='utf-8', errors='replace')}")
+                          f"{self.read_text(err)}")
             time.sleep(0.1)
         proc.kill()
         proc.wait()

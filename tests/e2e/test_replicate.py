@@ -145,7 +145,7 @@ class StreamTestCase(ServiceTestCase):
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 self.fail(f"the process exited ({proc.returncode}) before replaying up to "
-                          f"{newest}:\n{self.read(err)}")
+                          f"{newest}:\n{self.read_text(err)}")
             cp = self.load_checkpoint(checkpoint)
             if newest is None or (cp and any(
                     s["SequenceNumber"] and int(s["SequenceNumber"]) >= int(newest)
@@ -153,39 +153,24 @@ class StreamTestCase(ServiceTestCase):
                 return
             time.sleep(0.5)
         self.fail(f"the replay did not reach record {newest} within {timeout} s; checkpoint "
-                  f"{self.load_checkpoint(checkpoint)}; stderr:\n{self.read(err)}")
+                  f"{self.load_checkpoint(checkpoint)}; stderr:\n{self.read_text(err)}")
 
     # --- processes ---
 
     def start(self, args, name):
-        """Starts the binary in the background, stdout and stderr to files in the work
-        directory. Returns (process, stdout path, stderr path)."""
-        out, err = self.work / f"{name}.out", self.work / f"{name}.err"
-        with open(out, "wb") as stdout, open(err, "wb") as stderr:
-            proc = subprocess.Popen([str(harness.binary_path()), *map(str, args),
-                                     "--endpoint-url", self.ddb_endpoint],
-                                    env=self.env(), cwd=self.work, stdin=subprocess.DEVNULL,
-                                    stdout=stdout, stderr=stderr)
-        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
-        return proc, out, err
-
-    @staticmethod
-    def read(path):
-        try:
-            return Path(path).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
+        """Starts the binary on DynamoDB Local in the background (see start_cli)."""
+        return self.start_cli([*args, "--endpoint-url", self.ddb_endpoint], name, self.work)
 
     def wait_for_text(self, proc, err, text, timeout=60):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if text in self.read(err):
+            if text in self.read_text(err):
                 return
             if proc.poll() is not None:
                 self.fail(f"exited ({proc.returncode}) before printing {text!r}:\n"
-                          f"{self.read(err)}")
+                          f"{self.read_text(err)}")
             time.sleep(0.05)
-        self.fail(f"{text!r} not printed within {timeout} s:\n{self.read(err)}")
+        self.fail(f"{text!r} not printed within {timeout} s:\n{self.read_text(err)}")
 
     def interrupt(self, proc, out, err, timeout=60):
         """SIGINT (Ctrl-C); returns (exit code, stdout, stderr)."""
@@ -193,8 +178,8 @@ class StreamTestCase(ServiceTestCase):
         try:
             code = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            self.fail(f"no exit within {timeout} s of SIGINT:\n{self.read(err)}")
-        return code, self.read(out), self.read(err)
+            self.fail(f"no exit within {timeout} s of SIGINT:\n{self.read_text(err)}")
+        return code, self.read_text(out), self.read_text(err)
 
     @staticmethod
     def kill(proc):
@@ -210,7 +195,7 @@ class StreamTestCase(ServiceTestCase):
 
     def assert_no_dead_letters(self):
         self.assertFalse(self.dead_letter.exists(),
-                         f"records were dead-lettered:\n{self.read(self.dead_letter)[:2000]}")
+                         f"records were dead-lettered:\n{self.read_text(self.dead_letter)[:2000]}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -366,20 +351,7 @@ class ReplicateTest(StreamTestCase):
         meets no new refusal still exits 3, reporting the earlier runs' dead letters, as copy
         and import do: the target is still missing that change."""
         src = self.create_table(self.unique_table("rsrc"), StreamSpecification=stream_spec())
-        dst = self.unique_table("rdst")
-        ddb = self.dynamodb()
-        ddb.create_table(
-            TableName=dst, BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                       {"AttributeName": "sk", "KeyType": "RANGE"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                  {"AttributeName": "sk", "AttributeType": "N"},
-                                  {"AttributeName": "g", "AttributeType": "N"}],
-            GlobalSecondaryIndexes=[{"IndexName": "by_g",
-                                     "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-                                     "Projection": {"ProjectionType": "ALL"}}])
-        ddb.get_waiter("table_exists").wait(TableName=dst,
-                                            WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        dst = self.create_table_indexing_g_as_number(self.unique_table("rdst"))
         items = self.generate_items(20, seed=5)
         items[7]["g"] = {"S": "not a number"}  # the target's index key is a number
         self.write_items(src, items)
@@ -390,9 +362,9 @@ class ReplicateTest(StreamTestCase):
         self.assertEqual(first["RecordsDeadLettered"], 1, first)
         self.assertEqual(first["RecordsDeadLetteredByEarlierRuns"], 0, first)
         self.assertEqual(self.load_checkpoint(checkpoint)["DeadLettered"], 1)
-        self.assertEqual(self.read(self.dead_letter).count("\n"), 1)
+        self.assertEqual(self.read_text(self.dead_letter).count("\n"), 1)
 
-        ddb.put_item(TableName=src, Item=self.generate_items(1, seed=6, start=100)[0])
+        self.dynamodb().put_item(TableName=src, Item=self.generate_items(1, seed=6, start=100)[0])
         r, second = self.replicate(src, dst, checkpoint, "--resume", "--until-caught-up",
                                    "--max-lag", "0")
         self.assertEqual(r.code, 3, r.stderr)
@@ -401,7 +373,7 @@ class ReplicateTest(StreamTestCase):
         self.assertEqual(second["RecordsDeadLetteredByEarlierRuns"], 1, second)
         self.assertEqual(second["DeadLetterFile"], str(self.dead_letter), second)
         self.assertEqual(self.load_checkpoint(checkpoint)["DeadLettered"], 1)
-        self.assertEqual(self.read(self.dead_letter).count("\n"), 1)
+        self.assertEqual(self.read_text(self.dead_letter).count("\n"), 1)
         self.assertEqual(len(self.scan_all(dst)), 20)
 
     def test_streams_without_new_images_read_the_source(self):
@@ -443,7 +415,7 @@ class ReplicateTest(StreamTestCase):
             "latest")
         self.wait_for_text(proc, err, "replaying")
         time.sleep(3)
-        self.assertIsNone(proc.poll(), self.read(err))
+        self.assertIsNone(proc.poll(), self.read_text(err))
 
         # New changes: new keys (some updated repeatedly, some deleted again), updates of keys
         # written before the start, and deletes of keys written before the start.
@@ -725,13 +697,13 @@ class LiveMigrationCopyKillTest(MigrateLiveCase):
         # Killed once the copy checkpoint acknowledges some items, well before the copy ends.
         deadline, acknowledged = time.monotonic() + 60, 0
         while acknowledged < 1000 and time.monotonic() < deadline:
-            self.assertIsNone(proc.poll(), self.read(err))
+            self.assertIsNone(proc.poll(), self.read_text(err))
             copy_cp = self.load_checkpoint(self.copy_state)
             acknowledged = sum(s["Items"] for s in copy_cp["Segments"]) if copy_cp else 0
             time.sleep(0.05)
         self.assertGreaterEqual(acknowledged, 1000, f"the copy made no progress:\n"
-                                                    f"{self.read(err)}")
-        self.assertNotIn("copy phase done", self.read(err),
+                                                    f"{self.read_text(err)}")
+        self.assertNotIn("copy phase done", self.read_text(err),
                          "the copy finished before it could be killed")
         self.kill(proc)
         copy_cp = self.load_checkpoint(self.copy_state)
@@ -759,7 +731,7 @@ class LiveMigrationReplayKillTest(MigrateLiveCase):
         proc, out, err = self.start(self.live_args(src, dst, *flags), "replay-killed")
         self.wait_for_text(proc, err, "copy phase done", timeout=120)
         time.sleep(3)
-        self.assertIsNone(proc.poll(), self.read(err))
+        self.assertIsNone(proc.poll(), self.read_text(err))
         self.kill(proc)
         ops_at_kill = writer.ops
         time.sleep(2)  # the source keeps changing while nothing replicates
