@@ -8,8 +8,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 # Build dependencies, all from Debian packages.
 BUILD_PACKAGES=(g++ cmake make pkg-config libcurl4-openssl-dev libssl-dev zlib1g-dev
-  libsimdjson-dev libcli11-dev libfmt-dev libtinyxml2-dev libhttp-parser-dev libgtest-dev
-  libbenchmark-dev)
+  libsimdjson-dev libcli11-dev libfmt-dev libtinyxml2-dev libhttp-parser-dev libisal-dev
+  libgtest-dev libbenchmark-dev)
 
 mkdir -p "$DDBM_RUN_DIR"
 APT_LOG="${DDBM_RUN_DIR}/setup-apt.log"

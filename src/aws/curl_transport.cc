@@ -215,7 +215,7 @@ ExchangeResult Exchange(Connection& c, std::string_view head, std::string_view b
   http_parser_init(&reader.parser, HTTP_RESPONSE);
   reader.parser.data = &reader;
   reader.head_request = head_request;
-  thread_local std::string buffer(kReadBytes, '\0');
+  thread_local const std::unique_ptr<char[]> buffer(new char[kReadBytes]);  // not zeroed
   size_t received = 0;
   // Nothing can be waiting before the server answers (not even in TLS's buffers), so the first
   // read waits for the socket rather than trying a read that would find nothing.
@@ -226,7 +226,7 @@ ExchangeResult Exchange(Connection& c, std::string_view head, std::string_view b
       return result;
     }
     size_t got = 0;
-    const CURLcode code = curl_easy_recv(c.curl, buffer.data(), buffer.size(), &got);
+    const CURLcode code = curl_easy_recv(c.curl, buffer.get(), kReadBytes, &got);
     if (code == CURLE_AGAIN) {
       wait = true;
       continue;
@@ -248,7 +248,7 @@ ExchangeResult Exchange(Connection& c, std::string_view head, std::string_view b
       return result;
     }
     received += got;
-    const size_t used = http_parser_execute(&reader.parser, &ParserSettings(), buffer.data(), got);
+    const size_t used = http_parser_execute(&reader.parser, &ParserSettings(), buffer.get(), got);
     if (reader.complete) {
       // Bytes after the answer were never asked for: do not reuse a connection carrying them.
       result.keep = used == got && http_should_keep_alive(&reader.parser) != 0;
