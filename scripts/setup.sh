@@ -56,6 +56,7 @@ for p in "${BUILD_PACKAGES[@]}"; do
   grep -qE "^${p//+/\\+}(:[a-z0-9]+)? ii" <<<"$installed" || missing+=("$p")
 done
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)  # the HTTPS tests' certificate
 if ! command -v npm >/dev/null 2>&1; then
   command -v node >/dev/null 2>&1 || missing+=(nodejs)
   missing+=(npm)

@@ -206,7 +206,8 @@ ExchangeResult Exchange(Connection& c, std::string_view head, std::string_view b
   ExchangeResult result;
   for (std::string_view part : {head, body}) {
     if (Status sent = SendAll(c, part, deadline); !sent.ok()) {
-      result.outcome = Outcome::kNothingBack;
+      // A send that ran out of time is not tried again elsewhere; a refused one is.
+      result.outcome = SteadyClock::now() < deadline ? Outcome::kNothingBack : Outcome::kFailed;
       result.detail = sent.error().message;
       return result;
     }
@@ -288,8 +289,9 @@ std::unique_ptr<Connection> CurlTransport::TakeIdle(const std::string& origin) {
 
 void CurlTransport::Keep(std::unique_ptr<Connection> connection) {
   std::lock_guard lock(mu_);
+  if (options_.max_idle_connections == 0) return;
   if (idle_.size() >= options_.max_idle_connections) idle_.erase(idle_.begin());
-  if (options_.max_idle_connections > 0) idle_.push_back(std::move(connection));
+  idle_.push_back(std::move(connection));
 }
 
 namespace {

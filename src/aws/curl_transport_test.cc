@@ -176,6 +176,19 @@ TEST(CurlTransportTest, KeepsTheConnectionForTheNextRequest) {
   EXPECT_EQ(server.Accepted(), 1);
 }
 
+TEST(CurlTransportTest, KeepsNoConnectionWhenToldToKeepNone) {
+  ScriptedHttpServer server({{Ok("one")}, {Ok("two")}});
+  CurlTransportOptions options;
+  options.max_idle_connections = 0;
+  CurlTransport transport(options);
+  for (const char* expected : {"one", "two"}) {
+    Result<HttpResponse> response = transport.Send(Post(server.Url(), "{}"));
+    ASSERT_TRUE(response.ok()) << response.error().ToString();
+    EXPECT_EQ(response->body, expected);
+  }
+  EXPECT_EQ(server.Accepted(), 2);
+}
+
 TEST(CurlTransportTest, ReadsChunkedAnswersAndErrorStatuses) {
   ScriptedHttpServer server(
       {{"HTTP/1.1 400 Bad Request\r\nTransfer-Encoding: chunked\r\n\r\n"
