@@ -140,12 +140,21 @@ def key_schema(client, table):
     return [(k["AttributeName"], k["KeyType"], types[k["AttributeName"]]) for k in keys]
 
 
-def create_table(client, table, keys, wait=True, **extra):
-    """Creates an on-demand table. keys: [(name, 'HASH'|'RANGE', 'S'|'N'|'B'), ...]."""
+def create_table(client, table, keys, wait=True, indexes=(), **extra):
+    """Creates an on-demand table. keys: [(name, 'HASH'|'RANGE', 'S'|'N'|'B'), ...].
+    indexes: GSIs keyed on one attribute, [(index name, attribute, its type, projection type)]."""
+    definitions = {n: a for n, _, a in keys}
+    definitions.update({attribute: kind for _, attribute, kind, _ in indexes})
+    if indexes:
+        extra["GlobalSecondaryIndexes"] = [
+            {"IndexName": index, "KeySchema": [{"AttributeName": attribute, "KeyType": "HASH"}],
+             "Projection": {"ProjectionType": projection}}
+            for index, attribute, _, projection in indexes]
     client.create_table(
         TableName=table,
         KeySchema=[{"AttributeName": n, "KeyType": t} for n, t, _ in keys],
-        AttributeDefinitions=[{"AttributeName": n, "AttributeType": a} for n, _, a in keys],
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": a}
+                              for n, a in definitions.items()],
         BillingMode=extra.pop("BillingMode", "PAY_PER_REQUEST"),
         **extra)
     if wait:

@@ -342,7 +342,8 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
     head.append(request.body);
     body = {};
   }
-  const SteadyClock::time_point deadline = SteadyClock::now() + options_.request_timeout;
+  const SteadyClock::time_point started = SteadyClock::now();
+  const SteadyClock::time_point deadline = started + options_.request_timeout;
   for (;;) {
     std::unique_ptr<Connection> c = TakeIdle(origin);
     const bool reused = c != nullptr;
@@ -362,9 +363,8 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
     }
     // A kept connection the server had closed: the request never reached it, send it again.
     if (exchange.outcome == Outcome::kNothingBack && reused) continue;
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        options_.request_timeout - (deadline - SteadyClock::now()))
-                        .count();
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count();
     return TransportError(exchange.detail + " (" + request.method + " " + url->Authority() +
                           ", after " + std::to_string(ms) + " ms)");
   }

@@ -139,6 +139,17 @@ std::string Ok(std::string_view body) {
          std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
 }
 
+// The request failed as the network fails (kTransport), saying `why`.
+::testing::AssertionResult TransportErrorSaying(const Result<HttpResponse>& response,
+                                                std::string_view why) {
+  if (response.ok()) return ::testing::AssertionFailure() << "answered " << response->status;
+  if (response.error().kind != ErrorKind::kTransport) {
+    return ::testing::AssertionFailure()
+           << "not a transport error: " << response.error().ToString();
+  }
+  return HasText(response.error().message, why);
+}
+
 HttpRequest Post(const std::string& url, std::string body) {
   HttpRequest request;
   request.url = url;
@@ -259,10 +270,7 @@ TEST(CurlTransportTest, AFreshConnectionClosedWithoutAnAnswerIsATransportError) 
   ScriptedHttpServer server({{"", true}});
   CurlTransport transport;
   Result<HttpResponse> response = transport.Send(Post(server.Url(), "{}"));
-  ASSERT_FALSE(response.ok());
-  EXPECT_EQ(response.error().kind, ErrorKind::kTransport);
-  EXPECT_TRUE(HasText(response.error().message, "closed the connection without answering"))
-      << response.error().message;
+  EXPECT_TRUE(TransportErrorSaying(response, "closed the connection without answering"));
 }
 
 TEST(CurlTransportTest, AnAnswerCutShortIsATransportError) {
@@ -270,10 +278,7 @@ TEST(CurlTransportTest, AnAnswerCutShortIsATransportError) {
       {{"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part", true}, {Ok("unused")}});
   CurlTransport transport;
   Result<HttpResponse> response = transport.Send(Post(server.Url(), "{}"));
-  ASSERT_FALSE(response.ok());
-  EXPECT_EQ(response.error().kind, ErrorKind::kTransport);
-  EXPECT_TRUE(HasText(response.error().message, "in the middle of the answer"))
-      << response.error().message;
+  EXPECT_TRUE(TransportErrorSaying(response, "in the middle of the answer"));
   EXPECT_EQ(server.Requests().size(), 1u);  // not sent again: the server may have acted on it
 }
 
@@ -281,10 +286,7 @@ TEST(CurlTransportTest, AMalformedAnswerIsATransportError) {
   ScriptedHttpServer server({{"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n"}});
   CurlTransport transport;
   Result<HttpResponse> response = transport.Send(Post(server.Url(), "{}"));
-  ASSERT_FALSE(response.ok());
-  EXPECT_EQ(response.error().kind, ErrorKind::kTransport);
-  EXPECT_TRUE(HasText(response.error().message, "malformed HTTP answer"))
-      << response.error().message;
+  EXPECT_TRUE(TransportErrorSaying(response, "malformed HTTP answer"));
 }
 
 TEST(CurlTransportTest, NoAnswerTimesOut) {
@@ -293,9 +295,7 @@ TEST(CurlTransportTest, NoAnswerTimesOut) {
   options.request_timeout = std::chrono::milliseconds(200);
   CurlTransport transport(options);
   Result<HttpResponse> response = transport.Send(Post(server.Url(), "{}"));
-  ASSERT_FALSE(response.ok());
-  EXPECT_EQ(response.error().kind, ErrorKind::kTransport);
-  EXPECT_TRUE(HasText(response.error().message, "timed out")) << response.error().message;
+  EXPECT_TRUE(TransportErrorSaying(response, "timed out"));
 }
 
 TEST(CurlTransportTest, ARefusedConnectionIsATransportError) {
@@ -307,8 +307,7 @@ TEST(CurlTransportTest, ARefusedConnectionIsATransportError) {
   CurlTransport transport;
   Result<HttpResponse> response =
       transport.Send(Post("http://127.0.0.1:" + std::to_string(port) + "/", "{}"));
-  ASSERT_FALSE(response.ok());
-  EXPECT_EQ(response.error().kind, ErrorKind::kTransport);
+  EXPECT_TRUE(TransportErrorSaying(response, "127.0.0.1"));
 }
 
 TEST(CurlTransportTest, ALargeBodyArrivesWhole) {

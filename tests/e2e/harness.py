@@ -442,18 +442,8 @@ class ServiceTestCase(unittest.TestCase):
         """A table (DEFAULT_KEYS) with a GSI whose key is attribute g, a number: DynamoDB
         refuses a write whose g is of another type (ValidationException), which makes items
         that end up in the dead-letter file."""
-        ddb = self.dynamodb()
-        ddb.create_table(
-            TableName=name, BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": n, "KeyType": t} for n, t, _ in DEFAULT_KEYS],
-            AttributeDefinitions=[{"AttributeName": n, "AttributeType": a}
-                                  for n, _, a in DEFAULT_KEYS] +
-                                 [{"AttributeName": "g", "AttributeType": "N"}],
-            GlobalSecondaryIndexes=[{"IndexName": "by_g",
-                                     "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-                                     "Projection": {"ProjectionType": "ALL"}}])
-        ddb.get_waiter("table_exists").wait(TableName=name,
-                                            WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        ddbdata.create_table(self.dynamodb(), name, DEFAULT_KEYS,
+                             indexes=[("by_g", "g", "N", "ALL")])
         return name
 
     @staticmethod

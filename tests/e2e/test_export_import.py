@@ -926,17 +926,8 @@ class ImportErrorTest(ExportImportTestBase):
             chunks[0][i]["gk"] = {"S": "not a number"}
         export = HandExport(Path(tempfile.mkdtemp(prefix="hand-", dir=self.work)), chunks)
         table = self.unique_table("deadres")
-        ddb = self.dynamodb()
-        ddb.create_table(
-            TableName=table, BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": n, "KeyType": k} for n, k, _ in KEYS],
-            AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, _, t in KEYS]
-            + [{"AttributeName": "gk", "AttributeType": "N"}],
-            GlobalSecondaryIndexes=[{"IndexName": "by_gk",
-                                     "KeySchema": [{"AttributeName": "gk", "KeyType": "HASH"}],
-                                     "Projection": {"ProjectionType": "KEYS_ONLY"}}])
-        ddb.get_waiter("table_exists").wait(TableName=table,
-                                            WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        ddbdata.create_table(self.dynamodb(), table, KEYS,
+                             indexes=[("by_gk", "gk", "N", "KEYS_ONLY")])
         bad_key = export.data_keys[2]
         good_bytes = self.damage(export, bad_key)
         checkpoint = self.work / "deadres.checkpoint"
@@ -957,7 +948,7 @@ class ImportErrorTest(ExportImportTestBase):
         self.assertIn("3 items could not be written", r.stderr)
         self.assertEqual(len([line for line in dead.read_text(encoding="utf-8").split("\n")
                               if line]), 3)
-        self.assertEqual(count_items(ddb, table), 147)
+        self.assertEqual(count_items(self.dynamodb(), table), 147)
 
     def test_resume_after_a_bad_file(self):
         """A full export (three files) and an incremental one after it (two files, the second

@@ -42,19 +42,9 @@ class TruncateTest(ServiceTestCase):
         return self.cli("truncate", "--table", table, *extra, **kwargs)
 
     def create_escaped_table(self, name):
-        ddb = self.dynamodb()
-        ddb.create_table(
-            TableName=name, BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": HASH_NAME, "KeyType": "HASH"},
-                       {"AttributeName": RANGE_NAME, "KeyType": "RANGE"}],
-            AttributeDefinitions=[{"AttributeName": HASH_NAME, "AttributeType": "S"},
-                                  {"AttributeName": RANGE_NAME, "AttributeType": "N"},
-                                  {"AttributeName": "g", "AttributeType": "S"}],
-            GlobalSecondaryIndexes=[{"IndexName": "by_g",
-                                     "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-                                     "Projection": {"ProjectionType": "KEYS_ONLY"}}])
-        ddb.get_waiter("table_exists").wait(TableName=name,
-                                            WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        harness.ddbdata.create_table(
+            self.dynamodb(), name, [(HASH_NAME, "HASH", "S"), (RANGE_NAME, "RANGE", "N")],
+            indexes=[("by_g", "g", "S", "KEYS_ONLY")])
         return name
 
     def test_empties_a_table_with_escaped_key_names(self):
