@@ -369,6 +369,11 @@ class Measurement:
         """DynamoDB Local's CPU per item copied: what this tool's requests cost the server."""
         return self.extra.get("server_cores", 0) * self.wall / self.items * 1e6 if self.items else 0
 
+    @property
+    def busiest_us_per_item(self):
+        """CPU per item copied of the server thread that worked most during the copy."""
+        return self.extra.get("busiest_seconds", 0) / self.items * 1e6 if self.items else 0
+
 
 _current_child: subprocess.Popen | None = None
 _server_pid: int | None = None
@@ -389,6 +394,33 @@ def process_cpu_seconds(pid):
         return (int(rest[11]) + int(rest[12])) / _CLK_TCK
     except (OSError, IndexError, ValueError):
         return 0.0
+
+
+def thread_cpu_seconds(pid):
+    """{thread id: (name, utime + stime)} of a process's threads; empty when it is gone."""
+    threads = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return threads
+    for tid in tids:
+        try:
+            stat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
+        except OSError:
+            continue  # the thread ended meanwhile
+        name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat.rsplit(")", 1)[1].split()
+        threads[tid] = (name, (int(rest[11]) + int(rest[12])) / _CLK_TCK)
+    return threads
+
+
+def busiest_thread(before, after):
+    """(name, CPU seconds) of the thread that used most CPU between two thread_cpu_seconds()."""
+    name, seconds = "", 0.0
+    for tid, (thread, total) in after.items():
+        used = total - before.get(tid, (thread, 0.0))[1]
+        if used > seconds:
+            name, seconds = thread, used
+    return name, seconds
 
 
 def wait_for_quiet(max_wait, threshold=0.3, sample=3.0):
@@ -417,6 +449,7 @@ def timed_copy(cfg, tool, endpoint, src, dst, items, run=1, timeout=900, quiet=T
         out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
         busy0, server0, self0 = busy_cpu_seconds(), process_cpu_seconds(_server_pid), \
             time.process_time()
+        threads0 = thread_cpu_seconds(_server_pid)
         with open(out, "wb") as fo, open(err, "wb") as fe:
             _current_child = subprocess.Popen(
                 [TIME_BIN, "-o", str(timing), "-f", "%e %U %S %M", *argv], env=env, cwd=tmp,
@@ -431,6 +464,8 @@ def timed_copy(cfg, tool, endpoint, src, dst, items, run=1, timeout=900, quiet=T
                 _current_child = None
         busy = busy_cpu_seconds() - busy0
         server = process_cpu_seconds(_server_pid) - server0
+        m.extra["busiest_thread"], m.extra["busiest_seconds"] = \
+            busiest_thread(threads0, thread_cpu_seconds(_server_pid))
         own = time.process_time() - self0
         fields = timing.read_text().split()[-4:] if timing.exists() else []
         if len(fields) == 4:
@@ -526,11 +561,12 @@ def versions(cfg):
 def comparison_table(ms):
     best = max((m.rate for m in ms if is_script(m.tool) and m.ok), default=0.0)
     rows = ["| tool | items | wall s | items/s | client CPU µs/item (kernel) | peak RSS MB | "
-            "items/s vs best script | server CPU, cores | server CPU µs/item | other CPU, cores |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "items/s vs best script | server CPU, cores | server CPU µs/item | "
+            "busiest server thread µs/item | other CPU, cores |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for m in ms:
         load = (f"{m.extra.get('server_cores', 0):.2f} | {m.server_us_per_item:.0f} | "
-                f"{m.extra.get('other_cores', 0):.2f}")
+                f"{m.busiest_us_per_item:.0f} | {m.extra.get('other_cores', 0):.2f}")
         if not m.ok:
             rows.append(f"| {m.label} | {fmt_int(m.items)} | {m.wall:.1f} | FAILED: {m.error} | "
                         f"{m.cpu_us_per_item:.0f} | {m.rss_mb:.1f} | — | {load} |")
@@ -558,9 +594,10 @@ def ddbmigrate_only_table(ms, first_col):
 
 
 def server_bound(runs):
-    """What the server's CPU per item allows: with every core of the machine given to DynamoDB
-    Local and none to the client, a tool whose requests cost the server S µs per item copies at
-    most cores / S items per second. S and the best script's rate are medians over the runs."""
+    """What the server allows a tool, from two limits measured during its copies: all the machine's
+    cores given to DynamoDB Local, whose work per item costs S µs of CPU, allow cores / S items per
+    second; and the server's busiest thread, costing T µs per item, cannot run faster than one
+    core, so 1 / T. Costs and the best script's rate are medians over the runs."""
     cores = os.cpu_count() or 1
     by_tool = {}
     for ms in runs:
@@ -572,20 +609,28 @@ def server_bound(runs):
         return []
     best_tool = max(scripts, key=lambda t: statistics.median(m.rate for m in scripts[t]))
     best_rate = statistics.median(m.rate for m in scripts[best_tool])
-    best_cost = statistics.median(m.server_us_per_item for m in scripts[best_tool])
-    best_label = scripts[best_tool][0].label
+    best = scripts[best_tool]
     lines = []
-    for tool, ms in by_tool.items():
-        costs = [m.server_us_per_item for m in ms if m.server_us_per_item]
-        if not is_ours(tool) or not costs:
+    for tool, ms in sorted(by_tool.items(), key=lambda kv: kv[0] == "floor"):
+        if not (is_ours(tool) or tool == "floor") or not all(m.busiest_us_per_item for m in ms):
             continue
-        cost = statistics.median(costs)
-        bound = cores / cost * 1e6
-        lines.append(f"  - Server bound, {ms[0].label}: its requests cost DynamoDB Local "
-                     f"{cost:.0f} µs of CPU per item ({best_label}: {best_cost:.0f} µs; medians "
-                     f"over the runs), so even with all {cores} cores and a client that used none, "
-                     f"it could copy at most {fmt_int(bound)} items/s here: "
-                     f"{bound / best_rate:.2f}× the best script's median rate.")
+        cost = statistics.median(m.server_us_per_item for m in ms)
+        thread_cost = statistics.median(m.busiest_us_per_item for m in ms)
+        thread_cores = statistics.median(m.extra["busiest_seconds"] / m.wall for m in ms)
+        thread = statistics.mode(m.extra["busiest_thread"] for m in ms)
+        bound = min(cores / cost, 1 / thread_cost) * 1e6
+        limit = ("writes alone, with no scan and a client that used no CPU, could not pass"
+                 if tool == "floor" else
+                 "even with a client that used no CPU, it could copy at most")
+        lines.append(
+            f"  - Server bound, {ms[0].label}: its requests cost DynamoDB Local {cost:.0f} µs of "
+            f"CPU per item, {thread_cost:.0f} µs of it on one thread (`{thread}`, busy "
+            f"{thread_cores:.2f} of a core during the copy), which cannot use more than one core; "
+            f"so {limit} {fmt_int(bound)} items/s here: "
+            f"{bound / best_rate:.2f}× the best script's median rate ({best[0].label}: "
+            f"{statistics.median(m.server_us_per_item for m in best):.0f} µs, "
+            f"{statistics.median(m.busiest_us_per_item for m in best):.0f} on its busiest thread; "
+            f"medians over the runs).")
     return lines
 
 
@@ -675,6 +720,8 @@ def render(cfg, runs, sizes, explore, info, started, seconds):
             # The server's CPU seconds (not its cores) are what the median of per-item cost needs.
             server_seconds = statistics.median(m.extra.get("server_cores", 0) * m.wall for m in ms)
             mm.extra = {"server_cores": server_seconds / mm.wall if mm.wall else 0,
+                        "busiest_seconds": statistics.median(m.extra.get("busiest_seconds", 0)
+                                                             for m in ms),
                         "other_cores": statistics.median(m.extra.get("other_cores", 0) for m in ms)}
             med.append(mm)
         out += comparison_table(med) + [""]
