@@ -387,11 +387,16 @@ def busy_cpu_seconds():
     return (sum(fields[:8]) - idle) / _CLK_TCK
 
 
+def stat_cpu_seconds(stat):
+    """utime + stime from the text of a /proc stat file (a process's or one thread's)."""
+    rest = stat.rsplit(")", 1)[1].split()
+    return (int(rest[11]) + int(rest[12])) / _CLK_TCK
+
+
 def process_cpu_seconds(pid):
     """utime + stime of a process (its threads included), or 0 when it is gone."""
     try:
-        rest = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(rest[11]) + int(rest[12])) / _CLK_TCK
+        return stat_cpu_seconds(Path(f"/proc/{pid}/stat").read_text())
     except (OSError, IndexError, ValueError):
         return 0.0
 
@@ -408,8 +413,7 @@ def thread_cpu_seconds(pid):
             stat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
         except OSError:
             continue  # the thread ended meanwhile
-        name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat.rsplit(")", 1)[1].split()
-        threads[tid] = (name, (int(rest[11]) + int(rest[12])) / _CLK_TCK)
+        threads[tid] = (stat[stat.index("(") + 1:stat.rindex(")")], stat_cpu_seconds(stat))
     return threads
 
 
