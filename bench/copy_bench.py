@@ -6,7 +6,8 @@ table with N generated items of about --item-bytes each (written with boto3, so 
 not depend on the tool under test), then copies the source into a fresh, empty target table with
 
   * ddbmigrate           build/ddbmigrate copy ... [--page-size P] [--segments S] --writers W
-  * the same with --no-consumed-capacity (what asking for consumed capacity costs the server)
+  * the same with --consumed-capacity all (what asking for the writes' consumed capacity too
+                         costs the server; by default only the Scans ask)
   * the boto3 script     bench/baselines/copy_boto3.py  (8 segment threads)
   * the Node script      bench/baselines/copy_node.mjs  (AWS SDK v3, 4 segments, pipelined)
   * the loopback floor   build/loopback_writer: the same items written (no scan) as pre-built,
@@ -787,7 +788,7 @@ def parse_args(argv):
     p.add_argument("--out", default="docs/copy-benchmark.md",
                    help="markdown file for the results; '-' prints only")
     p.add_argument("--key-schema", choices=sorted(KEY_SCHEMAS), default="pk-sk")
-    p.add_argument("--tools", default="ddbmigrate,ddbmigrate-ncc,boto3,node,floor",
+    p.add_argument("--tools", default="ddbmigrate,ddbmigrate-all,boto3,node,floor",
                    help="tools to compare and their order in the first run")
     p.add_argument("--segments", type=int, default=0,
                    help="ddbmigrate --segments (default 0: not passed, ddbmigrate picks from the "
@@ -812,9 +813,10 @@ def parse_args(argv):
 
 def make_tools(args, names):
     known = {"ddbmigrate": lambda: Ddbmigrate(args.segments, args.writers, args.page_size),
-             "ddbmigrate-ncc": lambda: Ddbmigrate(
-                 args.segments, args.writers, args.page_size, name="ddbmigrate-ncc",
-                 label="ddbmigrate --no-consumed-capacity", flags=["--no-consumed-capacity"]),
+             "ddbmigrate-all": lambda: Ddbmigrate(
+                 args.segments, args.writers, args.page_size, name="ddbmigrate-all",
+                 label="ddbmigrate --consumed-capacity all",
+                 flags=["--consumed-capacity", "all"]),
              "boto3": lambda: Boto3Script(8), "node": lambda: NodeScript(4),
              "floor": lambda: LoopbackFloor(16)}
     for n in names:

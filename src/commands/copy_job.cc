@@ -105,10 +105,7 @@ void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
       ->check(CLI::Range(1, 1000));
   app.add_option("--writers", writers_, "Concurrent BatchWriteItem requests (default 16)")
       ->check(CLI::Range(1, 1024));
-  app.add_flag("--no-consumed-capacity", no_consumed_capacity_,
-               "Do not ask DynamoDB for the capacity each request consumed, --truncate-target "
-               "included (progress and summary then show no RCU/WCU); saves server work on "
-               "DynamoDB Local, not with rate limits");
+  AddConsumedCapacityFlag(app, &capacity_);
   app.add_option("--write-rate", write_rate_, "Write capacity units per second, at most")
       ->check(PositiveRate());
   app.add_option("--write-percent", write_percent_,
@@ -144,13 +141,8 @@ aws::Status CopyJob::CheckFlags() const {
   if (create_indexes_after_ && !create_target_) {
     return Invalid("--create-indexes-after only applies with --create-target");
   }
-  if (no_consumed_capacity_ &&
-      (scan_.read_rate || write_rate_ || scan_.read_percent || write_percent_)) {
-    return Invalid(
-        "--no-consumed-capacity cannot go with --read-rate, --write-rate, --read-percent or "
-        "--write-percent: the rate limits are fed by the consumed capacity; drop one of them");
-  }
-  return aws::Status::Ok();
+  return capacity_.CheckRates(scan_.read_rate || write_rate_ || scan_.read_percent ||
+                              write_percent_);
 }
 
 aws::Result<Outcome> CopyJob::Run(const GlobalOptions& global) {
@@ -207,7 +199,9 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   transfer.page_size = scan_.PageSize(DefaultPageSize(source));
   transfer.writers = writers_;
   transfer.consistent_read = scan_.consistent_read;
-  transfer.consumed_capacity = !no_consumed_capacity_;
+  transfer.read_consumed_capacity = capacity_.reads();
+  transfer.write_consumed_capacity = capacity_.writes(*write_rate > 0);
+  write_capacity_asked_ = transfer.write_consumed_capacity;
   transfer.checkpoint_path = checkpoint_;
   if (!checkpoint_.empty()) {
     if (aws::Status s = PrepareCheckpoint(&transfer); !s.ok()) return std::move(s).error();
@@ -299,7 +293,8 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     truncate.readers = readers_;
     truncate.page_size = scan_.PageSize();
     truncate.writers = writers_;
-    truncate.consumed_capacity = !no_consumed_capacity_;
+    truncate.read_consumed_capacity = transfer.read_consumed_capacity;
+    truncate.write_consumed_capacity = transfer.write_consumed_capacity;
     truncate.yes = yes_;
     truncate.write_limiter =
         pipeline::IfLimited(write_limiter);  // the target's writes, deletes included
@@ -486,7 +481,7 @@ void CopyJob::PrintPlan(const Connection& src, const Connection& dst,
     scan.total_segments = t.segments;
     scan.limit = t.page_size;
     scan.consistent_read = t.consistent_read;
-    scan.return_consumed_capacity = t.consumed_capacity;
+    scan.return_consumed_capacity = t.read_consumed_capacity;
     if (t.resume) scan.exclusive_start_key = t.resume->segments[segment].exclusive_start_key;
     std::cout << "    Scan " << dynamodb::DynamoDbClient::ScanRequestJson(scan) << '\n';
   }
@@ -494,7 +489,7 @@ void CopyJob::PrintPlan(const Connection& src, const Connection& dst,
   const dynamodb::WriteRequest placeholder{dynamodb::WriteRequest::Kind::kPut, "..."};
   std::cout << "    BatchWriteItem "
             << dynamodb::DynamoDbClient::BatchWriteItemRequestJson(
-                   t.target_table, std::span(&placeholder, 1), t.consumed_capacity)
+                   t.target_table, std::span(&placeholder, 1), t.write_consumed_capacity)
             << "  (... is a scanned item; up to 25 per request)\n";
   std::cout << "dry run: nothing was written\n";
 }
@@ -521,11 +516,9 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
         .MemberInt("UnprocessedResent", static_cast<int64_t>(c.writes.unprocessed_resent.load()))
         .MemberInt("Throttles", static_cast<int64_t>(Throttles(src, dst)))
         .MemberInt("Retries", static_cast<int64_t>(Retries(src, dst)));
-    if (!no_consumed_capacity_) {
-      w.Key("ReadCapacityUnits")
-          .Double(c.scan.read_capacity.load())
-          .Key("WriteCapacityUnits")
-          .Double(c.writes.consumed_capacity.load());
+    if (capacity_.reads()) w.Key("ReadCapacityUnits").Double(c.scan.read_capacity.load());
+    if (write_capacity_asked_) {
+      w.Key("WriteCapacityUnits").Double(c.writes.consumed_capacity.load());
     }
     w.Key("Seconds")
         .Double(seconds)
@@ -545,10 +538,8 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
       interrupted ? "interrupted after copying" : "copied", written, read, source_table_,
       target_table_, seconds, rate, Throttles(src, dst), Retries(src, dst),
       c.writes.unprocessed_resent.load(),
-      no_consumed_capacity_
-          ? std::string("consumed capacity not asked for")
-          : fmt::format("{:.0f} RCU, {:.0f} WCU consumed", c.scan.read_capacity.load(),
-                        c.writes.consumed_capacity.load()));
+      ConsumedCapacityText(capacity_.reads(), c.scan.read_capacity.load(), write_capacity_asked_,
+                           c.writes.consumed_capacity.load()));
   if (c.items_resumed.load() > 0) {
     const uint64_t earlier_dead = c.items_dead_lettered_resumed.load();
     std::cout << fmt::format(

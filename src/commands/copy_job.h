@@ -10,6 +10,7 @@
 
 #include "aws/clock.h"
 #include "aws/error.h"
+#include "commands/capacity_flag.h"
 #include "commands/command.h"
 #include "commands/connection.h"
 #include "commands/scan_flags.h"
@@ -95,7 +96,8 @@ class CopyJob {
   ScanFlags scan_;
   int readers_ = kDefaultScanReaders;
   int writers_ = 16;
-  bool no_consumed_capacity_ = false;
+  ConsumedCapacityFlag capacity_;
+  bool write_capacity_asked_ = false;  // by capacity_ and the write limit; set by Run
   std::optional<double> write_rate_;
   std::optional<double> write_percent_;
   std::string checkpoint_;

@@ -65,7 +65,8 @@ aws::Result<pipeline::TransferResult> RunWithProgress(
         s.unprocessed_resent = counters->writes.unprocessed_resent.load();
         s.retries = Retries(source, target);
         s.expected_items = expected_items;
-        s.capacity = transfer.options().consumed_capacity;
+        s.read_capacity_asked = transfer.options().read_consumed_capacity;
+        s.write_capacity_asked = transfer.options().write_consumed_capacity;
         return s;
       },
       stderr, ::isatty(STDERR_FILENO) == 1, aws::Clock::Real());

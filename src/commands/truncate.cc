@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "aws/json_writer.h"
+#include "commands/capacity_flag.h"
 #include "commands/interrupt.h"
 #include "commands/table_pair.h"
 #include "commands/transfer_runner.h"
@@ -32,7 +33,8 @@ aws::Result<Outcome> TruncateTable(const Connection& connection,
   transfer.readers = options.readers;
   transfer.page_size = options.page_size;
   transfer.writers = options.writers;
-  transfer.consumed_capacity = options.consumed_capacity;
+  transfer.read_consumed_capacity = options.read_consumed_capacity;
+  transfer.write_consumed_capacity = options.write_consumed_capacity;
   // Keys only: each scanned "item" is then exactly the key to delete.
   std::string names;
   aws::JsonWriter w(&names);
@@ -72,11 +74,11 @@ aws::Result<Outcome> TruncateTable(const Connection& connection,
         .Member("Table", table.table_name)
         .MemberInt("ItemsDeleted", static_cast<int64_t>(deleted))
         .MemberInt("ItemsDeadLettered", static_cast<int64_t>(counters.items_dead_lettered.load()));
-    if (options.consumed_capacity) {
-      w.Key("ReadCapacityUnits")
-          .Double(counters.scan.read_capacity.load())
-          .Key("WriteCapacityUnits")
-          .Double(counters.writes.consumed_capacity.load());
+    if (options.read_consumed_capacity) {
+      w.Key("ReadCapacityUnits").Double(counters.scan.read_capacity.load());
+    }
+    if (options.write_consumed_capacity) {
+      w.Key("WriteCapacityUnits").Double(counters.writes.consumed_capacity.load());
     }
     w.Key("Seconds").Double(seconds).MemberBool("Interrupted", result->interrupted).EndObject();
     std::cout << out << '\n';
@@ -104,9 +106,7 @@ class TruncateCommand final : public Command {
     app.add_option("--writers", options_.writers, "Concurrent BatchWriteItem requests (default 16)")
         ->check(CLI::Range(1, 1024));
     app.add_flag("--yes", options_.yes, "Do not ask for confirmation");
-    app.add_flag("--no-consumed-capacity", no_consumed_capacity_,
-                 "Do not ask DynamoDB for the capacity each request consumed (no RCU/WCU in the "
-                 "progress); saves server work on DynamoDB Local, not with rate limits");
+    AddConsumedCapacityFlag(app, &capacity_);
     app.add_option("--read-rate", read_rate_, "Read capacity units per second, at most")
         ->check(PositiveRate());
     app.add_option("--write-rate", write_rate_, "Write capacity units per second, at most")
@@ -119,7 +119,11 @@ class TruncateCommand final : public Command {
     const Connection& db = *opened_table->connection;
     aws::Result<dynamodb::TableDescription> table = DescribeRole(db, ref, "table");
     if (!table.ok()) return std::move(table).error();
-    options_.consumed_capacity = !no_consumed_capacity_;
+    if (aws::Status s = capacity_.CheckRates(read_rate_ > 0 || write_rate_ > 0); !s.ok()) {
+      return std::move(s).error();
+    }
+    options_.read_consumed_capacity = capacity_.reads();
+    options_.write_consumed_capacity = capacity_.writes(write_rate_ > 0);
     options_.json_summary = global.output == "json";
     pipeline::RateLimiterOptions read_limit;
     read_limit.units_per_second = read_rate_;
@@ -139,7 +143,7 @@ class TruncateCommand final : public Command {
  private:
   std::string table_;
   TruncateOptions options_;
-  bool no_consumed_capacity_ = false;
+  ConsumedCapacityFlag capacity_;
   double read_rate_ = 0;  // units/s; 0: unlimited
   double write_rate_ = 0;
 };

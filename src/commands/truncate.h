@@ -20,8 +20,10 @@ struct TruncateOptions {
   int page_size = 0;
   int writers = 16;
   bool yes = false;  // skip the confirmation prompt
-  // Ask for ConsumedCapacity (the progress line's WCU figure, and the limiters' feedback).
-  bool consumed_capacity = true;
+  // Ask for ConsumedCapacity on the key scan and on the deletes (the progress line's RCU and WCU
+  // figures). A limiter's requests ask whatever these say.
+  bool read_consumed_capacity = true;
+  bool write_consumed_capacity = true;
   // Null when unlimited (a limiter makes every request ask for ConsumedCapacity). Not owned; must
   // outlive the call. The read limiter paces the key scan, the write limiter the deletes.
   pipeline::RateLimiter* read_limiter = nullptr;

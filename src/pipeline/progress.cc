@@ -19,9 +19,12 @@ std::string FormatProgress(const ProgressSample& s, double items_per_second) {
       fmt::format("{} {}  {} {}  {} {}", s.read_label, GroupThousands(s.items_read),
                   s.written_label, GroupThousands(s.items_written),
                   GroupThousands(static_cast<uint64_t>(items_per_second)), s.rate_label);
-  if (s.capacity) {
-    line += fmt::format("  {} {}  {} {}", s.read_units,
-                        GroupThousands(static_cast<uint64_t>(s.read_capacity)), s.written_units,
+  if (s.read_capacity_asked) {
+    line += fmt::format("  {} {}", s.read_units,
+                        GroupThousands(static_cast<uint64_t>(s.read_capacity)));
+  }
+  if (s.write_capacity_asked) {
+    line += fmt::format("  {} {}", s.written_units,
                         GroupThousands(static_cast<uint64_t>(s.write_capacity)));
   }
   line += fmt::format("  throttles {}  retries {}", s.throttles, s.retries);

@@ -30,8 +30,10 @@ struct ProgressSample {
   const char* read_units = "RCU";
   const char* written_units = "WCU";
   const char* rate_label = "items/s";
-  bool capacity = true;  // false: consumed capacity was not asked for, so RCU and WCU are left out
-  std::string extra;     // appended as is (replication lag, shards open)
+  // False when that consumed capacity was not asked for: its figure is then left out.
+  bool read_capacity_asked = true;
+  bool write_capacity_asked = true;
+  std::string extra;  // appended as is (replication lag, shards open)
 };
 
 // "read 12,000  written 11,975  3,950 items/s  RCU 1,500  WCU 12,000  throttles 3  retries 5

@@ -38,8 +38,12 @@ TEST(ProgressTest, CapacityShownOnlyWhenAskedFor) {
   s.read_capacity = 1500;
   s.write_capacity = 11000;
   EXPECT_NE(FormatProgress(s, 1).find("RCU 1,500  WCU 11,000"), std::string::npos);
-  s.capacity = false;
-  const std::string line = FormatProgress(s, 1);
+  s.write_capacity_asked = false;  // reads asked, writes not: the default of a copy
+  std::string line = FormatProgress(s, 1);
+  EXPECT_NE(line.find("RCU 1,500  throttles"), std::string::npos) << line;
+  EXPECT_EQ(line.find("WCU"), std::string::npos) << line;
+  s.read_capacity_asked = false;
+  line = FormatProgress(s, 1);
   EXPECT_EQ(line.find("RCU"), std::string::npos) << line;
   EXPECT_EQ(line.find("WCU"), std::string::npos) << line;
   EXPECT_NE(line.find("throttles 0  retries 0"), std::string::npos) << line;

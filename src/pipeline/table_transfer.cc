@@ -71,7 +71,7 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
   pool_options.stop = context_.stop;
   pool_options.writers = options_.writers;
   pool_options.queue_bytes = options_.queue_bytes;
-  pool_options.consumed_capacity = options_.consumed_capacity;
+  pool_options.consumed_capacity = options_.write_consumed_capacity;
   WritePool writers(std::move(pool_options));
   pool = &writers;
 
@@ -93,7 +93,7 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
     request.limit = options_.page_size;
     request.consistent_read = options_.consistent_read;
     request.return_consumed_capacity =
-        AskConsumedCapacity(options_.consumed_capacity, context_.read_limiter);
+        AskConsumedCapacity(options_.read_consumed_capacity, context_.read_limiter);
     request.projection_expression = options_.projection_expression;
     request.expression_attribute_names = options_.expression_attribute_names;
     request.exclusive_start_key = segment_progress.position().exclusive_start_key;

@@ -49,9 +49,11 @@ struct TransferOptions {
   // megabyte here is a megabyte more of peak memory (and of page faults) on a large table.
   size_t queue_bytes = size_t{2} << 20;
   bool consistent_read = false;
-  // Ask for ConsumedCapacity on Scans and BatchWriteItems. Rate limiters always get it; without
-  // one it only feeds the RCU and WCU counters (on DynamoDB Local it costs the server real CPU).
-  bool consumed_capacity = true;
+  // Ask for ConsumedCapacity on Scans (read_) and BatchWriteItems (write_). A side with a rate
+  // limiter always asks; without one the figure only feeds the RCU or WCU counter. On DynamoDB
+  // Local a write that asks costs the server real CPU; a Scan that asks hardly any.
+  bool read_consumed_capacity = true;
+  bool write_consumed_capacity = true;
   // Checkpointing: empty path means none. `resume` (when set) must be for this source, target
   // and segment count; finished segments are skipped, others continue after their position.
   std::string checkpoint_path;

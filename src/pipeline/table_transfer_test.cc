@@ -258,21 +258,28 @@ TEST_F(TableTransferTest, ResumeWithFewReadersReadsOnlyTheUnfinishedSegments) {
 }
 
 TEST_F(TableTransferTest, ConsumedCapacityIsAskedForOnlyWhenWanted) {
-  for (const bool wanted : {true, false}) {
-    fake_ = std::make_unique<FakeDynamoDb>(100, 30);
-    const size_t before = transport_.requests().size();
-    TransferOptions options = Options(2);
-    options.consumed_capacity = wanted;
-    TransferCounters counters;
-    auto result = Run(options, &counters);
-    ASSERT_TRUE(result.ok()) << result.error().ToString();
-    EXPECT_EQ(fake_->written().size(), 100u);
-    const std::vector<HttpRequest> sent = transport_.requests();
-    ASSERT_GT(sent.size(), before);
-    for (size_t i = before; i < sent.size(); ++i) {
-      const HttpRequest& r = sent[i];
-      EXPECT_EQ(r.body.find(R"("ReturnConsumedCapacity":"TOTAL")") != std::string::npos, wanted)
-          << r.body;
+  // Reads and writes are asked for apart: every combination, checked on each request sent.
+  for (const bool reads : {true, false}) {
+    for (const bool writes : {true, false}) {
+      fake_ = std::make_unique<FakeDynamoDb>(100, 30);
+      const size_t before = transport_.requests().size();
+      TransferOptions options = Options(2);
+      options.read_consumed_capacity = reads;
+      options.write_consumed_capacity = writes;
+      TransferCounters counters;
+      auto result = Run(options, &counters);
+      ASSERT_TRUE(result.ok()) << result.error().ToString();
+      EXPECT_EQ(fake_->written().size(), 100u);
+      const std::vector<HttpRequest> sent = transport_.requests();
+      ASSERT_GT(sent.size(), before);
+      for (size_t i = before; i < sent.size(); ++i) {
+        const HttpRequest& r = sent[i];
+        const std::string* target = r.FindHeader("X-Amz-Target");
+        const bool scan = target != nullptr && target->ends_with(".Scan");
+        EXPECT_EQ(r.body.find(R"("ReturnConsumedCapacity":"TOTAL")") != std::string::npos,
+                  scan ? reads : writes)
+            << r.body;
+      }
     }
   }
 }

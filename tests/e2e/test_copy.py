@@ -680,7 +680,9 @@ class CopyBehaviourTest(CopyTestBase):
                   if line.strip().startswith("BatchWriteItem {")]
         self.assertEqual(len(writes), 1, r.stdout)
         self.assertIn(f'{{"RequestItems":{{"{dst}":[{{"PutRequest":{{"Item":...}}}}]}}', writes[0])
-        self.assertIn('"ReturnConsumedCapacity":"TOTAL"', writes[0])
+        # Scans ask for their consumed capacity by default, writes only when told to.
+        self.assertTrue(all(scan["ReturnConsumedCapacity"] == "TOTAL" for scan in scans), scans)
+        self.assertNotIn("ReturnConsumedCapacity", writes[0])
         self.assertEqual(count_items(self.dynamodb(), dst), 0)
         self.assertFalse(checkpoint.exists(), "a dry run created the checkpoint")
         self.assertEqual(list(self.work.iterdir()), [])
@@ -917,23 +919,37 @@ class CopyBehaviourTest(CopyTestBase):
         self.assert_copied(r, summary, 300)
         self.assert_same_items(src, dst)
 
-    def test_no_consumed_capacity(self):
+    def test_consumed_capacity_modes(self):
         src, dst = self.seeded_pair(count=60, seed=17)
-        r, summary = self.copy(src, dst, "--no-consumed-capacity", "--segments", "2")
+        # By default the scan's capacity is reported and the writes' is not asked for.
+        r, summary = self.copy(src, dst, "--segments", "2")
+        self.assert_copied(r, summary, 60)
+        self.assertGreater(summary["ReadCapacityUnits"], 0)
+        self.assertNotIn("WriteCapacityUnits", summary)
+        # `all` asks on writes too: at least one WCU per item of up to 1 KB.
+        r, summary = self.copy(src, dst, "--consumed-capacity", "all", "--segments", "2")
+        self.assert_copied(r, summary, 60)
+        self.assertGreater(summary["ReadCapacityUnits"], 0)
+        self.assertGreaterEqual(summary["WriteCapacityUnits"], 60)
+        r, summary = self.copy(src, dst, "--consumed-capacity", "none", "--segments", "2")
         self.assert_copied(r, summary, 60)
         self.assert_same_items(src, dst)
         self.assertNotIn("ReadCapacityUnits", summary)
         self.assertNotIn("WriteCapacityUnits", summary)
         # Emptying the target first goes without the capacity figures too.
         self.write_items(dst, self.generate_items(5, seed=99, start=10_000))
-        r, summary = self.copy(src, dst, "--no-consumed-capacity", "--truncate-target", "--yes")
+        r, summary = self.copy(src, dst, "--consumed-capacity", "none", "--truncate-target",
+                               "--yes")
         self.assert_copied(r, summary, 60)
         self.assertIn("deleted 65 items", r.stderr)
         self.assert_same_items(src, dst)
         # The rate limits are fed by the consumed capacity: the two do not go together.
-        r, _ = self.copy(src, dst, "--no-consumed-capacity", "--write-rate", "10")
+        r, _ = self.copy(src, dst, "--consumed-capacity", "none", "--write-rate", "10")
         self.assertNotEqual(r.code, 0)
-        self.assertIn("--no-consumed-capacity cannot go with", r.stderr)
+        self.assertIn("--consumed-capacity none cannot go with", r.stderr)
+        r, _ = self.copy(src, dst, "--consumed-capacity", "some")
+        self.assertNotEqual(r.code, 0)
+        self.assertIn("--consumed-capacity", r.stderr)
 
     # --- rate limits (lower bounds on the duration: what a limit guarantees) ---
 

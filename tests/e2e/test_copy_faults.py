@@ -115,15 +115,22 @@ class CopyFaultsBase(ServiceTestCase):
 
 class CopyFaultsTest(CopyFaultsBase):
 
-    def test_consumed_capacity_is_asked_for_unless_told_not_to(self):
-        """Checked on the wire: the proxy sees every request's ReturnConsumedCapacity."""
+    def test_consumed_capacity_is_asked_for_as_told(self):
+        """Checked on the wire: the proxy sees every request's ReturnConsumedCapacity. By default
+        Scans ask and writes do not; `all` asks on both, `none` on neither."""
         result, target, proxy = self.copy_through([])
+        self.assert_complete_copy(result, target, proxy)
+        stats = proxy.stats
+        self.assertEqual(stats["capacity_requested"].get("Scan"), stats["requests"]["Scan"],
+                         self.describe(result, proxy))
+        self.assertNotIn("BatchWriteItem", stats["capacity_requested"], self.describe(result, proxy))
+        result, target, proxy = self.copy_through([], "--consumed-capacity", "all")
         self.assert_complete_copy(result, target, proxy)
         stats = proxy.stats
         for operation in ("Scan", "BatchWriteItem"):
             self.assertEqual(stats["capacity_requested"].get(operation),
                              stats["requests"][operation], self.describe(result, proxy))
-        result, target, proxy = self.copy_through([], "--no-consumed-capacity")
+        result, target, proxy = self.copy_through([], "--consumed-capacity", "none")
         self.assert_complete_copy(result, target, proxy)
         stats = proxy.stats
         self.assertGreater(stats["requests"]["BatchWriteItem"], 0)

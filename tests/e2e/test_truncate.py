@@ -138,7 +138,7 @@ class TruncateTest(ServiceTestCase):
         ddb = self.dynamodb()
         table = self.create_table(self.unique_table("truncncc"))
         self.write_items(table, self.generate_items(300, seed=4))
-        r = self.truncate(table, "--yes", "--no-consumed-capacity", "--segments", "3")
+        r = self.truncate(table, "--yes", "--consumed-capacity", "none", "--segments", "3")
         self.assertEqual(r.code, 0, r.stderr)
         self.assertIn("deleted 300 items", r.stderr)
         self.assertEqual(count_items(ddb, table), 0)

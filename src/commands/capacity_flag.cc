@@ -1,0 +1,35 @@
+#include "commands/capacity_flag.h"
+
+#include <fmt/format.h>
+
+namespace ddbm::commands {
+
+aws::Status ConsumedCapacityFlag::CheckRates(bool rate_limited) const {
+  if (mode != "none" || !rate_limited) return aws::Status::Ok();
+  return aws::Error::Make(
+      aws::ErrorKind::kInvalidInput,
+      "--consumed-capacity none cannot go with --read-rate, --write-rate, --read-percent or "
+      "--write-percent: the rate limits are fed by the consumed capacity; drop one of them");
+}
+
+std::string ConsumedCapacityText(bool reads_asked, double read_units, bool writes_asked,
+                                 double write_units) {
+  if (reads_asked && writes_asked) {
+    return fmt::format("{:.0f} RCU, {:.0f} WCU consumed", read_units, write_units);
+  }
+  if (reads_asked) return fmt::format("{:.0f} RCU consumed (WCU not asked for)", read_units);
+  if (writes_asked) return fmt::format("{:.0f} WCU consumed (RCU not asked for)", write_units);
+  return "consumed capacity not asked for";
+}
+
+void AddConsumedCapacityFlag(CLI::App& app, ConsumedCapacityFlag* flag) {
+  app.add_option("--consumed-capacity", flag->mode,
+                 "Which requests ask DynamoDB for the capacity they consumed, shown as RCU and WCU "
+                 "in the progress and summary: reads (Scans; writes too under a write rate limit), "
+                 "all, or none (not with rate limits). Free on AWS; on DynamoDB Local writes that "
+                 "ask slow the server down")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"reads", "all", "none"}));
+}
+
+}  // namespace ddbm::commands
