@@ -97,7 +97,7 @@ class CopyJob {
   int readers_ = kDefaultScanReaders;
   int writers_ = 16;
   ConsumedCapacityFlag capacity_;
-  bool write_capacity_asked_ = false;  // by capacity_ and the write limit; set by Run
+  bool write_capacity_asked_ = false;  // by capacity_ and the write limit; set by RunOn
   std::optional<double> write_rate_;
   std::optional<double> write_percent_;
   std::string checkpoint_;

@@ -21,7 +21,7 @@ struct TruncateOptions {
   int writers = 16;
   bool yes = false;  // skip the confirmation prompt
   // Ask for ConsumedCapacity on the key scan and on the deletes (the progress line's RCU and WCU
-  // figures). A limiter's requests ask whatever these say.
+  // figures). Requests paced by a limiter ask even when their flag is false.
   bool read_consumed_capacity = true;
   bool write_consumed_capacity = true;
   // Null when unlimited (a limiter makes every request ask for ConsumedCapacity). Not owned; must
