@@ -325,6 +325,7 @@ class ImportCommand final : public Command {
           s.items_read = counters.items_read.load() + skipped_items;
           s.items_written = counters.writes.items_written.load() + skipped_items;
           s.items_dead_lettered = counters.items_dead_lettered.load();
+          s.read_capacity_asked = false;  // files are read, not a table
           s.write_capacity = counters.writes.consumed_capacity.load();
           s.throttles = db.dynamodb().service_client().counters().throttles.load();
           s.retries = db.dynamodb().service_client().counters().retries.load();
