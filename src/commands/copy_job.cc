@@ -201,7 +201,6 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   transfer.consistent_read = scan_.consistent_read;
   transfer.read_consumed_capacity = capacity_.reads();
   transfer.write_consumed_capacity = capacity_.writes(*write_rate > 0);
-  write_capacity_asked_ = transfer.write_consumed_capacity;
   transfer.checkpoint_path = checkpoint_;
   if (!checkpoint_.empty()) {
     if (aws::Status s = PrepareCheckpoint(&transfer); !s.ok()) return std::move(s).error();
@@ -333,7 +332,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   PrintSummary(global, counters, src, dst, seconds, result.ok() && result->interrupted,
-               dead_letters);
+               dead_letters, transfer.write_consumed_capacity);
   if (!result.ok()) {
     aws::Error error = std::move(result).error();
     if (!checkpoint_.empty()) error.message += "; fix the cause and rerun with --resume";
@@ -496,7 +495,8 @@ void CopyJob::PrintPlan(const Connection& src, const Connection& dst,
 
 void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::TransferCounters& c,
                            const Connection& src, const Connection& dst, double seconds,
-                           bool interrupted, const pipeline::DeadLetterFile& dead_letters) const {
+                           bool interrupted, const pipeline::DeadLetterFile& dead_letters,
+                           bool write_capacity_asked) const {
   const uint64_t read = c.scan.items.load();
   const uint64_t written = c.writes.items_written.load();
   const uint64_t dead = c.items_dead_lettered.load();
@@ -517,7 +517,7 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
         .MemberInt("Throttles", static_cast<int64_t>(Throttles(src, dst)))
         .MemberInt("Retries", static_cast<int64_t>(Retries(src, dst)));
     if (capacity_.reads()) w.Key("ReadCapacityUnits").Double(c.scan.read_capacity.load());
-    if (write_capacity_asked_) {
+    if (write_capacity_asked) {
       w.Key("WriteCapacityUnits").Double(c.writes.consumed_capacity.load());
     }
     w.Key("Seconds")
@@ -538,7 +538,7 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
       interrupted ? "interrupted after copying" : "copied", written, read, source_table_,
       target_table_, seconds, rate, Throttles(src, dst), Retries(src, dst),
       c.writes.unprocessed_resent.load(),
-      ConsumedCapacityText(capacity_.reads(), c.scan.read_capacity.load(), write_capacity_asked_,
+      ConsumedCapacityText(capacity_.reads(), c.scan.read_capacity.load(), write_capacity_asked,
                            c.writes.consumed_capacity.load()));
   if (c.items_resumed.load() > 0) {
     const uint64_t earlier_dead = c.items_dead_lettered_resumed.load();

@@ -87,7 +87,7 @@ class CopyJob {
                  const std::optional<dynamodb::TargetTablePlan>& plan, int64_t target_items) const;
   void PrintSummary(const GlobalOptions& global, const pipeline::TransferCounters& c,
                     const Connection& src, const Connection& dst, double seconds, bool interrupted,
-                    const pipeline::DeadLetterFile& dead_letters) const;
+                    const pipeline::DeadLetterFile& dead_letters, bool write_capacity_asked) const;
 
   std::string source_table_;
   std::string target_table_;
@@ -97,7 +97,6 @@ class CopyJob {
   int readers_ = kDefaultScanReaders;
   int writers_ = 16;
   ConsumedCapacityFlag capacity_;
-  bool write_capacity_asked_ = false;  // by capacity_ and the write limit; set by RunOn
   std::optional<double> write_rate_;
   std::optional<double> write_percent_;
   std::string checkpoint_;
