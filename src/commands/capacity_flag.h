@@ -1,5 +1,6 @@
-// --consumed-capacity, shared by the commands that write (copy, migrate, truncate): which of
-// their requests ask DynamoDB for ReturnConsumedCapacity.
+// --consumed-capacity, shared by the commands that write (copy, migrate, truncate, import,
+// replicate): which of their requests ask DynamoDB for ReturnConsumedCapacity. Commands that
+// read no table (import, replicate) only have writes to ask on.
 //
 // `reads` (the default) asks on every Scan and on writes only when a write rate limit needs the
 // figure; `all` asks on writes too; `none` asks on nothing and cannot go with a rate limit. On AWS

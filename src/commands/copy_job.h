@@ -69,6 +69,7 @@ class CopyJob {
   bool dry_run() const { return dry_run_; }
   const std::optional<double>& write_rate() const { return write_rate_; }
   const std::optional<double>& write_percent() const { return write_percent_; }
+  const ConsumedCapacityFlag& consumed_capacity() const { return capacity_; }
 
  private:
   static aws::Error Invalid(std::string message);

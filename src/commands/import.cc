@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "aws/json_writer.h"
+#include "commands/capacity_flag.h"
 #include "commands/command.h"
 #include "commands/connection.h"
 #include "commands/dead_letters.h"
@@ -80,6 +81,7 @@ class ImportCommand final : public Command {
     app.add_option("--write-percent", write_percent_,
                    "At most this percent of the table's provisioned write capacity")
         ->check(CLI::Range(1.0, 100.0));
+    AddConsumedCapacityFlag(app, &capacity_);
     app.add_option("--checkpoint", checkpoint_, "Record imported files here so a run can resume");
     app.add_flag("--resume", resume_,
                  "Continue from --checkpoint after a crash, Ctrl-C or a bad file");
@@ -100,6 +102,10 @@ class ImportCommand final : public Command {
     }
     if (!partition_key_.empty() && !create_target_) {
       return Invalid("--partition-key only applies with --create-target");
+    }
+    if (aws::Status s = capacity_.CheckRates(write_rate_.has_value() || write_percent_.has_value());
+        !s.ok()) {
+      return std::move(s).error();
     }
     aws::Result<TableConnection> opened_table = OpenTableConnection(global, table_);
     if (!opened_table.ok()) return std::move(opened_table).error();
@@ -298,6 +304,7 @@ class ImportCommand final : public Command {
     options.key_schema = target.key_schema;
     options.writers = writers_;
     options.file_readers = parallel_files_;
+    options.consumed_capacity = capacity_.writes(*write_rate > 0);
 
     std::mutex save_mu;
     auto save = [&]() -> aws::Status {
@@ -327,6 +334,7 @@ class ImportCommand final : public Command {
           s.items_dead_lettered = counters.items_dead_lettered.load();
           s.read_capacity_asked = false;  // files are read, not a table
           s.write_capacity = counters.writes.consumed_capacity.load();
+          s.write_capacity_asked = options.consumed_capacity;
           s.throttles = db.dynamodb().service_client().counters().throttles.load();
           s.retries = db.dynamodb().service_client().counters().retries.load();
           s.unprocessed_resent = counters.writes.unprocessed_resent.load();
@@ -396,7 +404,8 @@ class ImportCommand final : public Command {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     PrintSummary(global, target.table_name, source, exports.size(), counters, skipped_items.load(),
-                 earlier_dead, seconds, interrupted || failure.has_value(), db);
+                 earlier_dead, seconds, interrupted || failure.has_value(),
+                 options.consumed_capacity, db);
     if (failure) {
       if (!checkpoint_.empty()) {
         failure->message +=
@@ -419,7 +428,8 @@ class ImportCommand final : public Command {
   void PrintSummary(const GlobalOptions& global, const std::string& table,
                     const std::string& source, size_t export_count,
                     const pipeline::ImportCounters& c, uint64_t skipped, uint64_t skipped_dead,
-                    double seconds, bool stopped, const Connection& db) const {
+                    double seconds, bool stopped, bool write_capacity_asked,
+                    const Connection& db) const {
     const uint64_t written = c.writes.items_written.load();
     const double rate = seconds > 0 ? static_cast<double>(written) / seconds : 0;
     if (global.output == "json") {
@@ -438,10 +448,11 @@ class ImportCommand final : public Command {
           .MemberInt("ItemsDeadLetteredByEarlierRuns", static_cast<int64_t>(skipped_dead))
           .MemberInt("CompressedBytes", static_cast<int64_t>(c.compressed_bytes.load()))
           .MemberInt("Throttles", static_cast<int64_t>(
-                                      db.dynamodb().service_client().counters().throttles.load()))
-          .Key("WriteCapacityUnits")
-          .Double(c.writes.consumed_capacity.load())
-          .Key("Seconds")
+                                      db.dynamodb().service_client().counters().throttles.load()));
+      if (write_capacity_asked) {
+        w.Key("WriteCapacityUnits").Double(c.writes.consumed_capacity.load());
+      }
+      w.Key("Seconds")
           .Double(seconds)
           .Key("ItemsPerSecond")
           .Double(rate)
@@ -479,6 +490,7 @@ class ImportCommand final : public Command {
   int parallel_files_ = 4;
   std::optional<double> write_rate_;
   std::optional<double> write_percent_;
+  ConsumedCapacityFlag capacity_;
   std::string checkpoint_;
   bool resume_ = false;
   std::string dead_letter_;

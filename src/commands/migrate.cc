@@ -85,6 +85,7 @@ class MigrateCommand final : public Command {
     replay.dead_letter = job_.dead_letter();
     replay.write_rate = job_.write_rate();
     replay.write_percent = job_.write_percent();
+    replay.capacity = job_.consumed_capacity();
     replay.caught_up_message = fmt::format(
         "caught up: {} is {{lag}} s behind {}: ready for cut-over. Stop writes to the source, "
         "let the replay drain (lag 0), then point the application at {}{}",

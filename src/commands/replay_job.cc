@@ -123,6 +123,11 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
                                const Connection& dst, const dynamodb::TableDescription& source,
                                const dynamodb::TableDescription& target,
                                const ReplaySettings& settings, const std::atomic<bool>* stop) {
+  if (aws::Status s = settings.capacity.CheckRates(settings.write_rate.has_value() ||
+                                                   settings.write_percent.has_value());
+      !s.ok()) {
+    return std::move(s).error();
+  }
   aws::Result<std::optional<pipeline::StreamCheckpoint>> resume =
       PrepareStreamCheckpoint(settings, source.table_name, target.table_name);
   if (!resume.ok()) return std::move(resume).error();
@@ -159,6 +164,8 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
   pipeline::RateLimiterOptions write_limit;
   write_limit.units_per_second = *write_rate;
   pipeline::RateLimiter write_limiter(write_limit, aws::Clock::Real());
+  const bool write_capacity_asked = settings.capacity.writes(*write_rate > 0);
+  options.consumed_capacity = write_capacity_asked;
 
   pipeline::DeadLetterFile dead_letters(DeadLetterPath(settings.dead_letter, target.table_name));
   if (aws::Status s = PrepareDeadLetterFile(
@@ -203,6 +210,7 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
         s.items_dead_lettered = counters.items_dead_lettered.load();
         s.read_capacity = static_cast<double>(counters.records_coalesced.load());
         s.write_capacity = counters.writes.consumed_capacity.load();
+        s.write_capacity_asked = write_capacity_asked;
         s.throttles = Throttles(src, dst);
         s.retries = Retries(src, dst);
         s.extra = fmt::format("lag {}  shards open {}{}", LagText(counters.lag_seconds.load()),

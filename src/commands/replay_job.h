@@ -9,6 +9,7 @@
 
 #include "aws/clock.h"
 #include "aws/error.h"
+#include "commands/capacity_flag.h"
 #include "commands/command.h"
 #include "commands/connection.h"
 #include "dynamodb/types.h"
@@ -54,6 +55,7 @@ struct ReplaySettings {
   std::optional<bool> earlier_dead_letters;
   std::optional<double> write_rate;
   std::optional<double> write_percent;
+  ConsumedCapacityFlag capacity;  // which writes ask for ConsumedCapacity
   // Printed once, when the replay first catches up ("{lag}" is replaced by the lag in seconds).
   std::string caught_up_message = "caught up: the target is {lag} s behind the source";
 };

@@ -54,6 +54,7 @@ class ReplicateCommand final : public Command {
     app.add_option("--write-percent", settings_.write_percent,
                    "At most this percent of the target's provisioned write capacity")
         ->check(CLI::Range(1.0, 100.0));
+    AddConsumedCapacityFlag(app, &settings_.capacity);
     app.add_option("--dead-letter", settings_.dead_letter,
                    "JSON-lines file for records that cannot be applied "
                    "(default: ddbmigrate-<target>-dead-letter.jsonl)");

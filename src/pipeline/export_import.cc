@@ -54,6 +54,7 @@ WritePoolOptions PoolOptions(const ImportContext& context, const ImportOptions& 
   pool.stop = context.stop;
   pool.writers = options.writers;
   pool.queue_bytes = options.queue_bytes;
+  pool.consumed_capacity = options.consumed_capacity;
   return pool;
 }
 

@@ -44,6 +44,8 @@ struct ImportOptions {
   int writers = 16;
   int file_readers = 4;  // data files read and checked at once
   size_t queue_bytes = size_t{8} << 20;
+  // Ask for ConsumedCapacity on every BatchWriteItem (done anyway under a write limiter).
+  bool consumed_capacity = true;
 };
 
 struct ImportCounters {

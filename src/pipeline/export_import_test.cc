@@ -121,6 +121,19 @@ TEST(ExportImportTest, ImportsEveryItemAndReportsEachFileOnce) {
   EXPECT_NE(sent.find(R"("m59")"), std::string::npos);
 }
 
+TEST(ExportImportTest, BatchesAskForConsumedCapacityOnlyWhenTold) {
+  for (bool ask : {true, false}) {
+    Fixture f;
+    f.options.consumed_capacity = ask;
+    ASSERT_TRUE(f.Import({WriteFile(f.store, "a.json.gz", ItemLines("k", 30))}).ok());
+    ASSERT_FALSE(f.ddb.transport.requests().empty());
+    for (const aws::HttpRequest& r : f.ddb.transport.requests()) {
+      EXPECT_EQ(r.body.find(R"("ReturnConsumedCapacity":"TOTAL")") != std::string::npos, ask)
+          << r.body;
+    }
+  }
+}
+
 // The store of `inner` that asks the run to stop, as a Ctrl-C would, once a data file was read:
 // the reader then has the file in hand and nothing of it queued yet.
 class StopOnGetStore final : public storage::ObjectStore {

@@ -425,7 +425,7 @@ std::optional<aws::Error> Replay::WriteChanges(std::vector<Change>& changes,
       std::optional<aws::Error> error = WriteBatchOrDeadLetter(
           *context_.target, options_.target_table, std::move(batches[i]), *context_.write_policy,
           &counters_->writes, context_.write_limiter, {context_.dead_letters, &dead_lettered},
-          /*consumed_capacity=*/true, context_.stop);
+          options_.consumed_capacity, context_.stop);
       if (error) {
         std::lock_guard lock(error_mu);
         if (!first_error) first_error = std::move(error);

@@ -46,6 +46,8 @@ struct ReplicateOptions {
   int64_t skip_before = 0;  // records created before this epoch second are skipped; 0: none
   bool skip_ttl_deletes = false;
   int writers = 8;  // BatchWriteItem requests in flight per shard (one reader per shard)
+  // Ask for ConsumedCapacity on every BatchWriteItem (done anyway under a write limiter).
+  bool consumed_capacity = true;
   int records_limit = 1000;
   std::chrono::milliseconds idle_wait{500};  // before polling an open shard after an empty page
   std::chrono::milliseconds describe_interval{10'000};  // looking for new shards

@@ -591,6 +591,24 @@ TEST_F(StreamReplicatorTest, InsertModifyRemoveAreAppliedAsPutPutDelete) {
       << sent[2];
 }
 
+TEST_F(StreamReplicatorTest, BatchesAskForConsumedCapacityOnlyWhenTold) {
+  fake_->AddShard("shard-1");
+  fake_->Insert("shard-1", "a", "1");
+  ReplicateOptions options = Options();
+  options.consumed_capacity = false;
+  ASSERT_TRUE(Run(options).ok());
+  fake_->Insert("shard-1", "b", "1");
+  options.consumed_capacity = true;
+  ASSERT_TRUE(Run(options).ok());
+
+  const std::vector<std::string> sent = Bodies("BatchWriteItem");
+  ASSERT_GE(sent.size(), 2u);
+  for (const std::string& body : sent) {
+    const bool asked = body.find(R"("ReturnConsumedCapacity":"TOTAL")") != std::string::npos;
+    EXPECT_EQ(asked, body.find(R"("S":"b")") != std::string::npos) << body;
+  }
+}
+
 TEST_F(StreamReplicatorTest, ChangesToOneKeyInAPageAreCoalescedToTheLast) {
   fake_->AddShard("shard-1");
   fake_->Insert("shard-1", "a", "1");

@@ -516,6 +516,26 @@ class RealAwsExportTest(ExportImportTestBase):
                                  (self.bucket_root / path.relative_to(REAL_BUCKET_ROOT))
                                  .read_bytes())
 
+    def test_consumed_capacity_modes(self):
+        source = str(self.bucket_root / REAL_PREFIX)
+        table = self.unique_table("cap")
+        # With no write rate limit, the writes ask for no consumed capacity by default.
+        r, summary = self.run_import(source, table, "--create-target", "--partition-key", "id:S")
+        self.assert_imported(r, summary, 3, files=1)
+        self.assertNotIn("WriteCapacityUnits", summary)
+        # `all` asks: at least one WCU per item of up to 1 KB.
+        r, summary = self.run_import(source, table, "--consumed-capacity", "all",
+                                     "--dead-letter", self.work / "all-dead.jsonl")
+        self.assert_imported(r, summary, 3, files=1)
+        self.assertGreaterEqual(summary["WriteCapacityUnits"], 3, summary)
+        # The write rate limit is fed by the consumed capacity: `none` cannot go with it.
+        r, _ = self.run_import(source, table, "--consumed-capacity", "none", "--write-rate", "5",
+                               "--dead-letter", self.work / "none-dead.jsonl")
+        self.assertNotEqual(r.code, 0)
+        self.assertIn("--consumed-capacity none cannot go with", r.stderr)
+        self.assertFalse((self.work / "none-dead.jsonl").exists())
+        self.assert_real_items(table)
+
     def test_from_s3(self):
         bucket = self.make_bucket("real-export")
         upload_tree(self.client("s3"), bucket, self.bucket_root)

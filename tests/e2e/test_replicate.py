@@ -326,8 +326,9 @@ class ReplicateTest(StreamTestCase):
         total = len(self.stream_records(src))
         self.assertGreater(len(new_records), 0)
 
+        # (Its writes ask for their consumed capacity, which the first run's did not.)
         r, second = self.replicate(src, dst, checkpoint, "--resume", "--until-caught-up",
-                                   "--max-lag", "0")
+                                   "--max-lag", "0", "--consumed-capacity", "all")
         self.assertEqual(r.code, 0, r.stderr)
         self.assertIn("resuming from", r.stderr)
         self.assert_tables_equal(src, dst)
@@ -786,6 +787,15 @@ class StreamErrorTest(StreamTestCase):
         self.assert_cli_error(r, contains=self.NO_STREAM_FIX.format(src))
         self.assertNotIn(new_target, self.dynamodb().list_tables()["TableNames"])
         self.assert_nothing_written()
+
+    def test_consumed_capacity_none_with_a_write_rate(self):
+        src = self.create_table(self.unique_table("csrc"), StreamSpecification=stream_spec())
+        dst = self.create_table(self.unique_table("cdst"))
+        self.write_items(src, self.generate_items(5))
+        r = self.replicate(src, dst, "--consumed-capacity", "none", "--write-rate", "10",
+                           "--until-caught-up")
+        self.assert_cli_error(r, contains="--consumed-capacity none cannot go with")
+        self.assert_nothing_written(dst)
 
     def test_bad_from(self):
         src = self.create_table(self.unique_table("fsrc"), StreamSpecification=stream_spec())
