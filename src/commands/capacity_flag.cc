@@ -4,12 +4,13 @@
 
 namespace ddbm::commands {
 
-aws::Status ConsumedCapacityFlag::CheckRates(bool rate_limited) const {
+aws::Status ConsumedCapacityFlag::CheckRates(bool rate_limited,
+                                             std::string_view limit_flags) const {
   if (mode != "none" || !rate_limited) return aws::Status::Ok();
-  return aws::Error::Make(
-      aws::ErrorKind::kInvalidInput,
-      "--consumed-capacity none cannot go with --read-rate, --write-rate, --read-percent or "
-      "--write-percent: the rate limits are fed by the consumed capacity; drop one of them");
+  return aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                          fmt::format("--consumed-capacity none cannot go with {}: the rate limits "
+                                      "are fed by the consumed capacity; drop one of them",
+                                      limit_flags));
 }
 
 std::string ConsumedCapacityText(bool reads_asked, double read_units, bool writes_asked,

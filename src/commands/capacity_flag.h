@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include <string>
+#include <string_view>
 
 #include "aws/error.h"
 
@@ -24,8 +25,9 @@ struct ConsumedCapacityFlag {
   // Whether writes ask, `write_limited` saying if a write rate limit is set (its limiter settles
   // every estimate against the figure).
   bool writes(bool write_limited) const { return mode == "all" || write_limited; }
-  // kInvalidInput when the mode is `none` and `rate_limited` (any read or write limit is set).
-  aws::Status CheckRates(bool rate_limited) const;
+  // kInvalidInput when the mode is `none` and `rate_limited` (any read or write limit is set);
+  // the message names the command's limit flags, `limit_flags` ("--write-rate or ...").
+  aws::Status CheckRates(bool rate_limited, std::string_view limit_flags) const;
 };
 
 // The summary's words for the consumed capacity: "12 RCU, 40 WCU consumed", "12 RCU consumed

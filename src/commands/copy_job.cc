@@ -142,8 +142,9 @@ aws::Status CopyJob::CheckFlags() const {
   if (create_indexes_after_ && !create_target_) {
     return Invalid("--create-indexes-after only applies with --create-target");
   }
-  return capacity_.CheckRates(scan_.read_rate || write_rate_ || scan_.read_percent ||
-                              write_percent_);
+  return capacity_.CheckRates(
+      scan_.read_rate || write_rate_ || scan_.read_percent || write_percent_,
+      "--read-rate, --write-rate, --read-percent or --write-percent");
 }
 
 aws::Result<Outcome> CopyJob::Run(const GlobalOptions& global) {

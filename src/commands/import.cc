@@ -103,7 +103,8 @@ class ImportCommand final : public Command {
     if (!partition_key_.empty() && !create_target_) {
       return Invalid("--partition-key only applies with --create-target");
     }
-    if (aws::Status s = capacity_.CheckRates(write_rate_.has_value() || write_percent_.has_value());
+    if (aws::Status s = capacity_.CheckRates(write_rate_.has_value() || write_percent_.has_value(),
+                                             "--write-rate or --write-percent");
         !s.ok()) {
       return std::move(s).error();
     }

@@ -123,8 +123,9 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
                                const Connection& dst, const dynamodb::TableDescription& source,
                                const dynamodb::TableDescription& target,
                                const ReplaySettings& settings, const std::atomic<bool>* stop) {
-  if (aws::Status s = settings.capacity.CheckRates(settings.write_rate.has_value() ||
-                                                   settings.write_percent.has_value());
+  if (aws::Status s = settings.capacity.CheckRates(
+          settings.write_rate.has_value() || settings.write_percent.has_value(),
+          "--write-rate or --write-percent");
       !s.ok()) {
     return std::move(s).error();
   }

@@ -119,7 +119,9 @@ class TruncateCommand final : public Command {
     const Connection& db = *opened_table->connection;
     aws::Result<dynamodb::TableDescription> table = DescribeRole(db, ref, "table");
     if (!table.ok()) return std::move(table).error();
-    if (aws::Status s = capacity_.CheckRates(read_rate_ > 0 || write_rate_ > 0); !s.ok()) {
+    if (aws::Status s =
+            capacity_.CheckRates(read_rate_ > 0 || write_rate_ > 0, "--read-rate or --write-rate");
+        !s.ok()) {
       return std::move(s).error();
     }
     options_.read_consumed_capacity = capacity_.reads();

@@ -532,7 +532,8 @@ class RealAwsExportTest(ExportImportTestBase):
         r, _ = self.run_import(source, table, "--consumed-capacity", "none", "--write-rate", "5",
                                "--dead-letter", self.work / "none-dead.jsonl")
         self.assertNotEqual(r.code, 0)
-        self.assertIn("--consumed-capacity none cannot go with", r.stderr)
+        self.assertIn("--consumed-capacity none cannot go with --write-rate or --write-percent",
+                      r.stderr)
         self.assertFalse((self.work / "none-dead.jsonl").exists())
         self.assert_real_items(table)
 
