@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import harness
+from fault_proxy import FaultProxy
 from harness import ServiceTestCase, ddbdata
 from test_copy import (ALL_BYTES, attribute_size, big_item, count_items, diff_items,
                        every_type, exact_item, source_items_string_keys, summary_of,
@@ -517,16 +518,30 @@ class RealAwsExportTest(ExportImportTestBase):
                                  .read_bytes())
 
     def test_consumed_capacity_modes(self):
+        """Checked on the wire, through a proxy that counts the requests asking for their
+        consumed capacity."""
         source = str(self.bucket_root / REAL_PREFIX)
         table = self.unique_table("cap")
+
+        def import_through_proxy(*extra):
+            proxy = FaultProxy(self.ddb_endpoint, []).start()
+            self.addCleanup(proxy.stop)
+            r = self.cli("import", "--from", source, "--table", table, "--output", "json",
+                         *extra, "--endpoint-url", proxy.endpoint, endpoint=False)
+            summary = summary_of(r.stdout)
+            self.assert_imported(r, summary, 3, files=1)
+            self.assertEqual(proxy.stats["requests"]["BatchWriteItem"], 1, proxy.stats)
+            return summary, proxy.stats["capacity_requested"].get("BatchWriteItem", 0)
+
         # With no write rate limit, the writes ask for no consumed capacity by default.
-        r, summary = self.run_import(source, table, "--create-target", "--partition-key", "id:S")
-        self.assert_imported(r, summary, 3, files=1)
+        summary, asked = import_through_proxy("--create-target", "--partition-key", "id:S",
+                                              "--dead-letter", self.work / "default-dead.jsonl")
+        self.assertEqual(asked, 0)
         self.assertNotIn("WriteCapacityUnits", summary)
         # `all` asks: at least one WCU per item of up to 1 KB.
-        r, summary = self.run_import(source, table, "--consumed-capacity", "all",
-                                     "--dead-letter", self.work / "all-dead.jsonl")
-        self.assert_imported(r, summary, 3, files=1)
+        summary, asked = import_through_proxy("--consumed-capacity", "all",
+                                              "--dead-letter", self.work / "all-dead.jsonl")
+        self.assertEqual(asked, 1)
         self.assertGreaterEqual(summary["WriteCapacityUnits"], 3, summary)
         # The write rate limit is fed by the consumed capacity: `none` cannot go with it.
         r, _ = self.run_import(source, table, "--consumed-capacity", "none", "--write-rate", "5",

@@ -33,6 +33,7 @@ import unittest
 from pathlib import Path
 
 import harness
+from fault_proxy import FaultProxy
 from harness import ServiceTestCase, ddbdata
 
 EXIT_INTERRUPTED = 130  # kExitInterrupted in src/main.cc
@@ -204,11 +205,20 @@ class StreamTestCase(ServiceTestCase):
 
 class ReplicateTest(StreamTestCase):
 
-    def replicate(self, source, target, checkpoint, *extra):
+    def replicate(self, source, target, checkpoint, *extra, proxy=None):
+        """Runs replicate against DynamoDB Local, or through `proxy` (a started FaultProxy)."""
+        via = ("--endpoint-url", proxy.endpoint) if proxy else ()
         r = self.cli("replicate", "--source-table", source, "--target-table", target,
                      "--checkpoint", checkpoint, "--dead-letter", self.dead_letter,
-                     "--output", "json", *extra, timeout=RUN_TIMEOUT)
+                     "--output", "json", *extra, *via, timeout=RUN_TIMEOUT, endpoint=not proxy)
         return r, summary_of(r.stdout)
+
+    def proxy(self):
+        """A FaultProxy injecting nothing in front of DynamoDB Local, stopped at cleanup: it
+        counts the requests that ask for their consumed capacity."""
+        proxy = FaultProxy(self.ddb_endpoint, []).start()
+        self.addCleanup(proxy.stop)
+        return proxy
 
     def make_changes(self, table, start, seed):
         """Changes to the table with boto3: puts of items of every attribute type, UpdateItem
@@ -302,9 +312,14 @@ class ReplicateTest(StreamTestCase):
         dst = self.create_table(self.unique_table("rdst"))
         self.make_changes(src, start=0, seed=2)
         checkpoint = self.work / "replicate.json"
-        r, first = self.replicate(src, dst, checkpoint, "--until-caught-up", "--max-lag", "0")
+        proxy = self.proxy()
+        r, first = self.replicate(src, dst, checkpoint, "--until-caught-up", "--max-lag", "0",
+                                  proxy=proxy)
         self.assertEqual(r.code, 0, r.stderr)
         self.assert_tables_equal(src, dst)
+        # Checked on the wire: with no write rate limit the writes ask for no consumed capacity.
+        self.assertGreater(proxy.stats["requests"]["BatchWriteItem"], 0, proxy.stats)
+        self.assertNotIn("BatchWriteItem", proxy.stats["capacity_requested"], proxy.stats)
 
         # More changes: to keys the first run replicated (updates, deletes, replacements) and
         # to new keys.
@@ -326,10 +341,14 @@ class ReplicateTest(StreamTestCase):
         total = len(self.stream_records(src))
         self.assertGreater(len(new_records), 0)
 
-        # (Its writes ask for their consumed capacity, which the first run's did not.)
+        # With `all` every write asks.
+        proxy = self.proxy()
         r, second = self.replicate(src, dst, checkpoint, "--resume", "--until-caught-up",
-                                   "--max-lag", "0", "--consumed-capacity", "all")
+                                   "--max-lag", "0", "--consumed-capacity", "all", proxy=proxy)
         self.assertEqual(r.code, 0, r.stderr)
+        self.assertGreater(proxy.stats["requests"]["BatchWriteItem"], 0, proxy.stats)
+        self.assertEqual(proxy.stats["capacity_requested"].get("BatchWriteItem"),
+                         proxy.stats["requests"]["BatchWriteItem"], proxy.stats)
         self.assertIn("resuming from", r.stderr)
         self.assert_tables_equal(src, dst)
         self.check_summary(second, r.stderr)
