@@ -6,8 +6,9 @@ table with N generated items of about --item-bytes each (written with boto3, so 
 not depend on the tool under test), then copies the source into a fresh, empty target table with
 
   * ddbmigrate           build/ddbmigrate copy ... [--page-size P] [--segments S] --writers W
-  * the same with --consumed-capacity all (what asking for the writes' consumed capacity too
-                         costs the server; by default only the Scans ask)
+  * the same with --consumed-capacity reads (what the Scans asking for their consumed
+                         capacity costs the server; by default, with no rate limit, nothing asks;
+                         `--tools` can add ddbmigrate-all, which asks on the writes too)
   * the boto3 script     bench/baselines/copy_boto3.py  (8 segment threads)
   * the Node script      bench/baselines/copy_node.mjs  (AWS SDK v3, 4 segments, pipelined)
   * the loopback floor   build/loopback_writer: the same items written (no scan) as pre-built,
@@ -788,7 +789,7 @@ def parse_args(argv):
     p.add_argument("--out", default="docs/copy-benchmark.md",
                    help="markdown file for the results; '-' prints only")
     p.add_argument("--key-schema", choices=sorted(KEY_SCHEMAS), default="pk-sk")
-    p.add_argument("--tools", default="ddbmigrate,ddbmigrate-all,boto3,node,floor",
+    p.add_argument("--tools", default="ddbmigrate,ddbmigrate-reads,boto3,node,floor",
                    help="tools to compare and their order in the first run")
     p.add_argument("--segments", type=int, default=0,
                    help="ddbmigrate --segments (default 0: not passed, ddbmigrate picks from the "
@@ -813,6 +814,10 @@ def parse_args(argv):
 
 def make_tools(args, names):
     known = {"ddbmigrate": lambda: Ddbmigrate(args.segments, args.writers, args.page_size),
+             "ddbmigrate-reads": lambda: Ddbmigrate(
+                 args.segments, args.writers, args.page_size, name="ddbmigrate-reads",
+                 label="ddbmigrate --consumed-capacity reads",
+                 flags=["--consumed-capacity", "reads"]),
              "ddbmigrate-all": lambda: Ddbmigrate(
                  args.segments, args.writers, args.page_size, name="ddbmigrate-all",
                  label="ddbmigrate --consumed-capacity all",

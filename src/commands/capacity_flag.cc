@@ -26,11 +26,11 @@ std::string ConsumedCapacityText(bool reads_asked, double read_units, bool write
 void AddConsumedCapacityFlag(CLI::App& app, ConsumedCapacityFlag* flag) {
   app.add_option("--consumed-capacity", flag->mode,
                  "Which requests ask DynamoDB for the capacity they consumed, shown as RCU and WCU "
-                 "in the progress and summary: reads (Scans; writes too under a write rate limit), "
-                 "all, or none (not with rate limits). Free on AWS; on DynamoDB Local writes that "
-                 "ask slow the server down")
+                 "in the progress and summary: limits (only where --read-rate/--write-rate or a "
+                 "percent limit needs the figure), reads (every Scan too), all, or none (not with "
+                 "rate limits). Free on AWS; on DynamoDB Local asking slows the server down")
       ->capture_default_str()
-      ->check(CLI::IsMember({"reads", "all", "none"}));
+      ->check(CLI::IsMember({"limits", "reads", "all", "none"}));
 }
 
 }  // namespace ddbm::commands

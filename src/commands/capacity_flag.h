@@ -2,11 +2,11 @@
 // replicate): which of their requests ask DynamoDB for ReturnConsumedCapacity. Commands that
 // read no table (import, replicate) only have writes to ask on.
 //
-// `reads` (the default) asks on every Scan and on writes only when a write rate limit needs the
-// figure; `all` asks on writes too; `none` asks on nothing and cannot go with a rate limit. On AWS
-// asking is free either way. On DynamoDB Local a write that asks costs the server CPU on the one
-// thread that runs every Scan page and every write, which is what bounds a copy there; a Scan
-// that asks costs it next to nothing.
+// `limits` (the default) asks only where a rate limit needs the figure: on Scans under a read
+// limit, on writes under a write limit; `reads` asks on every Scan too; `all` on every request;
+// `none` on nothing and cannot go with a rate limit. On AWS asking is free either way. On
+// DynamoDB Local it costs the server CPU (it sizes every item again), on writes most of all, and
+// the server's CPU is what bounds a copy there.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -19,9 +19,11 @@
 namespace ddbm::commands {
 
 struct ConsumedCapacityFlag {
-  std::string mode = "reads";
+  std::string mode = "limits";
 
-  bool reads() const { return mode != "none"; }
+  // Whether Scans ask, `read_limited` saying if a read rate limit is set (its limiter settles
+  // every estimate against the figure).
+  bool reads(bool read_limited) const { return mode == "reads" || mode == "all" || read_limited; }
   // Whether writes ask, `write_limited` saying if a write rate limit is set (its limiter settles
   // every estimate against the figure).
   bool writes(bool write_limited) const { return mode == "all" || write_limited; }

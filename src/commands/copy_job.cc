@@ -201,7 +201,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   transfer.page_size = scan_.PageSize(DefaultPageSize(source));
   transfer.writers = writers_;
   transfer.consistent_read = scan_.consistent_read;
-  transfer.read_consumed_capacity = capacity_.reads();
+  transfer.read_consumed_capacity = capacity_.reads(*read_rate > 0);
   transfer.write_consumed_capacity = capacity_.writes(*write_rate > 0);
   transfer.checkpoint_path = checkpoint_;
   if (!checkpoint_.empty()) {
@@ -334,7 +334,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   PrintSummary(global, counters, src, dst, seconds, result.ok() && result->interrupted,
-               dead_letters, transfer.write_consumed_capacity);
+               dead_letters, transfer.read_consumed_capacity, transfer.write_consumed_capacity);
   if (!result.ok()) {
     aws::Error error = std::move(result).error();
     if (!checkpoint_.empty()) error.message += "; fix the cause and rerun with --resume";
@@ -498,7 +498,7 @@ void CopyJob::PrintPlan(const Connection& src, const Connection& dst,
 void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::TransferCounters& c,
                            const Connection& src, const Connection& dst, double seconds,
                            bool interrupted, const pipeline::DeadLetterFile& dead_letters,
-                           bool write_capacity_asked) const {
+                           bool read_capacity_asked, bool write_capacity_asked) const {
   const uint64_t read = c.scan.items.load();
   const uint64_t written = c.writes.items_written.load();
   const uint64_t dead = c.items_dead_lettered.load();
@@ -518,7 +518,7 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
         .MemberInt("UnprocessedResent", static_cast<int64_t>(c.writes.unprocessed_resent.load()))
         .MemberInt("Throttles", static_cast<int64_t>(Throttles(src, dst)))
         .MemberInt("Retries", static_cast<int64_t>(Retries(src, dst)));
-    if (capacity_.reads()) w.Key("ReadCapacityUnits").Double(c.scan.read_capacity.load());
+    if (read_capacity_asked) w.Key("ReadCapacityUnits").Double(c.scan.read_capacity.load());
     if (write_capacity_asked) {
       w.Key("WriteCapacityUnits").Double(c.writes.consumed_capacity.load());
     }
@@ -540,7 +540,7 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
       interrupted ? "interrupted after copying" : "copied", written, read, source_table_,
       target_table_, seconds, rate, Throttles(src, dst), Retries(src, dst),
       c.writes.unprocessed_resent.load(),
-      ConsumedCapacityText(capacity_.reads(), c.scan.read_capacity.load(), write_capacity_asked,
+      ConsumedCapacityText(read_capacity_asked, c.scan.read_capacity.load(), write_capacity_asked,
                            c.writes.consumed_capacity.load()));
   if (c.items_resumed.load() > 0) {
     const uint64_t earlier_dead = c.items_dead_lettered_resumed.load();

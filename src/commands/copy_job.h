@@ -88,7 +88,8 @@ class CopyJob {
                  const std::optional<dynamodb::TargetTablePlan>& plan, int64_t target_items) const;
   void PrintSummary(const GlobalOptions& global, const pipeline::TransferCounters& c,
                     const Connection& src, const Connection& dst, double seconds, bool interrupted,
-                    const pipeline::DeadLetterFile& dead_letters, bool write_capacity_asked) const;
+                    const pipeline::DeadLetterFile& dead_letters, bool read_capacity_asked,
+                    bool write_capacity_asked) const;
 
   std::string source_table_;
   std::string target_table_;

@@ -124,7 +124,7 @@ class TruncateCommand final : public Command {
         !s.ok()) {
       return std::move(s).error();
     }
-    options_.read_consumed_capacity = capacity_.reads();
+    options_.read_consumed_capacity = capacity_.reads(read_rate_ > 0);
     options_.write_consumed_capacity = capacity_.writes(write_rate_ > 0);
     options_.json_summary = global.output == "json";
     pipeline::RateLimiterOptions read_limit;

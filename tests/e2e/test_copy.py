@@ -680,8 +680,8 @@ class CopyBehaviourTest(CopyTestBase):
                   if line.strip().startswith("BatchWriteItem {")]
         self.assertEqual(len(writes), 1, r.stdout)
         self.assertIn(f'{{"RequestItems":{{"{dst}":[{{"PutRequest":{{"Item":...}}}}]}}', writes[0])
-        # Scans ask for their consumed capacity by default, writes only when told to.
-        self.assertTrue(all(scan["ReturnConsumedCapacity"] == "TOTAL" for scan in scans), scans)
+        # Without a rate limit nothing asks for its consumed capacity by default.
+        self.assertFalse(any("ReturnConsumedCapacity" in scan for scan in scans), scans)
         self.assertNotIn("ReturnConsumedCapacity", writes[0])
         self.assertEqual(count_items(self.dynamodb(), dst), 0)
         self.assertFalse(checkpoint.exists(), "a dry run created the checkpoint")
@@ -921,8 +921,18 @@ class CopyBehaviourTest(CopyTestBase):
 
     def test_consumed_capacity_modes(self):
         src, dst = self.seeded_pair(count=60, seed=17)
-        # By default the scan's capacity is reported and the writes' is not asked for.
+        # By default, without rate limits, nothing is asked for.
         r, summary = self.copy(src, dst, "--segments", "2")
+        self.assert_copied(r, summary, 60)
+        self.assertNotIn("ReadCapacityUnits", summary)
+        self.assertNotIn("WriteCapacityUnits", summary)
+        # A read limit makes the Scans ask (its limiter is fed by the figure), not the writes.
+        r, summary = self.copy(src, dst, "--segments", "2", "--read-rate", "1000")
+        self.assert_copied(r, summary, 60)
+        self.assertGreater(summary["ReadCapacityUnits"], 0)
+        self.assertNotIn("WriteCapacityUnits", summary)
+        # `reads` asks on the Scans without a limit.
+        r, summary = self.copy(src, dst, "--consumed-capacity", "reads", "--segments", "2")
         self.assert_copied(r, summary, 60)
         self.assertGreater(summary["ReadCapacityUnits"], 0)
         self.assertNotIn("WriteCapacityUnits", summary)

@@ -116,9 +116,15 @@ class CopyFaultsBase(ServiceTestCase):
 class CopyFaultsTest(CopyFaultsBase):
 
     def test_consumed_capacity_is_asked_for_as_told(self):
-        """Checked on the wire: the proxy sees every request's ReturnConsumedCapacity. By default
-        Scans ask and writes do not; `all` asks on both, `none` on neither."""
+        """Checked on the wire: the proxy sees every request's ReturnConsumedCapacity. By default,
+        with no rate limit, nothing asks; `reads` asks on Scans, `all` on both, `none` on
+        neither."""
         result, target, proxy = self.copy_through([])
+        self.assert_complete_copy(result, target, proxy)
+        stats = proxy.stats
+        self.assertGreater(stats["requests"]["Scan"], 0)
+        self.assertEqual(stats["capacity_requested"], {}, self.describe(result, proxy))
+        result, target, proxy = self.copy_through([], "--consumed-capacity", "reads")
         self.assert_complete_copy(result, target, proxy)
         stats = proxy.stats
         self.assertEqual(stats["capacity_requested"].get("Scan"), stats["requests"]["Scan"],
