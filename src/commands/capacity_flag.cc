@@ -20,7 +20,7 @@ std::string ConsumedCapacityText(bool reads_asked, double read_units, bool write
   }
   if (reads_asked) return fmt::format("{:.0f} RCU consumed (WCU not asked for)", read_units);
   if (writes_asked) return fmt::format("{:.0f} WCU consumed (RCU not asked for)", write_units);
-  return "consumed capacity not asked for";
+  return "consumed capacity not asked for (--consumed-capacity all shows it)";
 }
 
 void AddConsumedCapacityFlag(CLI::App& app, ConsumedCapacityFlag* flag) {

@@ -33,7 +33,7 @@ struct ConsumedCapacityFlag {
 };
 
 // The summary's words for the consumed capacity: "12 RCU, 40 WCU consumed", "12 RCU consumed
-// (WCU not asked for)" or "consumed capacity not asked for".
+// (WCU not asked for)" or "consumed capacity not asked for (--consumed-capacity all shows it)".
 std::string ConsumedCapacityText(bool reads_asked, double read_units, bool writes_asked,
                                  double write_units);
 

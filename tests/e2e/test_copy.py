@@ -926,6 +926,12 @@ class CopyBehaviourTest(CopyTestBase):
         self.assert_copied(r, summary, 60)
         self.assertNotIn("ReadCapacityUnits", summary)
         self.assertNotIn("WriteCapacityUnits", summary)
+        # The text summary says how to see it.
+        r = self.cli("copy", "--source-table", src, "--target-table", dst, "--segments", "2",
+                     "--dead-letter", self.work / "text-dead.jsonl")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn("consumed capacity not asked for (--consumed-capacity all shows it)",
+                      r.stdout)
         # A read limit makes the Scans ask (its limiter is fed by the figure), not the writes.
         r, summary = self.copy(src, dst, "--segments", "2", "--read-rate", "1000")
         self.assert_copied(r, summary, 60)
