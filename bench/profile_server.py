@@ -16,7 +16,6 @@ The shares are of sampled Java stacks, not of wall time: they say which server c
 requests make expensive, not how fast a copy runs (bench/copy_bench.py measures that).
 """
 import argparse
-import os
 import re
 import subprocess
 import sys
@@ -60,7 +59,7 @@ def samples(jfr_file):
 
 
 def copy(endpoint, target, flags):
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
+    env = harness.isolated_env()
     cmd = [str(ROOT / "build" / "ddbmigrate"), "copy", "--source-table", "src", "--target-table", target,
            "--create-target", "--endpoint-url", endpoint, "--region", "us-east-1", *flags]
     started = time.monotonic()

@@ -21,11 +21,9 @@ namespace ddbm::commands {
 struct ConsumedCapacityFlag {
   std::string mode = "limits";
 
-  // Whether Scans ask, `read_limited` saying if a read rate limit is set (its limiter settles
-  // every estimate against the figure).
+  // Whether Scans (writes) ask, `read_limited` (`write_limited`) saying if a read (write) rate
+  // limit is set: its limiter settles every estimate against the figure, so it always asks.
   bool reads(bool read_limited) const { return mode == "reads" || mode == "all" || read_limited; }
-  // Whether writes ask, `write_limited` saying if a write rate limit is set (its limiter settles
-  // every estimate against the figure).
   bool writes(bool write_limited) const { return mode == "all" || write_limited; }
   // kInvalidInput when the mode is `none` and `rate_limited` (any read or write limit is set);
   // the message names the command's limit flags, `limit_flags` ("--write-rate or ...").
