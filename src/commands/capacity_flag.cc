@@ -23,12 +23,24 @@ std::string ConsumedCapacityText(bool reads_asked, double read_units, bool write
   return "consumed capacity not asked for (--consumed-capacity all shows it)";
 }
 
-void AddConsumedCapacityFlag(CLI::App& app, ConsumedCapacityFlag* flag) {
+std::string ReadCapacityText(bool asked, double read_units) {
+  if (asked) return fmt::format("{:.0f} RCU consumed", read_units);
+  return "consumed capacity not asked for (--consumed-capacity reads shows it)";
+}
+
+void AddConsumedCapacityFlag(CLI::App& app, ConsumedCapacityFlag* flag, bool reads_only) {
   app.add_option("--consumed-capacity", flag->mode,
-                 "Which requests ask DynamoDB for the capacity they consumed, shown as RCU and WCU "
-                 "in the progress and summary: limits (only where --read-rate/--write-rate or a "
-                 "percent limit needs the figure), reads (every Scan too), all, or none (not with "
-                 "rate limits). Free on AWS; on DynamoDB Local asking slows the server down")
+                 reads_only
+                     ? "Whether Scans ask DynamoDB for the capacity they consumed, shown as RCU in "
+                       "the progress and summary: limits (only under --read-rate or "
+                       "--read-percent, which need the figure), reads or all (every Scan), or "
+                       "none (not with rate limits). Free on AWS; on DynamoDB Local asking slows "
+                       "the server down"
+                     : "Which requests ask DynamoDB for the capacity they consumed, shown as RCU "
+                       "and WCU in the progress and summary: limits (only where "
+                       "--read-rate/--write-rate or a percent limit needs the figure), reads "
+                       "(every Scan too), all, or none (not with rate limits). Free on AWS; on "
+                       "DynamoDB Local asking slows the server down")
       ->capture_default_str()
       ->check(CLI::IsMember({"limits", "reads", "all", "none"}));
 }

@@ -1,6 +1,6 @@
-// --consumed-capacity, shared by the commands that write (copy, migrate, truncate, import,
-// replicate): which of their requests ask DynamoDB for ReturnConsumedCapacity. Commands that
-// read no table (import, replicate) only have writes to ask on.
+// --consumed-capacity: which requests of a command ask DynamoDB for ReturnConsumedCapacity.
+// Commands that read no table (import, replicate) only have writes to ask on; commands that
+// write no table (export, verify, checksum) only have Scans.
 //
 // `limits` (the default) asks only where a rate limit needs the figure: on Scans under a read
 // limit, on writes under a write limit; `reads` asks on every Scan too; `all` on every request;
@@ -35,7 +35,12 @@ struct ConsumedCapacityFlag {
 std::string ConsumedCapacityText(bool reads_asked, double read_units, bool writes_asked,
                                  double write_units);
 
-// Adds --consumed-capacity to `app`; `flag` must outlive the parse.
-void AddConsumedCapacityFlag(CLI::App& app, ConsumedCapacityFlag* flag);
+// The summary's words for a command that only reads: "12 RCU consumed" or "consumed capacity
+// not asked for (--consumed-capacity reads shows it)".
+std::string ReadCapacityText(bool asked, double read_units);
+
+// Adds --consumed-capacity to `app`, its help worded for a command that writes a table or, with
+// `reads_only`, for one that only scans; `flag` must outlive the parse.
+void AddConsumedCapacityFlag(CLI::App& app, ConsumedCapacityFlag* flag, bool reads_only = false);
 
 }  // namespace ddbm::commands

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "aws/json_writer.h"
+#include "commands/capacity_flag.h"
 #include "commands/command.h"
 #include "commands/connection.h"
 #include "commands/export_store.h"
@@ -55,6 +56,7 @@ class ExportCommand final : public Command {
     ScanFlagsHelp scan_help;
     scan_help.segments = "Parallel scan segments, one data file each at least";
     AddScanFlags(app, &scan_, scan_help);
+    AddConsumedCapacityFlag(app, &capacity_, /*reads_only=*/true);
     app.add_option("--gzip-level", gzip_level_, "gzip level of the data files, 0 to 9")
         ->check(CLI::Range(0, 9));
     app.add_option("--file-size", file_size_mib_,
@@ -75,6 +77,11 @@ class ExportCommand final : public Command {
   }
 
   aws::Result<Outcome> Run(const GlobalOptions& global) override {
+    if (aws::Status s = capacity_.CheckRates(scan_.read_rate || scan_.read_percent,
+                                             "--read-rate or --read-percent");
+        !s.ok()) {
+      return std::move(s).error();
+    }
     aws::Result<TableConnection> opened_table = OpenTableConnection(global, table_);
     if (!opened_table.ok()) return std::move(opened_table).error();
     const dynamodb::TableRef& ref = opened_table->ref;
@@ -149,6 +156,7 @@ class ExportCommand final : public Command {
     options.resume = resume;
     options.page_size = scan_.PageSize();
     options.consistent_read = scan_.consistent_read;
+    options.return_consumed_capacity = capacity_.reads(*read_rate > 0);
     options.data_folder = storage::FullExportDataFolder(opened.prefix, export_id);
     options.gzip_level = gzip_level_;
     options.max_file_bytes = uint64_t(file_size_mib_) << 20;
@@ -175,6 +183,8 @@ class ExportCommand final : public Command {
           s.items_written = counters.scan.items.load();
           s.written_label = "exported";
           s.read_capacity = counters.scan.read_capacity.load();
+          s.read_capacity_asked = options.return_consumed_capacity;
+          s.write_capacity_asked = false;  // nothing is written to a table
           s.retries = db.dynamodb().service_client().counters().retries.load();
           s.throttles = db.dynamodb().service_client().counters().throttles.load();
           s.expected_items = static_cast<uint64_t>(table.item_count);
@@ -257,7 +267,7 @@ class ExportCommand final : public Command {
 
     const double seconds = std::chrono::duration<double>(clock->SteadyNow() - started).count();
     PrintSummary(global, table, export_id, store.Describe(folder), summary.item_count, *result,
-                 counters, seconds);
+                 counters, options.return_consumed_capacity, seconds);
     return Outcome::kSuccess;
   }
 
@@ -353,7 +363,8 @@ class ExportCommand final : public Command {
   void PrintSummary(const GlobalOptions& global, const dynamodb::TableDescription& table,
                     const std::string& export_id, const std::string& where, int64_t items,
                     const pipeline::TableExportResult& result,
-                    const pipeline::TableExportCounters& c, double seconds) const {
+                    const pipeline::TableExportCounters& c, bool capacity_asked,
+                    double seconds) const {
     const size_t files = result.files.size();
     const double rate = seconds > 0 ? static_cast<double>(items) / seconds : 0;
     if (global.output == "json") {
@@ -369,29 +380,25 @@ class ExportCommand final : public Command {
           .MemberInt("UncompressedBytes", static_cast<int64_t>(c.uncompressed_bytes.load()))
           .MemberInt("StaleFilesDeleted", static_cast<int64_t>(result.stale_files_deleted))
           .MemberInt("IncompleteUploadsAborted",
-                     static_cast<int64_t>(result.incomplete_uploads_aborted))
-          .Key("ReadCapacityUnits")
-          .Double(c.scan.read_capacity.load())
-          .Key("Seconds")
-          .Double(seconds)
-          .Key("ItemsPerSecond")
-          .Double(rate)
-          .EndObject();
+                     static_cast<int64_t>(result.incomplete_uploads_aborted));
+      if (capacity_asked) w.Key("ReadCapacityUnits").Double(c.scan.read_capacity.load());
+      w.Key("Seconds").Double(seconds).Key("ItemsPerSecond").Double(rate).EndObject();
       std::cout << out << '\n';
       return;
     }
     std::cout << fmt::format(
         "exported {} items of {} to {}\n  export id {}  {} data files  {} gzip ({} of JSON)  "
-        "{:.1f} s  {} items/s  {:.0f} RCU\n",
+        "{:.1f} s  {} items/s  {}\n",
         pipeline::GroupThousands(static_cast<uint64_t>(items)), table.table_name, where, export_id,
         files, Megabytes(c.compressed_bytes.load()), Megabytes(c.uncompressed_bytes.load()),
         seconds, pipeline::GroupThousands(static_cast<uint64_t>(rate)),
-        c.scan.read_capacity.load());
+        ReadCapacityText(capacity_asked, c.scan.read_capacity.load()));
   }
 
   std::string table_;
   std::string to_;
   ScanFlags scan_;
+  ConsumedCapacityFlag capacity_;
   int gzip_level_ = storage::GzipWriter::kDefaultLevel;
   int file_size_mib_ = 256;
   bool native_ = false;

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "aws/json_writer.h"
+#include "commands/capacity_flag.h"
 #include "commands/command.h"
 #include "commands/connection.h"
 #include "commands/interrupt.h"
@@ -52,6 +53,7 @@ class VerifyCommand final : public Command {
     scan_help.read_rate = "Read capacity units per second, at most, on each table";
     scan_help.read_percent = "At most this percent of each table's provisioned read capacity";
     AddScanFlags(app, &scan_, scan_help);
+    AddConsumedCapacityFlag(app, &capacity_, /*reads_only=*/true);
     app.add_option("--ignore-attributes", ignored_,
                    "Top-level attributes to leave out of the comparison (comma-separated)")
         ->delimiter(',');
@@ -63,6 +65,11 @@ class VerifyCommand final : public Command {
   }
 
   aws::Result<Outcome> Run(const GlobalOptions& global) override {
+    if (aws::Status s = capacity_.CheckRates(scan_.read_rate || scan_.read_percent,
+                                             "--read-rate or --read-percent");
+        !s.ok()) {
+      return std::move(s).error();
+    }
     aws::Result<TablePair> pair =
         OpenTablePair(global, source_table_, source_side_, target_table_, target_side_);
     if (!pair.ok()) return std::move(pair).error();
@@ -87,6 +94,8 @@ class VerifyCommand final : public Command {
     settings_.consistent_read = scan_.consistent_read;
     settings_.source_read_rate = *source_rate;
     settings_.target_read_rate = *target_rate;
+    settings_.source_consumed_capacity = capacity_.reads(*source_rate > 0);
+    settings_.target_consumed_capacity = capacity_.reads(*target_rate > 0);
     settings_.ignored = ParseIgnored(ignored_);
 
     const std::atomic<bool>* stop = InstallInterruptHandler();
@@ -105,6 +114,7 @@ class VerifyCommand final : public Command {
   SideOptions target_side_;
   VerifySettings settings_;
   ScanFlags scan_;
+  ConsumedCapacityFlag capacity_;
   std::vector<std::string> ignored_;
 };
 
@@ -121,12 +131,18 @@ class ChecksumCommand final : public Command {
     ScanFlagsHelp scan_help;
     scan_help.segments = "Parallel scan segments (default 8)";
     AddScanFlags(app, &scan_, scan_help);
+    AddConsumedCapacityFlag(app, &capacity_, /*reads_only=*/true);
     app.add_option("--ignore-attributes", ignored_,
                    "Top-level attributes to leave out of the digest (comma-separated)")
         ->delimiter(',');
   }
 
   aws::Result<Outcome> Run(const GlobalOptions& global) override {
+    if (aws::Status s = capacity_.CheckRates(scan_.read_rate || scan_.read_percent,
+                                             "--read-rate or --read-percent");
+        !s.ok()) {
+      return std::move(s).error();
+    }
     aws::Result<TableConnection> opened_table = OpenTableConnection(global, table_);
     if (!opened_table.ok()) return std::move(opened_table).error();
     const dynamodb::TableRef& ref = opened_table->ref;
@@ -150,6 +166,7 @@ class ChecksumCommand final : public Command {
     options.segments = scan_.Segments();
     options.page_size = scan_.PageSize();
     options.consistent_read = scan_.consistent_read;
+    options.return_consumed_capacity = capacity_.reads(*rate > 0);
     options.buckets = 1;  // only the total matters here
     pipeline::RateLimiterOptions limit;
     limit.units_per_second = *rate;
@@ -165,12 +182,13 @@ class ChecksumCommand final : public Command {
           s.items_read = counters.items.load();
           s.items_written = counters.items.load();
           s.read_capacity = counters.read_capacity.load();
+          s.read_capacity_asked = options.return_consumed_capacity;
+          s.write_capacity_asked = false;  // nothing is written
           s.throttles = Throttles(c, c);
           s.retries = Retries(c, c);
           s.expected_items = static_cast<uint64_t>(table->item_count);
           s.read_label = "read";
           s.written_label = "digested";
-          s.written_units = "-";
           return s;
         },
         stderr, ::isatty(STDERR_FILENO) == 1, aws::Clock::Real());
@@ -203,6 +221,7 @@ class ChecksumCommand final : public Command {
  private:
   std::string table_;
   ScanFlags scan_;
+  ConsumedCapacityFlag capacity_;
   std::vector<std::string> ignored_;
 };
 

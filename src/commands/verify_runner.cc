@@ -86,7 +86,8 @@ class DifferenceSink {
 };
 
 pipeline::DigestOptions DigestOptionsFor(const dynamodb::TableDescription& table,
-                                         const VerifySettings& settings, size_t buckets) {
+                                         const VerifySettings& settings, size_t buckets,
+                                         bool consumed_capacity) {
   pipeline::DigestOptions o;
   o.table = table.table_name;
   o.key_schema = table.key_schema;
@@ -94,16 +95,18 @@ pipeline::DigestOptions DigestOptionsFor(const dynamodb::TableDescription& table
   o.segments = settings.segments;
   o.page_size = settings.page_size;
   o.consistent_read = settings.consistent_read;
+  o.return_consumed_capacity = consumed_capacity;
   o.buckets = buckets;
   return o;
 }
 
-// Runs `source_work` and `target_work` at once, with progress on stderr.
+// Runs `source_work` and `target_work` at once, with progress on stderr; each side's RCU are
+// shown only when its reads asked for them (`source_asked`, `target_asked`).
 template <class A, class B>
 void RunBothWithProgress(const Connection& source, const Connection& target,
                          pipeline::ScanCounters* source_counters,
-                         pipeline::ScanCounters* target_counters, uint64_t expected, A source_work,
-                         B target_work) {
+                         pipeline::ScanCounters* target_counters, uint64_t expected,
+                         bool source_asked, bool target_asked, A source_work, B target_work) {
   pipeline::ProgressReporter reporter(
       [&] {
         pipeline::ProgressSample s;
@@ -118,6 +121,8 @@ void RunBothWithProgress(const Connection& source, const Connection& target,
         s.written_label = "target";
         s.read_units = "source RCU";
         s.written_units = "target RCU";
+        s.read_capacity_asked = source_asked;
+        s.write_capacity_asked = target_asked;
         return s;
       },
       stderr, ::isatty(STDERR_FILENO) == 1, aws::Clock::Real());
@@ -166,6 +171,7 @@ aws::Result<VerifyResult> VerifySample(const Connection& source, const Connectio
   base.table_name = source_table.table_name;
   base.limit = settings.page_size;
   base.consistent_read = settings.consistent_read;
+  base.return_consumed_capacity = settings.source_consumed_capacity;
 
   VerifyResult result;
   result.sampled = true;
@@ -177,6 +183,7 @@ aws::Result<VerifyResult> VerifySample(const Connection& source, const Connectio
                                                   chosen_count / kSampleSegments);
   RunBothWithProgress(
       source, target, &source_counters, &target_counters, expected,
+      settings.source_consumed_capacity, false,  // lookups by key do not ask
       [&] {
         status = pipeline::ParallelScanSegments(
             source.dynamodb(), base, kSampleSegments, chosen, settings.segments, source_limiter,
@@ -276,9 +283,9 @@ aws::Result<VerifyResult> VerifyTables(const Connection& source, const Connectio
     const size_t buckets = pipeline::BucketsFor(
         static_cast<uint64_t>(std::max(source_table.item_count, target_table.item_count)));
     const pipeline::DigestOptions source_options =
-        DigestOptionsFor(source_table, settings, buckets);
+        DigestOptionsFor(source_table, settings, buckets, settings.source_consumed_capacity);
     const pipeline::DigestOptions target_options =
-        DigestOptionsFor(target_table, settings, buckets);
+        DigestOptionsFor(target_table, settings, buckets, settings.target_consumed_capacity);
 
     // Pass one: bucket digests of both tables.
     pipeline::ScanCounters source_counters;
@@ -287,7 +294,8 @@ aws::Result<VerifyResult> VerifyTables(const Connection& source, const Connectio
     std::optional<aws::Result<pipeline::BucketDigests>> target_digests;
     RunBothWithProgress(
         source, target, &source_counters, &target_counters,
-        static_cast<uint64_t>(target_table.item_count),
+        static_cast<uint64_t>(target_table.item_count), settings.source_consumed_capacity,
+        settings.target_consumed_capacity,
         [&] {
           source_digests = pipeline::DigestTable(source.dynamodb(), source_options, src_limit, stop,
                                                  &source_counters);
@@ -335,7 +343,8 @@ aws::Result<VerifyResult> VerifyTables(const Connection& source, const Connectio
       std::optional<aws::Result<pipeline::KeyEntries>> target_keys;
       RunBothWithProgress(
           source, target, &source_again, &target_again,
-          static_cast<uint64_t>(target_table.item_count),
+          static_cast<uint64_t>(target_table.item_count), settings.source_consumed_capacity,
+          settings.target_consumed_capacity,
           [&] {
             source_keys = pipeline::CollectKeys(source.dynamodb(), source_options, wanted,
                                                 src_limit, stop, &source_again);

@@ -26,6 +26,9 @@ struct VerifySettings {
   dynamodb::IgnoredAttributes ignored;
   double source_read_rate = 0;  // units/s; 0: unlimited
   double target_read_rate = 0;
+  // Whether the Scans of each table ask for their consumed capacity (always under its rate limit).
+  bool source_consumed_capacity = false;
+  bool target_consumed_capacity = false;
   std::string report_path;  // JSON lines; empty: none
   // Keys the second pass may hold in memory (both sides together); buckets beyond are counted
   // but not itemised.

@@ -70,7 +70,6 @@ aws::Status ParallelScanSegments(const dynamodb::DynamoDbClient& client,
     dynamodb::ScanRequest request = base;
     request.segment = segment;
     request.total_segments = total_segments;
-    request.return_consumed_capacity = true;
     aws::Status s =
         ScanSegment(client, std::move(request), limiter, stopping, counters,
                     [&](const dynamodb::ItemPage& page) { return on_page(segment, page); });

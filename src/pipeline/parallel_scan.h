@@ -63,8 +63,9 @@ void ForEachSegment(const std::vector<int>& segments, int parallelism,
 using PageHandler = std::function<aws::Status(int segment, const dynamodb::ItemPage& page)>;
 
 // Reads a whole table as `segments` parallel scan segments, one thread each, and hands every
-// page to `on_page`. Memory holds one page per segment. `base` gives the table and read options
-// (segment fields are set per thread, and ReturnConsumedCapacity is always asked for). `stop`
+// page to `on_page`. Memory holds one page per segment. `base` gives the table and read options,
+// ReturnConsumedCapacity included (segment fields are set per thread; a `limiter` with a rate
+// needs the consumed capacity to settle its estimates, so then `base` must ask). `stop`
 // may be null, else once it reads true the segments stop after their current page and the call
 // returns Ok: the caller tells an interrupted scan by its flag. Returns the first error.
 aws::Status ParallelScan(const dynamodb::DynamoDbClient& client, const dynamodb::ScanRequest& base,

@@ -13,6 +13,7 @@ dynamodb::ScanRequest BaseScan(const DigestOptions& options) {
   request.table_name = options.table;
   request.limit = options.page_size;
   request.consistent_read = options.consistent_read;
+  request.return_consumed_capacity = options.return_consumed_capacity;
   return request;
 }
 

@@ -29,7 +29,8 @@ struct DigestOptions {
   int segments = 8;
   int page_size = 0;  // Scan Limit; 0: 1 MB pages
   bool consistent_read = false;
-  size_t buckets = 4096;  // the same on both sides of a comparison
+  bool return_consumed_capacity = false;  // on every Scan; a read rate limit needs it
+  size_t buckets = 4096;                  // the same on both sides of a comparison
 };
 
 // A bucket count for tables of about `items` items: a few items per bucket, so that a

@@ -43,6 +43,8 @@ class FakeTable {
     {
       std::lock_guard lock(mu_);
       segments_.insert(segment);
+      ++scans_;
+      if (body.find(R"("ReturnConsumedCapacity":"TOTAL")") != std::string::npos) ++asking_;
     }
     int start = 0;
     if (const size_t at = body.find("\"pos\":{\"N\":\""); at != std::string::npos) {
@@ -72,6 +74,11 @@ class FakeTable {
     std::lock_guard lock(mu_);
     return segments_;
   }
+  // Scans served, and how many of them asked for their consumed capacity.
+  std::pair<int, int> scans_and_asking() {
+    std::lock_guard lock(mu_);
+    return {scans_, asking_};
+  }
 
  private:
   static int IntField(const std::string& body, const std::string& name) {
@@ -82,7 +89,9 @@ class FakeTable {
   std::vector<std::string> items_;
   int page_size_;
   std::mutex mu_;
-  std::set<int> segments_;
+  std::set<int> segments_;  // guarded by mu_, as are the counts
+  int scans_ = 0;
+  int asking_ = 0;
 };
 
 class TableDigestTest : public ::testing::Test {
@@ -169,6 +178,24 @@ TEST_F(TableDigestTest, BucketsGrowWithTheTableWithinBounds) {
   EXPECT_EQ(BucketsFor(0), 1024u);
   EXPECT_EQ(BucketsFor(100'000), 32768u);
   EXPECT_EQ(BucketsFor(10'000'000'000ULL), size_t{1} << 20);
+}
+
+TEST_F(TableDigestTest, ScansAskForTheirConsumedCapacityOnlyWhenTheOptionsSay) {
+  for (const bool ask : {false, true}) {
+    ddbm::testing::ScriptedDynamoDb ddb;
+    FakeTable table(Items(30), 4);
+    ddb.transport.SetFallback([&](const HttpRequest& r) { return table.Handle(r); });
+    DigestOptions options;
+    options.table = "t";
+    options.key_schema = kKeys;
+    options.segments = 3;
+    options.return_consumed_capacity = ask;
+    ScanCounters counters;
+    ASSERT_TRUE(DigestTable(*ddb.client, options, nullptr, nullptr, &counters).ok());
+    const auto [scans, asking] = table.scans_and_asking();
+    EXPECT_GT(scans, 3);
+    EXPECT_EQ(asking, ask ? scans : 0);
+  }
 }
 
 TEST(ParallelScanTest, ScansOnlyTheChosenSegments) {

@@ -192,7 +192,7 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     request.total_segments = segments;
     request.limit = options.page_size;
     request.consistent_read = options.consistent_read;
-    request.return_consumed_capacity = true;
+    request.return_consumed_capacity = options.return_consumed_capacity;
     request.exclusive_start_key = f.position.exclusive_start_key;
     aws::Status s = ScanSegment(client, std::move(request), limiter, stopping, &counters->scan,
                                 [&](const dynamodb::ItemPage& page) { return add_page(f, page); });

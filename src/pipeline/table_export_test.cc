@@ -90,6 +90,34 @@ TEST(TableExportTest, WritesOneLinePerItemAndAnEmptyFileForAnEmptySegment) {
             "{\"Item\":{\"pk\":{\"S\":\"e\"},\"s\":{\"SS\":[\"x\",\"y\"]}}}\n");
 }
 
+TEST(TableExportTest, ScansAskForTheirConsumedCapacityOnlyWhenTheOptionsSay) {
+  for (const bool ask : {false, true}) {
+    testing::ScriptedDynamoDb ddb;
+    std::atomic<int> scans{0};
+    std::atomic<int> asking{0};
+    ddb.transport.SetFallback([&](const aws::HttpRequest& request) {
+      ++scans;
+      if (request.body.find(R"("ReturnConsumedCapacity":"TOTAL")") != std::string::npos) {
+        ++asking;
+      }
+      return ScanAnswer(request);
+    });
+    testing::TempDir dir;
+    storage::LocalStore store(dir.path());
+    TableExportOptions options;
+    options.table_name = "t";
+    options.segments = 2;
+    options.return_consumed_capacity = ask;
+    options.data_folder = "AWSDynamoDB/01715685260608-c488b4e1/data/";
+    int names = 0;
+    options.new_file_name = [&] { return "file" + std::to_string(names++) + ".json.gz"; };
+    TableExportCounters counters;
+    ASSERT_TRUE(ExportTable(*ddb.client, store, options, nullptr, nullptr, &counters).ok());
+    EXPECT_EQ(scans.load(), 3);
+    EXPECT_EQ(asking.load(), ask ? 3 : 0);
+  }
+}
+
 TEST(TableExportTest, StartsANewFileOnceTheCurrentOneIsFull) {
   testing::ScriptedDynamoDb ddb;
   ddb.transport.SetFallback(ScanAnswer);

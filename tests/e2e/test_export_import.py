@@ -623,6 +623,43 @@ class RoundTripTest(ExportImportTestBase):
         problem = diff_items(source_items, target_items, ["pk", "sk"])
         self.assertEqual(problem, "", f"{dst} differs from {src}:\n{problem}")
 
+    def test_export_consumed_capacity_modes(self):
+        """Checked on the wire, through a proxy that counts the Scans asking for their consumed
+        capacity."""
+        src = self.create_table(self.unique_table("excap"), keys=KEYS)
+        self.put_items(src, ddbdata.generate_items(300, seed=3))
+
+        def export_through_proxy(label, *extra, output="json"):
+            proxy = FaultProxy(self.ddb_endpoint, []).start()
+            self.addCleanup(proxy.stop)
+            r = self.cli("export", "--table", src, "--to", self.work / label, "--output", output,
+                         "--segments", "2", "--page-size", "100", *extra,
+                         "--endpoint-url", proxy.endpoint, endpoint=False)
+            self.assertEqual(r.code, 0, r.stderr)
+            scans = proxy.stats["requests"]["Scan"]
+            self.assertGreaterEqual(scans, 4, proxy.stats)
+            return r, scans, proxy.stats["capacity_requested"].get("Scan", 0)
+
+        # With no read rate limit, no Scan asks by default, and the summary says so.
+        r, _, asked = export_through_proxy("default")
+        self.assertEqual(asked, 0)
+        self.assertNotIn("ReadCapacityUnits", summary_of(r.stdout))
+        r, _, asked = export_through_proxy("default-text", output="table")
+        self.assertEqual(asked, 0)
+        self.assertIn("consumed capacity not asked for (--consumed-capacity reads shows it)",
+                      r.stdout)
+        # `reads`, and a read rate limit (whose limiter is fed by the figure), ask on every Scan.
+        for label, extra in (("reads", ("--consumed-capacity", "reads")),
+                             ("limited", ("--read-rate", "100000"))):
+            r, scans, asked = export_through_proxy(label, *extra)
+            self.assertEqual(asked, scans, label)
+            self.assertGreater(summary_of(r.stdout)["ReadCapacityUnits"], 0, label)
+        r, _ = self.run_export(src, self.work / "none", "--consumed-capacity", "none",
+                               "--read-rate", "5")
+        self.assert_cli_error(r, "--consumed-capacity none cannot go with --read-rate or "
+                                 "--read-percent")
+        self.assertFalse((self.work / "none").exists())
+
     def test_empty_table_gives_aws_empty_files(self):
         src = self.create_table(self.unique_table("empty"), keys=[("id", "HASH", "B")])
         out = self.work / "empty-export"

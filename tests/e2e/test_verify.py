@@ -9,6 +9,7 @@ import os
 import tempfile
 import unittest
 
+from fault_proxy import FaultProxy
 from harness import ServiceTestCase
 
 ITEMS = 1500
@@ -159,6 +160,33 @@ class VerifyTest(ServiceTestCase):
         self.assertNotEqual(checksum(target)["Checksum"], a["Checksum"])
         self.assertEqual(checksum(target, "--ignore-attributes", "text")["Checksum"],
                          checksum(source, "--ignore-attributes", "text")["Checksum"])
+
+    def test_scans_ask_for_consumed_capacity_only_when_told(self):
+        """Checked on the wire, through a proxy that counts the Scans asking for their consumed
+        capacity."""
+        source, target = self.make_pair("cap")
+
+        def through_proxy(*args):
+            proxy = FaultProxy(self.ddb_endpoint, []).start()
+            self.addCleanup(proxy.stop)
+            r = self.cli(*args, "--endpoint-url", proxy.endpoint, endpoint=False)
+            self.assertEqual(r.code, 0, r.stderr)
+            scans = proxy.stats["requests"]["Scan"]
+            self.assertGreater(scans, 0, proxy.stats)
+            return scans, proxy.stats["capacity_requested"].get("Scan", 0)
+
+        verify = ("verify", "--source-table", source, "--target-table", target, "--segments",
+                  "3", "--page-size", "400")
+        checksum = ("checksum", "--table", source, "--segments", "3", "--page-size", "400")
+        for args in (verify, checksum):
+            scans, asked = through_proxy(*args)
+            self.assertEqual(asked, 0, args[0])
+            for extra in (("--consumed-capacity", "reads"), ("--read-rate", "100000")):
+                scans, asked = through_proxy(*args, *extra)
+                self.assertEqual(asked, scans, (args[0], extra))
+            r = self.cli(*args, "--consumed-capacity", "none", "--read-percent", "50")
+            self.assert_cli_error(r, "--consumed-capacity none cannot go with --read-rate or "
+                                     "--read-percent")
 
     def test_copy_then_verify(self):
         source = self.create_table(self.unique_table("cv_src"))
