@@ -401,6 +401,8 @@ aws::Result<Outcome> CopyJob::VerifyAfterCopy(const GlobalOptions& global, const
   settings.page_size = scan_.PageSize();
   settings.consistent_read = scan_.consistent_read;
   settings.source_read_rate = read_rate;
+  settings.source_consumed_capacity = capacity_.reads(read_rate > 0);
+  settings.target_consumed_capacity = capacity_.reads(false);  // no limit on the target's reads
   settings.report_path = verify_report_;
   std::cerr << "verifying " << source_table.table_name << " against " << target_name << '\n';
   aws::Result<VerifyResult> result =

@@ -493,7 +493,7 @@ class FaultProxy:
     def _empty_stats(self):
         return {"connections": 0, "requests": {}, "forwarded": {}, "faults": {},
                 "rules": {label: 0 for label in self._labels}, "unprocessed_writes": 0,
-                "upstream_errors": 0, "capacity_requested": {}}
+                "upstream_errors": 0, "capacity_requested": {}, "scans_by_table": {}}
 
     # --- lifecycle ---
 
@@ -554,7 +554,8 @@ class FaultProxy:
         "faults": {fault: {operation: times injected}}, "rules": {label: times fired},
         "unprocessed_writes": writes returned in UnprocessedItems,
         "upstream_errors": requests answered 502 because the upstream failed,
-        "capacity_requested": {operation: requests whose ReturnConsumedCapacity is not NONE}}.
+        "capacity_requested": {operation: requests whose ReturnConsumedCapacity is not NONE},
+        "scans_by_table": {table: {"requests": Scans of it, "capacity_requested": those asking}}}.
         Requests without X-Amz-Target are counted under the operation "-"."""
         with self._lock:
             return copy.deepcopy(self._stats)
@@ -597,15 +598,21 @@ class FaultProxy:
     # --- decisions ---
 
     def _count_capacity_request(self, operation, body: bytes):
-        """Counts a request that asks for ConsumedCapacity in its answer."""
+        """Counts a request that asks for ConsumedCapacity in its answer, and Scans by table."""
         try:
-            asked = json.loads(body or b"{}").get("ReturnConsumedCapacity", "NONE") != "NONE"
+            request = json.loads(body or b"{}")
+            asked = request.get("ReturnConsumedCapacity", "NONE") != "NONE"
         except (ValueError, AttributeError):
             return
-        if asked:
-            with self._lock:
+        with self._lock:
+            if asked:
                 counts = self._stats["capacity_requested"]
                 counts[operation or "-"] = counts.get(operation or "-", 0) + 1
+            if operation == "Scan":
+                table = self._stats["scans_by_table"].setdefault(
+                    request.get("TableName", "-"), {"requests": 0, "capacity_requested": 0})
+                table["requests"] += 1
+                table["capacity_requested"] += int(asked)
 
     def _decide(self, operation, target):
         """(delay in ms, the rule whose fault to inject or None) for one request."""

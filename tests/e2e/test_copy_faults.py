@@ -144,6 +144,15 @@ class CopyFaultsTest(CopyFaultsBase):
         stats = proxy.stats
         self.assertGreater(stats["requests"]["BatchWriteItem"], 0)
         self.assertEqual(stats["capacity_requested"], {}, self.describe(result, proxy))
+        # --verify scans both tables: under the source's read limit its Scans ask, the target's
+        # (no limit) do not.
+        result, target, proxy = self.copy_through([], "--read-rate", "100000", "--verify")
+        self.assertEqual(result.code, 0, self.describe(result, proxy))
+        scans = proxy.stats["scans_by_table"]
+        self.assertGreater(scans[target]["requests"], 0, self.describe(result, proxy))
+        self.assertEqual(scans[self.source]["capacity_requested"], scans[self.source]["requests"],
+                         self.describe(result, proxy))
+        self.assertEqual(scans[target]["capacity_requested"], 0, self.describe(result, proxy))
 
     def test_throttled_scans(self):
         result, target, proxy = self.copy_through([
