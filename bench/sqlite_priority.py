@@ -12,7 +12,8 @@ times alternating copies by ddbmigrate and by the Node script, each with the SQL
 normal priority and with it raised (`--nice`, a negative nice value given to that one thread with
 setpriority(2)). Raising it changes nothing in what either client sends; it shows what each rate
 would be if the server's serial thread were not competing for the cores. Run as root (a negative
-nice value needs CAP_SYS_NICE).
+nice value needs CAP_SYS_NICE). Prints the versions (ddbmigrate's commit and binary hash
+included) and a table of medians.
 
     python3 bench/sqlite_priority.py --items 100000 --rounds 3
 
@@ -22,8 +23,10 @@ Uses bench/copy_bench.py's seeding, tools and timed copies; needs what it needs.
 import argparse
 import os
 import shlex
+import shutil
 import statistics
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -53,9 +56,19 @@ def main(argv):
     bench_args = copy_bench.parse_args(["--items", str(args.items)])
     copy_bench.check_prerequisites(bench_args, ["ddbmigrate", "node"])
     ours, node = copy_bench.make_tools(bench_args, ["ddbmigrate", "node"])
-    cfg = argparse.Namespace(binary=Path(bench_args.binary), binary_shown="build/ddbmigrate",
+    # Time a private copy of the binary, so that a rebuild during the run cannot change it.
+    snapshot = Path(tempfile.mkdtemp(prefix="sqlite-priority-bin-")) / "ddbmigrate"
+    shutil.copy2(bench_args.binary, snapshot)
+    cfg = argparse.Namespace(binary=snapshot, binary_shown="build/ddbmigrate",
                              key_schema="pk-sk", items=args.items, quiet_wait=60,
                              env=harness.isolated_env(), floor_bodies={})
+    try:
+        run(args, cfg, ours, node)
+    finally:
+        shutil.rmtree(snapshot.parent, ignore_errors=True)
+
+
+def run(args, cfg, ours, node):
     results = {}  # (tool label, nice) -> [Measurement]
     with harness.DynamoDBLocal(shared_db=True, log_prefix="sqlite-priority-",
                                java_options=shlex.split(args.java_opts)) as ddb:
@@ -79,7 +92,9 @@ def main(argv):
     def med(ms, f):
         return statistics.median(f(m) for m in ms)
 
-    print(f"{args.items:,} items of {args.item_bytes} bytes, {args.rounds} copies per row "
+    for key, value in copy_bench.versions(cfg).items():
+        print(f"- {key}: {value}")
+    print(f"\n{args.items:,} items of {args.item_bytes} bytes, {args.rounds} copies per row "
           f"(medians):\n")
     print("| tool | SQLite thread nice | items/s | vs the Node script at this nice | server CPU "
           "µs/item | SQLite thread µs/item | SQLite thread, cores |")

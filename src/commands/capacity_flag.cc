@@ -32,7 +32,7 @@ void AddConsumedCapacityFlag(CLI::App& app, ConsumedCapacityFlag* flag, bool rea
   app.add_option("--consumed-capacity", flag->mode,
                  reads_only
                      ? "Whether Scans ask DynamoDB for the capacity they consumed, shown as RCU in "
-                       "the progress and summary: limits (only under --read-rate or "
+                       "the progress (and in export's summary): limits (only under --read-rate or "
                        "--read-percent, which need the figure), reads or all (every Scan), or "
                        "none (not with rate limits). Free on AWS; on DynamoDB Local asking slows "
                        "the server down"

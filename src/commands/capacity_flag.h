@@ -3,8 +3,8 @@
 // write no table (export, verify, checksum) only have Scans.
 //
 // `limits` (the default) asks only where a rate limit needs the figure: on Scans under a read
-// limit, on writes under a write limit; `reads` asks on every Scan too; `all` on every request;
-// `none` on nothing and cannot go with a rate limit. On AWS asking is free either way. On
+// limit, on writes under a write limit; `reads` asks on every Scan too; `all` on every Scan and
+// write (lookups by key never ask); `none` on nothing and cannot go with a rate limit. On AWS asking is free either way. On
 // DynamoDB Local it costs the server CPU (it sizes every item again), on writes most of all, and
 // the server's CPU is what bounds a copy there.
 #pragma once

@@ -26,7 +26,8 @@ struct VerifySettings {
   dynamodb::IgnoredAttributes ignored;
   double source_read_rate = 0;  // units/s; 0: unlimited
   double target_read_rate = 0;
-  // Whether the Scans of each table ask for their consumed capacity (always under its rate limit).
+  // Whether the Scans of each table ask for their consumed capacity, shown in the progress (under
+  // a read rate limit they ask whatever this says).
   bool source_consumed_capacity = false;
   bool target_consumed_capacity = false;
   std::string report_path;  // JSON lines; empty: none

@@ -12,6 +12,8 @@ aws::Status ScanSegment(const dynamodb::DynamoDbClient& client, dynamodb::ScanRe
                         RateLimiter* limiter, const std::function<bool()>& stopping,
                         ScanCounters* counters,
                         const std::function<aws::Status(const dynamodb::ItemPage&)>& on_page) {
+  if (limiter != nullptr && limiter->unlimited()) limiter = nullptr;
+  request.return_consumed_capacity = AskConsumedCapacity(request.return_consumed_capacity, limiter);
   dynamodb::Paginator<dynamodb::ItemPage> pages = client.ScanPages(std::move(request));
   while (!pages.done() && !stopping()) {
     // The latest page of any segment is the best guess for this one.

@@ -24,7 +24,9 @@ struct ScanCounters {
 };
 
 // Reads the segment `request` names (its segment, start key and ReturnConsumedCapacity are the
-// caller's) page after page, each page within `limiter`'s budget (null: unlimited), counts it
+// caller's, except that under a `limiter` with a rate every Scan asks: the limiter settles its
+// estimates against the figure) page after page, each within `limiter`'s budget (null or a
+// limiter without a rate: unlimited), counts it
 // in `counters`, then hands it to `on_page`. The page (and the item slices in it) is valid only
 // during the call; its `body` may be kept. `stopping` is polled before each page and while a
 // page waits for the limiter: once it returns true the call returns Ok (so it does when a
@@ -64,8 +66,8 @@ using PageHandler = std::function<aws::Status(int segment, const dynamodb::ItemP
 
 // Reads a whole table as `segments` parallel scan segments, one thread each, and hands every
 // page to `on_page`. Memory holds one page per segment. `base` gives the table and read options,
-// ReturnConsumedCapacity included (segment fields are set per thread; a `limiter` with a rate
-// needs the consumed capacity to settle its estimates, so then `base` must ask). `stop`
+// ReturnConsumedCapacity included (segment fields are set per thread; under a `limiter` with a
+// rate every Scan asks, as in ScanSegment). `stop`
 // may be null, else once it reads true the segments stop after their current page and the call
 // returns Ok: the caller tells an interrupted scan by its flag. Returns the first error.
 aws::Status ParallelScan(const dynamodb::DynamoDbClient& client, const dynamodb::ScanRequest& base,

@@ -29,7 +29,7 @@ struct DigestOptions {
   int segments = 8;
   int page_size = 0;  // Scan Limit; 0: 1 MB pages
   bool consistent_read = false;
-  bool return_consumed_capacity = false;  // on every Scan; a read rate limit needs it
+  bool return_consumed_capacity = false;  // on every Scan (under a rate limit they always do)
   size_t buckets = 4096;                  // the same on both sides of a comparison
 };
 

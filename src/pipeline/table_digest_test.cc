@@ -65,7 +65,10 @@ class FakeTable {
     }
     out += "],\"Count\":" + std::to_string(emitted);
     if (more) out += ",\"LastEvaluatedKey\":{\"pos\":{\"N\":\"" + std::to_string(last) + "\"}}";
-    out += ",\"ConsumedCapacity\":{\"TableName\":\"t\",\"CapacityUnits\":0.5}}";
+    if (body.find(R"("ReturnConsumedCapacity":"TOTAL")") != std::string::npos) {
+      out += ",\"ConsumedCapacity\":{\"TableName\":\"t\",\"CapacityUnits\":0.5}";
+    }
+    out += "}";
     response.body = out;
     return response;
   }
@@ -279,6 +282,30 @@ TEST(ParallelScanTest, AStopWhileAPageWaitsForTheReadLimitSendsNoMoreScans) {
   EXPECT_EQ(ddb.transport.requests().size(), 1u);
   EXPECT_EQ(counters.pages.load(), 1u);
   EXPECT_EQ(clock.sleeps, 1);
+}
+
+TEST(ParallelScanTest, UnderARateLimitEveryScanAsksForItsConsumedCapacity) {
+  for (const double rate : {0.0, 1e6}) {  // no limit, then one that never makes a page wait
+    ddbm::testing::ScriptedDynamoDb ddb;
+    std::vector<std::string> items;
+    for (int i = 0; i < 40; ++i) items.push_back(Item(i, R"({"S":"x"})"));
+    FakeTable table(items, 5);
+    ddb.transport.SetFallback([&](const HttpRequest& r) { return table.Handle(r); });
+    ddbm::testing::FakeClock clock;
+    RateLimiterOptions limit;
+    limit.units_per_second = rate;
+    RateLimiter limiter(limit, &clock);
+    dynamodb::ScanRequest base;  // does not ask
+    base.table_name = "t";
+    ScanCounters counters;
+    ASSERT_TRUE(ParallelScan(*ddb.client, base, 2, &limiter, nullptr, &counters,
+                             [](int, const dynamodb::ItemPage&) { return aws::Status::Ok(); })
+                    .ok());
+    const auto [scans, asking] = table.scans_and_asking();
+    EXPECT_GT(scans, 2);
+    EXPECT_EQ(asking, rate > 0 ? scans : 0) << rate;
+    EXPECT_DOUBLE_EQ(counters.read_capacity.load(), rate > 0 ? 0.5 * scans : 0.0);
+  }
 }
 
 TEST(GetItemsFullyTest, SendsUnprocessedKeysAgainUntilAnswered) {

@@ -38,7 +38,7 @@ struct TableExportOptions {
   int segments = 8;
   int page_size = 0;  // Scan Limit; 0: 1 MB pages
   bool consistent_read = false;
-  bool return_consumed_capacity = false;  // on every Scan; a read rate limit needs it
+  bool return_consumed_capacity = false;  // on every Scan (under a rate limit they always do)
   // Key prefix of the data files, e.g. "p/AWSDynamoDB/<ExportId>/data/".
   std::string data_folder;
   int gzip_level = 6;

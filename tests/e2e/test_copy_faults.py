@@ -144,8 +144,12 @@ class CopyFaultsTest(CopyFaultsBase):
         stats = proxy.stats
         self.assertGreater(stats["requests"]["BatchWriteItem"], 0)
         self.assertEqual(stats["capacity_requested"], {}, self.describe(result, proxy))
-        # --verify scans both tables: under the source's read limit its Scans ask, the target's
-        # (no limit) do not.
+        # --verify scans both tables: by default neither asks; under the source's read limit its
+        # Scans ask, the target's (no limit) do not.
+        result, target, proxy = self.copy_through([], "--verify")
+        self.assertEqual(result.code, 0, self.describe(result, proxy))
+        self.assertGreater(proxy.stats["scans_by_table"][target]["requests"], 0)
+        self.assertEqual(proxy.stats["capacity_requested"], {}, self.describe(result, proxy))
         result, target, proxy = self.copy_through([], "--read-rate", "100000", "--verify")
         self.assertEqual(result.code, 0, self.describe(result, proxy))
         scans = proxy.stats["scans_by_table"]

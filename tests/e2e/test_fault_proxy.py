@@ -115,6 +115,11 @@ class FaultProxyTest(ServiceTestCase):
         client.get_item(TableName=self.table, Key={"pk": items[0]["pk"], "sk": items[0]["sk"]},
                         ReturnConsumedCapacity="NONE")
         self.assertEqual(proxy.stats["capacity_requested"], {"GetItem": 1})
+        self.assertEqual(proxy.stats["scans_by_table"], {})
+        client.scan(TableName=self.table, Limit=5, ReturnConsumedCapacity="TOTAL")
+        client.scan(TableName=self.table, Limit=5)
+        self.assertEqual(proxy.stats["scans_by_table"],
+                         {self.table: {"requests": 2, "capacity_requested": 1}})
 
         # The same request, direct and through the proxy: identical status, body and headers
         # (apart from those that differ per response).

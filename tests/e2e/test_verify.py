@@ -166,27 +166,46 @@ class VerifyTest(ServiceTestCase):
         capacity."""
         source, target = self.make_pair("cap")
 
-        def through_proxy(*args):
+        def through_proxy(*args, codes=(0,)):
             proxy = FaultProxy(self.ddb_endpoint, []).start()
             self.addCleanup(proxy.stop)
             r = self.cli(*args, "--endpoint-url", proxy.endpoint, endpoint=False)
-            self.assertEqual(r.code, 0, r.stderr)
+            self.assertIn(r.code, codes, r.stderr)
             scans = proxy.stats["requests"]["Scan"]
             self.assertGreater(scans, 0, proxy.stats)
-            return scans, proxy.stats["capacity_requested"].get("Scan", 0)
+            return scans, proxy.stats["capacity_requested"].get("Scan", 0), proxy.stats
 
         verify = ("verify", "--source-table", source, "--target-table", target, "--segments",
                   "3", "--page-size", "400")
         checksum = ("checksum", "--table", source, "--segments", "3", "--page-size", "400")
+        one_pass = {}  # Scans of each table when they match
         for args in (verify, checksum):
-            scans, asked = through_proxy(*args)
+            scans, asked, _ = through_proxy(*args)
             self.assertEqual(asked, 0, args[0])
             for extra in (("--consumed-capacity", "reads"), ("--read-rate", "100000")):
-                scans, asked = through_proxy(*args, *extra)
+                scans, asked, stats = through_proxy(*args, *extra)
                 self.assertEqual(asked, scans, (args[0], extra))
+                if args is verify:
+                    one_pass = {t: n["requests"] for t, n in stats["scans_by_table"].items()}
             r = self.cli(*args, "--consumed-capacity", "none", "--read-percent", "50")
             self.assert_cli_error(r, "--consumed-capacity none cannot go with --read-rate or "
                                      "--read-percent")
+        # A sample scans the source only (the target is read by key); tables that differ are
+        # scanned a second time, for the keys of the differing buckets. Under the read limit
+        # every Scan of either asks; by default none does.
+        self.dynamodb().put_item(TableName=target, Item=dict(self.items[5], text={"S": "other"}))
+        for extra, codes, tables in ((("--sample", "0.5"), (0, 3), {source}),
+                                     ((), (3,), {source, target})):
+            _, asked, _ = through_proxy(*verify, *extra, codes=codes)
+            self.assertEqual(asked, 0, extra)
+            _, _, stats = through_proxy(*verify, *extra, "--read-rate", "100000", codes=codes)
+            by_table = stats["scans_by_table"]
+            self.assertEqual(set(by_table), tables, stats)
+            for table in tables:
+                self.assertEqual(by_table[table]["capacity_requested"],
+                                 by_table[table]["requests"], (extra, table, stats))
+                if not extra:  # a second pass over each table
+                    self.assertGreater(by_table[table]["requests"], one_pass[table], stats)
 
     def test_copy_then_verify(self):
         source = self.create_table(self.unique_table("cv_src"))
