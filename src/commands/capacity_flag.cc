@@ -13,6 +13,10 @@ aws::Status ConsumedCapacityFlag::CheckRates(bool rate_limited,
                                       limit_flags));
 }
 
+aws::Status ConsumedCapacityFlag::CheckScanRates(const ScanFlags& scan) const {
+  return CheckRates(scan.read_rate || scan.read_percent, "--read-rate or --read-percent");
+}
+
 std::string ConsumedCapacityText(bool reads_asked, double read_units, bool writes_asked,
                                  double write_units) {
   if (reads_asked && writes_asked) {

@@ -4,9 +4,9 @@
 //
 // `limits` (the default) asks only where a rate limit needs the figure: on Scans under a read
 // limit, on writes under a write limit; `reads` asks on every Scan too; `all` on every Scan and
-// write (lookups by key never ask); `none` on nothing and cannot go with a rate limit. On AWS asking is free either way. On
-// DynamoDB Local it costs the server CPU (it sizes every item again), on writes most of all, and
-// the server's CPU is what bounds a copy there.
+// write (lookups by key never ask); `none` on nothing and cannot go with a rate limit. On AWS
+// asking is free either way. On DynamoDB Local it costs the server CPU (it sizes every item again),
+// on writes most of all, and the server's CPU is what bounds a copy there.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "aws/error.h"
+#include "commands/scan_flags.h"
 
 namespace ddbm::commands {
 
@@ -28,6 +29,8 @@ struct ConsumedCapacityFlag {
   // kInvalidInput when the mode is `none` and `rate_limited` (any read or write limit is set);
   // the message names the command's limit flags, `limit_flags` ("--write-rate or ...").
   aws::Status CheckRates(bool rate_limited, std::string_view limit_flags) const;
+  // CheckRates for a command whose only limits are `scan`'s --read-rate and --read-percent.
+  aws::Status CheckScanRates(const ScanFlags& scan) const;
 };
 
 // The summary's words for the consumed capacity: "12 RCU, 40 WCU consumed", "12 RCU consumed

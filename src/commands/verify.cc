@@ -65,11 +65,7 @@ class VerifyCommand final : public Command {
   }
 
   aws::Result<Outcome> Run(const GlobalOptions& global) override {
-    if (aws::Status s = capacity_.CheckRates(scan_.read_rate || scan_.read_percent,
-                                             "--read-rate or --read-percent");
-        !s.ok()) {
-      return std::move(s).error();
-    }
+    if (aws::Status s = capacity_.CheckScanRates(scan_); !s.ok()) return std::move(s).error();
     aws::Result<TablePair> pair =
         OpenTablePair(global, source_table_, source_side_, target_table_, target_side_);
     if (!pair.ok()) return std::move(pair).error();
@@ -138,11 +134,7 @@ class ChecksumCommand final : public Command {
   }
 
   aws::Result<Outcome> Run(const GlobalOptions& global) override {
-    if (aws::Status s = capacity_.CheckRates(scan_.read_rate || scan_.read_percent,
-                                             "--read-rate or --read-percent");
-        !s.ok()) {
-      return std::move(s).error();
-    }
+    if (aws::Status s = capacity_.CheckScanRates(scan_); !s.ok()) return std::move(s).error();
     aws::Result<TableConnection> opened_table = OpenTableConnection(global, table_);
     if (!opened_table.ok()) return std::move(opened_table).error();
     const dynamodb::TableRef& ref = opened_table->ref;

@@ -40,11 +40,12 @@ class FakeTable {
     const std::string& body = request.body;
     const int segment = IntField(body, "Segment");
     const int total = std::max(1, IntField(body, "TotalSegments"));
+    const bool asks = body.find(R"("ReturnConsumedCapacity":"TOTAL")") != std::string::npos;
     {
       std::lock_guard lock(mu_);
       segments_.insert(segment);
       ++scans_;
-      if (body.find(R"("ReturnConsumedCapacity":"TOTAL")") != std::string::npos) ++asking_;
+      if (asks) ++asking_;
     }
     int start = 0;
     if (const size_t at = body.find("\"pos\":{\"N\":\""); at != std::string::npos) {
@@ -65,9 +66,7 @@ class FakeTable {
     }
     out += "],\"Count\":" + std::to_string(emitted);
     if (more) out += ",\"LastEvaluatedKey\":{\"pos\":{\"N\":\"" + std::to_string(last) + "\"}}";
-    if (body.find(R"("ReturnConsumedCapacity":"TOTAL")") != std::string::npos) {
-      out += ",\"ConsumedCapacity\":{\"TableName\":\"t\",\"CapacityUnits\":0.5}";
-    }
+    if (asks) out += ",\"ConsumedCapacity\":{\"TableName\":\"t\",\"CapacityUnits\":0.5}";
     out += "}";
     response.body = out;
     return response;

@@ -92,8 +92,8 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
     request.total_segments = segments;
     request.limit = options_.page_size;
     request.consistent_read = options_.consistent_read;
-    request.return_consumed_capacity =
-        AskConsumedCapacity(options_.read_consumed_capacity, context_.read_limiter);
+    // ScanSegment makes every Scan ask under the read limiter too.
+    request.return_consumed_capacity = options_.read_consumed_capacity;
     request.projection_expression = options_.projection_expression;
     request.expression_attribute_names = options_.expression_attribute_names;
     request.exclusive_start_key = segment_progress.position().exclusive_start_key;
