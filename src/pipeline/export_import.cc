@@ -76,21 +76,20 @@ struct CheckedFile {
 };
 
 // Checks every line of a full export's data file.
-aws::Result<CheckedFile> CheckFullFile(std::string_view bytes, const std::string& name,
+aws::Result<CheckedFile> CheckFullFile(storage::DataFileReader& reader, const std::string& name,
                                        const ImportOptions& options) {
   CheckedFile file;
-  aws::Status s =
-      storage::ForEachLineBlock(bytes, name, [&](storage::LineBlock block) -> aws::Status {
-        for (const storage::Line& line : block.lines) {
-          ++file.lines;
-          aws::Result<std::string_view> item = storage::ParseFullExportLine(line.text);
-          if (!item.ok()) return BadLine(name, line.number, item.error().message);
-          aws::Result<std::string> key = CheckedKey(*item, options.key_schema, true);
-          if (!key.ok()) return BadLine(name, line.number, key.error().message);
-          file.plain = file.plain && IsPlainItemLine(line.text, *item);
-        }
-        return aws::Status::Ok();
-      });
+  aws::Status s = reader.ForEachLineBlock([&](storage::LineBlock block) -> aws::Status {
+    for (const storage::Line& line : block.lines) {
+      ++file.lines;
+      aws::Result<std::string_view> item = storage::ParseFullExportLine(line.text);
+      if (!item.ok()) return BadLine(name, line.number, item.error().message);
+      aws::Result<std::string> key = CheckedKey(*item, options.key_schema, true);
+      if (!key.ok()) return BadLine(name, line.number, key.error().message);
+      file.plain = file.plain && IsPlainItemLine(line.text, *item);
+    }
+    return aws::Status::Ok();
+  });
   if (!s.ok()) return std::move(s).error();
   return file;
 }
@@ -111,10 +110,13 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
 
   auto import_file = [&](const storage::DataFileEntry& entry) -> aws::Status {
     const std::string name = context.store->Describe(entry.data_file_s3_key);
-    aws::Result<std::string> bytes = storage::FetchDataFile(*context.store, entry);
-    if (!bytes.ok()) return std::move(bytes).error();
-    counters->compressed_bytes.fetch_add(bytes->size(), std::memory_order_relaxed);
-    aws::Result<CheckedFile> checked = CheckFullFile(*bytes, name, options);
+    aws::Result<storage::DataFileReader> reader =
+        storage::DataFileReader::Open(context.store, entry, options.range_bytes);
+    if (!reader.ok()) return std::move(reader).error();
+    counters->compressed_bytes.fetch_add(static_cast<uint64_t>(reader->size()),
+                                         std::memory_order_relaxed);
+    // The first pass checks, the second writes: a file too large to hold is read twice.
+    aws::Result<CheckedFile> checked = CheckFullFile(*reader, name, options);
     if (!checked.ok()) return std::move(checked).error();
     if (checked->lines != entry.item_count) {
       return aws::Error::Make(
@@ -142,41 +144,40 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
       counters->files_done.fetch_add(1, std::memory_order_relaxed);
     };
     bool queued_all = true;  // false once a stop or a failure left batches of the file unqueued
-    aws::Status s =
-        storage::ForEachLineBlock(*bytes, name, [&](storage::LineBlock block) -> aws::Status {
-          std::vector<dynamodb::WriteRequest> requests;
-          requests.reserve(block.lines.size());
-          for (const auto& line : block.lines) {
-            const std::string_view text = line.text;
-            if (plain) {  // checked above: the item is the line between prefix and brace
-              requests.push_back(
-                  {dynamodb::WriteRequest::Kind::kPut,
-                   text.substr(kItemPrefix.size(), text.size() - kItemPrefix.size() - 1)});
-              continue;
-            }
-            aws::Result<std::string_view> item = storage::ParseFullExportLine(text);
-            if (!item.ok()) return BadLine(name, line.number, item.error().message);
-            requests.push_back({dynamodb::WriteRequest::Kind::kPut, *item});
-          }
-          std::vector<WriteBatch> batches = CutIntoBatches(std::move(requests), block.bytes);
-          const size_t weight = block.bytes->size() / std::max<size_t>(1, batches.size()) + 1;
-          for (WriteBatch& batch : batches) {
-            if (pool.failed() || Stopped(context)) {
-              queued_all = false;
-              return aws::Status::Ok();
-            }
-            pending->fetch_add(1);
-            auto acknowledged = [release, file_dead](uint64_t dead) {
-              file_dead->fetch_add(dead);
-              release();
-            };
-            if (!pool.Push(std::move(batch), weight, std::move(acknowledged))) {
-              queued_all = false;
-              return aws::Status::Ok();
-            }
-          }
+    aws::Status s = reader->ForEachLineBlock([&](storage::LineBlock block) -> aws::Status {
+      std::vector<dynamodb::WriteRequest> requests;
+      requests.reserve(block.lines.size());
+      for (const auto& line : block.lines) {
+        const std::string_view text = line.text;
+        if (plain) {  // checked above: the item is the line between prefix and brace
+          requests.push_back(
+              {dynamodb::WriteRequest::Kind::kPut,
+               text.substr(kItemPrefix.size(), text.size() - kItemPrefix.size() - 1)});
+          continue;
+        }
+        aws::Result<std::string_view> item = storage::ParseFullExportLine(text);
+        if (!item.ok()) return BadLine(name, line.number, item.error().message);
+        requests.push_back({dynamodb::WriteRequest::Kind::kPut, *item});
+      }
+      std::vector<WriteBatch> batches = CutIntoBatches(std::move(requests), block.bytes);
+      const size_t weight = block.bytes->size() / std::max<size_t>(1, batches.size()) + 1;
+      for (WriteBatch& batch : batches) {
+        if (pool.failed() || Stopped(context)) {
+          queued_all = false;
           return aws::Status::Ok();
-        });
+        }
+        pending->fetch_add(1);
+        auto acknowledged = [release, file_dead](uint64_t dead) {
+          file_dead->fetch_add(dead);
+          release();
+        };
+        if (!pool.Push(std::move(batch), weight, std::move(acknowledged))) {
+          queued_all = false;
+          return aws::Status::Ok();
+        }
+      }
+      return aws::Status::Ok();
+    });
     // The reader's token is let go only when every item of the file was queued: a file cut
     // short by a stop or an error is never reported as imported, and a resume reads it again.
     if (s.ok() && queued_all) release();
@@ -225,36 +226,36 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
     if (Stopped(context)) return true;
     const storage::DataFileEntry& entry = manifest.files[file];
     const std::string name = context.store->Describe(entry.data_file_s3_key);
-    aws::Result<std::string> bytes = storage::FetchDataFile(*context.store, entry);
-    if (!bytes.ok()) return std::move(bytes).error();
-    counters->compressed_bytes.fetch_add(bytes->size(), std::memory_order_relaxed);
+    aws::Result<storage::DataFileReader> reader =
+        storage::DataFileReader::Open(context.store, entry, options.range_bytes);
+    if (!reader.ok()) return std::move(reader).error();
+    counters->compressed_bytes.fetch_add(static_cast<uint64_t>(reader->size()),
+                                         std::memory_order_relaxed);
     int64_t lines = 0;
-    aws::Status s =
-        storage::ForEachLineBlock(*bytes, name, [&](storage::LineBlock block) -> aws::Status {
-          for (const storage::Line& line : block.lines) {
-            ++lines;
-            aws::Result<storage::IncrementalChange> change =
-                storage::ParseIncrementalLine(line.text);
-            if (!change.ok()) return BadLine(name, line.number, change.error().message);
-            aws::Result<std::string> key = CheckedKey(change->keys, options.key_schema, false);
-            if (!key.ok()) return BadLine(name, line.number, "Keys: " + key.error().message);
-            if (change->new_image) {
-              aws::Result<std::string> image_key =
-                  CheckedKey(*change->new_image, options.key_schema, true);
-              if (!image_key.ok()) {
-                return BadLine(name, line.number, "NewImage: " + image_key.error().message);
-              }
-            }
-            const std::tuple<int64_t, size_t, int64_t> order{change->write_timestamp_micros, file,
-                                                             line.number};
-            auto [it, inserted] = last.try_emplace(*key);
-            if (!inserted && it->second.order > order) continue;
-            it->second.order = order;
-            it->second.put = change->new_image.has_value();
-            it->second.json = change->new_image ? std::string(*change->new_image) : *key;
+    aws::Status s = reader->ForEachLineBlock([&](storage::LineBlock block) -> aws::Status {
+      for (const storage::Line& line : block.lines) {
+        ++lines;
+        aws::Result<storage::IncrementalChange> change = storage::ParseIncrementalLine(line.text);
+        if (!change.ok()) return BadLine(name, line.number, change.error().message);
+        aws::Result<std::string> key = CheckedKey(change->keys, options.key_schema, false);
+        if (!key.ok()) return BadLine(name, line.number, "Keys: " + key.error().message);
+        if (change->new_image) {
+          aws::Result<std::string> image_key =
+              CheckedKey(*change->new_image, options.key_schema, true);
+          if (!image_key.ok()) {
+            return BadLine(name, line.number, "NewImage: " + image_key.error().message);
           }
-          return aws::Status::Ok();
-        });
+        }
+        const std::tuple<int64_t, size_t, int64_t> order{change->write_timestamp_micros, file,
+                                                         line.number};
+        auto [it, inserted] = last.try_emplace(*key);
+        if (!inserted && it->second.order > order) continue;
+        it->second.order = order;
+        it->second.put = change->new_image.has_value();
+        it->second.json = change->new_image ? std::string(*change->new_image) : *key;
+      }
+      return aws::Status::Ok();
+    });
     if (!s.ok()) return std::move(s).error();
     if (lines != entry.item_count) {
       return aws::Error::Make(

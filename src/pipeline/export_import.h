@@ -3,8 +3,11 @@
 //
 // Nothing of a data file is written before the whole file is checked: its checksum against the
 // manifest, its gzip stream, every line (JSON, the key attributes and their types against the
-// target's key schema, values DynamoDB would accept) and its line count. Several files are read
-// at once and their batches go through one WritePool. A file counts as imported once every one
+// target's key schema, values DynamoDB would accept) and its line count. A file larger than
+// ImportOptions::range_bytes is not held but read twice, range by range: once to check it, once
+// to write it (a file found changed on the second pass stops the import, with what was queued
+// of it written but the file not reported). Several files are read at once and their batches go
+// through one WritePool. A file counts as imported once every one
 // of its items is acknowledged (written or dead-lettered); only then is it reported, so a
 // checkpoint of reported files never skips unwritten work.
 #pragma once
@@ -23,6 +26,7 @@
 #include "pipeline/batch_writer.h"
 #include "pipeline/dead_letter.h"
 #include "pipeline/rate_limiter.h"
+#include "storage/data_file_reader.h"
 #include "storage/export_reader.h"
 #include "storage/object_store.h"
 
@@ -43,6 +47,8 @@ struct ImportOptions {
   std::vector<dynamodb::KeySchemaElement> key_schema;  // the target's
   int writers = 16;
   int file_readers = 4;  // data files read and checked at once
+  // Files up to this size are held while imported; larger ones are read a range at a time.
+  size_t range_bytes = storage::DataFileReader::kDefaultRangeBytes;
   size_t queue_bytes = size_t{8} << 20;
   // Ask for ConsumedCapacity on every BatchWriteItem (done anyway under a write limiter).
   bool consumed_capacity = true;

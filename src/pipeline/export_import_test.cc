@@ -5,6 +5,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 
 #include "storage/data_file_writer.h"
@@ -134,16 +135,21 @@ TEST(ExportImportTest, BatchesAskForConsumedCapacityOnlyWhenTold) {
   }
 }
 
-// The store of `inner` that asks the run to stop, as a Ctrl-C would, once a data file was read:
-// the reader then has the file in hand and nothing of it queued yet.
-class StopOnGetStore final : public storage::ObjectStore {
+// The store of `inner` that calls `on_read` with the key and offset of every read, before it
+// reads.
+class ReadHookStore final : public storage::ObjectStore {
  public:
-  StopOnGetStore(storage::ObjectStore* inner, std::atomic<bool>* stop)
-      : inner_(inner), stop_(stop) {}
+  using Hook = std::function<void(std::string_view key, int64_t offset)>;
+  ReadHookStore(storage::ObjectStore* inner, Hook on_read)
+      : inner_(inner), on_read_(std::move(on_read)) {}
   aws::Result<std::string> Get(std::string_view key) const override {
-    aws::Result<std::string> bytes = inner_->Get(key);
-    stop_->store(true);
-    return bytes;
+    on_read_(key, 0);
+    return inner_->Get(key);
+  }
+  aws::Result<storage::ObjectRange> GetRange(std::string_view key, int64_t offset,
+                                             size_t length) const override {
+    on_read_(key, offset);
+    return inner_->GetRange(key, offset, length);
   }
   aws::Result<bool> Exists(std::string_view key) const override { return inner_->Exists(key); }
   aws::Status Put(std::string_view key, std::string_view bytes) override {
@@ -165,13 +171,15 @@ class StopOnGetStore final : public storage::ObjectStore {
 
  private:
   storage::ObjectStore* inner_;
-  std::atomic<bool>* stop_;
+  Hook on_read_;
 };
 
 TEST(ExportImportTest, AFileCutShortByAStopIsNotReportedAsImported) {
   Fixture f;
   std::atomic<bool> stop{false};
-  StopOnGetStore store(&f.store, &stop);
+  // Asks the run to stop, as a Ctrl-C would, once the data file is read: the reader then has
+  // the file in hand and nothing of it queued yet.
+  ReadHookStore store(&f.store, [&](std::string_view, int64_t) { stop.store(true); });
   f.context.store = &store;
   f.context.stop = &stop;
   const std::vector<std::string> many = ItemLines("m", 500);
@@ -265,6 +273,83 @@ TEST(ExportImportTest, ACountMismatchOrAChangedFileIsRefused) {
   EXPECT_NE(md5.error().message.find("a.json.gz does not match its manifest"), std::string::npos)
       << md5.error().message;
   EXPECT_TRUE(f.ddb.transport.requests().empty());
+}
+
+TEST(ExportImportTest, FilesLargerThanARangeAreCheckedThenWrittenRangeByRange) {
+  Fixture f;
+  f.options.range_bytes = 64;
+  f.options.file_readers = 1;
+  std::vector<storage::DataFileEntry> files;
+  files.push_back(WriteFile(f.store, "a.json.gz", ItemLines("a", 300)));
+  files.push_back(WriteFile(f.store, "b.json.gz", ItemLines("b", 200)));
+  std::vector<std::string> done;
+  aws::Result<bool> result = f.Import(files, &done);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(f.counters.writes.items_written.load(), 500u);
+  EXPECT_EQ(f.counters.items_read.load(), 500u);  // lines checked, not lines read twice
+  EXPECT_EQ(done.size(), 2u);
+  const std::string sent = f.Sent();
+  for (const char* key : {R"("a0")", R"("a299")", R"("b0")", R"("b199")"}) {
+    EXPECT_NE(sent.find(key), std::string::npos) << key;
+  }
+
+  // A bad line at the very end, or a checksum found wrong at the end: nothing is written.
+  Fixture bad;
+  bad.options.range_bytes = 64;
+  std::vector<std::string> lines = ItemLines("x", 300);
+  lines.push_back(R"({"Item":{"pk":{"N":"1"}}})");
+  aws::Result<bool> bad_line = bad.Import({WriteFile(bad.store, "bad.json.gz", lines)});
+  ASSERT_FALSE(bad_line.ok());
+  EXPECT_NE(bad_line.error().message.find("bad.json.gz line 301"), std::string::npos)
+      << bad_line.error().message;
+  storage::DataFileEntry wrong = WriteFile(bad.store, "md5.json.gz", ItemLines("y", 300));
+  wrong.md5_checksum = "AAAAAAAAAAAAAAAAAAAAAA==";
+  aws::Result<bool> bad_md5 = bad.Import({wrong});
+  ASSERT_FALSE(bad_md5.ok());
+  EXPECT_NE(bad_md5.error().message.find("md5.json.gz does not match its manifest"),
+            std::string::npos)
+      << bad_md5.error().message;
+  EXPECT_TRUE(bad.ddb.transport.requests().empty());
+}
+
+TEST(ExportImportTest, AFileChangedBetweenCheckAndWriteIsNotReportedAsImported) {
+  Fixture f;
+  f.options.range_bytes = 64;
+  const std::vector<std::string> lines = ItemLines("c", 300);
+  const storage::DataFileEntry entry = WriteFile(f.store, "c.json.gz", lines);
+  // Open reads the start of the file, the check pass goes on from there, and the write pass
+  // starts over: the file is rewritten just before that.
+  int starts = 0;
+  ReadHookStore store(&f.store, [&](std::string_view, int64_t offset) {
+    if (offset == 0 && ++starts == 2) WriteFile(f.store, "c.json.gz", ItemLines("d", 300));
+  });
+  f.context.store = &store;
+  std::vector<std::string> done;
+  aws::Result<bool> result = f.Import({entry}, &done);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("c.json.gz changed while it was being read"),
+            std::string::npos)
+      << result.error().message;
+  EXPECT_TRUE(done.empty());
+  EXPECT_EQ(f.Sent().find(R"("d0")"), std::string::npos);
+}
+
+TEST(ExportImportTest, IncrementalFilesLargerThanARangeAreApplied) {
+  Fixture f;
+  f.options.range_bytes = 16;
+  std::vector<std::string> lines;
+  for (int i = 0; i < 100; ++i) {
+    lines.push_back(R"({"Metadata":{"WriteTimestampMicros":{"N":")" + std::to_string(i + 1) +
+                    R"("}},"Keys":{"pk":{"S":"k)" + std::to_string(i % 10) +
+                    R"("}},"NewImage":{"pk":{"S":"k)" + std::to_string(i % 10) +
+                    R"("},"v":{"N":")" + std::to_string(i) + R"("}}})");
+  }
+  aws::Result<bool> result = ApplyIncrementalExport(
+      f.context, Manifest({WriteFile(f.store, "i.json.gz", lines)}, true), f.options, &f.counters);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(f.counters.items_read.load(), 100u);
+  EXPECT_EQ(f.counters.writes.items_written.load(), 10u);
+  EXPECT_NE(f.Sent().find(R"({"pk":{"S":"k9"},"v":{"N":"99"}})"), std::string::npos);
 }
 
 TEST(ExportImportTest, IncrementalChangesApplyTheLastChangePerKey) {

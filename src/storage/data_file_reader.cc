@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+#include <vector>
+
 #include "storage/md5.h"
 
 namespace ddbm::storage {
@@ -10,56 +13,131 @@ namespace {
 // Compressed bytes inflated per step: a few MB of lines at a time.
 constexpr size_t kInflateChunk = size_t{256} << 10;
 
+aws::Error Invalid(std::string message) {
+  return aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));
+}
+
+// Inflates one file fed in pieces and hands its lines out as they complete.
+class Inflater {
+ public:
+  Inflater(const std::string& name, const std::function<aws::Status(LineBlock)>& on_block)
+      : name_(name), on_block_(on_block) {}
+
+  aws::Status Feed(std::string_view compressed) {
+    for (size_t offset = 0; offset < compressed.size(); offset += kInflateChunk) {
+      const std::string_view chunk = compressed.substr(offset, kInflateChunk);
+      if (aws::Status s = gzip_.Feed(chunk, lines_.buffer()); !s.ok()) return Damaged(s);
+      LineBlock block = lines_.TakeLines();
+      if (block.lines.empty()) continue;
+      if (aws::Status s = on_block_(std::move(block)); !s.ok()) return s;
+    }
+    return aws::Status::Ok();
+  }
+
+  aws::Status Finish() {
+    if (aws::Status s = gzip_.Finish(); !s.ok()) return Damaged(s);
+    LineBlock last = lines_.Finish();
+    if (last.lines.empty()) return aws::Status::Ok();
+    return on_block_(std::move(last));
+  }
+
+ private:
+  aws::Error Damaged(const aws::Status& status) const {
+    return Invalid(fmt::format("data file {} is damaged: {}", name_, status.error().message));
+  }
+
+  const std::string& name_;
+  const std::function<aws::Status(LineBlock)>& on_block_;
+  GzipReader gzip_;
+  LineReader lines_;
+};
+
 }  // namespace
 
-aws::Result<std::string> FetchDataFile(const ObjectStore& store, const DataFileEntry& entry) {
-  const std::string name = store.Describe(entry.data_file_s3_key);
-  aws::Result<std::string> bytes = store.Get(entry.data_file_s3_key);
-  if (!bytes.ok()) {
-    aws::Error error = std::move(bytes).error();
+DataFileReader::DataFileReader(const ObjectStore* store, const DataFileEntry& entry,
+                               size_t range_bytes)
+    : store_(store),
+      key_(entry.data_file_s3_key),
+      md5_checksum_(entry.md5_checksum),
+      etag_(entry.etag),
+      name_(store->Describe(entry.data_file_s3_key)),
+      range_bytes_(range_bytes) {}
+
+aws::Result<DataFileReader> DataFileReader::Open(const ObjectStore* store,
+                                                 const DataFileEntry& entry, size_t range_bytes) {
+  DataFileReader reader(store, entry, range_bytes);
+  aws::Result<ObjectRange> first = store->GetRange(reader.key_, 0, range_bytes);
+  if (!first.ok()) {
+    aws::Error error = std::move(first).error();
     if (error.code == "NoSuchKey") {
-      error.message = fmt::format("data file {} is listed in the manifest but missing", name);
+      error.message =
+          fmt::format("data file {} is listed in the manifest but missing", reader.name_);
     }
     return error;
   }
-  const std::string md5 = Md5Base64(*bytes);
-  if (md5 != entry.md5_checksum) {
-    return aws::Error::Make(
-        aws::ErrorKind::kInvalidInput,
-        fmt::format("data file {} does not match its manifest: MD5 {} expected, {} found ({} "
-                    "bytes); the file is corrupt or truncated",
-                    name, entry.md5_checksum, md5, bytes->size()));
+  reader.size_ = first->object_size;
+  reader.version_ = std::move(first->version);
+  reader.first_ = std::move(first->bytes);
+  if (reader.size_ > static_cast<int64_t>(range_bytes)) return reader;
+  if (static_cast<int64_t>(reader.first_.size()) != reader.size_) {
+    return Invalid(
+        fmt::format("data file {} changed while it was being read; import again", reader.name_));
   }
-  if (entry.etag.ends_with("-1") && SinglePartEtag(*bytes) != entry.etag) {
-    return aws::Error::Make(aws::ErrorKind::kInvalidInput,
-                            fmt::format("data file {} does not match its manifest: ETag {} "
-                                        "expected, {} found",
-                                        name, entry.etag, SinglePartEtag(*bytes)));
+  reader.held_ = true;
+  if (aws::Status s = reader.CheckDigest(Md5::Digest(reader.first_)); !s.ok()) {
+    return std::move(s).error();
   }
-  return bytes;
+  return reader;
 }
 
-aws::Status ForEachLineBlock(std::string_view compressed, const std::string& name,
-                             const std::function<aws::Status(LineBlock block)>& on_block) {
-  auto damaged = [&](const aws::Error& error) {
-    return aws::Error::Make(aws::ErrorKind::kInvalidInput,
-                            fmt::format("data file {} is damaged: {}", name, error.message));
-  };
-  GzipReader gzip;
-  LineReader lines;
-  size_t offset = 0;
-  do {
-    const std::string_view chunk = compressed.substr(offset, kInflateChunk);
-    offset += chunk.size();
-    if (aws::Status s = gzip.Feed(chunk, lines.buffer()); !s.ok()) return damaged(s.error());
-    LineBlock block = lines.TakeLines();
-    if (!block.lines.empty()) {
-      if (aws::Status s = on_block(std::move(block)); !s.ok()) return s;
+aws::Status DataFileReader::ForEachLineBlock(
+    const std::function<aws::Status(LineBlock block)>& on_block) {
+  Inflater inflater(name_, on_block);
+  if (held_) {
+    if (aws::Status s = inflater.Feed(first_); !s.ok()) return s;
+    return inflater.Finish();
+  }
+  Md5 md5;
+  for (int64_t offset = 0; offset < size_;) {
+    aws::Result<std::string> range = NextRange(offset);
+    if (!range.ok()) return std::move(range).error();
+    md5.Update(*range);
+    offset += static_cast<int64_t>(range->size());
+    if (aws::Status s = inflater.Feed(*range); !s.ok()) return s;
+  }
+  if (aws::Status s = inflater.Finish(); !s.ok()) return s;
+  return CheckDigest(md5.Finish());
+}
+
+aws::Result<std::string> DataFileReader::NextRange(int64_t offset) {
+  if (offset == 0 && !first_.empty()) return std::exchange(first_, std::string());
+  aws::Result<ObjectRange> range = store_->GetRange(key_, offset, range_bytes_);
+  if (!range.ok()) return std::move(range).error();
+  const bool other_version =
+      !version_.empty() && !range->version.empty() && range->version != version_;
+  if (range->object_size != size_ || other_version || range->bytes.empty()) {
+    return Invalid(
+        fmt::format("data file {} changed while it was being read; import again", name_));
+  }
+  return std::move(range->bytes);
+}
+
+aws::Status DataFileReader::CheckDigest(const std::string& md5) const {
+  const std::string found = Base64(md5);
+  if (found != md5_checksum_) {
+    return Invalid(
+        fmt::format("data file {} does not match its manifest: MD5 {} expected, {} found ({} "
+                    "bytes); the file is corrupt or truncated",
+                    name_, md5_checksum_, found, size_));
+  }
+  if (etag_.ends_with("-1")) {
+    const std::string etag = MultipartEtag(std::vector<std::string>{md5});
+    if (etag != etag_) {
+      return Invalid(
+          fmt::format("data file {} does not match its manifest: ETag {} expected, {} found", name_,
+                      etag_, etag));
     }
-  } while (offset < compressed.size());
-  if (aws::Status s = gzip.Finish(); !s.ok()) return damaged(s.error());
-  LineBlock last = lines.Finish();
-  if (!last.lines.empty()) return on_block(std::move(last));
+  }
   return aws::Status::Ok();
 }
 

@@ -296,6 +296,25 @@ std::string WalkStart(const LocalStore& store, std::string_view prefix) {
   return slash == std::string_view::npos ? store.root() : store.Describe(prefix.substr(0, slash));
 }
 
+// Opens the regular file at `path` for reading and fills *st. The caller closes the descriptor.
+aws::Result<int> OpenForReading(const std::string& path, struct stat* st) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return NoSuchKey(path, "no such file");
+    return IoError(path, "cannot open", errno);
+  }
+  if (::fstat(fd, st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return IoError(path, "cannot read", err);
+  }
+  if (S_ISDIR(st->st_mode)) {
+    ::close(fd);
+    return NoSuchKey(path, "a directory, not a file");
+  }
+  return fd;
+}
+
 }  // namespace
 
 LocalStore::LocalStore(std::string_view root, int64_t part_size)
@@ -310,39 +329,60 @@ std::string LocalStore::Describe(std::string_view key) const {
 aws::Result<std::string> LocalStore::Get(std::string_view key) const {
   if (aws::Status s = CheckKey(key); !s.ok()) return std::move(s).error();
   const std::string path = Describe(key);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT || errno == ENOTDIR) return NoSuchKey(path, "no such file");
-    return IoError(path, "cannot open", errno);
-  }
   struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return IoError(path, "cannot read", err);
-  }
-  if (S_ISDIR(st.st_mode)) {
-    ::close(fd);
-    return NoSuchKey(path, "a directory, not a file");
-  }
+  aws::Result<int> fd = OpenForReading(path, &st);
+  if (!fd.ok()) return std::move(fd).error();
   std::string bytes;
   bytes.resize(static_cast<size_t>(st.st_size) + 1);  // one spare byte to see the end at once
   size_t size = 0;
   while (true) {
     if (size == bytes.size()) bytes.resize(bytes.size() * 2);
-    const ssize_t n = ::read(fd, bytes.data() + size, bytes.size() - size);
+    const ssize_t n = ::read(*fd, bytes.data() + size, bytes.size() - size);
     if (n < 0) {
       if (errno == EINTR) continue;
       const int err = errno;
-      ::close(fd);
+      ::close(*fd);
       return IoError(path, "cannot read", err);
     }
     if (n == 0) break;
     size += static_cast<size_t>(n);
   }
-  ::close(fd);
+  ::close(*fd);
   bytes.resize(size);
   return bytes;
+}
+
+aws::Result<ObjectRange> LocalStore::GetRange(std::string_view key, int64_t offset,
+                                              size_t length) const {
+  if (aws::Status s = CheckKey(key); !s.ok()) return std::move(s).error();
+  const std::string path = Describe(key);
+  struct stat st {};
+  aws::Result<int> fd = OpenForReading(path, &st);
+  if (!fd.ok()) return std::move(fd).error();
+  ObjectRange range;
+  range.object_size = static_cast<int64_t>(st.st_size);
+  range.version = std::to_string(st.st_size) + ":" + std::to_string(st.st_ino) + ":" +
+                  std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+  if (offset < range.object_size) {
+    range.bytes.resize(static_cast<size_t>(
+        std::min<int64_t>(static_cast<int64_t>(length), range.object_size - offset)));
+  }
+  size_t size = 0;
+  while (size < range.bytes.size()) {
+    const ssize_t n = ::pread(*fd, range.bytes.data() + size, range.bytes.size() - size,
+                              static_cast<off_t>(offset + static_cast<int64_t>(size)));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(*fd);
+      return IoError(path, "cannot read", err);
+    }
+    if (n == 0) break;  // the file shrank since fstat: its version tells
+    size += static_cast<size_t>(n);
+  }
+  ::close(*fd);
+  range.bytes.resize(size);
+  return range;
 }
 
 aws::Result<bool> LocalStore::Exists(std::string_view key) const {

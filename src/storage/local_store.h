@@ -34,6 +34,8 @@ class LocalStore final : public ObjectStore {
 
   // Missing file: kInvalidInput, code "NoSuchKey", naming Describe(key).
   aws::Result<std::string> Get(std::string_view key) const override;
+  aws::Result<ObjectRange> GetRange(std::string_view key, int64_t offset,
+                                    size_t length) const override;
   // True for a regular file (or a link to one); false when missing or a directory.
   aws::Result<bool> Exists(std::string_view key) const override;
   // Creates missing parent directories, then writes atomically (see above).

@@ -110,6 +110,32 @@ TEST(LocalStoreTest, MissingObjectIsNoSuchKeyNamingThePath) {
   EXPECT_EQ(got.error().code, "NoSuchKey");
 }
 
+TEST(LocalStoreTest, GetRangeReadsPartsAndTellsTheSizeAndVersion) {
+  testing::TempDir dir;
+  LocalStore store(dir.path());
+  ASSERT_TRUE(store.Put("d/f", "0123456789").ok());
+  aws::Result<ObjectRange> first = store.GetRange("d/f", 0, 4);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->bytes, "0123");
+  EXPECT_EQ(first->object_size, 10);
+  EXPECT_FALSE(first->version.empty());
+  EXPECT_EQ(store.GetRange("d/f", 8, 4)->bytes, "89");  // fewer at the end
+  EXPECT_EQ(store.GetRange("d/f", 10, 4)->bytes, "");   // none from the end on
+  EXPECT_EQ(store.GetRange("d/f", 99, 4)->object_size, 10);
+  EXPECT_EQ(store.GetRange("d/f", 4, 4)->version, first->version);
+
+  // A rewrite is another version, even of the same size.
+  ASSERT_TRUE(store.Put("d/f", "abcdefghij").ok());
+  aws::Result<ObjectRange> rewritten = store.GetRange("d/f", 0, 100);
+  EXPECT_EQ(rewritten->bytes, "abcdefghij");
+  EXPECT_NE(rewritten->version, first->version);
+
+  aws::Result<ObjectRange> missing = store.GetRange("d/none", 0, 4);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, "NoSuchKey");
+  EXPECT_EQ(store.GetRange("d", 0, 4).error().code, "NoSuchKey");
+}
+
 TEST(LocalStoreTest, KeysThatLeaveTheRootAreRejected) {
   testing::TempDir dir;
   LocalStore store(dir.path() + "/root");

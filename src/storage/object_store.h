@@ -24,6 +24,15 @@ struct ObjectInfo {
   int64_t size = 0;
 };
 
+// Part of an object, with what identifies the object's version it came from.
+struct ObjectRange {
+  std::string bytes;
+  int64_t object_size = 0;  // the whole object's
+  // Changes when the object is rewritten (S3: its ETag; a file: its size, inode and mtime);
+  // empty when unknown. Two ranges with different non-empty versions are of different objects.
+  std::string version;
+};
+
 // A streamed upload of one object. Nothing is visible under the key until Finish succeeds; a
 // writer destroyed without Finish (or after Abort) leaves nothing behind where it can (S3:
 // AbortMultipartUpload; local: the temporary file is removed).
@@ -46,6 +55,11 @@ class ObjectStore {
   // The whole object. A missing object is kInvalidInput whose message names it as Describe(key)
   // does, with code "NoSuchKey".
   virtual aws::Result<std::string> Get(std::string_view key) const = 0;
+  // Bytes [offset, offset + length) of the object: fewer at its end, none from its end on.
+  // Reading an object range by range keeps memory at one range whatever its size. A missing
+  // object fails as Get does. REQUIRES: offset >= 0, length > 0.
+  virtual aws::Result<ObjectRange> GetRange(std::string_view key, int64_t offset,
+                                            size_t length) const = 0;
   // Whether the object exists (false for a missing key; errors only for real failures).
   virtual aws::Result<bool> Exists(std::string_view key) const = 0;
   // Writes a whole object in one request (small files: manifests, checksums, _started).

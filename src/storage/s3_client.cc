@@ -376,6 +376,59 @@ Result<std::string> S3Client::GetObject(std::string_view bucket, std::string_vie
   return std::move(response->body);
 }
 
+namespace {
+
+// "bytes FIRST-LAST/SIZE" or "bytes */SIZE": SIZE, or nullopt (also for "*" as SIZE).
+std::optional<int64_t> ContentRangeSize(const std::string* header) {
+  if (header == nullptr) return std::nullopt;
+  const size_t slash = header->rfind('/');
+  if (slash == std::string::npos) return std::nullopt;
+  int64_t size = 0;
+  const char* end = header->data() + header->size();
+  const auto [ptr, ec] = std::from_chars(header->data() + slash + 1, end, size);
+  if (ec != std::errc() || ptr != end || size < 0) return std::nullopt;
+  return size;
+}
+
+}  // namespace
+
+Result<S3ObjectRange> S3Client::GetObjectRange(std::string_view bucket, std::string_view key,
+                                               int64_t offset, size_t length) const {
+  if (aws::Status ok = CheckKey({"GetObject", bucket, key, {}}); !ok) {
+    return std::move(ok).error();
+  }
+  HttpRequest request;
+  request.method = "GET";
+  request.url = RequestUrl(bucket, key);
+  request.SetHeader("Range", "bytes=" + std::to_string(offset) + "-" +
+                                 std::to_string(offset + static_cast<int64_t>(length) - 1));
+  Result<HttpResponse> response = Send("GetObject", std::move(request), bucket, key, false);
+  S3ObjectRange range;
+  if (!response.ok()) {
+    if (response.error().http_status != 416) return std::move(response).error();
+    range.object_size = offset;  // nothing at or after `offset`
+    return range;
+  }
+  if (const std::string* etag = response->FindHeader("ETag")) range.etag = Unquote(*etag);
+  if (response->status == 206) {
+    const std::optional<int64_t> size = ContentRangeSize(response->FindHeader("Content-Range"));
+    if (!size) {
+      return Error::Make(ErrorKind::kService,
+                         "S3 GetObject of " + Describe(bucket, key) +
+                             ": a partial answer without a valid Content-Range header");
+    }
+    range.object_size = *size;
+    range.bytes = std::move(response->body);
+    return range;
+  }
+  // The whole object: keep the part asked for.
+  range.object_size = static_cast<int64_t>(response->body.size());
+  if (offset < range.object_size) {
+    range.bytes = response->body.substr(static_cast<size_t>(offset), length);
+  }
+  return range;
+}
+
 aws::Status S3Client::DeleteObject(std::string_view bucket, std::string_view key) const {
   if (aws::Status ok = CheckKey({"DeleteObject", bucket, key, {}}); !ok) return ok;
   HttpRequest request;

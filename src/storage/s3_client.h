@@ -46,6 +46,13 @@ struct S3ObjectHead {
   std::string etag;  // without the surrounding quotes
 };
 
+// Part of an object, and what S3 said of the whole object with it.
+struct S3ObjectRange {
+  std::string bytes;
+  int64_t object_size = 0;
+  std::string etag;  // the whole object's, without quotes; empty when S3 sent none
+};
+
 // One page of ListObjectsV2.
 struct S3ListPage {
   std::vector<ObjectInfo> objects;
@@ -98,6 +105,12 @@ class S3Client {
                                        std::string_view body) const;
   // The whole object.
   aws::Result<std::string> GetObject(std::string_view bucket, std::string_view key) const;
+  // Bytes [offset, offset + length) of the object, in one ranged GET: fewer at the object's
+  // end, none from its end on (S3 answers 416 there, and object_size is then `offset`: 0 for an
+  // empty object). A server that ignores the Range and sends the whole object is answered from
+  // it. REQUIRES: offset >= 0, length > 0.
+  aws::Result<S3ObjectRange> GetObjectRange(std::string_view bucket, std::string_view key,
+                                            int64_t offset, size_t length) const;
   // Removes the object; a missing object counts as removed (S3 answers 204 either way).
   aws::Status DeleteObject(std::string_view bucket, std::string_view key) const;
   // nullopt when the object does not exist. A missing bucket also reads as nullopt (a HEAD

@@ -162,6 +162,12 @@ Result<std::string> S3Store::Get(std::string_view key) const {
   return client_.GetObject(bucket_, key);
 }
 
+Result<ObjectRange> S3Store::GetRange(std::string_view key, int64_t offset, size_t length) const {
+  Result<S3ObjectRange> range = client_.GetObjectRange(bucket_, key, offset, length);
+  if (!range.ok()) return std::move(range).error();
+  return ObjectRange{std::move(range->bytes), range->object_size, std::move(range->etag)};
+}
+
 Result<bool> S3Store::Exists(std::string_view key) const {
   Result<std::optional<S3ObjectHead>> head = client_.HeadObject(bucket_, key);
   if (!head.ok()) return std::move(head).error();

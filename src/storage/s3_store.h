@@ -39,6 +39,8 @@ class S3Store final : public ObjectStore {
   S3Store(const aws::ServiceClient* s3, std::string bucket, S3StoreOptions options);
 
   aws::Result<std::string> Get(std::string_view key) const override;
+  aws::Result<ObjectRange> GetRange(std::string_view key, int64_t offset,
+                                    size_t length) const override;
   aws::Result<bool> Exists(std::string_view key) const override;
   aws::Status Put(std::string_view key, std::string_view bytes) override;
   aws::Status Delete(std::string_view key) override;

@@ -1,0 +1,173 @@
+#include "storage/data_file_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "storage/data_file_writer.h"
+#include "storage/local_store.h"
+#include "storage/md5.h"
+#include "testing/temp_dir.h"
+
+namespace ddbm::storage {
+namespace {
+
+constexpr std::string_view kKey = "AWSDynamoDB/01715685260608-c488b4e1/data/f.json.gz";
+
+// `count` full-export lines; item i carries some text so that the file spans many ranges.
+std::vector<std::string> Lines(int count) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < count; ++i) {
+    lines.push_back(R"({"Item":{"pk":{"S":"k)" + std::to_string(i) + R"("},"v":{"N":")" +
+                    std::to_string(i * 7919 % 100003) + R"("}}})");
+  }
+  return lines;
+}
+
+DataFileEntry Write(ObjectStore& store, const std::vector<std::string>& lines) {
+  auto opened = DataFileWriter::Open(store, std::string(kKey), 6);
+  EXPECT_TRUE(opened.ok());
+  std::unique_ptr<DataFileWriter> writer = std::move(opened).value();
+  for (const std::string& line : lines) EXPECT_TRUE(writer->AddLine(line).ok());
+  return std::move(*writer->Finish());
+}
+
+// One pass: the lines handed out, and how the pass ended.
+struct Pass {
+  std::vector<std::string> lines;
+  aws::Status status = aws::Status::Ok();
+};
+
+Pass ReadPass(DataFileReader& reader) {
+  Pass pass;
+  int64_t expected_number = 1;
+  pass.status = reader.ForEachLineBlock([&](LineBlock block) -> aws::Status {
+    for (const Line& line : block.lines) {
+      EXPECT_EQ(line.number, expected_number++);
+      pass.lines.emplace_back(line.text);
+    }
+    return aws::Status::Ok();
+  });
+  return pass;
+}
+
+std::string Message(const aws::Status& status) { return status.ok() ? "" : status.error().message; }
+
+class DataFileReaderTest : public ::testing::Test {
+ protected:
+  DataFileReaderTest() : store_(dir_.path()) {}
+
+  testing::TempDir dir_;
+  LocalStore store_;
+};
+
+TEST_F(DataFileReaderTest, ASmallFileIsCheckedAtOpenAndHeld) {
+  const std::vector<std::string> lines = Lines(50);
+  const DataFileEntry entry = Write(store_, lines);
+  aws::Result<DataFileReader> reader = DataFileReader::Open(&store_, entry);
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  EXPECT_TRUE(reader->held());
+  EXPECT_EQ(reader->size(), static_cast<int64_t>(store_.Get(kKey)->size()));
+  ASSERT_TRUE(store_.Delete(kKey).ok());  // passes read memory
+  for (int pass = 0; pass < 2; ++pass) {
+    Pass got = ReadPass(*reader);
+    EXPECT_TRUE(got.status.ok()) << Message(got.status);
+    EXPECT_EQ(got.lines, lines);
+  }
+}
+
+TEST_F(DataFileReaderTest, ALargeFileIsReadRangeByRangeOnEveryPass) {
+  const std::vector<std::string> lines = Lines(3000);
+  const DataFileEntry entry = Write(store_, lines);
+  for (size_t range : {size_t{1}, size_t{7}, size_t{4096}}) {
+    aws::Result<DataFileReader> reader = DataFileReader::Open(&store_, entry, range);
+    ASSERT_TRUE(reader.ok()) << reader.error().message;
+    EXPECT_FALSE(reader->held());
+    for (int pass = 0; pass < 2; ++pass) {
+      Pass got = ReadPass(*reader);
+      EXPECT_TRUE(got.status.ok()) << range << ": " << Message(got.status);
+      EXPECT_EQ(got.lines, lines) << range;
+    }
+  }
+}
+
+TEST_F(DataFileReaderTest, AChecksumMismatchFailsAtOpenOrAtTheEndOfAPass) {
+  DataFileEntry entry = Write(store_, Lines(500));
+  entry.md5_checksum = Md5Base64("something else");
+  aws::Result<DataFileReader> held = DataFileReader::Open(&store_, entry);
+  ASSERT_FALSE(held.ok());
+  EXPECT_EQ(held.error().kind, aws::ErrorKind::kInvalidInput);
+  EXPECT_NE(held.error().message.find("does not match its manifest: MD5"), std::string::npos)
+      << held.error().message;
+
+  aws::Result<DataFileReader> streamed = DataFileReader::Open(&store_, entry, 100);
+  ASSERT_TRUE(streamed.ok());
+  Pass got = ReadPass(*streamed);
+  EXPECT_EQ(got.lines.size(), 500u);  // handed out before the end told
+  ASSERT_FALSE(got.status.ok());
+  EXPECT_NE(Message(got.status).find("does not match its manifest: MD5"), std::string::npos);
+  EXPECT_NE(Message(got.status).find(store_.Describe(kKey)), std::string::npos);
+}
+
+TEST_F(DataFileReaderTest, AOnePartEtagMismatchIsRefusedEitherWay) {
+  DataFileEntry entry = Write(store_, Lines(500));
+  ASSERT_TRUE(entry.etag.ends_with("-1"));
+  entry.etag = "0123456789abcdef0123456789abcdef-1";
+  EXPECT_NE(DataFileReader::Open(&store_, entry).error().message.find("ETag"), std::string::npos);
+  aws::Result<DataFileReader> streamed = DataFileReader::Open(&store_, entry, 100);
+  ASSERT_TRUE(streamed.ok());
+  EXPECT_NE(Message(ReadPass(*streamed).status).find("ETag " + entry.etag + " expected"),
+            std::string::npos);
+}
+
+TEST_F(DataFileReaderTest, AFileChangedBetweenPassesIsRefused) {
+  const DataFileEntry entry = Write(store_, Lines(500));
+  aws::Result<DataFileReader> reader = DataFileReader::Open(&store_, entry, 100);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_TRUE(ReadPass(*reader).status.ok());
+  Write(store_, Lines(501));
+  Pass got = ReadPass(*reader);
+  EXPECT_NE(Message(got.status).find("changed while it was being read"), std::string::npos)
+      << Message(got.status);
+
+  // Gone altogether.
+  ASSERT_TRUE(store_.Delete(kKey).ok());
+  EXPECT_FALSE(ReadPass(*reader).status.ok());
+}
+
+TEST_F(DataFileReaderTest, AMissingFileIsNamed) {
+  DataFileEntry entry;
+  entry.data_file_s3_key = std::string(kKey);
+  aws::Result<DataFileReader> reader = DataFileReader::Open(&store_, entry);
+  ASSERT_FALSE(reader.ok());
+  EXPECT_EQ(reader.error().message,
+            "data file " + store_.Describe(kKey) + " is listed in the manifest but missing");
+}
+
+TEST_F(DataFileReaderTest, ATruncatedStreamedFileIsDamaged) {
+  const DataFileEntry written = Write(store_, Lines(500));
+  const std::string whole = *store_.Get(kKey);
+  const std::string truncated = whole.substr(0, whole.size() - 9);
+  ASSERT_TRUE(store_.Put(kKey, truncated).ok());
+  DataFileEntry entry = written;
+  entry.md5_checksum = Md5Base64(truncated);  // a manifest that agrees: only gzip can tell
+  entry.etag = SinglePartEtag(truncated);
+  for (size_t range : {size_t{64}, DataFileReader::kDefaultRangeBytes}) {
+    aws::Result<DataFileReader> reader = DataFileReader::Open(&store_, entry, range);
+    ASSERT_TRUE(reader.ok()) << reader.error().message;
+    EXPECT_NE(Message(ReadPass(*reader).status).find("is damaged"), std::string::npos) << range;
+  }
+}
+
+TEST_F(DataFileReaderTest, AnEmptyPartitionsFileHasNoLines) {
+  const DataFileEntry entry = Write(store_, {});
+  aws::Result<DataFileReader> reader = DataFileReader::Open(&store_, entry, 1);
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  Pass got = ReadPass(*reader);
+  EXPECT_TRUE(got.status.ok()) << Message(got.status);
+  EXPECT_TRUE(got.lines.empty());
+}
+
+}  // namespace
+}  // namespace ddbm::storage
