@@ -118,6 +118,49 @@ TEST_F(S3ClientTest, AutoUsesVirtualHostOnAwsForDnsNames) {
   EXPECT_EQ(Header(sent, "Host"), "my-bucket.s3.us-west-2.amazonaws.com");
 }
 
+TEST_F(S3ClientTest, GetObjectRangeAsksForTheRangeAndReadsTheSizeFromContentRange) {
+  const S3Client& s3 = Client("http://127.0.0.1:5000");
+  transport_.Respond(206, "cdef", {{"Content-Range", "bytes 2-5/10"}, {"ETag", "\"abc\""}});
+  aws::Result<S3ObjectRange> range = s3.GetObjectRange("b-1", "k", 2, 4);
+  ASSERT_TRUE(range.ok()) << range.error().ToString();
+  EXPECT_EQ(range->bytes, "cdef");
+  EXPECT_EQ(range->object_size, 10);
+  EXPECT_EQ(range->etag, "abc");
+  EXPECT_EQ(Header(LastRequest(), "Range"), "bytes=2-5");
+  // The Range header is signed like any other.
+  EXPECT_TRUE(HasText(Header(LastRequest(), "Authorization"), "range;"));
+
+  // Past the end (an empty object at offset 0): 416, no bytes.
+  transport_.Respond(416,
+                     "<Error><Code>InvalidRange</Code><Message>The requested range is not "
+                     "satisfiable</Message></Error>");
+  range = s3.GetObjectRange("b-1", "k", 0, 4);
+  ASSERT_TRUE(range.ok()) << range.error().ToString();
+  EXPECT_EQ(range->bytes, "");
+  EXPECT_EQ(range->object_size, 0);
+
+  // A server that ignores Range sends the whole object: the part asked for is kept.
+  transport_.Respond(200, "0123456789");
+  range = s3.GetObjectRange("b-1", "k", 8, 4);
+  ASSERT_TRUE(range.ok());
+  EXPECT_EQ(range->bytes, "89");
+  EXPECT_EQ(range->object_size, 10);
+
+  // A partial answer that does not say the size is not guessed at.
+  for (const char* bad : {"", "bytes 0-3/*", "bytes 0-3/1x"}) {
+    std::vector<aws::HttpHeader> headers;
+    if (*bad != '\0') headers.push_back({"Content-Range", bad});
+    transport_.Respond(206, "0123", headers);
+    EXPECT_FALSE(s3.GetObjectRange("b-1", "k", 0, 4).ok()) << bad;
+  }
+
+  // Other errors stay errors.
+  transport_.Respond(404, "<Error><Code>NoSuchKey</Code><Message>gone</Message></Error>");
+  range = s3.GetObjectRange("b-1", "k", 0, 4);
+  ASSERT_FALSE(range.ok());
+  EXPECT_EQ(range.error().code, "NoSuchKey");
+}
+
 TEST_F(S3ClientTest, AutoUsesPathStyleForDotsAndUpperCase) {
   const S3Client& s3 = Client();
   EXPECT_EQ(s3.RequestUrl("my.bucket", "k"), "/my.bucket/k");

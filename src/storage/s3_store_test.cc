@@ -14,6 +14,8 @@
 
 #include "aws/static_providers.h"
 #include "aws/url.h"
+#include "storage/data_file_reader.h"
+#include "storage/data_file_writer.h"
 #include "storage/md5.h"
 #include "testing/fake_clock.h"
 #include "testing/scripted_transport.h"
@@ -151,7 +153,9 @@ class FakeBucket {
                       "<Error><Code>NoSuchKey</Code><Message>The specified key does not "
                       "exist.</Message></Error>");
       }
-      return Answer(200, object->second);
+      const std::string* range = request.FindHeader("Range");
+      if (range == nullptr || ignore_ranges) return Answer(200, object->second);
+      return RangeAnswer(object->second, *range);
     }
     return Answer(405, "<Error><Code>MethodNotAllowed</Code></Error>");
   }
@@ -171,6 +175,7 @@ class FakeBucket {
   std::string sse;  // x-amz-server-side-encryption on every write answer
   int fail_part = 0;
   bool lose_complete_answer = false;  // completes, then the connection drops
+  bool ignore_ranges = false;         // GET answers the whole object to a Range
 
  private:
   HttpResponse Answer(int status, std::string body, std::vector<aws::HttpHeader> headers = {}) {
@@ -180,6 +185,21 @@ class FakeBucket {
     response.headers = std::move(headers);
     if (!sse.empty()) response.headers.push_back({"x-amz-server-side-encryption", sse});
     return response;
+  }
+
+  // "bytes=FIRST-LAST" as S3 answers it: 206 with the bytes that exist, 416 from the end on.
+  HttpResponse RangeAnswer(const std::string& object, const std::string& range) {
+    const size_t dash = range.find('-');
+    const size_t first = std::stoul(range.substr(6, dash - 6));
+    const size_t last = std::min<size_t>(std::stoul(range.substr(dash + 1)), object.size() - 1);
+    if (first >= object.size()) {
+      return Answer(416, "<Error><Code>InvalidRange</Code></Error>");
+    }
+    const std::string etag = Md5Hex(object);
+    return Answer(206, object.substr(first, last - first + 1),
+                  {{"Content-Range", "bytes " + std::to_string(first) + "-" + std::to_string(last) +
+                                         "/" + std::to_string(object.size())},
+                   {"ETag", Quoted(etag)}});
   }
 
   HttpResponse List(const std::string& prefix) {
@@ -507,6 +527,65 @@ TEST_F(S3StoreTest, PutGetExistsList) {
   EXPECT_EQ((*listed)[0].key, "p/data/a b.json.gz");
   EXPECT_EQ((*listed)[0].size, 3);
   EXPECT_EQ((*listed)[1].key, "p/manifest-summary.json");
+}
+
+TEST_F(S3StoreTest, GetRangeReadsPartsWithTheObjectsEtag) {
+  auto store = Store();
+  ASSERT_TRUE(store->Put("p/data/f.json.gz", "0123456789").ok());
+  Result<ObjectRange> first = store->GetRange("p/data/f.json.gz", 0, 4);
+  ASSERT_TRUE(first.ok()) << first.error().ToString();
+  EXPECT_EQ(first->bytes, "0123");
+  EXPECT_EQ(first->object_size, 10);
+  EXPECT_EQ(first->version, Md5Hex("0123456789"));
+  EXPECT_EQ(store->GetRange("p/data/f.json.gz", 8, 4)->bytes, "89");
+  Result<ObjectRange> past = store->GetRange("p/data/f.json.gz", 10, 4);
+  ASSERT_TRUE(past.ok()) << past.error().ToString();
+  EXPECT_EQ(past->bytes, "");
+
+  ASSERT_TRUE(store->Put("p/empty", "").ok());
+  Result<ObjectRange> empty = store->GetRange("p/empty", 0, 4);
+  ASSERT_TRUE(empty.ok()) << empty.error().ToString();
+  EXPECT_EQ(empty->object_size, 0);
+
+  bucket_.ignore_ranges = true;
+  EXPECT_EQ(store->GetRange("p/data/f.json.gz", 4, 3)->bytes, "456");
+
+  Result<ObjectRange> missing = store->GetRange("p/none", 0, 4);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, "NoSuchKey");
+  EXPECT_TRUE(HasText(missing.error().message, store->Describe("p/none")));
+}
+
+TEST_F(S3StoreTest, ADataFileIsReadRangeByRangeAndARewriteIsNoticed) {
+  auto store = Store();
+  const std::string key = "p/AWSDynamoDB/01-x/data/f.json.gz";
+  auto write = [&](const std::string& prefix) {
+    auto writer = DataFileWriter::Open(*store, key, 6);
+    EXPECT_TRUE(writer.ok());
+    for (int i = 0; i < 400; ++i) {
+      EXPECT_TRUE((*writer)
+                      ->AddLine(R"({"Item":{"pk":{"S":")" + prefix + std::to_string(i) + R"("}}})")
+                      .ok());
+    }
+    return std::move(*(*writer)->Finish());
+  };
+  const DataFileEntry entry = write("a");
+  Result<DataFileReader> reader = DataFileReader::Open(store.get(), entry, 100);
+  ASSERT_TRUE(reader.ok()) << reader.error().ToString();
+  EXPECT_FALSE(reader->held());
+  int64_t lines = 0;
+  auto count = [&](LineBlock block) {
+    lines += static_cast<int64_t>(block.lines.size());
+    return aws::Status::Ok();
+  };
+  aws::Status pass = reader->ForEachLineBlock(count);
+  ASSERT_TRUE(pass.ok()) << pass.error().ToString();
+  EXPECT_EQ(lines, 400);
+
+  write("b");  // the same size, another ETag
+  pass = reader->ForEachLineBlock(count);
+  ASSERT_FALSE(pass.ok());
+  EXPECT_TRUE(HasText(pass.error().message, "changed while it was being read"));
 }
 
 TEST_F(S3StoreTest, GetOfAMissingObjectNamesIt) {

@@ -571,6 +571,59 @@ class RealAwsExportTest(ExportImportTestBase):
                 self.assert_real_items(table)
 
 
+class LargeDataFileTest(ExportImportTestBase):
+    """A data file larger than import holds at once (8 MiB) is read by ranges: from moto's S3
+    with real Range requests and from a directory, checked whole before anything is written."""
+
+    MOTO = True
+    RANGE = 8 << 20
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        rng = random.Random(11)
+        # Random binary barely compresses: 7,500 items make a file of about 9 MB.
+        cls.items = [{"pk": {"S": f"big-{i:05d}"}, "sk": {"N": str(i)},
+                      "blob": {"B": rng.randbytes(1200)}} for i in range(7500)]
+
+    def setUp(self):
+        super().setUp()
+        self.export = HandExport(Path(tempfile.mkdtemp(prefix="large-", dir=self.work)),
+                                 [self.items])
+        size = len(self.export.get(self.export.data_keys[0]))
+        self.assertGreater(size, self.RANGE, "the data file must be larger than one range")
+
+    def test_imports_from_s3_and_a_directory(self):
+        bucket = self.make_bucket("large-file")
+        upload_tree(self.client("s3"), bucket, self.export.root)
+        for label, source, extra in (
+                ("s3", f"s3://{bucket}", ("--s3-endpoint-url", self.moto_endpoint)),
+                ("directory", str(self.export.root), ())):
+            with self.subTest(label):
+                table = self.create_table(self.unique_table("large"), keys=KEYS)
+                r, summary = self.run_import(source, table, *extra)
+                self.assert_imported(r, summary, len(self.items), files=1)
+                self.assertEqual(summary["CompressedBytes"],
+                                 len(self.export.get(self.export.data_keys[0])), summary)
+                self.assert_items(table, self.items)
+
+    def test_a_checksum_found_wrong_at_the_end_writes_nothing(self):
+        entry = json.loads(self.export.get(self.export.files_key))
+        entry["md5Checksum"] = md5_base64(b"another file")
+        self.export.put_json(self.export.files_key, compact(entry) + "\n")
+        bucket = self.make_bucket("large-bad")
+        upload_tree(self.client("s3"), bucket, self.export.root)
+        for label, source, extra in (
+                ("s3", f"s3://{bucket}", ("--s3-endpoint-url", self.moto_endpoint)),
+                ("directory", str(self.export.root), ())):
+            with self.subTest(label):
+                table = self.create_table(self.unique_table("largebad"), keys=KEYS)
+                r, _ = self.run_import(source, table, *extra)
+                self.assert_error(r, self.export.data_name(0), "does not match its manifest",
+                                  "MD5")
+                self.assertEqual(count_items(self.dynamodb(), table), 0, r.stderr)
+
+
 class RoundTripTest(ExportImportTestBase):
     """export then import --create-target gives back the same table; ddbmigrate's manifests,
     checksums and data files are checked with Python alone."""
