@@ -50,6 +50,7 @@ class ExportCommand final : public Command {
   }
 
   void AddFlags(CLI::App& app) override {
+    app_ = &app;
     app.add_option("--table", table_, "Table to export (name or ARN)")->required();
     app.add_option("--to", to_, "Where to write: s3://bucket/prefix, file:///dir or a directory")
         ->required();
@@ -77,6 +78,19 @@ class ExportCommand final : public Command {
   }
 
   aws::Result<Outcome> Run(const GlobalOptions& global) override {
+    if (native_) {
+      if (aws::Status s =
+              RefuseWithNative(*app_,
+                               {"--segments", "--page-size", "--consistent-read", "--read-rate",
+                                "--read-percent", "--consumed-capacity", "--gzip-level",
+                                "--file-size", "--part-size", "--checkpoint", "--resume"},
+                               "export");
+          !s.ok()) {
+        return std::move(s).error();
+      }
+    } else if (!bucket_owner_.empty()) {
+      return Invalid("--s3-bucket-owner only applies with --native");
+    }
     if (aws::Status s = capacity_.CheckScanRates(scan_); !s.ok()) return std::move(s).error();
     aws::Result<TableConnection> opened_table = OpenTableConnection(global, table_);
     if (!opened_table.ok()) return std::move(opened_table).error();
@@ -86,11 +100,6 @@ class ExportCommand final : public Command {
     if (!opened.ok()) return std::move(opened).error();
     if (native_ && opened->location.kind != storage::Location::Kind::kS3) {
       return Invalid("--native exports only to S3: give --to s3://bucket/prefix");
-    }
-    if (native_ && (!checkpoint_.empty() || resume_)) {
-      return Invalid(
-          "--checkpoint and --resume do not apply to --native: DynamoDB runs that "
-          "export itself");
     }
     if (resume_ && checkpoint_.empty()) {
       return Invalid("--resume needs --checkpoint FILE: the file the earlier export wrote");
@@ -398,6 +407,7 @@ class ExportCommand final : public Command {
   int gzip_level_ = storage::GzipWriter::kDefaultLevel;
   int file_size_mib_ = 256;
   bool native_ = false;
+  const CLI::App* app_ = nullptr;  // the subcommand, to tell which flags were given
   std::string bucket_owner_;
   std::string checkpoint_;
   bool resume_ = false;

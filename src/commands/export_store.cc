@@ -1,5 +1,7 @@
 #include "commands/export_store.h"
 
+#include <fmt/format.h>
+
 #include "storage/local_store.h"
 #include "storage/s3_store.h"
 
@@ -56,6 +58,18 @@ aws::Result<OpenedStore> OpenStore(const GlobalOptions& global, const StoreFlags
   opened.store = std::move(*store);
   opened.prefix = opened.location.prefix;
   return opened;
+}
+
+aws::Status RefuseWithNative(const CLI::App& app, std::initializer_list<std::string_view> flags,
+                             std::string_view verb) {
+  for (std::string_view flag : flags) {
+    if (app.count(std::string(flag)) == 0) continue;
+    return aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                            fmt::format("{} does not apply to --native: DynamoDB runs that {} "
+                                        "itself; drop it, or {} without --native",
+                                        flag, verb, verb));
+  }
+  return aws::Status::Ok();
 }
 
 }  // namespace ddbm::commands

@@ -5,8 +5,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "aws/error.h"
 #include "commands/command.h"
@@ -38,5 +40,11 @@ struct StoreFlags {
 // prefix.
 aws::Result<OpenedStore> OpenStore(const GlobalOptions& global, const StoreFlags& flags,
                                    const std::string& location_text, bool reading);
+
+// With --native DynamoDB moves the data itself (ExportTableToPointInTime, ImportTable), so the
+// flags that shape ddbmigrate's own transfer mean nothing: kInvalidInput naming the first of
+// `flags` given on `app`, with `verb` ("export" or "import") in its advice.
+aws::Status RefuseWithNative(const CLI::App& app, std::initializer_list<std::string_view> flags,
+                             std::string_view verb);
 
 }  // namespace ddbm::commands

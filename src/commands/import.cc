@@ -59,6 +59,7 @@ class ImportCommand final : public Command {
   }
 
   void AddFlags(CLI::App& app) override {
+    app_ = &app;
     app.add_option("--from", from_,
                    "The export: s3://bucket/prefix, file:///dir or a directory (holding "
                    "AWSDynamoDB/), or one export's own folder")
@@ -102,6 +103,16 @@ class ImportCommand final : public Command {
     }
     if (!partition_key_.empty() && !create_target_) {
       return Invalid("--partition-key only applies with --create-target");
+    }
+    if (native_) {
+      if (aws::Status s =
+              RefuseWithNative(*app_,
+                               {"--writers", "--parallel-files", "--write-rate", "--write-percent",
+                                "--consumed-capacity", "--checkpoint", "--resume", "--dead-letter"},
+                               "import");
+          !s.ok()) {
+        return std::move(s).error();
+      }
     }
     if (aws::Status s = capacity_.CheckRates(write_rate_.has_value() || write_percent_.has_value(),
                                              "--write-rate or --write-percent");
@@ -496,6 +507,7 @@ class ImportCommand final : public Command {
   bool resume_ = false;
   std::string dead_letter_;
   bool native_ = false;
+  const CLI::App* app_ = nullptr;  // the subcommand, to tell which flags were given
   StoreFlags store_flags_;
 };
 

@@ -1151,6 +1151,23 @@ class ImportErrorTest(ExportImportTestBase):
         self.assert_ok(r, summary)
         self.assert_items(table, chunks[0] + chunks[1])
 
+    def test_native_refuses_the_flags_of_our_own_transfer(self):
+        """DynamoDB Local has neither ExportTableToPointInTime nor ImportTable: these are
+        refused before anything is sent."""
+        for args, fragment in (
+                (("export", "--table", "t1x", "--to", "s3://b/p", "--native", "--segments", "4"),
+                 "--segments does not apply to --native: DynamoDB runs that export itself"),
+                (("export", "--table", "t1x", "--to", "s3://b/p", "--native",
+                  "--consumed-capacity", "reads"), "--consumed-capacity does not apply"),
+                (("export", "--table", "t1x", "--to", "s3://b/p", "--s3-bucket-owner",
+                  "123456789012"), "--s3-bucket-owner only applies with --native"),
+                (("import", "--from", "s3://b/p", "--table", "t1x", "--native",
+                  "--create-target", "--writers", "4"),
+                 "--writers does not apply to --native: DynamoDB runs that import itself; "
+                 "drop it, or import without --native")):
+            with self.subTest(args[0] + " " + fragment):
+                self.assert_error(self.cli(*args), fragment)
+
     def test_export_of_a_missing_table(self):
         out = self.work / "missing-export"
         r, _ = self.run_export("no_such_table_to_export", out)
