@@ -9,6 +9,9 @@ user+sys CPU seconds, peak RSS):
   * export to a directory        build/ddbmigrate export --table T --to DIR
   * import from that directory   build/ddbmigrate import --from DIR --table T2 --create-target
   * the same two through S3      (--s3: moto's server, s3://bench/prefix)
+  * with --one-file, an export to a directory in one segment (one data file of the whole
+    table) and its import: import's peak memory with a data file far larger than the 8 MiB it
+    holds at once
 
 Every imported table is compared item by item with the source by boto3 (scripts/ddbdata.py);
 a difference fails the run. Throughput is given
@@ -58,21 +61,24 @@ def timed(argv, env):
             proc.stdout, proc.stderr)
 
 
-def run_pair(binary, env, ddb_endpoint, table, items, location, extra, tag):
-    """Exports `table` to `location`, imports it into a new table; returns two result rows."""
+def run_pair(binary, env, ddb_endpoint, table, items, location, extra, tag, export_extra=(),
+             suffix=None):
+    """Exports `table` to `location`, imports it into a new table (named with `suffix`, else
+    `tag`); returns two result rows. `extra` goes to both commands, `export_extra` to the
+    export only."""
     rows = []
     argv = [str(binary), "export", "--table", table, "--to", location, "--page-size", "1000",
-            "--endpoint-url", ddb_endpoint, "--output", "json", *extra]
+            "--endpoint-url", ddb_endpoint, "--output", "json", *extra, *export_extra]
     log(f"export to {location} ...")
     code, wall, cpu, rss, out, err = timed(argv, env)
     if code != 0:
         raise SystemExit(f"export failed ({code}): {err.strip()[-400:]}")
     summary = json.loads(out.strip().splitlines()[-1])
     rows.append(dict(step=f"export to {tag}", items=summary["ItemCount"], wall=wall, cpu=cpu,
-                     rss=rss, json_bytes=summary["UncompressedBytes"],
+                     rss=rss, files=summary["DataFiles"], json_bytes=summary["UncompressedBytes"],
                      gzip_bytes=summary["CompressedBytes"],
                      command=" ".join(argv[1:]).replace(ddb_endpoint, "$DDB")))
-    target = f"{table}_from_{tag}"
+    target = f"{table}_from_{suffix or tag}"
     argv = [str(binary), "import", "--from", location, "--table", target, "--create-target",
             "--endpoint-url", ddb_endpoint, "--output", "json", *extra]
     log(f"import from {location} into {target} ...")
@@ -87,6 +93,7 @@ def run_pair(binary, env, ddb_endpoint, table, items, location, extra, tag):
         raise SystemExit(f"import into {target} differs from {table}: {compared.describe()}")
     count = compared.target_count
     rows.append(dict(step=f"import from {tag}", items=count, wall=wall, cpu=cpu, rss=rss,
+                     files=rows[0]["files"],
                      json_bytes=rows[0]["json_bytes"], gzip_bytes=rows[0]["gzip_bytes"],
                      command=" ".join(argv[1:]).replace(ddb_endpoint, "$DDB")))
     copy_bench.delete_table(ddb_endpoint, target)
@@ -102,13 +109,14 @@ def render(rows, args, started, seconds):
         "python3 bench/export_bench.py " + " ".join(sys.argv[1:]),
         "```",
         "",
-        "| step | items | wall s | items/s | JSON MB/s | gzip MB/s | client CPU µs/item | peak MB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| step | items | data files | wall s | items/s | JSON MB/s | gzip MB/s "
+        "| client CPU µs/item | peak MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         rate = r["items"] / r["wall"] if r["wall"] else 0
         lines.append(
-            f"| {r['step']} | {r['items']:,} | {r['wall']:.1f} | {rate:,.0f} | "
+            f"| {r['step']} | {r['items']:,} | {r['files']:,} | {r['wall']:.1f} | {rate:,.0f} | "
             f"{r['json_bytes'] / 1e6 / r['wall']:.1f} | {r['gzip_bytes'] / 1e6 / r['wall']:.1f} | "
             f"{r['cpu'] * 1e6 / max(1, r['items']):.1f} | {r['rss']:.0f} |")
     lines += ["", "Commands (`$DDB` is DynamoDB Local's endpoint):", ""]
@@ -121,6 +129,8 @@ def main(argv=None):
     p.add_argument("--items", type=int, default=100000)
     p.add_argument("--item-bytes", type=int, default=1024)
     p.add_argument("--s3", action="store_true", help="also export to and import from moto's S3")
+    p.add_argument("--one-file", action="store_true",
+                   help="also export in one segment (one data file) and import that")
     p.add_argument("--binary", default=str(REPO_ROOT / "build" / "ddbmigrate"))
     p.add_argument("--out", help="markdown file to write the results into")
     args = p.parse_args(argv)
@@ -133,6 +143,11 @@ def main(argv=None):
         with tempfile.TemporaryDirectory(prefix="export-bench-dir-") as tmp:
             rows += run_pair(args.binary, env, ddb.endpoint, "bench_src", args.items, tmp, [],
                              "directory")
+        if args.one_file:
+            with tempfile.TemporaryDirectory(prefix="export-bench-one-") as tmp:
+                rows += run_pair(args.binary, env, ddb.endpoint, "bench_src", args.items, tmp, [],
+                                 "directory, one segment", export_extra=["--segments", "1"],
+                                 suffix="one_segment")
         if args.s3:
             with harness.MotoServer(log_prefix="export-bench-") as moto:
                 s3 = harness.client("s3", moto.endpoint)
