@@ -88,7 +88,7 @@ class ExportCommand final : public Command {
           !s.ok()) {
         return std::move(s).error();
       }
-    } else if (!bucket_owner_.empty()) {
+    } else if (app_->count("--s3-bucket-owner") > 0) {
       return Invalid("--s3-bucket-owner only applies with --native");
     }
     if (aws::Status s = capacity_.CheckScanRates(scan_); !s.ok()) return std::move(s).error();

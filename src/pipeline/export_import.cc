@@ -62,6 +62,15 @@ bool Stopped(const ImportContext& context) {
   return context.stop != nullptr && context.stop->load();
 }
 
+// Ends a pass over a data file early, when the run is stopping: no more of the file is read.
+aws::Error CutShort() { return aws::Error::Make(aws::ErrorKind::kCancelled, "stopped"); }
+
+// Whether `status` failed only because the run is stopping (`halted`): a pass cut short, or a
+// request whose retries the stop ended.
+bool CutShortBy(const aws::Status& status, bool halted) {
+  return !status.ok() && status.error().kind == aws::ErrorKind::kCancelled && halted;
+}
+
 // A full export's line as AWS and ddbmigrate write it: exactly {"Item":<the item>}.
 constexpr std::string_view kItemPrefix = R"({"Item":)";
 
@@ -75,11 +84,13 @@ struct CheckedFile {
   bool plain = true;  // every line is a plain item line: the item is found without parsing
 };
 
-// Checks every line of a full export's data file.
+// Checks every line of a full export's data file, unless `halted` tells it to stop.
 aws::Result<CheckedFile> CheckFullFile(storage::DataFileReader& reader, const std::string& name,
-                                       const ImportOptions& options) {
+                                       const ImportOptions& options,
+                                       const std::function<bool()>& halted) {
   CheckedFile file;
   aws::Status s = reader.ForEachLineBlock([&](storage::LineBlock block) -> aws::Status {
+    if (halted()) return CutShort();
     for (const storage::Line& line : block.lines) {
       ++file.lines;
       aws::Result<std::string_view> item = storage::ParseFullExportLine(line.text);
@@ -107,6 +118,7 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
   WritePool pool(PoolOptions(context, options, counters));
   std::mutex done_mu;  // one on_file_done call at a time
   std::atomic<size_t> next{0};
+  const std::function<bool()> halted = [&] { return pool.failed() || Stopped(context); };
 
   auto import_file = [&](const storage::DataFileEntry& entry) -> aws::Status {
     const std::string name = context.store->Describe(entry.data_file_s3_key);
@@ -116,7 +128,7 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
     counters->compressed_bytes.fetch_add(static_cast<uint64_t>(reader->size()),
                                          std::memory_order_relaxed);
     // The first pass checks, the second writes: a file too large to hold is read twice.
-    aws::Result<CheckedFile> checked = CheckFullFile(*reader, name, options);
+    aws::Result<CheckedFile> checked = CheckFullFile(*reader, name, options, halted);
     if (!checked.ok()) return std::move(checked).error();
     if (checked->lines != entry.item_count) {
       return aws::Error::Make(
@@ -143,7 +155,6 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
       }
       counters->files_done.fetch_add(1, std::memory_order_relaxed);
     };
-    bool queued_all = true;  // false once a stop or a failure left batches of the file unqueued
     aws::Status s = reader->ForEachLineBlock([&](storage::LineBlock block) -> aws::Status {
       std::vector<dynamodb::WriteRequest> requests;
       requests.reserve(block.lines.size());
@@ -162,25 +173,19 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
       std::vector<WriteBatch> batches = CutIntoBatches(std::move(requests), block.bytes);
       const size_t weight = block.bytes->size() / std::max<size_t>(1, batches.size()) + 1;
       for (WriteBatch& batch : batches) {
-        if (pool.failed() || Stopped(context)) {
-          queued_all = false;
-          return aws::Status::Ok();
-        }
+        if (halted()) return CutShort();
         pending->fetch_add(1);
         auto acknowledged = [release, file_dead](uint64_t dead) {
           file_dead->fetch_add(dead);
           release();
         };
-        if (!pool.Push(std::move(batch), weight, std::move(acknowledged))) {
-          queued_all = false;
-          return aws::Status::Ok();
-        }
+        if (!pool.Push(std::move(batch), weight, std::move(acknowledged))) return CutShort();
       }
       return aws::Status::Ok();
     });
     // The reader's token is let go only when every item of the file was queued: a file cut
     // short by a stop or an error is never reported as imported, and a resume reads it again.
-    if (s.ok() && queued_all) release();
+    if (s.ok()) release();
     return s;
   };
 
@@ -195,8 +200,10 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
   for (size_t r = 0; r < reader_count; ++r) {
     readers.emplace_back([&] {
       for (size_t i = next++; i < todo.size(); i = next++) {
-        if (pool.failed() || input_failed.load() || Stopped(context)) return;
-        if (aws::Status s = import_file(*todo[i]); !s.ok()) {
+        if (input_failed.load() || halted()) return;
+        aws::Status s = import_file(*todo[i]);
+        if (CutShortBy(s, halted())) return;
+        if (!s.ok()) {
           std::lock_guard lock(input_mu);
           if (!input_error) input_error = std::move(s).error();
           input_failed.store(true);
@@ -228,11 +235,15 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
     const std::string name = context.store->Describe(entry.data_file_s3_key);
     aws::Result<storage::DataFileReader> reader =
         storage::DataFileReader::Open(context.store, entry, options.range_bytes);
-    if (!reader.ok()) return std::move(reader).error();
+    if (!reader.ok()) {
+      if (CutShortBy(aws::Status(reader.error()), Stopped(context))) return true;
+      return std::move(reader).error();
+    }
     counters->compressed_bytes.fetch_add(static_cast<uint64_t>(reader->size()),
                                          std::memory_order_relaxed);
     int64_t lines = 0;
     aws::Status s = reader->ForEachLineBlock([&](storage::LineBlock block) -> aws::Status {
+      if (Stopped(context)) return CutShort();
       for (const storage::Line& line : block.lines) {
         ++lines;
         aws::Result<storage::IncrementalChange> change = storage::ParseIncrementalLine(line.text);
@@ -256,6 +267,7 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
       }
       return aws::Status::Ok();
     });
+    if (CutShortBy(s, Stopped(context))) return true;
     if (!s.ok()) return std::move(s).error();
     if (lines != entry.item_count) {
       return aws::Error::Make(

@@ -12,6 +12,7 @@
 #include "storage/export_layout.h"
 #include "storage/gzip.h"
 #include "storage/local_store.h"
+#include "testing/forwarding_store.h"
 #include "testing/scripted_dynamodb.h"
 #include "testing/temp_dir.h"
 
@@ -137,40 +138,22 @@ TEST(ExportImportTest, BatchesAskForConsumedCapacityOnlyWhenTold) {
 
 // The store of `inner` that calls `on_read` with the key and offset of every read, before it
 // reads.
-class ReadHookStore final : public storage::ObjectStore {
+class ReadHookStore final : public testing::ForwardingStore {
  public:
   using Hook = std::function<void(std::string_view key, int64_t offset)>;
   ReadHookStore(storage::ObjectStore* inner, Hook on_read)
-      : inner_(inner), on_read_(std::move(on_read)) {}
+      : ForwardingStore(inner), on_read_(std::move(on_read)) {}
   aws::Result<std::string> Get(std::string_view key) const override {
     on_read_(key, 0);
-    return inner_->Get(key);
+    return inner()->Get(key);
   }
   aws::Result<storage::ObjectRange> GetRange(std::string_view key, int64_t offset,
                                              size_t length) const override {
     on_read_(key, offset);
-    return inner_->GetRange(key, offset, length);
+    return inner()->GetRange(key, offset, length);
   }
-  aws::Result<bool> Exists(std::string_view key) const override { return inner_->Exists(key); }
-  aws::Status Put(std::string_view key, std::string_view bytes) override {
-    return inner_->Put(key, bytes);
-  }
-  aws::Status Delete(std::string_view key) override { return inner_->Delete(key); }
-  aws::Result<std::unique_ptr<storage::ObjectWriter>> OpenWriter(std::string_view key) override {
-    return inner_->OpenWriter(key);
-  }
-  aws::Result<std::vector<storage::ObjectInfo>> List(std::string_view prefix) const override {
-    return inner_->List(prefix);
-  }
-  aws::Result<size_t> AbortIncompleteUploads(std::string_view prefix) override {
-    return inner_->AbortIncompleteUploads(prefix);
-  }
-  aws::Status CheckRoot(bool create) override { return inner_->CheckRoot(create); }
-  std::string Describe(std::string_view key) const override { return inner_->Describe(key); }
-  std::optional<std::string> bucket() const override { return inner_->bucket(); }
 
  private:
-  storage::ObjectStore* inner_;
   Hook on_read_;
 };
 
@@ -332,6 +315,31 @@ TEST(ExportImportTest, AFileChangedBetweenCheckAndWriteIsNotReportedAsImported) 
       << result.error().message;
   EXPECT_TRUE(done.empty());
   EXPECT_EQ(f.Sent().find(R"("d0")"), std::string::npos);
+}
+
+TEST(ExportImportTest, AStopEndsTheReadingOfALargeFile) {
+  for (bool in_check_pass : {true, false}) {
+    Fixture f;
+    f.options.range_bytes = 64;
+    const storage::DataFileEntry entry = WriteFile(f.store, "s.json.gz", ItemLines("s", 3000));
+    const int64_t size = f.store.GetRange(entry.data_file_s3_key, 0, 1)->object_size;
+    const int ranges = static_cast<int>((size + 63) / 64);  // per pass
+    const int stop_at = in_check_pass ? 3 : ranges + 3;
+    std::atomic<bool> stop{false};
+    int reads = 0;
+    ReadHookStore store(&f.store, [&](std::string_view, int64_t) {
+      if (++reads == stop_at) stop.store(true);
+    });
+    f.context.store = &store;
+    f.context.stop = &stop;
+    std::vector<std::string> done;
+    aws::Result<bool> result = f.Import({entry}, &done);
+    ASSERT_TRUE(result.ok()) << result.error().ToString();
+    EXPECT_TRUE(*result);  // stopped, not failed
+    EXPECT_TRUE(done.empty());
+    // The range being read when the stop came is finished, then reading ends.
+    EXPECT_LE(reads, stop_at + 1) << "of " << ranges << " ranges per pass";
+  }
 }
 
 TEST(ExportImportTest, IncrementalFilesLargerThanARangeAreApplied) {

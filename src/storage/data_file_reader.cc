@@ -17,6 +17,10 @@ aws::Error Invalid(std::string message) {
   return aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));
 }
 
+aws::Error Changed(const std::string& name) {
+  return Invalid(fmt::format("data file {} changed while it was being read; import again", name));
+}
+
 // Inflates one file fed in pieces and hands its lines out as they complete.
 class Inflater {
  public:
@@ -78,11 +82,8 @@ aws::Result<DataFileReader> DataFileReader::Open(const ObjectStore* store,
   reader.size_ = first->object_size;
   reader.version_ = std::move(first->version);
   reader.first_ = std::move(first->bytes);
-  if (reader.size_ > static_cast<int64_t>(range_bytes)) return reader;
-  if (static_cast<int64_t>(reader.first_.size()) != reader.size_) {
-    return Invalid(
-        fmt::format("data file {} changed while it was being read; import again", reader.name_));
-  }
+  if (reader.size_ > static_cast<int64_t>(range_bytes) && !first->whole) return reader;
+  if (static_cast<int64_t>(reader.first_.size()) != reader.size_) return Changed(reader.name_);
   reader.held_ = true;
   if (aws::Status s = reader.CheckDigest(Md5::Digest(reader.first_)); !s.ok()) {
     return std::move(s).error();
@@ -97,16 +98,54 @@ aws::Status DataFileReader::ForEachLineBlock(
     if (aws::Status s = inflater.Feed(first_); !s.ok()) return s;
     return inflater.Finish();
   }
-  Md5 md5;
+  aws::Status s = StreamPass([&](std::string_view bytes) { return inflater.Feed(bytes); });
+  if (!s.ok()) return s;
+  return inflater.Finish();
+}
+
+aws::Status DataFileReader::StreamPass(const std::function<aws::Status(std::string_view)>& feed) {
+  const bool recording = checked_.empty();
+  Md5 whole;                      // recording: the file's digest
+  std::vector<Checked> recorded;  // recording: what each range was
+  std::string pending;            // checking: bytes read, not yet checked (ranges may not align)
+  size_t next = 0;                // checking: the index in checked_ of the next part to check
+  // Checking: hands out `part` if it is what checked_[next] says.
+  auto check = [&](std::string_view part) -> aws::Status {
+    if (Md5::Digest(part) != checked_[next].md5) return Changed(name_);
+    ++next;
+    return feed(part);
+  };
   for (int64_t offset = 0; offset < size_;) {
     aws::Result<std::string> range = NextRange(offset);
     if (!range.ok()) return std::move(range).error();
-    md5.Update(*range);
     offset += static_cast<int64_t>(range->size());
-    if (aws::Status s = inflater.Feed(*range); !s.ok()) return s;
+    if (recording) {
+      whole.Update(*range);
+      recorded.push_back({range->size(), Md5::Digest(*range)});
+      if (aws::Status s = feed(*range); !s.ok()) return s;
+      continue;
+    }
+    if (pending.empty() && next < checked_.size() && range->size() == checked_[next].size) {
+      if (aws::Status s = check(*range); !s.ok()) return s;
+      continue;
+    }
+    pending += *range;
+    size_t used = 0;
+    while (next < checked_.size() && pending.size() - used >= checked_[next].size) {
+      const size_t size = checked_[next].size;
+      if (aws::Status s = check(std::string_view(pending).substr(used, size)); !s.ok()) return s;
+      used += size;
+    }
+    pending.erase(0, used);
   }
-  if (aws::Status s = inflater.Finish(); !s.ok()) return s;
-  return CheckDigest(md5.Finish());
+  if (!recording) {
+    // The sizes add up to size_, which every range confirmed: nothing can be left over.
+    if (!pending.empty() || next != checked_.size()) return Changed(name_);
+    return aws::Status::Ok();
+  }
+  if (aws::Status s = CheckDigest(whole.Finish()); !s.ok()) return s;
+  checked_ = std::move(recorded);
+  return aws::Status::Ok();
 }
 
 aws::Result<std::string> DataFileReader::NextRange(int64_t offset) {
@@ -115,10 +154,8 @@ aws::Result<std::string> DataFileReader::NextRange(int64_t offset) {
   if (!range.ok()) return std::move(range).error();
   const bool other_version =
       !version_.empty() && !range->version.empty() && range->version != version_;
-  if (range->object_size != size_ || other_version || range->bytes.empty()) {
-    return Invalid(
-        fmt::format("data file {} changed while it was being read; import again", name_));
-  }
+  if (range->object_size != size_ || other_version || range->bytes.empty()) return Changed(name_);
+  if (range->whole) return range->bytes.substr(static_cast<size_t>(offset), range_bytes_);
   return std::move(range->bytes);
 }
 

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "aws/error.h"
 #include "storage/export_manifest.h"
@@ -15,11 +17,13 @@
 
 namespace ddbm::storage {
 
-// One data file, read in passes. A file of at most `range_bytes` is fetched once, checked
-// against its entry at Open and held, so every pass reads memory. A larger file is read again
-// from the store on every pass, range by range, so that only one range is held at a time; its
-// checksum is known only at the end of a pass, and a pass fails there when it does not match,
-// or as soon as the file is found changed since Open.
+// One data file, read in passes. A file of at most `range_bytes` (or one the store sends whole
+// anyway) is fetched once, checked against its entry at Open and held, so every pass reads
+// memory. A larger file is read again from the store on every pass, range by range, so that
+// about one range is held at a time. The first pass over it learns the file's checksum only at
+// its end, and fails there when it does not match; it also records the MD5 of every range, so
+// that a later pass checks each range before it inflates it: once a pass has ended well, later
+// passes hand out exactly the bytes it checked, or fail, before handing out anything changed.
 //
 // Checks: the entry's md5Checksum and, for a one-part upload ("-1"), its etag (a multipart
 // ETag of several parts cannot be recomputed without the part size); the gzip stream. Errors
@@ -39,9 +43,10 @@ class DataFileReader {
   bool held() const { return held_; }
 
   // Hands the file's lines to `on_block`, in order, a block at a time. Stops at the first error
-  // `on_block` returns and returns it. A pass over a file that is not held may fail after it
-  // handed out blocks (see above): the caller must not act on a pass's lines before it ends
-  // well unless a later failure is acceptable.
+  // `on_block` returns and returns it. Any pass may fail after handing out blocks (a damaged
+  // gzip stream shows only while inflating; the first pass over a file that is not held checks
+  // its checksum at the end): act on the lines of a pass only once it has ended well, or after
+  // a pass over the same reader has.
   aws::Status ForEachLineBlock(const std::function<aws::Status(LineBlock block)>& on_block);
 
  private:
@@ -49,6 +54,8 @@ class DataFileReader {
 
   // The next range of a pass that is at `offset`, or an error when the file changed.
   aws::Result<std::string> NextRange(int64_t offset);
+  // A pass over a file that is not held, the first (recording) or a later one (checking).
+  aws::Status StreamPass(const std::function<aws::Status(std::string_view)>& feed);
   // The error for bytes whose MD5 is `md5` (binary), or Ok when they match the entry.
   aws::Status CheckDigest(const std::string& md5) const;
 
@@ -63,6 +70,12 @@ class DataFileReader {
   bool held_ = false;
   // The whole file when held_; otherwise its first range until the first pass takes it.
   std::string first_;
+  // What a pass that ended well read, range by range: each range's size and binary MD5.
+  struct Checked {
+    size_t size = 0;
+    std::string md5;
+  };
+  std::vector<Checked> checked_;  // empty until a pass over a file not held has ended well
 };
 
 }  // namespace ddbm::storage

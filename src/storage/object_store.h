@@ -27,10 +27,14 @@ struct ObjectInfo {
 // Part of an object, with what identifies the object's version it came from.
 struct ObjectRange {
   std::string bytes;
-  int64_t object_size = 0;  // the whole object's
+  // The whole object's; past its end, a bound: the object is no larger.
+  int64_t object_size = 0;
   // Changes when the object is rewritten (S3: its ETag; a file: its size, inode and mtime);
   // empty when unknown. Two ranges with different non-empty versions are of different objects.
   std::string version;
+  // The store sent the whole object whatever the range (an S3 server that ignores Range):
+  // `bytes` is all of it.
+  bool whole = false;
 };
 
 // A streamed upload of one object. Nothing is visible under the key until Finish succeeds; a
@@ -55,9 +59,10 @@ class ObjectStore {
   // The whole object. A missing object is kInvalidInput whose message names it as Describe(key)
   // does, with code "NoSuchKey".
   virtual aws::Result<std::string> Get(std::string_view key) const = 0;
-  // Bytes [offset, offset + length) of the object: fewer at its end, none from its end on.
-  // Reading an object range by range keeps memory at one range whatever its size. A missing
-  // object fails as Get does. REQUIRES: offset >= 0, length > 0.
+  // Bytes [offset, offset + length) of the object, or fewer (always at its end, none from its
+  // end on; a store may also answer short elsewhere), unless `whole`. Reading an object range
+  // by range keeps memory at one range whatever its size. A missing object fails as Get does.
+  // REQUIRES: offset >= 0, length > 0.
   virtual aws::Result<ObjectRange> GetRange(std::string_view key, int64_t offset,
                                             size_t length) const = 0;
   // Whether the object exists (false for a missing key; errors only for real failures).

@@ -378,16 +378,36 @@ Result<std::string> S3Client::GetObject(std::string_view bucket, std::string_vie
 
 namespace {
 
-// "bytes FIRST-LAST/SIZE" or "bytes */SIZE": SIZE, or nullopt (also for "*" as SIZE).
-std::optional<int64_t> ContentRangeSize(const std::string* header) {
-  if (header == nullptr) return std::nullopt;
-  const size_t slash = header->rfind('/');
-  if (slash == std::string::npos) return std::nullopt;
+// A Content-Range header: "bytes FIRST-LAST/SIZE", or "bytes */SIZE" (first and last -1).
+struct ContentRange {
+  int64_t first = -1;
+  int64_t last = -1;
   int64_t size = 0;
-  const char* end = header->data() + header->size();
-  const auto [ptr, ec] = std::from_chars(header->data() + slash + 1, end, size);
-  if (ec != std::errc() || ptr != end || size < 0) return std::nullopt;
-  return size;
+};
+
+std::optional<int64_t> ParseInt(std::string_view text) {
+  int64_t value = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || value < 0) return std::nullopt;
+  return value;
+}
+
+std::optional<ContentRange> ParseContentRange(const std::string* header) {
+  constexpr std::string_view kUnit = "bytes ";
+  if (header == nullptr || !header->starts_with(kUnit)) return std::nullopt;
+  const std::string_view text = std::string_view(*header).substr(kUnit.size());
+  const size_t slash = text.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  const std::optional<int64_t> size = ParseInt(text.substr(slash + 1));
+  if (!size) return std::nullopt;
+  const std::string_view span = text.substr(0, slash);
+  if (span == "*") return ContentRange{-1, -1, *size};
+  const size_t dash = span.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  const std::optional<int64_t> first = ParseInt(span.substr(0, dash));
+  const std::optional<int64_t> last = ParseInt(span.substr(dash + 1));
+  if (!first || !last || *first > *last || *last >= *size) return std::nullopt;
+  return ContentRange{*first, *last, *size};
 }
 
 }  // namespace
@@ -406,26 +426,30 @@ Result<S3ObjectRange> S3Client::GetObjectRange(std::string_view bucket, std::str
   S3ObjectRange range;
   if (!response.ok()) {
     if (response.error().http_status != 416) return std::move(response).error();
-    range.object_size = offset;  // nothing at or after `offset`
+    range.object_size = offset;  // nothing at or after it
     return range;
   }
   if (const std::string* etag = response->FindHeader("ETag")) range.etag = Unquote(*etag);
-  if (response->status == 206) {
-    const std::optional<int64_t> size = ContentRangeSize(response->FindHeader("Content-Range"));
-    if (!size) {
-      return Error::Make(ErrorKind::kService,
-                         "S3 GetObject of " + Describe(bucket, key) +
-                             ": a partial answer without a valid Content-Range header");
-    }
-    range.object_size = *size;
+  if (response->status != 206) {
+    range.whole = true;
+    range.object_size = static_cast<int64_t>(response->body.size());
     range.bytes = std::move(response->body);
     return range;
   }
-  // The whole object: keep the part asked for.
-  range.object_size = static_cast<int64_t>(response->body.size());
-  if (offset < range.object_size) {
-    range.bytes = response->body.substr(static_cast<size_t>(offset), length);
+  const std::optional<ContentRange> got = ParseContentRange(response->FindHeader("Content-Range"));
+  if (!got || got->first != offset ||
+      got->last - got->first + 1 != static_cast<int64_t>(response->body.size()) ||
+      response->body.size() > length) {
+    const std::string* header = response->FindHeader("Content-Range");
+    return Error::Make(ErrorKind::kService,
+                       "S3 GetObject of " + Describe(bucket, key) + " from byte " +
+                           std::to_string(offset) + ": a partial answer of " +
+                           std::to_string(response->body.size()) + " bytes with Content-Range \"" +
+                           (header == nullptr ? std::string() : *header) +
+                           "\", not the range asked for");
   }
+  range.object_size = got->size;
+  range.bytes = std::move(response->body);
   return range;
 }
 

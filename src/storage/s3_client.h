@@ -51,6 +51,8 @@ struct S3ObjectRange {
   std::string bytes;
   int64_t object_size = 0;
   std::string etag;  // the whole object's, without quotes; empty when S3 sent none
+  // The server ignored the Range and sent the whole object: `bytes` is all of it.
+  bool whole = false;
 };
 
 // One page of ListObjectsV2.
@@ -106,9 +108,10 @@ class S3Client {
   // The whole object.
   aws::Result<std::string> GetObject(std::string_view bucket, std::string_view key) const;
   // Bytes [offset, offset + length) of the object, in one ranged GET: fewer at the object's
-  // end, none from its end on (S3 answers 416 there, and object_size is then `offset`: 0 for an
-  // empty object). A server that ignores the Range and sends the whole object is answered from
-  // it. REQUIRES: offset >= 0, length > 0.
+  // end, none from its end on (S3 answers 416 there; object_size is then `offset`, which the
+  // object does not exceed: 0 for an empty object). A 206 answer whose Content-Range is not the
+  // range asked for is an error; a server that ignores the Range gives `whole`. REQUIRES: offset >=
+  // 0, length > 0.
   aws::Result<S3ObjectRange> GetObjectRange(std::string_view bucket, std::string_view key,
                                             int64_t offset, size_t length) const;
   // Removes the object; a missing object counts as removed (S3 answers 204 either way).

@@ -139,15 +139,25 @@ TEST_F(S3ClientTest, GetObjectRangeAsksForTheRangeAndReadsTheSizeFromContentRang
   EXPECT_EQ(range->bytes, "");
   EXPECT_EQ(range->object_size, 0);
 
-  // A server that ignores Range sends the whole object: the part asked for is kept.
+  // A server that ignores Range sends the whole object, and says so.
   transport_.Respond(200, "0123456789");
   range = s3.GetObjectRange("b-1", "k", 8, 4);
   ASSERT_TRUE(range.ok());
-  EXPECT_EQ(range->bytes, "89");
+  EXPECT_TRUE(range->whole);
+  EXPECT_EQ(range->bytes, "0123456789");
   EXPECT_EQ(range->object_size, 10);
 
-  // A partial answer that does not say the size is not guessed at.
-  for (const char* bad : {"", "bytes 0-3/*", "bytes 0-3/1x"}) {
+  // Shorter than asked, and said so: fine anywhere.
+  transport_.Respond(206, "01", {{"Content-Range", "bytes 0-1/10"}});
+  range = s3.GetObjectRange("b-1", "k", 0, 4);
+  ASSERT_TRUE(range.ok()) << range.error().ToString();
+  EXPECT_EQ(range->bytes, "01");
+  EXPECT_FALSE(range->whole);
+
+  // A partial answer that does not say the size, or is not the range asked for (another start,
+  // a length other than the body's, a last byte past the size), is not guessed at.
+  for (const char* bad : {"", "bytes 0-3/*", "bytes 0-3/1x", "bytes */10", "bytes 1-4/10",
+                          "bytes 0-2/10", "bytes 0-3/3", "bits 0-3/10"}) {
     std::vector<aws::HttpHeader> headers;
     if (*bad != '\0') headers.push_back({"Content-Range", bad});
     transport_.Respond(206, "0123", headers);

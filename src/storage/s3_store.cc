@@ -165,7 +165,8 @@ Result<std::string> S3Store::Get(std::string_view key) const {
 Result<ObjectRange> S3Store::GetRange(std::string_view key, int64_t offset, size_t length) const {
   Result<S3ObjectRange> range = client_.GetObjectRange(bucket_, key, offset, length);
   if (!range.ok()) return std::move(range).error();
-  return ObjectRange{std::move(range->bytes), range->object_size, std::move(range->etag)};
+  return ObjectRange{std::move(range->bytes), range->object_size, std::move(range->etag),
+                     range->whole};
 }
 
 Result<bool> S3Store::Exists(std::string_view key) const {

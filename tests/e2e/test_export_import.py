@@ -1168,6 +1168,16 @@ class ImportErrorTest(ExportImportTestBase):
             with self.subTest(args[0] + " " + fragment):
                 self.assert_error(self.cli(*args), fragment)
 
+        # Flags --native does use get past those checks, to DynamoDB's own refusal here.
+        table = self.create_table(self.unique_table("native"), keys=KEYS)
+        bucket = self.make_bucket("native")
+        r = self.cli("export", "--table", table, "--to", f"s3://{bucket}/p", "--native",
+                     "--s3-bucket-owner", "123456789012", "--s3-endpoint-url", self.moto_endpoint)
+        self.assertNotEqual(r.code, 0)
+        self.assertNotIn("does not apply to --native", r.stderr)
+        self.assertNotIn("only applies with --native", r.stderr)
+        self.assertIn("ddbmigrate: error: ", r.stderr)
+
     def test_export_of_a_missing_table(self):
         out = self.work / "missing-export"
         r, _ = self.run_export("no_such_table_to_export", out)
