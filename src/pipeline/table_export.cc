@@ -184,6 +184,16 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
 
   FirstError first;
   auto stopping = [&] { return first.failed() || (stop != nullptr && stop->load()); };
+  // Whether `s` failed only because a stop ended a request's retries (an upload, typically).
+  // The segment's file being written is then dropped, its upload aborted: the checkpoint never
+  // named it, so a resume reads its items again.
+  auto cut_short = [&](const aws::Status& s, SegmentFiles& f) {
+    if (s.error().kind != aws::ErrorKind::kCancelled || stop == nullptr || !stop->load()) {
+      return false;
+    }
+    f.current.reset();
+    return true;
+  };
   ForEachSegment(todo, segments, [&](int segment) {
     SegmentFiles& f = files[static_cast<size_t>(segment)];
     dynamodb::ScanRequest request;
@@ -196,7 +206,7 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     request.exclusive_start_key = f.position.exclusive_start_key;
     aws::Status s = ScanSegment(client, std::move(request), limiter, stopping, &counters->scan,
                                 [&](const dynamodb::ItemPage& page) { return add_page(f, page); });
-    if (!s.ok()) first.Record(std::move(s).error());
+    if (!s.ok() && !cut_short(s, f)) first.Record(std::move(s).error());
     return !stopping();
   });
   std::optional<aws::Error>& first_error = first.error();
@@ -205,7 +215,7 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     for (int segment : todo) {
       SegmentFiles& f = files[static_cast<size_t>(segment)];
       if (f.current == nullptr) continue;
-      if (aws::Status s = close(f, false); !s.ok() && !first_error) {
+      if (aws::Status s = close(f, false); !s.ok() && !cut_short(s, f) && !first_error) {
         first_error = std::move(s).error();
       }
     }

@@ -13,6 +13,7 @@
 #include "storage/local_store.h"
 #include "storage/md5.h"
 #include "testing/fake_clock.h"
+#include "testing/forwarding_store.h"
 #include "testing/scripted_dynamodb.h"
 #include "testing/temp_dir.h"
 
@@ -158,6 +159,69 @@ TEST(TableExportTest, AStopWritesNoManifestEntries) {
   ASSERT_TRUE(result.ok());
   EXPECT_TRUE(result->interrupted);
   EXPECT_TRUE(result->files.empty());
+}
+
+// Writers whose Finish is the request a Ctrl-C cut short: it asks the run to stop and fails as
+// a cancelled request does. Aborts are counted.
+class CancellingStore final : public testing::ForwardingStore {
+ public:
+  CancellingStore(storage::ObjectStore* inner, std::atomic<bool>* stop)
+      : ForwardingStore(inner), stop_(stop) {}
+  aws::Result<std::unique_ptr<storage::ObjectWriter>> OpenWriter(std::string_view key) override {
+    aws::Result<std::unique_ptr<storage::ObjectWriter>> writer = inner()->OpenWriter(key);
+    if (!writer.ok()) return writer;
+    return std::unique_ptr<storage::ObjectWriter>(
+        std::make_unique<Writer>(std::move(*writer), stop_, &aborted));
+  }
+  std::atomic<int> aborted{0};
+
+ private:
+  class Writer final : public storage::ObjectWriter {
+   public:
+    Writer(std::unique_ptr<storage::ObjectWriter> inner, std::atomic<bool>* stop,
+           std::atomic<int>* aborted)
+        : inner_(std::move(inner)), stop_(stop), aborted_(aborted) {}
+    ~Writer() override {
+      if (!finished_) aborted_->fetch_add(1);
+    }
+    aws::Status Append(std::string_view bytes) override { return inner_->Append(bytes); }
+    aws::Result<std::string> Finish() override {
+      stop_->store(true);
+      return aws::Error::Make(aws::ErrorKind::kCancelled, "stopped while retrying UploadPart");
+    }
+    void Abort() override { inner_->Abort(); }
+
+   private:
+    std::unique_ptr<storage::ObjectWriter> inner_;
+    std::atomic<bool>* stop_;
+    std::atomic<int>* aborted_;
+    bool finished_ = false;
+  };
+  std::atomic<bool>* stop_;
+};
+
+TEST(TableExportTest, AnUploadAStopCutShortStopsTheExportWithoutFailingIt) {
+  testing::ScriptedDynamoDb ddb;
+  ddb.transport.SetFallback(ScanAnswer);
+  testing::TempDir dir;
+  storage::LocalStore local(dir.path());
+  std::atomic<bool> stop{false};
+  CancellingStore store(&local, &stop);
+  TableExportOptions options;
+  options.table_name = "t";
+  options.segments = 1;
+  options.data_folder = "x/data/";
+  options.new_file_name = [] { return std::string("f.json.gz"); };
+  TableExportCounters counters;
+  aws::Result<TableExportResult> result =
+      ExportTable(*ddb.client, store, options, nullptr, &stop, &counters);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_TRUE(result->interrupted);
+  EXPECT_TRUE(result->files.empty());
+  EXPECT_EQ(store.aborted.load(), 1);  // the file being written was dropped
+  ASSERT_EQ(result->checkpoint.segments.size(), 1u);
+  EXPECT_FALSE(result->checkpoint.segments[0].done);
+  EXPECT_FALSE(result->checkpoint.segments[0].exclusive_start_key.has_value());
 }
 
 TEST(TableExportTest, AScanErrorIsReturned) {
