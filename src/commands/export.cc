@@ -74,7 +74,7 @@ class ExportCommand final : public Command {
     app.add_flag("--resume", resume_,
                  "Continue the export --checkpoint records, in its folder, after a crash or "
                  "Ctrl-C");
-    store_flags_.Add(app);
+    store_flags_.Add(app, /*writing=*/true);
   }
 
   aws::Result<Outcome> Run(const GlobalOptions& global) override {

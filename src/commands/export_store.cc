@@ -7,7 +7,7 @@
 
 namespace ddbm::commands {
 
-void StoreFlags::Add(CLI::App& app) {
+void StoreFlags::Add(CLI::App& app, bool writing) {
   const std::string group = "S3 side";
   app.add_option("--s3-region", s3_side.region, "Region of the bucket")->group(group);
   app.add_option("--s3-profile", s3_side.profile, "Profile for the bucket")->group(group);
@@ -22,6 +22,7 @@ void StoreFlags::Add(CLI::App& app) {
   app.add_option("--s3-role-session-name", s3_side.role_session_name,
                  "Session name for --s3-role-arn")
       ->group(group);
+  if (!writing) return;
   app.add_option("--part-size", part_size_mib, "MiB per S3 multipart upload part (5 to 5120)")
       ->check(CLI::Range(5, 5120))
       ->group(group);

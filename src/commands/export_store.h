@@ -27,11 +27,11 @@ struct OpenedStore {
 
 // Adds --s3-region, --s3-profile, --s3-endpoint-url, --s3-role-arn, --s3-external-id,
 // --s3-role-session-name (each falls back to the global flag; the endpoint to
-// AWS_ENDPOINT_URL_S3) and --part-size.
+// AWS_ENDPOINT_URL_S3) and, for a command that writes the store, --part-size.
 struct StoreFlags {
   SideOptions s3_side;
   int part_size_mib = 8;
-  void Add(CLI::App& app);
+  void Add(CLI::App& app, bool writing);
 };
 
 // Parses `location_text` and opens it; sends nothing. Bad locations are kInvalidInput. For

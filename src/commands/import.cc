@@ -91,7 +91,7 @@ class ImportCommand final : public Command {
                    "(default: ddbmigrate-<table>-dead-letter.jsonl)");
     app.add_flag("--native", native_,
                  "Let DynamoDB import a full export from S3 into a new table (ImportTable)");
-    store_flags_.Add(app);
+    store_flags_.Add(app, /*writing=*/false);
   }
 
   aws::Result<Outcome> Run(const GlobalOptions& global) override {
