@@ -222,13 +222,40 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
 aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
                                          const storage::ExportManifest& manifest,
                                          const ImportOptions& options, ImportCounters* counters) {
-  // The last change of each key: its order (timestamp, file, line), and what to write.
-  struct Change {
-    std::tuple<int64_t, size_t, int64_t> order;
+  // Per key (its JSON in the target's key-schema order): where its last change is, by
+  // (timestamp, file, line), and whether it is a put. Images are not held: the second pass
+  // reads them again from the files.
+  using Order = std::tuple<int64_t, size_t, int64_t>;
+  struct Last {
+    Order order;
     bool put = false;
-    std::string json;  // the new image for a put, the key for a delete
   };
-  std::unordered_map<std::string, Change> last;
+  std::unordered_map<std::string, Last> last;
+
+  // The change a line holds, and its key. `check_image`: also check the new image (the first
+  // pass does; the second reads the same bytes).
+  struct Change {
+    std::string key;
+    storage::IncrementalChange parsed;
+  };
+  auto parse = [&](const std::string& name, const storage::Line& line,
+                   bool check_image) -> aws::Result<Change> {
+    aws::Result<storage::IncrementalChange> change = storage::ParseIncrementalLine(line.text);
+    if (!change.ok()) return BadLine(name, line.number, change.error().message);
+    aws::Result<std::string> key = CheckedKey(change->keys, options.key_schema, false);
+    if (!key.ok()) return BadLine(name, line.number, "Keys: " + key.error().message);
+    if (check_image && change->new_image) {
+      aws::Result<std::string> image_key = CheckedKey(*change->new_image, options.key_schema, true);
+      if (!image_key.ok()) {
+        return BadLine(name, line.number, "NewImage: " + image_key.error().message);
+      }
+    }
+    return Change{std::move(*key), *change};
+  };
+
+  // First pass: every line of every file is checked, and the last change of each key found.
+  // What each file read is kept (a few bytes per range) so that the second pass reads the same.
+  std::vector<std::vector<storage::DataFileReader::RangeDigest>> read(manifest.files.size());
   for (size_t file = 0; file < manifest.files.size(); ++file) {
     if (Stopped(context)) return true;
     const storage::DataFileEntry& entry = manifest.files[file];
@@ -246,24 +273,12 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
       if (Stopped(context)) return CutShort();
       for (const storage::Line& line : block.lines) {
         ++lines;
-        aws::Result<storage::IncrementalChange> change = storage::ParseIncrementalLine(line.text);
-        if (!change.ok()) return BadLine(name, line.number, change.error().message);
-        aws::Result<std::string> key = CheckedKey(change->keys, options.key_schema, false);
-        if (!key.ok()) return BadLine(name, line.number, "Keys: " + key.error().message);
-        if (change->new_image) {
-          aws::Result<std::string> image_key =
-              CheckedKey(*change->new_image, options.key_schema, true);
-          if (!image_key.ok()) {
-            return BadLine(name, line.number, "NewImage: " + image_key.error().message);
-          }
-        }
-        const std::tuple<int64_t, size_t, int64_t> order{change->write_timestamp_micros, file,
-                                                         line.number};
-        auto [it, inserted] = last.try_emplace(*key);
+        aws::Result<Change> change = parse(name, line, true);
+        if (!change.ok()) return std::move(change).error();
+        const Order order{change->parsed.write_timestamp_micros, file, line.number};
+        auto [it, inserted] = last.try_emplace(std::move(change->key));
         if (!inserted && it->second.order > order) continue;
-        it->second.order = order;
-        it->second.put = change->new_image.has_value();
-        it->second.json = change->new_image ? std::string(*change->new_image) : *key;
+        it->second = {order, change->parsed.new_image.has_value()};
       }
       return aws::Status::Ok();
     });
@@ -276,30 +291,57 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
                       "incomplete or corrupt, nothing of export {} was applied",
                       name, lines, entry.item_count, manifest.export_id));
     }
+    read[file] = reader->checked();
     counters->items_read.fetch_add(static_cast<uint64_t>(lines), std::memory_order_relaxed);
   }
 
+  // Second pass: the files again, in order, writing each key's last change where it is: a put
+  // of its image (a view into the block, which its batch keeps alive), or a delete of its key
+  // (a view into `last`, which outlives the pool).
   WritePool pool(PoolOptions(context, options, counters));
-  std::vector<dynamodb::WriteRequest> requests;  // views into `last`, which outlives the pool
-  requests.reserve(last.size());
-  for (const auto& [key, change] : last) {
-    requests.push_back(
-        {change.put ? dynamodb::WriteRequest::Kind::kPut : dynamodb::WriteRequest::Kind::kDelete,
-         change.json});
-  }
-  for (WriteBatch& batch : CutIntoBatches(std::move(requests), nullptr)) {
+  aws::Status s = aws::Status::Ok();
+  for (size_t file = 0; file < manifest.files.size() && s.ok(); ++file) {
     if (pool.failed() || Stopped(context)) break;
-    size_t weight = 0;
-    uint64_t deletes = 0;
-    for (const dynamodb::WriteRequest& r : batch.requests) {
-      weight += r.json.size();
-      if (r.kind == dynamodb::WriteRequest::Kind::kDelete) ++deletes;
+    const storage::DataFileEntry& entry = manifest.files[file];
+    const std::string name = context.store->Describe(entry.data_file_s3_key);
+    aws::Result<storage::DataFileReader> reader = storage::DataFileReader::Open(
+        context.store, entry, options.range_bytes, std::move(read[file]));
+    if (!reader.ok()) {
+      s = std::move(reader).error();
+      break;
     }
-    if (!pool.Push(std::move(batch), weight, nullptr)) break;
-    counters->deletes.fetch_add(deletes, std::memory_order_relaxed);
+    s = reader->ForEachLineBlock([&](storage::LineBlock block) -> aws::Status {
+      std::vector<dynamodb::WriteRequest> requests;
+      uint64_t deletes = 0;
+      for (const storage::Line& line : block.lines) {
+        aws::Result<Change> change = parse(name, line, false);
+        if (!change.ok()) return std::move(change).error();
+        auto it = last.find(change->key);
+        const Order order{change->parsed.write_timestamp_micros, file, line.number};
+        if (it == last.end() || it->second.order != order) continue;  // not its last change
+        if (it->second.put) {
+          requests.push_back({dynamodb::WriteRequest::Kind::kPut, *change->parsed.new_image});
+        } else {
+          requests.push_back({dynamodb::WriteRequest::Kind::kDelete, it->first});
+          ++deletes;
+        }
+      }
+      if (requests.empty()) return aws::Status::Ok();
+      std::vector<WriteBatch> batches = CutIntoBatches(std::move(requests), block.bytes);
+      for (WriteBatch& batch : batches) {
+        if (pool.failed() || Stopped(context)) return CutShort();
+        size_t weight = 0;
+        for (const dynamodb::WriteRequest& r : batch.requests) weight += r.json.size();
+        if (!pool.Push(std::move(batch), weight, nullptr)) return CutShort();
+      }
+      counters->deletes.fetch_add(deletes, std::memory_order_relaxed);
+      return aws::Status::Ok();
+    });
   }
   pool.Close();
   if (std::optional<aws::Error> error = pool.TakeError()) return std::move(*error);
+  if (CutShortBy(s, pool.failed() || Stopped(context))) return true;
+  if (!s.ok()) return std::move(s).error();
   if (Stopped(context)) return true;
   counters->files_done.fetch_add(manifest.files.size(), std::memory_order_relaxed);
   return false;

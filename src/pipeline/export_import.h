@@ -80,8 +80,10 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
 
 // Applies incremental export `manifest`: every line of every file is read and checked first,
 // then, per key, the last change by (WriteTimestampMicros, file order, line) is applied: a put
-// of its NewImage, or a delete of its key. Holds the export's last change per key in memory.
-// Returns true when stopped early on request (the export must then be applied again).
+// of its NewImage, or a delete of its key. Holds in memory, per key the export changes, where
+// its last change is (not the change: the files are read a second time to write it, and that
+// read hands out only what the first checked). Returns true when stopped early on request (the
+// export must then be applied again, as after an error of the second read).
 aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
                                          const storage::ExportManifest& manifest,
                                          const ImportOptions& options, ImportCounters* counters);

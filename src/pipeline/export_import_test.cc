@@ -342,22 +342,68 @@ TEST(ExportImportTest, AStopEndsTheReadingOfALargeFile) {
   }
 }
 
-TEST(ExportImportTest, IncrementalFilesLargerThanARangeAreApplied) {
-  Fixture f;
-  f.options.range_bytes = 16;
+// `count` changes of keys k0..k9 in turn, at timestamps first, first + 1...: a put of v = the
+// change's number, or, for every seventh, a delete.
+std::vector<std::string> Changes(int first, int count) {
   std::vector<std::string> lines;
-  for (int i = 0; i < 100; ++i) {
-    lines.push_back(R"({"Metadata":{"WriteTimestampMicros":{"N":")" + std::to_string(i + 1) +
-                    R"("}},"Keys":{"pk":{"S":"k)" + std::to_string(i % 10) +
-                    R"("}},"NewImage":{"pk":{"S":"k)" + std::to_string(i % 10) +
-                    R"("},"v":{"N":")" + std::to_string(i) + R"("}}})");
+  for (int i = first; i < first + count; ++i) {
+    const std::string key = R"({"pk":{"S":"k)" + std::to_string(i % 10) + R"("}})";
+    std::string line = R"({"Metadata":{"WriteTimestampMicros":{"N":")" + std::to_string(i + 1) +
+                       R"("}},"Keys":)" + key;
+    if (i % 7 != 0) {
+      line += R"(,"NewImage":{"pk":{"S":"k)" + std::to_string(i % 10) + R"("},"v":{"N":")" +
+              std::to_string(i) + R"("}})";
+    }
+    lines.push_back(line + "}");
   }
-  aws::Result<bool> result = ApplyIncrementalExport(
-      f.context, Manifest({WriteFile(f.store, "i.json.gz", lines)}, true), f.options, &f.counters);
-  ASSERT_TRUE(result.ok()) << result.error().ToString();
-  EXPECT_EQ(f.counters.items_read.load(), 100u);
-  EXPECT_EQ(f.counters.writes.items_written.load(), 10u);
-  EXPECT_NE(f.Sent().find(R"({"pk":{"S":"k9"},"v":{"N":"99"}})"), std::string::npos);
+  return lines;
+}
+
+TEST(ExportImportTest, IncrementalFilesLargerThanARangeAreApplied) {
+  for (size_t range : {size_t{16}, storage::DataFileReader::kDefaultRangeBytes}) {
+    Fixture f;
+    f.options.range_bytes = range;
+    aws::Result<bool> result =
+        ApplyIncrementalExport(f.context,
+                               Manifest({WriteFile(f.store, "i1.json.gz", Changes(0, 100)),
+                                         WriteFile(f.store, "i2.json.gz", Changes(100, 5))},
+                                        true),
+                               f.options, &f.counters);
+    ASSERT_TRUE(result.ok()) << result.error().ToString();
+    EXPECT_EQ(f.counters.items_read.load(), 105u);
+    EXPECT_EQ(f.counters.writes.items_written.load(), 10u);  // one write per key
+    EXPECT_EQ(f.counters.deletes.load(), 1u);                // k8's last change, change 98
+    const std::string sent = f.Sent();
+    EXPECT_NE(sent.find(R"({"PutRequest":{"Item":{"pk":{"S":"k9"},"v":{"N":"99"}}}})"),
+              std::string::npos)
+        << sent;
+    EXPECT_NE(sent.find(R"({"PutRequest":{"Item":{"pk":{"S":"k4"},"v":{"N":"104"}}}})"),
+              std::string::npos);
+    EXPECT_NE(sent.find(R"({"DeleteRequest":{"Key":{"pk":{"S":"k8"}}}})"), std::string::npos);
+    EXPECT_EQ(sent.find(R"("v":{"N":"94"})"), std::string::npos);  // not k4's last change
+  }
+}
+
+TEST(ExportImportTest, AnIncrementalFileChangedBetweenItsTwoReadsStopsTheApply) {
+  for (size_t range : {size_t{16}, storage::DataFileReader::kDefaultRangeBytes}) {
+    Fixture f;
+    f.options.range_bytes = range;
+    const storage::DataFileEntry entry = WriteFile(f.store, "c.json.gz", Changes(0, 100));
+    // Open reads the start of the file once per pass: it is rewritten before the second.
+    int starts = 0;
+    ReadHookStore store(&f.store, [&](std::string_view, int64_t offset) {
+      if (offset == 0 && ++starts == 2) WriteFile(f.store, "c.json.gz", Changes(1, 100));
+    });
+    f.context.store = &store;
+    aws::Result<bool> result =
+        ApplyIncrementalExport(f.context, Manifest({entry}, true), f.options, &f.counters);
+    ASSERT_FALSE(result.ok()) << range;
+    const std::string& message = result.error().message;
+    EXPECT_TRUE(message.find("changed while it was being read") != std::string::npos ||
+                message.find("does not match its manifest") != std::string::npos)
+        << message;
+    EXPECT_TRUE(f.ddb.transport.requests().empty()) << range;
+  }
 }
 
 TEST(ExportImportTest, IncrementalChangesApplyTheLastChangePerKey) {

@@ -68,7 +68,8 @@ DataFileReader::DataFileReader(const ObjectStore* store, const DataFileEntry& en
       range_bytes_(range_bytes) {}
 
 aws::Result<DataFileReader> DataFileReader::Open(const ObjectStore* store,
-                                                 const DataFileEntry& entry, size_t range_bytes) {
+                                                 const DataFileEntry& entry, size_t range_bytes,
+                                                 std::vector<RangeDigest> checked) {
   DataFileReader reader(store, entry, range_bytes);
   aws::Result<ObjectRange> first = store->GetRange(reader.key_, 0, range_bytes);
   if (!first.ok()) {
@@ -82,7 +83,10 @@ aws::Result<DataFileReader> DataFileReader::Open(const ObjectStore* store,
   reader.size_ = first->object_size;
   reader.version_ = std::move(first->version);
   reader.first_ = std::move(first->bytes);
-  if (reader.size_ > static_cast<int64_t>(range_bytes) && !first->whole) return reader;
+  if (reader.size_ > static_cast<int64_t>(range_bytes) && !first->whole) {
+    reader.checked_ = std::move(checked);
+    return reader;
+  }
   if (static_cast<int64_t>(reader.first_.size()) != reader.size_) return Changed(reader.name_);
   reader.held_ = true;
   if (aws::Status s = reader.CheckDigest(Md5::Digest(reader.first_)); !s.ok()) {
@@ -105,10 +109,10 @@ aws::Status DataFileReader::ForEachLineBlock(
 
 aws::Status DataFileReader::StreamPass(const std::function<aws::Status(std::string_view)>& feed) {
   const bool recording = checked_.empty();
-  Md5 whole;                      // recording: the file's digest
-  std::vector<Checked> recorded;  // recording: what each range was
-  std::string pending;            // checking: bytes read, not yet checked (ranges may not align)
-  size_t next = 0;                // checking: the index in checked_ of the next part to check
+  Md5 whole;                          // recording: the file's digest
+  std::vector<RangeDigest> recorded;  // recording: what each range was
+  std::string pending;  // checking: bytes read, not yet checked (ranges may not align)
+  size_t next = 0;      // checking: the index in checked_ of the next part to check
   // Checking: hands out `part` if it is what checked_[next] says.
   auto check = [&](std::string_view part) -> aws::Status {
     if (Md5::Digest(part) != checked_[next].md5) return Changed(name_);

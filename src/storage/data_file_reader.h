@@ -32,15 +32,27 @@ class DataFileReader {
  public:
   static constexpr size_t kDefaultRangeBytes = size_t{8} << 20;
 
-  // Fetches the first range of `entry`'s file. REQUIRES: `store` outlives the reader;
-  // range_bytes > 0.
+  // What a pass that ended well read of a file that is not held: each range's size and binary
+  // MD5, in order.
+  struct RangeDigest {
+    size_t size = 0;
+    std::string md5;
+  };
+
+  // Fetches the first range of `entry`'s file. `checked`: what an earlier reader's checked()
+  // gave for this file, so that this reader's passes, its first included, hand out only those
+  // bytes. REQUIRES: `store` outlives the reader; range_bytes > 0 and, with `checked`, the
+  // range_bytes of that earlier reader.
   static aws::Result<DataFileReader> Open(const ObjectStore* store, const DataFileEntry& entry,
-                                          size_t range_bytes = kDefaultRangeBytes);
+                                          size_t range_bytes = kDefaultRangeBytes,
+                                          std::vector<RangeDigest> checked = {});
 
   // The file's size as stored (compressed).
   int64_t size() const { return size_; }
   // Whether the whole file is held in memory (and was checked at Open).
   bool held() const { return held_; }
+  // What the passes hand out, once one has ended well; empty for a held file (Open checks it).
+  const std::vector<RangeDigest>& checked() const { return checked_; }
 
   // Hands the file's lines to `on_block`, in order, a block at a time. Stops at the first error
   // `on_block` returns and returns it. Any pass may fail after handing out blocks (a damaged
@@ -70,12 +82,7 @@ class DataFileReader {
   bool held_ = false;
   // The whole file when held_; otherwise its first range until the first pass takes it.
   std::string first_;
-  // What a pass that ended well read, range by range: each range's size and binary MD5.
-  struct Checked {
-    size_t size = 0;
-    std::string md5;
-  };
-  std::vector<Checked> checked_;  // empty until a pass over a file not held has ended well
+  std::vector<RangeDigest> checked_;  // empty until a pass over a file not held has ended well
 };
 
 }  // namespace ddbm::storage
