@@ -312,7 +312,6 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
     }
     s = reader->ForEachLineBlock([&](storage::LineBlock block) -> aws::Status {
       std::vector<dynamodb::WriteRequest> requests;
-      uint64_t deletes = 0;
       for (const storage::Line& line : block.lines) {
         aws::Result<Change> change = parse(name, line, false);
         if (!change.ok()) return std::move(change).error();
@@ -320,10 +319,15 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
         const Order order{change->parsed.write_timestamp_micros, file, line.number};
         if (it == last.end() || it->second.order != order) continue;  // not its last change
         if (it->second.put) {
+          if (!change->parsed.new_image) {  // the bytes are those of the first read
+            return aws::Error::Make(aws::ErrorKind::kInternal,
+                                    fmt::format("data file {} line {} lost its NewImage between "
+                                                "two reads of the same bytes",
+                                                name, line.number));
+          }
           requests.push_back({dynamodb::WriteRequest::Kind::kPut, *change->parsed.new_image});
         } else {
           requests.push_back({dynamodb::WriteRequest::Kind::kDelete, it->first});
-          ++deletes;
         }
       }
       if (requests.empty()) return aws::Status::Ok();
@@ -331,10 +335,14 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
       for (WriteBatch& batch : batches) {
         if (pool.failed() || Stopped(context)) return CutShort();
         size_t weight = 0;
-        for (const dynamodb::WriteRequest& r : batch.requests) weight += r.json.size();
+        uint64_t deletes = 0;
+        for (const dynamodb::WriteRequest& r : batch.requests) {
+          weight += r.json.size();
+          if (r.kind == dynamodb::WriteRequest::Kind::kDelete) ++deletes;
+        }
         if (!pool.Push(std::move(batch), weight, nullptr)) return CutShort();
+        counters->deletes.fetch_add(deletes, std::memory_order_relaxed);
       }
-      counters->deletes.fetch_add(deletes, std::memory_order_relaxed);
       return aws::Status::Ok();
     });
   }

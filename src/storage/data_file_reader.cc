@@ -17,6 +17,15 @@ aws::Error Invalid(std::string message) {
   return aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));
 }
 
+bool SameDigests(const std::vector<DataFileReader::RangeDigest>& a,
+                 const std::vector<DataFileReader::RangeDigest>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].size != b[i].size || a[i].md5 != b[i].md5) return false;
+  }
+  return true;
+}
+
 aws::Error Changed(const std::string& name) {
   return Invalid(fmt::format("data file {} changed while it was being read; import again", name));
 }
@@ -69,7 +78,7 @@ DataFileReader::DataFileReader(const ObjectStore* store, const DataFileEntry& en
 
 aws::Result<DataFileReader> DataFileReader::Open(const ObjectStore* store,
                                                  const DataFileEntry& entry, size_t range_bytes,
-                                                 std::vector<RangeDigest> checked) {
+                                                 std::optional<std::vector<RangeDigest>> checked) {
   DataFileReader reader(store, entry, range_bytes);
   aws::Result<ObjectRange> first = store->GetRange(reader.key_, 0, range_bytes);
   if (!first.ok()) {
@@ -84,7 +93,10 @@ aws::Result<DataFileReader> DataFileReader::Open(const ObjectStore* store,
   reader.version_ = std::move(first->version);
   reader.first_ = std::move(first->bytes);
   if (reader.size_ > static_cast<int64_t>(range_bytes) && !first->whole) {
-    reader.checked_ = std::move(checked);
+    if (checked) {
+      reader.checked_ = std::move(*checked);
+      reader.recorded_ = true;
+    }
     return reader;
   }
   if (static_cast<int64_t>(reader.first_.size()) != reader.size_) return Changed(reader.name_);
@@ -92,6 +104,13 @@ aws::Result<DataFileReader> DataFileReader::Open(const ObjectStore* store,
   if (aws::Status s = reader.CheckDigest(Md5::Digest(reader.first_)); !s.ok()) {
     return std::move(s).error();
   }
+  // What it holds, as a streamed pass would have recorded it.
+  for (size_t at = 0; at < reader.first_.size(); at += range_bytes) {
+    const std::string_view part = std::string_view(reader.first_).substr(at, range_bytes);
+    reader.checked_.push_back({part.size(), Md5::Digest(part)});
+  }
+  reader.recorded_ = true;
+  if (checked && !SameDigests(*checked, reader.checked_)) return Changed(reader.name_);
   return reader;
 }
 
@@ -108,7 +127,7 @@ aws::Status DataFileReader::ForEachLineBlock(
 }
 
 aws::Status DataFileReader::StreamPass(const std::function<aws::Status(std::string_view)>& feed) {
-  const bool recording = checked_.empty();
+  const bool recording = !recorded_;
   Md5 whole;                          // recording: the file's digest
   std::vector<RangeDigest> recorded;  // recording: what each range was
   std::string pending;  // checking: bytes read, not yet checked (ranges may not align)
@@ -149,6 +168,7 @@ aws::Status DataFileReader::StreamPass(const std::function<aws::Status(std::stri
   }
   if (aws::Status s = CheckDigest(whole.Finish()); !s.ok()) return s;
   checked_ = std::move(recorded);
+  recorded_ = true;
   return aws::Status::Ok();
 }
 

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,17 +42,19 @@ class DataFileReader {
 
   // Fetches the first range of `entry`'s file. `checked`: what an earlier reader's checked()
   // gave for this file, so that this reader's passes, its first included, hand out only those
-  // bytes. REQUIRES: `store` outlives the reader; range_bytes > 0 and, with `checked`, the
-  // range_bytes of that earlier reader.
-  static aws::Result<DataFileReader> Open(const ObjectStore* store, const DataFileEntry& entry,
-                                          size_t range_bytes = kDefaultRangeBytes,
-                                          std::vector<RangeDigest> checked = {});
+  // bytes (a held file that differs fails here; one that is not held fails in a pass, before
+  // handing out anything that differs). REQUIRES: `store` outlives the reader; range_bytes > 0
+  // and, with `checked`, the range_bytes of that earlier reader.
+  static aws::Result<DataFileReader> Open(
+      const ObjectStore* store, const DataFileEntry& entry, size_t range_bytes = kDefaultRangeBytes,
+      std::optional<std::vector<RangeDigest>> checked = std::nullopt);
 
   // The file's size as stored (compressed).
   int64_t size() const { return size_; }
   // Whether the whole file is held in memory (and was checked at Open).
   bool held() const { return held_; }
-  // What the passes hand out, once one has ended well; empty for a held file (Open checks it).
+  // What the passes hand out, range by range: known for a held file from Open on, for another
+  // once a pass has ended well (or from Open's `checked`); empty before.
   const std::vector<RangeDigest>& checked() const { return checked_; }
 
   // Hands the file's lines to `on_block`, in order, a block at a time. Stops at the first error
@@ -82,7 +85,8 @@ class DataFileReader {
   bool held_ = false;
   // The whole file when held_; otherwise its first range until the first pass takes it.
   std::string first_;
-  std::vector<RangeDigest> checked_;  // empty until a pass over a file not held has ended well
+  std::vector<RangeDigest> checked_;
+  bool recorded_ = false;  // checked_ says what passes hand out (see checked())
 };
 
 }  // namespace ddbm::storage

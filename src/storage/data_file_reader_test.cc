@@ -201,6 +201,40 @@ TEST_F(DataFileReaderTest, AFileAStoreSendsWholeIsHeld) {
   EXPECT_EQ(ReadPass(*reader).lines, lines);
 }
 
+TEST_F(DataFileReaderTest, AReaderGivenWhatAnEarlierOneCheckedHandsOutOnlyThat) {
+  for (int count : {50, 3000}) {  // held at 4096 bytes a range, and not
+    const std::vector<std::string> lines = Lines(count);
+    const DataFileEntry entry = Write(store_, lines);
+    aws::Result<DataFileReader> first = DataFileReader::Open(&store_, entry, 4096);
+    ASSERT_TRUE(first.ok()) << first.error().message;
+    ASSERT_TRUE(ReadPass(*first).status.ok());
+    const std::vector<DataFileReader::RangeDigest> checked = first->checked();
+    ASSERT_FALSE(checked.empty()) << count;
+
+    // The same file again: the same lines.
+    aws::Result<DataFileReader> again = DataFileReader::Open(&store_, entry, 4096, checked);
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    EXPECT_EQ(ReadPass(*again).lines, lines) << count;
+
+    // Rewritten, larger or smaller, held or not: refused before anything that differs.
+    for (int other : {51, 2999, 3001}) {
+      Write(store_, Lines(other));
+      aws::Result<DataFileReader> changed = DataFileReader::Open(&store_, entry, 4096, checked);
+      if (!changed.ok()) {  // held: its manifest's MD5 tells first
+        EXPECT_NE(changed.error().message.find("does not match its manifest"), std::string::npos)
+            << changed.error().message;
+        continue;
+      }
+      // Ranges the rewrite left as they were may come first: only their lines are handed out.
+      Pass got = ReadPass(*changed);
+      EXPECT_NE(Message(got.status).find("changed while"), std::string::npos)
+          << count << " -> " << other << ": " << Message(got.status);
+      ASSERT_LT(got.lines.size(), lines.size());
+      for (size_t i = 0; i < got.lines.size(); ++i) ASSERT_EQ(got.lines[i], lines[i]);
+    }
+  }
+}
+
 TEST_F(DataFileReaderTest, AMissingFileIsNamed) {
   DataFileEntry entry;
   entry.data_file_s3_key = std::string(kKey);
