@@ -21,6 +21,9 @@ struct SegmentFiles {
   std::optional<std::string> read_to;  // LastEvaluatedKey of the latest page put into `current`
   std::vector<storage::DataFileEntry> done;
   SegmentPosition position;  // after the last file in `done`; items: the items in `done`
+  // What `current` added to the byte counters so far, taken back when it is dropped.
+  uint64_t counted_compressed = 0;
+  uint64_t counted_uncompressed = 0;
 };
 
 // A segment's checkpoint state: {"Files":[<manifest-files.json entries>]}.
@@ -141,6 +144,7 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
         store, options.data_folder + options.new_file_name(), options.gzip_level);
     if (!writer.ok()) return std::move(writer).error();
     f.current = std::move(*writer);
+    f.counted_compressed = f.counted_uncompressed = 0;
     return aws::Status::Ok();
   };
   auto close = [&](SegmentFiles& f, bool segment_done) -> aws::Status {
@@ -162,10 +166,12 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
       const uint64_t before = f.current->compressed_bytes();
       const uint64_t raw_before = f.current->uncompressed_bytes();
       if (aws::Status s = f.current->AddItem(item); !s.ok()) return s;
-      counters->compressed_bytes.fetch_add(f.current->compressed_bytes() - before,
-                                           std::memory_order_relaxed);
-      counters->uncompressed_bytes.fetch_add(f.current->uncompressed_bytes() - raw_before,
-                                             std::memory_order_relaxed);
+      const uint64_t compressed = f.current->compressed_bytes() - before;
+      const uint64_t uncompressed = f.current->uncompressed_bytes() - raw_before;
+      counters->compressed_bytes.fetch_add(compressed, std::memory_order_relaxed);
+      counters->uncompressed_bytes.fetch_add(uncompressed, std::memory_order_relaxed);
+      f.counted_compressed += compressed;
+      f.counted_uncompressed += uncompressed;
     }
     if (!page.last_evaluated_key) {
       // The segment's last page. A segment that wrote nothing still leaves a file: AWS writes
@@ -191,6 +197,9 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     if (s.error().kind != aws::ErrorKind::kCancelled || stop == nullptr || !stop->load()) {
       return false;
     }
+    counters->compressed_bytes.fetch_sub(f.counted_compressed, std::memory_order_relaxed);
+    counters->uncompressed_bytes.fetch_sub(f.counted_uncompressed, std::memory_order_relaxed);
+    f.counted_compressed = f.counted_uncompressed = 0;
     f.current.reset();
     return true;
   };

@@ -218,7 +218,9 @@ TEST(TableExportTest, AnUploadAStopCutShortStopsTheExportWithoutFailingIt) {
   ASSERT_TRUE(result.ok()) << result.error().ToString();
   EXPECT_TRUE(result->interrupted);
   EXPECT_TRUE(result->files.empty());
-  EXPECT_EQ(store.aborted.load(), 1);  // the file being written was dropped
+  EXPECT_EQ(store.aborted.load(), 1);  // the file being written was dropped, and its bytes
+  EXPECT_EQ(counters.compressed_bytes.load(), 0u);
+  EXPECT_EQ(counters.uncompressed_bytes.load(), 0u);
   ASSERT_EQ(result->checkpoint.segments.size(), 1u);
   EXPECT_FALSE(result->checkpoint.segments[0].done);
   EXPECT_FALSE(result->checkpoint.segments[0].exclusive_start_key.has_value());
