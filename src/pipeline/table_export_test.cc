@@ -40,6 +40,16 @@ aws::Result<aws::HttpResponse> ScanAnswer(const aws::HttpRequest& request) {
   return r;
 }
 
+// Options for table "t" in `segments` segments, every data file named x/data/f.json.gz.
+TableExportOptions OneNameOptions(int segments) {
+  TableExportOptions options;
+  options.table_name = "t";
+  options.segments = segments;
+  options.data_folder = "x/data/";
+  options.new_file_name = [] { return std::string("f.json.gz"); };
+  return options;
+}
+
 std::string ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream out;
@@ -147,11 +157,7 @@ TEST(TableExportTest, AStopWritesNoManifestEntries) {
   ddb.transport.SetFallback(ScanAnswer);
   testing::TempDir dir;
   storage::LocalStore store(dir.path());
-  TableExportOptions options;
-  options.table_name = "t";
-  options.segments = 2;
-  options.data_folder = "x/data/";
-  options.new_file_name = [] { return std::string("f.json.gz"); };
+  TableExportOptions options = OneNameOptions(2);
   std::atomic<bool> stop{true};
   TableExportCounters counters;
   aws::Result<TableExportResult> result =
@@ -207,11 +213,7 @@ TEST(TableExportTest, AnUploadAStopCutShortStopsTheExportWithoutFailingIt) {
   storage::LocalStore local(dir.path());
   std::atomic<bool> stop{false};
   CancellingStore store(&local, &stop);
-  TableExportOptions options;
-  options.table_name = "t";
-  options.segments = 1;
-  options.data_folder = "x/data/";
-  options.new_file_name = [] { return std::string("f.json.gz"); };
+  TableExportOptions options = OneNameOptions(1);
   TableExportCounters counters;
   aws::Result<TableExportResult> result =
       ExportTable(*ddb.client, store, options, nullptr, &stop, &counters);
@@ -237,11 +239,7 @@ TEST(TableExportTest, AScanErrorIsReturned) {
   });
   testing::TempDir dir;
   storage::LocalStore store(dir.path());
-  TableExportOptions options;
-  options.table_name = "t";
-  options.segments = 2;
-  options.data_folder = "x/data/";
-  options.new_file_name = [] { return std::string("f.json.gz"); };
+  TableExportOptions options = OneNameOptions(2);
   TableExportCounters counters;
   aws::Result<TableExportResult> result =
       ExportTable(*ddb.client, store, options, nullptr, nullptr, &counters);

@@ -17,15 +17,6 @@ aws::Error Invalid(std::string message) {
   return aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));
 }
 
-bool SameDigests(const std::vector<DataFileReader::RangeDigest>& a,
-                 const std::vector<DataFileReader::RangeDigest>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].size != b[i].size || a[i].md5 != b[i].md5) return false;
-  }
-  return true;
-}
-
 aws::Error Changed(const std::string& name) {
   return Invalid(fmt::format("data file {} changed while it was being read; import again", name));
 }
@@ -101,16 +92,12 @@ aws::Result<DataFileReader> DataFileReader::Open(const ObjectStore* store,
   }
   if (static_cast<int64_t>(reader.first_.size()) != reader.size_) return Changed(reader.name_);
   reader.held_ = true;
-  if (aws::Status s = reader.CheckDigest(Md5::Digest(reader.first_)); !s.ok()) {
-    return std::move(s).error();
-  }
-  // What it holds, as a streamed pass would have recorded it.
-  for (size_t at = 0; at < reader.first_.size(); at += range_bytes) {
-    const std::string_view part = std::string_view(reader.first_).substr(at, range_bytes);
-    reader.checked_.push_back({part.size(), Md5::Digest(part)});
-  }
+  std::string md5 = Md5::Digest(reader.first_);
+  if (aws::Status s = reader.CheckDigest(md5); !s.ok()) return std::move(s).error();
+  // What it holds, as one range.
+  reader.checked_.push_back({reader.first_.size(), std::move(md5)});
   reader.recorded_ = true;
-  if (checked && !SameDigests(*checked, reader.checked_)) return Changed(reader.name_);
+  if (checked && *checked != reader.checked_) return Changed(reader.name_);
   return reader;
 }
 
@@ -160,6 +147,7 @@ aws::Status DataFileReader::StreamPass(const std::function<aws::Status(std::stri
       used += size;
     }
     pending.erase(0, used);
+    if (next == checked_.size() && !pending.empty()) return Changed(name_);  // longer than read
   }
   if (!recording) {
     // The sizes add up to size_, which every range confirmed: nothing can be left over.

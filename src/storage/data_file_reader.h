@@ -33,11 +33,12 @@ class DataFileReader {
  public:
   static constexpr size_t kDefaultRangeBytes = size_t{8} << 20;
 
-  // What a pass that ended well read of a file that is not held: each range's size and binary
-  // MD5, in order.
+  // What a pass that ended well read (a held file: all of it, as one range): each range's size
+  // and binary MD5, in order.
   struct RangeDigest {
     size_t size = 0;
     std::string md5;
+    bool operator==(const RangeDigest&) const = default;
   };
 
   // Fetches the first range of `entry`'s file. `checked`: what an earlier reader's checked()
@@ -53,8 +54,8 @@ class DataFileReader {
   int64_t size() const { return size_; }
   // Whether the whole file is held in memory (and was checked at Open).
   bool held() const { return held_; }
-  // What the passes hand out, range by range: known for a held file from Open on, for another
-  // once a pass has ended well (or from Open's `checked`); empty before.
+  // What the passes hand out, range by range: known for a held file from Open on (one range),
+  // for another once a pass has ended well (or from Open's `checked`); empty before.
   const std::vector<RangeDigest>& checked() const { return checked_; }
 
   // Hands the file's lines to `on_block`, in order, a block at a time. Stops at the first error

@@ -593,12 +593,16 @@ class LargeDataFileTest(ExportImportTestBase):
         size = len(self.export.get(self.export.data_keys[0]))
         self.assertGreater(size, self.RANGE, "the data file must be larger than one range")
 
-    def test_imports_from_s3_and_a_directory(self):
-        bucket = self.make_bucket("large-file")
+    def sources(self, label):
+        """The export as import reads it: (label, --from, extra flags) for a new bucket of
+        moto's S3 holding it, and for its directory."""
+        bucket = self.make_bucket(label)
         upload_tree(self.client("s3"), bucket, self.export.root)
-        for label, source, extra in (
-                ("s3", f"s3://{bucket}", ("--s3-endpoint-url", self.moto_endpoint)),
-                ("directory", str(self.export.root), ())):
+        return (("s3", f"s3://{bucket}", ("--s3-endpoint-url", self.moto_endpoint)),
+                ("directory", str(self.export.root), ()))
+
+    def test_imports_from_s3_and_a_directory(self):
+        for label, source, extra in self.sources("large-file"):
             with self.subTest(label):
                 table = self.create_table(self.unique_table("large"), keys=KEYS)
                 r, summary = self.run_import(source, table, *extra)
@@ -611,11 +615,7 @@ class LargeDataFileTest(ExportImportTestBase):
         entry = json.loads(self.export.get(self.export.files_key))
         entry["md5Checksum"] = md5_base64(b"another file")
         self.export.put_json(self.export.files_key, compact(entry) + "\n")
-        bucket = self.make_bucket("large-bad")
-        upload_tree(self.client("s3"), bucket, self.export.root)
-        for label, source, extra in (
-                ("s3", f"s3://{bucket}", ("--s3-endpoint-url", self.moto_endpoint)),
-                ("directory", str(self.export.root), ())):
+        for label, source, extra in self.sources("large-bad"):
             with self.subTest(label):
                 table = self.create_table(self.unique_table("largebad"), keys=KEYS)
                 r, _ = self.run_import(source, table, *extra)
