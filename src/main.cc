@@ -25,10 +25,21 @@ void AddGlobalFlags(CLI::App& app, ddbm::commands::GlobalOptions& o) {
   app.add_option("--output", o.output, "Output format")->check(CLI::IsMember({"table", "json"}));
   app.add_flag("--no-verify-ssl", o.no_verify_ssl, "Do not verify TLS certificates");
   app.add_option("--ca-bundle", o.ca_bundle, "PEM bundle of CA certificates to trust");
-  app.add_option("--max-attempts", o.max_attempts,
-                 "Attempts per request before giving up, throttled ones included (default: 10 "
-                 "for 5xx and connection errors, no limit while throttled)")
-      ->check(CLI::Range(1, 1000));
+  CLI::Option* max_attempts =
+      app.add_option("--max-attempts", o.max_attempts,
+                     "Attempts per request before giving up, throttled ones included, whatever "
+                     "--retry-window says (default: 10 for 5xx and connection errors, or longer "
+                     "once the service has answered, see --retry-window; no limit while "
+                     "throttled)")
+          ->check(CLI::Range(1, 1000));
+  app.add_option("--retry-window", o.retry_window,
+                 "Once a service has answered, a request failing with 5xx or connection errors "
+                 "is retried past its 10 attempts for up to this many seconds, so that a run "
+                 "rides out an outage (default: " +
+                     std::to_string(ddbm::commands::kDefaultRetryWindowSeconds) +
+                     "; 0: 10 attempts only)")
+      ->check(CLI::Range(0, 86400))
+      ->excludes(max_attempts);
   app.add_flag("--debug", o.debug, "Print request-level diagnostics to stderr");
 }
 

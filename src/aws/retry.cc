@@ -93,18 +93,39 @@ std::chrono::nanoseconds RetryPolicy::Backoff(int retry, const Error& error) con
   return wait;
 }
 
-RetryState::RetryState(const RetryPolicy& policy)
-    : policy_(policy), start_(policy.clock()->SteadyNow()) {}
+RetryState::RetryState(const RetryPolicy& policy, const std::atomic<bool>* answered)
+    : policy_(policy),
+      answered_(answered),
+      start_(policy.clock()->SteadyNow()),
+      window_start_(start_) {}
+
+bool RetryState::AttemptsSpent(const Error& error) const {
+  const RetryOptions& o = policy_.options();
+  const bool bounded = o.throttles_count_toward_attempts || !IsThrottle(error);
+  return bounded && o.max_attempts > 0 && attempts_ >= o.max_attempts;
+}
+
+bool RetryState::InOutageWindow(const Error& error) const {
+  const RetryOptions& o = policy_.options();
+  return ClassifyError(error) == RetryClass::kTransient && AttemptsSpent(error) &&
+         o.outage_window.count() > 0 && answered_ != nullptr &&
+         answered_->load(std::memory_order_relaxed) &&
+         policy_.clock()->SteadyNow() - window_start_ < o.outage_window;
+}
 
 bool RetryState::ShouldRetry(const Error& error) const {
   if (ClassifyError(error) == RetryClass::kFinal) return false;
   const RetryOptions& o = policy_.options();
-  const bool bounded = o.throttles_count_toward_attempts || !IsThrottle(error);
-  if (bounded && o.max_attempts > 0 && attempts_ >= o.max_attempts) return false;
+  if (AttemptsSpent(error) && !InOutageWindow(error)) return false;
   if (o.max_elapsed.count() > 0 && policy_.clock()->SteadyNow() - start_ >= o.max_elapsed) {
     return false;
   }
   return true;
+}
+
+void RetryState::NoteProgress() {
+  consecutive_ = 0;
+  window_start_ = policy_.clock()->SteadyNow();
 }
 
 void RetryState::Wait(const Error& error) {

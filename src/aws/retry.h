@@ -44,6 +44,12 @@ struct RetryOptions {
   // Throttling slows a run down, it does not fail it: by default throttles are bounded only by
   // max_elapsed (unlimited), not by max_attempts. Set when the user bounded attempts explicitly.
   bool throttles_count_toward_attempts = false;
+  // Rides out outages: a transient error that has used up max_attempts is still retried while
+  // less than this has passed since the operation's first attempt (or its last progress), but
+  // only when the service has answered this client before (RetryState's `answered`), so that a
+  // wrong endpoint or a dead network at start-up still fails after max_attempts. 0: attempts
+  // only.
+  std::chrono::milliseconds outage_window{0};
 };
 
 struct RetryCounters;
@@ -78,10 +84,15 @@ class RetryPolicy {
 //   }
 class RetryState {
  public:
-  explicit RetryState(const RetryPolicy& policy);
+  // `answered` may be null (never answered); when set, it must outlive the state and read true
+  // once the service has answered one of the client's requests (see outage_window).
+  explicit RetryState(const RetryPolicy& policy, const std::atomic<bool>* answered = nullptr);
 
   // True when `error` is retryable and the attempt and time budgets allow another attempt.
   bool ShouldRetry(const Error& error) const;
+  // True when ShouldRetry grants the retry only through the outage window: the attempts are
+  // spent but the service answered before and the window has time left.
+  bool InOutageWindow(const Error& error) const;
   // Sleeps (on the policy's clock) for the backoff of the next retry, and counts it.
   void Wait(const Error& error);
   // As Wait, but asks `stopped` every kStopPollInterval of the wait and returns false as soon
@@ -91,33 +102,41 @@ class RetryState {
   bool WaitUnlessStopped(const Error& error, const std::atomic<bool>* stop);
   static constexpr std::chrono::milliseconds kStopPollInterval{100};
   // Resets the backoff exponent after progress (e.g. part of a batch was accepted), keeping the
-  // attempt count: progress proves the service is alive, so the next wait starts short again.
-  void NoteProgress() { consecutive_ = 0; }
+  // attempt count: progress proves the service is alive, so the next wait starts short again,
+  // and the outage window starts again.
+  void NoteProgress();
 
-  int attempts() const { return attempts_; }  // attempts made so far, the first included
+  int attempts() const { return attempts_; }            // attempts made so far, the first included
+  Clock::SteadyTime started() const { return start_; }  // when the first attempt began
   int throttles() const { return throttles_; }
 
  private:
+  bool AttemptsSpent(const Error& error) const;
+
   const RetryPolicy& policy_;
+  const std::atomic<bool>* answered_;
   Clock::SteadyTime start_;
+  Clock::SteadyTime window_start_;
   int attempts_ = 1;
   int consecutive_ = 0;
   int throttles_ = 0;
 };
 
 // Runs `attempt` until it succeeds, fails finally, or the budget is spent; returns its last
-// result. `on_retry`, when set, is told of every error that is about to be retried. `stop` may
-// be null; once it reads true, a wait before a retry ends and the last error is returned as
-// kCancelled (code, status and request id kept, the message saying so).
+// result. `on_retry`, when set, is told of every error that is about to be retried, with the
+// state that granted the retry. `stop` may be null; once it reads true, a wait before a retry
+// ends and the last error is returned as kCancelled (code, status and request id kept, the
+// message saying so). `answered` is RetryState's.
 template <class T>
-Result<T> RunWithRetry(const RetryPolicy& policy, const std::function<Result<T>()>& attempt,
-                       const std::function<void(const Error&)>& on_retry = nullptr,
-                       const std::atomic<bool>* stop = nullptr) {
-  RetryState state(policy);
+Result<T> RunWithRetry(
+    const RetryPolicy& policy, const std::function<Result<T>()>& attempt,
+    const std::function<void(const Error&, const RetryState&)>& on_retry = nullptr,
+    const std::atomic<bool>* stop = nullptr, const std::atomic<bool>* answered = nullptr) {
+  RetryState state(policy, answered);
   for (;;) {
     Result<T> result = attempt();
     if (result.ok() || !state.ShouldRetry(result.error())) return result;
-    if (on_retry) on_retry(result.error());
+    if (on_retry) on_retry(result.error(), state);
     if (!state.WaitUnlessStopped(result.error(), stop)) {
       Error cancelled = std::move(result).error();
       cancelled.kind = ErrorKind::kCancelled;

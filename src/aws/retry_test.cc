@@ -309,6 +309,77 @@ TEST(RetryStateTest, UnlimitedBudgetKeepsGoing) {
   EXPECT_EQ(state.attempts(), 501);
 }
 
+// The outage window: past max_attempts, transient errors go on being retried for a while, but
+// only once the service has answered.
+RetryOptions WindowOptions() {
+  RetryOptions o;
+  o.max_attempts = 3;
+  o.outage_window = seconds(60);
+  return o;
+}
+
+TEST(RetryStateTest, OutageWindowNeedsAServiceThatAnsweredBefore) {
+  FakeClock clock;
+  const RetryPolicy policy(WindowOptions(), &clock);
+  const Error reset = Error::Make(ErrorKind::kTransport, "connection reset");
+  RetryState unknown(policy);  // no `answered` at all
+  unknown.Wait(reset);
+  unknown.Wait(reset);
+  EXPECT_FALSE(unknown.InOutageWindow(reset));
+  EXPECT_FALSE(unknown.ShouldRetry(reset));
+  const std::atomic<bool> never{false};
+  RetryState state(policy, &never);
+  state.Wait(reset);
+  state.Wait(reset);
+  EXPECT_FALSE(state.ShouldRetry(reset));
+}
+
+TEST(RetryStateTest, OutageWindowRetriesTransientErrorsUntilItCloses) {
+  FakeClock clock;
+  const RetryPolicy policy(WindowOptions(), &clock);
+  const std::atomic<bool> answered{true};
+  const auto start = clock.SteadyNow();
+  RetryState state(policy, &answered);
+  const Error unavailable = ServiceError(503, "ServiceUnavailable");
+  state.Wait(unavailable);
+  EXPECT_FALSE(state.InOutageWindow(unavailable));  // attempts left: not the window's doing
+  state.Wait(unavailable);
+  ASSERT_EQ(state.attempts(), 3);
+  EXPECT_TRUE(state.InOutageWindow(unavailable));
+  EXPECT_TRUE(state.ShouldRetry(unavailable));
+  // Final errors stay final, and the window is counted from the first attempt, waits included.
+  EXPECT_FALSE(state.ShouldRetry(ServiceError(400, "ValidationException")));
+  clock.Advance(start + seconds(60) - milliseconds(1) - clock.SteadyNow());
+  EXPECT_TRUE(state.ShouldRetry(unavailable));
+  clock.Advance(milliseconds(1));
+  EXPECT_FALSE(state.InOutageWindow(unavailable));
+  EXPECT_FALSE(state.ShouldRetry(unavailable));
+  // Progress opens it again.
+  state.NoteProgress();
+  EXPECT_TRUE(state.ShouldRetry(unavailable));
+}
+
+TEST(RetryStateTest, OutageWindowLeavesThrottlesCountedAttemptsAlone) {
+  FakeClock clock;
+  RetryOptions o = WindowOptions();
+  o.throttles_count_toward_attempts = true;
+  const RetryPolicy policy(o, &clock);
+  const std::atomic<bool> answered{true};
+  RetryState state(policy, &answered);
+  const Error throttle = ServiceError(400, "ThrottlingException");
+  state.Wait(throttle);
+  state.Wait(throttle);
+  EXPECT_FALSE(state.InOutageWindow(throttle));
+  EXPECT_FALSE(state.ShouldRetry(throttle));
+  // Without a window, a service that answered still gets max_attempts only.
+  const RetryPolicy attempts_only(RetryOptions{.max_attempts = 3}, &clock);
+  RetryState other(attempts_only, &answered);
+  const Error error = ServiceError(500, "InternalServerError");
+  other.Wait(error);
+  other.Wait(error);
+  EXPECT_FALSE(other.ShouldRetry(error));
+}
+
 TEST(RetryStateTest, AWaitThatMayBeStoppedPollsAndEndsEarly) {
   FakeClock clock;
   const RetryPolicy policy(RetryOptions{}, &clock);
@@ -375,7 +446,9 @@ TEST(RunWithRetryTest, StopsOnSuccess) {
         if (calls == 2) return Error::Make(ErrorKind::kTransport, "reset");
         return 42;
       },
-      [&](const Error& e) { retried.push_back(e.code.empty() ? e.message : e.code); });
+      [&](const Error& e, const RetryState&) {
+        retried.push_back(e.code.empty() ? e.message : e.code);
+      });
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(*result, 42);
   EXPECT_EQ(calls, 3);
@@ -408,7 +481,7 @@ TEST(RunWithRetryTest, StopsOnFinalError) {
         if (calls == 1) return ServiceError(500, "InternalServerError");
         return ServiceError(400, "ValidationException");
       },
-      [&](const Error&) { ++retries; });
+      [&](const Error&, const RetryState&) { ++retries; });
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code, "ValidationException");
   EXPECT_EQ(calls, 2);

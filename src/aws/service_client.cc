@@ -33,17 +33,48 @@ bool IsAbsolute(std::string_view url) {
 ServiceClient::ServiceClient(ServiceClientConfig config)
     : config_(std::move(config)),
       retry_(config_.retry, config_.clock),
-      counters_(std::make_unique<CallCounters>()) {}
+      counters_(std::make_unique<CallCounters>()),
+      outage_(std::make_unique<Outage>()) {}
 
 Result<HttpResponse> ServiceClient::Call(std::string_view operation, HttpRequest request,
                                          const ErrorDecoder& decode_error) const {
-  return RunWithRetry<HttpResponse>(
+  Result<HttpResponse> result = RunWithRetry<HttpResponse>(
       retry_, [&] { return Attempt(operation, request, decode_error); },
-      [&](const Error& error) {
+      [&](const Error& error, const RetryState& state) {
         counters_->retries.fetch_add(1, std::memory_order_relaxed);
         if (IsThrottle(error)) counters_->throttles.fetch_add(1, std::memory_order_relaxed);
+        if (state.InOutageWindow(error) && !outage_->on.load(std::memory_order_relaxed)) {
+          // Stored before `on` is raised, so that whoever lowers it reads a time of this outage.
+          outage_->since_ns.store(state.started().time_since_epoch().count());
+          if (!outage_->on.exchange(true)) NoteOutageStart(error, state);
+        }
       },
-      config_.stop);
+      config_.stop, &outage_->answered);
+  if (result.ok()) {
+    outage_->answered.store(true, std::memory_order_relaxed);
+    if (outage_->on.load(std::memory_order_relaxed) && outage_->on.exchange(false)) {
+      NoteOutageEnd();
+    }
+  }
+  return result;
+}
+
+void ServiceClient::NoteOutageStart(const Error& error, const RetryState& state) const {
+  if (!config_.notice) return;
+  const auto window =
+      std::chrono::duration_cast<std::chrono::seconds>(retry_.options().outage_window).count();
+  config_.notice(error.ToString() + "; still failing after " + std::to_string(state.attempts()) +
+                 " attempts, but the service answered before: each call is retried for up to " +
+                 std::to_string(window) + " s");
+}
+
+void ServiceClient::NoteOutageEnd() const {
+  if (!config_.notice) return;
+  const Clock::SteadyTime since{Clock::SteadyTime::duration(outage_->since_ns.load())};
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(config_.clock->SteadyNow() - since).count();
+  config_.notice(config_.service + " answers again, after " + std::to_string(seconds) +
+                 " s of failures");
 }
 
 Result<HttpResponse> ServiceClient::Attempt(std::string_view operation, HttpRequest& request,

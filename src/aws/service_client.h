@@ -43,6 +43,10 @@ struct ServiceClientConfig {
   // When set, told one line per attempt (operation, status or error, time taken, request id).
   // Never given headers or bodies, so no secret can reach it. Must be thread-safe.
   std::function<void(const std::string&)> debug_log;
+  // When set, told one line when an outage begins (a call goes on retrying through
+  // retry.outage_window while no outage is on) and one when it ends (any call succeeds).
+  // Never given a secret. Must be thread-safe.
+  std::function<void(const std::string&)> notice;
 };
 
 // Counters a caller can read at any time (relaxed atomics); shared by every call of a client.
@@ -75,9 +79,22 @@ class ServiceClient {
   Result<HttpResponse> Attempt(std::string_view operation, HttpRequest& request,
                                const ErrorDecoder& decode_error) const;
 
+  // What the retries of every call share: whether the service has answered this client (which
+  // opens RetryOptions::outage_window), and whether an outage is on.
+  struct Outage {
+    std::atomic<bool> answered{false};
+    std::atomic<bool> on{false};
+    std::atomic<int64_t> since_ns{0};  // steady clock: the first attempt of the call that began it
+  };
+
+  // Tell config_.notice that an outage began (with the error that opened the window) or ended.
+  void NoteOutageStart(const Error& error, const RetryState& state) const;
+  void NoteOutageEnd() const;
+
   ServiceClientConfig config_;
   RetryPolicy retry_;
   std::unique_ptr<CallCounters> counters_;
+  std::unique_ptr<Outage> outage_;
 };
 
 }  // namespace ddbm::aws

@@ -61,6 +61,7 @@ class ServiceClientTest : public ::testing::Test {
     config.clock = &clock_;
     config.retry.max_attempts = max_attempts;
     config.stop = stop;
+    if (configure_) configure_(config);
     return std::make_unique<ServiceClient>(std::move(config));
   }
 
@@ -80,6 +81,7 @@ class ServiceClientTest : public ::testing::Test {
 
   FakeClock clock_;
   ScriptedTransport transport_;
+  std::function<void(ServiceClientConfig&)> configure_;  // last edit of MakeClient's config
   std::shared_ptr<FixedCredentials> credentials_ = std::make_shared<FixedCredentials>();
 };
 
@@ -343,6 +345,48 @@ TEST_F(ServiceClientTest, MaxAttemptsExhaustionReturnsLastError) {
   EXPECT_EQ(clock_.sleeps().size(), 2u);
   EXPECT_EQ(client->counters().requests.load(), 3u);
   EXPECT_EQ(client->counters().retries.load(), 2u);
+}
+
+TEST_F(ServiceClientTest, OnceAnsweredTransientErrorsAreRiddenOutThroughTheOutageWindow) {
+  std::vector<std::string> notices;
+  configure_ = [&](ServiceClientConfig& config) {
+    config.retry.outage_window = std::chrono::seconds(60);
+    config.retry.max_delay = std::chrono::seconds(5);
+    config.notice = [&](const std::string& line) { notices.push_back(line); };
+  };
+  auto client = MakeClient("https://dynamodb.us-east-1.amazonaws.com", /*max_attempts=*/2);
+  // Never answered yet (a wrong endpoint, say): two attempts, then the error.
+  transport_.Fail("connection refused");
+  transport_.Fail("connection refused");
+  transport_.Respond(200, kGoodBody);
+  Result<HttpResponse> r = Call(*client);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "connection refused");
+  EXPECT_TRUE(notices.empty());
+  ASSERT_TRUE(Call(*client).ok());  // the scripted answer: now it has answered
+
+  // An outage of six failed attempts is ridden out, and told once as it begins and as it ends.
+  for (int i = 0; i < 5; ++i) transport_.Fail("connection reset");
+  transport_.Respond(503, R"({"__type":"ServiceUnavailable","message":"later"})");
+  transport_.Respond(200, kGoodBody);
+  r = Call(*client);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_EQ(notices.size(), 2u);
+  EXPECT_EQ(notices[0],
+            "dynamodb Scan: connection reset; still failing after 2 attempts, but the service "
+            "answered before: each call is retried for up to 60 s");
+  EXPECT_EQ(notices[1].rfind("dynamodb answers again, after ", 0), 0u) << notices[1];
+
+  // An outage longer than the window ends the call with its last error, and is not said to end.
+  notices.clear();
+  for (int i = 0; i < 200; ++i) transport_.Fail("connection reset " + std::to_string(i));
+  const auto start = clock_.SteadyNow();
+  r = Call(*client);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kTransport);
+  EXPECT_GE(clock_.SteadyNow() - start, std::chrono::seconds(60));
+  EXPECT_LT(clock_.SteadyNow() - start, std::chrono::seconds(66));
+  EXPECT_EQ(notices.size(), 1u);
 }
 
 TEST_F(ServiceClientTest, TransportExhaustionIsTagged) {

@@ -23,8 +23,14 @@ struct GlobalOptions {
   bool no_verify_ssl = false;
   std::optional<std::string> ca_bundle;
   int max_attempts = 0;  // 0: the retry policy's default
-  bool debug = false;    // request-level diagnostics on stderr (never secrets)
+  // Seconds a call failing with 5xx or connection errors is retried once the service has
+  // answered (aws::RetryOptions::outage_window); unset: kDefaultRetryWindowSeconds, or 0 when
+  // max_attempts is set.
+  std::optional<int> retry_window;
+  bool debug = false;  // request-level diagnostics on stderr (never secrets)
 };
+
+inline constexpr int kDefaultRetryWindowSeconds = 300;
 
 // How a command that ran to its end went.
 enum class Outcome {

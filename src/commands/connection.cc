@@ -4,6 +4,8 @@
 #include "aws/endpoint.h"
 #include "commands/interrupt.h"
 
+#include <unistd.h>
+
 #include <iostream>
 #include <mutex>
 #include <regex>
@@ -92,7 +94,17 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
   if (global.max_attempts > 0) {
     retry.max_attempts = global.max_attempts;
     retry.throttles_count_toward_attempts = true;
+  } else {
+    retry.outage_window =
+        std::chrono::seconds(global.retry_window.value_or(kDefaultRetryWindowSeconds));
   }
+  // One line each, above the progress line that the reporter redraws on its next tick.
+  auto notice = [](const std::string& line) {
+    static std::mutex mu;
+    static const bool terminal = ::isatty(STDERR_FILENO) == 1;
+    std::lock_guard lock(mu);
+    std::cerr << (terminal ? "\r\033[K" : "") << "ddbmigrate: " << line << '\n';
+  };
   const std::optional<std::string> profile_endpoint = config->Get(profile, "endpoint_url");
 
   // `name` is both the service's name in messages and its SigV4 signing name.
@@ -119,6 +131,7 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
     service.retry = retry;
     service.user_agent = std::string("ddbmigrate/") + DDBM_VERSION;
     service.debug_log = debug_log;
+    service.notice = notice;
     service.stop = StopFlag();
     return std::make_unique<aws::ServiceClient>(std::move(service));
   };
@@ -142,6 +155,7 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
   if (!sts.ok()) return std::move(sts).error();
   sts->retry = retry;
   sts->debug_log = debug_log;
+  sts->notice = notice;
   sts->stop = StopFlag();
   c->sts_ = std::make_unique<aws::StsClient>(std::move(*sts));
   return c;

@@ -39,6 +39,10 @@ Each rule is a dict (or a Rule). Common keys:
 ``operations``   operation names (``BatchWriteItem``) or full targets
                  (``DynamoDB_20120810.BatchWriteItem``) the rule applies to; default all.
 ``max_count``    fire at most this many times, then let requests pass.
+``after``        let the first N requests the rule sees pass before it may fire (default 0).
+``for_ms``       an outage: once past ``after``, fire on every request for this many
+                 milliseconds from the first one, then never again (not with ``probability``
+                 or ``every``).
 ``name``         label for the per-rule counter (default: the fault, ``reset_after`` for resets
                  after forwarding; repeated labels get ``#index`` appended).
 
@@ -128,11 +132,14 @@ class Rule:
     retry_after: int | None = 1
     when: str = "before"
     delay_ms: int = 500
+    after: int = 0
+    for_ms: int | None = None
 
     # Runtime state (not configuration).
     seen: int = field(default=0, init=False, repr=False)
     fired: int = field(default=0, init=False, repr=False)
     rng: random.Random | None = field(default=None, init=False, repr=False)
+    outage_began: float | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_dict(cls, d: dict) -> "Rule":
@@ -169,6 +176,14 @@ class Rule:
             raise ValueError(f"when must be 'before' or 'after', got {self.when!r}")
         if self.delay_ms < 0:
             raise ValueError(f"delay_ms must not be negative, got {self.delay_ms}")
+        if not isinstance(self.after, int) or self.after < 0:
+            raise ValueError(f"after must be a non-negative integer, got {self.after!r}")
+        if self.for_ms is not None:
+            if not isinstance(self.for_ms, int) or self.for_ms <= 0:
+                raise ValueError(f"for_ms must be a positive integer, got {self.for_ms!r}")
+            if self.probability is not None or self.every is not None:
+                raise ValueError("an outage (for_ms) fires on every request; give it no "
+                                 "probability or every")
 
     @property
     def label(self) -> str:
@@ -191,6 +206,13 @@ class Rule:
     def draw(self) -> bool:
         """Advances this rule's schedule by one request; True when the fault fires."""
         self.seen += 1
+        if self.seen <= self.after:
+            return False
+        if self.for_ms is not None:
+            now = time.monotonic()
+            if self.outage_began is None:
+                self.outage_began = now
+            return (now - self.outage_began) * 1000 < self.for_ms
         if self.every is not None:
             return self.seen % self.every == 0
         p = 1.0 if self.probability is None else self.probability

@@ -3,6 +3,7 @@ against real DynamoDB Local and moto, with boto3 as the independent judge."""
 
 import json
 import textwrap
+import time
 import unittest
 
 from harness import SECRET_KEY, ServiceTestCase, free_port, isolated_env, run
@@ -138,6 +139,21 @@ class BadInputTest(ServiceTestCase):
                      "2", endpoint=False)
         self.assert_cli_error(r, contains="ListTables")
         self.assert_no_secret(r)
+
+    def test_unreachable_endpoint_fails_after_its_attempts_without_waiting_out_the_window(self):
+        # The retry window opens only once the service has answered: a server that never did
+        # gets the 10 attempts (at most about 13 s of backoff), not 300 s.
+        port = free_port()
+        started = time.monotonic()
+        r = self.cli("tables", "--endpoint-url", f"http://127.0.0.1:{port}", endpoint=False)
+        self.assert_cli_error(r, contains="ListTables")
+        self.assertLess(time.monotonic() - started, 60, r.stderr)
+        self.assertNotIn("still failing", r.stderr)
+
+    def test_retry_window_and_max_attempts_exclude_each_other(self):
+        r = self.cli("tables", "--retry-window", "60", "--max-attempts", "3")
+        self.assertEqual(r.code, 2, r.stderr)
+        self.assertIn("--retry-window", r.stderr)
 
     def test_invalid_endpoint_url(self):
         r = self.cli("tables", "--endpoint-url", "ftp://example", endpoint=False)

@@ -177,6 +177,21 @@ class CopyFaultsTest(CopyFaultsBase):
         self.assert_complete_copy(result, target, proxy)
         self.assert_injected(proxy, "throttle", "BatchWriteItem", at_least=10)
 
+    def test_an_outage_longer_than_the_attempts_is_ridden_out(self):
+        """After the first writes went through, every BatchWriteItem is answered with a
+        connection reset for 15 s: longer than 10 attempts' backoff can last (at most 12.8 s), so
+        only the retry window carries the copy through. stderr says when the outage began to
+        count and when the service answered again."""
+        result, target, proxy = self.copy_through([
+            {"fault": "reset", "operations": ["BatchWriteItem"], "after": 8, "for_ms": 15000},
+        ])
+        self.assert_complete_copy(result, target, proxy)
+        info = self.describe(result, proxy)
+        self.assertRegex(result.stderr, r"ddbmigrate: dynamodb BatchWriteItem: .*; still failing "
+                         r"after 10 attempts, but the service answered before: each call is "
+                         r"retried for up to 300 s", info)
+        self.assertIn("ddbmigrate: dynamodb answers again, after ", result.stderr, info)
+
     def test_partial_unprocessed_items(self):
         result, target, proxy = self.copy_through([
             {"fault": "unprocessed", "probability": 0.3, "fraction": 0.5},

@@ -210,6 +210,24 @@ class FaultProxyTest(ServiceTestCase):
         self.assertEqual(proxy.fault_count(operation="DescribeTable"), 0)
         self.assertEqual(proxy.stats["rules"], {"throttle": 2})
 
+    def test_an_outage_starts_after_some_requests_and_ends_after_its_time(self):
+        proxy = self.start_proxy([{"fault": "error500", "after": 2, "for_ms": 1500,
+                                   "operations": ["ListTables"]}])
+        client = self.via(proxy)
+
+        def outcome():
+            try:
+                client.list_tables()
+                return "."
+            except botocore.exceptions.ClientError:
+                return "E"
+
+        during = "".join(outcome() for _ in range(5))
+        time.sleep(1.6)
+        after = "".join(outcome() for _ in range(3))
+        self.assertEqual((during, after), ("..EEE", "..."))
+        self.assertEqual(proxy.fault_count("error500", "ListTables"), 3)
+
     def test_operations_accept_full_targets(self):
         proxy = self.start_proxy([{"fault": "error500",
                                    "operations": TARGET_PREFIX + "ListTables"}])
@@ -444,7 +462,10 @@ class RuleTest(unittest.TestCase):
                     {"fault": "throttle", "code": "Teapot"},
                     {"fault": "reset", "when": "during"},
                     {"fault": "unprocessed", "fraction": 0},
-                    {"fault": "slow", "delay": 5}):
+                    {"fault": "slow", "delay": 5},
+                    {"fault": "reset", "after": -1},
+                    {"fault": "reset", "for_ms": 0},
+                    {"fault": "reset", "for_ms": 100, "every": 2}):
             with self.subTest(rule=bad), self.assertRaises(ValueError):
                 Rule.from_dict(bad)
 
