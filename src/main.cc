@@ -27,10 +27,9 @@ void AddGlobalFlags(CLI::App& app, ddbm::commands::GlobalOptions& o) {
   app.add_option("--ca-bundle", o.ca_bundle, "PEM bundle of CA certificates to trust");
   CLI::Option* max_attempts =
       app.add_option("--max-attempts", o.max_attempts,
-                     "Attempts per request before giving up, throttled ones included, whatever "
-                     "--retry-window says (default: 10 for 5xx and connection errors, or longer "
-                     "once the service has answered, see --retry-window; no limit while "
-                     "throttled)")
+                     "Attempts per request before giving up, throttled ones included (default: "
+                     "10 for 5xx and connection errors, more once the service has answered, see "
+                     "--retry-window; no limit while throttled)")
           ->check(CLI::Range(1, 1000));
   app.add_option("--retry-window", o.retry_window,
                  "Once a service has answered, a request failing with 5xx or connection errors "

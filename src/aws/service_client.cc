@@ -51,7 +51,10 @@ Result<HttpResponse> ServiceClient::Call(std::string_view operation, HttpRequest
       },
       config_.stop, &outage_->answered);
   if (result.ok()) {
-    outage_->answered.store(true, std::memory_order_relaxed);
+    // Loads first: every call of every thread passes here, and a store would bounce the line.
+    if (!outage_->answered.load(std::memory_order_relaxed)) {
+      outage_->answered.store(true, std::memory_order_relaxed);
+    }
     if (outage_->on.load(std::memory_order_relaxed) && outage_->on.exchange(false)) {
       NoteOutageEnd();
     }
