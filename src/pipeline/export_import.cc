@@ -249,6 +249,12 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
       if (!image_key.ok()) {
         return BadLine(name, line.number, "NewImage: " + image_key.error().message);
       }
+      // Else the put would land on another key than the one whose last change it is.
+      if (*image_key != *key) {
+        return BadLine(
+            name, line.number,
+            fmt::format("the key of its NewImage, {}, is not its Keys, {}", *image_key, *key));
+      }
     }
     return Change{std::move(*key), *change};
   };
@@ -296,8 +302,8 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
   }
 
   // Second pass: the files again, in order, writing each key's last change where it is: a put
-  // of its image (a view into the block, which its batch keeps alive), or a delete of its key
-  // (a view into `last`, which outlives the pool).
+  // of its image (a view into the block, or into a copy of the block's images, which its batch
+  // keeps alive), or a delete of its key (a view into `last`, which outlives the pool).
   WritePool pool(PoolOptions(context, options, counters));
   aws::Status s = aws::Status::Ok();
   for (size_t file = 0; file < manifest.files.size() && s.ok(); ++file) {
@@ -331,17 +337,25 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
         }
       }
       if (requests.empty()) return aws::Status::Ok();
-      std::vector<WriteBatch> batches = CutIntoBatches(std::move(requests), block.bytes);
+      // A block may hold many lines and few last changes: their batches keep only those.
+      // Deletes point into `last`, which outlives the pool.
+      const std::shared_ptr<const std::string> held = KeepOnlyWhatIsUsed(requests, block.bytes);
+      std::vector<WriteBatch> batches = CutIntoBatches(std::move(requests), held);
+      const size_t share = held->size() / batches.size();
       for (WriteBatch& batch : batches) {
         if (pool.failed() || Stopped(context)) return CutShort();
-        size_t weight = 0;
+        size_t weight = share + 1;
         uint64_t deletes = 0;
         for (const dynamodb::WriteRequest& r : batch.requests) {
+          if (r.kind != dynamodb::WriteRequest::Kind::kDelete) continue;
           weight += r.json.size();
-          if (r.kind == dynamodb::WriteRequest::Kind::kDelete) ++deletes;
+          ++deletes;
         }
-        if (!pool.Push(std::move(batch), weight, nullptr)) return CutShort();
-        counters->deletes.fetch_add(deletes, std::memory_order_relaxed);
+        // Counted once acknowledged: a stop drops queued batches unsent.
+        auto acknowledged = [counters, deletes](uint64_t) {
+          counters->deletes.fetch_add(deletes, std::memory_order_relaxed);
+        };
+        if (!pool.Push(std::move(batch), weight, std::move(acknowledged))) return CutShort();
       }
       return aws::Status::Ok();
     });

@@ -56,6 +56,20 @@ class Inflater {
   LineReader lines_;
 };
 
+// Whether `bytes`, whose MD5 is `md5`, are what an earlier read recorded, range by range (that
+// read may have streamed what this one holds).
+bool HoldsWhatWasChecked(std::string_view bytes, const std::string& md5,
+                         const std::vector<DataFileReader::RangeDigest>& checked) {
+  if (checked.size() == 1) return checked[0].size == bytes.size() && checked[0].md5 == md5;
+  size_t at = 0;
+  for (const DataFileReader::RangeDigest& range : checked) {
+    if (range.size > bytes.size() - at) return false;
+    if (Md5::Digest(bytes.substr(at, range.size)) != range.md5) return false;
+    at += range.size;
+  }
+  return at == bytes.size();
+}
+
 }  // namespace
 
 DataFileReader::DataFileReader(const ObjectStore* store, const DataFileEntry& entry,
@@ -83,7 +97,8 @@ aws::Result<DataFileReader> DataFileReader::Open(const ObjectStore* store,
   reader.size_ = first->object_size;
   reader.version_ = std::move(first->version);
   reader.first_ = std::move(first->bytes);
-  if (reader.size_ > static_cast<int64_t>(range_bytes) && !first->whole) {
+  // Streamed unless the first answer holds all of it (a store may answer short anywhere).
+  if (static_cast<int64_t>(reader.first_.size()) < reader.size_ && !first->whole) {
     if (checked) {
       reader.checked_ = std::move(*checked);
       reader.recorded_ = true;
@@ -93,11 +108,15 @@ aws::Result<DataFileReader> DataFileReader::Open(const ObjectStore* store,
   if (static_cast<int64_t>(reader.first_.size()) != reader.size_) return Changed(reader.name_);
   reader.held_ = true;
   std::string md5 = Md5::Digest(reader.first_);
+  // Against what an earlier read checked first: a file rewritten since is "changed", not
+  // "corrupt", whatever its new digest.
+  if (checked && !HoldsWhatWasChecked(reader.first_, md5, *checked)) {
+    return Changed(reader.name_);
+  }
   if (aws::Status s = reader.CheckDigest(md5); !s.ok()) return std::move(s).error();
   // What it holds, as one range.
   reader.checked_.push_back({reader.first_.size(), std::move(md5)});
   reader.recorded_ = true;
-  if (checked && *checked != reader.checked_) return Changed(reader.name_);
   return reader;
 }
 
@@ -167,7 +186,9 @@ aws::Result<std::string> DataFileReader::NextRange(int64_t offset) {
   const bool other_version =
       !version_.empty() && !range->version.empty() && range->version != version_;
   if (range->object_size != size_ || other_version || range->bytes.empty()) return Changed(name_);
-  if (range->whole) return range->bytes.substr(static_cast<size_t>(offset), range_bytes_);
+  // A server that ignored Range sent all of it: hand out the rest at once rather than fetch the
+  // whole object again for every range.
+  if (range->whole) return range->bytes.substr(static_cast<size_t>(offset));
   return std::move(range->bytes);
 }
 
