@@ -431,16 +431,19 @@ TEST(ExportImportTest, IncrementalChangesApplyTheLastChangePerKey) {
   };
   std::vector<storage::DataFileEntry> files;
   // Out of order inside a file: the later timestamp wins wherever it is.
+  // The same timestamp twice in a file: the later line wins.
   files.push_back(WriteFile(
       f.store, "i1.json.gz",
-      {line(30, "k1", "third"), line(10, "k1", "first"), line(5, "k2", "x"), line(7, "k2", "")}));
-  // Same timestamp in a later file: the later file wins.
-  files.push_back(WriteFile(f.store, "i2.json.gz", {line(30, "k1", "fourth"), line(1, "k3", "")}));
+      {line(30, "k1", "third"), line(10, "k1", "first"), line(5, "k2", "x"), line(7, "k2", ""),
+       line(40, "k4", "early"), line(40, "k4", "late"), line(50, "k5", "put")}));
+  // Same timestamp in a later file: the later file wins, a put or a delete.
+  files.push_back(WriteFile(f.store, "i2.json.gz",
+                            {line(30, "k1", "fourth"), line(1, "k3", ""), line(50, "k5", "")}));
   aws::Result<bool> result =
       ApplyIncrementalExport(f.context, Manifest(files, true), f.options, &f.counters);
   ASSERT_TRUE(result.ok()) << result.error().ToString();
-  EXPECT_EQ(f.counters.items_read.load(), 6u);
-  EXPECT_EQ(f.counters.deletes.load(), 2u);
+  EXPECT_EQ(f.counters.items_read.load(), 10u);
+  EXPECT_EQ(f.counters.deletes.load(), 3u);
   const std::string sent = f.Sent();
   EXPECT_NE(sent.find(R"({"PutRequest":{"Item":{"pk":{"S":"k1"},"v":{"S":"fourth"}}}})"),
             std::string::npos)
@@ -448,6 +451,54 @@ TEST(ExportImportTest, IncrementalChangesApplyTheLastChangePerKey) {
   EXPECT_EQ(sent.find("third"), std::string::npos);
   EXPECT_NE(sent.find(R"({"DeleteRequest":{"Key":{"pk":{"S":"k2"}}}})"), std::string::npos);
   EXPECT_NE(sent.find(R"({"DeleteRequest":{"Key":{"pk":{"S":"k3"}}}})"), std::string::npos);
+  EXPECT_NE(sent.find(R"({"PutRequest":{"Item":{"pk":{"S":"k4"},"v":{"S":"late"}}}})"),
+            std::string::npos);
+  EXPECT_EQ(sent.find("early"), std::string::npos);
+  EXPECT_NE(sent.find(R"({"DeleteRequest":{"Key":{"pk":{"S":"k5"}}}})"), std::string::npos);
+  EXPECT_EQ(sent.find(R"("v":{"S":"put"})"), std::string::npos);
+}
+
+TEST(ExportImportTest, AnIncrementalApplyStoppedInItsWritePassAppliesEveryLastChangeWhenRunAgain) {
+  Fixture f;
+  const storage::ExportManifest manifest =
+      Manifest({WriteFile(f.store, "s1.json.gz", Changes(0, 100)),
+                WriteFile(f.store, "s2.json.gz", Changes(100, 5))},
+               true);
+  // The stop comes as the write pass opens the second file, which holds the last changes of
+  // k0..k4: the first file's, of k5..k9, may be sent or not.
+  std::atomic<bool> stop{false};
+  int opens_of_second = 0;
+  ReadHookStore store(&f.store, [&](std::string_view key, int64_t offset) {
+    if (offset == 0 && key.ends_with("s2.json.gz") && ++opens_of_second == 2) stop.store(true);
+  });
+  f.context.store = &store;
+  f.context.stop = &stop;
+  aws::Result<bool> result = ApplyIncrementalExport(f.context, manifest, f.options, &f.counters);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_TRUE(*result);  // stopped
+  EXPECT_LE(f.counters.writes.items_written.load() + f.counters.deletes.load(), 5u);
+
+  // Run again from the start, as a resume does: every key's last change is sent, once.
+  const size_t before = f.ddb.transport.requests().size();
+  stop.store(false);
+  ImportCounters again;
+  result = ApplyIncrementalExport(f.context, manifest, f.options, &again);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_FALSE(*result);
+  EXPECT_EQ(again.writes.items_written.load(), 10u);
+  EXPECT_EQ(again.deletes.load(), 1u);  // k8's last change, change 98
+  std::string sent;
+  const std::vector<aws::HttpRequest> requests = f.ddb.transport.requests();
+  for (size_t i = before; i < requests.size(); ++i) sent += requests[i].body;
+  for (int k = 0; k < 10; ++k) {
+    const int last = 95 + (k + 5) % 10;  // changes 95..104 are the last of k5..k9, k0..k4
+    const std::string key = R"({"pk":{"S":"k)" + std::to_string(k) + R"("})";
+    const std::string expected = last % 7 == 0 ? R"({"DeleteRequest":{"Key":)" + key + "}}"
+                                               : R"({"PutRequest":{"Item":{"pk":{"S":"k)" +
+                                                     std::to_string(k) + R"("},"v":{"N":")" +
+                                                     std::to_string(last) + R"("}}}})";
+    EXPECT_NE(sent.find(expected), std::string::npos) << k << ": " << expected;
+  }
 }
 
 }  // namespace
