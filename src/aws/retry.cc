@@ -101,8 +101,10 @@ RetryState::RetryState(const RetryPolicy& policy, const std::atomic<bool>* answe
 
 bool RetryState::AttemptsSpent(const Error& error) const {
   const RetryOptions& o = policy_.options();
-  const bool bounded = o.throttles_count_toward_attempts || !IsThrottle(error);
-  return bounded && o.max_attempts > 0 && attempts_ >= o.max_attempts;
+  if (o.max_attempts <= 0) return false;
+  if (o.throttles_count_toward_attempts) return attempts_ >= o.max_attempts;
+  // Throttles do not count: only the attempts that failed otherwise, this one included.
+  return !IsThrottle(error) && attempts_ - throttles_ >= o.max_attempts;
 }
 
 bool RetryState::InOutageWindow(const Error& error) const {
@@ -128,17 +130,23 @@ void RetryState::NoteProgress() {
   window_start_ = policy_.clock()->SteadyNow();
 }
 
-void RetryState::Wait(const Error& error) {
+void RetryState::CountRetry(const Error& error) {
   ++consecutive_;
   ++attempts_;
-  if (IsThrottle(error)) ++throttles_;
+  if (IsThrottle(error)) {
+    ++throttles_;
+    // A throttle is an answer: an outage, if any, is counted from after it.
+    window_start_ = policy_.clock()->SteadyNow();
+  }
+}
+
+void RetryState::Wait(const Error& error) {
+  CountRetry(error);
   policy_.clock()->SleepFor(policy_.Backoff(consecutive_, error));
 }
 
 bool RetryState::WaitUnlessStopped(const Error& error, const std::function<bool()>& stopped) {
-  ++consecutive_;
-  ++attempts_;
-  if (IsThrottle(error)) ++throttles_;
+  CountRetry(error);
   Clock* clock = policy_.clock();
   const Clock::SteadyTime until = clock->SteadyNow() + policy_.Backoff(consecutive_, error);
   for (std::chrono::nanoseconds left = until - clock->SteadyNow();

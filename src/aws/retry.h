@@ -27,7 +27,8 @@ RetryClass ClassifyError(const Error& error);
 bool IsThrottle(const Error& error);
 
 struct RetryOptions {
-  // Attempts in all, the first included; 0 means no limit.
+  // Attempts in all, the first included; 0 means no limit. Throttled attempts count only when
+  // throttles_count_toward_attempts.
   int max_attempts = 10;
   std::chrono::milliseconds base_delay{25};
   std::chrono::milliseconds max_delay{20'000};
@@ -45,7 +46,8 @@ struct RetryOptions {
   // max_elapsed (unlimited), not by max_attempts. Set when the user bounded attempts explicitly.
   bool throttles_count_toward_attempts = false;
   // Rides out outages: a transient error that has used up max_attempts is still retried while
-  // less than this has passed since the operation's first attempt (or its last progress), but
+  // less than this has passed since the operation's first attempt (or its last throttle or
+  // progress, both answers from the service), but
   // only when the service has answered this client before (RetryState's `answered`), so that a
   // wrong endpoint or a dead network at start-up still fails after max_attempts. 0: attempts
   // only.
@@ -111,7 +113,10 @@ class RetryState {
   int throttles() const { return throttles_; }
 
  private:
+  // Whether `error` may not be retried for want of attempts (max_attempts counts throttles only
+  // when throttles_count_toward_attempts).
   bool AttemptsSpent(const Error& error) const;
+  void CountRetry(const Error& error);  // the bookkeeping of Wait and WaitUnlessStopped
 
   const RetryPolicy& policy_;
   const std::atomic<bool>* answered_;

@@ -232,8 +232,13 @@ TEST(RetryStateTest, ThrottlesAreBoundedByTimeNotAttemptsByDefault) {
     ASSERT_TRUE(state.ShouldRetry(throttle)) << i;
     state.Wait(throttle);
   }
-  // A non-throttle error still meets the attempt budget.
-  EXPECT_FALSE(state.ShouldRetry(ServiceError(500, "InternalServerError")));
+  // A non-throttle error has the attempt budget the throttles did not use.
+  const Error error = ServiceError(500, "InternalServerError");
+  ASSERT_TRUE(state.ShouldRetry(error));
+  state.Wait(error);
+  ASSERT_TRUE(state.ShouldRetry(error));
+  state.Wait(error);
+  EXPECT_FALSE(state.ShouldRetry(error));  // three attempts failed with it
   // And throttles stop once the time budget is spent.
   clock.Advance(std::chrono::seconds(61));
   EXPECT_FALSE(state.ShouldRetry(throttle));
@@ -357,6 +362,31 @@ TEST(RetryStateTest, OutageWindowRetriesTransientErrorsUntilItCloses) {
   // Progress opens it again.
   state.NoteProgress();
   EXPECT_TRUE(state.ShouldRetry(unavailable));
+}
+
+TEST(RetryStateTest, OutageWindowIsCountedFromTheLastThrottle) {
+  FakeClock clock;
+  RetryOptions o = WindowOptions();
+  o.max_delay = seconds(1);  // waits that never fill the window by themselves
+  const RetryPolicy policy(o, &clock);
+  const std::atomic<bool> answered{true};
+  RetryState state(policy, &answered);
+  const Error throttle = ServiceError(400, "ThrottlingException");
+  const Error unavailable = ServiceError(503, "ServiceUnavailable");
+  // Throttled for longer than the window: the 5xx that follows still has its attempts and the
+  // whole window.
+  for (int i = 0; i < 40; ++i) {
+    clock.Advance(seconds(10));
+    state.Wait(throttle);
+  }
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(state.ShouldRetry(unavailable)) << i;
+    EXPECT_FALSE(state.InOutageWindow(unavailable)) << i;
+    state.Wait(unavailable);
+  }
+  EXPECT_TRUE(state.InOutageWindow(unavailable));
+  clock.Advance(seconds(60));
+  EXPECT_FALSE(state.ShouldRetry(unavailable));
 }
 
 TEST(RetryStateTest, OutageWindowLeavesThrottlesCountedAttemptsAlone) {

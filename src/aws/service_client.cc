@@ -38,46 +38,55 @@ ServiceClient::ServiceClient(ServiceClientConfig config)
 
 Result<HttpResponse> ServiceClient::Call(std::string_view operation, HttpRequest request,
                                          const ErrorDecoder& decode_error) const {
+  bool in_outage = false;
   Result<HttpResponse> result = RunWithRetry<HttpResponse>(
       retry_, [&] { return Attempt(operation, request, decode_error); },
       [&](const Error& error, const RetryState& state) {
         counters_->retries.fetch_add(1, std::memory_order_relaxed);
-        if (IsThrottle(error)) counters_->throttles.fetch_add(1, std::memory_order_relaxed);
-        if (state.InOutageWindow(error) && !outage_->on.load(std::memory_order_relaxed)) {
-          // Stored before `on` is raised, so that whoever lowers it reads a time of this outage.
-          outage_->since_ns.store(state.started().time_since_epoch().count());
-          if (!outage_->on.exchange(true)) NoteOutageStart(error, state);
+        if (IsThrottle(error)) {
+          counters_->throttles.fetch_add(1, std::memory_order_relaxed);
+          NoteAnswered();
+        }
+        if (!in_outage && state.InOutageWindow(error)) {
+          in_outage = true;
+          EnterOutage(error, state);
         }
       },
       config_.stop, &outage_->answered);
-  if (result.ok()) {
-    // Loads first: every call of every thread passes here, and a store would bounce the line.
-    if (!outage_->answered.load(std::memory_order_relaxed)) {
-      outage_->answered.store(true, std::memory_order_relaxed);
-    }
-    if (outage_->on.load(std::memory_order_relaxed) && outage_->on.exchange(false)) {
-      NoteOutageEnd();
-    }
-  }
+  if (result.ok()) NoteAnswered();
+  if (in_outage) LeaveOutage(result.ok());
   return result;
 }
 
-void ServiceClient::NoteOutageStart(const Error& error, const RetryState& state) const {
+void ServiceClient::NoteAnswered() const {
+  // Loads first: every call of every thread passes here, and a store would bounce the line.
+  if (!outage_->answered.load(std::memory_order_relaxed)) {
+    outage_->answered.store(true, std::memory_order_relaxed);
+  }
+}
+
+void ServiceClient::EnterOutage(const Error& error, const RetryState& state) const {
+  std::lock_guard lock(outage_->mu);
+  if (outage_->calls++ > 0) return;
+  outage_->since = state.started();
   if (!config_.notice) return;
   const auto window =
       std::chrono::duration_cast<std::chrono::seconds>(retry_.options().outage_window).count();
   config_.notice(error.ToString() + "; still failing after " + std::to_string(state.attempts()) +
-                 " attempts, but the service answered before: each call is retried for up to " +
-                 std::to_string(window) + " s");
+                 " attempts, but " + config_.endpoint.Authority() +
+                 " answered before: each call is retried for up to " + std::to_string(window) +
+                 " s");
 }
 
-void ServiceClient::NoteOutageEnd() const {
-  if (!config_.notice) return;
-  const Clock::SteadyTime since{Clock::SteadyTime::duration(outage_->since_ns.load())};
+void ServiceClient::LeaveOutage(bool ok) const {
+  std::lock_guard lock(outage_->mu);
+  // A call that gave up ends no outage: the others still in it are told of by their own ends.
+  if (--outage_->calls > 0 || !ok || !config_.notice) return;
   const auto seconds =
-      std::chrono::duration_cast<std::chrono::seconds>(config_.clock->SteadyNow() - since).count();
-  config_.notice(config_.service + " answers again, after " + std::to_string(seconds) +
-                 " s of failures");
+      std::chrono::duration_cast<std::chrono::seconds>(config_.clock->SteadyNow() - outage_->since)
+          .count();
+  config_.notice(config_.service + " at " + config_.endpoint.Authority() +
+                 " answers again, after " + std::to_string(seconds) + " s of failures");
 }
 
 Result<HttpResponse> ServiceClient::Attempt(std::string_view operation, HttpRequest& request,

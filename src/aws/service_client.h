@@ -6,6 +6,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -44,8 +45,8 @@ struct ServiceClientConfig {
   // Never given headers or bodies, so no secret can reach it. Must be thread-safe.
   std::function<void(const std::string&)> debug_log;
   // When set, told one line when an outage begins (a call goes on retrying through
-  // retry.outage_window while no outage is on) and one when it ends (any call succeeds).
-  // Never given a secret. Must be thread-safe.
+  // retry.outage_window while no other call is) and one when it ends (the last such call
+  // succeeds), in that order. Never given a secret. Must be thread-safe.
   std::function<void(const std::string&)> notice;
 };
 
@@ -79,17 +80,19 @@ class ServiceClient {
   Result<HttpResponse> Attempt(std::string_view operation, HttpRequest& request,
                                const ErrorDecoder& decode_error) const;
 
-  // What the retries of every call share: whether the service has answered this client (which
-  // opens RetryOptions::outage_window), and whether an outage is on.
+  // What the retries of every call share: whether the service has answered this client (a
+  // success or a throttle, which opens RetryOptions::outage_window), and the outage, if any.
   struct Outage {
     std::atomic<bool> answered{false};
-    std::atomic<bool> on{false};
-    std::atomic<int64_t> since_ns{0};  // steady clock: the first attempt of the call that began it
+    std::mutex mu;            // guards the fields below, and orders the notices
+    int calls = 0;            // calls retrying through the window now
+    Clock::SteadyTime since;  // the first attempt of the call that began the outage
   };
 
-  // Tell config_.notice that an outage began (with the error that opened the window) or ended.
-  void NoteOutageStart(const Error& error, const RetryState& state) const;
-  void NoteOutageEnd() const;
+  void NoteAnswered() const;
+  // A call entered the window, or left it (`ok`: with a success).
+  void EnterOutage(const Error& error, const RetryState& state) const;
+  void LeaveOutage(bool ok) const;
 
   ServiceClientConfig config_;
   RetryPolicy retry_;

@@ -373,9 +373,12 @@ TEST_F(ServiceClientTest, OnceAnsweredTransientErrorsAreRiddenOutThroughTheOutag
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   ASSERT_EQ(notices.size(), 2u);
   EXPECT_EQ(notices[0],
-            "dynamodb Scan: connection reset; still failing after 2 attempts, but the service "
-            "answered before: each call is retried for up to 60 s");
-  EXPECT_EQ(notices[1].rfind("dynamodb answers again, after ", 0), 0u) << notices[1];
+            "dynamodb Scan: connection reset; still failing after 2 attempts, but "
+            "dynamodb.us-east-1.amazonaws.com answered before: each call is retried for up to "
+            "60 s");
+  EXPECT_EQ(
+      notices[1].rfind("dynamodb at dynamodb.us-east-1.amazonaws.com answers again, after ", 0), 0u)
+      << notices[1];
 
   // An outage longer than the window ends the call with its last error, and is not said to end.
   notices.clear();
@@ -387,6 +390,47 @@ TEST_F(ServiceClientTest, OnceAnsweredTransientErrorsAreRiddenOutThroughTheOutag
   EXPECT_GE(clock_.SteadyNow() - start, std::chrono::seconds(60));
   EXPECT_LT(clock_.SteadyNow() - start, std::chrono::seconds(66));
   EXPECT_EQ(notices.size(), 1u);
+}
+
+TEST_F(ServiceClientTest, AnOutageEndsWhenTheCallsInItSucceedNotWhenAnotherCallDoes) {
+  std::vector<std::string> notices;
+  configure_ = [&](ServiceClientConfig& config) {
+    config.retry.outage_window = std::chrono::seconds(60);
+    config.notice = [&](const std::string& line) { notices.push_back(line); };
+  };
+  auto client = MakeClient("https://dynamodb.us-east-1.amazonaws.com", /*max_attempts=*/2);
+  transport_.Respond(200, kGoodBody);
+  ASSERT_TRUE(Call(*client).ok());
+  // One call fails past its attempts; meanwhile (on its fourth attempt) another call succeeds:
+  // the outage is not over until the first one succeeds too.
+  size_t notices_after_other_call = 0;
+  for (int i = 0; i < 3; ++i) transport_.Fail("connection reset");
+  transport_.Push([&](const HttpRequest&) -> Result<HttpResponse> {
+    EXPECT_TRUE(Call(*client).ok());
+    notices_after_other_call = notices.size();
+    return Error::Make(ErrorKind::kTransport, "connection reset");
+  });
+  transport_.Respond(200, kGoodBody);  // the other call's
+  transport_.Respond(200, kGoodBody);  // the first call's fifth attempt
+  ASSERT_TRUE(Call(*client).ok());
+  EXPECT_EQ(notices_after_other_call, 1u);
+  ASSERT_EQ(notices.size(), 2u);
+  EXPECT_NE(notices[0].find("still failing"), std::string::npos) << notices[0];
+  EXPECT_NE(notices[1].find("answers again"), std::string::npos) << notices[1];
+}
+
+TEST_F(ServiceClientTest, AThrottleCountsAsAnAnswer) {
+  configure_ = [&](ServiceClientConfig& config) {
+    config.retry.outage_window = std::chrono::seconds(60);
+  };
+  auto client = MakeClient("https://dynamodb.us-east-1.amazonaws.com", /*max_attempts=*/2);
+  // Throttled, then failing past its two attempts: the throttle showed a live service.
+  transport_.Respond(400, R"({"__type":"ThrottlingException","message":"slow down"})");
+  for (int i = 0; i < 4; ++i) transport_.Fail("connection reset");
+  transport_.Respond(200, kGoodBody);
+  Result<HttpResponse> r = Call(*client);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(transport_.requests().size(), 6u);
 }
 
 TEST_F(ServiceClientTest, TransportExhaustionIsTagged) {

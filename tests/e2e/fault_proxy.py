@@ -39,7 +39,8 @@ Each rule is a dict (or a Rule). Common keys:
 ``operations``   operation names (``BatchWriteItem``) or full targets
                  (``DynamoDB_20120810.BatchWriteItem``) the rule applies to; default all.
 ``max_count``    fire at most this many times, then let requests pass.
-``after``        let the first N requests the rule sees pass before it may fire (default 0).
+``after``        let the first N requests the rule sees pass before it may fire (default 0);
+                 ``every`` and ``probability`` then count from the request after them.
 ``for_ms``       an outage: once past ``after``, fire on every request for this many
                  milliseconds from the first one, then never again (not with ``probability``
                  or ``every``).
@@ -214,7 +215,7 @@ class Rule:
                 self.outage_began = now
             return (now - self.outage_began) * 1000 < self.for_ms
         if self.every is not None:
-            return self.seen % self.every == 0
+            return (self.seen - self.after) % self.every == 0
         p = 1.0 if self.probability is None else self.probability
         return self.rng.random() < p
 

@@ -11,6 +11,7 @@ FAULT_TESTS_VERBOSE=1 prints them for every copy.
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -24,6 +25,9 @@ from harness import ServiceTestCase
 ITEMS = 3000
 COPY_OPTIONS = ("--segments", "4", "--page-size", "500")
 COPY_TIMEOUT = 150
+# After the first writes went through, every BatchWriteItem is answered with a connection reset
+# for 15 s: longer than 10 attempts' backoff can last (at most 12.8 s).
+OUTAGE = {"fault": "reset", "operations": ["BatchWriteItem"], "after": 8, "for_ms": 15000}
 
 
 def summary_of(stdout):
@@ -178,19 +182,40 @@ class CopyFaultsTest(CopyFaultsBase):
         self.assert_injected(proxy, "throttle", "BatchWriteItem", at_least=10)
 
     def test_an_outage_longer_than_the_attempts_is_ridden_out(self):
-        """After the first writes went through, every BatchWriteItem is answered with a
-        connection reset for 15 s: longer than 10 attempts' backoff can last (at most 12.8 s), so
-        only the retry window carries the copy through. stderr says when the outage began to
-        count and when the service answered again."""
-        result, target, proxy = self.copy_through([
-            {"fault": "reset", "operations": ["BatchWriteItem"], "after": 8, "for_ms": 15000},
-        ])
+        """OUTAGE, longer than 10 attempts can last: only the retry window carries the copy
+        through. stderr says when the outage began to count and when the service answered
+        again."""
+        result, target, proxy = self.copy_through([OUTAGE])
         self.assert_complete_copy(result, target, proxy)
         info = self.describe(result, proxy)
+        host = re.escape(proxy.endpoint.split("//", 1)[1])
         self.assertRegex(result.stderr, r"ddbmigrate: dynamodb BatchWriteItem: .*; still failing "
-                         r"after 10 attempts, but the service answered before: each call is "
+                         rf"after 10 attempts, but {host} answered before: each call is "
                          r"retried for up to 300 s", info)
-        self.assertIn("ddbmigrate: dynamodb answers again, after ", result.stderr, info)
+        self.assertRegex(result.stderr,
+                         rf"ddbmigrate: dynamodb at {host} answers again, after \d+ s of failures",
+                         info)
+
+    def test_without_the_window_an_outage_ends_the_run_and_a_resume_finishes_it(self):
+        """The same outage with `--retry-window 0`, or with `--max-attempts 10` (which bounds
+        every request to its attempts): the copy ends with an error naming BatchWriteItem, and
+        the same command with --resume, the outage over, finishes it."""
+        for flags in (("--retry-window", "0"), ("--max-attempts", "10")):
+            with self.subTest(flags=flags):
+                checkpoint = Path(self.home) / f"outage{flags[0]}.checkpoint"
+                result, target, proxy = self.copy_through(
+                    [OUTAGE], *flags, "--checkpoint", str(checkpoint))
+                info = self.describe(result, proxy)
+                self.assertEqual(result.code, 1, info)
+                last = result.stderr.strip().splitlines()[-1]
+                self.assertTrue(last.startswith("ddbmigrate: error: "), info)
+                self.assertIn("BatchWriteItem", last, info)
+                self.assertNotIn("still failing", result.stderr, info)
+                resumed = self.cli("copy", "--source-table", self.source, "--target-table",
+                                   target, *COPY_OPTIONS, *flags, "--checkpoint", str(checkpoint),
+                                   "--resume", timeout=COPY_TIMEOUT)
+                self.assertEqual(resumed.code, 0, resumed.stderr)
+                self.assert_tables_equal(self.source, target)
 
     def test_partial_unprocessed_items(self):
         result, target, proxy = self.copy_through([

@@ -228,6 +228,19 @@ class FaultProxyTest(ServiceTestCase):
         self.assertEqual((during, after), ("..EEE", "..."))
         self.assertEqual(proxy.fault_count("error500", "ListTables"), 3)
 
+    def test_after_delays_every(self):
+        proxy = self.start_proxy([{"fault": "throttle", "after": 3, "every": 2, "max_count": 2,
+                                   "operations": ["ListTables"]}])
+        client = self.via(proxy)
+        outcomes = []
+        for _ in range(10):
+            try:
+                client.list_tables()
+                outcomes.append(".")
+            except botocore.exceptions.ClientError:
+                outcomes.append("T")
+        self.assertEqual("".join(outcomes), "....T.T...")
+
     def test_operations_accept_full_targets(self):
         proxy = self.start_proxy([{"fault": "error500",
                                    "operations": TARGET_PREFIX + "ListTables"}])
