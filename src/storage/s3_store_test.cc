@@ -176,6 +176,8 @@ class FakeBucket {
   int fail_part = 0;
   bool lose_complete_answer = false;  // completes, then the connection drops
   bool ignore_ranges = false;         // GET answers the whole object to a Range
+  int ranges_asked = 0;               // GETs with a Range
+  int invalid_ranges = 0;             // of which answered 416 (asked from the end on)
 
  private:
   HttpResponse Answer(int status, std::string body, std::vector<aws::HttpHeader> headers = {}) {
@@ -189,10 +191,12 @@ class FakeBucket {
 
   // "bytes=FIRST-LAST" as S3 answers it: 206 with the bytes that exist, 416 from the end on.
   HttpResponse RangeAnswer(const std::string& object, const std::string& range) {
+    ++ranges_asked;
     const size_t dash = range.find('-');
     const size_t first = std::stoul(range.substr(6, dash - 6));
     const size_t last = std::min<size_t>(std::stoul(range.substr(dash + 1)), object.size() - 1);
     if (first >= object.size()) {
+      ++invalid_ranges;
       return Answer(416, "<Error><Code>InvalidRange</Code></Error>");
     }
     const std::string etag = Md5Hex(object);
@@ -588,6 +592,60 @@ TEST_F(S3StoreTest, ADataFileIsReadRangeByRangeAndARewriteIsNoticed) {
   pass = reader->ForEachLineBlock(count);
   ASSERT_FALSE(pass.ok());
   EXPECT_TRUE(HasText(pass.error().message, "changed while it was being read"));
+}
+
+TEST_F(S3StoreTest, ADataFileOfAnExactMultipleOfTheRangeIsReadWithoutAskingPastItsEnd) {
+  auto store = Store();
+  const std::string key = "p/AWSDynamoDB/01-x/data/m.json.gz";
+  // A file of an even size, so that half of it is a range it is exactly two of.
+  DataFileEntry entry;
+  int count = 300;
+  for (;; ++count) {
+    auto writer = DataFileWriter::Open(*store, key, 6);
+    ASSERT_TRUE(writer.ok());
+    for (int i = 0; i < count; ++i) {
+      ASSERT_TRUE(
+          (*writer)->AddLine(R"({"Item":{"pk":{"S":"m)" + std::to_string(i) + R"("}}})").ok());
+    }
+    entry = std::move(*(*writer)->Finish());
+    if (bucket_.objects[key].size() % 2 == 0) break;
+  }
+  const size_t size = bucket_.objects[key].size();
+  // The file is one range, two ranges exactly, and one range plus a byte.
+  for (size_t range : {size, size / 2, size - 1}) {
+    bucket_.ranges_asked = 0;
+    bucket_.invalid_ranges = 0;
+    Result<DataFileReader> reader = DataFileReader::Open(store.get(), entry, range);
+    ASSERT_TRUE(reader.ok()) << range << ": " << reader.error().ToString();
+    for (int pass = 0; pass < 2; ++pass) {
+      int64_t lines = 0;
+      aws::Status s = reader->ForEachLineBlock([&](LineBlock block) {
+        lines += static_cast<int64_t>(block.lines.size());
+        return aws::Status::Ok();
+      });
+      ASSERT_TRUE(s.ok()) << range << ": " << s.error().ToString();
+      EXPECT_EQ(lines, count) << range;
+    }
+    EXPECT_EQ(bucket_.invalid_ranges, 0) << range;
+    // Held when one range holds it; else Open's range, then the rest of each pass.
+    const int per_pass = static_cast<int>((size + range - 1) / range);
+    EXPECT_EQ(bucket_.ranges_asked, range == size ? 1 : 2 * per_pass) << range;
+  }
+}
+
+TEST_F(S3StoreTest, AnEmptyDataFileIsDamaged) {
+  auto store = Store();
+  const std::string key = "p/AWSDynamoDB/01-x/data/e.json.gz";
+  ASSERT_TRUE(store->Put(key, "").ok());
+  DataFileEntry entry;
+  entry.data_file_s3_key = key;
+  entry.md5_checksum = Md5Base64("");
+  entry.etag = SinglePartEtag("");
+  Result<DataFileReader> reader = DataFileReader::Open(store.get(), entry, 100);
+  ASSERT_TRUE(reader.ok()) << reader.error().ToString();
+  aws::Status s = reader->ForEachLineBlock([](LineBlock) { return aws::Status::Ok(); });
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(HasText(s.error().message, "is damaged")) << s.error().message;
 }
 
 TEST_F(S3StoreTest, GetOfAMissingObjectNamesIt) {
