@@ -1,7 +1,5 @@
 #include "pipeline/batch_writer.h"
 
-#include <algorithm>
-
 namespace ddbm::pipeline {
 
 std::vector<WriteBatch> CutIntoBatches(std::vector<dynamodb::WriteRequest> requests,
@@ -28,29 +26,6 @@ std::vector<WriteBatch> CutIntoBatches(std::vector<dynamodb::WriteRequest> reque
     bytes += r.json.size();
   }
   return batches;
-}
-
-std::shared_ptr<const std::string> KeepOnlyWhatIsUsed(std::vector<dynamodb::WriteRequest>& requests,
-                                                      std::shared_ptr<const std::string> block) {
-  const std::string_view all(*block);
-  auto inside = [&](std::string_view json) {
-    return !json.empty() && json.data() >= all.data() &&
-           json.data() + json.size() <= all.data() + all.size();
-  };
-  size_t used = 0;
-  for (const dynamodb::WriteRequest& r : requests) {
-    if (inside(r.json)) used += r.json.size();
-  }
-  if (used * 2 >= std::max(all.size(), block->capacity())) return block;  // what it pins
-  auto own = std::make_shared<std::string>();
-  own->reserve(used);  // no reallocation below: the views taken stay valid
-  for (dynamodb::WriteRequest& r : requests) {
-    if (!inside(r.json)) continue;
-    const size_t at = own->size();
-    own->append(r.json);
-    r.json = std::string_view(own->data() + at, r.json.size());
-  }
-  return own;
 }
 
 std::optional<BatchFailure> WriteBatchFully(const dynamodb::DynamoDbClient& client,

@@ -34,14 +34,6 @@ inline constexpr size_t kMaxBatchBytes = size_t{15} << 20;
 std::vector<WriteBatch> CutIntoBatches(std::vector<dynamodb::WriteRequest> requests,
                                        const std::shared_ptr<const std::string>& keep_alive);
 
-// What batches cut from `requests` should keep alive, for a queue whose bound counts the bytes
-// they keep. Requests pointing into `block` (lines of a file, say) pin all of it; when they use
-// less than half of it, they are copied into a buffer of their own and re-pointed there, and that
-// buffer is returned instead of `block`. Requests pointing elsewhere are left as they are, and
-// must be kept alive by their caller.
-std::shared_ptr<const std::string> KeepOnlyWhatIsUsed(std::vector<dynamodb::WriteRequest>& requests,
-                                                      std::shared_ptr<const std::string> block);
-
 // Counters shared by every writer thread (relaxed atomics; read for progress and summaries).
 struct WriteCounters {
   std::atomic<uint64_t> items_written{0};

@@ -94,31 +94,6 @@ class BatchWriterTest : public ::testing::Test {
   WriteCounters counters_;
 };
 
-TEST(KeepOnlyWhatIsUsedTest, AFewRequestsOfALargeBlockGetABufferOfTheirOwn) {
-  auto block = std::make_shared<const std::string>(R"(xxxx{"a":1}xxxxxxxxxxxx{"b":2}xxxxxxxxxx)");
-  const std::string other = R"({"k":{"S":"d"}})";  // e.g. a key held elsewhere
-  std::vector<dynamodb::WriteRequest> requests = {
-      {dynamodb::WriteRequest::Kind::kPut, std::string_view(*block).substr(4, 7)},
-      {dynamodb::WriteRequest::Kind::kDelete, other},
-      {dynamodb::WriteRequest::Kind::kPut, std::string_view(*block).substr(23, 7)},
-  };
-  std::shared_ptr<const std::string> kept = KeepOnlyWhatIsUsed(requests, block);
-  ASSERT_NE(kept, block);
-  EXPECT_EQ(*kept, R"({"a":1}{"b":2})");
-  EXPECT_EQ(requests[0].json, R"({"a":1})");
-  EXPECT_EQ(requests[0].json.data(), kept->data());
-  EXPECT_EQ(requests[1].json.data(), other.data());  // left where it was
-  EXPECT_EQ(requests[2].json, R"({"b":2})");
-  EXPECT_EQ(requests[2].json.data(), kept->data() + 7);
-
-  // Half of the block or more in use: the block itself is kept, and nothing moves.
-  auto dense = std::make_shared<const std::string>(R"(x{"a":1}{"b":2}xx)");
-  std::vector<dynamodb::WriteRequest> most = {
-      {dynamodb::WriteRequest::Kind::kPut, std::string_view(*dense).substr(1, 14)}};
-  EXPECT_EQ(KeepOnlyWhatIsUsed(most, dense), dense);
-  EXPECT_EQ(most[0].json.data(), dense->data() + 1);
-}
-
 TEST(CutIntoBatchesTest, AtMost25RequestsAndTheByteLimitPerBatchInOrder) {
   const std::string small(100, 'x');
   const std::string big(kMaxBatchBytes / 3, 'y');  // three fit, a fourth does not

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -14,6 +15,7 @@
 #include "pipeline/write_pool.h"
 #include "storage/data_file_reader.h"
 #include "storage/export_line.h"
+#include "storage/md5.h"
 
 namespace ddbm::pipeline {
 namespace {
@@ -222,15 +224,34 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
 aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
                                          const storage::ExportManifest& manifest,
                                          const ImportOptions& options, ImportCounters* counters) {
-  // Per key (its JSON in the target's key-schema order): where its last change is, by
-  // (timestamp, file, line), and whether it is a put. Images are not held: the second pass
-  // reads them again from the files.
-  using Order = std::tuple<int64_t, size_t, int64_t>;
-  struct Last {
-    Order order;
-    bool put = false;
+  // Per key: where its last change is, and whether it is a put. A key is known by the MD5 of
+  // its JSON in the target's key-schema order, so that what is held per key changed is a few
+  // dozen bytes whatever the key's size (two keys sharing a digest is as unlikely as an MD5
+  // collision). Images are not held either: the second pass reads them again from the files.
+  struct Digest {
+    uint64_t high = 0;
+    uint64_t low = 0;
+    bool operator==(const Digest&) const = default;
   };
-  std::unordered_map<std::string, Last> last;
+  struct DigestHash {
+    size_t operator()(const Digest& d) const { return static_cast<size_t>(d.low); }
+  };
+  auto digest_of = [](std::string_view key) {
+    const std::string md5 = storage::Md5::Digest(key);
+    Digest d;
+    std::memcpy(&d.high, md5.data(), sizeof d.high);
+    std::memcpy(&d.low, md5.data() + sizeof d.high, sizeof d.low);
+    return d;
+  };
+  // A change's place: the later of two changes has the later (timestamp, file, line).
+  struct Last {
+    int64_t micros = 0;
+    int64_t line = 0;
+    uint32_t file = 0;
+    bool put = false;
+    auto Order() const { return std::tie(micros, file, line); }
+  };
+  std::unordered_map<Digest, Last, DigestHash> last;
 
   // The change a line holds, and its key. `check_image`: also check the new image (the first
   // pass does; the second reads the same bytes).
@@ -281,10 +302,10 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
         ++lines;
         aws::Result<Change> change = parse(name, line, true);
         if (!change.ok()) return std::move(change).error();
-        const Order order{change->parsed.write_timestamp_micros, file, line.number};
-        auto [it, inserted] = last.try_emplace(std::move(change->key));
-        if (!inserted && it->second.order > order) continue;
-        it->second = {order, change->parsed.new_image.has_value()};
+        const Last here{change->parsed.write_timestamp_micros, line.number,
+                        static_cast<uint32_t>(file), change->parsed.new_image.has_value()};
+        auto [it, inserted] = last.try_emplace(digest_of(change->key), here);
+        if (!inserted && it->second.Order() < here.Order()) it->second = here;
       }
       return aws::Status::Ok();
     });
@@ -301,9 +322,7 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
     counters->items_read.fetch_add(static_cast<uint64_t>(lines), std::memory_order_relaxed);
   }
 
-  // Second pass: the files again, in order, writing each key's last change where it is: a put
-  // of its image (a view into the block, or into a copy of the block's images, which its batch
-  // keeps alive), or a delete of its key (a view into `last`, which outlives the pool).
+  // Second pass: the files again, in order, writing each key's last change where it is.
   WritePool pool(PoolOptions(context, options, counters));
   aws::Status s = aws::Status::Ok();
   for (size_t file = 0; file < manifest.files.size() && s.ok(); ++file) {
@@ -317,39 +336,47 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
       break;
     }
     s = reader->ForEachLineBlock([&](storage::LineBlock block) -> aws::Status {
-      std::vector<dynamodb::WriteRequest> requests;
+      // The block's last changes are copied into a buffer that their batches keep: a put's
+      // image, a delete's key. The block, which may hold many lines and few last changes, is
+      // not kept, so the queue's bound on what batches hold bounds memory.
+      auto held = std::make_shared<std::string>();
+      std::vector<std::pair<dynamodb::WriteRequest::Kind, size_t>> ends;  // where each one ends
       for (const storage::Line& line : block.lines) {
         aws::Result<Change> change = parse(name, line, false);
         if (!change.ok()) return std::move(change).error();
-        auto it = last.find(change->key);
-        const Order order{change->parsed.write_timestamp_micros, file, line.number};
-        if (it == last.end() || it->second.order != order) continue;  // not its last change
-        if (it->second.put) {
-          if (!change->parsed.new_image) {  // the bytes are those of the first read
-            return aws::Error::Make(aws::ErrorKind::kInternal,
-                                    fmt::format("data file {} line {} lost its NewImage between "
-                                                "two reads of the same bytes",
-                                                name, line.number));
-          }
-          requests.push_back({dynamodb::WriteRequest::Kind::kPut, *change->parsed.new_image});
-        } else {
-          requests.push_back({dynamodb::WriteRequest::Kind::kDelete, it->first});
+        const Last here{change->parsed.write_timestamp_micros, line.number,
+                        static_cast<uint32_t>(file), false};
+        auto it = last.find(digest_of(change->key));
+        if (it == last.end() || it->second.Order() != here.Order()) continue;  // not the last
+        if (!it->second.put) {
+          held->append(change->key);
+          ends.emplace_back(dynamodb::WriteRequest::Kind::kDelete, held->size());
+          continue;
         }
+        if (!change->parsed.new_image) {  // the bytes are those of the first read
+          return aws::Error::Make(aws::ErrorKind::kInternal,
+                                  fmt::format("data file {} line {} lost its NewImage between "
+                                              "two reads of the same bytes",
+                                              name, line.number));
+        }
+        held->append(*change->parsed.new_image);
+        ends.emplace_back(dynamodb::WriteRequest::Kind::kPut, held->size());
       }
-      if (requests.empty()) return aws::Status::Ok();
-      // A block may hold many lines and few last changes: their batches keep only those.
-      // Deletes point into `last`, which outlives the pool.
-      const std::shared_ptr<const std::string> held = KeepOnlyWhatIsUsed(requests, block.bytes);
+      if (ends.empty()) return aws::Status::Ok();
+      std::vector<dynamodb::WriteRequest> requests;
+      requests.reserve(ends.size());
+      size_t begin = 0;
+      for (const auto& [kind, end] : ends) {
+        requests.push_back({kind, std::string_view(*held).substr(begin, end - begin)});
+        begin = end;
+      }
       std::vector<WriteBatch> batches = CutIntoBatches(std::move(requests), held);
-      const size_t share = held->size() / batches.size();
+      const size_t weight = held->size() / batches.size() + 1;
       for (WriteBatch& batch : batches) {
         if (pool.failed() || Stopped(context)) return CutShort();
-        size_t weight = share + 1;
         uint64_t deletes = 0;
         for (const dynamodb::WriteRequest& r : batch.requests) {
-          if (r.kind != dynamodb::WriteRequest::Kind::kDelete) continue;
-          weight += r.json.size();
-          ++deletes;
+          if (r.kind == dynamodb::WriteRequest::Kind::kDelete) ++deletes;
         }
         // Counted once acknowledged: a stop drops queued batches unsent.
         auto acknowledged = [counters, deletes](uint64_t) {
