@@ -341,6 +341,7 @@ class ChainBuilder {
                         std::move(credentials), transport_, clock_);
     if (!config.ok()) return std::move(config).error();
     config->retry = options_.sts_retry;
+    config->notice = options_.sts_notice;
     config->stop = options_.stop;
     return std::shared_ptr<const StsClient>(std::make_shared<StsClient>(std::move(*config)));
   }

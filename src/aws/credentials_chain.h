@@ -15,6 +15,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,7 @@ struct CredentialsOptions {
   // (give it a short connect timeout), else the main transport.
   RefreshOptions refresh;
   RetryOptions sts_retry;
+  std::function<void(const std::string&)> sts_notice;  // see ServiceClientConfig::notice
   // Ends the STS calls' retry waits once it reads true (see ServiceClientConfig::stop); not
   // owned, may be null.
   const std::atomic<bool>* stop = nullptr;

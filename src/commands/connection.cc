@@ -69,27 +69,6 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
   metadata_options.request_timeout = std::chrono::milliseconds(3000);
   c->metadata_transport_ = std::make_unique<aws::CurlTransport>(metadata_options);
 
-  aws::CredentialsOptions credentials_options;
-  credentials_options.metadata_transport = c->metadata_transport_.get();
-  credentials_options.profile = profile_flag;
-  credentials_options.region = region_flag;
-  credentials_options.role_arn = side.role_arn;
-  credentials_options.external_id = side.external_id;
-  credentials_options.role_session_name = side.role_session_name;
-  credentials_options.stop = StopFlag();
-  aws::Result<std::shared_ptr<aws::CredentialsProvider>> credentials =
-      aws::BuildCredentialsProvider(credentials_options, *config, env, c->transport_.get(), clock);
-  if (!credentials.ok()) return std::move(credentials).error();
-  c->credentials_ = *credentials;
-
-  std::function<void(const std::string&)> debug_log;
-  if (global.debug) {
-    debug_log = [](const std::string& line) {
-      static std::mutex mu;
-      std::lock_guard lock(mu);
-      std::cerr << "debug: " << line << '\n';
-    };
-  }
   aws::RetryOptions retry;
   if (global.max_attempts > 0) {
     retry.max_attempts = global.max_attempts;
@@ -105,6 +84,29 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
     std::lock_guard lock(mu);
     std::cerr << (terminal ? "\r\033[K" : "") << "ddbmigrate: " << line << '\n';
   };
+  aws::CredentialsOptions credentials_options;
+  credentials_options.metadata_transport = c->metadata_transport_.get();
+  credentials_options.profile = profile_flag;
+  credentials_options.region = region_flag;
+  credentials_options.role_arn = side.role_arn;
+  credentials_options.external_id = side.external_id;
+  credentials_options.role_session_name = side.role_session_name;
+  credentials_options.stop = StopFlag();
+  credentials_options.sts_retry = retry;  // role sessions renewed mid-run ride out outages too
+  credentials_options.sts_notice = notice;
+  aws::Result<std::shared_ptr<aws::CredentialsProvider>> credentials =
+      aws::BuildCredentialsProvider(credentials_options, *config, env, c->transport_.get(), clock);
+  if (!credentials.ok()) return std::move(credentials).error();
+  c->credentials_ = *credentials;
+
+  std::function<void(const std::string&)> debug_log;
+  if (global.debug) {
+    debug_log = [](const std::string& line) {
+      static std::mutex mu;
+      std::lock_guard lock(mu);
+      std::cerr << "debug: " << line << '\n';
+    };
+  }
   const std::optional<std::string> profile_endpoint = config->Get(profile, "endpoint_url");
 
   // `name` is both the service's name in messages and its SigV4 signing name.

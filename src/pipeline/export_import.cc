@@ -3,19 +3,19 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include <cstring>
+#include <charconv>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
 
+#include "aws/sigv4.h"
 #include "dynamodb/item.h"
 #include "dynamodb/item_check.h"
 #include "pipeline/write_pool.h"
 #include "storage/data_file_reader.h"
 #include "storage/export_line.h"
-#include "storage/md5.h"
 
 namespace ddbm::pipeline {
 namespace {
@@ -224,10 +224,11 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
 aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
                                          const storage::ExportManifest& manifest,
                                          const ImportOptions& options, ImportCounters* counters) {
-  // Per key: where its last change is, and whether it is a put. A key is known by the MD5 of
-  // its JSON in the target's key-schema order, so that what is held per key changed is a few
-  // dozen bytes whatever the key's size (two keys sharing a digest is as unlikely as an MD5
-  // collision). Images are not held either: the second pass reads them again from the files.
+  // Per key: where its last change is, and whether it is a put. A key is known by 128 bits of
+  // the SHA-256 of its JSON in the target's key-schema order, so that what is held per key
+  // changed is a few dozen bytes whatever the key's size (no two keys share those bits unless
+  // SHA-256 is broken). Images are not held either: the second pass reads them again from the
+  // files.
   struct Digest {
     uint64_t high = 0;
     uint64_t low = 0;
@@ -237,10 +238,10 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
     size_t operator()(const Digest& d) const { return static_cast<size_t>(d.low); }
   };
   auto digest_of = [](std::string_view key) {
-    const std::string md5 = storage::Md5::Digest(key);
+    const std::string hex = aws::sigv4::Sha256Hex(key);
     Digest d;
-    std::memcpy(&d.high, md5.data(), sizeof d.high);
-    std::memcpy(&d.low, md5.data() + sizeof d.high, sizeof d.low);
+    std::from_chars(hex.data(), hex.data() + 16, d.high, 16);
+    std::from_chars(hex.data() + 16, hex.data() + 32, d.low, 16);
     return d;
   };
   // A change's place: the later of two changes has the later (timestamp, file, line).
@@ -363,6 +364,7 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
         ends.emplace_back(dynamodb::WriteRequest::Kind::kPut, held->size());
       }
       if (ends.empty()) return aws::Status::Ok();
+      held->shrink_to_fit();  // the weight below is what it holds; no view into it exists yet
       std::vector<dynamodb::WriteRequest> requests;
       requests.reserve(ends.size());
       size_t begin = 0;
