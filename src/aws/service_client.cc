@@ -80,7 +80,8 @@ void ServiceClient::EnterOutage(const Error& error, const RetryState& state) con
 
 void ServiceClient::LeaveOutage(bool ok) const {
   std::lock_guard lock(outage_->mu);
-  // A call that gave up ends no outage: the others still in it are told of by their own ends.
+  // The last call to leave ends the outage. Its end is told only when that call succeeded: one
+  // that gave up ends with its own error, which its caller reports.
   if (--outage_->calls > 0 || !ok || !config_.notice) return;
   const auto seconds =
       std::chrono::duration_cast<std::chrono::seconds>(config_.clock->SteadyNow() - outage_->since)
