@@ -288,7 +288,7 @@ CivilTime ToCivil(std::chrono::system_clock::time_point time) {
 
 }  // namespace
 
-std::string Sha256Hex(std::string_view data) {
+std::string Sha256(std::string_view data) {
   thread_local std::unique_ptr<EVP_MD_CTX, MdContextFree> context(EVP_MD_CTX_new());
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
@@ -299,7 +299,12 @@ std::string Sha256Hex(std::string_view data) {
       EVP_DigestFinal_ex(c, digest, &size) != 1) {
     throw std::runtime_error("OpenSSL SHA-256 failed");  // only on allocation failure
   }
-  return LowerHex(digest, size);
+  return std::string(reinterpret_cast<const char*>(digest), size);
+}
+
+std::string Sha256Hex(std::string_view data) {
+  const std::string digest = Sha256(data);
+  return LowerHex(reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
 }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {

@@ -38,7 +38,8 @@ struct SigningParams {
   bool sign_session_token = true;
 };
 
-// Lower-case hex SHA-256 of `data`.
+// The SHA-256 of `data`: 32 raw bytes, or as lower-case hex.
+std::string Sha256(std::string_view data);
 std::string Sha256Hex(std::string_view data);
 // Raw HMAC-SHA256.
 std::string HmacSha256(std::string_view key, std::string_view data);

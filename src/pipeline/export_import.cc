@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include <charconv>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -238,10 +238,10 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
     size_t operator()(const Digest& d) const { return static_cast<size_t>(d.low); }
   };
   auto digest_of = [](std::string_view key) {
-    const std::string hex = aws::sigv4::Sha256Hex(key);
+    const std::string sha = aws::sigv4::Sha256(key);
     Digest d;
-    std::from_chars(hex.data(), hex.data() + 16, d.high, 16);
-    std::from_chars(hex.data() + 16, hex.data() + 32, d.low, 16);
+    std::memcpy(&d.high, sha.data(), sizeof d.high);
+    std::memcpy(&d.low, sha.data() + sizeof d.high, sizeof d.low);
     return d;
   };
   // A change's place: the later of two changes has the later (timestamp, file, line).
@@ -325,9 +325,10 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
 
   // Second pass: the files again, in order, writing each key's last change where it is.
   WritePool pool(PoolOptions(context, options, counters));
+  auto halted = [&] { return pool.failed() || Stopped(context); };
   aws::Status s = aws::Status::Ok();
   for (size_t file = 0; file < manifest.files.size() && s.ok(); ++file) {
-    if (pool.failed() || Stopped(context)) break;
+    if (halted()) break;
     const storage::DataFileEntry& entry = manifest.files[file];
     const std::string name = context.store->Describe(entry.data_file_s3_key);
     aws::Result<storage::DataFileReader> reader = storage::DataFileReader::Open(
@@ -375,7 +376,7 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
       std::vector<WriteBatch> batches = CutIntoBatches(std::move(requests), held);
       const size_t weight = held->size() / batches.size() + 1;
       for (WriteBatch& batch : batches) {
-        if (pool.failed() || Stopped(context)) return CutShort();
+        if (halted()) return CutShort();
         uint64_t deletes = 0;
         for (const dynamodb::WriteRequest& r : batch.requests) {
           if (r.kind == dynamodb::WriteRequest::Kind::kDelete) ++deletes;
@@ -391,7 +392,7 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
   }
   pool.Close();
   if (std::optional<aws::Error> error = pool.TakeError()) return std::move(*error);
-  if (CutShortBy(s, pool.failed() || Stopped(context))) return true;
+  if (CutShortBy(s, halted())) return true;
   if (!s.ok()) return std::move(s).error();
   if (Stopped(context)) return true;
   counters->files_done.fetch_add(manifest.files.size(), std::memory_order_relaxed);

@@ -18,13 +18,14 @@
 
 namespace ddbm::storage {
 
-// One data file, read in passes. A file of at most `range_bytes` (or one the store sends whole
-// anyway) is fetched once, checked against its entry at Open and held, so every pass reads
-// memory. A larger file is read again from the store on every pass, range by range, so that
-// about one range is held at a time. The first pass over it learns the file's checksum only at
-// its end, and fails there when it does not match; it also records the MD5 of every range, so
-// that a later pass checks each range before it inflates it: once a pass has ended well, later
-// passes hand out exactly the bytes it checked, or fail, before handing out anything changed.
+// One data file, read in passes. A file that Open's first answer holds all of (one of at most
+// `range_bytes`, unless the store answers short, or one the store sends whole anyway) is
+// checked against its entry at Open and held, so every pass reads memory. A larger file is read
+// again from the store on every pass, range by range, so that about one range is held at a time.
+// The first pass over it learns the file's checksum only at its end, and fails there when it does
+// not match; it also records the MD5 of every range, so that a later pass checks each range before
+// it inflates it: once a pass has ended well, later passes hand out exactly the bytes it checked,
+// or fail, before handing out anything changed.
 //
 // Checks: the entry's md5Checksum and, for a one-part upload ("-1"), its etag (a multipart
 // ETag of several parts cannot be recomputed without the part size); the gzip stream. Errors
@@ -44,8 +45,8 @@ class DataFileReader {
   // Fetches the first range of `entry`'s file. `checked`: what an earlier reader's checked()
   // gave for this file, so that this reader's passes, its first included, hand out only those
   // bytes (a held file that differs fails here; one that is not held fails in a pass, before
-  // handing out anything that differs). REQUIRES: `store` outlives the reader; range_bytes > 0
-  // and, with `checked`, the range_bytes of that earlier reader.
+  // handing out anything that differs; its ranges need not fall where the earlier reader's
+  // did). REQUIRES: `store` outlives the reader; range_bytes > 0.
   static aws::Result<DataFileReader> Open(
       const ObjectStore* store, const DataFileEntry& entry, size_t range_bytes = kDefaultRangeBytes,
       std::optional<std::vector<RangeDigest>> checked = std::nullopt);

@@ -83,6 +83,21 @@ class FaultProxyTest(ServiceTestCase):
         return self.dynamodb().get_item(TableName=self.table, Key=key,
                                         ConsistentRead=True).get("Item")
 
+    @staticmethod
+    def list_tables_outcomes(client, count, before=None):
+        """`count` ListTables calls through `client`, as a string: "." for an answer, "F" for a
+        fault. `before`, when given, is called before each one."""
+        out = []
+        for _ in range(count):
+            if before is not None:
+                before()
+            try:
+                client.list_tables()
+                out.append(".")
+            except botocore.exceptions.ClientError:
+                out.append("F")
+        return "".join(out)
+
     def assert_error(self, call, code, status):
         with self.assertRaises(botocore.exceptions.ClientError) as ctx:
             call()
@@ -197,15 +212,9 @@ class FaultProxyTest(ServiceTestCase):
         proxy = self.start_proxy([{"fault": "throttle", "every": 3, "max_count": 2,
                                    "operations": ["ListTables"]}])
         client = self.via(proxy)
-        outcomes = []
-        for _ in range(12):
-            client.describe_table(TableName=self.table)  # never faulted
-            try:
-                client.list_tables()
-                outcomes.append(".")
-            except botocore.exceptions.ClientError:
-                outcomes.append("T")
-        self.assertEqual("".join(outcomes), "..T..T......")
+        outcomes = self.list_tables_outcomes(  # DescribeTable is never faulted
+            client, 12, before=lambda: client.describe_table(TableName=self.table))
+        self.assertEqual(outcomes, "..F..F......")
         self.assertEqual(proxy.fault_count("throttle", "ListTables"), 2)
         self.assertEqual(proxy.fault_count(operation="DescribeTable"), 0)
         self.assertEqual(proxy.stats["rules"], {"throttle": 2})
@@ -214,32 +223,16 @@ class FaultProxyTest(ServiceTestCase):
         proxy = self.start_proxy([{"fault": "error500", "after": 2, "for_ms": 1500,
                                    "operations": ["ListTables"]}])
         client = self.via(proxy)
-
-        def outcome():
-            try:
-                client.list_tables()
-                return "."
-            except botocore.exceptions.ClientError:
-                return "E"
-
-        during = "".join(outcome() for _ in range(5))
+        during = self.list_tables_outcomes(client, 5)
         time.sleep(1.6)
-        after = "".join(outcome() for _ in range(3))
-        self.assertEqual((during, after), ("..EEE", "..."))
+        after = self.list_tables_outcomes(client, 3)
+        self.assertEqual((during, after), ("..FFF", "..."))
         self.assertEqual(proxy.fault_count("error500", "ListTables"), 3)
 
     def test_after_delays_every(self):
         proxy = self.start_proxy([{"fault": "throttle", "after": 3, "every": 2, "max_count": 2,
                                    "operations": ["ListTables"]}])
-        client = self.via(proxy)
-        outcomes = []
-        for _ in range(10):
-            try:
-                client.list_tables()
-                outcomes.append(".")
-            except botocore.exceptions.ClientError:
-                outcomes.append("T")
-        self.assertEqual("".join(outcomes), "....T.T...")
+        self.assertEqual(self.list_tables_outcomes(self.via(proxy), 10), "....F.F...")
 
     def test_operations_accept_full_targets(self):
         proxy = self.start_proxy([{"fault": "error500",
@@ -249,20 +242,14 @@ class FaultProxyTest(ServiceTestCase):
     def test_probability_is_seeded_and_reproducible(self):
         def pattern(seed):
             proxy = self.start_proxy([{"fault": "throttle", "probability": 0.3}], seed=seed)
-            client, out = self.via(proxy), []
-            for _ in range(60):
-                try:
-                    client.list_tables()
-                    out.append(".")
-                except botocore.exceptions.ClientError:
-                    out.append("T")
+            out = self.list_tables_outcomes(self.via(proxy), 60)
             proxy.stop()
-            return "".join(out)
+            return out
 
         first, again, other = pattern(11), pattern(11), pattern(12)
         self.assertEqual(first, again)
         self.assertNotEqual(first, other)
-        self.assertTrue(6 <= first.count("T") <= 30, first)
+        self.assertTrue(6 <= first.count("F") <= 30, first)
 
     def test_first_firing_rule_wins_and_slow_rules_add_up(self):
         proxy = self.start_proxy([
