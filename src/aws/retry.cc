@@ -133,28 +133,57 @@ void RetryState::NoteProgress() {
 void RetryState::CountRetry(const Error& error) {
   ++consecutive_;
   ++attempts_;
-  if (IsThrottle(error)) {
-    ++throttles_;
-    // A throttle is an answer: an outage, if any, is counted from after it.
-    window_start_ = policy_.clock()->SteadyNow();
+  if (IsThrottle(error)) ++throttles_;
+}
+
+std::chrono::nanoseconds RetryState::NextWait(const Error& error) const {
+  std::chrono::nanoseconds wait = policy_.Backoff(consecutive_, error);
+  // Granted only by the window: no sleeping past its end (a Retry-After may ask for minutes).
+  if (InOutageWindow(error)) {
+    const auto left =
+        window_start_ + policy_.options().outage_window - policy_.clock()->SteadyNow();
+    wait =
+        std::max(std::chrono::nanoseconds::zero(), std::min<std::chrono::nanoseconds>(wait, left));
   }
+  return wait;
+}
+
+void RetryState::WaitEnded(const Error& error) {
+  // A throttle is an answer: an outage, if any, is counted from after the wait it asked for.
+  if (IsThrottle(error)) window_start_ = policy_.clock()->SteadyNow();
 }
 
 void RetryState::Wait(const Error& error) {
+  const std::chrono::nanoseconds wait = NextWait(error);
   CountRetry(error);
-  policy_.clock()->SleepFor(policy_.Backoff(consecutive_, error));
+  policy_.clock()->SleepFor(wait);
+  WaitEnded(error);
+}
+
+bool RetryState::WaitUnless(const Error& error, const std::function<Cut()>& cut) {
+  const std::chrono::nanoseconds wait = NextWait(error);
+  CountRetry(error);
+  Clock* clock = policy_.clock();
+  const Clock::SteadyTime until = clock->SteadyNow() + wait;
+  for (std::chrono::nanoseconds left = until - clock->SteadyNow();
+       left > std::chrono::nanoseconds::zero(); left = until - clock->SteadyNow()) {
+    switch (cut()) {
+      case Cut::kGiveUp:
+        return false;
+      case Cut::kRetryNow:
+        WaitEnded(error);
+        return true;
+      case Cut::kWaitOn:
+        break;
+    }
+    clock->SleepFor(std::min<std::chrono::nanoseconds>(left, kStopPollInterval));
+  }
+  WaitEnded(error);
+  return cut() != Cut::kGiveUp;
 }
 
 bool RetryState::WaitUnlessStopped(const Error& error, const std::function<bool()>& stopped) {
-  CountRetry(error);
-  Clock* clock = policy_.clock();
-  const Clock::SteadyTime until = clock->SteadyNow() + policy_.Backoff(consecutive_, error);
-  for (std::chrono::nanoseconds left = until - clock->SteadyNow();
-       left > std::chrono::nanoseconds::zero(); left = until - clock->SteadyNow()) {
-    if (stopped()) return false;
-    clock->SleepFor(std::min<std::chrono::nanoseconds>(left, kStopPollInterval));
-  }
-  return !stopped();
+  return WaitUnless(error, [&] { return stopped() ? Cut::kGiveUp : Cut::kWaitOn; });
 }
 
 bool RetryState::WaitUnlessStopped(const Error& error, const std::atomic<bool>* stop) {

@@ -33,9 +33,9 @@ struct RetryOptions {
   std::chrono::milliseconds base_delay{25};
   std::chrono::milliseconds max_delay{20'000};
   // No new attempt starts once this much time has passed since the first; 0 means no limit.
-  // Unlimited by default: transient errors are bounded by max_attempts, and throttles, which
-  // slow a run down but never fail it, by nothing (a stop flag ends their waits, see
-  // ServiceClientConfig::stop).
+  // Unlimited by default: transient errors are bounded by max_attempts and outage_window, and
+  // throttles, which slow a run down but never fail it, by nothing (a stop flag ends their
+  // waits, see ServiceClientConfig::stop).
   std::chrono::milliseconds max_elapsed{0};
   // A Retry-After longer than max_delay is honoured up to this (a misbehaving proxy must not
   // put a run to sleep for a day).
@@ -92,13 +92,19 @@ class RetryState {
 
   // True when `error` is retryable and the attempt and time budgets allow another attempt.
   bool ShouldRetry(const Error& error) const;
-  // True when ShouldRetry grants the retry only through the outage window: the attempts are
-  // spent but the service answered before and the window has time left.
+  // True when the attempts are spent but the outage window grants another one: `error` is
+  // transient, the service answered before and the window has time left (max_elapsed, which
+  // ShouldRetry also asks, is not looked at).
   bool InOutageWindow(const Error& error) const;
   // Sleeps (on the policy's clock) for the backoff of the next retry, and counts it.
   void Wait(const Error& error);
-  // As Wait, but asks `stopped` every kStopPollInterval of the wait and returns false as soon
-  // as it answers true (the retry is then counted all the same; the caller gives up).
+  // How a wait before a retry may end early.
+  enum class Cut { kWaitOn, kRetryNow, kGiveUp };
+  // As Wait, but asks `cut` every kStopPollInterval of the wait: kRetryNow ends the wait and
+  // returns true, kGiveUp returns false at once (the retry is then counted all the same; the
+  // caller gives up). `cut` is asked once more when the wait ends on its own.
+  bool WaitUnless(const Error& error, const std::function<Cut()>& cut);
+  // As WaitUnless, with `stopped` answering true for kGiveUp.
   bool WaitUnlessStopped(const Error& error, const std::function<bool()>& stopped);
   // The same for a stop flag; a null `stop` is never stopped (the wait is a plain Wait).
   bool WaitUnlessStopped(const Error& error, const std::atomic<bool>* stop);
@@ -111,12 +117,18 @@ class RetryState {
   int attempts() const { return attempts_; }            // attempts made so far, the first included
   Clock::SteadyTime started() const { return start_; }  // when the first attempt began
   int throttles() const { return throttles_; }
+  // Where the outage window counts from: the first attempt, or the last throttle or progress.
+  Clock::SteadyTime window_started() const { return window_start_; }
 
  private:
   // Whether `error` may not be retried for want of attempts (max_attempts counts throttles only
   // when throttles_count_toward_attempts).
   bool AttemptsSpent(const Error& error) const;
-  void CountRetry(const Error& error);  // the bookkeeping of Wait and WaitUnlessStopped
+  // The backoff before the next retry, cut to what is left of the outage window when only the
+  // window grants the retry. Asked before CountRetry.
+  std::chrono::nanoseconds NextWait(const Error& error) const;
+  void CountRetry(const Error& error);  // the bookkeeping of Wait and WaitUnless
+  void WaitEnded(const Error& error);   // ... and what they note once the wait is over
 
   const RetryPolicy& policy_;
   const std::atomic<bool>* answered_;
@@ -127,22 +139,50 @@ class RetryState {
   int throttles_ = 0;
 };
 
+// What the calls of one client share, read by each call's retries. Any pointer may be null;
+// each must outlive the calls that read it.
+struct RetrySignals {
+  // Once it reads true (a stop was asked for), a wait before a retry ends and the call gives up.
+  const std::atomic<bool>* stop = nullptr;
+  // RetryState's `answered`: opens RetryOptions::outage_window.
+  const std::atomic<bool>* answered = nullptr;
+  // Moves when the service answers again during an outage: a call whose retry only the outage
+  // window granted stops waiting and retries as soon as it sees it move.
+  const std::atomic<uint64_t>* recoveries = nullptr;
+};
+
 // Runs `attempt` until it succeeds, fails finally, or the budget is spent; returns its last
 // result. `on_retry`, when set, is told of every error that is about to be retried, with the
-// state that granted the retry. `stop` may be null; once it reads true, a wait before a retry
-// ends and the last error is returned as kCancelled (code, status and request id kept, the
-// message saying so). `answered` is RetryState's.
+// state that granted the retry. Once signals.stop reads true, a wait before a retry ends and the
+// last error is returned as kCancelled (code, status and request id kept, the message saying
+// so).
 template <class T>
 Result<T> RunWithRetry(
     const RetryPolicy& policy, const std::function<Result<T>()>& attempt,
     const std::function<void(const Error&, const RetryState&)>& on_retry = nullptr,
-    const std::atomic<bool>* stop = nullptr, const std::atomic<bool>* answered = nullptr) {
-  RetryState state(policy, answered);
+    const RetrySignals& signals = {}) {
+  RetryState state(policy, signals.answered);
   for (;;) {
     Result<T> result = attempt();
     if (result.ok() || !state.ShouldRetry(result.error())) return result;
     if (on_retry) on_retry(result.error(), state);
-    if (!state.WaitUnlessStopped(result.error(), stop)) {
+    const bool in_window = signals.recoveries != nullptr && state.InOutageWindow(result.error());
+    const uint64_t recoveries_seen =
+        in_window ? signals.recoveries->load(std::memory_order_relaxed) : 0;
+    if (signals.stop == nullptr && !in_window) {
+      state.Wait(result.error());  // nothing can end this wait early
+      continue;
+    }
+    const bool waited = state.WaitUnless(result.error(), [&] {
+      if (signals.stop != nullptr && signals.stop->load(std::memory_order_relaxed)) {
+        return RetryState::Cut::kGiveUp;
+      }
+      if (in_window && signals.recoveries->load(std::memory_order_relaxed) != recoveries_seen) {
+        return RetryState::Cut::kRetryNow;
+      }
+      return RetryState::Cut::kWaitOn;
+    });
+    if (!waited) {
       Error cancelled = std::move(result).error();
       cancelled.kind = ErrorKind::kCancelled;
       cancelled.message = "stopped while waiting to retry after: " + cancelled.message;

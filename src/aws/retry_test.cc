@@ -389,6 +389,59 @@ TEST(RetryStateTest, OutageWindowIsCountedFromTheLastThrottle) {
   EXPECT_FALSE(state.ShouldRetry(unavailable));
 }
 
+TEST(RetryStateTest, AWaitGrantedOnlyByTheWindowEndsWithIt) {
+  FakeClock clock;
+  const RetryPolicy policy(WindowOptions(), &clock);
+  const std::atomic<bool> answered{true};
+  const auto start = clock.SteadyNow();
+  RetryState state(policy, &answered);
+  Error unavailable = ServiceError(503, "ServiceUnavailable");
+  unavailable.retry_after = seconds(300);
+  state.Wait(unavailable);  // attempts left: the whole Retry-After
+  EXPECT_GE(clock.SteadyNow() - start, seconds(300));
+  // A fresh state, out of attempts at 59 s into its window: it sleeps the second left, not 300.
+  RetryState late(policy, &answered);
+  const Error reset = Error::Make(ErrorKind::kTransport, "connection reset");
+  late.Wait(reset);
+  late.Wait(reset);
+  clock.Advance(late.window_started() + seconds(59) - clock.SteadyNow());
+  ASSERT_TRUE(late.ShouldRetry(unavailable));
+  const auto before = clock.SteadyNow();
+  late.Wait(unavailable);
+  EXPECT_EQ(clock.SteadyNow() - before, seconds(1));
+  EXPECT_FALSE(late.ShouldRetry(unavailable));
+}
+
+TEST(RetryStateTest, AThrottleOpensTheWindowOnceItsWaitIsOver) {
+  FakeClock clock;
+  const RetryPolicy policy(WindowOptions(), &clock);
+  const std::atomic<bool> answered{true};
+  RetryState state(policy, &answered);
+  const Error unavailable = ServiceError(503, "ServiceUnavailable");
+  state.Wait(unavailable);
+  state.Wait(unavailable);
+  // Out of attempts; a throttle asks for two minutes, longer than the window.
+  Error throttle = ServiceError(400, "ThrottlingException");
+  throttle.retry_after = seconds(120);
+  ASSERT_TRUE(state.ShouldRetry(throttle));
+  state.Wait(throttle);
+  EXPECT_TRUE(state.InOutageWindow(unavailable));
+  EXPECT_EQ(state.window_started(), clock.SteadyNow());
+}
+
+TEST(RetryStateTest, AWaitMayBeCutShortToRetryAtOnce) {
+  FakeClock clock;
+  const RetryPolicy policy(RetryOptions{}, &clock);
+  Error error = ServiceError(503, "ServiceUnavailable");
+  error.retry_after = seconds(30);
+  RetryState state(policy);
+  int asked = 0;
+  EXPECT_TRUE(state.WaitUnless(
+      error, [&] { return ++asked == 3 ? RetryState::Cut::kRetryNow : RetryState::Cut::kWaitOn; }));
+  EXPECT_EQ(clock.sleeps().size(), 2u);
+  EXPECT_EQ(state.attempts(), 2);
+}
+
 TEST(RetryStateTest, OutageWindowLeavesThrottlesCountedAttemptsAlone) {
   FakeClock clock;
   RetryOptions o = WindowOptions();
@@ -551,7 +604,7 @@ TEST(RunWithRetryTest, AStopEndsTheWaitAndReturnsTheLastErrorAsCancelled) {
         e.request_id = "R" + std::to_string(calls);
         return e;
       },
-      nullptr, &stop);
+      nullptr, RetrySignals{.stop = &stop});
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(calls, 3);  // no attempt after the stop
   EXPECT_EQ(result.error().kind, ErrorKind::kCancelled);

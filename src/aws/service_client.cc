@@ -52,8 +52,13 @@ Result<HttpResponse> ServiceClient::Call(std::string_view operation, HttpRequest
           EnterOutage(error, state);
         }
       },
-      config_.stop, &outage_->answered);
-  if (result.ok()) NoteAnswered();
+      RetrySignals{.stop = config_.stop,
+                   .answered = &outage_->answered,
+                   .recoveries = &outage_->recoveries});
+  if (result.ok()) {
+    NoteAnswered();
+    if (outage_->calls.load(std::memory_order_relaxed) > 0) NoteRecovery();
+  }
   if (in_outage) LeaveOutage(result.ok());
   return result;
 }
@@ -65,24 +70,38 @@ void ServiceClient::NoteAnswered() const {
   }
 }
 
+void ServiceClient::NoteRecovery() const {
+  std::lock_guard lock(outage_->mu);
+  if (outage_->calls.load(std::memory_order_relaxed) == 0 || outage_->recovered) return;
+  outage_->recovered = true;
+  outage_->recoveries.fetch_add(1, std::memory_order_relaxed);
+}
+
 void ServiceClient::EnterOutage(const Error& error, const RetryState& state) const {
   std::lock_guard lock(outage_->mu);
-  if (outage_->calls++ > 0) return;
-  outage_->since = state.started();
+  if (outage_->calls.fetch_add(1, std::memory_order_relaxed) > 0) return;
+  outage_->recovered = false;
+  outage_->ended = false;
+  outage_->since = state.window_started();
   if (!config_.notice) return;
   const auto window =
       std::chrono::duration_cast<std::chrono::seconds>(retry_.options().outage_window).count();
-  config_.notice(error.ToString() + "; still failing after " + std::to_string(state.attempts()) +
-                 " attempts, but " + config_.endpoint.Authority() +
+  config_.notice(error.ToString() + "; still failing after " +
+                 std::to_string(state.attempts() - state.throttles()) + " attempts, but " +
+                 config_.endpoint.Authority() +
                  " answered before: each call is retried for up to " + std::to_string(window) +
                  " s");
 }
 
 void ServiceClient::LeaveOutage(bool ok) const {
   std::lock_guard lock(outage_->mu);
-  // The last call to leave ends the outage. Its end is told only when that call succeeded: one
-  // that gave up ends with its own error, which its caller reports.
-  if (--outage_->calls > 0 || !ok || !config_.notice) return;
+  // The last call to leave ends the outage. Its end is told when a call in it succeeded: when
+  // all gave up (stopped, or out of window), each caller reports its own error.
+  if (ok) outage_->ended = true;
+  if (outage_->calls.fetch_sub(1, std::memory_order_relaxed) > 1 || !outage_->ended ||
+      !config_.notice) {
+    return;
+  }
   const auto seconds =
       std::chrono::duration_cast<std::chrono::seconds>(config_.clock->SteadyNow() - outage_->since)
           .count();
@@ -125,7 +144,13 @@ Result<HttpResponse> ServiceClient::Attempt(std::string_view operation, HttpRequ
   }
   if (config_.credentials) {
     Result<Credentials> credentials = config_.credentials->GetCredentials();
-    if (!credentials.ok()) return tag(std::move(credentials).error());
+    if (!credentials.ok()) {
+      // Final for this call: a provider that calls a service (STS) retried through a client of
+      // its own with this same policy, and each attempt here would start another round of it.
+      Error error = std::move(credentials).error();
+      if (error.kind != ErrorKind::kCancelled) error.kind = ErrorKind::kCredentials;
+      return error.service.empty() ? tag(std::move(error)) : error;
+    }
     sigv4::SigningParams params;
     params.region = config_.region;
     params.service = config_.signing_name;

@@ -46,7 +46,8 @@ struct ServiceClientConfig {
   std::function<void(const std::string&)> debug_log;
   // When set, told one line when an outage begins (a call goes on retrying through
   // retry.outage_window while no other call is) and one when it ends (the last such call
-  // succeeds), in that order. Never given a secret. Must be thread-safe.
+  // leaves the window, one of them having succeeded), in that order. Never given a secret.
+  // Must be thread-safe.
   std::function<void(const std::string&)> notice;
 };
 
@@ -84,12 +85,21 @@ class ServiceClient {
   // success or a throttle, which opens RetryOptions::outage_window), and the outage, if any.
   struct Outage {
     std::atomic<bool> answered{false};
-    std::mutex mu;            // guards the fields below, and orders the notices
-    int calls = 0;            // calls retrying through the window now
-    Clock::SteadyTime since;  // the first attempt of the call that began the outage
+    // Moves at the first success of any call during an outage: calls waiting in the window
+    // retry then instead of sleeping out backoffs of up to max_delay (RetrySignals).
+    std::atomic<uint64_t> recoveries{0};
+    std::atomic<int> calls{0};  // calls retrying through the window now; changed under `mu`
+    std::mutex mu;              // guards the fields below, and orders the notices
+    bool recovered = false;     // `recoveries` moved for this outage already
+    bool ended = false;         // a call in the window succeeded: the end is told
+    Clock::SteadyTime since;    // where the window of the call that began the outage started
   };
 
   void NoteAnswered() const;
+  // A call succeeded while calls were in the window: the first such success of an outage moves
+  // `recoveries`, once, so that a request the service keeps failing is not retried on every
+  // other call's success.
+  void NoteRecovery() const;
   // A call entered the window, or left it (`ok`: with a success).
   void EnterOutage(const Error& error, const RetryState& state) const;
   void LeaveOutage(bool ok) const;

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,7 @@ class FixedCredentials final : public CredentialsProvider {
   Result<Credentials> GetCredentials() override {
     ++calls;
     if (fail) return Error::Make(ErrorKind::kCredentials, "no credentials configured");
+    if (error) return *error;
     Credentials c;
     c.access_key_id = "AKID";
     c.secret_access_key = "SECRET";
@@ -36,6 +38,7 @@ class FixedCredentials final : public CredentialsProvider {
   }
   int calls = 0;
   bool fail = false;
+  std::optional<Error> error;  // returned instead, when set
 };
 
 std::string Crc32(const std::string& body) {
@@ -419,6 +422,138 @@ TEST_F(ServiceClientTest, AnOutageEndsWhenTheCallsInItSucceedNotWhenAnotherCallD
   EXPECT_NE(notices[1].find("answers again"), std::string::npos) << notices[1];
 }
 
+TEST_F(ServiceClientTest, CallsWaitingInAnOutageRetryOnceTheServiceAnswersAgain) {
+  std::vector<std::string> notices;
+  configure_ = [&](ServiceClientConfig& config) {
+    config.retry.outage_window = std::chrono::seconds(300);
+    config.notice = [&](const std::string& line) { notices.push_back(line); };
+  };
+  auto client = MakeClient("https://dynamodb.us-east-1.amazonaws.com", /*max_attempts=*/2);
+  transport_.Respond(200, kGoodBody);
+  ASSERT_TRUE(Call(*client).ok());
+  // The call fails past its two attempts; each 503 asks for 30 s. While it waits the first time,
+  // another call succeeds: it retries at once. While it waits the second time a third call
+  // succeeds, but the outage's recovery was told already (the service may keep failing this one
+  // request): it waits its 30 s.
+  const std::vector<HttpHeader> later = {{"Retry-After", "30"}};
+  const std::string unavailable = R"({"__type":"ServiceUnavailable","message":"down"})";
+  std::vector<Clock::SteadyTime> sent;
+  auto record = [&](int status) {
+    return [&, status](const HttpRequest&) -> Result<HttpResponse> {
+      sent.push_back(clock_.SteadyNow());
+      HttpResponse r;
+      r.status = status;
+      r.body = status == 200 ? kGoodBody : unavailable;
+      if (status != 200) r.headers = later;
+      return r;
+    };
+  };
+  transport_.Push(record(503));
+  transport_.Push(record(503));  // past the attempts: the outage begins
+  std::vector<Clock::SteadyTime> others;
+  clock_.OnSleep([&] {
+    const bool first_wait_in_window = sent.size() == 2 && others.empty();
+    const bool second_wait_in_window = sent.size() == 3 && others.size() == 1;
+    if (!first_wait_in_window && !second_wait_in_window) return;
+    transport_.Respond(200, kGoodBody);  // the other call's answer
+    others.push_back(clock_.SteadyNow());
+    EXPECT_TRUE(Call(*client).ok());
+    transport_.Push(record(first_wait_in_window ? 503 : 200));  // this call's next attempt
+  });
+  Result<HttpResponse> r = Call(*client);
+  clock_.OnSleep(nullptr);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_EQ(sent.size(), 4u);
+  ASSERT_EQ(others.size(), 2u);
+  EXPECT_LE(sent[2] - others[0], RetryState::kStopPollInterval);  // woken by the first success
+  EXPECT_GE(sent[3] - sent[2], seconds(30));                      // not by the second
+  EXPECT_EQ(transport_.requests().size(), 7u);
+  ASSERT_EQ(notices.size(), 2u);
+  EXPECT_NE(notices[1].find("answers again"), std::string::npos) << notices[1];
+
+  // A later outage is told again, and woken again.
+  notices.clear();
+  sent.clear();
+  others.clear();
+  transport_.Push(record(503));
+  transport_.Push(record(503));
+  clock_.OnSleep([&] {
+    if (sent.size() != 2 || !others.empty()) return;
+    transport_.Respond(200, kGoodBody);
+    others.push_back(clock_.SteadyNow());
+    EXPECT_TRUE(Call(*client).ok());
+    transport_.Push(record(200));
+  });
+  r = Call(*client);
+  clock_.OnSleep(nullptr);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_LE(sent[2] - others.at(0), RetryState::kStopPollInterval);
+  EXPECT_EQ(notices.size(), 2u);
+}
+
+TEST_F(ServiceClientTest, AnOutageEndsWithItsLastCallAndIsToldWhenAnyCallInItSucceeded) {
+  std::vector<std::string> notices;
+  configure_ = [&](ServiceClientConfig& config) {
+    config.retry.outage_window = std::chrono::seconds(300);
+    config.notice = [&](const std::string& line) { notices.push_back(line); };
+  };
+  std::atomic<bool> stop{false};
+  auto client = MakeClient("https://dynamodb.us-east-1.amazonaws.com", /*max_attempts=*/2, &stop);
+  transport_.Respond(200, kGoodBody);
+  ASSERT_TRUE(Call(*client).ok());
+  // A fails past its attempts and waits in the window; meanwhile B does the same, then
+  // succeeds. A retries at once, fails, and is stopped while it waits: the outage ends with A,
+  // and is told to have ended, B having succeeded in it.
+  transport_.Fail("connection reset A1");
+  transport_.Fail("connection reset A2");
+  enum { kAWaits, kBRuns, kARetries } phase = kAWaits;
+  clock_.OnSleep([&] {
+    if (phase != kAWaits || transport_.requests().size() != 3) return;
+    phase = kBRuns;
+    transport_.Fail("connection reset B1");
+    transport_.Fail("connection reset B2");
+    transport_.Respond(200, kGoodBody);
+    EXPECT_TRUE(Call(*client).ok());
+    EXPECT_EQ(notices.size(), 1u);  // B left, A is still in the window
+    phase = kARetries;
+    transport_.Push([&](const HttpRequest&) -> Result<HttpResponse> {
+      stop.store(true);
+      return Error::Make(ErrorKind::kTransport, "connection reset A3");
+    });
+  });
+  Result<HttpResponse> r = Call(*client);
+  clock_.OnSleep(nullptr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kCancelled);
+  EXPECT_EQ(transport_.requests().size(), 7u);
+  ASSERT_EQ(notices.size(), 2u);
+  EXPECT_NE(notices[0].find("connection reset A2; still failing after 2 attempts"),
+            std::string::npos)
+      << notices[0];
+  EXPECT_NE(notices[1].find("answers again"), std::string::npos) << notices[1];
+
+  // An outage whose only call gives up is not said to end; the next one is told to begin.
+  notices.clear();
+  stop.store(false);
+  transport_.Fail("connection reset C1");
+  transport_.Fail("connection reset C2");
+  transport_.Push([&](const HttpRequest&) -> Result<HttpResponse> {
+    stop.store(true);
+    return Error::Make(ErrorKind::kTransport, "connection reset C3");
+  });
+  EXPECT_FALSE(Call(*client).ok());
+  EXPECT_EQ(notices.size(), 1u);
+  stop.store(false);
+  transport_.Fail("connection reset D1");
+  transport_.Fail("connection reset D2");
+  transport_.Respond(200, kGoodBody);
+  EXPECT_TRUE(Call(*client).ok());
+  ASSERT_EQ(notices.size(), 3u);
+  EXPECT_NE(notices[1].find("D2; still failing"), std::string::npos) << notices[1];
+  EXPECT_NE(notices[2].find("answers again"), std::string::npos) << notices[2];
+}
+
 TEST_F(ServiceClientTest, AThrottleCountsAsAnAnswer) {
   configure_ = [&](ServiceClientConfig& config) {
     config.retry.outage_window = std::chrono::seconds(60);
@@ -484,6 +619,24 @@ TEST_F(ServiceClientTest, CredentialsFailureIsFinalAndSendsNothing) {
   EXPECT_EQ(r.error().operation, "Scan");
   EXPECT_TRUE(transport_.requests().empty());
   EXPECT_EQ(credentials_->calls, 1);
+}
+
+TEST_F(ServiceClientTest, ARenewalThatFailedThroughItsOwnRetriesIsNotRetriedAgain) {
+  // STS down past its own retries: retrying the DynamoDB call would start them all over.
+  Error sts = Error::Make(ErrorKind::kService, "down");
+  sts.service = "sts";
+  sts.operation = "AssumeRole";
+  sts.code = "ServiceUnavailable";
+  sts.http_status = 503;
+  credentials_->error = sts;
+  auto client = MakeClient();
+  Result<HttpResponse> r = Call(*client);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kCredentials);
+  EXPECT_EQ(r.error().ToString(), "sts AssumeRole: ServiceUnavailable (HTTP 503): down");
+  EXPECT_EQ(credentials_->calls, 1);
+  EXPECT_TRUE(transport_.requests().empty());
+  EXPECT_TRUE(clock_.sleeps().empty());
 }
 
 TEST_F(ServiceClientTest, NoCredentialsSendsUnsigned) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -23,11 +24,22 @@ class FakeClock final : public aws::Clock {
     std::lock_guard lock(mu_);
     return steady_;
   }
-  // Advances both clocks by `duration` at once and records the sleep.
+  // Advances both clocks by `duration` at once and records the sleep; then tells the OnSleep
+  // hook, if any, as if it had run while the caller slept.
   void SleepFor(std::chrono::nanoseconds duration) override {
+    std::function<void()> hook;
+    {
+      std::lock_guard lock(mu_);
+      sleeps_.push_back(duration);
+      Advance(duration, lock);
+      hook = on_sleep_;
+    }
+    if (hook) hook();
+  }
+  // Runs `hook` on the sleeping thread after every SleepFor: what other threads do meanwhile.
+  void OnSleep(std::function<void()> hook) {
     std::lock_guard lock(mu_);
-    sleeps_.push_back(duration);
-    Advance(duration, lock);
+    on_sleep_ = std::move(hook);
   }
   void Advance(std::chrono::nanoseconds duration) {
     std::lock_guard lock(mu_);
@@ -49,6 +61,7 @@ class FakeClock final : public aws::Clock {
   WallTime wall_;
   SteadyTime steady_;
   std::vector<std::chrono::nanoseconds> sleeps_;
+  std::function<void()> on_sleep_;
 };
 
 }  // namespace ddbm::testing
