@@ -206,6 +206,10 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   transfer.checkpoint_path = checkpoint_;
   if (!checkpoint_.empty()) {
     if (aws::Status s = PrepareCheckpoint(&transfer); !s.ok()) return std::move(s).error();
+  }
+  aws::Result<std::string> dead_letter_path = DeadLetterFileOfRun(&transfer);
+  if (!dead_letter_path.ok()) return std::move(dead_letter_path).error();
+  if (!checkpoint_.empty()) {
     if (transfer.resume && transfer.resume->complete()) {
       Outcome outcome = Outcome::kSuccess;
       if (plan && create_indexes_after_ && !create_table) {
@@ -223,7 +227,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
         std::cerr << fmt::format(
             "ddbmigrate: warning: {} items could not be written; they are in the dead-letter "
             "file {}\n",
-            dead, DeadLetterPath(dead_letter_, target_ref.name));
+            dead, *dead_letter_path);
         outcome = Outcome::kIncomplete;
       }
       return outcome;
@@ -250,7 +254,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     return Outcome::kSuccess;
   }
 
-  pipeline::DeadLetterFile dead_letters(DeadLetterPath(dead_letter_, target_ref.name));
+  pipeline::DeadLetterFile dead_letters(*dead_letter_path);
   if (aws::Status s = PrepareDeadLetterFile(dead_letters, transfer.resume.has_value()); !s.ok()) {
     return std::move(s).error();
   }
@@ -279,6 +283,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     start.total_segments = transfer.segments;
     start.segments.resize(static_cast<size_t>(transfer.segments));
     start.creating_target = creating_target;
+    start.dead_letter_file = transfer.dead_letter_file;
     return pipeline::SaveCheckpoint(checkpoint_, start);
   };
   if (create_table || finish_creation) {
@@ -411,6 +416,31 @@ aws::Result<Outcome> CopyJob::VerifyAfterCopy(const GlobalOptions& global, const
   PrintVerifyResult(global, source_table, *target_table, settings, *result);
   if (result->interrupted) return Outcome::kInterrupted;
   return result->match() ? Outcome::kSuccess : Outcome::kIncomplete;
+}
+
+// --dead-letter, else the file of the runs a resume continues (which holds the items its
+// checkpoint counts as dead-lettered, and those of its unacknowledged work that the resume must
+// not append again), else the default. Records it, absolute, for the checkpoint. A resume told
+// another file than the one its predecessors used is refused while that one holds anything.
+aws::Result<std::string> CopyJob::DeadLetterFileOfRun(pipeline::TransferOptions* transfer) const {
+  std::string path = DeadLetterPath(dead_letter_, transfer->target_table);
+  std::error_code ec;
+  std::filesystem::path absolute = std::filesystem::absolute(path, ec);
+  transfer->dead_letter_file = ec ? path : absolute.lexically_normal().string();
+  if (!transfer->resume) return path;
+  const std::string& earlier = transfer->resume->dead_letter_file;
+  if (earlier.empty() || earlier == transfer->dead_letter_file) return path;
+  if (dead_letter_.empty()) {
+    transfer->dead_letter_file = earlier;
+    return earlier;
+  }
+  if (transfer->resume->items_dead_lettered() > 0 || std::filesystem::exists(earlier, ec)) {
+    return Invalid(fmt::format(
+        "checkpoint {} continues runs whose dead-letter file is {}, not {}; resume with "
+        "--dead-letter {} (or without --dead-letter)",
+        checkpoint_, earlier, path, earlier));
+  }
+  return path;
 }
 
 // Loads the checkpoint for --resume, or makes sure a fresh run will not silently overwrite
@@ -555,7 +585,13 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
     std::cout << fmt::format("{} items could not be written; they were appended to {}\n", dead,
                              dead_letters.path());
   }
-  if (interrupted) std::cout << "resume with the same command and --resume\n";
+  if (interrupted && !checkpoint_.empty()) {
+    std::cout << fmt::format("checkpoint: {}; continue with the same command and --resume\n",
+                             checkpoint_);
+  } else if (interrupted) {
+    std::cout << "without --checkpoint a run cannot be resumed: the same command copies every "
+                 "item again (the writes are idempotent)\n";
+  }
 }
 
 }  // namespace ddbm::commands

@@ -79,6 +79,8 @@ class CopyJob {
                                        const std::string& target_name, double read_rate,
                                        const std::atomic<bool>* stop) const;
   aws::Status PrepareCheckpoint(pipeline::TransferOptions* transfer) const;
+  // The dead-letter file of this run; sets transfer->dead_letter_file.
+  aws::Result<std::string> DeadLetterFileOfRun(pipeline::TransferOptions* transfer) const;
   // The GSIs of --create-indexes-after, one at a time; Ctrl-C ends the wait (kInterrupted).
   aws::Result<Outcome> AddDeferredIndexes(const Connection& dst,
                                           const dynamodb::TargetTablePlan& plan) const;

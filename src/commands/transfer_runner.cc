@@ -64,7 +64,9 @@ aws::Result<pipeline::TransferResult> RunWithProgress(
         s.throttles = Throttles(source, target);
         s.unprocessed_resent = counters->writes.unprocessed_resent.load();
         s.retries = Retries(source, target);
-        s.expected_items = expected_items;
+        // What is left for this run: a resume's earlier runs did the rest.
+        const uint64_t resumed = counters->items_resumed.load();
+        s.expected_items = expected_items > resumed ? expected_items - resumed : 0;
         s.read_capacity_asked = transfer.options().read_consumed_capacity;
         s.write_capacity_asked = transfer.options().write_consumed_capacity;
         return s;

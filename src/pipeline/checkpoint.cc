@@ -56,6 +56,7 @@ std::string SerializeCheckpoint(const Checkpoint& c) {
       .Member("Target", c.target)
       .MemberInt("TotalSegments", c.total_segments);
   if (c.creating_target) w.MemberBool("CreatingTarget", true);
+  if (!c.dead_letter_file.empty()) w.Member("DeadLetterFile", c.dead_letter_file);
   w.Key("Segments").BeginArray();
   for (size_t i = 0; i < c.segments.size(); ++i) {
     const SegmentPosition& s = c.segments[i];
@@ -93,6 +94,7 @@ aws::Result<Checkpoint> ParseCheckpoint(std::string_view text, const std::string
   if (root["Target"].get(s) == simdjson::SUCCESS) c.target = std::string(s);
   bool creating = false;
   if (root["CreatingTarget"].get(creating) == simdjson::SUCCESS) c.creating_target = creating;
+  if (root["DeadLetterFile"].get(s) == simdjson::SUCCESS) c.dead_letter_file = std::string(s);
   int64_t total = 0;
   simdjson::dom::array segments;
   if (root["TotalSegments"].get(total) != simdjson::SUCCESS || total <= 0 ||

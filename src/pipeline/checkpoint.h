@@ -1,6 +1,7 @@
 // Checkpoint: the resume state of a segmented run, saved as one JSON file.
 //
 //   {"Version":1,"Operation":"copy","Source":"A","Target":"B","TotalSegments":8,
+//    "DeadLetterFile":"/abs/path.jsonl",
 //    "Segments":[{"Segment":0,"Done":false,"ExclusiveStartKey":{...},"Items":1200,
 //                 "DeadLettered":3},...]}     (DeadLettered only when not 0)
 //
@@ -31,6 +32,9 @@ struct Checkpoint {
   // The run was creating its target table: nothing was written yet, and a resume must finish
   // creating the table (or create it) before it copies.
   bool creating_target = false;
+  // Where the run appends the items it cannot write (an absolute path; empty when not told):
+  // a resume appends to the same file, which holds the items the checkpoint counts.
+  std::string dead_letter_file;
 
   uint64_t items_acknowledged() const;
   uint64_t items_dead_lettered() const;  // of the acknowledged items

@@ -41,6 +41,15 @@ TEST(CheckpointTest, RoundTripsKeysByteForByte) {
   EXPECT_FALSE(parsed->complete());
 }
 
+TEST(CheckpointTest, RoundTripsTheDeadLetterFileAndOmitsItWhenNotTold) {
+  Checkpoint c = Sample();
+  EXPECT_EQ(SerializeCheckpoint(c).find("DeadLetterFile"), std::string::npos);
+  c.dead_letter_file = "/data/runs/caf\u00e9 \"dead\".jsonl";
+  auto parsed = ParseCheckpoint(SerializeCheckpoint(c), "x");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
+  EXPECT_EQ(parsed->dead_letter_file, c.dead_letter_file);
+}
+
 TEST(CheckpointTest, RoundTripsDeadLetteredCountsAndOmitsZeros) {
   Checkpoint c = Sample();
   c.segments[1].items_dead_lettered = 4;

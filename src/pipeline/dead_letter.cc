@@ -125,8 +125,10 @@ aws::Status DeadLetterFile::Write(std::string_view item_json, const aws::Error& 
   }
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0) {
     // Part of the line may be in the file: the next Write opens it again, which ends that part
-    // with a newline instead of appending to it.
+    // with a newline instead of appending to it. The lines before it were only flushed: they
+    // must reach the disk now, as Sync cannot reach them through a closed handle.
     aws::Error error = FileError(path_);
+    if (::fsync(fileno(file_)) != 0) unsynced_ = true;
     std::fclose(file_);
     file_ = nullptr;
     return error;
@@ -150,6 +152,11 @@ aws::Status DeadLetterFile::CheckWritable() const {
 
 aws::Status DeadLetterFile::Sync() {
   std::lock_guard lock(mu_);
+  if (unsynced_) {
+    return aws::Error::Make(
+        aws::ErrorKind::kInvalidInput,
+        "dead-letter file " + path_ + " could not be synced to disk; check the disk and run again");
+  }
   if (file_ == nullptr) return aws::Status::Ok();
   if (std::fflush(file_) != 0 || ::fsync(fileno(file_)) != 0) return FileError(path_);
   return aws::Status::Ok();

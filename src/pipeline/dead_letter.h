@@ -48,6 +48,7 @@ class DeadLetterFile {
   const std::string path_;
   std::mutex mu_;
   std::FILE* file_ = nullptr;  // guarded by mu_; opened lazily in append mode
+  bool unsynced_ = false;  // guarded by mu_; lines of a handle closed after a failure may be lost
   std::atomic<uint64_t> count_{0};
   // Where an earlier run's line holds an item: the item's JSON is bytes [offset, offset+length)
   // of the file. Keyed by the hash of those bytes; entries are erased when they absorb a Write.

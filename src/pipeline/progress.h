@@ -23,7 +23,9 @@ struct ProgressSample {
   uint64_t throttles = 0;           // throttled requests
   uint64_t unprocessed_resent = 0;  // writes returned as UnprocessedItems and sent again
   uint64_t retries = 0;
-  uint64_t expected_items = 0;  // the source's (approximate) ItemCount; 0: unknown
+  // The items this run is expected to read (the source's approximate ItemCount, less what the
+  // runs a resume continues did); 0: unknown.
+  uint64_t expected_items = 0;
   // What the two counters and capacities are called (verify counts two scans, not writes).
   const char* read_label = "read";
   const char* written_label = "written";

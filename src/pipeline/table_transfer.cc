@@ -27,6 +27,7 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
     c.source = options_.source_table;
     c.target = options_.target_table;
     c.total_segments = segments;
+    c.dead_letter_file = options_.dead_letter_file;
     for (const auto& p : progress) c.segments.push_back(p->position());
     return c;
   };

@@ -59,6 +59,7 @@ struct TransferOptions {
   std::string checkpoint_path;
   std::optional<Checkpoint> resume;
   std::chrono::milliseconds checkpoint_interval{1000};
+  std::string dead_letter_file;  // recorded in the checkpoint (Checkpoint::dead_letter_file)
 };
 
 struct TransferCounters {

@@ -858,6 +858,7 @@ class CopyBehaviourTest(CopyTestBase):
         self.assertIn(f"{len(bad_keys)} items could not be written", r.stderr)
 
         state = json.loads(checkpoint.read_text(encoding="utf-8"))
+        self.assertEqual(state["DeadLetterFile"], str(dead.resolve()), state)
         earlier = sum(s.get("DeadLettered", 0) for s in state["Segments"])
         self.assertEqual(earlier, len(bad_keys), state)
         redone = state["Segments"][0]
@@ -870,8 +871,17 @@ class CopyBehaviourTest(CopyTestBase):
         with dead.open("a", encoding="utf-8") as f:
             f.write('{"Item":{"pk":{"S":"torn')
 
-        r, summary = self.copy(src, dst, "--dead-letter", dead, "--checkpoint", checkpoint,
-                               "--resume")
+        # Told another dead-letter file, the resume is refused: the earlier items are in `dead`.
+        elsewhere = self.work / "dlr-elsewhere.jsonl"
+        r, _ = self.copy(src, dst, "--dead-letter", elsewhere, "--checkpoint", checkpoint,
+                         "--resume")
+        self.assert_cli_error(r, f"resume with --dead-letter {dead.resolve()}")
+        self.assertFalse(elsewhere.exists())
+        # Without --dead-letter it appends to the checkpoint's.
+        r = self.cli("copy", "--source-table", src, "--target-table", dst, "--output", "json",
+                     "--checkpoint", checkpoint, "--resume")
+        summary = summary_of(r.stdout)
+        self.assertEqual(summary["DeadLetterFile"], str(dead.resolve()), summary)
         self.assertEqual(r.code, 3, f"stderr:\n{r.stderr}\nstdout:\n{r.stdout}")
         self.assertEqual(summary["ItemsFromEarlierRuns"], earlier_items, summary)
         self.assertEqual(summary["ItemsDeadLetteredByEarlierRuns"], earlier, summary)
