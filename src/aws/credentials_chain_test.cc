@@ -515,6 +515,36 @@ TEST_F(ChainTest, AssumedRoleIsRefreshedBeforeExpiry) {
   EXPECT_EQ(transport_.requests().size(), 2u);
 }
 
+TEST_F(ChainTest, RoleRenewalsRetryAndTellOutagesAsTheyAreTold) {
+  SetEnvKeys();
+  options_.role_arn = "arn:aws:iam::1:role/long-migration";
+  options_.sts_retry.max_attempts = 2;
+  options_.sts_retry.outage_window = 60s;
+  std::vector<std::string> notices;
+  options_.sts_notice = [&](const std::string& line) { notices.push_back(line); };
+  RespondAssumeRole("ASIAFIRST", 20min);
+  Result<std::shared_ptr<CredentialsProvider>> provider = Build();
+  ASSERT_TRUE(provider.ok());
+  EXPECT_EQ((*provider)->GetCredentials()->access_key_id, "ASIAFIRST");
+  // The session has expired and STS fails four attempts, twice its two: STS answered before,
+  // so the renewal rides the outage out, and says when it began and ended.
+  clock_.Advance(21min);
+  for (int i = 0; i < 4; ++i) {
+    transport_.Respond(503,
+                       "<ErrorResponse><Error><Code>ServiceUnavailable</Code><Message>down"
+                       "</Message></Error></ErrorResponse>");
+  }
+  RespondAssumeRole("ASIASECOND");
+  Result<Credentials> renewed = (*provider)->GetCredentials();
+  ASSERT_TRUE(renewed.ok()) << renewed.error().ToString();
+  EXPECT_EQ(renewed->access_key_id, "ASIASECOND");
+  EXPECT_EQ(transport_.requests().size(), 6u);
+  ASSERT_EQ(notices.size(), 2u);
+  EXPECT_TRUE(HasText(notices[0], "sts AssumeRole: ServiceUnavailable")) << notices[0];
+  EXPECT_TRUE(HasText(notices[1], "sts at sts.us-east-1.amazonaws.com answers again"))
+      << notices[1];
+}
+
 // --- Configuration errors. ---
 
 struct ConfigErrorCase {

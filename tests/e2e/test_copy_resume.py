@@ -454,6 +454,78 @@ class ResumeTest(ResumeTestBase):
         self.assert_target_equals_source(target)
 
 
+class ResumeWithDeadLettersTest(ServiceTestCase):
+    """A copy that dead-letters items as it goes, SIGKILLed at random moments and resumed until
+    a run finishes: the dead-letter file must hold every refused item exactly once, the target
+    every other item, and the finishing run count each refused item once."""
+
+    def test_sigkill_while_dead_lettering_then_resume(self):
+        work = Path(tempfile.mkdtemp(prefix="resume-dead-", dir=self.home))
+        ddb = self.dynamodb()
+        source = self.create_table(self.unique_table("rdsrc"))
+        target = self.create_table_indexing_g_as_number(self.unique_table("rddst"))
+        items = small_items(12_000)
+        bad = set()
+        for i, item in enumerate(items):
+            if i % 17 == 5:  # refused by the target's index on g (a number)
+                item["g"] = {"S": f"not a number {i}"}
+                bad.add(key_of(item))
+            elif i % 3 == 0:
+                item["g"] = {"N": str(i)}
+        ddbdata.write_items(ddb, source, items, threads=8)
+        checkpoint, dead = work / "copy.checkpoint.json", work / "dead.jsonl"
+        rng = random.Random(KILL_SEED + 1)
+        kills, history, final = 0, [], None
+        for run in range(30):
+            resume = checkpoint.exists()
+            args = ["copy", "--source-table", source, "--target-table", target,
+                    "--page-size", str(PAGE_SIZE), "--segments", str(SEGMENTS), "--readers", "2",
+                    "--checkpoint", checkpoint, "--dead-letter", dead, "--output", "json",
+                    "--endpoint-url", self.ddb_endpoint, *(["--resume"] if resume else [])]
+            proc, out, err = self.start_cli(args, f"run{run}", work)
+            delay = rng.uniform(0.5, 3.0) if kills < MIN_KILLS else RUN_TIMEOUT
+            try:
+                code = proc.wait(timeout=delay)
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                kills += checkpoint.exists()
+                history.append(f"run {run}: killed after {delay:.2f} s")
+                continue
+            history.append(f"run {run}: exited {code}")
+            self.assertEqual(code, 3, f"{self.read_text(err)}\n{self.read_text(out)}\n"
+                             + "\n".join(history))
+            final = summary_of(self.read_text(out)), self.read_text(err)
+            break
+        self.assertIsNotNone(final, "no run finished:\n" + "\n".join(history))
+        if os.environ.get("RESUME_TESTS_VERBOSE"):
+            print("\n" + "\n".join(history))
+        self.assertGreaterEqual(kills, 1, "\n".join(history))
+        summary, stderr = final
+        info = f"{summary}\n{stderr}\n" + "\n".join(history)
+        if summary is not None:  # None: the last kill came after the copy had finished
+            refused = summary["ItemsDeadLettered"] + summary["ItemsDeadLetteredByEarlierRuns"]
+            self.assertEqual(refused, len(bad), info)
+            self.assertEqual(summary["ItemsFromEarlierRuns"] + summary["ItemsRead"], len(items),
+                             info)
+        else:
+            self.assertIn(f"{len(bad)} items could not be written", stderr, info)
+        # Split on newlines only: str.splitlines() also splits at U+2028, which JSON may hold.
+        records = [json.loads(line) for line in dead.read_text(encoding="utf-8").split("\n")
+                   if line]
+        dead_items = [ddbdata.item_from_wire(r["Item"]) for r in records]
+        dead_keys = [key_of(i) for i in dead_items]
+        self.assertEqual(len(dead_keys), len(set(dead_keys)), f"dead-lettered twice; {info}")
+        self.assertEqual(set(dead_keys), bad, info)
+        keys = [n for n, _, _ in KEYS]
+        in_source = ddbdata.scan_all(ddb, source)
+        problem = diff_items([i for i in in_source if key_of(i) in bad], dead_items, keys)
+        self.assertEqual(problem, "", f"dead-letter file differs from the refused:\n{problem}")
+        good = [i for i in in_source if key_of(i) not in bad]
+        problem = diff_items(good, ddbdata.scan_all(ddb, target), keys)
+        self.assertEqual(problem, "", f"target differs from the acceptable items:\n{problem}")
+
+
 class CheckpointGuardTest(ServiceTestCase):
     """A checkpoint is never overwritten by a fresh run nor used for another copy."""
 
