@@ -137,9 +137,10 @@ void RetryState::CountRetry(const Error& error) {
 }
 
 std::chrono::nanoseconds RetryState::NextWait(const Error& error) const {
-  std::chrono::nanoseconds wait = policy_.Backoff(consecutive_, error);
-  // Granted only by the window: no sleeping past its end (a Retry-After may ask for minutes).
-  if (InOutageWindow(error)) {
+  std::chrono::nanoseconds wait = policy_.Backoff(consecutive_ + 1, error);
+  // Past the attempts only the window grants retries: no sleeping past its end (a Retry-After
+  // may ask for minutes), even when it closed since ShouldRetry asked.
+  if (AttemptsSpent(error) && policy_.options().outage_window.count() > 0) {
     const auto left =
         window_start_ + policy_.options().outage_window - policy_.clock()->SteadyNow();
     wait =

@@ -124,8 +124,8 @@ class RetryState {
   // Whether `error` may not be retried for want of attempts (max_attempts counts throttles only
   // when throttles_count_toward_attempts).
   bool AttemptsSpent(const Error& error) const;
-  // The backoff before the next retry, cut to what is left of the outage window when only the
-  // window grants the retry. Asked before CountRetry.
+  // The backoff before the next retry (number consecutive_ + 1), cut to what is left of the
+  // outage window when the attempts are spent. Asked before CountRetry.
   std::chrono::nanoseconds NextWait(const Error& error) const;
   void CountRetry(const Error& error);  // the bookkeeping of Wait and WaitUnless
   void WaitEnded(const Error& error);   // ... and what they note once the wait is over
@@ -163,12 +163,13 @@ Result<T> RunWithRetry(
     const RetrySignals& signals = {}) {
   RetryState state(policy, signals.answered);
   for (;;) {
+    // Before the attempt: a recovery while it is in flight cuts the wait after it short.
+    const uint64_t recoveries_seen =
+        signals.recoveries != nullptr ? signals.recoveries->load(std::memory_order_relaxed) : 0;
     Result<T> result = attempt();
     if (result.ok() || !state.ShouldRetry(result.error())) return result;
     if (on_retry) on_retry(result.error(), state);
     const bool in_window = signals.recoveries != nullptr && state.InOutageWindow(result.error());
-    const uint64_t recoveries_seen =
-        in_window ? signals.recoveries->load(std::memory_order_relaxed) : 0;
     if (signals.stop == nullptr && !in_window) {
       state.Wait(result.error());  // nothing can end this wait early
       continue;

@@ -501,6 +501,17 @@ TEST(RetryStateTest, BackoffGrowsThenNoteProgressResetsIt) {
   for (size_t i = 0; i < sleeps.size(); ++i) {
     EXPECT_LE(sleeps[i], milliseconds(10) * (int64_t{1} << i)) << i;
   }
+  // ... and reaches it: over many states, the longest n-th wait passes the (n-1)-th ceiling.
+  std::vector<nanoseconds> longest(8);
+  for (int s = 0; s < 200; ++s) {
+    FakeClock other_clock;
+    const RetryPolicy other(o, &other_clock, 1000 + s);
+    RetryState fresh(other);
+    for (int i = 0; i < 8; ++i) fresh.Wait(error);
+    for (size_t i = 0; i < 8; ++i) longest[i] = std::max(longest[i], other_clock.sleeps()[i]);
+  }
+  EXPECT_GT(longest[0], milliseconds(5));
+  for (size_t i = 1; i < 8; ++i) EXPECT_GT(longest[i], milliseconds(10) * (int64_t{1} << (i - 1)));
   state.NoteProgress();
   for (int i = 0; i < 50; ++i) {
     state.Wait(error);

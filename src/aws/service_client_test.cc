@@ -490,6 +490,24 @@ TEST_F(ServiceClientTest, CallsWaitingInAnOutageRetryOnceTheServiceAnswersAgain)
   ASSERT_EQ(sent.size(), 3u);
   EXPECT_LE(sent[2] - others.at(0), RetryState::kStopPollInterval);
   EXPECT_EQ(notices.size(), 2u);
+
+  // Another call succeeding while this one's attempt is in flight cuts the wait after it short.
+  notices.clear();
+  sent.clear();
+  transport_.Push(record(503));
+  transport_.Push(record(503));  // the outage begins; the 30 s are waited out
+  transport_.Push([&](const HttpRequest& request) -> Result<HttpResponse> {
+    transport_.Respond(200, kGoodBody);  // the other call's answer
+    EXPECT_TRUE(Call(*client).ok());
+    transport_.Push(record(200));  // this call's next attempt
+    return record(503)(request);
+  });
+  r = Call(*client);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_EQ(sent.size(), 4u);
+  EXPECT_GE(sent[2] - sent[1], seconds(30));
+  EXPECT_LE(sent[3] - sent[2], RetryState::kStopPollInterval);
+  EXPECT_EQ(notices.size(), 2u);
 }
 
 TEST_F(ServiceClientTest, AnOutageEndsWithItsLastCallAndIsToldWhenAnyCallInItSucceeded) {

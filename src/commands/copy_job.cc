@@ -209,6 +209,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   }
   aws::Result<std::string> dead_letter_path = DeadLetterFileOfRun(&transfer);
   if (!dead_letter_path.ok()) return std::move(dead_letter_path).error();
+  dead_letter_used_ = *dead_letter_path;
   if (!checkpoint_.empty()) {
     if (transfer.resume && transfer.resume->complete()) {
       Outcome outcome = Outcome::kSuccess;
@@ -429,7 +430,11 @@ aws::Result<std::string> CopyJob::DeadLetterFileOfRun(pipeline::TransferOptions*
   transfer->dead_letter_file = ec ? path : absolute.lexically_normal().string();
   if (!transfer->resume) return path;
   const std::string& earlier = transfer->resume->dead_letter_file;
-  if (earlier.empty() || earlier == transfer->dead_letter_file) return path;
+  // A run stopped while it created the target wrote nothing: any file will do.
+  if (earlier.empty() || earlier == transfer->dead_letter_file ||
+      transfer->resume->creating_target) {
+    return path;
+  }
   if (dead_letter_.empty()) {
     transfer->dead_letter_file = earlier;
     return earlier;

@@ -65,6 +65,9 @@ class CopyJob {
   const SideOptions& source_side() const { return source_side_; }
   const SideOptions& target_side() const { return target_side_; }
   const std::string& dead_letter() const { return dead_letter_; }
+  // The dead-letter file RunOn used (--dead-letter, or the one a resumed checkpoint named), for
+  // a caller that goes on writing items after it (migrate's replay); empty before RunOn.
+  const std::string& dead_letter_file_used() const { return dead_letter_used_; }
   int writers() const { return writers_; }
   bool dry_run() const { return dry_run_; }
   const std::optional<double>& write_rate() const { return write_rate_; }
@@ -107,6 +110,7 @@ class CopyJob {
   bool resume_ = false;
   bool target_created_earlier_ = false;
   std::string dead_letter_;
+  std::string dead_letter_used_;
   bool create_target_ = false;
   bool create_indexes_after_ = false;
   bool truncate_target_ = false;

@@ -163,7 +163,9 @@ class MigrateCommand final : public Command {
         DescribeRole(dst, target_ref, "target table");
     if (!target_table.ok()) return std::move(target_table).error();
     replay.resume = true;
-    // The replay of a fresh migration has no earlier run: the file holds only the copy's lines.
+    // The copy's file, which a resume may have taken from its checkpoint. The replay of a fresh
+    // migration has no earlier run: the file holds only the copy's lines.
+    replay.dead_letter = job_.dead_letter_file_used();
     replay.earlier_dead_letters = resume;
     std::cerr << "copy phase done; replaying the changes made since "
               << aws::FormatEpochSeconds(started) << '\n';

@@ -12,6 +12,7 @@ import base64
 import http.client
 import http.server
 import json
+import os
 import random
 import tempfile
 import textwrap
@@ -858,7 +859,7 @@ class CopyBehaviourTest(CopyTestBase):
         self.assertIn(f"{len(bad_keys)} items could not be written", r.stderr)
 
         state = json.loads(checkpoint.read_text(encoding="utf-8"))
-        self.assertEqual(state["DeadLetterFile"], str(dead.resolve()), state)
+        self.assertEqual(state["DeadLetterFile"], os.path.abspath(dead), state)
         earlier = sum(s.get("DeadLettered", 0) for s in state["Segments"])
         self.assertEqual(earlier, len(bad_keys), state)
         redone = state["Segments"][0]
@@ -875,13 +876,13 @@ class CopyBehaviourTest(CopyTestBase):
         elsewhere = self.work / "dlr-elsewhere.jsonl"
         r, _ = self.copy(src, dst, "--dead-letter", elsewhere, "--checkpoint", checkpoint,
                          "--resume")
-        self.assert_cli_error(r, f"resume with --dead-letter {dead.resolve()}")
+        self.assert_cli_error(r, f"resume with --dead-letter {os.path.abspath(dead)}")
         self.assertFalse(elsewhere.exists())
         # Without --dead-letter it appends to the checkpoint's.
         r = self.cli("copy", "--source-table", src, "--target-table", dst, "--output", "json",
                      "--checkpoint", checkpoint, "--resume")
         summary = summary_of(r.stdout)
-        self.assertEqual(summary["DeadLetterFile"], str(dead.resolve()), summary)
+        self.assertEqual(summary["DeadLetterFile"], os.path.abspath(dead), summary)
         self.assertEqual(r.code, 3, f"stderr:\n{r.stderr}\nstdout:\n{r.stdout}")
         self.assertEqual(summary["ItemsFromEarlierRuns"], earlier_items, summary)
         self.assertEqual(summary["ItemsDeadLetteredByEarlierRuns"], earlier, summary)
