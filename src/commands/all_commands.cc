@@ -22,6 +22,12 @@ aws::Error DescribeError(aws::Error error, std::string_view role, std::string_vi
         "{} {} does not exist in this account and region; check the name, --region and "
         "--endpoint-url",
         role, table);
+  } else if (error.code == "AccessDeniedException") {
+    // Each side has credentials of its own: say whose were refused.
+    error.message += fmt::format(
+        " (the {} {}: the credentials used for it are not allowed this; check that side's "
+        "profile or role and its IAM policy)",
+        role, table);
   } else if (error.kind == aws::ErrorKind::kTransport) {
     // Two sides may have two endpoints: say which one could not be reached.
     error.message +=

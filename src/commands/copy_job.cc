@@ -343,6 +343,11 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
                dead_letters, transfer.read_consumed_capacity, transfer.write_consumed_capacity);
   if (!result.ok()) {
     aws::Error error = std::move(result).error();
+    if (error.operation == "BatchWriteItem") {
+      error = DescribeError(std::move(error), "target table", target_ref.name);
+    } else if (error.operation == "Scan") {
+      error = DescribeError(std::move(error), "source table", pair.source_ref.name);
+    }
     if (!checkpoint_.empty()) error.message += "; fix the cause and rerun with --resume";
     return error;
   }

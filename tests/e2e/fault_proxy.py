@@ -32,8 +32,8 @@ Rules
 -----
 Each rule is a dict (or a Rule). Common keys:
 
-``fault``        one of throttle, unprocessed, error500, error503, reset, slow, truncate,
-                 corrupt_crc (required).
+``fault``        one of throttle, unprocessed, error500, error503, denied, reset, slow,
+                 truncate, corrupt_crc (required).
 ``probability``  fire with this probability (a seeded generator per rule), or
 ``every``        fire on every Nth request the rule sees (N, 2N, ...). With neither, every request.
 ``operations``   operation names (``BatchWriteItem``) or full targets
@@ -57,6 +57,8 @@ Fault-specific keys:
                  one is forwarded unless fraction is 1 or the batch has a single write (then
                  nothing is forwarded and every write comes back).
 ``error500``     500 ``{"__type":"com.amazon.coral.service#InternalFailure"}``, not forwarded.
+``denied``       400 AccessDeniedException naming the operation, as IAM answers a caller whose
+                 policy does not allow it (a read-only role), not forwarded.
 ``error503``     503 ServiceUnavailable, not forwarded; ``retry_after`` seconds (default 1; None
                  omits the Retry-After header).
 ``reset``        closes the client connection with a TCP RST (SO_LINGER 0) and no answer.
@@ -93,8 +95,8 @@ import urllib.parse
 import zlib
 from dataclasses import dataclass, field, fields
 
-FAULTS = ("throttle", "unprocessed", "error500", "error503", "reset", "slow", "truncate",
-          "corrupt_crc")
+FAULTS = ("throttle", "unprocessed", "error500", "error503", "denied", "reset", "slow",
+          "truncate", "corrupt_crc")
 
 THROTTLE_ERRORS = {
     "ProvisionedThroughputExceededException": (
@@ -111,7 +113,7 @@ THROTTLE_ERRORS = {
 }
 
 # Faults answered by the proxy itself, before anything reaches the upstream.
-_LOCAL_FAULTS = ("throttle", "error500", "error503")
+_LOCAL_FAULTS = ("throttle", "error500", "error503", "denied")
 
 # Hop-by-hop headers (RFC 9110 section 7.6.1) and those the proxy recomputes.
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authenticate",
@@ -319,7 +321,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if fault == "reset":
                 self._reset()
             else:
-                self._send(self.proxy._error_response(rule))
+                self._send(self.proxy._error_response(rule, operation))
             return
 
         held = None
@@ -659,12 +661,19 @@ class FaultProxy:
                     action = rule
         return delay_ms, action
 
-    def _error_response(self, rule: Rule) -> _Response:
+    def _error_response(self, rule: Rule, operation: str | None) -> _Response:
         headers = [("x-amzn-RequestId", self._request_id()),
                    ("Content-Type", "application/x-amz-json-1.0")]
         if rule.fault == "throttle":
             kind, message = THROTTLE_ERRORS[rule.code]
             status, reason, body = 400, "Bad Request", {"__type": kind, "message": message}
+        elif rule.fault == "denied":
+            status, reason = 400, "Bad Request"
+            body = {"__type": "com.amazon.coral.service#AccessDeniedException",
+                    "Message": f"User: arn:aws:iam::000000000000:user/fault-proxy is not "
+                               f"authorized to perform: dynamodb:{operation} because no "
+                               f"identity-based policy allows the dynamodb:{operation} action "
+                               f"(injected by fault_proxy)"}
         elif rule.fault == "error500":
             status, reason = 500, "Internal Server Error"
             body = {"__type": "com.amazon.coral.service#InternalFailure"}

@@ -21,6 +21,7 @@ from pathlib import Path
 import harness
 from fault_proxy import FaultProxy
 from harness import ServiceTestCase
+from test_copy import count_items
 
 ITEMS = 3000
 COPY_OPTIONS = ("--segments", "4", "--page-size", "500")
@@ -219,6 +220,48 @@ class CopyFaultsTest(CopyFaultsBase):
                                    target, *COPY_OPTIONS, *flags, "--checkpoint", str(checkpoint),
                                    "--resume", timeout=COPY_TIMEOUT)
                 self.assertEqual(resumed.code, 0, resumed.stderr)
+                self.assert_tables_equal(self.source, target)
+
+    def test_a_read_only_target_is_a_clear_error_and_loses_nothing(self):
+        """A target whose credentials may not write (IAM's AccessDeniedException on
+        BatchWriteItem): from the first write, the copy ends with one error line naming the
+        target, having written nothing; denied from the 20th batch on (a policy changed
+        mid-run), the checkpoint claims no more than the target holds, and a resume with write
+        access finishes the copy."""
+        denied = {"fault": "denied", "operations": ["BatchWriteItem"]}
+        for after in (0, 20):
+            with self.subTest(after=after):
+                checkpoint = Path(self.home) / f"denied{after}.checkpoint"
+                result, target, proxy = self.copy_through([{**denied, "after": after}],
+                                                          "--checkpoint", str(checkpoint))
+                info = self.describe(result, proxy)
+                self.assertEqual(result.code, 1, info)
+                errors = [line for line in result.stderr.splitlines()
+                          if line.startswith("ddbmigrate: error: ")]
+                self.assertEqual(len(errors), 1, info)
+                self.assertIn("BatchWriteItem: AccessDeniedException (HTTP 400)", errors[0], info)
+                self.assertIn(f"the target table {target}: the credentials used for it are not "
+                              "allowed this", errors[0], info)
+                self.assertIn("rerun with --resume", errors[0], info)
+                # Nothing is retried: a denial is final.
+                self.assertEqual(proxy.fault_count("denied", "BatchWriteItem"),
+                                 proxy.stats["requests"]["BatchWriteItem"] - after, info)
+                held = count_items(self.dynamodb(), target)
+                state = json.loads(checkpoint.read_text(encoding="utf-8"))
+                claimed = sum(s["Items"] for s in state["Segments"])
+                self.assertLessEqual(claimed, held, info)
+                if after == 0:
+                    self.assertEqual(held, 0, info)
+                else:
+                    self.assertGreater(claimed, 0, info)
+                resumed = self.cli("copy", "--source-table", self.source, "--target-table",
+                                   target, *COPY_OPTIONS, "--checkpoint", str(checkpoint),
+                                   "--resume", "--output", "json", timeout=COPY_TIMEOUT)
+                self.assertEqual(resumed.code, 0, resumed.stderr)
+                summary = summary_of(resumed.stdout)
+                self.assertEqual(summary["ItemsFromEarlierRuns"], claimed, summary)
+                self.assertEqual(summary["ItemsFromEarlierRuns"] + summary["ItemsRead"], ITEMS,
+                                 summary)
                 self.assert_tables_equal(self.source, target)
 
     def test_partial_unprocessed_items(self):

@@ -206,6 +206,18 @@ class FaultProxyTest(ServiceTestCase):
         self.assertEqual(r.status, 503)
         self.assertIsNone(r.getheader("Retry-After"))
 
+    def test_denied_is_an_access_denied_exception_naming_the_operation(self):
+        proxy = self.start_proxy([{"fault": "denied", "operations": ["PutItem"]}])
+        client = self.via(proxy)
+        item = self.item(1)
+        error = self.assert_error(lambda: client.put_item(TableName=self.table, Item=item),
+                                  "AccessDeniedException", 400)
+        self.assertIn("not authorized to perform: dynamodb:PutItem", error["Error"]["Message"])
+        self.assertIsNone(self.stored(item))
+        client.list_tables()  # other operations pass
+        self.assertEqual(proxy.stats["forwarded"], {"ListTables": 1})
+        self.assertEqual(proxy.stats["faults"], {"denied": {"PutItem": 1}})
+
     # --- schedules ---
 
     def test_every_nth_max_count_and_operations(self):
