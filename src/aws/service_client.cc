@@ -39,8 +39,13 @@ ServiceClient::ServiceClient(ServiceClientConfig config)
 Result<HttpResponse> ServiceClient::Call(std::string_view operation, HttpRequest request,
                                          const ErrorDecoder& decode_error) const {
   bool in_outage = false;
+  Clock::SteadyTime last_sent;
   Result<HttpResponse> result = RunWithRetry<HttpResponse>(
-      retry_, [&] { return Attempt(operation, request, decode_error); },
+      retry_,
+      [&] {
+        last_sent = config_.clock->SteadyNow();
+        return Attempt(operation, request, decode_error);
+      },
       [&](const Error& error, const RetryState& state) {
         counters_->retries.fetch_add(1, std::memory_order_relaxed);
         if (IsThrottle(error)) {
@@ -57,7 +62,7 @@ Result<HttpResponse> ServiceClient::Call(std::string_view operation, HttpRequest
                    .recoveries = &outage_->recoveries});
   if (result.ok()) {
     NoteAnswered();
-    if (outage_->calls.load(std::memory_order_relaxed) > 0) NoteRecovery();
+    if (outage_->calls.load(std::memory_order_relaxed) > 0) NoteRecovery(last_sent);
   }
   if (in_outage) LeaveOutage(result.ok());
   return result;
@@ -70,9 +75,12 @@ void ServiceClient::NoteAnswered() const {
   }
 }
 
-void ServiceClient::NoteRecovery() const {
+void ServiceClient::NoteRecovery(Clock::SteadyTime sent) const {
   std::lock_guard lock(outage_->mu);
-  if (outage_->calls.load(std::memory_order_relaxed) == 0 || outage_->recovered) return;
+  if (outage_->calls.load(std::memory_order_relaxed) == 0 || outage_->recovered ||
+      sent < outage_->entered) {
+    return;
+  }
   outage_->recovered = true;
   outage_->recoveries.fetch_add(1, std::memory_order_relaxed);
 }
@@ -82,6 +90,7 @@ void ServiceClient::EnterOutage(const Error& error, const RetryState& state) con
   if (outage_->calls.fetch_add(1, std::memory_order_relaxed) > 0) return;
   outage_->recovered = false;
   outage_->ended = false;
+  outage_->entered = config_.clock->SteadyNow();
   outage_->since = state.window_started();
   if (!config_.notice) return;
   const auto window =

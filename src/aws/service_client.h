@@ -93,13 +93,15 @@ class ServiceClient {
     bool recovered = false;     // `recoveries` moved for this outage already
     bool ended = false;         // a call in the window succeeded: the end is told
     Clock::SteadyTime since;    // where the window of the call that began the outage started
+    Clock::SteadyTime entered;  // when that call entered the window
   };
 
   void NoteAnswered() const;
-  // A call succeeded while calls were in the window: the first such success of an outage moves
-  // `recoveries`, once, so that a request the service keeps failing is not retried on every
-  // other call's success.
-  void NoteRecovery() const;
+  // A call whose last attempt was sent at `sent` succeeded while calls were in the window: the
+  // first such success of an outage moves `recoveries`, once, so that a request the service
+  // keeps failing is not retried on every other call's success. One sent before the outage
+  // began says nothing of its end, and is not counted.
+  void NoteRecovery(Clock::SteadyTime sent) const;
   // A call entered the window, or left it (`ok`: with a success).
   void EnterOutage(const Error& error, const RetryState& state) const;
   void LeaveOutage(bool ok) const;

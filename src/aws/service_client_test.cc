@@ -6,9 +6,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dynamodb/json_rpc.h"
@@ -507,6 +510,70 @@ TEST_F(ServiceClientTest, CallsWaitingInAnOutageRetryOnceTheServiceAnswersAgain)
   ASSERT_EQ(sent.size(), 4u);
   EXPECT_GE(sent[2] - sent[1], seconds(30));
   EXPECT_LE(sent[3] - sent[2], RetryState::kStopPollInterval);
+  EXPECT_EQ(notices.size(), 2u);
+}
+
+TEST_F(ServiceClientTest, ASuccessSentBeforeAnOutageBeganDoesNotEndItsWaits) {
+  std::vector<std::string> notices;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool other_sent = false, began = false, other_done = false;
+  configure_ = [&](ServiceClientConfig& config) {
+    config.retry.outage_window = std::chrono::seconds(300);
+    config.notice = [&](const std::string& line) {
+      std::lock_guard lock(mu);
+      notices.push_back(line);
+      began = true;
+      cv.notify_all();
+    };
+  };
+  auto client = MakeClient("https://dynamodb.us-east-1.amazonaws.com", /*max_attempts=*/2);
+  transport_.Respond(200, kGoodBody);
+  ASSERT_TRUE(Call(*client).ok());
+  // The other call is sent first, and answered (well) only once this call's outage began.
+  transport_.Push([&](const HttpRequest&) -> Result<HttpResponse> {
+    std::unique_lock lock(mu);
+    other_sent = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return began; });
+    HttpResponse r;
+    r.status = 200;
+    r.body = kGoodBody;
+    return r;
+  });
+  std::thread other([&] {
+    EXPECT_TRUE(Call(*client).ok());
+    std::lock_guard lock(mu);
+    other_done = true;
+    cv.notify_all();
+  });
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return other_sent; });
+  }
+  const std::vector<HttpHeader> later = {{"Retry-After", "30"}};
+  const std::string unavailable = R"({"__type":"ServiceUnavailable","message":"down"})";
+  transport_.Respond(503, unavailable, later);
+  transport_.Respond(503, unavailable, later);  // past the attempts: the outage begins
+  Clock::SteadyTime entered{}, retried{};
+  transport_.Push([&](const HttpRequest&) -> Result<HttpResponse> {
+    retried = clock_.SteadyNow();
+    HttpResponse r;
+    r.status = 200;
+    r.body = kGoodBody;
+    return r;
+  });
+  clock_.OnSleep([&] {
+    std::unique_lock lock(mu);
+    if (!began || entered != Clock::SteadyTime{}) return;
+    entered = clock_.SteadyNow();
+    cv.wait(lock, [&] { return other_done; });  // the other call's success is in
+  });
+  Result<HttpResponse> r = Call(*client);
+  clock_.OnSleep(nullptr);
+  other.join();
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_GE(retried - entered, seconds(29));  // the whole Retry-After, less the first slice
   EXPECT_EQ(notices.size(), 2u);
 }
 
