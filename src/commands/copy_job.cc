@@ -207,6 +207,16 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   if (!checkpoint_.empty()) {
     if (aws::Status s = PrepareCheckpoint(&transfer); !s.ok()) return std::move(s).error();
   }
+  // A resume continues what earlier runs wrote into the target: a missing target means that is
+  // gone (deleted, or looked for in another region, account or endpoint), and a new one would
+  // lack every item the checkpoint skips.
+  if (create_table && transfer.resume && !transfer.resume->creating_target) {
+    return Invalid(fmt::format(
+        "target table {} does not exist, but checkpoint {} continues a copy that wrote into it; "
+        "check the target's region, credentials and endpoint, or start over without --resume "
+        "and without that checkpoint",
+        target_ref.name, checkpoint_));
+  }
   aws::Result<std::string> dead_letter_path = DeadLetterFileOfRun(&transfer);
   if (!dead_letter_path.ok()) return std::move(dead_letter_path).error();
   dead_letter_used_ = *dead_letter_path;

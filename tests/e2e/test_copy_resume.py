@@ -308,6 +308,25 @@ class ResumeTest(ResumeTestBase):
         self.assertEqual(second["ItemsFromEarlierRuns"] + second["ItemsRead"], ITEMS, second)
         self.assert_target_equals_source(target)
 
+    def test_resume_into_a_target_that_is_gone_is_refused(self):
+        """A copy with --create-target stopped partway, its target then deleted (or looked for
+        in another region): the resume must not create an empty target and skip what the
+        checkpoint says was copied."""
+        target = self.unique_table("gone")
+        checkpoint = self.work / "gone.checkpoint.json"
+        proc, out, err = self.start(self.copy_args(target, checkpoint, "--create-target"), "gone")
+        self.wait_for_progress(proc, target)
+        proc.send_signal(signal.SIGINT)
+        self.assertEqual(proc.wait(timeout=60), 130, self.read_text(err))
+        self.dynamodb().delete_table(TableName=target)
+        self.dynamodb().get_waiter("table_not_exists").wait(TableName=target)
+        r = harness.run(*self.copy_args(target, checkpoint, "--create-target", "--resume")[1:],
+                        env=self.env(), timeout=RUN_TIMEOUT)
+        self.assert_cli_error(r, f"target table {target} does not exist, but checkpoint")
+        ddb = self.dynamodb()
+        with self.assertRaises(ddb.exceptions.ResourceNotFoundException):
+            ddb.describe_table(TableName=target)  # nothing was created
+
     def test_sigint_stops_promptly_under_a_write_rate_limit(self):
         """With writes limited to 2,000 WCU/s the scan runs far ahead of the writes; Ctrl-C must
         still stop after the batches being sent, not after everything already read."""
