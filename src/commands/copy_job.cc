@@ -176,6 +176,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     dynamodb::TargetTableOptions options;
     options.target_table_name = target_ref.name;
     options.create_indexes_after = create_indexes_after_;
+    options.target_region = dst.region();
     aws::Result<dynamodb::TargetTablePlan> planned =
         dynamodb::PlanTargetTableFrom(src.dynamodb(), source, options);
     if (!planned.ok()) return std::move(planned).error();

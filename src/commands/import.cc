@@ -183,6 +183,7 @@ class ImportCommand final : public Command {
     if (definition) {
       dynamodb::TargetTableOptions options;
       options.target_table_name = name;
+      options.target_region = db.region();
       aws::Result<dynamodb::TargetTablePlan> plan =
           dynamodb::PlanTargetTableWith(definition->table, options, definition->settings);
       if (!plan.ok()) return std::move(plan).error();

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <string_view>
+#include <utility>
 
 #include "aws/clock.h"
 #include "aws/json_writer.h"
@@ -303,6 +304,19 @@ std::string IndexDetail(const IndexSpec& index, bool provisioned_billing) {
   return out;
 }
 
+// The region of "arn:<partition>:<service>:<region>:<account>:<resource>"; empty when `arn` is
+// not of that shape.
+std::string_view ArnRegion(std::string_view arn) {
+  if (!arn.starts_with("arn:")) return {};
+  for (int field = 0; field < 3; ++field) {
+    const size_t colon = arn.find(':');
+    if (colon == std::string_view::npos) return {};
+    arn.remove_prefix(colon + 1);
+  }
+  const size_t end = arn.find(':');
+  return end == std::string_view::npos ? std::string_view() : arn.substr(0, end);
+}
+
 void SetNote(std::vector<SettingNote>* notes, std::string_view setting, bool copied,
              std::string detail) {
   for (SettingNote& note : *notes) {
@@ -366,6 +380,11 @@ Result<TargetTablePlan> BuildPlan(const TableDescription& source, const TargetTa
       continue;
     }
     for (dom::element e : array) {
+      if (global && StringOf(e, "IndexStatus") == "DELETING") {
+        unknown.push_back({SecondaryIndexSetting(true, StringOf(e, "IndexName")), false,
+                           "not copied: it is being deleted from the source"});
+        continue;
+      }
       Result<IndexSpec> index = IndexOf(e, global, provisioned, &unknown);
       if (!index.ok()) return std::move(index).error();
       (global ? gsis : lsis).push_back(std::move(*index));
@@ -388,6 +407,14 @@ Result<TargetTablePlan> BuildPlan(const TableDescription& source, const TargetTa
     const std::string status = StringOf(sse, "Status");
     kms = StringOf(sse, "SSEType") == "KMS" && status != "DISABLED" && status != "DISABLING";
     kms_key = StringOf(sse, "KMSMasterKeyArn");
+  }
+  // A key lives in one region.
+  std::string foreign_kms_key;
+  if (kms && !kms_key.empty() && !options.target_region.empty()) {
+    const std::string_view key_region = ArnRegion(kms_key);
+    if (!key_region.empty() && key_region != options.target_region) {
+      foreign_kms_key = std::exchange(kms_key, std::string());
+    }
   }
 
   std::string table_class;
@@ -503,6 +530,14 @@ Result<TargetTablePlan> BuildPlan(const TableDescription& source, const TargetTa
                                      "not the source's records, and the source's consumers and "
                                      "triggers are not attached to it",
                                      stream_view_type)});
+  if (!foreign_kms_key.empty()) {
+    notes.push_back({"encryption key", false,
+                     fmt::format("{} is a key of another region than the target's ({}); the "
+                                 "target is encrypted with its account's AWS managed KMS key "
+                                 "(aws/dynamodb). To use a key of your own, change it with "
+                                 "UpdateTable (SSESpecification) after the copy",
+                                 foreign_kms_key, options.target_region)});
+  }
   notes.push_back(
       {"encryption", true,
        !kms ? "AWS owned key, DynamoDB's default"

@@ -24,6 +24,9 @@ struct TargetTableOptions {
   // Leaves global secondary indexes out of CreateTable; CreateDeferredIndexes adds them with
   // UpdateTable once the data is loaded (faster loads, one backfill per index).
   bool create_indexes_after = false;
+  // The target's region, when known: a KMS key of another region cannot encrypt it, and is then
+  // left out (the target gets its account's AWS managed key, and a note says so).
+  std::string target_region;
 };
 
 // One line of the user's report: a setting, whether the target gets it, and the details (the

@@ -601,6 +601,56 @@ TEST(PlanTargetTableTest, KmsWithoutAKeyArnUsesTheAwsManagedKey) {
   EXPECT_TRUE(HasText(FindNote(plan, "encryption")->detail, "AWS managed KMS key"));
 }
 
+TEST(PlanTargetTableTest, AKmsKeyOfAnotherRegionIsLeftOutAndSaidSo) {
+  constexpr std::string_view kTable = R"({"TableName":"k","TableStatus":"ACTIVE",
+    "AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
+    "KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],
+    "BillingModeSummary":{"BillingMode":"PAY_PER_REQUEST"},
+    "SSEDescription":{"Status":"ENABLED","SSEType":"KMS",
+      "KMSMasterKeyArn":"arn:aws:kms:eu-west-1:123456789012:key/1234abcd"}})";
+  TargetTableOptions same = Target("k2");
+  same.target_region = "eu-west-1";
+  TargetTablePlan plan = Plan(kTable, same);
+  EXPECT_TRUE(HasText(plan.create_table_json,
+                      R"("KMSMasterKeyId":"arn:aws:kms:eu-west-1:123456789012:key/1234abcd")"));
+  EXPECT_EQ(FindNote(plan, "encryption key"), nullptr);
+
+  TargetTableOptions other = Target("k2");
+  other.target_region = "ap-southeast-2";
+  plan = Plan(kTable, other);
+  EXPECT_TRUE(
+      HasText(plan.create_table_json, R"("SSESpecification":{"Enabled":true,"SSEType":"KMS"}})"));
+  EXPECT_TRUE(LacksText(plan.create_table_json, "KMSMasterKeyId"));
+  const SettingNote* key = FindNote(plan, "encryption key");
+  ASSERT_NE(key, nullptr);
+  EXPECT_FALSE(key->copied);
+  EXPECT_TRUE(HasText(key->detail,
+                      "arn:aws:kms:eu-west-1:123456789012:key/1234abcd is a key of "
+                      "another region than the target's (ap-southeast-2)"));
+  EXPECT_TRUE(HasText(FindNote(plan, "encryption")->detail, "AWS managed KMS key"));
+}
+
+TEST(PlanTargetTableTest, AnIndexBeingDeletedIsNotCopied) {
+  constexpr std::string_view kTable = R"({"TableName":"g","TableStatus":"ACTIVE",
+    "AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"},
+      {"AttributeName":"a","AttributeType":"S"},{"AttributeName":"b","AttributeType":"N"}],
+    "KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],
+    "BillingModeSummary":{"BillingMode":"PAY_PER_REQUEST"},
+    "GlobalSecondaryIndexes":[
+      {"IndexName":"byA","KeySchema":[{"AttributeName":"a","KeyType":"HASH"}],
+       "Projection":{"ProjectionType":"KEYS_ONLY"},"IndexStatus":"ACTIVE"},
+      {"IndexName":"byB","KeySchema":[{"AttributeName":"b","KeyType":"HASH"}],
+       "Projection":{"ProjectionType":"ALL"},"IndexStatus":"DELETING"}]})";
+  const TargetTablePlan plan = Plan(kTable, Target("g2"));
+  EXPECT_TRUE(HasText(plan.create_table_json, R"("IndexName":"byA")"));
+  EXPECT_TRUE(LacksText(plan.create_table_json, "byB"));
+  EXPECT_TRUE(LacksText(plan.create_table_json, R"("AttributeName":"b")"));
+  const SettingNote* deleting = FindNote(plan, "global secondary index byB");
+  ASSERT_NE(deleting, nullptr);
+  EXPECT_FALSE(deleting->copied);
+  EXPECT_TRUE(HasText(deleting->detail, "being deleted"));
+}
+
 TEST(PlanTargetTableTest, DescriptionsThatCannotBeCopiedAreErrors) {
   const TimeToLiveDescription ttl = kTtlDisabled;
   auto plan_of = [&](std::string json, std::string target = "t2") {
