@@ -205,6 +205,8 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   transfer.read_consumed_capacity = capacity_.reads(*read_rate > 0);
   transfer.write_consumed_capacity = capacity_.writes(*write_rate > 0);
   transfer.checkpoint_path = checkpoint_;
+  transfer.create_indexes_after =
+      plan.has_value() && create_indexes_after_ && !plan->deferred_index_updates.empty();
   if (!checkpoint_.empty()) {
     if (aws::Status s = PrepareCheckpoint(&transfer); !s.ok()) return std::move(s).error();
   }
@@ -296,6 +298,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     start.segments.resize(static_cast<size_t>(transfer.segments));
     start.creating_target = creating_target;
     start.dead_letter_file = transfer.dead_letter_file;
+    start.create_indexes_after = transfer.create_indexes_after;
     return pipeline::SaveCheckpoint(checkpoint_, start);
   };
   if (create_table || finish_creation) {
@@ -476,6 +479,13 @@ aws::Status CopyJob::PrepareCheckpoint(pipeline::TransferOptions* transfer) cons
     return Invalid(fmt::format("checkpoint {} is for {} {} -> {}, not copy {} -> {}", checkpoint_,
                                c.operation, c.source, c.target, transfer->source_table,
                                transfer->target_table));
+  }
+  if (c.create_indexes_after && !create_indexes_after_) {
+    return Invalid(fmt::format(
+        "checkpoint {} is of a copy with --create-indexes-after, which adds the target's global "
+        "secondary indexes after the load; resume it with --create-indexes-after (and the same "
+        "other flags)",
+        checkpoint_));
   }
   transfer->segments = ResumedSegments(scan_.segments, c);
   transfer->resume = std::move(c);

@@ -57,6 +57,7 @@ std::string SerializeCheckpoint(const Checkpoint& c) {
       .MemberInt("TotalSegments", c.total_segments);
   if (c.creating_target) w.MemberBool("CreatingTarget", true);
   if (!c.dead_letter_file.empty()) w.Member("DeadLetterFile", c.dead_letter_file);
+  if (c.create_indexes_after) w.MemberBool("CreateIndexesAfter", true);
   w.Key("Segments").BeginArray();
   for (size_t i = 0; i < c.segments.size(); ++i) {
     const SegmentPosition& s = c.segments[i];
@@ -95,6 +96,10 @@ aws::Result<Checkpoint> ParseCheckpoint(std::string_view text, const std::string
   bool creating = false;
   if (root["CreatingTarget"].get(creating) == simdjson::SUCCESS) c.creating_target = creating;
   if (root["DeadLetterFile"].get(s) == simdjson::SUCCESS) c.dead_letter_file = std::string(s);
+  bool indexes_after = false;
+  if (root["CreateIndexesAfter"].get(indexes_after) == simdjson::SUCCESS) {
+    c.create_indexes_after = indexes_after;
+  }
   int64_t total = 0;
   simdjson::dom::array segments;
   if (root["TotalSegments"].get(total) != simdjson::SUCCESS || total <= 0 ||

@@ -35,6 +35,9 @@ struct Checkpoint {
   // Where the run appends the items it cannot write (an absolute path; empty when not told):
   // a resume appends to the same file, which holds the items the checkpoint counts.
   std::string dead_letter_file;
+  // The run adds the target's global secondary indexes after the load (copy
+  // --create-indexes-after): a resume must too, or they are never added.
+  bool create_indexes_after = false;
 
   uint64_t items_acknowledged() const;
   uint64_t items_dead_lettered() const;  // of the acknowledged items

@@ -41,13 +41,18 @@ TEST(CheckpointTest, RoundTripsKeysByteForByte) {
   EXPECT_FALSE(parsed->complete());
 }
 
-TEST(CheckpointTest, RoundTripsTheDeadLetterFileAndOmitsItWhenNotTold) {
+TEST(CheckpointTest, RoundTripsTheDeadLetterFileAndDeferredIndexesOmittingThemWhenUnset) {
   Checkpoint c = Sample();
   EXPECT_EQ(SerializeCheckpoint(c).find("DeadLetterFile"), std::string::npos);
   c.dead_letter_file = "/data/runs/caf\u00e9 \"dead\".jsonl";
   auto parsed = ParseCheckpoint(SerializeCheckpoint(c), "x");
   ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
   EXPECT_EQ(parsed->dead_letter_file, c.dead_letter_file);
+  EXPECT_FALSE(parsed->create_indexes_after);
+  c.create_indexes_after = true;
+  parsed = ParseCheckpoint(SerializeCheckpoint(c), "x");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
+  EXPECT_TRUE(parsed->create_indexes_after);
 }
 
 TEST(CheckpointTest, RoundTripsDeadLetteredCountsAndOmitsZeros) {

@@ -28,6 +28,7 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
     c.target = options_.target_table;
     c.total_segments = segments;
     c.dead_letter_file = options_.dead_letter_file;
+    c.create_indexes_after = options_.create_indexes_after;
     for (const auto& p : progress) c.segments.push_back(p->position());
     return c;
   };

@@ -59,7 +59,8 @@ struct TransferOptions {
   std::string checkpoint_path;
   std::optional<Checkpoint> resume;
   std::chrono::milliseconds checkpoint_interval{1000};
-  std::string dead_letter_file;  // recorded in the checkpoint (Checkpoint::dead_letter_file)
+  std::string dead_letter_file;       // recorded in the checkpoint (Checkpoint::dead_letter_file)
+  bool create_indexes_after = false;  // the same (Checkpoint::create_indexes_after)
 };
 
 struct TransferCounters {

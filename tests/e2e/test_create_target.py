@@ -205,6 +205,12 @@ class CreateTargetTest(CreateTargetBase):
         stdout, stderr = proc.communicate(timeout=60)
         self.assertEqual(proc.returncode, 130, stdout + stderr)
         self.assertNotIn("GlobalSecondaryIndexes", self.describe(dst))
+        self.assertIs(json.loads(checkpoint.read_text())["CreateIndexesAfter"], True)
+
+        # Without --create-indexes-after the resume would never add the indexes: refused.
+        without = [a for a in args if a != "--create-indexes-after"]
+        r = self.cli("copy", *without, "--resume")
+        self.assert_cli_error(r, contains="resume it with --create-indexes-after")
 
         r = self.cli("copy", *args, "--resume")
         self.assertEqual(r.code, 0, r.stderr)
