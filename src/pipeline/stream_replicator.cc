@@ -40,6 +40,21 @@ aws::Error GapError(const std::string& table, const std::string& shard_id, int64
   return error;
 }
 
+// Consecutive empty pages after which an open shard is taken to be read to its tip.
+constexpr int kEmptyPagesAtTip = 3;
+
+// The stream was turned off: its shards close, and changes made since are in no stream this
+// replay reads.
+aws::Error StreamDisabledError(const std::string& table, const std::string& status) {
+  return aws::Error::Make(
+      aws::ErrorKind::kInvalidInput,
+      "the stream of table " + table + " was turned off (StreamStatus " + status +
+          "); every record it held is applied, but changes made since are in no stream this "
+          "replay can read, so the target misses them. Enable the stream and recover with a "
+          "fresh snapshot: run migrate --live again, or copy the table again and replicate the "
+          "new stream --from the time that copy started");
+}
+
 bool IsCode(const aws::Error& error, std::string_view code) {
   return error.kind == aws::ErrorKind::kService && error.code == code;
 }
@@ -87,10 +102,12 @@ class Replay {
     dynamodb::Shard shard;
     std::thread thread;
     std::atomic<bool> finished{false};  // the thread has returned
-    std::atomic<bool> at_tip{false};    // its last page was empty: nothing newer to read
-    std::atomic<int64_t> newest{0};     // creation time of the last record it applied
-    bool reached_end = false;           // the shard is closed and read; set before finished
-    std::optional<aws::Error> error;    // set before finished
+    // Its last kEmptyPagesAtTip pages were empty: nothing newer to read.
+    std::atomic<bool> at_tip{false};
+    int empty_pages = 0;  // consecutive empty pages of an open shard; the reader's thread only
+    std::atomic<int64_t> newest{0};   // creation time of the last record it applied
+    bool reached_end = false;         // the shard is closed and read; set before finished
+    std::optional<aws::Error> error;  // set before finished
     // Dead letters of the pages applied since the shard's position last moved; the reader's
     // thread only. They join the checkpoint's count when the position moves past them.
     uint64_t dead_lettered_unrecorded = 0;
@@ -225,7 +242,10 @@ void Replay::ReadShard(Reader* reader) {
       return finish(std::move(page).error());
     }
     // Not at the tip while a page is being applied: caught-up waits for it.
-    if (!page->records.empty()) reader->at_tip.store(false);
+    if (!page->records.empty()) {
+      reader->at_tip.store(false);
+      reader->empty_pages = 0;
+    }
     if (std::optional<aws::Error> error = ApplyPage(*page, reader)) return finish(std::move(error));
     if (!page->next_shard_iterator) {
       std::lock_guard lock(positions_mu_);
@@ -234,13 +254,17 @@ void Replay::ReadShard(Reader* reader) {
       return finish(std::nullopt);
     }
     current = std::move(*page->next_shard_iterator);
-    // An empty page of an open shard is its tip (a closed shard goes on to its end at once).
+    // Empty pages of an open shard are its tip (a closed shard goes on to its end at once); but
+    // GetRecords may answer empty pages before it reaches a shard's records, so one is not
+    // enough to say that the replay has caught up.
     if (page->records.empty() && reader->shard.ending_sequence_number.empty()) {
-      {
-        std::lock_guard lock(positions_mu_);
-        positions_[reader->shard.shard_id].tip_at = Now();
+      if (++reader->empty_pages >= kEmptyPagesAtTip) {
+        {
+          std::lock_guard lock(positions_mu_);
+          positions_[reader->shard.shard_id].tip_at = Now();
+        }
+        reader->at_tip.store(true);
       }
-      reader->at_tip.store(true);
       context_.clock->SleepFor(options_.idle_wait);
     }
   }
@@ -503,6 +527,10 @@ aws::Result<ReplicateResult> Replay::Run() {
       context_.streams->DescribeStream(options_.stream_arn);
   if (!description.ok()) return std::move(description).error();
   if (aws::Status s = CheckResumeGaps(*description); !s.ok()) return std::move(s).error();
+  auto disabled = [](const dynamodb::StreamDescription& d) {
+    return d.stream_status == "DISABLING" || d.stream_status == "DISABLED";
+  };
+  std::string disabled_status = disabled(*description) ? description->stream_status : "";
 
   ShardLineage lineage;
   {
@@ -571,6 +599,7 @@ aws::Result<ReplicateResult> Replay::Run() {
         break;
       }
       lineage.Update(description->shards);
+      if (disabled(*description)) disabled_status = description->stream_status;
       last_describe = steady;
       describe_now = false;
     }
@@ -591,7 +620,30 @@ aws::Result<ReplicateResult> Replay::Run() {
 
     // Caught up: nothing waiting, and every shard being read is at its tip or close enough.
     UpdateLag(readers);
-    bool caught_up = lineage.CountIn(ShardLineage::State::kWaiting) == 0 && !lineage.HasReady();
+    const bool nothing_left =
+        lineage.CountIn(ShardLineage::State::kWaiting) == 0 && !lineage.HasReady();
+    if (!disabled_status.empty()) {
+      // A turned-off stream is never caught up with: once its records are applied (its shards
+      // read to their end, or to a tip that nothing will follow), say so.
+      const bool all_read = std::all_of(readers.begin(), readers.end(), [](const auto& r) {
+        return !r->finished.load() && r->at_tip.load();
+      });
+      if (nothing_left && all_read) {
+        failure = StreamDisabledError(options_.source_table, disabled_status);
+        break;
+      }
+      counters_->caught_up.store(false);
+      if (steady - last_save >= options_.checkpoint_interval) {
+        if (aws::Status s = Save(); !s.ok()) {
+          failure = std::move(s).error();
+          break;
+        }
+        last_save = steady;
+      }
+      context_.clock->SleepFor(options_.poll_interval);
+      continue;
+    }
+    bool caught_up = nothing_left;
     const int64_t now = Now();
     for (const auto& reader : readers) {
       if (reader->finished.load()) {

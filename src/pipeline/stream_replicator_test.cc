@@ -139,6 +139,17 @@ class FakeStreams {
     faults_.push_back({op, shard, nth, type, status});
   }
 
+  // GetRecords on `shard` answers `n` empty pages (each with a next iterator) before its records,
+  // as the service may before it reaches the part of a shard that holds records.
+  void EmptyPagesFirst(const std::string& shard, int n) {
+    std::lock_guard lock(mu_);
+    shards_.at(shard).empty_pages_first = n;
+  }
+  // DescribeStream's StreamStatus (ENABLED until told).
+  void SetStatus(std::string status) {
+    std::lock_guard lock(mu_);
+    status_ = std::move(status);
+  }
   void SetSource(const std::string& pk, const std::string& value) {
     std::lock_guard lock(mu_);
     source_[pk] = Item(pk, value);
@@ -220,6 +231,7 @@ class FakeStreams {
     bool closed = false;
     std::vector<Record> records;
     std::vector<Record> after_latest;
+    int empty_pages_first = 0;  // GetRecords answers this many empty pages before any record
   };
   struct Fault {
     std::string op;
@@ -259,7 +271,7 @@ class FakeStreams {
     if (StringOr(body, "StreamArn") != kArn) return Protocol("DescribeStream of another stream");
     std::string out =
         R"({"StreamDescription":{"StreamArn":")" + std::string(kArn) +
-        R"(","StreamLabel":"2015-08-30T11:00:00.000","StreamStatus":"ENABLED",)" +
+        R"(","StreamLabel":"2015-08-30T11:00:00.000","StreamStatus":")" + status_ + "\"," +
         R"("StreamViewType":")" + view_type_ +
         R"(","TableName":"src","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],)" +
         R"("Shards":[)";
@@ -331,7 +343,13 @@ class FakeStreams {
     const std::string id = iterator.substr(a + 1, b - a - 1);
     const size_t position = std::stoul(iterator.substr(b + 1, c - b - 1));
     if (std::optional<HttpResponse> fault = DueFault("GetRecords", id)) return *fault;
-    const Shard& s = shards_.at(id);
+    Shard& s = shards_.at(id);
+    if (s.empty_pages_first > 0) {
+      --s.empty_pages_first;
+      events_.push_back("records " + id + " 0");
+      return Answer(200,
+                    R"({"Records":[],"NextShardIterator":")" + MakeIterator(id, position) + "\"}");
+    }
     const size_t end = std::min(s.records.size(), position + static_cast<size_t>(limit));
     std::string out = R"({"Records":[)";
     for (size_t i = position; i < end; ++i) out += (i == position ? "" : ",") + s.records[i].json;
@@ -406,6 +424,7 @@ class FakeStreams {
   }
 
   const std::string view_type_;
+  std::string status_ = "ENABLED";  // guarded by mu_
   mutable std::mutex mu_;
   simdjson::dom::parser parser_;  // guarded by mu_
   std::atomic<bool>* stop_ = nullptr;
@@ -839,6 +858,36 @@ TEST_F(StreamReplicatorTest, EmptyPagesOnAnOpenShardAreTheTip) {
   ASSERT_NE(Find(result->checkpoint, "shard-quiet"), nullptr);
   EXPECT_FALSE(Find(result->checkpoint, "shard-quiet")->done);
   EXPECT_EQ(Find(result->checkpoint, "shard-quiet")->sequence_number, "");
+}
+
+TEST_F(StreamReplicatorTest, EmptyPagesBeforeAShardsRecordsAreNotItsTip) {
+  fake_->AddShard("shard-1");
+  fake_->EmptyPagesFirst("shard-1", 2);
+  fake_->Insert("shard-1", "a", "1");
+  fake_->Insert("shard-1", "b", "1");
+  Result<ReplicateResult> result = Run(Options());
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_TRUE(result->caught_up);
+  // Caught up only once the records behind the empty pages were applied.
+  EXPECT_EQ(fake_->target(), (Target{{"a", "1"}, {"b", "1"}}));
+}
+
+TEST_F(StreamReplicatorTest, AStreamTurnedOffIsAnErrorOnceItsRecordsAreApplied) {
+  for (const bool closed : {true, false}) {
+    SCOPED_TRACE(closed ? "shards closed" : "shard still open");
+    Build("NEW_AND_OLD_IMAGES");
+    fake_->AddShard("shard-1", "", closed);
+    fake_->Insert("shard-1", "a", "1");
+    fake_->SetStatus(closed ? "DISABLED" : "DISABLING");
+    Result<ReplicateResult> result = Run(Options());
+    ASSERT_FALSE(result.ok());
+    EXPECT_NE(result.error().message.find("the stream of table src was turned off"),
+              std::string::npos)
+        << result.error().message;
+    EXPECT_EQ(fake_->target(), (Target{{"a", "1"}}));
+    EXPECT_FALSE(counters_.caught_up.load());
+    EXPECT_EQ(caught_up_calls_.load(), 0);
+  }
 }
 
 void ExpectGapError(const Result<ReplicateResult>& result, const std::string& shard) {
