@@ -77,7 +77,6 @@ DataFileReader::DataFileReader(const ObjectStore* store, const DataFileEntry& en
     : store_(store),
       key_(entry.data_file_s3_key),
       md5_checksum_(entry.md5_checksum),
-      etag_(entry.etag),
       name_(store->Describe(entry.data_file_s3_key)),
       range_bytes_(range_bytes) {}
 
@@ -199,14 +198,6 @@ aws::Status DataFileReader::CheckDigest(const std::string& md5) const {
         fmt::format("data file {} does not match its manifest: MD5 {} expected, {} found ({} "
                     "bytes); the file is corrupt or truncated",
                     name_, md5_checksum_, found, size_));
-  }
-  if (etag_.ends_with("-1")) {
-    const std::string etag = MultipartEtag(std::vector<std::string>{md5});
-    if (etag != etag_) {
-      return Invalid(
-          fmt::format("data file {} does not match its manifest: ETag {} expected, {} found", name_,
-                      etag_, etag));
-    }
   }
   return aws::Status::Ok();
 }

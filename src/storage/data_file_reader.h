@@ -27,9 +27,9 @@ namespace ddbm::storage {
 // it inflates it: once a pass has ended well, later passes hand out exactly the bytes it checked,
 // or fail, before handing out anything changed.
 //
-// Checks: the entry's md5Checksum and, for a one-part upload ("-1"), its etag (a multipart
-// ETag of several parts cannot be recomputed without the part size); the gzip stream. Errors
-// are kInvalidInput naming the file. Not thread-safe; one reader per thread.
+// Checks: the entry's md5Checksum and the gzip stream. Not its etag: that is S3's ETag, which is
+// no MD5 of the file in a bucket that encrypts with KMS, and the md5Checksum covers the same
+// bytes. Errors are kInvalidInput naming the file. Not thread-safe; one reader per thread.
 class DataFileReader {
  public:
   static constexpr size_t kDefaultRangeBytes = size_t{8} << 20;
@@ -79,7 +79,6 @@ class DataFileReader {
   const ObjectStore* store_;
   std::string key_;
   std::string md5_checksum_;
-  std::string etag_;
   std::string name_;  // as the store describes the key
   size_t range_bytes_;
   int64_t size_ = 0;

@@ -56,8 +56,13 @@ aws::Result<std::string> ReadChecked(const ObjectStore& store, const std::string
 
 // The key of a member file as manifests give it: from the bucket root.
 bool InsideExportsRoot(std::string_view key, std::string_view root) {
-  if (!key.starts_with(root)) return false;
-  if (key.find("..") != std::string_view::npos || key.starts_with('/')) return false;
+  if (!key.starts_with(root) || key.starts_with('/')) return false;
+  // No ".." segment (a name may hold two dots: "v1..old").
+  for (size_t start = 0; start <= key.size();) {
+    const size_t end = std::min(key.find('/', start), key.size());
+    if (key.substr(start, end - start) == "..") return false;
+    start = end + 1;
+  }
   return true;
 }
 

@@ -34,6 +34,17 @@ TEST(ExportReaderTest, FindsTheRealAwsExportUnderItsPrefix) {
   EXPECT_EQ(direct->front().export_id, "01715685260608-c488b4e1");
 }
 
+TEST(ExportReaderTest, APrefixWithTwoDotsInANameIsNotAParentFolder) {
+  testing::TempDir dir;
+  fs::copy(kExports / "scylla-migrator" / "test-bucket" / "dynamodb-export",
+           fs::path(dir.path()) / "v1..old", fs::copy_options::recursive);
+  LocalStore store(dir.path());
+  aws::Result<std::vector<ExportManifest>> found = FindExports(store, "v1..old", std::nullopt);
+  ASSERT_TRUE(found.ok()) << found.error().ToString();
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ(found->front().export_id, "01715685260608-c488b4e1");
+}
+
 TEST(ExportReaderTest, OrdersIncrementalExportsIntoAChain) {
   LocalStore store((kExports / "derived-incremental").string());
   aws::Result<std::vector<ExportManifest>> found = FindExports(store, "", std::nullopt);
