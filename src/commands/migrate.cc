@@ -86,11 +86,20 @@ class MigrateCommand final : public Command {
     replay.write_rate = job_.write_rate();
     replay.write_percent = job_.write_percent();
     replay.capacity = job_.consumed_capacity();
-    replay.caught_up_message = fmt::format(
-        "caught up: {} is {{lag}} s behind {}: ready for cut-over. Stop writes to the source, "
-        "let the replay drain (lag 0), then point the application at {}{}",
-        target_ref.name, source_ref.name, target_ref.name,
-        until_caught_up_ ? "" : "; Ctrl-C stops the replay, --resume continues it");
+    // With --until-caught-up the run ends here, up to --max-lag behind: the rest of the changes
+    // need one more run once the source is quiet.
+    replay.caught_up_message =
+        until_caught_up_
+            ? fmt::format(
+                  "caught up: {} is {{lag}} s behind {}: ready for cut-over. Stop writes to the "
+                  "source, run this command again with --resume --max-lag 0 to apply the last "
+                  "changes, then point the application at {}",
+                  target_ref.name, source_ref.name, target_ref.name)
+            : fmt::format(
+                  "caught up: {} is {{lag}} s behind {}: ready for cut-over. Stop writes to the "
+                  "source, let the replay drain (lag 0), then point the application at {}; "
+                  "Ctrl-C stops the replay, --resume continues it",
+                  target_ref.name, source_ref.name, target_ref.name);
 
     if (job_.dry_run()) {
       job_.SetCheckpoint(copy_path, resume && std::filesystem::exists(copy_path));

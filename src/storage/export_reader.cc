@@ -180,6 +180,13 @@ aws::Result<std::vector<ExportManifest>> FindExports(const ObjectStore& store,
     if (*direct) {
       aws::Result<ExportManifest> one = ReadExportManifest(store, base + "/");
       if (!one.ok()) return std::move(one).error();
+      if (export_id && *export_id != one->export_id) {
+        return aws::Error::Make(
+            aws::ErrorKind::kInvalidInput,
+            fmt::format("{} is the folder of export {}, not of export {}; give the prefix that "
+                        "holds AWSDynamoDB/ with --export-id, or drop --export-id",
+                        described, one->export_id, *export_id));
+      }
       std::vector<ExportManifest> result;
       result.push_back(std::move(*one));
       return result;

@@ -32,6 +32,15 @@ TEST(ExportReaderTest, FindsTheRealAwsExportUnderItsPrefix) {
       FindExports(store, "dynamodb-export/AWSDynamoDB/01715685260608-c488b4e1/", std::nullopt);
   ASSERT_TRUE(direct.ok()) << direct.error().ToString();
   EXPECT_EQ(direct->front().export_id, "01715685260608-c488b4e1");
+  // ... and no other export.
+  aws::Result<std::vector<ExportManifest>> other =
+      FindExports(store, "dynamodb-export/AWSDynamoDB/01715685260608-c488b4e1/",
+                  std::string("01715685260608-00000000"));
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.error().message.find("is the folder of export 01715685260608-c488b4e1, not of "
+                                       "export 01715685260608-00000000"),
+            std::string::npos)
+      << other.error().message;
 }
 
 TEST(ExportReaderTest, APrefixWithTwoDotsInANameIsNotAParentFolder) {

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "aws/url.h"
+
 namespace ddbm::storage {
 namespace {
 
@@ -94,7 +96,8 @@ aws::Result<Location> ParseLocation(std::string_view text) {
       return Invalid(text, "a file URL needs an absolute path: file:///path/to/dir");
     }
     location.kind = Location::Kind::kLocal;
-    location.directory = std::string(StripTrailingSlashes(rest));
+    // A file URL's path is percent-encoded (RFC 8089): file:///data/my%20exports.
+    location.directory = aws::UriDecode(StripTrailingSlashes(rest));
     return location;
   }
   if (scheme != "s3") {

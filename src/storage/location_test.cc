@@ -57,6 +57,9 @@ TEST(LocationTest, LocalDirectories) {
   // A colon in a file name is not a scheme.
   EXPECT_EQ(Parse("backup:2024").directory, "backup:2024");
   EXPECT_EQ(Parse("file:///abs/dir").ToString(), "/abs/dir");
+  // A file URL is percent-encoded; '+' is a plus.
+  EXPECT_EQ(Parse("file:///data/my%20exports+1/caf%C3%A9").directory,
+            "/data/my exports+1/caf\u00e9");
 }
 
 TEST(LocationTest, RejectsMalformedLocations) {
