@@ -117,13 +117,16 @@ void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
   app.add_option("--dead-letter", dead_letter_,
                  "JSON-lines file for items that cannot be written "
                  "(default: ddbmigrate-<target>-dead-letter.jsonl)");
-  app.add_flag("--create-target", create_target_,
-               "Create the target from the source's description (keys, indexes, billing, "
-               "stream, TTL, tags, PITR, deletion protection, table class)");
+  CLI::Option* create =
+      app.add_flag("--create-target", create_target_,
+                   "Create the target from the source's description (keys, indexes, billing, "
+                   "stream, TTL, tags, PITR, deletion protection, table class)");
   app.add_flag("--create-indexes-after", create_indexes_after_,
                "With --create-target: add global secondary indexes after the load");
+  // A table --create-target makes is empty: the two together are a mistake.
   app.add_flag("--truncate-target", truncate_target_,
-               "Delete every item of the target first [API: Scan, BatchWriteItem]");
+               "Delete every item of the target first [API: Scan, BatchWriteItem]")
+      ->excludes(create);
   app.add_flag("--yes", yes_, "Do not ask for confirmation before deleting");
   if (!with_verify) return;
   app.add_flag("--verify", verify_,

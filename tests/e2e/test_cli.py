@@ -155,6 +155,14 @@ class BadInputTest(ServiceTestCase):
         self.assertEqual(r.code, 2, r.stderr)
         self.assertIn("--retry-window", r.stderr)
 
+    def test_truncate_target_and_create_target_exclude_each_other(self):
+        # A table --create-target makes is empty; nothing is sent.
+        for command in ("copy", "migrate"):
+            r = self.cli(command, "--source-table", "a", "--target-table", "b",
+                         "--create-target", "--truncate-target", endpoint=False)
+            self.assertEqual(r.code, 2, r.stderr)
+            self.assert_cli_error(r, contains="--create-target excludes --truncate-target")
+
     def test_invalid_endpoint_url(self):
         r = self.cli("tables", "--endpoint-url", "ftp://example", endpoint=False)
         self.assert_cli_error(r, contains="--endpoint-url")
