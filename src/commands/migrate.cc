@@ -112,6 +112,7 @@ class MigrateCommand final : public Command {
     }
 
     int64_t started = 0;
+    int64_t replay_from = 0;  // the oldest record time the replay applies
     if (!resume) {
       // The target is checked before the state file is written: a failed start leaves nothing.
       if (aws::Status s = CheckCopyTarget(source_table, DescribeRef(dst, target_ref),
@@ -138,7 +139,10 @@ class MigrateCommand final : public Command {
       state.target = target_ref.name;
       state.stream_arn = source_table.latest_stream_arn;
       state.from = aws::FormatEpochSeconds(started);
-      state.skip_before = started - kReplayMarginSeconds;
+      // Noted by this host's clock, which may run ahead of the service's that times the records
+      // (by up to the 5 minutes SigV4 tolerates): replay from that much earlier too.
+      state.skip_before = started - kReplayMarginSeconds - kClockSkewSeconds;
+      replay_from = state.skip_before;
       state.start_time = started;
       if (aws::Status s = pipeline::SaveStreamCheckpoint(state_path, state); !s.ok()) {
         return std::move(s).error();
@@ -153,13 +157,14 @@ class MigrateCommand final : public Command {
           PrepareStreamCheckpoint(again, source_ref.name, target_ref.name);
       if (!state.ok()) return std::move(state).error();
       started = (*state)->start_time;
+      replay_from = (*state)->skip_before;
       job_.SetCheckpoint(copy_path, std::filesystem::exists(copy_path));
       // A table this migration created earlier exists now: copy into it (and still add the
       // indexes --create-indexes-after deferred).
       job_.set_target_created_earlier(true);
     }
 
-    const auto deadline = aws::Clock::WallTime(std::chrono::seconds(started)) +
+    const auto deadline = aws::Clock::WallTime(std::chrono::seconds(replay_from)) +
                           std::chrono::seconds(kStreamRetentionSeconds);
     job_.set_finish_before(deadline,
                            "when the stream starts trimming the records the replay needs, 24 hours "

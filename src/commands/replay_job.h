@@ -20,6 +20,10 @@ namespace ddbm::commands {
 // Records' creation times are approximate (DynamoDB Local rounds them down to the minute), so a
 // replay from time T starts this much earlier; replaying a change twice, in order, is harmless.
 inline constexpr int64_t kReplayMarginSeconds = 60;
+// How far this host's clock may run ahead of the service's: SigV4 refuses requests signed more
+// than 5 minutes off. A start noted by this host's clock (migrate) replays from this much earlier
+// as well.
+inline constexpr int64_t kClockSkewSeconds = 300;
 // How long a DynamoDB stream keeps its records.
 inline constexpr int64_t kStreamRetentionSeconds = 24 * 3600;
 
