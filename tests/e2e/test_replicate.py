@@ -671,6 +671,8 @@ class LiveMigrationTest(MigrateLiveCase):
         self.assertTrue(self.copy_state.exists())
 
         self.wait_until_replayed(proc, self.state, src, err)
+        # Said once every shard has been found at its tip (three empty pages in a row).
+        self.wait_for_text(proc, err, "ready for cut-over")
         code, stdout, stderr = self.interrupt(proc, out, err)
         self.assertEqual(code, EXIT_INTERRUPTED, f"stderr:\n{stderr}\nstdout:\n{stdout}")
         self.assert_tables_equal(src, dst)
