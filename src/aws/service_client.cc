@@ -41,11 +41,7 @@ Result<HttpResponse> ServiceClient::Call(std::string_view operation, HttpRequest
   bool in_outage = false;
   Clock::SteadyTime last_sent;
   Result<HttpResponse> result = RunWithRetry<HttpResponse>(
-      retry_,
-      [&] {
-        last_sent = config_.clock->SteadyNow();
-        return Attempt(operation, request, decode_error);
-      },
+      retry_, [&] { return Attempt(operation, request, decode_error, &last_sent); },
       [&](const Error& error, const RetryState& state) {
         counters_->retries.fetch_add(1, std::memory_order_relaxed);
         if (IsThrottle(error)) {
@@ -119,7 +115,8 @@ void ServiceClient::LeaveOutage(bool ok) const {
 }
 
 Result<HttpResponse> ServiceClient::Attempt(std::string_view operation, HttpRequest& request,
-                                            const ErrorDecoder& decode_error) const {
+                                            const ErrorDecoder& decode_error,
+                                            Clock::SteadyTime* sent_at) const {
   auto tag = [&](Error error) {
     error.service = config_.service;
     error.operation = std::string(operation);
@@ -170,6 +167,7 @@ Result<HttpResponse> ServiceClient::Attempt(std::string_view operation, HttpRequ
   }
   counters_->requests.fetch_add(1, std::memory_order_relaxed);
   const Clock::SteadyTime sent = config_.clock->SteadyNow();
+  *sent_at = sent;
   auto log = [&](const std::string& outcome) {
     if (!config_.debug_log) return;
     const auto ms =

@@ -77,9 +77,10 @@ class ServiceClient {
 
  private:
   // Lends request.body to the signed copy for the attempt and gives it back before returning,
-  // so that a body of many kilobytes is not copied for every attempt.
+  // so that a body of many kilobytes is not copied for every attempt. Sets `*sent_at` to when
+  // the request went to the transport (left alone when it failed before that).
   Result<HttpResponse> Attempt(std::string_view operation, HttpRequest& request,
-                               const ErrorDecoder& decode_error) const;
+                               const ErrorDecoder& decode_error, Clock::SteadyTime* sent_at) const;
 
   // What the retries of every call share: whether the service has answered this client (a
   // success or a throttle, which opens RetryOptions::outage_window), and the outage, if any.

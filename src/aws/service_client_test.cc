@@ -50,6 +50,8 @@ std::string Crc32(const std::string& body) {
   return std::to_string(crc);
 }
 
+constexpr char kGoodBody[] = R"({"Items":[],"Count":0,"ScannedCount":0})";
+
 class ServiceClientTest : public ::testing::Test {
  protected:
   std::unique_ptr<ServiceClient> MakeClient(
@@ -71,6 +73,21 @@ class ServiceClientTest : public ::testing::Test {
     return std::make_unique<ServiceClient>(std::move(config));
   }
 
+  // A client of two attempts and an outage window of `window`, telling its notices to
+  // `notices`, that the service has answered once already. `stop` as in MakeClient.
+  std::unique_ptr<ServiceClient> AnsweredClient(std::chrono::seconds window,
+                                                std::vector<std::string>* notices,
+                                                const std::atomic<bool>* stop = nullptr) {
+    configure_ = [window, notices](ServiceClientConfig& config) {
+      config.retry.outage_window = window;
+      config.notice = [notices](const std::string& line) { notices->push_back(line); };
+    };
+    auto client = MakeClient("https://dynamodb.us-east-1.amazonaws.com", /*max_attempts=*/2, stop);
+    transport_.Respond(200, kGoodBody);
+    EXPECT_TRUE(Call(*client).ok());
+    return client;
+  }
+
   static HttpRequest Request(std::string body = "{}") {
     HttpRequest request;
     request.method = "POST";
@@ -90,8 +107,6 @@ class ServiceClientTest : public ::testing::Test {
   std::function<void(ServiceClientConfig&)> configure_;  // last edit of MakeClient's config
   std::shared_ptr<FixedCredentials> credentials_ = std::make_shared<FixedCredentials>();
 };
-
-constexpr char kGoodBody[] = R"({"Items":[],"Count":0,"ScannedCount":0})";
 
 TEST_F(ServiceClientTest, SuccessOnFirstAttempt) {
   auto client = MakeClient();
@@ -400,13 +415,7 @@ TEST_F(ServiceClientTest, OnceAnsweredTransientErrorsAreRiddenOutThroughTheOutag
 
 TEST_F(ServiceClientTest, AnOutageEndsWhenTheCallsInItSucceedNotWhenAnotherCallDoes) {
   std::vector<std::string> notices;
-  configure_ = [&](ServiceClientConfig& config) {
-    config.retry.outage_window = std::chrono::seconds(60);
-    config.notice = [&](const std::string& line) { notices.push_back(line); };
-  };
-  auto client = MakeClient("https://dynamodb.us-east-1.amazonaws.com", /*max_attempts=*/2);
-  transport_.Respond(200, kGoodBody);
-  ASSERT_TRUE(Call(*client).ok());
+  auto client = AnsweredClient(std::chrono::seconds(60), &notices);
   // One call fails past its attempts; meanwhile (on its fourth attempt) another call succeeds:
   // the outage is not over until the first one succeeds too.
   size_t notices_after_other_call = 0;
@@ -427,13 +436,7 @@ TEST_F(ServiceClientTest, AnOutageEndsWhenTheCallsInItSucceedNotWhenAnotherCallD
 
 TEST_F(ServiceClientTest, CallsWaitingInAnOutageRetryOnceTheServiceAnswersAgain) {
   std::vector<std::string> notices;
-  configure_ = [&](ServiceClientConfig& config) {
-    config.retry.outage_window = std::chrono::seconds(300);
-    config.notice = [&](const std::string& line) { notices.push_back(line); };
-  };
-  auto client = MakeClient("https://dynamodb.us-east-1.amazonaws.com", /*max_attempts=*/2);
-  transport_.Respond(200, kGoodBody);
-  ASSERT_TRUE(Call(*client).ok());
+  auto client = AnsweredClient(std::chrono::seconds(300), &notices);
   // The call fails past its two attempts; each 503 asks for 30 s. While it waits the first time,
   // another call succeeds: it retries at once. While it waits the second time a third call
   // succeeds, but the outage's recovery was told already (the service may keep failing this one
@@ -579,14 +582,8 @@ TEST_F(ServiceClientTest, ASuccessSentBeforeAnOutageBeganDoesNotEndItsWaits) {
 
 TEST_F(ServiceClientTest, AnOutageEndsWithItsLastCallAndIsToldWhenAnyCallInItSucceeded) {
   std::vector<std::string> notices;
-  configure_ = [&](ServiceClientConfig& config) {
-    config.retry.outage_window = std::chrono::seconds(300);
-    config.notice = [&](const std::string& line) { notices.push_back(line); };
-  };
   std::atomic<bool> stop{false};
-  auto client = MakeClient("https://dynamodb.us-east-1.amazonaws.com", /*max_attempts=*/2, &stop);
-  transport_.Respond(200, kGoodBody);
-  ASSERT_TRUE(Call(*client).ok());
+  auto client = AnsweredClient(std::chrono::seconds(300), &notices, &stop);
   // A fails past its attempts and waits in the window; meanwhile B does the same, then
   // succeeds. A retries at once, fails, and is stopped while it waits: the outage ends with A,
   // and is told to have ended, B having succeeded in it.

@@ -622,28 +622,15 @@ aws::Result<ReplicateResult> Replay::Run() {
     UpdateLag(readers);
     const bool nothing_left =
         lineage.CountIn(ShardLineage::State::kWaiting) == 0 && !lineage.HasReady();
-    if (!disabled_status.empty()) {
-      // A turned-off stream is never caught up with: once its records are applied (its shards
-      // read to their end, or to a tip that nothing will follow), say so.
-      const bool all_read = std::all_of(readers.begin(), readers.end(), [](const auto& r) {
-        return !r->finished.load() && r->at_tip.load();
-      });
-      if (nothing_left && all_read) {
-        failure = StreamDisabledError(options_.source_table, disabled_status);
-        break;
-      }
-      counters_->caught_up.store(false);
-      if (steady - last_save >= options_.checkpoint_interval) {
-        if (aws::Status s = Save(); !s.ok()) {
-          failure = std::move(s).error();
-          break;
-        }
-        last_save = steady;
-      }
-      context_.clock->SleepFor(options_.poll_interval);
-      continue;
+    // A turned-off stream is never caught up with: once its records are applied (its shards
+    // read to their end, or to a tip that nothing will follow), say so.
+    if (!disabled_status.empty() && nothing_left &&
+        std::all_of(readers.begin(), readers.end(),
+                    [](const auto& r) { return !r->finished.load() && r->at_tip.load(); })) {
+      failure = StreamDisabledError(options_.source_table, disabled_status);
+      break;
     }
-    bool caught_up = nothing_left;
+    bool caught_up = nothing_left && disabled_status.empty();
     const int64_t now = Now();
     for (const auto& reader : readers) {
       if (reader->finished.load()) {
