@@ -73,10 +73,10 @@ class CopyFaultsBase(ServiceTestCase):
         path = Path(self.home) / f"{target}-dead-letter.jsonl"
         return path, ("--dead-letter", str(path))
 
-    def copy_through(self, rules, *extra, seed=1):
-        """Copies the source into a new target through a proxy with `rules`;
-        returns (result, target table, proxy). self.dead_letter is the dead-letter file given
-        to the run (None when the binary has no --dead-letter)."""
+    def copy_through(self, rules, *extra, seed=1, options=COPY_OPTIONS):
+        """Copies the source into a new target through a proxy with `rules`, with the scan
+        `options`; returns (result, target table, proxy). self.dead_letter is the dead-letter
+        file given to the run (None when the binary has no --dead-letter)."""
         target = self.create_table(self.unique_table("faultdst"))
         self.dead_letter, dead_letter_options = self.dead_letter_options(target)
         if "--dead-letter" not in extra:
@@ -84,7 +84,7 @@ class CopyFaultsBase(ServiceTestCase):
         proxy = FaultProxy(self.ddb_endpoint, rules, seed=seed).start()
         self.addCleanup(proxy.stop)
         result = self.cli("copy", "--source-table", self.source, "--target-table", target,
-                          *COPY_OPTIONS, "--output", "json", *extra,
+                          *options, "--output", "json", *extra,
                           "--endpoint-url", proxy.endpoint, endpoint=False,
                           timeout=COPY_TIMEOUT)
         if os.environ.get("FAULT_TESTS_VERBOSE"):
@@ -227,13 +227,18 @@ class CopyFaultsTest(CopyFaultsBase):
         BatchWriteItem): from the first write, the copy ends with one error line naming the
         target, having written nothing; denied from the 20th batch on (a policy changed
         mid-run), the checkpoint claims no more than the target holds, and a resume with write
-        access finishes the copy."""
+        access finishes the copy.
+
+        The checkpoint moves a page at a time. So that the 20 batches let through surely make
+        whole pages, that run reads one segment in pages of 4 batches: writers take batches in
+        the order they were cut."""
         denied = {"fault": "denied", "operations": ["BatchWriteItem"]}
-        for after in (0, 20):
+        for after, options in ((0, COPY_OPTIONS), (20, ("--segments", "1", "--page-size", "100"))):
             with self.subTest(after=after):
                 checkpoint = Path(self.home) / f"denied{after}.checkpoint"
                 result, target, proxy = self.copy_through([{**denied, "after": after}],
-                                                          "--checkpoint", str(checkpoint))
+                                                          "--checkpoint", str(checkpoint),
+                                                          options=options)
                 info = self.describe(result, proxy)
                 self.assertEqual(result.code, 1, info)
                 errors = [line for line in result.stderr.splitlines()
@@ -255,7 +260,7 @@ class CopyFaultsTest(CopyFaultsBase):
                 else:
                     self.assertGreater(claimed, 0, info)
                 resumed = self.cli("copy", "--source-table", self.source, "--target-table",
-                                   target, *COPY_OPTIONS, "--checkpoint", str(checkpoint),
+                                   target, *options, "--checkpoint", str(checkpoint),
                                    "--resume", "--output", "json", timeout=COPY_TIMEOUT)
                 self.assertEqual(resumed.code, 0, resumed.stderr)
                 summary = summary_of(resumed.stdout)
