@@ -308,9 +308,12 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     if (aws::Status s = save_start(/*creating_target=*/true); !s.ok()) return std::move(s).error();
     aws::Status made = create_table ? dynamodb::CreateTargetTable(dst.dynamodb(), *plan)
                                     : dynamodb::FinishTargetTable(dst.dynamodb(), *plan);
+    // When the creation failed, what was left out is still told: it may be why.
+    for (const auto& note : plan->notes) {
+      if (made.ok() || !note.copied)
+        std::cerr << "create-target: " << dynamodb::SettingNoteText(note) << '\n';
+    }
     if (!made.ok()) return std::move(made).error();
-    for (const auto& note : plan->notes)
-      std::cerr << "create-target: " << dynamodb::SettingNoteText(note) << '\n';
   } else if (truncate_target_ && !transfer.resume && !created_earlier) {
     TruncateOptions truncate;
     truncate.segments = transfer.segments;

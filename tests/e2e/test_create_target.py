@@ -230,6 +230,29 @@ class CreateTargetTest(CreateTargetBase):
         self.assertNotIn("GlobalSecondaryIndexes", after)
         self.assertEqual(after["CreationDateTime"], before["CreationDateTime"])
 
+    def test_a_refused_create_table_still_tells_what_was_left_out(self):
+        """CreateTable denied (IAM's AccessDeniedException, from the fault proxy): the run ends
+        with the error, and the settings the plan left out are told before it, since one of
+        them may be the cause; none is said to be copied, and no table exists."""
+        src = self.create_source(self.unique_table("ct_src"), "PAY_PER_REQUEST")
+        dst = self.unique_table("ct_dst")
+        self.write_items(src, self.items_with_index_keys(10, seed=47))
+        proxy = FaultProxy(self.ddb_endpoint, [
+            {"fault": "denied", "operations": ["CreateTable"]}]).start()
+        self.addCleanup(proxy.stop)
+        r = self.cli("copy", "--source-table", src, "--target-table", dst, "--create-target",
+                     "--endpoint-url", proxy.endpoint, endpoint=False)
+        self.assertEqual(r.code, 1, r.stderr)
+        self.assertIn("CreateTable: AccessDeniedException", r.stderr.strip().splitlines()[-1])
+        notes = [line for line in r.stderr.splitlines() if line.startswith("create-target: ")]
+        self.assertTrue(any(": not copied" in line and line.startswith("create-target: tags")
+                            for line in notes), r.stderr)
+        self.assertFalse([line for line in notes if ": not copied" not in line], r.stderr)
+        self.assertTrue(r.stderr.strip().splitlines()[-1].startswith("ddbmigrate: error: "),
+                        r.stderr)
+        ddb = self.dynamodb()
+        with self.assertRaises(ddb.exceptions.ResourceNotFoundException):
+            ddb.describe_table(TableName=dst)
 
 
 class CreateTargetKillTest(CreateTargetBase):
