@@ -52,8 +52,12 @@ Result<IniFile> ParseIni(std::string_view text, std::string path) {
   std::map<std::string, int, std::less<>> key_lines;  // of the current section
   ProfileSettings* section = nullptr;
   std::string section_name;
-  // Indentation of the current section's last setting; a deeper line continues it.
-  std::optional<size_t> setting_indent;
+  // Indentation of the current section's last setting, if any; a deeper line continues it.
+  bool in_setting = false;
+  size_t setting_indent = 0;
+  // The current section's last setting when its value is empty: deeper "key = value" lines are
+  // its nested settings, kept as "setting.key".
+  std::string nested_parent;
 
   int line_number = 0;
   while (!text.empty()) {
@@ -66,7 +70,14 @@ Result<IniFile> ParseIni(std::string_view text, std::string path) {
     if (content.empty() || content.front() == '#' || content.front() == ';') continue;
     size_t indent = 0;
     while (indent < line.size() && IsBlank(line[indent])) ++indent;
-    if (setting_indent && indent > *setting_indent) continue;  // continuation / nested setting
+    if (in_setting && indent > setting_indent) {  // continuation / nested setting
+      const size_t delimiter = content.find('=');
+      if (!nested_parent.empty() && delimiter != std::string_view::npos) {
+        std::string key = nested_parent + "." + Lower(Trim(content.substr(0, delimiter)));
+        (*section)[std::move(key)] = std::string(Trim(content.substr(delimiter + 1)));
+      }
+      continue;
+    }
 
     if (content.front() == '[') {
       const size_t close = content.find(']');
@@ -89,7 +100,8 @@ Result<IniFile> ParseIni(std::string_view text, std::string path) {
       section = &file.sections[name];
       section_name = std::move(name);
       key_lines.clear();
-      setting_indent.reset();
+      in_setting = false;
+      nested_parent.clear();
       continue;
     }
 
@@ -110,7 +122,10 @@ Result<IniFile> ParseIni(std::string_view text, std::string path) {
                                    std::to_string(it->second) + "); keep only one");
     }
     key_lines.emplace(key, line_number);
-    (*section)[std::move(key)] = std::string(Trim(content.substr(delimiter + 1)));
+    std::string value(Trim(content.substr(delimiter + 1)));
+    nested_parent = value.empty() ? key : std::string();
+    (*section)[std::move(key)] = std::move(value);
+    in_setting = true;
     setting_indent = indent;
   }
   return file;
@@ -173,6 +188,10 @@ SharedConfig SharedConfig::FromFiles(const IniFile& config, const IniFile& crede
       shared.config_profiles_[name] = settings;
       continue;
     }
+    if (name.starts_with("services") && name.size() > 8 && IsBlank(name[8])) {
+      shared.services_[std::string(Trim(std::string_view(name).substr(8)))] = settings;
+      continue;
+    }
     // "profile NAME": exactly one word after "profile", as in the AWS CLI.
     if (!name.starts_with("profile") || name.size() == 7 || !IsBlank(name[7])) continue;
     const std::string_view profile = Trim(std::string_view(name).substr(7));
@@ -183,6 +202,20 @@ SharedConfig SharedConfig::FromFiles(const IniFile& config, const IniFile& crede
     shared.credentials_profiles_[name] = settings;
   }
   return shared;
+}
+
+Result<std::optional<std::string>> SharedConfig::ServiceEndpoint(std::string_view profile,
+                                                                 std::string_view service) const {
+  const std::optional<std::string> name = Get(profile, "services");
+  if (!name) return std::optional<std::string>();
+  const auto section = services_.find(*name);
+  if (section == services_.end()) {
+    return Error::Make(ErrorKind::kConfig, "profile " + std::string(profile) + " names services " +
+                                               *name + ", but " + config_path_ +
+                                               " has no [services " + *name +
+                                               "] section; add it or remove the setting");
+  }
+  return Lookup(services_, *name, std::string(service) + ".endpoint_url");
 }
 
 bool SharedConfig::HasProfile(std::string_view profile) const {

@@ -3,9 +3,10 @@
 //
 // Parsing follows the AWS CLI (Python configparser as botocore uses it): full-line comments
 // starting with '#' or ';'; "key = value" or "key: value" with the key lower-cased and both sides
-// trimmed; no inline comments in values; an indented line after a setting continues it (this is
-// how nested sections such as "s3 =\n  max_concurrent_requests = 20" are written; they are
-// skipped); a repeated section or a repeated key within a section is an error.
+// trimmed; no inline comments in values; an indented line after a setting continues it; under a
+// setting with an empty value, indented "key = value" lines are its nested settings (as in
+// "dynamodb =\n  endpoint_url = URL"), kept as "dynamodb.endpoint_url"; a repeated section or a
+// repeated key within a section is an error.
 #pragma once
 
 #include <map>
@@ -48,9 +49,9 @@ class SharedConfig {
   // Reads both files from the paths above.
   static Result<SharedConfig> Load(const Env& env);
   // From files already parsed. In `config`, "[default]" and "[profile NAME]" are profiles (a
-  // "[profile default]" wins over "[default]"); other sections ("[sso-session x]",
-  // "[services x]", "[x]") are ignored, as the AWS CLI does. In `credentials`, every section is a
-  // profile.
+  // "[profile default]" wins over "[default]") and "[services NAME]" are services sections;
+  // other sections ("[sso-session x]", "[x]") are ignored, as the AWS CLI does. In
+  // `credentials`, every section is a profile.
   static SharedConfig FromFiles(const IniFile& config, const IniFile& credentials);
 
   // True when either file has the profile.
@@ -63,6 +64,13 @@ class SharedConfig {
                                                std::string_view key) const;
   std::optional<std::string> GetFromCredentialsFile(std::string_view profile,
                                                     std::string_view key) const;
+
+  // The endpoint_url that the services section named by the profile's `services` setting gives
+  // `service` (its key there: "dynamodb", "dynamodb_streams", "sts", "s3"); nullopt when the
+  // profile names no services section or that section has none for `service`. A profile naming
+  // a services section the config file does not have is kConfig.
+  Result<std::optional<std::string>> ServiceEndpoint(std::string_view profile,
+                                                     std::string_view service) const;
 
   const std::string& config_path() const { return config_path_; }
   const std::string& credentials_path() const { return credentials_path_; }
@@ -78,6 +86,7 @@ class SharedConfig {
   std::string credentials_path_;
   Profiles config_profiles_;
   Profiles credentials_profiles_;
+  Profiles services_;  // "[services NAME]" of the config file, by NAME
 };
 
 }  // namespace ddbm::aws

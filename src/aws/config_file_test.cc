@@ -36,23 +36,28 @@ TEST(ParseIniTest, SectionsKeysAndComments) {
   EXPECT_EQ(dev.at("empty"), "");
 }
 
-TEST(ParseIniTest, NestedSubsectionsAreSkipped) {
+TEST(ParseIniTest, NestedSettingsAreKeptUnderTheirParent) {
   const char* text =
       "[default]\n"
       "s3 =\n"
       "  max_concurrent_requests = 20\n"
       "\n"
-      "  addressing_style = path\n"
+      "  Addressing_Style = path\n"
       "region = eu-west-1\n"
+      "  continued text\n"  // a continuation of region's value, not a nested setting
       "[profile x]\n"
       "  region = ap-south-1\n";  // indented, but no setting before it: a normal setting
   Result<IniFile> ini = ParseIni(text, "cfg");
   ASSERT_TRUE(ini.ok()) << ini.error().message;
   const ProfileSettings& def = ini->sections.at("default");
   EXPECT_EQ(def.at("s3"), "");
+  EXPECT_EQ(def.at("s3.max_concurrent_requests"), "20");
+  EXPECT_EQ(def.at("s3.addressing_style"), "path");
   EXPECT_EQ(def.at("region"), "eu-west-1");
   EXPECT_FALSE(def.contains("max_concurrent_requests"));
+  EXPECT_FALSE(def.contains("region.continued text"));
   EXPECT_EQ(ini->sections.at("profile x").at("region"), "ap-south-1");
+  EXPECT_EQ(ini->sections.at("profile x").size(), 1u);
 }
 
 TEST(ParseIniTest, ByteOrderMarkIsIgnored) {
@@ -156,6 +161,34 @@ TEST(SharedConfigTest, ProfileDefaultSectionWinsOverDefault) {
   ASSERT_TRUE(config.ok());
   SharedConfig shared = SharedConfig::FromFiles(*config, IniFile{"credentials", {}});
   EXPECT_EQ(shared.Get("default", "region"), "a");
+}
+
+TEST(SharedConfigTest, ServiceEndpointsComeFromTheProfilesServicesSection) {
+  Result<IniFile> config = ParseIni(
+      "[profile local]\nservices = dev\n"
+      "[profile stray]\nservices = nowhere\n"
+      "[profile plain]\nregion = x\n"
+      "[services dev]\ndynamodb =\n  endpoint_url = http://127.0.0.1:8000\n"
+      "sts =\n  region = us-east-1\n",
+      "/h/.aws/config");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  SharedConfig shared = SharedConfig::FromFiles(*config, IniFile{"credentials", {}});
+  EXPECT_FALSE(shared.HasProfile("dev"));
+  Result<std::optional<std::string>> url = shared.ServiceEndpoint("local", "dynamodb");
+  ASSERT_TRUE(url.ok());
+  EXPECT_EQ(*url, "http://127.0.0.1:8000");
+  url = shared.ServiceEndpoint("local", "sts");  // the section, but no endpoint_url for it
+  ASSERT_TRUE(url.ok());
+  EXPECT_EQ(*url, std::nullopt);
+  url = shared.ServiceEndpoint("plain", "dynamodb");
+  ASSERT_TRUE(url.ok());
+  EXPECT_EQ(*url, std::nullopt);
+  url = shared.ServiceEndpoint("stray", "dynamodb");
+  ASSERT_FALSE(url.ok());
+  EXPECT_EQ(url.error().kind, ErrorKind::kConfig);
+  EXPECT_TRUE(HasText(url.error().message,
+                      "profile stray names services nowhere, but /h/.aws/config has no "
+                      "[services nowhere] section"));
 }
 
 TEST(SharedConfigTest, MalformedFilePropagates) {

@@ -336,9 +336,11 @@ class ChainBuilder {
   Result<std::shared_ptr<const StsClient>> Sts(ProviderPtr credentials) {
     Result<std::string> region = StsRegion(options_.region, *env_, config_, active_profile_);
     if (!region.ok()) return std::move(region).error();
+    Result<ConfiguredEndpoints> configured =
+        ConfiguredEndpointsOf(config_, active_profile_, *env_, "STS");
+    if (!configured.ok()) return std::move(configured).error();
     Result<ServiceClientConfig> config =
-        StsClientConfig(*region, *env_, config_.Get(active_profile_, "endpoint_url"),
-                        std::move(credentials), transport_, clock_);
+        StsClientConfig(*region, *env_, *configured, std::move(credentials), transport_, clock_);
     if (!config.ok()) return std::move(config).error();
     config->retry = options_.sts_retry;
     config->notice = options_.sts_notice;

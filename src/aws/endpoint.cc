@@ -1,5 +1,7 @@
 #include "aws/endpoint.h"
 
+#include <cctype>
+
 namespace ddbm::aws {
 namespace {
 
@@ -13,14 +15,55 @@ Result<Url> ParseOverride(const std::string& text, const std::string& source) {
   return url;
 }
 
+// "true" or "false" in any case; nullopt when unset; kConfig naming `source` otherwise.
+Result<std::optional<bool>> Flag(const std::optional<std::string>& value, std::string_view source) {
+  if (!value) return std::optional<bool>();
+  std::string lower = *value;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "true") return std::optional<bool>(true);
+  if (lower == "false") return std::optional<bool>(false);
+  return Error::Make(ErrorKind::kConfig,
+                     std::string(source) + " must be true or false, not '" + *value + "'");
+}
+
 }  // namespace
+
+Result<ConfiguredEndpoints> ConfiguredEndpointsOf(const SharedConfig& config,
+                                                  std::string_view profile, const Env& env,
+                                                  std::string_view env_suffix) {
+  ConfiguredEndpoints out;
+  Result<std::optional<bool>> from_env =
+      Flag(env.Get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+  if (!from_env.ok()) return std::move(from_env).error();
+  Result<std::optional<bool>> from_profile =
+      Flag(config.Get(profile, "ignore_configured_endpoint_urls"),
+           "ignore_configured_endpoint_urls in profile " + std::string(profile));
+  if (!from_profile.ok()) return std::move(from_profile).error();
+  out.ignore = from_env->has_value() ? **from_env : from_profile->value_or(false);
+
+  std::string service(env_suffix);
+  for (char& c : service) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  Result<std::optional<std::string>> services_url = config.ServiceEndpoint(profile, service);
+  if (!services_url.ok()) return std::move(services_url).error();
+  out.services_url = std::move(*services_url);
+  out.profile_url = config.Get(profile, "endpoint_url");
+  return out;
+}
 
 Result<Url> ResolveEndpoint(const EndpointInputs& inputs, const Env& env) {
   if (inputs.flag_url) return ParseOverride(*inputs.flag_url, "--endpoint-url");
-  const std::string service_var = "AWS_ENDPOINT_URL_" + inputs.env_suffix;
-  if (auto value = env.Get(service_var)) return ParseOverride(*value, service_var);
-  if (auto value = env.Get("AWS_ENDPOINT_URL")) return ParseOverride(*value, "AWS_ENDPOINT_URL");
-  if (inputs.profile_url) return ParseOverride(*inputs.profile_url, "profile endpoint_url");
+  const ConfiguredEndpoints& configured = inputs.configured;
+  if (!configured.ignore) {
+    const std::string service_var = "AWS_ENDPOINT_URL_" + inputs.env_suffix;
+    if (auto value = env.Get(service_var)) return ParseOverride(*value, service_var);
+    if (auto value = env.Get("AWS_ENDPOINT_URL")) return ParseOverride(*value, "AWS_ENDPOINT_URL");
+    if (configured.services_url) {
+      return ParseOverride(*configured.services_url,
+                           "endpoint_url of the profile's services section");
+    }
+    if (configured.profile_url)
+      return ParseOverride(*configured.profile_url, "profile endpoint_url");
+  }
   if (inputs.region.empty()) {
     return Error::Make(ErrorKind::kConfig,
                        "no region: pass --region, set AWS_REGION, or add region to the profile");

@@ -1,17 +1,36 @@
 // Where to send a service's requests, with the AWS CLI's precedence:
-// --endpoint-url flag > AWS_ENDPOINT_URL_<SERVICE> > AWS_ENDPOINT_URL > profile endpoint_url >
-// the service's public regional endpoint.
+// --endpoint-url flag > AWS_ENDPOINT_URL_<SERVICE> > AWS_ENDPOINT_URL > the service's endpoint_url
+// in the profile's services section > profile endpoint_url > the service's public regional
+// endpoint; AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (or the profile's
+// ignore_configured_endpoint_urls) leaves only the flag.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "aws/config_file.h"
 #include "aws/env.h"
 #include "aws/error.h"
 #include "aws/url.h"
 
 namespace ddbm::aws {
+
+// The endpoint overrides the environment and the shared config give one service.
+struct ConfiguredEndpoints {
+  std::optional<std::string> services_url;  // its endpoint_url in the profile's services section
+  std::optional<std::string> profile_url;   // endpoint_url in the profile
+  // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS or the profile's ignore_configured_endpoint_urls: the
+  // variables and the config's URLs are ignored, only the flag overrides.
+  bool ignore = false;
+};
+
+// The ConfiguredEndpoints of `profile` for the service whose AWS_ENDPOINT_URL_ suffix is
+// `env_suffix` (its services-section key is the suffix in lower case). A profile naming a
+// missing services section, or a flag that is not true or false, is kConfig.
+Result<ConfiguredEndpoints> ConfiguredEndpointsOf(const SharedConfig& config,
+                                                  std::string_view profile, const Env& env,
+                                                  std::string_view env_suffix);
 
 struct EndpointInputs {
   // The service's endpoint prefix, e.g. "dynamodb", "streams.dynamodb", "sts", "s3".
@@ -19,12 +38,12 @@ struct EndpointInputs {
   // The env var suffix for AWS_ENDPOINT_URL_<X>, e.g. "DYNAMODB", "DYNAMODB_STREAMS", "STS".
   std::string env_suffix;
   std::string region;
-  std::optional<std::string> flag_url;     // --endpoint-url
-  std::optional<std::string> profile_url;  // endpoint_url in the profile
+  std::optional<std::string> flag_url;  // --endpoint-url
+  ConfiguredEndpoints configured;
 };
 
-// REQUIRES: env is not null. An override that is not an http(s) URL is kInvalidInput naming the
-// source (flag, variable or profile) it came from.
+// In the order above. REQUIRES: env is not null. An override that is not an http(s) URL is
+// kInvalidInput naming the source (flag, variable or profile) it came from.
 Result<Url> ResolveEndpoint(const EndpointInputs& inputs, const Env& env);
 
 }  // namespace ddbm::aws

@@ -127,14 +127,14 @@ std::optional<Error> DecodeStsError(const HttpResponse& response) {
 }
 
 Result<ServiceClientConfig> StsClientConfig(const std::string& region, const Env& env,
-                                            const std::optional<std::string>& profile_endpoint_url,
+                                            const ConfiguredEndpoints& configured,
                                             std::shared_ptr<CredentialsProvider> credentials,
                                             Transport* transport, Clock* clock) {
   EndpointInputs inputs;
   inputs.endpoint_prefix = "sts";
   inputs.env_suffix = "STS";
   inputs.region = region;
-  inputs.profile_url = profile_endpoint_url;
+  inputs.configured = configured;
   Result<Url> endpoint = ResolveEndpoint(inputs, env);
   if (!endpoint.ok()) return std::move(endpoint).error();
   ServiceClientConfig config;

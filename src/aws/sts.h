@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "aws/credentials.h"
+#include "aws/endpoint.h"
 #include "aws/env.h"
 #include "aws/service_client.h"
 
@@ -51,12 +52,12 @@ std::string FormEncode(const std::vector<std::pair<std::string, std::string>>& f
 // RequestId from <ErrorResponse><Error>...</Error><RequestId>. Never quotes the body.
 std::optional<Error> DecodeStsError(const HttpResponse& response);
 
-// The ServiceClientConfig for STS in `region`. The endpoint follows endpoint.h
-// (AWS_ENDPOINT_URL_STS > AWS_ENDPOINT_URL > `profile_endpoint_url` > https://sts.REGION...).
+// The ServiceClientConfig for STS in `region`. The endpoint follows endpoint.h, `configured`
+// being what the profile and environment set for STS.
 // `credentials` null means unsigned requests (AssumeRoleWithWebIdentity).
 // REQUIRES: transport and clock outlive every client made from the config.
 Result<ServiceClientConfig> StsClientConfig(const std::string& region, const Env& env,
-                                            const std::optional<std::string>& profile_endpoint_url,
+                                            const ConfiguredEndpoints& configured,
                                             std::shared_ptr<CredentialsProvider> credentials,
                                             Transport* transport, Clock* clock);
 

@@ -66,8 +66,8 @@ std::string AssumeRoleXml(const std::string& operation, const std::string& key,
 class StsTest : public ::testing::Test {
  protected:
   StsClient Client(std::shared_ptr<CredentialsProvider> credentials) {
-    Result<ServiceClientConfig> config = StsClientConfig(
-        "us-west-2", env_, std::nullopt, std::move(credentials), &transport_, &clock_);
+    Result<ServiceClientConfig> config =
+        StsClientConfig("us-west-2", env_, {}, std::move(credentials), &transport_, &clock_);
     EXPECT_TRUE(config.ok());
     config->retry.max_attempts = 1;
     return StsClient(std::move(*config));
@@ -219,19 +219,20 @@ TEST_F(StsTest, AnswerWithoutCredentialsIsCorruptAndNotQuoted) {
 }
 
 TEST_F(StsTest, EndpointOverrides) {
+  ConfiguredEndpoints profile;
+  profile.profile_url = "http://profile:1";
   env_.Set("AWS_ENDPOINT_URL", "http://localhost:4566");
-  Result<ServiceClientConfig> config = StsClientConfig(
-      "eu-west-1", env_, std::string("http://profile:1"), nullptr, &transport_, &clock_);
+  Result<ServiceClientConfig> config =
+      StsClientConfig("eu-west-1", env_, profile, nullptr, &transport_, &clock_);
   ASSERT_TRUE(config.ok());
   EXPECT_EQ(config->endpoint.Origin(), "http://localhost:4566");
   env_.Set("AWS_ENDPOINT_URL_STS", "https://sts.internal:8443");
-  config = StsClientConfig("eu-west-1", env_, std::nullopt, nullptr, &transport_, &clock_);
+  config = StsClientConfig("eu-west-1", env_, {}, nullptr, &transport_, &clock_);
   EXPECT_EQ(config->endpoint.Origin(), "https://sts.internal:8443");
   MapEnv empty;
-  config = StsClientConfig("eu-west-1", empty, std::string("http://profile:1"), nullptr,
-                           &transport_, &clock_);
+  config = StsClientConfig("eu-west-1", empty, profile, nullptr, &transport_, &clock_);
   EXPECT_EQ(config->endpoint.Origin(), "http://profile:1");
-  config = StsClientConfig("cn-north-1", empty, std::nullopt, nullptr, &transport_, &clock_);
+  config = StsClientConfig("cn-north-1", empty, {}, nullptr, &transport_, &clock_);
   EXPECT_EQ(config->endpoint.Origin(), "https://sts.cn-north-1.amazonaws.com.cn");
   EXPECT_EQ(config->signing_name, "sts");
   EXPECT_EQ(config->region, "cn-north-1");

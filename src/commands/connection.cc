@@ -107,7 +107,6 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
       std::cerr << "debug: " << line << '\n';
     };
   }
-  const std::optional<std::string> profile_endpoint = config->Get(profile, "endpoint_url");
 
   // `name` is both the service's name in messages and its SigV4 signing name.
   auto make_service = [&](const std::string& name, std::string prefix, std::string env_suffix,
@@ -118,7 +117,10 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
     inputs.env_suffix = std::move(env_suffix);
     inputs.region = c->region_;
     inputs.flag_url = flag_url;
-    inputs.profile_url = profile_endpoint;
+    aws::Result<aws::ConfiguredEndpoints> configured =
+        aws::ConfiguredEndpointsOf(*config, profile, *env, inputs.env_suffix);
+    if (!configured.ok()) return std::move(configured).error();
+    inputs.configured = std::move(*configured);
     aws::Result<aws::Url> endpoint = aws::ResolveEndpoint(inputs, *env);
     if (!endpoint.ok()) return std::move(endpoint).error();
     aws::ServiceClientConfig service;
@@ -152,8 +154,11 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
   c->dynamodb_ = std::make_unique<dynamodb::DynamoDbClient>(c->dynamodb_service_.get());
   c->streams_ = std::make_unique<dynamodb::DynamoDbStreamsClient>(c->streams_service_.get());
 
+  aws::Result<aws::ConfiguredEndpoints> sts_endpoints =
+      aws::ConfiguredEndpointsOf(*config, profile, *env, "STS");
+  if (!sts_endpoints.ok()) return std::move(sts_endpoints).error();
   aws::Result<aws::ServiceClientConfig> sts = aws::StsClientConfig(
-      c->region_, *env, profile_endpoint, c->credentials_, c->transport_.get(), clock);
+      c->region_, *env, *sts_endpoints, c->credentials_, c->transport_.get(), clock);
   if (!sts.ok()) return std::move(sts).error();
   sts->retry = retry;
   sts->debug_log = debug_log;

@@ -227,6 +227,26 @@ class AssumeRoleTest(ServiceTestCase):
         self.assertEqual(r.code, 0, r.stderr)
         self.assertIn(name, [t["TableName"] for t in json.loads(r.stdout)["Tables"]])
 
+    def test_endpoints_from_the_profiles_services_section(self):
+        """No endpoint flag or variable: the profile's services section sends STS to moto and
+        DynamoDB to DynamoDB Local, as the AWS CLI would."""
+        name = self.create_table(self.unique_table("services"))
+        env = self.env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None)
+        self.write_profiles(env)
+        with open(env["AWS_CONFIG_FILE"], "a") as f:
+            f.write(textwrap.dedent(f"""                services = local
+
+                [services local]
+                dynamodb =
+                  endpoint_url = {self.ddb_endpoint}
+                sts =
+                  endpoint_url = {self.moto_endpoint}
+                """))
+        r = self.cli("tables", "--profile", "cross", "--output", "json", env=env,
+                     endpoint=False)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn(name, [t["TableName"] for t in json.loads(r.stdout)["Tables"]])
+
     def test_bad_role_arn_is_a_clear_error(self):
         env = self.env(AWS_ENDPOINT_URL_STS=self.moto_endpoint)
         r = self.cli("whoami", "--role-arn", "not-an-arn", env=env, endpoint=False)

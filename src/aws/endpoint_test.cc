@@ -1,0 +1,86 @@
+#include "aws/endpoint.h"
+
+#include <gtest/gtest.h>
+
+#include "testing/text_assertions.h"
+
+namespace ddbm::aws {
+namespace {
+
+using testing::HasText;
+
+SharedConfig Config(const std::string& text) {
+  Result<IniFile> config = ParseIni(text, "config");
+  EXPECT_TRUE(config.ok()) << config.error().message;
+  return SharedConfig::FromFiles(*config, IniFile{"credentials", {}});
+}
+
+std::string Resolve(const SharedConfig& config, const Env& env,
+                    std::optional<std::string> flag = std::nullopt) {
+  Result<ConfiguredEndpoints> configured = ConfiguredEndpointsOf(config, "dev", env, "DYNAMODB");
+  if (!configured.ok()) return "error: " + configured.error().message;
+  EndpointInputs inputs;
+  inputs.endpoint_prefix = "dynamodb";
+  inputs.env_suffix = "DYNAMODB";
+  inputs.region = "eu-west-1";
+  inputs.flag_url = std::move(flag);
+  inputs.configured = *configured;
+  Result<Url> url = ResolveEndpoint(inputs, env);
+  if (!url.ok()) return "error: " + url.error().message;
+  return url->Origin();
+}
+
+const char* kProfile =
+    "[profile dev]\nservices = local\nendpoint_url = http://profile:1\n"
+    "[services local]\ndynamodb =\n  endpoint_url = http://services:2\n";
+
+TEST(EndpointTest, PrecedenceFromTheFlagDownToTheRegionalEndpoint) {
+  SharedConfig config = Config(kProfile);
+  MapEnv env;
+  EXPECT_EQ(Resolve(config, env), "http://services:2");
+  EXPECT_EQ(Resolve(Config("[profile dev]\nendpoint_url = http://profile:1\n"), env),
+            "http://profile:1");
+  EXPECT_EQ(Resolve(Config("[profile dev]\n"), env), "https://dynamodb.eu-west-1.amazonaws.com");
+  env.Set("AWS_ENDPOINT_URL", "http://all:3");
+  EXPECT_EQ(Resolve(config, env), "http://all:3");
+  env.Set("AWS_ENDPOINT_URL_DYNAMODB", "http://service-var:4");
+  EXPECT_EQ(Resolve(config, env), "http://service-var:4");
+  EXPECT_EQ(Resolve(config, env, "http://flag:5"), "http://flag:5");
+}
+
+TEST(EndpointTest, IgnoringConfiguredEndpointsLeavesOnlyTheFlag) {
+  MapEnv env(
+      {{"AWS_ENDPOINT_URL", "http://all:3"}, {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE"}});
+  SharedConfig config = Config(kProfile);
+  EXPECT_EQ(Resolve(config, env), "https://dynamodb.eu-west-1.amazonaws.com");
+  EXPECT_EQ(Resolve(config, env, "http://flag:5"), "http://flag:5");
+  MapEnv plain;
+  EXPECT_EQ(Resolve(Config("[profile dev]\nignore_configured_endpoint_urls = true\n"
+                           "endpoint_url = http://profile:1\n"),
+                    plain),
+            "https://dynamodb.eu-west-1.amazonaws.com");
+  // The variable, when set, wins over the profile's setting.
+  MapEnv not_ignoring;
+  not_ignoring.Set("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "false");
+  EXPECT_EQ(Resolve(Config("[profile dev]\nignore_configured_endpoint_urls = true\n"
+                           "endpoint_url = http://profile:1\n"),
+                    not_ignoring),
+            "http://profile:1");
+}
+
+TEST(EndpointTest, BadSettingsAreConfigErrors) {
+  MapEnv env;
+  env.Set("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "yes");
+  EXPECT_TRUE(HasText(Resolve(Config(kProfile), env),
+                      "error: AWS_IGNORE_CONFIGURED_ENDPOINT_URLS must be true or false"));
+  MapEnv plain;
+  EXPECT_TRUE(HasText(Resolve(Config("[profile dev]\nservices = gone\n"), plain),
+                      "error: profile dev names services gone"));
+  EXPECT_TRUE(HasText(Resolve(Config("[profile dev]\nservices = local\n[services local]\n"
+                                     "dynamodb =\n  endpoint_url = ftp://x\n"),
+                              plain),
+                      "error: endpoint_url of the profile's services section: "));
+}
+
+}  // namespace
+}  // namespace ddbm::aws
