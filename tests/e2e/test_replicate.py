@@ -131,6 +131,11 @@ class StreamTestCase(ServiceTestCase):
         except (OSError, ValueError):
             return None
 
+    def saved_position(self, path):
+        """Whether the checkpoint at `path` holds a shard with a saved sequence number."""
+        cp = self.load_checkpoint(path)
+        return bool(cp and any(s.get("SequenceNumber") for s in cp.get("Shards") or []))
+
     def checkpoint_sequence(self, path):
         """The one shard's checkpointed sequence number ('' when none)."""
         cp = self.load_checkpoint(path)
@@ -752,13 +757,24 @@ class LiveMigrationReplayKillTest(MigrateLiveCase):
         flags = ("--segments", "2", "--page-size", "100", "--writers", "2")
         proc, out, err = self.start(self.live_args(src, dst, *flags), "replay-killed")
         self.wait_for_text(proc, err, "copy phase done", timeout=120)
-        time.sleep(3)
-        self.assertIsNone(proc.poll(), self.read_text(err))
+        # Killed once the replay has saved a stream position (not after a fixed time, which a
+        # slow machine may spend before the first save).
+        deadline = time.monotonic() + 60
+        while not self.saved_position(self.state):
+            self.assertIsNone(proc.poll(), self.read_text(err))
+            self.assertLess(time.monotonic(), deadline,
+                            f"the replay saved no position within 60 s; checkpoint "
+                            f"{self.load_checkpoint(self.state)}; stderr:\n{self.read_text(err)}")
+            time.sleep(0.05)
         self.kill(proc)
+        # The source keeps changing while nothing replicates: these changes are surely after the
+        # saved position (the writer runs until stopped; waited for by count, not by time).
         ops_at_kill = writer.ops
-        time.sleep(2)  # the source keeps changing while nothing replicates
+        deadline = time.monotonic() + 60
+        while writer.ops < ops_at_kill + 50 and time.monotonic() < deadline and writer.is_alive():
+            time.sleep(0.05)
         writer.stop()
-        self.assertGreater(writer.ops, ops_at_kill)
+        self.assertGreaterEqual(writer.ops, ops_at_kill + 50)
         copy_cp = self.load_checkpoint(self.copy_state)
         self.assertTrue(all(s["Done"] for s in copy_cp["Segments"]), copy_cp)
         position = self.checkpoint_sequence(self.state)
