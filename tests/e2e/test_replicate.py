@@ -220,7 +220,7 @@ class ReplicateTest(StreamTestCase):
 
     def proxy(self):
         """A FaultProxy injecting nothing in front of DynamoDB Local, stopped at cleanup: it
-        counts the requests that ask for their consumed capacity."""
+        counts the requests, and those that ask for their consumed capacity."""
         proxy = FaultProxy(self.ddb_endpoint, []).start()
         self.addCleanup(proxy.stop)
         return proxy
@@ -434,12 +434,20 @@ class ReplicateTest(StreamTestCase):
                             ExpressionAttributeValues={":v": {"BOOL": True}})
         newest_before = self.newest_sequence(src)
         checkpoint = self.work / "latest.json"
-        proc, out, err = self.start(
+        proxy = self.proxy()
+        proc, out, err = self.start_cli(
             ["replicate", "--source-table", src, "--target-table", dst, "--from", "latest",
-             "--checkpoint", checkpoint, "--dead-letter", self.dead_letter, "--output", "json"],
-            "latest")
+             "--checkpoint", checkpoint, "--dead-letter", self.dead_letter, "--output", "json",
+             "--endpoint-url", proxy.endpoint], "latest", self.work)
         self.wait_for_text(proc, err, "replaying")
-        time.sleep(3)
+        # The changes below must come after the LATEST iterator is taken (the banner is printed
+        # before): a GetRecords shows the run holds its iterator.
+        deadline = time.monotonic() + 60
+        while proxy.stats["requests"].get("GetRecords", 0) == 0:
+            self.assertIsNone(proc.poll(), self.read_text(err))
+            self.assertLess(time.monotonic(), deadline, f"no GetRecords within 60 s; proxy "
+                            f"{proxy.stats}:\n{self.read_text(err)}")
+            time.sleep(0.05)
         self.assertIsNone(proc.poll(), self.read_text(err))
 
         # New changes: new keys (some updated repeatedly, some deleted again), updates of keys
