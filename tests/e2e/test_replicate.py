@@ -676,7 +676,11 @@ class LiveMigrationTest(MigrateLiveCase):
         ops_at_start = writer.ops
         self.wait_for_text(proc, err, "copy phase done", timeout=120)
         ops_at_copy_done = writer.ops
-        time.sleep(3)
+        # Changes during the replay: waited for by count, not by time.
+        deadline = time.monotonic() + 60
+        while writer.ops < ops_at_copy_done + 100 and time.monotonic() < deadline and \
+                writer.is_alive():
+            time.sleep(0.05)
         counts = writer.stop()
         self.assertGreater(ops_at_copy_done, ops_at_start, "no writes during the copy")
         self.assertGreater(writer.ops, ops_at_copy_done, "no writes during the replay")
