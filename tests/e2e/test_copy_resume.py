@@ -102,13 +102,17 @@ class ResumeTestBase(ServiceTestCase):
         return self.start_cli(args[1:], name, self.work)
 
     def wait_for_progress(self, proc, target, minimum=1000, at_least=1.0, timeout=60):
-        """Waits at least `at_least` seconds and until the target holds `minimum` items."""
+        """Waits at least `at_least` seconds and until the target holds `minimum` items. The
+        target may not exist yet (a run with --create-target makes it): it is then waited for."""
         start = time.monotonic()
         time.sleep(at_least)
         ddb = self.dynamodb()
         while time.monotonic() - start < timeout and proc.poll() is None:
-            if ddb.scan(TableName=target, Select="COUNT", Limit=minimum)["Count"] >= minimum:
-                return
+            try:
+                if ddb.scan(TableName=target, Select="COUNT", Limit=minimum)["Count"] >= minimum:
+                    return
+            except ddb.exceptions.ResourceNotFoundException:
+                pass
             time.sleep(0.1)
         self.fail(f"the copy ended (exit code {proc.poll()}) or wrote fewer than {minimum} "
                   f"items within {timeout} s")
