@@ -252,10 +252,16 @@ class ResumeTest(ResumeTestBase):
         args = self.copy_args(target, checkpoint, "--create-target")
         args[args.index("--endpoint-url") + 1] = proxy.endpoint
         proc, _, err = self.start(args, "early")
+        # Killed once the target is made and the copy has sent its first Scan of the source,
+        # whose answer the proxy then holds back 3 s (not as soon as the checkpoint exists, which
+        # is before the CreateTable).
         deadline = time.monotonic() + 30
-        while not checkpoint.exists():
+        while not (checkpoint.exists() and proxy.stats["scans_by_table"]
+                   .get(self.source, {}).get("requests", 0) > 0):
             self.assertIsNone(proc.poll(), self.read_text(err))
-            self.assertLess(time.monotonic(), deadline, "no checkpoint within 30 s")
+            self.assertLess(time.monotonic(), deadline,
+                            f"no checkpoint or no Scan within 30 s; proxy {proxy.stats}:\n"
+                            + self.read_text(err))
             time.sleep(0.05)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
