@@ -229,11 +229,13 @@ class CopyFaultsTest(CopyFaultsBase):
         mid-run), the checkpoint claims no more than the target holds, and a resume with write
         access finishes the copy.
 
-        The checkpoint moves a page at a time. So that the 20 batches let through surely make
-        whole pages, that run reads one segment in pages of 4 batches: writers take batches in
-        the order they were cut."""
+        The checkpoint moves a page at a time. So that the 20 batches let through make exactly
+        5 whole pages, that run reads one segment in pages of 100 items (4 batches of 25) with
+        one writer: the batches are sent one at a time in the order they were cut, so the first
+        20 requests are the first 20 batches, and the checkpoint claims their 500 items."""
         denied = {"fault": "denied", "operations": ["BatchWriteItem"]}
-        for after, options in ((0, COPY_OPTIONS), (20, ("--segments", "1", "--page-size", "100"))):
+        in_order = ("--segments", "1", "--page-size", "100", "--writers", "1")
+        for after, options in ((0, COPY_OPTIONS), (20, in_order)):
             with self.subTest(after=after):
                 checkpoint = Path(self.home) / f"denied{after}.checkpoint"
                 result, target, proxy = self.copy_through([{**denied, "after": after}],
@@ -258,7 +260,7 @@ class CopyFaultsTest(CopyFaultsBase):
                 if after == 0:
                     self.assertEqual(held, 0, info)
                 else:
-                    self.assertGreater(claimed, 0, info)
+                    self.assertEqual(claimed, 20 * 25, info)
                 resumed = self.cli("copy", "--source-table", self.source, "--target-table",
                                    target, *options, "--checkpoint", str(checkpoint),
                                    "--resume", "--output", "json", timeout=COPY_TIMEOUT)
