@@ -1358,9 +1358,18 @@ class ExportResumeTest(ExportImportTestBase):
 
     def test_ctrl_c_finishes_the_open_files_then_resume(self):
         proc, out, err = self.start(self.export_args("--read-rate", "100"), "interrupted")
-        time.sleep(3)
-        self.assertIsNone(proc.poll(), "the export ended before it could be interrupted:\n"
-                          + self.read(err))
+        # Interrupted once every segment is writing a data file (its temporary file exists), not
+        # after a fixed time, which a slow machine may spend before the first pages arrive.
+        deadline = time.monotonic() + 60
+        while True:
+            self.assertIsNone(proc.poll(), "the export ended before it could be interrupted:\n"
+                              + self.read(err))
+            writing = [p for p in self.out.rglob("*") if self.TEMP_RE.match(p.name)]
+            if len(writing) >= self.SEGMENTS:
+                break
+            self.assertLess(time.monotonic(), deadline, f"{len(writing)} data files being "
+                            f"written after 60 s:\n" + self.read(err))
+            time.sleep(0.05)
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=60)
         stderr = self.read(err)
