@@ -232,11 +232,12 @@ class FaultProxyTest(ServiceTestCase):
         self.assertEqual(proxy.stats["rules"], {"throttle": 2})
 
     def test_an_outage_starts_after_some_requests_and_ends_after_its_time(self):
-        proxy = self.start_proxy([{"fault": "error500", "after": 2, "for_ms": 1500,
+        # 3 s: the three calls of the outage fit in it even on a busy machine.
+        proxy = self.start_proxy([{"fault": "error500", "after": 2, "for_ms": 3000,
                                    "operations": ["ListTables"]}])
         client = self.via(proxy)
         during = self.list_tables_outcomes(client, 5)
-        time.sleep(1.6)
+        time.sleep(3.1)  # the outage began before the last call returned: it is over now
         after = self.list_tables_outcomes(client, 3)
         self.assertEqual((during, after), ("..FFF", "..."))
         self.assertEqual(proxy.fault_count("error500", "ListTables"), 3)
