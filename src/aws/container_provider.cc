@@ -1,5 +1,7 @@
 #include "aws/container_provider.h"
 
+#include <arpa/inet.h>
+
 #include <fstream>
 #include <iterator>
 
@@ -11,8 +13,15 @@ namespace {
 
 constexpr char kEcsHost[] = "http://169.254.170.2";
 
+// A literal IPv4 loopback address: 127.0.0.0/8, written as a dotted quad (not a name that only
+// begins with "127.").
+bool IsIpv4Loopback(const std::string& host) {
+  in_addr address{};
+  return ::inet_pton(AF_INET, host.c_str(), &address) == 1 && (ntohl(address.s_addr) >> 24) == 127;
+}
+
 bool AllowedPlainHttpHost(const std::string& host) {
-  return host == "localhost" || host.starts_with("127.") || host == "[::1]" ||
+  return host == "localhost" || IsIpv4Loopback(host) || host == "[::1]" ||
          host == "169.254.170.2" || host == "169.254.170.23" || host == "[fd00:ec2::23]";
 }
 

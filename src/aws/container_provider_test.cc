@@ -75,7 +75,14 @@ TEST(ContainerProviderTest, PlainHttpToOtherHostsIsRefused) {
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().kind, ErrorKind::kConfig);
   EXPECT_TRUE(transport.requests().empty());
+  // A name that only begins like a loopback address is another host.
+  env.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.evil.example/creds");
+  ASSERT_FALSE(provider.GetCredentials().ok());
+  EXPECT_TRUE(transport.requests().empty());
   env.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "https://example.com/creds");
+  transport.Respond(200, kDocument);
+  EXPECT_TRUE(provider.GetCredentials().ok());
+  env.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.1.2.3:8080/creds");
   transport.Respond(200, kDocument);
   EXPECT_TRUE(provider.GetCredentials().ok());
 }

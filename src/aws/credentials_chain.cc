@@ -1,6 +1,7 @@
 #include "aws/credentials_chain.h"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <vector>
 
@@ -24,22 +25,29 @@ Error ConfigError(std::string message) {
   return Error::Make(ErrorKind::kConfig, std::move(message));
 }
 
-// The last resort: instance metadata that cannot be reached (or has no role) means that no
-// credentials are configured anywhere, so say that, keeping the metadata service's reason.
+// The last resort: instance metadata that cannot be reached (or has no role) before it ever
+// answered means that no credentials are configured anywhere, so say that, keeping the metadata
+// service's reason. Once it has answered, a failure (a renewal mid-run) is its own. Thread-safe.
 class LastResortProvider final : public CredentialsProvider {
  public:
   explicit LastResortProvider(ProviderPtr inner) : inner_(std::move(inner)) {}
   Result<Credentials> GetCredentials() override {
     Result<Credentials> credentials = inner_->GetCredentials();
-    if (credentials.ok()) return credentials;
+    if (credentials.ok()) {
+      answered_.store(true, std::memory_order_relaxed);
+      return credentials;
+    }
     Error error = std::move(credentials).error();
     error.kind = ErrorKind::kCredentials;
-    error.message = std::string(kUnableToLocate) + " (" + error.message + ")";
+    if (!answered_.load(std::memory_order_relaxed)) {
+      error.message = std::string(kUnableToLocate) + " (" + error.message + ")";
+    }
     return error;
   }
 
  private:
   const ProviderPtr inner_;
+  std::atomic<bool> answered_{false};
 };
 
 std::string Chain(const std::vector<std::string>& visited, const std::string& next) {
@@ -253,8 +261,20 @@ class ChainBuilder {
       source = std::move(*resolved);
     } else if (credential_source) {
       if (*credential_source == "Environment") {
+        if (!HasEnvironmentCredentials(*env_)) {
+          return ConfigError("profile " + name +
+                             " has credential_source = Environment, but AWS_ACCESS_KEY_ID and "
+                             "AWS_SECRET_ACCESS_KEY are not set; set them, or use "
+                             "source_profile instead");
+        }
         source = std::make_shared<EnvironmentProvider>(env_);
       } else if (*credential_source == "Ec2InstanceMetadata") {
+        if (!InstanceMetadataEnabled(*env_)) {
+          return ConfigError("profile " + name +
+                             " has credential_source = Ec2InstanceMetadata, but "
+                             "AWS_EC2_METADATA_DISABLED is true; unset it, or use another "
+                             "credential_source");
+        }
         source = InstanceMetadata();
       } else if (*credential_source == "EcsContainer") {
         source = Container();

@@ -223,6 +223,21 @@ TEST_F(ChainTest, InstanceMetadataIsTheLastResort) {
             "http://169.254.169.254/latest/meta-data/iam/security-credentials/instance-role");
 }
 
+TEST_F(ChainTest, InstanceMetadataFailingAfterItAnsweredIsNotCalledMissingCredentials) {
+  env_.Set("AWS_EC2_METADATA_DISABLED", "false");
+  RespondImds("AKIDIMDS");  // valid for an hour
+  transport_.Fail("connection refused");
+  Result<std::shared_ptr<CredentialsProvider>> provider = Build();
+  ASSERT_TRUE(provider.ok()) << provider.error().message;
+  ASSERT_TRUE((*provider)->GetCredentials().ok());
+  clock_.Advance(2h);
+  Result<Credentials> c = (*provider)->GetCredentials();
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().kind, ErrorKind::kCredentials);
+  EXPECT_TRUE(HasText(c.error().message, "EC2 instance metadata: unreachable"));
+  EXPECT_FALSE(HasText(c.error().message, "Unable to locate credentials"));
+}
+
 TEST_F(ChainTest, AwsProfileReplacesDefault) {
   env_.Set("AWS_PROFILE", "dev");
   Config("[profile dev]\nregion = eu-west-1\n");
@@ -433,6 +448,7 @@ TEST_F(ChainTest, CredentialSourceEnvironment) {
 }
 
 TEST_F(ChainTest, CredentialSourceInstanceMetadata) {
+  env_.Set("AWS_EC2_METADATA_DISABLED", "false");
   Config("[default]\nrole_arn = arn:aws:iam::1:role/x\ncredential_source = Ec2InstanceMetadata\n");
   RespondImds("AKIDIMDS");
   RespondAssumeRole("ASIAX");
@@ -442,6 +458,17 @@ TEST_F(ChainTest, CredentialSourceInstanceMetadata) {
   const auto requests = transport_.requests();
   ASSERT_EQ(requests.size(), 4u);
   EXPECT_TRUE(HasText(Authorization(requests[3]), "Credential=AKIDIMDS/"));
+}
+
+TEST_F(ChainTest, CredentialSourceInstanceMetadataWhileItIsDisabledIsAConfigError) {
+  Config("[default]\nrole_arn = arn:aws:iam::1:role/x\ncredential_source = Ec2InstanceMetadata\n");
+  Result<std::shared_ptr<CredentialsProvider>> provider = Build();
+  ASSERT_FALSE(provider.ok());
+  EXPECT_EQ(provider.error().kind, ErrorKind::kConfig);
+  EXPECT_TRUE(HasText(provider.error().message,
+                      "profile default has credential_source = Ec2InstanceMetadata, but "
+                      "AWS_EC2_METADATA_DISABLED is true"));
+  EXPECT_TRUE(transport_.requests().empty());
 }
 
 TEST_F(ChainTest, RoleOnTopOfResolvedCredentials) {
@@ -586,9 +613,16 @@ INSTANTIATE_TEST_SUITE_P(
                         "[profile p]\nrole_arn = arn:aws:iam::1:role/r\n"
                         "credential_source = Laptop\n",
                         ErrorKind::kConfig, "Environment, Ec2InstanceMetadata or EcsContainer"},
+        ConfigErrorCase{"EnvironmentSourceWithoutKeys",
+                        "[profile p]\nrole_arn = arn:aws:iam::1:role/r\n"
+                        "credential_source = Environment\n",
+                        ErrorKind::kConfig,
+                        "profile p has credential_source = Environment, but AWS_ACCESS_KEY_ID "
+                        "and AWS_SECRET_ACCESS_KEY are not set"},
         ConfigErrorCase{"BadDuration",
                         "[profile p]\nrole_arn = arn:aws:iam::1:role/r\n"
-                        "credential_source = Environment\nduration_seconds = 1h\n",
+                        "source_profile = q\nduration_seconds = 1h\n"
+                        "[profile q]\naws_access_key_id = A\naws_secret_access_key = S\n",
                         ErrorKind::kConfig, "900 to 43200"},
         ConfigErrorCase{"Mfa",
                         "[profile p]\nrole_arn = arn:aws:iam::1:role/r\n"

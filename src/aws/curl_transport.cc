@@ -223,7 +223,7 @@ ExchangeResult Exchange(Connection& c, std::string_view head, std::string_view b
   bool wait = true;
   while (!reader.complete) {
     if (wait && !WaitFor(c.socket, POLLIN, deadline)) {
-      result.detail = "timed out waiting for the answer";
+      result.detail = std::string(kNoAnswerInTime);
       return result;
     }
     size_t got = 0;

@@ -1,5 +1,7 @@
 #include "aws/error.h"
 
+#include <algorithm>
+
 namespace ddbm::aws {
 
 const char* ErrorKindName(ErrorKind kind) {
@@ -22,6 +24,44 @@ const char* ErrorKindName(ErrorKind kind) {
       return "internal error";
   }
   return "error";
+}
+
+std::string PrintableServiceMessage(std::string_view message, std::string_view secret) {
+  for (std::string_view tail : {"The Canonical String for this request",
+                                "The String-to-Sign should have been", "x-amz-security-token:"}) {
+    if (const size_t at = message.find(tail); at != std::string_view::npos) {
+      message = message.substr(0, at);
+    }
+  }
+  std::string out;
+  out.reserve(std::min<size_t>(message.size(), 1000));
+  // A run of blanks is kept as it is, unless it holds a line break or another control
+  // character: then it becomes one space.
+  std::string run;
+  bool control = false;
+  for (const char c : message) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+      run += c;
+      control = control || c != ' ';
+      continue;
+    }
+    if (!out.empty()) out += control ? std::string(" ") : run;
+    run.clear();
+    control = false;
+    out += c;
+  }
+  if (!secret.empty()) {
+    for (size_t at = out.find(secret); at != std::string::npos; at = out.find(secret, at)) {
+      out.replace(at, secret.size(), "[redacted]");
+    }
+  }
+  if (out.size() > 1000) {
+    size_t cut = 1000;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+    out.resize(cut);
+    out += "...";
+  }
+  return out;
 }
 
 std::string Error::ToString() const {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -47,6 +48,13 @@ struct Error {
     return e;
   }
 };
+
+// A service's error message made fit to print: on one line (a run of whitespace holding a line
+// break or a tab becomes one space, and none is left at either end); cut before the canonical
+// request and string to sign that AWS appends to signature errors (they quote the request's
+// headers, the session token among them) and before any "x-amz-security-token:"; every
+// occurrence of `secret` (when not empty) replaced by "[redacted]"; at most 1,000 bytes.
+std::string PrintableServiceMessage(std::string_view message, std::string_view secret = {});
 
 // Holds either a T or an Error. Accessing the wrong alternative is a bug (asserts).
 template <class T>

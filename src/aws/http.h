@@ -39,11 +39,16 @@ struct HttpResponse {
 
 inline constexpr size_t kBodyPadding = 64;
 
+// How a kTransport error's message begins when the request was sent on a connection but no
+// answer came before the request's deadline (the server may be there, its answer lost).
+inline constexpr std::string_view kNoAnswerInTime = "timed out waiting for the answer";
+
 class Transport {
  public:
   virtual ~Transport() = default;
   // Sends one request and returns the full response; HTTP error statuses are responses, not
-  // errors. A connection failure, reset or timeout is an Error of kind kTransport.
+  // errors. A connection failure, reset or timeout is an Error of kind kTransport (a sent
+  // request left unanswered: message beginning with kNoAnswerInTime).
   // Thread-safe: many threads may call Send at once, each request uses its own connection.
   virtual Result<HttpResponse> Send(const HttpRequest& request) = 0;
 };

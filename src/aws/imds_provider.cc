@@ -46,19 +46,36 @@ Result<Credentials> InstanceMetadataProvider::GetCredentials() {
   token_request.url = base + "/latest/api/token";
   token_request.SetHeader("X-aws-ec2-metadata-token-ttl-seconds", "21600");
   Result<HttpResponse> token_response = transport_->Send(token_request);
-  if (!token_response.ok()) return Fail("unreachable (" + token_response.error().message + ")");
+  const bool v1_disabled = IsTrue(env_->Get("AWS_EC2_METADATA_V1_DISABLED"));
   std::optional<std::string> token;
-  const int token_status = token_response->status;
-  if (token_status == 200) {
+  // Set when IMDSv1 is tried because the token request went unanswered: in a container on an
+  // instance whose metadata hop limit is 1, the token's answer never arrives while IMDSv1 may
+  // still answer, and the AWS CLI falls back likewise.
+  bool token_unanswered = false;
+  if (!token_response.ok()) {
+    const Error& error = token_response.error();
+    if (v1_disabled || !error.message.starts_with(kNoAnswerInTime)) {
+      return Fail("unreachable (" + error.message + ")");
+    }
+    token_unanswered = true;
+  } else if (token_response->status == 200) {
     token = std::string(TrimSpace(token_response->body));
-  } else if (token_status == 403 || token_status == 404 || token_status == 405) {
-    if (IsTrue(env_->Get("AWS_EC2_METADATA_V1_DISABLED"))) {
-      return Fail("the IMDSv2 token request answered HTTP " + std::to_string(token_status) +
+  } else if (const int status = token_response->status;
+             status == 403 || status == 404 || status == 405) {
+    if (v1_disabled) {
+      return Fail("the IMDSv2 token request answered HTTP " + std::to_string(status) +
                   " and AWS_EC2_METADATA_V1_DISABLED forbids falling back to IMDSv1");
     }
   } else {
-    return Fail("the IMDSv2 token request answered HTTP " + std::to_string(token_status));
+    return Fail("the IMDSv2 token request answered HTTP " + std::to_string(status));
   }
+  auto unreachable = [&](const Error& error) {
+    return Fail("unreachable (" + error.message + ")" +
+                (token_unanswered
+                     ? "; the IMDSv2 token request went unanswered too: in a container, raise "
+                       "the instance's metadata hop limit (HttpPutResponseHopLimit) to 2"
+                     : ""));
+  };
 
   auto get = [&](const std::string& path) {
     HttpRequest request;
@@ -70,7 +87,7 @@ Result<Credentials> InstanceMetadataProvider::GetCredentials() {
 
   const std::string roles_path = "/latest/meta-data/iam/security-credentials/";
   Result<HttpResponse> roles = get(roles_path);
-  if (!roles.ok()) return Fail("unreachable (" + roles.error().message + ")");
+  if (!roles.ok()) return unreachable(roles.error());
   if (roles->status == 404) return Fail("this instance has no IAM role (instance profile)");
   if (roles->status != 200) {
     return Fail("listing the instance's IAM role answered HTTP " + std::to_string(roles->status));
@@ -81,7 +98,7 @@ Result<Credentials> InstanceMetadataProvider::GetCredentials() {
   if (role.empty()) return Fail("this instance has no IAM role (instance profile)");
 
   Result<HttpResponse> document = get(roles_path + std::string(role));
-  if (!document.ok()) return Fail("unreachable (" + document.error().message + ")");
+  if (!document.ok()) return unreachable(document.error());
   if (document->status != 200) {
     return Fail("fetching the credentials of role " + std::string(role) + " answered HTTP " +
                 std::to_string(document->status));

@@ -96,6 +96,42 @@ TEST(InstanceMetadataTest, OneAttemptWhenUnreachable) {
   EXPECT_EQ(transport.requests().size(), 1u);
 }
 
+TEST(InstanceMetadataTest, AnUnansweredTokenRequestFallsBackToV1) {
+  MapEnv env;
+  testing::ScriptedTransport transport;
+  transport.Fail(std::string(kNoAnswerInTime) + " (PUT 169.254.169.254)");
+  transport.Respond(200, "r");
+  transport.Respond(200, kDocument);
+  InstanceMetadataProvider provider(&env, &transport);
+  Result<Credentials> c = provider.GetCredentials();
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  const auto requests = transport.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[1].FindHeader("X-aws-ec2-metadata-token"), nullptr);
+}
+
+TEST(InstanceMetadataTest, AfterAnUnansweredTokenRequestAnUnreachableV1NamesTheHopLimit) {
+  MapEnv env;
+  testing::ScriptedTransport transport;
+  transport.Fail(std::string(kNoAnswerInTime));
+  transport.Fail(std::string(kNoAnswerInTime));
+  InstanceMetadataProvider provider(&env, &transport);
+  Result<Credentials> c = provider.GetCredentials();
+  ASSERT_FALSE(c.ok());
+  EXPECT_TRUE(HasText(c.error().message, "HttpPutResponseHopLimit"));
+  EXPECT_EQ(transport.requests().size(), 2u);
+}
+
+TEST(InstanceMetadataTest, AnUnansweredTokenRequestIsFinalWhenV1IsDisabled) {
+  MapEnv env;
+  env.Set("AWS_EC2_METADATA_V1_DISABLED", "true");
+  testing::ScriptedTransport transport;
+  transport.Fail(std::string(kNoAnswerInTime));
+  InstanceMetadataProvider provider(&env, &transport);
+  ASSERT_FALSE(provider.GetCredentials().ok());
+  EXPECT_EQ(transport.requests().size(), 1u);
+}
+
 TEST(InstanceMetadataTest, NoRoleAndBadDocument) {
   MapEnv env;
   testing::ScriptedTransport transport;

@@ -1,5 +1,7 @@
 #include "aws/refreshing_provider.h"
 
+#include "aws/iso8601.h"
+
 namespace ddbm::aws {
 
 RefreshingProvider::RefreshingProvider(std::shared_ptr<CredentialsProvider> inner, Clock* clock,
@@ -50,6 +52,14 @@ Result<Credentials> RefreshingProvider::GetCredentials() {
   std::lock_guard lock(mu_);
   ++refreshes_;
   const Clock::WallTime now = clock_->Now();
+  if (fresh.ok() && !Unexpired(*fresh, now)) {
+    // Signing with them would only earn ExpiredToken answers, one renewal per request.
+    fresh = Error::Make(ErrorKind::kCredentials,
+                        "the credentials from " + fresh->source + " expired at " +
+                            FormatIso8601(*fresh->expiration) + ", before they could be used " +
+                            "(this host's clock reads " + FormatIso8601(now) +
+                            "); check that source, or the system clock");
+  }
   if (fresh.ok()) {
     cached_ = *fresh;
     last_error_.reset();

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "aws/iso8601.h"
 #include "testing/fake_clock.h"
 
 namespace ddbm::aws {
@@ -113,6 +114,31 @@ TEST_F(RefreshingProviderTest, FailedRefreshKeepsUnexpiredCredentialsThenFails) 
   Result<Credentials> expired = provider.GetCredentials();
   ASSERT_FALSE(expired.ok());
   EXPECT_EQ(expired.error().message, "sts down");
+}
+
+TEST_F(RefreshingProviderTest, AnswerAlreadyExpiredIsAnErrorNamingTheSourceAndTheClock) {
+  const auto start = clock_.Now();
+  inner_->Push([&] { return Temporary("stale", start - 1s); });
+  RefreshingProvider provider(inner_, &clock_);
+  Result<Credentials> got = provider.GetCredentials();
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().kind, ErrorKind::kCredentials);
+  EXPECT_EQ(got.error().message,
+            "the credentials from test expired at " + FormatIso8601(start - 1s) +
+                ", before they could be used (this host's clock reads " + FormatIso8601(start) +
+                "); check that source, or the system clock");
+  EXPECT_EQ(got.error().message.find("SECRET"), std::string::npos);
+}
+
+TEST_F(RefreshingProviderTest, AnswerAlreadyExpiredKeepsUnexpiredCredentials) {
+  const auto start = clock_.Now();
+  inner_->Push([&] { return Temporary("first", start + 60min); });
+  inner_->Push([&] { return Temporary("stale", start); });
+  RefreshingProvider provider(inner_, &clock_);
+  ASSERT_TRUE(provider.GetCredentials().ok());
+  clock_.Advance(56min);
+  EXPECT_EQ(provider.GetCredentials()->access_key_id, "first");
+  EXPECT_EQ(inner_->calls(), 2);
 }
 
 TEST_F(RefreshingProviderTest, ShortLivedAnswersAreNotRefetchedOnEveryCall) {

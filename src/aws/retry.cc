@@ -24,10 +24,12 @@ constexpr std::array<std::string_view, 10> kThrottleCodes = {
     "SlowDown",
 };
 
-// Codes that arrive with a 4xx status yet are worth retrying.
-constexpr std::array<std::string_view, 6> kTransientCodes = {
-    "InternalServerError", "InternalFailure",         "ServiceUnavailable",
-    "RequestTimeout",      "RequestTimeoutException", "TransactionInProgressException",
+// Codes that arrive with a 4xx status yet are worth retrying (IDPCommunicationError: STS could
+// not reach a web identity's OIDC provider).
+constexpr std::array<std::string_view, 7> kTransientCodes = {
+    "InternalServerError",   "InternalFailure",         "ServiceUnavailable",
+    "RequestTimeout",        "RequestTimeoutException", "TransactionInProgressException",
+    "IDPCommunicationError",
 };
 
 template <size_t N>

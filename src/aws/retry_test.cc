@@ -60,6 +60,7 @@ TEST(ClassifyErrorTest, ServerErrorsAreTransient) {
   EXPECT_EQ(ClassifyError(ServiceError(400, "RequestTimeoutException")), RetryClass::kTransient);
   EXPECT_EQ(ClassifyError(ServiceError(400, "TransactionInProgressException")),
             RetryClass::kTransient);
+  EXPECT_EQ(ClassifyError(ServiceError(400, "IDPCommunicationError")), RetryClass::kTransient);
 }
 
 TEST(ClassifyErrorTest, TransportAndCorruptionAreTransient) {

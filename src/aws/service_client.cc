@@ -182,6 +182,8 @@ Result<HttpResponse> ServiceClient::Attempt(std::string_view operation, HttpRequ
     return tag(std::move(response).error());
   }
   if (std::optional<Error> error = decode_error(*response)) {
+    const std::string* token = signed_request.FindHeader("x-amz-security-token");
+    error->message = PrintableServiceMessage(error->message, token ? *token : std::string_view());
     if (error->http_status == 0) error->http_status = response->status;
     if (error->request_id.empty()) error->request_id = RequestId(*response);
     if (!error->retry_after) error->retry_after = ParseRetryAfter(*response);

@@ -36,9 +36,11 @@ class FixedCredentials final : public CredentialsProvider {
     Credentials c;
     c.access_key_id = "AKID";
     c.secret_access_key = "SECRET";
+    c.session_token = session_token;
     c.source = "test";
     return c;
   }
+  std::string session_token;
   int calls = 0;
   bool fail = false;
   std::optional<Error> error;  // returned instead, when set
@@ -189,6 +191,41 @@ TEST_F(ServiceClientTest, ThrottleThenSuccess) {
   EXPECT_EQ(client->counters().requests.load(), 2u);
   EXPECT_EQ(client->counters().retries.load(), 1u);
   EXPECT_EQ(client->counters().throttles.load(), 1u);
+}
+
+TEST_F(ServiceClientTest, ASignatureErrorNeverQuotesTheSessionToken) {
+  credentials_->session_token = "TOKENSECRET/abc+def==";
+  auto client = MakeClient();
+  // As AWS words it: the canonical request it expected, headers and all, on several lines.
+  transport_.Respond(
+      400,
+      R"({"__type":"com.amazon.coral.service#InvalidSignatureException","message":)"
+      R"("The request signature we calculated does not match the signature you provided.\n)"
+      R"(Check your AWS Secret Access Key and signing method.\n\nThe Canonical String for this )"
+      R"(request should have been\n'POST\n/\n\nhost:dynamodb.us-east-1.amazonaws.com\n)"
+      R"(x-amz-security-token:TOKENSECRET/abc+def==\n'\n\nThe String-to-Sign should have )"
+      R"(been\n'AWS4-HMAC-SHA256\n20261205T000000Z'\n"})");
+  Result<HttpResponse> r = Call(*client);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message,
+            "The request signature we calculated does not match the signature you provided. "
+            "Check your AWS Secret Access Key and signing method.");
+  EXPECT_EQ(r.error().ToString().find('\n'), std::string::npos);
+  EXPECT_EQ(r.error().ToString().find("TOKENSECRET"), std::string::npos);
+}
+
+TEST(PrintableServiceMessageTest, OneLineWithoutSecretsAndBounded) {
+  EXPECT_EQ(PrintableServiceMessage("  a\n\tb  \r\n c "), "a b c");
+  EXPECT_EQ(PrintableServiceMessage("denied for token T0K3N here", "T0K3N"),
+            "denied for token [redacted] here");
+  EXPECT_EQ(PrintableServiceMessage("bad header x-amz-security-token:abc def"), "bad header");
+  const std::string long_text(3000, 'x');
+  EXPECT_EQ(PrintableServiceMessage(long_text), std::string(1000, 'x') + "...");
+  // Cut on a character boundary: never half of a UTF-8 sequence.
+  std::string accented(999, 'a');
+  for (int i = 0; i < 10; ++i) accented += "\xC3\xA9";
+  const std::string cut = PrintableServiceMessage(accented);
+  EXPECT_EQ(cut, std::string(999, 'a') + "...");
 }
 
 TEST_F(ServiceClientTest, ThrottlingOutlastingTheAttemptBudgetEndsOnlyAtAStop) {

@@ -14,10 +14,25 @@ std::string Url::Authority() const {
 
 std::string Url::Origin() const { return scheme + "://" + Authority(); }
 
+namespace {
+
+// `text` with any user info ("user:password@") of its authority hidden, for messages.
+std::string Displayable(std::string_view text) {
+  const size_t scheme_end = text.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(text);
+  const size_t start = scheme_end + 3;
+  const size_t authority_end = text.find_first_of("/?#", start);
+  const size_t at = text.substr(0, authority_end).rfind('@');
+  if (at == std::string_view::npos || at < start) return std::string(text);
+  return std::string(text.substr(0, start)) + "..." + std::string(text.substr(at));
+}
+
+}  // namespace
+
 Result<Url> ParseUrl(std::string_view text) {
   auto bad = [&](std::string_view why) {
     return Error::Make(ErrorKind::kInvalidInput,
-                       "invalid URL '" + std::string(text) + "': " + std::string(why));
+                       "invalid URL '" + Displayable(text) + "': " + std::string(why));
   };
   Url url;
   const size_t scheme_end = text.find("://");

@@ -134,7 +134,12 @@ TEST(ParseUrlTest, MissingHost) {
   ExpectInvalid("http://:8000/", "missing host");
 }
 
-TEST(ParseUrlTest, UserInfoIsRejected) { ExpectInvalid("https://user:pass@host/", "user info"); }
+TEST(ParseUrlTest, UserInfoIsRejectedWithoutQuotingIt) {
+  Result<Url> url = ParseUrl("https://admin:S3cr3tPw@minio.local:9000/x@y");
+  ASSERT_FALSE(url.ok());
+  EXPECT_EQ(url.error().message,
+            "invalid URL 'https://...@minio.local:9000/x@y': user info is not supported");
+}
 
 TEST(UriEncodeTest, UnreservedCharactersAreKept) {
   const std::string unreserved =

@@ -48,6 +48,15 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
         aws::ErrorKind::kConfig,
         "The config profile (" + *profile_flag + ") could not be found in " + config->Paths());
   }
+  // A misspelt AWS_PROFILE would otherwise show up later as a missing region or credentials.
+  if (!profile_flag && env->Get("AWS_PROFILE") && !config->HasProfile(profile)) {
+    return aws::Error::Make(aws::ErrorKind::kConfig,
+                            "The config profile (" + profile +
+                                ") named by AWS_PROFILE could not "
+                                "be found in " +
+                                config->Paths() +
+                                "; fix the variable, or unset it to use the default profile");
+  }
   aws::Result<std::string> region = aws::ResolveRegion(region_flag, *env, *config, profile);
   if (!region.ok()) return std::move(region).error();
   c->region_ = *region;
@@ -64,7 +73,8 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
   c->transport_ = std::make_unique<aws::CurlTransport>(transport_options);
 
   // Metadata endpoints answer in milliseconds or not at all: off EC2/ECS, fail fast.
-  aws::CurlTransportOptions metadata_options;
+  // With the same TLS settings: a container credentials endpoint may be https.
+  aws::CurlTransportOptions metadata_options = transport_options;
   metadata_options.connect_timeout = std::chrono::milliseconds(1000);
   metadata_options.request_timeout = std::chrono::milliseconds(3000);
   c->metadata_transport_ = std::make_unique<aws::CurlTransport>(metadata_options);

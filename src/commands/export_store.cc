@@ -14,13 +14,15 @@ void StoreFlags::Add(CLI::App& app, bool writing) {
   app.add_option("--s3-endpoint-url", s3_side.s3_endpoint_url,
                  "S3 endpoint (e.g. MinIO or a test server); path-style addressing")
       ->group(group);
-  app.add_option("--s3-role-arn", s3_side.role_arn,
-                 "Role to assume for the bucket (e.g. in another account)")
-      ->group(group);
+  CLI::Option* role = app.add_option("--s3-role-arn", s3_side.role_arn,
+                                     "Role to assume for the bucket (e.g. in another account)")
+                          ->group(group);
   app.add_option("--s3-external-id", s3_side.external_id, "External id for --s3-role-arn")
+      ->needs(role)
       ->group(group);
   app.add_option("--s3-role-session-name", s3_side.role_session_name,
                  "Session name for --s3-role-arn")
+      ->needs(role)
       ->group(group);
   if (!writing) return;
   app.add_option("--part-size", part_size_mib, "MiB per S3 multipart upload part (5 to 5120)")

@@ -16,8 +16,8 @@ class WhoamiCommand final : public Command {
     return "Show the account and identity the credentials resolve to [API: sts:GetCallerIdentity]";
   }
   void AddFlags(CLI::App& app) override {
-    app.add_option("--role-arn", side_.role_arn, "Assume this role first");
-    app.add_option("--external-id", side_.external_id, "External id for --role-arn");
+    CLI::Option* role = app.add_option("--role-arn", side_.role_arn, "Assume this role first");
+    app.add_option("--external-id", side_.external_id, "External id for --role-arn")->needs(role);
   }
   aws::Result<Outcome> Run(const GlobalOptions& options) override {
     aws::Result<std::unique_ptr<Connection>> connection = Connection::Open(options, side_);

@@ -147,7 +147,8 @@ class Replay {
   std::mutex positions_mu_;
   std::map<std::string, ShardPosition> positions_;  // guarded by positions_mu_
   uint64_t dead_lettered_ = 0;  // the checkpoint's DeadLettered; guarded by positions_mu_
-  std::set<std::string> start_at_latest_;  // guarded by positions_mu_
+  // LATEST iterators taken before the replay was reported started, by shard; each is used once.
+  std::map<std::string, std::string> latest_iterators_;  // guarded by positions_mu_
   std::atomic<bool> halt_{false};
 };
 
@@ -187,20 +188,21 @@ aws::Status Replay::CheckResumeGaps(const dynamodb::StreamDescription& descripti
 
 aws::Result<std::string> Replay::StartIterator(const dynamodb::Shard& shard) {
   ShardPosition position;
-  bool latest = false;
   {
     std::lock_guard lock(positions_mu_);
     position = positions_[shard.shard_id];
     // A LATEST iterator is used once: renewing one would skip the records written meanwhile,
     // so a renewal (or a resume) reads from the trim horizon and skips by time instead.
-    latest = start_at_latest_.erase(shard.shard_id) != 0;
+    if (auto latest = latest_iterators_.find(shard.shard_id); latest != latest_iterators_.end()) {
+      std::string iterator = std::move(latest->second);
+      latest_iterators_.erase(latest);
+      if (position.sequence_number.empty()) return iterator;
+    }
   }
   aws::Result<std::string> iterator =
       !position.sequence_number.empty()
           ? context_.streams->GetShardIterator(options_.stream_arn, shard.shard_id,
                                                "AFTER_SEQUENCE_NUMBER", position.sequence_number)
-      : latest
-          ? context_.streams->GetShardIterator(options_.stream_arn, shard.shard_id, "LATEST")
           : context_.streams->GetShardIterator(options_.stream_arn, shard.shard_id, "TRIM_HORIZON");
   if (!iterator.ok() && (IsCode(iterator.error(), "TrimmedDataAccessException") ||
                          IsCode(iterator.error(), "ResourceNotFoundException"))) {
@@ -548,6 +550,8 @@ aws::Result<ReplicateResult> Replay::Run() {
   }
   if (latest_now) {
     // Only what happens from now on: closed shards hold the past, open shards start at LATEST.
+    // Their iterators are taken before the start is reported, so that a change made after the
+    // report is surely replayed.
     for (const dynamodb::Shard& shard : description->shards) {
       ShardPosition& position = positions_[shard.shard_id];
       position.shard_id = shard.shard_id;
@@ -555,9 +559,13 @@ aws::Result<ReplicateResult> Replay::Run() {
       if (!shard.ending_sequence_number.empty()) {
         position.done = true;
         lineage.RestoreDone(shard.shard_id);
-      } else {
-        start_at_latest_.insert(shard.shard_id);
+        continue;
       }
+      aws::Result<std::string> iterator =
+          context_.streams->GetShardIterator(options_.stream_arn, shard.shard_id, "LATEST");
+      if (!iterator.ok()) return std::move(iterator).error();
+      std::lock_guard lock(positions_mu_);
+      latest_iterators_[shard.shard_id] = std::move(*iterator);
     }
   }
 

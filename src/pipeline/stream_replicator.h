@@ -97,7 +97,8 @@ struct ReplicateContext {
   aws::Clock* clock = nullptr;
   // Told each time the replay becomes caught up (after having been behind), with the lag.
   std::function<void(double lag_seconds)> on_caught_up;
-  // Told once the stream was described and the start checked, before any record is read.
+  // Told once the stream was described, the start checked and, from LATEST, the open shards'
+  // iterators taken (a change made after this is replayed), before any record is read.
   std::function<void()> on_started;
 };
 

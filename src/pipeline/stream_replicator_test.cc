@@ -482,6 +482,7 @@ class StreamReplicatorTest : public ::testing::Test {
     c.stop = &stop_;
     c.clock = &clock_;
     c.on_caught_up = [this](double) { caught_up_calls_.fetch_add(1); };
+    c.on_started = [this] { iterators_at_start_ = IteratorRequests().size(); };
     return c;
   }
 
@@ -556,6 +557,7 @@ class StreamReplicatorTest : public ::testing::Test {
   std::unique_ptr<aws::RetryPolicy> policy_;
   std::atomic<bool> stop_{false};
   std::atomic<int> caught_up_calls_{0};
+  size_t iterators_at_start_ = 0;  // GetShardIterator requests made when on_started ran
   ReplicateCounters counters_;
   ddbm::testing::TempDir dir_;
 };
@@ -1140,6 +1142,9 @@ TEST_F(StreamReplicatorTest, StartAtLatestReadsOpenShardsFromLatestAndSkipsClose
   ASSERT_NE(Find(c, "shard-open"), nullptr);
   EXPECT_EQ(Find(c, "shard-open")->sequence_number, z);
   EXPECT_EQ(Find(c, "shard-open")->parent_shard_id, "shard-closed");
+  // Both LATEST iterators were taken before the start was reported: a change made after the
+  // report is replayed.
+  EXPECT_EQ(iterators_at_start_, 2u);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -125,6 +125,11 @@ class BadInputTest(ServiceTestCase):
         self.assert_cli_error(r, contains="nobody")
         self.assertIn("could not be found", r.stderr)
 
+    def test_unknown_profile_in_the_environment(self):
+        r = self.cli("tables", env=self.env(AWS_PROFILE="nobody"))
+        self.assert_cli_error(r, contains="The config profile (nobody) named by AWS_PROFILE "
+                                          "could not be found")
+
     def test_malformed_config_file(self):
         env = self.env()
         with open(env["AWS_CONFIG_FILE"], "w") as f:
@@ -162,6 +167,19 @@ class BadInputTest(ServiceTestCase):
                          "--create-target", "--truncate-target", endpoint=False)
             self.assertEqual(r.code, 2, r.stderr)
             self.assert_cli_error(r, contains="--create-target excludes --truncate-target")
+
+    def test_role_options_without_the_role_are_refused(self):
+        # They would apply to nothing (not to a profile's role_arn); nothing is sent.
+        for command, flag, role in (("copy", "--source-external-id", "--source-role-arn"),
+                                    ("copy", "--target-role-session-name", "--target-role-arn"),
+                                    ("export", "--s3-external-id", "--s3-role-arn"),
+                                    ("whoami", "--external-id", "--role-arn")):
+            args = {"copy": ["--source-table", "a", "--target-table", "b"],
+                    "export": ["--table", "a", "--to", "s3://bucket/prefix"],
+                    "whoami": []}[command]
+            r = self.cli(command, *args, flag, "x", endpoint=False)
+            self.assertEqual(r.code, 2, r.stderr)
+            self.assert_cli_error(r, contains=f"{flag} requires {role}")
 
     def test_invalid_endpoint_url(self):
         r = self.cli("tables", "--endpoint-url", "ftp://example", endpoint=False)
