@@ -237,7 +237,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
         if (!indexed.ok() || *indexed != Outcome::kSuccess) return indexed;
       } else {
         std::cerr << "checkpoint " << checkpoint_ << " says this copy already finished; "
-                  << "nothing to do\n";
+                  << (verify_ && !dry_run_ ? "verifying it" : "nothing to do") << '\n';
       }
       // The exit code of the finished copy still says that some items could not be written.
       if (const uint64_t dead = transfer.resume->items_dead_lettered(); dead > 0) {
@@ -247,7 +247,8 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
             dead, *dead_letter_path);
         outcome = Outcome::kIncomplete;
       }
-      return outcome;
+      // A run stopped while it verified resumes here: the verification is still owed.
+      return VerifyIfAsked(global, src, dst, source, target_ref.name, *read_rate, outcome);
     }
   }
 
@@ -384,15 +385,22 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     aws::Result<Outcome> indexed = AddDeferredIndexes(dst, *plan);
     if (!indexed.ok() || *indexed != Outcome::kSuccess) return indexed;
   }
-  Outcome outcome = dead > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
-  if (verify_) {
-    InstallInterruptHandler("stopping the verification; the copy itself is finished");
-    aws::Result<Outcome> verified =
-        VerifyAfterCopy(global, src, dst, source, target_ref.name, *read_rate, stop);
-    if (!verified.ok()) return verified;
-    if (*verified != Outcome::kSuccess) outcome = *verified;
-  }
-  return outcome;
+  return VerifyIfAsked(global, src, dst, source, target_ref.name, *read_rate,
+                       dead > 0 ? Outcome::kIncomplete : Outcome::kSuccess);
+}
+
+aws::Result<Outcome> CopyJob::VerifyIfAsked(const GlobalOptions& global, const Connection& src,
+                                            const Connection& dst,
+                                            const dynamodb::TableDescription& source_table,
+                                            const std::string& target_name, double read_rate,
+                                            Outcome copied) const {
+  if (!verify_ || dry_run_) return copied;  // a dry run reads no items either
+  const std::atomic<bool>* stop =
+      InstallInterruptHandler("stopping the verification; the copy itself is finished");
+  aws::Result<Outcome> verified =
+      VerifyAfterCopy(global, src, dst, source_table, target_name, read_rate, stop);
+  if (!verified.ok()) return verified;
+  return *verified != Outcome::kSuccess ? *verified : copied;
 }
 
 aws::Result<Outcome> CopyJob::AddDeferredIndexes(const Connection& dst,

@@ -217,6 +217,37 @@ class VerifyTest(ServiceTestCase):
         self.assertIn("tables match", r.stdout)
         self.assert_tables_equal(source, target)
 
+    def test_resumed_copy_that_had_finished_still_verifies(self):
+        """A copy stopped while it verified has a finished checkpoint: its --resume --verify must
+        verify (and find what changed since), not report that there is nothing to do."""
+        source = self.create_table(self.unique_table("rv_src"))
+        self.write_items(source, self.items[:300])
+        target = self.create_table(self.unique_table("rv_dst"))
+        with tempfile.TemporaryDirectory() as d:
+            checkpoint = os.path.join(d, "copy.checkpoint")
+            report = os.path.join(d, "report.jsonl")
+            copy = ("copy", "--source-table", source, "--target-table", target, "--segments",
+                    "2", "--checkpoint", checkpoint)
+            r = self.cli(*copy)
+            self.assertEqual(r.code, 0, r.stderr)
+            gone = self.items[7]
+            self.dynamodb().delete_item(TableName=target, Key=key_of(gone))
+            r = self.cli(*copy, "--resume")
+            self.assertEqual(r.code, 0, r.stderr)
+            self.assertIn("nothing to do", r.stderr)
+            r = self.cli(*copy, "--resume", "--verify", "--verify-report", report,
+                         "--output", "json")
+            self.assertEqual(r.code, 3, r.stderr)
+            self.assertIn("verifying it", r.stderr)
+            s = self.summary(r)
+            self.assertEqual((s["MissingInTarget"], s["ExtraInTarget"], s["Changed"]), (1, 0, 0))
+            self.assertEqual(read_report(report),
+                             [{"Difference": "MissingInTarget", "Key": wire_key(gone)}])
+            self.dynamodb().put_item(TableName=target, Item=gone)
+            r = self.cli(*copy, "--resume", "--verify")
+            self.assertEqual(r.code, 0, r.stderr)
+            self.assertIn("tables match", r.stdout)
+
     def test_bad_input(self):
         source = self.create_table(self.unique_table("bad_src"))
         other = self.create_table(self.unique_table("bad_other"), keys=[("id", "HASH", "S")])
