@@ -102,8 +102,7 @@ void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
       "0 lets DynamoDB fill 1 MB pages";
   scan_help.read_percent = "At most this percent of the source's provisioned read capacity";
   AddScanFlags(app, &scan_, scan_help);
-  app.add_option("--readers", readers_, "Segments scanned at once (default 8)")
-      ->check(CLI::Range(1, 1000));
+  AddReadersFlag(app, &readers_, "Segments scanned at once (default 8)");
   app.add_option("--writers", writers_, "Concurrent BatchWriteItem requests (default 16)")
       ->check(CLI::Range(1, 1024));
   AddConsumedCapacityFlag(app, &capacity_);
@@ -437,6 +436,7 @@ aws::Result<Outcome> CopyJob::VerifyAfterCopy(const GlobalOptions& global, const
   }
   VerifySettings settings;
   settings.segments = scan_.Segments();
+  settings.readers = readers_;
   settings.page_size = scan_.PageSize();
   settings.consistent_read = scan_.consistent_read;
   settings.source_read_rate = read_rate;

@@ -49,4 +49,8 @@ void AddScanFlags(CLI::App& app, ScanFlags* flags, const ScanFlagsHelp& help) {
       ->check(CLI::Range(1.0, 100.0));
 }
 
+void AddReadersFlag(CLI::App& app, int* readers, const std::string& help) {
+  app.add_option("--readers", *readers, help)->check(CLI::Range(1, 1000));
+}
+
 }  // namespace ddbm::commands

@@ -52,6 +52,10 @@ CLI::Validator PositiveRate();
 // outlive the parse.
 void AddScanFlags(CLI::App& app, ScanFlags* flags, const ScanFlagsHelp& help = {});
 
+// Adds --readers: how many segments are scanned at once (default kDefaultScanReaders), each by
+// its own thread holding one page; more segments than readers are handed out as readers finish.
+void AddReadersFlag(CLI::App& app, int* readers, const std::string& help);
+
 // Bytes per item by the table's description; 0 when it says the table is empty.
 double AverageItemBytes(const dynamodb::TableDescription& table);
 

@@ -99,8 +99,7 @@ class TruncateCommand final : public Command {
     app.add_option("--table", table_, "Table to empty (name or ARN)")->required();
     app.add_option("--segments", options_.segments, "Scan segments (TotalSegments)")
         ->check(CLI::Range(1, 1000000));
-    app.add_option("--readers", options_.readers, "Segments scanned at once")
-        ->check(CLI::Range(1, 1000));
+    AddReadersFlag(app, &options_.readers, "Segments scanned at once (default 8)");
     app.add_option("--page-size", options_.page_size, "Keys per Scan page (Scan Limit)")
         ->check(CLI::Range(0, 1000000));
     app.add_option("--writers", options_.writers, "Concurrent BatchWriteItem requests (default 16)")

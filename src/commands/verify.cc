@@ -33,7 +33,6 @@ dynamodb::IgnoredAttributes ParseIgnored(const std::vector<std::string>& names) 
   return ignored;
 }
 
-// The table's description, or an error that names its role.
 class VerifyCommand final : public Command {
  public:
   std::string name() const override { return "verify"; }
@@ -54,6 +53,7 @@ class VerifyCommand final : public Command {
     scan_help.read_percent = "At most this percent of each table's provisioned read capacity";
     AddScanFlags(app, &scan_, scan_help);
     AddConsumedCapacityFlag(app, &capacity_, /*reads_only=*/true);
+    AddReadersFlag(app, &settings_.readers, "Segments scanned at once on each table (default 8)");
     app.add_option("--ignore-attributes", ignored_,
                    "Top-level attributes to leave out of the comparison (comma-separated)")
         ->delimiter(',');
@@ -128,6 +128,7 @@ class ChecksumCommand final : public Command {
     scan_help.segments = "Parallel scan segments (default 8)";
     AddScanFlags(app, &scan_, scan_help);
     AddConsumedCapacityFlag(app, &capacity_, /*reads_only=*/true);
+    AddReadersFlag(app, &readers_, "Segments scanned at once (default 8)");
     app.add_option("--ignore-attributes", ignored_,
                    "Top-level attributes to leave out of the digest (comma-separated)")
         ->delimiter(',');
@@ -156,6 +157,7 @@ class ChecksumCommand final : public Command {
       }
     }
     options.segments = scan_.Segments();
+    options.readers = readers_;
     options.page_size = scan_.PageSize();
     options.consistent_read = scan_.consistent_read;
     options.return_consumed_capacity = capacity_.reads(*rate > 0);
@@ -213,6 +215,7 @@ class ChecksumCommand final : public Command {
  private:
   std::string table_;
   ScanFlags scan_;
+  int readers_ = kDefaultScanReaders;
   ConsumedCapacityFlag capacity_;
   std::vector<std::string> ignored_;
 };

@@ -93,6 +93,7 @@ pipeline::DigestOptions DigestOptionsFor(const dynamodb::TableDescription& table
   o.key_schema = table.key_schema;
   o.ignored = settings.ignored;
   o.segments = settings.segments;
+  o.readers = settings.readers;
   o.page_size = settings.page_size;
   o.consistent_read = settings.consistent_read;
   o.return_consumed_capacity = consumed_capacity;
@@ -186,7 +187,7 @@ aws::Result<VerifyResult> VerifySample(const Connection& source, const Connectio
       settings.source_consumed_capacity, false,  // lookups by key do not ask
       [&] {
         status = pipeline::ParallelScanSegments(
-            source.dynamodb(), base, kSampleSegments, chosen, settings.segments, source_limiter,
+            source.dynamodb(), base, kSampleSegments, chosen, settings.readers, source_limiter,
             stop, &source_counters, [&](int, const dynamodb::ItemPage& page) -> aws::Status {
               std::vector<dynamodb::ItemFingerprint> prints;
               std::vector<std::string> keys;

@@ -21,6 +21,7 @@ namespace ddbm::commands {
 
 struct VerifySettings {
   int segments = 8;
+  int readers = 8;  // segments scanned at once on each table
   int page_size = 0;
   bool consistent_read = false;
   dynamodb::IgnoredAttributes ignored;

@@ -207,6 +207,21 @@ class VerifyTest(ServiceTestCase):
                 if not extra:  # a second pass over each table
                     self.assertGreater(by_table[table]["requests"], one_pass[table], stats)
 
+    def test_readers_bound_the_segments_read_at_once(self):
+        source, target = self.make_pair("rdr")
+        r = self.cli("verify", "--source-table", source, "--target-table", target,
+                     "--segments", "64", "--readers", "2", "--output", "json")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertEqual(self.summary(r)["SourceItems"], ITEMS)
+        sums = set()
+        for extra in (("--segments", "40", "--readers", "1"), ("--segments", "3")):
+            r = self.cli("checksum", "--table", source, "--output", "json", *extra)
+            self.assertEqual(r.code, 0, r.stderr)
+            sums.add(json.loads(r.stdout)["Checksum"])
+        self.assertEqual(len(sums), 1, sums)
+        r = self.verify(source, target, "--readers", "0")
+        self.assertEqual(r.code, 2, r.stderr)
+
     def test_copy_then_verify(self):
         source = self.create_table(self.unique_table("cv_src"))
         self.write_items(source, self.items[:400])
