@@ -25,12 +25,9 @@
 namespace ddbm::commands {
 namespace {
 
+// REQUIRES: the names were parsed by AddIgnoreAttributesFlag (trimmed, none empty).
 dynamodb::IgnoredAttributes ParseIgnored(const std::vector<std::string>& names) {
-  dynamodb::IgnoredAttributes ignored;
-  for (const std::string& name : names) {
-    if (!name.empty()) ignored.insert(name);
-  }
-  return ignored;
+  return dynamodb::IgnoredAttributes(names.begin(), names.end());
 }
 
 class VerifyCommand final : public Command {
@@ -54,9 +51,8 @@ class VerifyCommand final : public Command {
     AddScanFlags(app, &scan_, scan_help);
     AddConsumedCapacityFlag(app, &capacity_, /*reads_only=*/true);
     AddReadersFlag(app, &settings_.readers, "Segments scanned at once on each table (default 8)");
-    app.add_option("--ignore-attributes", ignored_,
-                   "Top-level attributes to leave out of the comparison (comma-separated)")
-        ->delimiter(',');
+    AddIgnoreAttributesFlag(
+        app, &ignored_, "Top-level attributes to leave out of the comparison (comma-separated)");
     app.add_option("--sample", settings_.sample,
                    "Compare only about this fraction of the source's items (e.g. 0.01), looked "
                    "up in the target by key")
@@ -129,9 +125,8 @@ class ChecksumCommand final : public Command {
     AddScanFlags(app, &scan_, scan_help);
     AddConsumedCapacityFlag(app, &capacity_, /*reads_only=*/true);
     AddReadersFlag(app, &readers_, "Segments scanned at once (default 8)");
-    app.add_option("--ignore-attributes", ignored_,
-                   "Top-level attributes to leave out of the digest (comma-separated)")
-        ->delimiter(',');
+    AddIgnoreAttributesFlag(app, &ignored_,
+                            "Top-level attributes to leave out of the digest (comma-separated)");
   }
 
   aws::Result<Outcome> Run(const GlobalOptions& global) override {

@@ -124,8 +124,17 @@ class VerifyTest(ServiceTestCase):
         self.assertEqual(self.summary(r)["Changed"], 50)
         r = self.verify(source, target, "--ignore-attributes", "migrated_at,other")
         self.assertEqual(r.code, 0, r.stderr)
+        # Blanks around a name are not part of it.
+        r = self.verify(source, target, "--ignore-attributes", "other, migrated_at ")
+        self.assertEqual(r.code, 0, r.stderr)
         r = self.verify(source, target, "--ignore-attributes", "pk")
         self.assert_cli_error(r, "key attribute pk")
+        for empty in ("", "migrated_at, ", " "):
+            r = self.verify(source, target, "--ignore-attributes", empty)
+            self.assertEqual(r.code, 2, (empty, r.stderr))
+            self.assert_cli_error(r, "attribute name is empty")
+        r = self.cli("checksum", "--table", source, "--ignore-attributes", "text, ")
+        self.assertEqual(r.code, 2, r.stderr)
 
     def test_sample_looks_items_up_in_the_target(self):
         source, target = self.make_pair("smp")
