@@ -61,7 +61,7 @@ aws::Result<Outcome> TruncateTable(const Connection& connection,
   const auto started = std::chrono::steady_clock::now();
   aws::Result<pipeline::TransferResult> result = RunWithProgress(
       run, &counters, connection, connection, static_cast<uint64_t>(table.item_count));
-  if (!result.ok()) return std::move(result).error();
+  if (!result.ok()) return DescribeError(std::move(result).error(), "table", table.table_name);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const uint64_t deleted = counters.writes.items_written.load();
