@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import tempfile
+import time
 import unittest
 
 from fault_proxy import FaultProxy
@@ -230,6 +232,102 @@ class VerifyTest(ServiceTestCase):
         self.assertEqual(len(sums), 1, sums)
         r = self.verify(source, target, "--readers", "0")
         self.assertEqual(r.code, 2, r.stderr)
+
+    def test_sample_lookups_keep_to_the_targets_read_rate(self):
+        """Under a read rate the target's BatchGetItems ask for their consumed capacity (which
+        feeds the limiter), as the Scans do; without one they do not."""
+        source, target = self.make_pair("smprate")
+        for extra, asking in (((), False), (("--read-rate", "100000"), True)):
+            proxy = FaultProxy(self.ddb_endpoint, []).start()
+            self.addCleanup(proxy.stop)
+            r = self.cli("verify", "--source-table", source, "--target-table", target,
+                         "--sample", "0.3", "--page-size", "200", "--output", "json",
+                         "--source-endpoint-url", self.ddb_endpoint,
+                         "--target-endpoint-url", proxy.endpoint, *extra, endpoint=False)
+            self.assertEqual(r.code, 0, r.stderr)
+            stats = proxy.stats
+            gets = stats["requests"].get("BatchGetItem", 0)
+            self.assertGreater(gets, 0, stats)
+            self.assertEqual(stats["capacity_requested"].get("BatchGetItem", 0),
+                             gets if asking else 0, (extra, stats))
+
+    def test_a_side_that_fails_stops_the_other_and_is_named(self):
+        """The source's Scans are refused; the target, read slowly, must not be read on to its
+        end before the error, which names the source table."""
+        source, target = self.make_pair("fail")
+        denied = FaultProxy(self.ddb_endpoint, [{"fault": "denied", "operations": ["Scan"]}])
+        slow = FaultProxy(self.ddb_endpoint, [{"fault": "slow", "delay_ms": 300,
+                                               "operations": ["Scan"]}])
+        for proxy in (denied.start(), slow.start()):
+            self.addCleanup(proxy.stop)
+        r = self.cli("verify", "--source-table", source, "--target-table", target,
+                     "--segments", "2", "--page-size", "50",
+                     "--source-endpoint-url", denied.endpoint,
+                     "--target-endpoint-url", slow.endpoint, endpoint=False)
+        self.assert_cli_error(r, f"the source table {source}")
+        self.assertEqual(r.code, 1)
+        self.assertIn("AccessDenied", r.stderr)
+        # A full scan of the target takes more than 30 pages of 50 items.
+        target_scans = slow.stats["requests"].get("Scan", 0)
+        self.assertLess(target_scans, 10, slow.stats)
+
+    def test_a_failed_lookup_of_the_changed_items_keeps_the_report(self):
+        source, target = self.make_pair("det")
+        ddb = self.dynamodb()
+        ddb.delete_item(TableName=target, Key=key_of(self.items[1]))
+        for item in self.items[2:5]:
+            ddb.put_item(TableName=target, Item=dict(item, text={"S": "changed"}))
+        proxy = FaultProxy(self.ddb_endpoint, [{"fault": "denied", "operations": ["GetItem"]}])
+        proxy.start()
+        self.addCleanup(proxy.stop)
+        with tempfile.TemporaryDirectory() as d:
+            report = os.path.join(d, "report.jsonl")
+            r = self.cli("verify", "--source-table", source, "--target-table", target,
+                         "--segments", "3", "--report", report, "--output", "json",
+                         "--source-endpoint-url", proxy.endpoint,
+                         "--target-endpoint-url", self.ddb_endpoint, endpoint=False)
+            self.assertEqual(r.code, 3, r.stderr)
+            self.assertIn("warning: the attributes that differ are not named for 3 changed",
+                          r.stderr)
+            self.assertIn(f"the source table {source}", r.stderr)
+            s = self.summary(r)
+            self.assertEqual((s["MissingInTarget"], s["Changed"]), (1, 3))
+            self.assertFalse(s["ReportPartial"])
+            lines = read_report(report)
+        self.assertEqual(sorted((line["Difference"], json.dumps(line["Key"], sort_keys=True))
+                                for line in lines),
+                         sorted([("MissingInTarget", json.dumps(wire_key(self.items[1]),
+                                                                sort_keys=True))] +
+                                [("Changed", json.dumps(wire_key(i), sort_keys=True))
+                                 for i in self.items[2:5]]))
+        self.assertTrue(all("Paths" not in line for line in lines), lines)
+
+    def test_stopped_during_the_second_pass_lists_nothing(self):
+        """Keys collected from scans cut short would look missing or extra: an interrupted
+        second pass lists no difference, and the report is marked partial."""
+        source, target = self.make_pair("int")
+        self.dynamodb().delete_item(TableName=target, Key=key_of(self.items[9]))
+        slow = FaultProxy(self.ddb_endpoint, [{"fault": "slow", "delay_ms": 300,
+                                               "operations": ["Scan"]}]).start()
+        self.addCleanup(slow.stop)
+        report = os.path.join(self.home, "interrupted-report.jsonl")
+        proc, out, err = self.start_cli(
+            ["verify", "--source-table", source, "--target-table", target, "--segments", "3",
+             "--page-size", "50", "--report", report, "--output", "json",
+             "--endpoint-url", slow.endpoint], "verify-interrupted")
+        deadline = time.monotonic() + 120
+        while "scanning both tables again" not in self.read_text(err):
+            self.assertIsNone(proc.poll(), self.read_text(err))
+            self.assertLess(time.monotonic(), deadline, self.read_text(err))
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=60)
+        self.assertEqual(code, 130, self.read_text(err))
+        s = json.loads(self.read_text(out).strip().splitlines()[-1])
+        self.assertTrue(s["Interrupted"], s)
+        self.assertTrue(s["ReportPartial"], s)
+        self.assertEqual((s["MissingInTarget"], s["ExtraInTarget"], s["Changed"]), (0, 0, 0), s)
+        self.assertEqual(read_report(report), [])
 
     def test_copy_then_verify(self):
         source = self.create_table(self.unique_table("cv_src"))
