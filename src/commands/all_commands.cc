@@ -32,6 +32,9 @@ aws::Error DescribeError(aws::Error error, std::string_view role, std::string_vi
     // Two sides may have two endpoints: say which one could not be reached.
     error.message +=
         fmt::format(" (the {} {}: check its endpoint URL and the network)", role, table);
+  } else if (error.kind == aws::ErrorKind::kService) {
+    // Any other refusal (a KMS key disabled, a table being deleted): say whose it was.
+    error.message += fmt::format(" (the {} {})", role, table);
   }
   return error;
 }

@@ -39,9 +39,10 @@ enum class Outcome {
   kInterrupted,  // stopped on request (Ctrl-C) after saving its checkpoint
 };
 
-// Rewrites a DescribeTable ResourceNotFoundException into a message that names the table and
-// its role ("source table X does not exist in this account and region; ..."), and names them
-// after a transport error too (with two sides, which endpoint could not be reached).
+// Rewrites a ResourceNotFoundException into a message that names the table and its role
+// ("source table X does not exist in this account and region; ..."), and names them after
+// any other error of the service or of the transport too (with two sides, whose credentials
+// were refused, which endpoint could not be reached), with what to check where there is a rule.
 aws::Error DescribeError(aws::Error error, std::string_view role, std::string_view table);
 
 class Command {

@@ -102,8 +102,7 @@ void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
       "0 lets DynamoDB fill 1 MB pages";
   scan_help.read_percent = "At most this percent of the source's provisioned read capacity";
   AddScanFlags(app, &scan_, scan_help);
-  app.add_option("--readers", readers_, "Segments scanned at once (default 8)")
-      ->check(CLI::Range(1, 1000));
+  AddReadersFlag(app, &readers_, "Segments scanned at once (default 8)");
   app.add_option("--writers", writers_, "Concurrent BatchWriteItem requests (default 16)")
       ->check(CLI::Range(1, 1024));
   AddConsumedCapacityFlag(app, &capacity_);
@@ -237,7 +236,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
         if (!indexed.ok() || *indexed != Outcome::kSuccess) return indexed;
       } else {
         std::cerr << "checkpoint " << checkpoint_ << " says this copy already finished; "
-                  << "nothing to do\n";
+                  << (verify_ && !dry_run_ ? "verifying it" : "nothing to do") << '\n';
       }
       // The exit code of the finished copy still says that some items could not be written.
       if (const uint64_t dead = transfer.resume->items_dead_lettered(); dead > 0) {
@@ -247,7 +246,8 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
             dead, *dead_letter_path);
         outcome = Outcome::kIncomplete;
       }
-      return outcome;
+      // A run stopped while it verified resumes here: the verification is still owed.
+      return VerifyIfAsked(global, src, dst, source, target_ref.name, *read_rate, outcome);
     }
   }
 
@@ -384,15 +384,22 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     aws::Result<Outcome> indexed = AddDeferredIndexes(dst, *plan);
     if (!indexed.ok() || *indexed != Outcome::kSuccess) return indexed;
   }
-  Outcome outcome = dead > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
-  if (verify_) {
-    InstallInterruptHandler("stopping the verification; the copy itself is finished");
-    aws::Result<Outcome> verified =
-        VerifyAfterCopy(global, src, dst, source, target_ref.name, *read_rate, stop);
-    if (!verified.ok()) return verified;
-    if (*verified != Outcome::kSuccess) outcome = *verified;
-  }
-  return outcome;
+  return VerifyIfAsked(global, src, dst, source, target_ref.name, *read_rate,
+                       dead > 0 ? Outcome::kIncomplete : Outcome::kSuccess);
+}
+
+aws::Result<Outcome> CopyJob::VerifyIfAsked(const GlobalOptions& global, const Connection& src,
+                                            const Connection& dst,
+                                            const dynamodb::TableDescription& source_table,
+                                            const std::string& target_name, double read_rate,
+                                            Outcome copied) const {
+  if (!verify_ || dry_run_) return copied;  // a dry run reads no items either
+  const std::atomic<bool>* stop =
+      InstallInterruptHandler("stopping the verification; the copy itself is finished");
+  aws::Result<Outcome> verified =
+      VerifyAfterCopy(global, src, dst, source_table, target_name, read_rate, stop);
+  if (!verified.ok()) return verified;
+  return *verified != Outcome::kSuccess ? *verified : copied;
 }
 
 aws::Result<Outcome> CopyJob::AddDeferredIndexes(const Connection& dst,
@@ -429,6 +436,7 @@ aws::Result<Outcome> CopyJob::VerifyAfterCopy(const GlobalOptions& global, const
   }
   VerifySettings settings;
   settings.segments = scan_.Segments();
+  settings.readers = readers_;
   settings.page_size = scan_.PageSize();
   settings.consistent_read = scan_.consistent_read;
   settings.source_read_rate = read_rate;

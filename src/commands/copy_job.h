@@ -81,6 +81,13 @@ class CopyJob {
                                        const dynamodb::TableDescription& source_table,
                                        const std::string& target_name, double read_rate,
                                        const std::atomic<bool>* stop) const;
+  // With --verify: VerifyAfterCopy, whose outcome replaces `copied` unless it is a success;
+  // without: `copied`.
+  aws::Result<Outcome> VerifyIfAsked(const GlobalOptions& global, const Connection& src,
+                                     const Connection& dst,
+                                     const dynamodb::TableDescription& source_table,
+                                     const std::string& target_name, double read_rate,
+                                     Outcome copied) const;
   aws::Status PrepareCheckpoint(pipeline::TransferOptions* transfer) const;
   // The dead-letter file of this run; sets transfer->dead_letter_file.
   aws::Result<std::string> DeadLetterFileOfRun(pipeline::TransferOptions* transfer) const;

@@ -49,4 +49,26 @@ void AddScanFlags(CLI::App& app, ScanFlags* flags, const ScanFlagsHelp& help) {
       ->check(CLI::Range(1.0, 100.0));
 }
 
+void AddReadersFlag(CLI::App& app, int* readers, const std::string& help) {
+  app.add_option("--readers", *readers, help)->check(CLI::Range(1, 1000));
+}
+
+void AddIgnoreAttributesFlag(CLI::App& app, std::vector<std::string>* names,
+                             const std::string& help) {
+  app.add_option("--ignore-attributes", *names, help)
+      ->delimiter(',')
+      ->transform(CLI::Validator(
+          [](std::string& name) -> std::string {
+            constexpr const char* kBlanks = " \t\r\n";
+            const size_t first = name.find_first_not_of(kBlanks);
+            if (first == std::string::npos) {
+              return "an attribute name is empty: give names separated by commas, such as "
+                     "--ignore-attributes migrated_at,version";
+            }
+            name = name.substr(first, name.find_last_not_of(kBlanks) - first + 1);
+            return {};
+          },
+          "NAME,..."));
+}
+
 }  // namespace ddbm::commands

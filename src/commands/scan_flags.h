@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "aws/error.h"
 #include "dynamodb/types.h"
@@ -51,6 +52,15 @@ CLI::Validator PositiveRate();
 // Adds --segments, --page-size, --consistent-read, --read-rate and --read-percent. `flags` must
 // outlive the parse.
 void AddScanFlags(CLI::App& app, ScanFlags* flags, const ScanFlagsHelp& help = {});
+
+// Adds --readers: how many segments are scanned at once (default kDefaultScanReaders), each by
+// its own thread holding one page; more segments than readers are handed out as readers finish.
+void AddReadersFlag(CLI::App& app, int* readers, const std::string& help);
+
+// Adds --ignore-attributes: top-level attribute names, comma-separated, each trimmed of the
+// blanks around it ("a, b" names a and b). A name left empty is a usage error.
+void AddIgnoreAttributesFlag(CLI::App& app, std::vector<std::string>* names,
+                             const std::string& help);
 
 // Bytes per item by the table's description; 0 when it says the table is empty.
 double AverageItemBytes(const dynamodb::TableDescription& table);

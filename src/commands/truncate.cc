@@ -61,7 +61,7 @@ aws::Result<Outcome> TruncateTable(const Connection& connection,
   const auto started = std::chrono::steady_clock::now();
   aws::Result<pipeline::TransferResult> result = RunWithProgress(
       run, &counters, connection, connection, static_cast<uint64_t>(table.item_count));
-  if (!result.ok()) return std::move(result).error();
+  if (!result.ok()) return DescribeError(std::move(result).error(), "table", table.table_name);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const uint64_t deleted = counters.writes.items_written.load();
@@ -99,8 +99,7 @@ class TruncateCommand final : public Command {
     app.add_option("--table", table_, "Table to empty (name or ARN)")->required();
     app.add_option("--segments", options_.segments, "Scan segments (TotalSegments)")
         ->check(CLI::Range(1, 1000000));
-    app.add_option("--readers", options_.readers, "Segments scanned at once")
-        ->check(CLI::Range(1, 1000));
+    AddReadersFlag(app, &options_.readers, "Segments scanned at once (default 8)");
     app.add_option("--page-size", options_.page_size, "Keys per Scan page (Scan Limit)")
         ->check(CLI::Range(0, 1000000));
     app.add_option("--writers", options_.writers, "Concurrent BatchWriteItem requests (default 16)")

@@ -25,15 +25,11 @@
 namespace ddbm::commands {
 namespace {
 
+// REQUIRES: the names were parsed by AddIgnoreAttributesFlag (trimmed, none empty).
 dynamodb::IgnoredAttributes ParseIgnored(const std::vector<std::string>& names) {
-  dynamodb::IgnoredAttributes ignored;
-  for (const std::string& name : names) {
-    if (!name.empty()) ignored.insert(name);
-  }
-  return ignored;
+  return dynamodb::IgnoredAttributes(names.begin(), names.end());
 }
 
-// The table's description, or an error that names its role.
 class VerifyCommand final : public Command {
  public:
   std::string name() const override { return "verify"; }
@@ -54,9 +50,9 @@ class VerifyCommand final : public Command {
     scan_help.read_percent = "At most this percent of each table's provisioned read capacity";
     AddScanFlags(app, &scan_, scan_help);
     AddConsumedCapacityFlag(app, &capacity_, /*reads_only=*/true);
-    app.add_option("--ignore-attributes", ignored_,
-                   "Top-level attributes to leave out of the comparison (comma-separated)")
-        ->delimiter(',');
+    AddReadersFlag(app, &settings_.readers, "Segments scanned at once on each table (default 8)");
+    AddIgnoreAttributesFlag(
+        app, &ignored_, "Top-level attributes to leave out of the comparison (comma-separated)");
     app.add_option("--sample", settings_.sample,
                    "Compare only about this fraction of the source's items (e.g. 0.01), looked "
                    "up in the target by key")
@@ -128,9 +124,9 @@ class ChecksumCommand final : public Command {
     scan_help.segments = "Parallel scan segments (default 8)";
     AddScanFlags(app, &scan_, scan_help);
     AddConsumedCapacityFlag(app, &capacity_, /*reads_only=*/true);
-    app.add_option("--ignore-attributes", ignored_,
-                   "Top-level attributes to leave out of the digest (comma-separated)")
-        ->delimiter(',');
+    AddReadersFlag(app, &readers_, "Segments scanned at once (default 8)");
+    AddIgnoreAttributesFlag(app, &ignored_,
+                            "Top-level attributes to leave out of the digest (comma-separated)");
   }
 
   aws::Result<Outcome> Run(const GlobalOptions& global) override {
@@ -156,6 +152,7 @@ class ChecksumCommand final : public Command {
       }
     }
     options.segments = scan_.Segments();
+    options.readers = readers_;
     options.page_size = scan_.PageSize();
     options.consistent_read = scan_.consistent_read;
     options.return_consumed_capacity = capacity_.reads(*rate > 0);
@@ -213,6 +210,7 @@ class ChecksumCommand final : public Command {
  private:
   std::string table_;
   ScanFlags scan_;
+  int readers_ = kDefaultScanReaders;
   ConsumedCapacityFlag capacity_;
   std::vector<std::string> ignored_;
 };

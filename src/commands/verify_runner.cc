@@ -93,6 +93,7 @@ pipeline::DigestOptions DigestOptionsFor(const dynamodb::TableDescription& table
   o.key_schema = table.key_schema;
   o.ignored = settings.ignored;
   o.segments = settings.segments;
+  o.readers = settings.readers;
   o.page_size = settings.page_size;
   o.consistent_read = settings.consistent_read;
   o.return_consumed_capacity = consumed_capacity;
@@ -100,13 +101,32 @@ pipeline::DigestOptions DigestOptionsFor(const dynamodb::TableDescription& table
   return o;
 }
 
+// The two tables of a comparison, for the errors that must say which one failed.
+struct Sides {
+  const Connection& source;
+  const Connection& target;
+  const dynamodb::TableDescription& source_table;
+  const dynamodb::TableDescription& target_table;
+
+  aws::Error SourceError(aws::Error error) const {
+    return DescribeError(std::move(error), "source table", source_table.table_name);
+  }
+  aws::Error TargetError(aws::Error error) const {
+    return DescribeError(std::move(error), "target table", target_table.table_name);
+  }
+};
+
 // Runs `source_work` and `target_work` at once, with progress on stderr; each side's RCU are
-// shown only when its reads asked for them (`source_asked`, `target_asked`).
+// shown only when its reads asked for them (`source_asked`, `target_asked`). Each work gets a
+// ScanStop that ends it once `stop` (Ctrl-C) reads true or the other side has failed: a failed
+// side makes the comparison impossible, and the other would read its table to the end for
+// nothing. Returns the failed side's error (the source's when both failed), a Scan's named with
+// its table.
 template <class A, class B>
-void RunBothWithProgress(const Connection& source, const Connection& target,
-                         pipeline::ScanCounters* source_counters,
-                         pipeline::ScanCounters* target_counters, uint64_t expected,
-                         bool source_asked, bool target_asked, A source_work, B target_work) {
+aws::Status RunBothWithProgress(const Sides& sides, pipeline::ScanCounters* source_counters,
+                                pipeline::ScanCounters* target_counters, uint64_t expected,
+                                bool source_asked, bool target_asked, const std::atomic<bool>* stop,
+                                A source_work, B target_work) {
   pipeline::ProgressReporter reporter(
       [&] {
         pipeline::ProgressSample s;
@@ -114,8 +134,8 @@ void RunBothWithProgress(const Connection& source, const Connection& target,
         s.items_written = target_counters->items.load();
         s.read_capacity = source_counters->read_capacity.load();
         s.write_capacity = target_counters->read_capacity.load();
-        s.throttles = Throttles(source, target);
-        s.retries = Retries(source, target);
+        s.throttles = Throttles(sides.source, sides.target);
+        s.retries = Retries(sides.source, sides.target);
         s.expected_items = expected;
         s.read_label = "source";
         s.written_label = "target";
@@ -126,68 +146,144 @@ void RunBothWithProgress(const Connection& source, const Connection& target,
         return s;
       },
       stderr, ::isatty(STDERR_FILENO) == 1, aws::Clock::Real());
+  std::atomic<bool> side_failed{false};
+  const pipeline::ScanStop stopping(stop, &side_failed);
+  aws::Status source_status;
+  aws::Status target_status;
   reporter.Start();
-  std::thread other(std::move(target_work));
-  source_work();
+  std::thread other([&] {
+    target_status = target_work(stopping);
+    if (!target_status.ok()) side_failed.store(true);
+  });
+  source_status = source_work(stopping);
+  if (!source_status.ok()) side_failed.store(true);
   other.join();
   reporter.Stop();
-}
-
-// Reads the changed items from both sides and names the differing attributes.
-aws::Status DetailChanges(const Connection& source, const Connection& target,
-                          const dynamodb::TableDescription& source_table,
-                          const dynamodb::TableDescription& target_table,
-                          const VerifySettings& settings, std::vector<Difference>* differences) {
-  uint64_t detailed = 0;
-  for (Difference& d : *differences) {
-    if (d.kind != "Changed" || detailed++ >= settings.max_detailed) continue;
-    aws::Result<std::optional<std::string>> a =
-        source.dynamodb().GetItem(source_table.table_name, d.raw_key, settings.consistent_read);
-    if (!a.ok()) return std::move(a).error();
-    aws::Result<std::optional<std::string>> b =
-        target.dynamodb().GetItem(target_table.table_name, d.raw_key, settings.consistent_read);
-    if (!b.ok()) return std::move(b).error();
-    if (!a->has_value() || !b->has_value()) continue;  // changed since the scan
-    aws::Result<std::vector<std::string>> paths = dynamodb::DiffItems(**a, **b, settings.ignored);
-    if (paths.ok()) d.paths = std::move(*paths);
+  // Each side's Scans read its own table; other errors (a lookup of the sample) are named
+  // where they happen.
+  if (!source_status.ok()) {
+    aws::Error error = std::move(source_status).error();
+    return error.operation == "Scan" ? sides.SourceError(std::move(error)) : error;
+  }
+  if (!target_status.ok()) {
+    aws::Error error = std::move(target_status).error();
+    return error.operation == "Scan" ? sides.TargetError(std::move(error)) : error;
   }
   return aws::Status::Ok();
 }
 
-aws::Result<VerifyResult> VerifySample(const Connection& source, const Connection& target,
-                                       const dynamodb::TableDescription& source_table,
-                                       const dynamodb::TableDescription& target_table,
-                                       const VerifySettings& settings,
-                                       pipeline::RateLimiter* source_limiter,
-                                       const std::atomic<bool>* stop,
-                                       std::vector<Difference>* differences) {
+// Stores `result`'s value in `*out` and returns its status, for the works of RunBothWithProgress.
+template <class T>
+aws::Status Keep(aws::Result<T> result, std::optional<T>* out) {
+  if (!result.ok()) return std::move(result).error();
+  *out = std::move(*result);
+  return aws::Status::Ok();
+}
+
+// What looking up the changed items left undone.
+struct DetailOutcome {
+  bool interrupted = false;           // stopped by `stop`
+  std::optional<aws::Error> failure;  // the lookup that failed, named with its table
+  uint64_t left_without_paths = 0;    // changed items not looked up because of either
+};
+
+// Reads the changed items from both sides (GetItem) and names the differing attributes, until
+// `stop` reads true or a lookup fails; the changed items left keep no paths, and the outcome
+// says why, so that the differences already found are still reported.
+DetailOutcome DetailChanges(const Sides& sides, const VerifySettings& settings,
+                            const std::atomic<bool>* stop, std::vector<Difference>* differences) {
+  DetailOutcome outcome;
+  uint64_t detailed = 0;
+  auto stopped = [&] { return stop != nullptr && stop->load(); };
+  for (Difference& d : *differences) {
+    if (d.kind != "Changed" || detailed++ >= settings.max_detailed) continue;
+    if (!outcome.failure && stopped()) outcome.interrupted = true;
+    if (outcome.failure || outcome.interrupted) {
+      ++outcome.left_without_paths;
+      continue;
+    }
+    // A lookup whose retries a stop cut short is an interruption, not a failure.
+    auto failed = [&](aws::Error error) {
+      ++outcome.left_without_paths;
+      if (stopped()) {
+        outcome.interrupted = true;
+      } else {
+        outcome.failure = std::move(error);
+      }
+    };
+    aws::Result<std::optional<std::string>> a = sides.source.dynamodb().GetItem(
+        sides.source_table.table_name, d.raw_key, settings.consistent_read);
+    if (!a.ok()) {
+      failed(sides.SourceError(std::move(a).error()));
+      continue;
+    }
+    aws::Result<std::optional<std::string>> b = sides.target.dynamodb().GetItem(
+        sides.target_table.table_name, d.raw_key, settings.consistent_read);
+    if (!b.ok()) {
+      failed(sides.TargetError(std::move(b).error()));
+      continue;
+    }
+    if (!a->has_value() || !b->has_value()) continue;  // changed since the scan
+    aws::Result<std::vector<std::string>> paths = dynamodb::DiffItems(**a, **b, settings.ignored);
+    if (paths.ok()) d.paths = std::move(*paths);
+  }
+  return outcome;
+}
+
+// Read units of one BatchGetItem of 100 items of the table's average size: the target's first
+// guess when a sample looks its items up by key.
+double LookupReadUnits(const dynamodb::TableDescription& table, bool consistent_read) {
+  const double average = AverageItemBytes(table);
+  if (average <= 0) return 0;
+  const std::vector<size_t> sizes(100, static_cast<size_t>(average));
+  return pipeline::EstimateItemReadUnits(sizes, 0, consistent_read);
+}
+
+// Compares a sample of the source's segments with the target, item by item (BatchGetItem under
+// `target_limiter`). Counts every difference in `result` but keeps at most max_listed_keys of
+// them in `differences`.
+aws::Status VerifySample(const Sides& sides, const VerifySettings& settings,
+                         pipeline::RateLimiter* source_limiter,
+                         pipeline::RateLimiter* target_limiter, const std::atomic<bool>* stop,
+                         VerifyResult* result, std::vector<Difference>* differences) {
+  const dynamodb::TableDescription& source_table = sides.source_table;
+  const dynamodb::TableDescription& target_table = sides.target_table;
   const int chosen_count = std::clamp(
       static_cast<int>(std::ceil(settings.sample * kSampleSegments)), 1, kSampleSegments);
   std::vector<int> chosen;
   for (int i = 0; i < chosen_count; ++i) chosen.push_back(i * kSampleSegments / chosen_count);
 
-  const aws::RetryPolicy& unprocessed_policy = target.dynamodb().service_client().retry_policy();
+  const aws::RetryPolicy& unprocessed_policy =
+      sides.target.dynamodb().service_client().retry_policy();
   dynamodb::ScanRequest base;
   base.table_name = source_table.table_name;
   base.limit = settings.page_size;
   base.consistent_read = settings.consistent_read;
   base.return_consumed_capacity = settings.source_consumed_capacity;
 
-  VerifyResult result;
-  result.sampled = true;
+  result->sampled = true;
   pipeline::ScanCounters source_counters;
   pipeline::ScanCounters target_counters;
-  std::mutex mu;  // guards differences and result counts
-  aws::Status status;
+  std::mutex mu;                                       // guards differences and result's counts
+  auto add = [&](const char* kind, std::string key) {  // with mu held
+    (std::string_view(kind) == "Changed" ? result->changed : result->missing_in_target)++;
+    if (differences->size() < settings.max_listed_keys) {
+      differences->push_back({kind, std::move(key), {}});
+    } else {
+      ++result->unlisted_differences;
+    }
+  };
   const uint64_t expected = static_cast<uint64_t>(static_cast<double>(source_table.item_count) *
                                                   chosen_count / kSampleSegments);
-  RunBothWithProgress(
-      source, target, &source_counters, &target_counters, expected,
-      settings.source_consumed_capacity, false,  // lookups by key do not ask
-      [&] {
-        status = pipeline::ParallelScanSegments(
-            source.dynamodb(), base, kSampleSegments, chosen, settings.segments, source_limiter,
-            stop, &source_counters, [&](int, const dynamodb::ItemPage& page) -> aws::Status {
+  aws::Status status = RunBothWithProgress(
+      sides, &source_counters, &target_counters, expected, settings.source_consumed_capacity,
+      false,  // the lookups by key are not counted
+      stop,
+      [&](const pipeline::ScanStop& stopping) -> aws::Status {
+        return pipeline::ParallelScanSegments(
+            sides.source.dynamodb(), base, kSampleSegments, chosen, settings.readers,
+            source_limiter, stopping, &source_counters,
+            [&](int, const dynamodb::ItemPage& page) -> aws::Status {
               std::vector<dynamodb::ItemFingerprint> prints;
               std::vector<std::string> keys;
               for (std::string_view item : page.items) {
@@ -199,22 +295,22 @@ aws::Result<VerifyResult> VerifySample(const Connection& source, const Connectio
                 prints.push_back(std::move(*f));
                 keys.push_back(std::move(*key));
               }
-              aws::Result<std::vector<std::string>> found =
-                  pipeline::GetItemsFully(target.dynamodb(), target_table.table_name, keys,
-                                          settings.consistent_read, unprocessed_policy, stop);
+              aws::Result<std::vector<std::string>> found = pipeline::GetItemsFully(
+                  sides.target.dynamodb(), target_table.table_name, keys, settings.consistent_read,
+                  unprocessed_policy, stop, target_limiter);
               if (!found.ok()) {
                 // Cut short by a stop: the page is left uncompared, the result interrupted.
                 if (found.error().kind == aws::ErrorKind::kCancelled && stop != nullptr &&
                     stop->load()) {
                   return aws::Status::Ok();
                 }
-                return std::move(found).error();
+                return sides.TargetError(std::move(found).error());
               }
               std::unordered_map<std::string, std::array<uint8_t, 16>> in_target;
               for (const std::string& item : *found) {
                 aws::Result<dynamodb::ItemFingerprint> f =
                     dynamodb::FingerprintItem(item, target_table.key_schema, settings.ignored);
-                if (!f.ok()) return std::move(f).error();
+                if (!f.ok()) return sides.TargetError(std::move(f).error());
                 in_target.emplace(std::move(f->key), f->digest);
               }
               target_counters.items.fetch_add(found->size(), std::memory_order_relaxed);
@@ -222,20 +318,161 @@ aws::Result<VerifyResult> VerifySample(const Connection& source, const Connectio
               for (size_t i = 0; i < prints.size(); ++i) {
                 auto it = in_target.find(prints[i].key);
                 if (it == in_target.end()) {
-                  differences->push_back({"MissingInTarget", keys[i], {}});
+                  add("MissingInTarget", std::move(keys[i]));
                 } else if (it->second != prints[i].digest) {
-                  differences->push_back({"Changed", keys[i], {}});
+                  add("Changed", std::move(keys[i]));
                 }
               }
               return aws::Status::Ok();
             });
       },
-      [] {});
-  if (!status.ok()) return std::move(status).error();
-  result.source_items = source_counters.items.load();
-  result.target_items = target_counters.items.load();
-  result.interrupted = stop != nullptr && stop->load();
-  return result;
+      [](const pipeline::ScanStop&) { return aws::Status::Ok(); });
+  result->source_items = source_counters.items.load();
+  result->target_items = target_counters.items.load();
+  if (stop != nullptr && stop->load()) result->interrupted = result->listing_interrupted = true;
+  return status;
+}
+
+// Both full passes: pass one compares bucket digests; pass two lists the differences of the
+// differing buckets. An interrupted pass lists nothing: a comparison of partial scans would
+// report differences that are not there.
+aws::Status VerifyFull(const Sides& sides, const VerifySettings& settings,
+                       pipeline::RateLimiter* source_limiter, pipeline::RateLimiter* target_limiter,
+                       const std::atomic<bool>* stop, VerifyResult* result,
+                       std::vector<Difference>* differences) {
+  const dynamodb::TableDescription& source_table = sides.source_table;
+  const dynamodb::TableDescription& target_table = sides.target_table;
+  auto stopped = [&] { return stop != nullptr && stop->load(); };
+  const size_t buckets = pipeline::BucketsFor(
+      static_cast<uint64_t>(std::max(source_table.item_count, target_table.item_count)));
+  const pipeline::DigestOptions source_options =
+      DigestOptionsFor(source_table, settings, buckets, settings.source_consumed_capacity);
+  const pipeline::DigestOptions target_options =
+      DigestOptionsFor(target_table, settings, buckets, settings.target_consumed_capacity);
+
+  // Pass one: bucket digests of both tables.
+  pipeline::ScanCounters source_counters;
+  pipeline::ScanCounters target_counters;
+  std::optional<pipeline::BucketDigests> source_digests;
+  std::optional<pipeline::BucketDigests> target_digests;
+  aws::Status scanned = RunBothWithProgress(
+      sides, &source_counters, &target_counters, static_cast<uint64_t>(target_table.item_count),
+      settings.source_consumed_capacity, settings.target_consumed_capacity, stop,
+      [&](const pipeline::ScanStop& stopping) {
+        return Keep(pipeline::DigestTable(sides.source.dynamodb(), source_options, source_limiter,
+                                          stopping, &source_counters),
+                    &source_digests);
+      },
+      [&](const pipeline::ScanStop& stopping) {
+        return Keep(pipeline::DigestTable(sides.target.dynamodb(), target_options, target_limiter,
+                                          stopping, &target_counters),
+                    &target_digests);
+      });
+  if (!scanned.ok()) return scanned;
+  result->source_items = source_digests->Total().count;
+  result->target_items = target_digests->Total().count;
+  if (stopped()) {
+    result->interrupted = result->listing_interrupted = true;
+    return aws::Status::Ok();
+  }
+
+  // Which buckets differ, and which of them pass two can itemise within its memory budget.
+  std::vector<bool> wanted(buckets, false);
+  uint64_t listed = 0;
+  uint64_t differing = 0;
+  for (size_t i = 0; i < buckets; ++i) {
+    const dynamodb::DigestSum& a = source_digests->buckets[i];
+    const dynamodb::DigestSum& b = target_digests->buckets[i];
+    if (a == b) continue;
+    ++differing;
+    if (listed + a.count + b.count > settings.max_listed_keys) {
+      ++result->unlisted_buckets;
+      continue;
+    }
+    listed += a.count + b.count;
+    wanted[i] = true;
+  }
+  if (differing == result->unlisted_buckets) return aws::Status::Ok();
+
+  // Pass two: the keys of the differing buckets, on both sides.
+  std::cerr << fmt::format("{} of {} buckets differ; scanning both tables again for their keys\n",
+                           differing, buckets);
+  pipeline::ScanCounters source_again;
+  pipeline::ScanCounters target_again;
+  std::optional<pipeline::KeyEntries> in_source;
+  std::optional<pipeline::KeyEntries> in_target;
+  scanned = RunBothWithProgress(
+      sides, &source_again, &target_again, static_cast<uint64_t>(target_table.item_count),
+      settings.source_consumed_capacity, settings.target_consumed_capacity, stop,
+      [&](const pipeline::ScanStop& stopping) {
+        return Keep(pipeline::CollectKeys(sides.source.dynamodb(), source_options, wanted,
+                                          source_limiter, stopping, &source_again),
+                    &in_source);
+      },
+      [&](const pipeline::ScanStop& stopping) {
+        return Keep(pipeline::CollectKeys(sides.target.dynamodb(), target_options, wanted,
+                                          target_limiter, stopping, &target_again),
+                    &in_target);
+      });
+  if (!scanned.ok()) return scanned;
+  if (stopped()) {
+    result->interrupted = result->listing_interrupted = true;
+    return aws::Status::Ok();
+  }
+  std::vector<bool> found_difference(buckets, false);
+  auto bucket_of = [&](const std::string& key) {
+    return dynamodb::CanonicalKeyHash(key) % buckets;
+  };
+  for (const auto& [key, entry] : *in_source) {
+    auto it = in_target->find(key);
+    if (it == in_target->end()) {
+      differences->push_back({"MissingInTarget", entry.raw_key, {}});
+      ++result->missing_in_target;
+    } else if (it->second.digest != entry.digest) {
+      differences->push_back({"Changed", entry.raw_key, {}});
+      ++result->changed;
+    } else {
+      continue;
+    }
+    found_difference[bucket_of(key)] = true;
+  }
+  for (const auto& [key, entry] : *in_target) {
+    if (in_source->contains(key)) continue;
+    differences->push_back({"ExtraInTarget", entry.raw_key, {}});
+    ++result->extra_in_target;
+    found_difference[bucket_of(key)] = true;
+  }
+  for (size_t i = 0; i < buckets; ++i) {
+    if (wanted[i] && !found_difference[i]) ++result->vanished_buckets;
+  }
+  return aws::Status::Ok();
+}
+
+// Sorts the differences (by kind, then key), names the changed attributes, and writes them all.
+// A failed or interrupted lookup leaves paths out, with a warning, rather than the report.
+aws::Status ReportDifferences(const Sides& sides, const VerifySettings& settings,
+                              const std::atomic<bool>* stop, DifferenceSink* sink,
+                              VerifyResult* result, std::vector<Difference>* differences) {
+  std::sort(differences->begin(), differences->end(), [](const Difference& a, const Difference& b) {
+    return std::tie(a.kind, a.raw_key) < std::tie(b.kind, b.raw_key);
+  });
+  const DetailOutcome detail = DetailChanges(sides, settings, stop, differences);
+  if (detail.interrupted) result->interrupted = true;
+  for (const Difference& d : *differences) {
+    if (aws::Status s = sink->Add(d); !s.ok()) return s;
+  }
+  if (detail.failure) {
+    std::cerr << fmt::format(
+        "ddbmigrate: warning: the attributes that differ are not named for {} changed items "
+        "(listed by key only), since looking them up failed: {}\n",
+        detail.left_without_paths, detail.failure->ToString());
+  } else if (detail.interrupted && detail.left_without_paths > 0) {
+    std::cerr << fmt::format(
+        "stopped looking up the changed items: {} are listed by key only, without the "
+        "attributes that differ\n",
+        detail.left_without_paths);
+  }
+  return sink->Close();
 }
 
 }  // namespace
@@ -255,6 +492,8 @@ aws::Result<VerifyResult> VerifyTables(const Connection& source, const Connectio
   }
   DifferenceSink sink(settings.report_path);
   if (aws::Status s = sink.Open(); !s.ok()) return s.error();
+  const Sides sides{source, target, source_table, target_table};
+  const bool sample = settings.sample > 0 && settings.sample < 1;
 
   pipeline::RateLimiterOptions source_limit;
   source_limit.units_per_second = settings.source_read_rate;
@@ -262,8 +501,11 @@ aws::Result<VerifyResult> VerifyTables(const Connection& source, const Connectio
                                                        settings.segments, settings.consistent_read);
   pipeline::RateLimiterOptions target_limit;
   target_limit.units_per_second = settings.target_read_rate;
-  target_limit.first_request_units = ScanPageReadUnits(target_table, settings.page_size,
-                                                       settings.segments, settings.consistent_read);
+  // A sample reads the target by key, 100 keys per request; a full verify scans it.
+  target_limit.first_request_units =
+      sample ? LookupReadUnits(target_table, settings.consistent_read)
+             : ScanPageReadUnits(target_table, settings.page_size, settings.segments,
+                                 settings.consistent_read);
   pipeline::RateLimiter source_limiter(source_limit, aws::Clock::Real());
   pipeline::RateLimiter target_limiter(target_limit, aws::Clock::Real());
   pipeline::RateLimiter* src_limit = pipeline::IfLimited(source_limiter);
@@ -271,137 +513,14 @@ aws::Result<VerifyResult> VerifyTables(const Connection& source, const Connectio
 
   std::vector<Difference> differences;
   VerifyResult result;
-  if (settings.sample > 0 && settings.sample < 1) {
-    aws::Result<VerifyResult> sampled = VerifySample(source, target, source_table, target_table,
-                                                     settings, src_limit, stop, &differences);
-    if (!sampled.ok()) return sampled;
-    result = *sampled;
-    for (const Difference& d : differences) {
-      (d.kind == "Changed" ? result.changed : result.missing_in_target)++;
-    }
-  } else {
-    const size_t buckets = pipeline::BucketsFor(
-        static_cast<uint64_t>(std::max(source_table.item_count, target_table.item_count)));
-    const pipeline::DigestOptions source_options =
-        DigestOptionsFor(source_table, settings, buckets, settings.source_consumed_capacity);
-    const pipeline::DigestOptions target_options =
-        DigestOptionsFor(target_table, settings, buckets, settings.target_consumed_capacity);
-
-    // Pass one: bucket digests of both tables.
-    pipeline::ScanCounters source_counters;
-    pipeline::ScanCounters target_counters;
-    std::optional<aws::Result<pipeline::BucketDigests>> source_digests;
-    std::optional<aws::Result<pipeline::BucketDigests>> target_digests;
-    RunBothWithProgress(
-        source, target, &source_counters, &target_counters,
-        static_cast<uint64_t>(target_table.item_count), settings.source_consumed_capacity,
-        settings.target_consumed_capacity,
-        [&] {
-          source_digests = pipeline::DigestTable(source.dynamodb(), source_options, src_limit, stop,
-                                                 &source_counters);
-        },
-        [&] {
-          target_digests = pipeline::DigestTable(target.dynamodb(), target_options, dst_limit, stop,
-                                                 &target_counters);
-        });
-    if (!source_digests->ok()) return std::move(*source_digests).error();
-    if (!target_digests->ok()) return std::move(*target_digests).error();
-    result.source_items = (*source_digests)->Total().count;
-    result.target_items = (*target_digests)->Total().count;
-    if (stop != nullptr && stop->load()) {
-      result.interrupted = true;
-      result.seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      return result;
-    }
-
-    // Which buckets differ, and which of them pass two can itemise within its memory budget.
-    std::vector<bool> wanted(buckets, false);
-    uint64_t listed = 0;
-    uint64_t differing = 0;
-    for (size_t i = 0; i < buckets; ++i) {
-      const dynamodb::DigestSum& a = (*source_digests)->buckets[i];
-      const dynamodb::DigestSum& b = (*target_digests)->buckets[i];
-      if (a == b) continue;
-      ++differing;
-      if (listed + a.count + b.count > settings.max_listed_keys) {
-        ++result.unlisted_buckets;
-        continue;
-      }
-      listed += a.count + b.count;
-      wanted[i] = true;
-    }
-
-    if (differing > result.unlisted_buckets) {
-      // Pass two: the keys of the differing buckets, on both sides.
-      std::cerr << fmt::format(
-          "{} of {} buckets differ; scanning both tables again for their keys\n", differing,
-          buckets);
-      pipeline::ScanCounters source_again;
-      pipeline::ScanCounters target_again;
-      std::optional<aws::Result<pipeline::KeyEntries>> source_keys;
-      std::optional<aws::Result<pipeline::KeyEntries>> target_keys;
-      RunBothWithProgress(
-          source, target, &source_again, &target_again,
-          static_cast<uint64_t>(target_table.item_count), settings.source_consumed_capacity,
-          settings.target_consumed_capacity,
-          [&] {
-            source_keys = pipeline::CollectKeys(source.dynamodb(), source_options, wanted,
-                                                src_limit, stop, &source_again);
-          },
-          [&] {
-            target_keys = pipeline::CollectKeys(target.dynamodb(), target_options, wanted,
-                                                dst_limit, stop, &target_again);
-          });
-      if (!source_keys->ok()) return std::move(*source_keys).error();
-      if (!target_keys->ok()) return std::move(*target_keys).error();
-      if (stop != nullptr && stop->load()) result.interrupted = true;
-      const pipeline::KeyEntries& in_source = **source_keys;
-      const pipeline::KeyEntries& in_target = **target_keys;
-      std::vector<bool> found_difference(buckets, false);
-      auto bucket_of = [&](const std::string& key) {
-        return dynamodb::CanonicalKeyHash(key) % buckets;
-      };
-      for (const auto& [key, entry] : in_source) {
-        auto it = in_target.find(key);
-        if (it == in_target.end()) {
-          differences.push_back({"MissingInTarget", entry.raw_key, {}});
-        } else if (it->second.digest != entry.digest) {
-          differences.push_back({"Changed", entry.raw_key, {}});
-        } else {
-          continue;
-        }
-        found_difference[bucket_of(key)] = true;
-      }
-      for (const auto& [key, entry] : in_target) {
-        if (in_source.contains(key)) continue;
-        differences.push_back({"ExtraInTarget", entry.raw_key, {}});
-        found_difference[bucket_of(key)] = true;
-      }
-      for (size_t i = 0; i < buckets; ++i) {
-        if (wanted[i] && !found_difference[i]) ++result.vanished_buckets;
-      }
-    }
-    for (const Difference& d : differences) {
-      if (d.kind == "MissingInTarget") ++result.missing_in_target;
-      if (d.kind == "ExtraInTarget") ++result.extra_in_target;
-      if (d.kind == "Changed") ++result.changed;
-    }
-  }
-
-  // Stable output: by kind, then key.
-  std::sort(differences.begin(), differences.end(), [](const Difference& a, const Difference& b) {
-    return std::tie(a.kind, a.raw_key) < std::tie(b.kind, b.raw_key);
-  });
-  if (aws::Status s =
-          DetailChanges(source, target, source_table, target_table, settings, &differences);
+  aws::Status compared =
+      sample ? VerifySample(sides, settings, src_limit, dst_limit, stop, &result, &differences)
+             : VerifyFull(sides, settings, src_limit, dst_limit, stop, &result, &differences);
+  if (!compared.ok()) return compared.error();
+  if (aws::Status s = ReportDifferences(sides, settings, stop, &sink, &result, &differences);
       !s.ok()) {
     return s.error();
   }
-  for (const Difference& d : differences) {
-    if (aws::Status s = sink.Add(d); !s.ok()) return s.error();
-  }
-  if (aws::Status s = sink.Close(); !s.ok()) return s.error();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
@@ -422,12 +541,15 @@ void PrintVerifyResult(const GlobalOptions& global, const dynamodb::TableDescrip
         .MemberInt("Changed", static_cast<int64_t>(r.changed))
         .MemberInt("UnlistedBuckets", static_cast<int64_t>(r.unlisted_buckets))
         .MemberInt("ChangedWhileVerifying", static_cast<int64_t>(r.vanished_buckets))
+        .MemberInt("UnlistedDifferences", static_cast<int64_t>(r.unlisted_differences))
         .MemberBool("Sampled", r.sampled)
         .MemberBool("Interrupted", r.interrupted)
         .MemberBool("Match", r.match())
         .Key("Seconds")
         .Double(r.seconds);
-    if (!settings.report_path.empty()) w.Member("Report", settings.report_path);
+    if (!settings.report_path.empty()) {
+      w.Member("Report", settings.report_path).MemberBool("ReportPartial", r.partial());
+    }
     w.EndObject();
     std::cout << out << '\n';
     return;
@@ -450,10 +572,22 @@ void PrintVerifyResult(const GlobalOptions& global, const dynamodb::TableDescrip
         "they were verified; verify again once writes stop\n",
         r.vanished_buckets);
   }
+  if (r.unlisted_differences > 0) {
+    std::cout << fmt::format(
+        "{} more differences were counted but not listed (a sample lists at most {}); fix what "
+        "is listed and verify again\n",
+        r.unlisted_differences, settings.max_listed_keys);
+  }
   if (r.sampled) {
     std::cout << "sampled: items that exist only in the target are not detected by a sample\n";
   }
-  if (!settings.report_path.empty()) std::cout << "report: " << settings.report_path << '\n';
+  if (r.listing_interrupted) {
+    std::cout << "interrupted before the comparison was finished: the counts and the report "
+                 "cover only what was compared; verify again to list every difference\n";
+  }
+  if (!settings.report_path.empty()) {
+    std::cout << "report: " << settings.report_path << (r.partial() ? " (partial)" : "") << '\n';
+  }
   std::cout << fmt::format("result: {} ({:.1f} s)\n",
                            r.interrupted ? "interrupted"
                            : r.match()   ? (r.sampled ? "the sample matches" : "tables match")

@@ -21,6 +21,7 @@ namespace ddbm::commands {
 
 struct VerifySettings {
   int segments = 8;
+  int readers = 8;  // segments scanned at once on each table
   int page_size = 0;
   bool consistent_read = false;
   dynamodb::IgnoredAttributes ignored;
@@ -32,7 +33,7 @@ struct VerifySettings {
   bool target_consumed_capacity = false;
   std::string report_path;  // JSON lines; empty: none
   // Keys the second pass may hold in memory (both sides together); buckets beyond are counted
-  // but not itemised.
+  // but not itemised. A sample lists at most this many differences and counts the rest.
   uint64_t max_listed_keys = 500'000;
   // Changed items whose differing attributes are looked up; the rest are listed by key only.
   uint64_t max_detailed = 1000;
@@ -47,11 +48,19 @@ struct VerifyResult {
   uint64_t missing_in_target = 0;
   uint64_t extra_in_target = 0;
   uint64_t changed = 0;
-  uint64_t unlisted_buckets = 0;  // differing buckets not itemised (over max_listed_keys)
-  uint64_t vanished_buckets = 0;  // differed in pass one, not in pass two: tables changed
+  uint64_t unlisted_buckets = 0;      // differing buckets not itemised (over max_listed_keys)
+  uint64_t vanished_buckets = 0;      // differed in pass one, not in pass two: tables changed
+  uint64_t unlisted_differences = 0;  // sample: counted, not listed (over max_listed_keys)
   bool sampled = false;
   bool interrupted = false;
+  // Stopped before the differences were listed: the counts and the report cover only what was
+  // compared (a full verify then lists nothing, since partial scans cannot be compared).
+  bool listing_interrupted = false;
   double seconds = 0;
+  // Whether the report (and the counts) leave differences out.
+  bool partial() const {
+    return listing_interrupted || unlisted_buckets > 0 || unlisted_differences > 0;
+  }
   bool match() const {
     return missing_in_target == 0 && extra_in_target == 0 && changed == 0 &&
            unlisted_buckets == 0 && vanished_buckets == 0 && !interrupted;
@@ -59,7 +68,10 @@ struct VerifyResult {
 };
 
 // Compares the two tables. The key schemas must already be checked equal by the caller.
-// Differences go to settings.report_path (when set) and the first few to stderr.
+// Differences go to settings.report_path (when set) and the first few to stderr. Once `stop`
+// reads true the comparison ends early and the result says interrupted (and partial() when
+// differences were left unlisted). A side that fails ends the other side's scan too, and its
+// error names its table.
 aws::Result<VerifyResult> VerifyTables(const Connection& source, const Connection& target,
                                        const dynamodb::TableDescription& source_table,
                                        const dynamodb::TableDescription& target_table,

@@ -646,7 +646,8 @@ Result<BatchWriteItemResult> DynamoDbClient::BatchWriteItem(std::string_view tab
 
 Result<BatchGetItemResult> DynamoDbClient::BatchGetItem(std::string_view table_name,
                                                         std::span<const std::string_view> keys,
-                                                        bool consistent_read) const {
+                                                        bool consistent_read,
+                                                        bool return_consumed_capacity) const {
   std::string body;
   JsonWriter w(&body);
   w.BeginObject().Key("RequestItems").BeginObject().Key(table_name).BeginObject();
@@ -654,7 +655,9 @@ Result<BatchGetItemResult> DynamoDbClient::BatchGetItem(std::string_view table_n
   for (std::string_view key : keys) w.Raw(key);
   w.EndArray();
   if (consistent_read) w.MemberBool("ConsistentRead", true);
-  w.EndObject().EndObject().EndObject();
+  w.EndObject().EndObject();
+  if (return_consumed_capacity) w.Member("ReturnConsumedCapacity", "TOTAL");
+  w.EndObject();
   Result<aws::HttpResponse> response = rpc_.Call("BatchGetItem", std::move(body));
   if (!response.ok()) return std::move(response).error();
   constexpr std::string_view kOp = "BatchGetItem";

@@ -145,7 +145,8 @@ class DynamoDbClient {
   // REQUIRES: 1 to 100 keys.
   aws::Result<BatchGetItemResult> BatchGetItem(std::string_view table_name,
                                                std::span<const std::string_view> keys,
-                                               bool consistent_read = false) const;
+                                               bool consistent_read = false,
+                                               bool return_consumed_capacity = false) const;
 
   // Builds the request bodies without sending them (for --dry-run and the benchmarks).
   static std::string ScanRequestJson(const ScanRequest& request);

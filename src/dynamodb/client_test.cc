@@ -540,6 +540,14 @@ TEST_F(DynamoDbClientTest, BatchGetItem) {
   for (auto item : result->items) EXPECT_TRUE(IsSliceOf(item, *result->body));
 }
 
+TEST_F(DynamoDbClientTest, BatchGetItemAsksForItsConsumedCapacityWhenTold) {
+  const std::vector<std::string_view> keys = {R"({"pk":{"S":"a"}})"};
+  transport_.Respond(200, R"({"Responses":{"t":[]}})");
+  ASSERT_TRUE(client_->BatchGetItem("t", keys, false, true).ok());
+  EXPECT_EQ(SentBody(0), R"({"RequestItems":{"t":{"Keys":[{"pk":{"S":"a"}}]}},)"
+                         R"("ReturnConsumedCapacity":"TOTAL"})");
+}
+
 TEST_F(DynamoDbClientTest, BatchGetItemRecordedExample) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;

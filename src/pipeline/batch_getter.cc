@@ -8,14 +8,26 @@ namespace {
 constexpr size_t kMaxKeysPerRequest = 100;
 constexpr size_t kParsePadding = 64;
 
+// What an answer to `keys_asked` keys cost: its ConsumedCapacity, or, when it carries none, an
+// estimate from the items that came back and the keys answered without one.
+double ConsumedUnits(const dynamodb::BatchGetItemResult& result, size_t keys_asked,
+                     bool consistent_read) {
+  if (result.consumed_capacity > 0) return result.consumed_capacity;
+  std::vector<size_t> sizes;
+  sizes.reserve(result.items.size());
+  for (std::string_view item : result.items) sizes.push_back(item.size());
+  const size_t answered = keys_asked - std::min(keys_asked, result.unprocessed_keys.size());
+  return EstimateItemReadUnits(sizes, answered - std::min(answered, sizes.size()), consistent_read);
+}
+
 }  // namespace
 
-aws::Result<std::vector<std::string>> GetItemsFully(const dynamodb::DynamoDbClient& client,
-                                                    const std::string& table,
-                                                    const std::vector<std::string>& keys,
-                                                    bool consistent_read,
-                                                    const aws::RetryPolicy& policy,
-                                                    const std::atomic<bool>* stop) {
+aws::Result<std::vector<std::string>> GetItemsFully(
+    const dynamodb::DynamoDbClient& client, const std::string& table,
+    const std::vector<std::string>& keys, bool consistent_read, const aws::RetryPolicy& policy,
+    const std::atomic<bool>* stop, RateLimiter* limiter) {
+  if (limiter != nullptr && limiter->unlimited()) limiter = nullptr;
+  const std::atomic<uint64_t>& client_throttles = client.service_client().counters().throttles;
   std::vector<std::string> found;
   for (size_t first = 0; first < keys.size(); first += kMaxKeysPerRequest) {
     const size_t end = std::min(keys.size(), first + kMaxKeysPerRequest);
@@ -23,9 +35,29 @@ aws::Result<std::vector<std::string>> GetItemsFully(const dynamodb::DynamoDbClie
                                      keys.begin() + static_cast<ptrdiff_t>(end));
     aws::RetryState state(policy);
     while (!pending.empty()) {
+      const double estimate = limiter != nullptr ? limiter->ExpectedUnits() : 0;
+      uint64_t throttles_before = 0;
+      if (limiter != nullptr) {
+        if (!limiter->AcquireUnlessStopped(estimate,
+                                           [stop] { return stop != nullptr && stop->load(); })) {
+          return aws::Error::Make(aws::ErrorKind::kCancelled,
+                                  "stopped while waiting for the read rate limit");
+        }
+        throttles_before = client_throttles.load(std::memory_order_relaxed);
+      }
       std::vector<std::string_view> views(pending.begin(), pending.end());
       aws::Result<dynamodb::BatchGetItemResult> result =
-          client.BatchGetItem(table, views, consistent_read);
+          client.BatchGetItem(table, views, consistent_read, AskConsumedCapacity(false, limiter));
+      if (limiter != nullptr) {
+        limiter->Settle(estimate,
+                        result.ok() ? ConsumedUnits(*result, pending.size(), consistent_read) : 0);
+        if (client_throttles.load(std::memory_order_relaxed) != throttles_before ||
+            (result.ok() && !result->unprocessed_keys.empty())) {
+          limiter->OnThrottle();
+        } else if (result.ok()) {
+          limiter->OnSuccess();
+        }
+      }
       if (!result.ok()) return std::move(result).error();
       for (std::string_view item : result->items) {
         std::string copy;

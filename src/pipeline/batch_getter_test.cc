@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 
+#include "testing/fake_clock.h"
 #include "testing/scripted_dynamodb.h"
 
 namespace ddbm::pipeline {
@@ -55,6 +56,50 @@ TEST(GetItemsFullyTest, AStopEndsTheAskingWithCancelled) {
   ASSERT_FALSE(found.ok());
   EXPECT_EQ(found.error().kind, aws::ErrorKind::kCancelled);
   EXPECT_EQ(asked, 20);
+}
+
+TEST(GetItemsFullyTest, ARateLimitPacesTheRequestsBySizeWhenNoCapacityIsReported) {
+  testing::ScriptedDynamoDb ddb;
+  const std::string other_key = R"({"pk":{"S":"gone"}})";
+  // Neither answer reports its ConsumedCapacity: the limiter settles by what came back, one item
+  // of under 4 KB and one key not found, read consistently: 2 units.
+  ddb.transport.Respond(200, kFound);
+  ddb.transport.Respond(200, kFound);
+  aws::RetryPolicy policy(ddb.retry, &ddb.clock);
+  testing::FakeClock limiter_clock;
+  RateLimiterOptions limit;
+  limit.units_per_second = 1;
+  limit.burst_seconds = 0;
+  RateLimiter limiter(limit, &limiter_clock);
+  for (int call = 0; call < 2; ++call) {
+    aws::Result<std::vector<std::string>> found =
+        GetItemsFully(*ddb.client, "t", {kKey, other_key}, true, policy, nullptr, &limiter);
+    ASSERT_TRUE(found.ok()) << found.error().ToString();
+    ASSERT_EQ(found->size(), 1u);
+  }
+  ASSERT_EQ(ddb.transport.requests().size(), 2u);
+  for (const aws::HttpRequest& r : ddb.transport.requests()) {
+    EXPECT_NE(r.body.find(R"("ReturnConsumedCapacity":"TOTAL")"), std::string::npos) << r.body;
+  }
+  // The first request was free (nothing settled yet); the second paid the first's 2 units.
+  EXPECT_DOUBLE_EQ(limiter.ExpectedUnits(), 2);
+  EXPECT_DOUBLE_EQ(limiter.stats().spent_units, 4);
+  EXPECT_EQ(limiter.stats().acquires, 2u);
+  EXPECT_GT(limiter.stats().waited.count(), 0);  // the second one waited for the units
+}
+
+TEST(GetItemsFullyTest, ARateLimitSettlesByTheReportedCapacity) {
+  testing::ScriptedDynamoDb ddb;
+  ddb.transport.Respond(200, std::string(R"({"Responses":{"t":[)") + kItem +
+                                 R"(]},"ConsumedCapacity":[{"TableName":"t","CapacityUnits":7}]})");
+  aws::RetryPolicy policy(ddb.retry, &ddb.clock);
+  testing::FakeClock limiter_clock;
+  RateLimiterOptions limit;
+  limit.units_per_second = 100;
+  RateLimiter limiter(limit, &limiter_clock);
+  ASSERT_TRUE(GetItemsFully(*ddb.client, "t", {kKey}, false, policy, nullptr, &limiter).ok());
+  EXPECT_DOUBLE_EQ(limiter.ExpectedUnits(), 7);
+  EXPECT_DOUBLE_EQ(limiter.stats().spent_units, 7);
 }
 
 }  // namespace

@@ -51,24 +51,24 @@ void ForEachSegment(const std::vector<int>& segments, int parallelism,
 }
 
 aws::Status ParallelScan(const dynamodb::DynamoDbClient& client, const dynamodb::ScanRequest& base,
-                         int segments, RateLimiter* limiter, const std::atomic<bool>* stop,
+                         int segments, int readers, RateLimiter* limiter, ScanStop stop,
                          ScanCounters* counters, const PageHandler& on_page) {
   segments = std::max(1, segments);
   std::vector<int> all(static_cast<size_t>(segments));
   std::iota(all.begin(), all.end(), 0);
-  return ParallelScanSegments(client, base, segments, all, segments, limiter, stop, counters,
+  return ParallelScanSegments(client, base, segments, all, readers, limiter, stop, counters,
                               on_page);
 }
 
 aws::Status ParallelScanSegments(const dynamodb::DynamoDbClient& client,
                                  const dynamodb::ScanRequest& base, int total_segments,
-                                 const std::vector<int>& chosen, int parallelism,
-                                 RateLimiter* limiter, const std::atomic<bool>* stop,
-                                 ScanCounters* counters, const PageHandler& on_page) {
+                                 const std::vector<int>& chosen, int readers, RateLimiter* limiter,
+                                 ScanStop stop, ScanCounters* counters,
+                                 const PageHandler& on_page) {
   FirstError first;
-  auto stopping = [&] { return first.failed() || (stop != nullptr && stop->load()); };
+  auto stopping = [&] { return first.failed() || stop.stopped(); };
 
-  ForEachSegment(chosen, parallelism, [&](int segment) {
+  ForEachSegment(chosen, readers, [&](int segment) {
     dynamodb::ScanRequest request = base;
     request.segment = segment;
     request.total_segments = total_segments;

@@ -60,26 +60,44 @@ class FirstError {
 void ForEachSegment(const std::vector<int>& segments, int parallelism,
                     const std::function<bool(int segment)>& read_segment);
 
+// When a scan ends early: once either of two flags reads true (a null flag never does). Built
+// implicitly from one flag, a run's stop (Ctrl-C); scans that run side by side add a flag they
+// share, which each sets when it fails, so that the others do not read on for nothing. Cheap to
+// copy; the flags must outlive it.
+class ScanStop {
+ public:
+  ScanStop(const std::atomic<bool>* flag = nullptr) : first_(flag) {}  // NOLINT(runtime/explicit)
+  ScanStop(const std::atomic<bool>* first, const std::atomic<bool>* second)
+      : first_(first), second_(second) {}
+  bool stopped() const {
+    return (first_ != nullptr && first_->load()) || (second_ != nullptr && second_->load());
+  }
+
+ private:
+  const std::atomic<bool>* first_ = nullptr;
+  const std::atomic<bool>* second_ = nullptr;
+};
+
 // Called from the segment's thread, concurrently for different segments, with the page valid
 // only during the call. A non-ok Status stops the whole scan.
 using PageHandler = std::function<aws::Status(int segment, const dynamodb::ItemPage& page)>;
 
-// Reads a whole table as `segments` parallel scan segments, one thread each, and hands every
-// page to `on_page`. Memory holds one page per segment. `base` gives the table and read options,
+// Reads a whole table as `segments` parallel scan segments, handed out to at most `readers`
+// threads (a thread takes the next segment when it has finished one), and hands every page to
+// `on_page`. Memory holds one page per reader. `base` gives the table and read options,
 // ReturnConsumedCapacity included (segment fields are set per thread; under a `limiter` with a
-// rate every Scan asks, as in ScanSegment). `stop`
-// may be null, else once it reads true the segments stop after their current page and the call
-// returns Ok: the caller tells an interrupted scan by its flag. Returns the first error.
+// rate every Scan asks, as in ScanSegment). Once `stop` reads stopped the readers end after their
+// current page and take no further segment, and the call returns Ok: the caller tells an
+// interrupted scan by its flags. Returns the first error.
 aws::Status ParallelScan(const dynamodb::DynamoDbClient& client, const dynamodb::ScanRequest& base,
-                         int segments, RateLimiter* limiter, const std::atomic<bool>* stop,
+                         int segments, int readers, RateLimiter* limiter, ScanStop stop,
                          ScanCounters* counters, const PageHandler& on_page);
 
 // As above, but reads only `chosen` of `total_segments` segments (for sampling), at most
-// `parallelism` at a time.
+// `readers` at a time.
 aws::Status ParallelScanSegments(const dynamodb::DynamoDbClient& client,
                                  const dynamodb::ScanRequest& base, int total_segments,
-                                 const std::vector<int>& chosen, int parallelism,
-                                 RateLimiter* limiter, const std::atomic<bool>* stop,
-                                 ScanCounters* counters, const PageHandler& on_page);
+                                 const std::vector<int>& chosen, int readers, RateLimiter* limiter,
+                                 ScanStop stop, ScanCounters* counters, const PageHandler& on_page);
 
 }  // namespace ddbm::pipeline

@@ -184,6 +184,16 @@ double EstimateReadUnits(size_t bytes, bool consistent_read) {
   return static_cast<double>(blocks) * (consistent_read ? 1.0 : 0.5);
 }
 
+double EstimateItemReadUnits(std::span<const size_t> item_sizes, size_t keys_not_found,
+                             bool consistent_read) {
+  constexpr size_t kReadUnitBytes = 4096;
+  size_t blocks = keys_not_found;
+  for (const size_t size : item_sizes) {
+    blocks += std::max<size_t>(1, (size + kReadUnitBytes - 1) / kReadUnitBytes);
+  }
+  return static_cast<double>(blocks) * (consistent_read ? 1.0 : 0.5);
+}
+
 double EstimateWriteUnits(std::span<const size_t> item_sizes) {
   constexpr size_t kWriteUnitBytes = 1024;
   double units = 0;

@@ -140,6 +140,11 @@ class RateLimiter {
 // and rounded up to 4 KB once; one RCU per 4 KB for strongly consistent reads, half for eventually
 // consistent ones. An empty page still costs one 4 KB unit.
 double EstimateReadUnits(size_t bytes, bool consistent_read);
+// Read capacity units a BatchGetItem (or a run of GetItem) will likely consume: each item found
+// rounded up to 4 KB, at least one unit, and one unit for each of `keys_not_found`; halved for
+// eventually consistent reads.
+double EstimateItemReadUnits(std::span<const size_t> item_sizes, size_t keys_not_found,
+                             bool consistent_read);
 // Write capacity units a BatchWriteItem (or a run of PutItem) will likely consume: each item
 // rounded up to 1 KB, at least one WCU per item. 0 for no items.
 double EstimateWriteUnits(std::span<const size_t> item_sizes);

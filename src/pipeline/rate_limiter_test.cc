@@ -508,6 +508,15 @@ TEST(EstimateReadUnitsTest, RoundsUpTo4KBAndHalvesEventualReads) {
   EXPECT_DOUBLE_EQ(EstimateReadUnits(1 << 20, true), 256);
 }
 
+TEST(EstimateItemReadUnitsTest, RoundsEachItemUpTo4KBAndCountsKeysNotFound) {
+  EXPECT_DOUBLE_EQ(EstimateItemReadUnits({}, 0, true), 0);
+  EXPECT_DOUBLE_EQ(EstimateItemReadUnits({}, 3, true), 3);
+  EXPECT_DOUBLE_EQ(EstimateItemReadUnits({}, 3, false), 1.5);
+  const std::vector<size_t> sizes = {0, 100, 4096, 4097, 400000};
+  EXPECT_DOUBLE_EQ(EstimateItemReadUnits(sizes, 0, true), 1 + 1 + 1 + 2 + 98);
+  EXPECT_DOUBLE_EQ(EstimateItemReadUnits(sizes, 2, false), (1 + 1 + 1 + 2 + 98 + 2) * 0.5);
+}
+
 TEST(EstimateWriteUnitsTest, RoundsEachItemUpTo1KB) {
   EXPECT_DOUBLE_EQ(EstimateWriteUnits({}), 0);
   const std::vector<size_t> tiny = {0, 1};

@@ -39,14 +39,14 @@ dynamodb::DigestSum BucketDigests::Total() const {
 
 aws::Result<BucketDigests> DigestTable(const dynamodb::DynamoDbClient& client,
                                        const DigestOptions& options, RateLimiter* limiter,
-                                       const std::atomic<bool>* stop, ScanCounters* counters) {
+                                       ScanStop stop, ScanCounters* counters) {
   const size_t n = std::max<size_t>(1, options.buckets);
   BucketDigests result;
   result.buckets.resize(n);
   std::mutex mu;  // guards result.buckets
   aws::Status scanned =
-      ParallelScan(client, BaseScan(options), options.segments, limiter, stop, counters,
-                   [&](int, const dynamodb::ItemPage& page) -> aws::Status {
+      ParallelScan(client, BaseScan(options), options.segments, options.readers, limiter, stop,
+                   counters, [&](int, const dynamodb::ItemPage& page) -> aws::Status {
                      // Fingerprint the page outside the lock, then add it in one go.
                      std::vector<std::pair<size_t, std::array<uint8_t, 16>>> digests;
                      digests.reserve(page.items.size());
@@ -67,13 +67,12 @@ aws::Result<BucketDigests> DigestTable(const dynamodb::DynamoDbClient& client,
 
 aws::Result<KeyEntries> CollectKeys(const dynamodb::DynamoDbClient& client,
                                     const DigestOptions& options, const std::vector<bool>& wanted,
-                                    RateLimiter* limiter, const std::atomic<bool>* stop,
-                                    ScanCounters* counters) {
+                                    RateLimiter* limiter, ScanStop stop, ScanCounters* counters) {
   const size_t n = wanted.size();
   KeyEntries entries;
   std::mutex mu;  // guards entries
   aws::Status scanned = ParallelScan(
-      client, BaseScan(options), options.segments, limiter, stop, counters,
+      client, BaseScan(options), options.segments, options.readers, limiter, stop, counters,
       [&](int, const dynamodb::ItemPage& page) -> aws::Status {
         for (std::string_view item : page.items) {
           aws::Result<dynamodb::ItemFingerprint> f =

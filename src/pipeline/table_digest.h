@@ -27,6 +27,7 @@ struct DigestOptions {
   std::vector<dynamodb::KeySchemaElement> key_schema;
   dynamodb::IgnoredAttributes ignored;
   int segments = 8;
+  int readers = 8;    // segments scanned at once
   int page_size = 0;  // Scan Limit; 0: 1 MB pages
   bool consistent_read = false;
   bool return_consumed_capacity = false;  // on every Scan (under a rate limit they always do)
@@ -45,7 +46,7 @@ struct BucketDigests {
 // Pass one: scans the whole table. `stop` as for ParallelScan (the result is then partial).
 aws::Result<BucketDigests> DigestTable(const dynamodb::DynamoDbClient& client,
                                        const DigestOptions& options, RateLimiter* limiter,
-                                       const std::atomic<bool>* stop, ScanCounters* counters);
+                                       ScanStop stop, ScanCounters* counters);
 
 struct KeyEntry {
   std::string raw_key;               // DynamoDB JSON of the key, as the service returned it
@@ -55,10 +56,10 @@ struct KeyEntry {
 using KeyEntries = std::unordered_map<std::string, KeyEntry>;
 
 // Pass two: scans the whole table again and keeps the keys of the items whose bucket is marked
-// in `wanted` (indexed like BucketDigests::buckets).
+// in `wanted` (indexed like BucketDigests::buckets). `stop` as for ParallelScan (the result
+// is then partial).
 aws::Result<KeyEntries> CollectKeys(const dynamodb::DynamoDbClient& client,
                                     const DigestOptions& options, const std::vector<bool>& wanted,
-                                    RateLimiter* limiter, const std::atomic<bool>* stop,
-                                    ScanCounters* counters);
+                                    RateLimiter* limiter, ScanStop stop, ScanCounters* counters);
 
 }  // namespace ddbm::pipeline

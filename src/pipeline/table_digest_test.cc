@@ -8,6 +8,7 @@
 #include <chrono>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "pipeline/batch_getter.h"
 #include "pipeline/parallel_scan.h"
@@ -233,13 +234,74 @@ TEST(ParallelScanTest, AHandlerErrorStopsTheScanAndIsReturned) {
   dynamodb::ScanRequest base;
   base.table_name = "t";
   ScanCounters counters;
-  aws::Status s = ParallelScan(*ddb.client, base, 4, nullptr, nullptr, &counters,
+  aws::Status s = ParallelScan(*ddb.client, base, 4, 4, nullptr, nullptr, &counters,
                                [&](int, const dynamodb::ItemPage&) -> aws::Status {
                                  return aws::Error::Make(aws::ErrorKind::kInvalidInput, "bad");
                                });
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().message, "bad");
   EXPECT_LE(counters.pages.load(), 4u);  // at most the first page of each segment
+}
+
+TEST(ParallelScanTest, ManySegmentsAreReadByAtMostTheGivenReaders) {
+  ddbm::testing::ScriptedDynamoDb ddb;
+  std::vector<std::string> items;
+  for (int i = 0; i < 200; ++i) items.push_back(Item(i, R"({"S":"x"})"));
+  FakeTable table(items, 2);
+  ddb.transport.SetFallback([&](const HttpRequest& r) { return table.Handle(r); });
+  dynamodb::ScanRequest base;
+  base.table_name = "t";
+  ScanCounters counters;
+  std::mutex mu;
+  std::set<std::thread::id> threads;
+  aws::Status s = ParallelScan(*ddb.client, base, 50, 3, nullptr, nullptr, &counters,
+                               [&](int, const dynamodb::ItemPage&) {
+                                 std::lock_guard lock(mu);
+                                 threads.insert(std::this_thread::get_id());
+                                 return aws::Status::Ok();
+                               });
+  ASSERT_TRUE(s.ok()) << s.error().ToString();
+  EXPECT_EQ(table.segments().size(), 50u);
+  EXPECT_EQ(counters.items.load(), 200u);
+  EXPECT_GE(threads.size(), 1u);
+  EXPECT_LE(threads.size(), 3u);
+}
+
+TEST(ParallelScanTest, AFlagSharedWithAnotherScanEndsItLikeAStop) {
+  ddbm::testing::ScriptedDynamoDb ddb;
+  std::vector<std::string> items;
+  for (int i = 0; i < 100; ++i) items.push_back(Item(i, R"({"S":"x"})"));
+  FakeTable table(items, 5);
+  ddb.transport.SetFallback([&](const HttpRequest& r) { return table.Handle(r); });
+  dynamodb::ScanRequest base;
+  base.table_name = "t";
+  ScanCounters counters;
+  const std::atomic<bool> not_interrupted{false};
+  std::atomic<bool> other_side_failed{false};
+  // The scan beside this one fails while this one reads its first pages.
+  aws::Status s = ParallelScan(*ddb.client, base, 10, 2, nullptr,
+                               ScanStop(&not_interrupted, &other_side_failed), &counters,
+                               [&](int, const dynamodb::ItemPage&) {
+                                 other_side_failed.store(true);
+                                 return aws::Status::Ok();
+                               });
+  ASSERT_TRUE(s.ok()) << s.error().ToString();
+  EXPECT_LE(counters.pages.load(), 2u);  // the page each reader had asked for, no more
+  EXPECT_LE(table.segments().size(), 2u);
+}
+
+TEST(ScanStopTest, StopsOnceEitherFlagIsSet) {
+  std::atomic<bool> a{false};
+  std::atomic<bool> b{false};
+  EXPECT_FALSE(ScanStop().stopped());
+  EXPECT_FALSE(ScanStop(nullptr).stopped());
+  const ScanStop both(&a, &b);
+  EXPECT_FALSE(both.stopped());
+  b.store(true);
+  EXPECT_TRUE(both.stopped());
+  EXPECT_FALSE(ScanStop(&a).stopped());
+  a.store(true);
+  EXPECT_TRUE(ScanStop(&a, nullptr).stopped());
 }
 
 // A clock whose every sleep is a Ctrl-C: it sets `stop` and lets no time pass.
@@ -274,7 +336,7 @@ TEST(ParallelScanTest, AStopWhileAPageWaitsForTheReadLimitSendsNoMoreScans) {
   dynamodb::ScanRequest base;
   base.table_name = "t";
   ScanCounters counters;
-  aws::Status s = ParallelScan(*ddb.client, base, 1, &limiter, &stop, &counters,
+  aws::Status s = ParallelScan(*ddb.client, base, 1, 1, &limiter, &stop, &counters,
                                [](int, const dynamodb::ItemPage&) { return aws::Status::Ok(); });
   ASSERT_TRUE(s.ok()) << s.error().ToString();
   // The first page fit the bucket's burst; the second waited, and the stop ended the wait.
@@ -297,7 +359,7 @@ TEST(ParallelScanTest, UnderARateLimitEveryScanAsksForItsConsumedCapacity) {
     dynamodb::ScanRequest base;  // does not ask
     base.table_name = "t";
     ScanCounters counters;
-    ASSERT_TRUE(ParallelScan(*ddb.client, base, 2, &limiter, nullptr, &counters,
+    ASSERT_TRUE(ParallelScan(*ddb.client, base, 2, 2, &limiter, nullptr, &counters,
                              [](int, const dynamodb::ItemPage&) { return aws::Status::Ok(); })
                     .ok());
     const auto [scans, asking] = table.scans_and_asking();

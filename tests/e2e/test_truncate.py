@@ -12,6 +12,7 @@ import time
 import unittest
 
 import harness
+from fault_proxy import FaultProxy
 from harness import ServiceTestCase
 from test_copy import count_items, diff_items
 
@@ -191,6 +192,21 @@ class TruncateTest(ServiceTestCase):
         code, _, err = self.run_on_terminal(table, table)
         self.assertEqual(code, 0, err)
         self.assertEqual(count_items(ddb, table), 0)
+
+    def test_a_refused_request_names_the_table(self):
+        table = self.create_table(self.unique_table("trunc_denied"))
+        self.write_items(table, self.generate_items(30))
+        for operation in ("Scan", "BatchWriteItem"):
+            with self.subTest(operation):
+                proxy = FaultProxy(self.ddb_endpoint,
+                                   [{"fault": "denied", "operations": [operation]}]).start()
+                self.addCleanup(proxy.stop)
+                r = self.truncate(table, "--yes", "--endpoint-url", proxy.endpoint,
+                                  endpoint=False)
+                self.assert_cli_error(r, f"(the table {table}: the credentials used for it are "
+                                         "not allowed this")
+                self.assertIn(operation, r.stderr)
+        self.assertEqual(count_items(self.dynamodb(), table), 30)
 
     def test_missing_table(self):
         r = self.truncate("no_such_table_to_truncate", "--yes")

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import tempfile
+import time
 import unittest
 
 from fault_proxy import FaultProxy
@@ -124,8 +126,17 @@ class VerifyTest(ServiceTestCase):
         self.assertEqual(self.summary(r)["Changed"], 50)
         r = self.verify(source, target, "--ignore-attributes", "migrated_at,other")
         self.assertEqual(r.code, 0, r.stderr)
+        # Blanks around a name are not part of it.
+        r = self.verify(source, target, "--ignore-attributes", "other, migrated_at ")
+        self.assertEqual(r.code, 0, r.stderr)
         r = self.verify(source, target, "--ignore-attributes", "pk")
         self.assert_cli_error(r, "key attribute pk")
+        for empty in ("", "migrated_at, ", " "):
+            r = self.verify(source, target, "--ignore-attributes", empty)
+            self.assertEqual(r.code, 2, (empty, r.stderr))
+            self.assert_cli_error(r, "attribute name is empty")
+        r = self.cli("checksum", "--table", source, "--ignore-attributes", "text, ")
+        self.assertEqual(r.code, 2, r.stderr)
 
     def test_sample_looks_items_up_in_the_target(self):
         source, target = self.make_pair("smp")
@@ -207,6 +218,117 @@ class VerifyTest(ServiceTestCase):
                 if not extra:  # a second pass over each table
                     self.assertGreater(by_table[table]["requests"], one_pass[table], stats)
 
+    def test_readers_bound_the_segments_read_at_once(self):
+        source, target = self.make_pair("rdr")
+        r = self.cli("verify", "--source-table", source, "--target-table", target,
+                     "--segments", "64", "--readers", "2", "--output", "json")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertEqual(self.summary(r)["SourceItems"], ITEMS)
+        sums = set()
+        for extra in (("--segments", "40", "--readers", "1"), ("--segments", "3")):
+            r = self.cli("checksum", "--table", source, "--output", "json", *extra)
+            self.assertEqual(r.code, 0, r.stderr)
+            sums.add(json.loads(r.stdout)["Checksum"])
+        self.assertEqual(len(sums), 1, sums)
+        r = self.verify(source, target, "--readers", "0")
+        self.assertEqual(r.code, 2, r.stderr)
+
+    def test_sample_lookups_keep_to_the_targets_read_rate(self):
+        """Under a read rate the target's BatchGetItems ask for their consumed capacity (which
+        feeds the limiter), as the Scans do; without one they do not."""
+        source, target = self.make_pair("smprate")
+        for extra, asking in (((), False), (("--read-rate", "100000"), True)):
+            proxy = FaultProxy(self.ddb_endpoint, []).start()
+            self.addCleanup(proxy.stop)
+            r = self.cli("verify", "--source-table", source, "--target-table", target,
+                         "--sample", "0.3", "--page-size", "200", "--output", "json",
+                         "--source-endpoint-url", self.ddb_endpoint,
+                         "--target-endpoint-url", proxy.endpoint, *extra, endpoint=False)
+            self.assertEqual(r.code, 0, r.stderr)
+            stats = proxy.stats
+            gets = stats["requests"].get("BatchGetItem", 0)
+            self.assertGreater(gets, 0, stats)
+            self.assertEqual(stats["capacity_requested"].get("BatchGetItem", 0),
+                             gets if asking else 0, (extra, stats))
+
+    def test_a_side_that_fails_stops_the_other_and_is_named(self):
+        """The source's Scans are refused; the target, read slowly, must not be read on to its
+        end before the error, which names the source table."""
+        source, target = self.make_pair("fail")
+        denied = FaultProxy(self.ddb_endpoint, [{"fault": "denied", "operations": ["Scan"]}])
+        slow = FaultProxy(self.ddb_endpoint, [{"fault": "slow", "delay_ms": 300,
+                                               "operations": ["Scan"]}])
+        for proxy in (denied.start(), slow.start()):
+            self.addCleanup(proxy.stop)
+        r = self.cli("verify", "--source-table", source, "--target-table", target,
+                     "--segments", "2", "--page-size", "50",
+                     "--source-endpoint-url", denied.endpoint,
+                     "--target-endpoint-url", slow.endpoint, endpoint=False)
+        self.assert_cli_error(r, f"the source table {source}")
+        self.assertEqual(r.code, 1)
+        self.assertIn("AccessDenied", r.stderr)
+        # A full scan of the target takes more than 30 pages of 50 items.
+        target_scans = slow.stats["requests"].get("Scan", 0)
+        self.assertLess(target_scans, 10, slow.stats)
+
+    def test_a_failed_lookup_of_the_changed_items_keeps_the_report(self):
+        source, target = self.make_pair("det")
+        ddb = self.dynamodb()
+        ddb.delete_item(TableName=target, Key=key_of(self.items[1]))
+        for item in self.items[2:5]:
+            ddb.put_item(TableName=target, Item=dict(item, text={"S": "changed"}))
+        proxy = FaultProxy(self.ddb_endpoint, [{"fault": "denied", "operations": ["GetItem"]}])
+        proxy.start()
+        self.addCleanup(proxy.stop)
+        with tempfile.TemporaryDirectory() as d:
+            report = os.path.join(d, "report.jsonl")
+            r = self.cli("verify", "--source-table", source, "--target-table", target,
+                         "--segments", "3", "--report", report, "--output", "json",
+                         "--source-endpoint-url", proxy.endpoint,
+                         "--target-endpoint-url", self.ddb_endpoint, endpoint=False)
+            self.assertEqual(r.code, 3, r.stderr)
+            self.assertIn("warning: the attributes that differ are not named for 3 changed",
+                          r.stderr)
+            self.assertIn(f"the source table {source}", r.stderr)
+            s = self.summary(r)
+            self.assertEqual((s["MissingInTarget"], s["Changed"]), (1, 3))
+            self.assertFalse(s["ReportPartial"])
+            lines = read_report(report)
+        self.assertEqual(sorted((line["Difference"], json.dumps(line["Key"], sort_keys=True))
+                                for line in lines),
+                         sorted([("MissingInTarget", json.dumps(wire_key(self.items[1]),
+                                                                sort_keys=True))] +
+                                [("Changed", json.dumps(wire_key(i), sort_keys=True))
+                                 for i in self.items[2:5]]))
+        self.assertTrue(all("Paths" not in line for line in lines), lines)
+
+    def test_stopped_during_the_second_pass_lists_nothing(self):
+        """Keys collected from scans cut short would look missing or extra: an interrupted
+        second pass lists no difference, and the report is marked partial."""
+        source, target = self.make_pair("int")
+        self.dynamodb().delete_item(TableName=target, Key=key_of(self.items[9]))
+        slow = FaultProxy(self.ddb_endpoint, [{"fault": "slow", "delay_ms": 300,
+                                               "operations": ["Scan"]}]).start()
+        self.addCleanup(slow.stop)
+        report = os.path.join(self.home, "interrupted-report.jsonl")
+        proc, out, err = self.start_cli(
+            ["verify", "--source-table", source, "--target-table", target, "--segments", "3",
+             "--page-size", "50", "--report", report, "--output", "json",
+             "--endpoint-url", slow.endpoint], "verify-interrupted")
+        deadline = time.monotonic() + 120
+        while "scanning both tables again" not in self.read_text(err):
+            self.assertIsNone(proc.poll(), self.read_text(err))
+            self.assertLess(time.monotonic(), deadline, self.read_text(err))
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=60)
+        self.assertEqual(code, 130, self.read_text(err))
+        s = json.loads(self.read_text(out).strip().splitlines()[-1])
+        self.assertTrue(s["Interrupted"], s)
+        self.assertTrue(s["ReportPartial"], s)
+        self.assertEqual((s["MissingInTarget"], s["ExtraInTarget"], s["Changed"]), (0, 0, 0), s)
+        self.assertEqual(read_report(report), [])
+
     def test_copy_then_verify(self):
         source = self.create_table(self.unique_table("cv_src"))
         self.write_items(source, self.items[:400])
@@ -216,6 +338,37 @@ class VerifyTest(ServiceTestCase):
         self.assertEqual(r.code, 0, r.stderr)
         self.assertIn("tables match", r.stdout)
         self.assert_tables_equal(source, target)
+
+    def test_resumed_copy_that_had_finished_still_verifies(self):
+        """A copy stopped while it verified has a finished checkpoint: its --resume --verify must
+        verify (and find what changed since), not report that there is nothing to do."""
+        source = self.create_table(self.unique_table("rv_src"))
+        self.write_items(source, self.items[:300])
+        target = self.create_table(self.unique_table("rv_dst"))
+        with tempfile.TemporaryDirectory() as d:
+            checkpoint = os.path.join(d, "copy.checkpoint")
+            report = os.path.join(d, "report.jsonl")
+            copy = ("copy", "--source-table", source, "--target-table", target, "--segments",
+                    "2", "--checkpoint", checkpoint)
+            r = self.cli(*copy)
+            self.assertEqual(r.code, 0, r.stderr)
+            gone = self.items[7]
+            self.dynamodb().delete_item(TableName=target, Key=key_of(gone))
+            r = self.cli(*copy, "--resume")
+            self.assertEqual(r.code, 0, r.stderr)
+            self.assertIn("nothing to do", r.stderr)
+            r = self.cli(*copy, "--resume", "--verify", "--verify-report", report,
+                         "--output", "json")
+            self.assertEqual(r.code, 3, r.stderr)
+            self.assertIn("verifying it", r.stderr)
+            s = self.summary(r)
+            self.assertEqual((s["MissingInTarget"], s["ExtraInTarget"], s["Changed"]), (1, 0, 0))
+            self.assertEqual(read_report(report),
+                             [{"Difference": "MissingInTarget", "Key": wire_key(gone)}])
+            self.dynamodb().put_item(TableName=target, Item=gone)
+            r = self.cli(*copy, "--resume", "--verify")
+            self.assertEqual(r.code, 0, r.stderr)
+            self.assertIn("tables match", r.stdout)
 
     def test_bad_input(self):
         source = self.create_table(self.unique_table("bad_src"))
