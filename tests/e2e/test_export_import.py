@@ -145,11 +145,13 @@ class HandExport:
 
     TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/handmade"
 
-    def __init__(self, root, files, prefix=None, export_id="01790000000000-0a1b2c3d"):
+    def __init__(self, root, files, prefix=None, export_id="01790000000000-0a1b2c3d",
+                 export_time="2026-09-01T10:00:00.000Z"):
         """files: one list per data file, of items (low-level client form) or ready-made lines."""
         self.root = Path(root)
         self.prefix = prefix
         self.export_id = export_id
+        self.export_time = export_time
         self.folder = (f"{prefix}/" if prefix else "") + f"AWSDynamoDB/{export_id}/"
         self.data_keys, self.lines, self.counts = [], [], []
         self.put(self.folder + "_started", b"")
@@ -199,7 +201,7 @@ class HandExport:
             "exportArn": f"{self.TABLE_ARN}/export/{self.export_id}",
             "startTime": "2026-09-01T10:00:00.000Z", "endTime": "2026-09-01T10:04:00.000Z",
             "tableArn": self.TABLE_ARN, "tableId": "0b5e1f7a-8c2d-4e3f-9a1b-2c3d4e5f6a7b",
-            "exportTime": "2026-09-01T10:00:00.000Z", "s3Bucket": "handmade-exports",
+            "exportTime": self.export_time, "s3Bucket": "handmade-exports",
             "s3Prefix": self.prefix, "s3SseAlgorithm": "AES256", "s3SseKmsKeyId": None,
             "manifestFilesS3Key": self.files_key, "billedSizeBytes": 0,
             "itemCount": item_count, "outputFormat": "DYNAMODB_JSON"}
@@ -923,6 +925,82 @@ class IncrementalImportTest(ExportImportTestBase):
                 self.assertEqual(final["o-3"]["status"]["S"], "REOPENED")
                 self.assertEqual(ddbdata.key_schema(self.dynamodb(), table),
                                  [("order", "HASH", "S"), ("line", "RANGE", "N")])
+
+
+class FullThenIncrementalImportTest(ExportImportTestBase):
+    """A full export with incremental exports in one location: those whose window ended by the
+    full export's exportTime are skipped with a warning (applied after it they would bring back
+    older states); the others, the first starting by that time, are applied after it."""
+
+    def test_incremental_exports_that_ended_before_the_full_one_are_skipped(self):
+        items = ddbdata.generate_items(40, seed=31)
+        export = HandExport(self.work / "chain", [items[:20], items[20:]],
+                            export_time="2026-09-01T10:00:00.000Z")
+        t = 1_788_000_000_000_000
+        # Before the full export: older states of items 0-9 and the deletes of items 10-14.
+        older = [change_line(t + n, KEYS, i, new={**i, "status": {"S": "older"}}, old=i)
+                 for n, i in enumerate(items[:10])]
+        deleted = [change_line(t + 100 + n, KEYS, i, old=i) for n, i in enumerate(items[10:15])]
+        export.add_incremental("01788000000000-aaaaaaaa",
+                               ("2026-09-01T09:30:00.000Z", "2026-09-01T09:45:00.000Z"),
+                               [older, deleted])
+        # Ending when the full export was taken: nothing newer than it either.
+        export.add_incremental("01788000900000-bbbbbbbb",
+                               ("2026-09-01T09:45:00.000Z", "2026-09-01T10:00:00.000Z"),
+                               [[change_line(t + 200, KEYS, items[15], old=items[15])]])
+        # Across the full export's time, then after it: applied, in this order.
+        across = [change_line(t + 300 + n, KEYS, i, new={**i, "status": {"S": "newer"}}, old=i)
+                  for n, i in enumerate(items[20:25])]
+        after = [change_line(t + 400, KEYS, items[30], old=items[30]),
+                 change_line(t + 401, KEYS, items[21],
+                             new={**items[21], "status": {"S": "newest"}})]
+        export.add_incremental("01788001500000-cccccccc",
+                               ("2026-09-01T09:55:00.000Z", "2026-09-01T10:10:00.000Z"), [across])
+        export.add_incremental("01788002100000-dddddddd",
+                               ("2026-09-01T10:10:00.000Z", "2026-09-01T10:20:00.000Z"), [after])
+
+        table = self.create_table(self.unique_table("fullincr"), keys=KEYS)
+        r, summary = self.run_import(str(export.root), table)
+        self.assert_ok(r, summary)
+        self.assertEqual(summary["Exports"], 3, summary)
+        self.assertEqual(summary["ItemsRead"], 40 + len(across) + len(after), summary)
+        self.assertIs(summary["Complete"], True, summary)
+        for skipped in ("01788000000000-aaaaaaaa", "01788000900000-bbbbbbbb"):
+            self.assertRegex(r.stderr, rf"ddbmigrate: warning: incremental export {skipped} "
+                             r"\(changes from .* to .*\) ended before full export "
+                             rf"{export.export_id} was taken \(2026-09-01T10:00:00.000Z\): "
+                             r"skipped")
+        self.assertNotIn("cccccccc) ended", r.stderr)
+        state = {ddbdata.item_key(i, KEYS): ddbdata.item_to_wire(i) for i in items}
+        chain = [(None, [(int(c["Metadata"]["WriteTimestampMicros"]["N"]), 0, n, c)
+                         for n, c in enumerate(lines, 1)]) for lines in (across, after)]
+        apply_incremental(state, chain, KEYS)
+        expected = [ddbdata.item_from_wire(i) for i in state.values()]
+        self.assert_items(table, expected)
+        # What the skipped exports would have undone is there.
+        final = {ddbdata.item_key(i, KEYS): i for i in self.scan_all(table)}
+        for item in items[:16]:
+            key = ddbdata.item_key(item, KEYS)
+            self.assertIn(key, final)
+            self.assertNotEqual(final[key].get("status"), {"S": "older"})
+        self.assertEqual(final[ddbdata.item_key(items[21], KEYS)]["status"], {"S": "newest"})
+        self.assertNotIn(ddbdata.item_key(items[30], KEYS), final)
+
+    def test_a_gap_after_the_full_export_is_refused(self):
+        items = ddbdata.generate_items(10, seed=32)
+        export = HandExport(self.work / "gap", [items], export_time="2026-09-01T10:00:00.000Z")
+        export.add_incremental("01788000000000-aaaaaaaa",
+                               ("2026-09-01T09:30:00.000Z", "2026-09-01T09:50:00.000Z"),
+                               [[change_line(1, KEYS, items[0], old=items[0])]])
+        export.add_incremental("01788002100000-dddddddd",
+                               ("2026-09-01T10:05:00.000Z", "2026-09-01T10:20:00.000Z"),
+                               [[change_line(2, KEYS, items[1], old=items[1])]])
+        table = self.create_table(self.unique_table("fullgap"), keys=KEYS)
+        r, _ = self.run_import(str(export.root), table)
+        self.assertEqual(r.code, 1, r.stderr)
+        self.assertIn("ddbmigrate: error: incremental export 01788002100000-dddddddd starts at "
+                      "2026-09-01T10:05:00.000Z, after full export", r.stderr)
+        self.assertEqual(count_items(self.dynamodb(), table), 0)
 
 
 class ImportErrorTest(ExportImportTestBase):
