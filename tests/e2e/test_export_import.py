@@ -1403,6 +1403,28 @@ class ExportResumeTest(ExportImportTestBase):
         self.assertEqual([p.name for p in data.iterdir() if p.name.endswith(".ddbm-tmp")], [])
         self.assertTrue(outside.exists(), "a temporary file outside data/ was removed")
 
+    def test_kill_9_before_the_first_file_is_finished_then_resume(self):
+        """The checkpoint is saved before the first Scan: an export killed while it writes its
+        first files (at this read rate, filling one takes about a minute) resumes too."""
+        proc, _, err = self.start(self.export_args("--read-rate", "5"), "killed-early")
+        deadline = time.monotonic() + 60
+        writing = []
+        while time.monotonic() < deadline and proc.poll() is None and not writing:
+            writing = list(self.out.rglob("*.ddbm-tmp"))
+            time.sleep(0.05)
+        self.assertTrue(writing, "no data file was begun:\n" + self.read(err))
+        self.assertIsNone(proc.poll(), "the export ended before it could be killed:\n"
+                          + self.read(err))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        saved = json.loads(self.checkpoint.read_text(encoding="utf-8"))
+        self.assertEqual(saved["Operation"], "export")
+        self.assertEqual(len(saved["Segments"]), self.SEGMENTS)
+        self.assertEqual(self.checkpointed_files(), 0)
+        stderr, summary = self.finish_and_check()
+        self.assertRegex(stderr, r"note: aborted [0-9]+ incomplete uploads of data files")
+        self.assertGreaterEqual(summary["IncompleteUploadsAborted"], 1, summary)
+
     def test_kill_9_then_resume_to_s3(self):
         s3 = self.client("s3")
         bucket, prefix = self.make_bucket("resume"), "backups/orders"
