@@ -147,7 +147,10 @@ class ImportCommand final : public Command {
 
     aws::Result<dynamodb::TableDescription> target = PrepareTarget(db, ref.name, definition);
     if (!target.ok()) return std::move(target).error();
-    return RunImport(global, db, *target, *exports, *opened);
+    // An export with our table definition comes from a table keyed as the target (checked
+    // above, or the target was created from it): its keys are unique there.
+    return RunImport(global, db, *target, *exports, *opened,
+                     /*check_duplicate_keys=*/!definition.has_value());
   }
 
  private:
@@ -286,7 +289,7 @@ class ImportCommand final : public Command {
   aws::Result<Outcome> RunImport(const GlobalOptions& global, const Connection& db,
                                  const dynamodb::TableDescription& target,
                                  const std::vector<storage::ExportManifest>& exports,
-                                 const OpenedStore& opened) {
+                                 const OpenedStore& opened, bool check_duplicate_keys) {
     const std::string source = opened.location.ToString();
     aws::Result<pipeline::ImportCheckpoint> loaded = LoadCheckpoint(source, target.table_name);
     if (!loaded.ok()) return std::move(loaded).error();
@@ -318,6 +321,7 @@ class ImportCommand final : public Command {
     options.writers = writers_;
     options.file_readers = parallel_files_;
     options.consumed_capacity = capacity_.writes(*write_rate > 0);
+    options.check_duplicate_keys = check_duplicate_keys;
 
     std::mutex save_mu;
     auto save = [&]() -> aws::Status {

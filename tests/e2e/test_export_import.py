@@ -1088,6 +1088,37 @@ class ImportErrorTest(ExportImportTestBase):
         export = HandExport(self.work / "keytype", [items])
         self.import_fails(export.root, export.data_name(0), "line 250")
 
+    def test_a_table_keyed_otherwise_than_the_data_is_refused(self):
+        """AWS's exports carry no key schema: items keyed pk+sk imported into a table keyed by pk
+        alone would overwrite each other there. The line whose key repeats an earlier one's is
+        named, and nothing of its file is written."""
+        items = ddbdata.generate_items(60, seed=33, partitions=20)  # three items per pk
+        export = HandExport(self.work / "otherkeys", [items])
+        for label, extra in (("existing table", ()),
+                             ("--create-target", ("--create-target", "--partition-key", "pk:S"))):
+            with self.subTest(label):
+                table = self.unique_table("pkonly")
+                if not extra:
+                    self.create_table(table, keys=[("pk", "HASH", "S")])
+                r, _ = self.run_import(str(export.root), table, *extra)
+                self.assertEqual(r.code, 1, r.stderr)
+                error = r.stderr.splitlines()[-1]  # after the note of the table's creation
+                self.assertTrue(error.startswith("ddbmigrate: error: "), r.stderr)
+                for fragment in (export.data_name(0), "line 21",
+                                 "is that of another item of the export",
+                                 "the table's key schema (pk) does not fit"):
+                    self.assertIn(fragment, error)
+                self.assertEqual(count_items(self.dynamodb(), table), 0)
+
+        # The changes of an incremental export of that table name their key in full.
+        base = HandExport(self.work / "otherkeys-incremental", [])
+        base.add_incremental("01790000900000-1a2b3c4d",
+                             ("2026-09-01T10:00:00.000Z", "2026-09-01T10:15:00.000Z"),
+                             [[change_line(1 + n, KEYS, i, new=i) for n, i in enumerate(items)]])
+        table = self.create_table(self.unique_table("pkonlyi"), keys=[("pk", "HASH", "S")])
+        self.import_fails(base.root, "line 1: Keys: the key holds attribute sk, which is not in "
+                          "the table's key schema (pk)", table=table)
+
     def test_bucket_that_does_not_exist(self):
         bucket = f"no-such-bucket-{os.getpid()}"
         table = self.create_table(self.unique_table("nobucket"), keys=KEYS)
