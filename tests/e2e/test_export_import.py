@@ -1311,6 +1311,109 @@ class ImportErrorTest(ExportImportTestBase):
                               extra=("--create-target",))
 
 
+class ImportCreateTargetResumeTest(ExportImportTestBase):
+    """`import --create-target --checkpoint` resumes as the same command plus --resume, whether
+    it was killed while importing or while creating the table; a run refused by its checkpoint
+    creates no table."""
+
+    def setUp(self):
+        super().setUp()
+        self.items = ddbdata.generate_items(600, seed=41)
+        self.export = HandExport(self.work / "export",
+                                 [self.items[i:i + 100] for i in range(0, 600, 100)])
+        self.table = self.unique_table("ctres")
+        self.checkpoint = self.work / "import.checkpoint"
+
+    def import_args(self, *extra):
+        return ["import", "--from", self.export.root, "--table", self.table, "--create-target",
+                "--partition-key", "pk:S", "--sort-key", "sk:N", "--checkpoint",
+                self.checkpoint, "--dead-letter", self.work / "dead.jsonl", "--output", "json",
+                *extra]
+
+    def recorded_files(self):
+        try:
+            saved = json.loads(self.checkpoint.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return 0
+        return sum(len(e["Files"]) for e in saved["Exports"])
+
+    def resume(self):
+        r = self.cli(*self.import_args("--resume"), timeout=240)
+        summary = summary_of(r.stdout)
+        self.assert_ok(r, summary)
+        self.assertIs(summary["Complete"], True, summary)
+        self.assert_items(self.table, self.items)
+        return r, summary
+
+    def test_killed_while_importing(self):
+        # Slowly, one file at a time: killed once a file is recorded.
+        proc, _, err = self.start_cli(
+            [*self.import_args("--write-rate", "40", "--parallel-files", "1"), "--endpoint-url",
+             self.ddb_endpoint], "killed", directory=self.work)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None and self.recorded_files() < 1:
+            time.sleep(0.05)
+        self.assertIsNone(proc.poll(), "the import ended before it could be killed:\n"
+                          + self.read_text(err))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        self.assertGreaterEqual(self.recorded_files(), 1)
+
+        # Without --resume the checkpoint is refused, and no other table is created.
+        other = self.unique_table("ctother")
+        args = self.import_args()
+        args[args.index(self.table)] = other
+        r = self.cli(*args)
+        self.assert_cli_error(r, "already exists; pass --resume")
+        self.assertNotIn(other, self.dynamodb().list_tables()["TableNames"])
+
+        _, summary = self.resume()
+        self.assertGreaterEqual(summary["ItemsFromEarlierRuns"], 100, summary)
+
+    def test_killed_while_creating_the_table(self):
+        """What a kill during the CreateTable leaves: a checkpoint saying the table is being
+        created, and the table (here made with boto3, without the run's settings) or none."""
+        # The checkpoint's Source as a run writes it, from a run into another table.
+        scratch = self.work / "scratch.checkpoint"
+        r = self.cli("import", "--from", self.export.root, "--table",
+                     self.unique_table("ctscratch"), "--create-target", "--partition-key",
+                     "pk:S", "--sort-key", "sk:N", "--checkpoint", scratch, "--output", "json",
+                     "--dead-letter", self.work / "scratch-dead.jsonl", timeout=240)
+        self.assertEqual(r.code, 0, r.stderr)
+        source = json.loads(scratch.read_text(encoding="utf-8"))["Source"]
+
+        for label, table_exists in (("table created", True), ("table not yet created", False)):
+            with self.subTest(label):
+                self.table = self.unique_table("ctres")
+                self.checkpoint = self.work / f"{self.table}.checkpoint"
+                self.checkpoint.write_text(json.dumps(
+                    {"Version": 1, "Operation": "import", "Source": source,
+                     "Target": self.table, "Exports": [], "CreatingTarget": True}))
+                if table_exists:
+                    ddbdata.create_table(self.dynamodb(), self.table, KEYS)
+                # A resume without --create-target could not finish the table.
+                args = self.import_args("--resume")
+                args.remove("--create-target")
+                for flag in ("--partition-key", "pk:S", "--sort-key", "sk:N"):
+                    args.remove(flag)
+                r = self.cli(*args)
+                self.assert_cli_error(r, "was creating table " + self.table)
+                r, summary = self.resume()
+                self.assertEqual(summary["ItemsFromEarlierRuns"], 0, summary)
+                self.assertIn("waiting for table" if table_exists else "creating table",
+                              r.stderr)
+                saved = json.loads(self.checkpoint.read_text(encoding="utf-8"))
+                self.assertNotIn("CreatingTarget", saved)
+
+    def test_resume_of_an_import_whose_table_is_gone_is_refused(self):
+        r = self.cli(*self.import_args(), timeout=240)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.dynamodb().delete_table(TableName=self.table)
+        self.dynamodb().get_waiter("table_not_exists").wait(TableName=self.table)
+        r = self.cli(*self.import_args("--resume"))
+        self.assert_cli_error(r, f"table {self.table} does not exist, but checkpoint")
+
+
 class ExportResumeTest(ExportImportTestBase):
     """An export with --checkpoint survives kill -9 and Ctrl-C: --resume finishes it in the same
     folder, and the result holds every item exactly once (checked with Python alone, then by
