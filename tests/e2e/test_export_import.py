@@ -1606,6 +1606,30 @@ class ExportResumeTest(ExportImportTestBase):
         self.assertGreaterEqual(self.checkpointed_files(), self.SEGMENTS)
         self.finish_and_check()
 
+    def test_resuming_a_finished_export_keeps_its_manifests(self):
+        r = harness.run(*self.export_args()[1:], env=self.env(), timeout=240)
+        self.assertEqual(r.code, 0, r.stderr)
+        folder = next(self.out.rglob("manifest-summary.json")).parent
+
+        def manifests():
+            return {p.name: p.read_bytes() for p in folder.iterdir()
+                    if p.name.startswith("manifest-")}
+
+        before = manifests()
+        self.assertEqual(len(before), 4, sorted(before))
+        stderr, _ = self.finish_and_check()
+        self.assertIn("had already finished; its manifests are kept", stderr)
+        self.assertEqual(manifests(), before, "the manifests of a finished export changed")
+
+        # The summary's checksum lost, as a crash between the two writes would leave it: both
+        # are written again, and agree.
+        (folder / "manifest-summary.md5").unlink()
+        stderr, _ = self.finish_and_check()
+        self.assertNotIn("had already finished", stderr)
+        summary = (folder / "manifest-summary.json").read_bytes()
+        self.assertEqual((folder / "manifest-summary.md5").read_bytes(),
+                         md5_base64(summary).encode())
+
     def test_checkpoint_misuse_is_refused(self):
         r = self.cli("export", "--table", self.src, "--to", str(self.out), "--resume")
         self.assert_cli_error(r, "--resume needs --checkpoint")
