@@ -24,7 +24,7 @@
 #include "pipeline/table_export.h"
 #include "storage/export_layout.h"
 #include "storage/gzip.h"
-#include "storage/md5.h"
+#include "storage/manifest_io.h"
 
 namespace ddbm::commands {
 namespace {
@@ -258,16 +258,28 @@ class ExportCommand final : public Command {
     summary.manifest_files_s3_key = folder + std::string(storage::kManifestFilesFile);
     for (const storage::DataFileEntry& f : result->files) summary.item_count += f.item_count;
     const std::string files_json = storage::SerializeManifestFiles(result->files);
-    if (aws::Status s = PutWithChecksum(store, summary.manifest_files_s3_key, files_json);
-        !s.ok()) {
-      return std::move(s).error();
-    }
-    summary.end_time = storage::FormatIso8601Millis(clock->Now());
     const std::string summary_key = folder + std::string(storage::kManifestSummaryFile);
-    if (aws::Status s =
-            PutWithChecksum(store, summary_key, storage::SerializeManifestSummary(summary));
-        !s.ok()) {
-      return std::move(s).error();
+    aws::Result<std::optional<ManifestSummary>> finished =
+        FinishedSummary(store, summary.manifest_files_s3_key, files_json, summary_key);
+    if (!finished.ok()) return std::move(finished).error();
+    if (*finished) {
+      // Resumed after it had finished: its manifests stand (rewritten, only endTime would
+      // change).
+      std::cerr << fmt::format(
+          "ddbmigrate: note: the export in {} had already finished; its manifests are kept\n",
+          store.Describe(folder));
+      summary = std::move(**finished);
+    } else {
+      if (aws::Status s = storage::PutManifest(store, summary.manifest_files_s3_key, files_json);
+          !s.ok()) {
+        return std::move(s).error();
+      }
+      summary.end_time = storage::FormatIso8601Millis(clock->Now());
+      if (aws::Status s =
+              storage::PutManifest(store, summary_key, storage::SerializeManifestSummary(summary));
+          !s.ok()) {
+        return std::move(s).error();
+      }
     }
 
     const double seconds = std::chrono::duration<double>(clock->SteadyNow() - started).count();
@@ -357,12 +369,23 @@ class ExportCommand final : public Command {
     return end == std::string::npos ? "" : table.raw_json.substr(begin, end - begin);
   }
 
-  static aws::Status PutWithChecksum(storage::ObjectStore& store, const std::string& key,
-                                     const std::string& text) {
-    if (aws::Status s = store.Put(key, text); !s.ok()) return s;
-    const std::string md5_key =
-        key.substr(0, key.size() - std::string_view(".json").size()) + ".md5";
-    return store.Put(md5_key, storage::Md5Base64(text));
+  using ManifestSummary = storage::ManifestSummary;
+
+  // The summary of a finished export whose manifests, each matching its .md5, list exactly
+  // `files_json`; nullopt when they are to be written.
+  static aws::Result<std::optional<ManifestSummary>> FinishedSummary(
+      const storage::ObjectStore& store, const std::string& files_key,
+      const std::string& files_json, const std::string& summary_key) {
+    aws::Result<std::optional<std::string>> files = storage::ReadCheckedManifest(store, files_key);
+    if (!files.ok()) return std::move(files).error();
+    if (*files != files_json) return std::optional<ManifestSummary>();
+    aws::Result<std::optional<std::string>> text = storage::ReadCheckedManifest(store, summary_key);
+    if (!text.ok()) return std::move(text).error();
+    if (!*text) return std::optional<ManifestSummary>();
+    aws::Result<ManifestSummary> summary =
+        storage::ParseManifestSummary(**text, store.Describe(summary_key));
+    if (!summary.ok()) return std::optional<ManifestSummary>();  // damaged: written again
+    return std::optional<ManifestSummary>(std::move(*summary));
   }
 
   void PrintSummary(const GlobalOptions& global, const dynamodb::TableDescription& table,

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "aws/json_writer.h"
@@ -145,23 +146,55 @@ class ImportCommand final : public Command {
     }
     if (native_) return RunNative(global, db, ref.name, *exports, definition, *opened);
 
-    aws::Result<dynamodb::TableDescription> target = PrepareTarget(db, ref.name, definition);
+    // What may refuse the run is checked before the target is created: a refused run leaves no
+    // new table behind.
+    aws::Result<pipeline::ImportCheckpoint> checkpoint =
+        LoadCheckpoint(opened->location.ToString(), ref.name);
+    if (!checkpoint.ok()) return std::move(checkpoint).error();
+    pipeline::DeadLetterFile dead_letters(DeadLetterPath(dead_letter_, ref.name));
+    if (aws::Status s = PrepareDeadLetterFile(dead_letters, resume_); !s.ok()) {
+      return std::move(s).error();
+    }
+    aws::Result<dynamodb::TableDescription> target =
+        PrepareTarget(db, ref.name, definition, &*checkpoint);
     if (!target.ok()) return std::move(target).error();
-    return RunImport(global, db, *target, *exports, *opened);
+    // An export with our table definition comes from a table keyed as the target (checked
+    // above, or the target was created from it): its keys are unique there.
+    return RunImport(global, db, *target, *exports, *opened, std::move(*checkpoint), dead_letters,
+                     /*check_duplicate_keys=*/!definition.has_value());
   }
 
  private:
   // Describes the target, creating it when asked; checks its key schema against the export's.
+  // `checkpoint` is this run's, loaded or fresh. With --create-target, a resumed run accepts
+  // the table its earlier run created, and finishes it when that run was killed while creating
+  // it; before a CreateTable the checkpoint is saved marked as creating the target (the mark
+  // is cleared here, and saved by the run's first save), so that such a kill can be resumed.
   aws::Result<dynamodb::TableDescription> PrepareTarget(
       const Connection& db, const std::string& name,
-      const std::optional<dynamodb::TableDefinition>& definition) const {
+      const std::optional<dynamodb::TableDefinition>& definition,
+      pipeline::ImportCheckpoint* checkpoint) const {
+    if (checkpoint->creating_target && !create_target_) {
+      return Invalid(
+          fmt::format("checkpoint {} is of a run that was creating table {}; resume it with "
+                      "--create-target (and the same other flags)",
+                      checkpoint_, name));
+    }
     aws::Result<dynamodb::TableDescription> target = db.dynamodb().DescribeTable(name);
     if (target.ok()) {
-      if (create_target_) {
+      if (create_target_ && !resume_) {
         return Invalid(
             fmt::format("table {} already exists; drop --create-target to import into "
                         "it, or name a new table",
                         name));
+      }
+      if (checkpoint->creating_target) {
+        if (aws::Status s = CreateTarget(db, name, definition, /*finish=*/true); !s.ok()) {
+          return std::move(s).error();
+        }
+        checkpoint->creating_target = false;
+        target = db.dynamodb().DescribeTable(name);
+        if (!target.ok()) return target;
       }
       if (definition) {
         if (aws::Status s = CheckSameKeySchema(
@@ -180,30 +213,81 @@ class ImportCommand final : public Command {
       error.message += ", or pass --create-target";
       return error;
     }
+    // A resume continues what earlier runs wrote into the table: a new one would lack it.
+    const bool wrote = std::any_of(
+        checkpoint->exports.begin(), checkpoint->exports.end(),
+        [](const pipeline::ImportCheckpoint::Export& e) { return e.done || !e.files.empty(); });
+    if (wrote) {
+      return Invalid(fmt::format(
+          "table {} does not exist, but checkpoint {} continues an import that wrote into it; "
+          "check the table's region, credentials and endpoint, or start over without --resume "
+          "and without that checkpoint",
+          name, checkpoint_));
+    }
+    if (!definition && partition_key_.empty()) {
+      return Invalid(
+          "the export holds no table definition (AWS's own exports have none): give the key "
+          "schema with --partition-key NAME:S|N|B [--sort-key NAME:S|N|B]");
+    }
+    // Planned before the checkpoint says the table is being created: a plan refused is a run
+    // that did nothing.
     if (definition) {
-      dynamodb::TargetTableOptions options;
-      options.target_table_name = name;
-      options.target_region = db.region();
-      aws::Result<dynamodb::TargetTablePlan> plan =
-          dynamodb::PlanTargetTableWith(definition->table, options, definition->settings);
-      if (!plan.ok()) return std::move(plan).error();
-      std::cerr << fmt::format("creating table {} from the export's table definition\n", name);
-      if (aws::Status s = dynamodb::CreateTargetTable(db.dynamodb(), *plan); !s.ok()) {
+      if (aws::Result<dynamodb::TargetTablePlan> plan = PlanFromDefinition(db, name, *definition);
+          !plan.ok()) {
+        return std::move(plan).error();
+      }
+    } else if (aws::Result<std::string> request = KeyFlagsTableJson(name); !request.ok()) {
+      return std::move(request).error();
+    }
+    if (!checkpoint_.empty()) {
+      checkpoint->creating_target = true;
+      if (aws::Status s = pipeline::WriteFileAtomically(
+              checkpoint_, pipeline::SerializeImportCheckpoint(*checkpoint));
+          !s.ok()) {
         return std::move(s).error();
       }
-      for (const dynamodb::SettingNote& note : plan->notes) {
-        std::cerr << "create-target: " << dynamodb::SettingNoteText(note) << '\n';
-      }
-    } else {
-      if (partition_key_.empty()) {
-        return Invalid(
-            "the export holds no table definition (AWS's own exports have none): give the key "
-            "schema with --partition-key NAME:S|N|B [--sort-key NAME:S|N|B]");
-      }
-      aws::Status created = CreateFromKeyFlags(db, name);
-      if (!created.ok()) return std::move(created).error();
     }
+    if (aws::Status s = CreateTarget(db, name, definition, /*finish=*/false); !s.ok()) {
+      return std::move(s).error();
+    }
+    checkpoint->creating_target = false;
     return db.dynamodb().DescribeTable(name);
+  }
+
+  static aws::Result<dynamodb::TargetTablePlan> PlanFromDefinition(
+      const Connection& db, const std::string& name, const dynamodb::TableDefinition& definition) {
+    dynamodb::TargetTableOptions options;
+    options.target_table_name = name;
+    options.target_region = db.region();
+    return dynamodb::PlanTargetTableWith(definition.table, options, definition.settings);
+  }
+
+  // Creates table `name` from the export's definition, or from --partition-key/--sort-key;
+  // `finish`: completes instead what a killed run's CreateTable began (waits until the table is
+  // active, then applies the settings that follow the creation).
+  aws::Status CreateTarget(const Connection& db, const std::string& name,
+                           const std::optional<dynamodb::TableDefinition>& definition,
+                           bool finish) const {
+    if (!definition) {
+      if (!finish) return CreateFromKeyFlags(db, name);
+      std::cerr << fmt::format("waiting for table {}, created by the stopped run\n", name);
+      aws::Result<dynamodb::TableDescription> active =
+          db.dynamodb().WaitUntilActive(name, std::chrono::minutes(15));
+      return active.ok() ? aws::Status::Ok() : aws::Status(std::move(active).error());
+    }
+    aws::Result<dynamodb::TargetTablePlan> plan = PlanFromDefinition(db, name, *definition);
+    if (!plan.ok()) return std::move(plan).error();
+    std::cerr << (finish ? "finishing table " + name +
+                               ", which the stopped run was creating from the export's table "
+                               "definition\n"
+                         : "creating table " + name + " from the export's table definition\n");
+    aws::Status made = finish ? dynamodb::FinishTargetTable(db.dynamodb(), *plan)
+                              : dynamodb::CreateTargetTable(db.dynamodb(), *plan);
+    if (!made.ok()) return made;
+    for (const dynamodb::SettingNote& note : plan->notes) {
+      std::cerr << "create-target: " << dynamodb::SettingNoteText(note) << '\n';
+    }
+    return aws::Status::Ok();
   }
 
   // The CreateTable (or ImportTable TableCreationParameters) object of an on-demand table named
@@ -283,20 +367,15 @@ class ImportCommand final : public Command {
     return saved;
   }
 
+  // `checkpoint`: as LoadCheckpoint gave it; `dead_letters`: prepared.
   aws::Result<Outcome> RunImport(const GlobalOptions& global, const Connection& db,
                                  const dynamodb::TableDescription& target,
                                  const std::vector<storage::ExportManifest>& exports,
-                                 const OpenedStore& opened) {
+                                 const OpenedStore& opened, pipeline::ImportCheckpoint checkpoint,
+                                 pipeline::DeadLetterFile& dead_letters,
+                                 bool check_duplicate_keys) {
     const std::string source = opened.location.ToString();
-    aws::Result<pipeline::ImportCheckpoint> loaded = LoadCheckpoint(source, target.table_name);
-    if (!loaded.ok()) return std::move(loaded).error();
-    pipeline::ImportCheckpoint checkpoint = std::move(*loaded);
     const uint64_t earlier_dead = checkpoint.dead_lettered;  // by the runs this one resumes
-
-    pipeline::DeadLetterFile dead_letters(DeadLetterPath(dead_letter_, target.table_name));
-    if (aws::Status s = PrepareDeadLetterFile(dead_letters, resume_); !s.ok()) {
-      return std::move(s).error();
-    }
     aws::Result<double> write_rate =
         pipeline::ResolveRate(write_rate_, write_percent_, target.write_capacity_units, "write");
     if (!write_rate.ok()) return std::move(write_rate).error();
@@ -318,6 +397,7 @@ class ImportCommand final : public Command {
     options.writers = writers_;
     options.file_readers = parallel_files_;
     options.consumed_capacity = capacity_.writes(*write_rate > 0);
+    options.check_duplicate_keys = check_duplicate_keys;
 
     std::mutex save_mu;
     auto save = [&]() -> aws::Status {

@@ -9,8 +9,11 @@ namespace ddbm::dynamodb {
 
 namespace od = simdjson::ondemand;
 
-aws::Result<std::string> ExtractKey(std::string_view item_json,
-                                    const std::vector<KeySchemaElement>& key_schema) {
+namespace {
+
+// ExtractKey; with `exact`, an attribute outside the key schema is an error too.
+aws::Result<std::string> ExtractKeyOf(std::string_view item_json,
+                                      const std::vector<KeySchemaElement>& key_schema, bool exact) {
   auto invalid = [](std::string message) {
     return aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));
   };
@@ -28,8 +31,10 @@ aws::Result<std::string> ExtractKey(std::string_view item_json,
   for (auto field : item) {
     std::string_view name;
     if (field.unescaped_key().get(name)) return invalid("item has a bad attribute name");
+    bool in_key = false;
     for (size_t i = 0; i < key_schema.size() && i < 2; ++i) {
       if (name != key_schema[i].attribute_name) continue;
+      in_key = true;
       od::object value;
       if (field.value().get_object().get(value)) {
         return invalid("key attribute " + std::string(name) + " is not an attribute value");
@@ -51,7 +56,16 @@ aws::Result<std::string> ExtractKey(std::string_view item_json,
       --remaining;
       break;
     }
-    if (remaining == 0) break;
+    if (exact && !in_key) {
+      std::string names;
+      for (size_t i = 0; i < key_schema.size() && i < 2; ++i) {
+        names += (i == 0 ? "" : ", ") + key_schema[i].attribute_name;
+      }
+      return invalid("the key holds attribute " + std::string(name) +
+                     ", which is not in the table's key schema (" + names +
+                     "): the table is keyed otherwise than the data");
+    }
+    if (remaining == 0 && !exact) break;
   }
   std::string key;
   aws::JsonWriter w(&key);
@@ -64,6 +78,18 @@ aws::Result<std::string> ExtractKey(std::string_view item_json,
   }
   w.EndObject();
   return key;
+}
+
+}  // namespace
+
+aws::Result<std::string> ExtractKey(std::string_view item_json,
+                                    const std::vector<KeySchemaElement>& key_schema) {
+  return ExtractKeyOf(item_json, key_schema, false);
+}
+
+aws::Result<std::string> ExtractExactKey(std::string_view keys_json,
+                                         const std::vector<KeySchemaElement>& key_schema) {
+  return ExtractKeyOf(keys_json, key_schema, true);
 }
 
 }  // namespace ddbm::dynamodb

@@ -18,4 +18,10 @@ namespace ddbm::dynamodb {
 aws::Result<std::string> ExtractKey(std::string_view item_json,
                                     const std::vector<KeySchemaElement>& key_schema);
 
+// As ExtractKey, for an object that must hold the key and nothing else (an incremental
+// export's "Keys"): kInvalidInput too when it holds an attribute the key schema lacks, the
+// sign of a key of another schema. Same REQUIRES.
+aws::Result<std::string> ExtractExactKey(std::string_view keys_json,
+                                         const std::vector<KeySchemaElement>& key_schema);
+
 }  // namespace ddbm::dynamodb

@@ -3,16 +3,16 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include <cstring>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
-#include "aws/sigv4.h"
 #include "dynamodb/item.h"
 #include "dynamodb/item_check.h"
+#include "pipeline/key_digest.h"
 #include "pipeline/write_pool.h"
 #include "storage/data_file_reader.h"
 #include "storage/export_line.h"
@@ -30,16 +30,13 @@ aws::Error BadLine(const std::string& file, int64_t line, const std::string& wha
 // The item's key in the target's schema (members in key-schema order), after checking the item
 // is one DynamoDB would accept. `item` needs no padding: it is copied into a padded buffer.
 aws::Result<std::string> CheckedKey(std::string_view item,
-                                    const std::vector<dynamodb::KeySchemaElement>& key_schema,
-                                    bool check_values) {
+                                    const std::vector<dynamodb::KeySchemaElement>& key_schema) {
   const simdjson::padded_string padded(item);
   const std::string_view view(padded.data(), padded.size());
   aws::Result<std::string> key = dynamodb::ExtractKey(view, key_schema);
   if (!key.ok()) return std::move(key).error();
-  if (check_values) {
-    if (std::optional<std::string> reason = dynamodb::InvalidItemReason(view)) {
-      return aws::Error::Make(aws::ErrorKind::kInvalidInput, *reason);
-    }
+  if (std::optional<std::string> reason = dynamodb::InvalidItemReason(view)) {
+    return aws::Error::Make(aws::ErrorKind::kInvalidInput, *reason);
   }
   return key;
 }
@@ -86,20 +83,50 @@ struct CheckedFile {
   bool plain = true;  // every line is a plain item line: the item is found without parsing
 };
 
-// Checks every line of a full export's data file, unless `halted` tells it to stop.
+// The keys of a full export's items seen so far, by digest: two items with one key in the
+// target's schema would overwrite each other there. Shared by the files read at once.
+struct SeenKeys {
+  std::mutex mu;
+  std::unordered_set<KeyDigest, KeyDigestHash> digests;  // guarded by mu
+};
+
+// Checks every line of a full export's data file, unless `halted` tells it to stop. With
+// `seen`, also that no key repeats one of an earlier line, and adds the file's keys to it.
 aws::Result<CheckedFile> CheckFullFile(storage::DataFileReader& reader, const std::string& name,
-                                       const ImportOptions& options,
+                                       const ImportOptions& options, SeenKeys* seen,
                                        const std::function<bool()>& halted) {
   CheckedFile file;
+  std::vector<KeyDigest> block_keys;  // of the block's lines, in order
   aws::Status s = reader.ForEachLineBlock([&](storage::LineBlock block) -> aws::Status {
     if (halted()) return CutShort();
+    block_keys.clear();
     for (const storage::Line& line : block.lines) {
       ++file.lines;
       aws::Result<std::string_view> item = storage::ParseFullExportLine(line.text);
       if (!item.ok()) return BadLine(name, line.number, item.error().message);
-      aws::Result<std::string> key = CheckedKey(*item, options.key_schema, true);
+      aws::Result<std::string> key = CheckedKey(*item, options.key_schema);
       if (!key.ok()) return BadLine(name, line.number, key.error().message);
       file.plain = file.plain && IsPlainItemLine(line.text, *item);
+      if (seen != nullptr) block_keys.push_back(DigestKey(*key));
+    }
+    if (seen == nullptr) return aws::Status::Ok();
+    std::lock_guard lock(seen->mu);
+    for (size_t i = 0; i < block_keys.size(); ++i) {
+      if (seen->digests.insert(block_keys[i]).second) continue;
+      const storage::Line& line = block.lines[i];
+      // Named by its key (checked above), not by the item, which may be large.
+      aws::Result<std::string_view> item = storage::ParseFullExportLine(line.text);
+      aws::Result<std::string> key = CheckedKey(*item, options.key_schema);
+      std::string names;
+      for (const dynamodb::KeySchemaElement& k : options.key_schema) {
+        names += (names.empty() ? "" : ", ") + k.attribute_name;
+      }
+      return BadLine(name, line.number,
+                     fmt::format("its key in table {}, {}, is that of another item of the "
+                                 "export: the table's key schema ({}) does not fit the "
+                                 "export's items, one would overwrite the other; import into a "
+                                 "table keyed like the exported one",
+                                 options.table, key.ok() ? *key : "?", names));
     }
     return aws::Status::Ok();
   });
@@ -118,6 +145,7 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
     if (!skip.contains(entry.data_file_s3_key)) todo.push_back(&entry);
   }
   WritePool pool(PoolOptions(context, options, counters));
+  SeenKeys seen;
   std::mutex done_mu;  // one on_file_done call at a time
   std::atomic<size_t> next{0};
   const std::function<bool()> halted = [&] { return pool.failed() || Stopped(context); };
@@ -130,7 +158,8 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
     counters->compressed_bytes.fetch_add(static_cast<uint64_t>(reader->size()),
                                          std::memory_order_relaxed);
     // The first pass checks, the second writes: a file too large to hold is read twice.
-    aws::Result<CheckedFile> checked = CheckFullFile(*reader, name, options, halted);
+    aws::Result<CheckedFile> checked = CheckFullFile(
+        *reader, name, options, options.check_duplicate_keys ? &seen : nullptr, halted);
     if (!checked.ok()) return std::move(checked).error();
     if (checked->lines != entry.item_count) {
       return aws::Error::Make(
@@ -224,26 +253,9 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
 aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
                                          const storage::ExportManifest& manifest,
                                          const ImportOptions& options, ImportCounters* counters) {
-  // Per key: where its last change is, and whether it is a put. A key is known by 128 bits of
-  // the SHA-256 of its JSON in the target's key-schema order, so that what is held per key
-  // changed is a few dozen bytes whatever the key's size (no two keys share those bits unless
-  // SHA-256 is broken). Images are not held either: the second pass reads them again from the
-  // files.
-  struct Digest {
-    uint64_t high = 0;
-    uint64_t low = 0;
-    bool operator==(const Digest&) const = default;
-  };
-  struct DigestHash {
-    size_t operator()(const Digest& d) const { return static_cast<size_t>(d.low); }
-  };
-  auto digest_of = [](std::string_view key) {
-    const std::string sha = aws::sigv4::Sha256(key);
-    Digest d;
-    std::memcpy(&d.high, sha.data(), sizeof d.high);
-    std::memcpy(&d.low, sha.data() + sizeof d.high, sizeof d.low);
-    return d;
-  };
+  // Per key: where its last change is, and whether it is a put. A key is known by its digest,
+  // so that what is held per key changed is a few dozen bytes whatever the key's size. Images
+  // are not held either: the second pass reads them again from the files.
   // A change's place: the later of two changes has the later (timestamp, file, line).
   struct Last {
     int64_t micros = 0;
@@ -252,7 +264,7 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
     bool put = false;
     auto Order() const { return std::tie(micros, file, line); }
   };
-  std::unordered_map<Digest, Last, DigestHash> last;
+  std::unordered_map<KeyDigest, Last, KeyDigestHash> last;
 
   // The change a line holds, and its key. `check_image`: also check the new image (the first
   // pass does; the second reads the same bytes).
@@ -264,10 +276,14 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
                    bool check_image) -> aws::Result<Change> {
     aws::Result<storage::IncrementalChange> change = storage::ParseIncrementalLine(line.text);
     if (!change.ok()) return BadLine(name, line.number, change.error().message);
-    aws::Result<std::string> key = CheckedKey(change->keys, options.key_schema, false);
+    // Keys holds the key alone: an attribute more is a key of another schema, whose changes to
+    // different items would be taken for changes to one.
+    const simdjson::padded_string padded_keys(change->keys);
+    aws::Result<std::string> key = dynamodb::ExtractExactKey(
+        std::string_view(padded_keys.data(), padded_keys.size()), options.key_schema);
     if (!key.ok()) return BadLine(name, line.number, "Keys: " + key.error().message);
     if (check_image && change->new_image) {
-      aws::Result<std::string> image_key = CheckedKey(*change->new_image, options.key_schema, true);
+      aws::Result<std::string> image_key = CheckedKey(*change->new_image, options.key_schema);
       if (!image_key.ok()) {
         return BadLine(name, line.number, "NewImage: " + image_key.error().message);
       }
@@ -305,7 +321,7 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
         if (!change.ok()) return std::move(change).error();
         const Last here{change->parsed.write_timestamp_micros, line.number,
                         static_cast<uint32_t>(file), change->parsed.new_image.has_value()};
-        auto [it, inserted] = last.try_emplace(digest_of(change->key), here);
+        auto [it, inserted] = last.try_emplace(DigestKey(change->key), here);
         if (!inserted && it->second.Order() < here.Order()) it->second = here;
       }
       return aws::Status::Ok();
@@ -348,7 +364,7 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
         if (!change.ok()) return std::move(change).error();
         const Last here{change->parsed.write_timestamp_micros, line.number,
                         static_cast<uint32_t>(file), false};
-        auto it = last.find(digest_of(change->key));
+        auto it = last.find(DigestKey(change->key));
         if (it == last.end() || it->second.Order() != here.Order()) continue;  // not the last
         if (!it->second.put) {
           held->append(change->key);

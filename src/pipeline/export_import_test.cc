@@ -239,6 +239,70 @@ TEST(ExportImportTest, FilesCheckedBeforeABadOneAreStillImported) {
   EXPECT_TRUE(done[0].ends_with("good.json.gz"));
 }
 
+// Items keyed pk+sk, read for a table keyed pk alone: lines 2 of each file repeat pk "a".
+TEST(ExportImportTest, TwoItemsWithOneKeyInTheTargetsSchemaAreRefused) {
+  Fixture f;
+  f.options.file_readers = 1;
+  std::vector<storage::DataFileEntry> files;
+  files.push_back(WriteFile(f.store, "first.json.gz",
+                            {R"({"Item":{"pk":{"S":"a"},"sk":{"N":"1"}}})",
+                             R"({"Item":{"pk":{"S":"b"},"sk":{"N":"1"}}})"}));
+  files.push_back(WriteFile(f.store, "second.json.gz",
+                            {R"({"Item":{"pk":{"S":"c"},"sk":{"N":"1"}}})",
+                             R"({"Item":{"pk":{"S":"a"},"sk":{"N":"2"}}})"}));
+  std::vector<std::string> done;
+  aws::Result<bool> result = f.Import(files, &done);
+  ASSERT_FALSE(result.ok());
+  const std::string& message = result.error().message;
+  EXPECT_EQ(result.error().kind, aws::ErrorKind::kInvalidInput);
+  EXPECT_NE(message.find(R"(second.json.gz line 2: its key in table t, {"pk":{"S":"a"}}, is )"
+                         R"(that of another item of the export: the table's key schema (pk) )"
+                         R"(does not fit the export's items)"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("nothing of this file was imported"), std::string::npos) << message;
+  // The first file was written whole; nothing of the second.
+  EXPECT_EQ(done.size(), 1u);
+  EXPECT_EQ(f.counters.writes.items_written.load(), 2u);
+  EXPECT_EQ(f.Sent().find(R"("S":"c")"), std::string::npos);
+
+  // Within one file too, before any of it is written.
+  Fixture g;
+  aws::Result<bool> one = g.Import({WriteFile(
+      g.store, "one.json.gz",
+      {R"({"Item":{"pk":{"S":"x"},"sk":{"N":"1"}}})", R"({"Item":{"pk":{"S":"y"},"sk":{"N":"1"}}})",
+       R"({"Item":{"pk":{"S":"x"},"sk":{"N":"2"}}})"})});
+  ASSERT_FALSE(one.ok());
+  EXPECT_NE(one.error().message.find("one.json.gz line 3"), std::string::npos)
+      << one.error().message;
+  EXPECT_TRUE(g.ddb.transport.requests().empty());
+
+  // Unchecked when the export is known to be keyed as the table.
+  Fixture h;
+  h.options.check_duplicate_keys = false;
+  ASSERT_TRUE(h.Import({WriteFile(h.store, "same.json.gz",
+                                  {R"({"Item":{"pk":{"S":"x"},"n":{"N":"1"}}})",
+                                   R"({"Item":{"pk":{"S":"x"},"n":{"N":"2"}}})"})})
+                  .ok());
+}
+
+TEST(ExportImportTest, IncrementalKeysOfAnotherSchemaAreRefused) {
+  Fixture f;  // the table is keyed pk alone
+  const std::vector<std::string> lines = {
+      R"({"Metadata":{"WriteTimestampMicros":{"N":"1"}},"Keys":{"pk":{"S":"a"},"sk":{"N":"1"}},)"
+      R"("NewImage":{"pk":{"S":"a"},"sk":{"N":"1"}}})",
+      R"({"Metadata":{"WriteTimestampMicros":{"N":"2"}},"Keys":{"pk":{"S":"a"},"sk":{"N":"2"}},)"
+      R"("NewImage":{"pk":{"S":"a"},"sk":{"N":"2"}}})"};
+  aws::Result<bool> result = ApplyIncrementalExport(
+      f.context, Manifest({WriteFile(f.store, "k.json.gz", lines)}, true), f.options, &f.counters);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("k.json.gz line 1: Keys: the key holds attribute sk, "
+                                        "which is not in the table's key schema (pk)"),
+            std::string::npos)
+      << result.error().message;
+  EXPECT_TRUE(f.ddb.transport.requests().empty());
+}
+
 TEST(ExportImportTest, ACountMismatchOrAChangedFileIsRefused) {
   Fixture f;
   std::vector<storage::DataFileEntry> files;

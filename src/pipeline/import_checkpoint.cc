@@ -32,6 +32,7 @@ std::string SerializeImportCheckpoint(const ImportCheckpoint& c) {
   }
   w.EndArray();
   if (c.dead_lettered > 0) w.MemberInt("DeadLettered", static_cast<int64_t>(c.dead_lettered));
+  if (c.creating_target) w.MemberBool("CreatingTarget", true);
   w.EndObject();
   out += '\n';
   return out;
@@ -63,6 +64,8 @@ aws::Result<ImportCheckpoint> ParseImportCheckpoint(std::string_view text,
   if (root["DeadLettered"].get(dead) == simdjson::SUCCESS && dead > 0) {
     c.dead_lettered = static_cast<uint64_t>(dead);
   }
+  bool creating = false;
+  if (root["CreatingTarget"].get(creating) == simdjson::SUCCESS) c.creating_target = creating;
   for (simdjson::dom::element e : exports) {
     ImportCheckpoint::Export entry;
     std::string_view id;

@@ -3,7 +3,8 @@
 //   {"Version":1,"Operation":"import","Source":"s3://b/p","Target":"orders",
 //    "Exports":[{"ExportId":"01715685260608-c488b4e1","Done":false,
 //                "Files":["p/AWSDynamoDB/01715685260608-c488b4e1/data/uimb...json.gz"]}],
-//    "DeadLettered":2}     (only when not 0)
+//    "DeadLettered":2,     (only when not 0)
+//    "CreatingTarget":true}  (only when set)
 //
 // A data file is listed only once all its items are acknowledged; an export is Done once all
 // of it is (for an incremental export, only that: it is applied again as a whole otherwise).
@@ -31,6 +32,9 @@ struct ImportCheckpoint {
   std::vector<Export> exports;
   // Items of the files and exports listed as imported that went to the dead-letter file.
   uint64_t dead_lettered = 0;
+  // Saved so before the run creates its target table: a resume finishes the table (or creates
+  // it) first. Nothing is imported while it is set.
+  bool creating_target = false;
 
   // The entry for `export_id`, added when missing.
   Export& For(const std::string& export_id);

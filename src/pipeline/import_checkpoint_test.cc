@@ -24,10 +24,24 @@ TEST(ImportCheckpointTest, RoundTrips) {
   EXPECT_EQ(back->dead_lettered, 0u);
   EXPECT_EQ(SerializeImportCheckpoint(c).find("DeadLettered"), std::string::npos);
 
+  EXPECT_FALSE(back->creating_target);
+  EXPECT_EQ(SerializeImportCheckpoint(c).find("CreatingTarget"), std::string::npos);
+
   c.dead_lettered = 7;
   back = ParseImportCheckpoint(SerializeImportCheckpoint(c), "cp");
   ASSERT_TRUE(back.ok()) << back.error().ToString();
   EXPECT_EQ(back->dead_lettered, 7u);
+}
+
+TEST(ImportCheckpointTest, RecordsARunCreatingItsTarget) {
+  ImportCheckpoint c{"s3://bucket/p", "orders", {}};
+  c.creating_target = true;
+  const std::string text = SerializeImportCheckpoint(c);
+  EXPECT_NE(text.find(R"("CreatingTarget":true)"), std::string::npos) << text;
+  aws::Result<ImportCheckpoint> back = ParseImportCheckpoint(text, "cp");
+  ASSERT_TRUE(back.ok()) << back.error().ToString();
+  EXPECT_TRUE(back->creating_target);
+  EXPECT_TRUE(back->exports.empty());
 }
 
 TEST(ImportCheckpointTest, RefusesOtherFiles) {

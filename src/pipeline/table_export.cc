@@ -188,6 +188,14 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     return aws::Status::Ok();
   };
 
+  // Saved before anything is read: a run killed before it finishes its first file (which may
+  // take long with large files) has left _started and unfinished uploads, and is resumed from
+  // this, every segment from its start.
+  {
+    std::lock_guard lock(mu);
+    if (aws::Status s = save(true); !s.ok()) return std::move(s).error();
+  }
+
   FirstError first;
   auto stopping = [&] { return first.failed() || (stop != nullptr && stop->load()); };
   // Whether `s` failed only because a stop ended a request's retries (an upload, typically).

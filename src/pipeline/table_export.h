@@ -46,9 +46,10 @@ struct TableExportOptions {
   // Gives a new data file name (e.g. storage::NewDataFileName); called from segment threads,
   // so it must be thread-safe.
   std::function<std::string()> new_file_name;
-  // Where to save the checkpoint; empty: nowhere. It is saved when a data file is finished and
-  // checkpoint_interval has passed since the last save (so that its size, which grows with the
-  // files, does not make saving quadratic), and once more when the export ends, stops or fails.
+  // Where to save the checkpoint; empty: nowhere. It is saved before the first Scan (and after
+  // a resume's clean-up), when a data file is finished and checkpoint_interval has passed since
+  // the last save (so that its size, which grows with the files, does not make saving
+  // quadratic), and once more when the export ends, stops or fails.
   // `source` and `target` identify the export in it (e.g. the table's ARN and the export folder).
   std::string checkpoint_path;
   std::chrono::milliseconds checkpoint_interval{1000};

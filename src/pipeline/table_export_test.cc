@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -245,6 +246,46 @@ TEST(TableExportTest, AScanErrorIsReturned) {
       ExportTable(*ddb.client, store, options, nullptr, nullptr, &counters);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code, "ResourceNotFoundException");
+}
+
+TEST(TableExportTest, SavesTheCheckpointBeforeTheFirstScan) {
+  testing::TempDir dir;
+  storage::LocalStore store(dir.path());
+  TableExportOptions options = OneNameOptions(2);
+  options.checkpoint_path = dir.path() + "/export.checkpoint";
+  options.checkpoint_source = "arn:aws:dynamodb:us-east-1:111122223333:table/t";
+  options.checkpoint_target = "x/";
+  testing::FakeClock clock;  // no time passes: no save is due when a file is finished
+  options.clock = &clock;
+  // What the checkpoint held when each Scan was sent.
+  std::mutex mu;
+  std::vector<std::optional<Checkpoint>> seen;
+  testing::ScriptedDynamoDb ddb;
+  ddb.transport.SetFallback([&](const aws::HttpRequest& r) {
+    aws::Result<std::optional<Checkpoint>> saved = LoadCheckpoint(options.checkpoint_path);
+    {
+      std::lock_guard lock(mu);
+      seen.push_back(saved.ok() ? *saved : std::nullopt);
+    }
+    return ScanAnswer(r);
+  });
+  TableExportCounters counters;
+  ASSERT_TRUE(ExportTable(*ddb.client, store, options, nullptr, nullptr, &counters).ok());
+  ASSERT_EQ(seen.size(), 3u);  // segment 0's two pages, segment 1's one
+  for (const std::optional<Checkpoint>& c : seen) {
+    ASSERT_TRUE(c.has_value());
+    EXPECT_EQ(c->operation, "export");
+    EXPECT_EQ(c->target, "x/");
+    EXPECT_EQ(c->total_segments, 2);
+  }
+  // Whichever Scan came first found every segment at its start, with no file.
+  const auto at_start = [](const Checkpoint& c) {
+    for (const SegmentPosition& p : c.segments) {
+      if (p.done || p.exclusive_start_key || p.state != R"({"Files":[]})") return false;
+    }
+    return c.segments.size() == 2;
+  };
+  EXPECT_TRUE(at_start(*seen.front()));
 }
 
 TEST(TableExportTest, ResumesAfterTheLastFinishedFileOfEachSegment) {

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 
+#include "aws/iso8601.h"
 #include "storage/export_layout.h"
 
 namespace ddbm::storage {
@@ -64,10 +66,6 @@ bool InsideExportsRoot(std::string_view key, std::string_view root) {
     start = end + 1;
   }
   return true;
-}
-
-std::string TimeOrder(const ExportManifest& e) {
-  return e.summary.incremental() ? e.summary.export_from_time.value_or("") : e.summary.export_time;
 }
 
 }  // namespace
@@ -220,13 +218,43 @@ aws::Result<std::vector<ExportManifest>> FindExports(const ObjectStore& store,
     if (!m.ok()) return std::move(m).error();
     exports.push_back(std::move(*m));
   }
-  std::stable_sort(exports.begin(), exports.end(),
-                   [](const ExportManifest& a, const ExportManifest& b) {
-                     if (a.summary.incremental() != b.summary.incremental()) {
-                       return !a.summary.incremental();  // the full export first
-                     }
-                     return TimeOrder(a) < TimeOrder(b);
-                   });
+  // Times are compared as instants, not as text: manifests of other writers may give fewer or
+  // more fraction digits than AWS's three.
+  auto instant =
+      [&](const ExportManifest& e, std::string_view member,
+          const std::string& text) -> aws::Result<std::chrono::system_clock::time_point> {
+    std::optional<std::chrono::system_clock::time_point> at = aws::ParseIso8601(text);
+    if (!at) {
+      return Invalid(fmt::format("{}: {} '{}' is not an ISO 8601 time",
+                                 store.Describe(e.folder + std::string(kManifestSummaryFile)),
+                                 member, text));
+    }
+    return *at;
+  };
+  struct Window {
+    std::chrono::system_clock::time_point from;  // a full export's: its exportTime
+    std::chrono::system_clock::time_point to;
+  };
+  std::vector<Window> windows;
+  for (const ExportManifest& e : exports) {
+    const ManifestSummary& s = e.summary;
+    aws::Result<std::chrono::system_clock::time_point> from =
+        s.incremental() ? instant(e, "exportFromTime", s.export_from_time.value_or(""))
+                        : instant(e, "exportTime", s.export_time);
+    if (!from.ok()) return std::move(from).error();
+    aws::Result<std::chrono::system_clock::time_point> to =
+        s.incremental() ? instant(e, "exportToTime", s.export_to_time.value_or("")) : *from;
+    if (!to.ok()) return std::move(to).error();
+    windows.push_back({*from, *to});
+  }
+  std::vector<size_t> order(exports.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (exports[a].summary.incremental() != exports[b].summary.incremental()) {
+      return !exports[a].summary.incremental();  // the full export first
+    }
+    return windows[a].from < windows[b].from;
+  });
   size_t fulls = 0;
   for (const ExportManifest& e : exports) fulls += e.summary.incremental() ? 0 : 1;
   if (fulls > 1) {
@@ -237,34 +265,60 @@ aws::Result<std::vector<ExportManifest>> FindExports(const ObjectStore& store,
     return Invalid(fmt::format("{} holds {} full exports ({}); pick one with --export-id",
                                store.Describe(root), fulls, ids));
   }
-  for (size_t i = 1; i < exports.size(); ++i) {
-    const ManifestSummary& prev = exports[i - 1].summary;
-    const ManifestSummary& next = exports[i].summary;
-    if (prev.table_arn != next.table_arn || prev.table_id != next.table_id) {
+  for (size_t i = 1; i < order.size(); ++i) {
+    const ExportManifest& first = exports[order[0]];
+    const ExportManifest& other = exports[order[i]];
+    if (first.summary.table_arn != other.summary.table_arn ||
+        first.summary.table_id != other.summary.table_id) {
       return Invalid(fmt::format(
           "exports {} and {} are of different tables ({} and {}); pick "
           "one with --export-id",
-          exports[i - 1].export_id, exports[i].export_id, prev.table_arn, next.table_arn));
+          first.export_id, other.export_id, first.summary.table_arn, other.summary.table_arn));
     }
+  }
+  // Incremental exports whose window ended by the time the full export was taken hold only
+  // changes the full export already has (or older states of its items): applied after it they
+  // would bring those older states back. They are left out, and the full export's warnings say
+  // so.
+  std::vector<ExportManifest> chain;
+  std::vector<Window> chain_windows;
+  for (size_t i : order) {
+    if (!chain.empty() && !chain.front().summary.incremental() &&
+        exports[i].summary.incremental() && windows[i].to <= chain_windows.front().from) {
+      chain.front().warnings.push_back(fmt::format(
+          "incremental export {} (changes from {} to {}) ended before full export {} was taken "
+          "({}): skipped, since the full export already holds its changes",
+          exports[i].export_id, exports[i].summary.export_from_time.value_or("?"),
+          exports[i].summary.export_to_time.value_or("?"), chain.front().export_id,
+          chain.front().summary.export_time));
+      continue;
+    }
+    chain.push_back(std::move(exports[i]));
+    chain_windows.push_back(windows[i]);
+  }
+  for (size_t i = 1; i < chain.size(); ++i) {
+    const ManifestSummary& prev = chain[i - 1].summary;
+    const ManifestSummary& next = chain[i].summary;
     if (!prev.incremental()) {
-      if (next.export_from_time.value_or("") > prev.export_time) {
+      if (chain_windows[i].from > chain_windows[i - 1].from) {
         return Invalid(fmt::format(
             "incremental export {} starts at {}, after full export {} was taken ({}): the "
-            "changes in between are in no export",
-            exports[i].export_id, next.export_from_time.value_or("?"), exports[i - 1].export_id,
-            prev.export_time));
+            "changes in between are in no export; import the full export alone with "
+            "--export-id {}, or add the incremental exports that cover the gap",
+            chain[i].export_id, next.export_from_time.value_or("?"), chain[i - 1].export_id,
+            prev.export_time, chain[i - 1].export_id));
       }
       continue;
     }
-    if (next.export_from_time != prev.export_to_time) {
+    if (chain_windows[i].from != chain_windows[i - 1].to) {
       return Invalid(fmt::format(
           "incremental exports {} (to {}) and {} (from {}) do not form a chain: a gap or an "
           "overlap; pick the exports to apply with --export-id",
-          exports[i - 1].export_id, prev.export_to_time.value_or("?"), exports[i].export_id,
+          chain[i - 1].export_id, prev.export_to_time.value_or("?"), chain[i].export_id,
           next.export_from_time.value_or("?")));
     }
   }
-  return exports;
+  return chain;
 }
 
 }  // namespace ddbm::storage

@@ -38,7 +38,9 @@ aws::Result<ExportManifest> ReadExportManifest(const ObjectStore& store, std::st
 // export under it). A prefix holding several full exports is refused unless `export_id` picks
 // one; incremental exports are ordered by their windows and must form one chain (each starting
 // where the previous ended), after the full export if there is one; the table must be the same
-// throughout. `export_id` may also name a single incremental export.
+// throughout. With a full export, incremental exports whose window ended at or before its
+// exportTime are left out (the full export's warnings name them), and the first of the others
+// must start at or before that time. `export_id` may also name a single incremental export.
 aws::Result<std::vector<ExportManifest>> FindExports(const ObjectStore& store,
                                                      std::string_view location,
                                                      const std::optional<std::string>& export_id);

@@ -71,6 +71,122 @@ TEST(ExportReaderTest, OrdersIncrementalExportsIntoAChain) {
   EXPECT_FALSE(FindExports(store, "", std::string("01790001000000-00000000")).ok());
 }
 
+// Writes beside the fixture's incremental exports of `orders` a full export of the same table
+// taken at `export_time` (manifests only: FindExports reads no data file).
+void AddFullOrdersExport(LocalStore& store, const std::string& export_id,
+                         const std::string& export_time) {
+  const std::string folder = "AWSDynamoDB/" + export_id + "/";
+  ManifestSummary s;
+  s.export_arn = "arn:aws:dynamodb:us-east-1:111111111111:table/orders/export/" + export_id;
+  s.start_time = s.end_time = s.export_time = export_time;
+  s.table_arn = "arn:aws:dynamodb:us-east-1:111111111111:table/orders";
+  s.table_id = "6f1c2a4e-0d3b-4c59-9a57-2e8f0b1d7c33";
+  s.manifest_files_s3_key = folder + "manifest-files.json";
+  ASSERT_TRUE(store.Put(folder + "manifest-files.json", "").ok());
+  ASSERT_TRUE(store.Put(folder + "manifest-files.md5", Md5Base64("")).ok());
+  const std::string summary = SerializeManifestSummary(s);
+  ASSERT_TRUE(store.Put(folder + "manifest-summary.json", summary).ok());
+  ASSERT_TRUE(store.Put(folder + "manifest-summary.md5", Md5Base64(summary)).ok());
+}
+
+std::vector<std::string> Ids(const std::vector<ExportManifest>& exports) {
+  std::vector<std::string> ids;
+  for (const ExportManifest& e : exports) ids.push_back(e.export_id);
+  return ids;
+}
+
+// The fixture's incremental exports cover 10:00 to 10:15 and 10:15 to 10:30 of 2026-09-22.
+constexpr char kFirstIncremental[] = "01790000100000-5a1e2b3c";
+constexpr char kSecondIncremental[] = "01790001000000-9c8d7e6f";
+constexpr char kFull[] = "01790000000000-0f0f0f0f";
+
+TEST(ExportReaderTest, SkipsIncrementalExportsThatEndedBeforeTheFullExport) {
+  struct Case {
+    std::string export_time;
+    std::vector<std::string> applied;  // after the full export
+    std::vector<std::string> skipped;
+  };
+  const std::vector<Case> cases = {
+      {"2026-09-22T10:05:00.000Z", {kFirstIncremental, kSecondIncremental}, {}},
+      {"2026-09-22T10:00:00.000Z", {kFirstIncremental, kSecondIncremental}, {}},
+      // A window that ends when the full export was taken holds nothing newer than it.
+      {"2026-09-22T10:15:00.000Z", {kSecondIncremental}, {kFirstIncremental}},
+      {"2026-09-22T10:20:00.000Z", {kSecondIncremental}, {kFirstIncremental}},
+      // Other writers may give no fraction of a second: compared as times, not as text.
+      {"2026-09-22T10:15:00Z", {kSecondIncremental}, {kFirstIncremental}},
+      {"2026-09-22T10:14:59.5Z", {kFirstIncremental, kSecondIncremental}, {}},
+      {"2026-09-22T10:30:00.000Z", {}, {kFirstIncremental, kSecondIncremental}},
+      {"2026-09-23T00:00:00.000Z", {}, {kFirstIncremental, kSecondIncremental}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.export_time);
+    testing::TempDir dir;
+    fs::copy(kExports / "derived-incremental", dir.path(), fs::copy_options::recursive);
+    LocalStore store(dir.path());
+    AddFullOrdersExport(store, kFull, c.export_time);
+    aws::Result<std::vector<ExportManifest>> found = FindExports(store, "", std::nullopt);
+    ASSERT_TRUE(found.ok()) << found.error().ToString();
+    std::vector<std::string> expected = {kFull};
+    expected.insert(expected.end(), c.applied.begin(), c.applied.end());
+    EXPECT_EQ(Ids(*found), expected);
+    const std::vector<std::string>& notes = found->front().warnings;
+    ASSERT_EQ(notes.size(), c.skipped.size()) << ::testing::PrintToString(notes);
+    for (size_t i = 0; i < notes.size(); ++i) {
+      EXPECT_NE(notes[i].find("incremental export " + c.skipped[i]), std::string::npos) << notes[i];
+      EXPECT_NE(notes[i].find("skipped"), std::string::npos) << notes[i];
+      EXPECT_NE(notes[i].find(c.export_time), std::string::npos) << notes[i];
+    }
+  }
+}
+
+TEST(ExportReaderTest, RefusesIncrementalExportsThatStartAfterTheFullExport) {
+  testing::TempDir dir;
+  fs::copy(kExports / "derived-incremental", dir.path(), fs::copy_options::recursive);
+  LocalStore store(dir.path());
+  AddFullOrdersExport(store, kFull, "2026-09-22T09:59:59.999Z");
+  aws::Result<std::vector<ExportManifest>> found = FindExports(store, "", std::nullopt);
+  ASSERT_FALSE(found.ok());
+  EXPECT_NE(found.error().message.find("incremental export 01790000100000-5a1e2b3c starts at "
+                                       "2026-09-22T10:00:00.000Z, after full export "
+                                       "01790000000000-0f0f0f0f was taken"),
+            std::string::npos)
+      << found.error().message;
+}
+
+TEST(ExportReaderTest, TheIncrementalExportsLeftMustStillFormAChain) {
+  // The first incremental export ends before the full one and is skipped; the second one, whose
+  // window is moved to start after the full export, leaves a gap.
+  testing::TempDir dir;
+  fs::copy(kExports / "derived-incremental", dir.path(), fs::copy_options::recursive);
+  LocalStore store(dir.path());
+  AddFullOrdersExport(store, kFull, "2026-09-22T10:15:00.000Z");
+  const std::string folder = std::string("AWSDynamoDB/") + kSecondIncremental + "/";
+  aws::Result<std::string> text = store.Get(folder + "manifest-summary.json");
+  ASSERT_TRUE(text.ok());
+  aws::Result<ManifestSummary> summary = ParseManifestSummary(*text, "summary");
+  ASSERT_TRUE(summary.ok());
+  summary->export_from_time = "2026-09-22T10:16:00.000Z";
+  const std::string moved = SerializeManifestSummary(*summary);
+  ASSERT_TRUE(store.Put(folder + "manifest-summary.json", moved).ok());
+  ASSERT_TRUE(store.Put(folder + "manifest-summary.md5", Md5Base64(moved)).ok());
+  aws::Result<std::vector<ExportManifest>> found = FindExports(store, "", std::nullopt);
+  ASSERT_FALSE(found.ok());
+  EXPECT_NE(found.error().message.find("starts at 2026-09-22T10:16:00.000Z, after full export"),
+            std::string::npos)
+      << found.error().message;
+
+  // An unreadable time is named, not compared as text.
+  summary->export_from_time = "yesterday";
+  const std::string bad = SerializeManifestSummary(*summary);
+  ASSERT_TRUE(store.Put(folder + "manifest-summary.json", bad).ok());
+  ASSERT_TRUE(store.Put(folder + "manifest-summary.md5", Md5Base64(bad)).ok());
+  found = FindExports(store, "", std::nullopt);
+  ASSERT_FALSE(found.ok());
+  EXPECT_NE(found.error().message.find("exportFromTime 'yesterday' is not an ISO 8601 time"),
+            std::string::npos)
+      << found.error().message;
+}
+
 TEST(ExportReaderTest, RefusesAManifestThatDoesNotMatchItsMd5) {
   testing::TempDir dir;
   fs::copy(kExports / "derived-incremental", dir.path(), fs::copy_options::recursive);

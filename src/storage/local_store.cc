@@ -15,6 +15,7 @@
 #include <random>
 #include <stdexcept>
 #include <system_error>
+#include <vector>
 
 #include "storage/md5.h"
 
@@ -138,13 +139,6 @@ int CreateTemp(const std::string& directory, std::string_view name, std::string*
   }
 }
 
-aws::Status CreateDirectories(const std::string& directory) {
-  std::error_code ec;
-  fs::create_directories(directory, ec);
-  if (ec) return Invalid(directory + ": cannot create directory: " + ec.message());
-  return aws::Status::Ok();
-}
-
 bool WriteAll(int fd, std::string_view bytes) {
   while (!bytes.empty()) {
     const ssize_t n = ::write(fd, bytes.data(), bytes.size());
@@ -164,6 +158,39 @@ void SyncDirectory(const std::string& directory) {
   if (fd < 0) return;
   ::fsync(fd);
   ::close(fd);
+}
+
+// Creates `directory` and its missing parents. Each directory created is made durable as an
+// entry of its parent (SyncDirectory of the parent), so that a file committed inside it (Commit
+// syncs only the file's own directory) is still reachable after a power loss.
+aws::Status CreateDirectories(const std::string& directory) {
+  std::vector<fs::path> missing;  // deepest first
+  fs::path path(directory);
+  while (!path.empty() && !path.has_filename()) path = path.parent_path();  // "a/b/" -> "a/b"
+  while (!path.empty()) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+      if (!S_ISDIR(st.st_mode)) {
+        return Invalid(directory + ": cannot create directory: " + path.string() +
+                       " is not a directory");
+      }
+      break;
+    }
+    if (errno != ENOENT) return IoError(path.string(), "cannot use this directory", errno);
+    missing.push_back(path);
+    fs::path parent = path.parent_path();
+    if (parent == path) break;
+    path = std::move(parent);
+  }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    // Another writer may create it at the same time; either way its parent is synced here.
+    if (::mkdir(it->c_str(), 0777) != 0 && errno != EEXIST) {
+      return IoError(directory, "cannot create directory", errno);
+    }
+    const std::string parent = it->parent_path().string();
+    SyncDirectory(parent.empty() ? "." : parent);
+  }
+  return aws::Status::Ok();
 }
 
 // fsyncs and closes `fd`, then renames `temp` to `path`. Removes `temp` on failure.

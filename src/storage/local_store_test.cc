@@ -82,6 +82,24 @@ TEST(LocalStoreTest, PutGetExistsRoundTrip) {
                                       "AWSDynamoDB/01-x/manifest-summary.json"}));
 }
 
+TEST(LocalStoreTest, PutCreatesEveryMissingDirectoryOrNamesWhatIsInTheWay) {
+  testing::TempDir dir;
+  LocalStore store(dir.path() + "/root/");
+  ASSERT_TRUE(store.CheckRoot(/*create=*/true).ok());
+  ASSERT_TRUE(store.Put("p/AWSDynamoDB/01-x/data/a.json.gz", "a").ok());
+  EXPECT_EQ(ReadFile(dir.path() + "/root/p/AWSDynamoDB/01-x/data/a.json.gz"), "a");
+  ASSERT_TRUE(store.OpenWriter("q/r/b.json.gz").ok());  // a writer's directories too
+  EXPECT_TRUE(fs::is_directory(dir.path() + "/root/q/r"));
+
+  ASSERT_TRUE(store.Put("blocker", "x").ok());
+  aws::Status s = store.Put("blocker/below/c.json", "c");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().kind, aws::ErrorKind::kInvalidInput);
+  EXPECT_EQ(s.error().message.find('\n'), std::string::npos);
+  EXPECT_NE(s.error().message.find(dir.path() + "/root/blocker"), std::string::npos)
+      << s.error().message;
+}
+
 TEST(LocalStoreTest, DeleteRemovesTheObjectAndIgnoresAMissingOne) {
   testing::TempDir dir;
   LocalStore store(dir.path());

@@ -145,11 +145,13 @@ class HandExport:
 
     TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/handmade"
 
-    def __init__(self, root, files, prefix=None, export_id="01790000000000-0a1b2c3d"):
+    def __init__(self, root, files, prefix=None, export_id="01790000000000-0a1b2c3d",
+                 export_time="2026-09-01T10:00:00.000Z"):
         """files: one list per data file, of items (low-level client form) or ready-made lines."""
         self.root = Path(root)
         self.prefix = prefix
         self.export_id = export_id
+        self.export_time = export_time
         self.folder = (f"{prefix}/" if prefix else "") + f"AWSDynamoDB/{export_id}/"
         self.data_keys, self.lines, self.counts = [], [], []
         self.put(self.folder + "_started", b"")
@@ -199,7 +201,7 @@ class HandExport:
             "exportArn": f"{self.TABLE_ARN}/export/{self.export_id}",
             "startTime": "2026-09-01T10:00:00.000Z", "endTime": "2026-09-01T10:04:00.000Z",
             "tableArn": self.TABLE_ARN, "tableId": "0b5e1f7a-8c2d-4e3f-9a1b-2c3d4e5f6a7b",
-            "exportTime": "2026-09-01T10:00:00.000Z", "s3Bucket": "handmade-exports",
+            "exportTime": self.export_time, "s3Bucket": "handmade-exports",
             "s3Prefix": self.prefix, "s3SseAlgorithm": "AES256", "s3SseKmsKeyId": None,
             "manifestFilesS3Key": self.files_key, "billedSizeBytes": 0,
             "itemCount": item_count, "outputFormat": "DYNAMODB_JSON"}
@@ -925,6 +927,82 @@ class IncrementalImportTest(ExportImportTestBase):
                                  [("order", "HASH", "S"), ("line", "RANGE", "N")])
 
 
+class FullThenIncrementalImportTest(ExportImportTestBase):
+    """A full export with incremental exports in one location: those whose window ended by the
+    full export's exportTime are skipped with a warning (applied after it they would bring back
+    older states); the others, the first starting by that time, are applied after it."""
+
+    def test_incremental_exports_that_ended_before_the_full_one_are_skipped(self):
+        items = ddbdata.generate_items(40, seed=31)
+        export = HandExport(self.work / "chain", [items[:20], items[20:]],
+                            export_time="2026-09-01T10:00:00.000Z")
+        t = 1_788_000_000_000_000
+        # Before the full export: older states of items 0-9 and the deletes of items 10-14.
+        older = [change_line(t + n, KEYS, i, new={**i, "status": {"S": "older"}}, old=i)
+                 for n, i in enumerate(items[:10])]
+        deleted = [change_line(t + 100 + n, KEYS, i, old=i) for n, i in enumerate(items[10:15])]
+        export.add_incremental("01788000000000-aaaaaaaa",
+                               ("2026-09-01T09:30:00.000Z", "2026-09-01T09:45:00.000Z"),
+                               [older, deleted])
+        # Ending when the full export was taken: nothing newer than it either.
+        export.add_incremental("01788000900000-bbbbbbbb",
+                               ("2026-09-01T09:45:00.000Z", "2026-09-01T10:00:00.000Z"),
+                               [[change_line(t + 200, KEYS, items[15], old=items[15])]])
+        # Across the full export's time, then after it: applied, in this order.
+        across = [change_line(t + 300 + n, KEYS, i, new={**i, "status": {"S": "newer"}}, old=i)
+                  for n, i in enumerate(items[20:25])]
+        after = [change_line(t + 400, KEYS, items[30], old=items[30]),
+                 change_line(t + 401, KEYS, items[21],
+                             new={**items[21], "status": {"S": "newest"}})]
+        export.add_incremental("01788001500000-cccccccc",
+                               ("2026-09-01T09:55:00.000Z", "2026-09-01T10:10:00.000Z"), [across])
+        export.add_incremental("01788002100000-dddddddd",
+                               ("2026-09-01T10:10:00.000Z", "2026-09-01T10:20:00.000Z"), [after])
+
+        table = self.create_table(self.unique_table("fullincr"), keys=KEYS)
+        r, summary = self.run_import(str(export.root), table)
+        self.assert_ok(r, summary)
+        self.assertEqual(summary["Exports"], 3, summary)
+        self.assertEqual(summary["ItemsRead"], 40 + len(across) + len(after), summary)
+        self.assertIs(summary["Complete"], True, summary)
+        for skipped in ("01788000000000-aaaaaaaa", "01788000900000-bbbbbbbb"):
+            self.assertRegex(r.stderr, rf"ddbmigrate: warning: incremental export {skipped} "
+                             r"\(changes from .* to .*\) ended before full export "
+                             rf"{export.export_id} was taken \(2026-09-01T10:00:00.000Z\): "
+                             r"skipped")
+        self.assertNotIn("cccccccc) ended", r.stderr)
+        state = {ddbdata.item_key(i, KEYS): ddbdata.item_to_wire(i) for i in items}
+        chain = [(None, [(int(c["Metadata"]["WriteTimestampMicros"]["N"]), 0, n, c)
+                         for n, c in enumerate(lines, 1)]) for lines in (across, after)]
+        apply_incremental(state, chain, KEYS)
+        expected = [ddbdata.item_from_wire(i) for i in state.values()]
+        self.assert_items(table, expected)
+        # What the skipped exports would have undone is there.
+        final = {ddbdata.item_key(i, KEYS): i for i in self.scan_all(table)}
+        for item in items[:16]:
+            key = ddbdata.item_key(item, KEYS)
+            self.assertIn(key, final)
+            self.assertNotEqual(final[key].get("status"), {"S": "older"})
+        self.assertEqual(final[ddbdata.item_key(items[21], KEYS)]["status"], {"S": "newest"})
+        self.assertNotIn(ddbdata.item_key(items[30], KEYS), final)
+
+    def test_a_gap_after_the_full_export_is_refused(self):
+        items = ddbdata.generate_items(10, seed=32)
+        export = HandExport(self.work / "gap", [items], export_time="2026-09-01T10:00:00.000Z")
+        export.add_incremental("01788000000000-aaaaaaaa",
+                               ("2026-09-01T09:30:00.000Z", "2026-09-01T09:50:00.000Z"),
+                               [[change_line(1, KEYS, items[0], old=items[0])]])
+        export.add_incremental("01788002100000-dddddddd",
+                               ("2026-09-01T10:05:00.000Z", "2026-09-01T10:20:00.000Z"),
+                               [[change_line(2, KEYS, items[1], old=items[1])]])
+        table = self.create_table(self.unique_table("fullgap"), keys=KEYS)
+        r, _ = self.run_import(str(export.root), table)
+        self.assertEqual(r.code, 1, r.stderr)
+        self.assertIn("ddbmigrate: error: incremental export 01788002100000-dddddddd starts at "
+                      "2026-09-01T10:05:00.000Z, after full export", r.stderr)
+        self.assertEqual(count_items(self.dynamodb(), table), 0)
+
+
 class ImportErrorTest(ExportImportTestBase):
     """Broken exports stop with one clear error line, exit code 1 and nothing of the bad file
     written; resuming after a bad file; errors of export and of key schemas."""
@@ -1009,6 +1087,37 @@ class ImportErrorTest(ExportImportTestBase):
         items[249] = bad
         export = HandExport(self.work / "keytype", [items])
         self.import_fails(export.root, export.data_name(0), "line 250")
+
+    def test_a_table_keyed_otherwise_than_the_data_is_refused(self):
+        """AWS's exports carry no key schema: items keyed pk+sk imported into a table keyed by pk
+        alone would overwrite each other there. The line whose key repeats an earlier one's is
+        named, and nothing of its file is written."""
+        items = ddbdata.generate_items(60, seed=33, partitions=20)  # three items per pk
+        export = HandExport(self.work / "otherkeys", [items])
+        for label, extra in (("existing table", ()),
+                             ("--create-target", ("--create-target", "--partition-key", "pk:S"))):
+            with self.subTest(label):
+                table = self.unique_table("pkonly")
+                if not extra:
+                    self.create_table(table, keys=[("pk", "HASH", "S")])
+                r, _ = self.run_import(str(export.root), table, *extra)
+                self.assertEqual(r.code, 1, r.stderr)
+                error = r.stderr.splitlines()[-1]  # after the note of the table's creation
+                self.assertTrue(error.startswith("ddbmigrate: error: "), r.stderr)
+                for fragment in (export.data_name(0), "line 21",
+                                 "is that of another item of the export",
+                                 "the table's key schema (pk) does not fit"):
+                    self.assertIn(fragment, error)
+                self.assertEqual(count_items(self.dynamodb(), table), 0)
+
+        # The changes of an incremental export of that table name their key in full.
+        base = HandExport(self.work / "otherkeys-incremental", [])
+        base.add_incremental("01790000900000-1a2b3c4d",
+                             ("2026-09-01T10:00:00.000Z", "2026-09-01T10:15:00.000Z"),
+                             [[change_line(1 + n, KEYS, i, new=i) for n, i in enumerate(items)]])
+        table = self.create_table(self.unique_table("pkonlyi"), keys=[("pk", "HASH", "S")])
+        self.import_fails(base.root, "line 1: Keys: the key holds attribute sk, which is not in "
+                          "the table's key schema (pk)", table=table)
 
     def test_bucket_that_does_not_exist(self):
         bucket = f"no-such-bucket-{os.getpid()}"
@@ -1202,6 +1311,109 @@ class ImportErrorTest(ExportImportTestBase):
                               extra=("--create-target",))
 
 
+class ImportCreateTargetResumeTest(ExportImportTestBase):
+    """`import --create-target --checkpoint` resumes as the same command plus --resume, whether
+    it was killed while importing or while creating the table; a run refused by its checkpoint
+    creates no table."""
+
+    def setUp(self):
+        super().setUp()
+        self.items = ddbdata.generate_items(600, seed=41)
+        self.export = HandExport(self.work / "export",
+                                 [self.items[i:i + 100] for i in range(0, 600, 100)])
+        self.table = self.unique_table("ctres")
+        self.checkpoint = self.work / "import.checkpoint"
+
+    def import_args(self, *extra):
+        return ["import", "--from", self.export.root, "--table", self.table, "--create-target",
+                "--partition-key", "pk:S", "--sort-key", "sk:N", "--checkpoint",
+                self.checkpoint, "--dead-letter", self.work / "dead.jsonl", "--output", "json",
+                *extra]
+
+    def recorded_files(self):
+        try:
+            saved = json.loads(self.checkpoint.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return 0
+        return sum(len(e["Files"]) for e in saved["Exports"])
+
+    def resume(self):
+        r = self.cli(*self.import_args("--resume"), timeout=240)
+        summary = summary_of(r.stdout)
+        self.assert_ok(r, summary)
+        self.assertIs(summary["Complete"], True, summary)
+        self.assert_items(self.table, self.items)
+        return r, summary
+
+    def test_killed_while_importing(self):
+        # Slowly, one file at a time: killed once a file is recorded.
+        proc, _, err = self.start_cli(
+            [*self.import_args("--write-rate", "40", "--parallel-files", "1"), "--endpoint-url",
+             self.ddb_endpoint], "killed", directory=self.work)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None and self.recorded_files() < 1:
+            time.sleep(0.05)
+        self.assertIsNone(proc.poll(), "the import ended before it could be killed:\n"
+                          + self.read_text(err))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        self.assertGreaterEqual(self.recorded_files(), 1)
+
+        # Without --resume the checkpoint is refused, and no other table is created.
+        other = self.unique_table("ctother")
+        args = self.import_args()
+        args[args.index(self.table)] = other
+        r = self.cli(*args)
+        self.assert_cli_error(r, "already exists; pass --resume")
+        self.assertNotIn(other, self.dynamodb().list_tables()["TableNames"])
+
+        _, summary = self.resume()
+        self.assertGreaterEqual(summary["ItemsFromEarlierRuns"], 100, summary)
+
+    def test_killed_while_creating_the_table(self):
+        """What a kill during the CreateTable leaves: a checkpoint saying the table is being
+        created, and the table (here made with boto3, without the run's settings) or none."""
+        # The checkpoint's Source as a run writes it, from a run into another table.
+        scratch = self.work / "scratch.checkpoint"
+        r = self.cli("import", "--from", self.export.root, "--table",
+                     self.unique_table("ctscratch"), "--create-target", "--partition-key",
+                     "pk:S", "--sort-key", "sk:N", "--checkpoint", scratch, "--output", "json",
+                     "--dead-letter", self.work / "scratch-dead.jsonl", timeout=240)
+        self.assertEqual(r.code, 0, r.stderr)
+        source = json.loads(scratch.read_text(encoding="utf-8"))["Source"]
+
+        for label, table_exists in (("table created", True), ("table not yet created", False)):
+            with self.subTest(label):
+                self.table = self.unique_table("ctres")
+                self.checkpoint = self.work / f"{self.table}.checkpoint"
+                self.checkpoint.write_text(json.dumps(
+                    {"Version": 1, "Operation": "import", "Source": source,
+                     "Target": self.table, "Exports": [], "CreatingTarget": True}))
+                if table_exists:
+                    ddbdata.create_table(self.dynamodb(), self.table, KEYS)
+                # A resume without --create-target could not finish the table.
+                args = self.import_args("--resume")
+                args.remove("--create-target")
+                for flag in ("--partition-key", "pk:S", "--sort-key", "sk:N"):
+                    args.remove(flag)
+                r = self.cli(*args)
+                self.assert_cli_error(r, "was creating table " + self.table)
+                r, summary = self.resume()
+                self.assertEqual(summary["ItemsFromEarlierRuns"], 0, summary)
+                self.assertIn("waiting for table" if table_exists else "creating table",
+                              r.stderr)
+                saved = json.loads(self.checkpoint.read_text(encoding="utf-8"))
+                self.assertNotIn("CreatingTarget", saved)
+
+    def test_resume_of_an_import_whose_table_is_gone_is_refused(self):
+        r = self.cli(*self.import_args(), timeout=240)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.dynamodb().delete_table(TableName=self.table)
+        self.dynamodb().get_waiter("table_not_exists").wait(TableName=self.table)
+        r = self.cli(*self.import_args("--resume"))
+        self.assert_cli_error(r, f"table {self.table} does not exist, but checkpoint")
+
+
 class ExportResumeTest(ExportImportTestBase):
     """An export with --checkpoint survives kill -9 and Ctrl-C: --resume finishes it in the same
     folder, and the result holds every item exactly once (checked with Python alone, then by
@@ -1325,6 +1537,28 @@ class ExportResumeTest(ExportImportTestBase):
         self.assertEqual([p.name for p in data.iterdir() if p.name.endswith(".ddbm-tmp")], [])
         self.assertTrue(outside.exists(), "a temporary file outside data/ was removed")
 
+    def test_kill_9_before_the_first_file_is_finished_then_resume(self):
+        """The checkpoint is saved before the first Scan: an export killed while it writes its
+        first files (at this read rate, filling one takes about a minute) resumes too."""
+        proc, _, err = self.start(self.export_args("--read-rate", "5"), "killed-early")
+        deadline = time.monotonic() + 60
+        writing = []
+        while time.monotonic() < deadline and proc.poll() is None and not writing:
+            writing = list(self.out.rglob("*.ddbm-tmp"))
+            time.sleep(0.05)
+        self.assertTrue(writing, "no data file was begun:\n" + self.read(err))
+        self.assertIsNone(proc.poll(), "the export ended before it could be killed:\n"
+                          + self.read(err))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        saved = json.loads(self.checkpoint.read_text(encoding="utf-8"))
+        self.assertEqual(saved["Operation"], "export")
+        self.assertEqual(len(saved["Segments"]), self.SEGMENTS)
+        self.assertEqual(self.checkpointed_files(), 0)
+        stderr, summary = self.finish_and_check()
+        self.assertRegex(stderr, r"note: aborted [0-9]+ incomplete uploads of data files")
+        self.assertGreaterEqual(summary["IncompleteUploadsAborted"], 1, summary)
+
     def test_kill_9_then_resume_to_s3(self):
         s3 = self.client("s3")
         bucket, prefix = self.make_bucket("resume"), "backups/orders"
@@ -1380,6 +1614,30 @@ class ExportResumeTest(ExportImportTestBase):
         # Every file open at the signal was finished and recorded: one per segment at least.
         self.assertGreaterEqual(self.checkpointed_files(), self.SEGMENTS)
         self.finish_and_check()
+
+    def test_resuming_a_finished_export_keeps_its_manifests(self):
+        r = harness.run(*self.export_args()[1:], env=self.env(), timeout=240)
+        self.assertEqual(r.code, 0, r.stderr)
+        folder = next(self.out.rglob("manifest-summary.json")).parent
+
+        def manifests():
+            return {p.name: p.read_bytes() for p in folder.iterdir()
+                    if p.name.startswith("manifest-")}
+
+        before = manifests()
+        self.assertEqual(len(before), 4, sorted(before))
+        stderr, _ = self.finish_and_check()
+        self.assertIn("had already finished; its manifests are kept", stderr)
+        self.assertEqual(manifests(), before, "the manifests of a finished export changed")
+
+        # The summary's checksum lost, as a crash between the two writes would leave it: both
+        # are written again, and agree.
+        (folder / "manifest-summary.md5").unlink()
+        stderr, _ = self.finish_and_check()
+        self.assertNotIn("had already finished", stderr)
+        summary = (folder / "manifest-summary.json").read_bytes()
+        self.assertEqual((folder / "manifest-summary.md5").read_bytes(),
+                         md5_base64(summary).encode())
 
     def test_checkpoint_misuse_is_refused(self):
         r = self.cli("export", "--table", self.src, "--to", str(self.out), "--resume")

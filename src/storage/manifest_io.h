@@ -1,0 +1,28 @@
+// Writing and re-reading an export's manifests ("<stem>.json") with the MD5 files beside them
+// ("<stem>.md5", the base64 MD5 of the manifest's bytes), so that a crash between two writes
+// never leaves a manifest that its checksum contradicts. Thread-safe as the store is.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "aws/error.h"
+#include "storage/object_store.h"
+
+namespace ddbm::storage {
+
+// "<stem>.md5" for a manifest key "<stem>.json".
+std::string ManifestChecksumKey(std::string_view manifest_key);
+
+// Writes `text` to `manifest_key`, then its MD5 to the .md5 beside it. An existing .md5 is
+// deleted first: a crash between the writes leaves a manifest with no checksum (read with a
+// warning), never a new manifest beside its predecessor's checksum (refused as corrupt).
+aws::Status PutManifest(ObjectStore& store, const std::string& manifest_key, std::string_view text);
+
+// The manifest's text when it and its .md5 exist and agree; nullopt when either is missing or
+// they disagree (a manifest to write again).
+aws::Result<std::optional<std::string>> ReadCheckedManifest(const ObjectStore& store,
+                                                            const std::string& manifest_key);
+
+}  // namespace ddbm::storage

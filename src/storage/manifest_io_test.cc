@@ -1,0 +1,61 @@
+#include "storage/manifest_io.h"
+
+#include <gtest/gtest.h>
+
+#include "storage/local_store.h"
+#include "storage/md5.h"
+#include "testing/forwarding_store.h"
+#include "testing/temp_dir.h"
+
+namespace ddbm::storage {
+namespace {
+
+constexpr char kSummary[] = "AWSDynamoDB/01790000000000-0a1b2c3d/manifest-summary.json";
+constexpr char kSummaryMd5[] = "AWSDynamoDB/01790000000000-0a1b2c3d/manifest-summary.md5";
+
+// Fails every Put of a .md5 file: a crash between a manifest and its checksum.
+class NoChecksumStore final : public testing::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  aws::Status Put(std::string_view key, std::string_view bytes) override {
+    if (key.ends_with(".md5")) {
+      return aws::Error::Make(aws::ErrorKind::kInternal, "killed before the checksum");
+    }
+    return ForwardingStore::Put(key, bytes);
+  }
+};
+
+TEST(ManifestIoTest, WritesTheManifestAndItsChecksum) {
+  testing::TempDir dir;
+  LocalStore store(dir.path());
+  EXPECT_EQ(ManifestChecksumKey(kSummary), kSummaryMd5);
+  aws::Result<std::optional<std::string>> none = ReadCheckedManifest(store, kSummary);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+
+  ASSERT_TRUE(PutManifest(store, kSummary, R"({"itemCount":3})").ok());
+  EXPECT_EQ(*store.Get(kSummaryMd5), Md5Base64(R"({"itemCount":3})"));
+  aws::Result<std::optional<std::string>> read = ReadCheckedManifest(store, kSummary);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->value_or(""), R"({"itemCount":3})");
+
+  // A checksum that does not match: the manifest is to be written again.
+  ASSERT_TRUE(store.Put(kSummaryMd5, "AAAAAAAAAAAAAAAAAAAAAA==").ok());
+  read = ReadCheckedManifest(store, kSummary);
+  ASSERT_TRUE(read.ok());
+  EXPECT_FALSE(read->has_value());
+}
+
+TEST(ManifestIoTest, ACrashBeforeTheChecksumLeavesNoStaleOne) {
+  testing::TempDir dir;
+  LocalStore store(dir.path());
+  ASSERT_TRUE(PutManifest(store, kSummary, R"({"endTime":"1"})").ok());
+  NoChecksumStore crashing(&store);
+  ASSERT_FALSE(PutManifest(crashing, kSummary, R"({"endTime":"2"})").ok());
+  EXPECT_EQ(*store.Get(kSummary), R"({"endTime":"2"})");
+  // The old checksum, which the new manifest would contradict, is gone.
+  EXPECT_FALSE(*store.Exists(kSummaryMd5));
+}
+
+}  // namespace
+}  // namespace ddbm::storage
