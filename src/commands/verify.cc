@@ -185,7 +185,9 @@ class ChecksumCommand final : public Command {
     aws::Result<pipeline::BucketDigests> digests =
         pipeline::DigestTable(c.dynamodb(), options, pipeline::IfLimited(limiter), stop, &counters);
     reporter.Stop();
-    if (!digests.ok()) return std::move(digests).error();
+    if (!digests.ok()) {
+      return DescribeError(std::move(digests).error(), "table", table->table_name);
+    }
     if (stop->load()) {
       std::cerr << "interrupted: no checksum (the table was not read to its end)\n";
       return Outcome::kInterrupted;

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
@@ -190,8 +191,12 @@ struct DetailOutcome {
 // Reads the changed items from both sides (GetItem) and names the differing attributes, until
 // `stop` reads true or a lookup fails; the changed items left keep no paths, and the outcome
 // says why, so that the differences already found are still reported.
+// Each table's lookups keep to its limiter (null: unlimited), one read unit asked before a
+// GetItem and settled against the item's size after.
 DetailOutcome DetailChanges(const Sides& sides, const VerifySettings& settings,
-                            const std::atomic<bool>* stop, std::vector<Difference>* differences) {
+                            pipeline::RateLimiter* source_limiter,
+                            pipeline::RateLimiter* target_limiter, const std::atomic<bool>* stop,
+                            std::vector<Difference>* differences) {
   DetailOutcome outcome;
   uint64_t detailed = 0;
   auto stopped = [&] { return stop != nullptr && stop->load(); };
@@ -211,20 +216,45 @@ DetailOutcome DetailChanges(const Sides& sides, const VerifySettings& settings,
         outcome.failure = std::move(error);
       }
     };
-    aws::Result<std::optional<std::string>> a = sides.source.dynamodb().GetItem(
-        sides.source_table.table_name, d.raw_key, settings.consistent_read);
-    if (!a.ok()) {
-      failed(sides.SourceError(std::move(a).error()));
+    // False when a stop ended the wait for the limiter.
+    auto get_item = [&](const Connection& side, const std::string& table,
+                        pipeline::RateLimiter* limiter,
+                        std::optional<aws::Result<std::optional<std::string>>>* got) {
+      if (limiter != nullptr && !limiter->AcquireUnlessStopped(1.0, stopped)) return false;
+      *got = side.dynamodb().GetItem(table, d.raw_key, settings.consistent_read);
+      if (limiter != nullptr) {
+        const size_t size = (**got).ok() && (**got)->has_value() ? (**got)->value().size() : 0;
+        limiter->Settle(
+            1.0, pipeline::EstimateItemReadUnits(std::span(&size, size > 0 ? 1 : 0),
+                                                 size > 0 ? 0 : 1, settings.consistent_read));
+      }
+      return true;
+    };
+    std::optional<aws::Result<std::optional<std::string>>> a;
+    if (!get_item(sides.source, sides.source_table.table_name, source_limiter, &a)) {
+      ++outcome.left_without_paths;
+      outcome.interrupted = true;
       continue;
     }
-    aws::Result<std::optional<std::string>> b = sides.target.dynamodb().GetItem(
-        sides.target_table.table_name, d.raw_key, settings.consistent_read);
-    if (!b.ok()) {
-      failed(sides.TargetError(std::move(b).error()));
+    if (!a->ok()) {
+      failed(sides.SourceError(std::move(*a).error()));
       continue;
     }
-    if (!a->has_value() || !b->has_value()) continue;  // changed since the scan
-    aws::Result<std::vector<std::string>> paths = dynamodb::DiffItems(**a, **b, settings.ignored);
+    std::optional<aws::Result<std::optional<std::string>>> b;
+    if (!get_item(sides.target, sides.target_table.table_name, target_limiter, &b)) {
+      ++outcome.left_without_paths;
+      outcome.interrupted = true;
+      continue;
+    }
+    if (!b->ok()) {
+      failed(sides.TargetError(std::move(*b).error()));
+      continue;
+    }
+    const std::optional<std::string>& in_source = **a;
+    const std::optional<std::string>& in_target = **b;
+    if (!in_source || !in_target) continue;  // changed since the scan
+    aws::Result<std::vector<std::string>> paths =
+        dynamodb::DiffItems(*in_source, *in_target, settings.ignored);
     if (paths.ok()) d.paths = std::move(*paths);
   }
   return outcome;
@@ -451,12 +481,15 @@ aws::Status VerifyFull(const Sides& sides, const VerifySettings& settings,
 // Sorts the differences (by kind, then key), names the changed attributes, and writes them all.
 // A failed or interrupted lookup leaves paths out, with a warning, rather than the report.
 aws::Status ReportDifferences(const Sides& sides, const VerifySettings& settings,
-                              const std::atomic<bool>* stop, DifferenceSink* sink,
-                              VerifyResult* result, std::vector<Difference>* differences) {
+                              pipeline::RateLimiter* source_limiter,
+                              pipeline::RateLimiter* target_limiter, const std::atomic<bool>* stop,
+                              DifferenceSink* sink, VerifyResult* result,
+                              std::vector<Difference>* differences) {
   std::sort(differences->begin(), differences->end(), [](const Difference& a, const Difference& b) {
     return std::tie(a.kind, a.raw_key) < std::tie(b.kind, b.raw_key);
   });
-  const DetailOutcome detail = DetailChanges(sides, settings, stop, differences);
+  const DetailOutcome detail =
+      DetailChanges(sides, settings, source_limiter, target_limiter, stop, differences);
   if (detail.interrupted) result->interrupted = true;
   for (const Difference& d : *differences) {
     if (aws::Status s = sink->Add(d); !s.ok()) return s;
@@ -517,7 +550,8 @@ aws::Result<VerifyResult> VerifyTables(const Connection& source, const Connectio
       sample ? VerifySample(sides, settings, src_limit, dst_limit, stop, &result, &differences)
              : VerifyFull(sides, settings, src_limit, dst_limit, stop, &result, &differences);
   if (!compared.ok()) return compared.error();
-  if (aws::Status s = ReportDifferences(sides, settings, stop, &sink, &result, &differences);
+  if (aws::Status s = ReportDifferences(sides, settings, src_limit, dst_limit, stop, &sink, &result,
+                                        &differences);
       !s.ok()) {
     return s.error();
   }

@@ -83,11 +83,14 @@ struct CheckedFile {
   bool plain = true;  // every line is a plain item line: the item is found without parsing
 };
 
+using KeyDigests = std::unordered_set<KeyDigest, KeyDigestHash>;
+
 // The keys of a full export's items seen so far, by digest: two items with one key in the
 // target's schema would overwrite each other there. Shared by the files read at once.
 struct SeenKeys {
   std::mutex mu;
-  std::unordered_set<KeyDigest, KeyDigestHash> digests;  // guarded by mu
+  KeyDigests digests;        // guarded by mu
+  bool across_files = true;  // guarded by mu; false once max_keys_across_files were reached
 };
 
 // Checks every line of a full export's data file, unless `halted` tells it to stop. With
@@ -97,6 +100,7 @@ aws::Result<CheckedFile> CheckFullFile(storage::DataFileReader& reader, const st
                                        const std::function<bool()>& halted) {
   CheckedFile file;
   std::vector<KeyDigest> block_keys;  // of the block's lines, in order
+  KeyDigests file_keys;               // once keys are no longer compared across files
   aws::Status s = reader.ForEachLineBlock([&](storage::LineBlock block) -> aws::Status {
     if (halted()) return CutShort();
     block_keys.clear();
@@ -110,9 +114,19 @@ aws::Result<CheckedFile> CheckFullFile(storage::DataFileReader& reader, const st
       if (seen != nullptr) block_keys.push_back(DigestKey(*key));
     }
     if (seen == nullptr) return aws::Status::Ok();
-    std::lock_guard lock(seen->mu);
+    std::unique_lock lock(seen->mu);
+    if (seen->across_files &&
+        seen->digests.size() + block_keys.size() > options.max_keys_across_files) {
+      seen->across_files = false;
+      KeyDigests().swap(seen->digests);
+    }
+    KeyDigests* keys = &seen->digests;
+    if (!seen->across_files) {
+      lock.unlock();
+      keys = &file_keys;
+    }
     for (size_t i = 0; i < block_keys.size(); ++i) {
-      if (seen->digests.insert(block_keys[i]).second) continue;
+      if (keys->insert(block_keys[i]).second) continue;
       const storage::Line& line = block.lines[i];
       // Named by its key (checked above), not by the item, which may be large.
       aws::Result<std::string_view> item = storage::ParseFullExportLine(line.text);

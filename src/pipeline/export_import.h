@@ -55,10 +55,13 @@ struct ImportOptions {
   // Refuse a full export's data file holding an item whose key in key_schema is that of an
   // item of an earlier line: the sign of a table keyed otherwise than the export's, where the
   // items would overwrite each other. Costs a 16-byte digest per item in a hash set, about 40
-  // bytes of memory per item imported (400 MB for ten million); the files a resumed import
-  // skips are not read, so their keys are not compared. Turn it off only when the export is
+  // bytes of memory per item, for the first max_keys_across_files items across files, then
+  // within each file only (where the items of one partition key usually are), so that memory
+  // stays bounded however large the export; the files a resumed import skips are not read, so
+  // their keys are not compared. Turn it off only when the export is
   // known to come from a table keyed by key_schema (its keys are then unique).
   bool check_duplicate_keys = true;
+  size_t max_keys_across_files = 2'000'000;  // about 80 MB
 };
 
 struct ImportCounters {

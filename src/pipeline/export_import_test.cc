@@ -286,6 +286,31 @@ TEST(ExportImportTest, TwoItemsWithOneKeyInTheTargetsSchemaAreRefused) {
                   .ok());
 }
 
+// Past max_keys_across_files keys, memory stays bounded: keys are compared within each file.
+TEST(ExportImportTest, PastTheKeyLimitKeysAreComparedWithinEachFileOnly) {
+  Fixture f;
+  f.options.file_readers = 1;
+  f.options.max_keys_across_files = 2;
+  std::vector<storage::DataFileEntry> files;
+  files.push_back(WriteFile(f.store, "first.json.gz",
+                            {R"({"Item":{"pk":{"S":"a"},"sk":{"N":"1"}}})",
+                             R"({"Item":{"pk":{"S":"b"},"sk":{"N":"1"}}})"}));
+  // Repeats "a" of the first file: past the limit, not compared across files.
+  files.push_back(WriteFile(f.store, "second.json.gz",
+                            {R"({"Item":{"pk":{"S":"a"},"sk":{"N":"2"}}})",
+                             R"({"Item":{"pk":{"S":"c"},"sk":{"N":"1"}}})"}));
+  // Repeats its own "d": still refused.
+  files.push_back(WriteFile(f.store, "third.json.gz",
+                            {R"({"Item":{"pk":{"S":"d"},"sk":{"N":"1"}}})",
+                             R"({"Item":{"pk":{"S":"d"},"sk":{"N":"2"}}})"}));
+  std::vector<std::string> done;
+  aws::Result<bool> result = f.Import(files, &done);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("third.json.gz line 2"), std::string::npos)
+      << result.error().message;
+  EXPECT_EQ(done.size(), 2u);
+}
+
 TEST(ExportImportTest, IncrementalKeysOfAnotherSchemaAreRefused) {
   Fixture f;  // the table is keyed pk alone
   const std::vector<std::string> lines = {

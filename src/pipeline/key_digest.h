@@ -18,8 +18,9 @@ struct KeyDigest {
 };
 
 // For unordered containers: the digest is already uniform, its low half serves as the hash.
+// noexcept, so that the standard library's nodes do not store the hash too.
 struct KeyDigestHash {
-  size_t operator()(const KeyDigest& d) const { return static_cast<size_t>(d.low); }
+  size_t operator()(const KeyDigest& d) const noexcept { return static_cast<size_t>(d.low); }
 };
 
 KeyDigest DigestKey(std::string_view key_json);

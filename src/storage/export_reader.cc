@@ -8,6 +8,7 @@
 
 #include "aws/iso8601.h"
 #include "storage/export_layout.h"
+#include "storage/manifest_io.h"
 
 namespace ddbm::storage {
 namespace {
@@ -22,38 +23,27 @@ std::string_view StripSlashes(std::string_view text) {
   return text;
 }
 
-// Reads `key`; with `sidecar_md5` its .md5 (or AWS's documented .checksum) must match.
+// Reads `key`, checked against its checksum file when it has one.
 aws::Result<std::string> ReadChecked(const ObjectStore& store, const std::string& key,
                                      std::vector<std::string>* warnings) {
-  aws::Result<std::string> text = store.Get(key);
-  if (!text.ok()) {
-    aws::Error error = std::move(text).error();
+  aws::Result<ManifestRead> read = ReadManifestAndChecksum(store, key);
+  if (!read.ok()) {
+    aws::Error error = std::move(read).error();
     if (error.code == "NoSuchKey") {
       error.message = store.Describe(key) + " is missing; is this an export's folder?";
     }
     return error;
   }
-  const std::string stem = key.substr(0, key.size() - std::string_view(".json").size());
-  for (const char* suffix : {".md5", ".checksum"}) {
-    aws::Result<bool> exists = store.Exists(stem + suffix);
-    if (!exists.ok()) return std::move(exists).error();
-    if (!*exists) continue;
-    aws::Result<std::string> expected = store.Get(stem + suffix);
-    if (!expected.ok()) return std::move(expected).error();
-    std::string want = *expected;
-    while (!want.empty() && (want.back() == '\n' || want.back() == '\r' || want.back() == ' ')) {
-      want.pop_back();
-    }
-    if (Md5Base64(*text) != want) {
-      return Invalid(
-          fmt::format("{} does not match its checksum {} (MD5 {} expected, {} found): "
-                      "the file is corrupt or was changed after the export",
-                      store.Describe(key), store.Describe(stem + suffix), want, Md5Base64(*text)));
-    }
-    return text;
+  if (read->checksum_key.empty()) {
+    warnings->push_back(
+        fmt::format("{} has no .md5 file to check it against", store.Describe(key)));
+  } else if (!read->matches()) {
+    return Invalid(fmt::format(
+        "{} does not match its checksum {} (MD5 {} expected, {} found): "
+        "the file is corrupt or was changed after the export",
+        store.Describe(key), store.Describe(read->checksum_key), read->expected_md5, read->md5));
   }
-  warnings->push_back(fmt::format("{} has no .md5 file to check it against", store.Describe(key)));
-  return text;
+  return std::move(read->text);
 }
 
 // The key of a member file as manifests give it: from the bucket root.
@@ -218,6 +208,8 @@ aws::Result<std::vector<ExportManifest>> FindExports(const ObjectStore& store,
     if (!m.ok()) return std::move(m).error();
     exports.push_back(std::move(*m));
   }
+  // One export is imported whatever its times say: only several need ordering.
+  if (exports.size() == 1) return exports;
   // Times are compared as instants, not as text: manifests of other writers may give fewer or
   // more fraction digits than AWS's three.
   auto instant =

@@ -187,6 +187,15 @@ TEST(ExportReaderTest, TheIncrementalExportsLeftMustStillFormAChain) {
       << found.error().message;
 }
 
+TEST(ExportReaderTest, ALoneExportNeedsNoReadableTime) {
+  testing::TempDir dir;
+  LocalStore store(dir.path());
+  AddFullOrdersExport(store, kFull, "");  // a hand-made export without exportTime
+  aws::Result<std::vector<ExportManifest>> found = FindExports(store, "", std::nullopt);
+  ASSERT_TRUE(found.ok()) << found.error().ToString();
+  EXPECT_EQ(Ids(*found), std::vector<std::string>{kFull});
+}
+
 TEST(ExportReaderTest, RefusesAManifestThatDoesNotMatchItsMd5) {
   testing::TempDir dir;
   fs::copy(kExports / "derived-incremental", dir.path(), fs::copy_options::recursive);

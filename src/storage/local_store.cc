@@ -166,7 +166,10 @@ void SyncDirectory(const std::string& directory) {
 aws::Status CreateDirectories(const std::string& directory) {
   std::vector<fs::path> missing;  // deepest first
   fs::path path(directory);
-  while (!path.empty() && !path.has_filename()) path = path.parent_path();  // "a/b/" -> "a/b"
+  // "a/b/" -> "a/b"; "/" stays.
+  while (!path.empty() && !path.has_filename() && path.parent_path() != path) {
+    path = path.parent_path();
+  }
   while (!path.empty()) {
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0) {

@@ -18,19 +18,42 @@ aws::Status PutManifest(ObjectStore& store, const std::string& manifest_key,
   return store.Put(md5_key, Md5Base64(text));
 }
 
-aws::Result<std::optional<std::string>> ReadCheckedManifest(const ObjectStore& store,
-                                                            const std::string& manifest_key) {
-  for (const std::string& key : {manifest_key, ManifestChecksumKey(manifest_key)}) {
-    aws::Result<bool> exists = store.Exists(key);
-    if (!exists.ok()) return std::move(exists).error();
-    if (!*exists) return std::optional<std::string>();
-  }
+aws::Result<ManifestRead> ReadManifestAndChecksum(const ObjectStore& store,
+                                                  const std::string& manifest_key) {
   aws::Result<std::string> text = store.Get(manifest_key);
   if (!text.ok()) return std::move(text).error();
-  aws::Result<std::string> md5 = store.Get(ManifestChecksumKey(manifest_key));
-  if (!md5.ok()) return std::move(md5).error();
-  if (Md5Base64(*text) != *md5) return std::optional<std::string>();
-  return std::optional<std::string>(std::move(*text));
+  ManifestRead read;
+  read.text = std::move(*text);
+  read.md5 = Md5Base64(read.text);
+  std::string_view stem = manifest_key;
+  if (stem.ends_with(".json")) stem.remove_suffix(std::string_view(".json").size());
+  for (const char* suffix : {".md5", ".checksum"}) {
+    const std::string key = std::string(stem) + suffix;
+    aws::Result<bool> exists = store.Exists(key);
+    if (!exists.ok()) return std::move(exists).error();
+    if (!*exists) continue;
+    aws::Result<std::string> expected = store.Get(key);
+    if (!expected.ok()) return std::move(expected).error();
+    std::string want = std::move(*expected);
+    while (!want.empty() && (want.back() == '\n' || want.back() == '\r' || want.back() == ' ')) {
+      want.pop_back();
+    }
+    read.checksum_key = key;
+    read.expected_md5 = std::move(want);
+    break;
+  }
+  return read;
+}
+
+aws::Result<std::optional<std::string>> ReadCheckedManifest(const ObjectStore& store,
+                                                            const std::string& manifest_key) {
+  aws::Result<bool> exists = store.Exists(manifest_key);
+  if (!exists.ok()) return std::move(exists).error();
+  if (!*exists) return std::optional<std::string>();
+  aws::Result<ManifestRead> read = ReadManifestAndChecksum(store, manifest_key);
+  if (!read.ok()) return std::move(read).error();
+  if (!read->matches()) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(read->text));
 }
 
 }  // namespace ddbm::storage

@@ -46,6 +46,26 @@ TEST(ManifestIoTest, WritesTheManifestAndItsChecksum) {
   EXPECT_FALSE(read->has_value());
 }
 
+TEST(ManifestIoTest, AChecksumFileMayEndWithALineBreakOrBeNamedChecksum) {
+  testing::TempDir dir;
+  LocalStore store(dir.path());
+  const std::string text = R"({"itemCount":3})";
+  ASSERT_TRUE(store.Put(kSummary, text).ok());
+  ASSERT_TRUE(store.Put(kSummaryMd5, Md5Base64(text) + "\n").ok());
+  aws::Result<std::optional<std::string>> read = ReadCheckedManifest(store, kSummary);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->value_or(""), text);
+
+  ASSERT_TRUE(store.Delete(kSummaryMd5).ok());
+  std::string checksum_key = kSummaryMd5;
+  checksum_key.replace(checksum_key.size() - 4, 4, ".checksum");
+  ASSERT_TRUE(store.Put(checksum_key, Md5Base64(text)).ok());
+  aws::Result<ManifestRead> both = ReadManifestAndChecksum(store, kSummary);
+  ASSERT_TRUE(both.ok());
+  EXPECT_TRUE(both->matches());
+  EXPECT_EQ(both->checksum_key, checksum_key);
+}
+
 TEST(ManifestIoTest, ACrashBeforeTheChecksumLeavesNoStaleOne) {
   testing::TempDir dir;
   LocalStore store(dir.path());
