@@ -57,6 +57,8 @@ class ExportCommand final : public Command {
     ScanFlagsHelp scan_help;
     scan_help.segments = "Parallel scan segments, one data file each at least";
     AddScanFlags(app, &scan_, scan_help);
+    AddReadersFlag(app, &readers_,
+                   "Segments scanned at once, each writing its own data file (default 8)");
     AddConsumedCapacityFlag(app, &capacity_, /*reads_only=*/true);
     app.add_option("--gzip-level", gzip_level_, "gzip level of the data files, 0 to 9")
         ->check(CLI::Range(0, 9));
@@ -79,12 +81,12 @@ class ExportCommand final : public Command {
 
   aws::Result<Outcome> Run(const GlobalOptions& global) override {
     if (native_) {
-      if (aws::Status s =
-              RefuseWithNative(*app_,
-                               {"--segments", "--page-size", "--consistent-read", "--read-rate",
-                                "--read-percent", "--consumed-capacity", "--gzip-level",
-                                "--file-size", "--part-size", "--checkpoint", "--resume"},
-                               "export");
+      if (aws::Status s = RefuseWithNative(
+              *app_,
+              {"--segments", "--readers", "--page-size", "--consistent-read", "--read-rate",
+               "--read-percent", "--consumed-capacity", "--gzip-level", "--file-size",
+               "--part-size", "--checkpoint", "--resume"},
+              "export");
           !s.ok()) {
         return std::move(s).error();
       }
@@ -155,6 +157,7 @@ class ExportCommand final : public Command {
     pipeline::TableExportOptions options;
     options.table_name = table.table_name;
     options.segments = resume ? ResumedSegments(scan_.segments, *resume) : scan_.Segments();
+    options.readers = readers_;
     options.checkpoint_path = checkpoint_;
     options.checkpoint_source = table.table_arn;
     options.checkpoint_target = store.Describe(folder);
@@ -429,6 +432,7 @@ class ExportCommand final : public Command {
   ConsumedCapacityFlag capacity_;
   int gzip_level_ = storage::GzipWriter::kDefaultLevel;
   int file_size_mib_ = 256;
+  int readers_ = 8;
   bool native_ = false;
   const CLI::App* app_ = nullptr;  // the subcommand, to tell which flags were given
   std::string bucket_owner_;

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -211,7 +212,7 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     f.current.reset();
     return true;
   };
-  ForEachSegment(todo, segments, [&](int segment) {
+  ForEachSegment(todo, std::max(1, std::min(segments, options.readers)), [&](int segment) {
     SegmentFiles& f = files[static_cast<size_t>(segment)];
     dynamodb::ScanRequest request;
     request.table_name = options.table_name;

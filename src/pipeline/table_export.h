@@ -36,6 +36,9 @@ namespace ddbm::pipeline {
 struct TableExportOptions {
   std::string table_name;
   int segments = 8;
+  // Segments read at once, each writing its own data file: what bounds the threads, the open
+  // files and their buffers, however many segments.
+  int readers = 8;
   int page_size = 0;  // Scan Limit; 0: 1 MB pages
   bool consistent_read = false;
   bool return_consumed_capacity = false;  // on every Scan (under a rate limit they always do)

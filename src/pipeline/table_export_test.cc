@@ -102,6 +102,37 @@ TEST(TableExportTest, WritesOneLinePerItemAndAnEmptyFileForAnEmptySegment) {
             "{\"Item\":{\"pk\":{\"S\":\"e\"},\"s\":{\"SS\":[\"x\",\"y\"]}}}\n");
 }
 
+TEST(TableExportTest, ReadsAtMostReadersSegmentsAtOnce) {
+  testing::ScriptedDynamoDb ddb;
+  std::atomic<int> in_flight{0};
+  std::atomic<int> most{0};
+  ddb.transport.SetFallback([&](const aws::HttpRequest& request) {
+    const int now = in_flight.fetch_add(1) + 1;
+    for (int seen = most.load(); now > seen && !most.compare_exchange_weak(seen, now);) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // overlap, if allowed
+    in_flight.fetch_sub(1);
+    return ScanAnswer(request);
+  });
+  testing::TempDir dir;
+  storage::LocalStore store(dir.path());
+  TableExportOptions options = OneNameOptions(20);
+  options.readers = 2;
+  int names = 0;
+  std::mutex names_mu;
+  options.new_file_name = [&] {
+    std::lock_guard lock(names_mu);
+    return "f" + std::to_string(names++) + ".json.gz";
+  };
+  TableExportCounters counters;
+  aws::Result<TableExportResult> result =
+      ExportTable(*ddb.client, store, options, nullptr, nullptr, &counters);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(result->files.size(), 20u);  // a file per segment, the empty ones included
+  EXPECT_EQ(counters.scan.items.load(), 5u);
+  EXPECT_LE(most.load(), 2);
+}
+
 TEST(TableExportTest, ScansAskForTheirConsumedCapacityOnlyWhenTheOptionsSay) {
   for (const bool ask : {false, true}) {
     testing::ScriptedDynamoDb ddb;

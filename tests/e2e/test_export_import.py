@@ -753,8 +753,9 @@ class RoundTripTest(ExportImportTestBase):
         src = self.create_table(self.unique_table("s3src"), keys=KEYS)
         self.put_items(src, items)
         bucket, prefix = self.make_bucket("round-trip"), "some/prefix"
+        # Three segments, two at a time: the third is read once one of them is done.
         r, summary = self.run_export(src, f"s3://{bucket}/{prefix}/", "--segments", "3",
-                                     "--page-size", "100", "--s3-endpoint-url",
+                                     "--readers", "2", "--page-size", "100", "--s3-endpoint-url",
                                      self.moto_endpoint)
         self.assert_ok(r, summary)
         self.assertEqual(summary["ItemCount"], len(items))
