@@ -356,11 +356,9 @@ class ChainBuilder {
   Result<std::shared_ptr<const StsClient>> Sts(ProviderPtr credentials) {
     Result<std::string> region = StsRegion(options_.region, *env_, config_, active_profile_);
     if (!region.ok()) return std::move(region).error();
-    Result<ConfiguredEndpoints> configured =
-        ConfiguredEndpointsOf(config_, active_profile_, *env_, "STS");
-    if (!configured.ok()) return std::move(configured).error();
-    Result<ServiceClientConfig> config =
-        StsClientConfig(*region, *env_, *configured, std::move(credentials), transport_, clock_);
+    Result<ServiceClientConfig> config = StsClientConfig(
+        *region, *env_, ConfiguredEndpointsOf(config_, active_profile_, *env_, "STS"),
+        std::move(credentials), transport_, clock_);
     if (!config.ok()) return std::move(config).error();
     config->retry = options_.sts_retry;
     config->notice = options_.sts_notice;
@@ -387,7 +385,10 @@ class ChainBuilder {
   }
 
   ProviderPtr InstanceMetadata() {
-    return Refreshing(std::make_shared<InstanceMetadataProvider>(env_, metadata_transport_));
+    RefreshOptions refresh = options_.refresh;
+    refresh.expired_grace = std::chrono::minutes(10);
+    return std::make_shared<RefreshingProvider>(
+        std::make_shared<InstanceMetadataProvider>(env_, metadata_transport_), clock_, refresh);
   }
 
   ProviderPtr Refreshing(ProviderPtr inner) {

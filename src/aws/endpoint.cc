@@ -15,37 +15,31 @@ Result<Url> ParseOverride(const std::string& text, const std::string& source) {
   return url;
 }
 
-// "true" or "false" in any case; nullopt when unset; kConfig naming `source` otherwise.
-Result<std::optional<bool>> Flag(const std::optional<std::string>& value, std::string_view source) {
-  if (!value) return std::optional<bool>();
+// As botocore reads such a setting: "true" in any case is true, any other value false.
+std::optional<bool> Flag(const std::optional<std::string>& value) {
+  if (!value) return std::nullopt;
   std::string lower = *value;
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (lower == "true") return std::optional<bool>(true);
-  if (lower == "false") return std::optional<bool>(false);
-  return Error::Make(ErrorKind::kConfig,
-                     std::string(source) + " must be true or false, not '" + *value + "'");
+  return lower == "true";
 }
 
 }  // namespace
 
-Result<ConfiguredEndpoints> ConfiguredEndpointsOf(const SharedConfig& config,
-                                                  std::string_view profile, const Env& env,
-                                                  std::string_view env_suffix) {
+ConfiguredEndpoints ConfiguredEndpointsOf(const SharedConfig& config, std::string_view profile,
+                                          const Env& env, std::string_view env_suffix) {
   ConfiguredEndpoints out;
-  Result<std::optional<bool>> from_env =
-      Flag(env.Get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
-  if (!from_env.ok()) return std::move(from_env).error();
-  Result<std::optional<bool>> from_profile =
-      Flag(config.Get(profile, "ignore_configured_endpoint_urls"),
-           "ignore_configured_endpoint_urls in profile " + std::string(profile));
-  if (!from_profile.ok()) return std::move(from_profile).error();
-  out.ignore = from_env->has_value() ? **from_env : from_profile->value_or(false);
-
+  const std::optional<bool> from_env = Flag(env.Get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"));
+  out.ignore = from_env
+                   ? *from_env
+                   : Flag(config.Get(profile, "ignore_configured_endpoint_urls")).value_or(false);
   std::string service(env_suffix);
   for (char& c : service) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   Result<std::optional<std::string>> services_url = config.ServiceEndpoint(profile, service);
-  if (!services_url.ok()) return std::move(services_url).error();
-  out.services_url = std::move(*services_url);
+  if (services_url.ok()) {
+    out.services_url = std::move(*services_url);
+  } else {
+    out.services_error = std::move(services_url).error();
+  }
   out.profile_url = config.Get(profile, "endpoint_url");
   return out;
 }
@@ -57,6 +51,7 @@ Result<Url> ResolveEndpoint(const EndpointInputs& inputs, const Env& env) {
     const std::string service_var = "AWS_ENDPOINT_URL_" + inputs.env_suffix;
     if (auto value = env.Get(service_var)) return ParseOverride(*value, service_var);
     if (auto value = env.Get("AWS_ENDPOINT_URL")) return ParseOverride(*value, "AWS_ENDPOINT_URL");
+    if (configured.services_error) return *configured.services_error;
     if (configured.services_url) {
       return ParseOverride(*configured.services_url,
                            "endpoint_url of the profile's services section");

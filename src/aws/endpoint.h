@@ -19,18 +19,20 @@ namespace ddbm::aws {
 // The endpoint overrides the environment and the shared config give one service.
 struct ConfiguredEndpoints {
   std::optional<std::string> services_url;  // its endpoint_url in the profile's services section
-  std::optional<std::string> profile_url;   // endpoint_url in the profile
+  // Why the services section could not be read (the profile names a missing one): an error only
+  // when the endpoint is looked for there.
+  std::optional<Error> services_error;
+  std::optional<std::string> profile_url;  // endpoint_url in the profile
   // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS or the profile's ignore_configured_endpoint_urls: the
   // variables and the config's URLs are ignored, only the flag overrides.
   bool ignore = false;
 };
 
 // The ConfiguredEndpoints of `profile` for the service whose AWS_ENDPOINT_URL_ suffix is
-// `env_suffix` (its services-section key is the suffix in lower case). A profile naming a
-// missing services section, or a flag that is not true or false, is kConfig.
-Result<ConfiguredEndpoints> ConfiguredEndpointsOf(const SharedConfig& config,
-                                                  std::string_view profile, const Env& env,
-                                                  std::string_view env_suffix);
+// `env_suffix` (its services-section key is the suffix in lower case). The ignore settings are
+// read as botocore reads them: "true" (any case) is true, anything else false.
+ConfiguredEndpoints ConfiguredEndpointsOf(const SharedConfig& config, std::string_view profile,
+                                          const Env& env, std::string_view env_suffix);
 
 struct EndpointInputs {
   // The service's endpoint prefix, e.g. "dynamodb", "streams.dynamodb", "sts", "s3".

@@ -17,14 +17,12 @@ SharedConfig Config(const std::string& text) {
 
 std::string Resolve(const SharedConfig& config, const Env& env,
                     std::optional<std::string> flag = std::nullopt) {
-  Result<ConfiguredEndpoints> configured = ConfiguredEndpointsOf(config, "dev", env, "DYNAMODB");
-  if (!configured.ok()) return "error: " + configured.error().message;
   EndpointInputs inputs;
   inputs.endpoint_prefix = "dynamodb";
   inputs.env_suffix = "DYNAMODB";
   inputs.region = "eu-west-1";
   inputs.flag_url = std::move(flag);
-  inputs.configured = *configured;
+  inputs.configured = ConfiguredEndpointsOf(config, "dev", env, "DYNAMODB");
   Result<Url> url = ResolveEndpoint(inputs, env);
   if (!url.ok()) return "error: " + url.error().message;
   return url->Origin();
@@ -68,14 +66,23 @@ TEST(EndpointTest, IgnoringConfiguredEndpointsLeavesOnlyTheFlag) {
             "http://profile:1");
 }
 
-TEST(EndpointTest, BadSettingsAreConfigErrors) {
+TEST(EndpointTest, ASettingOtherThanTrueIsFalse) {
   MapEnv env;
   env.Set("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "yes");
-  EXPECT_TRUE(HasText(Resolve(Config(kProfile), env),
-                      "error: AWS_IGNORE_CONFIGURED_ENDPOINT_URLS must be true or false"));
+  EXPECT_EQ(Resolve(Config(kProfile), env), "http://services:2");
+}
+
+TEST(EndpointTest, AMissingServicesSectionIsAnErrorOnlyWhenLookedIn) {
   MapEnv plain;
-  EXPECT_TRUE(HasText(Resolve(Config("[profile dev]\nservices = gone\n"), plain),
-                      "error: profile dev names services gone"));
+  const SharedConfig gone = Config("[profile dev]\nservices = gone\n");
+  EXPECT_TRUE(HasText(Resolve(gone, plain), "error: profile dev names services gone"));
+  EXPECT_EQ(Resolve(gone, plain, "http://flag:5"), "http://flag:5");
+  MapEnv with_variable;
+  with_variable.Set("AWS_ENDPOINT_URL", "http://all:3");
+  EXPECT_EQ(Resolve(gone, with_variable), "http://all:3");
+  MapEnv ignoring;
+  ignoring.Set("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true");
+  EXPECT_EQ(Resolve(gone, ignoring), "https://dynamodb.eu-west-1.amazonaws.com");
   EXPECT_TRUE(HasText(Resolve(Config("[profile dev]\nservices = local\n[services local]\n"
                                      "dynamodb =\n  endpoint_url = ftp://x\n"),
                               plain),

@@ -27,6 +27,7 @@ const char* ErrorKindName(ErrorKind kind) {
 }
 
 std::string PrintableServiceMessage(std::string_view message, std::string_view secret) {
+  const bool had_text = message.find_first_not_of(" \t\r\n\f\v") != std::string_view::npos;
   for (std::string_view tail : {"The Canonical String for this request",
                                 "The String-to-Sign should have been", "x-amz-security-token:"}) {
     if (const size_t at = message.find(tail); at != std::string_view::npos) {
@@ -50,6 +51,7 @@ std::string PrintableServiceMessage(std::string_view message, std::string_view s
     control = false;
     out += c;
   }
+  if (out.empty() && had_text) out = "(the message quoted the signed request and is not shown)";
   if (!secret.empty()) {
     for (size_t at = out.find(secret); at != std::string::npos; at = out.find(secret, at)) {
       out.replace(at, secret.size(), "[redacted]");

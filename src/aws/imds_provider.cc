@@ -72,8 +72,9 @@ Result<Credentials> InstanceMetadataProvider::GetCredentials() {
   auto unreachable = [&](const Error& error) {
     return Fail("unreachable (" + error.message + ")" +
                 (token_unanswered
-                     ? "; the IMDSv2 token request went unanswered too: in a container, raise "
-                       "the instance's metadata hop limit (HttpPutResponseHopLimit) to 2"
+                     ? "; the IMDSv2 token request went unanswered too: if this runs in a "
+                       "container on EC2, raise the instance's metadata hop limit "
+                       "(HttpPutResponseHopLimit) to 2"
                      : ""));
   };
 

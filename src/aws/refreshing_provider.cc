@@ -52,7 +52,9 @@ Result<Credentials> RefreshingProvider::GetCredentials() {
   std::lock_guard lock(mu_);
   ++refreshes_;
   const Clock::WallTime now = clock_->Now();
-  if (fresh.ok() && !Unexpired(*fresh, now)) {
+  if (fresh.ok() && !Unexpired(*fresh, now) && options_.expired_grace.count() > 0) {
+    fresh->expiration = now + options_.expired_grace;
+  } else if (fresh.ok() && !Unexpired(*fresh, now)) {
     // Signing with them would only earn ExpiredToken answers, one renewal per request.
     fresh = Error::Make(ErrorKind::kCredentials,
                         "the credentials from " + fresh->source + " expired at " +

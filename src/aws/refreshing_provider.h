@@ -20,6 +20,11 @@ struct RefreshOptions {
   // After a refresh that failed, or that returned credentials already inside the window, the
   // next attempt waits this long while the cached credentials are still unexpired.
   std::chrono::seconds retry_interval{30};
+  // When not zero, credentials that arrive already expired are used for this long, and renewed
+  // at retry_interval meanwhile, instead of being an error: what botocore does for EC2 instance
+  // metadata, which may keep serving expired credentials while its own renewal is down (AWS
+  // accepts them for a while).
+  std::chrono::seconds expired_grace{0};
 };
 
 // Thread-safe. At most one call of the inner provider runs at a time. While one thread refreshes,

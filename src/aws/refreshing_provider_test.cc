@@ -130,6 +130,23 @@ TEST_F(RefreshingProviderTest, AnswerAlreadyExpiredIsAnErrorNamingTheSourceAndTh
   EXPECT_EQ(got.error().message.find("SECRET"), std::string::npos);
 }
 
+TEST_F(RefreshingProviderTest, AnswerAlreadyExpiredIsUsedForTheGraceWhenThereIsOne) {
+  const auto start = clock_.Now();
+  inner_->Push([&] { return Temporary("stale", start - 1s); });
+  inner_->Push([&] { return Temporary("renewed", start + 60min); });
+  RefreshingProvider provider(inner_, &clock_,
+                              RefreshOptions{.refresh_window = 5min, .expired_grace = 10min});
+  Result<Credentials> got = provider.GetCredentials();
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->access_key_id, "stale");
+  EXPECT_EQ(got->expiration, start + 10min);
+  clock_.Advance(4min);
+  EXPECT_EQ(provider.GetCredentials()->access_key_id, "stale");
+  EXPECT_EQ(inner_->calls(), 1);
+  clock_.Advance(2min);  // inside the window of the grace's end: renewed
+  EXPECT_EQ(provider.GetCredentials()->access_key_id, "renewed");
+}
+
 TEST_F(RefreshingProviderTest, AnswerAlreadyExpiredKeepsUnexpiredCredentials) {
   const auto start = clock_.Now();
   inner_->Push([&] { return Temporary("first", start + 60min); });

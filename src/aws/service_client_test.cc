@@ -219,6 +219,9 @@ TEST(PrintableServiceMessageTest, OneLineWithoutSecretsAndBounded) {
   EXPECT_EQ(PrintableServiceMessage("denied for token T0K3N here", "T0K3N"),
             "denied for token [redacted] here");
   EXPECT_EQ(PrintableServiceMessage("bad header x-amz-security-token:abc def"), "bad header");
+  EXPECT_EQ(PrintableServiceMessage("The Canonical String for this request should have been 'x'"),
+            "(the message quoted the signed request and is not shown)");
+  EXPECT_EQ(PrintableServiceMessage(" \n"), "");
   const std::string long_text(3000, 'x');
   EXPECT_EQ(PrintableServiceMessage(long_text), std::string(1000, 'x') + "...");
   // Cut on a character boundary: never half of a UTF-8 sequence.

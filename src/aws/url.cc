@@ -21,8 +21,8 @@ std::string Displayable(std::string_view text) {
   const size_t scheme_end = text.find("://");
   if (scheme_end == std::string_view::npos) return std::string(text);
   const size_t start = scheme_end + 3;
-  const size_t authority_end = text.find_first_of("/?#", start);
-  const size_t at = text.substr(0, authority_end).rfind('@');
+  // The last '@' anywhere: a password may hold an unencoded '/', '?' or '#'.
+  const size_t at = text.rfind('@');
   if (at == std::string_view::npos || at < start) return std::string(text);
   return std::string(text.substr(0, start)) + "..." + std::string(text.substr(at));
 }

@@ -135,10 +135,14 @@ TEST(ParseUrlTest, MissingHost) {
 }
 
 TEST(ParseUrlTest, UserInfoIsRejectedWithoutQuotingIt) {
-  Result<Url> url = ParseUrl("https://admin:S3cr3tPw@minio.local:9000/x@y");
+  Result<Url> url = ParseUrl("https://admin:S3cr3tPw@minio.local:9000/x");
   ASSERT_FALSE(url.ok());
   EXPECT_EQ(url.error().message,
-            "invalid URL 'https://...@minio.local:9000/x@y': user info is not supported");
+            "invalid URL 'https://...@minio.local:9000/x': user info is not supported");
+  // A password with an unencoded '/' ends the authority early: still not quoted.
+  url = ParseUrl("https://u:pa/ss@host");
+  ASSERT_FALSE(url.ok());
+  EXPECT_EQ(url.error().message.find("pa/ss"), std::string::npos) << url.error().message;
 }
 
 TEST(UriEncodeTest, UnreservedCharactersAreKept) {

@@ -73,8 +73,10 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
   c->transport_ = std::make_unique<aws::CurlTransport>(transport_options);
 
   // Metadata endpoints answer in milliseconds or not at all: off EC2/ECS, fail fast.
-  // With the same TLS settings: a container credentials endpoint may be https.
-  aws::CurlTransportOptions metadata_options = transport_options;
+  // TLS verified or not as told (a container credentials endpoint may be https), against the
+  // system's trust store: a --ca-bundle is for the services' endpoints.
+  aws::CurlTransportOptions metadata_options;
+  metadata_options.verify_tls = transport_options.verify_tls;
   metadata_options.connect_timeout = std::chrono::milliseconds(1000);
   metadata_options.request_timeout = std::chrono::milliseconds(3000);
   c->metadata_transport_ = std::make_unique<aws::CurlTransport>(metadata_options);
@@ -127,10 +129,7 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
     inputs.env_suffix = std::move(env_suffix);
     inputs.region = c->region_;
     inputs.flag_url = flag_url;
-    aws::Result<aws::ConfiguredEndpoints> configured =
-        aws::ConfiguredEndpointsOf(*config, profile, *env, inputs.env_suffix);
-    if (!configured.ok()) return std::move(configured).error();
-    inputs.configured = std::move(*configured);
+    inputs.configured = aws::ConfiguredEndpointsOf(*config, profile, *env, inputs.env_suffix);
     aws::Result<aws::Url> endpoint = aws::ResolveEndpoint(inputs, *env);
     if (!endpoint.ok()) return std::move(endpoint).error();
     aws::ServiceClientConfig service;
@@ -164,11 +163,9 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
   c->dynamodb_ = std::make_unique<dynamodb::DynamoDbClient>(c->dynamodb_service_.get());
   c->streams_ = std::make_unique<dynamodb::DynamoDbStreamsClient>(c->streams_service_.get());
 
-  aws::Result<aws::ConfiguredEndpoints> sts_endpoints =
-      aws::ConfiguredEndpointsOf(*config, profile, *env, "STS");
-  if (!sts_endpoints.ok()) return std::move(sts_endpoints).error();
   aws::Result<aws::ServiceClientConfig> sts = aws::StsClientConfig(
-      c->region_, *env, *sts_endpoints, c->credentials_, c->transport_.get(), clock);
+      c->region_, *env, aws::ConfiguredEndpointsOf(*config, profile, *env, "STS"), c->credentials_,
+      c->transport_.get(), clock);
   if (!sts.ok()) return std::move(sts).error();
   sts->retry = retry;
   sts->debug_log = debug_log;

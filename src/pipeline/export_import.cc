@@ -100,7 +100,15 @@ aws::Result<CheckedFile> CheckFullFile(storage::DataFileReader& reader, const st
                                        const std::function<bool()>& halted) {
   CheckedFile file;
   std::vector<KeyDigest> block_keys;  // of the block's lines, in order
-  KeyDigests file_keys;               // once keys are no longer compared across files
+  // Decided when the file starts: a file compares its keys with every file's for as long as it
+  // is read (the shared set may exceed the limit by the files being read at the turn), or
+  // with its own only.
+  bool across_files = false;
+  if (seen != nullptr) {
+    std::lock_guard lock(seen->mu);
+    across_files = seen->across_files;
+  }
+  KeyDigests file_keys;  // when not across files
   aws::Status s = reader.ForEachLineBlock([&](storage::LineBlock block) -> aws::Status {
     if (halted()) return CutShort();
     block_keys.clear();
@@ -114,16 +122,14 @@ aws::Result<CheckedFile> CheckFullFile(storage::DataFileReader& reader, const st
       if (seen != nullptr) block_keys.push_back(DigestKey(*key));
     }
     if (seen == nullptr) return aws::Status::Ok();
-    std::unique_lock lock(seen->mu);
-    if (seen->across_files &&
-        seen->digests.size() + block_keys.size() > options.max_keys_across_files) {
-      seen->across_files = false;
-      KeyDigests().swap(seen->digests);
-    }
-    KeyDigests* keys = &seen->digests;
-    if (!seen->across_files) {
-      lock.unlock();
-      keys = &file_keys;
+    std::unique_lock lock(seen->mu, std::defer_lock);
+    KeyDigests* keys = &file_keys;
+    if (across_files) {
+      lock.lock();
+      keys = &seen->digests;
+      if (keys->size() + block_keys.size() > options.max_keys_across_files) {
+        seen->across_files = false;  // for the files started from now on
+      }
     }
     for (size_t i = 0; i < block_keys.size(); ++i) {
       if (keys->insert(block_keys[i]).second) continue;

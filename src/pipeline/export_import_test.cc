@@ -290,7 +290,7 @@ TEST(ExportImportTest, TwoItemsWithOneKeyInTheTargetsSchemaAreRefused) {
 TEST(ExportImportTest, PastTheKeyLimitKeysAreComparedWithinEachFileOnly) {
   Fixture f;
   f.options.file_readers = 1;
-  f.options.max_keys_across_files = 2;
+  f.options.max_keys_across_files = 1;  // reached by the first file: later ones compare alone
   std::vector<storage::DataFileEntry> files;
   files.push_back(WriteFile(f.store, "first.json.gz",
                             {R"({"Item":{"pk":{"S":"a"},"sk":{"N":"1"}}})",
