@@ -9,7 +9,6 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
-#include <span>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
@@ -188,11 +187,10 @@ struct DetailOutcome {
   uint64_t left_without_paths = 0;    // changed items not looked up because of either
 };
 
-// Reads the changed items from both sides (GetItem) and names the differing attributes, until
-// `stop` reads true or a lookup fails; the changed items left keep no paths, and the outcome
-// says why, so that the differences already found are still reported.
-// Each table's lookups keep to its limiter (null: unlimited), one read unit asked before a
-// GetItem and settled against the item's size after.
+// Reads the changed items from both sides (BatchGetItem, one key) and names the differing
+// attributes, until `stop` reads true or a lookup fails; the changed items left keep no paths, and
+// the outcome says why, so that the differences already found are still reported. Each table's
+// lookups keep to its limiter (null: unlimited).
 DetailOutcome DetailChanges(const Sides& sides, const VerifySettings& settings,
                             pipeline::RateLimiter* source_limiter,
                             pipeline::RateLimiter* target_limiter, const std::atomic<bool>* stop,
@@ -216,42 +214,30 @@ DetailOutcome DetailChanges(const Sides& sides, const VerifySettings& settings,
         outcome.failure = std::move(error);
       }
     };
-    // False when a stop ended the wait for the limiter.
-    auto get_item = [&](const Connection& side, const std::string& table,
-                        pipeline::RateLimiter* limiter,
-                        std::optional<aws::Result<std::optional<std::string>>>* got) {
-      if (limiter != nullptr && !limiter->AcquireUnlessStopped(1.0, stopped)) return false;
-      *got = side.dynamodb().GetItem(table, d.raw_key, settings.consistent_read);
-      if (limiter != nullptr) {
-        const size_t size = (**got).ok() && (**got)->has_value() ? (**got)->value().size() : 0;
-        limiter->Settle(
-            1.0, pipeline::EstimateItemReadUnits(std::span(&size, size > 0 ? 1 : 0),
-                                                 size > 0 ? 0 : 1, settings.consistent_read));
-      }
-      return true;
+    // One key through the batch getter, which keeps to the table's limiter.
+    auto look_up = [&](const Connection& side, const std::string& table,
+                       pipeline::RateLimiter* limiter) -> aws::Result<std::optional<std::string>> {
+      aws::Result<std::vector<std::string>> found =
+          pipeline::GetItemsFully(side.dynamodb(), table, {d.raw_key}, settings.consistent_read,
+                                  side.dynamodb().service_client().retry_policy(), stop, limiter);
+      if (!found.ok()) return std::move(found).error();
+      if (found->empty()) return std::optional<std::string>();
+      return std::optional<std::string>(std::move(found->front()));
     };
-    std::optional<aws::Result<std::optional<std::string>>> a;
-    if (!get_item(sides.source, sides.source_table.table_name, source_limiter, &a)) {
-      ++outcome.left_without_paths;
-      outcome.interrupted = true;
+    aws::Result<std::optional<std::string>> a =
+        look_up(sides.source, sides.source_table.table_name, source_limiter);
+    if (!a.ok()) {
+      failed(sides.SourceError(std::move(a).error()));
       continue;
     }
-    if (!a->ok()) {
-      failed(sides.SourceError(std::move(*a).error()));
+    aws::Result<std::optional<std::string>> b =
+        look_up(sides.target, sides.target_table.table_name, target_limiter);
+    if (!b.ok()) {
+      failed(sides.TargetError(std::move(b).error()));
       continue;
     }
-    std::optional<aws::Result<std::optional<std::string>>> b;
-    if (!get_item(sides.target, sides.target_table.table_name, target_limiter, &b)) {
-      ++outcome.left_without_paths;
-      outcome.interrupted = true;
-      continue;
-    }
-    if (!b->ok()) {
-      failed(sides.TargetError(std::move(*b).error()));
-      continue;
-    }
-    const std::optional<std::string>& in_source = **a;
-    const std::optional<std::string>& in_target = **b;
+    const std::optional<std::string>& in_source = *a;
+    const std::optional<std::string>& in_target = *b;
     if (!in_source || !in_target) continue;  // changed since the scan
     aws::Result<std::vector<std::string>> paths =
         dynamodb::DiffItems(*in_source, *in_target, settings.ignored);

@@ -278,7 +278,8 @@ class VerifyTest(ServiceTestCase):
         ddb.delete_item(TableName=target, Key=key_of(self.items[1]))
         for item in self.items[2:5]:
             ddb.put_item(TableName=target, Item=dict(item, text={"S": "changed"}))
-        proxy = FaultProxy(self.ddb_endpoint, [{"fault": "denied", "operations": ["GetItem"]}])
+        proxy = FaultProxy(self.ddb_endpoint,
+                           [{"fault": "denied", "operations": ["BatchGetItem"]}])
         proxy.start()
         self.addCleanup(proxy.stop)
         with tempfile.TemporaryDirectory() as d:
