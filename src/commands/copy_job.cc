@@ -11,6 +11,7 @@
 #include "aws/json_writer.h"
 #include "commands/command.h"
 #include "commands/connection.h"
+#include "commands/create_target.h"
 #include "commands/dead_letters.h"
 #include "commands/interrupt.h"
 #include "commands/run_checkpoint.h"
@@ -306,13 +307,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   };
   if (create_table || finish_creation) {
     if (aws::Status s = save_start(/*creating_target=*/true); !s.ok()) return std::move(s).error();
-    aws::Status made = create_table ? dynamodb::CreateTargetTable(dst.dynamodb(), *plan)
-                                    : dynamodb::FinishTargetTable(dst.dynamodb(), *plan);
-    // When the creation failed, what was left out is still told: it may be why.
-    for (const auto& note : plan->notes) {
-      if (made.ok() || !note.copied)
-        std::cerr << "create-target: " << dynamodb::SettingNoteText(note) << '\n';
-    }
+    aws::Status made = MakeTargetTable(dst.dynamodb(), *plan, /*finish=*/!create_table);
     if (!made.ok()) return std::move(made).error();
   } else if (truncate_target_ && !transfer.resume && !created_earlier) {
     TruncateOptions truncate;

@@ -11,6 +11,7 @@
 #include "commands/capacity_flag.h"
 #include "commands/command.h"
 #include "commands/connection.h"
+#include "commands/create_target.h"
 #include "commands/dead_letters.h"
 #include "commands/export_store.h"
 #include "commands/interrupt.h"
@@ -189,7 +190,10 @@ class ImportCommand final : public Command {
                         name));
       }
       if (checkpoint->creating_target) {
-        if (aws::Status s = CreateTarget(db, name, definition, /*finish=*/true); !s.ok()) {
+        aws::Result<std::optional<dynamodb::TargetTablePlan>> plan =
+            PlanTarget(db, name, definition);
+        if (!plan.ok()) return std::move(plan).error();
+        if (aws::Status s = CreateTarget(db, name, *plan, /*finish=*/true); !s.ok()) {
           return std::move(s).error();
         }
         checkpoint->creating_target = false;
@@ -231,14 +235,8 @@ class ImportCommand final : public Command {
     }
     // Planned before the checkpoint says the table is being created: a plan refused is a run
     // that did nothing.
-    if (definition) {
-      if (aws::Result<dynamodb::TargetTablePlan> plan = PlanFromDefinition(db, name, *definition);
-          !plan.ok()) {
-        return std::move(plan).error();
-      }
-    } else if (aws::Result<std::string> request = KeyFlagsTableJson(name); !request.ok()) {
-      return std::move(request).error();
-    }
+    aws::Result<std::optional<dynamodb::TargetTablePlan>> plan = PlanTarget(db, name, definition);
+    if (!plan.ok()) return std::move(plan).error();
     if (!checkpoint_.empty()) {
       checkpoint->creating_target = true;
       if (aws::Status s = pipeline::WriteFileAtomically(
@@ -247,7 +245,7 @@ class ImportCommand final : public Command {
         return std::move(s).error();
       }
     }
-    if (aws::Status s = CreateTarget(db, name, definition, /*finish=*/false); !s.ok()) {
+    if (aws::Status s = CreateTarget(db, name, *plan, /*finish=*/false); !s.ok()) {
       return std::move(s).error();
     }
     checkpoint->creating_target = false;
@@ -262,32 +260,38 @@ class ImportCommand final : public Command {
     return dynamodb::PlanTargetTableWith(definition.table, options, definition.settings);
   }
 
-  // Creates table `name` from the export's definition, or from --partition-key/--sort-key;
-  // `finish`: completes instead what a killed run's CreateTable began (waits until the table is
-  // active, then applies the settings that follow the creation).
-  aws::Status CreateTarget(const Connection& db, const std::string& name,
-                           const std::optional<dynamodb::TableDefinition>& definition,
-                           bool finish) const {
+  // What --create-target makes of table `name`: the plan from the export's table definition, or
+  // none for the table of --partition-key/--sort-key (whose request is checked here).
+  aws::Result<std::optional<dynamodb::TargetTablePlan>> PlanTarget(
+      const Connection& db, const std::string& name,
+      const std::optional<dynamodb::TableDefinition>& definition) const {
     if (!definition) {
+      aws::Result<std::string> request = KeyFlagsTableJson(name);
+      if (!request.ok()) return std::move(request).error();
+      return std::optional<dynamodb::TargetTablePlan>();
+    }
+    aws::Result<dynamodb::TargetTablePlan> plan = PlanFromDefinition(db, name, *definition);
+    if (!plan.ok()) return std::move(plan).error();
+    return std::optional<dynamodb::TargetTablePlan>(std::move(*plan));
+  }
+
+  // Creates table `name` from `plan`, or with none from --partition-key/--sort-key; `finish`:
+  // completes instead what a killed run's CreateTable began (waits until the table is active,
+  // then applies the settings that follow the creation).
+  aws::Status CreateTarget(const Connection& db, const std::string& name,
+                           std::optional<dynamodb::TargetTablePlan>& plan, bool finish) const {
+    if (!plan) {
       if (!finish) return CreateFromKeyFlags(db, name);
       std::cerr << fmt::format("waiting for table {}, created by the stopped run\n", name);
       aws::Result<dynamodb::TableDescription> active =
           db.dynamodb().WaitUntilActive(name, std::chrono::minutes(15));
       return active.ok() ? aws::Status::Ok() : aws::Status(std::move(active).error());
     }
-    aws::Result<dynamodb::TargetTablePlan> plan = PlanFromDefinition(db, name, *definition);
-    if (!plan.ok()) return std::move(plan).error();
     std::cerr << (finish ? "finishing table " + name +
                                ", which the stopped run was creating from the export's table "
                                "definition\n"
                          : "creating table " + name + " from the export's table definition\n");
-    aws::Status made = finish ? dynamodb::FinishTargetTable(db.dynamodb(), *plan)
-                              : dynamodb::CreateTargetTable(db.dynamodb(), *plan);
-    if (!made.ok()) return made;
-    for (const dynamodb::SettingNote& note : plan->notes) {
-      std::cerr << "create-target: " << dynamodb::SettingNoteText(note) << '\n';
-    }
-    return aws::Status::Ok();
+    return MakeTargetTable(db.dynamodb(), *plan, finish);
   }
 
   // The CreateTable (or ImportTable TableCreationParameters) object of an on-demand table named
@@ -671,9 +675,7 @@ aws::Result<Outcome> ImportCommand::RunNative(
   if (!plan.tags.empty()) {
     apply("tags", db.dynamodb().TagResource(done->table_arn, plan.tags));
   }
-  for (const dynamodb::SettingNote& note : plan.notes) {
-    if (!note.copied) std::cerr << "create-target: " << dynamodb::SettingNoteText(note) << '\n';
-  }
+  PrintSettingsNotCopied(plan.notes);
   if (global.output == "json") {
     std::cout << done->raw_json << '\n';
   } else {
