@@ -68,7 +68,10 @@ int main(int argc, char** argv) {
       return app.exit(e);
     } catch (const CLI::ParseError& e) {
       if (e.get_exit_code() == 0) return app.exit(e);
-      std::cerr << "ddbmigrate: error: " << e.what() << " (see ddbmigrate --help)\n";
+      // The help of the command being parsed, when the parser got that far.
+      const std::vector<CLI::App*> parsed = app.get_subcommands();
+      std::cerr << "ddbmigrate: error: " << e.what() << " (see ddbmigrate "
+                << (parsed.empty() ? "" : parsed.front()->get_name() + " ") << "--help)\n";
       return kExitUsage;
     }
     for (auto& command : commands) {
@@ -81,7 +84,12 @@ int main(int argc, char** argv) {
           std::cerr << "ddbmigrate: stopped: " << outcome.error().ToString() << '\n';
           return ddbm::commands::InterruptExitStatus();
         }
-        std::cerr << "ddbmigrate: error: " << outcome.error().ToString() << '\n';
+        std::cerr << "ddbmigrate: error: " << outcome.error().ToString();
+        if (outcome.error().kind == ddbm::aws::ErrorKind::kUsage) {
+          std::cerr << " (see ddbmigrate " << command->name() << " --help)\n";
+          return kExitUsage;
+        }
+        std::cerr << '\n';
         return kExitFailure;
       }
       switch (*outcome) {

@@ -14,6 +14,8 @@ const char* ErrorKindName(ErrorKind kind) {
       return "corrupt response";
     case ErrorKind::kInvalidInput:
       return "invalid input";
+    case ErrorKind::kUsage:
+      return "usage error";
     case ErrorKind::kCredentials:
       return "credentials error";
     case ErrorKind::kConfig:

@@ -18,6 +18,8 @@ enum class ErrorKind {
   kTransport,     // No usable answer: connection refused or reset, timeout, DNS, TLS.
   kCorruption,    // An answer arrived but cannot be trusted: CRC mismatch, truncated or bad JSON.
   kInvalidInput,  // The user's input is wrong: flags, names, files, schemas.
+  kUsage,         // The command line alone is wrong: flags that need or exclude one another, a
+                  // flag value that cannot be read. Exit status 2, as for the parser's errors.
   kCredentials,   // No credentials could be found or obtained.
   kConfig,        // Config or credentials file is malformed, or a profile is missing.
   kCancelled,     // The caller asked to stop.

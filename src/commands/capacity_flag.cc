@@ -2,15 +2,17 @@
 
 #include <fmt/format.h>
 
+#include "commands/command.h"
+
 namespace ddbm::commands {
 
 aws::Status ConsumedCapacityFlag::CheckRates(bool rate_limited,
                                              std::string_view limit_flags) const {
   if (mode != "none" || !rate_limited) return aws::Status::Ok();
-  return aws::Error::Make(aws::ErrorKind::kInvalidInput,
-                          fmt::format("--consumed-capacity none cannot go with {}: the rate limits "
-                                      "are fed by the consumed capacity; drop one of them",
-                                      limit_flags));
+  return UsageError(
+      fmt::format("--consumed-capacity none cannot go with {}: the rate limits "
+                  "are fed by the consumed capacity; drop one of them",
+                  limit_flags));
 }
 
 aws::Status ConsumedCapacityFlag::CheckScanRates(const ScanFlags& scan) const {

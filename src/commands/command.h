@@ -32,6 +32,12 @@ struct GlobalOptions {
 
 inline constexpr int kDefaultRetryWindowSeconds = 300;
 
+// A mistake in the command line alone (flags that need or exclude one another, a flag value that
+// cannot be read), found after parsing; main exits with 2 for it, as for the parser's errors.
+inline aws::Error UsageError(std::string message) {
+  return aws::Error::Make(aws::ErrorKind::kUsage, std::move(message));
+}
+
 // How a command that ran to its end went.
 enum class Outcome {
   kSuccess,      // everything done

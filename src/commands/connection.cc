@@ -35,7 +35,7 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
   const std::optional<std::string>& endpoint_flag = Pick(side.endpoint_url, global.endpoint_url);
 
   if (side.role_arn && !IsRoleArn(*side.role_arn)) {
-    return aws::Error::Make(aws::ErrorKind::kInvalidInput,
+    return aws::Error::Make(aws::ErrorKind::kUsage,
                             "role ARN '" + *side.role_arn +
                                 "' is not an IAM role ARN; expected "
                                 "arn:aws:iam::<12-digit account id>:role/<name>");

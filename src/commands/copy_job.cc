@@ -107,11 +107,7 @@ void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
   app.add_option("--writers", writers_, "Concurrent BatchWriteItem requests (default 16)")
       ->check(CLI::Range(1, 1024));
   AddConsumedCapacityFlag(app, &capacity_);
-  app.add_option("--write-rate", write_rate_, "Write capacity units per second, at most")
-      ->check(PositiveRate());
-  app.add_option("--write-percent", write_percent_,
-                 "At most this percent of the target's provisioned write capacity")
-      ->check(CLI::Range(1.0, 100.0));
+  AddWriteRateFlags(app, &write_rate_, &write_percent_, "the target's");
   app.add_option("--checkpoint", checkpoint_, "Record progress here so a run can resume");
   app.add_flag("--resume", resume_, "Continue from --checkpoint after a crash or Ctrl-C");
   app.add_option("--dead-letter", dead_letter_,
@@ -140,10 +136,10 @@ void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
 
 aws::Status CopyJob::CheckFlags() const {
   if (!verify_report_.empty() && !verify_) {
-    return Invalid("--verify-report only applies with --verify");
+    return UsageError("--verify-report only applies with --verify");
   }
   if (create_indexes_after_ && !create_target_) {
-    return Invalid("--create-indexes-after only applies with --create-target");
+    return UsageError("--create-indexes-after only applies with --create-target");
   }
   return capacity_.CheckRates(
       scan_.read_rate || write_rate_ || scan_.read_percent || write_percent_,
@@ -152,7 +148,7 @@ aws::Status CopyJob::CheckFlags() const {
 
 aws::Result<Outcome> CopyJob::Run(const GlobalOptions& global) {
   if (resume_ && checkpoint_.empty()) {
-    return Invalid("--resume needs --checkpoint FILE: the file a previous run wrote");
+    return UsageError("--resume needs --checkpoint FILE: the file a previous run wrote");
   }
   if (aws::Status s = CheckFlags(); !s.ok()) return std::move(s).error();
   aws::Result<TablePair> pair =

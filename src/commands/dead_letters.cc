@@ -1,10 +1,12 @@
 #include "commands/dead_letters.h"
 
+#include "commands/default_file.h"
+
 namespace ddbm::commands {
 
 std::string DeadLetterPath(const std::string& flag, std::string_view target_table) {
   if (!flag.empty()) return flag;
-  return "ddbmigrate-" + std::string(target_table) + "-dead-letter.jsonl";
+  return DefaultFileName(target_table, "-dead-letter.jsonl");
 }
 
 aws::Status PrepareDeadLetterFile(pipeline::DeadLetterFile& file, bool resume) {

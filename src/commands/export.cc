@@ -91,7 +91,7 @@ class ExportCommand final : public Command {
         return std::move(s).error();
       }
     } else if (app_->count("--s3-bucket-owner") > 0) {
-      return Invalid("--s3-bucket-owner only applies with --native");
+      return UsageError("--s3-bucket-owner only applies with --native");
     }
     if (aws::Status s = capacity_.CheckScanRates(scan_); !s.ok()) return std::move(s).error();
     aws::Result<TableConnection> opened_table = OpenTableConnection(global, table_);
@@ -101,10 +101,10 @@ class ExportCommand final : public Command {
     aws::Result<OpenedStore> opened = OpenStore(global, store_flags_, to_, false);
     if (!opened.ok()) return std::move(opened).error();
     if (native_ && opened->location.kind != storage::Location::Kind::kS3) {
-      return Invalid("--native exports only to S3: give --to s3://bucket/prefix");
+      return UsageError("--native exports only to S3: give --to s3://bucket/prefix");
     }
     if (resume_ && checkpoint_.empty()) {
-      return Invalid("--resume needs --checkpoint FILE: the file the earlier export wrote");
+      return UsageError("--resume needs --checkpoint FILE: the file the earlier export wrote");
     }
     aws::Result<dynamodb::TableDescription> table = DescribeRole(db, ref, "table");
     if (!table.ok()) return std::move(table).error();

@@ -67,10 +67,10 @@ aws::Status RefuseWithNative(const CLI::App& app, std::initializer_list<std::str
                              std::string_view verb) {
   for (std::string_view flag : flags) {
     if (app.count(std::string(flag)) == 0) continue;
-    return aws::Error::Make(aws::ErrorKind::kInvalidInput,
-                            fmt::format("{} does not apply to --native: DynamoDB runs that {} "
-                                        "itself; drop it, or {} without --native",
-                                        flag, verb, verb));
+    return UsageError(
+        fmt::format("{} does not apply to --native: DynamoDB runs that {} "
+                    "itself; drop it, or {} without --native",
+                    flag, verb, verb));
   }
   return aws::Status::Ok();
 }

@@ -45,8 +45,8 @@ aws::Result<dynamodb::KeySchemaElement> ParseKeyFlag(const std::string& text,
   const size_t colon = text.rfind(':');
   const std::string type = colon == std::string::npos ? "" : text.substr(colon + 1);
   if (colon == 0 || colon == std::string::npos || (type != "S" && type != "N" && type != "B")) {
-    return Invalid(fmt::format("{} '{}' is not NAME:TYPE with TYPE S, N or B (e.g. {} id:S)", flag,
-                               text, flag));
+    return UsageError(fmt::format("{} '{}' is not NAME:TYPE with TYPE S, N or B (e.g. {} id:S)",
+                                  flag, text, flag));
   }
   return dynamodb::KeySchemaElement{text.substr(0, colon), key_type, type};
 }
@@ -79,11 +79,7 @@ class ImportCommand final : public Command {
         ->check(CLI::Range(1, 1024));
     app.add_option("--parallel-files", parallel_files_, "Data files read and checked at once")
         ->check(CLI::Range(1, 256));
-    app.add_option("--write-rate", write_rate_, "Write capacity units per second, at most")
-        ->check(PositiveRate());
-    app.add_option("--write-percent", write_percent_,
-                   "At most this percent of the table's provisioned write capacity")
-        ->check(CLI::Range(1.0, 100.0));
+    AddWriteRateFlags(app, &write_rate_, &write_percent_, "the table's");
     AddConsumedCapacityFlag(app, &capacity_);
     app.add_option("--checkpoint", checkpoint_, "Record imported files here so a run can resume");
     app.add_flag("--resume", resume_,
@@ -98,13 +94,20 @@ class ImportCommand final : public Command {
 
   aws::Result<Outcome> Run(const GlobalOptions& global) override {
     if (resume_ && checkpoint_.empty()) {
-      return Invalid("--resume needs --checkpoint FILE: the file a previous run wrote");
+      return UsageError("--resume needs --checkpoint FILE: the file a previous run wrote");
     }
     if (!sort_key_.empty() && partition_key_.empty()) {
-      return Invalid("--sort-key needs --partition-key");
+      return UsageError("--sort-key needs --partition-key");
     }
     if (!partition_key_.empty() && !create_target_) {
-      return Invalid("--partition-key only applies with --create-target");
+      return UsageError("--partition-key only applies with --create-target");
+    }
+    aws::Result<std::vector<dynamodb::KeySchemaElement>> key_flags = KeyFlags();
+    if (!key_flags.ok()) return std::move(key_flags).error();
+    if (native_ && !create_target_) {
+      return UsageError(
+          "--native always creates a new table (ImportTable cannot write into an existing one): "
+          "pass --create-target, or import without --native");
     }
     if (native_) {
       if (aws::Status s =
@@ -144,6 +147,15 @@ class ImportCommand final : public Command {
           store.Describe(first.folder + std::string(storage::kTableDescriptionFile)));
       if (!parsed.ok()) return std::move(parsed).error();
       definition = std::move(*parsed);
+      // The flags are for exports without a definition: one that says otherwise is a mistake.
+      dynamodb::TableDescription flagged;
+      flagged.key_schema = *key_flags;
+      if (!key_flags->empty() && flagged.KeySchemaText() != definition->table.KeySchemaText()) {
+        return Invalid(fmt::format(
+            "--partition-key/--sort-key give the key {}, but the export's table definition has "
+            "{}; drop them to create the table the export describes",
+            flagged.KeySchemaText(), definition->table.KeySchemaText()));
+      }
     }
     if (native_) return RunNative(global, db, ref.name, *exports, definition, *opened);
 
@@ -294,10 +306,8 @@ class ImportCommand final : public Command {
     return MakeTargetTable(db.dynamodb(), *plan, finish);
   }
 
-  // The CreateTable (or ImportTable TableCreationParameters) object of an on-demand table named
-  // `name` with the key schema of --partition-key/--sort-key; the two requests share these
-  // members.
-  aws::Result<std::string> KeyFlagsTableJson(const std::string& name) const {
+  // The key schema of --partition-key/--sort-key (empty without them).
+  aws::Result<std::vector<dynamodb::KeySchemaElement>> KeyFlags() const {
     std::vector<dynamodb::KeySchemaElement> keys;
     for (auto [flag, text, type] : {std::tuple{"--partition-key", partition_key_, "HASH"},
                                     std::tuple{"--sort-key", sort_key_, "RANGE"}}) {
@@ -306,6 +316,16 @@ class ImportCommand final : public Command {
       if (!key.ok()) return std::move(key).error();
       keys.push_back(*key);
     }
+    return keys;
+  }
+
+  // The CreateTable (or ImportTable TableCreationParameters) object of an on-demand table named
+  // `name` with the key schema of --partition-key/--sort-key; the two requests share these
+  // members.
+  aws::Result<std::string> KeyFlagsTableJson(const std::string& name) const {
+    aws::Result<std::vector<dynamodb::KeySchemaElement>> parsed = KeyFlags();
+    if (!parsed.ok()) return std::move(parsed).error();
+    const std::vector<dynamodb::KeySchemaElement>& keys = *parsed;
     std::string json;
     aws::JsonWriter w(&json);
     w.BeginObject().Member("TableName", name).Key("AttributeDefinitions").BeginArray();
@@ -601,17 +621,12 @@ aws::Result<Outcome> ImportCommand::RunNative(
     const std::vector<storage::ExportManifest>& exports,
     const std::optional<dynamodb::TableDefinition>& definition, const OpenedStore& opened) {
   if (opened.location.kind != storage::Location::Kind::kS3) {
-    return Invalid("--native imports only from S3: give --from s3://bucket/prefix");
+    return UsageError("--native imports only from S3: give --from s3://bucket/prefix");
   }
   if (exports.size() != 1 || exports.front().summary.incremental()) {
     return Invalid(
         "--native imports one full export (DynamoDB's ImportTable cannot apply "
         "incremental exports); pick it with --export-id, or import without --native");
-  }
-  if (!create_target_) {
-    return Invalid(
-        "--native always creates a new table (ImportTable cannot write into an "
-        "existing one): pass --create-target, or import without --native");
   }
   const storage::ExportManifest& e = exports.front();
   dynamodb::ImportTablePlan plan;

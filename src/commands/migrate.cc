@@ -14,6 +14,7 @@
 #include "commands/command.h"
 #include "commands/connection.h"
 #include "commands/copy_job.h"
+#include "commands/default_file.h"
 #include "commands/interrupt.h"
 #include "commands/replay_job.h"
 #include "commands/table_pair.h"
@@ -45,7 +46,7 @@ class MigrateCommand final : public Command {
                  "Stop once the replay has caught up, instead of replaying until stopped");
     app.add_option("--max-lag", max_lag_seconds_,
                    "Lag in seconds under which the replay counts as caught up")
-        ->check(CLI::NonNegativeNumber)
+        ->check(CLI::Range(0.0, 86400.0))
         ->capture_default_str();
     app.add_flag("--skip-ttl-deletes", skip_ttl_deletes_,
                  "Do not apply the deletions made by DynamoDB's TTL");
@@ -53,7 +54,7 @@ class MigrateCommand final : public Command {
 
   aws::Result<Outcome> Run(const GlobalOptions& global) override {
     if (!live_) {
-      return Invalid(
+      return UsageError(
           "migrate needs --live (copy, then replay the stream); for a one-off copy of a table "
           "nobody writes to, use copy");
     }
@@ -66,10 +67,13 @@ class MigrateCommand final : public Command {
     const dynamodb::TableRef& source_ref = pair->source_ref;
     const dynamodb::TableRef& target_ref = pair->target_ref;
     const dynamodb::TableDescription& source_table = pair->source_table;
-    const std::string state_path = job_.checkpoint().empty()
-                                       ? "ddbmigrate-" + target_ref.name + "-migrate.json"
-                                       : job_.checkpoint();
-    const std::string copy_path = state_path + ".copy";
+    constexpr std::string_view kCopySuffix = ".copy";
+    const std::string state_path =
+        job_.checkpoint().empty()
+            ? DefaultFileName(target_ref.name, "-migrate.json",
+                              kCopySuffix.size() + pipeline::kTempFileSuffix.size())
+            : job_.checkpoint();
+    const std::string copy_path = state_path + std::string(kCopySuffix);
     const bool resume = job_.resume();
 
     // Before any work: without a usable stream the changes made during the copy would be lost.

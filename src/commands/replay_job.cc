@@ -51,7 +51,7 @@ aws::Result<ReplayStart> ParseReplayStart(std::string_view text, aws::Clock::Wal
   } else if (std::optional<int64_t> time = aws::ParseIso8601Seconds(text)) {
     seconds = *time;
   } else {
-    return Invalid(fmt::format(
+    return UsageError(fmt::format(
         "--from {}: expected trim-horizon, latest, a UTC time such as 2026-11-23T10:00:00Z, or "
         "seconds since the epoch",
         text));
@@ -300,7 +300,7 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
   }
   if (!result.ok()) {
     aws::Error error = std::move(result).error();
-    if (error.code != "TrimmedDataAccessException") {
+    if (pipeline::StreamReplicator::ResumeCanRecover(error)) {
       error.message += "; fix the cause and rerun with --resume";
     }
     return error;

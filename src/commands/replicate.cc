@@ -4,11 +4,13 @@
 
 #include "commands/command.h"
 #include "commands/connection.h"
+#include "commands/default_file.h"
 #include "commands/interrupt.h"
 #include "commands/replay_job.h"
 #include "commands/scan_flags.h"
 #include "commands/side_flags.h"
 #include "commands/table_pair.h"
+#include "pipeline/checkpoint.h"
 
 namespace ddbm::commands {
 namespace {
@@ -36,12 +38,14 @@ class ReplicateCommand final : public Command {
     app.add_option("--checkpoint", settings_.checkpoint,
                    "Per-shard positions are saved here (default: "
                    "ddbmigrate-<source>-to-<target>-replicate.json)");
-    app.add_flag("--resume", settings_.resume, "Continue from --checkpoint after a stop or crash");
+    app.add_flag("--resume", settings_.resume,
+                 "Continue from --checkpoint after a stop or crash (where the checkpoint says: "
+                 "--from is then ignored, so the first run's command can be repeated as is)");
     app.add_flag("--until-caught-up", settings_.until_caught_up,
                  "Stop once every shard is read to its end or within --max-lag of now");
     app.add_option("--max-lag", settings_.max_lag_seconds,
                    "Lag in seconds under which the replay counts as caught up")
-        ->check(CLI::NonNegativeNumber)
+        ->check(CLI::Range(0.0, 86400.0))
         ->capture_default_str();
     app.add_flag("--skip-ttl-deletes", settings_.skip_ttl_deletes,
                  "Do not apply the deletions made by DynamoDB's TTL");
@@ -49,11 +53,7 @@ class ReplicateCommand final : public Command {
                    "Concurrent BatchWriteItem requests per shard (default 8)")
         ->check(CLI::Range(1, 256))
         ->capture_default_str();
-    app.add_option("--write-rate", settings_.write_rate, "Write capacity units per second, at most")
-        ->check(PositiveRate());
-    app.add_option("--write-percent", settings_.write_percent,
-                   "At most this percent of the target's provisioned write capacity")
-        ->check(CLI::Range(1.0, 100.0));
+    AddWriteRateFlags(app, &settings_.write_rate, &settings_.write_percent, "the target's");
     AddConsumedCapacityFlag(app, &settings_.capacity);
     app.add_option("--dead-letter", settings_.dead_letter,
                    "JSON-lines file for records that cannot be applied "
@@ -71,8 +71,8 @@ class ReplicateCommand final : public Command {
     const Connection& dst = *pair->target;
     const dynamodb::TableDescription& source = pair->source_table;
     if (settings_.checkpoint.empty()) {
-      settings_.checkpoint = fmt::format("ddbmigrate-{}-to-{}-replicate.json",
-                                         pair->source_ref.name, pair->target_ref.name);
+      settings_.checkpoint = DefaultFileName(pair->source_ref.name + "-to-" + pair->target_ref.name,
+                                             "-replicate.json", pipeline::kTempFileSuffix.size());
     }
     aws::Result<dynamodb::TableDescription> target =
         DescribeRole(dst, pair->target_ref, "target table");

@@ -44,9 +44,22 @@ void AddScanFlags(CLI::App& app, ScanFlags* flags, const ScanFlagsHelp& help) {
   app.add_option("--segments", flags->segments, help.segments)->check(CLI::Range(1, 1000000));
   app.add_option("--page-size", flags->page_size, help.page_size)->check(CLI::Range(0, 1000000));
   app.add_flag("--consistent-read", flags->consistent_read, help.consistent_read);
-  app.add_option("--read-rate", flags->read_rate, help.read_rate)->check(PositiveRate());
+  CLI::Option* rate =
+      app.add_option("--read-rate", flags->read_rate, help.read_rate)->check(PositiveRate());
   app.add_option("--read-percent", flags->read_percent, help.read_percent)
-      ->check(CLI::Range(1.0, 100.0));
+      ->check(CLI::Range(1.0, 100.0))
+      ->excludes(rate);
+}
+
+void AddWriteRateFlags(CLI::App& app, std::optional<double>* rate, std::optional<double>* percent,
+                       const std::string& table) {
+  CLI::Option* units =
+      app.add_option("--write-rate", *rate, "Write capacity units per second, at most")
+          ->check(PositiveRate());
+  app.add_option("--write-percent", *percent,
+                 "At most this percent of " + table + " provisioned write capacity")
+      ->check(CLI::Range(1.0, 100.0))
+      ->excludes(units);
 }
 
 void AddReadersFlag(CLI::App& app, int* readers, const std::string& help) {
@@ -55,20 +68,38 @@ void AddReadersFlag(CLI::App& app, int* readers, const std::string& help) {
 
 void AddIgnoreAttributesFlag(CLI::App& app, std::vector<std::string>* names,
                              const std::string& help) {
+  // One token per occurrence, split here rather than by the parser: a token of commas alone
+  // must be refused, not expand to nothing and let the option take the next flag as its value.
   app.add_option("--ignore-attributes", *names, help)
-      ->delimiter(',')
-      ->transform(CLI::Validator(
-          [](std::string& name) -> std::string {
-            constexpr const char* kBlanks = " \t\r\n";
-            const size_t first = name.find_first_not_of(kBlanks);
-            if (first == std::string::npos) {
-              return "an attribute name is empty: give names separated by commas, such as "
-                     "--ignore-attributes migrated_at,version";
+      ->allow_extra_args(false)
+      ->take_all()
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            for (const std::string& name : SplitAttributeNames(text)) {
+              if (name.empty()) {
+                return "an attribute name is empty: give names separated by commas, such as "
+                       "--ignore-attributes migrated_at,version";
+              }
             }
-            name = name.substr(first, name.find_last_not_of(kBlanks) - first + 1);
             return {};
           },
           "NAME,..."));
+}
+
+std::vector<std::string> SplitAttributeNames(std::string_view text) {
+  constexpr std::string_view kBlanks = " \t\r\n";
+  std::vector<std::string> names;
+  for (size_t start = 0;;) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    std::string_view name = text.substr(start, comma - start);
+    const size_t first = name.find_first_not_of(kBlanks);
+    name = first == std::string_view::npos
+               ? std::string_view()
+               : name.substr(first, name.find_last_not_of(kBlanks) - first + 1);
+    names.emplace_back(name);
+    if (comma == text.size()) return names;
+    start = comma + 1;
+  }
 }
 
 }  // namespace ddbm::commands

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "aws/error.h"
@@ -53,14 +54,25 @@ CLI::Validator PositiveRate();
 // outlive the parse.
 void AddScanFlags(CLI::App& app, ScanFlags* flags, const ScanFlagsHelp& help = {});
 
+// Adds --write-rate (capacity units per second) and --write-percent (of the provisioned write
+// capacity of `table`, e.g. "the target's"), which exclude each other. Both must outlive the
+// parse.
+void AddWriteRateFlags(CLI::App& app, std::optional<double>* rate, std::optional<double>* percent,
+                       const std::string& table);
+
 // Adds --readers: how many segments are scanned at once (default kDefaultScanReaders), each by
 // its own thread holding one page; more segments than readers are handed out as readers finish.
 void AddReadersFlag(CLI::App& app, int* readers, const std::string& help);
 
 // Adds --ignore-attributes: top-level attribute names, comma-separated, each trimmed of the
-// blanks around it ("a, b" names a and b). A name left empty is a usage error.
+// blanks around it ("a, b" names a and b); the flag may be repeated. `names` receives each
+// occurrence's text as given, to be split with SplitAttributeNames. A name left empty is a
+// usage error.
 void AddIgnoreAttributesFlag(CLI::App& app, std::vector<std::string>* names,
                              const std::string& help);
+
+// "a, b" -> {"a", "b"}: the text between commas, trimmed of blanks; empty names are kept (as "").
+std::vector<std::string> SplitAttributeNames(std::string_view text);
 
 // Bytes per item by the table's description; 0 when it says the table is empty.
 double AverageItemBytes(const dynamodb::TableDescription& table);

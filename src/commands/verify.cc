@@ -25,9 +25,13 @@
 namespace ddbm::commands {
 namespace {
 
-// REQUIRES: the names were parsed by AddIgnoreAttributesFlag (trimmed, none empty).
-dynamodb::IgnoredAttributes ParseIgnored(const std::vector<std::string>& names) {
-  return dynamodb::IgnoredAttributes(names.begin(), names.end());
+// REQUIRES: `flags` were parsed by AddIgnoreAttributesFlag (no name in them empty).
+dynamodb::IgnoredAttributes ParseIgnored(const std::vector<std::string>& flags) {
+  dynamodb::IgnoredAttributes ignored;
+  for (const std::string& text : flags) {
+    for (std::string& name : SplitAttributeNames(text)) ignored.insert(std::move(name));
+  }
+  return ignored;
 }
 
 class VerifyCommand final : public Command {

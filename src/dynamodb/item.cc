@@ -12,6 +12,16 @@ namespace od = simdjson::ondemand;
 namespace {
 
 // ExtractKey; with `exact`, an attribute outside the key schema is an error too.
+// Whether `raw`, an attribute value whose type name's closing quote is at `type_end`, holds an
+// empty string ({"S":""}, {"B":""}), whitespace allowed around the colon.
+bool IsEmptyScalar(std::string_view raw, size_t type_end) {
+  if (type_end == std::string_view::npos) return false;
+  size_t at = raw.find_first_not_of(" \t\r\n", type_end + 1);
+  if (at == std::string_view::npos || raw[at] != ':') return false;
+  at = raw.find_first_not_of(" \t\r\n", at + 1);
+  return at != std::string_view::npos && raw.substr(at, 2) == "\"\"";
+}
+
 aws::Result<std::string> ExtractKeyOf(std::string_view item_json,
                                       const std::vector<KeySchemaElement>& key_schema, bool exact) {
   auto invalid = [](std::string message) {
@@ -51,6 +61,13 @@ aws::Result<std::string> ExtractKeyOf(std::string_view item_json,
       if (!key_schema[i].attribute_type.empty() && type != key_schema[i].attribute_type) {
         return invalid("key attribute " + std::string(name) + " has type " + std::string(type) +
                        " but the table's key schema says " + key_schema[i].attribute_type);
+      }
+      if (!found[i].empty()) {
+        return invalid("key attribute " + std::string(name) + " appears twice in the item");
+      }
+      if (IsEmptyScalar(raw, close)) {
+        return invalid("key attribute " + std::string(name) +
+                       " is empty; DynamoDB refuses an empty string or binary key value");
       }
       found[i] = TrimTrailingJsonSpace(raw);
       --remaining;

@@ -11,8 +11,9 @@
 namespace ddbm::dynamodb {
 
 // The item's primary key as raw JSON: {"<hash>":<value>[,"<range>":<value>]}, values copied
-// byte for byte, members in key-schema order. kInvalidInput when a key attribute is missing or
-// its type differs from the schema's (S, N or B).
+// byte for byte, members in key-schema order. kInvalidInput when a key attribute is missing, is
+// an empty string or binary, or its type differs from the schema's (S, N or B), and when one
+// appears again before the key is complete (the attributes after it are not read).
 // REQUIRES: `item_json` is one JSON object followed in memory by at least 64 readable bytes
 // (true for slices of a page body or any std::string padded by the transport).
 aws::Result<std::string> ExtractKey(std::string_view item_json,

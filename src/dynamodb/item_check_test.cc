@@ -151,6 +151,18 @@ TEST(ItemCheckTest, NamesTheFirstProblemByItsPath) {
   EXPECT_EQ(Check(broken), Reason("attribute deep[1].m[1].m: more than one type tag (S, N)"));
 }
 
+TEST(ItemCheckTest, RejectsAnAttributeNameGivenTwice) {
+  EXPECT_EQ(Check(R"({"a":{"S":"x"},"b":{"N":"1"},"a":{"S":"y"}})"),
+            Reason("attribute a: given twice"));
+  EXPECT_EQ(Check(R"({"m":{"M":{"k":{"S":"x"},"k":{"S":"x"}}}})"),
+            Reason("attribute m.k: given twice"));
+  // The same name at different levels, or in different maps, is fine.
+  EXPECT_EQ(
+      Check(
+          R"({"k":{"M":{"k":{"S":"x"}}},"l":{"L":[{"M":{"k":{"N":"1"}}},{"M":{"k":{"N":"2"}}}]}})"),
+      std::nullopt);
+}
+
 TEST(ItemCheckTest, RejectsTextThatIsNotAnItem) {
   EXPECT_EQ(Check("[1]"), Reason("item is not a JSON object"));
   EXPECT_EQ(Check("\"a\""), Reason("item is not a JSON object"));

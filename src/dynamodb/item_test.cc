@@ -130,6 +130,27 @@ TEST(ExtractKeyTest, WrongKeyType) {
   EXPECT_NE(key.error().message.find("has type SS"), std::string::npos) << key.error().message;
 }
 
+TEST(ExtractKeyTest, EmptyOrRepeatedKeyValues) {
+  for (auto [item, type] :
+       {std::pair{R"({"pk":{"S":""}})", "S"}, std::pair{R"({"pk":{"B":""}})", "B"},
+        std::pair{R"({"pk": { "S" : "" }})", "S"}}) {
+    SCOPED_TRACE(item);
+    aws::Result<std::string> key = Extract(item, HashOnly("pk", type));
+    ASSERT_FALSE(key.ok());
+    EXPECT_EQ(key.error().kind, aws::ErrorKind::kInvalidInput);
+    EXPECT_NE(key.error().message.find("key attribute pk is empty"), std::string::npos)
+        << key.error().message;
+  }
+  // An empty string elsewhere, and a string that only starts with quotes, are fine.
+  EXPECT_TRUE(Extract(R"({"pk":{"S":"\"\""},"e":{"S":""}})", HashOnly()).ok());
+
+  aws::Result<std::string> key =
+      Extract(R"({"pk":{"S":"a"},"pk":{"S":"b"},"sk":{"N":"1"}})", HashRange());
+  ASSERT_FALSE(key.ok());
+  EXPECT_NE(key.error().message.find("key attribute pk appears twice"), std::string::npos)
+      << key.error().message;
+}
+
 TEST(ExtractKeyTest, KeyValueThatIsNotAnAttributeValue) {
   aws::Result<std::string> key = Extract(R"({"pk":"plain"})", HashOnly());
   ASSERT_FALSE(key.ok());

@@ -156,7 +156,7 @@ aws::Result<Checkpoint> ParseCheckpoint(std::string_view text, const std::string
 }
 
 aws::Status WriteFileAtomically(const std::string& path, std::string_view text) {
-  const std::string temp = path + ".tmp";
+  const std::string temp = path + std::string(kTempFileSuffix);
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return FileError(path, std::string("cannot write: ") + std::strerror(errno));
   size_t written = 0;

@@ -52,8 +52,10 @@ aws::Result<Checkpoint> ParseCheckpoint(std::string_view text, const std::string
 aws::Status SaveCheckpoint(const std::string& path, const Checkpoint& checkpoint);
 // nullopt when no file exists at `path`.
 aws::Result<std::optional<Checkpoint>> LoadCheckpoint(const std::string& path);
-// Writes `text` to a temporary file beside `path`, fsyncs it and renames it over `path`: readers
-// see the old or the new content, never a torn file. kInvalidInput naming the path on failure.
+// Writes `text` to a temporary file beside `path` (`path` + kTempFileSuffix), fsyncs it and
+// renames it over `path`: readers see the old or the new content, never a torn file.
+// kInvalidInput naming the path on failure.
+inline constexpr std::string_view kTempFileSuffix = ".tmp";
 aws::Status WriteFileAtomically(const std::string& path, std::string_view text);
 // nullopt when no file exists at `path`; kInvalidInput naming the path when it cannot be read.
 aws::Result<std::optional<std::string>> ReadFileIfExists(const std::string& path);

@@ -45,14 +45,18 @@ constexpr int kEmptyPagesAtTip = 3;
 
 // The stream was turned off: its shards close, and changes made since are in no stream this
 // replay reads.
+constexpr std::string_view kStreamDisabled = "StreamDisabled";
+
 aws::Error StreamDisabledError(const std::string& table, const std::string& status) {
-  return aws::Error::Make(
+  aws::Error error = aws::Error::Make(
       aws::ErrorKind::kInvalidInput,
       "the stream of table " + table + " was turned off (StreamStatus " + status +
           "); every record it held is applied, but changes made since are in no stream this "
           "replay can read, so the target misses them. Enable the stream and recover with a "
           "fresh snapshot: run migrate --live again, or copy the table again and replicate the "
           "new stream --from the time that copy started");
+  error.code = kStreamDisabled;
+  return error;
 }
 
 bool IsCode(const aws::Error& error, std::string_view code) {
@@ -74,6 +78,10 @@ struct Change {
 };
 
 }  // namespace
+
+bool StreamReplicator::ResumeCanRecover(const aws::Error& error) {
+  return error.code != "TrimmedDataAccessException" && error.code != kStreamDisabled;
+}
 
 bool StreamReplicator::NeedsLookups(std::string_view stream_view_type) {
   return stream_view_type == "KEYS_ONLY" || stream_view_type == "OLD_IMAGE";

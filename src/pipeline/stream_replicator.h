@@ -114,6 +114,10 @@ class StreamReplicator {
   // True for the view types whose records carry no new image (items are read from the source).
   static bool NeedsLookups(std::string_view stream_view_type);
 
+  // False for the errors after which no resume can make the target whole: records the stream
+  // no longer holds, or a stream turned off (their messages say how to recover instead).
+  static bool ResumeCanRecover(const aws::Error& error);
+
  private:
   ReplicateContext context_;
   ReplicateOptions options_;

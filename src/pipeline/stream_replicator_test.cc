@@ -886,10 +886,19 @@ TEST_F(StreamReplicatorTest, AStreamTurnedOffIsAnErrorOnceItsRecordsAreApplied) 
     EXPECT_NE(result.error().message.find("the stream of table src was turned off"),
               std::string::npos)
         << result.error().message;
+    EXPECT_FALSE(StreamReplicator::ResumeCanRecover(result.error()));
     EXPECT_EQ(fake_->target(), (Target{{"a", "1"}}));
     EXPECT_FALSE(counters_.caught_up.load());
     EXPECT_EQ(caught_up_calls_.load(), 0);
   }
+}
+
+TEST(StreamReplicatorResume, OtherErrorsCanBeFixedAndResumed) {
+  aws::Error denied = aws::Error::Make(aws::ErrorKind::kService, "not allowed");
+  denied.code = "AccessDeniedException";
+  EXPECT_TRUE(StreamReplicator::ResumeCanRecover(denied));
+  EXPECT_TRUE(StreamReplicator::ResumeCanRecover(
+      aws::Error::Make(aws::ErrorKind::kTransport, "connection refused")));
 }
 
 void ExpectGapError(const Result<ReplicateResult>& result, const std::string& shard) {
@@ -900,6 +909,7 @@ void ExpectGapError(const Result<ReplicateResult>& result, const std::string& sh
   EXPECT_NE(message.find(shard), std::string::npos) << message;
   EXPECT_NE(message.find("table src"), std::string::npos) << message;
   EXPECT_EQ(result.error().code, "TrimmedDataAccessException");
+  EXPECT_FALSE(StreamReplicator::ResumeCanRecover(result.error()));
 }
 
 TEST_F(StreamReplicatorTest, TrimmedDataFromGetRecordsIsAGap) {

@@ -262,10 +262,16 @@ aws::Result<std::vector<ExportManifest>> FindExports(const ObjectStore& store,
     const ExportManifest& other = exports[order[i]];
     if (first.summary.table_arn != other.summary.table_arn ||
         first.summary.table_id != other.summary.table_id) {
+      // The same ARN with another tableId is a table deleted and created again under its name.
+      const bool same_arn = first.summary.table_arn == other.summary.table_arn;
       return Invalid(fmt::format(
-          "exports {} and {} are of different tables ({} and {}); pick "
-          "one with --export-id",
-          first.export_id, other.export_id, first.summary.table_arn, other.summary.table_arn));
+          "exports {} and {} are of different tables ({} and {}{}); pick one with --export-id",
+          first.export_id, other.export_id,
+          same_arn ? "tableId " + first.summary.table_id.value_or("(none)")
+                   : first.summary.table_arn,
+          same_arn ? "tableId " + other.summary.table_id.value_or("(none)")
+                   : other.summary.table_arn,
+          same_arn ? ", both named " + first.summary.table_arn : ""));
     }
   }
   // Incremental exports whose window ended by the time the full export was taken hold only

@@ -73,14 +73,18 @@ TEST(ExportReaderTest, OrdersIncrementalExportsIntoAChain) {
 
 // Writes beside the fixture's incremental exports of `orders` a full export of the same table
 // taken at `export_time` (manifests only: FindExports reads no data file).
+constexpr char kOrdersArn[] = "arn:aws:dynamodb:us-east-1:111111111111:table/orders";
+constexpr char kOrdersId[] = "6f1c2a4e-0d3b-4c59-9a57-2e8f0b1d7c33";
+
 void AddFullOrdersExport(LocalStore& store, const std::string& export_id,
-                         const std::string& export_time) {
+                         const std::string& export_time, const std::string& table_arn = kOrdersArn,
+                         const std::string& table_id = kOrdersId) {
   const std::string folder = "AWSDynamoDB/" + export_id + "/";
   ManifestSummary s;
   s.export_arn = "arn:aws:dynamodb:us-east-1:111111111111:table/orders/export/" + export_id;
   s.start_time = s.end_time = s.export_time = export_time;
-  s.table_arn = "arn:aws:dynamodb:us-east-1:111111111111:table/orders";
-  s.table_id = "6f1c2a4e-0d3b-4c59-9a57-2e8f0b1d7c33";
+  s.table_arn = table_arn;
+  s.table_id = table_id;
   s.manifest_files_s3_key = folder + "manifest-files.json";
   ASSERT_TRUE(store.Put(folder + "manifest-files.json", "").ok());
   ASSERT_TRUE(store.Put(folder + "manifest-files.md5", Md5Base64("")).ok());
@@ -135,6 +139,36 @@ TEST(ExportReaderTest, SkipsIncrementalExportsThatEndedBeforeTheFullExport) {
       EXPECT_NE(notes[i].find("incremental export " + c.skipped[i]), std::string::npos) << notes[i];
       EXPECT_NE(notes[i].find("skipped"), std::string::npos) << notes[i];
       EXPECT_NE(notes[i].find(c.export_time), std::string::npos) << notes[i];
+    }
+  }
+}
+
+TEST(ExportReaderTest, NamesWhatDiffersBetweenExportsOfDifferentTables) {
+  struct Case {
+    std::string table_arn, table_id;
+    std::vector<std::string> named;
+  };
+  const std::string other_arn = "arn:aws:dynamodb:us-east-1:111111111111:table/invoices";
+  const std::vector<Case> cases = {
+      // Deleted and created again under the same name: only the tableId tells them apart.
+      {kOrdersArn,
+       "00000000-1111-2222-3333-444444444444",
+       {"tableId 00000000-1111-2222-3333-444444444444", std::string("tableId ") + kOrdersId,
+        std::string("both named ") + kOrdersArn}},
+      {other_arn, kOrdersId, {other_arn, kOrdersArn}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.table_arn + " " + c.table_id);
+    testing::TempDir dir;
+    fs::copy(kExports / "derived-incremental", dir.path(), fs::copy_options::recursive);
+    LocalStore store(dir.path());
+    AddFullOrdersExport(store, kFull, "2026-09-22T10:05:00.000Z", c.table_arn, c.table_id);
+    aws::Result<std::vector<ExportManifest>> found = FindExports(store, "", std::nullopt);
+    ASSERT_FALSE(found.ok());
+    const std::string& message = found.error().message;
+    EXPECT_NE(message.find("are of different tables"), std::string::npos) << message;
+    for (const std::string& name : c.named) {
+      EXPECT_NE(message.find(name), std::string::npos) << message;
     }
   }
 }

@@ -427,6 +427,11 @@ class ServiceTestCase(unittest.TestCase):
         if contains is not None:
             self.assertIn(contains, lines[0])
 
+    def assert_usage_error(self, result: Result, contains=None):
+        """A mistake in the command line alone: assert_cli_error's contract, with exit 2."""
+        self.assert_cli_error(result, contains)
+        self.assertEqual(result.code, 2, result.stderr)
+
     # --- data ---
 
     @staticmethod

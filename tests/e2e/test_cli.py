@@ -31,6 +31,61 @@ class VersionAndHelpTest(ServiceTestCase):
         self.assert_cli_error(r)
         self.assertEqual(r.code, 2)
 
+    def test_flags_that_need_or_exclude_each_other_are_usage_errors(self):
+        """Found after parsing, but by the command line alone: exit 2 like the parser's own
+        errors, one line naming the command's help, before any request or file is read."""
+        cases = (
+            (("import", "--from", "exp", "--table", "t1x", "--sort-key", "sk:N"),
+             "--sort-key needs --partition-key"),
+            (("import", "--from", "exp", "--table", "t1x", "--partition-key", "pk:S"),
+             "--partition-key only applies with --create-target"),
+            (("import", "--from", "exp", "--table", "t1x", "--create-target",
+              "--partition-key", "pk:X"), "--partition-key 'pk:X' is not NAME:TYPE"),
+            (("import", "--from", "exp", "--table", "t1x", "--resume"),
+             "--resume needs --checkpoint"),
+            (("import", "--from", "s3://bkt/p", "--table", "t1x", "--native", "--create-target",
+              "--writers", "3"),
+             "--writers does not apply to --native"),
+            (("import", "--from", "s3://bkt/p", "--table", "t1x", "--native"),
+             "--native always creates a new table"),
+            (("export", "--table", "t1x", "--to", "exp", "--resume"),
+             "--resume needs --checkpoint"),
+            (("export", "--table", "t1x", "--to", "s3://bkt/p", "--native", "--segments", "4"),
+             "--segments does not apply to --native"),
+            (("export", "--table", "t1x", "--to", "exp", "--native"),
+             "--native exports only to S3"),
+            (("copy", "--source-table", "t1x", "--target-table", "t2x", "--resume"),
+             "--resume needs --checkpoint"),
+            (("copy", "--source-table", "t1x", "--target-table", "t2x",
+              "--create-indexes-after"), "--create-indexes-after only applies with"),
+            (("copy", "--source-table", "t1x", "--target-table", "t2x",
+              "--consumed-capacity", "none", "--read-rate", "5"),
+             "--consumed-capacity none cannot go with"),
+            (("replicate", "--source-table", "t1x", "--target-table", "t2x", "--from",
+              "yesterday"), "--from yesterday: expected trim-horizon"),
+            (("migrate", "--source-table", "t1x", "--target-table", "t2x"),
+             "migrate needs --live"),
+            (("copy", "--source-table", "t1x", "--target-table", "t2x", "--read-rate", "10",
+              "--read-percent", "10"), "--read-rate excludes --read-percent"),
+            (("import", "--from", "exp", "--table", "t1x", "--write-rate", "10",
+              "--write-percent", "10"), "--write-rate excludes --write-percent"),
+            (("checksum", "--table", "t1x", "--ignore-attributes", ",,", "--output", "json"),
+             "an attribute name is empty"),
+            (("verify", "--source-table", "t1x", "--target-table", "t2x",
+              "--ignore-attributes", "a,,b"), "an attribute name is empty"),
+        )
+        for args, fragment in cases:
+            with self.subTest(" ".join(args)):
+                r = self.cli(*args, "--region", "us-east-1", endpoint=False)
+                self.assert_usage_error(r, fragment)
+                self.assertIn(f"(see ddbmigrate {args[0]} --help)", r.stderr)
+
+    def test_a_number_out_of_range_names_the_range_readably(self):
+        r = self.cli("replicate", "--source-table", "t1x", "--target-table", "t2x",
+                     "--max-lag", "-1", endpoint=False)
+        self.assert_usage_error(r, "--max-lag")
+        self.assertLess(len(r.stderr), 200, r.stderr)
+
 
 class TablesTest(ServiceTestCase):
     def test_lists_tables_like_describe_table(self):
@@ -268,7 +323,7 @@ class AssumeRoleTest(ServiceTestCase):
     def test_bad_role_arn_is_a_clear_error(self):
         env = self.env(AWS_ENDPOINT_URL_STS=self.moto_endpoint)
         r = self.cli("whoami", "--role-arn", "not-an-arn", env=env, endpoint=False)
-        self.assert_cli_error(r)
+        self.assert_usage_error(r, "role ARN 'not-an-arn' is not an IAM role ARN")
         self.assertNotIn(SECRET_KEY, r.stdout + r.stderr)
 
 

@@ -666,7 +666,14 @@ class RoundTripTest(ExportImportTestBase):
         self.assertEqual(problem, "", f"the data files differ from the table:\n{problem}")
 
         dst = self.unique_table("rtdst")
-        r, isummary = self.run_import(str(out), dst, "--create-target")
+        # Key flags are for exports without a table definition: this one has one, and flags
+        # that disagree with it are refused; flags that agree change nothing.
+        r, _ = self.run_import(str(out), dst, "--create-target", "--partition-key", "pk:S")
+        self.assert_error(r, "--partition-key/--sort-key give the key pk (S, HASH)",
+                          "the export's table definition has pk (S, HASH), sk (N, RANGE)")
+        self.assertNotIn(dst, self.dynamodb().list_tables()["TableNames"])
+        r, isummary = self.run_import(str(out), dst, "--create-target", "--partition-key", "pk:S",
+                                      "--sort-key", "sk:N")
         self.assert_imported(r, isummary, len(items), files=len(entries))
         self.assertEqual(isummary["Exports"], 1)
         self.assertEqual(isummary["CompressedBytes"], summary["CompressedBytes"])
@@ -1089,6 +1096,27 @@ class ImportErrorTest(ExportImportTestBase):
         export = HandExport(self.work / "keytype", [items])
         self.import_fails(export.root, export.data_name(0), "line 250")
 
+    def test_lines_dynamodb_would_refuse_are_named_before_anything_is_written(self):
+        """An empty key value, and an attribute given twice in one item (which a JSON parser
+        would silently resolve to one of them), stop the import at their file."""
+        items = ddbdata.generate_items(300, seed=8)
+        empty_key = dict(items[99])
+        empty_key["pk"] = {"S": ""}
+        lines = [item_line(i) for i in items]
+        lines[99] = item_line(empty_key)
+        twice = lines[199]
+        lines[199] = twice[:-2] + ',"note":{"S":"a"},"note":{"S":"b"}}}'
+        self.assertTrue(lines[199].endswith('"note":{"S":"b"}}}'), lines[199])
+        for label, bad_line, fragments in (
+                ("empty key", 100, ("line 100", "key attribute pk is empty")),
+                ("attribute twice", 200, ("line 200", "attribute note: given twice"))):
+            with self.subTest(label):
+                content = list(lines)
+                if bad_line != 100:
+                    content[99] = item_line(items[99])
+                export = HandExport(self.work / label.replace(" ", "-"), [content])
+                self.import_fails(export.root, export.data_name(0), *fragments)
+
     def test_a_table_keyed_otherwise_than_the_data_is_refused(self):
         """AWS's exports carry no key schema: items keyed pk+sk imported into a table keyed by pk
         alone would overwrite each other there. The line whose key repeats an earlier one's is
@@ -1276,7 +1304,7 @@ class ImportErrorTest(ExportImportTestBase):
                  "--writers does not apply to --native: DynamoDB runs that import itself; "
                  "drop it, or import without --native")):
             with self.subTest(args[0] + " " + fragment):
-                self.assert_error(self.cli(*args), fragment)
+                self.assert_error(self.cli(*args), fragment, code=2)
 
         # Flags --native does use get past those checks, to DynamoDB's own refusal here.
         table = self.create_table(self.unique_table("native"), keys=KEYS)
@@ -1642,7 +1670,7 @@ class ExportResumeTest(ExportImportTestBase):
 
     def test_checkpoint_misuse_is_refused(self):
         r = self.cli("export", "--table", self.src, "--to", str(self.out), "--resume")
-        self.assert_cli_error(r, "--resume needs --checkpoint")
+        self.assert_usage_error(r, "--resume needs --checkpoint")
         r = self.cli("export", "--table", self.src, "--to", str(self.out), "--checkpoint",
                      str(self.checkpoint), "--resume")
         self.assert_cli_error(r, "no checkpoint at")

@@ -953,6 +953,46 @@ class StreamErrorTest(StreamTestCase):
             self.assertEqual(self.dynamodb().scan(TableName=table, Select="COUNT")["Count"], 0)
         self.assertNotIn(missing, self.dynamodb().list_tables()["TableNames"])
 
+    def test_default_file_names_of_the_longest_table_names(self):
+        """Table names may be 255 bytes: the default state, checkpoint and dead-letter files
+        built from them are cut to a legal file name, and a resume finds them again."""
+        src = self.create_table(self.unique_table("long_src").ljust(255, "s"),
+                                StreamSpecification=stream_spec())
+        dst = self.unique_table("long-dst.").ljust(255, "d")
+        self.write_items(src, self.generate_items(30, seed=21))
+        work = Path(tempfile.mkdtemp(prefix="longnames-", dir=self.work))
+
+        def run_in_work(*args):
+            return harness.run(*args, "--endpoint-url", self.ddb_endpoint, env=self.env(),
+                               cwd=work, timeout=RUN_TIMEOUT)
+
+        live = ("migrate", "--live", "--source-table", src, "--target-table", dst,
+                "--create-target", "--until-caught-up", "--max-lag", "0")
+        r = run_in_work(*live)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assert_tables_equal(src, dst)
+        files = sorted(f.name for f in work.iterdir())
+        self.assertTrue(files, "no state file was written")
+        for name in files:
+            self.assertTrue(name.startswith("ddbmigrate-long-dst."), name)
+            self.assertLessEqual(len(name.encode()), 255, name)
+        self.assertTrue(any(f.endswith("-migrate.json") for f in files), files)
+        self.assertTrue(any(f.endswith("-migrate.json.copy") for f in files), files)
+
+        self.write_items(src, self.generate_items(5, seed=22, start=100))
+        r = run_in_work(*live, "--resume")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assert_tables_equal(src, dst)
+        self.assertEqual(sorted(f.name for f in work.iterdir()), files)
+
+        r = run_in_work("replicate", "--source-table", src, "--target-table", dst,
+                        "--until-caught-up", "--max-lag", "0")
+        self.assertEqual(r.code, 0, r.stderr)
+        made = [f.name for f in work.iterdir() if f.name not in files]
+        self.assertEqual(len(made), 1, made)
+        self.assertTrue(made[0].endswith("-replicate.json"), made)
+        self.assertLessEqual(len(made[0].encode()), 255, made)
+
     def test_migrate_resume_without_state(self):
         src = self.create_table(self.unique_table("msrc"), StreamSpecification=stream_spec())
         dst = self.create_table(self.unique_table("mdst"))
