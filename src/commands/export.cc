@@ -184,6 +184,9 @@ class ExportCommand final : public Command {
                              pipeline::GroupThousands(table.item_count), store.Describe(folder));
     pipeline::TableExportCounters counters;
     const auto started = clock->SteadyNow();
+    const auto seconds = [&] {
+      return std::chrono::duration<double>(clock->SteadyNow() - started).count();
+    };
     pipeline::ProgressReporter reporter(
         [&] {
           pipeline::ProgressSample s;
@@ -235,6 +238,8 @@ class ExportCommand final : public Command {
       return error;
     }
     if (result->interrupted) {
+      PrintSummary(global, table, export_id, store.Describe(folder), *result, counters,
+                   options.return_consumed_capacity, seconds(), /*complete=*/false);
       if (checkpoint_.empty()) {
         std::cerr << fmt::format(
             "ddbmigrate: export stopped; the unfinished export in {} has no manifest and cannot "
@@ -259,7 +264,7 @@ class ExportCommand final : public Command {
     summary.s3_bucket = store.bucket();
     if (!opened.prefix.empty()) summary.s3_prefix = opened.prefix;
     summary.manifest_files_s3_key = folder + std::string(storage::kManifestFilesFile);
-    for (const storage::DataFileEntry& f : result->files) summary.item_count += f.item_count;
+    summary.item_count = result->item_count;
     const std::string files_json = storage::SerializeManifestFiles(result->files);
     const std::string summary_key = folder + std::string(storage::kManifestSummaryFile);
     aws::Result<std::optional<ManifestSummary>> finished =
@@ -285,9 +290,8 @@ class ExportCommand final : public Command {
       }
     }
 
-    const double seconds = std::chrono::duration<double>(clock->SteadyNow() - started).count();
-    PrintSummary(global, table, export_id, store.Describe(folder), summary.item_count, *result,
-                 counters, options.return_consumed_capacity, seconds);
+    PrintSummary(global, table, export_id, store.Describe(folder), *result, counters,
+                 options.return_consumed_capacity, seconds(), /*complete=*/true);
     return Outcome::kSuccess;
   }
 
@@ -391,13 +395,18 @@ class ExportCommand final : public Command {
     return std::optional<ManifestSummary>(std::move(*summary));
   }
 
+  // The export's figures are of every run's files (what the manifest lists, or will once the
+  // export completes); the rate is of this run's items over this run's time, and the read
+  // capacity this run's.
   void PrintSummary(const GlobalOptions& global, const dynamodb::TableDescription& table,
-                    const std::string& export_id, const std::string& where, int64_t items,
+                    const std::string& export_id, const std::string& where,
                     const pipeline::TableExportResult& result,
-                    const pipeline::TableExportCounters& c, bool capacity_asked,
-                    double seconds) const {
+                    const pipeline::TableExportCounters& c, bool capacity_asked, double seconds,
+                    bool complete) const {
     const size_t files = result.files.size();
-    const double rate = seconds > 0 ? static_cast<double>(items) / seconds : 0;
+    const int64_t earlier = result.items_from_earlier_runs;
+    const double rate =
+        seconds > 0 ? static_cast<double>(result.item_count - earlier) / seconds : 0;
     if (global.output == "json") {
       std::string out;
       aws::JsonWriter w(&out);
@@ -405,24 +414,32 @@ class ExportCommand final : public Command {
           .Member("Table", table.table_name)
           .Member("ExportId", export_id)
           .Member("Location", where)
-          .MemberInt("ItemCount", items)
+          .MemberInt("ItemCount", result.item_count)
+          .MemberInt("ItemsFromEarlierRuns", earlier)
           .MemberInt("DataFiles", static_cast<int64_t>(files))
-          .MemberInt("CompressedBytes", static_cast<int64_t>(c.compressed_bytes.load()))
-          .MemberInt("UncompressedBytes", static_cast<int64_t>(c.uncompressed_bytes.load()))
+          .MemberInt("CompressedBytes", static_cast<int64_t>(result.compressed_bytes))
+          .MemberInt("UncompressedBytes", static_cast<int64_t>(result.uncompressed_bytes))
           .MemberInt("StaleFilesDeleted", static_cast<int64_t>(result.stale_files_deleted))
           .MemberInt("IncompleteUploadsAborted",
                      static_cast<int64_t>(result.incomplete_uploads_aborted));
       if (capacity_asked) w.Key("ReadCapacityUnits").Double(c.scan.read_capacity.load());
-      w.Key("Seconds").Double(seconds).Key("ItemsPerSecond").Double(rate).EndObject();
+      w.Key("Seconds")
+          .Double(seconds)
+          .Key("ItemsPerSecond")
+          .Double(rate)
+          .MemberBool("Complete", complete)
+          .EndObject();
       std::cout << out << '\n';
       return;
     }
     std::cout << fmt::format(
-        "exported {} items of {} to {}\n  export id {}  {} data files  {} gzip ({} of JSON)  "
-        "{:.1f} s  {} items/s  {}\n",
-        pipeline::GroupThousands(static_cast<uint64_t>(items)), table.table_name, where, export_id,
-        files, Megabytes(c.compressed_bytes.load()), Megabytes(c.uncompressed_bytes.load()),
-        seconds, pipeline::GroupThousands(static_cast<uint64_t>(rate)),
+        "{} {} items of {} to {}, {} from earlier runs\n  export id {}  {} data files  {} gzip "
+        "({} of JSON)  {:.1f} s  {} items/s  {}\n",
+        complete ? "exported" : "stopped after exporting",
+        pipeline::GroupThousands(static_cast<uint64_t>(result.item_count)), table.table_name, where,
+        pipeline::GroupThousands(static_cast<uint64_t>(earlier)), export_id, files,
+        Megabytes(result.compressed_bytes), Megabytes(result.uncompressed_bytes), seconds,
+        pipeline::GroupThousands(static_cast<uint64_t>(rate)),
         ReadCapacityText(capacity_asked, c.scan.read_capacity.load()));
   }
 

@@ -1,5 +1,6 @@
 #include "pipeline/table_export.h"
 
+#include <fmt/format.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -21,15 +22,19 @@ struct SegmentFiles {
   std::unique_ptr<storage::DataFileWriter> current;
   std::optional<std::string> read_to;  // LastEvaluatedKey of the latest page put into `current`
   std::vector<storage::DataFileEntry> done;
+  // The bytes of the files in `done`, as stored (gzip) and as JSON lines.
+  uint64_t done_compressed_bytes = 0;
+  uint64_t done_uncompressed_bytes = 0;
   SegmentPosition position;  // after the last file in `done`; items: the items in `done`
   // What `current` added to the byte counters so far, taken back when it is dropped.
   uint64_t counted_compressed = 0;
   uint64_t counted_uncompressed = 0;
 };
 
-// A segment's checkpoint state: {"Files":[<manifest-files.json entries>]}.
-std::string FilesState(const std::vector<storage::DataFileEntry>& files) {
-  const std::string lines = storage::SerializeManifestFiles(files);
+// A segment's checkpoint state: {"Files":[<manifest-files.json entries>],"CompressedBytes":N,
+// "UncompressedBytes":N}, the bytes being those of the files listed.
+std::string FilesState(const SegmentFiles& f) {
+  const std::string lines = storage::SerializeManifestFiles(f.done);
   std::string state = R"({"Files":[)";
   size_t start = 0;
   for (size_t end = lines.find('\n'); end != std::string::npos;
@@ -37,12 +42,14 @@ std::string FilesState(const std::vector<storage::DataFileEntry>& files) {
     if (start > 0) state += ',';
     state.append(lines, start, end - start);
   }
-  state += "]}";
+  state += fmt::format(R"(],"CompressedBytes":{},"UncompressedBytes":{}}})",
+                       f.done_compressed_bytes, f.done_uncompressed_bytes);
   return state;
 }
 
-aws::Result<std::vector<storage::DataFileEntry>> ParseFilesState(const std::string& state,
-                                                                 const std::string& where) {
+// Reads a FilesState into `f`'s `done` and byte counts. A state without the byte counts (saved
+// before they were recorded) counts 0 bytes for its files.
+aws::Status ParseFilesState(const std::string& state, const std::string& where, SegmentFiles* f) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   simdjson::dom::array files;
@@ -53,7 +60,14 @@ aws::Result<std::vector<storage::DataFileEntry>> ParseFilesState(const std::stri
   }
   std::string lines;
   for (simdjson::dom::element entry : files) lines.append(simdjson::minify(entry)).append("\n");
-  return storage::ParseManifestFiles(lines, where);
+  aws::Result<std::vector<storage::DataFileEntry>> done = storage::ParseManifestFiles(lines, where);
+  if (!done.ok()) return std::move(done).error();
+  f->done = std::move(*done);
+  uint64_t bytes = 0;
+  f->done_compressed_bytes = root["CompressedBytes"].get(bytes) == simdjson::SUCCESS ? bytes : 0;
+  f->done_uncompressed_bytes =
+      root["UncompressedBytes"].get(bytes) == simdjson::SUCCESS ? bytes : 0;
+  return aws::Status::Ok();
 }
 
 }  // namespace
@@ -67,15 +81,20 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
       options.resume ? options.resume->total_segments : std::max(1, options.segments);
   std::vector<SegmentFiles> files(static_cast<size_t>(segments));
   std::vector<int> todo;  // segments not finished by an earlier run, in order
+  int64_t items_from_earlier_runs = 0;
   for (int segment = 0; segment < segments; ++segment) {
     SegmentFiles& f = files[static_cast<size_t>(segment)];
     if (options.resume) {
       f.position = options.resume->segments.at(static_cast<size_t>(segment));
       if (f.position.state) {
-        aws::Result<std::vector<storage::DataFileEntry>> done =
-            ParseFilesState(*f.position.state, "checkpoint " + options.checkpoint_path);
-        if (!done.ok()) return std::move(done).error();
-        f.done = std::move(*done);
+        if (aws::Status s =
+                ParseFilesState(*f.position.state, "checkpoint " + options.checkpoint_path, &f);
+            !s.ok()) {
+          return std::move(s).error();
+        }
+        for (const storage::DataFileEntry& entry : f.done) {
+          items_from_earlier_runs += entry.item_count;
+        }
       }
     }
     if (!f.position.done) todo.push_back(segment);
@@ -116,7 +135,7 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     c.total_segments = segments;
     for (const SegmentFiles& f : files) {
       SegmentPosition p = f.position;
-      p.state = FilesState(f.done);
+      p.state = FilesState(f);
       c.segments.push_back(std::move(p));
     }
     return c;
@@ -129,12 +148,15 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     return SaveCheckpoint(options.checkpoint_path, snapshot());
   };
   // Moves the segment's position to the end of `read_to` (or to its end), saving when due.
+  // `entry` is of the file just finished, of `compressed` and `uncompressed` bytes.
   auto record = [&](SegmentFiles& f, std::optional<storage::DataFileEntry> entry,
-                    bool segment_done) -> aws::Status {
+                    uint64_t compressed, uint64_t uncompressed, bool segment_done) -> aws::Status {
     std::lock_guard lock(mu);
     if (entry) {
       f.position.items_acknowledged += static_cast<uint64_t>(entry->item_count);
       f.done.push_back(std::move(*entry));
+      f.done_compressed_bytes += compressed;
+      f.done_uncompressed_bytes += uncompressed;
     }
     f.position.done = segment_done;
     f.position.exclusive_start_key = segment_done ? std::nullopt : f.read_to;
@@ -149,15 +171,16 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     return aws::Status::Ok();
   };
   auto close = [&](SegmentFiles& f, bool segment_done) -> aws::Status {
-    if (f.current == nullptr) return record(f, std::nullopt, segment_done);
+    if (f.current == nullptr) return record(f, std::nullopt, 0, 0, segment_done);
     const uint64_t before = f.current->compressed_bytes();
     aws::Result<storage::DataFileEntry> entry = f.current->Finish();
     if (!entry.ok()) return std::move(entry).error();
-    counters->compressed_bytes.fetch_add(f.current->compressed_bytes() - before,
-                                         std::memory_order_relaxed);
+    const uint64_t compressed = f.current->compressed_bytes();
+    const uint64_t uncompressed = f.current->uncompressed_bytes();
+    counters->compressed_bytes.fetch_add(compressed - before, std::memory_order_relaxed);
     counters->files.fetch_add(1, std::memory_order_relaxed);
     f.current.reset();
-    return record(f, std::move(*entry), segment_done);
+    return record(f, std::move(*entry), compressed, uncompressed, segment_done);
   };
   auto add_page = [&](SegmentFiles& f, const dynamodb::ItemPage& page) -> aws::Status {
     for (std::string_view item : page.items) {
@@ -247,8 +270,12 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
   TableExportResult result;
   result.stale_files_deleted = stale_files_deleted;
   result.incomplete_uploads_aborted = incomplete_uploads_aborted;
+  result.items_from_earlier_runs = items_from_earlier_runs;
   for (const SegmentFiles& f : files) {
     result.files.insert(result.files.end(), f.done.begin(), f.done.end());
+    for (const storage::DataFileEntry& entry : f.done) result.item_count += entry.item_count;
+    result.compressed_bytes += f.done_compressed_bytes;
+    result.uncompressed_bytes += f.done_uncompressed_bytes;
   }
   result.checkpoint = snapshot();
   result.interrupted = !result.checkpoint.complete();

@@ -8,10 +8,10 @@
 //
 // Files end at page boundaries so that a finished file's position is a Scan LastEvaluatedKey:
 // with a checkpoint, each finished file is recorded with its segment's position (the segment's
-// state holds its finished files), and a resumed export continues every segment after its last
-// finished file, into new files, after deleting the data files the checkpoint does not name and
-// aborting the uploads of data files a killed run left unfinished. A stop (Ctrl-C) finishes the
-// files being written, so nothing read is read again.
+// state holds its finished files and their sizes), and a resumed export continues every
+// segment after its last finished file, into new files, after deleting the data files the
+// checkpoint does not name and aborting the uploads of data files a killed run left unfinished.
+// A stop (Ctrl-C) finishes the files being written, so nothing read is read again.
 #pragma once
 
 #include <atomic>
@@ -73,7 +73,15 @@ struct TableExportCounters {
 struct TableExportResult {
   bool interrupted = false;  // stopped on request: the export is incomplete, write no manifest
   std::vector<storage::DataFileEntry> files;  // by segment, then in writing order; all so far
-  Checkpoint checkpoint;                      // the final position of every segment
+  // Of `files`, which hold every run's finished files: their items (what the manifest counts)
+  // and their bytes as stored (gzip) and as JSON lines. TableExportCounters count this run's.
+  int64_t item_count = 0;
+  uint64_t compressed_bytes = 0;
+  uint64_t uncompressed_bytes = 0;
+  // The items of `files` that earlier runs had finished (those `resume` records); the others
+  // are this run's.
+  int64_t items_from_earlier_runs = 0;
+  Checkpoint checkpoint;           // the final position of every segment
   size_t stale_files_deleted = 0;  // data files of the resumed run its checkpoint did not name
   // Uploads of data files the stopped run left unfinished (S3 multipart uploads, temporary
   // files in a directory), aborted before this run started writing.

@@ -312,7 +312,10 @@ TEST(TableExportTest, SavesTheCheckpointBeforeTheFirstScan) {
   // Whichever Scan came first found every segment at its start, with no file.
   const auto at_start = [](const Checkpoint& c) {
     for (const SegmentPosition& p : c.segments) {
-      if (p.done || p.exclusive_start_key || p.state != R"({"Files":[]})") return false;
+      if (p.done || p.exclusive_start_key ||
+          p.state != R"({"Files":[],"CompressedBytes":0,"UncompressedBytes":0})") {
+        return false;
+      }
     }
     return c.segments.size() == 2;
   };
@@ -408,11 +411,74 @@ TEST(TableExportTest, ResumesAfterTheLastFinishedFileOfEachSegment) {
   }
   EXPECT_EQ(result->files[1].item_count, 2);
   EXPECT_EQ(result->files[2].item_count, 0);
+  // The export's figures are of both runs' files, as stored; the first run's are counted apart.
+  EXPECT_EQ(result->item_count, 5);
+  EXPECT_EQ(result->items_from_earlier_runs, 3);
+  uint64_t compressed = 0;
+  uint64_t uncompressed = 0;
+  for (const storage::DataFileEntry& f : result->files) {
+    const std::string bytes = ReadFile(std::filesystem::path(dir.path()) / f.data_file_s3_key);
+    compressed += bytes.size();
+    aws::Result<std::string> lines = storage::GzipDecompress(bytes);
+    ASSERT_TRUE(lines.ok());
+    uncompressed += lines->size();
+  }
+  EXPECT_EQ(result->compressed_bytes, compressed);
+  EXPECT_EQ(result->uncompressed_bytes, uncompressed);
+  EXPECT_GT(uncompressed, 0u);
+  // This run's counters hold only the file it wrote.
+  const std::string second =
+      ReadFile(std::filesystem::path(dir.path()) / result->files[1].data_file_s3_key);
+  EXPECT_EQ(counters.compressed_bytes.load(), second.size());
   EXPECT_TRUE(result->checkpoint.complete());
   aws::Result<std::optional<Checkpoint>> last = LoadCheckpoint(options.checkpoint_path);
   ASSERT_TRUE(last.ok() && last->has_value());
   EXPECT_TRUE((*last)->complete());
   EXPECT_EQ((*last)->items_acknowledged(), 5u);
+}
+
+TEST(TableExportTest, AResumeOfAFinishedExportCountsEveryItemAsEarlier) {
+  testing::TempDir dir;
+  storage::LocalStore store(dir.path());
+  TableExportOptions options = OneNameOptions(2);
+  options.checkpoint_path = dir.path() + "/export.checkpoint";
+  std::atomic<int> names{0};
+  options.new_file_name = [&] { return "f" + std::to_string(names++) + ".json.gz"; };
+  {
+    testing::ScriptedDynamoDb ddb;
+    ddb.transport.SetFallback(ScanAnswer);
+    TableExportCounters counters;
+    ASSERT_TRUE(ExportTable(*ddb.client, store, options, nullptr, nullptr, &counters).ok());
+  }
+  aws::Result<std::optional<Checkpoint>> saved = LoadCheckpoint(options.checkpoint_path);
+  ASSERT_TRUE(saved.ok() && saved->has_value());
+  options.resume = **saved;
+  testing::ScriptedDynamoDb ddb;  // answers nothing: no segment is read again
+  TableExportCounters counters;
+  aws::Result<TableExportResult> result =
+      ExportTable(*ddb.client, store, options, nullptr, nullptr, &counters);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_TRUE(ddb.transport.requests().empty());
+  EXPECT_FALSE(result->interrupted);
+  EXPECT_EQ(result->item_count, 5);
+  EXPECT_EQ(result->items_from_earlier_runs, 5);
+  uint64_t compressed = 0;
+  for (const storage::DataFileEntry& f : result->files) {
+    compressed += ReadFile(std::filesystem::path(dir.path()) / f.data_file_s3_key).size();
+  }
+  EXPECT_EQ(result->compressed_bytes, compressed);
+  EXPECT_GT(result->uncompressed_bytes, 0u);
+  EXPECT_EQ(counters.compressed_bytes.load(), 0u);
+
+  // A state saved before sizes were recorded: its files count no bytes.
+  for (SegmentPosition& p : options.resume->segments)
+    p.state = p.state->substr(0, p.state->find(R"(,"CompressedBytes")")) + "}";
+  result = ExportTable(*ddb.client, store, options, nullptr, nullptr, &counters);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(result->item_count, 5);
+  EXPECT_EQ(result->items_from_earlier_runs, 5);
+  EXPECT_EQ(result->compressed_bytes, 0u);
+  EXPECT_EQ(result->uncompressed_bytes, 0u);
 }
 
 }  // namespace

@@ -1488,12 +1488,32 @@ class ExportResumeTest(ExportImportTestBase):
     def read(path):
         return path.read_text(encoding="utf-8", errors="replace")
 
-    def checkpointed_files(self):
+    def checkpointed(self):
+        """The manifest entries of the data files the checkpoint records; none without one."""
         try:
             cp = json.loads(self.checkpoint.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return 0
-        return sum(len(s.get("State", {}).get("Files", [])) for s in cp["Segments"])
+            return []
+        return [f for s in cp["Segments"] for f in s.get("State", {}).get("Files", [])]
+
+    def checkpointed_files(self):
+        return len(self.checkpointed())
+
+    def assert_summary_figures(self, summary, entries, get, earlier_items, complete):
+        """The summary's figures are those of the data files `entries` lists (manifest entries)
+        as they are in the store, every run's; the rate is of this run's items alone."""
+        data = [get(e["dataFileS3Key"]) for e in entries]
+        self.assertIs(summary["Complete"], complete, summary)
+        self.assertEqual(summary["ItemCount"], sum(e["itemCount"] for e in entries), summary)
+        self.assertEqual(summary["ItemsFromEarlierRuns"], earlier_items, summary)
+        self.assertEqual(summary["DataFiles"], len(entries), summary)
+        self.assertEqual(summary["CompressedBytes"], sum(len(d) for d in data), summary)
+        self.assertEqual(summary["UncompressedBytes"], sum(len(gunzip_one_member(d))
+                                                           for d in data), summary)
+        this_run = summary["ItemCount"] - earlier_items
+        self.assertGreater(summary["Seconds"], 0, summary)
+        self.assertAlmostEqual(summary["ItemsPerSecond"], this_run / summary["Seconds"],
+                               delta=0.01 * this_run / summary["Seconds"] + 1e-6, msg=summary)
 
     def kill_9_export(self, *extra, to=None):
         """Starts a slow export and kills it with SIGKILL once two data files are recorded."""
@@ -1514,6 +1534,7 @@ class ExportResumeTest(ExportImportTestBase):
     def finish_and_check(self, *extra, to=None, bucket=None, prefix=None):
         """Resumes the export to its end; checks it file by file and by importing it. Without
         `bucket` the export is in self.out. Returns the resume's stderr and JSON summary."""
+        earlier = sum(f["itemCount"] for f in self.checkpointed())
         resumed = harness.run(*self.export_args("--resume", *extra, to=to)[1:], env=self.env(),
                               timeout=240)
         summary = summary_of(resumed.stdout)
@@ -1531,6 +1552,7 @@ class ExportResumeTest(ExportImportTestBase):
         _, entries, lines = self.check_our_export(get, list_keys, prefix, bucket,
                                                   summary["ExportId"], self.src, 8 * MIB)
         self.assertGreater(len(entries), self.SEGMENTS, "expected several files per segment")
+        self.assert_summary_figures(summary, entries, get, earlier, complete=True)
         exported = items_of(lines)
         self.assertEqual(len(exported), self.ITEMS, "an item is missing or exported twice")
         problem = diff_items(self.scan_all(self.src), exported, ["pk", "sk"])
@@ -1641,8 +1663,19 @@ class ExportResumeTest(ExportImportTestBase):
                       stderr)
         self.assertIn("run the same command with --resume", stderr)
         # Every file open at the signal was finished and recorded: one per segment at least.
-        self.assertGreaterEqual(self.checkpointed_files(), self.SEGMENTS)
-        self.finish_and_check()
+        recorded = self.checkpointed()
+        self.assertGreaterEqual(len(recorded), self.SEGMENTS)
+        # A summary of what was done, not complete: the files finished so far, all in data/.
+        stopped = summary_of(self.read(out))
+        self.assertIsNotNone(stopped, self.read(out))
+        data = next(self.out.rglob("data"))
+        self.assertEqual(sorted(p.name for p in data.iterdir()),
+                         sorted(Path(f["dataFileS3Key"]).name for f in recorded))
+        self.assert_summary_figures(stopped, recorded, lambda key: (self.out / key).read_bytes(),
+                                    0, complete=False)
+        self.assertLess(stopped["ItemCount"], self.ITEMS, stopped)
+        _, summary = self.finish_and_check()
+        self.assertEqual(summary["ItemsFromEarlierRuns"], stopped["ItemCount"], summary)
 
     def test_resuming_a_finished_export_keeps_its_manifests(self):
         r = harness.run(*self.export_args()[1:], env=self.env(), timeout=240)
@@ -1655,8 +1688,19 @@ class ExportResumeTest(ExportImportTestBase):
 
         before = manifests()
         self.assertEqual(len(before), 4, sorted(before))
-        stderr, _ = self.finish_and_check()
+        stderr, summary = self.finish_and_check()
         self.assertIn("had already finished; its manifests are kept", stderr)
+        self.assertEqual(summary["ItemsFromEarlierRuns"], self.ITEMS, summary)
+        self.assertEqual(summary["ItemsPerSecond"], 0, summary)
+        # The text summary says the same.
+        args = ["table" if a == "json" else a for a in self.export_args("--resume")[1:]]
+        r = harness.run(*args, env=self.env(), timeout=240)
+        self.assertEqual(r.code, 0, r.stderr)
+        sizes = [p.stat().st_size for p in (folder / "data").iterdir()]
+        self.assertIn(f"exported {self.ITEMS:,} items of {self.src} to ", r.stdout)
+        self.assertIn(f", {self.ITEMS:,} from earlier runs\n", r.stdout)
+        self.assertIn(f"  {len(sizes)} data files  {sum(sizes) / 1e6:.1f} MB gzip (", r.stdout)
+        self.assertIn(" 0 items/s ", r.stdout)
         self.assertEqual(manifests(), before, "the manifests of a finished export changed")
 
         # The summary's checksum lost, as a crash between the two writes would leave it: both
