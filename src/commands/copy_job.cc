@@ -316,7 +316,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     truncate.yes = yes_;
     truncate.write_limiter =
         pipeline::IfLimited(write_limiter);  // the target's writes, deletes included
-    InstallInterruptHandler("finishing the requests in flight; the copy has not started");
+    truncate.on_stop = "finishing the requests in flight; the copy has not started";
     aws::Result<Outcome> emptied = TruncateTable(dst, *target_table, truncate, stop);
     if (!emptied.ok()) return emptied;
     if (*emptied == Outcome::kInterrupted) {

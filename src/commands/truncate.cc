@@ -18,12 +18,14 @@ aws::Result<Outcome> TruncateTable(const Connection& connection,
                                    const dynamodb::TableDescription& table,
                                    const TruncateOptions& options, const std::atomic<bool>* stop) {
   if (!options.yes) {
+    InstallInterruptHandler("nothing was deleted");
     aws::Status confirmed =
         Confirm(fmt::format("This deletes all {} items (approximate count) of table {} in {}",
                             table.item_count, table.table_name, connection.region()),
                 table.table_name);
     if (!confirmed.ok()) return std::move(confirmed).error();
   }
+  InstallInterruptHandler(options.on_stop);
   pipeline::TransferOptions transfer;
   transfer.operation = "truncate";
   transfer.source_table = table.table_name;
@@ -137,8 +139,7 @@ class TruncateCommand final : public Command {
     pipeline::RateLimiter write_limiter(write_limit, aws::Clock::Real());
     options_.read_limiter = pipeline::IfLimited(read_limiter);
     options_.write_limiter = pipeline::IfLimited(write_limiter);
-    return TruncateTable(db, *table, options_,
-                         InstallInterruptHandler("finishing the deletes in flight"));
+    return TruncateTable(db, *table, options_, StopFlag());
   }
 
  private:

@@ -29,11 +29,14 @@ struct TruncateOptions {
   pipeline::RateLimiter* read_limiter = nullptr;
   pipeline::RateLimiter* write_limiter = nullptr;
   bool json_summary = false;  // also print the summary as a JSON object on stdout
+  // What a Ctrl-C says once the deletes have begun (a string literal: it is kept, not copied).
+  const char* on_stop = "finishing the deletes in flight";
 };
 
 // Deletes every item of `table` (scanning keys only, in parallel, batched deletes with the
 // retry policy), after confirming unless options.yes. Prints a one-line summary to stderr (and
-// with options.json_summary a JSON one to stdout).
+// with options.json_summary a JSON one to stdout). Installs the interrupt handler's messages
+// (interrupt.h): one for the prompt, then options.on_stop.
 aws::Result<Outcome> TruncateTable(const Connection& connection,
                                    const dynamodb::TableDescription& table,
                                    const TruncateOptions& options, const std::atomic<bool>* stop);

@@ -42,6 +42,14 @@ aws::Result<TableRef> ParseTableRef(std::string_view text) {
     if (!parts[4].empty()) ref.account = std::string(parts[4]);
     name = resource.substr(6);
     if (const size_t slash = name.find('/'); slash != std::string_view::npos) {
+      // A stream's ARN names its table; an index's would move the whole base table unasked.
+      if (name.substr(slash + 1).starts_with("index/")) {
+        return aws::Error::Make(
+            aws::ErrorKind::kInvalidInput,
+            fmt::format("'{}' names index {} of table {}; ddbmigrate moves whole tables: name "
+                        "the table",
+                        text, name.substr(slash + 7), name.substr(0, slash)));
+      }
       name = name.substr(0, slash);  // e.g. .../table/Name/stream/...
     }
   }

@@ -24,6 +24,14 @@ TEST(TableRefTest, ArnGivesRegionAndAccount) {
   EXPECT_EQ(stream->name, "Orders");
 }
 
+TEST(TableRefTest, AnIndexArnIsNotItsTable) {
+  auto index = ParseTableRef("arn:aws:dynamodb:eu-west-1:123456789012:table/Orders/index/byDate");
+  ASSERT_FALSE(index.ok());
+  EXPECT_EQ(index.error().kind, aws::ErrorKind::kInvalidInput);
+  EXPECT_NE(index.error().message.find("names index byDate of table Orders"), std::string::npos)
+      << index.error().message;
+}
+
 TEST(TableRefTest, BadInputIsExplained) {
   for (const char* bad : {"ab", "has space", "arn:aws:s3:::bucket", "arn:aws:dynamodb::1:table/x1y",
                           std::string(256, 'a').c_str()}) {

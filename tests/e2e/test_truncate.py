@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import pty
+import select
+import signal
 import subprocess
 import time
 import unittest
@@ -192,6 +194,33 @@ class TruncateTest(ServiceTestCase):
         code, _, err = self.run_on_terminal(table, table)
         self.assertEqual(code, 0, err)
         self.assertEqual(count_items(ddb, table), 0)
+
+    def test_ctrl_c_at_the_confirmation(self):
+        table = self.create_table(self.unique_table("truncint"))
+        self.write_items(table, self.generate_items(40))
+        master, slave = pty.openpty()
+        self.addCleanup(os.close, master)
+        proc = subprocess.Popen(
+            [str(harness.binary_path()), "truncate", "--table", table, "--endpoint-url",
+             self.ddb_endpoint], stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=self.env(), cwd=self.home)
+        os.close(slave)
+        prompt = b""
+        deadline = time.monotonic() + 60
+        while b"to confirm: " not in prompt:
+            self.assertLess(time.monotonic(), deadline, prompt)
+            ready, _, _ = select.select([proc.stderr], [], [], 1)
+            if ready:
+                chunk = os.read(proc.stderr.fileno(), 4096)
+                self.assertTrue(chunk, f"stderr closed before the prompt: {prompt!r}")
+                prompt += chunk
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        err = err.decode(errors="replace")
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertIn("nothing was deleted", err)
+        self.assertNotIn("in flight", err)
+        self.assertEqual(count_items(self.dynamodb(), table), 40)
 
     def test_a_refused_request_names_the_table(self):
         table = self.create_table(self.unique_table("trunc_denied"))
