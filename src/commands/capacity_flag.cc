@@ -34,19 +34,32 @@ std::string ReadCapacityText(bool asked, double read_units) {
   return "consumed capacity not asked for (--consumed-capacity reads shows it)";
 }
 
-void AddConsumedCapacityFlag(CLI::App& app, ConsumedCapacityFlag* flag, bool reads_only) {
-  app.add_option("--consumed-capacity", flag->mode,
-                 reads_only
-                     ? "Whether Scans ask DynamoDB for the capacity they consumed, shown as RCU in "
-                       "the progress (and in export's summary): limits (only under --read-rate or "
-                       "--read-percent, which need the figure), reads or all (every Scan), or "
-                       "none (not with rate limits). Free on AWS; on DynamoDB Local asking slows "
-                       "the server down"
-                     : "Which requests ask DynamoDB for the capacity they consumed, shown as RCU "
-                       "and WCU in the progress and summary: limits (only where "
-                       "--read-rate/--write-rate or a percent limit needs the figure), reads "
-                       "(every Scan too), all, or none (not with rate limits). Free on AWS; on "
-                       "DynamoDB Local asking slows the server down")
+void AddConsumedCapacityFlag(CLI::App& app, ConsumedCapacityFlag* flag, CapacityRequests requests) {
+  const char* help = nullptr;
+  switch (requests) {
+    case CapacityRequests::kScansOnly:
+      help =
+          "Whether Scans ask DynamoDB for the capacity they consumed, shown as RCU in the "
+          "progress (and in export's summary): limits (only under --read-rate or "
+          "--read-percent, which need the figure), reads or all (every Scan), or none (not with "
+          "rate limits). Free on AWS; on DynamoDB Local asking slows the server down";
+      break;
+    case CapacityRequests::kWritesOnly:
+      help =
+          "Whether writes ask DynamoDB for the capacity they consumed, shown as WCU in the "
+          "progress and summary: limits or reads (only under --write-rate or --write-percent, "
+          "which need the figure), all (every write), or none (not with rate limits). Free on "
+          "AWS; on DynamoDB Local asking slows the server down";
+      break;
+    case CapacityRequests::kScansAndWrites:
+      help =
+          "Which requests ask DynamoDB for the capacity they consumed, shown as RCU and WCU in "
+          "the progress and summary: limits (only where --read-rate/--write-rate or a percent "
+          "limit needs the figure), reads (every Scan too), all, or none (not with rate "
+          "limits). Free on AWS; on DynamoDB Local asking slows the server down";
+      break;
+  }
+  app.add_option("--consumed-capacity", flag->mode, help)
       ->capture_default_str()
       ->check(CLI::IsMember({"limits", "reads", "all", "none"}));
 }

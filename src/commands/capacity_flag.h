@@ -42,8 +42,16 @@ std::string ConsumedCapacityText(bool reads_asked, double read_units, bool write
 // not asked for (--consumed-capacity reads shows it)".
 std::string ReadCapacityText(bool asked, double read_units);
 
-// Adds --consumed-capacity to `app`, its help worded for a command that writes a table or, with
-// `reads_only`, for one that only scans; `flag` must outlive the parse.
-void AddConsumedCapacityFlag(CLI::App& app, ConsumedCapacityFlag* flag, bool reads_only = false);
+// The requests of a command that --consumed-capacity can concern, for the wording of its help.
+enum class CapacityRequests {
+  kScansAndWrites,  // copy, truncate
+  kScansOnly,       // export, verify, checksum
+  kWritesOnly,      // import, replicate
+};
+
+// Adds --consumed-capacity to `app`, its help worded for `requests`; `flag` must outlive the
+// parse.
+void AddConsumedCapacityFlag(CLI::App& app, ConsumedCapacityFlag* flag,
+                             CapacityRequests requests = CapacityRequests::kScansAndWrites);
 
 }  // namespace ddbm::commands

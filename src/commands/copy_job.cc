@@ -236,13 +236,20 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
                   << (verify_ && !dry_run_ ? "verifying it" : "nothing to do") << '\n';
       }
       // The exit code of the finished copy still says that some items could not be written.
-      if (const uint64_t dead = transfer.resume->items_dead_lettered(); dead > 0) {
+      const uint64_t dead = transfer.resume->items_dead_lettered();
+      if (dead > 0) {
         std::cerr << fmt::format(
             "ddbmigrate: warning: {} items could not be written; they are in the dead-letter "
             "file {}\n",
             dead, *dead_letter_path);
         outcome = Outcome::kIncomplete;
       }
+      // The summary of a run that had nothing left to copy: all of it by earlier runs.
+      pipeline::TransferCounters earlier;
+      earlier.items_resumed.store(transfer.resume->items_acknowledged());
+      earlier.items_dead_lettered_resumed.store(dead);
+      PrintSummary(global, earlier, src, dst, 0, /*interrupted=*/false,
+                   pipeline::DeadLetterFile(*dead_letter_path), false, false);
       // A run stopped while it verified resumes here: the verification is still owed.
       return VerifyIfAsked(global, src, dst, source, target_ref.name, *read_rate, outcome);
     }
@@ -262,7 +269,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   }
 
   if (dry_run_) {
-    PrintPlan(src, dst, source, transfer, *read_rate, *write_rate,
+    PrintPlan(global, src, dst, source, transfer, *read_rate, *write_rate,
               create_table ? plan : std::optional<dynamodb::TargetTablePlan>(),
               target_table.ok() ? target_table->item_count : 0);
     return Outcome::kSuccess;
@@ -497,7 +504,7 @@ aws::Status CopyJob::PrepareCheckpoint(pipeline::TransferOptions* transfer) cons
   return aws::Status::Ok();
 }
 
-void CopyJob::PrintPlan(const Connection& src, const Connection& dst,
+void CopyJob::PrintPlan(const GlobalOptions& global, const Connection& src, const Connection& dst,
                         const dynamodb::TableDescription& source,
                         const pipeline::TransferOptions& t, double read_rate, double write_rate,
                         const std::optional<dynamodb::TargetTablePlan>& plan,
@@ -507,6 +514,70 @@ void CopyJob::PrintPlan(const Connection& src, const Connection& dst,
   const double rcu = std::ceil(static_cast<double>(source.table_size_bytes) / 4096.0) *
                      (t.consistent_read ? 1.0 : 0.5);
   const double wcu = items * std::max(1.0, std::ceil(avg_item / 1024.0));
+  const std::optional<double> seconds =
+      read_rate > 0 || write_rate > 0
+          ? std::optional<double>(std::max(read_rate > 0 ? rcu / read_rate : 0,
+                                           write_rate > 0 ? wcu / write_rate : 0))
+          : std::nullopt;
+  const bool truncate_first = truncate_target_ && !plan && !t.resume;
+  // The first requests: a Scan of each of the first segments, and the body the writers build,
+  // with one placeholder in place of the scanned items.
+  std::vector<std::pair<std::string, std::string>> requests;
+  for (int segment = 0; segment < std::min(t.segments, 3); ++segment) {
+    dynamodb::ScanRequest scan;
+    scan.table_name = t.source_table;
+    scan.segment = segment;
+    scan.total_segments = t.segments;
+    scan.limit = t.page_size;
+    scan.consistent_read = t.consistent_read;
+    scan.return_consumed_capacity = t.read_consumed_capacity;
+    if (t.resume) scan.exclusive_start_key = t.resume->segments[segment].exclusive_start_key;
+    requests.emplace_back("Scan", dynamodb::DynamoDbClient::ScanRequestJson(scan));
+  }
+  const dynamodb::WriteRequest placeholder{dynamodb::WriteRequest::Kind::kPut, "\"...\""};
+  requests.emplace_back("BatchWriteItem",
+                        dynamodb::DynamoDbClient::BatchWriteItemRequestJson(
+                            t.target_table, std::span(&placeholder, 1), t.write_consumed_capacity));
+
+  if (global.output == "json") {
+    std::string out;
+    aws::JsonWriter w(&out);
+    w.BeginObject()
+        .MemberBool("DryRun", true)
+        .Member("SourceTable", t.source_table)
+        .Member("SourceRegion", src.region())
+        .Member("TargetTable", t.target_table)
+        .Member("TargetRegion", dst.region())
+        .Member("KeySchema", source.KeySchemaText())
+        .MemberInt("SourceItemCount", source.item_count)
+        .MemberInt("SourceTableSizeBytes", source.table_size_bytes)
+        .Member("SourceBillingMode", source.billing_mode)
+        .MemberInt("Segments", t.segments)
+        .MemberInt("Readers", std::min(t.readers, t.segments))
+        .MemberInt("PageSize", t.page_size)
+        .MemberInt("Writers", t.writers);
+    w.Key("ReadCapacityUnits").Double(rcu).Key("WriteCapacityUnits").Double(wcu);
+    w.Key("ReadRate").Double(read_rate).Key("WriteRate").Double(write_rate);
+    if (seconds) w.Key("EstimatedSeconds").Double(*seconds);
+    if (t.resume) {
+      w.MemberInt("ItemsFromEarlierRuns", static_cast<int64_t>(t.resume->items_acknowledged()));
+    }
+    w.MemberBool("TruncateTargetFirst", truncate_first);
+    if (truncate_first) w.MemberInt("TargetItemCount", target_items);
+    if (plan) {
+      w.MemberRaw("CreateTable", plan->create_table_json).Key("SettingNotes").BeginArray();
+      for (const auto& note : plan->notes) w.String(dynamodb::SettingNoteText(note));
+      w.EndArray();
+    }
+    w.Key("FirstRequests").BeginArray();
+    for (const auto& [operation, body] : requests) {
+      w.BeginObject().Member("Operation", operation).MemberRaw("Body", body).EndObject();
+    }
+    w.EndArray().EndObject();
+    std::cout << out << '\n';
+    return;
+  }
+
   std::cout << fmt::format("plan: copy {} ({}) -> {} ({})\n", t.source_table, src.region(),
                            t.target_table, dst.region());
   std::cout << fmt::format("  key schema: {}\n", source.KeySchemaText());
@@ -521,16 +592,12 @@ void CopyJob::PrintPlan(const Connection& src, const Connection& dst,
   std::cout << fmt::format("  rates: read {}, write {}\n",
                            read_rate > 0 ? fmt::format("{:.0f} RCU/s", read_rate) : "unlimited",
                            write_rate > 0 ? fmt::format("{:.0f} WCU/s", write_rate) : "unlimited");
-  if (read_rate > 0 || write_rate > 0) {
-    const double seconds =
-        std::max(read_rate > 0 ? rcu / read_rate : 0, write_rate > 0 ? wcu / write_rate : 0);
-    std::cout << fmt::format("  estimated time at those rates: {:.0f} s\n", seconds);
-  }
+  if (seconds) std::cout << fmt::format("  estimated time at those rates: {:.0f} s\n", *seconds);
   if (t.resume) {
     std::cout << fmt::format("  resuming: {} items already acknowledged\n",
                              t.resume->items_acknowledged());
   }
-  if (truncate_target_ && !plan && !t.resume) {
+  if (truncate_first) {
     std::cout << fmt::format(
         "  would first delete every item of {} (--truncate-target; about {} items by its "
         "description)\n",
@@ -543,23 +610,13 @@ void CopyJob::PrintPlan(const Connection& src, const Connection& dst,
       std::cout << "    " << dynamodb::SettingNoteText(note) << '\n';
   }
   std::cout << "  first requests (not sent):\n";
-  for (int segment = 0; segment < std::min(t.segments, 3); ++segment) {
-    dynamodb::ScanRequest scan;
-    scan.table_name = t.source_table;
-    scan.segment = segment;
-    scan.total_segments = t.segments;
-    scan.limit = t.page_size;
-    scan.consistent_read = t.consistent_read;
-    scan.return_consumed_capacity = t.read_consumed_capacity;
-    if (t.resume) scan.exclusive_start_key = t.resume->segments[segment].exclusive_start_key;
-    std::cout << "    Scan " << dynamodb::DynamoDbClient::ScanRequestJson(scan) << '\n';
+  for (const auto& [operation, body] : requests) {
+    std::cout << "    " << operation << ' ' << body
+              << (operation == "BatchWriteItem"
+                      ? "  (\"...\" is a scanned item; up to 25 per request)"
+                      : "")
+              << '\n';
   }
-  // The body the writers build, with one placeholder in place of the scanned items.
-  const dynamodb::WriteRequest placeholder{dynamodb::WriteRequest::Kind::kPut, "..."};
-  std::cout << "    BatchWriteItem "
-            << dynamodb::DynamoDbClient::BatchWriteItemRequestJson(
-                   t.target_table, std::span(&placeholder, 1), t.write_consumed_capacity)
-            << "  (... is a scanned item; up to 25 per request)\n";
   std::cout << "dry run: nothing was written\n";
 }
 
@@ -595,6 +652,7 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
         .Key("ItemsPerSecond")
         .Double(rate)
         .MemberBool("Interrupted", interrupted);
+    if (!checkpoint_.empty()) w.Member("Checkpoint", checkpoint_);
     if (dead + c.items_dead_lettered_resumed.load() > 0) {
       w.Member("DeadLetterFile", dead_letters.path());
     }

@@ -94,7 +94,8 @@ class CopyJob {
   // The GSIs of --create-indexes-after, one at a time; Ctrl-C ends the wait (kInterrupted).
   aws::Result<Outcome> AddDeferredIndexes(const Connection& dst,
                                           const dynamodb::TargetTablePlan& plan) const;
-  void PrintPlan(const Connection& src, const Connection& dst,
+  // The --dry-run plan on stdout: lines of text, or one JSON object with --output json.
+  void PrintPlan(const GlobalOptions& global, const Connection& src, const Connection& dst,
                  const dynamodb::TableDescription& source, const pipeline::TransferOptions& t,
                  double read_rate, double write_rate,
                  const std::optional<dynamodb::TargetTablePlan>& plan, int64_t target_items) const;

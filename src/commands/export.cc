@@ -59,7 +59,7 @@ class ExportCommand final : public Command {
     AddScanFlags(app, &scan_, scan_help);
     AddReadersFlag(app, &readers_,
                    "Segments scanned at once, each writing its own data file (default 8)");
-    AddConsumedCapacityFlag(app, &capacity_, /*reads_only=*/true);
+    AddConsumedCapacityFlag(app, &capacity_, CapacityRequests::kScansOnly);
     app.add_option("--gzip-level", gzip_level_, "gzip level of the data files, 0 to 9")
         ->check(CLI::Range(0, 9));
     app.add_option("--file-size", file_size_mib_,

@@ -80,7 +80,7 @@ class ImportCommand final : public Command {
     app.add_option("--parallel-files", parallel_files_, "Data files read and checked at once")
         ->check(CLI::Range(1, 256));
     AddWriteRateFlags(app, &write_rate_, &write_percent_, "the table's");
-    AddConsumedCapacityFlag(app, &capacity_);
+    AddConsumedCapacityFlag(app, &capacity_, CapacityRequests::kWritesOnly);
     app.add_option("--checkpoint", checkpoint_, "Record imported files here so a run can resume");
     app.add_flag("--resume", resume_,
                  "Continue from --checkpoint after a crash, Ctrl-C or a bad file");

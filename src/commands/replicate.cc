@@ -54,7 +54,7 @@ class ReplicateCommand final : public Command {
         ->check(CLI::Range(1, 256))
         ->capture_default_str();
     AddWriteRateFlags(app, &settings_.write_rate, &settings_.write_percent, "the target's");
-    AddConsumedCapacityFlag(app, &settings_.capacity);
+    AddConsumedCapacityFlag(app, &settings_.capacity, CapacityRequests::kWritesOnly);
     app.add_option("--dead-letter", settings_.dead_letter,
                    "JSON-lines file for records that cannot be applied "
                    "(default: ddbmigrate-<target>-dead-letter.jsonl)");

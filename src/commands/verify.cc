@@ -53,7 +53,7 @@ class VerifyCommand final : public Command {
     scan_help.read_rate = "Read capacity units per second, at most, on each table";
     scan_help.read_percent = "At most this percent of each table's provisioned read capacity";
     AddScanFlags(app, &scan_, scan_help);
-    AddConsumedCapacityFlag(app, &capacity_, /*reads_only=*/true);
+    AddConsumedCapacityFlag(app, &capacity_, CapacityRequests::kScansOnly);
     AddReadersFlag(app, &settings_.readers, "Segments scanned at once on each table (default 8)");
     AddIgnoreAttributesFlag(
         app, &ignored_, "Top-level attributes to leave out of the comparison (comma-separated)");
@@ -127,7 +127,7 @@ class ChecksumCommand final : public Command {
     ScanFlagsHelp scan_help;
     scan_help.segments = "Parallel scan segments (default 8)";
     AddScanFlags(app, &scan_, scan_help);
-    AddConsumedCapacityFlag(app, &capacity_, /*reads_only=*/true);
+    AddConsumedCapacityFlag(app, &capacity_, CapacityRequests::kScansOnly);
     AddReadersFlag(app, &readers_, "Segments scanned at once (default 8)");
     AddIgnoreAttributesFlag(app, &ignored_,
                             "Top-level attributes to leave out of the digest (comma-separated)");

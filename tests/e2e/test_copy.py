@@ -680,7 +680,8 @@ class CopyBehaviourTest(CopyTestBase):
         writes = [line for line in r.stdout.splitlines()
                   if line.strip().startswith("BatchWriteItem {")]
         self.assertEqual(len(writes), 1, r.stdout)
-        self.assertIn(f'{{"RequestItems":{{"{dst}":[{{"PutRequest":{{"Item":...}}}}]}}', writes[0])
+        self.assertIn(f'{{"RequestItems":{{"{dst}":[{{"PutRequest":{{"Item":"..."}}}}]}}',
+                      writes[0])
         # Without a rate limit nothing asks for its consumed capacity by default.
         self.assertFalse(any("ReturnConsumedCapacity" in scan for scan in scans), scans)
         self.assertNotIn("ReturnConsumedCapacity", writes[0])
@@ -694,6 +695,24 @@ class CopyBehaviourTest(CopyTestBase):
                      "--truncate-target", "--yes")
         self.assertEqual(r.code, 0, r.stderr)
         self.assertIn(f"would first delete every item of {dst}", r.stdout)
+        self.assertEqual(count_items(self.dynamodb(), dst), 7)
+
+        # The same plan as one JSON object, the requests spliced in as JSON.
+        r = self.cli("copy", "--source-table", src, "--target-table", dst, "--dry-run",
+                     "--truncate-target", "--yes", "--segments", "4", "--page-size", "123",
+                     "--output", "json")
+        self.assertEqual(r.code, 0, r.stderr)
+        plan = json.loads(r.stdout)
+        self.assertIs(plan["DryRun"], True)
+        self.assertEqual((plan["SourceTable"], plan["TargetTable"]), (src, dst))
+        self.assertEqual((plan["Segments"], plan["PageSize"]), (4, 123))
+        self.assertEqual(plan["SourceItemCount"], 50)
+        self.assertIs(plan["TruncateTargetFirst"], True)
+        self.assertEqual(plan["TargetItemCount"], 7)
+        operations = [request["Operation"] for request in plan["FirstRequests"]]
+        self.assertEqual(operations, ["Scan", "Scan", "Scan", "BatchWriteItem"])
+        self.assertEqual([request["Body"].get("Segment") for request in plan["FirstRequests"]],
+                         [0, 1, 2, None])
         self.assertEqual(count_items(self.dynamodb(), dst), 7)
 
     def test_unreachable_side_is_named(self):

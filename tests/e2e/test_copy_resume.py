@@ -215,7 +215,7 @@ class ResumeTest(ResumeTestBase):
             # The last kill can land after the final checkpoint was saved: the copy had finished
             # and the resume only says so. Check the target, then take a fresh scenario, so that
             # the counts of a resume that does the last part of the work are checked.
-            finished_when_killed = final[0] is None and "already finished" in final[1]
+            finished_when_killed = "already finished" in final[1]
             if finished_when_killed:
                 self.assert_target_equals_source(target)
             if kills >= MIN_KILLS and not finished_when_killed:
@@ -239,6 +239,11 @@ class ResumeTest(ResumeTestBase):
         self.assertEqual(r.code, 0, r.stderr)
         self.assertIn("already finished", r.stderr)
         self.assertEqual(count_items(self.dynamodb(), target), ITEMS)
+        summary = summary_of(r.stdout)
+        self.assertIsNotNone(summary, r.stdout)
+        self.assertEqual((summary["ItemsRead"], summary["ItemsWritten"]), (0, 0), summary)
+        self.assertEqual(summary["ItemsFromEarlierRuns"], ITEMS, summary)
+        self.assertEqual(summary["Checkpoint"], str(checkpoint), summary)
 
     def test_sigkill_before_the_first_write_then_resume(self):
         """A fresh copy saves its checkpoint before it writes anything: killed while its first
