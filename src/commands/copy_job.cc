@@ -450,33 +450,21 @@ aws::Result<Outcome> CopyJob::VerifyAfterCopy(const GlobalOptions& global, const
   return result->match() ? Outcome::kSuccess : Outcome::kIncomplete;
 }
 
-// --dead-letter, else the file of the runs a resume continues (which holds the items its
+// See ChooseDeadLetterFile. The file of the runs a resume continues holds the items its
 // checkpoint counts as dead-lettered, and those of its unacknowledged work that the resume must
-// not append again), else the default. Records it, absolute, for the checkpoint. A resume told
-// another file than the one its predecessors used is refused while that one holds anything.
+// not append again.
 aws::Result<std::string> CopyJob::DeadLetterFileOfRun(pipeline::TransferOptions* transfer) const {
-  std::string path = DeadLetterPath(dead_letter_, transfer->target_table);
-  std::error_code ec;
-  std::filesystem::path absolute = std::filesystem::absolute(path, ec);
-  transfer->dead_letter_file = ec ? path : absolute.lexically_normal().string();
-  if (!transfer->resume) return path;
-  const std::string& earlier = transfer->resume->dead_letter_file;
+  std::optional<EarlierDeadLetterFile> earlier;
   // A run stopped while it created the target wrote nothing: any file will do.
-  if (earlier.empty() || earlier == transfer->dead_letter_file ||
-      transfer->resume->creating_target) {
-    return path;
+  if (transfer->resume && !transfer->resume->creating_target) {
+    earlier = EarlierDeadLetterFile{checkpoint_, transfer->resume->dead_letter_file,
+                                    transfer->resume->items_dead_lettered()};
   }
-  if (dead_letter_.empty()) {
-    transfer->dead_letter_file = earlier;
-    return earlier;
-  }
-  if (transfer->resume->items_dead_lettered() > 0 || std::filesystem::exists(earlier, ec)) {
-    return Invalid(fmt::format(
-        "checkpoint {} continues runs whose dead-letter file is {}, not {}; resume with "
-        "--dead-letter {} (or without --dead-letter)",
-        checkpoint_, earlier, path, earlier));
-  }
-  return path;
+  aws::Result<DeadLetterChoice> choice =
+      ChooseDeadLetterFile(dead_letter_, transfer->target_table, earlier ? &*earlier : nullptr);
+  if (!choice.ok()) return std::move(choice).error();
+  transfer->dead_letter_file = choice->absolute;
+  return choice->path;
 }
 
 // Loads the checkpoint for --resume, or makes sure a fresh run will not silently overwrite

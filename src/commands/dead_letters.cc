@@ -1,12 +1,34 @@
 #include "commands/dead_letters.h"
 
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <system_error>
+
 #include "commands/default_file.h"
 
 namespace ddbm::commands {
 
-std::string DeadLetterPath(const std::string& flag, std::string_view target_table) {
-  if (!flag.empty()) return flag;
-  return DefaultFileName(target_table, "-dead-letter.jsonl");
+aws::Result<DeadLetterChoice> ChooseDeadLetterFile(const std::string& flag,
+                                                   std::string_view target_table,
+                                                   const EarlierDeadLetterFile* earlier) {
+  DeadLetterChoice choice;
+  choice.path = flag.empty() ? DefaultFileName(target_table, "-dead-letter.jsonl") : flag;
+  std::error_code ec;
+  const std::filesystem::path absolute = std::filesystem::absolute(choice.path, ec);
+  choice.absolute = ec ? choice.path : absolute.lexically_normal().string();
+  if (earlier == nullptr || earlier->file.empty() || earlier->file == choice.absolute) {
+    return choice;
+  }
+  if (flag.empty()) return DeadLetterChoice{earlier->file, earlier->file};
+  if (earlier->dead_lettered > 0 || std::filesystem::exists(earlier->file, ec)) {
+    return aws::Error::Make(
+        aws::ErrorKind::kInvalidInput,
+        fmt::format("checkpoint {} continues runs whose dead-letter file is {}, not {}; resume "
+                    "with --dead-letter {} (or without --dead-letter)",
+                    earlier->checkpoint, earlier->file, choice.path, earlier->file));
+  }
+  return choice;
 }
 
 aws::Status PrepareDeadLetterFile(pipeline::DeadLetterFile& file, bool resume) {

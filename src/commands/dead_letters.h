@@ -1,6 +1,7 @@
 // The dead-letter file of the commands that write items (copy, import, replicate, migrate).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -9,8 +10,27 @@
 
 namespace ddbm::commands {
 
-// --dead-letter when given (`flag`), else ddbmigrate-<target_table>-dead-letter.jsonl.
-std::string DeadLetterPath(const std::string& flag, std::string_view target_table);
+// What a resumed run's checkpoint says of the dead-letter file of the runs it continues.
+struct EarlierDeadLetterFile {
+  std::string checkpoint;  // the checkpoint's path, for messages
+  std::string file;        // absolute; empty when not recorded (a checkpoint of an older version)
+  uint64_t dead_lettered = 0;  // items (or records) the checkpoint counts as dead-lettered
+};
+
+// The dead-letter file of a run.
+struct DeadLetterChoice {
+  std::string path;      // to open: --dead-letter as given, or the file the checkpoint names
+  std::string absolute;  // to record in the run's checkpoint
+};
+
+// --dead-letter when given (`flag`), else the file of the runs a resume continues (`earlier`;
+// null for a fresh run, or a resume whose predecessors wrote nothing), else
+// ddbmigrate-<target_table>-dead-letter.jsonl. A resume given another --dead-letter than the
+// file its checkpoint names is refused (kInvalidInput, one line naming that file) while that
+// file holds anything: items the checkpoint counts, or the file exists.
+aws::Result<DeadLetterChoice> ChooseDeadLetterFile(const std::string& flag,
+                                                   std::string_view target_table,
+                                                   const EarlierDeadLetterFile* earlier);
 
 // Checks before any work that `file` can be written; for a resumed run (`resume`), also indexes
 // the lines the earlier run appended, so that the items of unacknowledged work it dead-lettered

@@ -164,7 +164,17 @@ class ImportCommand final : public Command {
     aws::Result<pipeline::ImportCheckpoint> checkpoint =
         LoadCheckpoint(opened->location.ToString(), ref.name);
     if (!checkpoint.ok()) return std::move(checkpoint).error();
-    pipeline::DeadLetterFile dead_letters(DeadLetterPath(dead_letter_, ref.name));
+    // A run stopped while it created the target imported nothing: any file will do.
+    std::optional<EarlierDeadLetterFile> earlier;
+    if (resume_ && !checkpoint->creating_target) {
+      earlier = EarlierDeadLetterFile{checkpoint_, checkpoint->dead_letter_file,
+                                      checkpoint->dead_lettered};
+    }
+    aws::Result<DeadLetterChoice> dead_letter_file =
+        ChooseDeadLetterFile(dead_letter_, ref.name, earlier ? &*earlier : nullptr);
+    if (!dead_letter_file.ok()) return std::move(dead_letter_file).error();
+    checkpoint->dead_letter_file = dead_letter_file->absolute;
+    pipeline::DeadLetterFile dead_letters(dead_letter_file->path);
     if (aws::Status s = PrepareDeadLetterFile(dead_letters, resume_); !s.ok()) {
       return std::move(s).error();
     }
@@ -521,7 +531,7 @@ class ImportCommand final : public Command {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     PrintSummary(global, target.table_name, source, exports.size(), counters, skipped_items.load(),
-                 earlier_dead, seconds, interrupted || failure.has_value(),
+                 earlier_dead, dead_letters.path(), seconds, interrupted || failure.has_value(),
                  options.consumed_capacity, db);
     if (failure) {
       if (!checkpoint_.empty()) {
@@ -545,8 +555,8 @@ class ImportCommand final : public Command {
   void PrintSummary(const GlobalOptions& global, const std::string& table,
                     const std::string& source, size_t export_count,
                     const pipeline::ImportCounters& c, uint64_t skipped, uint64_t skipped_dead,
-                    double seconds, bool stopped, bool write_capacity_asked,
-                    const Connection& db) const {
+                    const std::string& dead_letter_file, double seconds, bool stopped,
+                    bool write_capacity_asked, const Connection& db) const {
     const uint64_t written = c.writes.items_written.load();
     const double rate = seconds > 0 ? static_cast<double>(written) / seconds : 0;
     if (global.output == "json") {
@@ -568,6 +578,9 @@ class ImportCommand final : public Command {
                                       db.dynamodb().service_client().counters().throttles.load()));
       if (write_capacity_asked) {
         w.Key("WriteCapacityUnits").Double(c.writes.consumed_capacity.load());
+      }
+      if (c.items_dead_lettered.load() + skipped_dead > 0) {
+        w.Member("DeadLetterFile", dead_letter_file);
       }
       w.Key("Seconds")
           .Double(seconds)

@@ -168,7 +168,16 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
   const bool write_capacity_asked = settings.capacity.writes(*write_rate > 0);
   options.consumed_capacity = write_capacity_asked;
 
-  pipeline::DeadLetterFile dead_letters(DeadLetterPath(settings.dead_letter, target.table_name));
+  std::optional<EarlierDeadLetterFile> earlier;
+  if (options.resume) {
+    earlier = EarlierDeadLetterFile{settings.checkpoint, options.resume->dead_letter_file,
+                                    options.resume->dead_lettered};
+  }
+  aws::Result<DeadLetterChoice> dead_letter_file =
+      ChooseDeadLetterFile(settings.dead_letter, target.table_name, earlier ? &*earlier : nullptr);
+  if (!dead_letter_file.ok()) return std::move(dead_letter_file).error();
+  options.dead_letter_file = dead_letter_file->absolute;
+  pipeline::DeadLetterFile dead_letters(dead_letter_file->path);
   if (aws::Status s = PrepareDeadLetterFile(
           dead_letters, settings.earlier_dead_letters.value_or(settings.resume));
       !s.ok()) {

@@ -53,7 +53,9 @@ struct ReplaySettings {
   double max_lag_seconds = 10;
   bool skip_ttl_deletes = false;
   int writers = 8;
-  std::string dead_letter;  // empty: ddbmigrate-<target>-dead-letter.jsonl
+  // --dead-letter; empty: the file a resumed checkpoint names, else
+  // ddbmigrate-<target>-dead-letter.jsonl (see ChooseDeadLetterFile).
+  std::string dead_letter;
   // Whether an earlier run of this replay may have appended to the dead-letter file for work
   // the checkpoint does not cover (see PrepareDeadLetterFile); unset: when resuming.
   std::optional<bool> earlier_dead_letters;

@@ -31,6 +31,7 @@ std::string SerializeImportCheckpoint(const ImportCheckpoint& c) {
     w.EndArray().EndObject();
   }
   w.EndArray();
+  if (!c.dead_letter_file.empty()) w.Member("DeadLetterFile", c.dead_letter_file);
   if (c.dead_lettered > 0) w.MemberInt("DeadLettered", static_cast<int64_t>(c.dead_lettered));
   if (c.creating_target) w.MemberBool("CreatingTarget", true);
   w.EndObject();
@@ -60,6 +61,10 @@ aws::Result<ImportCheckpoint> ParseImportCheckpoint(std::string_view text,
   ImportCheckpoint c;
   c.source = std::string(source);
   c.target = std::string(target);
+  std::string_view dead_letter_file;
+  if (root["DeadLetterFile"].get(dead_letter_file) == simdjson::SUCCESS) {
+    c.dead_letter_file = std::string(dead_letter_file);
+  }
   int64_t dead = 0;
   if (root["DeadLettered"].get(dead) == simdjson::SUCCESS && dead > 0) {
     c.dead_lettered = static_cast<uint64_t>(dead);

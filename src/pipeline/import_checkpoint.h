@@ -3,6 +3,7 @@
 //   {"Version":1,"Operation":"import","Source":"s3://b/p","Target":"orders",
 //    "Exports":[{"ExportId":"01715685260608-c488b4e1","Done":false,
 //                "Files":["p/AWSDynamoDB/01715685260608-c488b4e1/data/uimb...json.gz"]}],
+//    "DeadLetterFile":"/abs/path.jsonl",
 //    "DeadLettered":2,     (only when not 0)
 //    "CreatingTarget":true}  (only when set)
 //
@@ -30,6 +31,8 @@ struct ImportCheckpoint {
   std::string source;
   std::string target;
   std::vector<Export> exports;
+  // The absolute path of the runs' dead-letter file; empty in checkpoints of older versions.
+  std::string dead_letter_file;
   // Items of the files and exports listed as imported that went to the dead-letter file.
   uint64_t dead_lettered = 0;
   // Saved so before the run creates its target table: a resume finishes the table (or creates

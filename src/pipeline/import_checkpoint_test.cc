@@ -33,6 +33,34 @@ TEST(ImportCheckpointTest, RoundTrips) {
   EXPECT_EQ(back->dead_lettered, 7u);
 }
 
+TEST(ImportCheckpointTest, RecordsTheDeadLetterFile) {
+  ImportCheckpoint c{"s3://bucket/p", "orders", {}};
+  c.dead_letter_file = "/var/lib/ddbm/orders-dead.jsonl";
+  c.dead_lettered = 2;
+  const std::string text = SerializeImportCheckpoint(c);
+  EXPECT_NE(text.find(R"("DeadLetterFile":"/var/lib/ddbm/orders-dead.jsonl")"), std::string::npos)
+      << text;
+  aws::Result<ImportCheckpoint> back = ParseImportCheckpoint(text, "cp");
+  ASSERT_TRUE(back.ok()) << back.error().ToString();
+  EXPECT_EQ(back->dead_letter_file, "/var/lib/ddbm/orders-dead.jsonl");
+  EXPECT_EQ(back->dead_lettered, 2u);
+  EXPECT_EQ(SerializeImportCheckpoint(*back), text);
+}
+
+TEST(ImportCheckpointTest, ReadsACheckpointWithoutTheDeadLetterFile) {
+  // As written before the file was recorded: a resume then chooses the file as a fresh run does.
+  aws::Result<ImportCheckpoint> old = ParseImportCheckpoint(
+      R"({"Version":1,"Operation":"import","Source":"/exports","Target":"orders",)"
+      R"("Exports":[{"ExportId":"01715685260608-c488b4e1","Done":false,"Files":["a.json.gz"]}],)"
+      R"("DeadLettered":3})",
+      "cp");
+  ASSERT_TRUE(old.ok()) << old.error().ToString();
+  EXPECT_EQ(old->dead_letter_file, "");
+  EXPECT_EQ(old->dead_lettered, 3u);
+  ASSERT_EQ(old->exports.size(), 1u);
+  EXPECT_EQ(SerializeImportCheckpoint(*old).find("DeadLetterFile"), std::string::npos);
+}
+
 TEST(ImportCheckpointTest, RecordsARunCreatingItsTarget) {
   ImportCheckpoint c{"s3://bucket/p", "orders", {}};
   c.creating_target = true;

@@ -43,10 +43,9 @@ std::string SerializeStreamCheckpoint(const StreamCheckpoint& c) {
       .Member("StreamArn", c.stream_arn)
       .Member("From", c.from)
       .MemberInt("SkipBefore", c.skip_before)
-      .MemberInt("StartTime", c.start_time)
-      .MemberInt("DeadLettered", static_cast<int64_t>(c.dead_lettered))
-      .Key("Shards")
-      .BeginArray();
+      .MemberInt("StartTime", c.start_time);
+  if (!c.dead_letter_file.empty()) w.Member("DeadLetterFile", c.dead_letter_file);
+  w.MemberInt("DeadLettered", static_cast<int64_t>(c.dead_lettered)).Key("Shards").BeginArray();
   for (const ShardPosition& s : c.shards) {
     w.BeginObject()
         .Member("ShardId", s.shard_id)
@@ -83,6 +82,7 @@ aws::Result<StreamCheckpoint> ParseStreamCheckpoint(std::string_view text,
   c.from = StringOr(root, "From");
   c.skip_before = IntOr(root, "SkipBefore");
   c.start_time = IntOr(root, "StartTime");
+  c.dead_letter_file = StringOr(root, "DeadLetterFile");
   c.dead_lettered = static_cast<uint64_t>(std::max<int64_t>(0, IntOr(root, "DeadLettered")));
   simdjson::dom::array shards;
   if (c.stream_arn.empty() || root["Shards"].get(shards) != simdjson::SUCCESS) {

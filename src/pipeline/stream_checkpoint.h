@@ -1,7 +1,9 @@
 // StreamCheckpoint: the resume state of a stream replay, saved as one JSON file.
 //
 //   {"Version":1,"Operation":"replicate","Source":"A","Target":"B","StreamArn":"arn:...",
-//    "From":"trim-horizon","SkipBefore":1700000000,"StartTime":1700000000,"DeadLettered":0,
+//    "From":"trim-horizon","SkipBefore":1700000000,"StartTime":1700000000,
+//    "DeadLetterFile":"/abs/path.jsonl",  (only when known)
+//    "DeadLettered":0,
 //    "Shards":[{"ShardId":"shardId-1","Parent":"","SequenceNumber":"400...","Done":false,
 //               "LastApplied":1700000100,"TipAt":1700000160}]}
 //
@@ -37,6 +39,9 @@ struct StreamCheckpoint {
   std::string from;         // as the user gave it: trim-horizon, latest or a time
   int64_t skip_before = 0;  // records created before this epoch second are skipped; 0: none
   int64_t start_time = 0;   // when the replay first started (epoch seconds)
+  // The absolute path of the runs' dead-letter file; empty in checkpoints of older versions,
+  // and in the one migrate --live saves before its copy.
+  std::string dead_letter_file;
   // Records and writes sent to the dead-letter file, over every run, by the records the shard
   // positions count as applied (so a resume that replays a record does not count it twice).
   uint64_t dead_lettered = 0;

@@ -63,6 +63,7 @@ void ExpectSame(const StreamCheckpoint& a, const StreamCheckpoint& b) {
   EXPECT_EQ(a.skip_before, b.skip_before);
   EXPECT_EQ(a.start_time, b.start_time);
   EXPECT_EQ(a.dead_lettered, b.dead_lettered);
+  EXPECT_EQ(a.dead_letter_file, b.dead_letter_file);
   ASSERT_EQ(a.shards.size(), b.shards.size());
   for (size_t i = 0; i < a.shards.size(); ++i) {
     SCOPED_TRACE(i);
@@ -104,6 +105,32 @@ TEST(StreamCheckpointTest, SerializedFormIsOneJsonObjectPerTheDocumentedLayout) 
   EXPECT_NE(text.find("\"SequenceNumber\":\"500000000000000000042\",\"Done\":false"),
             std::string::npos)
       << text;
+}
+
+TEST(StreamCheckpointTest, RecordsTheDeadLetterFile) {
+  StreamCheckpoint c = Sample();
+  c.dead_letter_file = "/var/lib/ddbm/orders-copy-dead.jsonl";
+  const std::string text = SerializeStreamCheckpoint(c);
+  EXPECT_NE(text.find("\"StartTime\":1704067260,\"DeadLetterFile\":"
+                      "\"/var/lib/ddbm/orders-copy-dead.jsonl\",\"DeadLettered\":3,"),
+            std::string::npos)
+      << text;
+  aws::Result<StreamCheckpoint> parsed = ParseStreamCheckpoint(text, "p");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
+  ExpectSame(*parsed, c);
+  EXPECT_EQ(SerializeStreamCheckpoint(*parsed), text);
+}
+
+TEST(StreamCheckpointTest, ReadsACheckpointWithoutTheDeadLetterFile) {
+  // As written before the file was recorded (and by migrate --live before its copy): a resume
+  // then chooses the file as a fresh run does.
+  StreamCheckpoint c = Sample();
+  const std::string text = SerializeStreamCheckpoint(c);
+  EXPECT_EQ(text.find("DeadLetterFile"), std::string::npos) << text;
+  aws::Result<StreamCheckpoint> parsed = ParseStreamCheckpoint(text, "p");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
+  EXPECT_EQ(parsed->dead_letter_file, "");
+  EXPECT_EQ(parsed->dead_lettered, 3u);
 }
 
 TEST(StreamCheckpointTest, NoShardsRoundTrips) {

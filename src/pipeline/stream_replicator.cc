@@ -512,6 +512,7 @@ aws::Result<ReplicateResult> Replay::Run() {
     header_.start_time = Now();
   }
   header_.stream_arn = options_.stream_arn;
+  if (!options_.dead_letter_file.empty()) header_.dead_letter_file = options_.dead_letter_file;
 
   if (lookups_ && context_.source == nullptr) {
     return aws::Error::Make(aws::ErrorKind::kInternal,

@@ -59,6 +59,8 @@ struct ReplicateOptions {
   int64_t retention_seconds = 24 * 3600;  // how long the stream keeps records
   std::string checkpoint_path;            // empty: none
   std::optional<StreamCheckpoint> resume;
+  // The dead-letter file (absolute) recorded in the checkpoint; empty: the one `resume` names.
+  std::string dead_letter_file;
   std::chrono::milliseconds checkpoint_interval{1000};
 };
 

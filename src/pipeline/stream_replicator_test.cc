@@ -1233,6 +1233,27 @@ TEST_F(StreamReplicatorTest, TheCheckpointKeepsCountingTheDeadLettersOfEarlierRu
   EXPECT_EQ(result->checkpoint.dead_lettered, 3u);
 }
 
+TEST_F(StreamReplicatorTest, TheCheckpointNamesTheDeadLetterFile) {
+  fake_->AddShard("shard-1");
+  const std::string first = fake_->Insert("shard-1", "k1", "v", kOld + 1);
+  ReplicateOptions options = Options();
+  options.dead_letter_file = "/runs/dead.jsonl";
+  Result<ReplicateResult> result = Run(options);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(result->checkpoint.dead_letter_file, "/runs/dead.jsonl");
+
+  // A resume records the file it is given, and keeps the earlier one when given none.
+  options.resume = ResumeFrom({{"shard-1", "", first, false, kOld + 1}});
+  options.resume->dead_letter_file = "/runs/earlier.jsonl";
+  result = Run(options);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(result->checkpoint.dead_letter_file, "/runs/dead.jsonl");
+  options.dead_letter_file.clear();
+  result = Run(options);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(result->checkpoint.dead_letter_file, "/runs/earlier.jsonl");
+}
+
 TEST_F(StreamReplicatorTest, RecordWithAnInvalidImageStopsTheRunWithoutADeadLetterFile) {
   fake_->AddShard("shard-1");
   const std::string first = fake_->Insert("shard-1", "good", "1");

@@ -389,12 +389,13 @@ class ServiceTestCase(unittest.TestCase):
         --endpoint-url, or set them here as overrides)."""
         return isolated_env(home=cls.home, **overrides)
 
-    def cli(self, *args, env=None, timeout=120, input=None, endpoint=True) -> Result:
-        """Runs the binary; appends --endpoint-url <DynamoDB Local> unless endpoint is False."""
+    def cli(self, *args, env=None, timeout=120, input=None, endpoint=True, cwd=None) -> Result:
+        """Runs the binary (in `cwd`, the repository by default); appends --endpoint-url
+        <DynamoDB Local> unless endpoint is False."""
         if endpoint and self.ddb_endpoint:
             args = (*args, "--endpoint-url", self.ddb_endpoint)
         return run(*args, env=env if env is not None else self.env(), timeout=timeout,
-                   input=input)
+                   input=input, cwd=cwd)
 
     def start_cli(self, args, name, directory=None):
         """Starts the binary with `args` in the background, stdout and stderr to the files

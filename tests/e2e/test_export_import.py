@@ -1214,6 +1214,53 @@ class ImportErrorTest(ExportImportTestBase):
                               if line]), 3)
         self.assertEqual(count_items(self.dynamodb(), table), 147)
 
+    def test_resume_keeps_the_dead_letter_file_of_the_checkpoint(self):
+        """The checkpoint records the dead-letter file: a resume without --dead-letter appends
+        to it (not to the default file), and a resume naming another file is refused."""
+        items = ddbdata.generate_items(150, seed=13)
+        chunks = [items[0:50], items[50:100], items[100:150]]
+        for chunk, i in ((0, 3), (0, 17), (2, 5)):  # refused by the target's number GSI key
+            chunks[chunk][i]["gk"] = {"S": "not a number"}
+        export = HandExport(Path(tempfile.mkdtemp(prefix="hand-", dir=self.work)), chunks)
+        table = self.unique_table("deadfile")
+        ddbdata.create_table(self.dynamodb(), table, KEYS,
+                             indexes=[("by_gk", "gk", "N", "KEYS_ONLY")])
+        bad_key = export.data_keys[1]
+        good_bytes = self.damage(export, bad_key)
+        checkpoint = self.work / "deadfile.checkpoint"
+        dead = self.work / "deadfile-dead.jsonl"
+        r, summary = self.run_import(str(export.root), table, "--checkpoint", checkpoint,
+                                     "--dead-letter", dead, "--parallel-files", "1")
+        self.assert_error(r, bad_key.rsplit("/", 1)[1], "MD5", "--resume")
+        self.assertEqual(summary["ItemsDeadLettered"], 2, summary)
+        self.assertEqual(json.loads(checkpoint.read_text())["DeadLetterFile"], str(dead))
+
+        other = self.work / "other-dead.jsonl"
+        saved = checkpoint.read_text()
+        r, _ = self.run_import(str(export.root), table, "--checkpoint", checkpoint,
+                               "--dead-letter", other, "--resume")
+        self.assert_error(r, f"checkpoint {checkpoint} continues runs whose dead-letter file is "
+                          f"{dead}, not {other}; resume with --dead-letter {dead}")
+        self.assertFalse(other.exists())
+        self.assertEqual(checkpoint.read_text(), saved)
+
+        export.put(bad_key, good_bytes)
+        run_dir = Path(tempfile.mkdtemp(prefix="cwd-", dir=self.work))
+        r = self.cli("import", "--from", export.root, "--table", table, "--output", "json",
+                     "--checkpoint", checkpoint, "--resume", cwd=run_dir)
+        summary = summary_of(r.stdout)
+        self.assertEqual(r.code, 3, f"stderr:\n{r.stderr}\nstdout:\n{r.stdout}")
+        self.assertEqual(summary["ItemsDeadLettered"], 1, summary)
+        self.assertEqual(summary["ItemsDeadLetteredByEarlierRuns"], 2, summary)
+        self.assertEqual(summary["DeadLetterFile"], str(dead), summary)
+        self.assertIn(f"3 items could not be written; they were appended to {dead}", r.stderr)
+        self.assertEqual(list(run_dir.iterdir()), [])  # no default dead-letter file
+        lines = [json.loads(line) for line in dead.read_text(encoding="utf-8").split("\n") if line]
+        self.assertEqual(len(lines), 3, lines)
+        self.assertTrue(all(line["Item"]["gk"] == {"S": "not a number"} for line in lines), lines)
+        self.assertEqual(json.loads(checkpoint.read_text())["DeadLetterFile"], str(dead))
+        self.assertEqual(count_items(self.dynamodb(), table), 147)
+
     def test_resume_after_a_bad_file(self):
         """A full export (three files) and an incremental one after it (two files, the second
         corrupt): the full export is imported and recorded, the run stops at the bad file

@@ -401,6 +401,56 @@ class ReplicateTest(StreamTestCase):
         self.assertEqual(self.read_text(self.dead_letter).count("\n"), 1)
         self.assertEqual(len(self.scan_all(dst)), 20)
 
+    def test_resume_keeps_the_dead_letter_file_of_the_checkpoint(self):
+        """The checkpoint records the dead-letter file: a resume without --dead-letter appends
+        to it (not to the default file), and a resume naming another file is refused."""
+        src = self.create_table(self.unique_table("fsrc"), StreamSpecification=stream_spec())
+        dst = self.create_table_indexing_g_as_number(self.unique_table("fdst"))
+        items = self.generate_items(20, seed=7)
+        items[4]["g"] = {"S": "not a number"}  # the target's index key is a number
+        self.write_items(src, items)
+        checkpoint = self.work / "replicate.json"
+
+        r, first = self.replicate(src, dst, checkpoint, "--until-caught-up", "--max-lag", "0")
+        self.assertEqual(r.code, 3, r.stderr)
+        self.assertEqual(first["RecordsDeadLettered"], 1, first)
+        self.assertEqual(self.load_checkpoint(checkpoint)["DeadLetterFile"], str(self.dead_letter))
+
+        other = self.work / "other-dead.jsonl"
+        saved = checkpoint.read_text(encoding="utf-8")
+        r = self.cli("replicate", "--source-table", src, "--target-table", dst, "--checkpoint",
+                     checkpoint, "--resume", "--dead-letter", other, "--until-caught-up",
+                     "--max-lag", "0", timeout=RUN_TIMEOUT)
+        self.assertEqual(r.code, 1, f"stderr:\n{r.stderr}\nstdout:\n{r.stdout}")
+        self.assertEqual(r.stderr.splitlines(), [
+            f"ddbmigrate: error: checkpoint {checkpoint} continues runs whose dead-letter file is "
+            f"{self.dead_letter}, not {other}; resume with --dead-letter {self.dead_letter} (or "
+            f"without --dead-letter)"])
+        self.assertFalse(other.exists())
+        self.assertEqual(checkpoint.read_text(encoding="utf-8"), saved)
+
+        refused = self.generate_items(1, seed=8, start=100)[0]
+        refused["g"] = {"S": "not a number either"}
+        self.dynamodb().put_item(TableName=src, Item=refused)
+        run_dir = self.work / "elsewhere"
+        run_dir.mkdir()
+        r = self.cli("replicate", "--source-table", src, "--target-table", dst, "--checkpoint",
+                     checkpoint, "--resume", "--until-caught-up", "--max-lag", "0",
+                     timeout=RUN_TIMEOUT, cwd=run_dir)
+        self.assertEqual(r.code, 3, f"stderr:\n{r.stderr}\nstdout:\n{r.stdout}")
+        self.assertIn(f"1 records could not be applied; they were appended to {self.dead_letter}",
+                      r.stdout)
+        self.assertIn(f"1 records the earlier runs could not apply are in {self.dead_letter}",
+                      r.stdout)
+        self.assertEqual(list(run_dir.iterdir()), [])  # no default dead-letter file
+        lines = [json.loads(line) for line in self.read_text(self.dead_letter).split("\n") if line]
+        self.assertEqual([line["Item"]["g"] for line in lines],
+                         [{"S": "not a number"}, {"S": "not a number either"}], lines)
+        saved = self.load_checkpoint(checkpoint)
+        self.assertEqual(saved["DeadLetterFile"], str(self.dead_letter))
+        self.assertEqual(saved["DeadLettered"], 2)
+        self.assertEqual(len(self.scan_all(dst)), 19)
+
     def test_streams_without_new_images_read_the_source(self):
         for view_type in ("KEYS_ONLY", "OLD_IMAGE"):
             with self.subTest(view_type):
