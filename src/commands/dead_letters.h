@@ -25,9 +25,10 @@ struct DeadLetterChoice {
 
 // --dead-letter when given (`flag`), else the file of the runs a resume continues (`earlier`;
 // null for a fresh run, or a resume whose predecessors wrote nothing), else
-// ddbmigrate-<target_table>-dead-letter.jsonl. A resume given another --dead-letter than the
-// file its checkpoint names is refused (kInvalidInput, one line naming that file) while that
-// file holds anything: items the checkpoint counts, or the file exists.
+// ddbmigrate-<target_table>-dead-letter.jsonl (cut by DefaultFileName for the longest names). A
+// resume given another --dead-letter than the file its checkpoint names is refused (kInvalidInput,
+// one line naming that file) while that file holds anything: items the checkpoint counts, or the
+// file exists.
 aws::Result<DeadLetterChoice> ChooseDeadLetterFile(const std::string& flag,
                                                    std::string_view target_table,
                                                    const EarlierDeadLetterFile* earlier);
