@@ -26,7 +26,7 @@ struct ConsumedCapacityFlag {
   // limit is set: its limiter settles every estimate against the figure, so it always asks.
   bool reads(bool read_limited) const { return mode == "reads" || mode == "all" || read_limited; }
   bool writes(bool write_limited) const { return mode == "all" || write_limited; }
-  // kInvalidInput when the mode is `none` and `rate_limited` (any read or write limit is set);
+  // kUsage when the mode is `none` and `rate_limited` (any read or write limit is set);
   // the message names the command's limit flags, `limit_flags` ("--write-rate or ...").
   aws::Status CheckRates(bool rate_limited, std::string_view limit_flags) const;
   // CheckRates for a command whose only limits are `scan`'s --read-rate and --read-percent.

@@ -224,6 +224,11 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   dead_letter_used_ = *dead_letter_path;
   if (!checkpoint_.empty()) {
     if (transfer.resume && transfer.resume->complete()) {
+      if (dry_run_) {  // nothing left to plan, and a dry run adds no deferred index either
+        std::cerr << "checkpoint " << checkpoint_ << " says this copy already finished; "
+                  << "dry run: nothing was written\n";
+        return Outcome::kSuccess;
+      }
       Outcome outcome = Outcome::kSuccess;
       if (plan && create_indexes_after_ && !create_table) {
         // Stopped while the deferred indexes were being added: add (or wait for) the rest.
@@ -233,7 +238,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
         if (!indexed.ok() || *indexed != Outcome::kSuccess) return indexed;
       } else {
         std::cerr << "checkpoint " << checkpoint_ << " says this copy already finished; "
-                  << (verify_ && !dry_run_ ? "verifying it" : "nothing to do") << '\n';
+                  << (verify_ ? "verifying it" : "nothing to do") << '\n';
       }
       // The exit code of the finished copy still says that some items could not be written.
       const uint64_t dead = transfer.resume->items_dead_lettered();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <iostream>
 #include <system_error>
 
 #include "commands/default_file.h"
@@ -21,12 +22,20 @@ aws::Result<DeadLetterChoice> ChooseDeadLetterFile(const std::string& flag,
     return choice;
   }
   if (flag.empty()) return DeadLetterChoice{earlier->file, earlier->file};
-  if (earlier->dead_lettered > 0 || std::filesystem::exists(earlier->file, ec)) {
+  if (std::filesystem::exists(earlier->file, ec)) {
     return aws::Error::Make(
         aws::ErrorKind::kInvalidInput,
         fmt::format("checkpoint {} continues runs whose dead-letter file is {}, not {}; resume "
                     "with --dead-letter {} (or without --dead-letter)",
                     earlier->checkpoint, earlier->file, choice.path, earlier->file));
+  }
+  // Gone (the checkpoint was moved, or the file deleted): nothing to append to or to compare
+  // with, so the new file is taken, and what is lost is said.
+  if (earlier->dead_lettered > 0) {
+    std::cerr << fmt::format(
+        "ddbmigrate: warning: dead-letter file {}, which checkpoint {} names, no longer exists; "
+        "the {} items it counts as dead-lettered by earlier runs are not in {}\n",
+        earlier->file, earlier->checkpoint, earlier->dead_lettered, choice.path);
   }
   return choice;
 }

@@ -27,8 +27,8 @@ struct DeadLetterChoice {
 // null for a fresh run, or a resume whose predecessors wrote nothing), else
 // ddbmigrate-<target_table>-dead-letter.jsonl (cut by DefaultFileName for the longest names). A
 // resume given another --dead-letter than the file its checkpoint names is refused (kInvalidInput,
-// one line naming that file) while that file holds anything: items the checkpoint counts, or the
-// file exists.
+// one line naming that file) while that file exists; when it is gone, the other file is taken,
+// with a warning on stderr when the checkpoint counts items in the missing one.
 aws::Result<DeadLetterChoice> ChooseDeadLetterFile(const std::string& flag,
                                                    std::string_view target_table,
                                                    const EarlierDeadLetterFile* earlier);

@@ -42,7 +42,7 @@ aws::Result<OpenedStore> OpenStore(const GlobalOptions& global, const StoreFlags
                                    const std::string& location_text, bool reading);
 
 // With --native DynamoDB moves the data itself (ExportTableToPointInTime, ImportTable), so the
-// flags that shape ddbmigrate's own transfer mean nothing: kInvalidInput naming the first of
+// flags that shape ddbmigrate's own transfer mean nothing: kUsage naming the first of
 // `flags` given on `app`, with `verb` ("export" or "import") in its advice.
 aws::Status RefuseWithNative(const CLI::App& app, std::initializer_list<std::string_view> flags,
                              std::string_view verb);

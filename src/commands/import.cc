@@ -130,6 +130,9 @@ class ImportCommand final : public Command {
     const Connection& db = *opened_table->connection;
     aws::Result<OpenedStore> opened = OpenStore(global, store_flags_, from_, true);
     if (!opened.ok()) return std::move(opened).error();
+    if (native_ && opened->location.kind != storage::Location::Kind::kS3) {
+      return UsageError("--native imports only from S3: give --from s3://bucket/prefix");
+    }
     if (aws::Status s = opened->store->CheckRoot(false); !s.ok()) return std::move(s).error();
     const storage::ObjectStore& store = *opened->store;
 
@@ -633,9 +636,6 @@ aws::Result<Outcome> ImportCommand::RunNative(
     const GlobalOptions& global, const Connection& db, const std::string& table,
     const std::vector<storage::ExportManifest>& exports,
     const std::optional<dynamodb::TableDefinition>& definition, const OpenedStore& opened) {
-  if (opened.location.kind != storage::Location::Kind::kS3) {
-    return UsageError("--native imports only from S3: give --from s3://bucket/prefix");
-  }
   if (exports.size() != 1 || exports.front().summary.incremental()) {
     return Invalid(
         "--native imports one full export (DynamoDB's ImportTable cannot apply "

@@ -107,7 +107,8 @@ class MigrateCommand final : public Command {
 
     if (job_.dry_run()) {
       job_.SetCheckpoint(copy_path, resume && std::filesystem::exists(copy_path));
-      std::cout << fmt::format(
+      // With --output json stdout holds the copy's plan alone, as one JSON object.
+      (global.output == "json" ? std::cerr : std::cout) << fmt::format(
           "plan: migrate --live {} -> {}: copy as below, then replay stream {} ({}) from the "
           "copy's start; state in {} and {}\n",
           source_ref.name, target_ref.name, source_table.latest_stream_arn,

@@ -33,7 +33,8 @@ std::string LagText(double lag) {
 
 }  // namespace
 
-aws::Result<ReplayStart> ParseReplayStart(std::string_view text, aws::Clock::WallTime now) {
+aws::Result<ReplayStart> ParseReplayStart(std::string_view text, aws::Clock::WallTime now,
+                                          bool check_window) {
   ReplayStart start;
   start.text = std::string(text);
   if (text == "trim-horizon") return start;
@@ -56,6 +57,7 @@ aws::Result<ReplayStart> ParseReplayStart(std::string_view text, aws::Clock::Wal
         "seconds since the epoch",
         text));
   }
+  if (!check_window) return start;
   if (seconds > now_seconds + 300) {
     return Invalid(fmt::format("--from {} is in the future", text));
   }
@@ -304,8 +306,10 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
       std::cout << fmt::format("{} records the earlier runs could not apply are in {}\n",
                                dead_earlier, dead_letters.path());
     }
-    std::cout << fmt::format("checkpoint: {}; continue with the same command and --resume\n",
-                             settings.checkpoint);
+    if (result.ok() || pipeline::StreamReplicator::ResumeCanRecover(result.error())) {
+      std::cout << fmt::format("checkpoint: {}; continue with the same command and --resume\n",
+                               settings.checkpoint);
+    }
   }
   if (!result.ok()) {
     aws::Error error = std::move(result).error();

@@ -35,9 +35,11 @@ struct ReplayStart {
 };
 
 // Parses "trim-horizon", "latest", an ISO 8601 time ("2026-11-23T10:00:00Z") or epoch seconds.
-// kInvalidInput saying what is accepted otherwise, and for a time in the future or older than the
-// stream's retention (its records are gone).
-aws::Result<ReplayStart> ParseReplayStart(std::string_view text, aws::Clock::WallTime now);
+// kUsage saying what is accepted otherwise. With `check_window` (a fresh start; a resume
+// continues from its checkpoint whatever the first run's --from), kInvalidInput for a time in
+// the future or older than the stream's retention (its records are gone).
+aws::Result<ReplayStart> ParseReplayStart(std::string_view text, aws::Clock::WallTime now,
+                                          bool check_window = true);
 
 // Checks that `table` has a stream enabled whose records can be replayed; the error says the
 // exact command that enables one. KEYS_ONLY and OLD_IMAGE are accepted (items are then read

@@ -61,7 +61,8 @@ class ReplicateCommand final : public Command {
   }
 
   aws::Result<Outcome> Run(const GlobalOptions& global) override {
-    aws::Result<ReplayStart> start = ParseReplayStart(from_, aws::Clock::Real()->Now());
+    aws::Result<ReplayStart> start =
+        ParseReplayStart(from_, aws::Clock::Real()->Now(), /*check_window=*/!settings_.resume);
     if (!start.ok()) return std::move(start).error();
     settings_.start = *start;
     aws::Result<TablePair> pair =

@@ -1,11 +1,14 @@
 #include "commands/transfer_runner.h"
 
+#include <poll.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <iostream>
 
 #include "aws/iso8601.h"
-
+#include "commands/interrupt.h"
 #include "pipeline/progress.h"
 
 namespace ddbm::commands {
@@ -84,8 +87,20 @@ aws::Status Confirm(const std::string& question, const std::string& expected) {
                             question + ": no terminal to confirm on; pass --yes to go ahead");
   }
   std::cerr << question << "\nType '" << expected << "' to confirm: " << std::flush;
+  // The interrupt handler only sets the stop flag, and a read already waiting would go on
+  // waiting after a Ctrl-C: stdin is polled in short steps that look at the flag.
+  const std::atomic<bool>* stop = StopFlag();
+  const aws::Error stopped = aws::Error::Make(aws::ErrorKind::kCancelled,
+                                              "stopped at the confirmation; nothing was deleted");
+  for (;;) {
+    if (stop->load()) return stopped;
+    pollfd input{STDIN_FILENO, POLLIN, 0};
+    const int ready = ::poll(&input, 1, 100);
+    if (ready > 0 || (ready < 0 && errno != EINTR)) break;
+  }
   std::string answer;
   std::getline(std::cin, answer);
+  if (stop->load()) return stopped;
   if (answer != expected) {
     return aws::Error::Make(aws::ErrorKind::kCancelled, "not confirmed; nothing was deleted");
   }

@@ -22,7 +22,8 @@ aws::Result<pipeline::TransferResult> RunWithProgress(
     std::optional<aws::Clock::WallTime> deadline = std::nullopt, const std::string& why = "");
 
 // Asks on the terminal to type `expected` to go on. Without a terminal on stdin it refuses
-// (kInvalidInput telling to pass --yes), so scripts never hang on a prompt.
+// (kInvalidInput telling to pass --yes), so scripts never hang on a prompt. A stop (StopFlag)
+// while it waits ends it with kCancelled.
 aws::Status Confirm(const std::string& question, const std::string& expected);
 
 // Throttles and retries seen by both sides' clients (counted once when both are one).

@@ -2,9 +2,9 @@
 // `ddbmigrate checksum`: an order-independent digest of one table, to compare tables that
 // cannot see each other.
 #include <fmt/format.h>
-
 #include <unistd.h>
 
+#include <charconv>
 #include <iostream>
 
 #include "aws/json_writer.h"
@@ -59,8 +59,19 @@ class VerifyCommand final : public Command {
         app, &ignored_, "Top-level attributes to leave out of the comparison (comma-separated)");
     app.add_option("--sample", settings_.sample,
                    "Compare only about this fraction of the source's items (e.g. 0.01), looked "
-                   "up in the target by key")
-        ->check(CLI::Range(0.0, 1.0));
+                   "up in the target by key; 1 compares every item")
+        ->check(CLI::Validator(
+            [](const std::string& text) -> std::string {
+              // A fraction of nothing would verify nothing: 0 is refused, not taken as "all".
+              double fraction = 0;
+              const char* end = text.data() + text.size();
+              const auto [stop, error] = std::from_chars(text.data(), end, fraction);
+              if (error != std::errc() || stop != end || !(fraction > 0 && fraction <= 1)) {
+                return "--sample is a fraction more than 0 and at most 1 (e.g. 0.01), not " + text;
+              }
+              return {};
+            },
+            "FRACTION"));
     app.add_option("--report", settings_.report_path, "Write every difference here as JSON lines");
   }
 

@@ -11,7 +11,6 @@ namespace od = simdjson::ondemand;
 
 namespace {
 
-// ExtractKey; with `exact`, an attribute outside the key schema is an error too.
 // Whether `raw`, an attribute value whose type name's closing quote is at `type_end`, holds an
 // empty string ({"S":""}, {"B":""}), whitespace allowed around the colon.
 bool IsEmptyScalar(std::string_view raw, size_t type_end) {
@@ -22,6 +21,7 @@ bool IsEmptyScalar(std::string_view raw, size_t type_end) {
   return at != std::string_view::npos && raw.substr(at, 2) == "\"\"";
 }
 
+// ExtractKey; with `exact`, an attribute outside the key schema is an error too.
 aws::Result<std::string> ExtractKeyOf(std::string_view item_json,
                                       const std::vector<KeySchemaElement>& key_schema, bool exact) {
   auto invalid = [](std::string message) {

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -102,19 +101,21 @@ bool DecodeBase64(std::string_view text, std::string* bytes) {
 
 Reason CheckValue(od::value typed, const std::string& path);
 
-// The attributes of an item or the members of an M value; `prefix` is "" or "<map path>.".
-// The attributes of an item or of an M value. Names unescaped by the parser stay valid until
-// it parses another document, so they are compared in place.
+// The attributes of an item or the members of an M value; `prefix` is "" or "<map path>.". Names
+// unescaped by the parser stay valid until it parses another document, so they are compared in
+// place, once all are read (sorted: a map may hold thousands).
 Reason CheckMembers(od::object object, const std::string& prefix) {
-  std::unordered_set<std::string_view> names;
+  std::vector<std::string_view> names;
   for (auto field : object) {
     std::string_view name;
     od::value value;
     if (field.unescaped_key().get(name) || field.value().get(value)) return std::string(kNotJson);
-    if (!names.insert(name).second) {
-      return At(prefix + std::string(name), "given twice");
-    }
     if (Reason r = CheckValue(value, prefix + std::string(name))) return r;
+    names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  if (auto twice = std::adjacent_find(names.begin(), names.end()); twice != names.end()) {
+    return At(prefix + std::string(*twice), "given twice");
   }
   return std::nullopt;
 }

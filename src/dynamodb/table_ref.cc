@@ -42,15 +42,19 @@ aws::Result<TableRef> ParseTableRef(std::string_view text) {
     if (!parts[4].empty()) ref.account = std::string(parts[4]);
     name = resource.substr(6);
     if (const size_t slash = name.find('/'); slash != std::string_view::npos) {
-      // A stream's ARN names its table; an index's would move the whole base table unasked.
-      if (name.substr(slash + 1).starts_with("index/")) {
+      // A stream's ARN names its table. Any other part of a table (an index, a backup, an
+      // export, an import) is not the table: taking its table would move the live one unasked.
+      const std::string_view part = name.substr(slash + 1);
+      if (!part.starts_with("stream/")) {
+        const std::string_view kind = part.substr(0, part.find('/'));
         return aws::Error::Make(
             aws::ErrorKind::kInvalidInput,
-            fmt::format("'{}' names index {} of table {}; ddbmigrate moves whole tables: name "
-                        "the table",
-                        text, name.substr(slash + 7), name.substr(0, slash)));
+            fmt::format("'{}' names {} {} of table {}, not the table; ddbmigrate moves whole "
+                        "live tables: name the table",
+                        text, kind, part.substr(std::min(part.size(), kind.size() + 1)),
+                        name.substr(0, slash)));
       }
-      name = name.substr(0, slash);  // e.g. .../table/Name/stream/...
+      name = name.substr(0, slash);  // .../table/Name/stream/<label>
     }
   }
   if (!ValidName(name)) {

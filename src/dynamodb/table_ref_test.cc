@@ -24,12 +24,20 @@ TEST(TableRefTest, ArnGivesRegionAndAccount) {
   EXPECT_EQ(stream->name, "Orders");
 }
 
-TEST(TableRefTest, AnIndexArnIsNotItsTable) {
-  auto index = ParseTableRef("arn:aws:dynamodb:eu-west-1:123456789012:table/Orders/index/byDate");
-  ASSERT_FALSE(index.ok());
-  EXPECT_EQ(index.error().kind, aws::ErrorKind::kInvalidInput);
-  EXPECT_NE(index.error().message.find("names index byDate of table Orders"), std::string::npos)
-      << index.error().message;
+TEST(TableRefTest, AnArnOfAnotherPartOfATableIsNotTheTable) {
+  const std::string table = "arn:aws:dynamodb:eu-west-1:123456789012:table/Orders/";
+  for (const std::string part : {"index/byDate", "backup/01489173575360-b308cd7d",
+                                 "export/01695353076000-06e2188f", "import/01695353076000-a1b2"}) {
+    SCOPED_TRACE(part);
+    auto ref = ParseTableRef(table + part);
+    ASSERT_FALSE(ref.ok());
+    EXPECT_EQ(ref.error().kind, aws::ErrorKind::kInvalidInput);
+    const std::string kind = part.substr(0, part.find('/'));
+    EXPECT_NE(ref.error().message.find("names " + kind + " " + part.substr(kind.size() + 1) +
+                                       " of table Orders, not the table"),
+              std::string::npos)
+        << ref.error().message;
+  }
 }
 
 TEST(TableRefTest, BadInputIsExplained) {

@@ -45,17 +45,18 @@ constexpr int kEmptyPagesAtTip = 3;
 
 // The stream was turned off: its shards close, and changes made since are in no stream this
 // replay reads.
-constexpr std::string_view kStreamDisabled = "StreamDisabled";
+// The words that mark StreamDisabledError's message (it has no AWS error code to carry).
+constexpr std::string_view kStreamDisabledStart = "the stream of table ";
+constexpr std::string_view kStreamDisabledMark = " was turned off (StreamStatus ";
 
 aws::Error StreamDisabledError(const std::string& table, const std::string& status) {
   aws::Error error = aws::Error::Make(
       aws::ErrorKind::kInvalidInput,
-      "the stream of table " + table + " was turned off (StreamStatus " + status +
+      std::string(kStreamDisabledStart) + table + std::string(kStreamDisabledMark) + status +
           "); every record it held is applied, but changes made since are in no stream this "
           "replay can read, so the target misses them. Enable the stream and recover with a "
           "fresh snapshot: run migrate --live again, or copy the table again and replicate the "
           "new stream --from the time that copy started");
-  error.code = kStreamDisabled;
   return error;
 }
 
@@ -80,7 +81,10 @@ struct Change {
 }  // namespace
 
 bool StreamReplicator::ResumeCanRecover(const aws::Error& error) {
-  return error.code != "TrimmedDataAccessException" && error.code != kStreamDisabled;
+  const bool stream_disabled = error.kind == aws::ErrorKind::kInvalidInput &&
+                               error.message.starts_with(kStreamDisabledStart) &&
+                               error.message.find(kStreamDisabledMark) != std::string::npos;
+  return error.code != "TrimmedDataAccessException" && !stream_disabled;
 }
 
 bool StreamReplicator::NeedsLookups(std::string_view stream_view_type) {

@@ -43,6 +43,8 @@ class VersionAndHelpTest(ServiceTestCase):
               "--partition-key", "pk:X"), "--partition-key 'pk:X' is not NAME:TYPE"),
             (("import", "--from", "exp", "--table", "t1x", "--resume"),
              "--resume needs --checkpoint"),
+            (("import", "--from", "exp", "--table", "t1x", "--native", "--create-target"),
+             "--native imports only from S3"),
             (("import", "--from", "s3://bkt/p", "--table", "t1x", "--native", "--create-target",
               "--writers", "3"),
              "--writers does not apply to --native"),
@@ -73,6 +75,8 @@ class VersionAndHelpTest(ServiceTestCase):
              "an attribute name is empty"),
             (("verify", "--source-table", "t1x", "--target-table", "t2x",
               "--ignore-attributes", "a,,b"), "an attribute name is empty"),
+            (("verify", "--source-table", "t1x", "--target-table", "t2x", "--sample", "0"),
+             "--sample is a fraction more than 0 and at most 1"),
         )
         for args, fragment in cases:
             with self.subTest(" ".join(args)):

@@ -1261,6 +1261,16 @@ class ImportErrorTest(ExportImportTestBase):
         self.assertEqual(json.loads(checkpoint.read_text())["DeadLetterFile"], str(dead))
         self.assertEqual(count_items(self.dynamodb(), table), 147)
 
+        # A checkpoint whose file is gone (moved to another host, say) takes another file, and
+        # says what that file lacks, instead of refusing every way forward.
+        dead.unlink()
+        r, _ = self.run_import(str(export.root), table, "--checkpoint", checkpoint,
+                               "--dead-letter", other, "--resume")
+        self.assertEqual(r.code, 3, r.stderr)
+        self.assertIn(f"dead-letter file {dead}, which checkpoint {checkpoint} names, no longer "
+                      f"exists; the 3 items it counts as dead-lettered by earlier runs are not "
+                      f"in {other}", r.stderr)
+
     def test_resume_after_a_bad_file(self):
         """A full export (three files) and an incremental one after it (two files, the second
         corrupt): the full export is imported and recorded, the run stops at the bad file

@@ -929,6 +929,19 @@ class StreamErrorTest(StreamTestCase):
                 self.assert_cli_error(r, contains="24 hours")
                 self.assert_nothing_written(dst)
 
+        # A resume continues from its checkpoint whatever --from says: the first run's command,
+        # repeated more than a day later, names a time the stream no longer holds.
+        dst = self.create_table(self.unique_table("odst"))
+        checkpoint = self.work / "recent.json"
+        r = self.replicate(src, dst, "--from", str(int(time.time()) - 600), "--until-caught-up",
+                           "--max-lag", "0", checkpoint=checkpoint)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.write_items(src, self.generate_items(3, seed=41, start=100))
+        r = self.replicate(src, dst, "--from", day_ago, "--resume", "--until-caught-up",
+                           "--max-lag", "0", checkpoint=checkpoint)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assert_tables_equal(src, dst)
+
     def test_key_schema_mismatch(self):
         src = self.create_table(self.unique_table("ksrc"), StreamSpecification=stream_spec())
         dst = self.create_table(self.unique_table("kdst"), [("id", "HASH", "S")])
