@@ -52,15 +52,17 @@ Result<Credentials> RefreshingProvider::GetCredentials() {
   std::lock_guard lock(mu_);
   ++refreshes_;
   const Clock::WallTime now = clock_->Now();
-  if (fresh.ok() && !Unexpired(*fresh, now) && options_.expired_grace.count() > 0) {
-    fresh->expiration = now + options_.expired_grace;
-  } else if (fresh.ok() && !Unexpired(*fresh, now)) {
-    // Signing with them would only earn ExpiredToken answers, one renewal per request.
-    fresh = Error::Make(ErrorKind::kCredentials,
-                        "the credentials from " + fresh->source + " expired at " +
-                            FormatIso8601(*fresh->expiration) + ", before they could be used " +
-                            "(this host's clock reads " + FormatIso8601(now) +
-                            "); check that source, or the system clock");
+  if (fresh.ok() && !Unexpired(*fresh, now)) {
+    if (options_.expired_grace.count() > 0) {
+      fresh->expiration = now + options_.expired_grace;
+    } else {
+      // Signing with them would only earn ExpiredToken answers, one renewal per request.
+      fresh = Error::Make(ErrorKind::kCredentials,
+                          "the credentials from " + fresh->source + " expired at " +
+                              FormatIso8601(*fresh->expiration) + ", before they could be used " +
+                              "(this host's clock reads " + FormatIso8601(now) +
+                              "); check that source, or the system clock");
+    }
   }
   if (fresh.ok()) {
     cached_ = *fresh;

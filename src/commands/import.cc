@@ -34,6 +34,11 @@
 namespace ddbm::commands {
 namespace {
 
+// --create-target of an export without our table definition, without the key flags.
+constexpr std::string_view kNoDefinition =
+    "the export holds no table definition (AWS's own exports have none): give the key schema "
+    "with --partition-key NAME:S|N|B [--sort-key NAME:S|N|B]";
+
 aws::Error Invalid(std::string message) {
   return aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));
 }
@@ -104,6 +109,7 @@ class ImportCommand final : public Command {
     }
     aws::Result<std::vector<dynamodb::KeySchemaElement>> key_flags = KeyFlags();
     if (!key_flags.ok()) return std::move(key_flags).error();
+    key_flags_ = std::move(*key_flags);
     if (native_ && !create_target_) {
       return UsageError(
           "--native always creates a new table (ImportTable cannot write into an existing one): "
@@ -152,8 +158,8 @@ class ImportCommand final : public Command {
       definition = std::move(*parsed);
       // The flags are for exports without a definition: one that says otherwise is a mistake.
       dynamodb::TableDescription flagged;
-      flagged.key_schema = *key_flags;
-      if (!key_flags->empty() && flagged.KeySchemaText() != definition->table.KeySchemaText()) {
+      flagged.key_schema = key_flags_;
+      if (!key_flags_.empty() && flagged.KeySchemaText() != definition->table.KeySchemaText()) {
         return Invalid(fmt::format(
             "--partition-key/--sort-key give the key {}, but the export's table definition has "
             "{}; drop them to create the table the export describes",
@@ -254,9 +260,7 @@ class ImportCommand final : public Command {
           name, checkpoint_));
     }
     if (!definition && partition_key_.empty()) {
-      return Invalid(
-          "the export holds no table definition (AWS's own exports have none): give the key "
-          "schema with --partition-key NAME:S|N|B [--sort-key NAME:S|N|B]");
+      return Invalid(std::string(kNoDefinition));
     }
     // Planned before the checkpoint says the table is being created: a plan refused is a run
     // that did nothing.
@@ -286,15 +290,11 @@ class ImportCommand final : public Command {
   }
 
   // What --create-target makes of table `name`: the plan from the export's table definition, or
-  // none for the table of --partition-key/--sort-key (whose request is checked here).
+  // none for the table of --partition-key/--sort-key.
   aws::Result<std::optional<dynamodb::TargetTablePlan>> PlanTarget(
       const Connection& db, const std::string& name,
       const std::optional<dynamodb::TableDefinition>& definition) const {
-    if (!definition) {
-      aws::Result<std::string> request = KeyFlagsTableJson(name);
-      if (!request.ok()) return std::move(request).error();
-      return std::optional<dynamodb::TargetTablePlan>();
-    }
+    if (!definition) return std::optional<dynamodb::TargetTablePlan>();
     aws::Result<dynamodb::TargetTablePlan> plan = PlanFromDefinition(db, name, *definition);
     if (!plan.ok()) return std::move(plan).error();
     return std::optional<dynamodb::TargetTablePlan>(std::move(*plan));
@@ -333,12 +333,10 @@ class ImportCommand final : public Command {
   }
 
   // The CreateTable (or ImportTable TableCreationParameters) object of an on-demand table named
-  // `name` with the key schema of --partition-key/--sort-key; the two requests share these
-  // members.
-  aws::Result<std::string> KeyFlagsTableJson(const std::string& name) const {
-    aws::Result<std::vector<dynamodb::KeySchemaElement>> parsed = KeyFlags();
-    if (!parsed.ok()) return std::move(parsed).error();
-    const std::vector<dynamodb::KeySchemaElement>& keys = *parsed;
+  // `name` with the key schema of --partition-key/--sort-key (key_flags_); the two requests share
+  // these members.
+  std::string KeyFlagsTableJson(const std::string& name) const {
+    const std::vector<dynamodb::KeySchemaElement>& keys = key_flags_;
     std::string json;
     aws::JsonWriter w(&json);
     w.BeginObject().Member("TableName", name).Key("AttributeDefinitions").BeginArray();
@@ -360,11 +358,10 @@ class ImportCommand final : public Command {
   }
 
   aws::Status CreateFromKeyFlags(const Connection& db, const std::string& name) const {
-    aws::Result<std::string> request = KeyFlagsTableJson(name);
-    if (!request.ok()) return std::move(request).error();
     std::cerr << fmt::format("creating table {} (on-demand) with key {}\n", name,
                              partition_key_ + (sort_key_.empty() ? "" : ", " + sort_key_));
-    aws::Result<dynamodb::TableDescription> created = db.dynamodb().CreateTable(*request);
+    aws::Result<dynamodb::TableDescription> created =
+        db.dynamodb().CreateTable(KeyFlagsTableJson(name));
     if (!created.ok()) return std::move(created).error();
     aws::Result<dynamodb::TableDescription> active =
         db.dynamodb().WaitUntilActive(name, std::chrono::minutes(15));
@@ -619,6 +616,7 @@ class ImportCommand final : public Command {
   bool create_target_ = false;
   std::string partition_key_;
   std::string sort_key_;
+  std::vector<dynamodb::KeySchemaElement> key_flags_;  // --partition-key/--sort-key, parsed by Run
   int writers_ = 16;
   int parallel_files_ = 4;
   std::optional<double> write_rate_;
@@ -650,13 +648,9 @@ aws::Result<Outcome> ImportCommand::RunNative(
     if (!planned.ok()) return std::move(planned).error();
     plan = std::move(*planned);
   } else if (!partition_key_.empty()) {
-    aws::Result<std::string> parameters = KeyFlagsTableJson(table);
-    if (!parameters.ok()) return std::move(parameters).error();
-    plan.table_creation_parameters = std::move(*parameters);
+    plan.table_creation_parameters = KeyFlagsTableJson(table);
   } else {
-    return Invalid(
-        "the export holds no table definition (AWS's own exports have none): give the key "
-        "schema with --partition-key NAME:S|N|B [--sort-key NAME:S|N|B]");
+    return Invalid(std::string(kNoDefinition));
   }
   dynamodb::ImportTableRequest request;
   request.s3_bucket = opened.location.bucket;

@@ -35,29 +35,18 @@ aws::Result<std::vector<std::string>> GetItemsFully(
                                      keys.begin() + static_cast<ptrdiff_t>(end));
     aws::RetryState state(policy);
     while (!pending.empty()) {
-      const double estimate = limiter != nullptr ? limiter->ExpectedUnits() : 0;
-      uint64_t throttles_before = 0;
-      if (limiter != nullptr) {
-        if (!limiter->AcquireUnlessStopped(estimate,
-                                           [stop] { return stop != nullptr && stop->load(); })) {
-          return aws::Error::Make(aws::ErrorKind::kCancelled,
-                                  "stopped while waiting for the read rate limit");
-        }
-        throttles_before = client_throttles.load(std::memory_order_relaxed);
+      PacedRequest paced(limiter, client_throttles,
+                         limiter != nullptr ? limiter->ExpectedUnits() : 0);
+      if (!paced.Acquire(stop)) {
+        return aws::Error::Make(aws::ErrorKind::kCancelled,
+                                "stopped while waiting for the read rate limit");
       }
       std::vector<std::string_view> views(pending.begin(), pending.end());
       aws::Result<dynamodb::BatchGetItemResult> result =
           client.BatchGetItem(table, views, consistent_read, AskConsumedCapacity(false, limiter));
-      if (limiter != nullptr) {
-        limiter->Settle(estimate,
-                        result.ok() ? ConsumedUnits(*result, pending.size(), consistent_read) : 0);
-        if (client_throttles.load(std::memory_order_relaxed) != throttles_before ||
-            (result.ok() && !result->unprocessed_keys.empty())) {
-          limiter->OnThrottle();
-        } else if (result.ok()) {
-          limiter->OnSuccess();
-        }
-      }
+      paced.Finish(result.ok(),
+                   result.ok() ? ConsumedUnits(*result, pending.size(), consistent_read) : 0,
+                   result.ok() && !result->unprocessed_keys.empty());
       if (!result.ok()) return std::move(result).error();
       for (std::string_view item : result->items) {
         std::string copy;

@@ -37,33 +37,22 @@ std::optional<BatchFailure> WriteBatchFully(const dynamodb::DynamoDbClient& clie
   const std::atomic<uint64_t>& client_throttles = client.service_client().counters().throttles;
   for (;;) {
     double estimate = 0;
-    uint64_t throttles_before = 0;
     if (limiter != nullptr) {
       std::vector<size_t> sizes;
       sizes.reserve(batch.requests.size());
       for (const auto& r : batch.requests) sizes.push_back(r.json.size());
       estimate = EstimateWriteUnits(sizes);
-      if (stop == nullptr) {
-        limiter->Acquire(estimate);
-      } else if (!limiter->AcquireUnlessStopped(estimate, [stop] { return stop->load(); })) {
-        return BatchFailure{aws::Error::Make(aws::ErrorKind::kCancelled,
-                                             "stopped while waiting for the write rate limit"),
-                            std::move(batch)};
-      }
-      throttles_before = client_throttles.load(std::memory_order_relaxed);
+    }
+    PacedRequest paced(limiter, client_throttles, estimate);
+    if (!paced.Acquire(stop)) {
+      return BatchFailure{aws::Error::Make(aws::ErrorKind::kCancelled,
+                                           "stopped while waiting for the write rate limit"),
+                          std::move(batch)};
     }
     aws::Result<dynamodb::BatchWriteItemResult> result = client.BatchWriteItem(
         table, batch.requests, AskConsumedCapacity(consumed_capacity, limiter));
-    if (limiter != nullptr) {
-      limiter->Settle(estimate, result.ok() ? result->consumed_capacity : 0);
-      const bool throttled = client_throttles.load(std::memory_order_relaxed) != throttles_before ||
-                             (result.ok() && !result->unprocessed.empty());
-      if (throttled) {
-        limiter->OnThrottle();
-      } else if (result.ok()) {
-        limiter->OnSuccess();
-      }
-    }
+    paced.Finish(result.ok(), result.ok() ? result->consumed_capacity : 0,
+                 result.ok() && !result->unprocessed.empty());
     // Request-level errors were already retried inside the client; they are final here.
     if (!result.ok()) return BatchFailure{std::move(result).error(), std::move(batch)};
     counters->batches.fetch_add(1, std::memory_order_relaxed);

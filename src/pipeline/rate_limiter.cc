@@ -108,6 +108,28 @@ bool RateLimiter::AcquireUnlessStopped(double estimated_units,
   return true;
 }
 
+bool PacedRequest::Acquire(const std::atomic<bool>* stop) {
+  if (limiter_ == nullptr) return true;
+  if (stop == nullptr) {
+    limiter_->Acquire(estimate_);
+  } else if (!limiter_->AcquireUnlessStopped(estimate_, [stop] { return stop->load(); })) {
+    return false;
+  }
+  throttles_before_ = client_throttles_.load(std::memory_order_relaxed);
+  return true;
+}
+
+void PacedRequest::Finish(bool answered, double consumed_units, bool unprocessed) {
+  if (limiter_ == nullptr) return;
+  limiter_->Settle(estimate_, answered ? consumed_units : 0);
+  if (client_throttles_.load(std::memory_order_relaxed) != throttles_before_ ||
+      (answered && unprocessed)) {
+    limiter_->OnThrottle();
+  } else if (answered) {
+    limiter_->OnSuccess();
+  }
+}
+
 void RateLimiter::Settle(double estimated_units, double actual_units) {
   const double delta = SanitizeUnits(actual_units) - SanitizeUnits(estimated_units);
   std::lock_guard lock(mu_);

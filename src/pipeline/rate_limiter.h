@@ -13,6 +13,7 @@
 // OnSuccess, brings the rate back toward the target linearly.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -160,6 +161,32 @@ inline RateLimiter* IfLimited(RateLimiter& limiter) {
 inline bool AskConsumedCapacity(bool wanted, const RateLimiter* limiter) {
   return wanted || limiter != nullptr;
 }
+
+// One batch request paced by a limiter, the same for writes and reads: Acquire spends its
+// estimate before it is sent; Finish settles the bucket against what the answer says it consumed,
+// then slows the rate when the request was throttled, by a retry inside the client
+// (`client_throttles` moved since Acquire) or by items or keys handed back unprocessed, and
+// speeds it up after an answer that was not. With a null limiter both do nothing. One object per
+// attempt, used by one thread; `client_throttles` must outlive it.
+class PacedRequest {
+ public:
+  PacedRequest(RateLimiter* limiter, const std::atomic<uint64_t>& client_throttles,
+               double estimated_units)
+      : limiter_(limiter), client_throttles_(client_throttles), estimate_(estimated_units) {}
+
+  // Waits for the limiter; with `stop` (may be null) a wait ends once it reads true, and then
+  // returns false: the request must not be sent.
+  bool Acquire(const std::atomic<bool>* stop);
+  // `answered`: the request got an answer (false: it failed); `consumed_units`: what it consumed
+  // (0 when unknown); `unprocessed`: the answer handed some items or keys back.
+  void Finish(bool answered, double consumed_units, bool unprocessed);
+
+ private:
+  RateLimiter* const limiter_;
+  const std::atomic<uint64_t>& client_throttles_;
+  const double estimate_;
+  uint64_t throttles_before_ = 0;
+};
 
 // Resolves a --<prefix>-rate / --<prefix>-percent pair into units per second, given the table's
 // provisioned capacity on that side (0 for on-demand). `flag_prefix` is "read" or "write" and only

@@ -201,15 +201,29 @@ TEST_F(TableDigestTest, ScansAskForTheirConsumedCapacityOnlyWhenTheOptionsSay) {
   }
 }
 
-TEST(ParallelScanTest, ScansOnlyTheChosenSegments) {
+// A table of `count` items, all of value {"S":"x"}, served in pages of `page_size` by a scripted
+// DynamoDB, with the Scan request (asking for no consumed capacity) and counters a parallel scan
+// of it starts from.
+struct ScannedTable {
+  ScannedTable(int count, int page_size) : table(XItems(count), page_size) {
+    ddb.transport.SetFallback([this](const HttpRequest& r) { return table.Handle(r); });
+    base.table_name = "t";
+  }
+  static std::vector<std::string> XItems(int count) {
+    std::vector<std::string> items;
+    for (int i = 0; i < count; ++i) items.push_back(Item(i, R"({"S":"x"})"));
+    return items;
+  }
+
   ddbm::testing::ScriptedDynamoDb ddb;
-  std::vector<std::string> items;
-  for (int i = 0; i < 100; ++i) items.push_back(Item(i, R"({"S":"x"})"));
-  FakeTable table(items, 7);
-  ddb.transport.SetFallback([&](const HttpRequest& r) { return table.Handle(r); });
+  FakeTable table;
   dynamodb::ScanRequest base;
-  base.table_name = "t";
   ScanCounters counters;
+};
+
+TEST(ParallelScanTest, ScansOnlyTheChosenSegments) {
+  ScannedTable scanned(100, 7);
+  auto& [ddb, table, base, counters] = scanned;
   std::mutex mu;
   std::set<std::string> seen;
   aws::Status s = ParallelScanSegments(*ddb.client, base, 10, {2, 5}, 4, nullptr, nullptr,
@@ -226,14 +240,8 @@ TEST(ParallelScanTest, ScansOnlyTheChosenSegments) {
 }
 
 TEST(ParallelScanTest, AHandlerErrorStopsTheScanAndIsReturned) {
-  ddbm::testing::ScriptedDynamoDb ddb;
-  std::vector<std::string> items;
-  for (int i = 0; i < 100; ++i) items.push_back(Item(i, R"({"S":"x"})"));
-  FakeTable table(items, 5);
-  ddb.transport.SetFallback([&](const HttpRequest& r) { return table.Handle(r); });
-  dynamodb::ScanRequest base;
-  base.table_name = "t";
-  ScanCounters counters;
+  ScannedTable scanned(100, 5);
+  auto& [ddb, table, base, counters] = scanned;
   aws::Status s = ParallelScan(*ddb.client, base, 4, 4, nullptr, nullptr, &counters,
                                [&](int, const dynamodb::ItemPage&) -> aws::Status {
                                  return aws::Error::Make(aws::ErrorKind::kInvalidInput, "bad");
@@ -244,14 +252,8 @@ TEST(ParallelScanTest, AHandlerErrorStopsTheScanAndIsReturned) {
 }
 
 TEST(ParallelScanTest, ManySegmentsAreReadByAtMostTheGivenReaders) {
-  ddbm::testing::ScriptedDynamoDb ddb;
-  std::vector<std::string> items;
-  for (int i = 0; i < 200; ++i) items.push_back(Item(i, R"({"S":"x"})"));
-  FakeTable table(items, 2);
-  ddb.transport.SetFallback([&](const HttpRequest& r) { return table.Handle(r); });
-  dynamodb::ScanRequest base;
-  base.table_name = "t";
-  ScanCounters counters;
+  ScannedTable scanned(200, 2);
+  auto& [ddb, table, base, counters] = scanned;
   std::mutex mu;
   std::set<std::thread::id> threads;
   aws::Status s = ParallelScan(*ddb.client, base, 50, 3, nullptr, nullptr, &counters,
@@ -268,14 +270,8 @@ TEST(ParallelScanTest, ManySegmentsAreReadByAtMostTheGivenReaders) {
 }
 
 TEST(ParallelScanTest, AFlagSharedWithAnotherScanEndsItLikeAStop) {
-  ddbm::testing::ScriptedDynamoDb ddb;
-  std::vector<std::string> items;
-  for (int i = 0; i < 100; ++i) items.push_back(Item(i, R"({"S":"x"})"));
-  FakeTable table(items, 5);
-  ddb.transport.SetFallback([&](const HttpRequest& r) { return table.Handle(r); });
-  dynamodb::ScanRequest base;
-  base.table_name = "t";
-  ScanCounters counters;
+  ScannedTable scanned(100, 5);
+  auto& [ddb, table, base, counters] = scanned;
   const std::atomic<bool> not_interrupted{false};
   std::atomic<bool> other_side_failed{false};
   // The scan beside this one fails while this one reads its first pages.
@@ -322,20 +318,14 @@ class InterruptingClock final : public aws::Clock {
 };
 
 TEST(ParallelScanTest, AStopWhileAPageWaitsForTheReadLimitSendsNoMoreScans) {
-  ddbm::testing::ScriptedDynamoDb ddb;
-  std::vector<std::string> items;
-  for (int i = 0; i < 100; ++i) items.push_back(Item(i, R"({"S":"x"})"));
-  FakeTable table(items, 5);
-  ddb.transport.SetFallback([&](const HttpRequest& r) { return table.Handle(r); });
+  ScannedTable scanned(100, 5);
+  auto& [ddb, table, base, counters] = scanned;
   std::atomic<bool> stop{false};
   InterruptingClock clock(&stop);
   RateLimiterOptions slow;
   slow.units_per_second = 0.01;  // each page of 0.5 units then waits for minutes
   slow.first_request_units = 0.5;
   RateLimiter limiter(slow, &clock);
-  dynamodb::ScanRequest base;
-  base.table_name = "t";
-  ScanCounters counters;
   aws::Status s = ParallelScan(*ddb.client, base, 1, 1, &limiter, &stop, &counters,
                                [](int, const dynamodb::ItemPage&) { return aws::Status::Ok(); });
   ASSERT_TRUE(s.ok()) << s.error().ToString();
@@ -347,18 +337,12 @@ TEST(ParallelScanTest, AStopWhileAPageWaitsForTheReadLimitSendsNoMoreScans) {
 
 TEST(ParallelScanTest, UnderARateLimitEveryScanAsksForItsConsumedCapacity) {
   for (const double rate : {0.0, 1e6}) {  // no limit, then one that never makes a page wait
-    ddbm::testing::ScriptedDynamoDb ddb;
-    std::vector<std::string> items;
-    for (int i = 0; i < 40; ++i) items.push_back(Item(i, R"({"S":"x"})"));
-    FakeTable table(items, 5);
-    ddb.transport.SetFallback([&](const HttpRequest& r) { return table.Handle(r); });
+    ScannedTable scanned(40, 5);
+    auto& [ddb, table, base, counters] = scanned;
     ddbm::testing::FakeClock clock;
     RateLimiterOptions limit;
     limit.units_per_second = rate;
     RateLimiter limiter(limit, &clock);
-    dynamodb::ScanRequest base;  // does not ask
-    base.table_name = "t";
-    ScanCounters counters;
     ASSERT_TRUE(ParallelScan(*ddb.client, base, 2, 2, &limiter, nullptr, &counters,
                              [](int, const dynamodb::ItemPage&) { return aws::Status::Ok(); })
                     .ok());

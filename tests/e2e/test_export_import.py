@@ -1181,28 +1181,39 @@ class ImportErrorTest(ExportImportTestBase):
         self.assertEqual(saved["Operation"], "import")
         return {f for e in saved["Exports"] for f in e["Files"]}
 
-    def test_resume_counts_the_dead_letters_of_imported_files(self):
-        """Items the target refused in files a stopped import had finished still decide the
-        resumed run's exit code (3) and are reported as the earlier runs'."""
-        items = ddbdata.generate_items(150, seed=12)
+    def import_stopped_with_dead_letters(self, name, seed, refused, bad_file):
+        """An export of three files of 50 items, the items `refused` ((file, index) pairs) with
+        a string where the target's GSI key gk is a number, and data file `bad_file` damaged;
+        imported with --checkpoint and --dead-letter, it stops at the damaged file having
+        dead-lettered the refused items of the files before. The damage is then repaired.
+        Returns the export, the table, the checkpoint and the dead-letter file."""
+        items = ddbdata.generate_items(150, seed=seed)
         chunks = [items[0:50], items[50:100], items[100:150]]
-        for i in (3, 17, 41):  # a number GSI key given as a string: refused by the target
-            chunks[0][i]["gk"] = {"S": "not a number"}
+        for chunk, i in refused:
+            chunks[chunk][i]["gk"] = {"S": "not a number"}
         export = HandExport(Path(tempfile.mkdtemp(prefix="hand-", dir=self.work)), chunks)
-        table = self.unique_table("deadres")
+        table = self.unique_table(name)
         ddbdata.create_table(self.dynamodb(), table, KEYS,
                              indexes=[("by_gk", "gk", "N", "KEYS_ONLY")])
-        bad_key = export.data_keys[2]
+        bad_key = export.data_keys[bad_file]
         good_bytes = self.damage(export, bad_key)
-        checkpoint = self.work / "deadres.checkpoint"
-        dead = self.work / "deadres-dead.jsonl"
+        checkpoint = self.work / f"{name}.checkpoint"
+        dead = self.work / f"{name}-dead.jsonl"
         r, summary = self.run_import(str(export.root), table, "--checkpoint", checkpoint,
                                      "--dead-letter", dead, "--parallel-files", "1")
         self.assert_error(r, bad_key.rsplit("/", 1)[1], "MD5", "--resume")
-        self.assertEqual(summary["ItemsDeadLettered"], 3, summary)
+        self.assertEqual(summary["ItemsDeadLettered"],
+                         sum(1 for chunk, _ in refused if chunk < bad_file), summary)
+        export.put(bad_key, good_bytes)
+        return export, table, checkpoint, dead
+
+    def test_resume_counts_the_dead_letters_of_imported_files(self):
+        """Items the target refused in files a stopped import had finished still decide the
+        resumed run's exit code (3) and are reported as the earlier runs'."""
+        export, table, checkpoint, dead = self.import_stopped_with_dead_letters(
+            "deadres", 12, [(0, 3), (0, 17), (0, 41)], bad_file=2)
         self.assertEqual(self.recorded_files(checkpoint), set(export.data_keys[:2]))
 
-        export.put(bad_key, good_bytes)
         r, summary = self.run_import(str(export.root), table, "--checkpoint", checkpoint,
                                      "--dead-letter", dead, "--resume")
         self.assertEqual(r.code, 3, f"stderr:\n{r.stderr}\nstdout:\n{r.stdout}")
@@ -1217,22 +1228,8 @@ class ImportErrorTest(ExportImportTestBase):
     def test_resume_keeps_the_dead_letter_file_of_the_checkpoint(self):
         """The checkpoint records the dead-letter file: a resume without --dead-letter appends
         to it (not to the default file), and a resume naming another file is refused."""
-        items = ddbdata.generate_items(150, seed=13)
-        chunks = [items[0:50], items[50:100], items[100:150]]
-        for chunk, i in ((0, 3), (0, 17), (2, 5)):  # refused by the target's number GSI key
-            chunks[chunk][i]["gk"] = {"S": "not a number"}
-        export = HandExport(Path(tempfile.mkdtemp(prefix="hand-", dir=self.work)), chunks)
-        table = self.unique_table("deadfile")
-        ddbdata.create_table(self.dynamodb(), table, KEYS,
-                             indexes=[("by_gk", "gk", "N", "KEYS_ONLY")])
-        bad_key = export.data_keys[1]
-        good_bytes = self.damage(export, bad_key)
-        checkpoint = self.work / "deadfile.checkpoint"
-        dead = self.work / "deadfile-dead.jsonl"
-        r, summary = self.run_import(str(export.root), table, "--checkpoint", checkpoint,
-                                     "--dead-letter", dead, "--parallel-files", "1")
-        self.assert_error(r, bad_key.rsplit("/", 1)[1], "MD5", "--resume")
-        self.assertEqual(summary["ItemsDeadLettered"], 2, summary)
+        export, table, checkpoint, dead = self.import_stopped_with_dead_letters(
+            "deadfile", 13, [(0, 3), (0, 17), (2, 5)], bad_file=1)
         self.assertEqual(json.loads(checkpoint.read_text())["DeadLetterFile"], str(dead))
 
         other = self.work / "other-dead.jsonl"
@@ -1244,7 +1241,6 @@ class ImportErrorTest(ExportImportTestBase):
         self.assertFalse(other.exists())
         self.assertEqual(checkpoint.read_text(), saved)
 
-        export.put(bad_key, good_bytes)
         run_dir = Path(tempfile.mkdtemp(prefix="cwd-", dir=self.work))
         r = self.cli("import", "--from", export.root, "--table", table, "--output", "json",
                      "--checkpoint", checkpoint, "--resume", cwd=run_dir)

@@ -371,20 +371,26 @@ class ReplicateTest(StreamTestCase):
         self.assertEqual(third["RecordsRead"], 0, third)
         self.assert_tables_equal(src, dst)
 
+    def replay_with_one_dead_letter(self, prefix, seed, refused):
+        """A stream-enabled source of 20 items, item `refused` of which the target refuses (its
+        index key g is a number there), replayed once: returns the source, the target, the
+        checkpoint and the JSON summary of that run, which dead-lettered the one record."""
+        src = self.create_table(self.unique_table(prefix + "src"), StreamSpecification=stream_spec())
+        dst = self.create_table_indexing_g_as_number(self.unique_table(prefix + "dst"))
+        items = self.generate_items(20, seed=seed)
+        items[refused]["g"] = {"S": "not a number"}
+        self.write_items(src, items)
+        checkpoint = self.work / "replicate.json"
+        r, first = self.replicate(src, dst, checkpoint, "--until-caught-up", "--max-lag", "0")
+        self.assertEqual(r.code, 3, r.stderr)
+        self.assertEqual(first["RecordsDeadLettered"], 1, first)
+        return src, dst, checkpoint, first
+
     def test_resume_counts_the_dead_letters_of_earlier_runs(self):
         """A record the target refuses is dead-lettered and the replay exits 3; a resume that
         meets no new refusal still exits 3, reporting the earlier runs' dead letters, as copy
         and import do: the target is still missing that change."""
-        src = self.create_table(self.unique_table("rsrc"), StreamSpecification=stream_spec())
-        dst = self.create_table_indexing_g_as_number(self.unique_table("rdst"))
-        items = self.generate_items(20, seed=5)
-        items[7]["g"] = {"S": "not a number"}  # the target's index key is a number
-        self.write_items(src, items)
-        checkpoint = self.work / "replicate.json"
-
-        r, first = self.replicate(src, dst, checkpoint, "--until-caught-up", "--max-lag", "0")
-        self.assertEqual(r.code, 3, r.stderr)
-        self.assertEqual(first["RecordsDeadLettered"], 1, first)
+        src, dst, checkpoint, first = self.replay_with_one_dead_letter("r", seed=5, refused=7)
         self.assertEqual(first["RecordsDeadLetteredByEarlierRuns"], 0, first)
         self.assertEqual(self.load_checkpoint(checkpoint)["DeadLettered"], 1)
         self.assertEqual(self.read_text(self.dead_letter).count("\n"), 1)
@@ -404,16 +410,7 @@ class ReplicateTest(StreamTestCase):
     def test_resume_keeps_the_dead_letter_file_of_the_checkpoint(self):
         """The checkpoint records the dead-letter file: a resume without --dead-letter appends
         to it (not to the default file), and a resume naming another file is refused."""
-        src = self.create_table(self.unique_table("fsrc"), StreamSpecification=stream_spec())
-        dst = self.create_table_indexing_g_as_number(self.unique_table("fdst"))
-        items = self.generate_items(20, seed=7)
-        items[4]["g"] = {"S": "not a number"}  # the target's index key is a number
-        self.write_items(src, items)
-        checkpoint = self.work / "replicate.json"
-
-        r, first = self.replicate(src, dst, checkpoint, "--until-caught-up", "--max-lag", "0")
-        self.assertEqual(r.code, 3, r.stderr)
-        self.assertEqual(first["RecordsDeadLettered"], 1, first)
+        src, dst, checkpoint, _ = self.replay_with_one_dead_letter("f", seed=7, refused=4)
         self.assertEqual(self.load_checkpoint(checkpoint)["DeadLetterFile"], str(self.dead_letter))
 
         other = self.work / "other-dead.jsonl"
