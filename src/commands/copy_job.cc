@@ -22,6 +22,7 @@
 #include "dynamodb/table_ref.h"
 #include "dynamodb/table_schema.h"
 #include "pipeline/rate_limiter.h"
+#include "pipeline/table_identity.h"
 #include "pipeline/table_transfer.h"
 
 namespace ddbm::commands {
@@ -205,8 +206,18 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   transfer.checkpoint_path = checkpoint_;
   transfer.create_indexes_after =
       plan.has_value() && create_indexes_after_ && !plan->deferred_index_updates.empty();
+  transfer.source_identity = pipeline::IdentityOf(source);
+  if (target_table.ok()) transfer.target_identity = pipeline::IdentityOf(*target_table);
   if (!checkpoint_.empty()) {
     if (aws::Status s = PrepareCheckpoint(&transfer); !s.ok()) return std::move(s).error();
+  }
+  if (transfer.resume) {
+    if (aws::Status s = pipeline::CheckSameTables(
+            transfer.resume->source_identity, source, transfer.resume->target_identity,
+            target_table.ok() ? &*target_table : nullptr, checkpoint_);
+        !s.ok()) {
+      return std::move(s).error();
+    }
   }
   // A resume continues what earlier runs wrote into the target: a missing target means that is
   // gone (deleted, or looked for in another region, account or endpoint), and a new one would
@@ -310,12 +321,17 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     start.creating_target = creating_target;
     start.dead_letter_file = transfer.dead_letter_file;
     start.create_indexes_after = transfer.create_indexes_after;
+    start.source_identity = transfer.source_identity;
+    start.target_identity = transfer.target_identity;
     return pipeline::SaveCheckpoint(checkpoint_, start);
   };
   if (create_table || finish_creation) {
     if (aws::Status s = save_start(/*creating_target=*/true); !s.ok()) return std::move(s).error();
     aws::Status made = MakeTargetTable(dst.dynamodb(), *plan, /*finish=*/!create_table);
     if (!made.ok()) return std::move(made).error();
+    aws::Result<dynamodb::TableDescription> made_table = DescribeRef(dst, target_ref);
+    if (!made_table.ok()) return std::move(made_table).error();
+    transfer.target_identity = pipeline::IdentityOf(*made_table);
   } else if (truncate_target_ && !transfer.resume && !created_earlier) {
     TruncateOptions truncate;
     truncate.segments = transfer.segments;

@@ -22,6 +22,7 @@
 #include "pipeline/progress.h"
 #include "pipeline/rate_limiter.h"
 #include "pipeline/table_export.h"
+#include "pipeline/table_identity.h"
 #include "storage/export_layout.h"
 #include "storage/gzip.h"
 #include "storage/manifest_io.h"
@@ -160,6 +161,7 @@ class ExportCommand final : public Command {
     options.readers = readers_;
     options.checkpoint_path = checkpoint_;
     options.checkpoint_source = table.table_arn;
+    options.checkpoint_source_identity = pipeline::IdentityOf(table);
     options.checkpoint_target = store.Describe(folder);
     options.resume = resume;
     options.page_size = scan_.PageSize();
@@ -362,6 +364,11 @@ class ExportCommand final : public Command {
                                  checkpoint_, checkpoint.operation, checkpoint.source,
                                  checkpoint.target, table.table_arn,
                                  store.Describe(opened.prefix)));
+    }
+    if (aws::Status s =
+            pipeline::CheckSameTable(checkpoint.source_identity, table, "source", checkpoint_);
+        !s.ok()) {
+      return std::move(s).error();
     }
     const std::chrono::milliseconds millis(std::stoll(id.substr(0, id.find('-'))));
     return aws::Clock::WallTime(std::chrono::duration_cast<aws::Clock::WallTime::duration>(millis));

@@ -28,6 +28,7 @@
 #include "pipeline/import_checkpoint.h"
 #include "pipeline/progress.h"
 #include "pipeline/rate_limiter.h"
+#include "pipeline/table_identity.h"
 #include "storage/export_layout.h"
 #include "storage/export_reader.h"
 
@@ -190,6 +191,7 @@ class ImportCommand final : public Command {
     aws::Result<dynamodb::TableDescription> target =
         PrepareTarget(db, ref.name, definition, &*checkpoint);
     if (!target.ok()) return std::move(target).error();
+    checkpoint->target_identity = pipeline::IdentityOf(*target);
     // An export with our table definition comes from a table keyed as the target (checked
     // above, or the target was created from it): its keys are unique there.
     return RunImport(global, db, *target, *exports, *opened, std::move(*checkpoint), dead_letters,
@@ -219,6 +221,11 @@ class ImportCommand final : public Command {
             fmt::format("table {} already exists; drop --create-target to import into "
                         "it, or name a new table",
                         name));
+      }
+      if (aws::Status s =
+              pipeline::CheckSameTable(checkpoint->target_identity, *target, "target", checkpoint_);
+          !s.ok()) {
+        return std::move(s).error();
       }
       if (checkpoint->creating_target) {
         aws::Result<std::optional<dynamodb::TargetTablePlan>> plan =
@@ -371,7 +378,9 @@ class ImportCommand final : public Command {
 
   aws::Result<pipeline::ImportCheckpoint> LoadCheckpoint(const std::string& source,
                                                          const std::string& target) const {
-    pipeline::ImportCheckpoint fresh{source, target, {}};
+    pipeline::ImportCheckpoint fresh;
+    fresh.source = source;
+    fresh.target = target;
     if (checkpoint_.empty()) return fresh;
     if (aws::Status s = pipeline::CheckCheckpointWritable(checkpoint_); !s.ok()) {
       return std::move(s).error();

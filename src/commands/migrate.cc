@@ -20,6 +20,7 @@
 #include "commands/table_pair.h"
 #include "dynamodb/table_ref.h"
 #include "pipeline/checkpoint.h"
+#include "pipeline/table_identity.h"
 
 namespace ddbm::commands {
 namespace {
@@ -120,8 +121,9 @@ class MigrateCommand final : public Command {
     int64_t replay_from = 0;  // the oldest record time the replay applies
     if (!resume) {
       // The target is checked before the state file is written: a failed start leaves nothing.
-      if (aws::Status s = CheckCopyTarget(source_table, DescribeRef(dst, target_ref),
-                                          target_ref.name, job_.create_target());
+      aws::Result<dynamodb::TableDescription> target_table = DescribeRef(dst, target_ref);
+      if (aws::Status s =
+              CheckCopyTarget(source_table, target_table, target_ref.name, job_.create_target());
           !s.ok()) {
         return std::move(s).error();
       }
@@ -142,6 +144,8 @@ class MigrateCommand final : public Command {
       state.operation = "migrate";
       state.source = source_ref.name;
       state.target = target_ref.name;
+      state.source_identity = pipeline::IdentityOf(source_table);
+      if (target_table.ok()) state.target_identity = pipeline::IdentityOf(*target_table);
       state.stream_arn = source_table.latest_stream_arn;
       state.from = aws::FormatEpochSeconds(started);
       // Noted by this host's clock, which may run ahead of the service's that times the records

@@ -18,6 +18,7 @@
 #include "pipeline/progress.h"
 #include "pipeline/rate_limiter.h"
 #include "pipeline/stream_replicator.h"
+#include "pipeline/table_identity.h"
 
 namespace ddbm::commands {
 namespace {
@@ -150,6 +151,16 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
   options.until_caught_up = settings.until_caught_up;
   options.checkpoint_path = settings.checkpoint;
   options.resume = std::move(*resume);
+  if (options.resume) {
+    if (aws::Status s = pipeline::CheckSameTables(options.resume->source_identity, source,
+                                                  options.resume->target_identity, &target,
+                                                  settings.checkpoint);
+        !s.ok()) {
+      return std::move(s).error();
+    }
+  }
+  options.source_identity = pipeline::IdentityOf(source);
+  options.target_identity = pipeline::IdentityOf(target);
   if (options.resume && !options.resume->stream_arn.empty() &&
       options.resume->stream_arn != source.latest_stream_arn) {
     return Invalid(fmt::format(

@@ -55,6 +55,8 @@ std::string SerializeCheckpoint(const Checkpoint& c) {
       .Member("Source", c.source)
       .Member("Target", c.target)
       .MemberInt("TotalSegments", c.total_segments);
+  WriteTableIdentity(w, "SourceTable", c.source_identity);
+  WriteTableIdentity(w, "TargetTable", c.target_identity);
   if (c.creating_target) w.MemberBool("CreatingTarget", true);
   if (!c.dead_letter_file.empty()) w.Member("DeadLetterFile", c.dead_letter_file);
   if (c.create_indexes_after) w.MemberBool("CreateIndexesAfter", true);
@@ -93,6 +95,8 @@ aws::Result<Checkpoint> ParseCheckpoint(std::string_view text, const std::string
   if (root["Operation"].get(s) == simdjson::SUCCESS) c.operation = std::string(s);
   if (root["Source"].get(s) == simdjson::SUCCESS) c.source = std::string(s);
   if (root["Target"].get(s) == simdjson::SUCCESS) c.target = std::string(s);
+  c.source_identity = ReadTableIdentity(root, "SourceTable");
+  c.target_identity = ReadTableIdentity(root, "TargetTable");
   bool creating = false;
   if (root["CreatingTarget"].get(creating) == simdjson::SUCCESS) c.creating_target = creating;
   if (root["DeadLetterFile"].get(s) == simdjson::SUCCESS) c.dead_letter_file = std::string(s);

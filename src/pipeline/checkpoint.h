@@ -1,6 +1,7 @@
 // Checkpoint: the resume state of a segmented run, saved as one JSON file.
 //
 //   {"Version":1,"Operation":"copy","Source":"A","Target":"B","TotalSegments":8,
+//    "SourceTable":{"TableArn":...},"TargetTable":{"TableArn":...},   (see table_identity.h)
 //    "DeadLetterFile":"/abs/path.jsonl",
 //    "Segments":[{"Segment":0,"Done":false,"ExclusiveStartKey":{...},"Items":1200,
 //                 "DeadLettered":3},...]}     (DeadLettered only when not 0)
@@ -20,6 +21,7 @@
 
 #include "aws/error.h"
 #include "pipeline/segment_progress.h"
+#include "pipeline/table_identity.h"
 
 namespace ddbm::pipeline {
 
@@ -27,6 +29,10 @@ struct Checkpoint {
   std::string operation;  // "copy", "truncate"...
   std::string source;     // identifies the run; a resume must match it
   std::string target;
+  // The tables themselves, when known (not known in checkpoints of older versions, nor for a
+  // target that is still to be created): a resume checks them with CheckSameTable.
+  TableIdentity source_identity;
+  TableIdentity target_identity;
   int total_segments = 0;
   std::vector<SegmentPosition> segments;  // index = segment number
   // The run was creating its target table: nothing was written yet, and a resume must finish

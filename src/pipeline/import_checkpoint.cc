@@ -34,6 +34,7 @@ std::string SerializeImportCheckpoint(const ImportCheckpoint& c) {
   if (!c.dead_letter_file.empty()) w.Member("DeadLetterFile", c.dead_letter_file);
   if (c.dead_lettered > 0) w.MemberInt("DeadLettered", static_cast<int64_t>(c.dead_lettered));
   if (c.creating_target) w.MemberBool("CreatingTarget", true);
+  WriteTableIdentity(w, "TargetTable", c.target_identity);
   w.EndObject();
   out += '\n';
   return out;
@@ -71,6 +72,7 @@ aws::Result<ImportCheckpoint> ParseImportCheckpoint(std::string_view text,
   }
   bool creating = false;
   if (root["CreatingTarget"].get(creating) == simdjson::SUCCESS) c.creating_target = creating;
+  c.target_identity = ReadTableIdentity(root, "TargetTable");
   for (simdjson::dom::element e : exports) {
     ImportCheckpoint::Export entry;
     std::string_view id;

@@ -5,7 +5,8 @@
 //                "Files":["p/AWSDynamoDB/01715685260608-c488b4e1/data/uimb...json.gz"]}],
 //    "DeadLetterFile":"/abs/path.jsonl",
 //    "DeadLettered":2,     (only when not 0)
-//    "CreatingTarget":true}  (only when set)
+//    "CreatingTarget":true,  (only when set)
+//    "TargetTable":{"TableArn":...}}  (see table_identity.h; once the target exists)
 //
 // A data file is listed only once all its items are acknowledged; an export is Done once all
 // of it is (for an incremental export, only that: it is applied again as a whole otherwise).
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "aws/error.h"
+#include "pipeline/table_identity.h"
 
 namespace ddbm::pipeline {
 
@@ -38,6 +40,9 @@ struct ImportCheckpoint {
   // Saved so before the run creates its target table: a resume finishes the table (or creates
   // it) first. Nothing is imported while it is set.
   bool creating_target = false;
+  // The target table once it exists (not known in checkpoints of older versions): a resume
+  // checks it with CheckSameTable.
+  TableIdentity target_identity;
 
   // The entry for `export_id`, added when missing.
   Export& For(const std::string& export_id);

@@ -44,6 +44,8 @@ std::string SerializeStreamCheckpoint(const StreamCheckpoint& c) {
       .Member("From", c.from)
       .MemberInt("SkipBefore", c.skip_before)
       .MemberInt("StartTime", c.start_time);
+  WriteTableIdentity(w, "SourceTable", c.source_identity);
+  WriteTableIdentity(w, "TargetTable", c.target_identity);
   if (!c.dead_letter_file.empty()) w.Member("DeadLetterFile", c.dead_letter_file);
   w.MemberInt("DeadLettered", static_cast<int64_t>(c.dead_lettered)).Key("Shards").BeginArray();
   for (const ShardPosition& s : c.shards) {
@@ -78,6 +80,8 @@ aws::Result<StreamCheckpoint> ParseStreamCheckpoint(std::string_view text,
   c.operation = StringOr(root, "Operation");
   c.source = StringOr(root, "Source");
   c.target = StringOr(root, "Target");
+  c.source_identity = ReadTableIdentity(root, "SourceTable");
+  c.target_identity = ReadTableIdentity(root, "TargetTable");
   c.stream_arn = StringOr(root, "StreamArn");
   c.from = StringOr(root, "From");
   c.skip_before = IntOr(root, "SkipBefore");

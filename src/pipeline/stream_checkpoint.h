@@ -1,6 +1,7 @@
 // StreamCheckpoint: the resume state of a stream replay, saved as one JSON file.
 //
 //   {"Version":1,"Operation":"replicate","Source":"A","Target":"B","StreamArn":"arn:...",
+//    "SourceTable":{"TableArn":...},"TargetTable":{"TableArn":...},   (see table_identity.h)
 //    "From":"trim-horizon","SkipBefore":1700000000,"StartTime":1700000000,
 //    "DeadLetterFile":"/abs/path.jsonl",  (only when known)
 //    "DeadLettered":0,
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "aws/error.h"
+#include "pipeline/table_identity.h"
 
 namespace ddbm::pipeline {
 
@@ -35,6 +37,10 @@ struct StreamCheckpoint {
   std::string operation = "replicate";
   std::string source;
   std::string target;
+  // The tables themselves, when known (not in checkpoints of older versions, nor for a target
+  // migrate --live has still to create): a resume checks them with CheckSameTables.
+  TableIdentity source_identity;
+  TableIdentity target_identity;
   std::string stream_arn;
   std::string from;         // as the user gave it: trim-horizon, latest or a time
   int64_t skip_before = 0;  // records created before this epoch second are skipped; 0: none

@@ -517,6 +517,8 @@ aws::Result<ReplicateResult> Replay::Run() {
   }
   header_.stream_arn = options_.stream_arn;
   if (!options_.dead_letter_file.empty()) header_.dead_letter_file = options_.dead_letter_file;
+  if (options_.source_identity.known()) header_.source_identity = options_.source_identity;
+  if (options_.target_identity.known()) header_.target_identity = options_.target_identity;
 
   if (lookups_ && context_.source == nullptr) {
     return aws::Error::Make(aws::ErrorKind::kInternal,

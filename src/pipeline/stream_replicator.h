@@ -61,6 +61,9 @@ struct ReplicateOptions {
   std::optional<StreamCheckpoint> resume;
   // The dead-letter file (absolute) recorded in the checkpoint; empty: the one `resume` names.
   std::string dead_letter_file;
+  // The tables, recorded in the checkpoint (StreamCheckpoint::source_identity, target_identity).
+  TableIdentity source_identity;
+  TableIdentity target_identity;
   std::chrono::milliseconds checkpoint_interval{1000};
 };
 

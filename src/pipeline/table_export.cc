@@ -131,6 +131,7 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     Checkpoint c;
     c.operation = kOperation;
     c.source = options.checkpoint_source;
+    c.source_identity = options.checkpoint_source_identity;
     c.target = options.checkpoint_target;
     c.total_segments = segments;
     for (const SegmentFiles& f : files) {

@@ -58,6 +58,7 @@ struct TableExportOptions {
   std::chrono::milliseconds checkpoint_interval{1000};
   aws::Clock* clock = aws::Clock::Real();  // for the interval; must outlive the call
   std::string checkpoint_source;
+  TableIdentity checkpoint_source_identity;  // recorded as Checkpoint::source_identity
   std::string checkpoint_target;
   // Set to resume: an earlier run's checkpoint of this export; it decides the segments.
   std::optional<Checkpoint> resume;

@@ -29,6 +29,8 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
     c.total_segments = segments;
     c.dead_letter_file = options_.dead_letter_file;
     c.create_indexes_after = options_.create_indexes_after;
+    c.source_identity = options_.source_identity;
+    c.target_identity = options_.target_identity;
     for (const auto& p : progress) c.segments.push_back(p->position());
     return c;
   };

@@ -61,6 +61,8 @@ struct TransferOptions {
   std::chrono::milliseconds checkpoint_interval{1000};
   std::string dead_letter_file;       // recorded in the checkpoint (Checkpoint::dead_letter_file)
   bool create_indexes_after = false;  // the same (Checkpoint::create_indexes_after)
+  TableIdentity source_identity;      // the same (Checkpoint::source_identity)
+  TableIdentity target_identity;      // the same (Checkpoint::target_identity)
 };
 
 struct TransferCounters {

@@ -444,6 +444,14 @@ class ServiceTestCase(unittest.TestCase):
         ddbdata.create_table(self.dynamodb(), name, keys, **extra)
         return name
 
+    def recreate_table(self, name, keys=DEFAULT_KEYS, **extra):
+        """Deletes table `name` and creates it again, empty: the same name and ARN, another
+        table."""
+        ddb = self.dynamodb()
+        ddb.delete_table(TableName=name)
+        ddb.get_waiter("table_not_exists").wait(TableName=name)
+        return self.create_table(name, keys, **extra)
+
     def create_table_indexing_g_as_number(self, name):
         """A table (DEFAULT_KEYS) with a GSI whose key is attribute g, a number: DynamoDB
         refuses a write whose g is of another type (ValidationException), which makes items

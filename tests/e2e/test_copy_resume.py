@@ -342,6 +342,25 @@ class ResumeTest(ResumeTestBase):
         with self.assertRaises(ddb.exceptions.ResourceNotFoundException):
             ddb.describe_table(TableName=target)  # nothing was created
 
+    def test_resume_into_a_target_created_again_is_refused(self):
+        """A target deleted and created again under its name since the checkpoint was written
+        lacks what the checkpoint counts as copied: the resume is refused and writes nothing."""
+        target = self.create_table(self.unique_table("again"))
+        checkpoint = self.work / "again.checkpoint.json"
+        proc, out, err = self.start(self.copy_args(target, checkpoint), "again")
+        self.wait_for_progress(proc, target)
+        proc.send_signal(signal.SIGINT)
+        self.assertEqual(proc.wait(timeout=60), 130, self.read_text(err))
+        saved = json.loads(checkpoint.read_text(encoding="utf-8"))
+        self.assertEqual(saved["TargetTable"]["TableArn"],
+                         self.dynamodb().describe_table(TableName=target)["Table"]["TableArn"])
+        self.recreate_table(target)
+        r = harness.run(*self.copy_args(target, checkpoint, "--resume")[1:], env=self.env(),
+                        timeout=RUN_TIMEOUT)
+        self.assert_cli_error(r, f"target table {target} is not the table checkpoint")
+        self.assertIn("deleted and created again", r.stderr)
+        self.assertEqual(self.dynamodb().scan(TableName=target, Select="COUNT")["Count"], 0)
+
     def test_sigint_stops_promptly_under_a_write_rate_limit(self):
         """With writes limited to 2,000 WCU/s the scan runs far ahead of the writes; Ctrl-C must
         still stop after the batches being sent, not after everything already read."""

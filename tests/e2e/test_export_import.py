@@ -1496,6 +1496,15 @@ class ImportCreateTargetResumeTest(ExportImportTestBase):
         self.assert_cli_error(r, f"table {self.table} does not exist, but checkpoint")
 
 
+    def test_resume_of_an_import_whose_table_was_created_again_is_refused(self):
+        r = self.cli(*self.import_args(), timeout=240)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.recreate_table(self.table, keys=KEYS)
+        r = self.cli(*self.import_args("--resume"))
+        self.assert_cli_error(r, f"target table {self.table} is not the table checkpoint")
+        self.assertEqual(self.dynamodb().scan(TableName=self.table, Select="COUNT")["Count"], 0)
+
+
 class ExportResumeTest(ExportImportTestBase):
     """An export with --checkpoint survives kill -9 and Ctrl-C: --resume finishes it in the same
     folder, and the result holds every item exactly once (checked with Python alone, then by
@@ -1786,6 +1795,10 @@ class ExportResumeTest(ExportImportTestBase):
         self.assert_cli_error(r, "not an export of")
         # A finished export's checkpoint resumes to the same manifests.
         self.finish_and_check()
+        # Not into a source table deleted and created again since.
+        self.recreate_table(self.src, keys=KEYS)
+        r = harness.run(*self.export_args("--resume")[1:], env=self.env(), timeout=60)
+        self.assert_cli_error(r, f"source table {self.src} is not the table checkpoint")
 
 
 if __name__ == "__main__":

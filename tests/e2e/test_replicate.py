@@ -312,6 +312,24 @@ class ReplicateTest(StreamTestCase):
         self.assertEqual(cp["Shards"][0]["SequenceNumber"],
                          records[-1]["dynamodb"]["SequenceNumber"], cp)
 
+    def test_resume_into_a_target_created_again_is_refused(self):
+        """A target deleted and created again since the checkpoint lacks every change the
+        checkpoint counts as applied: the resume is refused and writes nothing."""
+        src = self.create_table(self.unique_table("rsrc"), StreamSpecification=stream_spec())
+        dst = self.create_table(self.unique_table("rdst"))
+        self.make_changes(src, start=0, seed=5)
+        checkpoint = self.work / "replicate.json"
+        r, _ = self.replicate(src, dst, checkpoint, "--until-caught-up", "--max-lag", "0")
+        self.assertEqual(r.code, 0, r.stderr)
+        cp = self.load_checkpoint(checkpoint)
+        self.assertEqual(cp["SourceTable"]["TableArn"],
+                         self.dynamodb().describe_table(TableName=src)["Table"]["TableArn"], cp)
+        self.assertIn("TargetTable", cp)
+        self.recreate_table(dst)
+        r, _ = self.replicate(src, dst, checkpoint, "--resume", "--until-caught-up")
+        self.assert_cli_error(r, f"target table {dst} is not the table checkpoint")
+        self.assertEqual(self.dynamodb().scan(TableName=dst, Select="COUNT")["Count"], 0)
+
     def test_resume_reads_only_new_records(self):
         src = self.create_table(self.unique_table("rsrc"), StreamSpecification=stream_spec())
         dst = self.create_table(self.unique_table("rdst"))
