@@ -13,6 +13,7 @@
 #include "commands/create_target.h"
 #include "commands/dead_letters.h"
 #include "commands/interrupt.h"
+#include "commands/output.h"
 #include "commands/run_checkpoint.h"
 #include "commands/side_flags.h"
 #include "commands/table_pair.h"
@@ -254,9 +255,8 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
       const uint64_t dead = transfer.resume->items_dead_lettered();
       if (dead > 0) {
         std::cerr << fmt::format(
-            "ddbmigrate: warning: {} items could not be written; they are in the dead-letter "
-            "file {}\n",
-            dead, *dead_letter_path);
+            "ddbmigrate: warning: {} could not be written; see the dead-letter file {}\n",
+            Counted(dead, "item"), *dead_letter_path);
         outcome = Outcome::kIncomplete;
       }
       // The summary of a run that had nothing left to copy: all of it by earlier runs.
@@ -394,8 +394,8 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
       counters.items_dead_lettered.load() + counters.items_dead_lettered_resumed.load();
   if (dead > 0) {
     std::cerr << fmt::format(
-        "ddbmigrate: warning: {} items could not be written; they were appended to {}\n", dead,
-        dead_letters.path());
+        "ddbmigrate: warning: {} could not be written; see the dead-letter file {}\n",
+        Counted(dead, "item"), dead_letters.path());
   }
   if (result->interrupted) return Outcome::kInterrupted;
   if (plan && create_indexes_after_) {
@@ -684,8 +684,8 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
                          : std::string());
   }
   if (dead > 0) {
-    std::cout << fmt::format("{} items could not be written; they were appended to {}\n", dead,
-                             dead_letters.path());
+    std::cout << fmt::format("{} could not be written; see the dead-letter file {}\n",
+                             Counted(dead, "item"), dead_letters.path());
   }
   if (interrupted && !checkpoint_.empty()) {
     std::cout << fmt::format("checkpoint: {}; continue with the same command and --resume\n",

@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "commands/default_file.h"
+#include "commands/output.h"
 
 namespace ddbm::commands {
 
@@ -34,8 +35,8 @@ aws::Result<DeadLetterChoice> ChooseDeadLetterFile(const std::string& flag,
   if (earlier->dead_lettered > 0) {
     std::cerr << fmt::format(
         "ddbmigrate: warning: dead-letter file {}, which checkpoint {} names, no longer exists; "
-        "the {} items it counts as dead-lettered by earlier runs are not in {}\n",
-        earlier->file, earlier->checkpoint, earlier->dead_lettered, choice.path);
+        "{} lacks the {} it counts as dead-lettered by earlier runs\n",
+        earlier->file, earlier->checkpoint, choice.path, Counted(earlier->dead_lettered, "item"));
   }
   return choice;
 }

@@ -13,6 +13,7 @@
 #include "commands/connection.h"
 #include "commands/export_store.h"
 #include "commands/interrupt.h"
+#include "commands/output.h"
 #include "commands/run_checkpoint.h"
 #include "commands/scan_flags.h"
 #include "commands/table_pair.h"
@@ -218,15 +219,14 @@ class ExportCommand final : public Command {
     reporter.Stop();
     if (result.ok() && result->stale_files_deleted > 0) {
       std::cerr << fmt::format(
-          "ddbmigrate: note: deleted {} data files the stopped run finished after its last "
-          "checkpoint; their items are exported again\n",
-          result->stale_files_deleted);
+          "ddbmigrate: note: deleted {} the stopped run finished after its last checkpoint; "
+          "their items are exported again\n",
+          Counted(result->stale_files_deleted, "data file"));
     }
     if (result.ok() && result->incomplete_uploads_aborted > 0) {
       std::cerr << fmt::format(
-          "ddbmigrate: note: aborted {} incomplete uploads of data files the stopped run was "
-          "writing\n",
-          result->incomplete_uploads_aborted);
+          "ddbmigrate: note: aborted {} of data files the stopped run was writing\n",
+          Counted(result->incomplete_uploads_aborted, "incomplete upload"));
     }
     if (!result.ok()) {
       aws::Error error = std::move(result).error();
@@ -249,9 +249,9 @@ class ExportCommand final : public Command {
             store.Describe(folder));
       } else {
         std::cerr << fmt::format(
-            "ddbmigrate: export stopped; {} records the {} data files finished so far: run the "
-            "same command with --resume to finish the export in {}\n",
-            checkpoint_, result->files.size(), store.Describe(folder));
+            "ddbmigrate: export stopped; {} records the {} finished so far: run the same "
+            "command with --resume to finish the export in {}\n",
+            checkpoint_, Counted(result->files.size(), "data file"), store.Describe(folder));
       }
       return Outcome::kInterrupted;
     }

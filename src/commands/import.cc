@@ -15,6 +15,7 @@
 #include "commands/dead_letters.h"
 #include "commands/export_store.h"
 #include "commands/interrupt.h"
+#include "commands/output.h"
 #include "commands/scan_flags.h"
 #include "commands/table_pair.h"
 #include "commands/transfer_runner.h"
@@ -554,8 +555,8 @@ class ImportCommand final : public Command {
     const uint64_t dead = counters.items_dead_lettered.load() + earlier_dead;
     if (dead > 0) {
       std::cerr << fmt::format(
-          "ddbmigrate: warning: {} items could not be written; they were appended to {}\n", dead,
-          dead_letters.path());
+          "ddbmigrate: warning: {} could not be written; see the dead-letter file {}\n",
+          Counted(dead, "item"), dead_letters.path());
     }
     if (interrupted) return Outcome::kInterrupted;
     return dead > 0 ? Outcome::kIncomplete : Outcome::kSuccess;

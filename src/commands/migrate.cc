@@ -17,6 +17,7 @@
 #include "commands/default_file.h"
 #include "commands/interrupt.h"
 #include "commands/replay_job.h"
+#include "commands/scan_flags.h"
 #include "commands/table_pair.h"
 #include "dynamodb/table_ref.h"
 #include "pipeline/checkpoint.h"
@@ -47,7 +48,7 @@ class MigrateCommand final : public Command {
                  "Stop once the replay has caught up, instead of replaying until stopped");
     app.add_option("--max-lag", max_lag_seconds_,
                    "Lag in seconds under which the replay counts as caught up")
-        ->check(CLI::Range(0.0, 86400.0))
+        ->check(DecimalRange(0, 86400))
         ->capture_default_str();
     app.add_flag("--skip-ttl-deletes", skip_ttl_deletes_,
                  "Do not apply the deletions made by DynamoDB's TTL");

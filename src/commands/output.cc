@@ -37,4 +37,12 @@ std::string RenderTable(const std::vector<std::string>& header,
   return out;
 }
 
+std::string Counted(uint64_t count, std::string_view singular) {
+  std::string text = std::to_string(count);
+  text += ' ';
+  text += singular;
+  if (count != 1) text += 's';
+  return text;
+}
+
 }  // namespace ddbm::commands

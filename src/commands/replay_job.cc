@@ -12,6 +12,7 @@
 #include "aws/iso8601.h"
 #include "aws/json_writer.h"
 #include "commands/dead_letters.h"
+#include "commands/output.h"
 #include "commands/transfer_runner.h"
 #include "pipeline/checkpoint.h"
 #include "pipeline/dead_letter.h"
@@ -310,12 +311,12 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
         counters.records_skipped.load(), counters.ttl_deletes.load(), seconds, rate,
         LagText(counters.lag_seconds.load()), Throttles(src, dst), Retries(src, dst));
     if (dead > 0) {
-      std::cout << fmt::format("{} records could not be applied; they were appended to {}\n", dead,
-                               dead_letters.path());
+      std::cout << fmt::format("{} could not be applied; see the dead-letter file {}\n",
+                               Counted(dead, "record"), dead_letters.path());
     }
     if (dead_earlier > 0) {
-      std::cout << fmt::format("{} records the earlier runs could not apply are in {}\n",
-                               dead_earlier, dead_letters.path());
+      std::cout << fmt::format("the earlier runs could not apply {}; see the dead-letter file {}\n",
+                               Counted(dead_earlier, "record"), dead_letters.path());
     }
     if (result.ok() || pipeline::StreamReplicator::ResumeCanRecover(result.error())) {
       std::cout << fmt::format("checkpoint: {}; continue with the same command and --resume\n",

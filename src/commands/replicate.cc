@@ -45,7 +45,7 @@ class ReplicateCommand final : public Command {
                  "Stop once every shard is read to its end or within --max-lag of now");
     app.add_option("--max-lag", settings_.max_lag_seconds,
                    "Lag in seconds under which the replay counts as caught up")
-        ->check(CLI::Range(0.0, 86400.0))
+        ->check(DecimalRange(0, 86400))
         ->capture_default_str();
     app.add_flag("--skip-ttl-deletes", settings_.skip_ttl_deletes,
                  "Do not apply the deletions made by DynamoDB's TTL");

@@ -1,5 +1,7 @@
 #include "commands/scan_flags.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -40,6 +42,22 @@ CLI::Validator PositiveRate() {
       "UNITS/S");
 }
 
+CLI::Validator DecimalRange(double min, double max) {
+  return CLI::Validator(
+      [min, max](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double value = std::strtod(text.c_str(), &end);
+        if (end == text.c_str() || *end != '\0' || !std::isfinite(value)) {
+          return fmt::format("'{}' is not a number", text);
+        }
+        if (value < min || value > max) {
+          return fmt::format("{} is not in the range {} to {}", text, min, max);
+        }
+        return {};
+      },
+      fmt::format("[{} - {}]", min, max));
+}
+
 void AddScanFlags(CLI::App& app, ScanFlags* flags, const ScanFlagsHelp& help) {
   app.add_option("--segments", flags->segments, help.segments)->check(CLI::Range(1, 1000000));
   app.add_option("--page-size", flags->page_size, help.page_size)->check(CLI::Range(0, 1000000));
@@ -47,7 +65,7 @@ void AddScanFlags(CLI::App& app, ScanFlags* flags, const ScanFlagsHelp& help) {
   CLI::Option* rate =
       app.add_option("--read-rate", flags->read_rate, help.read_rate)->check(PositiveRate());
   app.add_option("--read-percent", flags->read_percent, help.read_percent)
-      ->check(CLI::Range(1.0, 100.0))
+      ->check(DecimalRange(1, 100))
       ->excludes(rate);
 }
 
@@ -58,7 +76,7 @@ void AddWriteRateFlags(CLI::App& app, std::optional<double>* rate, std::optional
           ->check(PositiveRate());
   app.add_option("--write-percent", *percent,
                  "At most this percent of " + table + " provisioned write capacity")
-      ->check(CLI::Range(1.0, 100.0))
+      ->check(DecimalRange(1, 100))
       ->excludes(units);
 }
 

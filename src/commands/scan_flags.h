@@ -49,6 +49,9 @@ struct ScanFlagsHelp {
 
 // For --read-rate and --write-rate: a finite number of capacity units per second above 0.
 CLI::Validator PositiveRate();
+// CLI::Range for a flag with a fractional value: its error shows the bounds as given ("0 to
+// 86400"), where CLI::Range's shows "0.000000 to 86400.000000".
+CLI::Validator DecimalRange(double min, double max);
 
 // Adds --segments, --page-size, --consistent-read, --read-rate and --read-percent. `flags` must
 // outlive the parse.

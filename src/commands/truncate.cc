@@ -8,6 +8,7 @@
 #include "aws/json_writer.h"
 #include "commands/capacity_flag.h"
 #include "commands/interrupt.h"
+#include "commands/output.h"
 #include "commands/table_pair.h"
 #include "commands/transfer_runner.h"
 #include "dynamodb/table_ref.h"
@@ -67,7 +68,7 @@ aws::Result<Outcome> TruncateTable(const Connection& connection,
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const uint64_t deleted = counters.writes.items_written.load();
-  std::cerr << fmt::format("deleted {} items from {}{}\n", deleted, table.table_name,
+  std::cerr << fmt::format("deleted {} from {}{}\n", Counted(deleted, "item"), table.table_name,
                            result->interrupted ? " (interrupted)" : "");
   if (options.json_summary) {
     std::string out;

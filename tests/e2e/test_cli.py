@@ -85,10 +85,21 @@ class VersionAndHelpTest(ServiceTestCase):
                 self.assertIn(f"(see ddbmigrate {args[0]} --help)", r.stderr)
 
     def test_a_number_out_of_range_names_the_range_readably(self):
-        r = self.cli("replicate", "--source-table", "t1x", "--target-table", "t2x",
-                     "--max-lag", "-1", endpoint=False)
-        self.assert_usage_error(r, "--max-lag")
-        self.assertLess(len(r.stderr), 200, r.stderr)
+        for args, fragment in (
+                (("replicate", "--max-lag", "-1"), "--max-lag: -1 is not in the range 0 to 86400"),
+                (("migrate", "--live", "--max-lag", "90000"),
+                 "--max-lag: 90000 is not in the range 0 to 86400"),
+                (("copy", "--read-percent", "150"),
+                 "--read-percent: 150 is not in the range 1 to 100"),
+                (("replicate", "--write-percent", "0.5"),
+                 "--write-percent: 0.5 is not in the range 1 to 100"),
+                (("replicate", "--max-lag", "soon"), "--max-lag: 'soon' is not a number")):
+            with self.subTest(" ".join(args)):
+                r = self.cli(args[0], "--source-table", "t1x", "--target-table", "t2x",
+                             *args[1:], endpoint=False)
+                self.assert_usage_error(r, fragment)
+                self.assertNotIn("000000", r.stderr)
+                self.assertLess(len(r.stderr), 200, r.stderr)
 
 
 class TablesTest(ServiceTestCase):

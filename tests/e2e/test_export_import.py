@@ -1249,7 +1249,7 @@ class ImportErrorTest(ExportImportTestBase):
         self.assertEqual(summary["ItemsDeadLettered"], 1, summary)
         self.assertEqual(summary["ItemsDeadLetteredByEarlierRuns"], 2, summary)
         self.assertEqual(summary["DeadLetterFile"], str(dead), summary)
-        self.assertIn(f"3 items could not be written; they were appended to {dead}", r.stderr)
+        self.assertIn(f"3 items could not be written; see the dead-letter file {dead}", r.stderr)
         self.assertEqual(list(run_dir.iterdir()), [])  # no default dead-letter file
         lines = [json.loads(line) for line in dead.read_text(encoding="utf-8").split("\n") if line]
         self.assertEqual(len(lines), 3, lines)
@@ -1264,8 +1264,8 @@ class ImportErrorTest(ExportImportTestBase):
                                "--dead-letter", other, "--resume")
         self.assertEqual(r.code, 3, r.stderr)
         self.assertIn(f"dead-letter file {dead}, which checkpoint {checkpoint} names, no longer "
-                      f"exists; the 3 items it counts as dead-lettered by earlier runs are not "
-                      f"in {other}", r.stderr)
+                      f"exists; {other} lacks the 3 items it counts as dead-lettered by earlier "
+                      f"runs", r.stderr)
 
     def test_resume_after_a_bad_file(self):
         """A full export (three files) and an incremental one after it (two files, the second
@@ -1642,10 +1642,11 @@ class ExportResumeTest(ExportImportTestBase):
         outside = data.parent / f".manifest-files.json.{pid}-998-0badc0de.ddbm-tmp"
         outside.write_bytes(b"x")
         stderr, summary = self.finish_and_check()
-        self.assertRegex(stderr, r"note: deleted [0-9]+ data files the stopped run finished")
+        self.assertRegex(stderr, r"note: deleted [0-9]+ data files? the stopped run finished")
         self.assertGreaterEqual(summary["StaleFilesDeleted"], 1, summary)
         aborted = len(left) + 1
-        self.assertIn(f"note: aborted {aborted} incomplete uploads of data files", stderr)
+        self.assertIn(f"note: aborted {aborted} incomplete upload{'' if aborted == 1 else 's'} "
+                      "of data files", stderr)
         self.assertEqual(summary["IncompleteUploadsAborted"], aborted, summary)
         self.assertEqual([p.name for p in data.iterdir() if p.name.endswith(".ddbm-tmp")], [])
         self.assertTrue(outside.exists(), "a temporary file outside data/ was removed")
@@ -1669,7 +1670,7 @@ class ExportResumeTest(ExportImportTestBase):
         self.assertEqual(len(saved["Segments"]), self.SEGMENTS)
         self.assertEqual(self.checkpointed_files(), 0)
         stderr, summary = self.finish_and_check()
-        self.assertRegex(stderr, r"note: aborted [0-9]+ incomplete uploads of data files")
+        self.assertRegex(stderr, r"note: aborted [0-9]+ incomplete uploads? of data files")
         self.assertGreaterEqual(summary["IncompleteUploadsAborted"], 1, summary)
 
     def test_kill_9_then_resume_to_s3(self):
@@ -1698,7 +1699,8 @@ class ExportResumeTest(ExportImportTestBase):
         beside = s3.create_multipart_upload(Bucket=bucket, Key=folder + "data.partial")
         stderr, summary = self.finish_and_check(*endpoint, to=to, bucket=bucket, prefix=prefix)
         aborted = len(left) + 1
-        self.assertIn(f"note: aborted {aborted} incomplete uploads of data files", stderr)
+        self.assertIn(f"note: aborted {aborted} incomplete upload{'' if aborted == 1 else 's'} "
+                      "of data files", stderr)
         self.assertEqual(summary["IncompleteUploadsAborted"], aborted, summary)
         self.assertEqual(uploads(data), [])
         self.assertEqual(uploads(folder), [(folder + "data.partial", beside["UploadId"])])
