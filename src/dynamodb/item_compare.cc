@@ -308,20 +308,40 @@ aws::Result<std::string> CanonicalItem(std::string_view item_json,
   return out;
 }
 
+namespace {
+
+// Appends the canonical bytes of `item`'s key attributes, in key-schema order.
+aws::Status EncodeKey(const dom::object& item, const std::vector<KeySchemaElement>& key_schema,
+                      std::string* out) {
+  for (const KeySchemaElement& k : key_schema) {
+    dom::element value;
+    if (item.at_key(k.attribute_name).get(value) != simdjson::SUCCESS) {
+      return Invalid("an item lacks the key attribute '" + k.attribute_name + "'");
+    }
+    PutBytes(out, k.attribute_name);
+    if (aws::Status s = EncodeValue(value, out); !s.ok()) return s;
+  }
+  return aws::Status::Ok();
+}
+
+}  // namespace
+
+aws::Result<std::string> CanonicalKey(std::string_view item_json,
+                                      const std::vector<KeySchemaElement>& key_schema) {
+  aws::Result<dom::object> item = ParseObject(ThreadDomParser(0), item_json, false);
+  if (!item.ok()) return std::move(item).error();
+  std::string key;
+  if (aws::Status s = EncodeKey(*item, key_schema, &key); !s.ok()) return s.error();
+  return key;
+}
+
 aws::Result<ItemFingerprint> FingerprintItem(std::string_view item_json,
                                              const std::vector<KeySchemaElement>& key_schema,
                                              const IgnoredAttributes& ignored) {
   aws::Result<dom::object> item = ParseObject(ThreadDomParser(0), item_json, true);
   if (!item.ok()) return std::move(item).error();
   ItemFingerprint fingerprint;
-  for (const KeySchemaElement& k : key_schema) {
-    dom::element value;
-    if (item->at_key(k.attribute_name).get(value) != simdjson::SUCCESS) {
-      return Invalid("an item lacks the key attribute '" + k.attribute_name + "'");
-    }
-    PutBytes(&fingerprint.key, k.attribute_name);
-    if (aws::Status s = EncodeValue(value, &fingerprint.key); !s.ok()) return s.error();
-  }
+  if (aws::Status s = EncodeKey(*item, key_schema, &fingerprint.key); !s.ok()) return s.error();
   fingerprint.key_hash = Fnv1a64(fingerprint.key);
   std::string canonical;
   canonical.reserve(item_json.size());

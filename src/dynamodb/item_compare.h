@@ -39,6 +39,13 @@ aws::Result<ItemFingerprint> FingerprintItem(std::string_view item_json,
                                              const std::vector<KeySchemaElement>& key_schema,
                                              const IgnoredAttributes& ignored);
 
+// The canonical bytes of the key attributes of `item_json` (an item, or a key such as a stream
+// record's Keys), in key-schema order: equal for keys DynamoDB takes as one ({"N":"1E+3"} and
+// {"N":"1000"}; a string with or without JSON escapes), different otherwise. kInvalidInput as
+// FingerprintItem. No padding needed (the JSON is copied); thread-safe.
+aws::Result<std::string> CanonicalKey(std::string_view item_json,
+                                      const std::vector<KeySchemaElement>& key_schema);
+
 // The hash FingerprintItem puts in key_hash, of canonical key bytes.
 uint64_t CanonicalKeyHash(std::string_view canonical_key);
 

@@ -116,6 +116,18 @@ TEST(FingerprintItemTest, KeyIsCanonicalAndHashedTheSameWay) {
   EXPECT_NE(a.digest, b.digest);
 }
 
+TEST(CanonicalKeyTest, OneKeySpeltTwoWaysIsOneKey) {
+  // A stream record of the UpdateItem that created an item spells its number key as sent.
+  auto a = CanonicalKey(R"({"pk":{"S":"a"},"sk":{"N":"1E+3"}})", kKeys);
+  auto b = CanonicalKey(R"({"sk":{"N":"1000"},"v":{"S":"x"},"pk":{"S":"\u0061"}})", kKeys);
+  auto c = CanonicalKey(R"({"pk":{"S":"a"},"sk":{"N":"1001"}})", kKeys);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(*a, *b);
+  EXPECT_NE(*a, *c);
+  EXPECT_EQ(*a, FingerprintItem(R"({"pk":{"S":"a"},"sk":{"N":"1000.0"}})", kKeys, {})->key);
+  EXPECT_FALSE(CanonicalKey(R"({"pk":{"S":"a"}})", kKeys).ok());
+}
+
 TEST(FingerprintItemTest, RejectsItemsWithoutKeyOrWithUntypedValues) {
   std::string no_key = Padded(R"({"pk":{"S":"a"}})");
   EXPECT_FALSE(FingerprintItem(no_key, kKeys, {}).ok());

@@ -13,6 +13,7 @@
 #include "aws/iso8601.h"
 #include "dynamodb/item.h"
 #include "dynamodb/item_check.h"
+#include "dynamodb/item_compare.h"
 #include "dynamodb/stream_record.h"
 #include "pipeline/batch_getter.h"
 #include "pipeline/shard_lineage.h"
@@ -76,6 +77,7 @@ struct Change {
   Kind kind = Kind::kPut;
   std::string_view json;  // the new image (put) or the keys (delete); a slice of the page
   bool lookup = false;    // the current item must be read from the source first
+  std::string key;        // the key as the record spells it (ExtractKey), for the lookup
 };
 
 }  // namespace
@@ -302,7 +304,9 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
   auto bytes = std::make_shared<PageBytes>();
   bytes->body = page.body;
   std::vector<Change> changes;
-  std::unordered_map<std::string, size_t> by_key;  // key JSON -> index in changes
+  // CanonicalKey -> index in changes: one key spelt two ways ({"N":"1E+3"} in a record of the
+  // UpdateItem that created the item, {"N":"1000"} in a later one) is one key.
+  std::unordered_map<std::string, size_t> by_key;
   std::string last_sequence;
   int64_t newest = 0;
   uint64_t& page_dead = reader->dead_lettered_unrecorded;
@@ -329,8 +333,10 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
       }
     }
     aws::Result<std::string> key = dynamodb::ExtractKey(record->keys, options_.key_schema);
-    if (!key.ok()) {
-      aws::Error error = std::move(key).error();
+    aws::Result<std::string> identity =
+        key.ok() ? dynamodb::CanonicalKey(*key, options_.key_schema) : key;
+    if (!identity.ok()) {
+      aws::Error error = std::move(identity).error();
       error.message = "record keys do not match the table's key schema: " + error.message;
       if (std::optional<aws::Error> e = DeadLetter(raw, std::move(error), &page_dead)) return e;
       continue;
@@ -370,7 +376,8 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
       change.kind = Kind::kPut;
       change.json = image;
     }
-    auto [it, inserted] = by_key.try_emplace(std::move(*key), changes.size());
+    change.key = std::move(*key);
+    auto [it, inserted] = by_key.try_emplace(std::move(*identity), changes.size());
     if (inserted) {
       changes.push_back(change);
     } else {
@@ -385,7 +392,7 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
     // the writes point into is copied to one arena that the batches keep alive.
     std::vector<std::string> keys;
     for (const auto& [key, index] : by_key) {
-      if (changes[index].lookup) keys.push_back(key);
+      if (changes[index].lookup) keys.push_back(changes[index].key);
     }
     std::unordered_map<std::string, std::string> found;
     if (!keys.empty()) {
@@ -395,7 +402,7 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
       if (!items.ok()) return std::move(items).error();
       counters_->records_looked_up.fetch_add(items->size());
       for (std::string& item : *items) {
-        aws::Result<std::string> key = dynamodb::ExtractKey(item, options_.key_schema);
+        aws::Result<std::string> key = dynamodb::CanonicalKey(item, options_.key_schema);
         if (key.ok()) found.emplace(std::move(*key), std::move(item));
       }
     }
