@@ -5,11 +5,14 @@
 namespace ddbm::aws {
 namespace {
 
-Result<Url> ParseOverride(const std::string& text, const std::string& source) {
+// `kind`: of the error when `text` is not a URL.
+Result<Url> ParseOverride(const std::string& text, const std::string& source,
+                          ErrorKind kind = ErrorKind::kInvalidInput) {
   Result<Url> url = ParseUrl(text);
   if (!url.ok()) {
     Error error = std::move(url).error();
     error.message = source + ": " + error.message;
+    error.kind = kind;
     return error;
   }
   return url;
@@ -45,7 +48,7 @@ ConfiguredEndpoints ConfiguredEndpointsOf(const SharedConfig& config, std::strin
 }
 
 Result<Url> ResolveEndpoint(const EndpointInputs& inputs, const Env& env) {
-  if (inputs.flag_url) return ParseOverride(*inputs.flag_url, "--endpoint-url");
+  if (inputs.flag_url) return ParseOverride(*inputs.flag_url, "--endpoint-url", ErrorKind::kUsage);
   const ConfiguredEndpoints& configured = inputs.configured;
   if (!configured.ignore) {
     const std::string service_var = "AWS_ENDPOINT_URL_" + inputs.env_suffix;

@@ -46,6 +46,26 @@ TEST(EndpointTest, PrecedenceFromTheFlagDownToTheRegionalEndpoint) {
   EXPECT_EQ(Resolve(config, env, "http://flag:5"), "http://flag:5");
 }
 
+// A bad --endpoint-url is a mistake in the command line (exit 2); a bad variable is not.
+TEST(EndpointTest, ABadFlagIsAUsageErrorAndABadVariableInvalidInput) {
+  MapEnv env;
+  EndpointInputs inputs;
+  inputs.endpoint_prefix = "dynamodb";
+  inputs.env_suffix = "DYNAMODB";
+  inputs.region = "eu-west-1";
+  inputs.flag_url = "not-a-url";
+  Result<Url> url = ResolveEndpoint(inputs, env);
+  ASSERT_FALSE(url.ok());
+  EXPECT_EQ(url.error().kind, ErrorKind::kUsage);
+  EXPECT_TRUE(HasText(url.error().message, "--endpoint-url: invalid URL 'not-a-url'"));
+  inputs.flag_url.reset();
+  env.Set("AWS_ENDPOINT_URL", "not-a-url");
+  url = ResolveEndpoint(inputs, env);
+  ASSERT_FALSE(url.ok());
+  EXPECT_EQ(url.error().kind, ErrorKind::kInvalidInput);
+  EXPECT_TRUE(HasText(url.error().message, "AWS_ENDPOINT_URL: invalid URL"));
+}
+
 TEST(EndpointTest, IgnoringConfiguredEndpointsLeavesOnlyTheFlag) {
   MapEnv env(
       {{"AWS_ENDPOINT_URL", "http://all:3"}, {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE"}});

@@ -37,6 +37,12 @@ inline constexpr int kDefaultRetryWindowSeconds = 300;
 inline aws::Error UsageError(std::string message) {
   return aws::Error::Make(aws::ErrorKind::kUsage, std::move(message));
 }
+// The error of a flag's value that its parser refused (a table name or ARN, a location), as a
+// usage error.
+inline aws::Error AsUsageError(aws::Error error) {
+  error.kind = aws::ErrorKind::kUsage;
+  return error;
+}
 
 // How a command that ran to its end went.
 enum class Outcome {

@@ -178,7 +178,7 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
 aws::Result<TableConnection> OpenTableConnection(const GlobalOptions& global,
                                                  const std::string& table) {
   aws::Result<dynamodb::TableRef> ref = dynamodb::ParseTableRef(table);
-  if (!ref.ok()) return std::move(ref).error();
+  if (!ref.ok()) return AsUsageError(std::move(ref).error());
   SideOptions side;
   side.region = ref->region;
   aws::Result<std::unique_ptr<Connection>> connection = Connection::Open(global, side);

@@ -33,7 +33,7 @@ void StoreFlags::Add(CLI::App& app, bool writing) {
 aws::Result<OpenedStore> OpenStore(const GlobalOptions& global, const StoreFlags& flags,
                                    const std::string& location_text, bool reading) {
   aws::Result<storage::Location> location = storage::ParseLocation(location_text);
-  if (!location.ok()) return std::move(location).error();
+  if (!location.ok()) return AsUsageError(std::move(location).error());
   OpenedStore opened;
   opened.location = std::move(*location);
   const int64_t part_size = int64_t{flags.part_size_mib} << 20;

@@ -9,9 +9,9 @@ aws::Result<TablePair> OpenTablePair(const GlobalOptions& global, std::string_vi
                                      SideOptions target_side) {
   TablePair pair;
   aws::Result<dynamodb::TableRef> source_ref = dynamodb::ParseTableRef(source_table);
-  if (!source_ref.ok()) return std::move(source_ref).error();
+  if (!source_ref.ok()) return AsUsageError(std::move(source_ref).error());
   aws::Result<dynamodb::TableRef> target_ref = dynamodb::ParseTableRef(target_table);
-  if (!target_ref.ok()) return std::move(target_ref).error();
+  if (!target_ref.ok()) return AsUsageError(std::move(target_ref).error());
   pair.source_ref = std::move(*source_ref);
   pair.target_ref = std::move(*target_ref);
   if (!source_side.region) source_side.region = pair.source_ref.region;

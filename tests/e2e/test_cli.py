@@ -77,6 +77,14 @@ class VersionAndHelpTest(ServiceTestCase):
               "--ignore-attributes", "a,,b"), "an attribute name is empty"),
             (("verify", "--source-table", "t1x", "--target-table", "t2x", "--sample", "0"),
              "--sample is a fraction more than 0 and at most 1"),
+            (("export", "--table", "bad name!", "--to", "exp"), "invalid table name 'bad name!'"),
+            (("copy", "--source-table", "t1x", "--target-table", "arn:aws:s3:::b"),
+             "arn:aws:s3:::b"),
+            (("export", "--table", "t1x", "--to", "s3://"), 'location "s3://": no bucket'),
+            (("import", "--from", "s3://Bad_B/x", "--table", "t1x"),
+             'invalid S3 bucket name "Bad_B"'),
+            (("checksum", "--table", "t1x", "--endpoint-url", "not-a-url"),
+             "--endpoint-url: invalid URL 'not-a-url'"),
         )
         for args, fragment in cases:
             with self.subTest(" ".join(args)):
