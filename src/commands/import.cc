@@ -558,7 +558,17 @@ class ImportCommand final : public Command {
           "ddbmigrate: warning: {} could not be written; see the dead-letter file {}\n",
           Counted(dead, "item"), dead_letters.path());
     }
-    if (interrupted) return Outcome::kInterrupted;
+    if (interrupted) {
+      std::cerr << (checkpoint_.empty()
+                        ? std::string("ddbmigrate: import stopped; without --checkpoint the same "
+                                      "command imports every file again (its writes are "
+                                      "idempotent)\n")
+                        : fmt::format("ddbmigrate: import stopped; {} records the data files "
+                                      "imported so far: run the same command with --resume to "
+                                      "finish the import\n",
+                                      checkpoint_));
+      return Outcome::kInterrupted;
+    }
     return dead > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
   }
 

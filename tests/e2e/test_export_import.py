@@ -1452,6 +1452,23 @@ class ImportCreateTargetResumeTest(ExportImportTestBase):
         _, summary = self.resume()
         self.assertGreaterEqual(summary["ItemsFromEarlierRuns"], 100, summary)
 
+    def test_ctrl_c_says_how_to_resume(self):
+        proc, out, err = self.start_cli(
+            [*self.import_args("--write-rate", "40", "--parallel-files", "1"), "--endpoint-url",
+             self.ddb_endpoint], "stopped", directory=self.work)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None and self.recorded_files() < 1:
+            time.sleep(0.05)
+        self.assertIsNone(proc.poll(), "the import ended before it could be stopped:\n"
+                          + self.read_text(err))
+        proc.send_signal(signal.SIGINT)
+        self.assertEqual(proc.wait(timeout=60), 130, self.read_text(err))
+        self.assertIn(f"import stopped; {self.checkpoint} records the data files imported so "
+                      "far: run the same command with --resume", self.read_text(err))
+        self.assertIs(summary_of(self.read_text(out))["Complete"], False)
+        _, summary = self.resume()
+        self.assertGreaterEqual(summary["ItemsFromEarlierRuns"], 100, summary)
+
     def test_killed_while_creating_the_table(self):
         """What a kill during the CreateTable leaves: a checkpoint saying the table is being
         created, and the table (here made with boto3, without the run's settings) or none."""
