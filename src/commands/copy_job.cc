@@ -241,12 +241,13 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
         return Outcome::kSuccess;
       }
       Outcome outcome = Outcome::kSuccess;
+      aws::Result<Outcome> indexed = Outcome::kSuccess;
       if (plan && create_indexes_after_ && !create_table) {
         // Stopped while the deferred indexes were being added: add (or wait for) the rest.
         std::cerr << "checkpoint " << checkpoint_ << " says this copy already finished; "
                   << "adding the indexes deferred until after the load\n";
-        aws::Result<Outcome> indexed = AddDeferredIndexes(dst, *plan);
-        if (!indexed.ok() || *indexed != Outcome::kSuccess) return indexed;
+        indexed = AddDeferredIndexes(dst, *plan);
+        if (!indexed.ok()) return indexed;
       } else {
         std::cerr << "checkpoint " << checkpoint_ << " says this copy already finished; "
                   << (verify_ ? "verifying it" : "nothing to do") << '\n';
@@ -263,8 +264,9 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
       pipeline::TransferCounters earlier;
       earlier.items_resumed.store(transfer.resume->items_acknowledged());
       earlier.items_dead_lettered_resumed.store(dead);
-      PrintSummary(global, earlier, src, dst, 0, /*interrupted=*/false,
+      PrintSummary(global, earlier, src, dst, 0, /*interrupted=*/*indexed == Outcome::kInterrupted,
                    pipeline::DeadLetterFile(*dead_letter_path), false, false);
+      if (*indexed != Outcome::kSuccess) return indexed;
       // A run stopped while it verified resumes here: the verification is still owed.
       return VerifyIfAsked(global, src, dst, source, target_ref.name, *read_rate, outcome);
     }
@@ -377,9 +379,12 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
                       finish_before_, finish_before_why_);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  PrintSummary(global, counters, src, dst, seconds, result.ok() && result->interrupted,
-               dead_letters, transfer.read_consumed_capacity, transfer.write_consumed_capacity);
+  auto summarize = [&](bool interrupted) {
+    PrintSummary(global, counters, src, dst, seconds, interrupted, dead_letters,
+                 transfer.read_consumed_capacity, transfer.write_consumed_capacity);
+  };
   if (!result.ok()) {
+    summarize(false);
     aws::Error error = std::move(result).error();
     if (error.operation == "BatchWriteItem") {
       error = DescribeError(std::move(error), "target table", target_ref.name);
@@ -389,6 +394,13 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     if (!checkpoint_.empty()) error.message += "; fix the cause and rerun with --resume";
     return error;
   }
+  // The deferred indexes belong to the copy: its summary follows them, and says the run was
+  // interrupted when a stop came while it waited for them.
+  aws::Result<Outcome> indexed = Outcome::kSuccess;
+  if (!result->interrupted && plan && create_indexes_after_) {
+    indexed = AddDeferredIndexes(dst, *plan);
+  }
+  summarize(result->interrupted || (indexed.ok() && *indexed == Outcome::kInterrupted));
   // Items dead-lettered by earlier runs of a resumed copy count as much as this run's.
   const uint64_t dead =
       counters.items_dead_lettered.load() + counters.items_dead_lettered_resumed.load();
@@ -398,10 +410,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
         Counted(dead, "item"), dead_letters.path());
   }
   if (result->interrupted) return Outcome::kInterrupted;
-  if (plan && create_indexes_after_) {
-    aws::Result<Outcome> indexed = AddDeferredIndexes(dst, *plan);
-    if (!indexed.ok() || *indexed != Outcome::kSuccess) return indexed;
-  }
+  if (!indexed.ok() || *indexed != Outcome::kSuccess) return indexed;
   return VerifyIfAsked(global, src, dst, source, target_ref.name, *read_rate,
                        dead > 0 ? Outcome::kIncomplete : Outcome::kSuccess);
 }
@@ -427,7 +436,8 @@ aws::Result<Outcome> CopyJob::AddDeferredIndexes(const Connection& dst,
                             "it started"
                           : "no longer waiting for the indexes; DynamoDB goes on building the one "
                             "it started, and --resume adds the others");
-  aws::Status added = dynamodb::CreateDeferredIndexes(dst.dynamodb(), plan, stop);
+  aws::Status added = dynamodb::CreateDeferredIndexes(
+      dst.dynamodb(), plan, stop, [](const std::string& line) { std::cerr << line << '\n'; });
   if (added.ok()) return Outcome::kSuccess;
   if (added.error().kind != aws::ErrorKind::kCancelled) return std::move(added).error();
   std::cerr << "ddbmigrate: " << added.error().message

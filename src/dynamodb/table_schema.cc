@@ -37,6 +37,8 @@ constexpr std::chrono::seconds kBackupsRetryInterval(5);
 // dropped by DynamoDB.
 constexpr std::chrono::seconds kIndexAppearTimeout(60);
 constexpr std::chrono::seconds kIndexMaxPollInterval(15);
+// How often a long wait for an index is told about.
+constexpr std::chrono::seconds kIndexNoticeInterval(60);
 
 // Members of a DescribeTable "Table" object.
 constexpr std::array<std::string_view, 11> kTableCopied = {
@@ -728,9 +730,11 @@ Error StoppedWaiting(const std::string& table, const std::string& index, bool se
 
 Status WaitForIndex(const DynamoDbClient& client, const std::string& table,
                     const std::string& index, std::chrono::seconds timeout,
-                    const std::atomic<bool>* stop) {
+                    const std::atomic<bool>* stop,
+                    const std::function<void(const std::string&)>& notice) {
   aws::Clock* clock = client.service_client().config().clock;
   const auto start = clock->SteadyNow();
+  auto last_notice = start;
   std::chrono::seconds interval(1);
   for (;;) {
     Result<TableDescription> description = client.DescribeTable(table);
@@ -745,6 +749,13 @@ Status WaitForIndex(const DynamoDbClient& client, const std::string& table,
     if (elapsed >= timeout) {
       return WaitFailure(fmt::format("index {} of table {} is still {} after {} s", index, table,
                                      status.empty() ? "missing" : status, timeout.count()));
+    }
+    if (notice && clock->SteadyNow() - last_notice >= kIndexNoticeInterval) {
+      last_notice = clock->SteadyNow();
+      notice(fmt::format(
+          "index {} of table {} is still {} after {} s", index, table,
+          status.empty() ? "missing" : status,
+          std::chrono::duration_cast<std::chrono::seconds>(last_notice - start).count()));
     }
     if (!SleepUnlessStopped(clock, interval, stop)) return StoppedWaiting(table, index, true);
     interval = std::min(interval * 2, kIndexMaxPollInterval);
@@ -892,19 +903,29 @@ Status FinishTargetTable(const DynamoDbClient& target_client, TargetTablePlan& p
 }
 
 Status CreateDeferredIndexes(const DynamoDbClient& target_client, const TargetTablePlan& plan,
-                             const std::atomic<bool>* stop) {
+                             const std::atomic<bool>* stop,
+                             const std::function<void(const std::string&)>& notice) {
   if (plan.deferred_index_updates.empty()) return Status::Ok();
   Result<TableDescription> target = target_client.DescribeTable(plan.table_name);
   if (!target.ok()) return std::move(target).error();
-  for (const std::string& body : plan.deferred_index_updates) {
-    Result<std::string> index = CreatedIndexName(body);
+  const size_t count = plan.deferred_index_updates.size();
+  for (size_t i = 0; i < count; ++i) {
+    Result<std::string> index = CreatedIndexName(plan.deferred_index_updates[i]);
     if (!index.ok()) return std::move(index).error();
-    if (GlobalIndexStatus(target->raw_json, *index).empty()) {
+    const bool asked = !GlobalIndexStatus(target->raw_json, *index).empty();
+    if (!asked) {
       if (stop != nullptr && stop->load()) return StoppedWaiting(plan.table_name, *index, false);
-      Result<TableDescription> updated = target_client.UpdateTable(body);
+      Result<TableDescription> updated = target_client.UpdateTable(plan.deferred_index_updates[i]);
       if (!updated.ok()) return std::move(updated).error();
     }
-    Status active = WaitForIndex(target_client, plan.table_name, *index, plan.index_timeout, stop);
+    if (notice) {
+      notice(
+          fmt::format("{} index {} of table {} ({} of {}); DynamoDB builds it from the items, "
+                      "which can take a while",
+                      asked ? "waiting for" : "adding", *index, plan.table_name, i + 1, count));
+    }
+    Status active =
+        WaitForIndex(target_client, plan.table_name, *index, plan.index_timeout, stop, notice);
     if (!active.ok()) return active;
   }
   return Status::Ok();

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -116,8 +117,11 @@ aws::Status FinishTargetTable(const DynamoDbClient& target_client, TargetTablePl
 // UPDATING for the next request). An index the target already has (an interrupted earlier run
 // asked for it) is only waited for. Returns the first failure. `stop` may be null; once it
 // reads true (looked at every second while waiting), no further index is asked for and the
-// call returns kCancelled; DynamoDB goes on building the index it was waiting for.
+// call returns kCancelled; DynamoDB goes on building the index it was waiting for. `notice`
+// (may be empty) is told, as one line each, which index is asked for or waited for, and how
+// long a wait has lasted, about once a minute: building an index can take hours.
 aws::Status CreateDeferredIndexes(const DynamoDbClient& target_client, const TargetTablePlan& plan,
-                                  const std::atomic<bool>* stop = nullptr);
+                                  const std::atomic<bool>* stop = nullptr,
+                                  const std::function<void(const std::string&)>& notice = {});
 
 }  // namespace ddbm::dynamodb

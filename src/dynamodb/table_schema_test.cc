@@ -1027,6 +1027,30 @@ TEST_F(TargetTableClientTest, DeferredIndexTimeoutIsAnError) {
   EXPECT_EQ(clock_.sleeps().back(), std::chrono::seconds(15));
 }
 
+TEST_F(TargetTableClientTest, LongWaitsForAnIndexAreToldAboutOnceAMinute) {
+  TargetTablePlan plan = Plan(kOrdersTable, Target("OrdersCopy", /*indexes_after=*/true));
+  plan.index_timeout = std::chrono::minutes(5);
+  transport_.Respond(200, TableAnswer("Table", "ACTIVE"));
+  transport_.Respond(200, TableAnswer("TableDescription", "UPDATING", kGsi1Creating));
+  transport_.SetFallback([](const aws::HttpRequest&) -> Result<aws::HttpResponse> {
+    aws::HttpResponse r;
+    r.status = 200;
+    r.body = TableAnswer("Table", "UPDATING", kGsi1Creating);
+    return r;
+  });
+  std::vector<std::string> notices;
+  Status status = CreateDeferredIndexes(*client_, plan, nullptr,
+                                        [&](const std::string& line) { notices.push_back(line); });
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(notices, (std::vector<std::string>{
+                         "adding index GSI1 of table OrdersCopy (1 of 2); DynamoDB builds it from "
+                         "the items, which can take a while",
+                         "index GSI1 of table OrdersCopy is still CREATING after 60 s",
+                         "index GSI1 of table OrdersCopy is still CREATING after 120 s",
+                         "index GSI1 of table OrdersCopy is still CREATING after 180 s",
+                         "index GSI1 of table OrdersCopy is still CREATING after 240 s"}));
+}
+
 TEST_F(TargetTableClientTest, AStopEndsTheWaitForAnIndex) {
   // GSI1 is being built (an earlier run asked for it) when the stop comes.
   const TargetTablePlan plan = Plan(kOrdersTable, Target("OrdersCopy", /*indexes_after=*/true));

@@ -1,6 +1,7 @@
 #include "pipeline/checkpoint.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <simdjson.h>
 #include <unistd.h>
 
@@ -112,17 +113,23 @@ aws::Result<Checkpoint> ParseCheckpoint(std::string_view text, const std::string
     return FileError(path, "segments are missing or inconsistent; the file is damaged");
   }
   c.total_segments = static_cast<int>(total);
+  // Segment i is the i-th entry; counts are never negative, nor dead letters more than items.
   for (simdjson::dom::element e : segments) {
     SegmentPosition p;
-    bool done = false;
-    if (e["Done"].get(done) == simdjson::SUCCESS) p.done = done;
+    int64_t number = -1;
     int64_t items = 0;
-    if (e["Items"].get(items) == simdjson::SUCCESS)
-      p.items_acknowledged = static_cast<uint64_t>(items);
     int64_t dead = 0;
-    if (e["DeadLettered"].get(dead) == simdjson::SUCCESS && dead > 0) {
-      p.items_dead_lettered = static_cast<uint64_t>(dead);
+    if (e["Segment"].get(number) != simdjson::SUCCESS ||
+        number != static_cast<int64_t>(c.segments.size()) ||
+        e["Done"].get(p.done) != simdjson::SUCCESS || e["Items"].get(items) != simdjson::SUCCESS ||
+        items < 0 ||
+        (e["DeadLettered"].get(dead) == simdjson::SUCCESS && (dead < 0 || dead > items))) {
+      return FileError(path, fmt::format("segment {} is damaged (its number, Done, Items or "
+                                         "DeadLettered); restore the file or start over",
+                                         c.segments.size()));
     }
+    p.items_acknowledged = static_cast<uint64_t>(items);
+    p.items_dead_lettered = static_cast<uint64_t>(dead);
     c.segments.push_back(std::move(p));
   }
   // Keys and states are taken as the raw text the file holds (a DOM would re-encode strings).

@@ -112,6 +112,27 @@ TEST(CheckpointTest, DamagedFilesAreClearErrors) {
   }
 }
 
+// Edited by hand or damaged: a segment out of place, a Done that is not a boolean, a negative
+// count or more dead letters than items is refused, naming the segment.
+TEST(CheckpointTest, DamagedSegmentsAreRefused) {
+  const std::string good = R"({"Segment":0,"Done":true,"Items":5,"DeadLettered":2})";
+  auto two = [&](const std::string& second) {
+    return R"({"Version":1,"Operation":"copy","TotalSegments":2,"Segments":[)" + good + "," +
+           second + "]}";
+  };
+  ASSERT_TRUE(ParseCheckpoint(two(R"({"Segment":1,"Done":false,"Items":0})"), "cp").ok());
+  for (const std::string segment :
+       {R"({"Segment":0,"Done":false,"Items":0})", R"({"Done":false,"Items":0})",
+        R"({"Segment":1,"Done":"yes","Items":0})", R"({"Segment":1,"Done":false,"Items":-3})",
+        R"({"Segment":1,"Done":false})", R"({"Segment":1,"Done":true,"Items":1,"DeadLettered":2})",
+        R"({"Segment":1,"Done":true,"Items":1,"DeadLettered":-1})"}) {
+    auto parsed = ParseCheckpoint(two(segment), "cp");
+    ASSERT_FALSE(parsed.ok()) << segment;
+    EXPECT_NE(parsed.error().message.find("segment 1 is damaged"), std::string::npos)
+        << parsed.error().message;
+  }
+}
+
 TEST(CheckpointTest, UnwritablePlacesAreReportedUpFront) {
   EXPECT_FALSE(CheckCheckpointWritable("/no/such/dir/cp.json").ok());
   testing::TempDir dir;

@@ -228,10 +228,11 @@ class DynamoDBLocal(Server):
 
     name = "dynamodb-local"
 
-    def __init__(self, shared_db=False, log_prefix="", java_options=()):
+    def __init__(self, shared_db=False, log_prefix="", java_options=(), options=()):
         super().__init__(log_prefix)
         self.shared_db = shared_db
         self.java_options = list(java_options)
+        self.options = list(options)  # DynamoDB Local's own, e.g. "-delayTransientStatuses"
 
     def command(self, port):
         d = dynamodb_local_dir()
@@ -240,7 +241,7 @@ class DynamoDBLocal(Server):
                "-disableTelemetry"]
         if self.shared_db:
             cmd.append("-sharedDb")
-        return cmd
+        return cmd + self.options
 
 
 class MotoServer(Server):
@@ -335,13 +336,15 @@ class ServiceTestCase(unittest.TestCase):
     """Starts DynamoDB Local (and moto's server when MOTO is true) once for the class.
 
     Class attributes for subclasses: DYNAMODB_LOCAL (default True), SHARED_DB (default False),
-    MOTO (default False; the class is skipped when moto is not installed).
+    DYNAMODB_LOCAL_OPTIONS (more of its options, default none), MOTO (default False; the class
+    is skipped when moto is not installed).
     After setUpClass: cls.ddb / cls.moto (Server or None), cls.ddb_endpoint / cls.moto_endpoint,
     cls.home (the binary's temporary HOME).
     """
 
     DYNAMODB_LOCAL = True
     SHARED_DB = False
+    DYNAMODB_LOCAL_OPTIONS = ()
     MOTO = False
 
     ddb: DynamoDBLocal | None = None
@@ -356,7 +359,8 @@ class ServiceTestCase(unittest.TestCase):
         if cls.MOTO and not moto_available():
             raise unittest.SkipTest("moto is not installed (run scripts/setup.sh)")
         if cls.DYNAMODB_LOCAL:
-            cls.ddb = DynamoDBLocal(shared_db=cls.SHARED_DB, log_prefix=f"{cls.__name__}-")
+            cls.ddb = DynamoDBLocal(shared_db=cls.SHARED_DB, log_prefix=f"{cls.__name__}-",
+                                    options=cls.DYNAMODB_LOCAL_OPTIONS)
             cls.addClassCleanup(cls.ddb.stop)
             cls.ddb.start()
             cls.ddb_endpoint = cls.ddb.endpoint

@@ -2,6 +2,7 @@
 description on DynamoDB Local, then boto3 judges both tables' descriptions and their data."""
 
 import json
+import re
 import signal
 import subprocess
 import tempfile
@@ -333,6 +334,57 @@ class DeferredIndexResumeTest(CreateTargetBase):
         self.assertEqual((summary["ItemsRead"], summary["ItemsWritten"]), (0, 0),
                          "the finished copy ran again")
         self.assertEqual(summary["ItemsFromEarlierRuns"], 50, summary)
+        self.assert_same_schema(src, dst)
+        self.assert_tables_equal(src, dst)
+
+
+class DeferredIndexStopTest(CreateTargetBase):
+    """Ctrl-C while --create-indexes-after waits for an index, on a DynamoDB Local that takes
+    seconds to build one (-delayTransientStatuses): the run, and a resume stopped the same way,
+    each print a summary that says they were interrupted; a last resume adds what is left."""
+
+    DYNAMODB_LOCAL_OPTIONS = ("-delayTransientStatuses",)
+
+    def setUp(self):
+        super().setUp()
+        self.work = Path(tempfile.mkdtemp(dir=self.home))
+
+    def stop_while_waiting_for_an_index(self, args, name):
+        out, err = self.work / f"{name}.out", self.work / f"{name}.err"
+        with open(out, "wb") as stdout, open(err, "wb") as stderr:
+            proc = subprocess.Popen([str(harness.binary_path()), *args, "--endpoint-url",
+                                     self.ddb_endpoint], env=self.env(), stdout=stdout,
+                                    stderr=stderr)
+        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline:
+            if re.search(r"(adding|waiting for) index \S+ of table",
+                         err.read_text(encoding="utf-8", errors="replace")):
+                break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=60)
+        stderr = err.read_text(encoding="utf-8", errors="replace")
+        self.assertEqual(code, 130, stderr)
+        self.assertIn("--resume to add the other deferred indexes", stderr)
+        summary = json.loads(out.read_text(encoding="utf-8").strip().splitlines()[-1])
+        self.assertIs(summary["Interrupted"], True, summary)
+        return summary
+
+    def test_ctrl_c_while_waiting_for_an_index(self):
+        src = self.create_source(self.unique_table("ct_src"), "PAY_PER_REQUEST")
+        dst = self.unique_table("ct_dst")
+        self.write_items(src, self.items_with_index_keys(50, seed=48))
+        args = ["copy", "--source-table", src, "--target-table", dst, "--create-target",
+                "--create-indexes-after", "--checkpoint", str(self.work / "cp.json"),
+                "--output", "json"]
+        first = self.stop_while_waiting_for_an_index(args, "first")
+        self.assertEqual(first["ItemsWritten"], 50, first)
+        again = self.stop_while_waiting_for_an_index([*args, "--resume"], "again")
+        self.assertEqual((again["ItemsWritten"], again["ItemsFromEarlierRuns"]), (0, 50), again)
+        r = self.cli(*args, "--resume", timeout=300)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIs(json.loads(r.stdout.strip().splitlines()[-1])["Interrupted"], False)
         self.assert_same_schema(src, dst)
         self.assert_tables_equal(src, dst)
 
