@@ -48,7 +48,7 @@ ConfiguredEndpoints ConfiguredEndpointsOf(const SharedConfig& config, std::strin
 }
 
 Result<Url> ResolveEndpoint(const EndpointInputs& inputs, const Env& env) {
-  if (inputs.flag_url) return ParseOverride(*inputs.flag_url, "--endpoint-url", ErrorKind::kUsage);
+  if (inputs.flag_url) return ParseOverride(*inputs.flag_url, inputs.flag_name, ErrorKind::kUsage);
   const ConfiguredEndpoints& configured = inputs.configured;
   if (!configured.ignore) {
     const std::string service_var = "AWS_ENDPOINT_URL_" + inputs.env_suffix;

@@ -40,7 +40,8 @@ struct EndpointInputs {
   // The env var suffix for AWS_ENDPOINT_URL_<X>, e.g. "DYNAMODB", "DYNAMODB_STREAMS", "STS".
   std::string env_suffix;
   std::string region;
-  std::optional<std::string> flag_url;  // --endpoint-url
+  std::optional<std::string> flag_url;       // from a command-line flag
+  std::string flag_name = "--endpoint-url";  // that flag, for messages
   ConfiguredEndpoints configured;
 };
 

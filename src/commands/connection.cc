@@ -121,14 +121,17 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
   }
 
   // `name` is both the service's name in messages and its SigV4 signing name.
-  auto make_service = [&](const std::string& name, std::string prefix, std::string env_suffix,
-                          const std::optional<std::string>& flag_url)
-      -> aws::Result<std::unique_ptr<aws::ServiceClient>> {
+  // `flag_name`: the flag `flag_url` came from.
+  auto make_service =
+      [&](const std::string& name, std::string prefix, std::string env_suffix,
+          const std::optional<std::string>& flag_url,
+          std::string flag_name) -> aws::Result<std::unique_ptr<aws::ServiceClient>> {
     aws::EndpointInputs inputs;
     inputs.endpoint_prefix = std::move(prefix);
     inputs.env_suffix = std::move(env_suffix);
     inputs.region = c->region_;
     inputs.flag_url = flag_url;
+    inputs.flag_name = std::move(flag_name);
     inputs.configured = aws::ConfiguredEndpointsOf(*config, profile, *env, inputs.env_suffix);
     aws::Result<aws::Url> endpoint = aws::ResolveEndpoint(inputs, *env);
     if (!endpoint.ok()) return std::move(endpoint).error();
@@ -148,16 +151,20 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
     service.stop = StopFlag();
     return std::make_unique<aws::ServiceClient>(std::move(service));
   };
-  auto dynamodb_service = make_service("dynamodb", "dynamodb", "DYNAMODB", endpoint_flag);
+  const std::string endpoint_flag_name = side.endpoint_url && !side.side.empty()
+                                             ? "--" + side.side + "-endpoint-url"
+                                             : "--endpoint-url";
+  auto dynamodb_service =
+      make_service("dynamodb", "dynamodb", "DYNAMODB", endpoint_flag, endpoint_flag_name);
   if (!dynamodb_service.ok()) return std::move(dynamodb_service).error();
   c->dynamodb_service_ = std::move(*dynamodb_service);
   // --endpoint-url names a DynamoDB-compatible server, which serves Streams on the same port
   // (DynamoDB Local does); otherwise Streams has its own endpoint and variable.
-  auto streams_service =
-      make_service("dynamodb", "streams.dynamodb", "DYNAMODB_STREAMS", endpoint_flag);
+  auto streams_service = make_service("dynamodb", "streams.dynamodb", "DYNAMODB_STREAMS",
+                                      endpoint_flag, endpoint_flag_name);
   if (!streams_service.ok()) return std::move(streams_service).error();
   c->streams_service_ = std::move(*streams_service);
-  auto s3_service = make_service("s3", "s3", "S3", side.s3_endpoint_url);
+  auto s3_service = make_service("s3", "s3", "S3", side.s3_endpoint_url, "--s3-endpoint-url");
   if (!s3_service.ok()) return std::move(s3_service).error();
   c->s3_service_ = std::move(*s3_service);
   c->dynamodb_ = std::make_unique<dynamodb::DynamoDbClient>(c->dynamodb_service_.get());

@@ -26,6 +26,7 @@ struct SideOptions {
   std::optional<std::string> region;
   std::optional<std::string> profile;
   std::optional<std::string> endpoint_url;
+  std::string side;  // "source" or "target" for the --source-/--target- flags; empty otherwise
   std::optional<std::string> role_arn;  // assume this role on top of the resolved credentials
   std::optional<std::string> external_id;
   std::optional<std::string> role_session_name;

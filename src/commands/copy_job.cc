@@ -264,7 +264,8 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
       pipeline::TransferCounters earlier;
       earlier.items_resumed.store(transfer.resume->items_acknowledged());
       earlier.items_dead_lettered_resumed.store(dead);
-      PrintSummary(global, earlier, src, dst, 0, /*interrupted=*/*indexed == Outcome::kInterrupted,
+      PrintSummary(global, earlier, src, dst, 0,
+                   *indexed == Outcome::kInterrupted ? Stop::kWhileAddingIndexes : Stop::kNone,
                    pipeline::DeadLetterFile(*dead_letter_path), false, false);
       if (*indexed != Outcome::kSuccess) return indexed;
       // A run stopped while it verified resumes here: the verification is still owed.
@@ -379,12 +380,12 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
                       finish_before_, finish_before_why_);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  auto summarize = [&](bool interrupted) {
-    PrintSummary(global, counters, src, dst, seconds, interrupted, dead_letters,
+  auto summarize = [&](Stop stop) {
+    PrintSummary(global, counters, src, dst, seconds, stop, dead_letters,
                  transfer.read_consumed_capacity, transfer.write_consumed_capacity);
   };
   if (!result.ok()) {
-    summarize(false);
+    summarize(Stop::kNone);
     aws::Error error = std::move(result).error();
     if (error.operation == "BatchWriteItem") {
       error = DescribeError(std::move(error), "target table", target_ref.name);
@@ -400,7 +401,9 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   if (!result->interrupted && plan && create_indexes_after_) {
     indexed = AddDeferredIndexes(dst, *plan);
   }
-  summarize(result->interrupted || (indexed.ok() && *indexed == Outcome::kInterrupted));
+  summarize(result->interrupted                                 ? Stop::kWhileCopying
+            : indexed.ok() && *indexed == Outcome::kInterrupted ? Stop::kWhileAddingIndexes
+                                                                : Stop::kNone);
   // Items dead-lettered by earlier runs of a resumed copy count as much as this run's.
   const uint64_t dead =
       counters.items_dead_lettered.load() + counters.items_dead_lettered_resumed.load();
@@ -612,8 +615,8 @@ void CopyJob::PrintPlan(const GlobalOptions& global, const Connection& src, cons
                            write_rate > 0 ? fmt::format("{:.0f} WCU/s", write_rate) : "unlimited");
   if (seconds) std::cout << fmt::format("  estimated time at those rates: {:.0f} s\n", *seconds);
   if (t.resume) {
-    std::cout << fmt::format("  resuming: {} items already acknowledged\n",
-                             t.resume->items_acknowledged());
+    std::cout << fmt::format("  resuming: {} already acknowledged\n",
+                             Counted(t.resume->items_acknowledged(), "item"));
   }
   if (truncate_first) {
     std::cout << fmt::format(
@@ -639,9 +642,9 @@ void CopyJob::PrintPlan(const GlobalOptions& global, const Connection& src, cons
 }
 
 void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::TransferCounters& c,
-                           const Connection& src, const Connection& dst, double seconds,
-                           bool interrupted, const pipeline::DeadLetterFile& dead_letters,
-                           bool read_capacity_asked, bool write_capacity_asked) const {
+                           const Connection& src, const Connection& dst, double seconds, Stop stop,
+                           const pipeline::DeadLetterFile& dead_letters, bool read_capacity_asked,
+                           bool write_capacity_asked) const {
   const uint64_t read = c.scan.items.load();
   const uint64_t written = c.writes.items_written.load();
   const uint64_t dead = c.items_dead_lettered.load();
@@ -669,7 +672,7 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
         .Double(seconds)
         .Key("ItemsPerSecond")
         .Double(rate)
-        .MemberBool("Interrupted", interrupted);
+        .MemberBool("Interrupted", stop != Stop::kNone);
     if (!checkpoint_.empty()) w.Member("Checkpoint", checkpoint_);
     if (dead + c.items_dead_lettered_resumed.load() > 0) {
       w.Member("DeadLetterFile", dead_letters.path());
@@ -681,15 +684,15 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
   std::cout << fmt::format(
       "{} {} of {} items read from {} to {} in {:.1f} s ({:.0f} items/s); {} throttles, {} "
       "retries, {} writes resent after UnprocessedItems; {}\n",
-      interrupted ? "interrupted after copying" : "copied", written, read, source_table_,
-      target_table_, seconds, rate, Throttles(src, dst), Retries(src, dst),
+      stop == Stop::kWhileCopying ? "interrupted after copying" : "copied", written, read,
+      source_table_, target_table_, seconds, rate, Throttles(src, dst), Retries(src, dst),
       c.writes.unprocessed_resent.load(),
       ConsumedCapacityText(read_capacity_asked, c.scan.read_capacity.load(), write_capacity_asked,
                            c.writes.consumed_capacity.load()));
   if (c.items_resumed.load() > 0) {
     const uint64_t earlier_dead = c.items_dead_lettered_resumed.load();
     std::cout << fmt::format(
-        "{} items had been copied by earlier runs{}\n", c.items_resumed.load(),
+        "{} had been copied by earlier runs{}\n", Counted(c.items_resumed.load(), "item"),
         earlier_dead > 0 ? fmt::format(" ({} of them into {})", earlier_dead, dead_letters.path())
                          : std::string());
   }
@@ -697,12 +700,27 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
     std::cout << fmt::format("{} could not be written; see the dead-letter file {}\n",
                              Counted(dead, "item"), dead_letters.path());
   }
-  if (interrupted && !checkpoint_.empty()) {
+  if (stop == Stop::kWhileAddingIndexes) {
+    std::cout << (checkpoint_.empty()
+                      ? std::string("stopped while adding the indexes deferred until after the "
+                                    "load; add the others with UpdateTable\n")
+                      : fmt::format("stopped while adding the indexes deferred until after the "
+                                    "load; checkpoint: {}; the same command with --resume adds "
+                                    "the others\n",
+                                    checkpoint_));
+  } else if (stop == Stop::kWhileCopying && !checkpoint_.empty()) {
     std::cout << fmt::format("checkpoint: {}; continue with the same command and --resume\n",
                              checkpoint_);
-  } else if (interrupted) {
-    std::cout << "without --checkpoint a run cannot be resumed: the same command copies every "
-                 "item again (the writes are idempotent)\n";
+  } else if (stop == Stop::kWhileCopying) {
+    // The target exists now: --create-target would refuse it.
+    std::cout << (create_target_
+                      ? fmt::format("without --checkpoint a run cannot be resumed: run the same "
+                                    "command without --create-target{} to copy every item "
+                                    "again (the writes are idempotent)\n",
+                                    create_indexes_after_ ? " and --create-indexes-after" : "")
+                      : std::string("without --checkpoint a run cannot be resumed: the same "
+                                    "command copies every item again (the writes are "
+                                    "idempotent)\n"));
   }
 }
 

@@ -99,8 +99,11 @@ class CopyJob {
                  const dynamodb::TableDescription& source, const pipeline::TransferOptions& t,
                  double read_rate, double write_rate,
                  const std::optional<dynamodb::TargetTablePlan>& plan, int64_t target_items) const;
+  // Where a stop came, for the summary: "Interrupted" in JSON either way; the text says what
+  // was left and how to finish it.
+  enum class Stop { kNone, kWhileCopying, kWhileAddingIndexes };
   void PrintSummary(const GlobalOptions& global, const pipeline::TransferCounters& c,
-                    const Connection& src, const Connection& dst, double seconds, bool interrupted,
+                    const Connection& src, const Connection& dst, double seconds, Stop stop,
                     const pipeline::DeadLetterFile& dead_letters, bool read_capacity_asked,
                     bool write_capacity_asked) const;
 

@@ -35,7 +35,7 @@ aws::Result<DeadLetterChoice> ChooseDeadLetterFile(const std::string& flag,
   if (earlier->dead_lettered > 0) {
     std::cerr << fmt::format(
         "ddbmigrate: warning: dead-letter file {}, which checkpoint {} names, no longer exists; "
-        "{} lacks the {} it counts as dead-lettered by earlier runs\n",
+        "{} lacks the {} the checkpoint counts as dead-lettered by earlier runs\n",
         earlier->file, earlier->checkpoint, choice.path, Counted(earlier->dead_lettered, "item"));
   }
   return choice;

@@ -261,7 +261,7 @@ class ExportCommand final : public Command {
     summary.export_arn = table.table_arn + "/export/" + export_id;
     summary.start_time = storage::FormatIso8601Millis(start);
     summary.table_arn = table.table_arn;
-    if (std::string id = TableId(table); !id.empty()) summary.table_id = id;
+    if (!table.table_id.empty()) summary.table_id = table.table_id;
     summary.export_time = summary.start_time;
     summary.s3_bucket = store.bucket();
     if (!opened.prefix.empty()) summary.s3_prefix = opened.prefix;
@@ -374,15 +374,6 @@ class ExportCommand final : public Command {
     return aws::Clock::WallTime(std::chrono::duration_cast<aws::Clock::WallTime::duration>(millis));
   }
 
-  static std::string TableId(const dynamodb::TableDescription& table) {
-    const std::string marker = R"("TableId":")";
-    const size_t at = table.raw_json.find(marker);
-    if (at == std::string::npos) return "";
-    const size_t begin = at + marker.size();
-    const size_t end = table.raw_json.find('"', begin);
-    return end == std::string::npos ? "" : table.raw_json.substr(begin, end - begin);
-  }
-
   using ManifestSummary = storage::ManifestSummary;
 
   // The summary of a finished export whose manifests, each matching its .md5, list exactly
@@ -440,12 +431,13 @@ class ExportCommand final : public Command {
       return;
     }
     std::cout << fmt::format(
-        "{} {} items of {} to {}, {} from earlier runs\n  export id {}  {} data files  {} gzip "
+        "{} {} items of {} to {}, {} from earlier runs\n  export id {}  {}  {} gzip "
         "({} of JSON)  {:.1f} s  {} items/s  {}\n",
         complete ? "exported" : "stopped after exporting",
         pipeline::GroupThousands(static_cast<uint64_t>(result.item_count)), table.table_name, where,
-        pipeline::GroupThousands(static_cast<uint64_t>(earlier)), export_id, files,
-        Megabytes(result.compressed_bytes), Megabytes(result.uncompressed_bytes), seconds,
+        pipeline::GroupThousands(static_cast<uint64_t>(earlier)), export_id,
+        Counted(files, "data file"), Megabytes(result.compressed_bytes),
+        Megabytes(result.uncompressed_bytes), seconds,
         pipeline::GroupThousands(static_cast<uint64_t>(rate)),
         ReadCapacityText(capacity_asked, c.scan.read_capacity.load()));
   }

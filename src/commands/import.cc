@@ -189,14 +189,15 @@ class ImportCommand final : public Command {
     if (aws::Status s = PrepareDeadLetterFile(dead_letters, resume_); !s.ok()) {
       return std::move(s).error();
     }
+    bool created = false;
     aws::Result<dynamodb::TableDescription> target =
-        PrepareTarget(db, ref.name, definition, &*checkpoint);
+        PrepareTarget(db, ref.name, definition, &*checkpoint, &created);
     if (!target.ok()) return std::move(target).error();
     checkpoint->target_identity = pipeline::IdentityOf(*target);
     // An export with our table definition comes from a table keyed as the target (checked
     // above, or the target was created from it): its keys are unique there.
     return RunImport(global, db, *target, *exports, *opened, std::move(*checkpoint), dead_letters,
-                     /*check_duplicate_keys=*/!definition.has_value());
+                     /*check_duplicate_keys=*/!definition.has_value(), created);
   }
 
  private:
@@ -205,10 +206,11 @@ class ImportCommand final : public Command {
   // the table its earlier run created, and finishes it when that run was killed while creating
   // it; before a CreateTable the checkpoint is saved marked as creating the target (the mark
   // is cleared here, and saved by the run's first save), so that such a kill can be resumed.
+  // `*created` is set when this run sent the CreateTable.
   aws::Result<dynamodb::TableDescription> PrepareTarget(
       const Connection& db, const std::string& name,
       const std::optional<dynamodb::TableDefinition>& definition,
-      pipeline::ImportCheckpoint* checkpoint) const {
+      pipeline::ImportCheckpoint* checkpoint, bool* created) const {
     if (checkpoint->creating_target && !create_target_) {
       return Invalid(
           fmt::format("checkpoint {} is of a run that was creating table {}; resume it with "
@@ -286,6 +288,7 @@ class ImportCommand final : public Command {
       return std::move(s).error();
     }
     checkpoint->creating_target = false;
+    *created = true;
     return db.dynamodb().DescribeTable(name);
   }
 
@@ -411,13 +414,14 @@ class ImportCommand final : public Command {
     return saved;
   }
 
-  // `checkpoint`: as LoadCheckpoint gave it; `dead_letters`: prepared.
+  // `checkpoint`: as LoadCheckpoint gave it; `dead_letters`: prepared; `created_target`: this
+  // run created the table.
   aws::Result<Outcome> RunImport(const GlobalOptions& global, const Connection& db,
                                  const dynamodb::TableDescription& target,
                                  const std::vector<storage::ExportManifest>& exports,
                                  const OpenedStore& opened, pipeline::ImportCheckpoint checkpoint,
-                                 pipeline::DeadLetterFile& dead_letters,
-                                 bool check_duplicate_keys) {
+                                 pipeline::DeadLetterFile& dead_letters, bool check_duplicate_keys,
+                                 bool created_target) {
     const std::string source = opened.location.ToString();
     const uint64_t earlier_dead = checkpoint.dead_lettered;  // by the runs this one resumes
     aws::Result<double> write_rate =
@@ -544,7 +548,16 @@ class ImportCommand final : public Command {
                  earlier_dead, dead_letters.path(), seconds, interrupted || failure.has_value(),
                  options.consumed_capacity, db);
     if (failure) {
-      if (!checkpoint_.empty()) {
+      // A table made for an import that failed before it wrote anything (often on the first
+      // line, for key flags of the wrong type) stands in the way of the corrected command.
+      if (created_target && counters.writes.items_written.load() == 0 &&
+          counters.items_dead_lettered.load() == 0) {
+        failure->message += fmt::format(
+            "; table {}, created by this run, holds nothing yet: if the command was wrong, "
+            "delete the table{} before running the corrected one{}",
+            target.table_name, checkpoint_.empty() ? "" : " and the checkpoint",
+            checkpoint_.empty() ? "" : ", otherwise fix the cause and rerun with --resume");
+      } else if (!checkpoint_.empty()) {
         failure->message +=
             "; files imported before stay imported: fix the cause and rerun with "
             "--resume";
@@ -559,10 +572,13 @@ class ImportCommand final : public Command {
           Counted(dead, "item"), dead_letters.path());
     }
     if (interrupted) {
+      // The table exists now: --create-target would refuse it.
       std::cerr << (checkpoint_.empty()
-                        ? std::string("ddbmigrate: import stopped; without --checkpoint the same "
-                                      "command imports every file again (its writes are "
-                                      "idempotent)\n")
+                        ? fmt::format("ddbmigrate: import stopped; without --checkpoint it cannot "
+                                      "be resumed: {} imports every file again (its writes are "
+                                      "idempotent)\n",
+                                      create_target_ ? "the same command without --create-target"
+                                                     : "the same command")
                         : fmt::format("ddbmigrate: import stopped; {} records the data files "
                                       "imported so far: run the same command with --resume to "
                                       "finish the import\n",
@@ -613,7 +629,7 @@ class ImportCommand final : public Command {
     }
     std::cout << fmt::format(
         "{} {} into {}: {} lines read, {} written ({} deletes), {} dead-lettered, {} from "
-        "earlier runs{}; {} data files, {:.1f} s, {} items/s\n",
+        "earlier runs{}; {}, {:.1f} s, {} items/s\n",
         stopped ? "stopped importing" : "imported", source, table,
         pipeline::GroupThousands(c.items_read.load()), pipeline::GroupThousands(written),
         pipeline::GroupThousands(c.deletes.load()),
@@ -621,7 +637,8 @@ class ImportCommand final : public Command {
         skipped_dead > 0
             ? fmt::format(" ({} of them dead-lettered)", pipeline::GroupThousands(skipped_dead))
             : std::string(),
-        c.files_done.load(), seconds, pipeline::GroupThousands(static_cast<uint64_t>(rate)));
+        Counted(c.files_done.load(), "data file"), seconds,
+        pipeline::GroupThousands(static_cast<uint64_t>(rate)));
   }
 
   aws::Result<Outcome> RunNative(const GlobalOptions& global, const Connection& db,

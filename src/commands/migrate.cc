@@ -166,6 +166,14 @@ class MigrateCommand final : public Command {
       aws::Result<std::optional<pipeline::StreamCheckpoint>> state =
           PrepareStreamCheckpoint(again, source_ref.name, target_ref.name);
       if (!state.ok()) return std::move(state).error();
+      // Checked before the copy phase, which may be long: RunReplay checks again after it.
+      aws::Result<dynamodb::TableDescription> target_table = DescribeRef(dst, target_ref);
+      if (aws::Status s = pipeline::CheckSameTables(
+              (*state)->source_identity, source_table, (*state)->target_identity,
+              target_table.ok() ? &*target_table : nullptr, state_path, pipeline::kStartOverReplay);
+          !s.ok()) {
+        return std::move(s).error();
+      }
       started = (*state)->start_time;
       replay_from = (*state)->skip_before;
       job_.SetCheckpoint(copy_path, std::filesystem::exists(copy_path));

@@ -155,7 +155,7 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
   if (options.resume) {
     if (aws::Status s = pipeline::CheckSameTables(options.resume->source_identity, source,
                                                   options.resume->target_identity, &target,
-                                                  settings.checkpoint);
+                                                  settings.checkpoint, pipeline::kStartOverReplay);
         !s.ok()) {
       return std::move(s).error();
     }

@@ -31,7 +31,8 @@ aws::Result<std::optional<pipeline::Checkpoint>> OpenRunCheckpoint(const std::st
 int ResumedSegments(int requested, const pipeline::Checkpoint& checkpoint) {
   if (requested > 0 && requested != checkpoint.total_segments) {
     std::cerr << fmt::format(
-        "ddbmigrate: note: --segments {} is not used: the checkpoint's {} segments are resumed\n",
+        "ddbmigrate: note: --segments {} is not used: a resume keeps the checkpoint's segment "
+        "count, {}\n",
         requested, checkpoint.total_segments);
   }
   return checkpoint.total_segments;

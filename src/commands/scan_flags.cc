@@ -3,8 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <cstdlib>
+#include <optional>
 
 #include "pipeline/rate_limiter.h"
 
@@ -29,12 +30,27 @@ double ScanPageReadUnits(const dynamodb::TableDescription& table, int page_size,
   return pipeline::EstimateReadUnits(static_cast<size_t>(bytes), consistent_read);
 }
 
+namespace {
+
+// A decimal number as written on the command line: digits, a point, an exponent; not hex,
+// whatever the locale. nullopt for anything else, infinities and NaN included.
+std::optional<double> ParseDecimal(const std::string& text) {
+  double value = 0;
+  const char* end = text.data() + text.size();
+  auto [stop, error] = std::from_chars(text.data(), end, value, std::chars_format::general);
+  if (text.empty() || error != std::errc() || stop != end || !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+}  // namespace
+
 CLI::Validator PositiveRate() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
-        char* end = nullptr;
-        const double value = std::strtod(text.c_str(), &end);
-        if (end == text.c_str() || *end != '\0' || !std::isfinite(value) || value <= 0) {
+        const std::optional<double> value = ParseDecimal(text);
+        if (!value || *value <= 0) {
           return "'" + text + "' is not a rate: give capacity units per second above 0";
         }
         return {};
@@ -45,12 +61,9 @@ CLI::Validator PositiveRate() {
 CLI::Validator DecimalRange(double min, double max) {
   return CLI::Validator(
       [min, max](std::string& text) -> std::string {
-        char* end = nullptr;
-        const double value = std::strtod(text.c_str(), &end);
-        if (end == text.c_str() || *end != '\0' || !std::isfinite(value)) {
-          return fmt::format("'{}' is not a number", text);
-        }
-        if (value < min || value > max) {
+        const std::optional<double> value = ParseDecimal(text);
+        if (!value) return fmt::format("'{}' is not a number", text);
+        if (*value < min || *value > max) {
           return fmt::format("{} is not in the range {} to {}", text, min, max);
         }
         return {};

@@ -912,13 +912,14 @@ Status CreateDeferredIndexes(const DynamoDbClient& target_client, const TargetTa
   for (size_t i = 0; i < count; ++i) {
     Result<std::string> index = CreatedIndexName(plan.deferred_index_updates[i]);
     if (!index.ok()) return std::move(index).error();
-    const bool asked = !GlobalIndexStatus(target->raw_json, *index).empty();
+    const std::string status = GlobalIndexStatus(target->raw_json, *index);
+    const bool asked = !status.empty();
     if (!asked) {
       if (stop != nullptr && stop->load()) return StoppedWaiting(plan.table_name, *index, false);
       Result<TableDescription> updated = target_client.UpdateTable(plan.deferred_index_updates[i]);
       if (!updated.ok()) return std::move(updated).error();
     }
-    if (notice) {
+    if (notice && status != "ACTIVE") {
       notice(
           fmt::format("{} index {} of table {} ({} of {}); DynamoDB builds it from the items, "
                       "which can take a while",

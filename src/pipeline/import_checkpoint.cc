@@ -72,7 +72,9 @@ aws::Result<ImportCheckpoint> ParseImportCheckpoint(std::string_view text,
   }
   bool creating = false;
   if (root["CreatingTarget"].get(creating) == simdjson::SUCCESS) c.creating_target = creating;
-  c.target_identity = ReadTableIdentity(root, "TargetTable");
+  std::optional<TableIdentity> identity = ReadTableIdentity(root, "TargetTable");
+  if (!identity) return invalid("its TargetTable is damaged");
+  c.target_identity = std::move(*identity);
   for (simdjson::dom::element e : exports) {
     ImportCheckpoint::Export entry;
     std::string_view id;

@@ -80,8 +80,15 @@ aws::Result<StreamCheckpoint> ParseStreamCheckpoint(std::string_view text,
   c.operation = StringOr(root, "Operation");
   c.source = StringOr(root, "Source");
   c.target = StringOr(root, "Target");
-  c.source_identity = ReadTableIdentity(root, "SourceTable");
-  c.target_identity = ReadTableIdentity(root, "TargetTable");
+  std::optional<TableIdentity> source = ReadTableIdentity(root, "SourceTable");
+  std::optional<TableIdentity> target = ReadTableIdentity(root, "TargetTable");
+  if (!source || !target) {
+    return FileError(path,
+                     "its SourceTable or TargetTable is damaged; restore the file or start "
+                     "over");
+  }
+  c.source_identity = std::move(*source);
+  c.target_identity = std::move(*target);
   c.stream_arn = StringOr(root, "StreamArn");
   c.from = StringOr(root, "From");
   c.skip_before = IntOr(root, "SkipBefore");

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "aws/iso8601.h"
@@ -21,8 +22,13 @@ dynamodb::TableDescription AsDescription(const TableIdentity& identity) {
 std::string Describe(const TableIdentity& identity) {
   std::string text = identity.arn;
   if (identity.created > 0) {
-    text +=
-        ", created " + aws::FormatEpochSeconds(static_cast<int64_t>(std::floor(identity.created)));
+    // To the millisecond: a table created again at once differs only there.
+    const double seconds = std::floor(identity.created);
+    const int millis =
+        static_cast<int>(std::min(999.0, std::round((identity.created - seconds) * 1000)));
+    std::string time = aws::FormatEpochSeconds(static_cast<int64_t>(seconds));
+    time.insert(time.size() - 1, fmt::format(".{:03d}", millis));  // before the "Z"
+    text += ", created " + time;
   }
   if (!identity.id.empty()) text += ", id " + identity.id;
   return text;
@@ -42,43 +48,58 @@ void WriteTableIdentity(aws::JsonWriter& w, std::string_view key, const TableIde
   w.EndObject();
 }
 
-TableIdentity ReadTableIdentity(simdjson::dom::element root, std::string_view key) {
+std::optional<TableIdentity> ReadTableIdentity(simdjson::dom::element root, std::string_view key) {
   TableIdentity identity;
+  simdjson::dom::element value;
+  if (root[key].get(value) == simdjson::NO_SUCH_FIELD) return identity;
   simdjson::dom::object o;
-  if (root[key].get(o) != simdjson::SUCCESS) return identity;
   std::string_view s;
-  if (o["TableArn"].get(s) == simdjson::SUCCESS) identity.arn = std::string(s);
-  if (o["TableId"].get(s) == simdjson::SUCCESS) identity.id = std::string(s);
-  double created = 0;
-  if (o["CreationDateTime"].get(created) == simdjson::SUCCESS) identity.created = created;
+  if (value.get(o) != simdjson::SUCCESS || o["TableArn"].get(s) != simdjson::SUCCESS || s.empty()) {
+    return std::nullopt;
+  }
+  identity.arn = std::string(s);
+  // Optional members: absent is fine, another type is damage.
+  if (auto id = o["TableId"]; id.error() != simdjson::NO_SUCH_FIELD) {
+    if (id.get(s) != simdjson::SUCCESS) return std::nullopt;
+    identity.id = std::string(s);
+  }
+  if (auto created = o["CreationDateTime"]; created.error() != simdjson::NO_SUCH_FIELD) {
+    if (created.get(identity.created) != simdjson::SUCCESS) return std::nullopt;
+  }
   return identity;
 }
 
 aws::Status CheckSameTable(const TableIdentity& recorded, const dynamodb::TableDescription& now,
-                           std::string_view side, const std::string& path) {
+                           std::string_view side, const std::string& path,
+                           std::string_view start_over) {
   if (!recorded.known() || dynamodb::IsSameTable(AsDescription(recorded), now)) {
     return aws::Status::Ok();
   }
-  const std::string why =
-      recorded.arn == now.table_arn
-          ? "it was deleted and created again since, or this run reaches another endpoint"
-          : "this run reaches another region, account or endpoint";
+  const std::string why = recorded.arn == now.table_arn
+                              ? "it was deleted and created again since, or this run reaches "
+                                "another endpoint (or, on DynamoDB Local, another region or "
+                                "access key)"
+                              : "this run reaches another region, account or endpoint";
   return aws::Error::Make(
       aws::ErrorKind::kInvalidInput,
       fmt::format("{} table {} is not the table checkpoint {} was written for ({}; now {}): {}, "
                   "and resuming would skip what the checkpoint counts as done; point the run at "
-                  "the table of the checkpoint, or start over without --resume and without that "
-                  "checkpoint",
-                  side, now.table_name, path, Describe(recorded), Describe(IdentityOf(now)), why));
+                  "the table of the checkpoint, or {}",
+                  side, now.table_name, path, Describe(recorded), Describe(IdentityOf(now)), why,
+                  start_over));
 }
 
 aws::Status CheckSameTables(const TableIdentity& recorded_source,
                             const dynamodb::TableDescription& source,
                             const TableIdentity& recorded_target,
-                            const dynamodb::TableDescription* target, const std::string& path) {
-  if (aws::Status s = CheckSameTable(recorded_source, source, "source", path); !s.ok()) return s;
+                            const dynamodb::TableDescription* target, const std::string& path,
+                            std::string_view start_over) {
+  if (aws::Status s = CheckSameTable(recorded_source, source, "source", path, start_over);
+      !s.ok()) {
+    return s;
+  }
   if (target == nullptr) return aws::Status::Ok();
-  return CheckSameTable(recorded_target, *target, "target", path);
+  return CheckSameTable(recorded_target, *target, "target", path, start_over);
 }
 
 }  // namespace ddbm::pipeline

@@ -44,7 +44,10 @@ TEST(TableIdentityTest, ATableCreatedAgainIsRefusedByItsIdOrCreationTime) {
   const TableIdentity by_time = IdentityOf(Table(kArn, "", 1733389800.123));
   s = CheckSameTable(by_time, Table(kArn, "", 1733389900.5), "source", "cp.json");
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.error().message.find("created 2024-12-05T09:10:00Z"), std::string::npos)
+  EXPECT_NE(s.error().message.find("created 2024-12-05T09:10:00.123Z"), std::string::npos)
+      << s.error().message;
+  EXPECT_NE(s.error().message.find("now " + by_time.arn + ", created 2024-12-05T09:11:40.500Z"),
+            std::string::npos)
       << s.error().message;
 }
 
@@ -56,6 +59,15 @@ TEST(TableIdentityTest, ATableInAnotherRegionOrAccountIsRefused) {
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("another region, account or endpoint"), std::string::npos)
       << s.error().message;
+}
+
+TEST(TableIdentityTest, TheAdviceIsTheCallers) {
+  const TableIdentity recorded = IdentityOf(Table(kArn, "id-1", 1.0));
+  aws::Status s =
+      CheckSameTable(recorded, Table(kArn, "id-2", 1.0), "target", "cp", kStartOverReplay);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find(std::string(kStartOverReplay)), std::string::npos);
+  EXPECT_EQ(s.error().message.find("without --resume"), std::string::npos);
 }
 
 TEST(TableIdentityTest, CheckSameTablesSkipsATargetNotCreatedYet) {
@@ -104,6 +116,13 @@ TEST(TableIdentityTest, CheckpointsRoundTripIdentities) {
   EXPECT_EQ(parsed_stream->source_identity.created, 1733389800.123);
   EXPECT_EQ(parsed_stream->target_identity.arn, target.arn);
 
+  // Older checkpoints, without identities, read as unknown.
+  stream.source_identity = {};
+  stream.target_identity = {};
+  parsed_stream = ParseStreamCheckpoint(SerializeStreamCheckpoint(stream), "cp");
+  ASSERT_TRUE(parsed_stream.ok());
+  EXPECT_FALSE(parsed_stream->source_identity.known() || parsed_stream->target_identity.known());
+
   ImportCheckpoint import;
   import.source = "s3://b/p";
   import.target = "orders";
@@ -112,6 +131,33 @@ TEST(TableIdentityTest, CheckpointsRoundTripIdentities) {
   ASSERT_TRUE(parsed_import.ok()) << parsed_import.error().ToString();
   EXPECT_EQ(parsed_import->target_identity.arn, target.arn);
   EXPECT_EQ(parsed_import->target_identity.created, 1733389801.5);
+  import.target_identity = {};
+  parsed_import = ParseImportCheckpoint(SerializeImportCheckpoint(import), "cp");
+  ASSERT_TRUE(parsed_import.ok());
+  EXPECT_FALSE(parsed_import->target_identity.known());
+}
+
+// An identity that is there but damaged is not taken as absent (which would skip the check).
+TEST(TableIdentityTest, ADamagedIdentityIsADamagedCheckpoint) {
+  const std::string head = R"({"Version":1,"Operation":"copy","TotalSegments":1,)"
+                           R"("Segments":[{"Segment":0,"Done":false,"Items":0}],"TargetTable":)";
+  for (const std::string identity :
+       {R"("arn")", R"({})", R"({"TableArn":""})", R"({"TableArn":7})",
+        R"({"TableArn":"arn:x","TableId":5})", R"({"TableArn":"arn:x","CreationDateTime":"x"})"}) {
+    auto parsed = ParseCheckpoint(head + identity + "}", "cp.json");
+    ASSERT_FALSE(parsed.ok()) << identity;
+    EXPECT_NE(parsed.error().message.find("TargetTable is damaged"), std::string::npos)
+        << parsed.error().message;
+  }
+  auto parsed = ParseCheckpoint(head + R"({"TableArn":"arn:x","CreationDateTime":17})" + "}", "cp");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
+  EXPECT_EQ(parsed->target_identity.created, 17.0);
+  auto stream = ParseStreamCheckpoint(
+      R"({"Version":1,"StreamArn":"s","Shards":[],"SourceTable":{"TableId":"x"}})", "cp");
+  ASSERT_FALSE(stream.ok());
+  auto import = ParseImportCheckpoint(
+      R"({"Operation":"import","Source":"s","Target":"t","Exports":[],"TargetTable":[]})", "cp");
+  ASSERT_FALSE(import.ok());
 }
 
 }  // namespace

@@ -388,6 +388,32 @@ class DeferredIndexStopTest(CreateTargetBase):
         self.assert_same_schema(src, dst)
         self.assert_tables_equal(src, dst)
 
+    def test_ctrl_c_while_waiting_for_an_index_without_a_checkpoint(self):
+        """The text summary says the copy is done and the indexes must be added by hand (the
+        same command would refuse the target --create-target made)."""
+        src = self.create_source(self.unique_table("ct_src"), "PAY_PER_REQUEST")
+        dst = self.unique_table("ct_dst")
+        self.write_items(src, self.items_with_index_keys(20, seed=49))
+        out, err = self.work / "plain.out", self.work / "plain.err"
+        with open(out, "wb") as stdout, open(err, "wb") as stderr:
+            proc = subprocess.Popen(
+                [str(harness.binary_path()), "copy", "--source-table", src, "--target-table", dst,
+                 "--create-target", "--create-indexes-after", "--endpoint-url",
+                 self.ddb_endpoint], env=self.env(), stdout=stdout, stderr=stderr)
+        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline:
+            if "adding index" in err.read_text(encoding="utf-8", errors="replace"):
+                break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        self.assertEqual(proc.wait(timeout=60), 130, err.read_text(encoding="utf-8"))
+        text = out.read_text(encoding="utf-8")
+        self.assertTrue(text.startswith("copied 20 of 20 items"), text)
+        self.assertIn("stopped while adding the indexes deferred until after the load; add the "
+                      "others with UpdateTable", text)
+        self.assertNotIn("copies every item again", text)
+
 
 if __name__ == "__main__":
     unittest.main()

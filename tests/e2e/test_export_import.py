@@ -1264,8 +1264,8 @@ class ImportErrorTest(ExportImportTestBase):
                                "--dead-letter", other, "--resume")
         self.assertEqual(r.code, 3, r.stderr)
         self.assertIn(f"dead-letter file {dead}, which checkpoint {checkpoint} names, no longer "
-                      f"exists; {other} lacks the 3 items it counts as dead-lettered by earlier "
-                      f"runs", r.stderr)
+                      f"exists; {other} lacks the 3 items the checkpoint counts as "
+                      f"dead-lettered by earlier runs", r.stderr)
 
     def test_resume_after_a_bad_file(self):
         """A full export (three files) and an incremental one after it (two files, the second
@@ -1451,6 +1451,19 @@ class ImportCreateTargetResumeTest(ExportImportTestBase):
 
         _, summary = self.resume()
         self.assertGreaterEqual(summary["ItemsFromEarlierRuns"], 100, summary)
+
+    def test_a_run_that_fails_before_writing_says_its_new_table_is_empty(self):
+        args = self.import_args()
+        args[args.index("pk:S")] = "pk:N"  # the export's pk is a string
+        r = self.cli(*args)
+        self.assertEqual(r.code, 1, r.stderr)
+        last = r.stderr.strip().splitlines()[-1]
+        self.assertIn("line 1: key attribute pk has type S", last)
+        self.assertTrue(last.endswith(
+            f"; table {self.table}, created by this run, holds nothing yet: if the command was "
+            "wrong, delete the table and the checkpoint before running the corrected one, "
+            "otherwise fix the cause and rerun with --resume"), last)
+        self.assertEqual(self.dynamodb().scan(TableName=self.table, Select="COUNT")["Count"], 0)
 
     def test_ctrl_c_says_how_to_resume(self):
         proc, out, err = self.start_cli(

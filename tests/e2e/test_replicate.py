@@ -818,6 +818,29 @@ class LiveMigrationTest(MigrateLiveCase):
         self.assertTrue(counts["hot delete"] and counts["delete"] and counts["new put"], counts)
 
 
+class LiveMigrationIdentityTest(MigrateLiveCase):
+
+    def test_resume_into_a_target_created_again_is_refused_before_copying(self):
+        """The migration's state names its tables: a resume whose target was deleted and created
+        again is refused before its copy phase (here the copy's own checkpoint is gone, as after
+        a kill before its first save, so the copy would otherwise run in full first)."""
+        src = self.seed_source(self.generate_items(200, seed=9), stream_at_creation=True)
+        dst = self.unique_table("mdst")
+        r = self.cli(*self.live_args(src, dst, "--until-caught-up", "--max-lag", "0"),
+                     timeout=RUN_TIMEOUT)
+        self.assertEqual(r.code, 0, r.stderr)
+        state = json.loads(self.state.read_text(encoding="utf-8"))
+        self.assertIn("TargetTable", state)
+        self.copy_state.unlink()
+        self.recreate_table(dst)
+        r = self.cli(*self.live_args(src, dst, "--resume", "--until-caught-up"),
+                     timeout=RUN_TIMEOUT)
+        self.assert_cli_error(r, f"target table {dst} is not the table checkpoint {self.state}")
+        self.assertIn("copy the table again and replicate from the time that copy started",
+                      r.stderr)
+        self.assertEqual(self.dynamodb().scan(TableName=dst, Select="COUNT")["Count"], 0)
+
+
 class LiveMigrationCopyKillTest(MigrateLiveCase):
 
     def test_sigkill_during_copy_then_resume(self):
