@@ -85,6 +85,12 @@ class VersionAndHelpTest(ServiceTestCase):
              'invalid S3 bucket name "Bad_B"'),
             (("checksum", "--table", "t1x", "--endpoint-url", "not-a-url"),
              "--endpoint-url: invalid URL 'not-a-url'"),
+            (("copy", "--source-table", "t1x", "--target-table", "t2x", "--target-endpoint-url",
+              "nope"), "--target-endpoint-url: invalid URL 'nope'"),
+            (("export", "--table", "t1x", "--to", "s3://bucket/p", "--s3-endpoint-url",
+              "ftp://x"), "--s3-endpoint-url: invalid URL 'ftp://x'"),
+            (("copy", "--source-table", "t1x", "--target-table", "t2x", "--read-rate", "0x10"),
+             "--read-rate: '0x10' is not a rate"),
         )
         for args, fragment in cases:
             with self.subTest(" ".join(args)):
