@@ -315,17 +315,8 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   // stopped while emptying the target is started again, not resumed.
   auto save_start = [&](bool creating_target) -> aws::Status {
     if (checkpoint_.empty() || transfer.resume) return aws::Status::Ok();
-    pipeline::Checkpoint start;
-    start.operation = transfer.operation;
-    start.source = transfer.source_table;
-    start.target = transfer.target_table;
-    start.total_segments = transfer.segments;
-    start.segments.resize(static_cast<size_t>(transfer.segments));
+    pipeline::Checkpoint start = pipeline::StartCheckpoint(transfer, transfer.segments);
     start.creating_target = creating_target;
-    start.dead_letter_file = transfer.dead_letter_file;
-    start.create_indexes_after = transfer.create_indexes_after;
-    start.source_identity = transfer.source_identity;
-    start.target_identity = transfer.target_identity;
     return pipeline::SaveCheckpoint(checkpoint_, start);
   };
   if (create_table || finish_creation) {

@@ -96,15 +96,9 @@ aws::Result<Checkpoint> ParseCheckpoint(std::string_view text, const std::string
   if (root["Operation"].get(s) == simdjson::SUCCESS) c.operation = std::string(s);
   if (root["Source"].get(s) == simdjson::SUCCESS) c.source = std::string(s);
   if (root["Target"].get(s) == simdjson::SUCCESS) c.target = std::string(s);
-  std::optional<TableIdentity> source = ReadTableIdentity(root, "SourceTable");
-  std::optional<TableIdentity> target = ReadTableIdentity(root, "TargetTable");
-  if (!source || !target) {
-    return FileError(path,
-                     "its SourceTable or TargetTable is damaged; restore the file or start "
-                     "over");
+  if (!ReadTableIdentities(root, &c.source_identity, &c.target_identity)) {
+    return FileError(path, std::string(kDamagedIdentities));
   }
-  c.source_identity = std::move(*source);
-  c.target_identity = std::move(*target);
   bool creating = false;
   if (root["CreatingTarget"].get(creating) == simdjson::SUCCESS) c.creating_target = creating;
   if (root["DeadLetterFile"].get(s) == simdjson::SUCCESS) c.dead_letter_file = std::string(s);

@@ -80,15 +80,9 @@ aws::Result<StreamCheckpoint> ParseStreamCheckpoint(std::string_view text,
   c.operation = StringOr(root, "Operation");
   c.source = StringOr(root, "Source");
   c.target = StringOr(root, "Target");
-  std::optional<TableIdentity> source = ReadTableIdentity(root, "SourceTable");
-  std::optional<TableIdentity> target = ReadTableIdentity(root, "TargetTable");
-  if (!source || !target) {
-    return FileError(path,
-                     "its SourceTable or TargetTable is damaged; restore the file or start "
-                     "over");
+  if (!ReadTableIdentities(root, &c.source_identity, &c.target_identity)) {
+    return FileError(path, std::string(kDamagedIdentities));
   }
-  c.source_identity = std::move(*source);
-  c.target_identity = std::move(*target);
   c.stream_arn = StringOr(root, "StreamArn");
   c.from = StringOr(root, "From");
   c.skip_before = IntOr(root, "SkipBefore");

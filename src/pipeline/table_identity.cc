@@ -69,6 +69,16 @@ std::optional<TableIdentity> ReadTableIdentity(simdjson::dom::element root, std:
   return identity;
 }
 
+bool ReadTableIdentities(simdjson::dom::element root, TableIdentity* source,
+                         TableIdentity* target) {
+  std::optional<TableIdentity> read_source = ReadTableIdentity(root, "SourceTable");
+  std::optional<TableIdentity> read_target = ReadTableIdentity(root, "TargetTable");
+  if (!read_source || !read_target) return false;
+  *source = std::move(*read_source);
+  *target = std::move(*read_target);
+  return true;
+}
+
 aws::Status CheckSameTable(const TableIdentity& recorded, const dynamodb::TableDescription& now,
                            std::string_view side, const std::string& path,
                            std::string_view start_over) {

@@ -35,6 +35,11 @@ void WriteTableIdentity(aws::JsonWriter& w, std::string_view key, const TableIde
 // The identity under `key` of a checkpoint's root object; not known() when absent (a checkpoint
 // of an older version). nullopt when present but malformed: the file is damaged.
 std::optional<TableIdentity> ReadTableIdentity(simdjson::dom::element root, std::string_view key);
+// ReadTableIdentity of "SourceTable" and "TargetTable"; false (the outputs unset) when either is
+// damaged, and the checkpoint parser then refuses the file with kDamagedIdentities.
+bool ReadTableIdentities(simdjson::dom::element root, TableIdentity* source, TableIdentity* target);
+inline constexpr std::string_view kDamagedIdentities =
+    "its SourceTable or TargetTable is damaged; restore the file or start over";
 
 // What a refusal advises besides pointing the run at the checkpoint's table.
 inline constexpr std::string_view kStartOver =

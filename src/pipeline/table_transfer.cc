@@ -7,6 +7,21 @@
 #include "pipeline/write_pool.h"
 
 namespace ddbm::pipeline {
+
+Checkpoint StartCheckpoint(const TransferOptions& options, int segments) {
+  Checkpoint c;
+  c.operation = options.operation;
+  c.source = options.source_table;
+  c.target = options.target_table;
+  c.total_segments = segments;
+  c.segments.resize(static_cast<size_t>(segments));
+  c.dead_letter_file = options.dead_letter_file;
+  c.create_indexes_after = options.create_indexes_after;
+  c.source_identity = options.source_identity;
+  c.target_identity = options.target_identity;
+  return c;
+}
+
 TableTransfer::TableTransfer(TransferContext context, TransferOptions options)
     : context_(context), options_(std::move(options)) {}
 
@@ -22,16 +37,8 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
   }
 
   auto snapshot = [&] {
-    Checkpoint c;
-    c.operation = options_.operation;
-    c.source = options_.source_table;
-    c.target = options_.target_table;
-    c.total_segments = segments;
-    c.dead_letter_file = options_.dead_letter_file;
-    c.create_indexes_after = options_.create_indexes_after;
-    c.source_identity = options_.source_identity;
-    c.target_identity = options_.target_identity;
-    for (const auto& p : progress) c.segments.push_back(p->position());
+    Checkpoint c = StartCheckpoint(options_, segments);
+    for (size_t i = 0; i < progress.size(); ++i) c.segments[i] = progress[i]->position();
     return c;
   };
 

@@ -65,6 +65,10 @@ struct TransferOptions {
   TableIdentity target_identity;      // the same (Checkpoint::target_identity)
 };
 
+// The checkpoint of a transfer with `options` before any work: its header fields, and `segments`
+// segments at their start.
+Checkpoint StartCheckpoint(const TransferOptions& options, int segments);
+
 struct TransferCounters {
   ScanCounters scan;  // items read from the source, pages, read capacity
   std::atomic<uint64_t> items_dead_lettered{0};
