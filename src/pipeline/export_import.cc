@@ -12,6 +12,7 @@
 
 #include "dynamodb/item.h"
 #include "dynamodb/item_check.h"
+#include "dynamodb/item_compare.h"
 #include "pipeline/key_digest.h"
 #include "pipeline/write_pool.h"
 #include "storage/data_file_reader.h"
@@ -39,6 +40,15 @@ aws::Result<std::string> CheckedKey(std::string_view item,
     return aws::Error::Make(aws::ErrorKind::kInvalidInput, *reason);
   }
   return key;
+}
+
+// The digest that tells keys apart, of their canonical bytes: one number spelt two ways
+// ({"N":"1E+3"} and {"N":"1000"}) is one key, as it is to the table.
+aws::Result<KeyDigest> DigestOfKey(std::string_view key,
+                                   const std::vector<dynamodb::KeySchemaElement>& key_schema) {
+  aws::Result<std::string> canonical = dynamodb::CanonicalKey(key, key_schema);
+  if (!canonical.ok()) return std::move(canonical).error();
+  return DigestKey(*canonical);
 }
 
 WritePoolOptions PoolOptions(const ImportContext& context, const ImportOptions& options,
@@ -119,7 +129,10 @@ aws::Result<CheckedFile> CheckFullFile(storage::DataFileReader& reader, const st
       aws::Result<std::string> key = CheckedKey(*item, options.key_schema);
       if (!key.ok()) return BadLine(name, line.number, key.error().message);
       file.plain = file.plain && IsPlainItemLine(line.text, *item);
-      if (seen != nullptr) block_keys.push_back(DigestKey(*key));
+      if (seen == nullptr) continue;
+      aws::Result<KeyDigest> digest = DigestOfKey(*key, options.key_schema);
+      if (!digest.ok()) return BadLine(name, line.number, digest.error().message);
+      block_keys.push_back(*digest);
     }
     if (seen == nullptr) return aws::Status::Ok();
     std::unique_lock lock(seen->mu, std::defer_lock);
@@ -290,6 +303,7 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
   // pass does; the second reads the same bytes).
   struct Change {
     std::string key;
+    KeyDigest digest;  // of the canonical key
     storage::IncrementalChange parsed;
   };
   auto parse = [&](const std::string& name, const storage::Line& line,
@@ -302,19 +316,22 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
     aws::Result<std::string> key = dynamodb::ExtractExactKey(
         std::string_view(padded_keys.data(), padded_keys.size()), options.key_schema);
     if (!key.ok()) return BadLine(name, line.number, "Keys: " + key.error().message);
+    aws::Result<KeyDigest> digest = DigestOfKey(*key, options.key_schema);
+    if (!digest.ok()) return BadLine(name, line.number, "Keys: " + digest.error().message);
     if (check_image && change->new_image) {
       aws::Result<std::string> image_key = CheckedKey(*change->new_image, options.key_schema);
       if (!image_key.ok()) {
         return BadLine(name, line.number, "NewImage: " + image_key.error().message);
       }
       // Else the put would land on another key than the one whose last change it is.
-      if (*image_key != *key) {
+      aws::Result<KeyDigest> image_digest = DigestOfKey(*image_key, options.key_schema);
+      if (!image_digest.ok() || *image_digest != *digest) {
         return BadLine(
             name, line.number,
             fmt::format("the key of its NewImage, {}, is not its Keys, {}", *image_key, *key));
       }
     }
-    return Change{std::move(*key), *change};
+    return Change{std::move(*key), *digest, *change};
   };
 
   // First pass: every line of every file is checked, and the last change of each key found.
@@ -341,7 +358,7 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
         if (!change.ok()) return std::move(change).error();
         const Last here{change->parsed.write_timestamp_micros, line.number,
                         static_cast<uint32_t>(file), change->parsed.new_image.has_value()};
-        auto [it, inserted] = last.try_emplace(DigestKey(change->key), here);
+        auto [it, inserted] = last.try_emplace(change->digest, here);
         if (!inserted && it->second.Order() < here.Order()) it->second = here;
       }
       return aws::Status::Ok();
@@ -384,7 +401,7 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
         if (!change.ok()) return std::move(change).error();
         const Last here{change->parsed.write_timestamp_micros, line.number,
                         static_cast<uint32_t>(file), false};
-        auto it = last.find(DigestKey(change->key));
+        auto it = last.find(change->digest);
         if (it == last.end() || it->second.Order() != here.Order()) continue;  // not the last
         if (!it->second.put) {
           held->append(change->key);

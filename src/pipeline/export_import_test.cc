@@ -286,6 +286,23 @@ TEST(ExportImportTest, TwoItemsWithOneKeyInTheTargetsSchemaAreRefused) {
                   .ok());
 }
 
+// A number key is one key however it is spelt: "1" and "1.0" are one item to the table.
+TEST(ExportImportTest, OneNumberKeySpeltTwoWaysIsOneKey) {
+  Fixture f;
+  f.options.file_readers = 1;
+  f.options.key_schema = {{"pk", "HASH", "S"}, {"sk", "RANGE", "N"}};
+  std::vector<storage::DataFileEntry> files;
+  files.push_back(
+      WriteFile(f.store, "first.json.gz", {R"({"Item":{"pk":{"S":"a"},"sk":{"N":"1"}}})"}));
+  files.push_back(
+      WriteFile(f.store, "second.json.gz", {R"({"Item":{"pk":{"S":"a"},"sk":{"N":"1.0"}}})"}));
+  aws::Result<bool> result = f.Import(files);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("second.json.gz line 1: its key in table t"),
+            std::string::npos)
+      << result.error().message;
+}
+
 // Past max_keys_across_files keys, memory stays bounded: keys are compared within each file.
 TEST(ExportImportTest, PastTheKeyLimitKeysAreComparedWithinEachFileOnly) {
   Fixture f;
@@ -545,6 +562,25 @@ TEST(ExportImportTest, IncrementalChangesApplyTheLastChangePerKey) {
   EXPECT_EQ(sent.find("early"), std::string::npos);
   EXPECT_NE(sent.find(R"({"DeleteRequest":{"Key":{"pk":{"S":"k5"}}}})"), std::string::npos);
   EXPECT_EQ(sent.find(R"("v":{"S":"put"})"), std::string::npos);
+}
+
+// Changes to a number key spelt two ways are changes to one item: only the last is applied, and
+// a NewImage may spell its key otherwise than Keys.
+TEST(ExportImportTest, IncrementalChangesToANumberKeySpeltTwoWaysAreToOneItem) {
+  Fixture f;
+  f.options.key_schema = {{"pk", "HASH", "N"}};
+  const std::vector<std::string> lines = {
+      R"({"Metadata":{"WriteTimestampMicros":{"N":"1"}},"Keys":{"pk":{"N":"1E+3"}},)"
+      R"("NewImage":{"pk":{"N":"1000"},"v":{"S":"put"}}})",
+      R"({"Metadata":{"WriteTimestampMicros":{"N":"2"}},"Keys":{"pk":{"N":"1000.00"}}})"};
+  aws::Result<bool> result = ApplyIncrementalExport(
+      f.context, Manifest({WriteFile(f.store, "k.json.gz", lines)}, true), f.options, &f.counters);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  const std::string sent = f.Sent();
+  EXPECT_EQ(sent.find("PutRequest"), std::string::npos) << sent;
+  EXPECT_NE(sent.find(R"({"DeleteRequest":{"Key":{"pk":{"N":"1000.00"}}}})"), std::string::npos)
+      << sent;
+  EXPECT_EQ(f.counters.deletes.load(), 1u);
 }
 
 TEST(ExportImportTest, AnIncrementalApplyStoppedInItsWritePassAppliesEveryLastChangeWhenRunAgain) {

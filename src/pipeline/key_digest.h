@@ -1,8 +1,8 @@
-// KeyDigest: 128 bits of the SHA-256 of an item's key, as dynamodb::ExtractKey gives it (its
-// JSON in the table's key-schema order), for the sets and maps that must tell keys apart
-// without holding them: 16 bytes per key whatever the key's size. No two keys share a digest
-// unless SHA-256 is broken. Keys are told apart by their bytes: two spellings of one number
-// ("1" and "1.0") are two digests. Pure; thread-safe.
+// KeyDigest: 128 bits of the SHA-256 of a key's bytes, for the sets and maps that must tell keys
+// apart without holding them: 16 bytes per key whatever the key's size. No two keys share a
+// digest unless SHA-256 is broken. Keys are told apart by their bytes, so callers pass
+// dynamodb::CanonicalKey's, in which two spellings of one number ("1" and "1.0") are one key.
+// Pure; thread-safe.
 #pragma once
 
 #include <cstddef>
