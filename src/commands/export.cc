@@ -336,9 +336,9 @@ class ExportCommand final : public Command {
     if (global.output == "json") {
       std::cout << done->raw_json << '\n';
     } else {
-      std::cout << fmt::format("exported {}: {} items to s3://{}/{} ({})\n", table.table_name,
-                               done->item_count, done->s3_bucket, done->export_manifest,
-                               done->export_arn);
+      std::cout << fmt::format("exported {}: {} to s3://{}/{} ({})\n", table.table_name,
+                               Counted(static_cast<uint64_t>(done->item_count), "item"),
+                               done->s3_bucket, done->export_manifest, done->export_arn);
     }
     return Outcome::kSuccess;
   }
@@ -431,10 +431,10 @@ class ExportCommand final : public Command {
       return;
     }
     std::cout << fmt::format(
-        "{} {} items of {} to {}, {} from earlier runs\n  export id {}  {}  {} gzip "
+        "{} {} of {} to {}, {} from earlier runs\n  export id {}  {}  {} gzip "
         "({} of JSON)  {:.1f} s  {} items/s  {}\n",
         complete ? "exported" : "stopped after exporting",
-        pipeline::GroupThousands(static_cast<uint64_t>(result.item_count)), table.table_name, where,
+        Counted(static_cast<uint64_t>(result.item_count), "item"), table.table_name, where,
         pipeline::GroupThousands(static_cast<uint64_t>(earlier)), export_id,
         Counted(files, "data file"), Megabytes(result.compressed_bytes),
         Megabytes(result.uncompressed_bytes), seconds,

@@ -738,8 +738,10 @@ aws::Result<Outcome> ImportCommand::RunNative(
   if (global.output == "json") {
     std::cout << done->raw_json << '\n';
   } else {
-    std::cout << fmt::format("imported {} items of export {} into {} ({} errors)\n",
-                             done->imported_item_count, e.export_id, table, done->error_count);
+    std::cout << fmt::format("imported {} of export {} into {} ({})\n",
+                             Counted(static_cast<uint64_t>(done->imported_item_count), "item"),
+                             e.export_id, table,
+                             Counted(static_cast<uint64_t>(done->error_count), "error"));
   }
   return done->error_count > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "pipeline/progress.h"
+
 namespace ddbm::commands {
 namespace {
 
@@ -38,7 +40,7 @@ std::string RenderTable(const std::vector<std::string>& header,
 }
 
 std::string Counted(uint64_t count, std::string_view singular) {
-  std::string text = std::to_string(count);
+  std::string text = pipeline::GroupThousands(count);
   text += ' ';
   text += singular;
   if (count != 1) text += 's';

@@ -13,8 +13,8 @@ namespace ddbm::commands {
 std::string RenderTable(const std::vector<std::string>& header,
                         const std::vector<std::vector<std::string>>& rows);
 
-// "1 item", "0 items", "25 items": `count` and the noun, plural unless the count is 1 (the
-// plural is the singular plus "s").
+// "1 item", "0 items", "2,500 items": `count`, its thousands grouped, and the noun, plural
+// unless the count is 1 (the plural is the singular plus "s").
 std::string Counted(uint64_t count, std::string_view singular);
 
 }  // namespace ddbm::commands

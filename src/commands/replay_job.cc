@@ -304,12 +304,13 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
     std::cout << out << '\n';
   } else {
     std::cout << fmt::format(
-        "{}: {} records read, {} changes applied to {} ({} coalesced, {} skipped, {} TTL "
+        "{}: {} read, {} applied to {} ({} coalesced, {} skipped, {} TTL "
         "deletions) in {:.1f} s ({:.0f} records/s); lag {}; {} throttles, {} retries\n",
         interrupted ? "replay stopped" : (result.ok() ? "replay caught up" : "replay failed"),
-        counters.records_read.load(), applied, target.table_name, counters.records_coalesced.load(),
-        counters.records_skipped.load(), counters.ttl_deletes.load(), seconds, rate,
-        LagText(counters.lag_seconds.load()), Throttles(src, dst), Retries(src, dst));
+        Counted(counters.records_read.load(), "record"), Counted(applied, "change"),
+        target.table_name, counters.records_coalesced.load(), counters.records_skipped.load(),
+        counters.ttl_deletes.load(), seconds, rate, LagText(counters.lag_seconds.load()),
+        Throttles(src, dst), Retries(src, dst));
     if (dead > 0) {
       std::cout << fmt::format("{} could not be applied; see the dead-letter file {}\n",
                                Counted(dead, "record"), dead_letters.path());

@@ -12,6 +12,7 @@
 #include "commands/command.h"
 #include "commands/connection.h"
 #include "commands/interrupt.h"
+#include "commands/output.h"
 #include "commands/scan_flags.h"
 #include "commands/side_flags.h"
 #include "commands/table_pair.h"
@@ -219,7 +220,8 @@ class ChecksumCommand final : public Command {
           .EndObject();
       std::cout << out << '\n';
     } else {
-      std::cout << fmt::format("{}  {} items  {}\n", checksum, total.count, table->table_name);
+      std::cout << fmt::format("{}  {}  {}\n", checksum, Counted(total.count, "item"),
+                               table->table_name);
     }
     return Outcome::kSuccess;
   }

@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "aws/json_writer.h"
+#include "commands/output.h"
 #include "commands/scan_flags.h"
 #include "commands/transfer_runner.h"
 #include "dynamodb/item.h"
@@ -574,9 +575,9 @@ void PrintVerifyResult(const GlobalOptions& global, const dynamodb::TableDescrip
     std::cout << out << '\n';
     return;
   }
-  std::cout << fmt::format("{} {}: {} items{}; {} {}: {} items{}\n", "source",
-                           source_table.table_name, r.source_items, r.sampled ? " sampled" : "",
-                           "target", target_table.table_name, r.target_items,
+  std::cout << fmt::format("{} {}: {}{}; {} {}: {}{}\n", "source", source_table.table_name,
+                           Counted(r.source_items, "item"), r.sampled ? " sampled" : "", "target",
+                           target_table.table_name, Counted(r.target_items, "item"),
                            r.sampled ? " looked up" : "");
   std::cout << fmt::format("missing in target: {}  extra in target: {}  changed: {}\n",
                            r.missing_in_target, r.extra_in_target, r.changed);

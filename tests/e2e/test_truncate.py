@@ -61,7 +61,7 @@ class TruncateTest(ServiceTestCase):
 
         r = self.truncate(table, "--yes", "--segments", "4", "--page-size", "500")
         self.assertEqual(r.code, 0, r.stderr)
-        self.assertIn("deleted 3000 items", r.stderr)
+        self.assertIn("deleted 3,000 items", r.stderr)
         self.assertEqual(count_items(ddb, table), 0)
         q = ddb.scan(TableName=table, IndexName="by_g", Select="COUNT")
         self.assertEqual(q["Count"], 0, "the index still holds entries")
