@@ -2,10 +2,13 @@
 // S3 or a local directory, into a new or an existing table; or, with --native, DynamoDB's own
 // ImportTable into a new table.
 #include <fmt/format.h>
+#include <simdjson.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <iostream>
+#include <optional>
 
 #include "aws/json_writer.h"
 #include "commands/capacity_flag.h"
@@ -19,6 +22,7 @@
 #include "commands/scan_flags.h"
 #include "commands/table_pair.h"
 #include "commands/transfer_runner.h"
+#include "dynamodb/item.h"
 #include "dynamodb/native_transfer.h"
 #include "dynamodb/table_definition.h"
 #include "dynamodb/table_ref.h"
@@ -30,7 +34,9 @@
 #include "pipeline/progress.h"
 #include "pipeline/rate_limiter.h"
 #include "pipeline/table_identity.h"
+#include "storage/data_file_reader.h"
 #include "storage/export_layout.h"
+#include "storage/export_line.h"
 #include "storage/export_reader.h"
 
 namespace ddbm::commands {
@@ -190,8 +196,9 @@ class ImportCommand final : public Command {
       return std::move(s).error();
     }
     bool created = false;
-    aws::Result<dynamodb::TableDescription> target =
-        PrepareTarget(db, ref.name, definition, &*checkpoint, &created);
+    aws::Result<dynamodb::TableDescription> target = PrepareTarget(
+        db, ref.name, definition, [&] { return CheckFirstKey(store, *exports, ref.name); },
+        &*checkpoint, &created);
     if (!target.ok()) return std::move(target).error();
     checkpoint->target_identity = pipeline::IdentityOf(*target);
     // An export with our table definition comes from a table keyed as the target (checked
@@ -206,10 +213,12 @@ class ImportCommand final : public Command {
   // the table its earlier run created, and finishes it when that run was killed while creating
   // it; before a CreateTable the checkpoint is saved marked as creating the target (the mark
   // is cleared here, and saved by the run's first save), so that such a kill can be resumed.
-  // `*created` is set when this run sent the CreateTable.
+  // `*created` is set when this run sent the CreateTable. `check_before_create` runs before a
+  // table of the key flags is created; an error it returns is the run's.
   aws::Result<dynamodb::TableDescription> PrepareTarget(
       const Connection& db, const std::string& name,
       const std::optional<dynamodb::TableDefinition>& definition,
+      const std::function<aws::Status()>& check_before_create,
       pipeline::ImportCheckpoint* checkpoint, bool* created) const {
     if (checkpoint->creating_target && !create_target_) {
       return Invalid(
@@ -272,6 +281,9 @@ class ImportCommand final : public Command {
     if (!definition && partition_key_.empty()) {
       return Invalid(std::string(kNoDefinition));
     }
+    if (!definition) {
+      if (aws::Status s = check_before_create(); !s.ok()) return std::move(s).error();
+    }
     // Planned before the checkpoint says the table is being created: a plan refused is a run
     // that did nothing.
     aws::Result<std::optional<dynamodb::TargetTablePlan>> plan = PlanTarget(db, name, definition);
@@ -290,6 +302,56 @@ class ImportCommand final : public Command {
     checkpoint->creating_target = false;
     *created = true;
     return db.dynamodb().DescribeTable(name);
+  }
+
+  // The key of the exports' first line in the schema of --partition-key/--sort-key, checked
+  // before a table of that schema is created, so that flags of the wrong name or type leave no
+  // table behind. Reads the start of one data file; a line that cannot be read is left to the
+  // import, which checks every line.
+  aws::Status CheckFirstKey(const storage::ObjectStore& store,
+                            const std::vector<storage::ExportManifest>& exports,
+                            const std::string& table) const {
+    for (const storage::ExportManifest& e : exports) {
+      for (const storage::DataFileEntry& entry : e.files) {
+        if (entry.item_count == 0) continue;
+        aws::Result<storage::DataFileReader> reader =
+            storage::DataFileReader::Open(&store, entry, size_t{64} << 10);
+        if (!reader.ok()) return aws::Status::Ok();
+        std::optional<std::string> problem;
+        // Ended by the callback after the first line; what else the pass says is the import's.
+        (void)reader->ForEachLineBlock([&](storage::LineBlock block) -> aws::Status {
+          if (block.lines.empty()) return aws::Status::Ok();
+          problem = FirstKeyProblem(block.lines.front().text, e.summary.incremental());
+          return aws::Error::Make(aws::ErrorKind::kCancelled, "first line read");
+        });
+        if (!problem) return aws::Status::Ok();
+        return Invalid(fmt::format(
+            "data file {} line 1: {}; table {} was not created: give --partition-key and "
+            "--sort-key as the export's items are keyed",
+            store.Describe(entry.data_file_s3_key), *problem, table));
+      }
+    }
+    return aws::Status::Ok();
+  }
+
+  // Why the key of export line `text` does not fit the key flags; nullopt when it does, or when
+  // the line is not one to judge by.
+  std::optional<std::string> FirstKeyProblem(std::string_view text, bool incremental) const {
+    std::optional<std::string_view> key_holder;
+    if (incremental) {
+      aws::Result<storage::IncrementalChange> change = storage::ParseIncrementalLine(text);
+      if (change.ok()) key_holder = change->keys;
+    } else {
+      aws::Result<std::string_view> item = storage::ParseFullExportLine(text);
+      if (item.ok()) key_holder = *item;
+    }
+    if (!key_holder) return std::nullopt;
+    const simdjson::padded_string padded(*key_holder);
+    const std::string_view view(padded.data(), padded.size());
+    aws::Result<std::string> key = incremental ? dynamodb::ExtractExactKey(view, key_flags_)
+                                               : dynamodb::ExtractKey(view, key_flags_);
+    if (key.ok()) return std::nullopt;
+    return (incremental ? "Keys: " : "") + key.error().message;
   }
 
   static aws::Result<dynamodb::TargetTablePlan> PlanFromDefinition(

@@ -1452,13 +1452,34 @@ class ImportCreateTargetResumeTest(ExportImportTestBase):
         _, summary = self.resume()
         self.assertGreaterEqual(summary["ItemsFromEarlierRuns"], 100, summary)
 
-    def test_a_run_that_fails_before_writing_says_its_new_table_is_empty(self):
+    def test_key_flags_that_do_not_fit_the_first_item_create_no_table(self):
         args = self.import_args()
         args[args.index("pk:S")] = "pk:N"  # the export's pk is a string
         r = self.cli(*args)
         self.assertEqual(r.code, 1, r.stderr)
         last = r.stderr.strip().splitlines()[-1]
-        self.assertIn("line 1: key attribute pk has type S", last)
+        self.assertIn(f"{self.export.data_keys[0]} line 1: key attribute pk has type S", last)
+        self.assertTrue(last.endswith(
+            f"; table {self.table} was not created: give --partition-key and --sort-key as the "
+            "export's items are keyed"), last)
+        self.assertNotIn(self.table, self.dynamodb().list_tables()["TableNames"])
+        # The corrected command then runs as a first run.
+        r = self.cli(*self.import_args())
+        self.assert_ok(r, summary_of(r.stdout))
+        self.assert_items(self.table, self.items)
+
+    def test_a_run_that_fails_before_writing_says_its_new_table_is_empty(self):
+        # The first item fits the key flags; the second of its file does not, so nothing of the
+        # file, the only one, is written.
+        bad = dict(self.items[1])
+        bad["pk"] = {"N": "7"}
+        export = HandExport(self.work / "badsecond", [[self.items[0], bad]])
+        args = self.import_args()
+        args[args.index(self.export.root)] = export.root
+        r = self.cli(*args)
+        self.assertEqual(r.code, 1, r.stderr)
+        last = r.stderr.strip().splitlines()[-1]
+        self.assertIn("line 2: key attribute pk has type N", last)
         self.assertTrue(last.endswith(
             f"; table {self.table}, created by this run, holds nothing yet: if the command was "
             "wrong, delete the table and the checkpoint before running the corrected one, "
