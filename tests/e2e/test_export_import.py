@@ -935,6 +935,20 @@ class IncrementalImportTest(ExportImportTestBase):
                                  [("order", "HASH", "S"), ("line", "RANGE", "N")])
 
 
+    def test_key_flags_that_do_not_fit_the_first_change_create_no_table(self):
+        table = self.unique_table("incrkeys")
+        for label, flags, fragment in (
+                ("type", ("order:S", "line:S"), "Keys: key attribute line has type N"),
+                ("no sort key", ("order:S",), "Keys: the key holds attribute line")):
+            with self.subTest(label):
+                extra = ["--create-target", "--partition-key", flags[0]]
+                if len(flags) > 1:
+                    extra += ["--sort-key", flags[1]]
+                r, _ = self.run_import(str(self.root), table, *extra)
+                self.assert_error(r, "line 1: " + fragment, f"table {table} was not created")
+                self.assertNotIn(table, self.dynamodb().list_tables()["TableNames"])
+
+
 class FullThenIncrementalImportTest(ExportImportTestBase):
     """A full export with incremental exports in one location: those whose window ended by the
     full export's exportTime are skipped with a warning (applied after it they would bring back
