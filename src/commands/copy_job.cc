@@ -25,6 +25,7 @@
 #include "pipeline/rate_limiter.h"
 #include "pipeline/table_identity.h"
 #include "pipeline/table_transfer.h"
+#include "pipeline/transform_process.h"
 
 namespace ddbm::commands {
 namespace {
@@ -60,7 +61,7 @@ int DefaultPageSize(const dynamodb::TableDescription& table) {
 
 aws::Status CheckCopyTarget(const dynamodb::TableDescription& source,
                             const aws::Result<dynamodb::TableDescription>& target,
-                            const std::string& target_name, bool create_target) {
+                            const std::string& target_name, bool create_target, bool transformed) {
   auto invalid = [](std::string message) {
     return aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));
   };
@@ -78,8 +79,9 @@ aws::Status CheckCopyTarget(const dynamodb::TableDescription& source,
   }
   if (aws::Status s = CheckSameKeySchema(
           source, *target,
-          "copy into a table with the same key schema (or use --create-target with a new name)");
-      !s.ok()) {
+          "copy into a table with the same key schema (or use --create-target with a new name, "
+          "or --transform to make items of the target's key)");
+      !s.ok() && !transformed) {
     return s;
   }
   if (dynamodb::IsSameTable(source, *target)) {
@@ -133,6 +135,10 @@ void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
                  "With --verify: write every difference here as JSON lines");
   app.add_flag("--dry-run", dry_run_,
                "Print the plan and the first requests; send nothing that writes");
+  app.add_option("--transform", transform_,
+                 "Pass every item through this command (/bin/sh -c): it reads one item per "
+                 "line and writes one line per line read, flushed: an item, an array of items "
+                 "or null");
 }
 
 aws::Status CopyJob::CheckFlags() const {
@@ -141,6 +147,11 @@ aws::Status CopyJob::CheckFlags() const {
   }
   if (create_indexes_after_ && !create_target_) {
     return UsageError("--create-indexes-after only applies with --create-target");
+  }
+  if (!transform_.empty() && verify_) {
+    return UsageError(
+        "--verify compares the target with the source item for item, and a transformed copy "
+        "differs from it by design: drop --verify, or check the target with your own queries");
   }
   return capacity_.CheckRates(
       scan_.read_rate || write_rate_ || scan_.read_percent || write_percent_,
@@ -168,7 +179,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   const bool created_earlier =
       create_target_ && (resume_ || target_created_earlier_) && target_table.ok();
   if (aws::Status s = CheckCopyTarget(source, target_table, target_ref.name,
-                                      create_target_ && !created_earlier);
+                                      create_target_ && !created_earlier, !transform_.empty());
       !s.ok()) {
     return std::move(s).error();
   }
@@ -207,6 +218,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   transfer.checkpoint_path = checkpoint_;
   transfer.create_indexes_after =
       plan.has_value() && create_indexes_after_ && !plan->deferred_index_updates.empty();
+  transfer.transform = transform_;
   transfer.source_identity = pipeline::IdentityOf(source);
   if (target_table.ok()) transfer.target_identity = pipeline::IdentityOf(*target_table);
   if (!checkpoint_.empty()) {
@@ -354,6 +366,15 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   const aws::RetryPolicy& unprocessed_policy = dst.dynamodb().service_client().retry_policy();
 
   InstallInterruptHandler(BatchesStopping(!checkpoint_.empty()));
+  // Items are transformed for the target's key: the table's, or the source's for one made from
+  // it.
+  std::optional<pipeline::ProcessTransform> transform;
+  if (!transform_.empty()) {
+    pipeline::ProcessTransformOptions options;
+    options.command = transform_;
+    options.key_schema = target_table.ok() ? target_table->key_schema : source.key_schema;
+    transform.emplace(std::move(options));
+  }
   pipeline::TransferContext context;
   context.source = &src.dynamodb();
   context.target = &dst.dynamodb();
@@ -363,12 +384,23 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   context.write_limiter = pipeline::IfLimited(write_limiter);
   context.stop = stop;
   context.clock = aws::Clock::Real();
+  if (transform) context.transform = &*transform;
   pipeline::TransferCounters counters;
   pipeline::TableTransfer copy(context, transfer);
   const auto start = std::chrono::steady_clock::now();
   aws::Result<pipeline::TransferResult> result =
       RunWithProgress(copy, &counters, src, dst, static_cast<uint64_t>(source.item_count),
                       finish_before_, finish_before_why_);
+  // A transform that wrote more lines than it was sent fails a copy that went well otherwise.
+  if (transform) {
+    aws::Result<std::optional<std::string>> finished = transform->Finish();
+    if (!finished.ok()) {
+      if (result.ok()) result = std::move(finished).error();
+    } else if (*finished) {
+      std::cerr << "ddbmigrate: warning: " << **finished
+                << " once its input had ended; every answer it gave before was used\n";
+    }
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   auto summarize = [&](Stop stop) {
@@ -504,6 +536,16 @@ aws::Status CopyJob::PrepareCheckpoint(pipeline::TransferOptions* transfer) cons
                                c.operation, c.source, c.target, transfer->source_table,
                                transfer->target_table));
   }
+  if (c.transform != transform_) {
+    return Invalid(
+        c.transform.empty()
+            ? fmt::format("checkpoint {} is of a copy without --transform; resume it without "
+                          "(the items copied so far were copied as they are)",
+                          checkpoint_)
+            : fmt::format("checkpoint {} is of a copy with --transform '{}'; resume it with the "
+                          "same --transform (the items copied so far were transformed by it)",
+                          checkpoint_, c.transform));
+  }
   if (c.create_indexes_after && !create_indexes_after_) {
     return Invalid(fmt::format(
         "checkpoint {} is of a copy with --create-indexes-after, which adds the target's global "
@@ -568,6 +610,7 @@ void CopyJob::PrintPlan(const GlobalOptions& global, const Connection& src, cons
         .MemberInt("Readers", std::min(t.readers, t.segments))
         .MemberInt("PageSize", t.page_size)
         .MemberInt("Writers", t.writers);
+    if (!t.transform.empty()) w.Member("Transform", t.transform);
     w.Key("ReadCapacityUnits").Double(rcu).Key("WriteCapacityUnits").Double(wcu);
     w.Key("ReadRate").Double(read_rate).Key("WriteRate").Double(write_rate);
     if (seconds) w.Key("EstimatedSeconds").Double(*seconds);
@@ -600,6 +643,9 @@ void CopyJob::PrintPlan(const GlobalOptions& global, const Connection& src, cons
       std::min(t.readers, t.segments),
       t.page_size == 0 ? std::string("1 MB pages") : fmt::format("{} items", t.page_size),
       t.writers);
+  if (!t.transform.empty()) {
+    std::cout << fmt::format("  transform: {} (not started by a dry run)\n", t.transform);
+  }
   std::cout << fmt::format("  capacity: about {:.0f} RCU to read, {:.0f} WCU to write\n", rcu, wcu);
   std::cout << fmt::format("  rates: read {}, write {}\n",
                            read_rate > 0 ? fmt::format("{:.0f} RCU/s", read_rate) : "unlimited",
@@ -648,8 +694,14 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
         .Member("TargetTable", target_table_)
         .MemberInt("ItemsRead", static_cast<int64_t>(read))
         .MemberInt("ItemsWritten", static_cast<int64_t>(written))
-        .MemberInt("ItemsDeadLettered", static_cast<int64_t>(dead))
-        .MemberInt("ItemsFromEarlierRuns", static_cast<int64_t>(c.items_resumed.load()))
+        .MemberInt("ItemsDeadLettered", static_cast<int64_t>(dead));
+    if (!transform_.empty()) {
+      w.Member("Transform", transform_)
+          .MemberInt("ItemsTransformed", static_cast<int64_t>(c.items_transformed.load()))
+          .MemberInt("ItemsDropped", static_cast<int64_t>(c.items_dropped.load()))
+          .MemberInt("ItemsRefused", static_cast<int64_t>(c.items_refused.load()));
+    }
+    w.MemberInt("ItemsFromEarlierRuns", static_cast<int64_t>(c.items_resumed.load()))
         .MemberInt("ItemsDeadLetteredByEarlierRuns",
                    static_cast<int64_t>(c.items_dead_lettered_resumed.load()))
         .MemberInt("UnprocessedResent", static_cast<int64_t>(c.writes.unprocessed_resent.load()))
@@ -680,6 +732,13 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
       c.writes.unprocessed_resent.load(),
       ConsumedCapacityText(read_capacity_asked, c.scan.read_capacity.load(), write_capacity_asked,
                            c.writes.consumed_capacity.load()));
+  if (!transform_.empty()) {
+    std::cout << fmt::format(
+        "transform '{}': {} in, {} out; {} answered with nothing; {} of those out refused for "
+        "the target (dead-lettered)\n",
+        transform_, Counted(read, "item"), c.items_transformed.load(), c.items_dropped.load(),
+        c.items_refused.load());
+  }
   if (c.items_resumed.load() > 0) {
     const uint64_t earlier_dead = c.items_dead_lettered_resumed.load();
     std::cout << fmt::format(

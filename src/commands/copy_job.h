@@ -22,16 +22,20 @@
 namespace ddbm::commands {
 
 // Checks that `target` (the DescribeTable answer for `target_name`) can receive a copy of
-// `source`: it exists (or is missing and will be created), has the same key schema, and is not
+// `source`: it exists (or is missing and will be created), has the same key schema (unless
+// `transformed`: each transformed item is checked against the target's key instead), and is not
 // the source itself. The errors are the one-line messages of copy.
 aws::Status CheckCopyTarget(const dynamodb::TableDescription& source,
                             const aws::Result<dynamodb::TableDescription>& target,
-                            const std::string& target_name, bool create_target);
+                            const std::string& target_name, bool create_target,
+                            bool transformed = false);
 
 class CopyJob {
  public:
   // Adds --source-table, --target-table, the side flags and every copy option to `app`; with
-  // `with_verify`, --verify and --verify-report too. Bound variables live in *this.
+  // `with_verify` (copy's, not migrate's), --verify, --verify-report, --dry-run and --transform
+  // too (a transform is a copy's alone: a replay writes the stream's images as they are). Bound
+  // variables live in *this.
   void AddFlags(CLI::App& app, bool with_verify);
   // Opens both sides and runs the copy. REQUIRES: the flags were parsed.
   aws::Result<Outcome> Run(const GlobalOptions& global);
@@ -127,6 +131,7 @@ class CopyJob {
   bool truncate_target_ = false;
   bool yes_ = false;
   bool dry_run_ = false;
+  std::string transform_;  // --transform: the command; empty for none
   bool verify_ = false;
   std::string verify_report_;
   std::optional<aws::Clock::WallTime> finish_before_;

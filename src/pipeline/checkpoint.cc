@@ -61,6 +61,7 @@ std::string SerializeCheckpoint(const Checkpoint& c) {
   if (c.creating_target) w.MemberBool("CreatingTarget", true);
   if (!c.dead_letter_file.empty()) w.Member("DeadLetterFile", c.dead_letter_file);
   if (c.create_indexes_after) w.MemberBool("CreateIndexesAfter", true);
+  if (!c.transform.empty()) w.Member("Transform", c.transform);
   w.Key("Segments").BeginArray();
   for (size_t i = 0; i < c.segments.size(); ++i) {
     const SegmentPosition& s = c.segments[i];
@@ -106,6 +107,7 @@ aws::Result<Checkpoint> ParseCheckpoint(std::string_view text, const std::string
   if (root["CreateIndexesAfter"].get(indexes_after) == simdjson::SUCCESS) {
     c.create_indexes_after = indexes_after;
   }
+  if (root["Transform"].get(s) == simdjson::SUCCESS) c.transform = std::string(s);
   int64_t total = 0;
   simdjson::dom::array segments;
   if (root["TotalSegments"].get(total) != simdjson::SUCCESS || total <= 0 ||
@@ -114,7 +116,8 @@ aws::Result<Checkpoint> ParseCheckpoint(std::string_view text, const std::string
     return FileError(path, "segments are missing or inconsistent; the file is damaged");
   }
   c.total_segments = static_cast<int>(total);
-  // Segment i is the i-th entry; counts are never negative, nor dead letters more than items.
+  // Segment i is the i-th entry; counts are never negative, nor dead letters more than items
+  // (unless a transform, which may make several items of one, made them).
   for (simdjson::dom::element e : segments) {
     SegmentPosition p;
     int64_t number = -1;
@@ -124,7 +127,8 @@ aws::Result<Checkpoint> ParseCheckpoint(std::string_view text, const std::string
         number != static_cast<int64_t>(c.segments.size()) ||
         e["Done"].get(p.done) != simdjson::SUCCESS || e["Items"].get(items) != simdjson::SUCCESS ||
         items < 0 ||
-        (e["DeadLettered"].get(dead) == simdjson::SUCCESS && (dead < 0 || dead > items))) {
+        (e["DeadLettered"].get(dead) == simdjson::SUCCESS &&
+         (dead < 0 || (dead > items && c.transform.empty())))) {
       return FileError(path, fmt::format("segment {} is damaged (its number, Done, Items or "
                                          "DeadLettered); restore the file or start over",
                                          c.segments.size()));

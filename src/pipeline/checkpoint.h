@@ -2,7 +2,7 @@
 //
 //   {"Version":1,"Operation":"copy","Source":"A","Target":"B","TotalSegments":8,
 //    "SourceTable":{"TableArn":...},"TargetTable":{"TableArn":...},   (see table_identity.h)
-//    "DeadLetterFile":"/abs/path.jsonl",
+//    "DeadLetterFile":"/abs/path.jsonl", "Transform":"jq -c --unbuffered ...",  (when given)
 //    "Segments":[{"Segment":0,"Done":false,"ExclusiveStartKey":{...},"Items":1200,
 //                 "DeadLettered":3},...]}     (DeadLettered only when not 0)
 //
@@ -44,6 +44,10 @@ struct Checkpoint {
   // The run adds the target's global secondary indexes after the load (copy
   // --create-indexes-after): a resume must too, or they are never added.
   bool create_indexes_after = false;
+  // The command of copy --transform (empty: none). A resume must transform with the same one;
+  // the segments' Items count the items read, DeadLettered the lines of the dead-letter file
+  // (a transform may make more of them than it read).
+  std::string transform;
 
   uint64_t items_acknowledged() const;
   uint64_t items_dead_lettered() const;  // of the acknowledged items

@@ -41,6 +41,19 @@ TEST(CheckpointTest, RoundTripsKeysByteForByte) {
   EXPECT_FALSE(parsed->complete());
 }
 
+TEST(CheckpointTest, RoundTripsTheTransformWhoseDeadLettersMayOutnumberTheItemsRead) {
+  Checkpoint c = Sample();
+  EXPECT_EQ(SerializeCheckpoint(c).find("Transform"), std::string::npos);
+  c.segments[1].items_dead_lettered = 150;  // a transform made two refused items of each
+  // Without a transform, more dead letters than items is a damaged file.
+  EXPECT_FALSE(ParseCheckpoint(SerializeCheckpoint(c), "x").ok());
+  c.transform = "jq -c --unbuffered '.v = {\"S\":\"\u00e9\"}'";
+  auto parsed = ParseCheckpoint(SerializeCheckpoint(c), "x");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
+  EXPECT_EQ(parsed->transform, c.transform);
+  EXPECT_EQ(parsed->segments[1].items_dead_lettered, 150u);
+}
+
 TEST(CheckpointTest, RoundTripsTheDeadLetterFileAndDeferredIndexesOmittingThemWhenUnset) {
   Checkpoint c = Sample();
   EXPECT_EQ(SerializeCheckpoint(c).find("DeadLetterFile"), std::string::npos);

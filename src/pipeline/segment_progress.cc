@@ -5,7 +5,7 @@ namespace ddbm::pipeline {
 SegmentProgress::SegmentProgress(SegmentPosition start) : position_(std::move(start)) {}
 
 void SegmentProgress::AddPage(uint64_t page, std::optional<std::string> last_evaluated_key,
-                              uint32_t batches, uint64_t items) {
+                              uint32_t batches, uint64_t items, uint64_t dead_lettered) {
   std::lock_guard lock(mu_);
   Page& p = pages_[page];
   p.last_evaluated_key = std::move(last_evaluated_key);
@@ -13,6 +13,7 @@ void SegmentProgress::AddPage(uint64_t page, std::optional<std::string> last_eva
   // then be "negative", which the unsigned arithmetic below handles by adding first.
   p.pending += batches;
   p.items = items;
+  p.dead_lettered += dead_lettered;
   p.registered = true;
   Advance();
 }

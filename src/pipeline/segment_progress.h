@@ -33,9 +33,10 @@ class SegmentProgress {
 
   // Registers page `page` (numbered from 0 in this run, in scan order) with `batches` batches
   // and `items` items. `last_evaluated_key` is the page's LastEvaluatedKey (nullopt on the
-  // segment's last page). A page with 0 batches is acknowledged at once.
+  // segment's last page). `dead_lettered`: items of the page already in the dead-letter file
+  // (a transform's refused ones). A page with 0 batches is acknowledged at once.
   void AddPage(uint64_t page, std::optional<std::string> last_evaluated_key, uint32_t batches,
-               uint64_t items);
+               uint64_t items, uint64_t dead_lettered = 0);
   // One batch of `page` is acknowledged, `dead_lettered` of its items into the dead-letter file.
   void AcknowledgeBatch(uint64_t page, uint64_t dead_lettered = 0);
 

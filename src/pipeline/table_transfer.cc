@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "pipeline/write_pool.h"
@@ -19,11 +20,26 @@ Checkpoint StartCheckpoint(const TransferOptions& options, int segments) {
   c.create_indexes_after = options.create_indexes_after;
   c.source_identity = options.source_identity;
   c.target_identity = options.target_identity;
+  c.transform = options.transform;
   return c;
 }
 
 TableTransfer::TableTransfer(TransferContext context, TransferOptions options)
     : context_(context), options_(std::move(options)) {}
+
+aws::Status TableTransfer::DeadLetterRefused(const TransformedPage& page,
+                                             TransferCounters* counters) const {
+  counters->items_transformed.fetch_add(page.items.size() + page.refused.size());
+  counters->items_dropped.fetch_add(page.dropped);
+  for (const auto& [item, reason] : page.refused) {
+    aws::Error error = aws::Error::Make(aws::ErrorKind::kInvalidInput, reason);
+    if (context_.dead_letters == nullptr) return error;
+    if (aws::Status s = context_.dead_letters->Write(item, error); !s.ok()) return s;
+    counters->items_refused.fetch_add(1);
+    counters->items_dead_lettered.fetch_add(1);
+  }
+  return aws::Status::Ok();
+}
 
 aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
   const int segments = std::max(1, options_.segments);
@@ -112,18 +128,35 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
     bool refused = false;  // the pool took no more batches: it failed or the run stops
     auto queue_page = [&](const dynamodb::ItemPage& page) -> aws::Status {
       const size_t items = page.items.size();
+      const std::vector<std::string_view>* writes = &page.items;
+      std::shared_ptr<const std::string> body = page.body;
+      uint64_t refused_items = 0;
+      std::optional<TransformedPage> transformed;
+      if (context_.transform != nullptr) {
+        aws::Result<TransformedPage> t = context_.transform->Apply(page.items, stopping);
+        if (!t.ok()) {
+          // A stop is no failure: the page is not registered, so a resume reads it again.
+          if (stopping()) refused = true;
+          return std::move(t).error();
+        }
+        transformed = std::move(*t);
+        if (aws::Status s = DeadLetterRefused(*transformed, counters); !s.ok()) return s;
+        writes = &transformed->items;
+        body = transformed->body;
+        refused_items = transformed->refused.size();
+      }
       std::vector<dynamodb::WriteRequest> requests;
-      requests.reserve(items);
-      for (std::string_view item : page.items) {
+      requests.reserve(writes->size());
+      for (std::string_view item : *writes) {
         requests.push_back(
             {deletes ? dynamodb::WriteRequest::Kind::kDelete : dynamodb::WriteRequest::Kind::kPut,
              item});
       }
-      std::vector<WriteBatch> batches = CutIntoBatches(std::move(requests), page.body);
+      std::vector<WriteBatch> batches = CutIntoBatches(std::move(requests), body);
       // Registered before its batches are queued, so no acknowledgement can come first.
       segment_progress.AddPage(page_number, page.last_evaluated_key,
-                               static_cast<uint32_t>(batches.size()), items);
-      const size_t batch_weight = batches.empty() ? 0 : page.body->size() / batches.size() + 1;
+                               static_cast<uint32_t>(batches.size()), items, refused_items);
+      const size_t batch_weight = batches.empty() ? 0 : body->size() / batches.size() + 1;
       for (WriteBatch& batch : batches) {
         auto acknowledged = [&segment_progress, &save, number = page_number](uint64_t dead) {
           segment_progress.AcknowledgeBatch(number, dead);

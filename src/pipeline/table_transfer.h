@@ -21,6 +21,7 @@
 #include "pipeline/batch_writer.h"
 #include "pipeline/checkpoint.h"
 #include "pipeline/dead_letter.h"
+#include "pipeline/item_transform.h"
 #include "pipeline/parallel_scan.h"
 #include "pipeline/rate_limiter.h"
 
@@ -63,6 +64,7 @@ struct TransferOptions {
   bool create_indexes_after = false;  // the same (Checkpoint::create_indexes_after)
   TableIdentity source_identity;      // the same (Checkpoint::source_identity)
   TableIdentity target_identity;      // the same (Checkpoint::target_identity)
+  std::string transform;  // the command of TransferContext::transform, recorded the same way
 };
 
 // The checkpoint of a transfer with `options` before any work: its header fields, and `segments`
@@ -74,6 +76,12 @@ struct TransferCounters {
   std::atomic<uint64_t> items_dead_lettered{0};
   std::atomic<uint64_t> items_resumed{0};  // acknowledged by earlier runs (from the checkpoint)
   std::atomic<uint64_t> items_dead_lettered_resumed{0};  // of those, the dead-lettered ones
+  // With a transform: the items it made (to write or refused), the items read that it answered
+  // with nothing, and the items it made that the target could not take (dead-lettered, and
+  // counted in items_dead_lettered too).
+  std::atomic<uint64_t> items_transformed{0};
+  std::atomic<uint64_t> items_dropped{0};
+  std::atomic<uint64_t> items_refused{0};
   WriteCounters writes;
 };
 
@@ -95,6 +103,10 @@ struct TransferContext {
   RateLimiter* write_limiter = nullptr;  // null: unlimited
   const std::atomic<bool>* stop = nullptr;
   aws::Clock* clock = nullptr;
+  // What each page's items become before they are written (a put copy only); null: themselves.
+  // The items it refuses go to `dead_letters` (a run without one stops at the first). A page is
+  // acknowledged once everything made of it is.
+  ItemTransform* transform = nullptr;
 };
 
 class TableTransfer {
@@ -110,6 +122,10 @@ class TableTransfer {
   const TransferOptions& options() const { return options_; }
 
  private:
+  // Counts what the transform made of a page, and writes the items it made that the target
+  // cannot take to the dead-letter file.
+  aws::Status DeadLetterRefused(const TransformedPage& page, TransferCounters* counters) const;
+
   TransferContext context_;
   TransferOptions options_;
 };

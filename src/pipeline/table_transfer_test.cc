@@ -347,6 +347,99 @@ TEST_F(TableTransferTest, StopRequestEndsCleanlyWithAResumableCheckpoint) {
   EXPECT_FALSE((*saved)->complete());
 }
 
+// A transform of item k<i>: i % 4 == 0 nothing, 1 itself, 2 itself and a twin, 3 an item
+// without its key, which the target cannot take. Answers as a transform command would, read by
+// ReadTransformAnswers. With `fail_at`, the page holding that item is an error.
+class FakeTransform final : public ItemTransform {
+ public:
+  explicit FakeTransform(int fail_at = -1) : fail_at_(fail_at) {}
+  aws::Result<TransformedPage> Apply(const std::vector<std::string_view>& items,
+                                     const std::function<bool()>&) override {
+    std::string answers;
+    for (std::string_view item : items) {
+      const int i = std::stoi(std::string(item.substr(item.find("\"k") + 2)));
+      if (i == fail_at_) return aws::Error::Make(aws::ErrorKind::kInvalidInput, "broken");
+      const std::string twin = "{\"pk\":{\"S\":\"t" + std::to_string(i) + "\"}}";
+      switch (i % 4) {
+        case 0:
+          answers += "null\n";
+          break;
+        case 1:
+          answers += std::string(item) + "\n";
+          break;
+        case 2:
+          answers += "[" + std::string(item) + "," + twin + "]\n";
+          break;
+        default:
+          answers += "{\"v\":{\"N\":\"1\"}}\n";
+          break;
+      }
+    }
+    return ReadTransformAnswers(std::move(answers), items.size(), {{"pk", "HASH", "S"}}, "t");
+  }
+
+ private:
+  int fail_at_;
+};
+
+TEST_F(TableTransferTest, TransformedItemsAreWrittenAndRefusedOnesDeadLettered) {
+  fake_ = std::make_unique<FakeDynamoDb>(400, 30);
+  FakeTransform transform;
+  DeadLetterFile dead(dir_.path() + "/dead.jsonl");
+  TransferContext context = Context(&dead);
+  context.transform = &transform;
+  TransferOptions options = Options(3);
+  options.checkpoint_path = dir_.path() + "/cp.json";
+  options.transform = "fake";
+  TransferCounters counters;
+  auto result = TableTransfer(context, options).Run(&counters);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(counters.scan.items.load(), 400u);
+  EXPECT_EQ(counters.items_dropped.load(), 100u);
+  EXPECT_EQ(counters.items_refused.load(), 100u);
+  EXPECT_EQ(counters.items_dead_lettered.load(), 100u);
+  EXPECT_EQ(counters.items_transformed.load(), 400u);  // 100 + 2 * 100 + 100
+  EXPECT_EQ(counters.writes.items_written.load(), 300u);
+  for (int i = 0; i < 400; ++i) {
+    EXPECT_EQ(fake_->written().count(Item(i)) == 1, i % 4 == 1 || i % 4 == 2) << i;
+  }
+  std::ifstream in(dead.path());
+  std::stringstream lines;
+  lines << in.rdbuf();
+  EXPECT_NE(lines.str().find("the transformed item does not fit the target's key"),
+            std::string::npos)
+      << lines.str();
+  // The checkpoint counts the items read, and names the transform.
+  auto saved = LoadCheckpoint(options.checkpoint_path);
+  ASSERT_TRUE(saved.ok() && saved->has_value()) << saved.error().ToString();
+  EXPECT_TRUE((*saved)->complete());
+  EXPECT_EQ((*saved)->items_acknowledged(), 400u);
+  EXPECT_EQ((*saved)->items_dead_lettered(), 100u);
+  EXPECT_EQ((*saved)->transform, "fake");
+}
+
+TEST_F(TableTransferTest, ATransformThatFailsStopsTheRunBeforeItsPage) {
+  fake_ = std::make_unique<FakeDynamoDb>(200, 10);
+  FakeTransform transform(/*fail_at=*/101);  // segment 1's sixth page
+  DeadLetterFile dead(dir_.path() + "/dead.jsonl");
+  TransferContext context = Context(&dead);
+  context.transform = &transform;
+  TransferOptions options = Options(2);
+  options.readers = 1;
+  options.checkpoint_path = dir_.path() + "/cp.json";
+  TransferCounters counters;
+  auto result = TableTransfer(context, options).Run(&counters);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().message, "broken");
+  auto saved = LoadCheckpoint(options.checkpoint_path);
+  ASSERT_TRUE(saved.ok() && saved->has_value());
+  // Segment 1 is not past the failed page (segment 0 may not be done either: the failure drops
+  // the batches still queued).
+  EXPECT_FALSE((*saved)->segments[1].done);
+  EXPECT_LE((*saved)->segments[1].items_acknowledged, 50u);
+  EXPECT_FALSE(fake_->written().count(Item(101)));
+}
+
 // Throttling has no time limit; what ends it is a stop, and then the run is interrupted, with a
 // checkpoint a resume continues from, not failed.
 class ThrottledUntilStopTest : public TableTransferTest,

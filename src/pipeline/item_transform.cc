@@ -1,0 +1,113 @@
+#include "pipeline/item_transform.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "dynamodb/item.h"
+#include "dynamodb/item_check.h"
+
+namespace ddbm::pipeline {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  const size_t first = s.find_first_not_of(" \t\r");
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(" \t\r") - first + 1);
+}
+
+// The start of `line`, for a message about it.
+std::string Shown(std::string_view line) {
+  constexpr size_t kShown = 80;
+  if (line.size() <= kShown) return std::string(line);
+  return std::string(line.substr(0, kShown)) + "...";
+}
+
+}  // namespace
+
+aws::Result<TransformedPage> ReadTransformAnswers(
+    std::string answers, size_t expected, const std::vector<dynamodb::KeySchemaElement>& key_schema,
+    const std::string& what) {
+  const size_t size = answers.size();
+  // The JSON readers read up to SIMDJSON_PADDING bytes past what they are given: every line is
+  // followed by the rest of the answers and this padding.
+  answers.append(simdjson::SIMDJSON_PADDING, ' ');
+  auto body = std::make_shared<std::string>(std::move(answers));
+  const std::string_view all(body->data(), size);
+  TransformedPage page;
+  auto broken = [&](size_t line, std::string why) {
+    return aws::Error::Make(
+        aws::ErrorKind::kInvalidInput,
+        fmt::format("{}: it answered line {} of a page of {} items with {}; it must write one "
+                    "line per item read: an item, an array of items, or null",
+                    what, line, expected, why));
+  };
+  auto take = [&](std::string_view item) {
+    aws::Result<std::string> key = dynamodb::ExtractKey(item, key_schema);
+    if (!key.ok()) {
+      page.refused.emplace_back(
+          item, "the transformed item does not fit the target's key: " + key.error().message);
+    } else if (std::optional<std::string> reason = dynamodb::InvalidItemReason(item)) {
+      page.refused.emplace_back(item,
+                                "the transformed item is not one DynamoDB accepts: " + *reason);
+    } else {
+      page.items.push_back(item);
+    }
+  };
+
+  simdjson::dom::parser checker;
+  simdjson::ondemand::parser reader;
+  size_t line_number = 0;
+  for (size_t pos = 0; pos < size;) {
+    size_t end = all.find('\n', pos);
+    if (end == std::string_view::npos) end = size;
+    const std::string_view line = Trim(all.substr(pos, end - pos));
+    pos = end + 1;
+    ++line_number;
+    if (line_number > expected) {
+      return broken(line_number, "more lines than items: " + Shown(line));
+    }
+    if (line.empty()) return broken(line_number, "an empty line");
+    simdjson::dom::element parsed;
+    if (checker.parse(line.data(), line.size(), false).get(parsed) != simdjson::SUCCESS) {
+      return broken(line_number, "text that is not JSON: " + Shown(line));
+    }
+    if (parsed.is_null()) {
+      ++page.dropped;
+    } else if (parsed.is_object()) {
+      take(line);
+    } else if (parsed.is_array()) {
+      // The raw bytes of each member, as written: the checker's DOM would re-encode them.
+      simdjson::ondemand::document doc;
+      simdjson::ondemand::array array;
+      if (reader.iterate(line.data(), line.size(), line.size() + simdjson::SIMDJSON_PADDING)
+                  .get(doc) != simdjson::SUCCESS ||
+          doc.get_array().get(array) != simdjson::SUCCESS) {
+        return broken(line_number, "an array that cannot be read: " + Shown(line));
+      }
+      size_t members = 0;
+      for (auto member : array) {
+        simdjson::ondemand::object object;
+        std::string_view raw;
+        if (member.get_object().get(object) != simdjson::SUCCESS ||
+            object.raw_json().get(raw) != simdjson::SUCCESS) {
+          return broken(line_number, "an array holding other than items: " + Shown(line));
+        }
+        take(Trim(raw));
+        ++members;
+      }
+      if (members == 0) ++page.dropped;
+    } else {
+      return broken(line_number, "neither an item, an array of items nor null: " + Shown(line));
+    }
+  }
+  if (line_number != expected) {
+    return aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                            fmt::format("{}: it answered {} lines for a page of {} items; it "
+                                        "must write one line per item read",
+                                        what, line_number, expected));
+  }
+  page.body = std::move(body);
+  return page;
+}
+
+}  // namespace ddbm::pipeline

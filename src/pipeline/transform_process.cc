@@ -1,0 +1,282 @@
+#include "pipeline/transform_process.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+extern char** environ;  // NOLINT(readability-identifier-naming): POSIX name
+
+namespace ddbm::pipeline {
+namespace {
+
+aws::Error Failed(const std::string& what) {
+  return aws::Error::Make(aws::ErrorKind::kInvalidInput, what);
+}
+
+aws::Error Cancelled() {
+  return aws::Error::Make(aws::ErrorKind::kCancelled, "stopped while the transform was working");
+}
+
+void CloseFd(int* fd) {
+  if (*fd >= 0) ::close(*fd);
+  *fd = -1;
+}
+
+std::string DescribeWaitStatus(int status) {
+  if (WIFEXITED(status)) return fmt::format("exited with status {}", WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return fmt::format("was ended by signal {}", WTERMSIG(status));
+  return "ended";
+}
+
+}  // namespace
+
+aws::Result<std::unique_ptr<TransformProcess>> TransformProcess::Start(const std::string& command) {
+  static std::once_flag ignore_sigpipe;
+  std::call_once(ignore_sigpipe, [] { ::signal(SIGPIPE, SIG_IGN); });
+  auto fail = [&](const std::string& why, int err) {
+    return Failed(fmt::format("cannot start {}: {}: {}", ProcessTransform::Describe(command), why,
+                              std::strerror(err)));
+  };
+  int to_child[2];
+  int from_child[2];
+  if (::pipe2(to_child, O_CLOEXEC) != 0) return fail("cannot create a pipe", errno);
+  if (::pipe2(from_child, O_CLOEXEC) != 0) {
+    const int err = errno;
+    ::close(to_child[0]);
+    ::close(to_child[1]);
+    return fail("cannot create a pipe", err);
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  // dup2 clears close-on-exec on the child's stdin and stdout; every pipe end closes on exec.
+  posix_spawn_file_actions_adddup2(&actions, to_child[0], STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, from_child[1], STDOUT_FILENO);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  // A process group of its own: Ctrl-C at the terminal stops the copy, which then ends the
+  // transform by closing its stdin once the pages in hand are answered.
+  posix_spawnattr_setpgroup(&attributes, 0);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+  char sh[] = "sh";
+  char dash_c[] = "-c";
+  std::string command_copy = command;
+  char* argv[] = {sh, dash_c, command_copy.data(), nullptr};
+  pid_t pid = 0;
+  const int spawn_error = ::posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  ::close(to_child[0]);
+  ::close(from_child[1]);
+  if (spawn_error != 0) {
+    ::close(to_child[1]);
+    ::close(from_child[0]);
+    return fail("cannot start /bin/sh", spawn_error);
+  }
+  ::fcntl(to_child[1], F_SETFL, ::fcntl(to_child[1], F_GETFL) | O_NONBLOCK);
+  ::fcntl(from_child[0], F_SETFL, ::fcntl(from_child[0], F_GETFL) | O_NONBLOCK);
+  return std::unique_ptr<TransformProcess>(new TransformProcess(pid, to_child[1], from_child[0]));
+}
+
+TransformProcess::~TransformProcess() {
+  if (!reaped_) (void)Finish(std::chrono::seconds(1));
+}
+
+aws::Error TransformProcess::Ended(const std::string& what) {
+  (void)Finish(std::chrono::seconds(1));
+  return Failed(fmt::format("{}; it {}", what, description_));
+}
+
+aws::Result<std::string> TransformProcess::Exchange(std::string_view input, size_t lines,
+                                                    const std::function<bool()>& stopping,
+                                                    aws::Clock* clock,
+                                                    std::chrono::milliseconds stall) {
+  std::string answers;
+  size_t written = 0;
+  size_t answered = 0;
+  aws::Clock::SteadyTime last_progress = clock->SteadyNow();
+  char buffer[64 << 10];
+  // Output before any input: lines more than the previous page's items (or its end).
+  if (std::optional<std::string> early = ReadAvailable(); early) {
+    if (early->empty()) return Ended("it closed its output");
+    return Failed(
+        fmt::format("it wrote more lines than the items it was sent: \"{}\" came "
+                    "after the answers to the previous page",
+                    early->substr(0, std::min<size_t>(early->size(), 80))));
+  }
+  while (answered < lines) {
+    if (stopping && stopping()) return Cancelled();
+    pollfd fds[2] = {{out_, POLLIN, 0}, {in_, POLLOUT, 0}};
+    const nfds_t count = written < input.size() ? 2 : 1;
+    const int ready = ::poll(fds, count, 100);
+    if (ready < 0 && errno != EINTR) return Failed(std::string("poll: ") + std::strerror(errno));
+    if (ready > 0 && count == 2 && fds[1].revents != 0) {
+      const ssize_t n = ::write(in_, input.data() + written, input.size() - written);
+      if (n > 0) {
+        written += static_cast<size_t>(n);
+        last_progress = clock->SteadyNow();
+      } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        if (stopping && stopping()) return Cancelled();
+        return Ended(
+            fmt::format("it stopped reading its input after {} of {} lines", answered, lines));
+      }
+    }
+    if (ready > 0 && fds[0].revents != 0) {
+      const ssize_t n = ::read(out_, buffer, sizeof(buffer));
+      if (n > 0) {
+        answered += static_cast<size_t>(std::count(buffer, buffer + n, '\n'));
+        answers.append(buffer, static_cast<size_t>(n));
+        last_progress = clock->SteadyNow();
+      } else if (n == 0) {
+        if (stopping && stopping()) return Cancelled();
+        return Ended(
+            fmt::format("it closed its output after answering {} of {} lines", answered, lines));
+      } else if (errno != EAGAIN && errno != EINTR) {
+        return Failed(std::string("reading the transform's output: ") + std::strerror(errno));
+      }
+    }
+    if (clock->SteadyNow() - last_progress >= stall) {
+      return Failed(fmt::format(
+          "it answered {} of {} lines and then nothing for {} s: it must write (and flush) one "
+          "line per line read, e.g. jq --unbuffered, python3 -u or print(..., flush=True)",
+          answered, lines, std::chrono::duration_cast<std::chrono::seconds>(stall).count()));
+    }
+  }
+  // Lines beyond the last answer, if already there, make the answers too many.
+  if (std::optional<std::string> more = ReadAvailable(); more) answers += *more;
+  return answers;
+}
+
+std::optional<std::string> TransformProcess::ReadAvailable() {
+  std::optional<std::string> got;
+  char buffer[4096];
+  for (;;) {
+    pollfd fd = {out_, POLLIN, 0};
+    if (::poll(&fd, 1, 0) <= 0 || fd.revents == 0) return got;
+    const ssize_t n = ::read(out_, buffer, sizeof(buffer));
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return got;
+    if (!got) got.emplace();
+    if (n <= 0) return got;  // the end: what came before it, possibly nothing
+    got->append(buffer, static_cast<size_t>(n));
+  }
+}
+
+aws::Status TransformProcess::Finish(std::chrono::milliseconds grace) {
+  if (reaped_) return aws::Status::Ok();
+  CloseFd(&in_);
+  // What it writes now is more than it was asked for: kept to tell, up to its end or the grace.
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  pid_t done = 0;
+  while ((done = ::waitpid(pid_, &status, WNOHANG)) == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    if (out_ >= 0) {
+      if (std::optional<std::string> more = ReadAvailable(); more) {
+        if (more->empty()) CloseFd(&out_);
+        extra_ += more->substr(0, 80 - std::min<size_t>(extra_.size(), 80));
+      }
+    }
+    ::usleep(5'000);
+  }
+  if (out_ >= 0) {
+    if (std::optional<std::string> more = ReadAvailable(); more) {
+      extra_ += more->substr(0, 80 - std::min<size_t>(extra_.size(), 80));
+    }
+  }
+  CloseFd(&out_);
+  if (done == 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status, 0);
+    description_ = fmt::format("did not exit within {} s of the end of its input and was killed",
+                               std::chrono::duration_cast<std::chrono::seconds>(grace).count());
+  } else {
+    description_ = DescribeWaitStatus(status);
+  }
+  reaped_ = true;
+  if (done != 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) return aws::Status::Ok();
+  return aws::Error::Make(aws::ErrorKind::kInternal, "it " + description_);
+}
+
+ProcessTransform::ProcessTransform(ProcessTransformOptions options) : options_(std::move(options)) {
+  if (options_.clock == nullptr) options_.clock = aws::Clock::Real();
+}
+
+ProcessTransform::~ProcessTransform() = default;
+
+std::string ProcessTransform::Describe(const std::string& command) {
+  return fmt::format("transform '{}'", command);
+}
+
+aws::Result<TransformedPage> ProcessTransform::Apply(const std::vector<std::string_view>& items,
+                                                     const std::function<bool()>& stopping) {
+  const std::string what = Describe(options_.command);
+  if (items.empty()) {
+    return ReadTransformAnswers(std::string(), 0, options_.key_schema, what);
+  }
+  std::unique_ptr<TransformProcess> process;
+  {
+    std::lock_guard lock(mu_);
+    if (!idle_.empty()) {
+      process = std::move(idle_.back());
+      idle_.pop_back();
+    }
+  }
+  if (!process) {
+    aws::Result<std::unique_ptr<TransformProcess>> started =
+        TransformProcess::Start(options_.command);
+    if (!started.ok()) return std::move(started).error();
+    process = std::move(*started);
+  }
+  size_t bytes = 0;
+  for (std::string_view item : items) bytes += item.size() + 1;
+  std::string input;
+  input.reserve(bytes);
+  for (std::string_view item : items) {
+    input += item;
+    input += '\n';
+  }
+  aws::Result<std::string> answers =
+      process->Exchange(input, items.size(), stopping, options_.clock, options_.stall);
+  if (!answers.ok()) {
+    aws::Error error = std::move(answers).error();
+    if (error.kind != aws::ErrorKind::kCancelled) error.message = what + ": " + error.message;
+    return error;  // the process is ended with `process`
+  }
+  {
+    std::lock_guard lock(mu_);
+    idle_.push_back(std::move(process));
+  }
+  return ReadTransformAnswers(std::move(*answers), items.size(), options_.key_schema, what);
+}
+
+aws::Result<std::optional<std::string>> ProcessTransform::Finish() {
+  std::lock_guard lock(mu_);
+  std::optional<std::string> warning;
+  std::optional<aws::Error> broken;
+  for (std::unique_ptr<TransformProcess>& process : idle_) {
+    aws::Status s = process->Finish(std::chrono::seconds(10));
+    if (!process->extra_output().empty() && !broken) {
+      broken = Failed(fmt::format(
+          "{}: it wrote more lines than the items it was sent (\"{}\" came after its last "
+          "answer), so some answers were taken for those of later items: check the target",
+          Describe(options_.command), process->extra_output()));
+    }
+    if (!s.ok() && !warning) warning = Describe(options_.command) + ": " + s.error().message;
+  }
+  idle_.clear();
+  if (broken) return std::move(*broken);
+  return warning;
+}
+
+}  // namespace ddbm::pipeline

@@ -1,0 +1,97 @@
+// ProcessTransform: an ItemTransform that is a command of the user's (copy --transform CMD), run
+// as `/bin/sh -c CMD` with the items on its stdin and its answers on its stdout.
+//
+// The command reads one item per line (DynamoDB JSON, the bytes the source returned) and writes
+// one line per line read, flushed: an item, an array of items, or null (see
+// ReadTransformAnswers). It stays running for the whole copy, answering page after page; its
+// stderr is ours. One process serves one reader thread at a time; processes are started as
+// reader threads first need them, so there are at most as many as readers.
+//
+// Starting one makes this process ignore SIGPIPE (a transform that exits must give an error,
+// not end the copy); the transform processes get the default action back.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aws/clock.h"
+#include "pipeline/item_transform.h"
+
+namespace ddbm::pipeline {
+
+// One running transform command. Not thread-safe.
+class TransformProcess {
+ public:
+  // Starts `command`. kInvalidInput when it cannot be started.
+  static aws::Result<std::unique_ptr<TransformProcess>> Start(const std::string& command);
+  ~TransformProcess();  // closes its stdin and waits for it, killing it if it does not exit
+  TransformProcess(const TransformProcess&) = delete;
+  TransformProcess& operator=(const TransformProcess&) = delete;
+
+  // Writes `input` (whole lines) to its stdin while reading its stdout, until `lines` lines have
+  // come; returns them. Errors: it exited or closed its stdout first (with its exit status), or
+  // answered nothing for `stall` (the clock's steady time; with what to check, e.g. that it
+  // flushes each line), or `stopping` returned true (kCancelled). After an error the process
+  // must not be used again.
+  aws::Result<std::string> Exchange(std::string_view input, size_t lines,
+                                    const std::function<bool()>& stopping, aws::Clock* clock,
+                                    std::chrono::milliseconds stall);
+
+  // Closes its stdin and waits up to `grace` for it to exit, then kills it. Ok when it exited
+  // with status 0; else kInternal saying what happened. Once only.
+  aws::Status Finish(std::chrono::milliseconds grace);
+
+  // The start of what it wrote after its stdin was closed (empty when nothing): lines more than
+  // it was sent. Known once Finish returned.
+  const std::string& extra_output() const { return extra_; }
+
+ private:
+  TransformProcess(int pid, int in, int out) : pid_(pid), in_(in), out_(out) {}
+  aws::Error Ended(const std::string& what);  // reaps the process and says how it ended
+  // What its stdout holds now, without waiting: nullopt when nothing is there; an empty string
+  // at its end.
+  std::optional<std::string> ReadAvailable();
+
+  int pid_;
+  int in_;   // its stdin; -1 once closed
+  int out_;  // its stdout; -1 once closed
+  bool reaped_ = false;
+  std::string description_;  // "exited with status 3", once reaped
+  std::string extra_;        // see extra_output()
+};
+
+struct ProcessTransformOptions {
+  std::string command;
+  std::vector<dynamodb::KeySchemaElement> key_schema;  // the target's
+  aws::Clock* clock = nullptr;
+  std::chrono::milliseconds stall{std::chrono::seconds(60)};
+};
+
+class ProcessTransform final : public ItemTransform {
+ public:
+  explicit ProcessTransform(ProcessTransformOptions options);
+  ~ProcessTransform() override;
+
+  aws::Result<TransformedPage> Apply(const std::vector<std::string_view>& items,
+                                     const std::function<bool()>& stopping) override;
+
+  // Ends every idle process (see TransformProcess::Finish). kInvalidInput when one wrote more
+  // lines than it was sent (the last page's answers were then not its own: the copy is wrong);
+  // otherwise a warning when one did not exit with status 0 (every answer was used), or
+  // nullopt. Call once the reader threads are done.
+  aws::Result<std::optional<std::string>> Finish();
+
+  // `command` in messages: "transform 'CMD'".
+  static std::string Describe(const std::string& command);
+
+ private:
+  ProcessTransformOptions options_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<TransformProcess>> idle_;  // guarded by mu_
+};
+
+}  // namespace ddbm::pipeline
