@@ -183,6 +183,11 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
       !s.ok()) {
     return std::move(s).error();
   }
+  if (!target_table.ok()) {
+    if (aws::Status s = CheckAccountBeforeCreate(dst, target_ref); !s.ok()) {
+      return std::move(s).error();
+    }
+  }
   if (!target_table.ok() || created_earlier) {
     dynamodb::TargetTableOptions options;
     options.target_table_name = target_ref.name;

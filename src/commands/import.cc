@@ -174,7 +174,11 @@ class ImportCommand final : public Command {
             flagged.KeySchemaText(), definition->table.KeySchemaText()));
       }
     }
-    if (native_) return RunNative(global, db, ref.name, *exports, definition, *opened);
+    if (native_) {
+      // ImportTable creates the table: in the account an ARN names, or not at all.
+      if (aws::Status s = CheckAccountBeforeCreate(db, ref); !s.ok()) return std::move(s).error();
+      return RunNative(global, db, ref.name, *exports, definition, *opened);
+    }
 
     // What may refuse the run is checked before the target is created: a refused run leaves no
     // new table behind.
@@ -197,8 +201,8 @@ class ImportCommand final : public Command {
     }
     bool created = false;
     aws::Result<dynamodb::TableDescription> target = PrepareTarget(
-        db, ref.name, definition, [&] { return CheckFirstKey(store, *exports, ref.name); },
-        &*checkpoint, &created);
+        db, ref, definition, [&] { return CheckFirstKey(store, *exports, ref.name); }, &*checkpoint,
+        &created);
     if (!target.ok()) return std::move(target).error();
     checkpoint->target_identity = pipeline::IdentityOf(*target);
     // An export with our table definition comes from a table keyed as the target (checked
@@ -216,17 +220,19 @@ class ImportCommand final : public Command {
   // `*created` is set when this run sent the CreateTable. `check_before_create` runs before a
   // table of the key flags is created; an error it returns is the run's.
   aws::Result<dynamodb::TableDescription> PrepareTarget(
-      const Connection& db, const std::string& name,
+      const Connection& db, const dynamodb::TableRef& ref,
       const std::optional<dynamodb::TableDefinition>& definition,
       const std::function<aws::Status()>& check_before_create,
       pipeline::ImportCheckpoint* checkpoint, bool* created) const {
+    const std::string& name = ref.name;
     if (checkpoint->creating_target && !create_target_) {
       return Invalid(
           fmt::format("checkpoint {} is of a run that was creating table {}; resume it with "
                       "--create-target (and the same other flags)",
                       checkpoint_, name));
     }
-    aws::Result<dynamodb::TableDescription> target = db.dynamodb().DescribeTable(name);
+    // Described by DescribeRef: a table an ARN names is looked for in its account and region.
+    aws::Result<dynamodb::TableDescription> target = DescribeRef(db, ref);
     if (target.ok()) {
       if (create_target_ && !resume_) {
         return Invalid(
@@ -247,7 +253,7 @@ class ImportCommand final : public Command {
           return std::move(s).error();
         }
         checkpoint->creating_target = false;
-        target = db.dynamodb().DescribeTable(name);
+        target = DescribeRef(db, ref);
         if (!target.ok()) return target;
       }
       if (definition) {
@@ -284,6 +290,7 @@ class ImportCommand final : public Command {
     if (!definition) {
       if (aws::Status s = check_before_create(); !s.ok()) return std::move(s).error();
     }
+    if (aws::Status s = CheckAccountBeforeCreate(db, ref); !s.ok()) return std::move(s).error();
     // Planned before the checkpoint says the table is being created: a plan refused is a run
     // that did nothing.
     aws::Result<std::optional<dynamodb::TargetTablePlan>> plan = PlanTarget(db, name, definition);
@@ -301,7 +308,7 @@ class ImportCommand final : public Command {
     }
     checkpoint->creating_target = false;
     *created = true;
-    return db.dynamodb().DescribeTable(name);
+    return DescribeRef(db, ref);
   }
 
   // The key of the exports' first line in the schema of --partition-key/--sort-key, checked
@@ -690,10 +697,10 @@ class ImportCommand final : public Command {
       return;
     }
     std::cout << fmt::format(
-        "{} {} into {}: {} lines read, {} written ({} deletes), {} dead-lettered, {} from "
+        "{} {} into {}: {} read, {} written ({} deletes), {} dead-lettered, {} from "
         "earlier runs{}; {}, {:.1f} s, {} items/s\n",
         stopped ? "stopped importing" : "imported", source, table,
-        pipeline::GroupThousands(c.items_read.load()), pipeline::GroupThousands(written),
+        Counted(c.items_read.load(), "line"), pipeline::GroupThousands(written),
         pipeline::GroupThousands(c.deletes.load()),
         pipeline::GroupThousands(c.items_dead_lettered.load()), pipeline::GroupThousands(skipped),
         skipped_dead > 0

@@ -39,6 +39,28 @@ aws::Result<dynamodb::TableDescription> DescribeRef(const Connection& connection
   return table;
 }
 
+aws::Status CheckAccountBeforeCreate(const Connection& connection, const dynamodb::TableRef& ref) {
+  if (!ref.account) return aws::Status::Ok();
+  aws::Result<std::vector<std::string>> names = connection.dynamodb().ListTables();
+  if (!names.ok()) return aws::Status::Ok();
+  for (const std::string& name : *names) {
+    if (name == ref.name) continue;
+    aws::Result<dynamodb::TableDescription> other = connection.dynamodb().DescribeTable(name);
+    if (!other.ok()) return aws::Status::Ok();
+    aws::Result<dynamodb::TableRef> reached = dynamodb::ParseTableRef(other->table_arn);
+    if (!reached.ok() || !reached->account || *reached->account == *ref.account) {
+      return aws::Status::Ok();
+    }
+    return aws::Error::Make(
+        aws::ErrorKind::kInvalidInput,
+        fmt::format("table {} is named in account {}, but these settings reach account {} (where "
+                    "{} is); use credentials of the account that owns it (a profile, or a role "
+                    "to assume in that account); nothing was created",
+                    ref.name, *ref.account, *reached->account, other->table_arn));
+  }
+  return aws::Status::Ok();
+}
+
 aws::Result<dynamodb::TableDescription> DescribeRole(const Connection& connection,
                                                      const dynamodb::TableRef& ref,
                                                      std::string_view role) {

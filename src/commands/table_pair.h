@@ -33,6 +33,12 @@ aws::Result<TablePair> OpenTablePair(const GlobalOptions& global, std::string_vi
 aws::Result<dynamodb::TableDescription> DescribeRef(const Connection& connection,
                                                     const dynamodb::TableRef& ref);
 
+// Before a CreateTable of `ref` named by an ARN: that `connection` reaches the ARN's account, as
+// the ARN of another table it can list and describe tells. Ok when it cannot tell (no other
+// table, no permission to list or describe one); a created table is then checked by DescribeRef.
+// The error is DescribeRef's, saying nothing was created.
+aws::Status CheckAccountBeforeCreate(const Connection& connection, const dynamodb::TableRef& ref);
+
 // DescribeRef, a missing table named with its `role` ("target table").
 aws::Result<dynamodb::TableDescription> DescribeRole(const Connection& connection,
                                                      const dynamodb::TableRef& ref,

@@ -1038,6 +1038,20 @@ class CopyBehaviourTest(CopyTestBase):
         self.assert_copied(r, summary, 120)
         self.assert_same_items(src, dst)
 
+    def test_a_target_named_in_another_account_is_not_created(self):
+        """DynamoDB Local's tables are all in account 000000000000: a target named by an ARN of
+        another account is refused before anything is created, as an existing one is."""
+        src, _ = self.seeded_pair(count=20, seed=11)
+        missing = self.unique_table("elsewhere")
+        arn = f"arn:aws:dynamodb:us-east-1:123456789012:table/{missing}"
+        for extra in (("--create-target",), ("--create-target", "--dry-run")):
+            with self.subTest(" ".join(extra)):
+                r, _ = self.copy(src, arn, *extra)
+                self.assert_cli_error(r, f"table {missing} is named in account 123456789012, but "
+                                         "these settings reach account 000000000000")
+                self.assertIn("nothing was created", r.stderr)
+                self.assertNotIn(missing, self.dynamodb().list_tables()["TableNames"])
+
     def test_source_in_another_region(self):
         """DynamoDB Local keeps one database per region: the region must reach the right side,
         from an ARN or from --source-region."""

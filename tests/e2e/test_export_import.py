@@ -1407,6 +1407,32 @@ class ImportErrorTest(ExportImportTestBase):
                               extra=("--create-target",))
 
 
+class ImportTableArnTest(ExportImportTestBase):
+    """A table named by an ARN is imported into in the ARN's account, or not at all: DynamoDB
+    Local's tables are all in account 000000000000."""
+
+    def test_a_table_named_in_another_account_is_refused(self):
+        export = HandExport(self.work / "arn", [ddbdata.generate_items(30, seed=61)])
+        existing = self.create_table(self.unique_table("arnexists"), keys=KEYS)
+        missing = self.unique_table("arnmissing")
+        for label, name, extra in (
+                ("existing table", existing, ()),
+                ("--create-target", missing,
+                 ("--create-target", "--partition-key", "pk:S", "--sort-key", "sk:N"))):
+            with self.subTest(label):
+                arn = f"arn:aws:dynamodb:us-east-1:123456789012:table/{name}"
+                r = self.cli("import", "--from", export.root, "--table", arn, *extra)
+                self.assert_cli_error(r, f"table {name} is named in account 123456789012, but "
+                                         "these settings reach")
+                self.assertEqual(count_items(self.dynamodb(), existing), 0)
+                self.assertNotIn(missing, self.dynamodb().list_tables()["TableNames"])
+        # The ARN of the account reached works.
+        arn = f"arn:aws:dynamodb:us-east-1:000000000000:table/{existing}"
+        r = self.cli("import", "--from", export.root, "--table", arn)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertEqual(count_items(self.dynamodb(), existing), 30)
+
+
 class ImportCreateTargetResumeTest(ExportImportTestBase):
     """`import --create-target --checkpoint` resumes as the same command plus --resume, whether
     it was killed while importing or while creating the table; a run refused by its checkpoint
