@@ -91,8 +91,16 @@ bool DeadLetterFile::AbsorbedByEarlierLine(std::string_view item_json) {
 }
 
 aws::Status DeadLetterFile::OpenForAppend() {
-  file_ = std::fopen(path_.c_str(), "a+");  // reads only to check the last byte below
-  if (file_ == nullptr) return FileError(path_);
+  // Owner-only, as the items it holds may be sensitive (an existing file keeps its mode); reads
+  // only to check the last byte below.
+  const int fd = ::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return FileError(path_);
+  file_ = ::fdopen(fd, "a+");
+  if (file_ == nullptr) {
+    aws::Error error = FileError(path_);
+    ::close(fd);
+    return error;
+  }
   // A line cut short by an earlier, killed run must not swallow the first line of this one.
   struct stat st {};
   char last = '\n';

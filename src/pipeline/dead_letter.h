@@ -1,8 +1,9 @@
 // DeadLetterFile: where items that cannot be written go, one JSON line each, so that nothing
 // is lost silently:
 //   {"Item":{...raw item...},"Reason":"...","Code":"ValidationException"}
-// The file is created on the first item only (a clean run leaves no empty file), and a line is
-// always appended after a complete one. Thread-safe.
+// The file is created on the first item only (a clean run leaves no empty file), readable by
+// its owner only (it holds whole items), and a line is always appended after a complete one.
+// Thread-safe.
 #pragma once
 
 #include <atomic>

@@ -59,6 +59,12 @@ TEST_F(DeadLetterFileTest, LinesHoldTheItemVerbatimAndTheReason) {
   EXPECT_NE(lines[0].find(R"("Code":"ValidationException")"), std::string::npos);
 }
 
+TEST_F(DeadLetterFileTest, ANewFileIsReadableByItsOwnerOnly) {
+  Run({kItemA}, false);
+  EXPECT_EQ(std::filesystem::status(path_).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
 TEST_F(DeadLetterFileTest, ACleanRunLeavesNoFile) {
   Run({}, false);
   EXPECT_FALSE(std::filesystem::exists(path_));
