@@ -205,10 +205,10 @@ class ImportCommand final : public Command {
         &created);
     if (!target.ok()) return std::move(target).error();
     checkpoint->target_identity = pipeline::IdentityOf(*target);
-    // An export with our table definition comes from a table keyed as the target (checked
-    // above, or the target was created from it): its keys are unique there.
+    // Keys are checked for duplicates with a table definition too: the definition is a file
+    // anyone may have edited, and items of another key schema would overwrite each other.
     return RunImport(global, db, *target, *exports, *opened, std::move(*checkpoint), dead_letters,
-                     /*check_duplicate_keys=*/!definition.has_value(), created);
+                     created);
   }
 
  private:
@@ -489,8 +489,7 @@ class ImportCommand final : public Command {
                                  const dynamodb::TableDescription& target,
                                  const std::vector<storage::ExportManifest>& exports,
                                  const OpenedStore& opened, pipeline::ImportCheckpoint checkpoint,
-                                 pipeline::DeadLetterFile& dead_letters, bool check_duplicate_keys,
-                                 bool created_target) {
+                                 pipeline::DeadLetterFile& dead_letters, bool created_target) {
     const std::string source = opened.location.ToString();
     const uint64_t earlier_dead = checkpoint.dead_lettered;  // by the runs this one resumes
     aws::Result<double> write_rate =
@@ -514,7 +513,6 @@ class ImportCommand final : public Command {
     options.writers = writers_;
     options.file_readers = parallel_files_;
     options.consumed_capacity = capacity_.writes(*write_rate > 0);
-    options.check_duplicate_keys = check_duplicate_keys;
 
     std::mutex save_mu;
     auto save = [&]() -> aws::Status {

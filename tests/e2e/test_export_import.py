@@ -1153,6 +1153,26 @@ class ImportErrorTest(ExportImportTestBase):
                     self.assertIn(fragment, error)
                 self.assertEqual(count_items(self.dynamodb(), table), 0)
 
+        # An export whose table definition was edited to drop the sort key: the items are still
+        # checked against the key the definition gives.
+        src = self.create_table(self.unique_table("edsrc"), keys=KEYS)
+        self.write_items(src, items)
+        out = self.work / "edited"
+        r, summary = self.run_export(src, out)
+        self.assert_ok(r, summary)
+        (definition_path,) = out.glob("AWSDynamoDB/*/ddbmigrate-table.json")
+        definition = json.loads(definition_path.read_text(encoding="utf-8"))
+        table_part = definition.get("Table", definition)
+        table_part["KeySchema"] = [k for k in table_part["KeySchema"] if k["KeyType"] == "HASH"]
+        table_part["AttributeDefinitions"] = [
+            a for a in table_part["AttributeDefinitions"] if a["AttributeName"] != "sk"]
+        definition_path.write_text(json.dumps(definition), encoding="utf-8")
+        table = self.unique_table("edited")
+        r, _ = self.run_import(str(out), table, "--create-target")
+        self.assertEqual(r.code, 1, r.stderr)
+        self.assertIn("is that of another item of the export", r.stderr.splitlines()[-1])
+        self.assertEqual(count_items(self.dynamodb(), table), 0)
+
         # The changes of an incremental export of that table name their key in full.
         base = HandExport(self.work / "otherkeys-incremental", [])
         base.add_incremental("01790000900000-1a2b3c4d",
