@@ -1,5 +1,6 @@
 #include "dynamodb/item_check.h"
 
+#include <fmt/format.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -234,6 +235,11 @@ Reason CheckValue(od::value typed, const std::string& path) {
 }  // namespace
 
 std::optional<std::string> InvalidItemReason(std::string_view item_json) {
+  if (item_json.size() > kMaxItemJsonBytes) {
+    return fmt::format(
+        "the item is {:.1f} MB of JSON, more than any item DynamoDB accepts (400 KB)",
+        static_cast<double>(item_json.size()) / (1 << 20));
+  }
   od::document doc;
   if (CheckParser()
           .iterate(simdjson::padded_string_view(item_json.data(), item_json.size(),

@@ -31,6 +31,14 @@ std::string Nested(int depth) {
   return value;
 }
 
+TEST(ItemCheckTest, JsonLongerThanAnyItemIsRefused) {
+  std::string item = R"({"pk":{"S":"a"},"v":{"S":")" + std::string(kMaxItemJsonBytes, 'x') + "\"}}";
+  item.reserve(item.size() + simdjson::SIMDJSON_PADDING);
+  std::optional<std::string> reason = InvalidItemReason(item);
+  ASSERT_TRUE(reason.has_value());
+  EXPECT_EQ(*reason, "the item is 4.0 MB of JSON, more than any item DynamoDB accepts (400 KB)");
+}
+
 TEST(ItemCheckTest, AcceptsEveryTypeAndTheLimitsOfNumbers) {
   const std::string item = R"({
     "pk": {"S": "user#1"}, "sk": {"N": "12345678901234567890123456789012345678"},
