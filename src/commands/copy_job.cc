@@ -358,8 +358,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     aws::Result<Outcome> emptied = TruncateTable(dst, *target_table, truncate, stop);
     if (!emptied.ok()) return emptied;
     if (*emptied == Outcome::kInterrupted) {
-      std::cerr << "the copy has not started; run the same command again (without --resume) to "
-                   "finish emptying the target and copy\n";
+      std::cerr << "the copy has not started; " << truncate_stop_advice_ << '\n';
     }
     if (*emptied != Outcome::kSuccess) return emptied;
   }
@@ -477,6 +476,14 @@ aws::Result<Outcome> CopyJob::AddDeferredIndexes(const Connection& dst,
                     : "; the items are copied: run the same command with --resume to add the "
                       "other deferred indexes\n");
   return Outcome::kInterrupted;
+}
+
+aws::Status CopyJob::ConfirmTruncateTarget(const Connection& dst,
+                                           const dynamodb::TableDescription& target) {
+  if (!truncate_target_ || yes_) return aws::Status::Ok();
+  if (aws::Status s = ConfirmTruncate(dst, target); !s.ok()) return s;
+  yes_ = true;
+  return aws::Status::Ok();
 }
 
 aws::Error CopyJob::Invalid(std::string message) {

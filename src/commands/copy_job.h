@@ -56,6 +56,12 @@ class CopyJob {
   // it is copied into, and the indexes --create-indexes-after deferred are still added (those
   // the earlier run added are only waited for). --resume says the same.
   void set_target_created_earlier(bool created) { target_created_earlier_ = created; }
+  // With --truncate-target and without --yes: asks now, before the caller writes any state, and
+  // the copy then does not ask again. Ok without --truncate-target.
+  aws::Status ConfirmTruncateTarget(const Connection& dst,
+                                    const dynamodb::TableDescription& target);
+  // What a stop while --truncate-target empties the target advises (the copy has not started).
+  void set_truncate_stop_advice(std::string advice) { truncate_stop_advice_ = std::move(advice); }
   // When the copy is on course to end after `deadline`, a warning says so (once) with `why`.
   void set_finish_before(aws::Clock::WallTime deadline, std::string why) {
     finish_before_ = deadline;
@@ -132,6 +138,8 @@ class CopyJob {
   bool yes_ = false;
   bool dry_run_ = false;
   std::string transform_;  // --transform: the command; empty for none
+  std::string truncate_stop_advice_ =
+      "run the same command again (without --resume) to finish emptying the target and copy";
   bool verify_ = false;
   std::string verify_report_;
   std::optional<aws::Clock::WallTime> finish_before_;

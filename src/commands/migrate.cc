@@ -128,6 +128,12 @@ class MigrateCommand final : public Command {
           !s.ok()) {
         return std::move(s).error();
       }
+      // Asked before the state file is written: a refusal leaves nothing.
+      if (target_table.ok()) {
+        if (aws::Status s = job_.ConfirmTruncateTarget(dst, *target_table); !s.ok()) {
+          return std::move(s).error();
+        }
+      }
       ReplaySettings fresh = replay;
       fresh.resume = false;
       aws::Result<std::optional<pipeline::StreamCheckpoint>> none =
@@ -182,6 +188,10 @@ class MigrateCommand final : public Command {
       job_.set_target_created_earlier(true);
     }
 
+    // The state file exists from here on: a stop while the target is emptied is resumed.
+    job_.set_truncate_stop_advice(
+        "run the same command with --resume to finish emptying the target, then copy and "
+        "replay");
     const auto deadline = aws::Clock::WallTime(std::chrono::seconds(replay_from)) +
                           std::chrono::seconds(kStreamRetentionSeconds);
     job_.set_finish_before(deadline,

@@ -15,16 +15,18 @@
 
 namespace ddbm::commands {
 
+aws::Status ConfirmTruncate(const Connection& connection, const dynamodb::TableDescription& table) {
+  InstallInterruptHandler("nothing was deleted");
+  return Confirm(fmt::format("This deletes all {} items (approximate count) of table {} in {}",
+                             table.item_count, table.table_name, connection.region()),
+                 table.table_name);
+}
+
 aws::Result<Outcome> TruncateTable(const Connection& connection,
                                    const dynamodb::TableDescription& table,
                                    const TruncateOptions& options, const std::atomic<bool>* stop) {
   if (!options.yes) {
-    InstallInterruptHandler("nothing was deleted");
-    aws::Status confirmed =
-        Confirm(fmt::format("This deletes all {} items (approximate count) of table {} in {}",
-                            table.item_count, table.table_name, connection.region()),
-                table.table_name);
-    if (!confirmed.ok()) return std::move(confirmed).error();
+    if (aws::Status s = ConfirmTruncate(connection, table); !s.ok()) return std::move(s).error();
   }
   InstallInterruptHandler(options.on_stop);
   pipeline::TransferOptions transfer;

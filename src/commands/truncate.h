@@ -33,6 +33,10 @@ struct TruncateOptions {
   const char* on_stop = "finishing the deletes in flight";
 };
 
+// Asks on the terminal before every item of `table` is deleted (see Confirm); the error of a
+// refusal or of no terminal says to pass --yes.
+aws::Status ConfirmTruncate(const Connection& connection, const dynamodb::TableDescription& table);
+
 // Deletes every item of `table` (scanning keys only, in parallel, batched deletes with the
 // retry policy), after confirming unless options.yes. Prints a one-line summary to stderr (and
 // with options.json_summary a JSON one to stdout). Installs the interrupt handler's messages

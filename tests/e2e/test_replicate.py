@@ -1082,6 +1082,20 @@ class StreamErrorTest(StreamTestCase):
         for table in (other_keys, existing):
             self.assertEqual(self.dynamodb().scan(TableName=table, Select="COUNT")["Count"], 0)
         self.assertNotIn(missing, self.dynamodb().list_tables()["TableNames"])
+        # --truncate-target asks before the state file is written: with no terminal to ask on,
+        # the run is refused with nothing left behind, and the command with --yes then runs.
+        self.write_items(existing, self.generate_items(3, seed=5))
+        state = self.work / "truncate.json"
+        args = ["migrate", "--live", "--source-table", src, "--target-table", existing,
+                "--checkpoint", state, "--dead-letter", self.dead_letter, "--until-caught-up",
+                "--max-lag", "0", "--truncate-target"]
+        r = self.cli(*args)
+        self.assert_cli_error(r, contains="pass --yes")
+        self.assertFalse(state.exists(), "the state file was written before the confirmation")
+        self.assertEqual(self.dynamodb().scan(TableName=existing, Select="COUNT")["Count"], 3)
+        r = self.cli(*args, "--yes")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assert_tables_equal(src, existing)
 
     def test_default_file_names_of_the_longest_table_names(self):
         """Table names may be 255 bytes: the default state, checkpoint and dead-letter files
