@@ -407,12 +407,11 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  auto summarize = [&](Stop stop) {
+  auto summarize = [&](Stop stop, const aws::Error* error) {
     PrintSummary(global, counters, src, dst, seconds, stop, dead_letters,
-                 transfer.read_consumed_capacity, transfer.write_consumed_capacity);
+                 transfer.read_consumed_capacity, transfer.write_consumed_capacity, error);
   };
   if (!result.ok()) {
-    summarize(Stop::kNone);
     aws::Error error = std::move(result).error();
     if (error.operation == "BatchWriteItem") {
       error = DescribeError(std::move(error), "target table", target_ref.name);
@@ -420,6 +419,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
       error = DescribeError(std::move(error), "source table", pair.source_ref.name);
     }
     if (!checkpoint_.empty()) error.message += "; fix the cause and rerun with --resume";
+    summarize(Stop::kNone, &error);
     return error;
   }
   // The deferred indexes belong to the copy: its summary follows them, and says the run was
@@ -430,7 +430,8 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   }
   summarize(result->interrupted                                 ? Stop::kWhileCopying
             : indexed.ok() && *indexed == Outcome::kInterrupted ? Stop::kWhileAddingIndexes
-                                                                : Stop::kNone);
+                                                                : Stop::kNone,
+            nullptr);
   // Items dead-lettered by earlier runs of a resumed copy count as much as this run's.
   const uint64_t dead =
       counters.items_dead_lettered.load() + counters.items_dead_lettered_resumed.load();
@@ -693,7 +694,7 @@ void CopyJob::PrintPlan(const GlobalOptions& global, const Connection& src, cons
 void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::TransferCounters& c,
                            const Connection& src, const Connection& dst, double seconds, Stop stop,
                            const pipeline::DeadLetterFile& dead_letters, bool read_capacity_asked,
-                           bool write_capacity_asked) const {
+                           bool write_capacity_asked, const aws::Error* error) const {
   const uint64_t read = c.scan.items.load();
   const uint64_t written = c.writes.items_written.load();
   const uint64_t dead = c.items_dead_lettered.load();
@@ -728,6 +729,7 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
         .Key("ItemsPerSecond")
         .Double(rate)
         .MemberBool("Interrupted", stop != Stop::kNone);
+    if (error != nullptr) w.Member("Error", error->message);
     if (!checkpoint_.empty()) w.Member("Checkpoint", checkpoint_);
     if (dead + c.items_dead_lettered_resumed.load() > 0) {
       w.Member("DeadLetterFile", dead_letters.path());
@@ -739,9 +741,11 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
   std::cout << fmt::format(
       "{} {} of {} items read from {} to {} in {:.1f} s ({:.0f} items/s); {} throttles, {} "
       "retries, {} writes resent after UnprocessedItems; {}\n",
-      stop == Stop::kWhileCopying ? "interrupted after copying" : "copied", written, read,
-      source_table_, target_table_, seconds, rate, Throttles(src, dst), Retries(src, dst),
-      c.writes.unprocessed_resent.load(),
+      error != nullptr              ? "failed after copying"
+      : stop == Stop::kWhileCopying ? "interrupted after copying"
+                                    : "copied",
+      written, read, source_table_, target_table_, seconds, rate, Throttles(src, dst),
+      Retries(src, dst), c.writes.unprocessed_resent.load(),
       ConsumedCapacityText(read_capacity_asked, c.scan.read_capacity.load(), write_capacity_asked,
                            c.writes.consumed_capacity.load()));
   if (!transform_.empty()) {

@@ -112,10 +112,11 @@ class CopyJob {
   // Where a stop came, for the summary: "Interrupted" in JSON either way; the text says what
   // was left and how to finish it.
   enum class Stop { kNone, kWhileCopying, kWhileAddingIndexes };
+  // `error`: the run failed with it (JSON: "Error", the message the run ends with).
   void PrintSummary(const GlobalOptions& global, const pipeline::TransferCounters& c,
                     const Connection& src, const Connection& dst, double seconds, Stop stop,
                     const pipeline::DeadLetterFile& dead_letters, bool read_capacity_asked,
-                    bool write_capacity_asked) const;
+                    bool write_capacity_asked, const aws::Error* error = nullptr) const;
 
   std::string source_table_;
   std::string target_table_;

@@ -181,7 +181,7 @@ class CopyTransformTest(ServiceTestCase):
     def test_a_broken_transform_stops_the_copy(self):
         dst = self.create_table(self.unique_table("tbroken"))
         for label, command, fragment in (
-                ("exits", "exit 3", "after 0 of "),
+                ("exits", "exit 3", "; it exited with status 3"),
                 ("not json", "sed -u 's/^/x/'", "with text that is not JSON: x{"),
                 ("a number", "sed -u 's/.*/7/'", "neither an item, an array of items nor null"),
                 ("cannot start", "/nonexistent/transform", "it exited with status 127")):
@@ -193,6 +193,8 @@ class CopyTransformTest(ServiceTestCase):
                                 last)
                 self.assertIn(fragment, last)
                 self.assertEqual(summary["ItemsWritten"], 0, summary)
+                # The JSON summary says the copy failed, and why.
+                self.assertEqual(f"ddbmigrate: error: {summary['Error']}", last, summary)
                 self.assertEqual(self.count(dst), 0)
         self.assertIn("exited with status 3", self.copy(dst, "--transform", "exit 3")[0].stderr)
 
