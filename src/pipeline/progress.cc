@@ -28,6 +28,8 @@ std::string FormatProgress(const ProgressSample& s, double items_per_second) {
                         GroupThousands(static_cast<uint64_t>(s.write_capacity)));
   }
   line += fmt::format("  throttles {}  retries {}", s.throttles, s.retries);
+  // Writes the service held back are throttling too: a slow run says why.
+  if (s.unprocessed_resent > 0) line += "  unprocessed " + GroupThousands(s.unprocessed_resent);
   if (s.items_dead_lettered > 0) {
     line += fmt::format("  dead-lettered {}", GroupThousands(s.items_dead_lettered));
   }

@@ -39,7 +39,8 @@ struct ProgressSample {
 };
 
 // "read 12,000  written 11,975  3,950 items/s  RCU 1,500  WCU 12,000  throttles 3  retries 5
-//  ETA 0:42". Pure; `items_per_second` is measured by the caller.
+//  unprocessed 40  ETA 0:42" (unprocessed: writes resent after UnprocessedItems, when any). Pure;
+//  `items_per_second` is measured by the caller.
 std::string FormatProgress(const ProgressSample& sample, double items_per_second);
 // 1234567 -> "1,234,567".
 std::string GroupThousands(uint64_t value);

@@ -26,6 +26,10 @@ TEST(ProgressTest, LineShowsCountsRatesAndEta) {
   EXPECT_NE(line.find("written 11,000"), std::string::npos) << line;
   EXPECT_NE(line.find("1,000 items/s"), std::string::npos) << line;
   EXPECT_NE(line.find("throttles 3"), std::string::npos) << line;
+  EXPECT_EQ(line.find("unprocessed"), std::string::npos) << line;
+  s.unprocessed_resent = 1200;
+  EXPECT_NE(FormatProgress(s, 1000).find("retries 5  unprocessed 1,200"), std::string::npos)
+      << FormatProgress(s, 1000);
   EXPECT_NE(line.find("ETA 0:00:04"), std::string::npos) << line;
   EXPECT_EQ(line.find("dead-lettered"), std::string::npos) << line;
   s.items_dead_lettered = 2;
