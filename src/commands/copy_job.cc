@@ -343,6 +343,9 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     aws::Result<dynamodb::TableDescription> made_table = DescribeRef(dst, target_ref);
     if (!made_table.ok()) return std::move(made_table).error();
     transfer.target_identity = pipeline::IdentityOf(*made_table);
+  } else if (truncate_target_ && transfer.resume && !transfer.resume->creating_target) {
+    std::cerr << "ddbmigrate: note: --truncate-target does not apply to a --resume: the target "
+                 "keeps what the earlier runs copied\n";
   } else if (truncate_target_ && !transfer.resume && !created_earlier) {
     TruncateOptions truncate;
     truncate.segments = transfer.segments;

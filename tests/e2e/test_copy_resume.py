@@ -469,6 +469,7 @@ class ResumeTest(ResumeTestBase):
                                         segments=9)[1:], env=self.env(), timeout=RUN_TIMEOUT)
         self.assertEqual(r.code, 0, r.stderr)
         self.assertNotIn("deleted", r.stderr, "the resumed run emptied the target again")
+        self.assertIn("--truncate-target does not apply to a --resume", r.stderr)
         summary = summary_of(r.stdout)
         self.assertGreater(summary["ItemsFromEarlierRuns"], 0, summary)
         self.assertEqual(summary["ItemsFromEarlierRuns"] + summary["ItemsRead"], ITEMS, summary)
