@@ -33,6 +33,9 @@ struct Difference {
   std::string kind;  // "MissingInTarget", "ExtraInTarget", "Changed"
   std::string raw_key;
   std::vector<std::string> paths;  // Changed only; empty when not looked up
+  // Changed only: what reading the item back found when it showed no difference (the item
+  // changed while it was verified); empty otherwise.
+  std::string read_back;
 };
 
 // Writes differences as JSON lines and shows the first few on stderr.
@@ -60,6 +63,7 @@ class DifferenceSink {
       for (const std::string& p : d.paths) w.String(p);
       w.EndArray();
     }
+    if (!d.read_back.empty()) w.Member("ReadBack", d.read_back);
     w.EndObject();
     if (file_.is_open()) {
       file_ << line << '\n';
@@ -183,9 +187,10 @@ aws::Status Keep(aws::Result<T> result, std::optional<T>* out) {
 
 // What looking up the changed items left undone.
 struct DetailOutcome {
-  bool interrupted = false;           // stopped by `stop`
-  std::optional<aws::Error> failure;  // the lookup that failed, named with its table
-  uint64_t left_without_paths = 0;    // changed items not looked up because of either
+  bool interrupted = false;              // stopped by `stop`
+  std::optional<aws::Error> failure;     // the lookup that failed, named with its table
+  uint64_t left_without_paths = 0;       // changed items not looked up because of either
+  uint64_t changed_while_verifying = 0;  // read back equal, or absent from a side
 };
 
 // Reads the changed items from both sides (BatchGetItem, one key) and names the differing
@@ -239,10 +244,18 @@ DetailOutcome DetailChanges(const Sides& sides, const VerifySettings& settings,
     }
     const std::optional<std::string>& in_source = *a;
     const std::optional<std::string>& in_target = *b;
-    if (!in_source || !in_target) continue;  // changed since the scan
+    if (!in_source || !in_target) {  // changed since the scan
+      d.read_back = in_source ? "AbsentFromTarget" : in_target ? "AbsentFromSource" : "Absent";
+      ++outcome.changed_while_verifying;
+      continue;
+    }
     aws::Result<std::vector<std::string>> paths =
         dynamodb::DiffItems(*in_source, *in_target, settings.ignored);
     if (paths.ok()) d.paths = std::move(*paths);
+    if (paths.ok() && d.paths.empty()) {
+      d.read_back = "Equal";
+      ++outcome.changed_while_verifying;
+    }
   }
   return outcome;
 }
@@ -491,6 +504,13 @@ aws::Status ReportDifferences(const Sides& sides, const VerifySettings& settings
         "stopped looking up the changed items: {} are listed by key only, without the "
         "attributes that differ\n",
         detail.left_without_paths);
+  }
+  if (detail.changed_while_verifying > 0) {
+    std::cerr << fmt::format(
+        "ddbmigrate: warning: {} differed when the tables were scanned but not when read back "
+        "(\"ReadBack\" in the report): they changed while they were verified; verify again "
+        "once writes have stopped\n",
+        Counted(detail.changed_while_verifying, "changed item"));
   }
   return sink->Close();
 }

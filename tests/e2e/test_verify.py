@@ -272,6 +272,38 @@ class VerifyTest(ServiceTestCase):
         target_scans = slow.stats["requests"].get("Scan", 0)
         self.assertLess(target_scans, 15, slow.stats)
 
+    def test_items_equal_when_read_back_changed_while_verifying(self):
+        """Three items differ when the tables are scanned; while the first is read back (slowly,
+        through a proxy) the target is set right. Their lines say they read back equal, and a
+        warning says they changed while they were verified."""
+        source, target = self.make_pair("cwv")
+        ddb = self.dynamodb()
+        for item in self.items[2:5]:
+            ddb.put_item(TableName=target, Item=dict(item, text={"S": "changed"}))
+        proxy = FaultProxy(self.ddb_endpoint, [{"fault": "slow", "delay_ms": 4000,
+                                                "operations": ["BatchGetItem"], "max_count": 1}])
+        proxy.start()
+        self.addCleanup(proxy.stop)
+        with tempfile.TemporaryDirectory() as d:
+            report = os.path.join(d, "report.jsonl")
+            proc, out, err = self.start_cli(
+                ["verify", "--source-table", source, "--target-table", target, "--segments", "3",
+                 "--report", report, "--output", "json", "--source-endpoint-url", proxy.endpoint,
+                 "--target-endpoint-url", self.ddb_endpoint], "cwv", directory=d)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and proc.poll() is None and \
+                    proxy.stats["requests"].get("BatchGetItem", 0) == 0:
+                time.sleep(0.02)
+            self.assertIsNone(proc.poll(), self.read_text(err))
+            for item in self.items[2:5]:
+                ddb.put_item(TableName=target, Item=item)
+            self.assertEqual(proc.wait(timeout=120), 3, self.read_text(err))
+            self.assertIn("warning: 3 changed items differed when the tables were scanned but "
+                          "not when read back", self.read_text(err))
+            lines = read_report(report)
+        self.assertEqual([(line["Difference"], line.get("ReadBack")) for line in lines],
+                         [("Changed", "Equal")] * 3)
+
     def test_a_failed_lookup_of_the_changed_items_keeps_the_report(self):
         source, target = self.make_pair("det")
         ddb = self.dynamodb()
