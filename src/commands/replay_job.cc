@@ -270,7 +270,8 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
   const uint64_t applied = counters.records_applied.load();
   const uint64_t dead = counters.items_dead_lettered.load();
   const bool interrupted = result.ok() && result->interrupted;
-  const double rate = seconds > 0 ? static_cast<double>(applied) / seconds : 0;
+  // Records read per second: many records may make few changes (coalesced, skipped).
+  const double rate = seconds > 0 ? static_cast<double>(counters.records_read.load()) / seconds : 0;
   if (global.output == "json") {
     std::string out;
     aws::JsonWriter w(&out);
