@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <optional>
@@ -476,11 +477,22 @@ class ImportCommand final : public Command {
     aws::Result<pipeline::ImportCheckpoint> saved =
         pipeline::ParseImportCheckpoint(**text, checkpoint_);
     if (!saved.ok()) return std::move(saved).error();
-    if (saved->source != source || saved->target != target) {
+    if (LocationKey(saved->source) != LocationKey(source) || saved->target != target) {
       return Invalid(fmt::format("checkpoint {} is for importing {} into {}, not {} into {}",
                                  checkpoint_, saved->source, saved->target, source, target));
     }
     return saved;
+  }
+
+  // One location however it is spelt: a local directory by its absolute, normalised path
+  // ("exd", "./exd/" and "/work/exd" are one), from the working directory of this run.
+  static std::string LocationKey(const std::string& location) {
+    if (location.starts_with("s3://")) return location;
+    std::error_code error;
+    const std::filesystem::path absolute = std::filesystem::absolute(location, error);
+    if (error) return location;
+    const std::filesystem::path normal = std::filesystem::weakly_canonical(absolute, error);
+    return error ? absolute.lexically_normal().string() : normal.string();
   }
 
   // `checkpoint`: as LoadCheckpoint gave it; `dead_letters`: prepared; `created_target`: this
