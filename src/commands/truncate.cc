@@ -4,16 +4,34 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <optional>
+#include <span>
+#include <tuple>
 
 #include "aws/json_writer.h"
 #include "commands/capacity_flag.h"
 #include "commands/interrupt.h"
 #include "commands/output.h"
+#include "commands/scan_flags.h"
 #include "commands/table_pair.h"
 #include "commands/transfer_runner.h"
 #include "dynamodb/table_ref.h"
 
 namespace ddbm::commands {
+
+std::pair<std::string, std::string> KeyProjection(const dynamodb::TableDescription& table) {
+  std::string expression;
+  std::string names;
+  aws::JsonWriter w(&names);
+  w.BeginObject();
+  for (size_t i = 0; i < table.key_schema.size(); ++i) {
+    if (i > 0) expression += ", ";
+    expression += "#k" + std::to_string(i);
+    w.Member("#k" + std::to_string(i), table.key_schema[i].attribute_name);
+  }
+  w.EndObject();
+  return {expression, names};
+}
 
 aws::Status ConfirmTruncate(const Connection& connection, const dynamodb::TableDescription& table) {
   InstallInterruptHandler("nothing was deleted");
@@ -41,16 +59,8 @@ aws::Result<Outcome> TruncateTable(const Connection& connection,
   transfer.read_consumed_capacity = options.read_consumed_capacity;
   transfer.write_consumed_capacity = options.write_consumed_capacity;
   // Keys only: each scanned "item" is then exactly the key to delete.
-  std::string names;
-  aws::JsonWriter w(&names);
-  w.BeginObject();
-  for (size_t i = 0; i < table.key_schema.size(); ++i) {
-    if (i > 0) transfer.projection_expression += ", ";
-    transfer.projection_expression += "#k" + std::to_string(i);
-    w.Member("#k" + std::to_string(i), table.key_schema[i].attribute_name);
-  }
-  w.EndObject();
-  transfer.expression_attribute_names = names;
+  std::tie(transfer.projection_expression, transfer.expression_attribute_names) =
+      KeyProjection(table);
 
   const aws::RetryPolicy& policy = connection.dynamodb().service_client().retry_policy();
   pipeline::TransferContext context;
@@ -111,10 +121,16 @@ class TruncateCommand final : public Command {
         ->check(CLI::Range(1, 1024));
     app.add_flag("--yes", options_.yes, "Do not ask for confirmation");
     AddConsumedCapacityFlag(app, &capacity_);
-    app.add_option("--read-rate", read_rate_, "Read capacity units per second, at most")
-        ->check(PositiveRate());
-    app.add_option("--write-rate", write_rate_, "Write capacity units per second, at most")
-        ->check(PositiveRate());
+    CLI::Option* read_units =
+        app.add_option("--read-rate", read_rate_, "Read capacity units per second, at most")
+            ->check(PositiveRate());
+    app.add_option("--read-percent", read_percent_,
+                   "At most this percent of the table's provisioned read capacity")
+        ->check(DecimalRange(1, 100))
+        ->excludes(read_units);
+    AddWriteRateFlags(app, &write_rate_, &write_percent_, "the table's");
+    app.add_flag("--dry-run", dry_run_,
+                 "Print what would be deleted and the first requests; delete nothing");
   }
   aws::Result<Outcome> Run(const GlobalOptions& global) override {
     aws::Result<TableConnection> opened_table = OpenTableConnection(global, table_);
@@ -124,20 +140,31 @@ class TruncateCommand final : public Command {
     aws::Result<dynamodb::TableDescription> table = DescribeRole(db, ref, "table");
     if (!table.ok()) return std::move(table).error();
     if (aws::Status s =
-            capacity_.CheckRates(read_rate_ > 0 || write_rate_ > 0, "--read-rate or --write-rate");
+            capacity_.CheckRates(read_rate_ || read_percent_ || write_rate_ || write_percent_,
+                                 "--read-rate, --write-rate, --read-percent or --write-percent");
         !s.ok()) {
       return std::move(s).error();
     }
-    options_.read_consumed_capacity = capacity_.reads(read_rate_ > 0);
-    options_.write_consumed_capacity = capacity_.writes(write_rate_ > 0);
+    aws::Result<double> read_rate =
+        pipeline::ResolveRate(read_rate_, read_percent_, table->read_capacity_units, "read");
+    if (!read_rate.ok()) return std::move(read_rate).error();
+    aws::Result<double> write_rate =
+        pipeline::ResolveRate(write_rate_, write_percent_, table->write_capacity_units, "write");
+    if (!write_rate.ok()) return std::move(write_rate).error();
+    if (dry_run_) {
+      PrintPlan(global, db, *table, *read_rate, *write_rate);
+      return Outcome::kSuccess;
+    }
+    options_.read_consumed_capacity = capacity_.reads(*read_rate > 0);
+    options_.write_consumed_capacity = capacity_.writes(*write_rate > 0);
     options_.json_summary = global.output == "json";
     pipeline::RateLimiterOptions read_limit;
-    read_limit.units_per_second = read_rate_;
+    read_limit.units_per_second = *read_rate;
     // Keys only come back, but a Scan is charged for the whole items it reads.
     read_limit.first_request_units =
         ScanPageReadUnits(*table, options_.page_size, options_.segments, false);
     pipeline::RateLimiterOptions write_limit;
-    write_limit.units_per_second = write_rate_;
+    write_limit.units_per_second = *write_rate;
     pipeline::RateLimiter read_limiter(read_limit, aws::Clock::Real());
     pipeline::RateLimiter write_limiter(write_limit, aws::Clock::Real());
     options_.read_limiter = pipeline::IfLimited(read_limiter);
@@ -146,11 +173,65 @@ class TruncateCommand final : public Command {
   }
 
  private:
+  // The --dry-run plan: the table, how many items would go, the rates, and the first Scan (keys
+  // only) and the BatchWriteItem of deletes that would follow, on stdout (one JSON object with
+  // --output json).
+  void PrintPlan(const GlobalOptions& global, const Connection& db,
+                 const dynamodb::TableDescription& table, double read_rate,
+                 double write_rate) const {
+    dynamodb::ScanRequest scan;
+    scan.table_name = table.table_name;
+    scan.segment = 0;
+    scan.total_segments = options_.segments;
+    scan.limit = options_.page_size;
+    scan.projection_expression = KeyProjection(table).first;
+    scan.expression_attribute_names = KeyProjection(table).second;
+    const std::string scan_json = dynamodb::DynamoDbClient::ScanRequestJson(scan);
+    const dynamodb::WriteRequest placeholder{dynamodb::WriteRequest::Kind::kDelete, "\"...\""};
+    const std::string write_json = dynamodb::DynamoDbClient::BatchWriteItemRequestJson(
+        table.table_name, std::span(&placeholder, 1), false);
+    if (global.output == "json") {
+      std::string out;
+      aws::JsonWriter w(&out);
+      w.BeginObject()
+          .MemberBool("DryRun", true)
+          .Member("Table", table.table_name)
+          .Member("Region", db.region())
+          .MemberInt("ItemCount", table.item_count)
+          .MemberInt("Segments", options_.segments)
+          .MemberInt("Writers", options_.writers);
+      w.Key("ReadRate").Double(read_rate).Key("WriteRate").Double(write_rate);
+      w.Key("FirstRequests").BeginArray();
+      w.BeginObject().Member("Operation", "Scan").MemberRaw("Body", scan_json).EndObject();
+      w.BeginObject()
+          .Member("Operation", "BatchWriteItem")
+          .MemberRaw("Body", write_json)
+          .EndObject();
+      w.EndArray().EndObject();
+      std::cout << out << '\n';
+      return;
+    }
+    std::cout << fmt::format(
+        "plan: delete every item of {} ({}): about {} items by its description, keys read in "
+        "{} segments, {} writers\n",
+        table.table_name, db.region(), table.item_count, options_.segments, options_.writers);
+    std::cout << fmt::format(
+        "  rates: read {}, write {}\n",
+        read_rate > 0 ? fmt::format("{:.0f} RCU/s", read_rate) : "unlimited",
+        write_rate > 0 ? fmt::format("{:.0f} WCU/s", write_rate) : "unlimited");
+    std::cout << "  first requests (not sent):\n    Scan " << scan_json << "\n    BatchWriteItem "
+              << write_json << '\n';
+    std::cerr << "dry run: nothing was deleted\n";
+  }
+
   std::string table_;
   TruncateOptions options_;
   ConsumedCapacityFlag capacity_;
-  double read_rate_ = 0;  // units/s; 0: unlimited
-  double write_rate_ = 0;
+  std::optional<double> read_rate_;  // units/s
+  std::optional<double> read_percent_;
+  std::optional<double> write_rate_;
+  std::optional<double> write_percent_;
+  bool dry_run_ = false;
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <string>
+#include <utility>
 
 #include "aws/error.h"
 #include "commands/command.h"
@@ -32,6 +33,10 @@ struct TruncateOptions {
   // What a Ctrl-C says once the deletes have begun (a string literal: it is kept, not copied).
   const char* on_stop = "finishing the deletes in flight";
 };
+
+// The ProjectionExpression and ExpressionAttributeNames (a raw JSON object) of a Scan that reads
+// `table`'s key attributes only: "#k0, #k1" and {"#k0":"pk","#k1":"sk"}.
+std::pair<std::string, std::string> KeyProjection(const dynamodb::TableDescription& table);
 
 // Asks on the terminal before every item of `table` is deleted (see Confirm); the error of a
 // refusal or of no terminal says to pass --yes.

@@ -116,6 +116,42 @@ class TruncateTest(ServiceTestCase):
         self.assertLessEqual(summary["Seconds"], elapsed, summary)
         self.assertEqual(count_items(ddb, table), 0)
 
+    def test_dry_run_deletes_nothing(self):
+        table = self.create_escaped_table(self.unique_table("truncd"))
+        self.write_items(table, escaped_items(40))
+        r = self.truncate(table, "--dry-run", "--segments", "4")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn(f"plan: delete every item of {table}", r.stdout)
+        self.assertIn('"ProjectionExpression":"#k0, #k1"', r.stdout)
+        self.assertIn("dry run: nothing was deleted", r.stderr)
+        r = self.truncate(table, "--dry-run", "--output", "json")
+        self.assertEqual(r.code, 0, r.stderr)
+        plan = json.loads(r.stdout)
+        self.assertIs(plan["DryRun"], True)
+        self.assertEqual([q["Operation"] for q in plan["FirstRequests"]], ["Scan", "BatchWriteItem"])
+        self.assertEqual(plan["FirstRequests"][0]["Body"]["ExpressionAttributeNames"],
+                         {"#k0": HASH_NAME, "#k1": RANGE_NAME})
+        self.assertEqual(count_items(self.dynamodb(), table), 40)
+
+    def test_percent_of_the_provisioned_capacity(self):
+        ddb = self.dynamodb()
+        on_demand = self.create_table(self.unique_table("truncod"))
+        self.write_items(on_demand, self.generate_items(20, seed=7))
+        r = self.truncate(on_demand, "--yes", "--write-percent", "50")
+        self.assert_cli_error(r, "--write-percent")
+        self.assertEqual(count_items(ddb, on_demand), 20)
+        provisioned = self.create_table(
+            self.unique_table("truncpv"), BillingMode="PROVISIONED",
+            ProvisionedThroughput={"ReadCapacityUnits": 100, "WriteCapacityUnits": 100})
+        self.write_items(provisioned, self.generate_items(30, seed=8))
+        r = self.truncate(provisioned, "--yes", "--write-percent", "50", "--read-percent", "25",
+                          "--output", "json")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["ItemsDeleted"], 30)
+        self.assertEqual(count_items(ddb, provisioned), 0)
+        r = self.truncate(provisioned, "--write-percent", "5", "--write-rate", "10")
+        self.assert_usage_error(r)
+
     def test_arn_of_another_account_deletes_nothing(self):
         """An ARN names the account too; these credentials reach a table of that name in their
         own account (000000000000 on DynamoDB Local), which is not the one named."""
