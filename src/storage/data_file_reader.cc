@@ -32,8 +32,12 @@ class Inflater {
       const std::string_view chunk = compressed.substr(offset, kInflateChunk);
       if (aws::Status s = gzip_.Feed(chunk, lines_.buffer()); !s.ok()) return Damaged(s);
       LineBlock block = lines_.TakeLines();
+      // What stays buffered is the unfinished line: bounded, whatever the file holds.
+      if (lines_.buffer()->size() > DataFileReader::kMaxLineBytes) {
+        return TooLong(lines_.lines() + 1);
+      }
       if (block.lines.empty()) continue;
-      if (aws::Status s = on_block_(std::move(block)); !s.ok()) return s;
+      if (aws::Status s = HandOut(std::move(block)); !s.ok()) return s;
     }
     return aws::Status::Ok();
   }
@@ -42,10 +46,24 @@ class Inflater {
     if (aws::Status s = gzip_.Finish(); !s.ok()) return Damaged(s);
     LineBlock last = lines_.Finish();
     if (last.lines.empty()) return aws::Status::Ok();
-    return on_block_(std::move(last));
+    return HandOut(std::move(last));
   }
 
  private:
+  aws::Status HandOut(LineBlock block) {
+    for (const Line& line : block.lines) {
+      if (line.text.size() > DataFileReader::kMaxLineBytes) return TooLong(line.number);
+    }
+    return on_block_(std::move(block));
+  }
+
+  aws::Error TooLong(int64_t line) const {
+    return Invalid(fmt::format(
+        "data file {} line {} is longer than {} MB, more than any item DynamoDB accepts; "
+        "nothing of this file was imported",
+        name_, line, DataFileReader::kMaxLineBytes >> 20));
+  }
+
   aws::Error Damaged(const aws::Status& status) const {
     return Invalid(fmt::format("data file {} is damaged: {}", name_, status.error().message));
   }

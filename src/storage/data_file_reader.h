@@ -33,6 +33,10 @@ namespace ddbm::storage {
 class DataFileReader {
  public:
   static constexpr size_t kDefaultRangeBytes = size_t{8} << 20;
+  // A longer line stops a pass (kInvalidInput naming it) before it is handed out, and an
+  // unfinished one before more of it is buffered: no item DynamoDB accepts (400 KB) is that long
+  // as JSON, so a bad file cannot make a pass hold a line of any size.
+  static constexpr size_t kMaxLineBytes = size_t{16} << 20;
 
   // What a pass that ended well read (a held file: all of it, as one range): each range's size
   // and binary MD5, in order.

@@ -95,6 +95,21 @@ TEST_F(DataFileReaderTest, ALargeFileIsReadRangeByRangeOnEveryPass) {
   }
 }
 
+TEST_F(DataFileReaderTest, ALineLongerThanAnyItemStopsThePassBeforeItIsHeldWhole) {
+  // 40 MB of one line (it compresses to little): the pass stops once 16 MB of it are buffered.
+  std::vector<std::string> lines = Lines(2);
+  lines.push_back(R"({"Item":{"pk":{"S":")" + std::string(size_t{40} << 20, 'x') + "\"}}}");
+  const DataFileEntry entry = Write(store_, lines);
+  aws::Result<DataFileReader> reader = DataFileReader::Open(&store_, entry, size_t{1} << 20);
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  Pass got = ReadPass(*reader);
+  EXPECT_EQ(Message(got.status),
+            "data file " + store_.Describe(std::string(kKey)) +
+                " line 3 is longer than 16 MB, more than any item DynamoDB accepts; nothing of "
+                "this file was imported");
+  EXPECT_LE(got.lines.size(), 2u);  // the lines before it, if they came in a block of their own
+}
+
 TEST_F(DataFileReaderTest, AChecksumMismatchFailsAtOpenOrAtTheEndOfAPass) {
   DataFileEntry entry = Write(store_, Lines(500));
   entry.md5_checksum = Md5Base64("something else");
