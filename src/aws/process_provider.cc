@@ -1,6 +1,7 @@
 #include "aws/process_provider.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,9 +40,19 @@ Result<CommandResult> RunShellCommand(const std::string& command, const std::str
   char dash_c[] = "-c";
   std::string command_copy = command;
   char* argv[] = {sh, dash_c, command_copy.data(), nullptr};
+  // SIGPIPE at its default action even when this process ignores it (a transform makes it
+  // do so), so that closing the pipe below ends a runaway writer.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
   pid_t pid = 0;
-  const int spawn_error = ::posix_spawn(&pid, "/bin/sh", &actions, nullptr, argv, environ);
+  const int spawn_error = ::posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   ::close(fds[1]);
   if (spawn_error != 0) {
     ::close(fds[0]);

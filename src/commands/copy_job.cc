@@ -398,15 +398,9 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   aws::Result<pipeline::TransferResult> result =
       RunWithProgress(copy, &counters, src, dst, static_cast<uint64_t>(source.item_count),
                       finish_before_, finish_before_why_);
-  // A transform that wrote more lines than it was sent fails a copy that went well otherwise.
-  if (transform) {
-    aws::Result<std::optional<std::string>> finished = transform->Finish();
-    if (!finished.ok()) {
-      if (result.ok()) result = std::move(finished).error();
-    } else if (*finished) {
-      std::cerr << "ddbmigrate: warning: " << **finished
-                << " once its input had ended; every answer it gave before was used\n";
-    }
+  if (transform && transform->warning()) {
+    std::cerr << "ddbmigrate: warning: " << *transform->warning()
+              << "; every answer it gave was used\n";
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -421,7 +415,14 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     } else if (error.operation == "Scan") {
       error = DescribeError(std::move(error), "source table", pair.source_ref.name);
     }
-    if (!checkpoint_.empty()) error.message += "; fix the cause and rerun with --resume";
+    if (error.code == pipeline::kTransformOutOfStep) {
+      error.code.clear();  // a marker between layers, not an AWS error code to show
+      error.message +=
+          "; fix the transform and copy again from the start (without --resume: the items "
+          "counted as copied may not be what the transform meant)";
+    } else if (!checkpoint_.empty()) {
+      error.message += "; fix the cause and rerun with --resume";
+    }
     summarize(Stop::kNone, &error);
     return error;
   }
@@ -551,6 +552,11 @@ aws::Status CopyJob::PrepareCheckpoint(pipeline::TransferOptions* transfer) cons
     return Invalid(fmt::format("checkpoint {} is for {} {} -> {}, not copy {} -> {}", checkpoint_,
                                c.operation, c.source, c.target, transfer->source_table,
                                transfer->target_table));
+  }
+  if (!c.unusable.empty()) {
+    return Invalid(
+        fmt::format("checkpoint {} cannot be resumed: {}; delete it and copy again from the start",
+                    checkpoint_, c.unusable));
   }
   if (c.transform != transform_) {
     return Invalid(

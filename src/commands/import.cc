@@ -453,7 +453,8 @@ class ImportCommand final : public Command {
   aws::Result<pipeline::ImportCheckpoint> LoadCheckpoint(const std::string& source,
                                                          const std::string& target) const {
     pipeline::ImportCheckpoint fresh;
-    fresh.source = source;
+    // By its absolute path: a resume from another directory names the same export.
+    fresh.source = LocationKey(source);
     fresh.target = target;
     if (checkpoint_.empty()) return fresh;
     if (aws::Status s = pipeline::CheckCheckpointWritable(checkpoint_); !s.ok()) {

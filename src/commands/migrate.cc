@@ -128,12 +128,6 @@ class MigrateCommand final : public Command {
           !s.ok()) {
         return std::move(s).error();
       }
-      // Asked before the state file is written: a refusal leaves nothing.
-      if (target_table.ok()) {
-        if (aws::Status s = job_.ConfirmTruncateTarget(dst, *target_table); !s.ok()) {
-          return std::move(s).error();
-        }
-      }
       ReplaySettings fresh = replay;
       fresh.resume = false;
       aws::Result<std::optional<pipeline::StreamCheckpoint>> none =
@@ -143,6 +137,13 @@ class MigrateCommand final : public Command {
         return Invalid("copy checkpoint " + copy_path +
                        " already exists; pass --resume to continue that run, or delete it to "
                        "start over");
+      }
+      // Asked once the run can start, before the state file is written: a refusal leaves
+      // nothing.
+      if (target_table.ok()) {
+        if (aws::Status s = job_.ConfirmTruncateTarget(dst, *target_table); !s.ok()) {
+          return std::move(s).error();
+        }
       }
       // The stream position is noted before the scan starts: every change from here on is
       // either in the copy or in the replay (often both, which is harmless in order).

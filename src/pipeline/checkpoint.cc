@@ -62,6 +62,7 @@ std::string SerializeCheckpoint(const Checkpoint& c) {
   if (!c.dead_letter_file.empty()) w.Member("DeadLetterFile", c.dead_letter_file);
   if (c.create_indexes_after) w.MemberBool("CreateIndexesAfter", true);
   if (!c.transform.empty()) w.Member("Transform", c.transform);
+  if (!c.unusable.empty()) w.Member("Unusable", c.unusable);
   w.Key("Segments").BeginArray();
   for (size_t i = 0; i < c.segments.size(); ++i) {
     const SegmentPosition& s = c.segments[i];
@@ -108,6 +109,7 @@ aws::Result<Checkpoint> ParseCheckpoint(std::string_view text, const std::string
     c.create_indexes_after = indexes_after;
   }
   if (root["Transform"].get(s) == simdjson::SUCCESS) c.transform = std::string(s);
+  if (root["Unusable"].get(s) == simdjson::SUCCESS) c.unusable = std::string(s);
   int64_t total = 0;
   simdjson::dom::array segments;
   if (root["TotalSegments"].get(total) != simdjson::SUCCESS || total <= 0 ||

@@ -48,6 +48,9 @@ struct Checkpoint {
   // the segments' Items count the items read, DeadLettered the lines of the dead-letter file
   // (a transform may make more of them than it read).
   std::string transform;
+  // Why this checkpoint must not be resumed (its positions may count items that were not
+  // written as they should be, e.g. a transform's answers out of step); empty when it may.
+  std::string unusable;
 
   uint64_t items_acknowledged() const;
   uint64_t items_dead_lettered() const;  // of the acknowledged items

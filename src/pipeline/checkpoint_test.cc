@@ -52,6 +52,9 @@ TEST(CheckpointTest, RoundTripsTheTransformWhoseDeadLettersMayOutnumberTheItemsR
   ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
   EXPECT_EQ(parsed->transform, c.transform);
   EXPECT_EQ(parsed->segments[1].items_dead_lettered, 150u);
+  EXPECT_TRUE(parsed->unusable.empty());
+  c.unusable = "its answers were out of step";
+  EXPECT_EQ(ParseCheckpoint(SerializeCheckpoint(c), "x")->unusable, c.unusable);
 }
 
 TEST(CheckpointTest, RoundTripsTheDeadLetterFileAndDeferredIndexesOmittingThemWhenUnset) {

@@ -22,6 +22,12 @@ std::string Shown(std::string_view line) {
   return std::string(line.substr(0, kShown)) + "...";
 }
 
+aws::Error OutOfStep(std::string message) {
+  aws::Error error = aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));
+  error.code = std::string(kTransformOutOfStep);
+  return error;
+}
+
 }  // namespace
 
 aws::Result<TransformedPage> ReadTransformAnswers(
@@ -64,7 +70,9 @@ aws::Result<TransformedPage> ReadTransformAnswers(
     pos = end + 1;
     ++line_number;
     if (line_number > expected) {
-      return broken(line_number, "more lines than items: " + Shown(line));
+      aws::Error error = broken(line_number, "more lines than items: " + Shown(line));
+      error.code = std::string(kTransformOutOfStep);
+      return error;
     }
     if (line.empty()) return broken(line_number, "an empty line");
     simdjson::dom::element parsed;
@@ -101,10 +109,10 @@ aws::Result<TransformedPage> ReadTransformAnswers(
     }
   }
   if (line_number != expected) {
-    return aws::Error::Make(aws::ErrorKind::kInvalidInput,
-                            fmt::format("{}: it answered {} lines for a page of {} items; it "
-                                        "must write one line per item read",
-                                        what, line_number, expected));
+    return OutOfStep(
+        fmt::format("{}: it answered {} lines for a page of {} items; it "
+                    "must write one line per item read",
+                    what, line_number, expected));
   }
   page.body = std::move(body);
   return page;

@@ -2,8 +2,10 @@
 //
 // Every item read goes in; what comes out for it is an item, several items or none. The items
 // that come out are checked before they are written: one the target could not take (no key of
-// the target's schema, a value DynamoDB refuses, over 400 KB) is refused with its reason, for
-// the caller to put in the dead-letter file. Values travel as the transform wrote them.
+// the target's schema, a value DynamoDB refuses, JSON longer than any item) is refused with its
+// reason, for the caller to put in the dead-letter file (DynamoDB's own size rule, 400 KB, is
+// left to the write, whose refusal is dead-lettered too). Values travel as the transform wrote
+// them.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +31,11 @@ struct TransformedPage {
   uint64_t dropped = 0;  // items read that the transform answered with nothing
 };
 
+// The code (aws::Error::code) of a transform's error that means its answers may not be their
+// items' own (it wrote more lines than it was sent): the pages counted as done may not be, so a
+// checkpoint of that run must not be resumed.
+inline constexpr std::string_view kTransformOutOfStep = "TransformOutOfStep";
+
 class ItemTransform {
  public:
   virtual ~ItemTransform() = default;
@@ -36,8 +43,19 @@ class ItemTransform {
   // exited, hung, or answered something that is no answer): the run must stop. Thread-safe:
   // reader threads call it at once for different pages. `stopping` is polled while waiting;
   // once it returns true the call returns kCancelled.
+  //
+  // Answers that look right may still not be the page's own (a transform that writes more
+  // lines than it reads shows it only later): `confirmed` is called, once and from any thread,
+  // after Apply has returned them, when they are known to be the page's, at the latest in
+  // Finish; never when they turn out not to be (Apply or Finish then fails). A caller must not
+  // count a page's items as done before.
   virtual aws::Result<TransformedPage> Apply(const std::vector<std::string_view>& items,
-                                             const std::function<bool()>& stopping) = 0;
+                                             const std::function<bool()>& stopping,
+                                             std::function<void()> confirmed) = 0;
+
+  // Once every Apply has returned and no more come: confirms the last answers (or fails: they
+  // were not their pages' own) and ends the transform.
+  virtual aws::Status Finish() = 0;
 };
 
 // Reads `answers`, the transform's output for `expected` items: one line per item, each an item

@@ -52,8 +52,10 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
     progress.push_back(std::make_unique<SegmentProgress>(std::move(start)));
   }
 
+  std::string unusable;  // set before the last save, when the run's positions cannot be trusted
   auto snapshot = [&] {
     Checkpoint c = StartCheckpoint(options_, segments);
+    c.unusable = unusable;
     for (size_t i = 0; i < progress.size(); ++i) c.segments[i] = progress[i]->position();
     return c;
   };
@@ -133,7 +135,13 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
       uint64_t refused_items = 0;
       std::optional<TransformedPage> transformed;
       if (context_.transform != nullptr) {
-        aws::Result<TransformedPage> t = context_.transform->Apply(page.items, stopping);
+        // The page waits for one acknowledgement more: its answers confirmed as its own.
+        auto confirmed = [&segment_progress, &save, number = page_number] {
+          segment_progress.AcknowledgeBatch(number, 0);
+          save(false);
+        };
+        aws::Result<TransformedPage> t =
+            context_.transform->Apply(page.items, stopping, std::move(confirmed));
         if (!t.ok()) {
           // A stop is no failure: the page is not registered, so a resume reads it again.
           if (stopping()) refused = true;
@@ -155,7 +163,8 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
       std::vector<WriteBatch> batches = CutIntoBatches(std::move(requests), body);
       // Registered before its batches are queued, so no acknowledgement can come first.
       segment_progress.AddPage(page_number, page.last_evaluated_key,
-                               static_cast<uint32_t>(batches.size()), items, refused_items);
+                               static_cast<uint32_t>(batches.size() + (transformed ? 1 : 0)), items,
+                               refused_items);
       const size_t batch_weight = batches.empty() ? 0 : body->size() / batches.size() + 1;
       for (WriteBatch& batch : batches) {
         auto acknowledged = [&segment_progress, &save, number = page_number](uint64_t dead) {
@@ -176,10 +185,17 @@ aws::Result<TransferResult> TableTransfer::Run(TransferCounters* counters) {
     return !stopping();
   };
   ForEachSegment(todo, options_.readers, read_segment);
+  // Confirms the transform's last answers (their pages then count as done), or fails the run.
+  if (context_.transform != nullptr) {
+    if (aws::Status s = context_.transform->Finish(); !s.ok()) writers.Fail(std::move(s).error());
+  }
   writers.Close();
+  std::optional<aws::Error> error = writers.TakeError();
+  // Answers out of step may have been counted for pages they were not of.
+  if (error && error->code == kTransformOutOfStep) unusable = error->message;
   save(true);
 
-  if (std::optional<aws::Error> error = writers.TakeError()) return std::move(*error);
+  if (error) return std::move(*error);
   TransferResult result;
   result.checkpoint = snapshot();
   result.interrupted = !result.checkpoint.complete();

@@ -105,7 +105,8 @@ struct TransferContext {
   aws::Clock* clock = nullptr;
   // What each page's items become before they are written (a put copy only); null: themselves.
   // The items it refuses go to `dead_letters` (a run without one stops at the first). A page is
-  // acknowledged once everything made of it is.
+  // acknowledged once everything made of it is, and its answers are confirmed. Run calls its
+  // Finish once the pages are read.
   ItemTransform* transform = nullptr;
 };
 

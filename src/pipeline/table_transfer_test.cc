@@ -349,12 +349,30 @@ TEST_F(TableTransferTest, StopRequestEndsCleanlyWithAResumableCheckpoint) {
 
 // A transform of item k<i>: i % 4 == 0 nothing, 1 itself, 2 itself and a twin, 3 an item
 // without its key, which the target cannot take. Answers as a transform command would, read by
-// ReadTransformAnswers. With `fail_at`, the page holding that item is an error.
+// ReadTransformAnswers, and confirms them all at Finish, or none when `finish_fails`. With
+// `fail_at`, the page holding that item is an error.
 class FakeTransform final : public ItemTransform {
  public:
-  explicit FakeTransform(int fail_at = -1) : fail_at_(fail_at) {}
+  explicit FakeTransform(int fail_at = -1, bool finish_fails = false)
+      : fail_at_(fail_at), finish_fails_(finish_fails) {}
+  aws::Status Finish() override {
+    if (finish_fails_) {
+      aws::Error error = aws::Error::Make(aws::ErrorKind::kInvalidInput, "extra lines");
+      error.code = std::string(kTransformOutOfStep);
+      return error;
+    }
+    std::lock_guard lock(mu_);
+    for (auto& confirm : unconfirmed_) confirm();
+    unconfirmed_.clear();
+    return aws::Status::Ok();
+  }
   aws::Result<TransformedPage> Apply(const std::vector<std::string_view>& items,
-                                     const std::function<bool()>&) override {
+                                     const std::function<bool()>&,
+                                     std::function<void()> confirmed) override {
+    {
+      std::lock_guard lock(mu_);
+      unconfirmed_.push_back(std::move(confirmed));
+    }
     std::string answers;
     for (std::string_view item : items) {
       const int i = std::stoi(std::string(item.substr(item.find("\"k") + 2)));
@@ -380,6 +398,9 @@ class FakeTransform final : public ItemTransform {
 
  private:
   int fail_at_;
+  bool finish_fails_;
+  std::mutex mu_;
+  std::vector<std::function<void()>> unconfirmed_;  // guarded by mu_
 };
 
 TEST_F(TableTransferTest, TransformedItemsAreWrittenAndRefusedOnesDeadLettered) {
@@ -416,6 +437,27 @@ TEST_F(TableTransferTest, TransformedItemsAreWrittenAndRefusedOnesDeadLettered) 
   EXPECT_EQ((*saved)->items_acknowledged(), 400u);
   EXPECT_EQ((*saved)->items_dead_lettered(), 100u);
   EXPECT_EQ((*saved)->transform, "fake");
+}
+
+TEST_F(TableTransferTest, PagesWhoseAnswersAreNotConfirmedAreNotDone) {
+  fake_ = std::make_unique<FakeDynamoDb>(100, 10);
+  FakeTransform transform(/*fail_at=*/-1, /*finish_fails=*/true);
+  DeadLetterFile dead(dir_.path() + "/dead.jsonl");
+  TransferContext context = Context(&dead);
+  context.transform = &transform;
+  TransferOptions options = Options(2);
+  options.checkpoint_path = dir_.path() + "/cp.json";
+  TransferCounters counters;
+  auto result = TableTransfer(context, options).Run(&counters);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().message, "extra lines");
+  auto saved = LoadCheckpoint(options.checkpoint_path);
+  ASSERT_TRUE(saved.ok() && saved->has_value());
+  // Written, but not counted; and the checkpoint says it cannot be resumed.
+  EXPECT_EQ((*saved)->items_acknowledged(), 0u);
+  EXPECT_FALSE((*saved)->segments[0].exclusive_start_key.has_value());
+  EXPECT_FALSE((*saved)->complete());
+  EXPECT_EQ((*saved)->unusable, "extra lines");
 }
 
 TEST_F(TableTransferTest, ATransformThatFailsStopsTheRunBeforeItsPage) {

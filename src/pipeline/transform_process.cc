@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 extern char** environ;  // NOLINT(readability-identifier-naming): POSIX name
 
@@ -19,6 +20,12 @@ namespace {
 
 aws::Error Failed(const std::string& what) {
   return aws::Error::Make(aws::ErrorKind::kInvalidInput, what);
+}
+
+aws::Error OutOfStep(std::string message) {
+  aws::Error error = Failed(std::move(message));
+  error.code = std::string(kTransformOutOfStep);
+  return error;
 }
 
 aws::Error Cancelled() {
@@ -107,14 +114,6 @@ aws::Result<std::string> TransformProcess::Exchange(std::string_view input, size
   size_t answered = 0;
   aws::Clock::SteadyTime last_progress = clock->SteadyNow();
   char buffer[64 << 10];
-  // Output before any input: lines more than the previous page's items (or its end).
-  if (std::optional<std::string> early = ReadAvailable(); early) {
-    if (early->empty()) return Ended("it closed its output");
-    return Failed(
-        fmt::format("it wrote more lines than the items it was sent: \"{}\" came "
-                    "after the answers to the previous page",
-                    early->substr(0, std::min<size_t>(early->size(), 80))));
-  }
   while (answered < lines) {
     if (stopping && stopping()) return Cancelled();
     pollfd fds[2] = {{out_, POLLIN, 0}, {in_, POLLOUT, 0}};
@@ -128,8 +127,8 @@ aws::Result<std::string> TransformProcess::Exchange(std::string_view input, size
         last_progress = clock->SteadyNow();
       } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
         if (stopping && stopping()) return Cancelled();
-        return Ended(
-            fmt::format("it stopped reading its input after {} of {} lines", answered, lines));
+        return Ended(fmt::format("it stopped reading its input after answering {} of {} lines",
+                                 answered, lines));
       }
     }
     if (ready > 0 && fds[0].revents != 0) {
@@ -153,15 +152,35 @@ aws::Result<std::string> TransformProcess::Exchange(std::string_view input, size
           answered, lines, std::chrono::duration_cast<std::chrono::seconds>(stall).count()));
     }
   }
+  // As many lines as items before it read all of them: more lines than items.
+  if (written < input.size()) {
+    return OutOfStep(fmt::format(
+        "it wrote more lines than the items it was sent: {} lines before it had read all {} "
+        "items of the page",
+        answered, lines));
+  }
   // Lines beyond the last answer, if already there, make the answers too many.
-  if (std::optional<std::string> more = ReadAvailable(); more) answers += *more;
+  if (std::optional<std::string> more = ReadAvailable(kShownBytes); more) answers += *more;
   return answers;
 }
 
-std::optional<std::string> TransformProcess::ReadAvailable() {
+aws::Status TransformProcess::CheckQuiet() {
+  // A moment for lines it is about to write (their writing may lag the answers it gave).
+  pollfd fd = {out_, POLLIN, 0};
+  ::poll(&fd, 1, static_cast<int>(kQuietWait.count()));
+  std::optional<std::string> early = ReadAvailable(kShownBytes);
+  if (!early) return aws::Status::Ok();
+  if (early->empty()) return Ended("it closed its output");
+  return OutOfStep(fmt::format(
+      "it wrote more lines than the items it was sent: \"{}\" came after its answers to the "
+      "last page, before it was sent the next",
+      early->substr(0, std::min(early->size(), kShownBytes))));
+}
+
+std::optional<std::string> TransformProcess::ReadAvailable(size_t max) {
   std::optional<std::string> got;
   char buffer[4096];
-  for (;;) {
+  while (!got || got->size() < max) {
     pollfd fd = {out_, POLLIN, 0};
     if (::poll(&fd, 1, 0) <= 0 || fd.revents == 0) return got;
     const ssize_t n = ::read(out_, buffer, sizeof(buffer));
@@ -170,6 +189,7 @@ std::optional<std::string> TransformProcess::ReadAvailable() {
     if (n <= 0) return got;  // the end: what came before it, possibly nothing
     got->append(buffer, static_cast<size_t>(n));
   }
+  return got;
 }
 
 aws::Status TransformProcess::Finish(std::chrono::milliseconds grace) {
@@ -182,21 +202,22 @@ aws::Status TransformProcess::Finish(std::chrono::milliseconds grace) {
   while ((done = ::waitpid(pid_, &status, WNOHANG)) == 0 &&
          std::chrono::steady_clock::now() < deadline) {
     if (out_ >= 0) {
-      if (std::optional<std::string> more = ReadAvailable(); more) {
+      if (std::optional<std::string> more = ReadAvailable(kShownBytes); more) {
         if (more->empty()) CloseFd(&out_);
-        extra_ += more->substr(0, 80 - std::min<size_t>(extra_.size(), 80));
+        extra_ += more->substr(0, kShownBytes - std::min(extra_.size(), kShownBytes));
       }
     }
     ::usleep(5'000);
   }
   if (out_ >= 0) {
-    if (std::optional<std::string> more = ReadAvailable(); more) {
-      extra_ += more->substr(0, 80 - std::min<size_t>(extra_.size(), 80));
+    if (std::optional<std::string> more = ReadAvailable(kShownBytes); more) {
+      extra_ += more->substr(0, kShownBytes - std::min(extra_.size(), kShownBytes));
     }
   }
   CloseFd(&out_);
+  // Its process group: what the shell started (a pipeline, a command after ';') goes too.
+  ::kill(-pid_, SIGKILL);
   if (done == 0) {
-    ::kill(pid_, SIGKILL);
     ::waitpid(pid_, &status, 0);
     description_ = fmt::format("did not exit within {} s of the end of its input and was killed",
                                std::chrono::duration_cast<std::chrono::seconds>(grace).count());
@@ -219,25 +240,36 @@ std::string ProcessTransform::Describe(const std::string& command) {
 }
 
 aws::Result<TransformedPage> ProcessTransform::Apply(const std::vector<std::string_view>& items,
-                                                     const std::function<bool()>& stopping) {
+                                                     const std::function<bool()>& stopping,
+                                                     std::function<void()> confirmed) {
   const std::string what = Describe(options_.command);
+  auto named = [&](aws::Error error) {
+    if (error.kind != aws::ErrorKind::kCancelled) error.message = what + ": " + error.message;
+    return error;
+  };
   if (items.empty()) {
-    return ReadTransformAnswers(std::string(), 0, options_.key_schema, what);
+    aws::Result<TransformedPage> page =
+        ReadTransformAnswers(std::string(), 0, options_.key_schema, what);
+    if (page.ok()) confirmed();  // nothing was asked of any process
+    return page;
   }
-  std::unique_ptr<TransformProcess> process;
+  Idle idle;
   {
     std::lock_guard lock(mu_);
     if (!idle_.empty()) {
-      process = std::move(idle_.back());
+      idle = std::move(idle_.back());
       idle_.pop_back();
     }
   }
-  if (!process) {
+  if (!idle.process) {
     aws::Result<std::unique_ptr<TransformProcess>> started =
         TransformProcess::Start(options_.command);
     if (!started.ok()) return std::move(started).error();
-    process = std::move(*started);
+    idle.process = std::move(*started);
   }
+  // Nothing since its last answers: they were their page's own.
+  if (aws::Status s = idle.process->CheckQuiet(); !s.ok()) return named(std::move(s).error());
+  if (idle.unconfirmed) std::exchange(idle.unconfirmed, nullptr)();
   size_t bytes = 0;
   for (std::string_view item : items) bytes += item.size() + 1;
   std::string input;
@@ -247,36 +279,39 @@ aws::Result<TransformedPage> ProcessTransform::Apply(const std::vector<std::stri
     input += '\n';
   }
   aws::Result<std::string> answers =
-      process->Exchange(input, items.size(), stopping, options_.clock, options_.stall);
-  if (!answers.ok()) {
-    aws::Error error = std::move(answers).error();
-    if (error.kind != aws::ErrorKind::kCancelled) error.message = what + ": " + error.message;
-    return error;  // the process is ended with `process`
-  }
+      idle.process->Exchange(input, items.size(), stopping, options_.clock, options_.stall);
+  if (!answers.ok()) return named(std::move(answers).error());  // the process ends with `idle`
+  aws::Result<TransformedPage> page =
+      ReadTransformAnswers(std::move(*answers), items.size(), options_.key_schema, what);
+  if (!page.ok()) return page;
+  idle.unconfirmed = std::move(confirmed);
   {
     std::lock_guard lock(mu_);
-    idle_.push_back(std::move(process));
+    idle_.push_back(std::move(idle));
   }
-  return ReadTransformAnswers(std::move(*answers), items.size(), options_.key_schema, what);
+  return page;
 }
 
-aws::Result<std::optional<std::string>> ProcessTransform::Finish() {
+aws::Status ProcessTransform::Finish() {
   std::lock_guard lock(mu_);
-  std::optional<std::string> warning;
   std::optional<aws::Error> broken;
-  for (std::unique_ptr<TransformProcess>& process : idle_) {
-    aws::Status s = process->Finish(std::chrono::seconds(10));
-    if (!process->extra_output().empty() && !broken) {
-      broken = Failed(fmt::format(
-          "{}: it wrote more lines than the items it was sent (\"{}\" came after its last "
-          "answer), so some answers were taken for those of later items: check the target",
-          Describe(options_.command), process->extra_output()));
+  for (Idle& idle : idle_) {
+    aws::Status s = idle.process->Finish(std::chrono::seconds(10));
+    if (!idle.process->extra_output().empty()) {
+      if (!broken) {
+        broken = OutOfStep(fmt::format(
+            "{}: it wrote more lines than the items it was sent (\"{}\" came after its last "
+            "answers), so those answers may not be their items' own",
+            Describe(options_.command), idle.process->extra_output()));
+      }
+      continue;  // not confirmed: their pages are not counted as done
     }
-    if (!s.ok() && !warning) warning = Describe(options_.command) + ": " + s.error().message;
+    if (idle.unconfirmed) std::exchange(idle.unconfirmed, nullptr)();
+    if (!s.ok() && !warning_) warning_ = Describe(options_.command) + ": " + s.error().message;
   }
   idle_.clear();
   if (broken) return std::move(*broken);
-  return warning;
+  return aws::Status::Ok();
 }
 
 }  // namespace ddbm::pipeline

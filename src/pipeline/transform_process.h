@@ -33,16 +33,24 @@ class TransformProcess {
   TransformProcess& operator=(const TransformProcess&) = delete;
 
   // Writes `input` (whole lines) to its stdin while reading its stdout, until `lines` lines have
-  // come; returns them. Errors: it exited or closed its stdout first (with its exit status), or
-  // answered nothing for `stall` (the clock's steady time; with what to check, e.g. that it
-  // flushes each line), or `stopping` returned true (kCancelled). After an error the process
-  // must not be used again.
+  // come (kInvalidInput when they come before all of `input` was read: more lines than items);
+  // returns them, with whatever more is already there (for the caller to refuse). Errors: it exited
+  // or closed its stdout first (with its exit status), or answered nothing for `stall` (the clock's
+  // steady time; with what to check, e.g. that it flushes each line), or `stopping` returned true
+  // (kCancelled). After an error the process must not be used again.
   aws::Result<std::string> Exchange(std::string_view input, size_t lines,
                                     const std::function<bool()>& stopping, aws::Clock* clock,
                                     std::chrono::milliseconds stall);
 
-  // Closes its stdin and waits up to `grace` for it to exit, then kills it. Ok when it exited
-  // with status 0; else kInternal saying what happened. Once only.
+  // Ok when it has written nothing since its last answers, waiting kQuietWait for lines still
+  // on their way (kInvalidInput with code kTransformOutOfStep when it has: more lines than
+  // items; kInvalidInput when its output ended). Must pass before its last answers are trusted.
+  // Lines later than that wait are told at the latest by Finish.
+  aws::Status CheckQuiet();
+
+  // Closes its stdin and waits up to `grace` for it to exit, then kills its process group (what
+  // the shell started too). Ok when it exited with status 0; else kInternal saying what
+  // happened. Once only.
   aws::Status Finish(std::chrono::milliseconds grace);
 
   // The start of what it wrote after its stdin was closed (empty when nothing): lines more than
@@ -52,9 +60,11 @@ class TransformProcess {
  private:
   TransformProcess(int pid, int in, int out) : pid_(pid), in_(in), out_(out) {}
   aws::Error Ended(const std::string& what);  // reaps the process and says how it ended
-  // What its stdout holds now, without waiting: nullopt when nothing is there; an empty string
-  // at its end.
-  std::optional<std::string> ReadAvailable();
+  // What its stdout holds now, up to about `max` bytes, without waiting: nullopt when nothing is
+  // there; an empty string at its end.
+  std::optional<std::string> ReadAvailable(size_t max);
+  static constexpr size_t kShownBytes = 80;  // of extra output, in messages
+  static constexpr std::chrono::milliseconds kQuietWait{10};
 
   int pid_;
   int in_;   // its stdin; -1 once closed
@@ -76,22 +86,33 @@ class ProcessTransform final : public ItemTransform {
   explicit ProcessTransform(ProcessTransformOptions options);
   ~ProcessTransform() override;
 
+  // A page's answers are confirmed when the process that gave them is next used and has
+  // written nothing since (TransformProcess::CheckQuiet), or when it ends with nothing more.
   aws::Result<TransformedPage> Apply(const std::vector<std::string_view>& items,
-                                     const std::function<bool()>& stopping) override;
+                                     const std::function<bool()>& stopping,
+                                     std::function<void()> confirmed) override;
 
-  // Ends every idle process (see TransformProcess::Finish). kInvalidInput when one wrote more
-  // lines than it was sent (the last page's answers were then not its own: the copy is wrong);
-  // otherwise a warning when one did not exit with status 0 (every answer was used), or
-  // nullopt. Call once the reader threads are done.
-  aws::Result<std::optional<std::string>> Finish();
+  // Ends every process (see TransformProcess::Finish). kInvalidInput when one wrote more lines
+  // than it was sent (its last page's answers were then not its own, and are not confirmed).
+  // A process that did not exit with status 0 is only a warning(): every answer was used.
+  aws::Status Finish() override;
+  // Set by Finish: what a process's exit said, when it did not exit with status 0.
+  const std::optional<std::string>& warning() const { return warning_; }
 
   // `command` in messages: "transform 'CMD'".
   static std::string Describe(const std::string& command);
 
  private:
+  // A process between pages, and the confirmation its last answers wait for (empty when none).
+  struct Idle {
+    std::unique_ptr<TransformProcess> process;
+    std::function<void()> unconfirmed;
+  };
+
   ProcessTransformOptions options_;
   std::mutex mu_;
-  std::vector<std::unique_ptr<TransformProcess>> idle_;  // guarded by mu_
+  std::vector<Idle> idle_;  // guarded by mu_
+  std::optional<std::string> warning_;
 };
 
 }  // namespace ddbm::pipeline

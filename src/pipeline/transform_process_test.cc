@@ -26,26 +26,38 @@ ProcessTransformOptions Options(const std::string& command) {
 
 const std::function<bool()> kNever = [] { return false; };
 
+// Counts the pages whose answers were confirmed.
+struct Confirmations {
+  std::atomic<int> count{0};
+  std::function<void()> Next() {
+    return [this] { ++count; };
+  }
+};
+
 TEST(TransformProcessTest, AnswersPageAfterPageFromOneProcess) {
   // `cat` answers every item with itself; the pages are larger than a pipe holds, so writing
   // and reading must go on together.
   ProcessTransform transform(Options("cat"));
+  Confirmations confirmations;
   for (int round = 0; round < 3; ++round) {
     std::vector<std::string> items;
     for (int i = 0; i < 300; ++i) items.push_back(Item(i, 1000));
     std::vector<std::string_view> views(items.begin(), items.end());
-    aws::Result<TransformedPage> page = transform.Apply(views, kNever);
+    aws::Result<TransformedPage> page = transform.Apply(views, kNever, confirmations.Next());
     ASSERT_TRUE(page.ok()) << page.error().ToString();
     ASSERT_EQ(page->items.size(), 300u);
     EXPECT_EQ(page->items[299], items[299]);
+    // A page is confirmed when its process is next used, quiet since.
+    EXPECT_EQ(confirmations.count.load(), round);
   }
-  aws::Result<std::optional<std::string>> finished = transform.Finish();
-  ASSERT_TRUE(finished.ok());
-  EXPECT_FALSE(finished->has_value());
+  ASSERT_TRUE(transform.Finish().ok());
+  EXPECT_EQ(confirmations.count.load(), 3);
+  EXPECT_FALSE(transform.warning().has_value());
 }
 
 TEST(TransformProcessTest, ReaderThreadsAtOnceEachGetTheirOwnAnswers) {
   ProcessTransform transform(Options("cat"));
+  Confirmations confirmations;
   std::atomic<int> wrong{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
@@ -54,7 +66,7 @@ TEST(TransformProcessTest, ReaderThreadsAtOnceEachGetTheirOwnAnswers) {
         std::vector<std::string> items;
         for (int i = 0; i < 50; ++i) items.push_back(Item(t * 1000 + i));
         std::vector<std::string_view> views(items.begin(), items.end());
-        aws::Result<TransformedPage> page = transform.Apply(views, kNever);
+        aws::Result<TransformedPage> page = transform.Apply(views, kNever, confirmations.Next());
         if (!page.ok() || page->items.size() != 50 || page->items[7] != items[7]) ++wrong;
       }
     });
@@ -62,6 +74,7 @@ TEST(TransformProcessTest, ReaderThreadsAtOnceEachGetTheirOwnAnswers) {
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_TRUE(transform.Finish().ok());
+  EXPECT_EQ(confirmations.count.load(), 20);
 }
 
 TEST(TransformProcessTest, AProcessThatEndsOrStallsIsAnError) {
@@ -69,7 +82,7 @@ TEST(TransformProcessTest, AProcessThatEndsOrStallsIsAnError) {
   std::vector<std::string_view> views(items.begin(), items.end());
   {
     ProcessTransform transform(Options("head -n 1"));
-    aws::Result<TransformedPage> page = transform.Apply(views, kNever);
+    aws::Result<TransformedPage> page = transform.Apply(views, kNever, [] {});
     ASSERT_FALSE(page.ok());
     EXPECT_NE(page.error().message.find("transform 'head -n 1': it closed its output after "
                                         "answering 1 of 2 lines; it exited with status 0"),
@@ -90,7 +103,7 @@ TEST(TransformProcessTest, AProcessThatEndsOrStallsIsAnError) {
       }
     });
     ProcessTransform transform(std::move(options));
-    aws::Result<TransformedPage> page = transform.Apply(views, kNever);
+    aws::Result<TransformedPage> page = transform.Apply(views, kNever, [] {});
     done = true;
     ticker.join();
     ASSERT_FALSE(page.ok());
@@ -102,11 +115,12 @@ TEST(TransformProcessTest, AProcessThatEndsOrStallsIsAnError) {
   {
     // Every answer was given: a warning only.
     ProcessTransform transform(Options("cat; exit 4"));
-    ASSERT_TRUE(transform.Apply(views, kNever).ok());
-    aws::Result<std::optional<std::string>> finished = transform.Finish();
-    ASSERT_TRUE(finished.ok());
-    ASSERT_TRUE(finished->has_value());
-    EXPECT_EQ(**finished, "transform 'cat; exit 4': it exited with status 4");
+    Confirmations confirmations;
+    ASSERT_TRUE(transform.Apply(views, kNever, confirmations.Next()).ok());
+    ASSERT_TRUE(transform.Finish().ok());
+    EXPECT_EQ(confirmations.count.load(), 1);
+    ASSERT_TRUE(transform.warning().has_value());
+    EXPECT_EQ(*transform.warning(), "transform 'cat; exit 4': it exited with status 4");
   }
 }
 
@@ -114,32 +128,58 @@ TEST(TransformProcessTest, AStopEndsTheWait) {
   ProcessTransform transform(Options("sleep 30"));
   std::vector<std::string> items = {Item(1)};
   std::vector<std::string_view> views(items.begin(), items.end());
-  aws::Result<TransformedPage> page = transform.Apply(views, [] { return true; });
+  aws::Result<TransformedPage> page = transform.Apply(
+      views, [] { return true; }, [] {});
   ASSERT_FALSE(page.ok());
   EXPECT_EQ(page.error().kind, aws::ErrorKind::kCancelled);
 }
 
-TEST(TransformProcessTest, MoreLinesThanItemsAreAnError) {
+TEST(TransformProcessTest, MoreLinesThanItemsAreAnErrorAndConfirmNothing) {
   // Each line twice: more lines than items. Told in the page whose answers hold the extra
-  // lines, or in the next page (its answers came before it was sent), or at the end at the
-  // latest: never taken quietly.
-  ProcessTransform transform(Options("sed -u p"));
-  std::vector<std::string> items;
-  for (int i = 0; i < 200; ++i) items.push_back(Item(i, i % 7 == 0 ? 30000 : 100));
+  // lines, or before the next page is sent (its answers then stay unconfirmed), or at the end
+  // at the latest, as an error that says the answers are out of step.
+  for (const bool small : {true, false}) {
+    ProcessTransform transform(Options("sed -u p"));
+    Confirmations confirmations;
+    std::vector<std::string> items;
+    for (int i = 0; i < 200; ++i) items.push_back(Item(i, small ? 10 : 3000));
+    std::vector<std::string_view> views(items.begin(), items.end());
+    std::optional<aws::Error> error;
+    for (int page = 0; page < 3 && !error; ++page) {
+      aws::Result<TransformedPage> answered = transform.Apply(views, kNever, confirmations.Next());
+      if (!answered.ok()) error = answered.error();
+    }
+    aws::Status finished = transform.Finish();
+    if (!error) {
+      ASSERT_FALSE(finished.ok());
+      error = finished.error();
+    }
+    EXPECT_EQ(error->message.rfind("transform 'sed -u p': ", 0), 0u) << error->message;
+    // sed -u may cut a long line it writes twice: its answers are then no JSON, also an error.
+    if (small) {
+      EXPECT_EQ(error->code, kTransformOutOfStep) << error->message;
+    }
+  }
+}
+
+TEST(TransformProcessTest, WhatTheShellStartedEndsWithIt) {
+  // `sleep` is not the shell: ending the process must end it too, within the grace.
+  ProcessTransform transform(Options("cat; sleep 301"));
+  std::vector<std::string> items = {Item(1)};
   std::vector<std::string_view> views(items.begin(), items.end());
-  std::string message;
-  for (int page = 0; page < 2 && message.empty(); ++page) {
-    aws::Result<TransformedPage> answered = transform.Apply(views, kNever);
-    if (!answered.ok()) message = answered.error().message;
+  ASSERT_TRUE(transform.Apply(views, kNever, [] {}).ok());
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(transform.Finish().ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(60));
+  ASSERT_TRUE(transform.warning().has_value());
+  EXPECT_NE(transform.warning()->find("was killed"), std::string::npos) << *transform.warning();
+  // Killed; gone once the kernel has torn it down.
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = ::system("pgrep -f '[s]leep 301' >/dev/null") != 0;
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  aws::Result<std::optional<std::string>> finished = transform.Finish();
-  if (message.empty()) {
-    ASSERT_FALSE(finished.ok());
-    message = finished.error().message;
-  }
-  // Whichever page tells it: the extra lines, or answers that are not their items' (sed -u
-  // may cut a long line in two when it answers it twice).
-  EXPECT_EQ(message.rfind("transform 'sed -u p': ", 0), 0u) << message;
+  EXPECT_TRUE(gone) << "the shell's child outlived it";
 }
 
 }  // namespace

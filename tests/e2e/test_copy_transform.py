@@ -198,6 +198,23 @@ class CopyTransformTest(ServiceTestCase):
                 self.assertEqual(self.count(dst), 0)
         self.assertIn("exited with status 3", self.copy(dst, "--transform", "exit 3")[0].stderr)
 
+    def test_more_lines_than_items_leave_a_checkpoint_that_is_not_resumed(self):
+        """A transform that answers each item twice is out of step: the copy fails, and its
+        checkpoint, whose positions may count items whose answers were not their own, refuses
+        a resume."""
+        dst = self.create_table(self.unique_table("tdouble"))
+        checkpoint = self.work / "double.checkpoint"
+        r, summary = self.copy(dst, "--transform", "sed -u p", "--segments", "2",
+                               "--page-size", "50", "--checkpoint", checkpoint)
+        self.assertEqual(r.code, 1, r.stderr)
+        last = r.stderr.strip().splitlines()[-1]
+        self.assertTrue(last.startswith("ddbmigrate: error: transform 'sed -u p': it "), last)
+        self.assertIn("copy again from the start (without --resume", last)
+        self.assertIn("Unusable", checkpoint.read_text(encoding="utf-8"))
+        r, _ = self.copy(dst, "--transform", "sed -u p", "--segments", "2", "--page-size", "50",
+                         "--checkpoint", checkpoint, "--resume")
+        self.assert_cli_error(r, f"checkpoint {checkpoint} cannot be resumed: ")
+
     def test_flags(self):
         dst = self.create_table(self.unique_table("tflags"))
         r = self.cli("copy", "--source-table", self.src, "--target-table", dst, "--transform",
