@@ -1025,6 +1025,58 @@ class FullThenIncrementalImportTest(ExportImportTestBase):
         self.assertEqual(count_items(self.dynamodb(), table), 0)
 
 
+class UnfinishedExportImportTest(ExportImportTestBase):
+    """An export folder with _started or data/ but no manifest-summary.json (an export still
+    running, or stopped) beside a finished one is skipped with a warning naming it; picked with
+    --export-id it is an error saying it is unfinished."""
+
+    MOTO = True
+    UNFINISHED = "01790000900000-0badf00d"
+
+    def make(self, label):
+        items = ddbdata.generate_items(30, seed=41)
+        export = HandExport(self.work / label, [items])
+        # A newer export stopped before its manifests: _started and one data file.
+        folder = f"AWSDynamoDB/{self.UNFINISHED}/"
+        export.put(folder + "_started", b"")
+        export.put(folder + "data/" + data_file_name("unfinished"),
+                   gzip.compress(item_line(items[0]).encode() + b"\n", mtime=0))
+        return export, items, folder
+
+    def check(self, source, where, items, extra=()):
+        """where: how the unfinished export's folder is named in messages."""
+        table = self.create_table(self.unique_table("unf"), keys=KEYS)
+        r, summary = self.run_import(source, table, *extra)
+        self.assert_imported(r, summary, len(items), files=1)
+        self.assertEqual(summary["Exports"], 1, summary)
+        warnings = [line for line in r.stderr.splitlines()
+                    if line.startswith("ddbmigrate: warning: ")]
+        self.assertEqual(len(warnings), 1, r.stderr)
+        self.assertIn(f"skipped the unfinished export {where}: it has no manifest-summary.json",
+                      warnings[0])
+        self.assertIn("--resume", warnings[0])
+        self.assert_items(table, items)
+
+        # Picked by id, it is unfinished, not absent; nothing is written.
+        table = self.create_table(self.unique_table("unfid"), keys=KEYS)
+        r, _ = self.run_import(source, table, "--export-id", self.UNFINISHED, *extra)
+        self.assert_error(r, f"export {self.UNFINISHED} ({where}) is unfinished",
+                          "no manifest-summary.json")
+        self.assertNotIn("no export", r.stderr)
+        self.assertEqual(count_items(self.dynamodb(), table), 0)
+
+    def test_in_a_directory(self):
+        export, items, folder = self.make("dir")
+        self.check(str(export.root), f"{export.root}/{folder}", items)
+
+    def test_in_s3(self):
+        export, items, folder = self.make("s3")
+        bucket = self.make_bucket("unfinished")
+        upload_tree(self.client("s3"), bucket, export.root)
+        self.check(f"s3://{bucket}", f"s3://{bucket}/{folder}", items,
+                   extra=("--s3-endpoint-url", self.moto_endpoint))
+
+
 class ImportErrorTest(ExportImportTestBase):
     """Broken exports stop with one clear error line, exit code 1 and nothing of the bad file
     written; resuming after a bad file; errors of export and of key schemas."""
