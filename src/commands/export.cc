@@ -182,9 +182,12 @@ class ExportCommand final : public Command {
         ScanPageReadUnits(table, options.page_size, options.segments, options.consistent_read);
     pipeline::RateLimiter limiter(read_limit, clock);
 
-    std::cerr << fmt::format("{} {} ({} items by its description) to {}\n",
-                             resume ? "resuming the export of" : "exporting", table.table_name,
-                             pipeline::GroupThousands(table.item_count), store.Describe(folder));
+    // Announced once a resume's checks pass (a refused one prints only its error).
+    options.on_start = [&] {
+      std::cerr << fmt::format("{} {} ({} items by its description) to {}\n",
+                               resume ? "resuming the export of" : "exporting", table.table_name,
+                               pipeline::GroupThousands(table.item_count), store.Describe(folder));
+    };
     pipeline::TableExportCounters counters;
     const auto started = clock->SteadyNow();
     const auto seconds = [&] {
@@ -230,6 +233,8 @@ class ExportCommand final : public Command {
     }
     if (!result.ok()) {
       aws::Error error = std::move(result).error();
+      // A resume refused for missing files says itself what to do.
+      if (error.code == pipeline::kMissingDataFiles) return error;
       error.message += checkpoint_.empty()
                            ? fmt::format("; the unfinished export in {} has no manifest: delete it",
                                          store.Describe(folder))

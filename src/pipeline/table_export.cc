@@ -117,6 +117,28 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     }
     aws::Result<std::vector<storage::ObjectInfo>> listed = store.List(options.data_folder);
     if (!listed.ok()) return std::move(listed).error();
+    // The files the checkpoint records as finished are not written again: one that is gone
+    // would be listed by the manifest and missing. Refused before anything is deleted.
+    std::set<std::string> present;
+    for (const storage::ObjectInfo& object : *listed) present.insert(object.key);
+    size_t missing = 0;
+    std::string example;
+    for (const std::string& key : recorded) {
+      if (present.contains(key)) continue;
+      if (missing++ == 0) example = key;
+    }
+    if (missing > 0) {
+      aws::Error error = aws::Error::Make(
+          aws::ErrorKind::kInvalidInput,
+          fmt::format("{} of the {} data files that checkpoint {} records as finished {} missing "
+                      "from {} (e.g. {}): restore them and run again with --resume, or start "
+                      "over: delete the export's folder {} and {}, and export without --resume",
+                      missing, recorded.size(), options.checkpoint_path,
+                      missing == 1 ? "is" : "are", store.Describe(options.data_folder),
+                      store.Describe(example), options.checkpoint_target, options.checkpoint_path));
+      error.code = std::string(kMissingDataFiles);
+      return error;
+    }
     for (const storage::ObjectInfo& object : *listed) {
       if (recorded.contains(object.key)) continue;
       if (aws::Status s = store.Delete(object.key); !s.ok()) return std::move(s).error();
@@ -220,6 +242,7 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     std::lock_guard lock(mu);
     if (aws::Status s = save(true); !s.ok()) return std::move(s).error();
   }
+  if (options.on_start) options.on_start();
 
   FirstError first;
   auto stopping = [&] { return first.failed() || (stop != nullptr && stop->load()); };

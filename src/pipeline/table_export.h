@@ -11,6 +11,7 @@
 // state holds its finished files and their sizes), and a resumed export continues every
 // segment after its last finished file, into new files, after deleting the data files the
 // checkpoint does not name and aborting the uploads of data files a killed run left unfinished.
+// A resume whose checkpoint names finished files that are gone from the folder is refused.
 // A stop (Ctrl-C) finishes the files being written, so nothing read is read again.
 #pragma once
 
@@ -20,6 +21,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "aws/clock.h"
@@ -62,6 +64,9 @@ struct TableExportOptions {
   std::string checkpoint_target;
   // Set to resume: an earlier run's checkpoint of this export; it decides the segments.
   std::optional<Checkpoint> resume;
+  // Called once before the first Scan, after a resume's checks and clean-up (so that a refused
+  // resume has not announced itself); may be empty.
+  std::function<void()> on_start;
 };
 
 struct TableExportCounters {
@@ -89,10 +94,15 @@ struct TableExportResult {
   size_t incomplete_uploads_aborted = 0;
 };
 
+// The code of the error a resume fails with when data files its checkpoint records as finished
+// are gone from the folder (nothing is deleted, scanned or saved then).
+inline constexpr std::string_view kMissingDataFiles = "MissingDataFiles";
+
 // Runs the export to its end or to `stop` (may be null). `limiter` may be null. The store and
 // client must outlive the call. A failed or interrupted export leaves the finished data files
 // in place (no manifest names them; the checkpoint does). kInvalidInput when `resume` holds a
-// segment state that is not this module's.
+// segment state that is not this module's, or (code kMissingDataFiles) files it records as
+// finished are not in the data folder.
 aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& client,
                                            storage::ObjectStore& store,
                                            const TableExportOptions& options, RateLimiter* limiter,

@@ -481,5 +481,69 @@ TEST(TableExportTest, AResumeOfAFinishedExportCountsEveryItemAsEarlier) {
   EXPECT_EQ(result->uncompressed_bytes, 0u);
 }
 
+TEST(TableExportTest, AResumeWhoseFinishedFilesAreGoneIsRefused) {
+  testing::TempDir dir;
+  storage::LocalStore store(dir.path());
+  TableExportOptions options = OneNameOptions(2);
+  options.max_file_bytes = 1;  // segment 0 writes two files, segment 1 an empty one
+  options.checkpoint_path = dir.path() + "/export.checkpoint";
+  options.checkpoint_target = store.Describe("x/");
+  std::atomic<int> names{0};
+  options.new_file_name = [&] { return "f" + std::to_string(names++) + ".json.gz"; };
+  {
+    testing::ScriptedDynamoDb ddb;
+    ddb.transport.SetFallback(ScanAnswer);
+    TableExportCounters counters;
+    aws::Result<TableExportResult> first =
+        ExportTable(*ddb.client, store, options, nullptr, nullptr, &counters);
+    ASSERT_TRUE(first.ok()) << first.error().ToString();
+    ASSERT_EQ(first->files.size(), 3u);
+  }
+  const std::string checkpoint_text = ReadFile(options.checkpoint_path);
+  aws::Result<std::optional<Checkpoint>> saved = LoadCheckpoint(options.checkpoint_path);
+  ASSERT_TRUE(saved.ok() && saved->has_value());
+  options.resume = **saved;
+
+  aws::Result<std::vector<storage::ObjectInfo>> listed = store.List("x/data/");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 3u);
+  const std::string gone = listed->at(1).key;
+  ASSERT_TRUE(store.Delete(gone).ok());
+  // A stale file, which a resume that went on would delete.
+  ASSERT_TRUE(store.Put("x/data/stale.json.gz", "old").ok());
+
+  testing::ScriptedDynamoDb ddb;  // answers nothing: no segment may be read
+  TableExportCounters counters;
+  bool started = false;
+  options.on_start = [&] { started = true; };
+  aws::Result<TableExportResult> result =
+      ExportTable(*ddb.client, store, options, nullptr, nullptr, &counters);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().kind, aws::ErrorKind::kInvalidInput);
+  EXPECT_EQ(result.error().code, kMissingDataFiles);
+  const std::string& message = result.error().message;
+  EXPECT_NE(message.find("1 of the 3 data files that checkpoint " + options.checkpoint_path +
+                         " records as finished is missing from " + store.Describe("x/data/") +
+                         " (e.g. " + store.Describe(gone) + ")"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("delete the export's folder " + store.Describe("x/")), std::string::npos)
+      << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos);
+  EXPECT_TRUE(ddb.transport.requests().empty());
+  EXPECT_FALSE(started);
+  // Nothing was deleted and the checkpoint is as it was.
+  EXPECT_TRUE(*store.Exists("x/data/stale.json.gz"));
+  EXPECT_EQ(ReadFile(options.checkpoint_path), checkpoint_text);
+
+  // The whole folder gone: every file is missing.
+  std::filesystem::remove_all(std::filesystem::path(dir.path()) / "x");
+  result = ExportTable(*ddb.client, store, options, nullptr, nullptr, &counters);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("3 of the 3 data files"), std::string::npos)
+      << result.error().message;
+  EXPECT_NE(result.error().message.find(" are missing from "), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ddbm::pipeline

@@ -58,6 +58,31 @@ bool InsideExportsRoot(std::string_view key, std::string_view root) {
   return true;
 }
 
+constexpr std::string_view kDataFolder = "data/";
+
+// Why an export's folder with no manifest-summary.json is not imported, and what to do.
+std::string UnfinishedReason() {
+  return fmt::format(
+      "it has no {} (an export writes it last), so it is an export still running or one that "
+      "stopped; a ddbmigrate export stopped with --checkpoint is finished by the same export "
+      "command with --resume",
+      kManifestSummaryFile);
+}
+
+// Whether `folder` (ending in '/') holds _started or data files but no manifest-summary.json.
+aws::Result<bool> IsUnfinishedFolder(const ObjectStore& store, const std::string& folder) {
+  aws::Result<bool> started = store.Exists(folder + std::string(kStartedFile));
+  if (!started.ok()) return std::move(started).error();
+  if (!*started) {
+    aws::Result<std::vector<ObjectInfo>> data = store.List(folder + std::string(kDataFolder));
+    if (!data.ok()) return std::move(data).error();
+    if (data->empty()) return false;
+  }
+  aws::Result<bool> summary = store.Exists(folder + std::string(kManifestSummaryFile));
+  if (!summary.ok()) return std::move(summary).error();
+  return !*summary;
+}
+
 }  // namespace
 
 aws::Result<ExportManifest> ReadExportManifest(const ObjectStore& store, std::string folder) {
@@ -185,17 +210,54 @@ aws::Result<std::vector<ExportManifest>> FindExports(const ObjectStore& store,
   aws::Result<std::vector<ObjectInfo>> listed = store.List(root);
   if (!listed.ok()) return std::move(listed).error();
   std::vector<std::string> folders;
+  // Only direct children of AWSDynamoDB/ are exports. One with _started or data/ but no
+  // manifest-summary.json (written last) is unfinished: still running, or stopped.
+  std::set<std::string> begun;
+  std::set<std::string> finished;
   for (const ObjectInfo& o : *listed) {
-    if (!o.key.ends_with("/" + std::string(kManifestSummaryFile))) continue;
-    const std::string folder = o.key.substr(0, o.key.size() - kManifestSummaryFile.size());
-    // Only direct children of AWSDynamoDB/ are exports.
-    if (folder.find('/', root.size()) != folder.size() - 1) continue;
+    if (!o.key.starts_with(root)) continue;
+    const std::string_view rest = std::string_view(o.key).substr(root.size());
+    const size_t slash = rest.find('/');
+    if (slash == std::string_view::npos || slash == 0) continue;
+    const std::string folder = root + std::string(rest.substr(0, slash + 1));
+    const std::string_view member = rest.substr(slash + 1);
+    if (member == kStartedFile || member.starts_with(kDataFolder)) begun.insert(folder);
+    if (member != kManifestSummaryFile) continue;
+    finished.insert(folder);
     if (export_id && folder != root + *export_id + "/") continue;
     folders.push_back(folder);
+  }
+  std::vector<std::string> unfinished;
+  for (const std::string& folder : begun) {
+    if (!finished.contains(folder)) unfinished.push_back(folder);
+  }
+  if (export_id) {
+    const std::string folder = root + *export_id + "/";
+    if (folders.empty() && std::ranges::find(unfinished, folder) != unfinished.end()) {
+      return Invalid(fmt::format("export {} ({}) is unfinished: {}", *export_id,
+                                 store.Describe(folder), UnfinishedReason()));
+    }
+    unfinished.clear();  // the others are not asked for
   }
   if (folders.empty()) {
     if (export_id) {
       return Invalid(fmt::format("no export {} under {}", *export_id, store.Describe(root)));
+    }
+    if (!unfinished.empty()) {
+      return Invalid(fmt::format(
+          "no finished export at {}: {} is unfinished{}: {}", described,
+          store.Describe(unfinished.front()),
+          unfinished.size() > 1 ? fmt::format(" (and {} more)", unfinished.size() - 1) : "",
+          UnfinishedReason()));
+    }
+    if (!base.empty()) {
+      // `location` may be an unfinished export's own folder.
+      aws::Result<bool> unfinished_folder = IsUnfinishedFolder(store, base + "/");
+      if (!unfinished_folder.ok()) return std::move(unfinished_folder).error();
+      if (*unfinished_folder) {
+        return Invalid(
+            fmt::format("{} is an unfinished export: {}", described, UnfinishedReason()));
+      }
     }
     return Invalid(
         fmt::format("no export found at {}: expected {}<ExportId>/{} (an AWS or "
@@ -208,8 +270,20 @@ aws::Result<std::vector<ExportManifest>> FindExports(const ObjectStore& store,
     if (!m.ok()) return std::move(m).error();
     exports.push_back(std::move(*m));
   }
+  // The unfinished exports are named in the warnings of the first export imported.
+  auto warn_unfinished = [&](ExportManifest& first) {
+    std::vector<std::string> notes;
+    for (const std::string& folder : unfinished) {
+      notes.push_back(fmt::format("skipped the unfinished export {}: {}", store.Describe(folder),
+                                  UnfinishedReason()));
+    }
+    first.warnings.insert(first.warnings.begin(), notes.begin(), notes.end());
+  };
   // One export is imported whatever its times say: only several need ordering.
-  if (exports.size() == 1) return exports;
+  if (exports.size() == 1) {
+    warn_unfinished(exports.front());
+    return exports;
+  }
   // Times are compared as instants, not as text: manifests of other writers may give fewer or
   // more fraction digits than AWS's three.
   auto instant =
@@ -316,6 +390,7 @@ aws::Result<std::vector<ExportManifest>> FindExports(const ObjectStore& store,
           next.export_from_time.value_or("?")));
     }
   }
+  warn_unfinished(chain.front());
   return chain;
 }
 

@@ -41,6 +41,10 @@ aws::Result<ExportManifest> ReadExportManifest(const ObjectStore& store, std::st
 // throughout. With a full export, incremental exports whose window ended at or before its
 // exportTime are left out (the full export's warnings name them), and the first of the others
 // must start at or before that time. `export_id` may also name a single incremental export.
+// An export folder with `_started` or objects under `data/` but no manifest-summary.json (which
+// every export writes last) is unfinished (still running, or stopped): it is left out, named
+// in the warnings of the first export returned; naming it with `export_id` or as `location`,
+// or leaving only unfinished exports, is an error saying so.
 aws::Result<std::vector<ExportManifest>> FindExports(const ObjectStore& store,
                                                      std::string_view location,
                                                      const std::optional<std::string>& export_id);

@@ -254,5 +254,102 @@ TEST(ExportReaderTest, NamesWhatIsMissing) {
   EXPECT_EQ(none.error().kind, aws::ErrorKind::kInvalidInput);
 }
 
+// A prefix "p" holding AWS's finished export and the folder of an unfinished one.
+class UnfinishedExportTest : public ::testing::Test {
+ protected:
+  static constexpr char kFinished[] = "01715685260608-c488b4e1";
+  static constexpr char kUnfinished[] = "01715685999999-0a1b2c3d";
+
+  void SetUp() override {
+    fs::copy(kExports / "scylla-migrator" / "test-bucket" / "dynamodb-export",
+             fs::path(dir_.path()) / "p", fs::copy_options::recursive);
+  }
+  // Begins the unfinished export with `_started`, a data file, or both.
+  void Begin(bool started, bool data) {
+    if (started) ASSERT_TRUE(store_.Put(Folder() + "_started", "").ok());
+    if (data) ASSERT_TRUE(store_.Put(Folder() + "data/abcdefghij.json.gz", "x").ok());
+  }
+  std::string Folder() const { return std::string("p/AWSDynamoDB/") + kUnfinished + "/"; }
+
+  testing::TempDir dir_;
+  LocalStore store_{dir_.path()};
+};
+
+TEST_F(UnfinishedExportTest, IsSkippedWithAWarningNamingIt) {
+  for (const auto& [started, data] : {std::pair{true, false}, {false, true}, {true, true}}) {
+    SCOPED_TRACE(::testing::Message() << "started " << started << " data " << data);
+    testing::TempDir dir;
+    LocalStore store(dir.path());
+    fs::copy(kExports / "scylla-migrator" / "test-bucket" / "dynamodb-export",
+             fs::path(dir.path()) / "p", fs::copy_options::recursive);
+    const std::string folder = std::string("p/AWSDynamoDB/") + kUnfinished + "/";
+    if (started) ASSERT_TRUE(store.Put(folder + "_started", "").ok());
+    if (data) ASSERT_TRUE(store.Put(folder + "data/abcdefghij.json.gz", "x").ok());
+    aws::Result<std::vector<ExportManifest>> found = FindExports(store, "p", std::nullopt);
+    ASSERT_TRUE(found.ok()) << found.error().ToString();
+    ASSERT_EQ(found->size(), 1u);
+    EXPECT_EQ(found->front().export_id, kFinished);
+    const std::vector<std::string>& warnings = found->front().warnings;
+    ASSERT_FALSE(warnings.empty());
+    EXPECT_NE(warnings.front().find("skipped the unfinished export " + store.Describe(folder)),
+              std::string::npos)
+        << warnings.front();
+    EXPECT_NE(warnings.front().find("no manifest-summary.json"), std::string::npos);
+    EXPECT_NE(warnings.front().find("--resume"), std::string::npos);
+  }
+}
+
+TEST_F(UnfinishedExportTest, AFolderWithNeitherStartedNorDataIsNoExport) {
+  ASSERT_TRUE(store_.Put(Folder() + "notes.txt", "x").ok());
+  aws::Result<std::vector<ExportManifest>> found = FindExports(store_, "p", std::nullopt);
+  ASSERT_TRUE(found.ok()) << found.error().ToString();
+  for (const std::string& w : found->front().warnings) {
+    EXPECT_EQ(w.find("unfinished"), std::string::npos) << w;
+  }
+}
+
+TEST_F(UnfinishedExportTest, PickedByIdItIsAnErrorSayingItIsUnfinished) {
+  Begin(true, true);
+  aws::Result<std::vector<ExportManifest>> found =
+      FindExports(store_, "p", std::string(kUnfinished));
+  ASSERT_FALSE(found.ok());
+  EXPECT_EQ(found.error().kind, aws::ErrorKind::kInvalidInput);
+  EXPECT_NE(found.error().message.find(std::string("export ") + kUnfinished + " (" +
+                                       store_.Describe(Folder()) + ") is unfinished"),
+            std::string::npos)
+      << found.error().message;
+  EXPECT_EQ(found.error().message.find("no export"), std::string::npos);
+
+  // Picking the finished one warns of nothing unfinished.
+  aws::Result<std::vector<ExportManifest>> other = FindExports(store_, "p", std::string(kFinished));
+  ASSERT_TRUE(other.ok()) << other.error().ToString();
+  for (const std::string& w : other->front().warnings) {
+    EXPECT_EQ(w.find("unfinished"), std::string::npos) << w;
+  }
+  // An id that is neither is still absent.
+  aws::Result<std::vector<ExportManifest>> absent =
+      FindExports(store_, "p", std::string("01715685260608-00000000"));
+  ASSERT_FALSE(absent.ok());
+  EXPECT_NE(absent.error().message.find("no export 01715685260608-00000000"), std::string::npos)
+      << absent.error().message;
+}
+
+TEST_F(UnfinishedExportTest, OnlyUnfinishedExportsAreAnErrorNamingOne) {
+  fs::remove_all(fs::path(dir_.path()) / "p" / "AWSDynamoDB" / kFinished);
+  Begin(true, false);
+  aws::Result<std::vector<ExportManifest>> found = FindExports(store_, "p", std::nullopt);
+  ASSERT_FALSE(found.ok());
+  EXPECT_NE(found.error().message.find(store_.Describe(Folder()) + " is unfinished"),
+            std::string::npos)
+      << found.error().message;
+
+  // Its own folder as the location says so too.
+  aws::Result<std::vector<ExportManifest>> direct =
+      FindExports(store_, std::string("p/AWSDynamoDB/") + kUnfinished, std::nullopt);
+  ASSERT_FALSE(direct.ok());
+  EXPECT_NE(direct.error().message.find("is an unfinished export"), std::string::npos)
+      << direct.error().message;
+}
+
 }  // namespace
 }  // namespace ddbm::storage

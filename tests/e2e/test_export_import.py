@@ -1025,6 +1025,58 @@ class FullThenIncrementalImportTest(ExportImportTestBase):
         self.assertEqual(count_items(self.dynamodb(), table), 0)
 
 
+class UnfinishedExportImportTest(ExportImportTestBase):
+    """An export folder with _started or data/ but no manifest-summary.json (an export still
+    running, or stopped) beside a finished one is skipped with a warning naming it; picked with
+    --export-id it is an error saying it is unfinished."""
+
+    MOTO = True
+    UNFINISHED = "01790000900000-0badf00d"
+
+    def make(self, label):
+        items = ddbdata.generate_items(30, seed=41)
+        export = HandExport(self.work / label, [items])
+        # A newer export stopped before its manifests: _started and one data file.
+        folder = f"AWSDynamoDB/{self.UNFINISHED}/"
+        export.put(folder + "_started", b"")
+        export.put(folder + "data/" + data_file_name("unfinished"),
+                   gzip.compress(item_line(items[0]).encode() + b"\n", mtime=0))
+        return export, items, folder
+
+    def check(self, source, where, items, extra=()):
+        """where: how the unfinished export's folder is named in messages."""
+        table = self.create_table(self.unique_table("unf"), keys=KEYS)
+        r, summary = self.run_import(source, table, *extra)
+        self.assert_imported(r, summary, len(items), files=1)
+        self.assertEqual(summary["Exports"], 1, summary)
+        warnings = [line for line in r.stderr.splitlines()
+                    if line.startswith("ddbmigrate: warning: ")]
+        self.assertEqual(len(warnings), 1, r.stderr)
+        self.assertIn(f"skipped the unfinished export {where}: it has no manifest-summary.json",
+                      warnings[0])
+        self.assertIn("--resume", warnings[0])
+        self.assert_items(table, items)
+
+        # Picked by id, it is unfinished, not absent; nothing is written.
+        table = self.create_table(self.unique_table("unfid"), keys=KEYS)
+        r, _ = self.run_import(source, table, "--export-id", self.UNFINISHED, *extra)
+        self.assert_error(r, f"export {self.UNFINISHED} ({where}) is unfinished",
+                          "no manifest-summary.json")
+        self.assertNotIn("no export", r.stderr)
+        self.assertEqual(count_items(self.dynamodb(), table), 0)
+
+    def test_in_a_directory(self):
+        export, items, folder = self.make("dir")
+        self.check(str(export.root), f"{export.root}/{folder}", items)
+
+    def test_in_s3(self):
+        export, items, folder = self.make("s3")
+        bucket = self.make_bucket("unfinished")
+        upload_tree(self.client("s3"), bucket, export.root)
+        self.check(f"s3://{bucket}", f"s3://{bucket}/{folder}", items,
+                   extra=("--s3-endpoint-url", self.moto_endpoint))
+
+
 class ImportErrorTest(ExportImportTestBase):
     """Broken exports stop with one clear error line, exit code 1 and nothing of the bad file
     written; resuming after a bad file; errors of export and of key schemas."""
@@ -1887,6 +1939,83 @@ class ExportResumeTest(ExportImportTestBase):
         summary = (folder / "manifest-summary.json").read_bytes()
         self.assertEqual((folder / "manifest-summary.md5").read_bytes(),
                          md5_base64(summary).encode())
+
+    def ctrl_c_export(self, *extra, to=None):
+        """Starts a slow export and stops it with Ctrl-C once two data files are recorded;
+        returns the manifest entries of the files its checkpoint records."""
+        proc, _, err = self.start(self.export_args("--read-rate", "100", *extra, to=to),
+                                  "stopped")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            if self.checkpointed_files() >= 2:
+                break
+            time.sleep(0.05)
+        self.assertIsNone(proc.poll(), "the export ended before it could be stopped:\n"
+                          + self.read(err))
+        proc.send_signal(signal.SIGINT)
+        self.assertEqual(proc.wait(timeout=60), 130, self.read(err))
+        recorded = self.checkpointed()
+        self.assertGreaterEqual(len(recorded), 2)
+        return recorded
+
+    def test_resume_refuses_when_finished_files_are_gone(self):
+        recorded = self.ctrl_c_export()
+        count = len(recorded)
+        folder = self.out / recorded[0]["dataFileS3Key"].rsplit("data/", 1)[0]
+        # An unfinished export alone is not imported, and the error says why.
+        r, _ = self.run_import(str(self.out), self.create_table(self.unique_table("xnone"),
+                                                                  keys=KEYS))
+        self.assert_error(r, "no finished export at", f"{folder}/ is unfinished",
+                          "no manifest-summary.json")
+
+        gone = self.out / recorded[1]["dataFileS3Key"]
+        gone.unlink()
+        checkpoint = self.checkpoint.read_bytes()
+        r = harness.run(*self.export_args("--resume")[1:], env=self.env(), timeout=240)
+        self.assert_error(r, f"1 of the {count} data files that checkpoint {self.checkpoint} "
+                          f"records as finished is missing from {folder}/data/",
+                          f"(e.g. {gone})", "restore them",
+                          f"delete the export's folder {folder}/ and {self.checkpoint}",
+                          "without --resume")
+        self.assertNotIn("exported", r.stdout)
+        self.assertEqual(self.checkpoint.read_bytes(), checkpoint, "the checkpoint changed")
+        self.assertFalse(list(self.out.rglob("manifest-*")), "a manifest was written")
+        for entry in recorded:
+            if self.out / entry["dataFileS3Key"] != gone:
+                self.assertTrue((self.out / entry["dataFileS3Key"]).exists(), entry)
+
+        # The whole directory deleted: every file is missing.
+        shutil.rmtree(self.out)
+        r = harness.run(*self.export_args("--resume")[1:], env=self.env(), timeout=240)
+        self.assert_error(r, f"{count} of the {count} data files", " are missing from ")
+        self.assertFalse(list(self.out.rglob("manifest-*")), "a manifest was written")
+
+        # The advice: start over.
+        shutil.rmtree(self.out)
+        self.checkpoint.unlink()
+        r = harness.run(*self.export_args()[1:], env=self.env(), timeout=240)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.finish_and_check()
+
+    def test_resume_to_s3_refuses_when_a_finished_file_is_gone(self):
+        s3 = self.client("s3")
+        bucket, prefix = self.make_bucket("gone"), "backups/orders"
+        to = f"s3://{bucket}/{prefix}"
+        endpoint = ("--s3-endpoint-url", self.moto_endpoint)
+        recorded = self.ctrl_c_export(*endpoint, to=to)
+        gone = recorded[-1]["dataFileS3Key"]
+        folder = gone.rsplit("data/", 1)[0]
+        s3.delete_object(Bucket=bucket, Key=gone)
+        r = harness.run(*self.export_args("--resume", *endpoint, to=to)[1:], env=self.env(),
+                        timeout=240)
+        self.assert_error(r, f"1 of the {len(recorded)} data files",
+                          f"is missing from s3://{bucket}/{folder}data/",
+                          f"(e.g. s3://{bucket}/{gone})",
+                          f"delete the export's folder s3://{bucket}/{folder} and")
+        _, list_keys = self.s3_reader(bucket)
+        keys = set(list_keys())
+        self.assertFalse([k for k in keys if "/manifest-" in k], sorted(keys))
+        self.assertEqual({e["dataFileS3Key"] for e in recorded} - keys, {gone})
 
     def test_checkpoint_misuse_is_refused(self):
         r = self.cli("export", "--table", self.src, "--to", str(self.out), "--resume")
