@@ -170,6 +170,10 @@ aws::Result<Outcome> CopyJob::Run(const GlobalOptions& global) {
 }
 
 aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair& pair) {
+  // Held to the end of the run: another run on this checkpoint is refused before either writes.
+  aws::Result<std::optional<pipeline::CheckpointLock>> checkpoint_lock =
+      LockRunCheckpoint(checkpoint_, dry_run_);
+  if (!checkpoint_lock.ok()) return std::move(checkpoint_lock).error();
   const Connection& src = *pair.source;
   const Connection& dst = *pair.target;
   const dynamodb::TableRef& target_ref = pair.target_ref;

@@ -108,6 +108,10 @@ class ExportCommand final : public Command {
     if (resume_ && checkpoint_.empty()) {
       return UsageError("--resume needs --checkpoint FILE: the file the earlier export wrote");
     }
+    // Held to the end of the run: a second run on this checkpoint would delete this one's files.
+    aws::Result<std::optional<pipeline::CheckpointLock>> checkpoint_lock =
+        LockRunCheckpoint(checkpoint_);
+    if (!checkpoint_lock.ok()) return std::move(checkpoint_lock).error();
     aws::Result<dynamodb::TableDescription> table = DescribeRole(db, ref, "table");
     if (!table.ok()) return std::move(table).error();
     if (aws::Status s = opened->store->CheckRoot(true); !s.ok()) return std::move(s).error();

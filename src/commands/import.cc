@@ -20,6 +20,7 @@
 #include "commands/export_store.h"
 #include "commands/interrupt.h"
 #include "commands/output.h"
+#include "commands/run_checkpoint.h"
 #include "commands/scan_flags.h"
 #include "commands/table_pair.h"
 #include "commands/transfer_runner.h"
@@ -181,6 +182,11 @@ class ImportCommand final : public Command {
       return RunNative(global, db, ref.name, *exports, definition, *opened);
     }
 
+    // Held to the end of the run, taken before the checkpoint is read: another run on this
+    // checkpoint is refused before either writes.
+    aws::Result<std::optional<pipeline::CheckpointLock>> checkpoint_lock =
+        LockRunCheckpoint(checkpoint_);
+    if (!checkpoint_lock.ok()) return std::move(checkpoint_lock).error();
     // What may refuse the run is checked before the target is created: a refused run leaves no
     // new table behind.
     aws::Result<pipeline::ImportCheckpoint> checkpoint =

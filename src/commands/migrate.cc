@@ -17,6 +17,7 @@
 #include "commands/default_file.h"
 #include "commands/interrupt.h"
 #include "commands/replay_job.h"
+#include "commands/run_checkpoint.h"
 #include "commands/scan_flags.h"
 #include "commands/table_pair.h"
 #include "dynamodb/table_ref.h"
@@ -117,6 +118,12 @@ class MigrateCommand final : public Command {
           source_table.stream_view_type, state_path, copy_path);
       return job_.RunOn(global, *pair);
     }
+
+    // Held to the end of the run, copy and replay: another run on this state is refused before
+    // either writes. (The copy phase locks <checkpoint>.copy too, as copy does.)
+    aws::Result<std::optional<pipeline::CheckpointLock>> checkpoint_lock =
+        LockRunCheckpoint(state_path);
+    if (!checkpoint_lock.ok()) return std::move(checkpoint_lock).error();
 
     int64_t started = 0;
     int64_t replay_from = 0;  // the oldest record time the replay applies

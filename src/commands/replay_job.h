@@ -76,7 +76,8 @@ aws::Result<std::optional<pipeline::StreamCheckpoint>> PrepareStreamCheckpoint(
 
 // Replays the source table's stream into the target until stopped (or caught up, with
 // until_caught_up), with progress on stderr and a summary on stdout. REQUIRES:
-// CheckStreamUsable(source) passed; both tables have the same key schema.
+// CheckStreamUsable(source) passed; both tables have the same key schema; the caller holds the
+// checkpoint's lock (LockRunCheckpoint) for as long as the replay runs.
 aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& src,
                                const Connection& dst, const dynamodb::TableDescription& source,
                                const dynamodb::TableDescription& target,

@@ -7,6 +7,7 @@
 #include "commands/default_file.h"
 #include "commands/interrupt.h"
 #include "commands/replay_job.h"
+#include "commands/run_checkpoint.h"
 #include "commands/scan_flags.h"
 #include "commands/side_flags.h"
 #include "commands/table_pair.h"
@@ -75,6 +76,10 @@ class ReplicateCommand final : public Command {
       settings_.checkpoint = DefaultFileName(pair->source_ref.name + "-to-" + pair->target_ref.name,
                                              "-replicate.json", pipeline::kTempFileSuffix.size());
     }
+    // Held to the end of the run: another run on this checkpoint is refused before either writes.
+    aws::Result<std::optional<pipeline::CheckpointLock>> checkpoint_lock =
+        LockRunCheckpoint(settings_.checkpoint);
+    if (!checkpoint_lock.ok()) return std::move(checkpoint_lock).error();
     aws::Result<dynamodb::TableDescription> target =
         DescribeRole(dst, pair->target_ref, "target table");
     if (!target.ok()) return std::move(target).error();

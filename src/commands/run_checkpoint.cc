@@ -28,6 +28,17 @@ aws::Result<std::optional<pipeline::Checkpoint>> OpenRunCheckpoint(const std::st
   return loaded;
 }
 
+aws::Result<std::optional<pipeline::CheckpointLock>> LockRunCheckpoint(const std::string& path,
+                                                                       bool dry_run) {
+  if (path.empty() || dry_run) return std::optional<pipeline::CheckpointLock>();
+  if (aws::Status s = pipeline::CheckCheckpointWritable(path); !s.ok()) {
+    return std::move(s).error();
+  }
+  aws::Result<pipeline::CheckpointLock> lock = pipeline::CheckpointLock::Acquire(path);
+  if (!lock.ok()) return std::move(lock).error();
+  return std::optional<pipeline::CheckpointLock>(std::move(*lock));
+}
+
 int ResumedSegments(int requested, const pipeline::Checkpoint& checkpoint) {
   if (requested > 0 && requested != checkpoint.total_segments) {
     std::cerr << fmt::format(

@@ -627,6 +627,49 @@ class CheckpointGuardTest(ServiceTestCase):
         self.assertEqual(checkpoint.read_bytes(), saved)
         self.assertEqual(count_items(self.dynamodb(), other), 0)
 
+    def test_a_checkpoint_in_use_by_a_live_run_is_refused(self):
+        """Two runs on one checkpoint at once (a --resume in another terminal while the first
+        still runs) would both copy and append to one dead-letter file: the second is refused at
+        once, fresh or resumed, and a kill -9 of the first leaves no lock behind (its lock file
+        stays, locking nothing)."""
+        src = self.create_table(self.unique_table("lsrc"))
+        dst = self.create_table(self.unique_table("ldst"))
+        self.write_items(src, small_items(300))
+        checkpoint = self.work / "cp.json"
+        args = ["copy", "--source-table", src, "--target-table", dst, "--output", "json",
+                "--dead-letter", self.work / "dead.jsonl", "--checkpoint", checkpoint,
+                "--segments", "2", "--endpoint-url", self.ddb_endpoint]
+        # 5 WCU/s: the 300 items take about a minute.
+        proc, _, err = self.start_cli([*args, "--write-rate", "5"], "first", self.work)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and proc.poll() is None and not checkpoint.exists():
+            time.sleep(0.05)
+        self.assertIsNone(proc.poll(), "the first copy ended:\n" + self.read_text(err))
+        self.assertTrue(checkpoint.exists(), "the first copy saved no checkpoint")
+        lock = Path(f"{checkpoint}.lock")
+        self.assertEqual(lock.stat().st_mode & 0o777, 0o600)
+        self.assertEqual(lock.read_text().strip(), str(proc.pid))
+
+        in_use = (f"checkpoint {checkpoint} is in use by another ddbmigrate run (process "
+                  f"{proc.pid}); wait for it to end or stop it, then run again")
+        for label, extra in (("resume", ["--resume"]), ("fresh", [])):
+            with self.subTest(label):
+                r = self.cli(*args, *extra, endpoint=False, cwd=self.work)
+                self.assert_cli_error(r, contains=in_use)
+                self.assertEqual(r.code, 1, r.stderr)
+                self.assertEqual(r.stdout, "")
+        self.assertIsNone(proc.poll(), "the refused runs stopped the first:\n"
+                          + self.read_text(err))
+
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        r = self.cli(*args, "--resume", endpoint=False, cwd=self.work)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertEqual(count_items(self.dynamodb(), dst), 300)
+        dead = self.work / "dead.jsonl"
+        self.assertEqual(dead.read_text() if dead.exists() else "", "", "items dead-lettered")
+        self.assertFalse(lock.exists(), "the lock file outlived the run")
+
     def test_damaged_checkpoint_is_a_clear_error(self):
         src = self.create_table(self.unique_table("dsrc"))
         dst = self.create_table(self.unique_table("ddst"))

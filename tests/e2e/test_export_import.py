@@ -1837,6 +1837,31 @@ class ExportResumeTest(ExportImportTestBase):
         self.assertRegex(stderr, r"note: aborted [0-9]+ incomplete uploads? of data files")
         self.assertGreaterEqual(summary["IncompleteUploadsAborted"], 1, summary)
 
+    def test_a_resume_while_the_export_runs_is_refused(self):
+        """A --resume in another terminal while the export still runs would delete the files
+        that run is writing: it is refused at once, touching nothing, and once the first run is
+        gone (kill -9 leaves no lock) the resume finishes the export."""
+        proc, _, err = self.start(self.export_args("--read-rate", "5"), "first")
+        deadline = time.monotonic() + 60
+        writing = []
+        while time.monotonic() < deadline and proc.poll() is None and not writing:
+            writing = list(self.out.rglob("*.ddbm-tmp"))
+            time.sleep(0.05)
+        self.assertTrue(writing, "no data file was begun:\n" + self.read(err))
+        self.assertTrue(self.checkpoint.exists())
+        refused = harness.run(*self.export_args("--resume")[1:], env=self.env(), timeout=60)
+        self.assert_cli_error(refused, contains=(
+            f"checkpoint {self.checkpoint} is in use by another ddbmigrate run (process "
+            f"{proc.pid}); wait for it to end or stop it, then run again"))
+        self.assertEqual(refused.code, 1, refused.stderr)
+        self.assertIsNone(proc.poll(), "the refused resume stopped the export:\n"
+                          + self.read(err))
+        self.assertEqual([p for p in writing if not p.exists()], [],
+                         "the refused resume deleted files the export was writing")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        self.finish_and_check()
+
     def test_kill_9_then_resume_to_s3(self):
         s3 = self.client("s3")
         bucket, prefix = self.make_bucket("resume"), "backups/orders"
