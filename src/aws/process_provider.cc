@@ -1,8 +1,6 @@
 #include "aws/process_provider.h"
 
 #include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,8 +8,7 @@
 #include <cstring>
 
 #include "aws/credentials_json.h"
-
-extern char** environ;  // NOLINT(readability-identifier-naming): POSIX name
+#include "aws/shell_spawn.h"
 
 namespace ddbm::aws {
 namespace {
@@ -32,27 +29,9 @@ Result<CommandResult> RunShellCommand(const std::string& command, const std::str
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return fail("cannot create a pipe", errno);
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  // dup2 clears close-on-exec on the child's stdout; both pipe ends close on exec.
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  char sh[] = "sh";
-  char dash_c[] = "-c";
-  std::string command_copy = command;
-  char* argv[] = {sh, dash_c, command_copy.data(), nullptr};
-  // SIGPIPE at its default action even when this process ignores it (a transform makes it
-  // do so), so that closing the pipe below ends a runaway writer.
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);
-  posix_spawnattr_setsigdefault(&attributes, &defaults);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
+  // SIGPIPE at its default action, so that closing the pipe below ends a runaway writer.
   pid_t pid = 0;
-  const int spawn_error = ::posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
+  const int spawn_error = SpawnShell(command, {.stdout_fd = fds[1]}, &pid);
   ::close(fds[1]);
   if (spawn_error != 0) {
     ::close(fds[0]);

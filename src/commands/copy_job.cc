@@ -12,6 +12,7 @@
 #include "commands/connection.h"
 #include "commands/create_target.h"
 #include "commands/dead_letters.h"
+#include "commands/dry_run_plan.h"
 #include "commands/interrupt.h"
 #include "commands/output.h"
 #include "commands/run_checkpoint.h"
@@ -602,7 +603,7 @@ void CopyJob::PrintPlan(const GlobalOptions& global, const Connection& src, cons
   const bool truncate_first = truncate_target_ && !plan && !t.resume;
   // The first requests: a Scan of each of the first segments, and the body the writers build,
   // with one placeholder in place of the scanned items.
-  std::vector<std::pair<std::string, std::string>> requests;
+  std::vector<PlannedRequest> requests;
   for (int segment = 0; segment < std::min(t.segments, 3); ++segment) {
     dynamodb::ScanRequest scan;
     scan.table_name = t.source_table;
@@ -612,12 +613,12 @@ void CopyJob::PrintPlan(const GlobalOptions& global, const Connection& src, cons
     scan.consistent_read = t.consistent_read;
     scan.return_consumed_capacity = t.read_consumed_capacity;
     if (t.resume) scan.exclusive_start_key = t.resume->segments[segment].exclusive_start_key;
-    requests.emplace_back("Scan", dynamodb::DynamoDbClient::ScanRequestJson(scan));
+    requests.push_back({"Scan", dynamodb::DynamoDbClient::ScanRequestJson(scan)});
   }
   const dynamodb::WriteRequest placeholder{dynamodb::WriteRequest::Kind::kPut, "\"...\""};
-  requests.emplace_back("BatchWriteItem",
-                        dynamodb::DynamoDbClient::BatchWriteItemRequestJson(
-                            t.target_table, std::span(&placeholder, 1), t.write_consumed_capacity));
+  requests.push_back({"BatchWriteItem",
+                      dynamodb::DynamoDbClient::BatchWriteItemRequestJson(
+                          t.target_table, std::span(&placeholder, 1), t.write_consumed_capacity)});
 
   if (global.output == "json") {
     std::string out;
@@ -638,7 +639,7 @@ void CopyJob::PrintPlan(const GlobalOptions& global, const Connection& src, cons
         .MemberInt("Writers", t.writers);
     if (!t.transform.empty()) w.Member("Transform", t.transform);
     w.Key("ReadCapacityUnits").Double(rcu).Key("WriteCapacityUnits").Double(wcu);
-    w.Key("ReadRate").Double(read_rate).Key("WriteRate").Double(write_rate);
+    WriteRates(&w, read_rate, write_rate);
     if (seconds) w.Key("EstimatedSeconds").Double(*seconds);
     if (t.resume) {
       w.MemberInt("ItemsFromEarlierRuns", static_cast<int64_t>(t.resume->items_acknowledged()));
@@ -650,11 +651,8 @@ void CopyJob::PrintPlan(const GlobalOptions& global, const Connection& src, cons
       for (const auto& note : plan->notes) w.String(dynamodb::SettingNoteText(note));
       w.EndArray();
     }
-    w.Key("FirstRequests").BeginArray();
-    for (const auto& [operation, body] : requests) {
-      w.BeginObject().Member("Operation", operation).MemberRaw("Body", body).EndObject();
-    }
-    w.EndArray().EndObject();
+    WriteFirstRequests(&w, requests);
+    w.EndObject();
     std::cout << out << '\n';
     return;
   }
@@ -673,9 +671,7 @@ void CopyJob::PrintPlan(const GlobalOptions& global, const Connection& src, cons
     std::cout << fmt::format("  transform: {} (not started by a dry run)\n", t.transform);
   }
   std::cout << fmt::format("  capacity: about {:.0f} RCU to read, {:.0f} WCU to write\n", rcu, wcu);
-  std::cout << fmt::format("  rates: read {}, write {}\n",
-                           read_rate > 0 ? fmt::format("{:.0f} RCU/s", read_rate) : "unlimited",
-                           write_rate > 0 ? fmt::format("{:.0f} WCU/s", write_rate) : "unlimited");
+  std::cout << RatesLine(read_rate, write_rate);
   if (seconds) std::cout << fmt::format("  estimated time at those rates: {:.0f} s\n", *seconds);
   if (t.resume) {
     std::cout << fmt::format("  resuming: {} already acknowledged\n",
@@ -693,14 +689,7 @@ void CopyJob::PrintPlan(const GlobalOptions& global, const Connection& src, cons
     for (const auto& note : plan->notes)
       std::cout << "    " << dynamodb::SettingNoteText(note) << '\n';
   }
-  std::cout << "  first requests (not sent):\n";
-  for (const auto& [operation, body] : requests) {
-    std::cout << "    " << operation << ' ' << body
-              << (operation == "BatchWriteItem"
-                      ? "  (\"...\" is a scanned item; up to 25 per request)"
-                      : "")
-              << '\n';
-  }
+  std::cout << FirstRequestsText(requests, "\"...\" is a scanned item; up to 25 per request");
   std::cout << "dry run: nothing was written\n";
 }
 

@@ -7,9 +7,11 @@
 #include <optional>
 #include <span>
 #include <tuple>
+#include <vector>
 
 #include "aws/json_writer.h"
 #include "commands/capacity_flag.h"
+#include "commands/dry_run_plan.h"
 #include "commands/interrupt.h"
 #include "commands/output.h"
 #include "commands/scan_flags.h"
@@ -186,10 +188,11 @@ class TruncateCommand final : public Command {
     scan.limit = options_.page_size;
     scan.projection_expression = KeyProjection(table).first;
     scan.expression_attribute_names = KeyProjection(table).second;
-    const std::string scan_json = dynamodb::DynamoDbClient::ScanRequestJson(scan);
     const dynamodb::WriteRequest placeholder{dynamodb::WriteRequest::Kind::kDelete, "\"...\""};
-    const std::string write_json = dynamodb::DynamoDbClient::BatchWriteItemRequestJson(
-        table.table_name, std::span(&placeholder, 1), false);
+    const std::vector<PlannedRequest> requests = {
+        {"Scan", dynamodb::DynamoDbClient::ScanRequestJson(scan)},
+        {"BatchWriteItem", dynamodb::DynamoDbClient::BatchWriteItemRequestJson(
+                               table.table_name, std::span(&placeholder, 1), false)}};
     if (global.output == "json") {
       std::string out;
       aws::JsonWriter w(&out);
@@ -200,14 +203,9 @@ class TruncateCommand final : public Command {
           .MemberInt("ItemCount", table.item_count)
           .MemberInt("Segments", options_.segments)
           .MemberInt("Writers", options_.writers);
-      w.Key("ReadRate").Double(read_rate).Key("WriteRate").Double(write_rate);
-      w.Key("FirstRequests").BeginArray();
-      w.BeginObject().Member("Operation", "Scan").MemberRaw("Body", scan_json).EndObject();
-      w.BeginObject()
-          .Member("Operation", "BatchWriteItem")
-          .MemberRaw("Body", write_json)
-          .EndObject();
-      w.EndArray().EndObject();
+      WriteRates(&w, read_rate, write_rate);
+      WriteFirstRequests(&w, requests);
+      w.EndObject();
       std::cout << out << '\n';
       return;
     }
@@ -215,12 +213,10 @@ class TruncateCommand final : public Command {
         "plan: delete every item of {} ({}): about {} items by its description, keys read in "
         "{} segments, {} writers\n",
         table.table_name, db.region(), table.item_count, options_.segments, options_.writers);
-    std::cout << fmt::format(
-        "  rates: read {}, write {}\n",
-        read_rate > 0 ? fmt::format("{:.0f} RCU/s", read_rate) : "unlimited",
-        write_rate > 0 ? fmt::format("{:.0f} WCU/s", write_rate) : "unlimited");
-    std::cout << "  first requests (not sent):\n    Scan " << scan_json << "\n    BatchWriteItem "
-              << write_json << '\n';
+    std::cout << RatesLine(read_rate, write_rate)
+              << FirstRequestsText(requests,
+                                   "\"...\" is a key read by the Scan; up to 25 per "
+                                   "request");
     std::cerr << "dry run: nothing was deleted\n";
   }
 

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <utility>
 
+#include "aws/fnv1a.h"
+
 namespace ddbm::dynamodb {
 namespace {
 
@@ -161,12 +163,8 @@ const EVP_MD* Sha256() {
   return md;
 }
 
-uint64_t Fnv1a64(std::string_view bytes) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
+uint64_t MixedHash(std::string_view bytes) {
+  uint64_t h = aws::Fnv1a64(bytes);
   // Final mix (splitmix64), so that bucket = hash % n spreads similar keys.
   h ^= h >> 30;
   h *= 0xbf58476d1ce4e5b9ULL;
@@ -297,7 +295,7 @@ aws::Result<std::string> NormalizeNumber(std::string_view number) {
   return out;
 }
 
-uint64_t CanonicalKeyHash(std::string_view canonical_key) { return Fnv1a64(canonical_key); }
+uint64_t CanonicalKeyHash(std::string_view canonical_key) { return MixedHash(canonical_key); }
 
 aws::Result<std::string> CanonicalItem(std::string_view item_json,
                                        const IgnoredAttributes& ignored) {
@@ -342,7 +340,7 @@ aws::Result<ItemFingerprint> FingerprintItem(std::string_view item_json,
   if (!item.ok()) return std::move(item).error();
   ItemFingerprint fingerprint;
   if (aws::Status s = EncodeKey(*item, key_schema, &fingerprint.key); !s.ok()) return s.error();
-  fingerprint.key_hash = Fnv1a64(fingerprint.key);
+  fingerprint.key_hash = MixedHash(fingerprint.key);
   std::string canonical;
   canonical.reserve(item_json.size());
   if (aws::Status s = EncodeMembers('I', *item, &ignored, &canonical); !s.ok()) return s.error();

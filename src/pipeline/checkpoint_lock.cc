@@ -7,25 +7,14 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdint>
 #include <cstring>
 #include <string_view>
 #include <utility>
 
+#include "aws/file_name.h"
+
 namespace ddbm::pipeline {
 namespace {
-
-constexpr size_t kMaxFileName = 255;  // NAME_MAX on Linux and macOS, in bytes
-constexpr std::string_view kLockSuffix = ".lock";
-
-uint64_t Fnv1a64(std::string_view text) {
-  uint64_t hash = 0xcbf29ce484222325ULL;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
-}
 
 aws::Error LockError(const std::string& lock_path, const std::string& what, int err) {
   return aws::Error::Make(aws::ErrorKind::kInvalidInput,
@@ -53,15 +42,9 @@ std::string CheckpointLock::LockPathOf(const std::string& checkpoint) {
   const size_t slash = checkpoint.rfind('/');
   const size_t name_start = slash == std::string::npos ? 0 : slash + 1;
   const std::string_view name = std::string_view(checkpoint).substr(name_start);
-  if (name.size() + kLockSuffix.size() <= kMaxFileName) {
-    return checkpoint + std::string(kLockSuffix);
-  }
-  // A name too long to take the suffix (a default name cut to fit, plus ".copy"): cut it
-  // further, and tell it from others cut alike by a hash of the whole.
-  const std::string digest = fmt::format("-{:016x}", Fnv1a64(name));
-  const size_t keep = kMaxFileName - digest.size() - kLockSuffix.size();
-  return checkpoint.substr(0, name_start) + std::string(name.substr(0, keep)) + digest +
-         std::string(kLockSuffix);
+  // A name too long to take the suffix (a default name cut to fit, plus ".copy") is cut further,
+  // and told from others cut alike by a hash of the whole.
+  return checkpoint.substr(0, name_start) + aws::FitFileName("", name, ".lock");
 }
 
 aws::Result<CheckpointLock> CheckpointLock::Acquire(const std::string& checkpoint) {

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,7 +12,7 @@
 #include <cstring>
 #include <utility>
 
-extern char** environ;  // NOLINT(readability-identifier-naming): POSIX name
+#include "aws/shell_spawn.h"
 
 namespace ddbm::pipeline {
 namespace {
@@ -61,29 +60,12 @@ aws::Result<std::unique_ptr<TransformProcess>> TransformProcess::Start(const std
     ::close(to_child[1]);
     return fail("cannot create a pipe", err);
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  // dup2 clears close-on-exec on the child's stdin and stdout; every pipe end closes on exec.
-  posix_spawn_file_actions_adddup2(&actions, to_child[0], STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, from_child[1], STDOUT_FILENO);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);
-  posix_spawnattr_setsigdefault(&attributes, &defaults);
   // A process group of its own: Ctrl-C at the terminal stops the copy, which then ends the
   // transform by closing its stdin once the pages in hand are answered.
-  posix_spawnattr_setpgroup(&attributes, 0);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-  char sh[] = "sh";
-  char dash_c[] = "-c";
-  std::string command_copy = command;
-  char* argv[] = {sh, dash_c, command_copy.data(), nullptr};
   pid_t pid = 0;
-  const int spawn_error = ::posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
+  const int spawn_error = aws::SpawnShell(
+      command, {.stdin_fd = to_child[0], .stdout_fd = from_child[1], .own_process_group = true},
+      &pid);
   ::close(to_child[0]);
   ::close(from_child[1]);
   if (spawn_error != 0) {
