@@ -55,8 +55,10 @@ std::string SerializeStreamCheckpoint(const StreamCheckpoint& c) {
         .Member("SequenceNumber", s.sequence_number)
         .MemberBool("Done", s.done)
         .MemberInt("LastApplied", s.last_applied)
-        .MemberInt("TipAt", s.tip_at)
-        .EndObject();
+        .MemberInt("TipAt", s.tip_at);
+    if (s.done_at > 0) w.MemberInt("DoneAt", s.done_at);
+    if (s.needed_since > 0) w.MemberInt("NeededSince", s.needed_since);
+    w.EndObject();
   }
   w.EndArray().EndObject();
   out += '\n';
@@ -104,6 +106,8 @@ aws::Result<StreamCheckpoint> ParseStreamCheckpoint(std::string_view text,
     if (e["Done"].get(done) == simdjson::SUCCESS) s.done = done;
     s.last_applied = IntOr(e, "LastApplied");
     s.tip_at = IntOr(e, "TipAt");
+    s.done_at = IntOr(e, "DoneAt");
+    s.needed_since = IntOr(e, "NeededSince");
     if (s.shard_id.empty()) return FileError(path, "a shard has no ShardId; the file is damaged");
     c.shards.push_back(std::move(s));
   }

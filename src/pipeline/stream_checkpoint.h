@@ -7,6 +7,7 @@
 //    "DeadLettered":0,
 //    "Shards":[{"ShardId":"shardId-1","Parent":"","SequenceNumber":"400...","Done":false,
 //               "LastApplied":1700000100,"TipAt":1700000160}]}
+//   (a shard's "DoneAt" and "NeededSince" appear only when known)
 //
 // A shard's SequenceNumber is the last record applied to the target (or deliberately skipped),
 // so a resume asks for the records after it. The file never holds credentials or items; it is
@@ -31,6 +32,13 @@ struct ShardPosition {
   // When (epoch seconds) the shard was last read to its tip: every record it held until then is
   // applied. 0 when not yet. Lets a resume tell a quiet shard from one whose records expired.
   int64_t tip_at = 0;
+  // When (epoch seconds) the shard was read to its end; 0 when not done, or done in a run of an
+  // older version. Its children hold the records made since it closed, which was no later.
+  int64_t done_at = 0;
+  // For a shard taken after its parent was read to its end: the parent's done_at, from when the
+  // shard's records are needed while nothing is applied from it and it was never seen at its
+  // tip. 0 when unknown.
+  int64_t needed_since = 0;
 };
 
 struct StreamCheckpoint {

@@ -30,6 +30,7 @@ StreamCheckpoint Sample() {
   closed.sequence_number = "400000000000000000001";
   closed.done = true;
   closed.last_applied = 1704067300;
+  closed.done_at = 1704067310;
   ShardPosition empty_done;  // a closed shard that held no records
   empty_done.shard_id = "shardId-00000001704067200000-bbbbbbbb";
   empty_done.parent_shard_id = "shardId-00000001704067200000-aaaaaaaa";
@@ -42,6 +43,7 @@ StreamCheckpoint Sample() {
   open.sequence_number = "500000000000000000042";
   open.done = false;
   open.last_applied = 1704067400;
+  open.needed_since = 1704067310;
   c.shards = {closed, empty_done, open};
   return c;
 }
@@ -52,6 +54,9 @@ void ExpectSame(const ShardPosition& a, const ShardPosition& b) {
   EXPECT_EQ(a.sequence_number, b.sequence_number);
   EXPECT_EQ(a.done, b.done);
   EXPECT_EQ(a.last_applied, b.last_applied);
+  EXPECT_EQ(a.tip_at, b.tip_at);
+  EXPECT_EQ(a.done_at, b.done_at);
+  EXPECT_EQ(a.needed_since, b.needed_since);
 }
 
 void ExpectSame(const StreamCheckpoint& a, const StreamCheckpoint& b) {
@@ -105,6 +110,10 @@ TEST(StreamCheckpointTest, SerializedFormIsOneJsonObjectPerTheDocumentedLayout) 
   EXPECT_NE(text.find("\"SequenceNumber\":\"500000000000000000042\",\"Done\":false"),
             std::string::npos)
       << text;
+  // DoneAt and NeededSince only where known.
+  EXPECT_NE(text.find("\"TipAt\":0,\"DoneAt\":1704067310}"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"TipAt\":0,\"NeededSince\":1704067310}"), std::string::npos) << text;
+  EXPECT_EQ(text.find("\"DoneAt\":0"), std::string::npos) << text;
 }
 
 TEST(StreamCheckpointTest, RecordsTheDeadLetterFile) {

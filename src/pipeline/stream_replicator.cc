@@ -266,6 +266,7 @@ void Replay::ReadShard(Reader* reader) {
     if (!page->next_shard_iterator) {
       std::lock_guard lock(positions_mu_);
       positions_[reader->shard.shard_id].done = true;
+      positions_[reader->shard.shard_id].done_at = Now();
       reader->reached_end = true;
       return finish(std::nullopt);
     }
@@ -531,14 +532,24 @@ aws::Result<ReplicateResult> Replay::Run() {
     return aws::Error::Make(aws::ErrorKind::kInternal,
                             "a " + options_.stream_view_type + " stream needs the source client");
   }
-  // A replay needs every record since its start point, or, for a shard already read to its tip
-  // without a record to checkpoint, since that time; the stream keeps records only for its
-  // retention period, so an older point is a gap.
+  // A replay needs every record since its start point; for a shard already read to its tip
+  // without a record to checkpoint, since that time; for the children of a shard read to its end
+  // and not yet taken, since then. The stream keeps records only for its retention period, so an
+  // older point is a gap.
   const bool latest_now = options_.start_at_latest && !options_.resume;
   int64_t needed_since = positions_.empty() && !latest_now ? header_.skip_before : 0;
+  std::set<std::string> taken_parents;
+  for (const auto& [id, p] : positions_) taken_parents.insert(p.parent_shard_id);
   for (const auto& [id, p] : positions_) {
-    if (p.done || !p.sequence_number.empty()) continue;  // the service checks these itself
-    const int64_t since = p.tip_at > 0 ? p.tip_at : header_.skip_before;
+    int64_t since = 0;
+    if (p.done) {
+      if (taken_parents.count(id) > 0) continue;  // its children speak for themselves
+      since = p.done_at;
+    } else if (!p.sequence_number.empty()) {
+      continue;  // the service checks these itself
+    } else {
+      since = p.tip_at > 0 ? p.tip_at : std::max(p.needed_since, header_.skip_before);
+    }
     if (since > 0 && (needed_since == 0 || since < needed_since)) needed_since = since;
   }
   if (needed_since > 0 && Now() - needed_since > options_.retention_seconds) {
@@ -557,11 +568,15 @@ aws::Result<ReplicateResult> Replay::Run() {
   std::string disabled_status = disabled(*description) ? description->stream_status : "";
 
   ShardLineage lineage;
+  // When each finished shard was read to its end, forgotten ones included: their children's
+  // records are needed since then (see ShardPosition::needed_since).
+  std::map<std::string, int64_t> done_at;
   {
     std::set<std::string> listed;
     for (const dynamodb::Shard& shard : description->shards) listed.insert(shard.shard_id);
     // Finished shards the stream no longer lists are forgotten; their children are free to go.
     for (auto it = positions_.begin(); it != positions_.end();) {
+      if (it->second.done && it->second.done_at > 0) done_at[it->first] = it->second.done_at;
       if (it->second.done && listed.count(it->first) == 0) {
         it = positions_.erase(it);
       } else {
@@ -639,6 +654,14 @@ aws::Result<ReplicateResult> Replay::Run() {
         ShardPosition& position = positions_[shard.shard_id];
         position.shard_id = shard.shard_id;
         position.parent_shard_id = shard.parent_shard_id;
+        if (auto parent = positions_.find(shard.parent_shard_id);
+            parent != positions_.end() && parent->second.done_at > 0) {
+          done_at[parent->first] = parent->second.done_at;
+        }
+        if (auto parent_done = done_at.find(shard.parent_shard_id);
+            parent_done != done_at.end() && position.needed_since == 0) {
+          position.needed_since = parent_done->second;
+        }
       }
       auto reader = std::make_unique<Reader>();
       reader->shard = std::move(shard);

@@ -761,6 +761,9 @@ TEST_F(StreamReplicatorTest, ClosedShardsAreReadToTheirEndAndMarkedDone) {
   ASSERT_NE(Find(c, "shard-empty"), nullptr);
   EXPECT_TRUE(Find(c, "shard-empty")->done);
   EXPECT_EQ(Find(c, "shard-empty")->sequence_number, "");
+  for (const char* shard : {"shard-1", "shard-2", "shard-empty"}) {
+    EXPECT_GE(Find(c, shard)->done_at, kStart) << shard;
+  }
   EXPECT_EQ(c.LastApplied(), kOld + 16);
   // A closed shard is read once: three pages of three records, one of one.
   std::map<std::string, int> pages;
@@ -1117,6 +1120,57 @@ TEST_F(StreamReplicatorTest, ResumeDaysLaterWithAShardNeverReadIsAGap) {
   resume.skip_before = kStart - 30 * 3600;
   options.resume = resume;
   ExpectGapError(Run(options), "all");
+}
+
+TEST_F(StreamReplicatorTest, ResumeDaysAfterAShardWasReadToItsEndIsAGapForItsChildren) {
+  // The parent was read to its end 30 hours ago and has since left the stream; its child began
+  // when it closed, so the child's first records are older than the stream keeps.
+  fake_->AddShard("shard-child", "shard-parent");
+  fake_->Insert("shard-child", "a", "1");
+  ReplicateOptions options = Options();
+  options.resume =
+      ResumeFrom({{"shard-parent", "", "4000000000000000100", true, kOld, 0, kStart - 30 * 3600}});
+  ExpectGapError(Run(options), "all");
+  EXPECT_TRUE(IteratorRequests().empty());
+  EXPECT_TRUE(fake_->writes().empty());
+}
+
+TEST_F(StreamReplicatorTest, AChildTakenAfterItsParentEndedNeedsRecordsSinceThen) {
+  fake_->AddShard("shard-child", "shard-parent");
+  fake_->Insert("shard-child", "a", "1");
+  ReplicateOptions options = Options();
+  options.resume =
+      ResumeFrom({{"shard-parent", "", "4000000000000000100", true, kOld, 0, kStart - 60}});
+  Result<ReplicateResult> result = Run(options);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(fake_->target(), (Target{{"a", "1"}}));
+  // The parent is forgotten; its child keeps the time from which its records are needed.
+  EXPECT_EQ(Find(result->checkpoint, "shard-parent"), nullptr);
+  ASSERT_NE(Find(result->checkpoint, "shard-child"), nullptr);
+  EXPECT_EQ(Find(result->checkpoint, "shard-child")->needed_since, kStart - 60);
+}
+
+TEST_F(StreamReplicatorTest, ResumeDaysLaterWithAChildTakenButNeverReadIsAGap) {
+  fake_->AddShard("shard-child", "shard-parent");
+  ReplicateOptions options = Options();
+  options.resume =
+      ResumeFrom({{"shard-child", "shard-parent", "", false, 0, 0, 0, kStart - 30 * 3600}});
+  ExpectGapError(Run(options), "all");
+}
+
+TEST_F(StreamReplicatorTest, ResumeDaysAfterAParentEndedIsNotAGapOnceItsChildWasRead) {
+  fake_->AddShard("shard-parent", "", /*closed=*/true);
+  fake_->AddShard("shard-child", "shard-parent");
+  fake_->Insert("shard-parent", "a", "parent", kOld - 30 * 3600);
+  const std::string seq = fake_->Insert("shard-child", "a", "child", kOld);
+  fake_->Insert("shard-child", "b", "child", kOld + 1);
+  ReplicateOptions options = Options();
+  options.resume =
+      ResumeFrom({{"shard-parent", "", "4000000000000000001", true, kOld, 0, kStart - 30 * 3600},
+                  {"shard-child", "shard-parent", seq, false, kOld, 0, 0, kStart - 30 * 3600}});
+  Result<ReplicateResult> result = Run(options);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(fake_->target(), (Target{{"b", "child"}}));
 }
 
 TEST_F(StreamReplicatorTest, StartAtLatestReadsOpenShardsFromLatestAndSkipsClosedOnes) {
