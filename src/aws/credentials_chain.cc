@@ -404,12 +404,6 @@ class ChainBuilder {
   const std::string active_profile_;
 };
 
-bool ValidRegion(std::string_view region) {
-  return !region.empty() && std::all_of(region.begin(), region.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-  });
-}
-
 }  // namespace
 
 Result<std::shared_ptr<CredentialsProvider>> BuildCredentialsProvider(
@@ -430,10 +424,16 @@ std::string ActiveProfile(const std::optional<std::string>& profile_flag, const 
   return env.Get("AWS_PROFILE").value_or("default");
 }
 
+bool IsRegionName(std::string_view region) {
+  return !region.empty() && std::all_of(region.begin(), region.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
 Result<std::string> ResolveRegion(const std::optional<std::string>& region_flag, const Env& env,
                                   const SharedConfig& config, std::string_view profile) {
   auto checked = [](std::string region, const std::string& source) -> Result<std::string> {
-    if (ValidRegion(region)) return region;
+    if (IsRegionName(region)) return region;
     return Error::Make(ErrorKind::kInvalidInput, "invalid region '" + region + "' from " + source +
                                                      "; expected a name such as us-east-1");
   };

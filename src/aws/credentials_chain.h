@@ -83,6 +83,9 @@ std::string ActiveProfile(const std::optional<std::string>& profile_flag, const 
 Result<std::string> ResolveRegion(const std::optional<std::string>& region_flag, const Env& env,
                                   const SharedConfig& config, std::string_view profile);
 
+// Whether `region` can be a region's name: letters, digits and '-', not empty.
+bool IsRegionName(std::string_view region);
+
 // The region of the chain's STS calls: ResolveRegion for the active profile, or us-east-1 when no
 // region is configured anywhere (where the AWS CLI would use the global endpoint, which lives in
 // us-east-1).

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "commands/flag_checks.h"
 #include "storage/local_store.h"
 #include "storage/s3_store.h"
 
@@ -9,7 +10,9 @@ namespace ddbm::commands {
 
 void StoreFlags::Add(CLI::App& app, bool writing) {
   const std::string group = "S3 side";
-  app.add_option("--s3-region", s3_side.region, "Region of the bucket")->group(group);
+  app.add_option("--s3-region", s3_side.region, "Region of the bucket")
+      ->check(RegionName())
+      ->group(group);
   app.add_option("--s3-profile", s3_side.profile, "Profile for the bucket")->group(group);
   app.add_option("--s3-endpoint-url", s3_side.s3_endpoint_url,
                  "S3 endpoint (e.g. MinIO or a test server); path-style addressing")
@@ -26,7 +29,7 @@ void StoreFlags::Add(CLI::App& app, bool writing) {
       ->group(group);
   if (!writing) return;
   app.add_option("--part-size", part_size_mib, "MiB per S3 multipart upload part (5 to 5120)")
-      ->check(CLI::Range(5, 5120))
+      ->check(WholeNumberRange(5, 5120))
       ->group(group);
 }
 

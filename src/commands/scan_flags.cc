@@ -1,11 +1,6 @@
 #include "commands/scan_flags.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
-#include <charconv>
-#include <cmath>
-#include <optional>
 
 #include "pipeline/rate_limiter.h"
 
@@ -30,50 +25,10 @@ double ScanPageReadUnits(const dynamodb::TableDescription& table, int page_size,
   return pipeline::EstimateReadUnits(static_cast<size_t>(bytes), consistent_read);
 }
 
-namespace {
-
-// A decimal number as written on the command line: digits, a point, an exponent; not hex,
-// whatever the locale. nullopt for anything else, infinities and NaN included.
-std::optional<double> ParseDecimal(const std::string& text) {
-  double value = 0;
-  const char* end = text.data() + text.size();
-  auto [stop, error] = std::from_chars(text.data(), end, value, std::chars_format::general);
-  if (text.empty() || error != std::errc() || stop != end || !std::isfinite(value)) {
-    return std::nullopt;
-  }
-  return value;
-}
-
-}  // namespace
-
-CLI::Validator PositiveRate() {
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        const std::optional<double> value = ParseDecimal(text);
-        if (!value || *value <= 0) {
-          return "'" + text + "' is not a rate: give capacity units per second above 0";
-        }
-        return {};
-      },
-      "UNITS/S");
-}
-
-CLI::Validator DecimalRange(double min, double max) {
-  return CLI::Validator(
-      [min, max](std::string& text) -> std::string {
-        const std::optional<double> value = ParseDecimal(text);
-        if (!value) return fmt::format("'{}' is not a number", text);
-        if (*value < min || *value > max) {
-          return fmt::format("{} is not in the range {} to {}", text, min, max);
-        }
-        return {};
-      },
-      fmt::format("[{} - {}]", min, max));
-}
-
 void AddScanFlags(CLI::App& app, ScanFlags* flags, const ScanFlagsHelp& help) {
-  app.add_option("--segments", flags->segments, help.segments)->check(CLI::Range(1, 1000000));
-  app.add_option("--page-size", flags->page_size, help.page_size)->check(CLI::Range(0, 1000000));
+  app.add_option("--segments", flags->segments, help.segments)->check(WholeNumberRange(1, 1000000));
+  app.add_option("--page-size", flags->page_size, help.page_size)
+      ->check(WholeNumberRange(0, 1000000));
   app.add_flag("--consistent-read", flags->consistent_read, help.consistent_read);
   CLI::Option* rate =
       app.add_option("--read-rate", flags->read_rate, help.read_rate)->check(PositiveRate());
@@ -94,7 +49,7 @@ void AddWriteRateFlags(CLI::App& app, std::optional<double>* rate, std::optional
 }
 
 void AddReadersFlag(CLI::App& app, int* readers, const std::string& help) {
-  app.add_option("--readers", *readers, help)->check(CLI::Range(1, 1000));
+  app.add_option("--readers", *readers, help)->check(WholeNumberRange(1, 1000));
 }
 
 void AddIgnoreAttributesFlag(CLI::App& app, std::vector<std::string>* names,

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "aws/error.h"
+#include "commands/flag_checks.h"
 #include "dynamodb/types.h"
 
 namespace ddbm::commands {
@@ -46,12 +47,6 @@ struct ScanFlagsHelp {
   std::string read_rate = "Read capacity units per second, at most";
   std::string read_percent = "At most this percent of the table's provisioned read capacity";
 };
-
-// For --read-rate and --write-rate: a finite number of capacity units per second above 0.
-CLI::Validator PositiveRate();
-// CLI::Range for a flag with a fractional value: its error shows the bounds as given ("0 to
-// 86400"), where CLI::Range's shows "0.000000 to 86400.000000".
-CLI::Validator DecimalRange(double min, double max);
 
 // Adds --segments, --page-size, --consistent-read, --read-rate and --read-percent. `flags` must
 // outlive the parse.

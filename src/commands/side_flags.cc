@@ -1,11 +1,14 @@
 #include "commands/side_flags.h"
 
+#include "commands/flag_checks.h"
+
 namespace ddbm::commands {
 
 void AddSideFlags(CLI::App& app, const std::string& side, SideOptions* o) {
   const std::string group = side == "source" ? "Source side" : "Target side";
   o->side = side;
   app.add_option("--" + side + "-region", o->region, "Region of the " + side + " table")
+      ->check(RegionName())
       ->group(group);
   app.add_option("--" + side + "-profile", o->profile, "Profile for the " + side + " table")
       ->group(group);

@@ -241,6 +241,12 @@ aws::Status CheckCheckpointWritable(const std::string& path) {
   if (::access(dir.c_str(), W_OK) != 0) {
     return FileError(path, "directory " + dir + " is not writable; choose another path");
   }
+  if (std::filesystem::is_directory(path)) {
+    return FileError(path,
+                     "it is a directory; pass --checkpoint with the path of a file in it, "
+                     "such as " +
+                         (std::filesystem::path(path) / "run.checkpoint").string());
+  }
   if (std::filesystem::exists(path) && ::access(path.c_str(), W_OK) != 0) {
     return FileError(path, "the file is not writable; choose another path");
   }

@@ -153,6 +153,10 @@ TEST(CheckpointTest, UnwritablePlacesAreReportedUpFront) {
   EXPECT_FALSE(CheckCheckpointWritable("/no/such/dir/cp.json").ok());
   testing::TempDir dir;
   EXPECT_TRUE(CheckCheckpointWritable(dir.path() + "/cp.json").ok());
+  const aws::Status directory = CheckCheckpointWritable(dir.path());
+  ASSERT_FALSE(directory.ok());
+  EXPECT_NE(directory.error().message.find("it is a directory"), std::string::npos)
+      << directory.error().message;
   if (::geteuid() != 0) {  // root may write anywhere
     ::chmod(dir.path().c_str(), 0500);
     EXPECT_FALSE(CheckCheckpointWritable(dir.path() + "/cp.json").ok());

@@ -65,6 +65,17 @@ TEST_F(DeadLetterFileTest, ANewFileIsReadableByItsOwnerOnly) {
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
+TEST_F(DeadLetterFileTest, CheckWritableRefusesADirectoryBeforeAnyWork) {
+  const std::string directory = dir_.path() + "/adir";
+  std::filesystem::create_directory(directory);
+  const aws::Status status = DeadLetterFile(directory).CheckWritable();
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.error().message.find("not a regular file"), std::string::npos)
+      << status.error().message;
+  EXPECT_NE(status.error().message.find(directory + "/dead-letter.jsonl"), std::string::npos);
+  EXPECT_TRUE(DeadLetterFile(path_).CheckWritable().ok());
+}
+
 TEST_F(DeadLetterFileTest, ACleanRunLeavesNoFile) {
   Run({}, false);
   EXPECT_FALSE(std::filesystem::exists(path_));

@@ -31,6 +31,52 @@ class VersionAndHelpTest(ServiceTestCase):
         self.assert_cli_error(r)
         self.assertEqual(r.code, 2)
 
+    def test_misspelt_commands_and_flags_are_named_with_the_nearest_one(self):
+        """A typo is named as such, even where a required flag is also missing (the typo is
+        usually that flag), with the nearest command or flag."""
+        cases = (
+            (("tabels",), "unknown command 'tabels'; did you mean tables?"),
+            (("--region", "us-east-1", "copys", "--source-table", "t1x"),
+             "unknown command 'copys'; did you mean copy?"),
+            (("copy", "--source-tabel", "t1x", "--target-table", "t2x"),
+             "unknown flag --source-tabel; did you mean --source-table? "
+             "(see ddbmigrate copy --help)"),
+            (("export", "--table", "t1x", "--to", "exp", "--gzip-levle=3"),
+             "unknown flag --gzip-levle; did you mean --gzip-level?"),
+            (("tables", "--frobnicate"), "unknown flag --frobnicate (see ddbmigrate tables"),
+        )
+        for args, fragment in cases:
+            with self.subTest(" ".join(args)):
+                self.assert_usage_error(self.cli(*args, endpoint=False), fragment)
+
+    def test_help_as_a_command(self):
+        r = self.cli("help", endpoint=False)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn("Usage: ddbmigrate", r.stdout)
+        r = self.cli("help", "copy", endpoint=False)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn("Usage: ddbmigrate copy", r.stdout)
+
+    def test_bad_region_and_whole_number_values_name_their_flag(self):
+        cases = (
+            (("copy", "--source-table", "t1x", "--target-table", "t2x", "--source-region",
+              "bad region"), "--source-region: 'bad region' is not a region name"),
+            (("copy", "--source-table", "t1x", "--target-table", "t2x", "--target-region",
+              "x!"), "--target-region: 'x!' is not a region name"),
+            (("tables", "--region", "us east"), "--region: 'us east' is not a region name"),
+            (("export", "--table", "t1x", "--to", "s3://bkt/p", "--s3-region", "bad!"),
+             "--s3-region: 'bad!' is not a region name"),
+            (("copy", "--source-table", "t1x", "--target-table", "t2x", "--segments", "abc"),
+             "--segments: 'abc' is not a whole number"),
+            (("copy", "--source-table", "t1x", "--target-table", "t2x", "--writers", "2.5"),
+             "--writers: '2.5' is not a whole number"),
+            (("tables", "--max-attempts", "99999999999999999999"),
+             "--max-attempts: 99999999999999999999 is not in the range 1 to 1000"),
+        )
+        for args, fragment in cases:
+            with self.subTest(" ".join(args)):
+                self.assert_usage_error(self.cli(*args, endpoint=False), fragment)
+
     def test_flags_that_need_or_exclude_each_other_are_usage_errors(self):
         """Found after parsing, but by the command line alone: exit 2 like the parser's own
         errors, one line naming the command's help, before any request or file is read."""

@@ -648,7 +648,18 @@ class CopyBehaviourTest(CopyTestBase):
                                  timeout=60)
                 self.assert_cli_error(r)
                 self.assertIn(path, r.stderr)
+                if path == str(not_a_file):
+                    self.assertIn("it is a directory", r.stderr)
                 self.assert_unchanged(dst, before)
+
+    def test_a_dead_letter_path_that_is_a_directory_is_refused_before_writing(self):
+        src, dst = self.seeded_pair(count=20)
+        directory = self.work / "dead-letters"
+        directory.mkdir()
+        r, _ = self.copy(src, dst, "--dead-letter", str(directory), timeout=60)
+        self.assert_cli_error(r, contains="is not a regular file")
+        self.assertIn(str(directory / "dead-letter.jsonl"), r.stderr)
+        self.assertEqual(count_items(self.dynamodb(), dst), 0)
 
     def test_bad_table_arn(self):
         src, dst = self.seeded_pair(count=5)
