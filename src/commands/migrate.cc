@@ -208,6 +208,13 @@ class MigrateCommand final : public Command {
     aws::Result<Outcome> copied = job_.RunOn(global, *pair);
     if (!copied.ok()) return copied;
     if (*copied == Outcome::kInterrupted) return copied;
+    // A Ctrl-C as the copy finished: stop between the phases.
+    if (StopFlag()->load()) {
+      std::cerr << "ddbmigrate: stopped after the copy phase; run the same command with --resume "
+                   "to replay the changes made since it started\n";
+      return Outcome::kInterrupted;
+    }
+    replay.copy_incomplete = *copied == Outcome::kIncomplete;
 
     aws::Result<dynamodb::TableDescription> target_table =
         DescribeRole(dst, target_ref, "target table");

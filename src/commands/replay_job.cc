@@ -201,6 +201,9 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
   // As in copy: UnprocessedItems and throttles slow the replay down, they never end it.
   const aws::RetryPolicy& unprocessed_policy = dst.dynamodb().service_client().retry_policy();
 
+  // Dead letters of the earlier runs of a resumed replay count toward this one's exit code.
+  const uint64_t dead_earlier = options.resume ? options.resume->dead_lettered : 0;
+  pipeline::ReplicateCounters counters;
   bool announced = false;
   pipeline::ReplicateContext context;
   context.streams = &src.streams();
@@ -215,13 +218,22 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
     if (announced) return;
     announced = true;
     std::string message = settings.caught_up_message;
+    const uint64_t dead = counters.items_dead_lettered.load() + dead_earlier;
+    // Caught up with the stream is not a complete target while items are missing from it.
+    if (dead > 0 || settings.copy_incomplete) {
+      message = fmt::format(
+          "caught up: {} is {{lag}} s behind {}, but it is not a complete copy: {} could not be "
+          "written (see the dead-letter file {}); write them before any cut-over",
+          target.table_name, source.table_name,
+          settings.copy_incomplete ? std::string("items of the copy") : Counted(dead, "record"),
+          dead_letters.path());
+    }
     if (size_t at = message.find("{lag}"); at != std::string::npos) {
       message.replace(at, 5, fmt::format("{:.0f}", lag));
     }
     std::cerr << (::isatty(STDERR_FILENO) == 1 ? "\r\033[K" : "") << message << '\n';
   };
 
-  pipeline::ReplicateCounters counters;
   pipeline::ProgressReporter reporter(
       [&] {
         pipeline::ProgressSample s;
@@ -252,8 +264,6 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
     std::cerr << banner;
     reporter.Start();
   };
-  // Dead letters of the earlier runs of a resumed replay count toward this one's exit code.
-  const uint64_t dead_earlier = options.resume ? options.resume->dead_lettered : 0;
   const auto started = std::chrono::steady_clock::now();
   pipeline::StreamReplicator replicator(context, std::move(options));
   aws::Result<pipeline::ReplicateResult> result = replicator.Run(&counters);
@@ -261,6 +271,20 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
+  if (!result.ok()) {
+    // Each side has credentials and an endpoint of its own: say whose request failed.
+    aws::Error error = std::move(result).error();
+    if (error.operation == "BatchWriteItem") {
+      error = DescribeError(std::move(error), "target table", target.table_name);
+    } else if (error.operation == "GetRecords" || error.operation == "GetShardIterator" ||
+               error.operation == "DescribeStream" || error.operation == "BatchGetItem") {
+      error = DescribeError(std::move(error), "source table", source.table_name);
+    }
+    if (pipeline::StreamReplicator::ResumeCanRecover(error)) {
+      error.message += "; fix the cause and rerun with --resume";
+    }
+    result = std::move(error);
+  }
   // A run that failed before reading anything (a gap found up front, the stream gone) has
   // nothing to summarise and saved no checkpoint: the error line says it all.
   if (!result.ok() && counters.records_read.load() == 0 &&
@@ -301,6 +325,7 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
         .MemberBool("Interrupted", interrupted)
         .Member("Checkpoint", settings.checkpoint);
     if (dead + dead_earlier > 0) w.Member("DeadLetterFile", dead_letters.path());
+    if (!result.ok()) w.Member("Error", result.error().message);
     w.EndObject();
     std::cout << out << '\n';
   } else {
@@ -325,13 +350,7 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
                                settings.checkpoint);
     }
   }
-  if (!result.ok()) {
-    aws::Error error = std::move(result).error();
-    if (pipeline::StreamReplicator::ResumeCanRecover(error)) {
-      error.message += "; fix the cause and rerun with --resume";
-    }
-    return error;
-  }
+  if (!result.ok()) return std::move(result).error();
   if (interrupted) return Outcome::kInterrupted;
   return dead + dead_earlier > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
 }

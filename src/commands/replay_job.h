@@ -64,8 +64,11 @@ struct ReplaySettings {
   std::optional<double> write_rate;
   std::optional<double> write_percent;
   ConsumedCapacityFlag capacity;  // which writes ask for ConsumedCapacity
-  // Printed once, when the replay first catches up ("{lag}" is replaced by the lag in seconds).
+  // Printed once, when the replay first catches up ("{lag}" is replaced by the lag in seconds),
+  // unless items are known to be missing from the target: then a warning says so instead.
   std::string caught_up_message = "caught up: the target is {lag} s behind the source";
+  // The copy before the replay (migrate --live) could not write some items.
+  bool copy_incomplete = false;
 };
 
 // Checks the checkpoint file for a fresh run (must not exist, must be writable) or a resume

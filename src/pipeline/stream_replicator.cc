@@ -606,6 +606,9 @@ aws::Result<ReplicateResult> Replay::Run() {
     }
   }
 
+  // The checkpoint exists before the first write: a run killed before its first periodic save
+  // is resumed, not refused for want of a checkpoint.
+  if (aws::Status s = Save(); !s.ok()) return std::move(s).error();
   if (context_.on_started) context_.on_started();
   std::vector<std::unique_ptr<Reader>> readers;
   std::optional<aws::Error> failure;

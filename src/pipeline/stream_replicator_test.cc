@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -922,6 +923,26 @@ TEST_F(StreamReplicatorTest, TrimmedDataFromGetRecordsIsAGap) {
   Result<ReplicateResult> result = Run(Options());
   ExpectGapError(result, "shard-1");
   EXPECT_TRUE(fake_->writes().empty());
+}
+
+TEST_F(StreamReplicatorTest, TheCheckpointExistsBeforeTheFirstWrite) {
+  fake_->AddShard("shard-1");
+  fake_->Insert("shard-1", "a", "1");
+  ReplicateOptions options = Options();
+  options.checkpoint_path = dir_.path() + "/stream.json";
+  ReplicateContext context = Context();
+  bool saved_before_start = false;
+  size_t writes_at_start = 1;
+  context.on_started = [&] {
+    saved_before_start = std::filesystem::exists(options.checkpoint_path);
+    writes_at_start = fake_->writes().size();
+  };
+  StreamReplicator replicator(context, options);
+  Result<ReplicateResult> result = replicator.Run(&counters_);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_TRUE(saved_before_start);
+  EXPECT_EQ(writes_at_start, 0u);
+  EXPECT_EQ(fake_->target(), (Target{{"a", "1"}}));
 }
 
 TEST_F(StreamReplicatorTest, TrimmedDataAfterSomePagesKeepsTheirCheckpoint) {

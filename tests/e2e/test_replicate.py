@@ -402,7 +402,32 @@ class ReplicateTest(StreamTestCase):
         r, first = self.replicate(src, dst, checkpoint, "--until-caught-up", "--max-lag", "0")
         self.assertEqual(r.code, 3, r.stderr)
         self.assertEqual(first["RecordsDeadLettered"], 1, first)
+        # Caught up with the stream, but not a complete target: the message says so.
+        self.assertIn(f"caught up: {dst} is 0 s behind {src}, but it is not a complete copy: "
+                      f"1 record could not be written (see the dead-letter file "
+                      f"{self.dead_letter})", r.stderr)
         return src, dst, checkpoint, first
+
+    def test_a_refused_write_is_named_by_side_and_in_the_json_summary(self):
+        src = self.create_table(self.unique_table("dsrc"), StreamSpecification=stream_spec())
+        dst = self.create_table(self.unique_table("ddst"))
+        self.write_items(src, self.generate_items(20, seed=9))
+        proxy = FaultProxy(self.ddb_endpoint, [
+            {"fault": "denied", "operations": ["BatchWriteItem"]}]).start()
+        self.addCleanup(proxy.stop)
+        checkpoint = self.work / "denied.json"
+        r, summary = self.replicate(src, dst, checkpoint, "--until-caught-up", proxy=proxy)
+        self.assertEqual(r.code, 1, r.stderr)
+        last = r.stderr.splitlines()[-1]
+        self.assertTrue(last.startswith("ddbmigrate: error: "), r.stderr)
+        self.assertIn(f"(the target table {dst}: the credentials used for it are not allowed "
+                      "this", last)
+        self.assertIn("not authorized to perform: dynamodb:BatchWriteItem", summary["Error"],
+                      summary)
+        self.assertIn(f"the target table {dst}", summary["Error"], summary)
+        self.assertFalse(summary["CaughtUp"], summary)
+        # The checkpoint was saved before the first write, and a resume finds it.
+        self.assertTrue(checkpoint.exists())
 
     def test_resume_counts_the_dead_letters_of_earlier_runs(self):
         """A record the target refuses is dead-lettered and the replay exits 3; a resume that
@@ -839,6 +864,26 @@ class LiveMigrationIdentityTest(MigrateLiveCase):
         self.assertIn("copy the table again and replicate from the time that copy started",
                       r.stderr)
         self.assertEqual(self.dynamodb().scan(TableName=dst, Select="COUNT")["Count"], 0)
+
+
+class LiveMigrationIncompleteTest(MigrateLiveCase):
+
+    def test_items_the_copy_could_not_write_are_no_cut_over(self):
+        """Caught up with the stream is not ready for cut-over while items of the copy are in
+        the dead-letter file: the message says so, and the run exits 3."""
+        items = self.generate_items(60, seed=12)
+        items[5]["g"] = {"S": "not a number"}
+        src = self.seed_source(items, stream_at_creation=False)
+        dst = self.create_table_indexing_g_as_number(self.unique_table("mdst"))
+        args = [a for a in self.live_args(src, dst, "--until-caught-up", "--max-lag", "0")
+                if a != "--create-target"]
+        r = self.cli(*args, timeout=RUN_TIMEOUT)
+        self.assertEqual(r.code, 3, r.stderr)
+        self.assertNotIn("ready for cut-over", r.stderr)
+        self.assertIn(f"caught up: {dst} is 0 s behind {src}, but it is not a complete copy: "
+                      f"items of the copy could not be written (see the dead-letter file "
+                      f"{self.dead_letter})", r.stderr)
+        self.assertEqual(self.dynamodb().scan(TableName=dst, Select="COUNT")["Count"], 59)
 
 
 class LiveMigrationCopyKillTest(MigrateLiveCase):
