@@ -48,6 +48,17 @@ Result<HttpResponse> ServiceClient::Call(std::string_view operation, HttpRequest
           counters_->throttles.fetch_add(1, std::memory_order_relaxed);
           NoteAnswered();
         }
+        // Silence while an endpoint never answers would last max_attempts request timeouts:
+        // say once that it is being retried. (Quick failures, such as a refused connection,
+        // end soon enough with their own error.)
+        if (error.kind == ErrorKind::kTransport && config_.notice &&
+            error.message.find("timed out") != std::string::npos &&
+            !outage_->answered.load(std::memory_order_relaxed) &&
+            !outage_->unanswered_told.exchange(true)) {
+          config_.notice(error.ToString() + "; no answer from " + config_.endpoint.Authority() +
+                         " yet: retrying, up to " + std::to_string(retry_.options().max_attempts) +
+                         " attempts in all");
+        }
         if (!in_outage && state.InOutageWindow(error)) {
           in_outage = true;
           EnterOutage(error, state);

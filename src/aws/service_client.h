@@ -86,6 +86,8 @@ class ServiceClient {
   // success or a throttle, which opens RetryOptions::outage_window), and the outage, if any.
   struct Outage {
     std::atomic<bool> answered{false};
+    // A call failed without an answer before the service ever answered, and that was told.
+    std::atomic<bool> unanswered_told{false};
     // Moves at the first success of any call during an outage: calls waiting in the window
     // retry then instead of sleeping out backoffs of up to max_delay (RetrySignals).
     std::atomic<uint64_t> recoveries{0};

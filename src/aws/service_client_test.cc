@@ -419,12 +419,25 @@ TEST_F(ServiceClientTest, OnceAnsweredTransientErrorsAreRiddenOutThroughTheOutag
   // Never answered yet (a wrong endpoint, say): two attempts, then the error.
   transport_.Fail("connection refused");
   transport_.Fail("connection refused");
-  transport_.Respond(200, kGoodBody);
   Result<HttpResponse> r = Call(*client);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message, "connection refused");
   EXPECT_TRUE(notices.empty());
-  ASSERT_TRUE(Call(*client).ok());  // the scripted answer: now it has answered
+  // An endpoint that takes connections and never answers is not waited on in silence: said
+  // once.
+  transport_.Fail("timed out waiting for the answer");
+  transport_.Fail("timed out waiting for the answer");
+  transport_.Fail("timed out waiting for the answer");
+  transport_.Fail("timed out waiting for the answer");
+  ASSERT_FALSE(Call(*client).ok());
+  ASSERT_FALSE(Call(*client).ok());
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_EQ(notices[0],
+            "dynamodb Scan: timed out waiting for the answer; no answer from "
+            "dynamodb.us-east-1.amazonaws.com yet: retrying, up to 2 attempts in all");
+  notices.clear();
+  transport_.Respond(200, kGoodBody);
+  ASSERT_TRUE(Call(*client).ok());  // now it has answered
 
   // An outage of six failed attempts is ridden out, and told once as it begins and as it ends.
   for (int i = 0; i < 5; ++i) transport_.Fail("connection reset");
