@@ -73,6 +73,12 @@ class ExportCommand final : public Command {
                  "recovery and an S3 location; consumes no read capacity)");
     app.add_option("--s3-bucket-owner", bucket_owner_,
                    "With --native: account id owning the bucket, when not the table's");
+    app.add_option("--s3-sse-algorithm", sse_algorithm_,
+                   "Server-side encryption of every object written to S3: AES256 (S3's keys) "
+                   "or KMS");
+    app.add_option("--s3-sse-kms-key-id", sse_kms_key_id_,
+                   "With --s3-sse-algorithm KMS: the KMS key id, ARN or alias (default: the "
+                   "account's AWS managed key for S3)");
     app.add_option("--checkpoint", checkpoint_,
                    "Record each finished data file here so an export can resume");
     app.add_flag("--resume", resume_,
@@ -95,7 +101,9 @@ class ExportCommand final : public Command {
     } else if (app_->count("--s3-bucket-owner") > 0) {
       return UsageError("--s3-bucket-owner only applies with --native");
     }
+    if (aws::Status s = CheckEncryptionFlags(); !s.ok()) return std::move(s).error();
     if (aws::Status s = capacity_.CheckScanRates(scan_); !s.ok()) return std::move(s).error();
+    store_flags_.encryption = S3Encryption();
     aws::Result<TableConnection> opened_table = OpenTableConnection(global, table_);
     if (!opened_table.ok()) return std::move(opened_table).error();
     const dynamodb::TableRef& ref = opened_table->ref;
@@ -104,6 +112,15 @@ class ExportCommand final : public Command {
     if (!opened.ok()) return std::move(opened).error();
     if (native_ && opened->location.kind != storage::Location::Kind::kS3) {
       return UsageError("--native exports only to S3: give --to s3://bucket/prefix");
+    }
+    if (opened->location.kind != storage::Location::Kind::kS3) {
+      for (const char* flag : {"--s3-sse-algorithm", "--s3-sse-kms-key-id"}) {
+        if (app_->count(flag) == 0) continue;
+        return UsageError(
+            fmt::format("{} only applies to exports to S3: a local directory is not encrypted by "
+                        "ddbmigrate; drop it, or give --to s3://bucket/prefix",
+                        flag));
+      }
     }
     if (resume_ && checkpoint_.empty()) {
       return UsageError("--resume needs --checkpoint FILE: the file the earlier export wrote");
@@ -168,6 +185,8 @@ class ExportCommand final : public Command {
     options.checkpoint_source = table.table_arn;
     options.checkpoint_source_identity = pipeline::IdentityOf(table);
     options.checkpoint_target = store.Describe(folder);
+    options.checkpoint_s3_sse_algorithm = sse_algorithm_;
+    options.checkpoint_s3_sse_kms_key_id = sse_kms_key_id_;
     options.resume = resume;
     options.page_size = scan_.PageSize();
     options.consistent_read = scan_.consistent_read;
@@ -274,6 +293,8 @@ class ExportCommand final : public Command {
     summary.export_time = summary.start_time;
     summary.s3_bucket = store.bucket();
     if (!opened.prefix.empty()) summary.s3_prefix = opened.prefix;
+    if (!sse_algorithm_.empty()) summary.s3_sse_algorithm = sse_algorithm_;
+    if (!sse_kms_key_id_.empty()) summary.s3_sse_kms_key_id = sse_kms_key_id_;
     summary.manifest_files_s3_key = folder + std::string(storage::kManifestFilesFile);
     summary.item_count = result->item_count;
     const std::string files_json = storage::SerializeManifestFiles(result->files);
@@ -313,6 +334,8 @@ class ExportCommand final : public Command {
     request.s3_bucket = opened.location.bucket;
     request.s3_prefix = opened.prefix;
     request.s3_bucket_owner = bucket_owner_;
+    request.s3_sse_algorithm = sse_algorithm_;
+    request.s3_sse_kms_key_id = sse_kms_key_id_;
     aws::Result<dynamodb::ExportDescription> started =
         dynamodb::ExportTableToPointInTime(db.dynamodb(), request);
     if (!started.ok()) {
@@ -379,11 +402,56 @@ class ExportCommand final : public Command {
         !s.ok()) {
       return std::move(s).error();
     }
+    if (checkpoint.s3_sse_algorithm != sse_algorithm_ ||
+        checkpoint.s3_sse_kms_key_id != sse_kms_key_id_) {
+      return Invalid(fmt::format(
+          "checkpoint {} is of an export {}; resume it with the same encryption flags (the "
+          "files exported so far are encrypted so, and the manifest describes them all alike)",
+          checkpoint_,
+          EncryptionFlagsText(checkpoint.s3_sse_algorithm, checkpoint.s3_sse_kms_key_id)));
+    }
     const std::chrono::milliseconds millis(std::stoll(id.substr(0, id.find('-'))));
     return aws::Clock::WallTime(std::chrono::duration_cast<aws::Clock::WallTime::duration>(millis));
   }
 
   using ManifestSummary = storage::ManifestSummary;
+
+  // kUsage for an algorithm other than AES256 or KMS (the names ExportTableToPointInTime and
+  // the manifest use), or a key id without KMS.
+  aws::Status CheckEncryptionFlags() const {
+    if (app_->count("--s3-sse-algorithm") > 0 && sse_algorithm_ != "AES256" &&
+        sse_algorithm_ != "KMS") {
+      return UsageError(
+          fmt::format("--s3-sse-algorithm must be AES256 or KMS, not '{}'", sse_algorithm_));
+    }
+    if (app_->count("--s3-sse-kms-key-id") > 0 && sse_algorithm_ != "KMS") {
+      return UsageError(
+          "--s3-sse-kms-key-id needs --s3-sse-algorithm KMS: a key only applies to KMS "
+          "encryption");
+    }
+    if (app_->count("--s3-sse-kms-key-id") > 0 && sse_kms_key_id_.empty()) {
+      return UsageError(
+          "--s3-sse-kms-key-id is empty: give a KMS key id, ARN or alias, or leave the flag out "
+          "for the AWS managed key");
+    }
+    return aws::Status::Ok();
+  }
+
+  // The flags as S3 headers. REQUIRES: CheckEncryptionFlags passed.
+  storage::S3ServerSideEncryption S3Encryption() const {
+    if (sse_algorithm_.empty()) return {};
+    return {sse_algorithm_ == "KMS" ? "aws:kms" : "AES256", sse_kms_key_id_};
+  }
+
+  // How a run with these settings was started, for messages: "with --s3-sse-algorithm KMS
+  // --s3-sse-kms-key-id K", or "without --s3-sse-algorithm".
+  static std::string EncryptionFlagsText(const std::string& algorithm,
+                                         const std::string& kms_key_id) {
+    if (algorithm.empty()) return "without --s3-sse-algorithm";
+    std::string text = "with --s3-sse-algorithm " + algorithm;
+    if (!kms_key_id.empty()) text += " --s3-sse-kms-key-id " + kms_key_id;
+    return text;
+  }
 
   // The summary of a finished export whose manifests, each matching its .md5, list exactly
   // `files_json`; nullopt when they are to be written.
@@ -461,6 +529,8 @@ class ExportCommand final : public Command {
   bool native_ = false;
   const CLI::App* app_ = nullptr;  // the subcommand, to tell which flags were given
   std::string bucket_owner_;
+  std::string sse_algorithm_;   // "", "AES256" or "KMS"
+  std::string sse_kms_key_id_;  // KMS only
   std::string checkpoint_;
   bool resume_ = false;
   StoreFlags store_flags_;

@@ -58,6 +58,7 @@ aws::Result<OpenedStore> OpenStore(const GlobalOptions& global, const StoreFlags
   opened.connection = std::move(*connection);
   storage::S3StoreOptions options;
   options.part_size = part_size;
+  options.client.encryption = flags.encryption;
   aws::Result<std::unique_ptr<storage::S3Store>> store =
       storage::OpenS3Store(&opened.connection->s3_service(), opened.location.bucket, options);
   if (!store.ok()) return std::move(store).error();

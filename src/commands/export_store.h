@@ -15,6 +15,7 @@
 #include "commands/connection.h"
 #include "storage/location.h"
 #include "storage/object_store.h"
+#include "storage/s3_client.h"
 
 namespace ddbm::commands {
 
@@ -31,6 +32,9 @@ struct OpenedStore {
 struct StoreFlags {
   SideOptions s3_side;
   int part_size_mib = 8;
+  // Asked of S3 for every object written (set by the command from flags of its own; unused for
+  // a local directory).
+  storage::S3ServerSideEncryption encryption;
   void Add(CLI::App& app, bool writing);
 };
 

@@ -62,6 +62,8 @@ std::string SerializeCheckpoint(const Checkpoint& c) {
   if (!c.dead_letter_file.empty()) w.Member("DeadLetterFile", c.dead_letter_file);
   if (c.create_indexes_after) w.MemberBool("CreateIndexesAfter", true);
   if (!c.transform.empty()) w.Member("Transform", c.transform);
+  if (!c.s3_sse_algorithm.empty()) w.Member("S3SseAlgorithm", c.s3_sse_algorithm);
+  if (!c.s3_sse_kms_key_id.empty()) w.Member("S3SseKmsKeyId", c.s3_sse_kms_key_id);
   if (!c.unusable.empty()) w.Member("Unusable", c.unusable);
   w.Key("Segments").BeginArray();
   for (size_t i = 0; i < c.segments.size(); ++i) {
@@ -109,6 +111,8 @@ aws::Result<Checkpoint> ParseCheckpoint(std::string_view text, const std::string
     c.create_indexes_after = indexes_after;
   }
   if (root["Transform"].get(s) == simdjson::SUCCESS) c.transform = std::string(s);
+  if (root["S3SseAlgorithm"].get(s) == simdjson::SUCCESS) c.s3_sse_algorithm = std::string(s);
+  if (root["S3SseKmsKeyId"].get(s) == simdjson::SUCCESS) c.s3_sse_kms_key_id = std::string(s);
   if (root["Unusable"].get(s) == simdjson::SUCCESS) c.unusable = std::string(s);
   int64_t total = 0;
   simdjson::dom::array segments;

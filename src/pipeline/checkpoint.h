@@ -3,6 +3,7 @@
 //   {"Version":1,"Operation":"copy","Source":"A","Target":"B","TotalSegments":8,
 //    "SourceTable":{"TableArn":...},"TargetTable":{"TableArn":...},   (see table_identity.h)
 //    "DeadLetterFile":"/abs/path.jsonl", "Transform":"jq -c --unbuffered ...",  (when given)
+//    "S3SseAlgorithm":"KMS", "S3SseKmsKeyId":"alias/k",                      (exports, when given)
 //    "Segments":[{"Segment":0,"Done":false,"ExclusiveStartKey":{...},"Items":1200,
 //                 "DeadLettered":3},...]}     (DeadLettered only when not 0)
 //
@@ -48,6 +49,11 @@ struct Checkpoint {
   // the segments' Items count the items read, DeadLettered the lines of the dead-letter file
   // (a transform may make more of them than it read).
   std::string transform;
+  // An export's server-side encryption, as its manifest records it: "AES256" or "KMS" (empty:
+  // none asked), and the KMS key as given (empty: the AWS managed key). A resume must encrypt
+  // its files alike.
+  std::string s3_sse_algorithm;
+  std::string s3_sse_kms_key_id;
   // Why this checkpoint must not be resumed (its positions may count items that were not
   // written as they should be, e.g. a transform's answers out of step); empty when it may.
   std::string unusable;

@@ -57,6 +57,23 @@ TEST(CheckpointTest, RoundTripsTheTransformWhoseDeadLettersMayOutnumberTheItemsR
   EXPECT_EQ(ParseCheckpoint(SerializeCheckpoint(c), "x")->unusable, c.unusable);
 }
 
+TEST(CheckpointTest, RoundTripsAnExportsEncryptionOmittingItWhenUnset) {
+  Checkpoint c = Sample();
+  EXPECT_EQ(SerializeCheckpoint(c).find("S3Sse"), std::string::npos);
+  c.s3_sse_algorithm = "KMS";
+  c.s3_sse_kms_key_id = "arn:aws:kms:us-east-1:111122223333:alias/exports";
+  auto parsed = ParseCheckpoint(SerializeCheckpoint(c), "x");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
+  EXPECT_EQ(parsed->s3_sse_algorithm, "KMS");
+  EXPECT_EQ(parsed->s3_sse_kms_key_id, c.s3_sse_kms_key_id);
+  c.s3_sse_algorithm = "AES256";
+  c.s3_sse_kms_key_id.clear();
+  parsed = ParseCheckpoint(SerializeCheckpoint(c), "x");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
+  EXPECT_EQ(parsed->s3_sse_algorithm, "AES256");
+  EXPECT_EQ(parsed->s3_sse_kms_key_id, "");
+}
+
 TEST(CheckpointTest, RoundTripsTheDeadLetterFileAndDeferredIndexesOmittingThemWhenUnset) {
   Checkpoint c = Sample();
   EXPECT_EQ(SerializeCheckpoint(c).find("DeadLetterFile"), std::string::npos);

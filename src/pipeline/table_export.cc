@@ -155,6 +155,8 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     c.source = options.checkpoint_source;
     c.source_identity = options.checkpoint_source_identity;
     c.target = options.checkpoint_target;
+    c.s3_sse_algorithm = options.checkpoint_s3_sse_algorithm;
+    c.s3_sse_kms_key_id = options.checkpoint_s3_sse_kms_key_id;
     c.total_segments = segments;
     for (const SegmentFiles& f : files) {
       SegmentPosition p = f.position;

@@ -62,6 +62,10 @@ struct TableExportOptions {
   std::string checkpoint_source;
   TableIdentity checkpoint_source_identity;  // recorded as Checkpoint::source_identity
   std::string checkpoint_target;
+  // The encryption the data files are written with (see Checkpoint::s3_sse_algorithm), recorded
+  // so that a resume can refuse to mix encryptions in one export.
+  std::string checkpoint_s3_sse_algorithm;
+  std::string checkpoint_s3_sse_kms_key_id;
   // Set to resume: an earlier run's checkpoint of this export; it decides the segments.
   std::optional<Checkpoint> resume;
   // Called once before the first Scan, after a resume's checks and clean-up (so that a refused

@@ -286,6 +286,8 @@ TEST(TableExportTest, SavesTheCheckpointBeforeTheFirstScan) {
   options.checkpoint_path = dir.path() + "/export.checkpoint";
   options.checkpoint_source = "arn:aws:dynamodb:us-east-1:111122223333:table/t";
   options.checkpoint_target = "x/";
+  options.checkpoint_s3_sse_algorithm = "KMS";
+  options.checkpoint_s3_sse_kms_key_id = "alias/exports";
   testing::FakeClock clock;  // no time passes: no save is due when a file is finished
   options.clock = &clock;
   // What the checkpoint held when each Scan was sent.
@@ -307,6 +309,8 @@ TEST(TableExportTest, SavesTheCheckpointBeforeTheFirstScan) {
     ASSERT_TRUE(c.has_value());
     EXPECT_EQ(c->operation, "export");
     EXPECT_EQ(c->target, "x/");
+    EXPECT_EQ(c->s3_sse_algorithm, "KMS");
+    EXPECT_EQ(c->s3_sse_kms_key_id, "alias/exports");
     EXPECT_EQ(c->total_segments, 2);
   }
   // Whichever Scan came first found every segment at its start, with no file.

@@ -56,6 +56,32 @@ TEST(ExportManifestTest, RealManifestSummaryRoundTripsByteForByte) {
   EXPECT_EQ(SerializeManifestSummary(*summary), text);
 }
 
+// An encrypted export's summary names the algorithm as ExportTableToPointInTime does ("KMS",
+// not S3's "aws:kms") and the key as given, after s3Prefix as AWS writes them.
+TEST(ExportManifestTest, SummaryRecordsServerSideEncryption) {
+  ManifestSummary summary;
+  summary.manifest_files_s3_key = "p/AWSDynamoDB/x/manifest-files.json";
+  summary.s3_bucket = "b-1";
+  summary.s3_prefix = "p";
+  summary.s3_sse_algorithm = "KMS";
+  summary.s3_sse_kms_key_id = "alias/exports";
+  const std::string text = SerializeManifestSummary(summary);
+  EXPECT_NE(text.find("\"s3Prefix\":\"p\",\"s3SseAlgorithm\":\"KMS\","
+                      "\"s3SseKmsKeyId\":\"alias/exports\""),
+            std::string::npos)
+      << text;
+  aws::Result<ManifestSummary> parsed = ParseManifestSummary(text, "s.json");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
+  EXPECT_EQ(parsed->s3_sse_algorithm, std::optional<std::string>("KMS"));
+  EXPECT_EQ(parsed->s3_sse_kms_key_id, std::optional<std::string>("alias/exports"));
+
+  summary.s3_sse_algorithm = "AES256";
+  summary.s3_sse_kms_key_id.reset();
+  EXPECT_NE(SerializeManifestSummary(summary).find(
+                "\"s3SseAlgorithm\":\"AES256\",\"s3SseKmsKeyId\":null"),
+            std::string::npos);
+}
+
 TEST(ExportManifestTest, BadManifestFilesNameTheLine) {
   aws::Result<std::vector<DataFileEntry>> r = ParseManifestFiles(
       "{\"itemCount\":1,\"md5Checksum\":\"x\",\"dataFileS3Key\":\"a\"}\nnot json\n", "m.json");

@@ -277,6 +277,16 @@ aws::Status CheckBucket(const Target& target) {
   return aws::Status::Ok();
 }
 
+// Asks for `encryption` on the object `request` creates. Added before the request is signed, so
+// the headers are part of the signature as every x-amz-* header must be.
+void AddEncryptionHeaders(HttpRequest& request, const S3ServerSideEncryption& encryption) {
+  if (encryption.algorithm.empty()) return;
+  request.SetHeader("x-amz-server-side-encryption", encryption.algorithm);
+  if (!encryption.kms_key_id.empty()) {
+    request.SetHeader("x-amz-server-side-encryption-aws-kms-key-id", encryption.kms_key_id);
+  }
+}
+
 S3WriteResult WriteResult(const HttpResponse& response) {
   S3WriteResult result;
   if (const std::string* etag = response.FindHeader("ETag")) result.etag = Unquote(*etag);
@@ -358,6 +368,7 @@ Result<S3WriteResult> S3Client::PutObject(std::string_view bucket, std::string_v
   request.method = "PUT";
   request.url = RequestUrl(bucket, key);
   request.SetHeader("Content-Type", "application/octet-stream");
+  AddEncryptionHeaders(request, options_.encryption);
   request.body = std::string(body);
   Result<HttpResponse> response = Send("PutObject", std::move(request), bucket, key, false);
   if (!response.ok()) return std::move(response).error();
@@ -546,6 +557,7 @@ Result<std::string> S3Client::CreateMultipartUpload(std::string_view bucket,
   request.method = "POST";
   request.url = RequestUrl(bucket, key, "uploads");
   request.SetHeader("Content-Type", "application/octet-stream");
+  AddEncryptionHeaders(request, options_.encryption);
   Result<HttpResponse> response =
       Send("CreateMultipartUpload", std::move(request), bucket, key, true);
   if (!response.ok()) return std::move(response).error();

@@ -29,8 +29,22 @@ enum class S3AddressingStyle {
   kVirtualHosted,  // https://bucket.s3.<region>.amazonaws.com/key
 };
 
+// Server-side encryption asked of S3 for an object, as S3's headers name it.
+struct S3ServerSideEncryption {
+  // x-amz-server-side-encryption: "AES256" (SSE-S3) or "aws:kms" (SSE-KMS); empty: none asked,
+  // the bucket's default encryption applies.
+  std::string algorithm;
+  // x-amz-server-side-encryption-aws-kms-key-id: a KMS key id, ARN or alias; "aws:kms" only.
+  // Empty with "aws:kms": the account's AWS managed key for S3.
+  std::string kms_key_id;
+  bool operator==(const S3ServerSideEncryption&) const = default;
+};
+
 struct S3ClientOptions {
   S3AddressingStyle addressing = S3AddressingStyle::kAuto;
+  // Sent, and signed, with every request that creates an object: PutObject and
+  // CreateMultipartUpload (S3 refuses the headers on UploadPart and CompleteMultipartUpload).
+  S3ServerSideEncryption encryption;
 };
 
 // What S3 answers to a write (PutObject, UploadPart, CompleteMultipartUpload).

@@ -40,7 +40,8 @@ class S3ClientTest : public ::testing::Test {
  protected:
   // A client for `endpoint` in us-west-2.
   const S3Client& Client(const std::string& endpoint = "https://s3.us-west-2.amazonaws.com",
-                         S3AddressingStyle style = S3AddressingStyle::kAuto, int max_attempts = 3) {
+                         S3AddressingStyle style = S3AddressingStyle::kAuto, int max_attempts = 3,
+                         S3ServerSideEncryption encryption = {}) {
     aws::ServiceClientConfig config;
     config.service = "s3";
     config.signing_name = "s3";
@@ -55,7 +56,8 @@ class S3ClientTest : public ::testing::Test {
     config.clock = &clock_;
     config.retry.max_attempts = max_attempts;
     service_ = std::make_unique<aws::ServiceClient>(std::move(config));
-    client_ = std::make_unique<S3Client>(service_.get(), S3ClientOptions{style});
+    client_ =
+        std::make_unique<S3Client>(service_.get(), S3ClientOptions{style, std::move(encryption)});
     return *client_;
   }
 
@@ -264,6 +266,42 @@ TEST_F(S3ClientTest, SignsS3StyleWithContentSha256) {
   EXPECT_TRUE(
       HasText(authorization, "SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date"));
   EXPECT_TRUE(LacksText(authorization, kSecret));
+}
+
+TEST_F(S3ClientTest, AsksForEncryptionInSignedHeadersOfPutObject) {
+  const S3Client& s3 = Client("https://s3.us-west-2.amazonaws.com", S3AddressingStyle::kAuto, 3,
+                              {"aws:kms", "alias/exports"});
+  transport_.Respond(200, "",
+                     {{"ETag", "\"kms-etag\""}, {"x-amz-server-side-encryption", "aws:kms"}});
+  aws::Result<S3WriteResult> put = s3.PutObject("my-bucket", "k", "a");
+  ASSERT_TRUE(put.ok()) << put.error().ToString();
+  EXPECT_EQ(put->server_side_encryption, "aws:kms");
+  const HttpRequest sent = LastRequest();
+  EXPECT_EQ(Header(sent, "x-amz-server-side-encryption"), "aws:kms");
+  EXPECT_EQ(Header(sent, "x-amz-server-side-encryption-aws-kms-key-id"), "alias/exports");
+  EXPECT_TRUE(HasText(Header(sent, "Authorization"),
+                      "SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;"
+                      "x-amz-server-side-encryption;x-amz-server-side-encryption-aws-kms-key-id,"));
+}
+
+TEST_F(S3ClientTest, Aes256AsksWithoutAKeyAndNothingByDefault) {
+  const S3Client& plain = Client();
+  transport_.Respond(200,
+                     "<InitiateMultipartUploadResult><UploadId>u</UploadId>"
+                     "</InitiateMultipartUploadResult>");
+  ASSERT_TRUE(plain.CreateMultipartUpload("my-bucket", "k").ok());
+  EXPECT_EQ(LastRequest().FindHeader("x-amz-server-side-encryption"), nullptr);
+
+  const S3Client& s3 =
+      Client("https://s3.us-west-2.amazonaws.com", S3AddressingStyle::kAuto, 3, {"AES256", ""});
+  transport_.Respond(200,
+                     "<InitiateMultipartUploadResult><UploadId>u</UploadId>"
+                     "</InitiateMultipartUploadResult>");
+  ASSERT_TRUE(s3.CreateMultipartUpload("my-bucket", "k").ok());
+  const HttpRequest sent = LastRequest();
+  EXPECT_EQ(Header(sent, "x-amz-server-side-encryption"), "AES256");
+  EXPECT_EQ(sent.FindHeader("x-amz-server-side-encryption-aws-kms-key-id"), nullptr);
+  EXPECT_TRUE(HasText(Header(sent, "Authorization"), ";x-amz-server-side-encryption,"));
 }
 
 // AWS's documented S3 example (GET Object, first 10 bytes of examplebucket/test.txt, signed with

@@ -21,9 +21,8 @@ std::string Lower(std::string text) {
 }
 
 // KMS-encrypted objects have ETags that are not MD5s of their bytes.
-bool EtagIsNotMd5(const S3WriteResult& result) {
-  return result.server_side_encryption.starts_with("aws:kms");
-}
+bool IsKms(std::string_view algorithm) { return algorithm.starts_with("aws:kms"); }
+bool EtagIsNotMd5(const S3WriteResult& result) { return IsKms(result.server_side_encryption); }
 
 Error Corruption(std::string message) {
   Error error = Error::Make(ErrorKind::kCorruption, std::move(message));
@@ -35,13 +34,16 @@ Error Corruption(std::string message) {
 // thread at a time. Any failure aborts the upload; the writer then refuses further calls.
 class S3ObjectWriter final : public ObjectWriter {
  public:
+  // `kms_asked`: the upload was created with SSE-KMS, so its ETags are not MD5s even when an
+  // answer does not say how the object is encrypted.
   S3ObjectWriter(const S3Client* client, std::string bucket, std::string key, std::string upload_id,
-                 int64_t part_size)
+                 int64_t part_size, bool kms_asked)
       : client_(client),
         bucket_(std::move(bucket)),
         key_(std::move(key)),
         upload_id_(std::move(upload_id)),
-        part_size_(static_cast<size_t>(part_size)) {}
+        part_size_(static_cast<size_t>(part_size)),
+        etag_is_not_md5_(kms_asked) {}
 
   ~S3ObjectWriter() override { Abort(); }
 
@@ -129,7 +131,7 @@ class S3ObjectWriter final : public ObjectWriter {
     Result<S3WriteResult> part =
         client_->UploadPart(bucket_, key_, upload_id_, part_number, buffer_);
     if (!part.ok()) return std::move(part).error();
-    if (EtagIsNotMd5(*part)) {
+    if (etag_is_not_md5_ || EtagIsNotMd5(*part)) {
       etag_is_not_md5_ = true;
     } else if (Lower(part->etag) != LowerHex(md5)) {
       return Corruption("S3 stored part " + std::to_string(part_number) + " of " + Where() +
@@ -181,7 +183,8 @@ Status S3Store::Put(std::string_view key, std::string_view bytes) {
   Result<S3WriteResult> put = client_.PutObject(bucket_, key, bytes);
   if (!put.ok()) return std::move(put).error();
   const std::string md5 = LowerHex(Md5::Digest(bytes));
-  if (!EtagIsNotMd5(*put) && Lower(put->etag) != md5) {
+  const bool kms = IsKms(options_.client.encryption.algorithm) || EtagIsNotMd5(*put);
+  if (!kms && Lower(put->etag) != md5) {
     (void)client_.DeleteObject(bucket_, key);
     return Corruption("S3 stored " + Describe(key) + " with ETag " + put->etag +
                       ", but its MD5 is " + md5);
@@ -193,7 +196,8 @@ Result<std::unique_ptr<ObjectWriter>> S3Store::OpenWriter(std::string_view key) 
   Result<std::string> upload_id = client_.CreateMultipartUpload(bucket_, key);
   if (!upload_id.ok()) return std::move(upload_id).error();
   return std::unique_ptr<ObjectWriter>(std::make_unique<S3ObjectWriter>(
-      &client_, bucket_, std::string(key), std::move(*upload_id), options_.part_size));
+      &client_, bucket_, std::string(key), std::move(*upload_id), options_.part_size,
+      IsKms(options_.client.encryption.algorithm)));
 }
 
 Result<std::vector<ObjectInfo>> S3Store::List(std::string_view prefix) const {

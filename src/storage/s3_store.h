@@ -4,7 +4,8 @@
 // the multipart form "<hex>-<parts>". The writer checks S3's ETags against the MD5s it computes
 // itself: a part or object whose ETag differs is kCorruption. Buckets that encrypt with KMS
 // (SSE-KMS, DSSE-KMS) answer ETags that are not MD5s; for those the check is skipped and S3's
-// ETag is returned as it is.
+// ETag is returned as it is, as it is for every object written with options.client.encryption
+// asking for SSE-KMS.
 #pragma once
 
 #include <cstddef>

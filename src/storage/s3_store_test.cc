@@ -267,9 +267,11 @@ class S3StoreTest : public ::testing::Test {
     transport_.SetFallback([this](const HttpRequest& r) { return bucket_.Handle(r); });
   }
 
-  std::unique_ptr<S3Store> Store(int64_t part_size = 5 * kMiB) {
+  std::unique_ptr<S3Store> Store(int64_t part_size = 5 * kMiB,
+                                 S3ServerSideEncryption encryption = {}) {
     S3StoreOptions options;
     options.part_size = part_size;
+    options.client.encryption = std::move(encryption);
     Result<std::unique_ptr<S3Store>> store = OpenS3Store(service_.get(), kBucket, options);
     EXPECT_TRUE(store.ok()) << store.error().ToString();
     return std::move(*store);
@@ -419,6 +421,70 @@ TEST_F(S3StoreTest, KmsEtagsAreNotCheckedAndReturnedAsSent) {
   Result<std::string> etag = (*writer)->Finish();
   ASSERT_TRUE(etag.ok()) << etag.error().ToString();
   EXPECT_EQ(*etag, "kmsetag-1");
+}
+
+// Asked for SSE-KMS, the store takes S3's ETags as they are even from a server that does not
+// say how it encrypted the object.
+TEST_F(S3StoreTest, KmsAskedEtagsAreNotCheckedEvenWhenTheAnswerIsSilent) {
+  auto store = Store(5 * kMiB, {"aws:kms", "alias/exports"});
+  bucket_.part_etag = "a1b2c3";
+  bucket_.complete_etag = "kmsetag-1";
+  ASSERT_TRUE(store->Put("p/manifest-summary.json", "{}").ok());
+  auto writer = store->OpenWriter("p/data/k.json.gz");
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Append("data").ok());
+  Result<std::string> etag = (*writer)->Finish();
+  ASSERT_TRUE(etag.ok()) << etag.error().ToString();
+  EXPECT_EQ(*etag, "kmsetag-1");
+  EXPECT_TRUE(bucket_.deleted.empty());
+}
+
+// Only the requests that create an object ask for encryption; UploadPart and
+// CompleteMultipartUpload must not (S3 refuses them with the headers).
+TEST_F(S3StoreTest, EncryptionHeadersOnlyOnPutObjectAndCreateMultipartUpload) {
+  auto store = Store(5 * kMiB, {"aws:kms", "arn:aws:kms:us-east-1:111122223333:key/k-1"});
+  ASSERT_TRUE(store->Put("p/a.md5", "x").ok());
+  auto writer = store->OpenWriter("p/data/k.json.gz");
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Append("data").ok());
+  ASSERT_TRUE((*writer)->Finish().ok());
+  const std::vector<HttpRequest> sent = transport_.requests();
+  ASSERT_EQ(sent.size(), 4u);  // PutObject, Create, UploadPart, Complete
+  for (size_t i = 0; i < sent.size(); ++i) {
+    const bool creates = i < 2;
+    const std::string* sse = sent[i].FindHeader("x-amz-server-side-encryption");
+    const std::string* key = sent[i].FindHeader("x-amz-server-side-encryption-aws-kms-key-id");
+    const std::string* authorization = sent[i].FindHeader("Authorization");
+    ASSERT_NE(authorization, nullptr);
+    if (creates) {
+      ASSERT_NE(sse, nullptr) << i;
+      EXPECT_EQ(*sse, "aws:kms");
+      ASSERT_NE(key, nullptr) << i;
+      EXPECT_EQ(*key, "arn:aws:kms:us-east-1:111122223333:key/k-1");
+      EXPECT_TRUE(HasText(*authorization,
+                          "x-amz-server-side-encryption;"
+                          "x-amz-server-side-encryption-aws-kms-key-id"))
+          << i;
+    } else {
+      EXPECT_EQ(sse, nullptr) << i;
+      EXPECT_EQ(key, nullptr) << i;
+      EXPECT_FALSE(HasText(*authorization, "x-amz-server-side-encryption")) << i;
+    }
+  }
+}
+
+// SSE-S3 objects keep MD5 ETags: the check stays.
+TEST_F(S3StoreTest, Aes256StillChecksEtags) {
+  auto store = Store(5 * kMiB, {"AES256", ""});
+  bucket_.sse = "AES256";
+  ASSERT_TRUE(store->Put("p/a", "x").ok());
+  const HttpRequest put = transport_.requests().back();
+  EXPECT_EQ(*put.FindHeader("x-amz-server-side-encryption"), "AES256");
+  EXPECT_EQ(put.FindHeader("x-amz-server-side-encryption-aws-kms-key-id"), nullptr);
+  bucket_.part_etag = "ffffffffffffffffffffffffffffffff";
+  aws::Status put_again = store->Put("p/b", "y");
+  ASSERT_FALSE(put_again.ok());
+  EXPECT_EQ(put_again.error().kind, ErrorKind::kCorruption);
 }
 
 TEST_F(S3StoreTest, DestroyingAnUnfinishedWriterAbortsTheUpload) {

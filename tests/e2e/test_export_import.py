@@ -870,6 +870,136 @@ class RoundTripTest(ExportImportTestBase):
         self.assert_tables_equal(src, dst)
 
 
+class ExportEncryptionTest(ExportImportTestBase):
+    """--s3-sse-algorithm and --s3-sse-kms-key-id: every object of the export carries the
+    encryption asked for (checked with head_object), the manifest records it, the export imports
+    back; a resume must ask for the same encryption."""
+
+    MOTO = True
+    ITEMS = 300
+
+    def setUp(self):
+        super().setUp()
+        self.items = ddbdata.generate_items(self.ITEMS, seed=31)
+        self.src = self.create_table(self.unique_table("ssesrc"), keys=KEYS)
+        self.write_items(self.src, self.items)
+
+    def export_encrypted(self, bucket, prefix, *sse):
+        r, summary = self.run_export(self.src, f"s3://{bucket}/{prefix}", "--segments", "2",
+                                     "--page-size", "100", "--s3-endpoint-url",
+                                     self.moto_endpoint, *sse)
+        self.assert_ok(r, summary)
+        return summary
+
+    def assert_encrypted(self, bucket, algorithm, key_id):
+        """Every object in the bucket has `algorithm` (S3's name) and, when given, `key_id`."""
+        s3 = self.client("s3")
+        _, list_keys = self.s3_reader(bucket)
+        keys = list_keys()
+        self.assertTrue(any(k.endswith(".json.gz") for k in keys), keys)
+        self.assertTrue(any(k.endswith(".md5") for k in keys), keys)
+        for key in keys:
+            head = s3.head_object(Bucket=bucket, Key=key)
+            self.assertEqual(head.get("ServerSideEncryption"), algorithm, key)
+            if key_id is not None:
+                self.assertEqual(head.get("SSEKMSKeyId"), key_id, key)
+
+    def check_round_trip(self, bucket, prefix, summary, algorithm, key_id):
+        get, list_keys = self.s3_reader(bucket)
+        manifest, entries, _ = self.check_our_export(get, list_keys, prefix, bucket,
+                                                     summary["ExportId"], self.src, 8 * MIB)
+        self.assertEqual(manifest["s3SseAlgorithm"], algorithm)
+        self.assertEqual(manifest["s3SseKmsKeyId"], key_id)
+        dst = self.unique_table("ssedst")
+        r, isummary = self.run_import(f"s3://{bucket}/{prefix}", dst, "--create-target",
+                                      "--s3-endpoint-url", self.moto_endpoint)
+        self.assert_imported(r, isummary, self.ITEMS, files=len(entries))
+        self.assert_tables_equal(self.src, dst)
+
+    def test_sse_aes256(self):
+        bucket, prefix = self.make_bucket("sse-aes"), "enc"
+        summary = self.export_encrypted(bucket, prefix, "--s3-sse-algorithm", "AES256")
+        self.assert_encrypted(bucket, "AES256", None)
+        for key in self.s3_reader(bucket)[1]():
+            self.assertNotIn("SSEKMSKeyId", self.client("s3").head_object(Bucket=bucket, Key=key))
+        self.check_round_trip(bucket, prefix, summary, "AES256", None)
+
+    def test_sse_kms_with_a_key(self):
+        key_arn = self.client("kms").create_key(Description="exports")["KeyMetadata"]["Arn"]
+        bucket, prefix = self.make_bucket("sse-kms"), "enc"
+        summary = self.export_encrypted(bucket, prefix, "--s3-sse-algorithm", "KMS",
+                                        "--s3-sse-kms-key-id", key_arn)
+        self.assert_encrypted(bucket, "aws:kms", key_arn)
+        self.check_round_trip(bucket, prefix, summary, "KMS", key_arn)
+
+    def test_sse_kms_with_the_aws_managed_key(self):
+        bucket, prefix = self.make_bucket("sse-kms-default"), "enc"
+        summary = self.export_encrypted(bucket, prefix, "--s3-sse-algorithm", "KMS")
+        self.assert_encrypted(bucket, "aws:kms", None)
+        get, _ = self.s3_reader(bucket)
+        manifest = json.loads(get(f"{prefix}/AWSDynamoDB/{summary['ExportId']}/"
+                                  "manifest-summary.json"))
+        self.assertEqual(manifest["s3SseAlgorithm"], "KMS")
+        self.assertIsNone(manifest["s3SseKmsKeyId"])
+
+    def test_sse_resume_must_encrypt_alike(self):
+        bucket = self.make_bucket("sse-resume")
+        checkpoint = self.work / "sse.checkpoint"
+        base = ("export", "--table", self.src, "--to", f"s3://{bucket}/p", "--checkpoint",
+                checkpoint, "--s3-endpoint-url", self.moto_endpoint)
+        key = ("--s3-sse-algorithm", "KMS", "--s3-sse-kms-key-id", "alias/exports")
+        r = self.cli(*base, *key)
+        self.assertEqual(r.code, 0, r.stderr)
+        for label, flags in (("none", ()), ("aes", ("--s3-sse-algorithm", "AES256")),
+                             ("other key", ("--s3-sse-algorithm", "KMS", "--s3-sse-kms-key-id",
+                                            "alias/other")),
+                             ("managed key", ("--s3-sse-algorithm", "KMS"))):
+            with self.subTest(label):
+                r = self.cli(*base, "--resume", *flags)
+                self.assert_cli_error(r, f"checkpoint {checkpoint} is of an export with "
+                                      "--s3-sse-algorithm KMS --s3-sse-kms-key-id alias/exports; "
+                                      "resume it with the same encryption flags")
+                self.assertEqual(r.code, 1)
+        r = self.cli(*base, "--resume", *key)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn("had already finished", r.stderr)
+
+        # And the other way round: an export without encryption resumes only without it.
+        plain = self.work / "plain.checkpoint"
+        r = self.cli(*base[:-4], "--checkpoint", plain, *base[-2:])
+        self.assertEqual(r.code, 0, r.stderr)
+        r = self.cli(*base[:-4], "--checkpoint", plain, *base[-2:], "--resume",
+                     "--s3-sse-algorithm", "AES256")
+        self.assert_cli_error(r, "is of an export without --s3-sse-algorithm; resume it with "
+                              "the same encryption flags")
+
+    def test_sse_usage_errors(self):
+        s3 = f"s3://{self.make_bucket('sse-usage')}/p"
+        local = str(self.work / "local")
+        for args, fragment in (
+                ((s3, "--s3-sse-algorithm", "aws:kms"),
+                 "--s3-sse-algorithm must be AES256 or KMS, not 'aws:kms'"),
+                ((s3, "--s3-sse-algorithm", "DSSE"),
+                 "--s3-sse-algorithm must be AES256 or KMS, not 'DSSE'"),
+                ((s3, "--s3-sse-kms-key-id", "alias/k"),
+                 "--s3-sse-kms-key-id needs --s3-sse-algorithm KMS"),
+                ((s3, "--s3-sse-algorithm", "AES256", "--s3-sse-kms-key-id", "alias/k"),
+                 "--s3-sse-kms-key-id needs --s3-sse-algorithm KMS"),
+                ((s3, "--s3-sse-algorithm", "KMS", "--s3-sse-kms-key-id", ""),
+                 "--s3-sse-kms-key-id is empty"),
+                ((local, "--s3-sse-algorithm", "AES256"),
+                 "--s3-sse-algorithm only applies to exports to S3"),
+                ((local, "--s3-sse-algorithm", "KMS", "--s3-sse-kms-key-id", "alias/k"),
+                 "--s3-sse-algorithm only applies to exports to S3"),
+                ((local, "--s3-sse-kms-key-id", "alias/k"),
+                 "--s3-sse-kms-key-id needs --s3-sse-algorithm KMS")):
+            with self.subTest(" ".join(args[1:])):
+                r = self.cli("export", "--table", self.src, "--to", args[0], *args[1:],
+                             "--s3-endpoint-url", self.moto_endpoint)
+                self.assert_usage_error(r, fragment)
+        self.assertFalse(Path(local).exists())
+
+
 class IncrementalImportTest(ExportImportTestBase):
     """Two incremental exports (no full one) applied in window order, and inside each export in
     (WriteTimestampMicros, file, line) order, whatever the lines' positions."""
