@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 #include "commands/flag_checks.h"
 #include "storage/local_store.h"
 #include "storage/s3_store.h"
@@ -41,6 +43,19 @@ aws::Result<OpenedStore> OpenStore(const GlobalOptions& global, const StoreFlags
   opened.location = std::move(*location);
   const int64_t part_size = int64_t{flags.part_size_mib} << 20;
   if (opened.location.kind == storage::Location::Kind::kLocal) {
+    // The S3 side's flags would apply to nothing: a typo in the location, most likely.
+    const SideOptions& s3 = flags.s3_side;
+    for (const auto& [flag, given] :
+         {std::pair{"--s3-region", s3.region.has_value()},
+          std::pair{"--s3-profile", s3.profile.has_value()},
+          std::pair{"--s3-endpoint-url", s3.s3_endpoint_url.has_value()},
+          std::pair{"--s3-role-arn", s3.role_arn.has_value()}}) {
+      if (!given) continue;
+      return UsageError(fmt::format(
+          "{} applies to an S3 location (s3://bucket/prefix), not to the directory {}; drop "
+          "it, or give an s3:// location",
+          flag, location_text));
+    }
     std::string root = opened.location.directory;
     constexpr std::string_view kExports = "AWSDynamoDB";
     const size_t at = ("/" + root).rfind("/" + std::string(kExports));

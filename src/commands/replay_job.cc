@@ -74,13 +74,21 @@ aws::Result<ReplayStart> ParseReplayStart(std::string_view text, aws::Clock::Wal
   return start;
 }
 
-aws::Status CheckStreamUsable(const dynamodb::TableDescription& table) {
+aws::Status CheckStreamUsable(const dynamodb::TableDescription& table, const Connection& source) {
   if (table.stream_view_type.empty() || table.latest_stream_arn.empty()) {
+    // The command names the table's region, and its endpoint when that is not AWS's: pasted
+    // as is, it must not change a table of the same name elsewhere.
+    const aws::Url& endpoint = source.dynamodb().service_client().config().endpoint;
+    const std::string endpoint_flag =
+        endpoint.host.ends_with(".amazonaws.com") || endpoint.host.ends_with(".amazonaws.com.cn")
+            ? std::string()
+            : " --endpoint-url " + endpoint.Origin();
     return Invalid(fmt::format(
         "table {} has no stream enabled; enable one with: aws dynamodb update-table --table-name "
-        "{} --stream-specification StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES "
-        "(changes made before it is enabled are not in the stream)",
-        table.table_name, table.table_name));
+        "{} --region {}{} --stream-specification "
+        "StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES (changes made before it is "
+        "enabled are not in the stream)",
+        table.table_name, table.table_name, source.region(), endpoint_flag));
   }
   if (pipeline::StreamReplicator::NeedsLookups(table.stream_view_type)) {
     std::cerr << fmt::format(

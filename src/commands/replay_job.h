@@ -44,7 +44,7 @@ aws::Result<ReplayStart> ParseReplayStart(std::string_view text, aws::Clock::Wal
 // Checks that `table` has a stream enabled whose records can be replayed; the error says the
 // exact command that enables one. KEYS_ONLY and OLD_IMAGE are accepted (items are then read
 // from the source) with a warning on stderr.
-aws::Status CheckStreamUsable(const dynamodb::TableDescription& table);
+aws::Status CheckStreamUsable(const dynamodb::TableDescription& table, const Connection& source);
 
 struct ReplaySettings {
   std::string operation = "replicate";  // recorded in and checked against the checkpoint

@@ -584,6 +584,7 @@ void PrintVerifyResult(const GlobalOptions& global, const dynamodb::TableDescrip
         .MemberInt("ChangedWhileVerifying", static_cast<int64_t>(r.vanished_buckets))
         .MemberInt("UnlistedDifferences", static_cast<int64_t>(r.unlisted_differences))
         .MemberBool("Sampled", r.sampled)
+        .MemberBool("EmptySample", r.empty_sample())
         .MemberBool("Interrupted", r.interrupted)
         .MemberBool("Match", r.match())
         .Key("Seconds")
@@ -619,7 +620,10 @@ void PrintVerifyResult(const GlobalOptions& global, const dynamodb::TableDescrip
         "is listed and verify again\n",
         r.unlisted_differences, settings.max_listed_keys);
   }
-  if (r.sampled) {
+  if (r.empty_sample()) {
+    std::cout << "sampled: the sample held no item, so nothing was compared; raise --sample, or "
+                 "verify without it\n";
+  } else if (r.sampled) {
     std::cout << "sampled: items that exist only in the target are not detected by a sample\n";
   }
   if (r.listing_interrupted) {
@@ -630,9 +634,10 @@ void PrintVerifyResult(const GlobalOptions& global, const dynamodb::TableDescrip
     std::cout << "report: " << settings.report_path << (r.partial() ? " (partial)" : "") << '\n';
   }
   std::cout << fmt::format("result: {} ({:.1f} s)\n",
-                           r.interrupted ? "interrupted"
-                           : r.match()   ? (r.sampled ? "the sample matches" : "tables match")
-                                         : "tables differ",
+                           r.interrupted      ? "interrupted"
+                           : r.empty_sample() ? "nothing compared"
+                           : r.match()        ? (r.sampled ? "the sample matches" : "tables match")
+                                              : "tables differ",
                            r.seconds);
 }
 

@@ -61,9 +61,11 @@ struct VerifyResult {
   bool partial() const {
     return listing_interrupted || unlisted_buckets > 0 || unlisted_differences > 0;
   }
+  // A sample that held no item compared nothing: it is no evidence of a match.
+  bool empty_sample() const { return sampled && source_items == 0; }
   bool match() const {
     return missing_in_target == 0 && extra_in_target == 0 && changed == 0 &&
-           unlisted_buckets == 0 && vanished_buckets == 0 && !interrupted;
+           unlisted_buckets == 0 && vanished_buckets == 0 && !interrupted && !empty_sample();
   }
 };
 

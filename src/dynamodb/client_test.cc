@@ -515,6 +515,21 @@ TEST_F(DynamoDbClientTest, BatchWriteItemMalformedUnprocessedItems) {
   EXPECT_EQ(result.error().kind, aws::ErrorKind::kCorruption);
 }
 
+TEST_F(DynamoDbClientTest, AnAnswerThatIsNotJsonIsNamedAsNotFromTheService) {
+  Reset(/*max_attempts=*/1);
+  transport_.Respond(200, "<html><body>Welcome to the proxy</body></html>");
+  Result<TableDescription> table = client_->DescribeTable("t");
+  ASSERT_FALSE(table.ok());
+  EXPECT_EQ(table.error().kind, aws::ErrorKind::kCorruption);
+  EXPECT_NE(table.error().message.find("not JSON, so not from the service"), std::string::npos)
+      << table.error().message;
+  transport_.Respond(200, R"({"Table":{"TableName":"t")");
+  table = client_->DescribeTable("t");
+  ASSERT_FALSE(table.ok());
+  EXPECT_NE(table.error().message.find("not complete JSON (truncated?)"), std::string::npos)
+      << table.error().message;
+}
+
 // ---------------------------------------------------------------------------------------------
 // BatchGetItem and GetItem
 

@@ -64,8 +64,15 @@ std::optional<aws::Error> DecodeJsonError(const aws::HttpResponse& response) {
   thread_local simdjson::dom::parser validator;
   simdjson::dom::element ignored;
   if (validator.parse(response.body).get(ignored) != simdjson::SUCCESS) {
-    aws::Error error = aws::Error::Make(aws::ErrorKind::kCorruption,
-                                        "response body is not complete JSON (truncated?)");
+    const size_t start = response.body.find_first_not_of(" \t\r\n");
+    const bool json_start = start != std::string::npos && response.body[start] == '{';
+    // An answer that is not even the start of a JSON object (an HTML page, say) is from
+    // something other than the service.
+    aws::Error error = aws::Error::Make(
+        aws::ErrorKind::kCorruption,
+        json_start ? "response body is not complete JSON (truncated?)"
+                   : "the answer is not JSON, so not from the service; check that the endpoint "
+                     "(--endpoint-url, or the profile's or environment's) is the service's");
     error.http_status = response.status;
     return error;
   }

@@ -102,6 +102,11 @@ class VersionAndHelpTest(ServiceTestCase):
              "--segments does not apply to --native"),
             (("export", "--table", "t1x", "--to", "exp", "--native"),
              "--native exports only to S3"),
+            (("export", "--table", "t1x", "--to", "exp", "--s3-region", "eu-west-1"),
+             "--s3-region applies to an S3 location (s3://bucket/prefix), not to the directory "
+             "exp"),
+            (("import", "--from", "exp", "--table", "t1x", "--s3-endpoint-url",
+              "http://127.0.0.1:9"), "--s3-endpoint-url applies to an S3 location"),
             (("copy", "--source-table", "t1x", "--target-table", "t2x", "--resume"),
              "--resume needs --checkpoint"),
             (("copy", "--source-table", "t1x", "--target-table", "t2x",

@@ -969,7 +969,10 @@ class LiveMigrationReplayKillTest(MigrateLiveCase):
 
 class StreamErrorTest(StreamTestCase):
 
-    NO_STREAM_FIX = ("aws dynamodb update-table --table-name {} --stream-specification "
+    # The table's region and (not being AWS's) endpoint are named, so that the command pasted
+    # as is changes this table and no other of the same name.
+    NO_STREAM_FIX = ("aws dynamodb update-table --table-name {} --region us-east-1 "
+                     "--endpoint-url {} --stream-specification "
                      "StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES")
 
     def replicate(self, source, target, *extra, checkpoint=None):
@@ -988,14 +991,14 @@ class StreamErrorTest(StreamTestCase):
         dst = self.create_table(self.unique_table("ndst"))
         self.write_items(src, self.generate_items(5))
         r = self.replicate(src, dst, "--until-caught-up")
-        self.assert_cli_error(r, contains=self.NO_STREAM_FIX.format(src))
+        self.assert_cli_error(r, contains=self.NO_STREAM_FIX.format(src, self.ddb_endpoint))
         self.assert_nothing_written(dst)
 
         new_target = self.unique_table("ndst")
         r = self.cli("migrate", "--live", "--source-table", src, "--target-table", new_target,
                      "--create-target", "--checkpoint", self.work / "migrate.json",
                      "--dead-letter", self.dead_letter)
-        self.assert_cli_error(r, contains=self.NO_STREAM_FIX.format(src))
+        self.assert_cli_error(r, contains=self.NO_STREAM_FIX.format(src, self.ddb_endpoint))
         self.assertNotIn(new_target, self.dynamodb().list_tables()["TableNames"])
         self.assert_nothing_written()
 

@@ -152,6 +152,17 @@ class VerifyTest(ServiceTestCase):
         self.assertEqual(r.code, 3, r.stderr)
         s = self.summary(r)
         self.assertEqual(s["Changed"], s["SourceItems"])
+        self.assertFalse(s["EmptySample"], s)
+
+    def test_a_sample_that_holds_no_item_is_no_match(self):
+        source = self.create_table(self.unique_table("esrc"))
+        target = self.create_table(self.unique_table("edst"))
+        r = self.verify(source, target, "--sample", "0.001")
+        self.assertEqual(r.code, 3, r.stderr)
+        s = self.summary(r)
+        self.assertTrue(s["EmptySample"], s)
+        self.assertFalse(s["Match"], s)
+        self.assertEqual(s["SourceItems"], 0, s)
 
     def test_checksum_is_order_independent_and_sees_changes(self):
         source, target = self.make_pair("sum")
