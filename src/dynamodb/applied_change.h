@@ -5,6 +5,8 @@
 // a request it may not come from.
 #pragma once
 
+#include <chrono>
+#include <initializer_list>
 #include <string_view>
 
 #include "aws/clock.h"

@@ -1150,21 +1150,19 @@ TEST_F(TargetTableClientTest, ATableNotAsAskedIsRefusedEvenAfterALostAnswer) {
 TEST_F(TargetTableClientTest, AnIndexCreationRefusedAfterItsLostAnswerIsWaitedFor) {
   const TargetTablePlan plan = Plan(kOrdersTable, Target("OrdersCopy", /*indexes_after=*/true));
   ASSERT_EQ(plan.deferred_index_updates.size(), 2u);
-  const std::string gsi1 = R"({"IndexName":"GSI1","IndexStatus":"{}","KeySchema":[)"
-                           R"({"AttributeName":"gsi1pk","KeyType":"HASH"},)"
-                           R"({"AttributeName":"gsi1sk","KeyType":"RANGE"}]})";
-  auto with_status = [&](std::string_view status) {
-    std::string out = gsi1;
-    out.replace(out.find("{}"), 2, status);
-    return "[" + out + "]";
+  // GSI1 as the plan asks for it, with `status`.
+  auto gsi1 = [](std::string_view status) {
+    return R"([{"IndexName":"GSI1","IndexStatus":")" + std::string(status) +
+           R"(","KeySchema":[{"AttributeName":"gsi1pk","KeyType":"HASH"},)"
+           R"({"AttributeName":"gsi1sk","KeyType":"RANGE"}]}])";
   };
   transport_.Respond(200, TableAnswer("Table", "ACTIVE"));
   RespondSentAgain(transport_, 400,
                    ErrorAnswer("ResourceInUseException",
                                "Attempt to change a resource which is still in use: Index is "
                                "being created"));
-  transport_.Respond(200, TableAnswer("Table", "UPDATING", with_status("CREATING")));
-  transport_.Respond(200, TableAnswer("Table", "ACTIVE", with_status("ACTIVE")));
+  transport_.Respond(200, TableAnswer("Table", "UPDATING", gsi1("CREATING")));
+  transport_.Respond(200, TableAnswer("Table", "ACTIVE", gsi1("ACTIVE")));
   transport_.Respond(200, TableAnswer("TableDescription", "UPDATING", kBothIndexesActive));
   transport_.Respond(200, TableAnswer("Table", "ACTIVE", kBothIndexesActive));
   Status status = CreateDeferredIndexes(*client_, plan);
