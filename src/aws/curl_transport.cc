@@ -344,6 +344,7 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   }
   const SteadyClock::time_point started = SteadyClock::now();
   const SteadyClock::time_point deadline = started + options_.request_timeout;
+  bool sent_again = false;
   for (;;) {
     std::unique_ptr<Connection> c = TakeIdle(origin);
     const bool reused = c != nullptr;
@@ -356,13 +357,20 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
     if (exchange.outcome == Outcome::kAnswered) {
       if (exchange.keep) Keep(std::move(c));
       HttpResponse& response = exchange.response;
+      response.sent_again = sent_again;
       if (response.body.capacity() < response.body.size() + kBodyPadding) {
         response.body.reserve(response.body.size() + kBodyPadding);
       }
       return std::move(exchange.response);
     }
-    // A kept connection the server had closed: the request never reached it, send it again.
-    if (exchange.outcome == Outcome::kNothingBack && reused) continue;
+    // A kept connection that failed with nothing back: most likely the server had closed it
+    // and the request never reached it, so it is sent again. But a server (or a proxy) may
+    // also have carried the request out and dropped the connection before answering: the
+    // answer says it was sent again.
+    if (exchange.outcome == Outcome::kNothingBack && reused) {
+      sent_again = true;
+      continue;
+    }
     const auto ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count();
     return TransportError(exchange.detail + " (" + request.method + " " + url->Authority() +

@@ -258,10 +258,15 @@ TEST(CurlTransportTest, SendsAgainWhenTheServerClosedAKeptConnection) {
   // connection, finds it dead on the next request, and sends that request on a new one.
   ScriptedHttpServer server({{Ok("first"), true}, {Ok("second")}});
   CurlTransport transport;
-  ASSERT_TRUE(transport.Send(Post(server.Url(), "{}")).ok());
+  Result<HttpResponse> first = transport.Send(Post(server.Url(), "{}"));
+  ASSERT_TRUE(first.ok()) << first.error().ToString();
+  EXPECT_FALSE(first->sent_again);
   Result<HttpResponse> response = transport.Send(Post(server.Url(), "{\"n\":2}"));
   ASSERT_TRUE(response.ok()) << response.error().ToString();
   EXPECT_EQ(response->body, "second");
+  // The dead connection cannot tell whether the request reached the server: the answer says
+  // that it was sent again.
+  EXPECT_TRUE(response->sent_again);
   EXPECT_EQ(server.Accepted(), 2);
   EXPECT_EQ(server.Requests().size(), 2u);
 }

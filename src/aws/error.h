@@ -38,6 +38,11 @@ struct Error {
   std::string request_id;  // x-amzn-RequestId / x-amz-request-id when the service sent one
   // Set by the service through Retry-After; the retry policy waits at least this long.
   std::optional<std::chrono::milliseconds> retry_after;
+  // Set on the error a call ends with when the same request had been sent before and that
+  // sending went unanswered or failed in a way that does not rule out its being carried out
+  // (no answer, a cut-off or corrupt one, a timeout, a 5xx): an error saying the change is
+  // already made may then be about this call's own earlier sending.
+  bool earlier_sending_unanswered = false;
 
   // One line: "dynamodb Scan: ResourceNotFoundException (HTTP 400): Requested resource not found
   // [request id ABC]".

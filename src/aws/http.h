@@ -33,6 +33,10 @@ struct HttpResponse {
   // The body. Transports reserve kBodyPadding spare bytes of capacity so that a JSON parser
   // needing padding can read it in place without a copy.
   std::string body;
+  // Set by a transport that had to send the request again to get this answer, because an
+  // earlier sending was met with a closed connection and no byte of an answer: the server may
+  // have received that sending and carried it out.
+  bool sent_again = false;
 
   const std::string* FindHeader(std::string_view name) const;
 };

@@ -39,11 +39,17 @@ ServiceClient::ServiceClient(ServiceClientConfig config)
 Result<HttpResponse> ServiceClient::Call(std::string_view operation, HttpRequest request,
                                          const ErrorDecoder& decode_error) const {
   bool in_outage = false;
+  bool unanswered = false;  // an attempt retried so far may have been carried out
   Clock::SteadyTime last_sent;
   Result<HttpResponse> result = RunWithRetry<HttpResponse>(
       retry_, [&] { return Attempt(operation, request, decode_error, &last_sent); },
       [&](const Error& error, const RetryState& state) {
         counters_->retries.fetch_add(1, std::memory_order_relaxed);
+        // A throttle or a final answer means the request was not carried out; anything else
+        // retryable does not say.
+        if (ClassifyError(error) == RetryClass::kTransient || error.earlier_sending_unanswered) {
+          unanswered = true;
+        }
         if (IsThrottle(error)) {
           counters_->throttles.fetch_add(1, std::memory_order_relaxed);
           NoteAnswered();
@@ -72,6 +78,11 @@ Result<HttpResponse> ServiceClient::Call(std::string_view operation, HttpRequest
     if (outage_->calls.load(std::memory_order_relaxed) > 0) NoteRecovery(last_sent);
   }
   if (in_outage) LeaveOutage(result.ok());
+  if (!result.ok() && unanswered && !result.error().earlier_sending_unanswered) {
+    Error error = std::move(result).error();
+    error.earlier_sending_unanswered = true;
+    return error;
+  }
   return result;
 }
 
@@ -198,6 +209,7 @@ Result<HttpResponse> ServiceClient::Attempt(std::string_view operation, HttpRequ
     if (error->http_status == 0) error->http_status = response->status;
     if (error->request_id.empty()) error->request_id = RequestId(*response);
     if (!error->retry_after) error->retry_after = ParseRetryAfter(*response);
+    if (response->sent_again) error->earlier_sending_unanswered = true;
     log(error->ToString());
     return tag(std::move(*error));
   }

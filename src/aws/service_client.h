@@ -66,8 +66,10 @@ class ServiceClient {
   // endpoint; a url starting with "http://" or "https://" is sent there as it is instead (S3's
   // virtual-hosted buckets live on a host of their own). Thread-safe. Retries per the policy;
   // the Error returned is the last one, with service and operation set (kCancelled, with the
-  // last one's code and status, when the stop flag ended the retries). A 2xx answer that
-  // `decode_error` accepts is returned as is.
+  // last one's code and status, when the stop flag ended the retries), marked
+  // earlier_sending_unanswered when a sending before the last one (a retry, or the transport's
+  // own resend) may have been carried out unseen. A 2xx answer that `decode_error` accepts is
+  // returned as is.
   Result<HttpResponse> Call(std::string_view operation, HttpRequest request,
                             const ErrorDecoder& decode_error) const;
 

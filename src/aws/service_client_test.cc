@@ -359,6 +359,52 @@ TEST_F(ServiceClientTest, ValidationErrorIsFinalAndFullyDescribed) {
   EXPECT_EQ(client->counters().retries.load(), 0u);
 }
 
+// A request refused after an earlier sending of it went unanswered may have been refused only
+// because that sending was carried out: the error says so. A throttle is an answer that
+// nothing was done, and a first refusal has no earlier sending.
+TEST_F(ServiceClientTest, ARefusalAfterAnUnansweredSendingIsMarked) {
+  constexpr char kInUse[] =
+      R"({"__type":"com.amazonaws.dynamodb.v20120810#ResourceInUseException","message":"in use"})";
+  auto client = MakeClient();
+  transport_.Fail("connection reset by peer");
+  transport_.Respond(400, kInUse);
+  Result<HttpResponse> after_reset = Call(*client);
+  ASSERT_FALSE(after_reset.ok());
+  EXPECT_EQ(after_reset.error().code, "ResourceInUseException");
+  EXPECT_TRUE(after_reset.error().earlier_sending_unanswered);
+
+  transport_.Respond(500, R"({"__type":"com.amazon.coral.service#InternalFailure"})");
+  transport_.Respond(400, kInUse);
+  Result<HttpResponse> after_500 = Call(*client);
+  ASSERT_FALSE(after_500.ok());
+  EXPECT_TRUE(after_500.error().earlier_sending_unanswered);
+
+  transport_.Respond(
+      400, R"({"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"slow"})");
+  transport_.Respond(400, kInUse);
+  Result<HttpResponse> after_throttle = Call(*client);
+  ASSERT_FALSE(after_throttle.ok());
+  EXPECT_FALSE(after_throttle.error().earlier_sending_unanswered);
+
+  transport_.Respond(400, kInUse);
+  Result<HttpResponse> first = Call(*client);
+  ASSERT_FALSE(first.ok());
+  EXPECT_FALSE(first.error().earlier_sending_unanswered);
+
+  // The transport sent it twice to get this answer (a kept connection failed under the first).
+  transport_.Push([&](const HttpRequest&) -> Result<HttpResponse> {
+    HttpResponse r;
+    r.status = 400;
+    r.body = kInUse;
+    r.sent_again = true;
+    return r;
+  });
+  Result<HttpResponse> resent_by_transport = Call(*client);
+  ASSERT_FALSE(resent_by_transport.ok());
+  EXPECT_TRUE(resent_by_transport.error().earlier_sending_unanswered);
+  EXPECT_EQ(transport_.remaining(), 0u);
+}
+
 TEST_F(ServiceClientTest, UppercaseMessageMemberAndS3StyleRequestId) {
   auto client = MakeClient();
   transport_.Respond(400, R"({"__type":"ResourceNotFoundException","Message":"gone"})",

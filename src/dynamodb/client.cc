@@ -4,6 +4,7 @@
 
 #include "aws/buffer_pool.h"
 #include "aws/json_writer.h"
+#include "dynamodb/applied_change.h"
 
 namespace ddbm::dynamodb {
 namespace {
@@ -88,6 +89,14 @@ std::string StringOr(simdjson::dom::element e, std::string_view key, std::string
 int64_t IntOr(simdjson::dom::element e, std::string_view key, int64_t fallback) {
   int64_t v = 0;
   return e[key].get(v) == simdjson::SUCCESS ? v : fallback;
+}
+
+// The TableName of a request body; empty when it has none.
+std::string TableNameOf(const std::string& request_json) {
+  simdjson::dom::parser parser;
+  std::string_view name;
+  if (parser.parse(request_json)["TableName"].get(name) != simdjson::SUCCESS) return {};
+  return std::string(name);
 }
 
 }  // namespace
@@ -235,13 +244,29 @@ Result<std::vector<std::string>> DynamoDbClient::ListTables() const {
 }
 
 Result<TableDescription> DynamoDbClient::CreateTable(std::string request_json) const {
-  return TableFromAnswer("CreateTable", "TableDescription",
-                         rpc_.Call("CreateTable", std::move(request_json)));
+  const aws::Clock::WallTime first_sent = rpc_.client().config().clock->Now();
+  Result<TableDescription> created =
+      TableFromAnswer("CreateTable", "TableDescription", rpc_.Call("CreateTable", request_json));
+  if (created.ok() || !MayBeRefusedAsAlreadyMade(created.error(), {"ResourceInUseException"})) {
+    return created;
+  }
+  Result<TableDescription> table = DescribeTable(TableNameOf(request_json));
+  if (table.ok() && TableShowsCreate(request_json, *table, first_sent)) return table;
+  return created;
 }
 
 Result<TableDescription> DynamoDbClient::UpdateTable(std::string request_json) const {
-  return TableFromAnswer("UpdateTable", "TableDescription",
-                         rpc_.Call("UpdateTable", std::move(request_json)));
+  Result<TableDescription> updated =
+      TableFromAnswer("UpdateTable", "TableDescription", rpc_.Call("UpdateTable", request_json));
+  // DynamoDB refuses a second creation of an index as ResourceInUseException while the first
+  // is being built, and as ValidationException once it is built.
+  if (updated.ok() || !MayBeRefusedAsAlreadyMade(
+                          updated.error(), {"ResourceInUseException", "ValidationException"})) {
+    return updated;
+  }
+  Result<TableDescription> table = DescribeTable(TableNameOf(request_json));
+  if (table.ok() && TableShowsIndexesCreated(request_json, *table)) return table;
+  return updated;
 }
 
 Status DynamoDbClient::DeleteTable(std::string_view table_name) const {
@@ -303,8 +328,13 @@ Status DynamoDbClient::UpdateTimeToLive(std::string_view table_name,
       .EndObject()
       .EndObject();
   Result<aws::HttpResponse> response = rpc_.Call("UpdateTimeToLive", std::move(body));
-  if (!response.ok()) return std::move(response).error();
-  return Status::Ok();
+  if (response.ok()) return Status::Ok();
+  // A second sending is refused as ValidationException ("TimeToLive is already enabled").
+  if (MayBeRefusedAsAlreadyMade(response.error(), {"ValidationException"})) {
+    Result<TimeToLiveDescription> ttl = DescribeTimeToLive(table_name);
+    if (ttl.ok() && TimeToLiveShows(*ttl, attribute_name, enabled)) return Status::Ok();
+  }
+  return std::move(response).error();
 }
 
 Result<std::vector<Tag>> DynamoDbClient::ListTagsOfResource(std::string_view resource_arn) const {

@@ -107,8 +107,16 @@ class DynamoDbClient {
   // Control plane.
   aws::Result<TableDescription> DescribeTable(std::string_view table_name) const;
   aws::Result<std::vector<std::string>> ListTables() const;  // every page
-  // `request_json` is a whole CreateTable request body.
+  // Table changes are not idempotent, yet a request whose answer was lost is sent again (see
+  // aws::ServiceClient::Call). When such a second sending is refused as already made,
+  // CreateTable, UpdateTable and UpdateTimeToLive read the table's state and, when it shows
+  // exactly what was asked (dynamodb/applied_change.h), succeed with it instead; otherwise
+  // the refusal is returned as is. TagResource and UpdateContinuousBackups may be repeated.
+  //
+  // `request_json` is a whole CreateTable request body. On success after a refused second
+  // sending, the answer is the table's DescribeTable description.
   aws::Result<TableDescription> CreateTable(std::string request_json) const;
+  // Only an UpdateTable that creates global secondary indexes is recognised as already made.
   aws::Result<TableDescription> UpdateTable(std::string request_json) const;
   aws::Status DeleteTable(std::string_view table_name) const;
   // Polls DescribeTable until the table (and its indexes) are ACTIVE, or `timeout` passes.

@@ -889,9 +889,13 @@ Status CreateTargetTable(const DynamoDbClient& target_client, TargetTablePlan& p
     if (error.code == "ResourceInUseException") {
       error.kind = ErrorKind::kInvalidInput;
       error.message = fmt::format(
-          "target table {} already exists (or is being created or deleted); drop "
+          "target table {} already exists (or is being created or deleted){}; drop "
           "--create-target to copy into the existing table, or pick another --target-table name",
-          plan.table_name);
+          plan.table_name,
+          error.earlier_sending_unanswered
+              ? " and does not match this run's CreateTable, an earlier sending of which went "
+                "unanswered"
+              : "");
     }
     return error;
   }

@@ -103,8 +103,9 @@ aws::Result<TargetTablePlan> PlanTargetTableFrom(const DynamoDbClient& source_cl
 // Sends the CreateTable, waits until the table and its indexes are ACTIVE, then enables TTL and
 // point-in-time recovery as planned. Failing to apply those two is not an error: the notes of
 // `plan` are updated to say so. A table of that name already existing is kInvalidInput
-// (ResourceInUseException kept as the code); every other CreateTable or wait failure is
-// returned as is.
+// (ResourceInUseException kept as the code), unless it is the result of this CreateTable's own
+// earlier, unanswered sending (DynamoDbClient::CreateTable); every other CreateTable or wait
+// failure is returned as is.
 aws::Status CreateTargetTable(const DynamoDbClient& target_client, TargetTablePlan& plan);
 
 // The part of CreateTargetTable after the CreateTable, for a table an interrupted run asked

@@ -1089,5 +1089,100 @@ TEST_F(TargetTableClientTest, DeferredIndexUpdateTableFailureIsReturned) {
   EXPECT_EQ(SentOperations().size(), 2u);
 }
 
+// ---------------------------------------------------------------------------------------------
+// A change sent again after its answer was lost
+
+// An answer the transport got by sending the request a second time, the first sending having
+// met a closed connection: that one may have been carried out.
+void RespondSentAgain(ScriptedTransport& transport, int status, std::string body) {
+  transport.Push([status, body](const aws::HttpRequest&) -> Result<aws::HttpResponse> {
+    aws::HttpResponse r;
+    r.status = status;
+    r.body = body;
+    r.sent_again = true;
+    return r;
+  });
+}
+
+// The table the CreateTable body `request` asks for, as DescribeTable reports it: `status`,
+// created just after the fake clock's start.
+std::string DescribedAsAsked(const std::string& request, std::string_view status) {
+  return R"({"Table":{"TableStatus":")" + std::string(status) +
+         R"(","CreationDateTime":1440938160.5,)" + request.substr(1) + "}";
+}
+
+TEST_F(TargetTableClientTest, ACreateTableRefusedAfterItsLostAnswerIsTakenWhenTheTableIsAsAsked) {
+  TargetTablePlan plan = Plan(kOrdersTable, Target("OrdersCopy"), {},
+                              TimeToLiveDescription{"ENABLED", "expires_at"}, std::nullopt);
+  RespondSentAgain(transport_, 400,
+                   ErrorAnswer("ResourceInUseException", "Table already exists: OrdersCopy"));
+  transport_.Respond(200, DescribedAsAsked(plan.create_table_json, "CREATING"));
+  transport_.Respond(200, DescribedAsAsked(plan.create_table_json, "ACTIVE"));
+  // The UpdateTimeToLive's answer is lost too.
+  RespondSentAgain(transport_, 400,
+                   ErrorAnswer("ValidationException", "TimeToLive is already enabled"));
+  transport_.Respond(200, R"({"TimeToLiveDescription":{"AttributeName":"expires_at",)"
+                          R"("TimeToLiveStatus":"ENABLING"}})");
+  Status status = CreateTargetTable(*client_, plan);
+  ASSERT_TRUE(status.ok()) << status.error().ToString();
+  EXPECT_EQ(SentOperations(),
+            (std::vector<std::string>{"CreateTable", "DescribeTable", "DescribeTable",
+                                      "UpdateTimeToLive", "DescribeTimeToLive"}));
+  EXPECT_EQ(SentBody(1), R"({"TableName":"OrdersCopy"})");
+  EXPECT_TRUE(FindNote(plan, "time to live")->copied);
+  EXPECT_EQ(transport_.remaining(), 0u);
+}
+
+TEST_F(TargetTableClientTest, ATableNotAsAskedIsRefusedEvenAfterALostAnswer) {
+  TargetTablePlan plan = Plan(kOrdersTable, Target("OrdersCopy"));
+  RespondSentAgain(transport_, 400,
+                   ErrorAnswer("ResourceInUseException", "Table already exists: OrdersCopy"));
+  transport_.Respond(200, TableAnswer("Table", "ACTIVE"));  // another key schema, no indexes
+  Status status = CreateTargetTable(*client_, plan);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().kind, ErrorKind::kInvalidInput);
+  EXPECT_EQ(status.error().code, "ResourceInUseException");
+  EXPECT_TRUE(HasText(status.error().message, "target table OrdersCopy already exists"));
+  EXPECT_TRUE(HasText(status.error().message, "does not match"));
+  EXPECT_EQ(SentOperations(), (std::vector<std::string>{"CreateTable", "DescribeTable"}));
+}
+
+TEST_F(TargetTableClientTest, AnIndexCreationRefusedAfterItsLostAnswerIsWaitedFor) {
+  const TargetTablePlan plan = Plan(kOrdersTable, Target("OrdersCopy", /*indexes_after=*/true));
+  ASSERT_EQ(plan.deferred_index_updates.size(), 2u);
+  // GSI1 as the plan asks for it, with `status`.
+  auto gsi1 = [](std::string_view status) {
+    return R"([{"IndexName":"GSI1","IndexStatus":")" + std::string(status) +
+           R"(","KeySchema":[{"AttributeName":"gsi1pk","KeyType":"HASH"},)"
+           R"({"AttributeName":"gsi1sk","KeyType":"RANGE"}]}])";
+  };
+  transport_.Respond(200, TableAnswer("Table", "ACTIVE"));
+  RespondSentAgain(transport_, 400,
+                   ErrorAnswer("ResourceInUseException",
+                               "Attempt to change a resource which is still in use: Index is "
+                               "being created"));
+  transport_.Respond(200, TableAnswer("Table", "UPDATING", gsi1("CREATING")));
+  transport_.Respond(200, TableAnswer("Table", "ACTIVE", gsi1("ACTIVE")));
+  transport_.Respond(200, TableAnswer("TableDescription", "UPDATING", kBothIndexesActive));
+  transport_.Respond(200, TableAnswer("Table", "ACTIVE", kBothIndexesActive));
+  Status status = CreateDeferredIndexes(*client_, plan);
+  ASSERT_TRUE(status.ok()) << status.error().ToString();
+  EXPECT_EQ(SentOperations(),
+            (std::vector<std::string>{"DescribeTable", "UpdateTable", "DescribeTable",
+                                      "DescribeTable", "UpdateTable", "DescribeTable"}));
+  EXPECT_EQ(SentBody(4), plan.deferred_index_updates[1]);
+  EXPECT_EQ(transport_.remaining(), 0u);
+}
+
+TEST_F(TargetTableClientTest, AnIndexCreationRefusedWithoutALostAnswerIsReturned) {
+  const TargetTablePlan plan = Plan(kOrdersTable, Target("OrdersCopy", /*indexes_after=*/true));
+  transport_.Respond(200, TableAnswer("Table", "ACTIVE"));
+  transport_.Respond(400, ErrorAnswer("ResourceInUseException", "Table is being updated"));
+  Status status = CreateDeferredIndexes(*client_, plan);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, "ResourceInUseException");
+  EXPECT_EQ(SentOperations(), (std::vector<std::string>{"DescribeTable", "UpdateTable"}));
+}
+
 }  // namespace
 }  // namespace ddbm::dynamodb

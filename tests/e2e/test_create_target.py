@@ -256,6 +256,55 @@ class CreateTargetTest(CreateTargetBase):
             ddb.describe_table(TableName=dst)
 
 
+class LostAnswerTestBase(CreateTargetBase):
+    """The answer to a table change is lost after DynamoDB carried it out (the fault proxy
+    resets the connection after forwarding, or cuts the answer short), so ddbmigrate sends the
+    change again and DynamoDB refuses it as already made: the run recognises its own change
+    and goes on as if the first answer had arrived."""
+
+    def copy_through_fault(self, rule, seed, extra=()):
+        src = self.create_source(self.unique_table("ct_src"), "PAY_PER_REQUEST")
+        dst = self.unique_table("ct_dst")
+        self.write_items(src, self.items_with_index_keys(60, seed=seed))
+        proxy = FaultProxy(self.ddb_endpoint, [rule]).start()
+        self.addCleanup(proxy.stop)
+        r = self.cli("copy", "--source-table", src, "--target-table", dst, "--create-target",
+                     *extra, "--endpoint-url", proxy.endpoint, endpoint=False)
+        operation = rule["operations"][0]
+        self.assertEqual(proxy.fault_count(rule["fault"], operation), 1, proxy.stats)
+        self.assertGreaterEqual(proxy.stats["forwarded"].get(operation, 0), 2, proxy.stats)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assert_same_schema(src, dst)  # the GSIs and TTL included
+        self.assert_tables_equal(src, dst)
+        self.assertIn("create-target: time to live: copied", r.stderr)
+        self.assertNotIn("already exists", r.stderr)
+
+
+class CreateTableLostAnswerTest(LostAnswerTestBase):
+
+    def test_connection_reset_after_create_table(self):
+        self.copy_through_fault({"fault": "reset", "when": "after",
+                                 "operations": ["CreateTable"], "max_count": 1}, seed=48)
+
+    def test_create_table_answer_cut_short(self):
+        self.copy_through_fault({"fault": "truncate", "operations": ["CreateTable"],
+                                 "max_count": 1}, seed=49)
+
+    def test_connection_reset_after_update_time_to_live(self):
+        """Sent again, enabling TTL is refused as already enabled: not a setting left out."""
+        self.copy_through_fault({"fault": "reset", "when": "after",
+                                 "operations": ["UpdateTimeToLive"], "max_count": 1}, seed=51)
+
+
+class IndexCreationLostAnswerTest(LostAnswerTestBase):
+    """On a DynamoDB Local of its own, as DeferredIndexResumeTest."""
+
+    def test_connection_reset_after_the_update_table_adding_an_index(self):
+        self.copy_through_fault({"fault": "reset", "when": "after",
+                                 "operations": ["UpdateTable"], "max_count": 1}, seed=50,
+                                extra=["--create-indexes-after"])
+
+
 class CreateTargetKillTest(CreateTargetBase):
     """On a DynamoDB Local of its own, as DeferredIndexResumeTest: the GSIs this test adds after
     the load kept the next test's GSI from ever appearing on a shared one."""
