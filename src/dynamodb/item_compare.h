@@ -1,4 +1,5 @@
-// Item equality as DynamoDB defines it, for verify and checksum.
+// Item equality as DynamoDB defines it, for verify and checksum, import's duplicate-key check and
+// a resumed run's dead letters.
 //
 // Two items are equal when they have the same attributes with equal values: map members and set
 // members in any order, list elements in order, numbers by value ("1.50" == "1.5" == "15e-1"),
