@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "aws/base64.h"
 #include "dynamodb/item_compare.h"
 
 namespace ddbm::dynamodb {
@@ -65,41 +66,6 @@ Reason NumberProblem(std::string_view text, std::string* normal) {
   return std::nullopt;
 }
 
-int Base64Digit(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-// Decodes standard base64 with padding ("" decodes to no bytes); false when `text` is not that.
-bool DecodeBase64(std::string_view text, std::string* bytes) {
-  bytes->clear();
-  if (text.size() % 4 != 0) return false;
-  for (size_t i = 0; i < text.size(); i += 4) {
-    const bool last_group = i + 4 == text.size();
-    uint32_t group = 0;
-    int padding = 0;
-    for (size_t j = 0; j < 4; ++j) {
-      const char c = text[i + j];
-      int digit = 0;
-      if (c == '=' && last_group && j >= 2) {
-        ++padding;
-      } else {
-        digit = Base64Digit(c);
-        if (digit < 0 || padding > 0) return false;
-      }
-      group = group << 6 | static_cast<uint32_t>(digit);
-    }
-    bytes->push_back(static_cast<char>(group >> 16));
-    if (padding < 2) bytes->push_back(static_cast<char>(group >> 8 & 0xff));
-    if (padding < 1) bytes->push_back(static_cast<char>(group & 0xff));
-  }
-  return true;
-}
-
 Reason CheckValue(od::value typed, const std::string& path);
 
 // The attributes of an item or the members of an M value; `prefix` is "" or "<map path>.". Names
@@ -153,7 +119,7 @@ Reason CheckSet(std::string_view tag, od::value value, const std::string& path) 
       if (Reason problem = NumberProblem(text, &form)) {
         return At(path, "number " + Quoted(text) + " in " + set + " " + *problem);
       }
-    } else if (!DecodeBase64(text, &form)) {
+    } else if (!aws::DecodeBase64(text, &form)) {
       return At(path, set + " member " + Quoted(text) + " is not valid base64");
     }
     members.emplace_back(std::move(form), text);
@@ -186,7 +152,7 @@ Reason CheckTyped(std::string_view tag, od::value value, const std::string& path
   }
   if (tag == "B") {
     std::string bytes;
-    if (value.get_string().get(text) || !DecodeBase64(text, &bytes)) {
+    if (value.get_string().get(text) || !aws::DecodeBase64(text, &bytes)) {
       return At(path, "B value is not a base64 string");
     }
     return std::nullopt;

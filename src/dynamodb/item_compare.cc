@@ -7,6 +7,7 @@
 #include <cstring>
 #include <utility>
 
+#include "aws/base64.h"
 #include "aws/fnv1a.h"
 
 namespace ddbm::dynamodb {
@@ -69,7 +70,19 @@ std::string NumberForm(std::string_view text) {
   return normal.ok() ? std::move(*normal) : "?" + std::string(text);
 }
 
-aws::Status EncodeSet(char tag, dom::element members, bool numbers, std::string* out) {
+// The standard spelling of a binary value's base64, the encoding of the bytes it decodes to:
+// "AR==" (whose padding leaves bits set) is "AQ==", both the byte 0x01. Text that is not base64
+// stays as it is, so that it equals itself and no valid value (it is item_check's to refuse).
+std::string BinaryForm(std::string_view text) {
+  // Unpadded, every bit of every digit belongs to a byte: the text is its own standard spelling.
+  if (!text.ends_with('=')) return std::string(text);
+  std::string bytes;
+  return aws::DecodeBase64(text, &bytes) ? aws::EncodeBase64(bytes) : std::string(text);
+}
+
+enum class SetOf { kStrings, kNumbers, kBinary };
+
+aws::Status EncodeSet(char tag, dom::element members, SetOf kind, std::string* out) {
   dom::array array;
   if (members.get_array().get(array) != simdjson::SUCCESS) {
     return Invalid("a set value is not a list");
@@ -80,7 +93,17 @@ aws::Status EncodeSet(char tag, dom::element members, bool numbers, std::string*
     if (member.get_string().get(text) != simdjson::SUCCESS) {
       return Invalid("a set member is not a string");
     }
-    encoded.push_back(numbers ? NumberForm(text) : std::string(text));
+    switch (kind) {
+      case SetOf::kStrings:
+        encoded.emplace_back(text);
+        break;
+      case SetOf::kNumbers:
+        encoded.push_back(NumberForm(text));
+        break;
+      case SetOf::kBinary:
+        encoded.push_back(BinaryForm(text));
+        break;
+    }
   }
   std::sort(encoded.begin(), encoded.end());
   out->push_back(tag);
@@ -121,7 +144,13 @@ aws::Status EncodeValue(dom::element typed, std::string* out) {
       return Invalid("a " + std::string(type) + " value is not a string");
     }
     out->push_back(type[0]);
-    PutBytes(out, type == "N" ? std::string_view(NumberForm(text)) : text);
+    if (type == "N") {
+      PutBytes(out, NumberForm(text));
+    } else if (type == "B" && text.ends_with('=')) {  // else its own standard spelling
+      PutBytes(out, BinaryForm(text));
+    } else {
+      PutBytes(out, text);
+    }
     return aws::Status::Ok();
   }
   if (type == "BOOL") {
@@ -152,9 +181,9 @@ aws::Status EncodeValue(dom::element typed, std::string* out) {
     }
     return aws::Status::Ok();
   }
-  if (type == "SS") return EncodeSet('s', value, false, out);
-  if (type == "NS") return EncodeSet('n', value, true, out);
-  if (type == "BS") return EncodeSet('b', value, false, out);
+  if (type == "SS") return EncodeSet('s', value, SetOf::kStrings, out);
+  if (type == "NS") return EncodeSet('n', value, SetOf::kNumbers, out);
+  if (type == "BS") return EncodeSet('b', value, SetOf::kBinary, out);
   return Invalid("unknown attribute type '" + std::string(type) + "'");
 }
 

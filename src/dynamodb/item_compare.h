@@ -1,10 +1,13 @@
-// Item equality as DynamoDB defines it, for verify and checksum.
+// Item equality as DynamoDB defines it, for verify and checksum, import's duplicate-key check and
+// a resumed run's dead letters.
 //
 // Two items are equal when they have the same attributes with equal values: map members and set
 // members in any order, list elements in order, numbers by value ("1.50" == "1.5" == "15e-1"),
-// strings by their unescaped characters, binary by bytes (the service's base64 is canonical, so
-// its text is compared). CanonicalItem writes one byte string per equal-class of items, so a hash
-// of it is an order-independent fingerprint; DiffItems names the attributes that differ.
+// strings by their unescaped characters, binary by the bytes its base64 decodes to ("AR==" and
+// "AQ==" are both the byte 0x01; standard base64 is kept as it is spelt, so canonical bytes and
+// digests of the service's own base64 do not depend on this). CanonicalItem writes one byte string
+// per equal-class of items, so a hash of it is an order-independent fingerprint; DiffItems names
+// the attributes that differ.
 #pragma once
 
 #include <array>
@@ -41,8 +44,9 @@ aws::Result<ItemFingerprint> FingerprintItem(std::string_view item_json,
 
 // The canonical bytes of the key attributes of `item_json` (an item, or a key such as a stream
 // record's Keys), in key-schema order: equal for keys DynamoDB takes as one ({"N":"1E+3"} and
-// {"N":"1000"}; a string with or without JSON escapes), different otherwise. kInvalidInput as
-// FingerprintItem. No padding needed (the JSON is copied); thread-safe.
+// {"N":"1000"}; a string with or without JSON escapes; {"B":"AR=="} and {"B":"AQ=="}), different
+// otherwise. kInvalidInput as FingerprintItem. No padding needed (the JSON is copied);
+// thread-safe.
 aws::Result<std::string> CanonicalKey(std::string_view item_json,
                                       const std::vector<KeySchemaElement>& key_schema);
 

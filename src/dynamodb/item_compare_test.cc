@@ -87,6 +87,47 @@ TEST(FingerprintItemTest, BinaryDifferingByOneByteDiffers) {
                     R"({"pk":{"S":"a"},"sk":{"N":"1"},"b":{"B":"AAECBA=="}})"));
 }
 
+// "AR==" leaves a bit set that padding drops: it decodes to the byte 0x01, as "AQ==" does.
+TEST(FingerprintItemTest, BinaryIsComparedByTheBytesItsBase64DecodesTo) {
+  EXPECT_TRUE(Same(R"({"pk":{"S":"a"},"sk":{"N":"1"},"b":{"B":"AQ=="}})",
+                   R"({"pk":{"S":"a"},"sk":{"N":"1"},"b":{"B":"AR=="}})"));
+  EXPECT_TRUE(Same(R"({"pk":{"S":"a"},"sk":{"N":"1"},"bs":{"BS":["AQ==","AAE="]}})",
+                   R"({"pk":{"S":"a"},"sk":{"N":"1"},"bs":{"BS":["AAF=","AR=="]}})"));
+  EXPECT_FALSE(Same(R"({"pk":{"S":"a"},"sk":{"N":"1"},"b":{"B":"AQ=="}})",
+                    R"({"pk":{"S":"a"},"sk":{"N":"1"},"b":{"B":"Ag=="}})"));
+  const std::vector<KeySchemaElement> binary_key = {{"id", "HASH", "B"}};
+  auto canonical = CanonicalKey(R"({"id":{"B":"AQ=="}})", binary_key);
+  auto respelt = CanonicalKey(R"({"id":{"B":"AR=="}})", binary_key);
+  ASSERT_TRUE(canonical.ok() && respelt.ok());
+  EXPECT_EQ(*canonical, *respelt);
+  EXPECT_EQ(CanonicalKeyHash(*canonical), CanonicalKeyHash(*respelt));
+  EXPECT_TRUE(DiffItems(R"({"b":{"B":"AR=="},"bs":{"BS":["AR=="]}})",
+                        R"({"b":{"B":"AQ=="},"bs":{"BS":["AQ=="]}})", {})
+                  ->empty());
+}
+
+// Text that is not base64 is left for item_check to refuse: here it equals itself only.
+TEST(FingerprintItemTest, BinaryThatIsNotBase64EqualsItselfOnly) {
+  EXPECT_TRUE(Same(R"({"pk":{"S":"a"},"sk":{"N":"1"},"b":{"B":"A=Q="}})",
+                   R"({"pk":{"S":"a"},"sk":{"N":"1"},"b":{"B":"A=Q="}})"));
+  EXPECT_FALSE(Same(R"({"pk":{"S":"a"},"sk":{"N":"1"},"b":{"B":"A=Q="}})",
+                    R"({"pk":{"S":"a"},"sk":{"N":"1"},"b":{"B":"AQ=="}})"));
+}
+
+// Checksums are compared across runs and versions: the digest of an item in the service's own
+// (standard) base64 is pinned, computed from the canonical encoding by hand.
+TEST(FingerprintItemTest, DigestOfStandardBase64IsStable) {
+  const ItemFingerprint f =
+      Print(R"({"pk":{"S":"a"},"sk":{"N":"1"},"b":{"B":"AQ=="},"bs":{"BS":["Ag==","AQ=="]}})");
+  std::string hex;
+  for (uint8_t byte : f.digest) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    hex += kHex[byte >> 4];
+    hex += kHex[byte & 15];
+  }
+  EXPECT_EQ(hex, "63858d2fac3ce5447aac8866a2256f5b");
+}
+
 TEST(FingerprintItemTest, EmptyValuesNullAndBoolAreDistinct) {
   const std::string base = R"({"pk":{"S":"a"},"sk":{"N":"1"},"v":)";
   const std::vector<std::string> values = {

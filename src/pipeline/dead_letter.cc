@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "aws/json_writer.h"
+#include "dynamodb/item_compare.h"
 
 namespace ddbm::pipeline {
 namespace {
@@ -24,11 +25,21 @@ aws::Error FileError(const std::string& path) {
                           "dead-letter file " + path + ": " + std::strerror(errno));
 }
 
+// Equal for two spellings of one item's attribute values; for JSON that is not an item of typed
+// values, equal for the same bytes only (a different first byte keeps the two kinds apart: a
+// canonical item starts with 'I').
+KeyDigest DigestOfItem(std::string_view item_json) {
+  aws::Result<std::string> canonical = dynamodb::CanonicalItem(item_json, {});
+  if (canonical.ok()) return DigestKey(*canonical);
+  std::string bytes = "J";
+  bytes += item_json;
+  return DigestKey(bytes);
+}
+
 }  // namespace
 
 DeadLetterFile::~DeadLetterFile() {
   if (file_ != nullptr) std::fclose(file_);
-  if (earlier_fd_ >= 0) ::close(earlier_fd_);
 }
 
 aws::Status DeadLetterFile::IndexEarlierLines() {
@@ -53,41 +64,30 @@ aws::Status DeadLetterFile::IndexEarlierLines() {
         reason > kItemMember.size()) {
       const std::string_view item =
           std::string_view(line).substr(kItemMember.size(), reason - kItemMember.size());
-      earlier_.emplace(std::hash<std::string_view>{}(item),
-                       EarlierItem{offset + kItemMember.size(), item.size()});
+      ++earlier_[DigestOfItem(item)];
     }
     offset += line.size() + 1;
   }
   if (earlier_.empty()) return aws::Status::Ok();
-  earlier_fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (earlier_fd_ < 0) return FileError(path_);
   // The killed run may not have synced them, and a checkpoint of this run may count items on
   // the strength of these lines alone.
-  if (::fsync(earlier_fd_) != 0) return FileError(path_);
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return FileError(path_);
+  if (::fsync(fd) != 0) {
+    aws::Error error = FileError(path_);
+    ::close(fd);
+    return error;
+  }
+  ::close(fd);
   return aws::Status::Ok();
 }
 
 bool DeadLetterFile::AbsorbedByEarlierLine(std::string_view item_json) {
   if (earlier_.empty()) return false;
-  auto [begin, end] = earlier_.equal_range(std::hash<std::string_view>{}(item_json));
-  std::string candidate;
-  for (auto it = begin; it != end; ++it) {
-    if (it->second.length != item_json.size()) continue;
-    candidate.resize(item_json.size());
-    // A failed read only means the item is appended again: a duplicate line, nothing lost.
-    if (::pread(earlier_fd_, candidate.data(), candidate.size(),
-                static_cast<off_t>(it->second.offset)) != static_cast<ssize_t>(candidate.size()) ||
-        candidate != item_json) {
-      continue;
-    }
-    earlier_.erase(it);
-    if (earlier_.empty()) {
-      ::close(earlier_fd_);
-      earlier_fd_ = -1;
-    }
-    return true;
-  }
-  return false;
+  auto it = earlier_.find(DigestOfItem(item_json));
+  if (it == earlier_.end()) return false;
+  if (--it->second == 0) earlier_.erase(it);
+  return true;
 }
 
 aws::Status DeadLetterFile::OpenForAppend() {

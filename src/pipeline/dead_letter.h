@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "aws/error.h"
+#include "pipeline/key_digest.h"
 
 namespace ddbm::pipeline {
 
@@ -33,11 +34,15 @@ class DeadLetterFile {
   aws::Status CheckWritable() const;
   // For a resumed run, which does again the work its predecessor had not acknowledged: items
   // that run dead-lettered from that work would otherwise be appended a second time. Indexes
-  // the lines already in the file (by their item's exact JSON) so that each of them absorbs one
-  // later Write of the same item, which then appends nothing (the caller still counts the item:
-  // the count of a resumed run starts from its checkpoint, which did not include it). Also cuts
-  // off a last line that a killed run left half written (its item is done again). Call once,
-  // before any Write. A missing file is not an error.
+  // the lines already in the file so that each of them absorbs one later Write of the same item,
+  // which then appends nothing (the caller still counts the item: the count of a resumed run
+  // starts from its checkpoint, which did not include it). The same item is the same attribute
+  // values (dynamodb::CanonicalItem), however its JSON spells them: a target's UnprocessedItems
+  // give back the item in the service's own encoding (other string escapes, number spellings,
+  // member and set orders, base64 padding bits). JSON that is not an item of typed values (a
+  // stream record) is the same only byte for byte. Also cuts off a last line that a killed run
+  // left half written (its item is done again). Call once, before any Write. A missing file is
+  // not an error.
   aws::Status IndexEarlierLines();
   // fsyncs what was written (before a checkpoint moves past dead-lettered items).
   aws::Status Sync();
@@ -51,14 +56,10 @@ class DeadLetterFile {
   std::FILE* file_ = nullptr;  // guarded by mu_; opened lazily in append mode
   bool unsynced_ = false;  // guarded by mu_; lines of a handle closed after a failure may be lost
   std::atomic<uint64_t> count_{0};
-  // Where an earlier run's line holds an item: the item's JSON is bytes [offset, offset+length)
-  // of the file. Keyed by the hash of those bytes; entries are erased when they absorb a Write.
-  struct EarlierItem {
-    uint64_t offset;
-    uint64_t length;
-  };
-  std::unordered_multimap<size_t, EarlierItem> earlier_;  // guarded by mu_
-  int earlier_fd_ = -1;  // read-only, to compare candidates; open while earlier_ is not empty
+  // How many of an earlier run's lines hold each item, by the digest of its canonical form (16
+  // bytes per distinct item, not the lines themselves); an entry is erased once its lines have
+  // absorbed as many Writes.
+  std::unordered_map<KeyDigest, uint64_t, KeyDigestHash> earlier_;  // guarded by mu_
 
   bool AbsorbedByEarlierLine(std::string_view item_json);  // with mu_ held
   aws::Status OpenForAppend();                             // with mu_ held

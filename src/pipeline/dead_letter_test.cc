@@ -98,6 +98,57 @@ TEST_F(DeadLetterFileTest, EachEarlierLineAbsorbsOneWriteOnly) {
   EXPECT_NE(lines[2].find(kItemB), std::string::npos);
 }
 
+// An item that came back in UnprocessedItems is in the service's encoding, not in the bytes the
+// source gave: its earlier line must still absorb it.
+TEST_F(DeadLetterFileTest, AResumeKnowsAnItemItsPredecessorWroteInAnotherSpelling) {
+  const std::string as_sent =
+      "{\"pk\":{\"S\":\"\xF0\x90\x8D\x88 caf\xC3\xA9\"},\"n\":{\"N\":\"1.50\"},"
+      R"("b":{"B":"AR=="},"ns":{"NS":["2","10"]},"m":{"M":{"x":{"S":"1"},"y":{"N":"1E0"}}}})";
+  const std::string as_returned =
+      R"({"m":{"M":{"y":{"N":"1"},"x":{"S":"1"}}},"ns":{"NS":["1E1","2"]},"b":{"B":"AQ=="},)"
+      R"("n":{"N":"15e-1"},"pk":{"S":"\uD800\uDF48 caf\u00e9"}})";
+  Run({as_returned}, false);
+  Run({as_sent}, true);
+  const std::vector<std::string> lines = Lines(path_);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].rfind(R"({"Item":)" + as_returned + R"(,"Reason":")", 0), 0u);
+}
+
+TEST_F(DeadLetterFileTest, AnItemWithOtherValuesIsNotAbsorbed) {
+  Run({R"({"pk":{"S":"a"},"n":{"N":"1"},"b":{"B":"AQ=="}})"}, false);
+  Run({R"({"pk":{"S":"a"},"n":{"N":"1.01"},"b":{"B":"AQ=="}})",
+       R"({"pk":{"S":"a"},"n":{"N":"1"},"b":{"B":"Ag=="}})",
+       R"({"pk":{"S":"A"},"n":{"N":"1"},"b":{"B":"AQ=="}})"},
+      true);
+  EXPECT_EQ(Lines(path_).size(), 4u);
+}
+
+TEST_F(DeadLetterFileTest, AnEarlierLineAbsorbsOneWriteWhateverItsSpelling) {
+  Run({R"({"pk":{"S":"a"},"n":{"N":"1"}})"}, false);
+  const std::string respelt = R"({"n":{"N":"1.0"},"pk":{"S":"\u0061"}})";
+  Run({respelt, respelt}, true);
+  const std::vector<std::string> lines = Lines(path_);
+  ASSERT_EQ(lines.size(), 2u);
+  // The item as the resumed run had it, verbatim.
+  EXPECT_EQ(lines[1].rfind(R"({"Item":)" + respelt + R"(,"Reason":")", 0), 0u);
+}
+
+// Replicate dead-letters stream records whose values DynamoDB would refuse: not items of typed
+// values, so only the same bytes are the same record.
+TEST_F(DeadLetterFileTest, LinesThatAreNotItemsAbsorbTheSameBytesOnly) {
+  const std::string record =
+      R"({"eventID":"e1","eventName":"INSERT","dynamodb":{"Keys":{"pk":{"S":"a"}},)"
+      R"("NewImage":{"pk":{"S":"a"},"s":{"SS":[]}},"SequenceNumber":"100"}})";
+  const std::string next = R"({"eventID":"e2","eventName":"INSERT","dynamodb":{"Keys":)"
+                           R"({"pk":{"S":"a"}},"NewImage":{"pk":{"S":"a"},"s":{"SS":[]}},)"
+                           R"("SequenceNumber":"101"}})";
+  Run({record}, false);
+  Run({next, record}, true);
+  const std::vector<std::string> lines = Lines(path_);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1].rfind(R"({"Item":)" + next, 0), 0u);
+}
+
 TEST_F(DeadLetterFileTest, WithoutResumeEveryItemIsAppended) {
   Run({kItemA}, false);
   Run({kItemA}, false);

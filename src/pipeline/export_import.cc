@@ -43,7 +43,8 @@ aws::Result<std::string> CheckedKey(std::string_view item,
 }
 
 // The digest that tells keys apart, of their canonical bytes: one number spelt two ways
-// ({"N":"1E+3"} and {"N":"1000"}) is one key, as it is to the table.
+// ({"N":"1E+3"} and {"N":"1000"}), or binary in two base64 spellings of its bytes ({"B":"AQ=="}
+// and {"B":"AR=="}), is one key, as it is to the table.
 aws::Result<KeyDigest> DigestOfKey(std::string_view key,
                                    const std::vector<dynamodb::KeySchemaElement>& key_schema) {
   aws::Result<std::string> canonical = dynamodb::CanonicalKey(key, key_schema);

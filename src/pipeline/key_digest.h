@@ -1,7 +1,8 @@
 // KeyDigest: 128 bits of the SHA-256 of a key's bytes, for the sets and maps that must tell keys
 // apart without holding them: 16 bytes per key whatever the key's size. No two keys share a
-// digest unless SHA-256 is broken. Keys are told apart by their bytes, so callers pass
-// dynamodb::CanonicalKey's, in which two spellings of one number ("1" and "1.0") are one key.
+// digest unless SHA-256 is broken. Keys are told apart by their bytes, so callers pass canonical
+// bytes (dynamodb::CanonicalKey's; the dead-letter file, CanonicalItem's), in which two spellings
+// of one number ("1" and "1.0") or of one binary value ("AQ==" and "AR==") are one.
 // Pure; thread-safe.
 #pragma once
 

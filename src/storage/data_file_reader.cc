@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "aws/base64.h"
 #include "storage/md5.h"
 
 namespace ddbm::storage {
@@ -210,7 +211,7 @@ aws::Result<std::string> DataFileReader::NextRange(int64_t offset) {
 }
 
 aws::Status DataFileReader::CheckDigest(const std::string& md5) const {
-  const std::string found = Base64(md5);
+  const std::string found = aws::EncodeBase64(md5);
   if (found != md5_checksum_) {
     return Invalid(
         fmt::format("data file {} does not match its manifest: MD5 {} expected, {} found ({} "

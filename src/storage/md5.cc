@@ -6,6 +6,8 @@
 #include <new>
 #include <stdexcept>
 
+#include "aws/base64.h"
+
 namespace ddbm::storage {
 
 // Owns the OpenSSL digest context.
@@ -47,7 +49,7 @@ std::string Md5::Finish() {
   return digest;
 }
 
-std::string Md5::FinishBase64() { return Base64(Finish()); }
+std::string Md5::FinishBase64() { return aws::EncodeBase64(Finish()); }
 
 std::string Md5::Digest(std::string_view bytes) {
   std::string digest(kDigestSize, '\0');
@@ -55,16 +57,6 @@ std::string Md5::Digest(std::string_view bytes) {
   EVP_Digest(bytes.data(), bytes.size(), reinterpret_cast<unsigned char*>(digest.data()), &size,
              EVP_md5(), nullptr);
   return digest;
-}
-
-std::string Base64(std::string_view bytes) {
-  // EVP_EncodeBlock writes a terminating NUL after the 4 * ceil(n / 3) characters.
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
 }
 
 std::string LowerHex(std::string_view bytes) {
@@ -78,7 +70,7 @@ std::string LowerHex(std::string_view bytes) {
   return out;
 }
 
-std::string Md5Base64(std::string_view bytes) { return Base64(Md5::Digest(bytes)); }
+std::string Md5Base64(std::string_view bytes) { return aws::EncodeBase64(Md5::Digest(bytes)); }
 
 std::string MultipartEtag(const std::vector<std::string>& binary_part_md5s) {
   if (binary_part_md5s.empty()) throw std::invalid_argument("MultipartEtag of no parts");

@@ -37,8 +37,6 @@ class Md5 {
   std::unique_ptr<Context> context_;  // null only after a move
 };
 
-// Standard base64 with '=' padding.
-std::string Base64(std::string_view bytes);
 // Two lowercase hex digits per byte.
 std::string LowerHex(std::string_view bytes);
 

@@ -920,6 +920,44 @@ class CopyBehaviourTest(CopyTestBase):
         self.assertIn(f"{len(bad_keys)} items could not be written", r.stderr)
         self.assert_dead_letters(src, dst, bad_keys, dead)
 
+    def test_a_resume_knows_refused_items_its_predecessor_wrote_in_another_spelling(self):
+        """An item that came back in UnprocessedItems is dead-lettered in the service's encoding
+        of it, not in the bytes the source gave: other string escapes, another member order.
+        The earlier lines are put in such a spelling and segment 0 back to its start: the
+        resumed run, which refuses those items again, must know them and append nothing."""
+        src, dst, bad_keys = self.dead_letter_pair(count=300, seed=11)
+        checkpoint = self.work / "dls.checkpoint.json"
+        dead = self.work / "dls-dead.jsonl"
+        r, summary = self.copy(src, dst, "--dead-letter", dead, "--checkpoint", checkpoint,
+                               "--segments", "3", "--page-size", "40")
+        self.assertEqual(r.code, 3, f"stderr:\n{r.stderr}\nstdout:\n{r.stdout}")
+        self.assertEqual(summary["ItemsDeadLettered"], len(bad_keys), summary)
+
+        def respelt(line):
+            record = json.loads(line)
+            item = {name: record["Item"][name] for name in reversed(list(record["Item"]))}
+            return json.dumps({**record, "Item": item}, ensure_ascii=True,
+                              separators=(",", ":"))
+
+        lines = [line for line in dead.read_text(encoding="utf-8").split("\n") if line]
+        escaped = [respelt(line) for line in lines]
+        self.assertTrue(any("\\ud83d\\ude00" in line for line in escaped), escaped)
+        dead.write_text("".join(line + "\n" for line in escaped), encoding="utf-8")
+        state = json.loads(checkpoint.read_text(encoding="utf-8"))
+        redone = state["Segments"][0]
+        self.assertGreater(redone.get("DeadLettered", 0), 0, state)
+        state["Segments"][0] = {"Segment": 0, "Done": False, "Items": 0}
+        checkpoint.write_text(json.dumps(state), encoding="utf-8")
+
+        r, summary = self.copy(src, dst, "--dead-letter", dead, "--checkpoint", checkpoint,
+                               "--resume")
+        self.assertEqual(r.code, 3, f"stderr:\n{r.stderr}\nstdout:\n{r.stdout}")
+        self.assertEqual(summary["ItemsDeadLettered"] + summary["ItemsDeadLetteredByEarlierRuns"],
+                         len(bad_keys), summary)
+        self.assertEqual(dead.read_text(encoding="utf-8").split("\n")[:-1], escaped,
+                         "the resumed run appended items the file already held")
+        self.assert_dead_letters(src, dst, bad_keys, dead)
+
     # --- the same table on both sides ---
 
     def test_copy_onto_itself_loses_nothing(self):

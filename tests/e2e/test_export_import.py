@@ -1364,6 +1364,21 @@ class ImportErrorTest(ExportImportTestBase):
         self.import_fails(base.root, "line 1: Keys: the key holds attribute sk, which is not in "
                           "the table's key schema (pk)", table=table)
 
+    def test_one_key_spelt_two_ways_is_refused_as_a_duplicate(self):
+        """Two lines whose keys are one key to the table, spelt otherwise, would overwrite each
+        other: a number written two ways, and binary whose base64 leaves a padding bit set
+        ("AR==" decodes to the byte 0x01, as "AQ==" does)."""
+        for label, key_type, first, second in (("number", "N", "1", "1.0"),
+                                               ("binary", "B", "AQ==", "AR==")):
+            with self.subTest(label):
+                lines = [compact({"Item": {"id": {key_type: first}, "v": {"S": "first"}}}),
+                         compact({"Item": {"id": {key_type: second}, "v": {"S": "second"}}})]
+                export = HandExport(self.work / f"twice-{label}", [lines])
+                table = self.create_table(self.unique_table(f"twice{key_type}"),
+                                          keys=[("id", "HASH", key_type)])
+                self.import_fails(export.root, export.data_name(0), "line 2",
+                                  "is that of another item of the export", table=table)
+
     def test_bucket_that_does_not_exist(self):
         bucket = f"no-such-bucket-{os.getpid()}"
         table = self.create_table(self.unique_table("nobucket"), keys=KEYS)
