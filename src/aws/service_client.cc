@@ -199,6 +199,10 @@ Result<HttpResponse> ServiceClient::Attempt(std::string_view operation, HttpRequ
                       std::to_string(ms) + " ms");
   };
   Result<HttpResponse> response = config_.transport->Send(signed_request);
+  // A sending the transport repeated on another connection is a retry like any other.
+  if (response.ok() && response->sent_again) {
+    counters_->retries.fetch_add(1, std::memory_order_relaxed);
+  }
   if (!response.ok()) {
     log(response.error().ToString());
     return tag(std::move(response).error());

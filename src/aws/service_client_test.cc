@@ -399,10 +399,13 @@ TEST_F(ServiceClientTest, ARefusalAfterAnUnansweredSendingIsMarked) {
     r.sent_again = true;
     return r;
   });
+  const uint64_t retries_before = client->counters().retries.load();
   Result<HttpResponse> resent_by_transport = Call(*client);
   ASSERT_FALSE(resent_by_transport.ok());
   EXPECT_TRUE(resent_by_transport.error().earlier_sending_unanswered);
   EXPECT_EQ(transport_.remaining(), 0u);
+  // The transport's sending again counts as a retry.
+  EXPECT_EQ(client->counters().retries.load(), retries_before + 1);
 }
 
 TEST_F(ServiceClientTest, UppercaseMessageMemberAndS3StyleRequestId) {
