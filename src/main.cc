@@ -89,6 +89,25 @@ std::vector<std::string> FlagNames(const CLI::App& app) {
   return names;
 }
 
+bool IsCommand(const CLI::App& app, std::string_view word) {
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    if (sub->get_name() == word) return true;
+  }
+  return false;
+}
+
+// "unknown command 'X'; did you mean Y? (the commands: ...)".
+std::string UnknownCommand(const CLI::App& app, const std::string& word) {
+  std::vector<std::string> names;
+  std::string list;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    names.push_back(sub->get_name());
+    list += (list.empty() ? "" : ", ") + sub->get_name();
+  }
+  return "unknown command '" + word + "'" + Suggestion(word, names) + " (the commands: " + list +
+         "; see ddbmigrate --help)";
+}
+
 // What the parser could not place, told plainly: a word where a command belongs, or a flag no
 // command takes. Empty when the parse failed for another reason. Parse errors such as a missing
 // required flag are checked before such leftovers, and would hide the typo behind them.
@@ -96,16 +115,7 @@ std::string LeftoverError(const CLI::App& app, const CLI::App* command) {
   std::vector<std::string> leftover = app.remaining(true);
   if (leftover.empty()) return {};
   const std::string& first = leftover.front();
-  if (command == nullptr && !first.starts_with("-")) {
-    std::vector<std::string> names;
-    std::string list;
-    for (const CLI::App* sub : app.get_subcommands({})) {
-      names.push_back(sub->get_name());
-      list += (list.empty() ? "" : ", ") + sub->get_name();
-    }
-    return "unknown command '" + first + "'" + Suggestion(first, names) +
-           " (the commands: " + list + "; see ddbmigrate --help)";
-  }
+  if (command == nullptr && !first.starts_with("-")) return UnknownCommand(app, first);
   if (!first.starts_with("-")) return {};
   const std::string flag = first.substr(0, first.find('='));
   return "unknown flag " + flag + Suggestion(flag, FlagNames(command != nullptr ? *command : app)) +
@@ -138,6 +148,11 @@ int main(int argc, char** argv) {
     if (!args.empty() && args.front() == "help") {
       args.erase(args.begin());
       args.resize(std::min<size_t>(args.size(), 1));
+      // A misspelt command is named as such, not answered with the general help.
+      if (!args.empty() && !args.front().starts_with("-") && !IsCommand(app, args.front())) {
+        std::cerr << "ddbmigrate: error: " << UnknownCommand(app, args.front()) << '\n';
+        return kExitUsage;
+      }
       args.push_back("--help");
     }
     std::reverse(args.begin(), args.end());  // the order CLI11 takes a vector in

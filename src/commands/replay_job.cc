@@ -76,8 +76,8 @@ aws::Result<ReplayStart> ParseReplayStart(std::string_view text, aws::Clock::Wal
 
 aws::Status CheckStreamUsable(const dynamodb::TableDescription& table, const Connection& source) {
   if (table.stream_view_type.empty() || table.latest_stream_arn.empty()) {
-    // The command names the table's region, and its endpoint when that is not AWS's: pasted
-    // as is, it must not change a table of the same name elsewhere.
+    // The command names the table by its ARN (its account and region), and the endpoint when
+    // that is not AWS's: pasted as is, it must not change a table of the same name elsewhere.
     const aws::Url& endpoint = source.dynamodb().service_client().config().endpoint;
     const std::string endpoint_flag =
         endpoint.host.ends_with(".amazonaws.com") || endpoint.host.ends_with(".amazonaws.com.cn")
@@ -88,7 +88,8 @@ aws::Status CheckStreamUsable(const dynamodb::TableDescription& table, const Con
         "{} --region {}{} --stream-specification "
         "StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES (changes made before it is "
         "enabled are not in the stream)",
-        table.table_name, table.table_name, source.region(), endpoint_flag));
+        table.table_name, table.table_arn.empty() ? table.table_name : table.table_arn,
+        source.region(), endpoint_flag));
   }
   if (pipeline::StreamReplicator::NeedsLookups(table.stream_view_type)) {
     std::cerr << fmt::format(
@@ -284,8 +285,11 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
     aws::Error error = std::move(result).error();
     if (error.operation == "BatchWriteItem") {
       error = DescribeError(std::move(error), "target table", target.table_name);
-    } else if (error.operation == "GetRecords" || error.operation == "GetShardIterator" ||
-               error.operation == "DescribeStream" || error.operation == "BatchGetItem") {
+    } else if (error.operation == "BatchGetItem" ||
+               ((error.operation == "GetRecords" || error.operation == "GetShardIterator" ||
+                 error.operation == "DescribeStream") &&
+                error.code != "ResourceNotFoundException")) {
+      // (A stream or shard not found is not the table missing: its own message says more.)
       error = DescribeError(std::move(error), "source table", source.table_name);
     }
     if (pipeline::StreamReplicator::ResumeCanRecover(error)) {

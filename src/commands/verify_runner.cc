@@ -622,7 +622,7 @@ void PrintVerifyResult(const GlobalOptions& global, const dynamodb::TableDescrip
   }
   if (r.empty_sample()) {
     std::cout << "sampled: the sample held no item, so nothing was compared; raise --sample, or "
-                 "verify without it\n";
+                 "verify without it (an empty source table holds none to sample)\n";
   } else if (r.sampled) {
     std::cout << "sampled: items that exist only in the target are not detected by a sample\n";
   }

@@ -71,6 +71,34 @@ bool SameKeys(const std::map<std::string, Index>& asked, const std::map<std::str
   return true;
 }
 
+// AttributeDefinitions as name -> type (S, N, B); nullopt when malformed.
+std::optional<std::map<std::string, std::string>> AttributeTypesOf(dom::element holder) {
+  std::map<std::string, std::string> types;
+  dom::array definitions;
+  if (holder["AttributeDefinitions"].get(definitions) != simdjson::SUCCESS) return std::nullopt;
+  for (dom::element d : definitions) {
+    std::string_view name;
+    std::string_view type;
+    if (d["AttributeName"].get(name) != simdjson::SUCCESS ||
+        d["AttributeType"].get(type) != simdjson::SUCCESS) {
+      return std::nullopt;
+    }
+    types[std::string(name)] = std::string(type);
+  }
+  return types;
+}
+
+// Whether every attribute of `keys` has the same type in both definitions.
+bool SameTypes(const KeyPairs& keys, const std::map<std::string, std::string>& asked,
+               const std::map<std::string, std::string>& has) {
+  for (const auto& [name, key_type] : keys) {
+    auto a = asked.find(name);
+    auto h = has.find(name);
+    if (a == asked.end() || h == has.end() || a->second != h->second) return false;
+  }
+  return true;
+}
+
 bool ParseObject(dom::parser& parser, std::string_view json, dom::element* out) {
   return parser.parse(simdjson::padded_string(json)).get(*out) == simdjson::SUCCESS &&
          out->is_object();
@@ -108,10 +136,19 @@ bool TableShowsCreate(std::string_view request, const TableDescription& table,
   if (asked["TableName"].get(name) != simdjson::SUCCESS || name != table.table_name) return false;
   std::optional<KeyPairs> asked_keys = KeysOf(asked);
   if (!asked_keys || asked_keys != KeysOf(has)) return false;
+  // Key attributes of the same types too: a table keyed id:S is not the answer to id:N.
+  const std::optional<std::map<std::string, std::string>> asked_types = AttributeTypesOf(asked);
+  const std::optional<std::map<std::string, std::string>> has_types = AttributeTypesOf(has);
+  if (!asked_types || !has_types || !SameTypes(*asked_keys, *asked_types, *has_types)) {
+    return false;
+  }
   for (std::string_view member : {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"}) {
     std::optional<std::map<std::string, Index>> asked_indexes = IndexesOf(asked, member);
     std::optional<std::map<std::string, Index>> has_indexes = IndexesOf(has, member);
     if (!asked_indexes || !has_indexes || !SameKeys(*asked_indexes, *has_indexes)) return false;
+    for (const auto& [name, index] : *asked_indexes) {
+      if (!SameTypes(index.keys, *asked_types, *has_types)) return false;
+    }
   }
   return true;
 }

@@ -14,7 +14,9 @@ using std::chrono::seconds;
 
 constexpr char kCreate[] =
     R"({"TableName":"Copy","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},)"
-    R"({"AttributeName":"sk","KeyType":"RANGE"}],"AttributeDefinitions":[],)"
+    R"({"AttributeName":"sk","KeyType":"RANGE"}],"AttributeDefinitions":[)"
+    R"({"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"N"},)"
+    R"({"AttributeName":"cat","AttributeType":"S"},{"AttributeName":"seq","AttributeType":"N"}],)"
     R"("GlobalSecondaryIndexes":[{"IndexName":"ByCat","KeySchema":[{"AttributeName":"cat",)"
     R"("KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}],)"
     R"("LocalSecondaryIndexes":[{"IndexName":"BySeq","KeySchema":[{"AttributeName":"pk",)"
@@ -29,13 +31,17 @@ TableDescription Described(std::string status = "CREATING", double created = 1'7
                            std::string gsis = R"([{"IndexName":"ByCat","IndexStatus":"CREATING",)"
                                               R"("KeySchema":[{"AttributeName":"cat",)"
                                               R"("KeyType":"HASH"}]}])",
-                           std::string hash = "pk") {
-  std::string json = R"({"TableName":"Copy","TableStatus":")" + status +
-                     R"(","KeySchema":[{"AttributeName":")" + hash +
-                     R"(","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],)"
-                     R"("LocalSecondaryIndexes":[{"IndexName":"BySeq","KeySchema":[)"
-                     R"({"AttributeName":"pk","KeyType":"HASH"},)"
-                     R"({"AttributeName":"seq","KeyType":"RANGE"}]}])";
+                           std::string hash = "pk", std::string sk_type = "N") {
+  std::string json = R"({"TableName":"Copy","TableStatus":")" + status + R"(",)";
+  json += R"("AttributeDefinitions":[{"AttributeName":")" + hash +
+          R"(","AttributeType":"S"},{"AttributeName":"sk","AttributeType":")" + sk_type +
+          R"("},{"AttributeName":"cat","AttributeType":"S"},)"
+          R"({"AttributeName":"seq","AttributeType":"N"}],)";
+  json += R"("KeySchema":[{"AttributeName":")" + hash +
+          R"(","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],)"
+          R"("LocalSecondaryIndexes":[{"IndexName":"BySeq","KeySchema":[)"
+          R"({"AttributeName":"pk","KeyType":"HASH"},)"
+          R"({"AttributeName":"seq","KeyType":"RANGE"}]}])";
   if (!gsis.empty()) json += R"(,"GlobalSecondaryIndexes":)" + gsis;
   json += "}";
   TableDescription table;
@@ -92,6 +98,13 @@ TEST(AppliedChangeTest, AnyDifferenceMeansTheTableIsNotShownToBeOurs) {
                 R"("KeyType":"HASH"}]}])",
                 "id");
   EXPECT_FALSE(TableShowsCreate(kCreate, other_key, kFirstSent));
+  // The same key names, but the sort key a string where a number was asked for.
+  const TableDescription other_type =
+      Described("CREATING", 1'700'000'001.5,
+                R"([{"IndexName":"ByCat","KeySchema":[{"AttributeName":"cat",)"
+                R"("KeyType":"HASH"}]}])",
+                "pk", "S");
+  EXPECT_FALSE(TableShowsCreate(kCreate, other_type, kFirstSent));
   TableDescription other_name = Described();
   other_name.table_name = "Other";
   EXPECT_FALSE(TableShowsCreate(kCreate, other_name, kFirstSent));

@@ -65,7 +65,8 @@ std::optional<aws::Error> DecodeJsonError(const aws::HttpResponse& response) {
   simdjson::dom::element ignored;
   if (validator.parse(response.body).get(ignored) != simdjson::SUCCESS) {
     const size_t start = response.body.find_first_not_of(" \t\r\n");
-    const bool json_start = start != std::string::npos && response.body[start] == '{';
+    // (An empty body is an answer cut off before it began.)
+    const bool json_start = start == std::string::npos || response.body[start] == '{';
     // An answer that is not even the start of a JSON object (an HTML page, say) is from
     // something other than the service.
     aws::Error error = aws::Error::Make(

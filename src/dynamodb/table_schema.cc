@@ -893,8 +893,8 @@ Status CreateTargetTable(const DynamoDbClient& target_client, TargetTablePlan& p
           "--create-target to copy into the existing table, or pick another --target-table name",
           plan.table_name,
           error.earlier_sending_unanswered
-              ? " and does not match this run's CreateTable, an earlier sending of which went "
-                "unanswered"
+              ? " and could not be shown to be this run's own (an earlier sending of its "
+                "CreateTable went unanswered)"
               : "");
     }
     return error;

@@ -1143,7 +1143,7 @@ TEST_F(TargetTableClientTest, ATableNotAsAskedIsRefusedEvenAfterALostAnswer) {
   EXPECT_EQ(status.error().kind, ErrorKind::kInvalidInput);
   EXPECT_EQ(status.error().code, "ResourceInUseException");
   EXPECT_TRUE(HasText(status.error().message, "target table OrdersCopy already exists"));
-  EXPECT_TRUE(HasText(status.error().message, "does not match"));
+  EXPECT_TRUE(HasText(status.error().message, "could not be shown to be this run's own"));
   EXPECT_EQ(SentOperations(), (std::vector<std::string>{"CreateTable", "DescribeTable"}));
 }
 

@@ -32,8 +32,11 @@ struct ShardPosition {
   // When (epoch seconds) the shard was last read to its tip: every record it held until then is
   // applied. 0 when not yet. Lets a resume tell a quiet shard from one whose records expired.
   int64_t tip_at = 0;
-  // When (epoch seconds) the shard was read to its end; 0 when not done, or done in a run of an
-  // older version. Its children hold the records made since it closed, which was no later.
+  // When (epoch seconds) the shard was read to its end, or first seen closed in DescribeStream if
+  // that was earlier (a lagging replay reads a shard's end long after it closed); 0 when not
+  // done, or done in a run of an older version. Its children hold the records made since it
+  // closed, which was no later (up to one describe interval for a shard seen closing, and
+  // unknown for one closed before the replay first described the stream).
   int64_t done_at = 0;
   // For a shard taken after its parent was read to its end: the parent's done_at, from when the
   // shard's records are needed while nothing is applied from it and it was never seen at its

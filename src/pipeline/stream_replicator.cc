@@ -568,20 +568,30 @@ aws::Result<ReplicateResult> Replay::Run() {
   std::string disabled_status = disabled(*description) ? description->stream_status : "";
 
   ShardLineage lineage;
-  // When each finished shard was read to its end, forgotten ones included: their children's
-  // records are needed since then (see ShardPosition::needed_since).
+  // When each finished shard closed, at the latest (see ShardPosition::done_at), forgotten ones
+  // included: their children's records are needed since then.
   std::map<std::string, int64_t> done_at;
+  // Finished shards the stream no longer lists: forgotten once a child of theirs is taken (its
+  // position then carries the time), kept in the checkpoint until then.
+  std::set<std::string> unlisted_done;
+  // When each shard was first seen closed: its close was no earlier than the describe before.
+  std::map<std::string, int64_t> closed_seen;
+  auto note_closed = [&](const dynamodb::StreamDescription& d) {
+    for (const dynamodb::Shard& shard : d.shards) {
+      if (!shard.ending_sequence_number.empty()) closed_seen.emplace(shard.shard_id, Now());
+    }
+  };
+  note_closed(*description);
   {
     std::set<std::string> listed;
     for (const dynamodb::Shard& shard : description->shards) listed.insert(shard.shard_id);
-    // Finished shards the stream no longer lists are forgotten; their children are free to go.
-    for (auto it = positions_.begin(); it != positions_.end();) {
-      if (it->second.done && it->second.done_at > 0) done_at[it->first] = it->second.done_at;
-      if (it->second.done && listed.count(it->first) == 0) {
-        it = positions_.erase(it);
+    for (auto& [id, position] : positions_) {
+      if (!position.done) continue;
+      if (position.done_at > 0) done_at[id] = position.done_at;
+      if (listed.count(id) == 0) {
+        unlisted_done.insert(id);  // its children are free to go
       } else {
-        if (it->second.done) lineage.RestoreDone(it->first);
-        ++it;
+        lineage.RestoreDone(id);
       }
     }
   }
@@ -628,6 +638,13 @@ aws::Result<ReplicateResult> Replay::Run() {
       reader.thread.join();
       if (reader.error && !failure) failure = std::move(reader.error);
       if (reader.reached_end) {
+        // Read to its end now, but closed no later than first seen closed: a replay that lags
+        // behind a shard must not take its children's records to be needed only since now.
+        if (auto seen = closed_seen.find(reader.shard.shard_id); seen != closed_seen.end()) {
+          std::lock_guard lock(positions_mu_);
+          int64_t& at = positions_[reader.shard.shard_id].done_at;
+          at = std::min(at, seen->second);
+        }
         lineage.MarkDone(reader.shard.shard_id);
         counters_->shards_done.fetch_add(1);
         describe_now = true;  // its children may be listed by now
@@ -647,6 +664,7 @@ aws::Result<ReplicateResult> Replay::Run() {
         break;
       }
       lineage.Update(description->shards);
+      note_closed(*description);
       if (disabled(*description)) disabled_status = description->stream_status;
       last_describe = steady;
       describe_now = false;
@@ -664,6 +682,9 @@ aws::Result<ReplicateResult> Replay::Run() {
         if (auto parent_done = done_at.find(shard.parent_shard_id);
             parent_done != done_at.end() && position.needed_since == 0) {
           position.needed_since = parent_done->second;
+        }
+        if (unlisted_done.erase(shard.parent_shard_id) > 0) {
+          positions_.erase(shard.parent_shard_id);
         }
       }
       auto reader = std::make_unique<Reader>();

@@ -1171,6 +1171,48 @@ TEST_F(StreamReplicatorTest, AChildTakenAfterItsParentEndedNeedsRecordsSinceThen
   EXPECT_EQ(Find(result->checkpoint, "shard-child")->needed_since, kStart - 60);
 }
 
+TEST_F(StreamReplicatorTest, AForgottenParentStaysInTheCheckpointUntilItsChildIsTaken) {
+  // A kill between the first save and the child's first save must not lose the time from which
+  // the child's records are needed.
+  fake_->AddShard("shard-child", "shard-parent");
+  fake_->Insert("shard-child", "a", "1");
+  ReplicateOptions options = Options();
+  options.checkpoint_path = dir_.path() + "/stream.json";
+  options.resume =
+      ResumeFrom({{"shard-parent", "", "4000000000000000100", true, kOld, 0, kStart - 60}});
+  ReplicateContext context = Context();
+  bool parent_saved_at_start = false;
+  context.on_started = [&] {
+    Result<std::optional<StreamCheckpoint>> saved = LoadStreamCheckpoint(options.checkpoint_path);
+    parent_saved_at_start = saved.ok() && saved->has_value() &&
+                            Find(**saved, "shard-parent") != nullptr &&
+                            Find(**saved, "shard-parent")->done_at == kStart - 60;
+  };
+  StreamReplicator replicator(context, options);
+  Result<ReplicateResult> result = replicator.Run(&counters_);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_TRUE(parent_saved_at_start);
+  EXPECT_EQ(Find(result->checkpoint, "shard-parent"), nullptr);
+  EXPECT_EQ(Find(result->checkpoint, "shard-child")->needed_since, kStart - 60);
+}
+
+TEST_F(StreamReplicatorTest, AShardReadToItsEndLateIsTakenToHaveClosedWhenFirstSeenClosed) {
+  fake_->AddShard("shard-1", "", /*closed=*/true);
+  for (int i = 0; i < 5; ++i) fake_->Insert("shard-1", "k" + std::to_string(i), "v", kOld + i);
+  // Throttled reads: the (fake) clock moves on by their backoffs before the end is read.
+  for (int nth = 2; nth <= 4; ++nth) {
+    fake_->Fail("GetRecords", "shard-1", nth, "ProvisionedThroughputExceededException");
+  }
+  ReplicateOptions options = Options();
+  options.records_limit = 1;
+  Result<ReplicateResult> result = Run(options);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  ASSERT_GT(aws::EpochSeconds(clock_.Now()), kStart);
+  ASSERT_NE(Find(result->checkpoint, "shard-1"), nullptr);
+  // Seen closed by the first DescribeStream, at the start.
+  EXPECT_EQ(Find(result->checkpoint, "shard-1")->done_at, kStart);
+}
+
 TEST_F(StreamReplicatorTest, ResumeDaysLaterWithAChildTakenButNeverReadIsAGap) {
   fake_->AddShard("shard-child", "shard-parent");
   ReplicateOptions options = Options();

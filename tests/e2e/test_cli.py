@@ -56,6 +56,8 @@ class VersionAndHelpTest(ServiceTestCase):
         r = self.cli("help", "copy", endpoint=False)
         self.assertEqual(r.code, 0, r.stderr)
         self.assertIn("Usage: ddbmigrate copy", r.stdout)
+        self.assert_usage_error(self.cli("help", "cpoy", endpoint=False),
+                                "unknown command 'cpoy'; did you mean copy?")
 
     def test_bad_region_and_whole_number_values_name_their_flag(self):
         cases = (

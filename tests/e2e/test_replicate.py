@@ -969,11 +969,15 @@ class LiveMigrationReplayKillTest(MigrateLiveCase):
 
 class StreamErrorTest(StreamTestCase):
 
-    # The table's region and (not being AWS's) endpoint are named, so that the command pasted
-    # as is changes this table and no other of the same name.
+    # The table's ARN, region and (not being AWS's) endpoint are named, so that the command
+    # pasted as is changes this table and no other of the same name.
     NO_STREAM_FIX = ("aws dynamodb update-table --table-name {} --region us-east-1 "
                      "--endpoint-url {} --stream-specification "
                      "StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES")
+
+    def no_stream_fix(self, table):
+        arn = self.dynamodb().describe_table(TableName=table)["Table"]["TableArn"]
+        return self.NO_STREAM_FIX.format(arn, self.ddb_endpoint)
 
     def replicate(self, source, target, *extra, checkpoint=None):
         checkpoint = checkpoint or self.work / "replicate.json"
@@ -991,14 +995,14 @@ class StreamErrorTest(StreamTestCase):
         dst = self.create_table(self.unique_table("ndst"))
         self.write_items(src, self.generate_items(5))
         r = self.replicate(src, dst, "--until-caught-up")
-        self.assert_cli_error(r, contains=self.NO_STREAM_FIX.format(src, self.ddb_endpoint))
+        self.assert_cli_error(r, contains=self.no_stream_fix(src))
         self.assert_nothing_written(dst)
 
         new_target = self.unique_table("ndst")
         r = self.cli("migrate", "--live", "--source-table", src, "--target-table", new_target,
                      "--create-target", "--checkpoint", self.work / "migrate.json",
                      "--dead-letter", self.dead_letter)
-        self.assert_cli_error(r, contains=self.NO_STREAM_FIX.format(src, self.ddb_endpoint))
+        self.assert_cli_error(r, contains=self.no_stream_fix(src))
         self.assertNotIn(new_target, self.dynamodb().list_tables()["TableNames"])
         self.assert_nothing_written()
 
