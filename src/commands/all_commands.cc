@@ -39,6 +39,18 @@ aws::Error DescribeError(aws::Error error, std::string_view role, std::string_vi
   return error;
 }
 
+aws::Error DescribeSideError(aws::Error error, std::string_view source_table,
+                             std::string_view target_table) {
+  const std::string_view op = error.operation;
+  if (op == "BatchWriteItem") return DescribeError(std::move(error), "target table", target_table);
+  const bool stream = op == "GetRecords" || op == "GetShardIterator" || op == "DescribeStream";
+  if (op == "Scan" || op == "BatchGetItem" ||
+      (stream && error.code != "ResourceNotFoundException")) {
+    return DescribeError(std::move(error), "source table", source_table);
+  }
+  return error;
+}
+
 std::vector<std::unique_ptr<Command>> AllCommands() {
   std::vector<std::unique_ptr<Command>> all;
   all.push_back(MakeTablesCommand());

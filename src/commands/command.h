@@ -57,6 +57,13 @@ enum class Outcome {
 // were refused, which endpoint could not be reached), with what to check where there is a rule.
 aws::Error DescribeError(aws::Error error, std::string_view role, std::string_view table);
 
+// DescribeError for an error of a run that reads one table and writes another, the side told by
+// the failed operation: writes are the target's; Scans, lookups and stream reads the source's
+// (a stream or shard not found is left as it is: the table may well exist). Errors of other
+// operations are returned unchanged.
+aws::Error DescribeSideError(aws::Error error, std::string_view source_table,
+                             std::string_view target_table);
+
 class Command {
  public:
   virtual ~Command() = default;

@@ -416,11 +416,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   };
   if (!result.ok()) {
     aws::Error error = std::move(result).error();
-    if (error.operation == "BatchWriteItem") {
-      error = DescribeError(std::move(error), "target table", target_ref.name);
-    } else if (error.operation == "Scan") {
-      error = DescribeError(std::move(error), "source table", pair.source_ref.name);
-    }
+    error = DescribeSideError(std::move(error), pair.source_ref.name, target_ref.name);
     if (error.code == pipeline::kTransformOutOfStep) {
       error.code.clear();  // a marker between layers, not an AWS error code to show
       error.message +=

@@ -283,15 +283,7 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
   if (!result.ok()) {
     // Each side has credentials and an endpoint of its own: say whose request failed.
     aws::Error error = std::move(result).error();
-    if (error.operation == "BatchWriteItem") {
-      error = DescribeError(std::move(error), "target table", target.table_name);
-    } else if (error.operation == "BatchGetItem" ||
-               ((error.operation == "GetRecords" || error.operation == "GetShardIterator" ||
-                 error.operation == "DescribeStream") &&
-                error.code != "ResourceNotFoundException")) {
-      // (A stream or shard not found is not the table missing: its own message says more.)
-      error = DescribeError(std::move(error), "source table", source.table_name);
-    }
+    error = DescribeSideError(std::move(error), source.table_name, target.table_name);
     if (pipeline::StreamReplicator::ResumeCanRecover(error)) {
       error.message += "; fix the cause and rerun with --resume";
     }
