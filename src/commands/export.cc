@@ -113,15 +113,6 @@ class ExportCommand final : public Command {
     if (native_ && opened->location.kind != storage::Location::Kind::kS3) {
       return UsageError("--native exports only to S3: give --to s3://bucket/prefix");
     }
-    if (opened->location.kind != storage::Location::Kind::kS3) {
-      for (const char* flag : {"--s3-sse-algorithm", "--s3-sse-kms-key-id"}) {
-        if (app_->count(flag) == 0) continue;
-        return UsageError(
-            fmt::format("{} only applies to exports to S3: a local directory is not encrypted by "
-                        "ddbmigrate; drop it, or give --to s3://bucket/prefix",
-                        flag));
-      }
-    }
     if (resume_ && checkpoint_.empty()) {
       return UsageError("--resume needs --checkpoint FILE: the file the earlier export wrote");
     }

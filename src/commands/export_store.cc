@@ -49,7 +49,9 @@ aws::Result<OpenedStore> OpenStore(const GlobalOptions& global, const StoreFlags
          {std::pair{"--s3-region", s3.region.has_value()},
           std::pair{"--s3-profile", s3.profile.has_value()},
           std::pair{"--s3-endpoint-url", s3.s3_endpoint_url.has_value()},
-          std::pair{"--s3-role-arn", s3.role_arn.has_value()}}) {
+          std::pair{"--s3-role-arn", s3.role_arn.has_value()},
+          // (A key id without the algorithm is refused before.)
+          std::pair{"--s3-sse-algorithm", !flags.encryption.algorithm.empty()}}) {
       if (!given) continue;
       return UsageError(fmt::format(
           "{} applies to an S3 location (s3://bucket/prefix), not to the directory {}; drop "

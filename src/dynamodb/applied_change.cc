@@ -99,10 +99,25 @@ bool SameTypes(const KeyPairs& keys, const std::map<std::string, std::string>& a
   return true;
 }
 
-bool ParseObject(dom::parser& parser, std::string_view json, dom::element* out) {
-  return parser.parse(simdjson::padded_string(json)).get(*out) == simdjson::SUCCESS &&
-         out->is_object();
-}
+// A request and the table's description as DynamoDB answered it, both parsed as objects.
+// The elements point into the parsers: they live as long as this.
+struct AskedAndHas {
+  dom::parser asked_parser;
+  dom::parser has_parser;
+  dom::element asked;
+  dom::element has;
+
+  bool Parse(std::string_view request, const TableDescription& table) {
+    return ParseObject(asked_parser, request, &asked) &&
+           ParseObject(has_parser, table.raw_json, &has);
+  }
+
+ private:
+  static bool ParseObject(dom::parser& parser, std::string_view json, dom::element* out) {
+    return parser.parse(simdjson::padded_string(json)).get(*out) == simdjson::SUCCESS &&
+           out->is_object();
+  }
+};
 
 }  // namespace
 
@@ -124,14 +139,10 @@ bool TableShowsCreate(std::string_view request, const TableDescription& table,
           .count();
   if (table.creation_date_time < earliest) return false;
 
-  dom::parser asked_parser;
-  dom::parser has_parser;
-  dom::element asked;
-  dom::element has;
-  if (!ParseObject(asked_parser, request, &asked) ||
-      !ParseObject(has_parser, table.raw_json, &has)) {
-    return false;
-  }
+  AskedAndHas parsed;
+  if (!parsed.Parse(request, table)) return false;
+  const dom::element& asked = parsed.asked;
+  const dom::element& has = parsed.has;
   std::string_view name;
   if (asked["TableName"].get(name) != simdjson::SUCCESS || name != table.table_name) return false;
   std::optional<KeyPairs> asked_keys = KeysOf(asked);
@@ -154,14 +165,10 @@ bool TableShowsCreate(std::string_view request, const TableDescription& table,
 }
 
 bool TableShowsIndexesCreated(std::string_view request, const TableDescription& table) {
-  dom::parser asked_parser;
-  dom::parser has_parser;
-  dom::element asked;
-  dom::element has;
-  if (!ParseObject(asked_parser, request, &asked) ||
-      !ParseObject(has_parser, table.raw_json, &has)) {
-    return false;
-  }
+  AskedAndHas parsed;
+  if (!parsed.Parse(request, table)) return false;
+  const dom::element& asked = parsed.asked;
+  const dom::element& has = parsed.has;
   dom::object members;
   if (asked.get(members) != simdjson::SUCCESS) return false;
   for (dom::key_value_pair member : members) {

@@ -988,9 +988,11 @@ class ExportEncryptionTest(ExportImportTestBase):
                 ((s3, "--s3-sse-algorithm", "KMS", "--s3-sse-kms-key-id", ""),
                  "--s3-sse-kms-key-id is empty"),
                 ((local, "--s3-sse-algorithm", "AES256"),
-                 "--s3-sse-algorithm only applies to exports to S3"),
+                 "--s3-sse-algorithm applies to an S3 location (s3://bucket/prefix), not to the "
+                 "directory"),
                 ((local, "--s3-sse-algorithm", "KMS", "--s3-sse-kms-key-id", "alias/k"),
-                 "--s3-sse-algorithm only applies to exports to S3"),
+                 "--s3-sse-algorithm applies to an S3 location (s3://bucket/prefix), not to the "
+                 "directory"),
                 ((local, "--s3-sse-kms-key-id", "alias/k"),
                  "--s3-sse-kms-key-id needs --s3-sse-algorithm KMS")):
             with self.subTest(" ".join(args[1:])):
