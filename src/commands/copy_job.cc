@@ -368,6 +368,12 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     if (!emptied.ok()) return emptied;
     if (*emptied == Outcome::kInterrupted) {
       std::cerr << "the copy has not started; " << truncate_stop_advice_ << '\n';
+      // A script reading --output json still gets its one summary object: nothing copied.
+      if (global.output == "json") {
+        PrintSummary(global, pipeline::TransferCounters{}, src, dst, 0, Stop::kWhileEmptying,
+                     dead_letters, transfer.read_consumed_capacity,
+                     transfer.write_consumed_capacity);
+      }
     }
     if (*emptied != Outcome::kSuccess) return emptied;
   }
@@ -729,7 +735,8 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
         .Double(rate)
         .MemberBool("Interrupted", stop != Stop::kNone);
     if (error != nullptr) w.Member("Error", error->message);
-    if (!checkpoint_.empty()) w.Member("Checkpoint", checkpoint_);
+    // A stop while emptying the target comes before the checkpoint is first saved.
+    if (!checkpoint_.empty() && stop != Stop::kWhileEmptying) w.Member("Checkpoint", checkpoint_);
     if (dead + c.items_dead_lettered_resumed.load() > 0) {
       w.Member("DeadLetterFile", dead_letters.path());
     }

@@ -110,8 +110,9 @@ class CopyJob {
                  double read_rate, double write_rate,
                  const std::optional<dynamodb::TargetTablePlan>& plan, int64_t target_items) const;
   // Where a stop came, for the summary: "Interrupted" in JSON either way; the text says what
-  // was left and how to finish it.
-  enum class Stop { kNone, kWhileCopying, kWhileAddingIndexes };
+  // was left and how to finish it. kWhileEmptying (--truncate-target) is summarised in JSON only:
+  // the text of that stop is the truncation's own.
+  enum class Stop { kNone, kWhileEmptying, kWhileCopying, kWhileAddingIndexes };
   // `error`: the run failed with it (JSON: "Error", the message the run ends with).
   void PrintSummary(const GlobalOptions& global, const pipeline::TransferCounters& c,
                     const Connection& src, const Connection& dst, double seconds, Stop stop,

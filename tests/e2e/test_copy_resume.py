@@ -510,6 +510,10 @@ class ResumeTest(ResumeTestBase):
                       stderr)
         self.assertIn("run the same command again (without --resume)", stderr)
         self.assertFalse(checkpoint.exists(), "a checkpoint was saved before the copy started")
+        summary = summary_of(self.read_text(out))  # --output json: one object, nothing copied
+        self.assertTrue(summary["Interrupted"], summary)
+        self.assertEqual((summary["ItemsRead"], summary["ItemsWritten"]), (0, 0), summary)
+        self.assertNotIn("Checkpoint", summary, "the summary names a checkpoint never saved")
         remaining = self.dynamodb().scan(TableName=target, Select="COUNT")["Count"]
         self.assertGreater(remaining, 0, "the target was emptied despite the interruption")
 
