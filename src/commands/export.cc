@@ -122,9 +122,9 @@ class ExportCommand final : public Command {
     if (!checkpoint_lock.ok()) return std::move(checkpoint_lock).error();
     aws::Result<dynamodb::TableDescription> table = DescribeRole(db, ref, "table");
     if (!table.ok()) return std::move(table).error();
+    if (!native_) return RunScan(global, db, *table, *opened);
     if (aws::Status s = opened->store->CheckRoot(true); !s.ok()) return std::move(s).error();
-    if (native_) return RunNative(global, db, *table, *opened);
-    return RunScan(global, db, *table, *opened);
+    return RunNative(global, db, *table, *opened);
   }
 
  private:
@@ -157,18 +157,15 @@ class ExportCommand final : public Command {
     }
     const std::string folder = storage::ExportFolder(opened.prefix, export_id);
 
-    // _started first: it proves the location is writable before any read capacity is spent.
-    if (aws::Status s = store.Put(folder + std::string(storage::kStartedFile), ""); !s.ok()) {
-      return std::move(s).error();
-    }
-    const dynamodb::TableDefinition definition{table, *settings};
-    if (aws::Status s = store.Put(folder + std::string(storage::kTableDescriptionFile),
-                                  dynamodb::SerializeTableDefinition(definition));
-        !s.ok()) {
-      return std::move(s).error();
-    }
+    // Checked only now, so that a refused resume leaves no directory behind.
+    if (aws::Status s = store.CheckRoot(true); !s.ok()) return std::move(s).error();
 
     pipeline::TableExportOptions options;
+    // _started first: it proves the location is writable before any read capacity is spent.
+    const dynamodb::TableDefinition definition{table, *settings};
+    options.start_objects = {{folder + std::string(storage::kStartedFile), ""},
+                             {folder + std::string(storage::kTableDescriptionFile),
+                              dynamodb::SerializeTableDefinition(definition)}};
     options.table_name = table.table_name;
     options.segments = resume ? ResumedSegments(scan_.segments, *resume) : scan_.Segments();
     options.readers = readers_;

@@ -244,6 +244,9 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     std::lock_guard lock(mu);
     if (aws::Status s = save(true); !s.ok()) return std::move(s).error();
   }
+  for (const auto& [key, bytes] : options.start_objects) {
+    if (aws::Status s = store.Put(key, bytes); !s.ok()) return std::move(s).error();
+  }
   if (options.on_start) options.on_start();
 
   FirstError first;

@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "aws/clock.h"
@@ -68,6 +69,10 @@ struct TableExportOptions {
   std::string checkpoint_s3_sse_kms_key_id;
   // Set to resume: an earlier run's checkpoint of this export; it decides the segments.
   std::optional<Checkpoint> resume;
+  // Objects (key, bytes) put once the first checkpoint is saved and before the first Scan (the
+  // export's _started and table description): a run killed at any instant after putting them
+  // has a checkpoint to resume from. A failed put fails the export.
+  std::vector<std::pair<std::string, std::string>> start_objects;
   // Called once before the first Scan, after a resume's checks and clean-up (so that a refused
   // resume has not announced itself); may be empty.
   std::function<void()> on_start;

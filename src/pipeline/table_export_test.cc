@@ -326,6 +326,66 @@ TEST(TableExportTest, SavesTheCheckpointBeforeTheFirstScan) {
   EXPECT_TRUE(at_start(*seen.front()));
 }
 
+// Notes, for every Put, whether the checkpoint file existed then; fails the Puts of `refused`.
+class PutWatchingStore final : public testing::ForwardingStore {
+ public:
+  PutWatchingStore(storage::ObjectStore* inner, std::string checkpoint, std::string refused = "")
+      : ForwardingStore(inner), checkpoint_(std::move(checkpoint)), refused_(std::move(refused)) {}
+  aws::Status Put(std::string_view key, std::string_view bytes) override {
+    puts.emplace_back(std::string(key), std::filesystem::exists(checkpoint_));
+    if (key == refused_) return aws::Error::Make(aws::ErrorKind::kService, "AccessDenied");
+    return ForwardingStore::Put(key, bytes);
+  }
+  std::vector<std::pair<std::string, bool>> puts;  // (key, checkpoint saved before it)
+
+ private:
+  std::string checkpoint_;
+  std::string refused_;
+};
+
+TEST(TableExportTest, PutsTheStartObjectsOnceTheCheckpointIsSavedAndBeforeTheFirstScan) {
+  testing::TempDir dir;
+  storage::LocalStore local(dir.path());
+  TableExportOptions options = OneNameOptions(1);
+  options.checkpoint_path = dir.path() + "/export.checkpoint";
+  options.start_objects = {{"x/_started", ""}, {"x/table.json", "{}"}};
+  PutWatchingStore store(&local, options.checkpoint_path);
+  std::atomic<int> scans_before_start_objects{-1};
+  testing::ScriptedDynamoDb ddb;
+  ddb.transport.SetFallback([&](const aws::HttpRequest& r) {
+    int unset = -1;
+    scans_before_start_objects.compare_exchange_strong(unset, static_cast<int>(store.puts.size()));
+    return ScanAnswer(r);
+  });
+  TableExportCounters counters;
+  ASSERT_TRUE(ExportTable(*ddb.client, store, options, nullptr, nullptr, &counters).ok());
+  ASSERT_GE(store.puts.size(), 2u);
+  EXPECT_EQ(store.puts[0], std::make_pair(std::string("x/_started"), true));
+  EXPECT_EQ(store.puts[1], std::make_pair(std::string("x/table.json"), true));
+  EXPECT_EQ(scans_before_start_objects.load(), 2);  // the first Scan came after both
+  EXPECT_EQ(ReadFile(dir.path() + "/x/table.json"), "{}");
+}
+
+TEST(TableExportTest, AStartObjectThatCannotBePutFailsTheExportBeforeAnyScan) {
+  testing::TempDir dir;
+  storage::LocalStore local(dir.path());
+  TableExportOptions options = OneNameOptions(1);
+  options.start_objects = {{"x/_started", ""}};
+  PutWatchingStore store(&local, "", "x/_started");
+  testing::ScriptedDynamoDb ddb;
+  std::atomic<int> scans{0};
+  ddb.transport.SetFallback([&](const aws::HttpRequest& r) {
+    ++scans;
+    return ScanAnswer(r);
+  });
+  TableExportCounters counters;
+  aws::Result<TableExportResult> result =
+      ExportTable(*ddb.client, store, options, nullptr, nullptr, &counters);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().message, "AccessDenied");
+  EXPECT_EQ(scans.load(), 0);
+}
+
 TEST(TableExportTest, ResumesAfterTheLastFinishedFileOfEachSegment) {
   testing::TempDir dir;
   storage::LocalStore store(dir.path());

@@ -2200,15 +2200,18 @@ class ExportResumeTest(ExportImportTestBase):
         r = self.cli("export", "--table", self.src, "--to", str(self.out), "--checkpoint",
                      str(self.checkpoint), "--resume")
         self.assert_cli_error(r, "no checkpoint at")
+        self.assertFalse(self.out.exists(), "a refused resume created the --to directory")
         r = harness.run(*self.export_args()[1:], env=self.env(), timeout=240)
         self.assertEqual(r.code, 0, r.stderr)
         # A second export must not overwrite the first one's checkpoint.
         r = harness.run(*self.export_args()[1:], env=self.env(), timeout=60)
         self.assert_cli_error(r, "already exists")
         # Resuming into another location, or for another table, is refused.
-        r = self.cli("export", "--table", self.src, "--to", str(self.work / "elsewhere"),
-                     "--checkpoint", str(self.checkpoint), "--resume")
+        elsewhere = self.work / "elsewhere"
+        r = self.cli("export", "--table", self.src, "--to", str(elsewhere), "--checkpoint",
+                     str(self.checkpoint), "--resume")
         self.assert_cli_error(r, "not an export of")
+        self.assertFalse(elsewhere.exists(), "a refused resume created the --to directory")
         other = self.create_table(self.unique_table("xother"), keys=KEYS)
         r = self.cli("export", "--table", other, "--to", str(self.out), "--checkpoint",
                      str(self.checkpoint), "--resume")
