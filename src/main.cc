@@ -36,14 +36,14 @@ void AddGlobalFlags(CLI::App& app, ddbm::commands::GlobalOptions& o) {
                      "Attempts per request before giving up, throttled ones included (default: "
                      "10 for 5xx and connection errors, more once the service has answered, see "
                      "--retry-window; no limit while throttled)")
-          ->check(ddbm::commands::WholeNumberRange(1, 1000));
+          ->transform(ddbm::commands::WholeNumberRange(1, 1000));
   app.add_option("--retry-window", o.retry_window,
                  "Once a service has answered, a request failing with 5xx or connection errors "
                  "is retried past its 10 attempts for up to this many seconds, so that a run "
                  "rides out an outage (default: " +
                      std::to_string(ddbm::commands::kDefaultRetryWindowSeconds) +
                      "; 0: 10 attempts only)")
-      ->check(ddbm::commands::WholeNumberRange(0, 86400))
+      ->transform(ddbm::commands::WholeNumberRange(0, 86400))
       ->excludes(max_attempts);
   app.add_flag("--debug", o.debug, "Print request-level diagnostics to stderr");
 }

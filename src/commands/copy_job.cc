@@ -110,7 +110,7 @@ void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
   AddScanFlags(app, &scan_, scan_help);
   AddReadersFlag(app, &readers_, "Segments scanned at once (default 8)");
   app.add_option("--writers", writers_, "Concurrent BatchWriteItem requests (default 16)")
-      ->check(WholeNumberRange(1, 1024));
+      ->transform(WholeNumberRange(1, 1024));
   AddConsumedCapacityFlag(app, &capacity_);
   AddWriteRateFlags(app, &write_rate_, &write_percent_, "the target's");
   app.add_option("--checkpoint", checkpoint_, "Record progress here so a run can resume");

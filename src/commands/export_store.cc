@@ -31,7 +31,7 @@ void StoreFlags::Add(CLI::App& app, bool writing) {
       ->group(group);
   if (!writing) return;
   app.add_option("--part-size", part_size_mib, "MiB per S3 multipart upload part (5 to 5120)")
-      ->check(WholeNumberRange(5, 5120))
+      ->transform(WholeNumberRange(5, 5120))
       ->group(group);
 }
 

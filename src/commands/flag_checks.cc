@@ -63,6 +63,8 @@ CLI::Validator WholeNumberRange(int64_t min, int64_t max) {
         if (error != std::errc() || value < min || value > max) {
           return fmt::format("{} is not in the range {} to {}", text, min, max);
         }
+        // Rewritten in plain decimal: the parser would read "010" as octal 8.
+        text = std::to_string(value);
         return {};
       },
       fmt::format("[{} - {}]", min, max));

@@ -15,7 +15,8 @@ CLI::Validator PositiveRate();
 // 86400"), where CLI::Range's shows "0.000000 to 86400.000000".
 CLI::Validator DecimalRange(double min, double max);
 // CLI::Range for a whole-number flag: "'abc' is not a whole number" for what is not one, where
-// CLI::Range says "Value abc not in range 1 to 1000000".
+// CLI::Range says "Value abc not in range 1 to 1000000". Apply it with ->transform, not ->check:
+// it rewrites the value in plain decimal, which the parser would otherwise read "010" as octal.
 CLI::Validator WholeNumberRange(int64_t min, int64_t max);
 // A region name such as us-east-1 (letters, digits and hyphens).
 CLI::Validator RegionName();

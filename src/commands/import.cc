@@ -91,9 +91,9 @@ class ImportCommand final : public Command {
                    "With --create-target, for exports without a definition: NAME:S|N|B");
     app.add_option("--sort-key", sort_key_, "With --partition-key: NAME:S|N|B");
     app.add_option("--writers", writers_, "Concurrent BatchWriteItem requests (default 16)")
-        ->check(WholeNumberRange(1, 1024));
+        ->transform(WholeNumberRange(1, 1024));
     app.add_option("--parallel-files", parallel_files_, "Data files read and checked at once")
-        ->check(WholeNumberRange(1, 256));
+        ->transform(WholeNumberRange(1, 256));
     AddWriteRateFlags(app, &write_rate_, &write_percent_, "the table's");
     AddConsumedCapacityFlag(app, &capacity_, CapacityRequests::kWritesOnly);
     app.add_option("--checkpoint", checkpoint_, "Record imported files here so a run can resume");

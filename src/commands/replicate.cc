@@ -52,7 +52,7 @@ class ReplicateCommand final : public Command {
                  "Do not apply the deletions made by DynamoDB's TTL");
     app.add_option("--writers", settings_.writers,
                    "Concurrent BatchWriteItem requests per shard (default 8)")
-        ->check(WholeNumberRange(1, 256))
+        ->transform(WholeNumberRange(1, 256))
         ->capture_default_str();
     AddWriteRateFlags(app, &settings_.write_rate, &settings_.write_percent, "the target's");
     AddConsumedCapacityFlag(app, &settings_.capacity, CapacityRequests::kWritesOnly);

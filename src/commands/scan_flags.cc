@@ -26,9 +26,10 @@ double ScanPageReadUnits(const dynamodb::TableDescription& table, int page_size,
 }
 
 void AddScanFlags(CLI::App& app, ScanFlags* flags, const ScanFlagsHelp& help) {
-  app.add_option("--segments", flags->segments, help.segments)->check(WholeNumberRange(1, 1000000));
+  app.add_option("--segments", flags->segments, help.segments)
+      ->transform(WholeNumberRange(1, 1000000));
   app.add_option("--page-size", flags->page_size, help.page_size)
-      ->check(WholeNumberRange(0, 1000000));
+      ->transform(WholeNumberRange(0, 1000000));
   app.add_flag("--consistent-read", flags->consistent_read, help.consistent_read);
   CLI::Option* rate =
       app.add_option("--read-rate", flags->read_rate, help.read_rate)->check(PositiveRate());
@@ -49,7 +50,7 @@ void AddWriteRateFlags(CLI::App& app, std::optional<double>* rate, std::optional
 }
 
 void AddReadersFlag(CLI::App& app, int* readers, const std::string& help) {
-  app.add_option("--readers", *readers, help)->check(WholeNumberRange(1, 1000));
+  app.add_option("--readers", *readers, help)->transform(WholeNumberRange(1, 1000));
 }
 
 void AddIgnoreAttributesFlag(CLI::App& app, std::vector<std::string>* names,

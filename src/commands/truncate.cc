@@ -115,12 +115,12 @@ class TruncateCommand final : public Command {
   void AddFlags(CLI::App& app) override {
     app.add_option("--table", table_, "Table to empty (name or ARN)")->required();
     app.add_option("--segments", options_.segments, "Scan segments (TotalSegments)")
-        ->check(WholeNumberRange(1, 1000000));
+        ->transform(WholeNumberRange(1, 1000000));
     AddReadersFlag(app, &options_.readers, "Segments scanned at once (default 8)");
     app.add_option("--page-size", options_.page_size, "Keys per Scan page (Scan Limit)")
-        ->check(WholeNumberRange(0, 1000000));
+        ->transform(WholeNumberRange(0, 1000000));
     app.add_option("--writers", options_.writers, "Concurrent BatchWriteItem requests (default 16)")
-        ->check(WholeNumberRange(1, 1024));
+        ->transform(WholeNumberRange(1, 1024));
     app.add_flag("--yes", options_.yes, "Do not ask for confirmation");
     AddConsumedCapacityFlag(app, &capacity_);
     CLI::Option* read_units =

@@ -710,12 +710,13 @@ class CopyBehaviourTest(CopyTestBase):
 
         # The same plan as one JSON object, the requests spliced in as JSON.
         r = self.cli("copy", "--source-table", src, "--target-table", dst, "--dry-run",
-                     "--truncate-target", "--yes", "--segments", "4", "--page-size", "123",
+                     "--truncate-target", "--yes", "--segments", "4", "--page-size", "0123",
                      "--output", "json")
         self.assertEqual(r.code, 0, r.stderr)
         plan = json.loads(r.stdout)
         self.assertIs(plan["DryRun"], True)
         self.assertEqual((plan["SourceTable"], plan["TargetTable"]), (src, dst))
+        # A leading zero is decimal still, not octal (0123 would be 83).
         self.assertEqual((plan["Segments"], plan["PageSize"]), (4, 123))
         self.assertEqual(plan["SourceItemCount"], 50)
         self.assertIs(plan["TruncateTargetFirst"], True)
