@@ -208,8 +208,20 @@ class ImportCommand final : public Command {
     }
     bool created = false;
     aws::Result<dynamodb::TableDescription> target = PrepareTarget(
-        db, ref, definition, [&] { return CheckFirstKey(store, *exports, ref.name); }, &*checkpoint,
-        &created);
+        db, ref, definition,
+        [&] {
+          return definition
+                     ? CheckFirstKey(
+                           store, *exports, ref.name, definition->table.key_schema,
+                           fmt::format("the key schema of {} does not fit the export's "
+                                       "items: correct it as they are keyed",
+                                       store.Describe(first.folder +
+                                                      std::string(storage::kTableDescriptionFile))))
+                     : CheckFirstKey(store, *exports, ref.name, key_flags_,
+                                     "give --partition-key and --sort-key as the export's "
+                                     "items are keyed");
+        },
+        &*checkpoint, &created);
     if (!target.ok()) return std::move(target).error();
     checkpoint->target_identity = pipeline::IdentityOf(*target);
     // Keys are checked for duplicates with a table definition too: the definition is a file
@@ -224,8 +236,8 @@ class ImportCommand final : public Command {
   // the table its earlier run created, and finishes it when that run was killed while creating
   // it; before a CreateTable the checkpoint is saved marked as creating the target (the mark
   // is cleared here, and saved by the run's first save), so that such a kill can be resumed.
-  // `*created` is set when this run sent the CreateTable. `check_before_create` runs before a
-  // table of the key flags is created; an error it returns is the run's.
+  // `*created` is set when this run sent the CreateTable. `check_before_create` runs before the
+  // table is created; an error it returns is the run's.
   aws::Result<dynamodb::TableDescription> PrepareTarget(
       const Connection& db, const dynamodb::TableRef& ref,
       const std::optional<dynamodb::TableDefinition>& definition,
@@ -275,15 +287,15 @@ class ImportCommand final : public Command {
       return target;
     }
     if (target.error().code != "ResourceNotFoundException") return target;
-    if (!create_target_) {
-      aws::Error error = DescribeError(std::move(target).error(), "table", name);
-      error.message += ", or pass --create-target";
-      return error;
-    }
     // A resume continues what earlier runs wrote into the table: a new one would lack it.
     const bool wrote = std::any_of(
         checkpoint->exports.begin(), checkpoint->exports.end(),
         [](const pipeline::ImportCheckpoint::Export& e) { return e.done || !e.files.empty(); });
+    if (!wrote && !create_target_) {
+      aws::Error error = DescribeError(std::move(target).error(), "table", name);
+      error.message += ", or pass --create-target";
+      return error;
+    }
     if (wrote) {
       return Invalid(fmt::format(
           "table {} does not exist, but checkpoint {} continues an import that wrote into it; "
@@ -294,9 +306,7 @@ class ImportCommand final : public Command {
     if (!definition && partition_key_.empty()) {
       return Invalid(std::string(kNoDefinition));
     }
-    if (!definition) {
-      if (aws::Status s = check_before_create(); !s.ok()) return std::move(s).error();
-    }
+    if (aws::Status s = check_before_create(); !s.ok()) return std::move(s).error();
     if (aws::Status s = CheckAccountBeforeCreate(db, ref); !s.ok()) return std::move(s).error();
     // Planned before the checkpoint says the table is being created: a plan refused is a run
     // that did nothing.
@@ -318,13 +328,15 @@ class ImportCommand final : public Command {
     return DescribeRef(db, ref);
   }
 
-  // The key of the exports' first line in the schema of --partition-key/--sort-key, checked
-  // before a table of that schema is created, so that flags of the wrong name or type leave no
-  // table behind. Reads the start of one data file; a line that cannot be read is left to the
-  // import, which checks every line.
+  // The key of the exports' first line in `key_schema` (of --partition-key/--sort-key, or of the
+  // export's table definition), checked before a table of that schema is created, so that a key
+  // of the wrong name or type leaves no table behind; `advice` ends the error. Reads the start of
+  // one data file; a line that cannot be read is left to the import, which checks every line.
   aws::Status CheckFirstKey(const storage::ObjectStore& store,
                             const std::vector<storage::ExportManifest>& exports,
-                            const std::string& table) const {
+                            const std::string& table,
+                            const std::vector<dynamodb::KeySchemaElement>& key_schema,
+                            std::string_view advice) const {
     for (const storage::ExportManifest& e : exports) {
       for (const storage::DataFileEntry& entry : e.files) {
         if (entry.item_count == 0) continue;
@@ -335,22 +347,23 @@ class ImportCommand final : public Command {
         // Ended by the callback after the first line; what else the pass says is the import's.
         (void)reader->ForEachLineBlock([&](storage::LineBlock block) -> aws::Status {
           if (block.lines.empty()) return aws::Status::Ok();
-          problem = FirstKeyProblem(block.lines.front().text, e.summary.incremental());
+          problem = FirstKeyProblem(block.lines.front().text, e.summary.incremental(), key_schema);
           return aws::Error::Make(aws::ErrorKind::kCancelled, "first line read");
         });
         if (!problem) return aws::Status::Ok();
-        return Invalid(fmt::format(
-            "data file {} line 1: {}; table {} was not created: give --partition-key and "
-            "--sort-key as the export's items are keyed",
-            store.Describe(entry.data_file_s3_key), *problem, table));
+        return Invalid(fmt::format("data file {} line 1: {}; table {} was not created: {}",
+                                   store.Describe(entry.data_file_s3_key), *problem, table,
+                                   advice));
       }
     }
     return aws::Status::Ok();
   }
 
-  // Why the key of export line `text` does not fit the key flags; nullopt when it does, or when
+  // Why the key of export line `text` does not fit `key_schema`; nullopt when it does, or when
   // the line is not one to judge by.
-  std::optional<std::string> FirstKeyProblem(std::string_view text, bool incremental) const {
+  static std::optional<std::string> FirstKeyProblem(
+      std::string_view text, bool incremental,
+      const std::vector<dynamodb::KeySchemaElement>& key_schema) {
     std::optional<std::string_view> key_holder;
     if (incremental) {
       aws::Result<storage::IncrementalChange> change = storage::ParseIncrementalLine(text);
@@ -362,8 +375,8 @@ class ImportCommand final : public Command {
     if (!key_holder) return std::nullopt;
     const simdjson::padded_string padded(*key_holder);
     const std::string_view view(padded.data(), padded.size());
-    aws::Result<std::string> key = incremental ? dynamodb::ExtractExactKey(view, key_flags_)
-                                               : dynamodb::ExtractKey(view, key_flags_);
+    aws::Result<std::string> key = incremental ? dynamodb::ExtractExactKey(view, key_schema)
+                                               : dynamodb::ExtractKey(view, key_schema);
     if (key.ok()) return std::nullopt;
     return (incremental ? "Keys: " : "") + key.error().message;
   }

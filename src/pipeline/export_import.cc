@@ -198,9 +198,10 @@ aws::Result<bool> ImportFullExport(const ImportContext& context,
     if (checked->lines != entry.item_count) {
       return aws::Error::Make(
           aws::ErrorKind::kInvalidInput,
-          fmt::format("data file {} holds {} lines but its manifest says {} items; the export "
-                      "is incomplete or corrupt, nothing of this file was imported",
-                      name, checked->lines, entry.item_count));
+          fmt::format("data file {} holds {} line{} but its manifest says {} item{}; the "
+                      "export is incomplete or corrupt, nothing of this file was imported",
+                      name, checked->lines, checked->lines == 1 ? "" : "s", entry.item_count,
+                      entry.item_count == 1 ? "" : "s"));
     }
     counters->items_read.fetch_add(static_cast<uint64_t>(checked->lines),
                                    std::memory_order_relaxed);
@@ -369,9 +370,9 @@ aws::Result<bool> ApplyIncrementalExport(const ImportContext& context,
     if (lines != entry.item_count) {
       return aws::Error::Make(
           aws::ErrorKind::kInvalidInput,
-          fmt::format("data file {} holds {} lines but its manifest says {}; the export is "
+          fmt::format("data file {} holds {} line{} but its manifest says {}; the export is "
                       "incomplete or corrupt, nothing of export {} was applied",
-                      name, lines, entry.item_count, manifest.export_id));
+                      name, lines, lines == 1 ? "" : "s", entry.item_count, manifest.export_id));
     }
     read[file] = reader->checked();
     counters->items_read.fetch_add(static_cast<uint64_t>(lines), std::memory_order_relaxed);

@@ -380,7 +380,7 @@ TEST(ExportImportTest, ACountMismatchOrAChangedFileIsRefused) {
   files[0].item_count = 2;
   aws::Result<bool> count = f.Import(files);
   ASSERT_FALSE(count.ok());
-  EXPECT_NE(count.error().message.find("holds 1 lines but its manifest says 2"), std::string::npos)
+  EXPECT_NE(count.error().message.find("holds 1 line but its manifest says 2"), std::string::npos)
       << count.error().message;
 
   files[0].item_count = 1;

@@ -106,9 +106,10 @@ aws::Result<DataFileReader> DataFileReader::Open(const ObjectStore* store,
   aws::Result<ObjectRange> first = store->GetRange(reader.key_, 0, range_bytes);
   if (!first.ok()) {
     aws::Error error = std::move(first).error();
-    if (error.code == "NoSuchKey") {
-      error.message =
-          fmt::format("data file {} is listed in the manifest but missing", reader.name_);
+    if (error.code == "NoSuchKey") {  // said in the export's terms, not as S3's error code
+      return aws::Error::Make(
+          aws::ErrorKind::kInvalidInput,
+          fmt::format("data file {} is listed in the manifest but missing", reader.name_));
     }
     return error;
   }

@@ -311,6 +311,7 @@ TEST_F(DataFileReaderTest, AMissingFileIsNamed) {
   ASSERT_FALSE(reader.ok());
   EXPECT_EQ(reader.error().message,
             "data file " + store_.Describe(kKey) + " is listed in the manifest but missing");
+  EXPECT_EQ(reader.error().code, "");  // not S3's NoSuchKey, for a directory too
 }
 
 TEST_F(DataFileReaderTest, ATruncatedStreamedFileIsDamaged) {

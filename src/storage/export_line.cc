@@ -24,9 +24,10 @@ class LineParser {
   aws::Status Members(OnField on_field) {
     // The DOM parse checks the whole line (On Demand reads only what it is asked for).
     simdjson::dom::element checked;
-    if (Dom().parse(copy_).get(checked) != simdjson::SUCCESS || !checked.is_object()) {
-      return Invalid("not a JSON object");
+    if (const simdjson::error_code e = Dom().parse(copy_).get(checked); e != simdjson::SUCCESS) {
+      return Invalid(WhyNotJson(e));
     }
+    if (!checked.is_object()) return Invalid("not a JSON object");
     od::document doc;
     od::object root;
     if (OnDemand().iterate(copy_).get(doc) != simdjson::SUCCESS ||
@@ -62,6 +63,22 @@ class LineParser {
   }
 
  private:
+  // What is wrong with a line simdjson refused, in terms of how such lines come about.
+  std::string WhyNotJson(simdjson::error_code e) const {
+    if (line_.starts_with("\xEF\xBB\xBF")) {
+      return "starts with a byte-order mark (EF BB BF), which JSON lines do not have; an editor "
+             "may have added it";
+    }
+    switch (e) {
+      case simdjson::UTF8_ERROR:
+        return "not valid UTF-8, as every line of an export is";
+      case simdjson::STRING_ERROR:
+        return "a string in it has an invalid escape (such as \\ud800 without its pair)";
+      default:
+        return std::string("not valid JSON: ") + simdjson::error_message(e);
+    }
+  }
+
   std::string_view line_;
   simdjson::padded_string copy_;
   // One pair of parsers per thread, reused line after line (they keep their buffers).

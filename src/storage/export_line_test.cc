@@ -32,6 +32,27 @@ TEST(ExportLineTest, FullLineErrors) {
   EXPECT_NE(keys.error().message.find("incremental"), std::string::npos);
 }
 
+TEST(ExportLineTest, EncodingErrorsAreNamed) {
+  const auto message = [](std::string_view line) {
+    aws::Result<std::string_view> item = ParseFullExportLine(line);
+    return item.ok() ? std::string("ok") : item.error().message;
+  };
+  EXPECT_EQ(message("\xEF\xBB\xBF{\"Item\":{\"a\":{\"S\":\"x\"}}}"),
+            "starts with a byte-order mark (EF BB BF), which JSON lines do not have; an editor "
+            "may have added it");
+  EXPECT_EQ(message("{\"Item\":{\"a\":{\"S\":\"\xFF\"}}}"),
+            "not valid UTF-8, as every line of an export is");
+  EXPECT_EQ(message(R"({"Item":{"a":{"S":"b\ud800"}}})"),
+            "a string in it has an invalid escape (such as \\ud800 without its pair)");
+  EXPECT_EQ(message("[1]"), "not a JSON object");
+  EXPECT_EQ(message("not json").rfind("not valid JSON: ", 0), 0u) << message("not json");
+  // Incremental lines go through the same check.
+  aws::Result<IncrementalChange> change =
+      ParseIncrementalLine("{\"Keys\":{\"a\":{\"S\":\"\xC3\"}}}");
+  ASSERT_FALSE(change.ok());
+  EXPECT_EQ(change.error().message, "not valid UTF-8, as every line of an export is");
+}
+
 TEST(ExportLineTest, IncrementalKinds) {
   aws::Result<IncrementalChange> update = ParseIncrementalLine(
       R"({"Metadata":{"WriteTimestampMicros":{"N":"1790000402000456"}},"Keys":{"k":{"S":"o-1"}},)"

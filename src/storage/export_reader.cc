@@ -29,8 +29,9 @@ aws::Result<std::string> ReadChecked(const ObjectStore& store, const std::string
   aws::Result<ManifestRead> read = ReadManifestAndChecksum(store, key);
   if (!read.ok()) {
     aws::Error error = std::move(read).error();
-    if (error.code == "NoSuchKey") {
-      error.message = store.Describe(key) + " is missing; is this an export's folder?";
+    if (error.code == "NoSuchKey") {  // said in the export's terms, not as S3's error code
+      return aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                              store.Describe(key) + " is missing; is this an export's folder?");
     }
     return error;
   }
@@ -385,9 +386,10 @@ aws::Result<std::vector<ExportManifest>> FindExports(const ObjectStore& store,
     if (chain_windows[i].from != chain_windows[i - 1].to) {
       return Invalid(fmt::format(
           "incremental exports {} (to {}) and {} (from {}) do not form a chain: a gap or an "
-          "overlap; pick the exports to apply with --export-id",
+          "overlap; import the full export alone with --export-id {}, or leave only exports "
+          "that form a chain in the location",
           chain[i - 1].export_id, prev.export_to_time.value_or("?"), chain[i].export_id,
-          next.export_from_time.value_or("?")));
+          next.export_from_time.value_or("?"), chain.front().export_id));
     }
   }
   warn_unfinished(chain.front());

@@ -1358,6 +1358,18 @@ class ImportErrorTest(ExportImportTestBase):
         self.assertIn("is that of another item of the export", r.stderr.splitlines()[-1])
         self.assertEqual(count_items(self.dynamodb(), table), 0)
 
+        # A definition whose partition key the items do not hold at all creates no table.
+        for k in table_part["KeySchema"] + table_part["AttributeDefinitions"]:
+            if k["AttributeName"] == "pk":
+                k["AttributeName"] = "idx"
+        definition_path.write_text(json.dumps(definition), encoding="utf-8")
+        table = self.unique_table("renamed")
+        r, _ = self.run_import(str(out), table, "--create-target")
+        self.assert_cli_error(r, f"line 1: item lacks key attribute idx")
+        self.assertIn(f"table {table} was not created: the key schema of {definition_path} does "
+                      "not fit the export's items", r.stderr)
+        self.assertNotIn(table, self.dynamodb().list_tables()["TableNames"])
+
         # The changes of an incremental export of that table name their key in full.
         base = HandExport(self.work / "otherkeys-incremental", [])
         base.add_incremental("01790000900000-1a2b3c4d",
@@ -1805,6 +1817,12 @@ class ImportCreateTargetResumeTest(ExportImportTestBase):
         self.dynamodb().delete_table(TableName=self.table)
         self.dynamodb().get_waiter("table_not_exists").wait(TableName=self.table)
         r = self.cli(*self.import_args("--resume"))
+        self.assert_cli_error(r, f"table {self.table} does not exist, but checkpoint")
+        # Without --create-target the same: creating it would not help.
+        args = self.import_args("--resume")
+        at = args.index("--create-target")
+        del args[at:at + 5]  # and the key flags, which only apply with it
+        r = self.cli(*args)
         self.assert_cli_error(r, f"table {self.table} does not exist, but checkpoint")
 
 
