@@ -253,9 +253,11 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
         "and without that checkpoint",
         target_ref.name, checkpoint_));
   }
-  aws::Result<std::string> dead_letter_path = DeadLetterFileOfRun(&transfer);
-  if (!dead_letter_path.ok()) return std::move(dead_letter_path).error();
-  dead_letter_used_ = *dead_letter_path;
+  aws::Result<DeadLetterChoice> dead_letter_choice = DeadLetterFileOfRun(&transfer);
+  if (!dead_letter_choice.ok()) return std::move(dead_letter_choice).error();
+  dead_letter_used_ = dead_letter_choice->path;
+  pipeline::DeadLetterFile dead_letters(dead_letter_choice->path);
+  dead_letters.set_earlier_file_gone(dead_letter_choice->earlier_gone);
   if (!checkpoint_.empty()) {
     if (transfer.resume && transfer.resume->complete()) {
       if (dry_run_) {  // nothing left to plan, and a dry run adds no deferred index either
@@ -278,9 +280,8 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
       // The exit code of the finished copy still says that some items could not be written.
       const uint64_t dead = transfer.resume->items_dead_lettered();
       if (dead > 0) {
-        std::cerr << fmt::format(
-            "ddbmigrate: warning: {} could not be written; see the dead-letter file {}\n",
-            Counted(dead, "item"), *dead_letter_path);
+        std::cerr << fmt::format("ddbmigrate: warning: {} could not be written; {}\n",
+                                 Counted(dead, "item"), DeadLetterWhere(dead_letters, 0, dead));
         outcome = Outcome::kIncomplete;
       }
       // The summary of a run that had nothing left to copy: all of it by earlier runs.
@@ -289,7 +290,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
       earlier.items_dead_lettered_resumed.store(dead);
       PrintSummary(global, earlier, src, dst, 0,
                    *indexed == Outcome::kInterrupted ? Stop::kWhileAddingIndexes : Stop::kNone,
-                   pipeline::DeadLetterFile(*dead_letter_path), false, false);
+                   dead_letters, false, false);
       if (*indexed != Outcome::kSuccess) return indexed;
       // A run stopped while it verified resumes here: the verification is still owed.
       return VerifyIfAsked(global, src, dst, source, target_ref.name, *read_rate, outcome);
@@ -316,7 +317,6 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     return Outcome::kSuccess;
   }
 
-  pipeline::DeadLetterFile dead_letters(*dead_letter_path);
   if (aws::Status s = PrepareDeadLetterFile(dead_letters, transfer.resume.has_value()); !s.ok()) {
     return std::move(s).error();
   }
@@ -448,9 +448,10 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   const uint64_t dead =
       counters.items_dead_lettered.load() + counters.items_dead_lettered_resumed.load();
   if (dead > 0) {
-    std::cerr << fmt::format(
-        "ddbmigrate: warning: {} could not be written; see the dead-letter file {}\n",
-        Counted(dead, "item"), dead_letters.path());
+    std::cerr << fmt::format("ddbmigrate: warning: {} could not be written; {}\n",
+                             Counted(dead, "item"),
+                             DeadLetterWhere(dead_letters, counters.items_dead_lettered.load(),
+                                             counters.items_dead_lettered_resumed.load()));
   }
   if (result->interrupted) return Outcome::kInterrupted;
   if (!indexed.ok() || *indexed != Outcome::kSuccess) return indexed;
@@ -534,7 +535,8 @@ aws::Result<Outcome> CopyJob::VerifyAfterCopy(const GlobalOptions& global, const
 // See ChooseDeadLetterFile. The file of the runs a resume continues holds the items its
 // checkpoint counts as dead-lettered, and those of its unacknowledged work that the resume must
 // not append again.
-aws::Result<std::string> CopyJob::DeadLetterFileOfRun(pipeline::TransferOptions* transfer) const {
+aws::Result<DeadLetterChoice> CopyJob::DeadLetterFileOfRun(
+    pipeline::TransferOptions* transfer) const {
   std::optional<EarlierDeadLetterFile> earlier;
   // A run stopped while it created the target wrote nothing: any file will do.
   if (transfer->resume && !transfer->resume->creating_target) {
@@ -545,7 +547,7 @@ aws::Result<std::string> CopyJob::DeadLetterFileOfRun(pipeline::TransferOptions*
       ChooseDeadLetterFile(dead_letter_, transfer->target_table, earlier ? &*earlier : nullptr);
   if (!choice.ok()) return std::move(choice).error();
   transfer->dead_letter_file = choice->absolute;
-  return choice->path;
+  return choice;
 }
 
 // Loads the checkpoint for --resume, or makes sure a fresh run will not silently overwrite
@@ -737,9 +739,7 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
     if (error != nullptr) w.Member("Error", error->message);
     // A stop while emptying the target comes before the checkpoint is first saved.
     if (!checkpoint_.empty() && stop != Stop::kWhileEmptying) w.Member("Checkpoint", checkpoint_);
-    if (dead + c.items_dead_lettered_resumed.load() > 0) {
-      w.Member("DeadLetterFile", dead_letters.path());
-    }
+    AddDeadLetterMembers(w, dead_letters, dead, c.items_dead_lettered_resumed.load());
     w.EndObject();
     std::cout << out << '\n';
     return;
@@ -765,8 +765,9 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
     const uint64_t earlier_dead = c.items_dead_lettered_resumed.load();
     std::cout << fmt::format(
         "{} had been copied by earlier runs{}\n", Counted(c.items_resumed.load(), "item"),
-        earlier_dead > 0 ? fmt::format(" ({} of them into {})", earlier_dead, dead_letters.path())
-                         : std::string());
+        earlier_dead > 0
+            ? fmt::format(" ({} of them into {})", earlier_dead, EarlierDeadLetters(dead_letters))
+            : std::string());
   }
   if (dead > 0) {
     std::cout << fmt::format("{} could not be written; see the dead-letter file {}\n",

@@ -13,6 +13,7 @@
 #include "commands/capacity_flag.h"
 #include "commands/command.h"
 #include "commands/connection.h"
+#include "commands/dead_letters.h"
 #include "commands/scan_flags.h"
 #include "commands/table_pair.h"
 #include "dynamodb/table_schema.h"
@@ -100,7 +101,7 @@ class CopyJob {
                                      Outcome copied) const;
   aws::Status PrepareCheckpoint(pipeline::TransferOptions* transfer) const;
   // The dead-letter file of this run; sets transfer->dead_letter_file.
-  aws::Result<std::string> DeadLetterFileOfRun(pipeline::TransferOptions* transfer) const;
+  aws::Result<DeadLetterChoice> DeadLetterFileOfRun(pipeline::TransferOptions* transfer) const;
   // The GSIs of --create-indexes-after, one at a time; Ctrl-C ends the wait (kInterrupted).
   aws::Result<Outcome> AddDeferredIndexes(const Connection& dst,
                                           const dynamodb::TargetTablePlan& plan) const;

@@ -33,12 +33,39 @@ aws::Result<DeadLetterChoice> ChooseDeadLetterFile(const std::string& flag,
   // Gone (the checkpoint was moved, or the file deleted): nothing to append to or to compare
   // with, so the new file is taken, and what is lost is said.
   if (earlier->dead_lettered > 0) {
+    choice.earlier_gone = earlier->file;
     std::cerr << fmt::format(
         "ddbmigrate: warning: dead-letter file {}, which checkpoint {} names, no longer exists; "
         "{} lacks the {} the checkpoint counts as dead-lettered by earlier runs\n",
         earlier->file, earlier->checkpoint, choice.path, Counted(earlier->dead_lettered, "item"));
   }
   return choice;
+}
+
+std::string DeadLetterWhere(const pipeline::DeadLetterFile& file, uint64_t this_run,
+                            uint64_t earlier) {
+  if (file.earlier_file_gone().empty() || earlier == 0) {
+    return "see the dead-letter file " + file.path();
+  }
+  if (this_run == 0) {
+    return fmt::format("they were in the dead-letter file {}", EarlierDeadLetters(file));
+  }
+  return fmt::format(
+      "see the dead-letter file {} for the {} of this run; the earlier runs' {} "
+      "were in {}",
+      file.path(), this_run, earlier, EarlierDeadLetters(file));
+}
+
+std::string EarlierDeadLetters(const pipeline::DeadLetterFile& file) {
+  if (file.earlier_file_gone().empty()) return file.path();
+  return file.earlier_file_gone() + ", which no longer exists";
+}
+
+void AddDeadLetterMembers(aws::JsonWriter& w, const pipeline::DeadLetterFile& file,
+                          uint64_t this_run, uint64_t earlier) {
+  const bool gone = !file.earlier_file_gone().empty() && earlier > 0;
+  if (this_run > 0 || (earlier > 0 && !gone)) w.Member("DeadLetterFile", file.path());
+  if (gone) w.Member("EarlierDeadLetterFileGone", file.earlier_file_gone());
 }
 
 aws::Status PrepareDeadLetterFile(pipeline::DeadLetterFile& file, bool resume) {

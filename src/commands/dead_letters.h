@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "aws/error.h"
+#include "aws/json_writer.h"
 #include "pipeline/dead_letter.h"
 
 namespace ddbm::commands {
@@ -21,6 +22,9 @@ struct EarlierDeadLetterFile {
 struct DeadLetterChoice {
   std::string path;      // to open: --dead-letter as given, or the file the checkpoint names
   std::string absolute;  // to record in the run's checkpoint
+  // The file the checkpoint names, when it is gone and held items the checkpoint counts; give
+  // it to the run's file (DeadLetterFile::set_earlier_file_gone) for the messages.
+  std::string earlier_gone;
 };
 
 // --dead-letter when given (`flag`), else the file of the runs a resume continues (`earlier`;
@@ -32,6 +36,20 @@ struct DeadLetterChoice {
 aws::Result<DeadLetterChoice> ChooseDeadLetterFile(const std::string& flag,
                                                    std::string_view target_table,
                                                    const EarlierDeadLetterFile* earlier);
+
+// Where the items a run counts as not written are, to follow "... could not be written; ":
+// "see the dead-letter file F", or, when the earlier runs' file is gone
+// (DeadLetterFile::earlier_file_gone), where each part is. `this_run` items went into `file`,
+// `earlier` were dead-lettered by the runs a resume continues.
+std::string DeadLetterWhere(const pipeline::DeadLetterFile& file, uint64_t this_run,
+                            uint64_t earlier);
+// The file holding the items the earlier runs dead-lettered, for a message: its path, or the
+// gone file's path followed by ", which no longer exists".
+std::string EarlierDeadLetters(const pipeline::DeadLetterFile& file);
+// The JSON summary's members for them: "DeadLetterFile" when that file holds any of them, and
+// "EarlierDeadLetterFileGone" when the earlier runs' items are in a file that is gone.
+void AddDeadLetterMembers(aws::JsonWriter& w, const pipeline::DeadLetterFile& file,
+                          uint64_t this_run, uint64_t earlier);
 
 // Checks before any work that `file` can be written; for a resumed run (`resume`), also indexes
 // the lines the earlier run appended, so that the items of unacknowledged work it dead-lettered

@@ -203,6 +203,7 @@ class ImportCommand final : public Command {
     if (!dead_letter_file.ok()) return std::move(dead_letter_file).error();
     checkpoint->dead_letter_file = dead_letter_file->absolute;
     pipeline::DeadLetterFile dead_letters(dead_letter_file->path);
+    dead_letters.set_earlier_file_gone(dead_letter_file->earlier_gone);
     if (aws::Status s = PrepareDeadLetterFile(dead_letters, resume_); !s.ok()) {
       return std::move(s).error();
     }
@@ -644,7 +645,7 @@ class ImportCommand final : public Command {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     PrintSummary(global, target.table_name, source, exports.size(), counters, skipped_items.load(),
-                 earlier_dead, dead_letters.path(), seconds, interrupted || failure.has_value(),
+                 earlier_dead, dead_letters, seconds, interrupted || failure.has_value(),
                  options.consumed_capacity, db);
     if (failure) {
       // A table made for an import that failed before it wrote anything (often on the first
@@ -667,8 +668,8 @@ class ImportCommand final : public Command {
     const uint64_t dead = counters.items_dead_lettered.load() + earlier_dead;
     if (dead > 0) {
       std::cerr << fmt::format(
-          "ddbmigrate: warning: {} could not be written; see the dead-letter file {}\n",
-          Counted(dead, "item"), dead_letters.path());
+          "ddbmigrate: warning: {} could not be written; {}\n", Counted(dead, "item"),
+          DeadLetterWhere(dead_letters, counters.items_dead_lettered.load(), earlier_dead));
     }
     if (interrupted) {
       // The table exists now: --create-target would refuse it.
@@ -690,7 +691,7 @@ class ImportCommand final : public Command {
   void PrintSummary(const GlobalOptions& global, const std::string& table,
                     const std::string& source, size_t export_count,
                     const pipeline::ImportCounters& c, uint64_t skipped, uint64_t skipped_dead,
-                    const std::string& dead_letter_file, double seconds, bool stopped,
+                    const pipeline::DeadLetterFile& dead_letters, double seconds, bool stopped,
                     bool write_capacity_asked, const Connection& db) const {
     const uint64_t written = c.writes.items_written.load();
     const double rate = seconds > 0 ? static_cast<double>(written) / seconds : 0;
@@ -714,9 +715,7 @@ class ImportCommand final : public Command {
       if (write_capacity_asked) {
         w.Key("WriteCapacityUnits").Double(c.writes.consumed_capacity.load());
       }
-      if (c.items_dead_lettered.load() + skipped_dead > 0) {
-        w.Member("DeadLetterFile", dead_letter_file);
-      }
+      AddDeadLetterMembers(w, dead_letters, c.items_dead_lettered.load(), skipped_dead);
       w.Key("Seconds")
           .Double(seconds)
           .Key("ItemsPerSecond")

@@ -201,6 +201,7 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
   if (!dead_letter_file.ok()) return std::move(dead_letter_file).error();
   options.dead_letter_file = dead_letter_file->absolute;
   pipeline::DeadLetterFile dead_letters(dead_letter_file->path);
+  dead_letters.set_earlier_file_gone(dead_letter_file->earlier_gone);
   if (aws::Status s = PrepareDeadLetterFile(
           dead_letters, settings.earlier_dead_letters.value_or(settings.resume));
       !s.ok()) {
@@ -232,10 +233,10 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
     if (dead > 0 || settings.copy_incomplete) {
       message = fmt::format(
           "caught up: {} is {{lag}} s behind {}, but it is not a complete copy: {} could not be "
-          "written (see the dead-letter file {}); write them before any cut-over",
+          "written ({}); write them before any cut-over",
           target.table_name, source.table_name,
           settings.copy_incomplete ? std::string("items of the copy") : Counted(dead, "record"),
-          dead_letters.path());
+          DeadLetterWhere(dead_letters, counters.items_dead_lettered.load(), dead_earlier));
     }
     if (size_t at = message.find("{lag}"); at != std::string::npos) {
       message.replace(at, 5, fmt::format("{:.0f}", lag));
@@ -328,7 +329,7 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
         .MemberBool("CaughtUp", result.ok() && result->caught_up)
         .MemberBool("Interrupted", interrupted)
         .Member("Checkpoint", settings.checkpoint);
-    if (dead + dead_earlier > 0) w.Member("DeadLetterFile", dead_letters.path());
+    AddDeadLetterMembers(w, dead_letters, dead, dead_earlier);
     if (!result.ok()) w.Member("Error", result.error().message);
     w.EndObject();
     std::cout << out << '\n';
@@ -347,7 +348,7 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
     }
     if (dead_earlier > 0) {
       std::cout << fmt::format("the earlier runs could not apply {}; see the dead-letter file {}\n",
-                               Counted(dead_earlier, "record"), dead_letters.path());
+                               Counted(dead_earlier, "record"), EarlierDeadLetters(dead_letters));
     }
     if (result.ok() || pipeline::StreamReplicator::ResumeCanRecover(result.error())) {
       std::cout << fmt::format("checkpoint: {}; continue with the same command and --resume\n",

@@ -49,9 +49,15 @@ class DeadLetterFile {
 
   uint64_t count() const { return count_.load(); }
   const std::string& path() const { return path_; }
+  // The file earlier runs of a resumed run dead-lettered into, when it is gone (not this one):
+  // the items they dead-lettered are then in no file. Set by the caller before the run; empty
+  // when they are in this file (or there are none). Not thread-safe to set.
+  void set_earlier_file_gone(std::string path) { earlier_file_gone_ = std::move(path); }
+  const std::string& earlier_file_gone() const { return earlier_file_gone_; }
 
  private:
   const std::string path_;
+  std::string earlier_file_gone_;
   std::mutex mu_;
   std::FILE* file_ = nullptr;  // guarded by mu_; opened lazily in append mode
   bool unsynced_ = false;  // guarded by mu_; lines of a handle closed after a failure may be lost

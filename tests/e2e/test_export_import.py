@@ -1506,12 +1506,18 @@ class ImportErrorTest(ExportImportTestBase):
         # A checkpoint whose file is gone (moved to another host, say) takes another file, and
         # says what that file lacks, instead of refusing every way forward.
         dead.unlink()
-        r, _ = self.run_import(str(export.root), table, "--checkpoint", checkpoint,
-                               "--dead-letter", other, "--resume")
+        r, summary = self.run_import(str(export.root), table, "--checkpoint", checkpoint,
+                                     "--dead-letter", other, "--resume")
         self.assertEqual(r.code, 3, r.stderr)
         self.assertIn(f"dead-letter file {dead}, which checkpoint {checkpoint} names, no longer "
                       f"exists; {other} lacks the 3 items the checkpoint counts as "
                       f"dead-lettered by earlier runs", r.stderr)
+        # The closing warning and the summary do not point at the new file for them.
+        self.assertIn(f"3 items could not be written; they were in the dead-letter file {dead}, "
+                      "which no longer exists", r.stderr)
+        self.assertNotIn("DeadLetterFile", summary)
+        self.assertEqual(summary["EarlierDeadLetterFileGone"], str(dead), summary)
+        self.assertFalse(other.exists())
 
     def test_resume_after_a_bad_file(self):
         """A full export (three files) and an incremental one after it (two files, the second
