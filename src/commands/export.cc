@@ -246,6 +246,9 @@ class ExportCommand final : public Command {
       aws::Error error = std::move(result).error();
       // A resume refused for missing files says itself what to do.
       if (error.code == pipeline::kMissingDataFiles) return error;
+      if (global.output == "json") {
+        PrintFailure(table, export_id, store.Describe(folder), seconds(), error);
+      }
       error.message += checkpoint_.empty()
                            ? fmt::format("; the unfinished export in {} has no manifest: delete it",
                                          store.Describe(folder))
@@ -505,6 +508,24 @@ class ExportCommand final : public Command {
         Megabytes(result.uncompressed_bytes), seconds,
         pipeline::GroupThousands(static_cast<uint64_t>(rate)),
         ReadCapacityText(capacity_asked, c.scan.read_capacity.load()));
+  }
+
+  // The --output json summary of a scan export that failed (it has no manifest); the error ends
+  // stderr as usual.
+  static void PrintFailure(const dynamodb::TableDescription& table, const std::string& export_id,
+                           const std::string& where, double seconds, const aws::Error& error) {
+    std::string out;
+    aws::JsonWriter w(&out);
+    w.BeginObject()
+        .Member("Table", table.table_name)
+        .Member("ExportId", export_id)
+        .Member("Location", where)
+        .Key("Seconds")
+        .Double(seconds)
+        .MemberBool("Complete", false)
+        .Member("Error", error.message)
+        .EndObject();
+    std::cout << out << '\n';
   }
 
   std::string table_;

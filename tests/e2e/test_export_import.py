@@ -685,6 +685,26 @@ class RoundTripTest(ExportImportTestBase):
         problem = diff_items(source_items, target_items, ["pk", "sk"])
         self.assertEqual(problem, "", f"{dst} differs from {src}:\n{problem}")
 
+    def test_a_failed_export_still_prints_its_json_summary(self):
+        """A scan export refused mid-way (AccessDenied on the second Scan) ends with its error
+        line, and with --output json its summary says it is not complete and why."""
+        src = self.create_table(self.unique_table("exfail"), keys=KEYS)
+        self.put_items(src, ddbdata.generate_items(300, seed=4))
+        proxy = FaultProxy(self.ddb_endpoint, [{"fault": "denied", "operations": ["Scan"],
+                                                "every": 2}]).start()
+        self.addCleanup(proxy.stop)
+        r = self.cli("export", "--table", src, "--to", self.work / "refused", "--output", "json",
+                     "--segments", "1", "--page-size", "100", "--endpoint-url", proxy.endpoint,
+                     endpoint=False)
+        self.assertEqual(r.code, 1, r.stderr)
+        last = r.stderr.strip().splitlines()[-1]  # after the line announcing the export
+        self.assertTrue(last.startswith("ddbmigrate: error: ") and "AccessDenied" in last, last)
+        summary = summary_of(r.stdout)
+        self.assertEqual(summary["Table"], src, summary)
+        self.assertIs(summary["Complete"], False, summary)
+        self.assertIn("not authorized to perform: dynamodb:Scan", summary["Error"], summary)
+        self.assertTrue(summary["Location"].startswith(str(self.work / "refused")), summary)
+
     def test_export_consumed_capacity_modes(self):
         """Checked on the wire, through a proxy that counts the Scans asking for their consumed
         capacity."""
