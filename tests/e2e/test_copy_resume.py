@@ -407,6 +407,27 @@ class ResumeTest(ResumeTestBase):
         self.assertEqual(r.code, 0, r.stderr)
         self.assert_target_equals_source(target)
 
+    def test_a_second_sigint_aborts_and_resume_still_completes(self):
+        """Ctrl-C twice: the run ends at once, says how to go on, and --resume from its last
+        saved checkpoint still copies everything (an abort is a crash to the checkpoint)."""
+        target = self.create_table(self.unique_table("abort"))
+        checkpoint = self.work / "abort.checkpoint.json"
+        proc, out, err = self.start(self.copy_args(target, checkpoint, "--write-rate", "2000"),
+                                    "abort")
+        self.wait_for_progress(proc, target, at_least=2.0)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=60)
+        stderr = self.read_text(err)
+        self.assertEqual(code, 130, stderr)
+        self.assertIn("interrupted again, aborting: as after a crash, a run with --checkpoint "
+                      "continues with --resume", stderr)
+        r = harness.run(*self.copy_args(target, checkpoint, "--resume")[1:], env=self.env(),
+                        timeout=RUN_TIMEOUT)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assert_target_equals_source(target)
+
     def test_sigterm_stops_cleanly_with_its_own_status(self):
         """SIGTERM (what a container runtime or systemd sends) stops like Ctrl-C, with the
         shell's status for it: 143."""
