@@ -184,6 +184,15 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   aws::Result<dynamodb::TableDescription> target_table = DescribeRef(dst, target_ref);
   const bool created_earlier =
       create_target_ && (resume_ || target_created_earlier_) && target_table.ok();
+  // A resume continues in the table the earlier runs wrote into: creating it is no remedy.
+  if (resume_ && !create_target_ && !target_table.ok() &&
+      target_table.error().code == "ResourceNotFoundException") {
+    aws::Error error = DescribeError(target_table.error(), "target table", target_ref.name);
+    error.message +=
+        "; a --resume copies into the table its checkpoint's runs wrote into (--create-target "
+        "only resumes a run stopped while it created the table)";
+    return error;
+  }
   if (aws::Status s = CheckCopyTarget(source, target_table, target_ref.name,
                                       create_target_ && !created_earlier, !transform_.empty());
       !s.ok()) {

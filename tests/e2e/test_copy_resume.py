@@ -338,6 +338,12 @@ class ResumeTest(ResumeTestBase):
         r = harness.run(*self.copy_args(target, checkpoint, "--create-target", "--resume")[1:],
                         env=self.env(), timeout=RUN_TIMEOUT)
         self.assert_cli_error(r, f"target table {target} does not exist, but checkpoint")
+        # Without --create-target the error does not advise adding it.
+        r = harness.run(*self.copy_args(target, checkpoint, "--resume")[1:], env=self.env(),
+                        timeout=RUN_TIMEOUT)
+        self.assert_cli_error(r, "a --resume copies into the table its checkpoint's runs wrote "
+                              "into")
+        self.assertNotIn("or pass --create-target", r.stderr)
         ddb = self.dynamodb()
         with self.assertRaises(ddb.exceptions.ResourceNotFoundException):
             ddb.describe_table(TableName=target)  # nothing was created
