@@ -313,6 +313,8 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
         .MemberInt("RecordsSkipped", static_cast<int64_t>(counters.records_skipped.load()))
         .MemberInt("TtlDeletes", static_cast<int64_t>(counters.ttl_deletes.load()))
         .MemberInt("ItemsLookedUp", static_cast<int64_t>(counters.records_looked_up.load()))
+        .MemberInt("RecordsGoneFromSource",
+                   static_cast<int64_t>(counters.records_gone_from_source.load()))
         .MemberInt("RecordsDeadLettered", static_cast<int64_t>(dead))
         .MemberInt("RecordsDeadLetteredByEarlierRuns", static_cast<int64_t>(dead_earlier))
         .MemberInt("IteratorsRenewed", static_cast<int64_t>(counters.iterators_renewed.load()))
@@ -333,14 +335,18 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
     w.EndObject();
     std::cout << out << '\n';
   } else {
+    const uint64_t gone = counters.records_gone_from_source.load();
     std::cout << fmt::format(
         "{}: {} read, {} applied to {} ({} coalesced, {} skipped, {} TTL "
-        "deletions) in {:.1f} s ({:.0f} records/s); lag {}; {} throttles, {} retries\n",
+        "deletions{}) in {:.1f} s ({:.0f} records/s); lag {}; {} throttles, {} retries\n",
         interrupted ? "replay stopped" : (result.ok() ? "replay caught up" : "replay failed"),
         Counted(counters.records_read.load(), "record"), Counted(applied, "change"),
         target.table_name, counters.records_coalesced.load(), counters.records_skipped.load(),
-        counters.ttl_deletes.load(), seconds, rate, LagText(counters.lag_seconds.load()),
-        Throttles(src, dst), Retries(src, dst));
+        counters.ttl_deletes.load(),
+        gone > 0 ? fmt::format(", {} gone from the source, left to their REMOVE records", gone)
+                 : std::string(),
+        seconds, rate, LagText(counters.lag_seconds.load()), Throttles(src, dst),
+        Retries(src, dst));
     if (dead > 0) {
       std::cout << fmt::format("{} could not be applied; see the dead-letter file {}\n",
                                Counted(dead, "record"), dead_letters.path());

@@ -77,7 +77,10 @@ struct Change {
   Kind kind = Kind::kPut;
   std::string_view json;  // the new image (put) or the keys (delete); a slice of the page
   bool lookup = false;    // the current item must be read from the source first
-  std::string key;        // the key as the record spells it (ExtractKey), for the lookup
+  // A lookup that finds no item deletes it, rather than leaving the target as it is (see
+  // ApplyPage: only a REMOVE that is applied may delete when TTL deletions are skipped).
+  bool delete_if_absent = true;
+  std::string key;  // the key as the record spells it (ExtractKey), for the lookup
 };
 
 }  // namespace
@@ -350,6 +353,20 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
       change.kind = Kind::kPut;
       change.json = record->keys;
       change.lookup = true;
+      if (options_.skip_ttl_deletes) {
+        // An item the lookup does not find was removed after this record, by a REMOVE that is
+        // either in this page after it (then the key's change, unless a skipped TTL deletion) or
+        // still to be read: that REMOVE decides, not the lookup, or a skipped TTL deletion would
+        // delete after all. Except when a user's REMOVE of the key earlier in this page is
+        // superseded by this change: its delete must not be lost (the item re-created since is
+        // gone from the source too, so there is nothing else to write).
+        change.delete_if_absent = false;
+        if (auto earlier = by_key.find(*identity); earlier != by_key.end()) {
+          const Change& before = changes[earlier->second];
+          change.delete_if_absent = (!before.lookup && before.kind == Kind::kDelete) ||
+                                    (before.lookup && before.delete_if_absent);
+        }
+      }
     } else if (record->new_image.empty()) {
       if (std::optional<aws::Error> e =
               DeadLetter(raw,
@@ -415,6 +432,7 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
     }
     arena->reserve(total);
     std::vector<std::pair<size_t, size_t>> spans(changes.size());  // offset, size in arena
+    std::vector<bool> unwritten(changes.size(), false);
     for (const auto& [key, index] : by_key) {
       Change& change = changes[index];
       std::string_view bytes = change.json;
@@ -422,16 +440,24 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
         auto it = found.find(key);
         if (it != found.end()) {
           bytes = it->second;
-        } else {
+        } else if (change.delete_if_absent) {
           change.kind = Kind::kDelete;  // deleted since the record was written
+        } else {
+          unwritten[index] = true;
+          counters_->records_gone_from_source.fetch_add(1);
+          continue;
         }
       }
       spans[index] = {arena->size(), bytes.size()};
       arena->append(bytes);
     }
+    size_t kept = 0;
     for (size_t i = 0; i < changes.size(); ++i) {
+      if (unwritten[i]) continue;
       changes[i].json = std::string_view(*arena).substr(spans[i].first, spans[i].second);
+      changes[kept++] = changes[i];
     }
+    changes.resize(kept);
     keep_alive = std::move(arena);
   }
 
