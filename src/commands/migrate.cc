@@ -22,6 +22,7 @@
 #include "commands/table_pair.h"
 #include "dynamodb/table_ref.h"
 #include "pipeline/checkpoint.h"
+#include "pipeline/stream_replicator.h"
 #include "pipeline/table_identity.h"
 
 namespace ddbm::commands {
@@ -185,6 +186,17 @@ class MigrateCommand final : public Command {
       if (aws::Status s = pipeline::CheckSameTables(
               (*state)->source_identity, source_table, (*state)->target_identity,
               target_table.ok() ? &*target_table : nullptr, state_path, pipeline::kStartOverReplay);
+          !s.ok()) {
+        return std::move(s).error();
+      }
+      // A replay that cannot start (its stream replaced, or its start older than the stream
+      // keeps records) is refused now, not after a copy phase that would be wasted.
+      if (aws::Status s = CheckSameStream(**state, state_path, source_table); !s.ok()) {
+        return std::move(s).error();
+      }
+      if (aws::Status s = pipeline::StreamReplicator::CheckStartWithinRetention(
+              **state, source_table.table_name, aws::EpochSeconds(aws::Clock::Real()->Now()),
+              kStreamRetentionSeconds);
           !s.ok()) {
         return std::move(s).error();
       }

@@ -132,6 +132,18 @@ aws::Result<std::optional<pipeline::StreamCheckpoint>> PrepareStreamCheckpoint(
   return loaded;
 }
 
+aws::Status CheckSameStream(const pipeline::StreamCheckpoint& checkpoint,
+                            const std::string& checkpoint_path,
+                            const dynamodb::TableDescription& source) {
+  if (checkpoint.stream_arn.empty() || checkpoint.stream_arn == source.latest_stream_arn) return {};
+  return Invalid(fmt::format(
+      "gap in the stream: checkpoint {} follows stream {}, but table {} now has stream {} (the "
+      "stream was disabled and enabled again), so changes made in between are lost. Recover "
+      "with a fresh snapshot: run migrate --live again, or copy the table again and replicate "
+      "--from the time that copy started",
+      checkpoint_path, checkpoint.stream_arn, source.table_name, source.latest_stream_arn));
+}
+
 aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& src,
                                const Connection& dst, const dynamodb::TableDescription& source,
                                const dynamodb::TableDescription& target,
@@ -171,15 +183,10 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
   }
   options.source_identity = pipeline::IdentityOf(source);
   options.target_identity = pipeline::IdentityOf(target);
-  if (options.resume && !options.resume->stream_arn.empty() &&
-      options.resume->stream_arn != source.latest_stream_arn) {
-    return Invalid(fmt::format(
-        "gap in the stream: checkpoint {} follows stream {}, but table {} now has stream {} (the "
-        "stream was disabled and enabled again), so changes made in between are lost. Recover "
-        "with a fresh snapshot: run migrate --live again, or copy the table again and replicate "
-        "--from the time that copy started",
-        settings.checkpoint, options.resume->stream_arn, source.table_name,
-        source.latest_stream_arn));
+  if (options.resume) {
+    if (aws::Status s = CheckSameStream(*options.resume, settings.checkpoint, source); !s.ok()) {
+      return std::move(s).error();
+    }
   }
 
   aws::Result<double> write_rate = pipeline::ResolveRate(

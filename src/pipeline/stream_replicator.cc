@@ -92,6 +92,36 @@ bool StreamReplicator::ResumeCanRecover(const aws::Error& error) {
   return error.code != "TrimmedDataAccessException" && !stream_disabled;
 }
 
+aws::Status StreamReplicator::CheckStartWithinRetention(const StreamCheckpoint& checkpoint,
+                                                        const std::string& source_table,
+                                                        int64_t now, int64_t retention_seconds) {
+  // A replay needs every record since its start point; for a shard already read to its tip
+  // without a record to checkpoint, since that time; for the children of a shard read to its end
+  // and not yet taken, since then. The stream keeps records only for its retention period, so an
+  // older point is a gap.
+  int64_t needed_since = checkpoint.shards.empty() ? checkpoint.skip_before : 0;
+  std::set<std::string> taken_parents;
+  for (const ShardPosition& p : checkpoint.shards) taken_parents.insert(p.parent_shard_id);
+  for (const ShardPosition& p : checkpoint.shards) {
+    int64_t since = 0;
+    if (p.done) {
+      if (taken_parents.count(p.shard_id) > 0) continue;  // its children speak for themselves
+      since = p.done_at;
+    } else if (!p.sequence_number.empty()) {
+      continue;  // the service checks these itself
+    } else {
+      since = p.tip_at > 0 ? p.tip_at : std::max(p.needed_since, checkpoint.skip_before);
+    }
+    if (since > 0 && (needed_since == 0 || since < needed_since)) needed_since = since;
+  }
+  if (needed_since > 0 && now - needed_since > retention_seconds) {
+    return GapError(source_table, "all", needed_since, now, retention_seconds,
+                    "the replay must start at " + aws::FormatEpochSeconds(needed_since) +
+                        ", longer ago than the stream keeps records");
+  }
+  return {};
+}
+
 bool StreamReplicator::NeedsLookups(std::string_view stream_view_type) {
   return stream_view_type == "KEYS_ONLY" || stream_view_type == "OLD_IMAGE";
 }
@@ -558,30 +588,13 @@ aws::Result<ReplicateResult> Replay::Run() {
     return aws::Error::Make(aws::ErrorKind::kInternal,
                             "a " + options_.stream_view_type + " stream needs the source client");
   }
-  // A replay needs every record since its start point; for a shard already read to its tip
-  // without a record to checkpoint, since that time; for the children of a shard read to its end
-  // and not yet taken, since then. The stream keeps records only for its retention period, so an
-  // older point is a gap.
   const bool latest_now = options_.start_at_latest && !options_.resume;
-  int64_t needed_since = positions_.empty() && !latest_now ? header_.skip_before : 0;
-  std::set<std::string> taken_parents;
-  for (const auto& [id, p] : positions_) taken_parents.insert(p.parent_shard_id);
-  for (const auto& [id, p] : positions_) {
-    int64_t since = 0;
-    if (p.done) {
-      if (taken_parents.count(id) > 0) continue;  // its children speak for themselves
-      since = p.done_at;
-    } else if (!p.sequence_number.empty()) {
-      continue;  // the service checks these itself
-    } else {
-      since = p.tip_at > 0 ? p.tip_at : std::max(p.needed_since, header_.skip_before);
+  if (!latest_now) {
+    if (aws::Status s = StreamReplicator::CheckStartWithinRetention(
+            Snapshot(), options_.source_table, Now(), options_.retention_seconds);
+        !s.ok()) {
+      return std::move(s).error();
     }
-    if (since > 0 && (needed_since == 0 || since < needed_since)) needed_since = since;
-  }
-  if (needed_since > 0 && Now() - needed_since > options_.retention_seconds) {
-    return GapError(options_.source_table, "all", needed_since, Now(), options_.retention_seconds,
-                    "the replay must start at " + aws::FormatEpochSeconds(needed_since) +
-                        ", longer ago than the stream keeps records");
   }
 
   aws::Result<dynamodb::StreamDescription> description =

@@ -124,6 +124,14 @@ class StreamReplicator {
   // True for the view types whose records carry no new image (items are read from the source).
   static bool NeedsLookups(std::string_view stream_view_type);
 
+  // The gap error (as Run gives) when a replay from `checkpoint` must start with records older
+  // than the stream keeps (`retention_seconds` before `now`, epoch seconds); ok otherwise. A
+  // fresh start from a time is a checkpoint with that skip_before and no shards. Lets a caller
+  // refuse before work that would be wasted (the copy phase of migrate --live).
+  static aws::Status CheckStartWithinRetention(const StreamCheckpoint& checkpoint,
+                                               const std::string& source_table, int64_t now,
+                                               int64_t retention_seconds);
+
   // False for the errors after which no resume can make the target whole: records the stream
   // no longer holds, or a stream turned off (their messages say how to recover instead).
   static bool ResumeCanRecover(const aws::Error& error);

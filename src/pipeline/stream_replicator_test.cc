@@ -1117,6 +1117,32 @@ TEST_F(StreamReplicatorTest, SkipBeforeOlderThanTheRetentionIsAGapUpFront) {
   EXPECT_TRUE(Bodies("DescribeStream").empty());
 }
 
+// What migrate --live checks before its copy phase: the same verdict as Run's, without a call.
+TEST(StreamReplicatorRetention, AStartOlderThanTheRetentionIsAGap) {
+  StreamCheckpoint c = ResumeFrom({});
+  c.skip_before = kStart - 25 * 3600;
+  aws::Status s = StreamReplicator::CheckStartWithinRetention(c, "src", kStart, 24 * 3600);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("gap in the stream"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("table src"), std::string::npos) << s.error().message;
+  EXPECT_EQ(s.error().code, "TrimmedDataAccessException");
+  EXPECT_FALSE(StreamReplicator::ResumeCanRecover(s.error()));
+}
+
+TEST(StreamReplicatorRetention, AStartWithinTheRetentionIsNoGap) {
+  StreamCheckpoint c = ResumeFrom({});
+  c.skip_before = kStart - 23 * 3600;
+  EXPECT_TRUE(StreamReplicator::CheckStartWithinRetention(c, "src", kStart, 24 * 3600).ok());
+}
+
+TEST(StreamReplicatorRetention, ShardsWithAPositionAreLeftToTheService) {
+  StreamCheckpoint c = ResumeFrom({{"shard-1", "", "4000000000000000100", false, kOld}});
+  c.skip_before = kStart - 30 * 3600;
+  EXPECT_TRUE(StreamReplicator::CheckStartWithinRetention(c, "src", kStart, 24 * 3600).ok());
+  c.shards.push_back({"shard-2", "", "", false, 0, 0});  // never read: needed since the start
+  EXPECT_FALSE(StreamReplicator::CheckStartWithinRetention(c, "src", kStart, 24 * 3600).ok());
+}
+
 TEST_F(StreamReplicatorTest, ResumeDaysLaterWithAQuietShardSeenAtItsTipIsNotAGap) {
   // Started 30 hours ago; one shard has records, the other never had one but was read to its tip
   // a minute before the stop: nothing it held can have expired.
