@@ -231,6 +231,16 @@ class MigrateCommand final : public Command {
     aws::Result<dynamodb::TableDescription> target_table =
         DescribeRole(dst, target_ref, "target table");
     if (!target_table.ok()) return std::move(target_table).error();
+    // The stream may have been replaced during the copy (disabled, then a new one enabled): the
+    // replay then says so (see CheckSameStream) rather than that the stream was turned off.
+    dynamodb::TableDescription source_now = source_table;
+    aws::Result<dynamodb::TableDescription> source_again =
+        DescribeRole(src, source_ref, "source table");
+    if (!source_again.ok()) return std::move(source_again).error();
+    if (!source_again->latest_stream_arn.empty() &&
+        source_again->latest_stream_arn != source_table.latest_stream_arn) {
+      source_now.latest_stream_arn = source_again->latest_stream_arn;
+    }
     replay.resume = true;
     // The copy's file, which a resume may have taken from its checkpoint. The replay of a fresh
     // migration has no earlier run: the file holds only the copy's lines.
@@ -238,7 +248,7 @@ class MigrateCommand final : public Command {
     replay.earlier_dead_letters = resume;
     std::cerr << "copy phase done; replaying the changes made since "
               << aws::FormatEpochSeconds(started) << '\n';
-    aws::Result<Outcome> replayed = RunReplay(global, src, dst, source_table, *target_table, replay,
+    aws::Result<Outcome> replayed = RunReplay(global, src, dst, source_now, *target_table, replay,
                                               InstallInterruptHandler(kReplayStopping));
     if (!replayed.ok()) return replayed;
     if (*replayed == Outcome::kSuccess && *copied == Outcome::kIncomplete) return copied;
