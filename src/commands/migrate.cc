@@ -95,9 +95,16 @@ class MigrateCommand final : public Command {
     replay.write_percent = job_.write_percent();
     replay.capacity = job_.consumed_capacity();
     // With --until-caught-up the run ends here, up to --max-lag behind: the rest of the changes
-    // need one more run once the source is quiet.
+    // need one more run once the source is quiet, unless this run is that one (--max-lag 0: it
+    // stops only once every record in the stream is applied).
     replay.caught_up_message =
-        until_caught_up_
+        until_caught_up_ && max_lag_seconds_ == 0
+            ? fmt::format(
+                  "caught up: {} is {{lag}} s behind {}, every change in the stream applied: if "
+                  "writes to the source are stopped, {} is ready for cut-over; point the "
+                  "application at {}",
+                  target_ref.name, source_ref.name, target_ref.name, target_ref.name)
+        : until_caught_up_
             ? fmt::format(
                   "caught up: {} is {{lag}} s behind {}: ready for cut-over. Stop writes to the "
                   "source, run this command again with --resume --max-lag 0 to apply the last "
