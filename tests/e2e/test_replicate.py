@@ -866,6 +866,74 @@ class LiveMigrationIdentityTest(MigrateLiveCase):
         self.assertEqual(self.dynamodb().scan(TableName=dst, Select="COUNT")["Count"], 0)
 
 
+class LiveMigrationReplayStartTest(MigrateLiveCase):
+
+    def test_resume_after_the_stream_dropped_the_replays_start_is_refused_before_copying(self):
+        """A resume whose replay would start longer ago than the stream keeps records (24 hours)
+        is refused at once, with replicate's gap error, before its copy phase runs in vain."""
+        src = self.seed_source(self.generate_items(40, seed=31), stream_at_creation=False)
+        dst = self.unique_table("mdst")
+        r = self.cli(*self.live_args(src, dst, "--until-caught-up", "--max-lag", "0"),
+                     timeout=RUN_TIMEOUT)
+        self.assertEqual(r.code, 0, r.stderr)
+        # As if the copy phase had begun 25 hours ago and been stopped: no replay position yet,
+        # and no copy checkpoint either (a resume would copy everything again).
+        state = json.loads(self.state.read_text(encoding="utf-8"))
+        day_ago = int(time.time()) - 25 * 3600
+        state["StartTime"], state["SkipBefore"], state["Shards"] = day_ago, day_ago - 360, []
+        self.state.write_text(json.dumps(state), encoding="utf-8")
+        self.copy_state.unlink()
+        self.write_items(src, self.generate_items(5, seed=32, start=1000))
+        r = self.cli(*self.live_args(src, dst, "--resume", "--until-caught-up"),
+                     timeout=RUN_TIMEOUT)
+        self.assert_cli_error(r, contains="gap in the stream")
+        self.assertIn("longer ago than the stream keeps records", r.stderr)
+        self.assertIn("run migrate --live again", r.stderr)
+        self.assertEqual(r.stdout, "")
+        self.assertEqual(self.dynamodb().scan(TableName=dst, Select="COUNT")["Count"], 40)
+        self.assertFalse(self.copy_state.exists())
+
+    def test_a_stream_replaced_during_the_copy_is_named_so(self):
+        """A stream disabled and a new one enabled while the copy runs: the replay says so (the
+        changes in between are lost), not that the stream is turned off and must be enabled."""
+        src = self.seed_source(self.generate_items(150, seed=33), stream_at_creation=False)
+        dst = self.unique_table("mdst")
+        old_arn = self.dynamodb().describe_table(TableName=src)["Table"]["LatestStreamArn"]
+        proc, out, err = self.start(self.live_args(src, dst, "--until-caught-up", "--segments",
+                                                   "1", "--writers", "1", "--write-rate", "30"),
+                                    "replaced")
+        self.wait_for_text(proc, err, "noted stream")
+        self.dynamodb().update_table(TableName=src, StreamSpecification={"StreamEnabled": False})
+        self.dynamodb().update_table(TableName=src, StreamSpecification=stream_spec())
+        new_arn = self.dynamodb().describe_table(TableName=src)["Table"]["LatestStreamArn"]
+        self.assertNotEqual(new_arn, old_arn)
+        self.assertNotIn("copy phase done", self.read_text(err), "the copy ended too soon")
+        proc.wait(timeout=RUN_TIMEOUT)
+        stderr = self.read_text(err)
+        self.assertEqual(proc.returncode, 1, stderr)
+        self.assertIn("the stream was disabled and enabled again", stderr)
+        self.assertIn(new_arn, stderr)
+        self.assertNotIn("turned off", stderr)
+
+    def test_the_cut_over_advice_of_the_final_run_is_not_to_run_it_again(self):
+        src = self.seed_source(self.generate_items(20, seed=34), stream_at_creation=False)
+        dst = self.unique_table("mdst")
+        r = self.cli(*self.live_args(src, dst, "--until-caught-up"), timeout=RUN_TIMEOUT)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn("run this command again with --resume --max-lag 0", r.stderr)
+        r = self.cli(*self.live_args(src, dst, "--resume", "--until-caught-up", "--max-lag", "0"),
+                     timeout=RUN_TIMEOUT)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn(f"caught up: {dst} is 0 s behind {src}, every change in the stream "
+                      f"applied: if writes to the source are stopped, {dst} is ready for "
+                      f"cut-over; point the application at {dst}", r.stderr)
+        self.assertNotIn("run this command again", r.stderr)
+        # Two JSON objects on stdout: the copy's summary, then the replay's (see README).
+        copy_summary, replay_summary = json_objects(r.stdout)
+        self.assertIn("ItemsWritten", copy_summary)
+        self.assertIs(replay_summary["CaughtUp"], True)
+
+
 class LiveMigrationIncompleteTest(MigrateLiveCase):
 
     def test_items_the_copy_could_not_write_are_no_cut_over(self):
