@@ -893,6 +893,30 @@ class LiveMigrationReplayStartTest(MigrateLiveCase):
         self.assertEqual(self.dynamodb().scan(TableName=dst, Select="COUNT")["Count"], 40)
         self.assertFalse(self.copy_state.exists())
 
+    def test_a_copy_past_the_streams_retention_is_told_to_start_again(self):
+        """Once the copy runs past the time the stream starts trimming the replay's records, the
+        warning says to start again, not to go faster (nothing can end the copy in time)."""
+        src = self.seed_source(small_items(200), stream_at_creation=False)
+        dst = self.unique_table("mdst")
+        r = self.cli(*self.live_args(src, dst, "--until-caught-up", "--max-lag", "0"),
+                     timeout=RUN_TIMEOUT)
+        self.assertEqual(r.code, 0, r.stderr)
+        # The replay must start 2 s short of 24 hours ago: the resume may begin, and the copy
+        # (all of it again, slowly) passes the deadline before its first progress report.
+        state = json.loads(self.state.read_text(encoding="utf-8"))
+        start = int(time.time()) - 24 * 3600 + 2
+        state["StartTime"], state["SkipBefore"], state["Shards"] = start + 360, start, []
+        self.state.write_text(json.dumps(state), encoding="utf-8")
+        self.copy_state.unlink()
+        proc, out, err = self.start(self.live_args(src, dst, "--resume", "--until-caught-up",
+                                                   "--segments", "1", "--writers", "1",
+                                                   "--write-rate", "10"), "late")
+        self.wait_for_text(proc, err, "ddbmigrate: warning: the copy has not ended by", timeout=40)
+        self.kill(proc)
+        stderr = self.read_text(err)
+        self.assertIn("start again without --resume", stderr)
+        self.assertNotIn("raise --segments", stderr)
+
     def test_a_stream_replaced_during_the_copy_is_named_so(self):
         """A stream disabled and a new one enabled while the copy runs: the replay says so (the
         changes in between are lost), not that the stream is turned off and must be enabled."""
