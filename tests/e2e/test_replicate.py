@@ -938,6 +938,11 @@ class LiveMigrationReplayStartTest(MigrateLiveCase):
         self.assertIn("the stream was disabled and enabled again", stderr)
         self.assertIn(new_arn, stderr)
         self.assertNotIn("turned off", stderr)
+        # A resume is refused at once, before its copy phase looks at anything.
+        r = self.cli(*self.live_args(src, dst, "--resume", "--until-caught-up"),
+                     timeout=RUN_TIMEOUT)
+        self.assert_cli_error(r, contains="the stream was disabled and enabled again")
+        self.assertEqual(r.stdout, "")
 
     def test_the_cut_over_advice_of_the_final_run_is_not_to_run_it_again(self):
         src = self.seed_source(self.generate_items(20, seed=34), stream_at_creation=False)
