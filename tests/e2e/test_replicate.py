@@ -513,6 +513,41 @@ class ReplicateTest(StreamTestCase):
                 self.assertGreater(summary["ItemsLookedUp"], 0, summary)
                 self.assert_no_dead_letters()
 
+    def test_skipped_ttl_deletions_keep_the_item_with_streams_without_new_images(self):
+        """--skip-ttl-deletes with a stream whose records carry no new image: an item changed,
+        then deleted by TTL, is not deleted through the lookup of its change (the source no
+        longer has it); the target keeps it as it was. A user's delete is applied. (DynamoDB
+        Local writes no TTL records: the proxy marks the REMOVE records of "ttl" keys as TTL's.)"""
+        proxy = FaultProxy(self.ddb_endpoint, [{"fault": "ttl_remove",
+                                                "key_prefix": "ttl"}]).start()
+        self.addCleanup(proxy.stop)
+        ddb = self.dynamodb()
+        for view_type in ("KEYS_ONLY", "OLD_IMAGE"):
+            with self.subTest(view_type):
+                src = self.create_table(self.unique_table("tsrc"),
+                                        StreamSpecification=stream_spec(view_type))
+                dst = self.create_table(self.unique_table("tdst"))
+
+                def item(pk, v):
+                    return {"pk": {"S": pk}, "sk": {"N": "1"}, "v": {"S": v}}
+                for pk in ("ttl-a", "user-b", "kept-c"):
+                    ddb.put_item(TableName=dst, Item=item(pk, "copied"))
+                for pk in ("ttl-a", "user-b", "kept-c"):
+                    ddb.put_item(TableName=src, Item=item(pk, "changed"))
+                for pk in ("ttl-a", "user-b"):
+                    ddb.delete_item(TableName=src, Key={"pk": {"S": pk}, "sk": {"N": "1"}})
+                r, summary = self.replicate(src, dst, self.work / f"t-{view_type}.json",
+                                            "--until-caught-up", "--max-lag", "0",
+                                            "--skip-ttl-deletes", proxy=proxy)
+                self.assertEqual(r.code, 0, r.stderr)
+                target = {i["pk"]["S"]: i["v"]["S"] for i in self.scan_all(dst)}
+                self.assertEqual(target, {"ttl-a": "copied", "kept-c": "changed"})
+                self.assertEqual(summary["TtlDeletes"], 1, summary)
+                self.assertEqual(summary["RecordsSkipped"], 1, summary)
+                # The put of kept-c and the delete of user-b; ttl-a's change is not written.
+                self.assertEqual(summary["RecordsApplied"], 2, summary)
+                self.assertEqual(summary["RecordsGoneFromSource"], 1, summary)
+
     def test_a_number_key_spelt_two_ways_is_one_key(self):
         """DynamoDB Local's record of an UpdateItem that creates an item keeps its number key as
         sent ("1E+3"), while the table and later records say "1000": the lookup of a KEYS_ONLY
