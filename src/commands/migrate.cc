@@ -22,6 +22,7 @@
 #include "commands/table_pair.h"
 #include "dynamodb/table_ref.h"
 #include "pipeline/checkpoint.h"
+#include "pipeline/stream_replicator.h"
 #include "pipeline/table_identity.h"
 
 namespace ddbm::commands {
@@ -94,9 +95,16 @@ class MigrateCommand final : public Command {
     replay.write_percent = job_.write_percent();
     replay.capacity = job_.consumed_capacity();
     // With --until-caught-up the run ends here, up to --max-lag behind: the rest of the changes
-    // need one more run once the source is quiet.
+    // need one more run once the source is quiet, unless this run is that one (--max-lag 0: it
+    // stops only once every record in the stream is applied).
     replay.caught_up_message =
-        until_caught_up_
+        until_caught_up_ && max_lag_seconds_ == 0
+            ? fmt::format(
+                  "caught up: {} is {{lag}} s behind {}, every change in the stream applied: if "
+                  "writes to the source are stopped, {} is ready for cut-over; point the "
+                  "application at {}",
+                  target_ref.name, source_ref.name, target_ref.name, target_ref.name)
+        : until_caught_up_
             ? fmt::format(
                   "caught up: {} is {{lag}} s behind {}: ready for cut-over. Stop writes to the "
                   "source, run this command again with --resume --max-lag 0 to apply the last "
@@ -188,6 +196,17 @@ class MigrateCommand final : public Command {
           !s.ok()) {
         return std::move(s).error();
       }
+      // A replay that cannot start (its stream replaced, or its start older than the stream
+      // keeps records) is refused now, not after a copy phase that would be wasted.
+      if (aws::Status s = CheckSameStream(**state, state_path, source_table); !s.ok()) {
+        return std::move(s).error();
+      }
+      if (aws::Status s = pipeline::StreamReplicator::CheckStartWithinRetention(
+              **state, source_table.table_name, aws::EpochSeconds(aws::Clock::Real()->Now()),
+              kStreamRetentionSeconds);
+          !s.ok()) {
+        return std::move(s).error();
+      }
       started = (*state)->start_time;
       replay_from = (*state)->skip_before;
       job_.SetCheckpoint(copy_path, std::filesystem::exists(copy_path));
@@ -219,6 +238,16 @@ class MigrateCommand final : public Command {
     aws::Result<dynamodb::TableDescription> target_table =
         DescribeRole(dst, target_ref, "target table");
     if (!target_table.ok()) return std::move(target_table).error();
+    // The stream may have been replaced during the copy (disabled, then a new one enabled): the
+    // replay then says so (see CheckSameStream) rather than that the stream was turned off.
+    dynamodb::TableDescription source_now = source_table;
+    aws::Result<dynamodb::TableDescription> source_again =
+        DescribeRole(src, source_ref, "source table");
+    if (!source_again.ok()) return std::move(source_again).error();
+    if (!source_again->latest_stream_arn.empty() &&
+        source_again->latest_stream_arn != source_table.latest_stream_arn) {
+      source_now.latest_stream_arn = source_again->latest_stream_arn;
+    }
     replay.resume = true;
     // The copy's file, which a resume may have taken from its checkpoint. The replay of a fresh
     // migration has no earlier run: the file holds only the copy's lines.
@@ -226,7 +255,7 @@ class MigrateCommand final : public Command {
     replay.earlier_dead_letters = resume;
     std::cerr << "copy phase done; replaying the changes made since "
               << aws::FormatEpochSeconds(started) << '\n';
-    aws::Result<Outcome> replayed = RunReplay(global, src, dst, source_table, *target_table, replay,
+    aws::Result<Outcome> replayed = RunReplay(global, src, dst, source_now, *target_table, replay,
                                               InstallInterruptHandler(kReplayStopping));
     if (!replayed.ok()) return replayed;
     if (*replayed == Outcome::kSuccess && *copied == Outcome::kIncomplete) return copied;

@@ -132,6 +132,18 @@ aws::Result<std::optional<pipeline::StreamCheckpoint>> PrepareStreamCheckpoint(
   return loaded;
 }
 
+aws::Status CheckSameStream(const pipeline::StreamCheckpoint& checkpoint,
+                            const std::string& checkpoint_path,
+                            const dynamodb::TableDescription& source) {
+  if (checkpoint.stream_arn.empty() || checkpoint.stream_arn == source.latest_stream_arn) return {};
+  return Invalid(fmt::format(
+      "gap in the stream: checkpoint {} follows stream {}, but table {} now has stream {} (the "
+      "stream was disabled and enabled again), so changes made in between are lost. Recover "
+      "with a fresh snapshot: run migrate --live again, or copy the table again and replicate "
+      "--from the time that copy started",
+      checkpoint_path, checkpoint.stream_arn, source.table_name, source.latest_stream_arn));
+}
+
 aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& src,
                                const Connection& dst, const dynamodb::TableDescription& source,
                                const dynamodb::TableDescription& target,
@@ -171,15 +183,10 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
   }
   options.source_identity = pipeline::IdentityOf(source);
   options.target_identity = pipeline::IdentityOf(target);
-  if (options.resume && !options.resume->stream_arn.empty() &&
-      options.resume->stream_arn != source.latest_stream_arn) {
-    return Invalid(fmt::format(
-        "gap in the stream: checkpoint {} follows stream {}, but table {} now has stream {} (the "
-        "stream was disabled and enabled again), so changes made in between are lost. Recover "
-        "with a fresh snapshot: run migrate --live again, or copy the table again and replicate "
-        "--from the time that copy started",
-        settings.checkpoint, options.resume->stream_arn, source.table_name,
-        source.latest_stream_arn));
+  if (options.resume) {
+    if (aws::Status s = CheckSameStream(*options.resume, settings.checkpoint, source); !s.ok()) {
+      return std::move(s).error();
+    }
   }
 
   aws::Result<double> write_rate = pipeline::ResolveRate(
@@ -314,6 +321,8 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
         .MemberInt("RecordsSkipped", static_cast<int64_t>(counters.records_skipped.load()))
         .MemberInt("TtlDeletes", static_cast<int64_t>(counters.ttl_deletes.load()))
         .MemberInt("ItemsLookedUp", static_cast<int64_t>(counters.records_looked_up.load()))
+        .MemberInt("RecordsGoneFromSource",
+                   static_cast<int64_t>(counters.records_gone_from_source.load()))
         .MemberInt("RecordsDeadLettered", static_cast<int64_t>(dead))
         .MemberInt("RecordsDeadLetteredByEarlierRuns", static_cast<int64_t>(dead_earlier))
         .MemberInt("IteratorsRenewed", static_cast<int64_t>(counters.iterators_renewed.load()))
@@ -334,14 +343,18 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
     w.EndObject();
     std::cout << out << '\n';
   } else {
+    const uint64_t gone = counters.records_gone_from_source.load();
     std::cout << fmt::format(
         "{}: {} read, {} applied to {} ({} coalesced, {} skipped, {} TTL "
-        "deletions) in {:.1f} s ({:.0f} records/s); lag {}; {} throttles, {} retries\n",
+        "deletions{}) in {:.1f} s ({:.0f} records/s); lag {}; {} throttles, {} retries\n",
         interrupted ? "replay stopped" : (result.ok() ? "replay caught up" : "replay failed"),
         Counted(counters.records_read.load(), "record"), Counted(applied, "change"),
         target.table_name, counters.records_coalesced.load(), counters.records_skipped.load(),
-        counters.ttl_deletes.load(), seconds, rate, LagText(counters.lag_seconds.load()),
-        Throttles(src, dst), Retries(src, dst));
+        counters.ttl_deletes.load(),
+        gone > 0 ? fmt::format(", {} gone from the source, left to their REMOVE records", gone)
+                 : std::string(),
+        seconds, rate, LagText(counters.lag_seconds.load()), Throttles(src, dst),
+        Retries(src, dst));
     if (dead > 0) {
       std::cout << fmt::format("{} could not be applied; see the dead-letter file {}\n",
                                Counted(dead, "record"), dead_letters.path());

@@ -77,6 +77,12 @@ aws::Result<std::optional<pipeline::StreamCheckpoint>> PrepareStreamCheckpoint(
     const ReplaySettings& settings, const std::string& source_table,
     const std::string& target_table);
 
+// The gap error when the stream `checkpoint` follows is no longer the source's latest (it was
+// disabled and a new one enabled): the changes made in between are in no stream read.
+aws::Status CheckSameStream(const pipeline::StreamCheckpoint& checkpoint,
+                            const std::string& checkpoint_path,
+                            const dynamodb::TableDescription& source);
+
 // Replays the source table's stream into the target until stopped (or caught up, with
 // until_caught_up), with progress on stderr and a summary on stdout. REQUIRES:
 // CheckStreamUsable(source) passed; both tables have the same key schema; the caller holds the

@@ -42,7 +42,18 @@ aws::Result<pipeline::TransferResult> RunWithProgress(
   auto check_deadline = [&](uint64_t done) {
     const double elapsed = std::chrono::duration<double>(clock->SteadyNow() - started).count();
     const uint64_t total_done = done + counters->items_resumed.load();
-    if (!deadline || warned || done == 0 || elapsed < 30 || total_done >= expected_items) return;
+    if (!deadline || warned || total_done >= expected_items) return;
+    if (clock->Now() >= *deadline) {
+      // No setup can end the copy in time any more: say so, rather than how to go faster.
+      warned = true;
+      std::cerr << (::isatty(STDERR_FILENO) == 1 ? "\r\033[K" : "")
+                << "ddbmigrate: warning: the copy has not ended by "
+                << aws::FormatIso8601(*deadline) << " (" << why
+                << "), so what follows it cannot be complete; stop now and start "
+                << "again without --resume\n";
+      return;
+    }
+    if (done == 0 || elapsed < 30) return;
     const double left =
         static_cast<double>(expected_items - total_done) * elapsed / static_cast<double>(done);
     const auto end = clock->Now() + std::chrono::seconds(static_cast<int64_t>(left));

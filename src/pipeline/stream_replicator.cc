@@ -77,7 +77,10 @@ struct Change {
   Kind kind = Kind::kPut;
   std::string_view json;  // the new image (put) or the keys (delete); a slice of the page
   bool lookup = false;    // the current item must be read from the source first
-  std::string key;        // the key as the record spells it (ExtractKey), for the lookup
+  // A lookup that finds no item deletes it, rather than leaving the target as it is (see
+  // ApplyPage: only a REMOVE that is applied may delete when TTL deletions are skipped).
+  bool delete_if_absent = true;
+  std::string key;  // the key as the record spells it (ExtractKey), for the lookup
 };
 
 }  // namespace
@@ -87,6 +90,36 @@ bool StreamReplicator::ResumeCanRecover(const aws::Error& error) {
                                error.message.starts_with(kStreamDisabledStart) &&
                                error.message.find(kStreamDisabledMark) != std::string::npos;
   return error.code != "TrimmedDataAccessException" && !stream_disabled;
+}
+
+aws::Status StreamReplicator::CheckStartWithinRetention(const StreamCheckpoint& checkpoint,
+                                                        const std::string& source_table,
+                                                        int64_t now, int64_t retention_seconds) {
+  // A replay needs every record since its start point; for a shard already read to its tip
+  // without a record to checkpoint, since that time; for the children of a shard read to its end
+  // and not yet taken, since then. The stream keeps records only for its retention period, so an
+  // older point is a gap.
+  int64_t needed_since = checkpoint.shards.empty() ? checkpoint.skip_before : 0;
+  std::set<std::string> taken_parents;
+  for (const ShardPosition& p : checkpoint.shards) taken_parents.insert(p.parent_shard_id);
+  for (const ShardPosition& p : checkpoint.shards) {
+    int64_t since = 0;
+    if (p.done) {
+      if (taken_parents.count(p.shard_id) > 0) continue;  // its children speak for themselves
+      since = p.done_at;
+    } else if (!p.sequence_number.empty()) {
+      continue;  // the service checks these itself
+    } else {
+      since = p.tip_at > 0 ? p.tip_at : std::max(p.needed_since, checkpoint.skip_before);
+    }
+    if (since > 0 && (needed_since == 0 || since < needed_since)) needed_since = since;
+  }
+  if (needed_since > 0 && now - needed_since > retention_seconds) {
+    return GapError(source_table, "all", needed_since, now, retention_seconds,
+                    "the replay must start at " + aws::FormatEpochSeconds(needed_since) +
+                        ", longer ago than the stream keeps records");
+  }
+  return {};
 }
 
 bool StreamReplicator::NeedsLookups(std::string_view stream_view_type) {
@@ -350,6 +383,20 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
       change.kind = Kind::kPut;
       change.json = record->keys;
       change.lookup = true;
+      if (options_.skip_ttl_deletes) {
+        // An item the lookup does not find was removed after this record, by a REMOVE that is
+        // either in this page after it (then the key's change, unless a skipped TTL deletion) or
+        // still to be read: that REMOVE decides, not the lookup, or a skipped TTL deletion would
+        // delete after all. Except when a user's REMOVE of the key earlier in this page is
+        // superseded by this change: its delete must not be lost (the item re-created since is
+        // gone from the source too, so there is nothing else to write).
+        change.delete_if_absent = false;
+        if (auto earlier = by_key.find(*identity); earlier != by_key.end()) {
+          const Change& before = changes[earlier->second];
+          change.delete_if_absent = (!before.lookup && before.kind == Kind::kDelete) ||
+                                    (before.lookup && before.delete_if_absent);
+        }
+      }
     } else if (record->new_image.empty()) {
       if (std::optional<aws::Error> e =
               DeadLetter(raw,
@@ -415,6 +462,7 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
     }
     arena->reserve(total);
     std::vector<std::pair<size_t, size_t>> spans(changes.size());  // offset, size in arena
+    std::vector<bool> unwritten(changes.size(), false);
     for (const auto& [key, index] : by_key) {
       Change& change = changes[index];
       std::string_view bytes = change.json;
@@ -422,16 +470,24 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
         auto it = found.find(key);
         if (it != found.end()) {
           bytes = it->second;
-        } else {
+        } else if (change.delete_if_absent) {
           change.kind = Kind::kDelete;  // deleted since the record was written
+        } else {
+          unwritten[index] = true;
+          counters_->records_gone_from_source.fetch_add(1);
+          continue;
         }
       }
       spans[index] = {arena->size(), bytes.size()};
       arena->append(bytes);
     }
+    size_t kept = 0;
     for (size_t i = 0; i < changes.size(); ++i) {
+      if (unwritten[i]) continue;
       changes[i].json = std::string_view(*arena).substr(spans[i].first, spans[i].second);
+      changes[kept++] = changes[i];
     }
+    changes.resize(kept);
     keep_alive = std::move(arena);
   }
 
@@ -532,30 +588,13 @@ aws::Result<ReplicateResult> Replay::Run() {
     return aws::Error::Make(aws::ErrorKind::kInternal,
                             "a " + options_.stream_view_type + " stream needs the source client");
   }
-  // A replay needs every record since its start point; for a shard already read to its tip
-  // without a record to checkpoint, since that time; for the children of a shard read to its end
-  // and not yet taken, since then. The stream keeps records only for its retention period, so an
-  // older point is a gap.
   const bool latest_now = options_.start_at_latest && !options_.resume;
-  int64_t needed_since = positions_.empty() && !latest_now ? header_.skip_before : 0;
-  std::set<std::string> taken_parents;
-  for (const auto& [id, p] : positions_) taken_parents.insert(p.parent_shard_id);
-  for (const auto& [id, p] : positions_) {
-    int64_t since = 0;
-    if (p.done) {
-      if (taken_parents.count(id) > 0) continue;  // its children speak for themselves
-      since = p.done_at;
-    } else if (!p.sequence_number.empty()) {
-      continue;  // the service checks these itself
-    } else {
-      since = p.tip_at > 0 ? p.tip_at : std::max(p.needed_since, header_.skip_before);
+  if (!latest_now) {
+    if (aws::Status s = StreamReplicator::CheckStartWithinRetention(
+            Snapshot(), options_.source_table, Now(), options_.retention_seconds);
+        !s.ok()) {
+      return std::move(s).error();
     }
-    if (since > 0 && (needed_since == 0 || since < needed_since)) needed_since = since;
-  }
-  if (needed_since > 0 && Now() - needed_since > options_.retention_seconds) {
-    return GapError(options_.source_table, "all", needed_since, Now(), options_.retention_seconds,
-                    "the replay must start at " + aws::FormatEpochSeconds(needed_since) +
-                        ", longer ago than the stream keeps records");
   }
 
   aws::Result<dynamodb::StreamDescription> description =

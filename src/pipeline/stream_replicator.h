@@ -6,7 +6,8 @@
 // coalesced by key (the last change of each key in the page wins) -> batches of at most 25
 // puts (INSERT, MODIFY: the new image) and deletes (REMOVE: the keys) -> BatchWriteItem through
 // the one retry policy. With KEYS_ONLY or OLD_IMAGE streams the current items are read from the
-// source instead (BatchGetItem): found means put, absent means delete.
+// source instead (BatchGetItem): found means put, absent means delete (with TTL deletions
+// skipped, absent means nothing to write: the REMOVE record of the item's removal decides).
 //
 // A shard's checkpoint moves to a page's last sequence number only once every change of the
 // page is acknowledged or dead-lettered. A record the stream no longer holds (trimmed) is never
@@ -69,9 +70,13 @@ struct ReplicateOptions {
 
 struct ReplicateCounters {
   std::atomic<uint64_t> records_read{0};
-  std::atomic<uint64_t> records_applied{0};      // changes acknowledged by the target
-  std::atomic<uint64_t> records_looked_up{0};    // items read from the source (KEYS_ONLY streams)
-  std::atomic<uint64_t> records_coalesced{0};    // superseded by a later change of the same key
+  std::atomic<uint64_t> records_applied{0};    // changes acknowledged by the target
+  std::atomic<uint64_t> records_looked_up{0};  // items read from the source (KEYS_ONLY streams)
+  std::atomic<uint64_t> records_coalesced{0};  // superseded by a later change of the same key
+  // Changes whose item a lookup no longer found on the source, with TTL deletions skipped: not
+  // written, the REMOVE record of the item's removal decides (applied when it is read, unless a
+  // skipped TTL deletion, which leaves the target's item as it is).
+  std::atomic<uint64_t> records_gone_from_source{0};
   std::atomic<uint64_t> records_skipped{0};      // older than the start, or skipped TTL deletions
   std::atomic<uint64_t> ttl_deletes{0};          // TTL deletions seen (applied unless skipped)
   std::atomic<uint64_t> items_dead_lettered{0};  // rejected records and writes
@@ -118,6 +123,14 @@ class StreamReplicator {
 
   // True for the view types whose records carry no new image (items are read from the source).
   static bool NeedsLookups(std::string_view stream_view_type);
+
+  // The gap error (as Run gives) when a replay from `checkpoint` must start with records older
+  // than the stream keeps (`retention_seconds` before `now`, epoch seconds); ok otherwise. A
+  // fresh start from a time is a checkpoint with that skip_before and no shards. Lets a caller
+  // refuse before work that would be wasted (the copy phase of migrate --live).
+  static aws::Status CheckStartWithinRetention(const StreamCheckpoint& checkpoint,
+                                               const std::string& source_table, int64_t now,
+                                               int64_t retention_seconds);
 
   // False for the errors after which no resume can make the target whole: records the stream
   // no longer holds, or a stream turned off (their messages say how to recover instead).

@@ -1117,6 +1117,32 @@ TEST_F(StreamReplicatorTest, SkipBeforeOlderThanTheRetentionIsAGapUpFront) {
   EXPECT_TRUE(Bodies("DescribeStream").empty());
 }
 
+// What migrate --live checks before its copy phase: the same verdict as Run's, without a call.
+TEST(StreamReplicatorRetention, AStartOlderThanTheRetentionIsAGap) {
+  StreamCheckpoint c = ResumeFrom({});
+  c.skip_before = kStart - 25 * 3600;
+  aws::Status s = StreamReplicator::CheckStartWithinRetention(c, "src", kStart, 24 * 3600);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("gap in the stream"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("table src"), std::string::npos) << s.error().message;
+  EXPECT_EQ(s.error().code, "TrimmedDataAccessException");
+  EXPECT_FALSE(StreamReplicator::ResumeCanRecover(s.error()));
+}
+
+TEST(StreamReplicatorRetention, AStartWithinTheRetentionIsNoGap) {
+  StreamCheckpoint c = ResumeFrom({});
+  c.skip_before = kStart - 23 * 3600;
+  EXPECT_TRUE(StreamReplicator::CheckStartWithinRetention(c, "src", kStart, 24 * 3600).ok());
+}
+
+TEST(StreamReplicatorRetention, ShardsWithAPositionAreLeftToTheService) {
+  StreamCheckpoint c = ResumeFrom({{"shard-1", "", "4000000000000000100", false, kOld}});
+  c.skip_before = kStart - 30 * 3600;
+  EXPECT_TRUE(StreamReplicator::CheckStartWithinRetention(c, "src", kStart, 24 * 3600).ok());
+  c.shards.push_back({"shard-2", "", "", false, 0, 0});  // never read: needed since the start
+  EXPECT_FALSE(StreamReplicator::CheckStartWithinRetention(c, "src", kStart, 24 * 3600).ok());
+}
+
 TEST_F(StreamReplicatorTest, ResumeDaysLaterWithAQuietShardSeenAtItsTipIsNotAGap) {
   // Started 30 hours ago; one shard has records, the other never had one but was read to its tip
   // a minute before the stop: nothing it held can have expired.
@@ -1460,6 +1486,114 @@ TEST_F(StreamReplicatorTest, KeysOnlyStreamsReadTheCurrentItemsFromTheSource) {
       EXPECT_FALSE(w.put) << w.pk;
     }
   }
+}
+
+// With TTL deletions skipped, a lookup that no longer finds an item does not delete it: the item
+// is gone because of a REMOVE at or after the change, and that REMOVE decides. A TTL deletion
+// skipped leaves the target's item; a user's delete is applied (when read, in a later page too).
+class SkippedTtlDeleteWithLookupsTest : public StreamReplicatorTest,
+                                        public ::testing::WithParamInterface<const char*> {
+ protected:
+  void SetUp() override {
+    StreamReplicatorTest::SetUp();
+    Build(GetParam());
+  }
+  ReplicateOptions LookupOptions(int records_limit) {
+    ReplicateOptions options = Options();
+    options.stream_view_type = GetParam();
+    options.skip_ttl_deletes = true;
+    options.records_limit = records_limit;
+    return options;
+  }
+};
+
+TEST_P(SkippedTtlDeleteWithLookupsTest, AnItemExpiredAfterItsChangeIsKeptInOnePage) {
+  fake_->SetTarget("expired", "as copied");
+  fake_->AddShard("shard-1");
+  fake_->Modify("shard-1", "expired", "ignored");
+  fake_->Remove("shard-1", "expired", kOld, /*ttl=*/true);
+  Result<ReplicateResult> result = Run(LookupOptions(1000));
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(fake_->target(), (Target{{"expired", "as copied"}}));
+  EXPECT_TRUE(fake_->writes().empty()) << Describe(fake_->writes());
+  EXPECT_EQ(counters_.records_applied.load(), 0u);
+  EXPECT_EQ(counters_.records_gone_from_source.load(), 1u);
+  EXPECT_EQ(counters_.records_skipped.load(), 1u);
+  EXPECT_EQ(counters_.ttl_deletes.load(), 1u);
+}
+
+TEST_P(SkippedTtlDeleteWithLookupsTest, AnItemExpiredAfterItsChangeIsKeptAcrossPages) {
+  // The lookup of the first page already misses the item: the TTL deletion is read only later.
+  fake_->SetTarget("expired", "as copied");
+  fake_->AddShard("shard-1");
+  fake_->Insert("shard-1", "expired", "ignored");
+  fake_->Remove("shard-1", "expired", kOld, /*ttl=*/true);
+  Result<ReplicateResult> result = Run(LookupOptions(1));
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(fake_->target(), (Target{{"expired", "as copied"}}));
+  EXPECT_TRUE(fake_->writes().empty()) << Describe(fake_->writes());
+  EXPECT_EQ(counters_.records_applied.load(), 0u);
+  EXPECT_EQ(counters_.records_gone_from_source.load(), 1u);
+}
+
+TEST_P(SkippedTtlDeleteWithLookupsTest, AUserDeleteInALaterPageIsStillApplied) {
+  fake_->SetTarget("deleted", "as copied");
+  fake_->SetSource("kept", "current");
+  fake_->AddShard("shard-1");
+  fake_->Modify("shard-1", "deleted", "ignored");
+  fake_->Modify("shard-1", "kept", "ignored");
+  fake_->Remove("shard-1", "deleted");
+  Result<ReplicateResult> result = Run(LookupOptions(1));
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(fake_->target(), (Target{{"kept", "current"}}));
+  EXPECT_EQ(counters_.records_applied.load(), 2u);  // the put of "kept", the delete
+  EXPECT_EQ(counters_.records_gone_from_source.load(), 1u);
+}
+
+TEST_P(SkippedTtlDeleteWithLookupsTest, AUserDeleteSupersededInThePageIsNotUndone) {
+  // Deleted by the user, created again, then expired: the user's delete stands (the target must
+  // not keep the version from before it); the item created again is gone from the source.
+  fake_->SetTarget("a", "before the delete");
+  fake_->AddShard("shard-1");
+  fake_->Remove("shard-1", "a");
+  fake_->Insert("shard-1", "a", "ignored");
+  fake_->Remove("shard-1", "a", kOld, /*ttl=*/true);
+  Result<ReplicateResult> result = Run(LookupOptions(1000));
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(fake_->target(), Target{});
+  EXPECT_EQ(counters_.records_applied.load(), 1u);
+  EXPECT_EQ(counters_.records_gone_from_source.load(), 0u);
+}
+
+TEST_P(SkippedTtlDeleteWithLookupsTest, AnExpiredKeyCreatedAgainIsPutFromTheSource) {
+  fake_->SetTarget("a", "as copied");
+  fake_->SetSource("a", "created again");
+  fake_->AddShard("shard-1");
+  fake_->Modify("shard-1", "a", "ignored");
+  fake_->Remove("shard-1", "a", kOld, /*ttl=*/true);
+  fake_->Insert("shard-1", "a", "ignored");
+  Result<ReplicateResult> result = Run(LookupOptions(1000));
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(fake_->target(), (Target{{"a", "created again"}}));
+  EXPECT_EQ(counters_.records_applied.load(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(LookupStreams, SkippedTtlDeleteWithLookupsTest,
+                         ::testing::Values("KEYS_ONLY", "OLD_IMAGE"));
+
+TEST_F(StreamReplicatorTest, WithTtlDeletesAppliedALookupThatFindsNoItemDeletes) {
+  Build("KEYS_ONLY");
+  fake_->SetTarget("expired", "as copied");
+  fake_->AddShard("shard-1");
+  fake_->Modify("shard-1", "expired", "ignored");
+  fake_->Remove("shard-1", "expired", kOld, /*ttl=*/true);
+  ReplicateOptions options = Options();
+  options.stream_view_type = "KEYS_ONLY";
+  options.records_limit = 1;
+  Result<ReplicateResult> result = Run(options);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(fake_->target(), Target{});
+  EXPECT_EQ(counters_.records_gone_from_source.load(), 0u);
 }
 
 // A record's Keys may spell the key otherwise than the item the lookup reads (DynamoDB Local

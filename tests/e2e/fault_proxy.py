@@ -33,7 +33,7 @@ Rules
 Each rule is a dict (or a Rule). Common keys:
 
 ``fault``        one of throttle, unprocessed, error500, error503, denied, reset, slow,
-                 truncate, corrupt_crc (required).
+                 truncate, corrupt_crc, ttl_remove (required).
 ``probability``  fire with this probability (a seeded generator per rule), or
 ``every``        fire on every Nth request the rule sees (N, 2N, ...). With neither, every request.
 ``operations``   operation names (``BatchWriteItem``) or full targets
@@ -69,6 +69,9 @@ Fault-specific keys:
 ``truncate``     forwards, then sends the headers (Content-Length of the full body) and only half
                  of the body, and closes the connection.
 ``corrupt_crc``  forwards, then answers with a wrong ``x-amz-crc32`` header.
+``ttl_remove``   GetRecords only: forwards, then marks the REMOVE records whose key has a string
+                 value starting with ``key_prefix`` (default "ttl") as deletions by DynamoDB's TTL
+                 (the ``userIdentity`` the service adds; DynamoDB Local never writes one).
 
 Rules are evaluated in order for each request carrying an ``X-Amz-Target`` header (requests
 without one always pass through). The first non-slow rule that fires decides the fault; the
@@ -96,7 +99,7 @@ import zlib
 from dataclasses import dataclass, field, fields
 
 FAULTS = ("throttle", "unprocessed", "error500", "error503", "denied", "reset", "slow",
-          "truncate", "corrupt_crc")
+          "truncate", "corrupt_crc", "ttl_remove")
 
 THROTTLE_ERRORS = {
     "ProvisionedThroughputExceededException": (
@@ -137,6 +140,7 @@ class Rule:
     delay_ms: int = 500
     after: int = 0
     for_ms: int | None = None
+    key_prefix: str = "ttl"
 
     # Runtime state (not configuration).
     seen: int = field(default=0, init=False, repr=False)
@@ -201,6 +205,8 @@ class Rule:
             return False
         if self.fault == "unprocessed" and operation != "BatchWriteItem":
             return False
+        if self.fault == "ttl_remove" and operation != "GetRecords":
+            return False
         if self.max_count is not None and self.fired >= self.max_count:
             return False
         return self.operations is None or operation in self.operations or \
@@ -224,6 +230,18 @@ class Rule:
 
 def crc32_text(body: bytes) -> str:
     return str(zlib.crc32(body) & 0xFFFFFFFF)
+
+
+def _mark_ttl_removes(body: bytes, key_prefix: str) -> bytes:
+    """A GetRecords answer whose REMOVE records of keys starting with `key_prefix` carry the
+    userIdentity of a deletion by DynamoDB's TTL."""
+    page = json.loads(body)
+    for record in page.get("Records", []):
+        keys = record.get("dynamodb", {}).get("Keys", {})
+        if record.get("eventName") == "REMOVE" and any(
+                str(v.get("S", "")).startswith(key_prefix) for v in keys.values()):
+            record["userIdentity"] = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+    return _dump_json(page)
 
 
 def _dump_json(obj) -> bytes:
@@ -344,6 +362,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._reset()
         elif fault == "truncate":
             self._send(response, truncate=True)
+        elif fault == "ttl_remove":
+            if response.status == 200:
+                response.set_body(_mark_ttl_removes(response.body, rule.key_prefix))
+            self._send(response)
         elif fault == "corrupt_crc":
             good = zlib.crc32(response.body) & 0xFFFFFFFF
             response.headers = _set_header(response.headers, "x-amz-crc32",

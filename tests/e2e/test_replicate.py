@@ -513,6 +513,41 @@ class ReplicateTest(StreamTestCase):
                 self.assertGreater(summary["ItemsLookedUp"], 0, summary)
                 self.assert_no_dead_letters()
 
+    def test_skipped_ttl_deletions_keep_the_item_with_streams_without_new_images(self):
+        """--skip-ttl-deletes with a stream whose records carry no new image: an item changed,
+        then deleted by TTL, is not deleted through the lookup of its change (the source no
+        longer has it); the target keeps it as it was. A user's delete is applied. (DynamoDB
+        Local writes no TTL records: the proxy marks the REMOVE records of "ttl" keys as TTL's.)"""
+        proxy = FaultProxy(self.ddb_endpoint, [{"fault": "ttl_remove",
+                                                "key_prefix": "ttl"}]).start()
+        self.addCleanup(proxy.stop)
+        ddb = self.dynamodb()
+        for view_type in ("KEYS_ONLY", "OLD_IMAGE"):
+            with self.subTest(view_type):
+                src = self.create_table(self.unique_table("tsrc"),
+                                        StreamSpecification=stream_spec(view_type))
+                dst = self.create_table(self.unique_table("tdst"))
+
+                def item(pk, v):
+                    return {"pk": {"S": pk}, "sk": {"N": "1"}, "v": {"S": v}}
+                for pk in ("ttl-a", "user-b", "kept-c"):
+                    ddb.put_item(TableName=dst, Item=item(pk, "copied"))
+                for pk in ("ttl-a", "user-b", "kept-c"):
+                    ddb.put_item(TableName=src, Item=item(pk, "changed"))
+                for pk in ("ttl-a", "user-b"):
+                    ddb.delete_item(TableName=src, Key={"pk": {"S": pk}, "sk": {"N": "1"}})
+                r, summary = self.replicate(src, dst, self.work / f"t-{view_type}.json",
+                                            "--until-caught-up", "--max-lag", "0",
+                                            "--skip-ttl-deletes", proxy=proxy)
+                self.assertEqual(r.code, 0, r.stderr)
+                target = {i["pk"]["S"]: i["v"]["S"] for i in self.scan_all(dst)}
+                self.assertEqual(target, {"ttl-a": "copied", "kept-c": "changed"})
+                self.assertEqual(summary["TtlDeletes"], 1, summary)
+                self.assertEqual(summary["RecordsSkipped"], 1, summary)
+                # The put of kept-c and the delete of user-b; ttl-a's change is not written.
+                self.assertEqual(summary["RecordsApplied"], 2, summary)
+                self.assertEqual(summary["RecordsGoneFromSource"], 1, summary)
+
     def test_a_number_key_spelt_two_ways_is_one_key(self):
         """DynamoDB Local's record of an UpdateItem that creates an item keeps its number key as
         sent ("1E+3"), while the table and later records say "1000": the lookup of a KEYS_ONLY
@@ -864,6 +899,103 @@ class LiveMigrationIdentityTest(MigrateLiveCase):
         self.assertIn("copy the table again and replicate from the time that copy started",
                       r.stderr)
         self.assertEqual(self.dynamodb().scan(TableName=dst, Select="COUNT")["Count"], 0)
+
+
+class LiveMigrationReplayStartTest(MigrateLiveCase):
+
+    def test_resume_after_the_stream_dropped_the_replays_start_is_refused_before_copying(self):
+        """A resume whose replay would start longer ago than the stream keeps records (24 hours)
+        is refused at once, with replicate's gap error, before its copy phase runs in vain."""
+        src = self.seed_source(self.generate_items(40, seed=31), stream_at_creation=False)
+        dst = self.unique_table("mdst")
+        r = self.cli(*self.live_args(src, dst, "--until-caught-up", "--max-lag", "0"),
+                     timeout=RUN_TIMEOUT)
+        self.assertEqual(r.code, 0, r.stderr)
+        # As if the copy phase had begun 25 hours ago and been stopped: no replay position yet,
+        # and no copy checkpoint either (a resume would copy everything again).
+        state = json.loads(self.state.read_text(encoding="utf-8"))
+        day_ago = int(time.time()) - 25 * 3600
+        state["StartTime"], state["SkipBefore"], state["Shards"] = day_ago, day_ago - 360, []
+        self.state.write_text(json.dumps(state), encoding="utf-8")
+        self.copy_state.unlink()
+        self.write_items(src, self.generate_items(5, seed=32, start=1000))
+        r = self.cli(*self.live_args(src, dst, "--resume", "--until-caught-up"),
+                     timeout=RUN_TIMEOUT)
+        self.assert_cli_error(r, contains="gap in the stream")
+        self.assertIn("longer ago than the stream keeps records", r.stderr)
+        self.assertIn("run migrate --live again", r.stderr)
+        self.assertEqual(r.stdout, "")
+        self.assertEqual(self.dynamodb().scan(TableName=dst, Select="COUNT")["Count"], 40)
+        self.assertFalse(self.copy_state.exists())
+
+    def test_a_copy_past_the_streams_retention_is_told_to_start_again(self):
+        """Once the copy runs past the time the stream starts trimming the replay's records, the
+        warning says to start again, not to go faster (nothing can end the copy in time)."""
+        src = self.seed_source(small_items(200), stream_at_creation=False)
+        dst = self.unique_table("mdst")
+        r = self.cli(*self.live_args(src, dst, "--until-caught-up", "--max-lag", "0"),
+                     timeout=RUN_TIMEOUT)
+        self.assertEqual(r.code, 0, r.stderr)
+        # The replay must start 2 s short of 24 hours ago: the resume may begin, and the copy
+        # (all of it again, slowly) passes the deadline before its first progress report.
+        state = json.loads(self.state.read_text(encoding="utf-8"))
+        start = int(time.time()) - 24 * 3600 + 2
+        state["StartTime"], state["SkipBefore"], state["Shards"] = start + 360, start, []
+        self.state.write_text(json.dumps(state), encoding="utf-8")
+        self.copy_state.unlink()
+        proc, out, err = self.start(self.live_args(src, dst, "--resume", "--until-caught-up",
+                                                   "--segments", "1", "--writers", "1",
+                                                   "--write-rate", "10"), "late")
+        self.wait_for_text(proc, err, "ddbmigrate: warning: the copy has not ended by", timeout=40)
+        self.kill(proc)
+        stderr = self.read_text(err)
+        self.assertIn("start again without --resume", stderr)
+        self.assertNotIn("raise --segments", stderr)
+
+    def test_a_stream_replaced_during_the_copy_is_named_so(self):
+        """A stream disabled and a new one enabled while the copy runs: the replay says so (the
+        changes in between are lost), not that the stream is turned off and must be enabled."""
+        src = self.seed_source(self.generate_items(150, seed=33), stream_at_creation=False)
+        dst = self.unique_table("mdst")
+        old_arn = self.dynamodb().describe_table(TableName=src)["Table"]["LatestStreamArn"]
+        proc, out, err = self.start(self.live_args(src, dst, "--until-caught-up", "--segments",
+                                                   "1", "--writers", "1", "--write-rate", "30"),
+                                    "replaced")
+        self.wait_for_text(proc, err, "noted stream")
+        self.dynamodb().update_table(TableName=src, StreamSpecification={"StreamEnabled": False})
+        self.dynamodb().update_table(TableName=src, StreamSpecification=stream_spec())
+        new_arn = self.dynamodb().describe_table(TableName=src)["Table"]["LatestStreamArn"]
+        self.assertNotEqual(new_arn, old_arn)
+        self.assertNotIn("copy phase done", self.read_text(err), "the copy ended too soon")
+        proc.wait(timeout=RUN_TIMEOUT)
+        stderr = self.read_text(err)
+        self.assertEqual(proc.returncode, 1, stderr)
+        self.assertIn("the stream was disabled and enabled again", stderr)
+        self.assertIn(new_arn, stderr)
+        self.assertNotIn("turned off", stderr)
+        # A resume is refused at once, before its copy phase looks at anything.
+        r = self.cli(*self.live_args(src, dst, "--resume", "--until-caught-up"),
+                     timeout=RUN_TIMEOUT)
+        self.assert_cli_error(r, contains="the stream was disabled and enabled again")
+        self.assertEqual(r.stdout, "")
+
+    def test_the_cut_over_advice_of_the_final_run_is_not_to_run_it_again(self):
+        src = self.seed_source(self.generate_items(20, seed=34), stream_at_creation=False)
+        dst = self.unique_table("mdst")
+        r = self.cli(*self.live_args(src, dst, "--until-caught-up"), timeout=RUN_TIMEOUT)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn("run this command again with --resume --max-lag 0", r.stderr)
+        r = self.cli(*self.live_args(src, dst, "--resume", "--until-caught-up", "--max-lag", "0"),
+                     timeout=RUN_TIMEOUT)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn(f"caught up: {dst} is 0 s behind {src}, every change in the stream "
+                      f"applied: if writes to the source are stopped, {dst} is ready for "
+                      f"cut-over; point the application at {dst}", r.stderr)
+        self.assertNotIn("run this command again", r.stderr)
+        # Two JSON objects on stdout: the copy's summary, then the replay's (see README).
+        copy_summary, replay_summary = json_objects(r.stdout)
+        self.assertIn("ItemsWritten", copy_summary)
+        self.assertIs(replay_summary["CaughtUp"], True)
 
 
 class LiveMigrationIncompleteTest(MigrateLiveCase):
