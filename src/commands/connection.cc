@@ -29,6 +29,7 @@ const std::optional<T>& Pick(const std::optional<T>& side, const std::optional<T
 aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& global,
                                                           const SideOptions& side,
                                                           const aws::Env* env, aws::Clock* clock) {
+  EnsureInterruptHandler("giving up on the requests in flight");
   std::unique_ptr<Connection> c(new Connection());
   const std::optional<std::string>& profile_flag = Pick(side.profile, global.profile);
   const std::optional<std::string>& region_flag = Pick(side.region, global.region);
