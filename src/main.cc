@@ -4,8 +4,12 @@
 #include <CLI/CLI.hpp>
 
 #include <malloc.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -118,14 +122,126 @@ std::string LeftoverError(const CLI::App& app, const CLI::App* command) {
   if (command == nullptr && !first.starts_with("-")) return UnknownCommand(app, first);
   if (!first.starts_with("-")) return {};
   const std::string flag = first.substr(0, first.find('='));
+  // A flag of the command itself is left over only when it came before the command's name.
+  if (command != nullptr) {
+    for (const CLI::Option* option : command->get_options()) {
+      for (const std::string& name : option->get_lnames()) {
+        if ("--" + name == flag) {
+          return flag + " is a flag of " + command->get_name() +
+                 ": put it after the command name (ddbmigrate " + command->get_name() + " " + flag +
+                 " ...)";
+        }
+      }
+    }
+  }
   return "unknown flag " + flag + Suggestion(flag, FlagNames(command != nullptr ? *command : app)) +
          " (see ddbmigrate " + (command != nullptr ? command->get_name() + " " : std::string()) +
          "--help)";
 }
 
+// Whether `word` is a long flag one of `apps` takes; with `value_only`, one taking a value.
+bool IsFlagOf(const std::vector<const CLI::App*>& apps, std::string_view word, bool value_only) {
+  if (!word.starts_with("--")) return false;
+  for (const CLI::App* a : apps) {
+    for (const CLI::Option* option : a->get_options()) {
+      if (value_only && option->get_expected_min() < 1) continue;
+      for (const std::string& name : option->get_lnames()) {
+        if (word.substr(2) == name) return true;
+      }
+    }
+  }
+  return false;
+}
+
+// The parser's errors that would not say plainly what is wrong, said plainly: a flag left
+// without its value (the parser reads the next flag as its value, or the word after that as
+// an unknown command or argument), or a flag given twice (once before the command name, once
+// after). Empty for the other errors. `args`: the command line in order.
+std::string PlainParseError(const CLI::App& app, const CLI::ParseError& error,
+                            const std::vector<std::string>& args) {
+  std::vector<const CLI::App*> apps = {&app};
+  for (const CLI::App* sub : app.get_subcommands({})) apps.push_back(sub);
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i].ends_with('=') &&
+        IsFlagOf(apps, args[i].substr(0, args[i].size() - 1), /*value_only=*/true)) {
+      return args[i].substr(0, args[i].size() - 1) + " is given an empty value";
+    }
+    if (!IsFlagOf(apps, args[i], /*value_only=*/true)) continue;
+    if (i + 1 == args.size()) return args[i] + " needs a value";
+    if (IsFlagOf(apps, args[i + 1].substr(0, args[i + 1].find('=')), /*value_only=*/false)) {
+      return args[i] + " needs a value, but is followed by the flag " +
+             args[i + 1].substr(0, args[i + 1].find('='));
+    }
+  }
+  const std::string what = error.what();
+  if (const size_t at = what.find(": At Most 1 required but received "); at != std::string::npos) {
+    return what.substr(0, at) +
+           " is given more than once (before and after the command name count alike); give "
+           "it once";
+  }
+  return {};
+}
+
+// Flags naming a file or a command line, of any command: an empty value there is a mistake
+// (an unset shell variable, say) that would otherwise pass for the flag's absence.
+constexpr std::string_view kNonEmptyFlags[] = {"ca-bundle",  "report",      "verify-report",
+                                               "checkpoint", "dead-letter", "transform"};
+
+// "--report is empty; give a file name" for the first such flag given an empty value, by `app`
+// or the command parsed; empty when there is none.
+std::string EmptyValueError(const CLI::App& app, const CLI::App* command) {
+  for (const CLI::App* a : {&app, command}) {
+    if (a == nullptr) continue;
+    for (const CLI::Option* option : a->get_options()) {
+      for (const std::string& name : option->get_lnames()) {
+        if (std::find(std::begin(kNonEmptyFlags), std::end(kNonEmptyFlags), name) ==
+            std::end(kNonEmptyFlags)) {
+          continue;
+        }
+        for (const std::string& value : option->results()) {
+          if (value.empty()) {
+            return "--" + name + " is given an empty value; give a " +
+                   (name == "transform" ? "command" : "file name");
+          }
+        }
+      }
+    }
+  }
+  return {};
+}
+
+// The exit code of a run that ended with `code`, once what it wrote to stdout is flushed: a
+// run that wrote nothing wrong otherwise fails (one line, exit 1) when its output could not be
+// written, so that `ddbmigrate tables > full-disk/file` is not taken for a success.
+int FlushStdout(int code) {
+  errno = 0;
+  std::cout.flush();
+  const bool stream_failed = std::cout.fail();
+  const int flushed = std::fflush(stdout);
+  const int flush_errno = errno;
+  if (!stream_failed && flushed == 0 && std::ferror(stdout) == 0) return code;
+  if (code != 0 && code != kExitIncomplete) return code;  // it failed already, and said why
+  int reason = flush_errno;
+  if (reason == 0) {
+    // The write that failed was an earlier one, whose errno is gone: one more byte of output,
+    // already incomplete, tells why (a full disk, a closed descriptor, a reader gone).
+    std::clearerr(stdout);
+    if (::write(STDOUT_FILENO, "\n", 1) < 0) reason = errno;
+  }
+  std::cerr << "ddbmigrate: error: writing to standard output failed: "
+            << (reason != 0 ? std::strerror(reason) : "an earlier write failed") << '\n';
+  return kExitFailure;
+}
+
+int Run(int argc, char** argv);
+
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) { return FlushStdout(Run(argc, argv)); }
+
+namespace {
+
+int Run(int argc, char** argv) {
   // Fixed allocator thresholds: glibc's adaptive ones end up either mapping and unmapping
   // memory per Scan page (page faults and cross-thread TLB flushes) or never returning it
   // (growth with the table). Large bodies are recycled by aws::BufferPool instead.
@@ -155,6 +271,7 @@ int main(int argc, char** argv) {
       }
       args.push_back("--help");
     }
+    const std::vector<std::string> in_order = args;
     std::reverse(args.begin(), args.end());  // the order CLI11 takes a vector in
     try {
       app.parse(args);
@@ -164,6 +281,11 @@ int main(int argc, char** argv) {
       if (e.get_exit_code() == 0) return app.exit(e);
       // The help of the command being parsed, when the parser got that far.
       const std::vector<CLI::App*> parsed = app.get_subcommands();
+      if (const std::string plain = PlainParseError(app, e, in_order); !plain.empty()) {
+        std::cerr << "ddbmigrate: error: " << plain << " (see ddbmigrate "
+                  << (parsed.empty() ? "" : parsed.front()->get_name() + " ") << "--help)\n";
+        return kExitUsage;
+      }
       if (const std::string leftover =
               LeftoverError(app, parsed.empty() ? nullptr : parsed.front());
           !leftover.empty()) {
@@ -173,6 +295,15 @@ int main(int argc, char** argv) {
       std::cerr << "ddbmigrate: error: " << e.what() << " (see ddbmigrate "
                 << (parsed.empty() ? "" : parsed.front()->get_name() + " ") << "--help)\n";
       return kExitUsage;
+    }
+    {
+      const std::vector<CLI::App*> parsed = app.get_subcommands();
+      if (const std::string empty = EmptyValueError(app, parsed.empty() ? nullptr : parsed.front());
+          !empty.empty()) {
+        std::cerr << "ddbmigrate: error: " << empty << " (see ddbmigrate "
+                  << (parsed.empty() ? "" : parsed.front()->get_name() + " ") << "--help)\n";
+        return kExitUsage;
+      }
     }
     for (auto& command : commands) {
       if (!app.got_subcommand(command->name())) continue;
@@ -207,3 +338,5 @@ int main(int argc, char** argv) {
     return kExitFailure;
   }
 }
+
+}  // namespace

@@ -207,7 +207,8 @@ class ChainBuilder {
     Result<ProviderPtr> keys = KeysFrom(name, /*credentials_file=*/true);
     if (!keys.ok() || *keys) return keys;
     if (auto command = config_.Get(name, "credential_process")) {
-      return Refreshing(std::make_shared<ProcessProvider>(std::move(*command), name));
+      return Refreshing(
+          std::make_shared<ProcessProvider>(std::move(*command), name, options_.stop));
     }
     return KeysFrom(name, /*credentials_file=*/false);
   }

@@ -44,6 +44,11 @@ ConfiguredEndpoints ConfiguredEndpointsOf(const SharedConfig& config, std::strin
     out.services_error = std::move(services_url).error();
   }
   out.profile_url = config.Get(profile, "endpoint_url");
+  if (const std::optional<bool> fips_env = Flag(env.Get("AWS_USE_FIPS_ENDPOINT"))) {
+    if (*fips_env) out.fips_setting = "AWS_USE_FIPS_ENDPOINT";
+  } else if (Flag(config.Get(profile, "use_fips_endpoint")).value_or(false)) {
+    out.fips_setting = "use_fips_endpoint of profile " + std::string(profile);
+  }
   return out;
 }
 
@@ -65,6 +70,15 @@ Result<Url> ResolveEndpoint(const EndpointInputs& inputs, const Env& env) {
   if (inputs.region.empty()) {
     return Error::Make(ErrorKind::kConfig,
                        "no region: pass --region, set AWS_REGION, or add region to the profile");
+  }
+  if (!configured.fips_setting.empty()) {
+    return Error::Make(ErrorKind::kConfig,
+                       configured.fips_setting +
+                           " asks for FIPS endpoints, which ddbmigrate does "
+                           "not choose itself: pass the " +
+                           inputs.endpoint_prefix + " FIPS endpoint with " +
+                           (inputs.flag_name.empty() ? "" : inputs.flag_name + " or ") +
+                           "AWS_ENDPOINT_URL_" + inputs.env_suffix + ", or turn the setting off");
   }
   const bool china = inputs.region.starts_with("cn-");
   return ParseUrl("https://" + inputs.endpoint_prefix + "." + inputs.region +

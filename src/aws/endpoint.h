@@ -26,6 +26,9 @@ struct ConfiguredEndpoints {
   // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS or the profile's ignore_configured_endpoint_urls: the
   // variables and the config's URLs are ignored, only the flag overrides.
   bool ignore = false;
+  // AWS_USE_FIPS_ENDPOINT, else the profile's use_fips_endpoint, read as the ignore settings
+  // are: the name of the setting that asked for FIPS endpoints, empty when none did.
+  std::string fips_setting;
 };
 
 // The ConfiguredEndpoints of `profile` for the service whose AWS_ENDPOINT_URL_ suffix is
@@ -45,8 +48,11 @@ struct EndpointInputs {
   ConfiguredEndpoints configured;
 };
 
-// In the order above. REQUIRES: env is not null. An override that is not an http(s) URL is
-// kInvalidInput naming the source (flag, variable or profile) it came from.
+// In the order above. ddbmigrate does not pick FIPS endpoints itself: when configured.fips_setting
+// asks for them and nothing overrides the endpoint, the result is kConfig telling to pass the
+// service's FIPS endpoint, not the non-FIPS regional endpoint. REQUIRES: env is not null. An
+// override that is not an http(s) URL is kInvalidInput naming the source (flag, variable or
+// profile) it came from.
 Result<Url> ResolveEndpoint(const EndpointInputs& inputs, const Env& env);
 
 }  // namespace ddbm::aws

@@ -109,5 +109,26 @@ TEST(EndpointTest, AMissingServicesSectionIsAnErrorOnlyWhenLookedIn) {
                       "error: endpoint_url of the profile's services section: "));
 }
 
+TEST(EndpointTest, FipsIsRefusedUnlessTheEndpointIsGiven) {
+  MapEnv env;
+  env.Set("AWS_USE_FIPS_ENDPOINT", "TRUE");
+  EXPECT_EQ(Resolve(Config("[profile dev]\n"), env),
+            "error: AWS_USE_FIPS_ENDPOINT asks for FIPS endpoints, which ddbmigrate does not "
+            "choose itself: pass the dynamodb FIPS endpoint with --endpoint-url or "
+            "AWS_ENDPOINT_URL_DYNAMODB, or turn the setting off");
+  EXPECT_EQ(Resolve(Config("[profile dev]\n"), env, "https://fips:1"), "https://fips:1");
+  env.Set("AWS_ENDPOINT_URL_DYNAMODB", "https://fips:2");
+  EXPECT_EQ(Resolve(Config("[profile dev]\n"), env), "https://fips:2");
+
+  const SharedConfig profile_fips = Config("[profile dev]\nuse_fips_endpoint = true\n");
+  MapEnv plain;
+  EXPECT_TRUE(HasText(Resolve(profile_fips, plain),
+                      "error: use_fips_endpoint of profile dev asks for FIPS endpoints"));
+  // The variable wins over the profile, as in botocore.
+  MapEnv off;
+  off.Set("AWS_USE_FIPS_ENDPOINT", "false");
+  EXPECT_EQ(Resolve(profile_fips, off), "https://dynamodb.eu-west-1.amazonaws.com");
+}
+
 }  // namespace
 }  // namespace ddbm::aws

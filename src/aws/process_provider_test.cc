@@ -1,6 +1,13 @@
 #include "aws/process_provider.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <cerrno>
+#include <fstream>
+#include <thread>
 
 #include "aws/iso8601.h"
 #include "testing/temp_dir.h"
@@ -85,6 +92,37 @@ TEST_F(ProcessProviderTest, KilledBySignal) {
   Result<Credentials> c = provider.GetCredentials();
   ASSERT_FALSE(c.ok());
   EXPECT_TRUE(HasText(c.error().message, "killed by signal"));
+}
+
+TEST_F(ProcessProviderTest, StopBeforeTheCommandEndsKillsItAndCancels) {
+  std::atomic<bool> stop{true};
+  ProcessProvider provider("exec sleep 100", "dev", &stop);
+  Result<Credentials> c = provider.GetCredentials();
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().kind, ErrorKind::kCancelled);
+  EXPECT_TRUE(HasText(c.error().message, "credential_process of profile dev"));
+}
+
+TEST_F(ProcessProviderTest, StopWhileTheCommandHangsKillsIt) {
+  const std::string fifo = dir_.path() + "/started";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::atomic<bool> stop{false};
+  long child = 0;
+  // The command tells its pid through the fifo, then hangs; the stop comes once it did.
+  std::thread stopper([&] {
+    std::ifstream in(fifo);
+    in >> child;
+    stop.store(true);
+  });
+  ProcessProvider provider("echo $$ > '" + fifo + "'; exec sleep 100", "dev", &stop);
+  Result<Credentials> c = provider.GetCredentials();
+  stopper.join();
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().kind, ErrorKind::kCancelled);
+  ASSERT_GT(child, 0);
+  // Ended and reaped: the pid no longer exists.
+  EXPECT_EQ(::kill(static_cast<pid_t>(child), 0), -1);
+  EXPECT_EQ(errno, ESRCH);
 }
 
 }  // namespace

@@ -133,6 +133,7 @@ Result<ServiceClientConfig> StsClientConfig(const std::string& region, const Env
   EndpointInputs inputs;
   inputs.endpoint_prefix = "sts";
   inputs.env_suffix = "STS";
+  inputs.flag_name.clear();  // no flag names STS's endpoint
   inputs.region = region;
   inputs.configured = configured;
   Result<Url> endpoint = ResolveEndpoint(inputs, env);

@@ -6,6 +6,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <regex>
@@ -29,6 +32,7 @@ const std::optional<T>& Pick(const std::optional<T>& side, const std::optional<T
 aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& global,
                                                           const SideOptions& side,
                                                           const aws::Env* env, aws::Clock* clock) {
+  EnsureInterruptHandler("giving up on the requests in flight");
   std::unique_ptr<Connection> c(new Connection());
   const std::optional<std::string>& profile_flag = Pick(side.profile, global.profile);
   const std::optional<std::string>& region_flag = Pick(side.region, global.region);
@@ -63,12 +67,23 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
 
   aws::CurlTransportOptions transport_options;
   transport_options.verify_tls = !global.no_verify_ssl;
+  std::string bundle_source;
   if (global.ca_bundle) {
     transport_options.ca_bundle = *global.ca_bundle;
+    bundle_source = "--ca-bundle";
   } else if (auto bundle = env->Get("AWS_CA_BUNDLE")) {
     transport_options.ca_bundle = *bundle;
+    bundle_source = "AWS_CA_BUNDLE";
   } else if (auto profile_bundle = config->Get(profile, "ca_bundle")) {
     transport_options.ca_bundle = *profile_bundle;
+    bundle_source = "ca_bundle of profile " + profile;
+  }
+  // Up front, as for other files we are told to read: otherwise only the first https request
+  // would tell, and a run over http not at all.
+  if (!transport_options.ca_bundle.empty() && std::ifstream(transport_options.ca_bundle).fail()) {
+    return aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                            bundle_source + " " + transport_options.ca_bundle +
+                                " cannot be read: " + std::strerror(errno));
   }
   c->transport_ = std::make_unique<aws::CurlTransport>(transport_options);
 

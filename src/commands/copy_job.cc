@@ -121,7 +121,10 @@ void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
   CLI::Option* create =
       app.add_flag("--create-target", create_target_,
                    "Create the target from the source's description (keys, indexes, billing, "
-                   "stream, TTL, tags, PITR, deletion protection, table class)");
+                   "stream, TTL, tags, PITR, deletion protection, table class) [API: "
+                   "DescribeTimeToLive, DescribeContinuousBackups, ListTagsOfResource, "
+                   "CreateTable; UpdateTimeToLive, UpdateContinuousBackups, TagResource, "
+                   "UpdateTable as the settings need]");
   app.add_flag("--create-indexes-after", create_indexes_after_,
                "With --create-target: add global secondary indexes after the load");
   // A table --create-target makes is empty: the two together are a mistake.
@@ -132,7 +135,7 @@ void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
   if (!with_verify) return;
   app.add_flag("--verify", verify_,
                "After the copy, check that the target holds the same items as the source "
-               "(as `ddbmigrate verify`)");
+               "(as `ddbmigrate verify`) [API: Scan, BatchGetItem]");
   app.add_option("--verify-report", verify_report_,
                  "With --verify: write every difference here as JSON lines");
   app.add_flag("--dry-run", dry_run_,

@@ -5,8 +5,19 @@
 namespace ddbm::commands {
 namespace {
 
+// A rate as the user would write it: whole from 100 up, else with at most two decimals
+// (0.5, 12.25), or two significant digits below 0.01.
+std::string RateNumber(double value) {
+  if (value >= 100) return fmt::format("{:.0f}", value);
+  std::string text = fmt::format("{:.2f}", value);
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  return text == "0" ? fmt::format("{:.2g}", value) : text;
+}
+
 std::string Rate(double units_per_second, std::string_view unit) {
-  return units_per_second > 0 ? fmt::format("{:.0f} {}/s", units_per_second, unit) : "unlimited";
+  return units_per_second > 0 ? fmt::format("{} {}/s", RateNumber(units_per_second), unit)
+                              : "unlimited";
 }
 
 }  // namespace

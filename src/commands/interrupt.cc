@@ -11,6 +11,7 @@ namespace {
 std::atomic<bool> g_stop{false};
 std::atomic<int> g_signal{0};  // the first signal received
 std::atomic<const char*> g_on_stop{""};
+std::atomic<bool> g_installed{false};
 static_assert(std::atomic<const char*>::is_always_lock_free, "read from a signal handler");
 
 void WriteToStderr(const char* text) {
@@ -44,7 +45,12 @@ const std::atomic<bool>* InstallInterruptHandler(const char* on_stop) {
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  g_installed.store(true);
   return &g_stop;
+}
+
+const std::atomic<bool>* EnsureInterruptHandler(const char* on_stop) {
+  return g_installed.load() ? &g_stop : InstallInterruptHandler(on_stop);
 }
 
 const std::atomic<bool>* StopFlag() { return &g_stop; }

@@ -15,6 +15,12 @@ namespace ddbm::commands {
 const std::atomic<bool>* InstallInterruptHandler(
     const char* on_stop = "finishing the requests in flight");
 
+// InstallInterruptHandler(on_stop) unless the handlers are installed already (then their
+// message stays). Opening a connection calls it, so that a stop ends what any command waits on
+// from its first request (a credential_process, a retry waiting out throttling) with the
+// interrupted exit status, before the command installs the handlers for its main work.
+const std::atomic<bool>* EnsureInterruptHandler(const char* on_stop);
+
 // The flag the handlers set, without installing them: true once a run was asked to stop. The
 // service clients watch it so that a retry waiting out throttling ends at a stop.
 const std::atomic<bool>* StopFlag();

@@ -15,10 +15,10 @@ void AddSideFlags(CLI::App& app, const std::string& side, SideOptions* o) {
   app.add_option("--" + side + "-endpoint-url", o->endpoint_url,
                  "DynamoDB endpoint of the " + side + " table")
       ->group(group);
-  CLI::Option* role =
-      app.add_option("--" + side + "-role-arn", o->role_arn,
-                     "Role to assume for the " + side + " table (e.g. in another account)")
-          ->group(group);
+  CLI::Option* role = app.add_option("--" + side + "-role-arn", o->role_arn,
+                                     "Role to assume for the " + side +
+                                         " table (e.g. in another account) [API: sts:AssumeRole]")
+                          ->group(group);
   // Without the role they would apply to nothing (not to a profile's role_arn): refused.
   app.add_option("--" + side + "-external-id", o->external_id,
                  "External id for --" + side + "-role-arn")

@@ -40,7 +40,7 @@ class VerifyCommand final : public Command {
   std::string name() const override { return "verify"; }
   std::string description() const override {
     return "Check that two tables hold the same items; list the keys and attributes that "
-           "differ [API: DescribeTable, Scan, GetItem; BatchGetItem with --sample]";
+           "differ [API: DescribeTable, Scan, BatchGetItem]";
   }
 
   void AddFlags(CLI::App& app) override {
@@ -68,7 +68,7 @@ class VerifyCommand final : public Command {
               const char* end = text.data() + text.size();
               const auto [stop, error] = std::from_chars(text.data(), end, fraction);
               if (error != std::errc() || stop != end || !(fraction > 0 && fraction <= 1)) {
-                return "--sample is a fraction more than 0 and at most 1 (e.g. 0.01), not " + text;
+                return "'" + text + "' is not a fraction more than 0 and at most 1 (e.g. 0.01)";
               }
               return {};
             },
@@ -162,7 +162,7 @@ class ChecksumCommand final : public Command {
     options.ignored = ParseIgnored(ignored_);
     for (const auto& k : options.key_schema) {
       if (options.ignored.contains(k.attribute_name)) {
-        return aws::Error::Make(aws::ErrorKind::kInvalidInput,
+        return aws::Error::Make(aws::ErrorKind::kUsage,
                                 "--ignore-attributes names the key attribute " + k.attribute_name +
                                     "; key attributes are always digested");
       }

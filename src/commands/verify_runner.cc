@@ -525,7 +525,7 @@ aws::Result<VerifyResult> VerifyTables(const Connection& source, const Connectio
   const auto start = std::chrono::steady_clock::now();
   for (const auto& k : source_table.key_schema) {
     if (settings.ignored.contains(k.attribute_name)) {
-      return aws::Error::Make(aws::ErrorKind::kInvalidInput,
+      return aws::Error::Make(aws::ErrorKind::kUsage,
                               "--ignore-attributes names the key attribute " + k.attribute_name +
                                   "; key attributes are always compared");
     }

@@ -13,13 +13,22 @@ class WhoamiCommand final : public Command {
  public:
   std::string name() const override { return "whoami"; }
   std::string description() const override {
-    return "Show the account and identity the credentials resolve to [API: sts:GetCallerIdentity]";
+    return "Show the account and identity the credentials resolve to [API: sts:GetCallerIdentity; "
+           "sts:AssumeRole with --role-arn]";
   }
   void AddFlags(CLI::App& app) override {
-    CLI::Option* role = app.add_option("--role-arn", side_.role_arn, "Assume this role first");
+    CLI::Option* role = app.add_option("--role-arn", side_.role_arn,
+                                       "Assume this role first [API: sts:AssumeRole]");
     app.add_option("--external-id", side_.external_id, "External id for --role-arn")->needs(role);
   }
   aws::Result<Outcome> Run(const GlobalOptions& options) override {
+    // The global flag names a DynamoDB endpoint; applied to STS it would send
+    // GetCallerIdentity to DynamoDB Local, ignored it would let the run seem to use it.
+    if (options.endpoint_url) {
+      return aws::Error::Make(aws::ErrorKind::kUsage,
+                              "--endpoint-url is where DynamoDB requests go, and whoami sends "
+                              "none; set AWS_ENDPOINT_URL_STS to choose STS's endpoint");
+    }
     aws::Result<std::unique_ptr<Connection>> connection = Connection::Open(options, side_);
     if (!connection.ok()) return std::move(connection).error();
     aws::Result<aws::CallerIdentity> identity = (*connection)->sts().GetCallerIdentity();

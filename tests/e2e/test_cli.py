@@ -2,11 +2,27 @@
 against real DynamoDB Local and moto, with boto3 as the independent judge."""
 
 import json
+import os
+import re
+import signal
+import subprocess
 import textwrap
 import time
 import unittest
+from pathlib import Path
 
+import harness
+from fault_proxy import FaultProxy
 from harness import SECRET_KEY, ServiceTestCase, free_port, isolated_env, run
+
+
+def running(pid):
+    """Whether process `pid` exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
 
 
 class VersionAndHelpTest(ServiceTestCase):
@@ -20,11 +36,17 @@ class VersionAndHelpTest(ServiceTestCase):
     def test_every_command_help_names_its_apis(self):
         r = self.cli("--help", endpoint=False)
         self.assertEqual(r.code, 0, r.stderr)
-        for command in ("tables", "copy", "whoami"):
+        for command in ("tables", "copy", "truncate", "verify", "checksum", "replicate",
+                        "migrate", "export", "import", "whoami"):
             self.assertIn(command, r.stdout)
             sub = self.cli(command, "--help", endpoint=False)
             self.assertEqual(sub.code, 0, sub.stderr)
             self.assertIn("[API: ", sub.stdout, f"{command} --help names no API")
+        whoami = self.cli("whoami", "--help", endpoint=False).stdout
+        self.assertIn("sts:AssumeRole", whoami)
+        verify = self.cli("verify", "--help", endpoint=False).stdout
+        self.assertIn("[API: DescribeTable, Scan, BatchGetItem]", verify)
+        self.assertNotRegex(verify, r"\bGetItem\b")
 
     def test_unknown_flag_is_a_usage_error(self):
         r = self.cli("tables", "--no-such-flag", endpoint=False)
@@ -44,6 +66,51 @@ class VersionAndHelpTest(ServiceTestCase):
             (("export", "--table", "t1x", "--to", "exp", "--gzip-levle=3"),
              "unknown flag --gzip-levle; did you mean --gzip-level?"),
             (("tables", "--frobnicate"), "unknown flag --frobnicate (see ddbmigrate tables"),
+            # A flag of the command, placed before its name.
+            (("--source-table", "t_a", "verify", "--target-table", "t_b"),
+             "--source-table is a flag of verify: put it after the command name"),
+        )
+        for args, fragment in cases:
+            with self.subTest(" ".join(args)):
+                self.assert_usage_error(self.cli(*args, endpoint=False), fragment)
+
+    def test_a_failed_write_to_stdout_fails_the_run(self):
+        for args in (("--help",), ("copy", "--help")):
+            with self.subTest(" ".join(args)), open("/dev/full", "w") as full:
+                r = subprocess.run([str(harness.binary_path()), *args], stdout=full,
+                                   stderr=subprocess.PIPE, text=True, env=self.env(), timeout=60)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertEqual(r.stderr, "ddbmigrate: error: writing to standard output "
+                                           "failed: No space left on device\n")
+
+    def test_empty_file_flags_are_usage_errors(self):
+        cases = (
+            (("verify", "--source-table", "t1x", "--target-table", "t2x", "--report", ""),
+             "--report is given an empty value; give a file name"),
+            (("tables", "--ca-bundle", ""), "--ca-bundle is given an empty value"),
+            (("copy", "--source-table", "t1x", "--target-table", "t2x", "--checkpoint="),
+             "--checkpoint is given an empty value"),
+            (("copy", "--source-table", "t1x", "--target-table", "t2x", "--transform", ""),
+             "--transform is given an empty value; give a command"),
+        )
+        for args, fragment in cases:
+            with self.subTest(" ".join(args)):
+                self.assert_usage_error(self.cli(*args, endpoint=False), fragment)
+
+    def test_parser_errors_say_plainly_what_is_wrong(self):
+        url = "http://127.0.0.1:1"
+        cases = (
+            (("--region", "us-east-1", "tables", "--region", "us-east-2"),
+             "--region is given more than once"),
+            (("tables", "--profile", "--endpoint-url", url),
+             "--profile needs a value, but is followed by the flag --endpoint-url"),
+            (("--profile", "--endpoint-url", url, "tables"),
+             "--profile needs a value, but is followed by the flag --endpoint-url"),
+            (("tables", "--prefix", "--endpoint-url", url),
+             "--prefix needs a value, but is followed by the flag --endpoint-url"),
+            (("tables", "--region"), "--region needs a value"),
+            (("verify", "--source-table", "t1x", "--target-table", "t2x", "--sample", "2"),
+             "--sample: '2' is not a fraction"),
         )
         for args, fragment in cases:
             with self.subTest(" ".join(args)):
@@ -129,7 +196,7 @@ class VersionAndHelpTest(ServiceTestCase):
             (("verify", "--source-table", "t1x", "--target-table", "t2x",
               "--ignore-attributes", "a,,b"), "an attribute name is empty"),
             (("verify", "--source-table", "t1x", "--target-table", "t2x", "--sample", "0"),
-             "--sample is a fraction more than 0 and at most 1"),
+             "--sample: '0' is not a fraction more than 0 and at most 1"),
             (("export", "--table", "bad name!", "--to", "exp"), "invalid table name 'bad name!'"),
             (("copy", "--source-table", "t1x", "--target-table", "arn:aws:s3:::b"),
              "arn:aws:s3:::b"),
@@ -205,16 +272,98 @@ class TablesTest(ServiceTestCase):
         self.assertTrue(lines[1].startswith(name))
         self.assertIn("PAY_PER_REQUEST", lines[1])
 
+    def test_listing_to_a_full_disk_fails(self):
+        name = self.create_table(self.unique_table("tbl_full"))
+        for output in ("table", "json"):
+            with self.subTest(output), open("/dev/full", "w") as full:
+                r = subprocess.run(
+                    [str(harness.binary_path()), "tables", "--prefix", name, "--output", output,
+                     "--endpoint-url", self.ddb_endpoint],
+                    stdout=full, stderr=subprocess.PIPE, text=True, env=self.env(), timeout=60)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertEqual(r.stderr.splitlines(), [
+                    "ddbmigrate: error: writing to standard output failed: No space left on "
+                    "device"])
+
     def test_global_flags_work_before_the_command(self):
         r = run("--endpoint-url", self.ddb_endpoint, "--output", "json", "tables",
                 env=self.env())
         self.assertEqual(r.code, 0, r.stderr)
         json.loads(r.stdout)
 
+    def test_a_table_that_cannot_be_described_is_named_and_the_others_listed(self):
+        prefix = self.unique_table("tbl_denied") + "_"
+        names = [self.create_table(prefix + suffix) for suffix in ("a", "b", "c")]
+        # The second DescribeTable (of ..._b, ListTables answers in name order) is denied.
+        proxy = FaultProxy(self.ddb_endpoint, [
+            {"fault": "denied", "operations": ["DescribeTable"], "every": 2, "max_count": 1},
+        ]).start()
+        self.addCleanup(proxy.stop)
+        r = self.cli("tables", "--prefix", prefix, "--endpoint-url", proxy.endpoint,
+                     endpoint=False)
+        self.assertEqual(r.code, 3, r.stderr)
+        rows = [line.split()[0] for line in r.stdout.strip().splitlines()[1:]]
+        self.assertEqual(rows, names, r.stdout)  # in ListTables' order
+        self.assertIn(names[1] + "  ?", r.stdout)
+        self.assertEqual(r.stderr.splitlines(), [r.stderr.splitlines()[0]], r.stderr)
+        self.assertIn(f"cannot describe table {names[1]}: ", r.stderr)
+        self.assertIn("AccessDeniedException", r.stderr)
+
+        proxy.stop()
+        proxy = FaultProxy(self.ddb_endpoint, [
+            {"fault": "denied", "operations": ["DescribeTable"], "every": 3, "max_count": 1},
+        ]).start()
+        self.addCleanup(proxy.stop)
+        r = self.cli("tables", "--prefix", prefix, "--output", "json", "--endpoint-url",
+                     proxy.endpoint, endpoint=False)
+        self.assertEqual(r.code, 3, r.stderr)
+        listed = json.loads(r.stdout)
+        self.assertEqual([t["TableName"] for t in listed["Tables"]], names[:2])
+        self.assertEqual([u["TableName"] for u in listed["Unreadable"]], [names[2]])
+        self.assertIn("AccessDeniedException", listed["Unreadable"][0]["Error"])
+
     def test_endpoint_from_environment_variable(self):
         r = self.cli("tables", "--output", "json", endpoint=False,
                      env=self.env(AWS_ENDPOINT_URL_DYNAMODB=self.ddb_endpoint))
         self.assertEqual(r.code, 0, r.stderr)
+
+
+class HelpNamesTheApisSentTest(ServiceTestCase):
+    def test_typical_runs_send_only_the_apis_their_help_names(self):
+        """Every operation --debug shows a run sending is named in that command's --help."""
+        source = self.create_table(self.unique_table("api_src"))
+        target = self.create_table(self.unique_table("api_dst"))
+        items = self.generate_items(20)
+        self.write_items(source, items)
+        changed = dict(items[0], extra={"S": "changed"})
+        runs = (
+            ("tables",),
+            ("copy", "--source-table", source, "--target-table", target, "--verify"),
+            ("copy", "--source-table", source, "--target-table",
+             self.unique_table("api_new"), "--create-target"),
+            ("checksum", "--table", source),
+            ("verify", "--source-table", source, "--target-table", target, "--sample", "0.5"),
+            ("truncate", "--table", target, "--yes"),
+        )
+        for args in runs:
+            with self.subTest(" ".join(args[:2])):
+                r = self.cli(*args, "--debug")
+                self.assertEqual(r.code, 0, r.stderr)
+                self.assert_help_names(args[0], r.stderr)
+        # A full verify that finds a changed item reads it back from both sides.
+        self.dynamodb().put_item(TableName=target, Item=changed)
+        r = self.cli("verify", "--source-table", source, "--target-table", target, "--debug")
+        self.assertEqual(r.code, 3, r.stderr)
+        self.assertIn("dynamodb BatchGetItem", r.stderr)
+        self.assert_help_names("verify", r.stderr)
+
+    def assert_help_names(self, command, debug_output):
+        sent = set(re.findall(r"^debug: \w+ (\w+) ->", debug_output, re.MULTILINE))
+        self.assertTrue(sent, debug_output)
+        help_text = self.cli(command, "--help", endpoint=False).stdout
+        named = set(re.findall(r"\w+", " ".join(re.findall(r"\[API:([^\]]*)\]",
+                                                           " ".join(help_text.split())))))
+        self.assertLessEqual(sent, named, f"{command} --help does not name them")
 
 
 class CopyTest(ServiceTestCase):
@@ -317,6 +466,60 @@ class BadInputTest(ServiceTestCase):
             r = self.cli(command, *args, flag, "x", endpoint=False)
             self.assertEqual(r.code, 2, r.stderr)
             self.assert_cli_error(r, contains=f"{flag} requires {role}")
+
+    def test_fips_endpoints_must_be_given(self):
+        # Never a silent fall back to the non-FIPS regional endpoints.
+        r = self.cli("tables", endpoint=False, env=self.env(AWS_USE_FIPS_ENDPOINT="true"))
+        self.assert_cli_error(r, contains="AWS_USE_FIPS_ENDPOINT asks for FIPS endpoints, which "
+                                          "ddbmigrate does not choose itself: pass the dynamodb "
+                                          "FIPS endpoint with --endpoint-url")
+        self.assertEqual(r.code, 1)
+        r = self.cli("tables", env=self.env(AWS_USE_FIPS_ENDPOINT="true"))
+        self.assert_cli_error(r, contains="AWS_ENDPOINT_URL_S3")
+        r = self.cli("tables", env=self.env(AWS_USE_FIPS_ENDPOINT="true",
+                                            AWS_ENDPOINT_URL_S3="https://s3-fips.example",
+                                            AWS_ENDPOINT_URL_STS="https://sts-fips.example"))
+        self.assertEqual(r.code, 0, r.stderr)
+
+    def test_whoami_refuses_a_dynamodb_endpoint(self):
+        r = self.cli("whoami", "--endpoint-url", "http://127.0.0.1:1", endpoint=False)
+        self.assert_usage_error(r, "--endpoint-url is where DynamoDB requests go, and whoami "
+                                   "sends none; set AWS_ENDPOINT_URL_STS")
+
+    def test_a_stop_ends_a_hanging_credential_process(self):
+        """SIGTERM to ddbmigrate alone (not its process group) ends the wait for a
+        credential_process that hangs, and the helper with it: exit 143 at once."""
+        for command in (("checksum", "--table", "t_cp", "--endpoint-url", self.ddb_endpoint),
+                        ("whoami",)):
+            with self.subTest(command[0]):
+                env = self.env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None)
+                home = Path(env["HOME"])
+                pid_file = home / "helper.pid"
+                script = home / "proc.sh"
+                script.write_text(f"#!/bin/sh\necho $$ > '{pid_file}'\nsleep 100\n")
+                script.chmod(0o755)
+                with open(env["AWS_CONFIG_FILE"], "w") as f:
+                    f.write(f"[profile p]\ncredential_process = {script}\n")
+                # Without a controlling terminal, as in CI: the helper then has a process group
+                # of its own, which the stop ends whole (the script's sleep too).
+                proc = subprocess.Popen(
+                    [str(harness.binary_path()), *command, "--profile", "p"], env=env,
+                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    text=True, start_new_session=True)
+                self.addCleanup(lambda p=proc: p.poll() is None and (p.kill(), p.wait()))
+                deadline = time.monotonic() + 30
+                while not (pid_file.exists() and pid_file.read_text().strip()):
+                    self.assertLess(time.monotonic(), deadline, "the helper never started")
+                    time.sleep(0.05)
+                helper = int(pid_file.read_text())
+                started = time.monotonic()
+                proc.send_signal(signal.SIGTERM)
+                _, stderr = proc.communicate(timeout=20)
+                self.assertLess(time.monotonic() - started, 10, stderr)
+                self.assertEqual(proc.returncode, 143, stderr)
+                self.assertRegex(stderr, r"ddbmigrate: stopped: .*credential_process of "
+                                         r"profile p was still running when the run was stopped")
+                self.assertFalse(running(helper), "the helper is still running")
 
     def test_invalid_endpoint_url(self):
         r = self.cli("tables", "--endpoint-url", "ftp://example", endpoint=False)

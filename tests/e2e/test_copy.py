@@ -707,6 +707,11 @@ class CopyBehaviourTest(CopyTestBase):
         self.assertEqual(r.code, 0, r.stderr)
         self.assertIn(f"would first delete every item of {dst}", r.stdout)
         self.assertEqual(count_items(self.dynamodb(), dst), 7)
+        # Fractional rates are shown as given.
+        r = self.cli("copy", "--source-table", src, "--target-table", dst, "--dry-run",
+                     "--read-rate", ".5", "--write-rate", "12.25")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn("rates: read 0.5 RCU/s, write 12.25 WCU/s", r.stdout)
 
         # The same plan as one JSON object, the requests spliced in as JSON.
         r = self.cli("copy", "--source-table", src, "--target-table", dst, "--dry-run",

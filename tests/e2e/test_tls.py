@@ -124,6 +124,18 @@ class TlsTest(ServiceTestCase):
         self.assertEqual(result.code, 0, result.stderr)
         self.assert_tables_equal(self.source, target)
 
+    def test_an_unreadable_ca_bundle_is_refused_before_any_request(self):
+        # Over http too, where no request would have read it.
+        missing = str(Path(self.home) / "no-such-bundle.pem")
+        for args, env, source in (
+                (("--ca-bundle", missing), {}, "--ca-bundle"),
+                ((), {"AWS_CA_BUNDLE": missing}, "AWS_CA_BUNDLE")):
+            with self.subTest(source):
+                result = harness.run("tables", "--endpoint-url", self.ddb_endpoint, *args,
+                                     env=self.env(**env))
+                self.assert_cli_error(result, f"{source} {missing} cannot be read: No such file")
+                self.assertEqual(result.code, 1, result.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()

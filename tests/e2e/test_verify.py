@@ -130,7 +130,9 @@ class VerifyTest(ServiceTestCase):
         r = self.verify(source, target, "--ignore-attributes", "other, migrated_at ")
         self.assertEqual(r.code, 0, r.stderr)
         r = self.verify(source, target, "--ignore-attributes", "pk")
-        self.assert_cli_error(r, "key attribute pk")
+        self.assert_usage_error(r, "key attribute pk")
+        r = self.cli("checksum", "--table", source, "--ignore-attributes", "sk")
+        self.assert_usage_error(r, "key attribute sk")
         for empty in ("", "migrated_at, ", " "):
             r = self.verify(source, target, "--ignore-attributes", empty)
             self.assertEqual(r.code, 2, (empty, r.stderr))
