@@ -5,6 +5,8 @@
 namespace ddbm::aws {
 namespace {
 
+constexpr char kFipsRefusal[] = "FipsEndpointNotChosen";
+
 // `kind`: of the error when `text` is not a URL.
 Result<Url> ParseOverride(const std::string& text, const std::string& source,
                           ErrorKind kind = ErrorKind::kInvalidInput) {
@@ -52,6 +54,8 @@ ConfiguredEndpoints ConfiguredEndpointsOf(const SharedConfig& config, std::strin
   return out;
 }
 
+bool IsFipsRefusal(const Error& error) { return error.code == kFipsRefusal; }
+
 Result<Url> ResolveEndpoint(const EndpointInputs& inputs, const Env& env) {
   if (inputs.flag_url) return ParseOverride(*inputs.flag_url, inputs.flag_name, ErrorKind::kUsage);
   const ConfiguredEndpoints& configured = inputs.configured;
@@ -72,13 +76,16 @@ Result<Url> ResolveEndpoint(const EndpointInputs& inputs, const Env& env) {
                        "no region: pass --region, set AWS_REGION, or add region to the profile");
   }
   if (!configured.fips_setting.empty()) {
-    return Error::Make(ErrorKind::kConfig,
-                       configured.fips_setting +
-                           " asks for FIPS endpoints, which ddbmigrate does "
-                           "not choose itself: pass the " +
-                           inputs.endpoint_prefix + " FIPS endpoint with " +
-                           (inputs.flag_name.empty() ? "" : inputs.flag_name + " or ") +
-                           "AWS_ENDPOINT_URL_" + inputs.env_suffix + ", or turn the setting off");
+    Error error =
+        Error::Make(ErrorKind::kConfig,
+                    configured.fips_setting +
+                        " asks for FIPS endpoints, which ddbmigrate does "
+                        "not choose itself: pass the " +
+                        inputs.endpoint_prefix + " FIPS endpoint with " +
+                        (inputs.flag_name.empty() ? "" : inputs.flag_name + " or ") +
+                        "AWS_ENDPOINT_URL_" + inputs.env_suffix + ", or turn the setting off");
+    error.code = kFipsRefusal;  // a marker for IsFipsRefusal; cleared where the error is shown
+    return error;
   }
   const bool china = inputs.region.starts_with("cn-");
   return ParseUrl("https://" + inputs.endpoint_prefix + "." + inputs.region +

@@ -55,4 +55,10 @@ struct EndpointInputs {
 // profile) it came from.
 Result<Url> ResolveEndpoint(const EndpointInputs& inputs, const Env& env);
 
+// Whether `error` (from ResolveEndpoint) is that FIPS refusal, marked by its code (clear it
+// before showing the error). A client is still made without an endpoint then, its calls failing
+// with the error (ServiceClientConfig::refused): a command needs FIPS endpoints for the services
+// it calls, not for every one it could.
+bool IsFipsRefusal(const Error& error);
+
 }  // namespace ddbm::aws

@@ -128,6 +128,20 @@ TEST(EndpointTest, FipsIsRefusedUnlessTheEndpointIsGiven) {
   MapEnv off;
   off.Set("AWS_USE_FIPS_ENDPOINT", "false");
   EXPECT_EQ(Resolve(profile_fips, off), "https://dynamodb.eu-west-1.amazonaws.com");
+
+  // The refusal is told apart from the other errors (its client fails only when called).
+  EndpointInputs inputs;
+  inputs.endpoint_prefix = "s3";
+  inputs.env_suffix = "S3";
+  inputs.region = "eu-west-1";
+  inputs.configured = ConfiguredEndpointsOf(profile_fips, "dev", plain, "S3");
+  Result<Url> refused = ResolveEndpoint(inputs, plain);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(IsFipsRefusal(refused.error()));
+  inputs.region.clear();
+  Result<Url> no_region = ResolveEndpoint(inputs, plain);
+  ASSERT_FALSE(no_region.ok());
+  EXPECT_FALSE(IsFipsRefusal(no_region.error()));
 }
 
 }  // namespace

@@ -38,6 +38,12 @@ ServiceClient::ServiceClient(ServiceClientConfig config)
 
 Result<HttpResponse> ServiceClient::Call(std::string_view operation, HttpRequest request,
                                          const ErrorDecoder& decode_error) const {
+  if (config_.refused) {
+    Error error = *config_.refused;
+    error.service = config_.service;
+    error.operation = std::string(operation);
+    return error;
+  }
   bool in_outage = false;
   bool unanswered = false;  // an attempt retried so far may have been carried out
   Clock::SteadyTime last_sent;

@@ -49,6 +49,9 @@ struct ServiceClientConfig {
   // leaves the window, one of them having succeeded), in that order. Never given a secret.
   // Must be thread-safe.
   std::function<void(const std::string&)> notice;
+  // When set, every call fails with it at once, nothing sent (an endpoint that could not be
+  // chosen: see IsFipsRefusal); `endpoint` is then unused.
+  std::optional<Error> refused;
 };
 
 // Counters a caller can read at any time (relaxed atomics); shared by every call of a client.

@@ -123,6 +123,22 @@ TEST_F(ServiceClientTest, SuccessOnFirstAttempt) {
   EXPECT_TRUE(clock_.sleeps().empty());
 }
 
+TEST_F(ServiceClientTest, ARefusedClientFailsEveryCallWithoutSending) {
+  ServiceClientConfig config = MakeClient()->config();
+  config.refused = Error::Make(ErrorKind::kConfig, "AWS_USE_FIPS_ENDPOINT asks for FIPS endpoints");
+  ServiceClient client(std::move(config));
+  for (int i = 0; i < 2; ++i) {
+    Result<HttpResponse> r = Call(client);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::kConfig);
+    EXPECT_EQ(r.error().service, "dynamodb");
+    EXPECT_FALSE(r.error().operation.empty());
+    EXPECT_EQ(r.error().message, "AWS_USE_FIPS_ENDPOINT asks for FIPS endpoints");
+  }
+  EXPECT_TRUE(transport_.requests().empty());
+  EXPECT_EQ(client.counters().requests.load(), 0u);
+}
+
 TEST_F(ServiceClientTest, RequestIsAddressedAndSigned) {
   auto client = MakeClient();
   transport_.Respond(200, kGoodBody);

@@ -137,12 +137,18 @@ Result<ServiceClientConfig> StsClientConfig(const std::string& region, const Env
   inputs.region = region;
   inputs.configured = configured;
   Result<Url> endpoint = ResolveEndpoint(inputs, env);
-  if (!endpoint.ok()) return std::move(endpoint).error();
   ServiceClientConfig config;
+  if (endpoint.ok()) {
+    config.endpoint = std::move(*endpoint);
+  } else if (IsFipsRefusal(endpoint.error())) {
+    config.refused = std::move(endpoint).error();
+    config.refused->code.clear();
+  } else {
+    return std::move(endpoint).error();
+  }
   config.service = "sts";
   config.signing_name = "sts";
   config.region = region;
-  config.endpoint = std::move(*endpoint);
   config.credentials = std::move(credentials);
   config.transport = transport;
   config.clock = clock;

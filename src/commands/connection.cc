@@ -149,13 +149,19 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
     inputs.flag_name = std::move(flag_name);
     inputs.configured = aws::ConfiguredEndpointsOf(*config, profile, *env, inputs.env_suffix);
     aws::Result<aws::Url> endpoint = aws::ResolveEndpoint(inputs, *env);
-    if (!endpoint.ok()) return std::move(endpoint).error();
     aws::ServiceClientConfig service;
+    if (endpoint.ok()) {
+      service.endpoint = *endpoint;
+    } else if (aws::IsFipsRefusal(endpoint.error())) {
+      service.refused = std::move(endpoint).error();
+      service.refused->code.clear();
+    } else {
+      return std::move(endpoint).error();
+    }
     service.service = name;
     service.signing_name = name;
     service.s3_signing = name == "s3";
     service.region = c->region_;
-    service.endpoint = *endpoint;
     service.credentials = c->credentials_;
     service.transport = c->transport_.get();
     service.clock = clock;

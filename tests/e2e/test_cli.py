@@ -474,12 +474,16 @@ class BadInputTest(ServiceTestCase):
                                           "ddbmigrate does not choose itself: pass the dynamodb "
                                           "FIPS endpoint with --endpoint-url")
         self.assertEqual(r.code, 1)
+        # Only the services a command calls need one: tables calls DynamoDB alone.
         r = self.cli("tables", env=self.env(AWS_USE_FIPS_ENDPOINT="true"))
-        self.assert_cli_error(r, contains="AWS_ENDPOINT_URL_S3")
-        r = self.cli("tables", env=self.env(AWS_USE_FIPS_ENDPOINT="true",
-                                            AWS_ENDPOINT_URL_S3="https://s3-fips.example",
-                                            AWS_ENDPOINT_URL_STS="https://sts-fips.example"))
         self.assertEqual(r.code, 0, r.stderr)
+        # An export to S3 calls S3 too, and is refused before it writes anything.
+        table = self.create_table(self.unique_table("fips"))
+        r = self.cli("export", "--table", table, "--to", "s3://bucket/p",
+                     env=self.env(AWS_USE_FIPS_ENDPOINT="true"))
+        self.assertEqual(r.code, 1, r.stderr)
+        self.assertIn("AWS_USE_FIPS_ENDPOINT asks for FIPS endpoints", r.stderr)
+        self.assertIn("--s3-endpoint-url or AWS_ENDPOINT_URL_S3", r.stderr)
 
     def test_whoami_refuses_a_dynamodb_endpoint(self):
         r = self.cli("whoami", "--endpoint-url", "http://127.0.0.1:1", endpoint=False)
