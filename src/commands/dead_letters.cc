@@ -19,11 +19,10 @@ aws::Result<DeadLetterChoice> ChooseDeadLetterFile(const std::string& flag,
   std::error_code ec;
   const std::filesystem::path absolute = std::filesystem::absolute(choice.path, ec);
   choice.absolute = ec ? choice.path : absolute.lexically_normal().string();
-  if (earlier == nullptr || earlier->file.empty() || earlier->file == choice.absolute) {
-    return choice;
-  }
-  if (flag.empty()) return DeadLetterChoice{earlier->file, earlier->file};
-  if (std::filesystem::exists(earlier->file, ec)) {
+  if (earlier == nullptr || earlier->file.empty()) return choice;
+  if (flag.empty()) choice = DeadLetterChoice{earlier->file, earlier->file, ""};
+  const bool earlier_exists = std::filesystem::exists(earlier->file, ec);
+  if (earlier_exists && earlier->file != choice.absolute) {
     return aws::Error::Make(
         aws::ErrorKind::kInvalidInput,
         fmt::format("checkpoint {} continues runs whose dead-letter file is {}, not {}; resume "
@@ -31,8 +30,8 @@ aws::Result<DeadLetterChoice> ChooseDeadLetterFile(const std::string& flag,
                     earlier->checkpoint, earlier->file, choice.path, earlier->file));
   }
   // Gone (the checkpoint was moved, or the file deleted): nothing to append to or to compare
-  // with, so the new file is taken, and what is lost is said.
-  if (earlier->dead_lettered > 0) {
+  // with, so the chosen file is taken (made anew when it is the same), and what is lost is said.
+  if (!earlier_exists && earlier->dead_lettered > 0) {
     choice.earlier_gone = earlier->file;
     std::cerr << fmt::format(
         "ddbmigrate: warning: dead-letter file {}, which checkpoint {} names, no longer exists; "
@@ -58,7 +57,7 @@ std::string DeadLetterWhere(const pipeline::DeadLetterFile& file, uint64_t this_
 
 std::string EarlierDeadLetters(const pipeline::DeadLetterFile& file) {
   if (file.earlier_file_gone().empty()) return file.path();
-  return file.earlier_file_gone() + ", which no longer exists";
+  return file.earlier_file_gone() + ", moved or deleted since";
 }
 
 void AddDeadLetterMembers(aws::JsonWriter& w, const pipeline::DeadLetterFile& file,

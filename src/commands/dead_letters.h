@@ -31,8 +31,9 @@ struct DeadLetterChoice {
 // null for a fresh run, or a resume whose predecessors wrote nothing), else
 // ddbmigrate-<target_table>-dead-letter.jsonl (cut by DefaultFileName for the longest names). A
 // resume given another --dead-letter than the file its checkpoint names is refused (kInvalidInput,
-// one line naming that file) while that file exists; when it is gone, the other file is taken,
-// with a warning on stderr when the checkpoint counts items in the missing one.
+// one line naming that file) while that file exists; when it is gone, the chosen file is taken
+// (with or without the flag), with a warning on stderr when the checkpoint counts items in the
+// missing one, and DeadLetterChoice::earlier_gone set.
 aws::Result<DeadLetterChoice> ChooseDeadLetterFile(const std::string& flag,
                                                    std::string_view target_table,
                                                    const EarlierDeadLetterFile* earlier);
@@ -44,7 +45,7 @@ aws::Result<DeadLetterChoice> ChooseDeadLetterFile(const std::string& flag,
 std::string DeadLetterWhere(const pipeline::DeadLetterFile& file, uint64_t this_run,
                             uint64_t earlier);
 // The file holding the items the earlier runs dead-lettered, for a message: its path, or the
-// gone file's path followed by ", which no longer exists".
+// gone file's path followed by ", moved or deleted since".
 std::string EarlierDeadLetters(const pipeline::DeadLetterFile& file);
 // The JSON summary's members for them: "DeadLetterFile" when that file holds any of them, and
 // "EarlierDeadLetterFileGone" when the earlier runs' items are in a file that is gone.

@@ -360,8 +360,9 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
                                Counted(dead, "record"), dead_letters.path());
     }
     if (dead_earlier > 0) {
-      std::cout << fmt::format("the earlier runs could not apply {}; see the dead-letter file {}\n",
-                               Counted(dead_earlier, "record"), EarlierDeadLetters(dead_letters));
+      std::cout << fmt::format("the earlier runs could not apply {}; {}\n",
+                               Counted(dead_earlier, "record"),
+                               DeadLetterWhere(dead_letters, 0, dead_earlier));
     }
     if (result.ok() || pipeline::StreamReplicator::ResumeCanRecover(result.error())) {
       std::cout << fmt::format("checkpoint: {}; continue with the same command and --resume\n",

@@ -1534,10 +1534,21 @@ class ImportErrorTest(ExportImportTestBase):
                       f"dead-lettered by earlier runs", r.stderr)
         # The closing warning and the summary do not point at the new file for them.
         self.assertIn(f"3 items could not be written; they were in the dead-letter file {dead}, "
-                      "which no longer exists", r.stderr)
+                      "moved or deleted since", r.stderr)
         self.assertNotIn("DeadLetterFile", summary)
         self.assertEqual(summary["EarlierDeadLetterFileGone"], str(dead), summary)
         self.assertFalse(other.exists())
+        # The checkpoint now names the other file, which was never made (nothing was refused
+        # since): a resume without --dead-letter says so too, instead of pointing at it.
+        r = self.cli("import", "--from", export.root, "--table", table, "--output", "json",
+                     "--checkpoint", checkpoint, "--resume")
+        summary = summary_of(r.stdout)
+        self.assertEqual(r.code, 3, r.stderr)
+        self.assertIn(f"dead-letter file {other}, which checkpoint {checkpoint} names, no longer "
+                      "exists", r.stderr)
+        self.assertIn(f"they were in the dead-letter file {other}, moved or deleted since",
+                      r.stderr)
+        self.assertEqual(summary["EarlierDeadLetterFileGone"], str(other), summary)
 
     def test_resume_after_a_bad_file(self):
         """A full export (three files) and an incremental one after it (two files, the second
