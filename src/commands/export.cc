@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <random>
@@ -157,11 +158,17 @@ class ExportCommand final : public Command {
     }
     const std::string folder = storage::ExportFolder(opened.prefix, export_id);
 
-    // Checked only now, so that a refused resume leaves no directory behind.
-    if (aws::Status s = store.CheckRoot(true); !s.ok()) return std::move(s).error();
+    // A fresh run's location is checked (a directory made) here; a resume's directory is left
+    // to the resume's own checks, which refuse it when its files are gone, so that a refused
+    // resume makes no directory (its first put makes one when needed).
+    if (!resume || store.bucket().has_value()) {
+      if (aws::Status s = store.CheckRoot(/*create=*/!resume); !s.ok()) {
+        return std::move(s).error();
+      }
+    }
 
     pipeline::TableExportOptions options;
-    // _started first: it proves the location is writable before any read capacity is spent.
+    // Put before any read capacity is spent: _started proves the location writable.
     const dynamodb::TableDefinition definition{table, *settings};
     options.start_objects = {{folder + std::string(storage::kStartedFile), ""},
                              {folder + std::string(storage::kTableDescriptionFile),
@@ -242,21 +249,29 @@ class ExportCommand final : public Command {
           "ddbmigrate: note: aborted {} of data files the stopped run was writing\n",
           Counted(result->incomplete_uploads_aborted, "incomplete upload"));
     }
-    if (!result.ok()) {
-      aws::Error error = std::move(result).error();
-      // A resume refused for missing files says itself what to do.
-      if (error.code == pipeline::kMissingDataFiles) return error;
+    // A failed run's error, its JSON summary printed first with --output json.
+    auto fail = [&](aws::Error error) {
       if (global.output == "json") {
         PrintFailure(table, export_id, store.Describe(folder), seconds(), error);
       }
-      error.message += checkpoint_.empty()
-                           ? fmt::format("; the unfinished export in {} has no manifest: delete it",
-                                         store.Describe(folder))
-                           : fmt::format(
-                                 "; fix the cause and rerun with --resume: {} records the files "
-                                 "finished so far",
-                                 checkpoint_);
       return error;
+    };
+    if (!result.ok()) {
+      aws::Error error = std::move(result).error();
+      if (error.code == pipeline::kMissingDataFiles) {
+        error.code.clear();  // a marker between layers, not an error code to show
+        return error;        // a refused resume, which says itself what to do
+      }
+      std::error_code ec;
+      if (checkpoint_.empty()) {
+        error.message += fmt::format("; the unfinished export in {} has no manifest: delete it",
+                                     store.Describe(folder));
+      } else if (std::filesystem::exists(checkpoint_, ec)) {
+        error.message += fmt::format(
+            "; fix the cause and rerun with --resume: {} records the files finished so far",
+            checkpoint_);
+      }  // else a fresh run its location refused, which left nothing to resume
+      return fail(std::move(error));
     }
     if (result->interrupted) {
       PrintSummary(global, table, export_id, store.Describe(folder), *result, counters,
@@ -292,7 +307,7 @@ class ExportCommand final : public Command {
     const std::string summary_key = folder + std::string(storage::kManifestSummaryFile);
     aws::Result<std::optional<ManifestSummary>> finished =
         FinishedSummary(store, summary.manifest_files_s3_key, files_json, summary_key);
-    if (!finished.ok()) return std::move(finished).error();
+    if (!finished.ok()) return fail(std::move(finished).error());
     if (*finished) {
       // Resumed after it had finished: its manifests stand (rewritten, only endTime would
       // change).
@@ -303,13 +318,13 @@ class ExportCommand final : public Command {
     } else {
       if (aws::Status s = storage::PutManifest(store, summary.manifest_files_s3_key, files_json);
           !s.ok()) {
-        return std::move(s).error();
+        return fail(std::move(s).error());
       }
       summary.end_time = storage::FormatIso8601Millis(clock->Now());
       if (aws::Status s =
               storage::PutManifest(store, summary_key, storage::SerializeManifestSummary(summary));
           !s.ok()) {
-        return std::move(s).error();
+        return fail(std::move(s).error());
       }
     }
 
@@ -510,8 +525,8 @@ class ExportCommand final : public Command {
         ReadCapacityText(capacity_asked, c.scan.read_capacity.load()));
   }
 
-  // The --output json summary of a scan export that failed (it has no manifest); the error ends
-  // stderr as usual.
+  // The --output json summary of a scan export that failed (it has no manifest), `error` the
+  // message the run ends with (on stderr as usual).
   static void PrintFailure(const dynamodb::TableDescription& table, const std::string& export_id,
                            const std::string& where, double seconds, const aws::Error& error) {
     std::string out;

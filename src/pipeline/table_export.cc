@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -245,7 +246,15 @@ aws::Result<TableExportResult> ExportTable(const dynamodb::DynamoDbClient& clien
     if (aws::Status s = save(true); !s.ok()) return std::move(s).error();
   }
   for (const auto& [key, bytes] : options.start_objects) {
-    if (aws::Status s = store.Put(key, bytes); !s.ok()) return std::move(s).error();
+    if (aws::Status s = store.Put(key, bytes); !s.ok()) {
+      // A fresh run its location refuses has exported nothing: its checkpoint would only stand
+      // in the way of the same command run again.
+      if (!options.resume && !options.checkpoint_path.empty()) {
+        std::error_code ignored;
+        std::filesystem::remove(options.checkpoint_path, ignored);
+      }
+      return std::move(s).error();
+    }
   }
   if (options.on_start) options.on_start();
 

@@ -71,7 +71,8 @@ struct TableExportOptions {
   std::optional<Checkpoint> resume;
   // Objects (key, bytes) put once the first checkpoint is saved and before the first Scan (the
   // export's _started and table description): a run killed at any instant after putting them
-  // has a checkpoint to resume from. A failed put fails the export.
+  // has a checkpoint to resume from. A failed put fails the export, and on a fresh run (not a
+  // resume) removes the checkpoint just saved.
   std::vector<std::pair<std::string, std::string>> start_objects;
   // Called once before the first Scan, after a resume's checks and clean-up (so that a refused
   // resume has not announced itself); may be empty.

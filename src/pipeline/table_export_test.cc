@@ -366,12 +366,13 @@ TEST(TableExportTest, PutsTheStartObjectsOnceTheCheckpointIsSavedAndBeforeTheFir
   EXPECT_EQ(ReadFile(dir.path() + "/x/table.json"), "{}");
 }
 
-TEST(TableExportTest, AStartObjectThatCannotBePutFailsTheExportBeforeAnyScan) {
+TEST(TableExportTest, AStartObjectThatCannotBePutFailsAFreshExportAndLeavesNoCheckpoint) {
   testing::TempDir dir;
   storage::LocalStore local(dir.path());
   TableExportOptions options = OneNameOptions(1);
   options.start_objects = {{"x/_started", ""}};
-  PutWatchingStore store(&local, "", "x/_started");
+  options.checkpoint_path = dir.path() + "/export.checkpoint";
+  PutWatchingStore store(&local, options.checkpoint_path, "x/_started");
   testing::ScriptedDynamoDb ddb;
   std::atomic<int> scans{0};
   ddb.transport.SetFallback([&](const aws::HttpRequest& r) {
@@ -384,6 +385,9 @@ TEST(TableExportTest, AStartObjectThatCannotBePutFailsTheExportBeforeAnyScan) {
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().message, "AccessDenied");
   EXPECT_EQ(scans.load(), 0);
+  ASSERT_EQ(store.puts.size(), 1u);
+  EXPECT_TRUE(store.puts[0].second);  // saved before the put was tried, and removed after it
+  EXPECT_FALSE(std::filesystem::exists(options.checkpoint_path));
 }
 
 TEST(TableExportTest, ResumesAfterTheLastFinishedFileOfEachSegment) {

@@ -703,6 +703,7 @@ class RoundTripTest(ExportImportTestBase):
         self.assertEqual(summary["Table"], src, summary)
         self.assertIs(summary["Complete"], False, summary)
         self.assertIn("not authorized to perform: dynamodb:Scan", summary["Error"], summary)
+        self.assertTrue(summary["Error"].endswith("has no manifest: delete it"), summary)
         self.assertTrue(summary["Location"].startswith(str(self.work / "refused")), summary)
 
     def test_export_consumed_capacity_modes(self):
@@ -2220,10 +2221,9 @@ class ExportResumeTest(ExportImportTestBase):
         shutil.rmtree(self.out)
         r = harness.run(*self.export_args("--resume")[1:], env=self.env(), timeout=240)
         self.assert_error(r, f"{count} of the {count} data files", " are missing from ")
-        self.assertFalse(list(self.out.rglob("manifest-*")), "a manifest was written")
+        self.assertFalse(self.out.exists(), "the refused resume made the directory again")
 
         # The advice: start over.
-        shutil.rmtree(self.out)
         self.checkpoint.unlink()
         r = harness.run(*self.export_args()[1:], env=self.env(), timeout=240)
         self.assertEqual(r.code, 0, r.stderr)
@@ -2273,6 +2273,25 @@ class ExportResumeTest(ExportImportTestBase):
         self.assert_cli_error(r, "not an export of")
         # A finished export's checkpoint resumes to the same manifests.
         self.finish_and_check()
+        # With its folder gone, the resume is refused and makes no directory.
+        moved = self.work / "moved-away"
+        self.out.rename(moved)
+        r = harness.run(*self.export_args("--resume")[1:], env=self.env(), timeout=60)
+        self.assertEqual(r.code, 1, r.stderr)
+        self.assertFalse(self.out.exists(), "a refused resume created the --to directory")
+        moved.rename(self.out)
+        # A fresh run its location refuses (AWSDynamoDB is a file there) leaves no checkpoint
+        # behind to refuse the same command run again.
+        refusing = self.work / "refusing"
+        refusing.mkdir()
+        (refusing / "AWSDynamoDB").write_text("in the way")
+        fresh = self.work / "fresh.checkpoint.json"
+        args = self.export_args(to=str(refusing))[1:]
+        args[args.index(str(self.checkpoint))] = str(fresh)
+        r = harness.run(*args, env=self.env(), timeout=60)
+        self.assertEqual(r.code, 1, r.stderr)
+        self.assertNotIn("--resume", r.stderr)
+        self.assertFalse(fresh.exists(), "a refused fresh export left its checkpoint")
         # Not into a source table deleted and created again since.
         self.recreate_table(self.src, keys=KEYS)
         r = harness.run(*self.export_args("--resume")[1:], env=self.env(), timeout=60)
