@@ -174,6 +174,21 @@ aws::Result<Outcome> CopyJob::Run(const GlobalOptions& global) {
   return RunOn(global, *pair);
 }
 
+aws::Error CopyJob::MissingTargetOfResume(const std::string& target_table,
+                                          bool creating_target) const {
+  if (creating_target) {
+    return Invalid(
+        fmt::format("checkpoint {} is of a run that was creating the target table; resume it with "
+                    "--create-target (and the same other flags)",
+                    checkpoint_));
+  }
+  return Invalid(fmt::format(
+      "target table {} does not exist, but checkpoint {} continues a copy that wrote into it; "
+      "check the target's region, credentials and endpoint, or start over without --resume "
+      "and without that checkpoint",
+      target_table, checkpoint_));
+}
+
 aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair& pair) {
   // Held to the end of the run: another run on this checkpoint is refused before either writes.
   aws::Result<std::optional<pipeline::CheckpointLock>> checkpoint_lock =
@@ -187,14 +202,14 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   aws::Result<dynamodb::TableDescription> target_table = DescribeRef(dst, target_ref);
   const bool created_earlier =
       create_target_ && (resume_ || target_created_earlier_) && target_table.ok();
-  // A resume continues in the table the earlier runs wrote into: creating it is no remedy.
+  // A resume without --create-target into a missing target: what to do depends on the run it
+  // continues, not on the advice for a fresh copy (pass --create-target).
   if (resume_ && !create_target_ && !target_table.ok() &&
       target_table.error().code == "ResourceNotFoundException") {
-    aws::Error error = DescribeError(target_table.error(), "target table", target_ref.name);
-    error.message +=
-        "; a --resume copies into the table its checkpoint's runs wrote into (--create-target "
-        "only resumes a run stopped while it created the table)";
-    return error;
+    aws::Result<std::optional<pipeline::Checkpoint>> earlier =
+        OpenRunCheckpoint(checkpoint_, /*resume=*/true);
+    if (!earlier.ok()) return std::move(earlier).error();
+    return MissingTargetOfResume(target_ref.name, (*earlier)->creating_target);
   }
   if (aws::Status s = CheckCopyTarget(source, target_table, target_ref.name,
                                       create_target_ && !created_earlier, !transform_.empty());
@@ -259,11 +274,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   // gone (deleted, or looked for in another region, account or endpoint), and a new one would
   // lack every item the checkpoint skips.
   if (create_table && transfer.resume && !transfer.resume->creating_target) {
-    return Invalid(fmt::format(
-        "target table {} does not exist, but checkpoint {} continues a copy that wrote into it; "
-        "check the target's region, credentials and endpoint, or start over without --resume "
-        "and without that checkpoint",
-        target_ref.name, checkpoint_));
+    return MissingTargetOfResume(target_ref.name, /*creating_target=*/false);
   }
   aws::Result<DeadLetterChoice> dead_letter_choice = DeadLetterFileOfRun(&transfer);
   if (!dead_letter_choice.ok()) return std::move(dead_letter_choice).error();
@@ -313,12 +324,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   // has created the table, or finished what the killed run's CreateTable began.
   const bool finish_creation = transfer.resume && transfer.resume->creating_target;
   if (finish_creation) {
-    if (!plan) {
-      return Invalid(fmt::format(
-          "checkpoint {} is of a run that was creating the target table; resume it with "
-          "--create-target (and the same other flags)",
-          checkpoint_));
-    }
+    if (!plan) return MissingTargetOfResume(target_ref.name, /*creating_target=*/true);
     transfer.resume.reset();
   }
 

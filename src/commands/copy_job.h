@@ -100,6 +100,9 @@ class CopyJob {
                                      const std::string& target_name, double read_rate,
                                      Outcome copied) const;
   aws::Status PrepareCheckpoint(pipeline::TransferOptions* transfer) const;
+  // Why a resume cannot go on without its target: the run it continues was creating the table
+  // (then --create-target finishes that), or wrote into it (then it is gone).
+  aws::Error MissingTargetOfResume(const std::string& target_table, bool creating_target) const;
   // The dead-letter file of this run; sets transfer->dead_letter_file.
   aws::Result<DeadLetterChoice> DeadLetterFileOfRun(pipeline::TransferOptions* transfer) const;
   // The GSIs of --create-indexes-after, one at a time; Ctrl-C ends the wait (kInterrupted).
