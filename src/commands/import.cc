@@ -160,10 +160,11 @@ class ImportCommand final : public Command {
     }
     std::optional<dynamodb::TableDefinition> definition;
     const storage::ExportManifest& first = exports->front();
+    const std::string definition_file =
+        store.Describe(first.folder + std::string(storage::kTableDescriptionFile));
     if (first.table_definition) {
-      aws::Result<dynamodb::TableDefinition> parsed = dynamodb::ParseTableDefinition(
-          *first.table_definition,
-          store.Describe(first.folder + std::string(storage::kTableDescriptionFile)));
+      aws::Result<dynamodb::TableDefinition> parsed =
+          dynamodb::ParseTableDefinition(*first.table_definition, definition_file);
       if (!parsed.ok()) return std::move(parsed).error();
       definition = std::move(*parsed);
       // The flags are for exports without a definition: one that says otherwise is a mistake.
@@ -212,12 +213,10 @@ class ImportCommand final : public Command {
         db, ref, definition,
         [&] {
           return definition
-                     ? CheckFirstKey(
-                           store, *exports, ref.name, definition->table.key_schema,
-                           fmt::format("the key schema of {} does not fit the export's "
-                                       "items: correct it as they are keyed",
-                                       store.Describe(first.folder +
-                                                      std::string(storage::kTableDescriptionFile))))
+                     ? CheckFirstKey(store, *exports, ref.name, definition->table.key_schema,
+                                     fmt::format("the key schema of {} does not fit the export's "
+                                                 "items: correct it as they are keyed",
+                                                 definition_file))
                      : CheckFirstKey(store, *exports, ref.name, key_flags_,
                                      "give --partition-key and --sort-key as the export's "
                                      "items are keyed");

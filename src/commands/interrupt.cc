@@ -26,9 +26,9 @@ void OnSignal(int signal_number) {
   g_signal.compare_exchange_strong(none, signal_number);
   if (g_stop.exchange(true)) {
     WriteToStderr(
-        "\nddbmigrate: interrupted again, aborting: as after a crash, a run with --checkpoint "
-        "continues with --resume from its last save (which cleans up what this one left "
-        "unfinished)\n");
+        "\nddbmigrate: interrupted again, aborting; as after a crash, a command run with "
+        "--checkpoint continues with --resume from its last save (which cleans up what this one "
+        "left unfinished)\n");
     ::_exit(128 + g_signal.load());
   }
   WriteToStderr("\nddbmigrate: stopping: ");

@@ -386,10 +386,13 @@ aws::Result<std::vector<ExportManifest>> FindExports(const ObjectStore& store,
     if (chain_windows[i].from != chain_windows[i - 1].to) {
       return Invalid(fmt::format(
           "incremental exports {} (to {}) and {} (from {}) do not form a chain: a gap or an "
-          "overlap; import the full export alone with --export-id {}, or leave only exports "
-          "that form a chain in the location",
+          "overlap; {}leave only exports that form a chain in the location",
           chain[i - 1].export_id, prev.export_to_time.value_or("?"), chain[i].export_id,
-          next.export_from_time.value_or("?"), chain.front().export_id));
+          next.export_from_time.value_or("?"),
+          chain.front().summary.incremental()
+              ? std::string()
+              : fmt::format("import the full export alone with --export-id {}, or ",
+                            chain.front().export_id)));
     }
   }
   warn_unfinished(chain.front());

@@ -221,6 +221,38 @@ TEST(ExportReaderTest, TheIncrementalExportsLeftMustStillFormAChain) {
       << found.error().message;
 }
 
+TEST(ExportReaderTest, AGapBetweenIncrementalExportsSaysWhatToDo) {
+  testing::TempDir dir;
+  fs::copy(kExports / "derived-incremental", dir.path(), fs::copy_options::recursive);
+  LocalStore store(dir.path());
+  const std::string folder = std::string("AWSDynamoDB/") + kSecondIncremental + "/";
+  aws::Result<std::string> text = store.Get(folder + "manifest-summary.json");
+  ASSERT_TRUE(text.ok());
+  aws::Result<ManifestSummary> summary = ParseManifestSummary(*text, "summary");
+  ASSERT_TRUE(summary.ok());
+  summary->export_from_time = "2026-09-22T10:16:00.000Z";  // the first one ends at 10:15
+  const std::string moved = SerializeManifestSummary(*summary);
+  ASSERT_TRUE(store.Put(folder + "manifest-summary.json", moved).ok());
+  ASSERT_TRUE(store.Put(folder + "manifest-summary.md5", Md5Base64(moved)).ok());
+  // Incremental exports alone: there is no full export to name.
+  aws::Result<std::vector<ExportManifest>> found = FindExports(store, "", std::nullopt);
+  ASSERT_FALSE(found.ok());
+  EXPECT_NE(found.error().message.find(
+                "do not form a chain: a gap or an overlap; leave only exports that form a chain "
+                "in the location"),
+            std::string::npos)
+      << found.error().message;
+  // Beside a full export the first one covers, that one can be imported alone.
+  AddFullOrdersExport(store, kFull, "2026-09-22T10:05:00.000Z");
+  found = FindExports(store, "", std::nullopt);
+  ASSERT_FALSE(found.ok());
+  EXPECT_NE(found.error().message.find(std::string("overlap; import the full export alone with "
+                                                   "--export-id ") +
+                                       kFull + ", or leave only exports"),
+            std::string::npos)
+      << found.error().message;
+}
+
 TEST(ExportReaderTest, ALoneExportNeedsNoReadableTime) {
   testing::TempDir dir;
   LocalStore store(dir.path());

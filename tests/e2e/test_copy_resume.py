@@ -423,17 +423,23 @@ class ResumeTest(ResumeTestBase):
         saved checkpoint still copies everything (an abort is a crash to the checkpoint)."""
         target = self.create_table(self.unique_table("abort"))
         checkpoint = self.work / "abort.checkpoint.json"
-        proc, out, err = self.start(self.copy_args(target, checkpoint, "--write-rate", "2000"),
-                                    "abort")
-        self.wait_for_progress(proc, target, at_least=2.0)
+        # Every write answered 2 s late: a clean stop, which waits for the writes in flight,
+        # cannot end before the second SIGINT, 50 ms after the first.
+        proxy = FaultProxy(self.ddb_endpoint, [{"fault": "slow", "delay_ms": 2000,
+                                                "operations": ["BatchWriteItem"]}]).start()
+        self.addCleanup(proxy.stop)
+        args = self.copy_args(target, checkpoint)
+        args[args.index("--endpoint-url") + 1] = proxy.endpoint
+        proc, out, err = self.start(args, "abort")
+        self.wait_for_progress(proc, target, minimum=200, at_least=2.0)
         proc.send_signal(signal.SIGINT)
         time.sleep(0.05)
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=60)
         stderr = self.read_text(err)
         self.assertEqual(code, 130, stderr)
-        self.assertIn("interrupted again, aborting: as after a crash, a run with --checkpoint "
-                      "continues with --resume", stderr)
+        self.assertIn("interrupted again, aborting; as after a crash, a command run with "
+                      "--checkpoint continues with --resume", stderr)
         r = harness.run(*self.copy_args(target, checkpoint, "--resume")[1:], env=self.env(),
                         timeout=RUN_TIMEOUT)
         self.assertEqual(r.code, 0, r.stderr)
@@ -542,7 +548,7 @@ class ResumeTest(ResumeTestBase):
                       stderr)
         self.assertIn("run the same command again (without --resume)", stderr)
         self.assertFalse(checkpoint.exists(), "a checkpoint was saved before the copy started")
-        summary = summary_of(self.read_text(out))  # --output json: one object, nothing copied
+        summary = json.loads(self.read_text(out))  # --output json: one object, nothing copied
         self.assertTrue(summary["Interrupted"], summary)
         self.assertEqual((summary["ItemsRead"], summary["ItemsWritten"]), (0, 0), summary)
         self.assertNotIn("Checkpoint", summary, "the summary names a checkpoint never saved")
