@@ -1,5 +1,6 @@
 #include "dynamodb/item_compare.h"
 
+#include <fmt/format.h>
 #include <openssl/evp.h>
 #include <simdjson.h>
 
@@ -206,6 +207,29 @@ uint64_t MixedHash(std::string_view bytes) {
 void DiffValues(dom::element a, dom::element b, const std::string& path,
                 std::vector<std::string>* out);
 
+// An attribute name as a step of a path: as it is, or in double quotes (with \" \\ and \u00XX
+// escapes) when it is empty or holds what would read as path syntax (. [ ] ") or a control
+// character, so that a map key "a.b" is not taken for a nested path.
+std::string PathStep(std::string_view name) {
+  const bool plain = !name.empty() && std::none_of(name.begin(), name.end(), [](char c) {
+    return c == '.' || c == '[' || c == ']' || c == '"' || c == '\\' ||
+           static_cast<unsigned char>(c) < 0x20;
+  });
+  if (plain) return std::string(name);
+  std::string quoted = "\"";
+  for (char c : name) {
+    if (c == '"' || c == '\\') {
+      quoted += '\\';
+      quoted += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      quoted += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + '"';
+}
+
 void DiffMembers(dom::object a, dom::object b, const std::string& prefix,
                  const IgnoredAttributes* ignored, std::vector<std::string>* out) {
   std::vector<std::string_view> names;
@@ -215,7 +239,7 @@ void DiffMembers(dom::object a, dom::object b, const std::string& prefix,
   names.erase(std::unique(names.begin(), names.end()), names.end());
   for (std::string_view name : names) {
     if (ignored != nullptr && ignored->contains(name)) continue;
-    const std::string path = prefix + std::string(name);
+    const std::string path = prefix + PathStep(name);
     dom::element va;
     dom::element vb;
     const bool in_a = a.at_key(name).get(va) == simdjson::SUCCESS;

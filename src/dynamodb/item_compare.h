@@ -58,8 +58,10 @@ aws::Result<std::string> CanonicalItem(std::string_view item_json,
                                        const IgnoredAttributes& ignored);
 
 // Attribute paths whose values differ between two items ("price", "address.city", "tags[2]"),
-// in sorted order; empty when the items are equal. A path present on one side only is listed
-// too. Sets and scalars are reported as a whole; maps and lists down to the differing member.
+// in sorted order; empty when the items are equal. A name that is empty or holds . [ ] " \ or a
+// control character is written in double quotes, JSON-escaped ("address.\"a.b\""). A path present
+// on one side only is listed too. Sets and scalars are reported as a whole; maps and lists down to
+// the differing member.
 aws::Result<std::vector<std::string>> DiffItems(std::string_view a_json, std::string_view b_json,
                                                 const IgnoredAttributes& ignored);
 

@@ -202,6 +202,17 @@ TEST(DiffItemsTest, NamesTheDifferingPaths) {
   EXPECT_EQ(*paths, (std::vector<std::string>{"added", "addr.city", "gone", "hist[1]", "price"}));
 }
 
+TEST(DiffItemsTest, NamesThatWouldReadAsPathSyntaxAreQuoted) {
+  const std::string a = R"({"v":{"M":{"a.b":{"N":"1"},"a":{"M":{"b":{"N":"1"}}}}},)"
+                        R"("x[0]":{"S":"s"},"q\"\\":{"S":"s"},"":{"S":"s"},"sp ace":{"S":"s"}})";
+  const std::string b = R"({"v":{"M":{"a.b":{"N":"2"},"a":{"M":{"b":{"N":"2"}}}}},)"
+                        R"("x[0]":{"S":"t"},"q\"\\":{"S":"t"},"":{"S":"t"},"sp ace":{"S":"t"}})";
+  Result<std::vector<std::string>> paths = DiffItems(a, b, {});
+  ASSERT_TRUE(paths.ok()) << paths.error().ToString();
+  EXPECT_EQ(*paths, (std::vector<std::string>{R"("")", R"("q\"\\")", R"("x[0]")", "sp ace",
+                                              R"(v."a.b")", "v.a.b"}));
+}
+
 TEST(DiffItemsTest, ListLengthAndTypeChangesAreReported) {
   Result<std::vector<std::string>> paths =
       DiffItems(R"({"l":{"L":[{"N":"1"}]},"t":{"N":"1"}})",
