@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "aws/endpoint.h"
 #include "aws/sigv4.h"
 
 namespace ddbm::aws {
@@ -29,6 +30,18 @@ bool IsAbsolute(std::string_view url) {
 }
 
 }  // namespace
+
+Status UseEndpoint(Result<Url> resolved, ServiceClientConfig* config) {
+  if (resolved.ok()) {
+    config->endpoint = std::move(*resolved);
+  } else if (IsFipsRefusal(resolved.error())) {
+    config->refused = std::move(resolved).error();
+    config->refused->code.clear();
+  } else {
+    return std::move(resolved).error();
+  }
+  return Status::Ok();
+}
 
 ServiceClient::ServiceClient(ServiceClientConfig config)
     : config_(std::move(config)),

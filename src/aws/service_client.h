@@ -54,6 +54,11 @@ struct ServiceClientConfig {
   std::optional<Error> refused;
 };
 
+// Sets config->endpoint to `resolved` (ResolveEndpoint's answer), or, when that is the FIPS
+// refusal (IsFipsRefusal), config->refused to it, shown without its marker code; any other
+// error is returned.
+Status UseEndpoint(Result<Url> resolved, ServiceClientConfig* config);
+
 // Counters a caller can read at any time (relaxed atomics); shared by every call of a client.
 struct CallCounters {
   std::atomic<uint64_t> requests{0};

@@ -138,14 +138,7 @@ Result<ServiceClientConfig> StsClientConfig(const std::string& region, const Env
   inputs.configured = configured;
   Result<Url> endpoint = ResolveEndpoint(inputs, env);
   ServiceClientConfig config;
-  if (endpoint.ok()) {
-    config.endpoint = std::move(*endpoint);
-  } else if (IsFipsRefusal(endpoint.error())) {
-    config.refused = std::move(endpoint).error();
-    config.refused->code.clear();
-  } else {
-    return std::move(endpoint).error();
-  }
+  if (Status s = UseEndpoint(std::move(endpoint), &config); !s.ok()) return std::move(s).error();
   config.service = "sts";
   config.signing_name = "sts";
   config.region = region;

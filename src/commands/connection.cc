@@ -150,13 +150,8 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
     inputs.configured = aws::ConfiguredEndpointsOf(*config, profile, *env, inputs.env_suffix);
     aws::Result<aws::Url> endpoint = aws::ResolveEndpoint(inputs, *env);
     aws::ServiceClientConfig service;
-    if (endpoint.ok()) {
-      service.endpoint = *endpoint;
-    } else if (aws::IsFipsRefusal(endpoint.error())) {
-      service.refused = std::move(endpoint).error();
-      service.refused->code.clear();
-    } else {
-      return std::move(endpoint).error();
+    if (aws::Status s = aws::UseEndpoint(std::move(endpoint), &service); !s.ok()) {
+      return std::move(s).error();
     }
     service.service = name;
     service.signing_name = name;

@@ -491,10 +491,7 @@ class ExportCommand final : public Command {
     if (global.output == "json") {
       std::string out;
       aws::JsonWriter w(&out);
-      w.BeginObject()
-          .Member("Table", table.table_name)
-          .Member("ExportId", export_id)
-          .Member("Location", where)
+      BeginJsonSummary(w, table, export_id, where)
           .MemberInt("ItemCount", result.item_count)
           .MemberInt("ItemsFromEarlierRuns", earlier)
           .MemberInt("DataFiles", static_cast<int64_t>(files))
@@ -525,16 +522,23 @@ class ExportCommand final : public Command {
         ReadCapacityText(capacity_asked, c.scan.read_capacity.load()));
   }
 
+  // Opens a JSON summary with the members every one has: the table, export id and location.
+  static aws::JsonWriter& BeginJsonSummary(aws::JsonWriter& w,
+                                           const dynamodb::TableDescription& table,
+                                           const std::string& export_id, const std::string& where) {
+    return w.BeginObject()
+        .Member("Table", table.table_name)
+        .Member("ExportId", export_id)
+        .Member("Location", where);
+  }
+
   // The --output json summary of a scan export that failed (it has no manifest), `error` the
   // message the run ends with (on stderr as usual).
   static void PrintFailure(const dynamodb::TableDescription& table, const std::string& export_id,
                            const std::string& where, double seconds, const aws::Error& error) {
     std::string out;
     aws::JsonWriter w(&out);
-    w.BeginObject()
-        .Member("Table", table.table_name)
-        .Member("ExportId", export_id)
-        .Member("Location", where)
+    BeginJsonSummary(w, table, export_id, where)
         .Key("Seconds")
         .Double(seconds)
         .MemberBool("Complete", false)
