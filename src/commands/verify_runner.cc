@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <random>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
@@ -280,8 +281,8 @@ aws::Status VerifySample(const Sides& sides, const VerifySettings& settings,
   const dynamodb::TableDescription& target_table = sides.target_table;
   const int chosen_count = std::clamp(
       static_cast<int>(std::ceil(settings.sample * kSampleSegments)), 1, kSampleSegments);
-  std::vector<int> chosen;
-  for (int i = 0; i < chosen_count; ++i) chosen.push_back(i * kSampleSegments / chosen_count);
+  const std::vector<int> chosen =
+      pipeline::SampleSegments(kSampleSegments, chosen_count, std::random_device{}());
 
   const aws::RetryPolicy& unprocessed_policy =
       sides.target.dynamodb().service_client().retry_policy();

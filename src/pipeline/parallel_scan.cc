@@ -1,8 +1,10 @@
 #include "pipeline/parallel_scan.h"
 
+#include <algorithm>
 #include <mutex>
 #include <numeric>
 #include <optional>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -58,6 +60,19 @@ aws::Status ParallelScan(const dynamodb::DynamoDbClient& client, const dynamodb:
   std::iota(all.begin(), all.end(), 0);
   return ParallelScanSegments(client, base, segments, all, readers, limiter, stop, counters,
                               on_page);
+}
+
+std::vector<int> SampleSegments(int total, int count, uint64_t seed) {
+  total = std::max(1, total);
+  count = std::clamp(count, 1, total);
+  std::vector<int> all(static_cast<size_t>(total));
+  std::iota(all.begin(), all.end(), 0);
+  std::vector<int> chosen;
+  chosen.reserve(static_cast<size_t>(count));
+  std::mt19937_64 random(seed);
+  // Selection sampling keeps the order of `all`, so the result is ascending.
+  std::sample(all.begin(), all.end(), std::back_inserter(chosen), count, random);
+  return chosen;
 }
 
 aws::Status ParallelScanSegments(const dynamodb::DynamoDbClient& client,

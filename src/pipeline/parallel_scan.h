@@ -93,6 +93,11 @@ aws::Status ParallelScan(const dynamodb::DynamoDbClient& client, const dynamodb:
                          int segments, int readers, RateLimiter* limiter, ScanStop stop,
                          ScanCounters* counters, const PageHandler& on_page);
 
+// Picks `count` distinct segments of `total` (clamped to 1..total), each set of that size equally
+// likely for a random `seed`, in ascending order: a sample of segments that a later run with
+// another seed draws anew, so repeated samples check different items.
+std::vector<int> SampleSegments(int total, int count, uint64_t seed);
+
 // As above, but reads only `chosen` of `total_segments` segments (for sampling), at most
 // `readers` at a time.
 aws::Status ParallelScanSegments(const dynamodb::DynamoDbClient& client,
