@@ -120,11 +120,12 @@ class ChainBuilder {
       return ProviderPtr(std::make_shared<StaticProvider>(std::move(*keys)));
     }
 
-    // 4. AWS_PROFILE. botocore tries web identity before a profile's keys; here a profile the
-    // user selected wins over the web identity variables that EKS injects into every pod.
-    const std::optional<std::string> env_profile = env_->Get("AWS_PROFILE");
+    // 4. AWS_PROFILE or AWS_DEFAULT_PROFILE. botocore tries web identity before a profile's
+    // keys; here a profile the user selected wins over the web identity variables that EKS
+    // injects into every pod.
+    const std::optional<EnvironmentProfile> env_profile = ProfileFromEnvironment(*env_);
     if (env_profile) {
-      Result<ProviderPtr> provider = NamedProfile(*env_profile);
+      Result<ProviderPtr> provider = NamedProfile(env_profile->name);
       if (!provider.ok() || *provider) return provider;
     }
 
@@ -143,7 +144,7 @@ class ChainBuilder {
       return WebIdentity(std::move(params));
     }
 
-    // 6. [default], which AWS_PROFILE replaces.
+    // 6. [default], which a profile variable replaces.
     if (!env_profile && config_.HasProfile("default")) {
       std::vector<std::string> visited;
       Result<ProviderPtr> provider = FromProfile("default", visited);
@@ -420,9 +421,25 @@ Result<std::shared_ptr<CredentialsProvider>> BuildCredentialsProvider(
   return BuildCredentialsProvider(options, *config, env, transport, clock);
 }
 
+std::optional<EnvironmentProfile> ProfileFromEnvironment(const Env& env) {
+  for (const char* variable : {"AWS_PROFILE", "AWS_DEFAULT_PROFILE"}) {
+    if (std::optional<std::string> name = env.Get(variable)) {
+      return EnvironmentProfile{std::move(*name), variable};
+    }
+  }
+  return std::nullopt;
+}
+
+bool ConflictingProfileVariables(const Env& env) {
+  const std::optional<std::string> profile = env.Get("AWS_PROFILE");
+  const std::optional<std::string> default_profile = env.Get("AWS_DEFAULT_PROFILE");
+  return profile && default_profile && *profile != *default_profile;
+}
+
 std::string ActiveProfile(const std::optional<std::string>& profile_flag, const Env& env) {
   if (profile_flag) return *profile_flag;
-  return env.Get("AWS_PROFILE").value_or("default");
+  std::optional<EnvironmentProfile> from_env = ProfileFromEnvironment(env);
+  return from_env ? from_env->name : "default";
 }
 
 bool IsRegionName(std::string_view region) {

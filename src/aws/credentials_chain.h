@@ -4,9 +4,9 @@
 //   1. explicit credentials (flags)
 //   2. --profile: that profile and nothing else (no environment keys, no metadata services)
 //   3. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN)
-//   4. the AWS_PROFILE profile
+//   4. the AWS_PROFILE (or AWS_DEFAULT_PROFILE) profile
 //   5. web identity from AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN (+ AWS_ROLE_SESSION_NAME)
-//   6. the [default] profile (only when AWS_PROFILE is unset: a session has one profile)
+//   6. the [default] profile (only when no profile variable is set: a session has one profile)
 //   7. the ECS / EKS container endpoint (AWS_CONTAINER_CREDENTIALS_*_URI)
 //   8. EC2 instance metadata (IMDSv2), unless AWS_EC2_METADATA_DISABLED=true
 // Within a profile: role_arn (with source_profile or credential_source) > web_identity_token_file
@@ -74,7 +74,20 @@ Result<std::shared_ptr<CredentialsProvider>> BuildCredentialsProvider(
 Result<std::shared_ptr<CredentialsProvider>> BuildCredentialsProvider(
     const CredentialsOptions& options, const Env* env, Transport* transport, Clock* clock);
 
-// The profile whose settings apply: --profile, else AWS_PROFILE, else "default".
+// The profile the environment selects: AWS_PROFILE, else AWS_DEFAULT_PROFILE (which botocore and
+// the AWS CLI v1 read too), with the variable it came from; nullopt when neither is set. When both
+// are set to different profiles, AWS_PROFILE's wins here; Connection refuses that case up front
+// (botocore would take AWS_DEFAULT_PROFILE's), see ConflictingProfileVariables.
+struct EnvironmentProfile {
+  std::string name;
+  std::string variable;  // "AWS_PROFILE" or "AWS_DEFAULT_PROFILE"
+};
+std::optional<EnvironmentProfile> ProfileFromEnvironment(const Env& env);
+
+// Whether AWS_PROFILE and AWS_DEFAULT_PROFILE are both set, to different profiles.
+bool ConflictingProfileVariables(const Env& env);
+
+// The profile whose settings apply: --profile, else the environment's (above), else "default".
 std::string ActiveProfile(const std::optional<std::string>& profile_flag, const Env& env);
 
 // --region > AWS_REGION > AWS_DEFAULT_REGION > the profile's region (a missing profile has none).

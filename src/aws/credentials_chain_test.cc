@@ -164,6 +164,16 @@ TEST_F(ChainTest, AwsProfileBeatsWebIdentityEnvironment) {
   EXPECT_TRUE(transport_.requests().empty());
 }
 
+TEST_F(ChainTest, AwsDefaultProfileSelectsAProfileAsAwsProfileDoes) {
+  env_.Set("AWS_DEFAULT_PROFILE", "dev");
+  CredentialsFile(
+      "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = S\n"
+      "[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = S\n");
+  Result<Credentials> c = Resolve();
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->access_key_id, "AKIDDEV");
+}
+
 TEST_F(ChainTest, WebIdentityEnvironmentBeatsDefaultProfile) {
   SetWebIdentityEnv();
   env_.Set("AWS_ROLE_SESSION_NAME", "my-pod");
@@ -755,6 +765,21 @@ TEST(ActiveProfileTest, FlagThenEnvThenDefault) {
   env.Set("AWS_PROFILE", "env");
   EXPECT_EQ(ActiveProfile(std::nullopt, env), "env");
   EXPECT_EQ(ActiveProfile(std::string("flag"), env), "flag");
+}
+
+TEST(ActiveProfileTest, AwsDefaultProfileIsReadWhenAwsProfileIsNot) {
+  MapEnv env;
+  env.Set("AWS_DEFAULT_PROFILE", "legacy");
+  EXPECT_EQ(ActiveProfile(std::nullopt, env), "legacy");
+  EXPECT_EQ(ProfileFromEnvironment(env)->variable, "AWS_DEFAULT_PROFILE");
+  EXPECT_FALSE(ConflictingProfileVariables(env));
+  env.Set("AWS_PROFILE", "legacy");  // the same profile twice is no conflict
+  EXPECT_FALSE(ConflictingProfileVariables(env));
+  EXPECT_EQ(ProfileFromEnvironment(env)->variable, "AWS_PROFILE");
+  env.Set("AWS_PROFILE", "other");
+  EXPECT_TRUE(ConflictingProfileVariables(env));
+  EXPECT_EQ(ActiveProfile(std::nullopt, env), "other");
+  EXPECT_FALSE(ProfileFromEnvironment(MapEnv()).has_value());
 }
 
 }  // namespace

@@ -52,12 +52,19 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
         aws::ErrorKind::kConfig,
         "The config profile (" + *profile_flag + ") could not be found in " + config->Paths());
   }
-  // A misspelt AWS_PROFILE would otherwise show up later as a missing region or credentials.
-  if (!profile_flag && env->Get("AWS_PROFILE") && !config->HasProfile(profile)) {
+  if (!profile_flag && aws::ConflictingProfileVariables(*env)) {
+    // botocore would take AWS_DEFAULT_PROFILE's, the AWS CLI v2 AWS_PROFILE's: no guess is safe.
     return aws::Error::Make(aws::ErrorKind::kConfig,
-                            "The config profile (" + profile +
-                                ") named by AWS_PROFILE could not "
-                                "be found in " +
+                            "AWS_PROFILE (" + *env->Get("AWS_PROFILE") +
+                                ") and AWS_DEFAULT_PROFILE (" + *env->Get("AWS_DEFAULT_PROFILE") +
+                                ") name different profiles; unset one of them, or pass --profile");
+  }
+  // A misspelt profile variable would otherwise show up later as a missing region or credentials.
+  const std::optional<aws::EnvironmentProfile> env_profile = aws::ProfileFromEnvironment(*env);
+  if (!profile_flag && env_profile && !config->HasProfile(profile)) {
+    return aws::Error::Make(aws::ErrorKind::kConfig,
+                            "The config profile (" + profile + ") named by " +
+                                env_profile->variable + " could not be found in " +
                                 config->Paths() +
                                 "; fix the variable, or unset it to use the default profile");
   }

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import harness
 from fault_proxy import FaultProxy
-from harness import SECRET_KEY, ServiceTestCase, free_port, isolated_env, run
+from harness import ACCESS_KEY, SECRET_KEY, ServiceTestCase, free_port, isolated_env, run
 
 
 def running(pid):
@@ -415,6 +415,26 @@ class BadInputTest(ServiceTestCase):
         r = self.cli("tables", env=self.env(AWS_PROFILE="nobody"))
         self.assert_cli_error(r, contains="The config profile (nobody) named by AWS_PROFILE "
                                           "could not be found")
+
+    def test_aws_default_profile_selects_the_profile(self):
+        env = self.env(AWS_DEFAULT_PROFILE="legacy")
+        r = self.cli("tables", env=env)
+        self.assert_cli_error(r, contains="The config profile (legacy) named by "
+                                          "AWS_DEFAULT_PROFILE could not be found")
+        with open(env["AWS_CONFIG_FILE"], "w") as f:
+            f.write(f"[profile legacy]\nregion = eu-west-3\naws_access_key_id = {ACCESS_KEY}\n"
+                    f"aws_secret_access_key = {SECRET_KEY}\n")
+        # The region comes from that profile: without it, no region would be found.
+        r = self.cli("tables", "--output", "json",
+                     env=dict(env, AWS_REGION="", AWS_DEFAULT_REGION=""))
+        self.assertEqual(r.code, 0, r.stderr)
+        # Set to different profiles, the two variables are refused: tools disagree on the winner.
+        r = self.cli("tables", env=dict(env, AWS_PROFILE="other"))
+        self.assert_cli_error(r, contains="AWS_PROFILE (other) and AWS_DEFAULT_PROFILE (legacy) "
+                                          "name different profiles")
+        r = self.cli("tables", "--profile", "legacy", "--output", "json",
+                     env=dict(env, AWS_PROFILE="other"))
+        self.assertEqual(r.code, 0, r.stderr)
 
     def test_malformed_config_file(self):
         env = self.env()
