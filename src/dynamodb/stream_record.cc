@@ -71,7 +71,7 @@ aws::Status CreationTime(od::value value, double* seconds) {
   return aws::Status::Ok();
 }
 
-// The "dynamodb" member: Keys, NewImage, SequenceNumber, ApproximateCreationDateTime.
+// The "dynamodb" member: Keys, NewImage, OldImage, SequenceNumber, ApproximateCreationDateTime.
 aws::Status ParseChange(od::value value, StreamRecord* record) {
   od::object change;
   if (value.get_object().get(change)) return Invalid("the dynamodb member is not an object");
@@ -89,6 +89,9 @@ aws::Status ParseChange(od::value value, StreamRecord* record) {
       has_keys = true;
     } else if (key == "NewImage") {
       status = RawObject(member, key, &record->new_image);
+    } else if (key == "OldImage") {
+      // Only a kept TTL expiry reads it: one that is not an object is left out, not refused.
+      if (!RawObject(member, key, &record->old_image).ok()) record->old_image = {};
     } else if (key == "SequenceNumber") {
       status = SequenceNumber(member, &record->sequence_number);
       has_sequence_number = true;

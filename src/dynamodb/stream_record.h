@@ -20,6 +20,7 @@ struct StreamRecord {
   double created_epoch_seconds = 0;
   std::string_view keys;       // Keys: the raw JSON object of the key attributes, byte-exact
   std::string_view new_image;  // NewImage, byte-exact; empty when the record carries none
+  std::string_view old_image;  // OldImage, byte-exact; empty when the record carries none
   // A REMOVE made by DynamoDB itself, i.e. a TTL expiry (userIdentity type "Service", principalId
   // "dynamodb.amazonaws.com"); false for every other event.
   // DynamoDB Local sends its TTL deletions as eventName UNKNOWN_TO_SDK_VERSION without an image
@@ -28,9 +29,10 @@ struct StreamRecord {
 };
 
 // Parses one raw record. Members are returned as slices of `raw`, never re-serialised; other
-// members (eventID, OldImage, StreamViewType, ...) are ignored. kInvalidInput naming what is
+// members (eventID, StreamViewType, ...) are ignored. kInvalidInput naming what is
 // wrong when: eventName is missing or not INSERT, MODIFY or REMOVE; the dynamodb member is
-// missing or not an object; Keys is missing or not an object; NewImage is not an object;
+// missing or not an object; Keys is missing or not an object; NewImage is not an object (an
+// OldImage that is not one is left empty);
 // SequenceNumber is missing or not a string of digits; ApproximateCreationDateTime is not a
 // number; `raw` is not a JSON object. Thread-safe (a parser per thread, not ThreadParser()).
 // REQUIRES: simdjson::SIMDJSON_PADDING readable bytes follow `raw` in memory (true for the

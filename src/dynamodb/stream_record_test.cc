@@ -91,10 +91,14 @@ TEST_F(StreamRecordTest, ParsesInsertModifyAndRemove) {
   EXPECT_EQ(modify.event, Event::kModify);
   EXPECT_EQ(modify.new_image, kImage);
 
+  EXPECT_EQ(modify.old_image, kImage);
+  EXPECT_TRUE(insert.old_image.empty());
+
   const StreamRecord remove = ParseOk(Record("REMOVE", Change(kOldImage)));
   EXPECT_EQ(remove.event, Event::kRemove);
   EXPECT_EQ(remove.keys, kKeys);
   EXPECT_TRUE(remove.new_image.empty());
+  EXPECT_EQ(remove.old_image, kImage);
   EXPECT_FALSE(remove.service_delete);
 }
 
@@ -175,6 +179,8 @@ TEST_F(StreamRecordTest, MalformedRecordsAreInvalidInput) {
             "stream record: Keys is not an object");
   EXPECT_EQ(Rejection(Record("INSERT", R"({"Keys":{},"NewImage":null,"SequenceNumber":"1"})")),
             "stream record: NewImage is not an object");
+  EXPECT_TRUE(ParseOk(Record("REMOVE", R"({"Keys":{},"OldImage":null,"SequenceNumber":"1"})"))
+                  .old_image.empty());
   for (const char* sequence_number : {"111", "\"\"", "\"12a\"", "\"1\\u0032\"", "null"}) {
     EXPECT_EQ(Rejection(Record("INSERT", R"({"Keys":{},"SequenceNumber":)" +
                                              std::string(sequence_number) + "}")),

@@ -359,11 +359,18 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
       counters_->records_skipped.fetch_add(1);
       continue;
     }
+    // A skipped TTL deletion leaves the item in the target. Where changes are looked up, a
+    // change read after the item expired found nothing and wrote nothing, so the item is written
+    // as it expired, from the record's old image (OLD_IMAGE streams; KEYS_ONLY carry none).
+    bool write_expired = false;
     if (record->service_delete) {
       counters_->ttl_deletes.fetch_add(1);
       if (options_.skip_ttl_deletes) {
-        counters_->records_skipped.fetch_add(1);
-        continue;
+        write_expired = lookups_ && !record->old_image.empty();
+        if (!write_expired) {
+          counters_->records_skipped.fetch_add(1);
+          continue;
+        }
       }
     }
     aws::Result<std::string> key = dynamodb::ExtractKey(record->keys, options_.key_schema);
@@ -376,10 +383,10 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
       continue;
     }
     Change change;
-    if (record->event == dynamodb::StreamRecord::Event::kRemove) {
+    if (record->event == dynamodb::StreamRecord::Event::kRemove && !write_expired) {
       change.kind = Kind::kDelete;
       change.json = record->keys;
-    } else if (lookups_) {
+    } else if (lookups_ && !write_expired) {
       change.kind = Kind::kPut;
       change.json = record->keys;
       change.lookup = true;
@@ -397,7 +404,7 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
                                     (before.lookup && before.delete_if_absent);
         }
       }
-    } else if (record->new_image.empty()) {
+    } else if (record->new_image.empty() && !write_expired) {
       if (std::optional<aws::Error> e =
               DeadLetter(raw,
                          aws::Error::Make(aws::ErrorKind::kInvalidInput,
@@ -406,7 +413,7 @@ std::optional<aws::Error> Replay::ApplyPage(const dynamodb::RecordsPage& page, R
         return e;
       continue;
     } else {
-      std::string_view image = record->new_image;
+      std::string_view image = write_expired ? record->old_image : record->new_image;
       if (std::optional<std::string> repaired = dynamodb::RepairUntypedEmptyMaps(image)) {
         repaired->reserve(repaired->size() + 64);  // InvalidItemReason reads past the end
         bytes->repaired.push_back(std::move(*repaired));

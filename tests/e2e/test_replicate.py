@@ -516,8 +516,10 @@ class ReplicateTest(StreamTestCase):
     def test_skipped_ttl_deletions_keep_the_item_with_streams_without_new_images(self):
         """--skip-ttl-deletes with a stream whose records carry no new image: an item changed,
         then deleted by TTL, is not deleted through the lookup of its change (the source no
-        longer has it); the target keeps it as it was. A user's delete is applied. (DynamoDB
-        Local writes no TTL records: the proxy marks the REMOVE records of "ttl" keys as TTL's.)"""
+        longer has it); with KEYS_ONLY the target keeps it as it was, with OLD_IMAGE it gets the
+        item as it expired, from the TTL record's old image. A user's delete is applied.
+        (DynamoDB Local writes no TTL records: the proxy marks the REMOVE records of "ttl" keys
+        as TTL's.)"""
         proxy = FaultProxy(self.ddb_endpoint, [{"fault": "ttl_remove",
                                                 "key_prefix": "ttl"}]).start()
         self.addCleanup(proxy.stop)
@@ -541,8 +543,15 @@ class ReplicateTest(StreamTestCase):
                                             "--skip-ttl-deletes", proxy=proxy)
                 self.assertEqual(r.code, 0, r.stderr)
                 target = {i["pk"]["S"]: i["v"]["S"] for i in self.scan_all(dst)}
-                self.assertEqual(target, {"ttl-a": "copied", "kept-c": "changed"})
                 self.assertEqual(summary["TtlDeletes"], 1, summary)
+                if view_type == "OLD_IMAGE":
+                    self.assertEqual(target, {"ttl-a": "changed", "kept-c": "changed"})
+                    self.assertEqual(summary["RecordsSkipped"], 0, summary)
+                    # Also the put of ttl-a as it expired, which its change coalesced into.
+                    self.assertEqual(summary["RecordsApplied"], 3, summary)
+                    self.assertEqual(summary["RecordsGoneFromSource"], 0, summary)
+                    continue
+                self.assertEqual(target, {"ttl-a": "copied", "kept-c": "changed"})
                 self.assertEqual(summary["RecordsSkipped"], 1, summary)
                 # The put of kept-c and the delete of user-b; ttl-a's change is not written.
                 self.assertEqual(summary["RecordsApplied"], 2, summary)
