@@ -47,9 +47,9 @@ class ExportCommand final : public Command {
     return "Export a table to S3 or a local directory in AWS's export layout [API: "
            "DescribeTable, Scan, DescribeTimeToLive, DescribeContinuousBackups, "
            "ListTagsOfResource, s3:PutObject, s3:CreateMultipartUpload, s3:UploadPart, "
-           "s3:CompleteMultipartUpload; s3:ListObjectsV2, s3:DeleteObject, "
-           "s3:ListMultipartUploads, s3:AbortMultipartUpload with --resume; "
-           "ExportTableToPointInTime, DescribeExport with --native]";
+           "s3:CompleteMultipartUpload; s3:HeadBucket, s3:ListObjectsV2, s3:HeadObject, "
+           "s3:GetObject, s3:DeleteObject, s3:ListMultipartUploads, s3:AbortMultipartUpload with "
+           "--resume; ExportTableToPointInTime, DescribeExport, s3:HeadBucket with --native]";
   }
 
   void AddFlags(CLI::App& app) override {
@@ -158,10 +158,13 @@ class ExportCommand final : public Command {
     }
     const std::string folder = storage::ExportFolder(opened.prefix, export_id);
 
-    // A fresh run's location is checked (a directory made) here; a resume's directory is left
-    // to the resume's own checks, which refuse it when its files are gone, so that a refused
-    // resume makes no directory (its first put makes one when needed).
-    if (!resume || store.bucket().has_value()) {
+    // A fresh run's directory is made here; a resume's is left to the resume's own checks,
+    // which refuse it when its files are gone, so that a refused resume makes no directory (its
+    // first put makes one when needed). A fresh run's bucket is not looked at (HeadBucket needs
+    // s3:ListBucket, which writing an export does not): its first put, of _started before any
+    // read capacity is spent, names a bucket that is missing, in another region or not writable.
+    const bool s3 = store.bucket().has_value();
+    if (s3 == resume.has_value()) {
       if (aws::Status s = store.CheckRoot(/*create=*/!resume); !s.ok()) {
         return std::move(s).error();
       }
@@ -200,8 +203,11 @@ class ExportCommand final : public Command {
         ScanPageReadUnits(table, options.page_size, options.segments, options.consistent_read);
     pipeline::RateLimiter limiter(read_limit, clock);
 
-    // Announced once a resume's checks pass (a refused one prints only its error).
+    // Announced once a resume's checks pass (a refused one prints only its error), after the
+    // start objects are written (a location that refuses them has no export to speak of).
+    bool announced = false;
     options.on_start = [&] {
+      announced = true;
       std::cerr << fmt::format("{} {} ({} items by its description) to {}\n",
                                resume ? "resuming the export of" : "exporting", table.table_name,
                                pipeline::GroupThousands(table.item_count), store.Describe(folder));
@@ -264,8 +270,10 @@ class ExportCommand final : public Command {
       }
       std::error_code ec;
       if (checkpoint_.empty()) {
-        error.message += fmt::format("; the unfinished export in {} has no manifest: delete it",
-                                     store.Describe(folder));
+        if (announced) {
+          error.message += fmt::format("; the unfinished export in {} has no manifest: delete it",
+                                       store.Describe(folder));
+        }
       } else if (std::filesystem::exists(checkpoint_, ec)) {
         error.message += fmt::format(
             "; fix the cause and rerun with --resume: {} records the files finished so far",
@@ -305,9 +313,14 @@ class ExportCommand final : public Command {
     summary.item_count = result->item_count;
     const std::string files_json = storage::SerializeManifestFiles(result->files);
     const std::string summary_key = folder + std::string(storage::kManifestSummaryFile);
+    // Only a resumed export can find its manifests written: a fresh one's folder is new, and
+    // reading there would need s3:GetObject (s3:ListBucket too, for S3 to answer 404).
     aws::Result<std::optional<ManifestSummary>> finished =
-        FinishedSummary(store, summary.manifest_files_s3_key, files_json, summary_key);
+        resume ? FinishedSummary(store, summary.manifest_files_s3_key, files_json, summary_key)
+               : std::optional<ManifestSummary>();
     if (!finished.ok()) return fail(std::move(finished).error());
+    const storage::ManifestWrite write =
+        resume ? storage::ManifestWrite::kMayReplace : storage::ManifestWrite::kFirst;
     if (*finished) {
       // Resumed after it had finished: its manifests stand (rewritten, only endTime would
       // change).
@@ -316,13 +329,14 @@ class ExportCommand final : public Command {
           store.Describe(folder));
       summary = std::move(**finished);
     } else {
-      if (aws::Status s = storage::PutManifest(store, summary.manifest_files_s3_key, files_json);
+      if (aws::Status s =
+              storage::PutManifest(store, summary.manifest_files_s3_key, files_json, write);
           !s.ok()) {
         return fail(std::move(s).error());
       }
       summary.end_time = storage::FormatIso8601Millis(clock->Now());
-      if (aws::Status s =
-              storage::PutManifest(store, summary_key, storage::SerializeManifestSummary(summary));
+      if (aws::Status s = storage::PutManifest(store, summary_key,
+                                               storage::SerializeManifestSummary(summary), write);
           !s.ok()) {
         return fail(std::move(s).error());
       }

@@ -10,10 +10,12 @@ std::string ManifestChecksumKey(std::string_view manifest_key) {
   return std::string(stem) + ".md5";
 }
 
-aws::Status PutManifest(ObjectStore& store, const std::string& manifest_key,
-                        std::string_view text) {
+aws::Status PutManifest(ObjectStore& store, const std::string& manifest_key, std::string_view text,
+                        ManifestWrite write) {
   const std::string md5_key = ManifestChecksumKey(manifest_key);
-  if (aws::Status s = store.Delete(md5_key); !s.ok()) return s;
+  if (write == ManifestWrite::kMayReplace) {
+    if (aws::Status s = store.Delete(md5_key); !s.ok()) return s;
+  }
   if (aws::Status s = store.Put(manifest_key, text); !s.ok()) return s;
   return store.Put(md5_key, Md5Base64(text));
 }

@@ -29,10 +29,16 @@ struct ManifestRead {
 aws::Result<ManifestRead> ReadManifestAndChecksum(const ObjectStore& store,
                                                   const std::string& manifest_key);
 
-// Writes `text` to `manifest_key`, then its MD5 to the .md5 beside it. An existing .md5 is
-// deleted first: a crash between the writes leaves a manifest with no checksum (read with a
-// warning), never a new manifest beside its predecessor's checksum (refused as corrupt).
-aws::Status PutManifest(ObjectStore& store, const std::string& manifest_key, std::string_view text);
+// Whether a manifest written may replace one written before (an export resumed), or is the
+// first in its folder (a fresh export's folder is new: nothing there to replace).
+enum class ManifestWrite { kFirst, kMayReplace };
+
+// Writes `text` to `manifest_key`, then its MD5 to the .md5 beside it. With kMayReplace an
+// existing .md5 is deleted first: a crash between the writes leaves a manifest with no checksum
+// (read with a warning), never a new manifest beside its predecessor's checksum (refused as
+// corrupt). kFirst sends no delete, so a fresh export needs no s3:DeleteObject.
+aws::Status PutManifest(ObjectStore& store, const std::string& manifest_key, std::string_view text,
+                        ManifestWrite write);
 
 // The manifest's text when it and its checksum exist and agree; nullopt when either is missing
 // or they disagree (a manifest to write again).

@@ -33,7 +33,7 @@ TEST(ManifestIoTest, WritesTheManifestAndItsChecksum) {
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
 
-  ASSERT_TRUE(PutManifest(store, kSummary, R"({"itemCount":3})").ok());
+  ASSERT_TRUE(PutManifest(store, kSummary, R"({"itemCount":3})", ManifestWrite::kFirst).ok());
   EXPECT_EQ(*store.Get(kSummaryMd5), Md5Base64(R"({"itemCount":3})"));
   aws::Result<std::optional<std::string>> read = ReadCheckedManifest(store, kSummary);
   ASSERT_TRUE(read.ok());
@@ -69,12 +69,36 @@ TEST(ManifestIoTest, AChecksumFileMayEndWithALineBreakOrBeNamedChecksum) {
 TEST(ManifestIoTest, ACrashBeforeTheChecksumLeavesNoStaleOne) {
   testing::TempDir dir;
   LocalStore store(dir.path());
-  ASSERT_TRUE(PutManifest(store, kSummary, R"({"endTime":"1"})").ok());
+  ASSERT_TRUE(PutManifest(store, kSummary, R"({"endTime":"1"})", ManifestWrite::kFirst).ok());
   NoChecksumStore crashing(&store);
-  ASSERT_FALSE(PutManifest(crashing, kSummary, R"({"endTime":"2"})").ok());
+  ASSERT_FALSE(
+      PutManifest(crashing, kSummary, R"({"endTime":"2"})", ManifestWrite::kMayReplace).ok());
   EXPECT_EQ(*store.Get(kSummary), R"({"endTime":"2"})");
   // The old checksum, which the new manifest would contradict, is gone.
   EXPECT_FALSE(*store.Exists(kSummaryMd5));
+}
+
+// Counts the Deletes sent through it.
+class DeleteCountingStore final : public testing::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  aws::Status Delete(std::string_view key) override {
+    ++deletes;
+    return ForwardingStore::Delete(key);
+  }
+  int deletes = 0;
+};
+
+TEST(ManifestIoTest, TheFirstManifestInAFolderIsWrittenWithoutADelete) {
+  testing::TempDir dir;
+  LocalStore store(dir.path());
+  DeleteCountingStore counting(&store);
+  ASSERT_TRUE(PutManifest(counting, kSummary, "{}", ManifestWrite::kFirst).ok());
+  EXPECT_EQ(counting.deletes, 0);
+  EXPECT_EQ(*store.Get(kSummaryMd5), Md5Base64("{}"));
+  ASSERT_TRUE(PutManifest(counting, kSummary, "{ }", ManifestWrite::kMayReplace).ok());
+  EXPECT_EQ(counting.deletes, 1);
+  EXPECT_EQ(*store.Get(kSummaryMd5), Md5Base64("{ }"));
 }
 
 }  // namespace

@@ -784,9 +784,14 @@ class RoundTripTest(ExportImportTestBase):
         # Three segments, two at a time: the third is read once one of them is done.
         r, summary = self.run_export(src, f"s3://{bucket}/{prefix}/", "--segments", "3",
                                      "--readers", "2", "--page-size", "100", "--s3-endpoint-url",
-                                     self.moto_endpoint)
+                                     self.moto_endpoint, "--debug")
         self.assert_ok(r, summary)
         self.assertEqual(summary["ItemCount"], len(items))
+        # A fresh export only writes: s3:PutObject is the one permission it needs on the bucket.
+        sent = set(re.findall(r"^debug: s3 (\w+) ->", r.stderr, re.MULTILINE))
+        self.assertLessEqual(sent, {"PutObject", "CreateMultipartUpload", "UploadPart",
+                                    "CompleteMultipartUpload"}, r.stderr[-3000:])
+        self.assertIn("PutObject", sent)
         self.assertTrue(summary["Location"].startswith(f"s3://{bucket}/{prefix}/AWSDynamoDB/"),
                         summary)
         get, list_keys = self.s3_reader(bucket)
@@ -845,6 +850,16 @@ class RoundTripTest(ExportImportTestBase):
         problem = diff_items(self.scan_all(src), items_of(lines), ["pk", "sk"])
         self.assertEqual(problem, "", f"the data files differ from the table:\n{problem}")
         return entries
+
+    def test_export_to_a_bucket_that_does_not_exist(self):
+        """A fresh export does not look at its bucket first; its first write names the problem."""
+        src = self.create_table(self.unique_table("nobkt"), keys=KEYS)
+        self.put_items(src, ddbdata.generate_items(5, seed=3))
+        bucket = f"no-such-bucket-{os.getpid()}"
+        r = self.cli("export", "--table", src, "--to", f"s3://{bucket}/p", "--s3-endpoint-url",
+                     self.moto_endpoint)
+        self.assert_cli_error(r, f"bucket s3://{bucket} does not exist: check the bucket name")
+        self.assertNotIn("unfinished export", r.stderr)
 
     def test_multipart_etags_in_a_directory(self):
         """A directory gets the ETags an S3 upload in --part-size parts would get."""
@@ -2094,7 +2109,13 @@ class ExportResumeTest(ExportImportTestBase):
         planted = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
         s3.upload_part(Bucket=bucket, Key=key, UploadId=planted, PartNumber=1, Body=b"partial")
         beside = s3.create_multipart_upload(Bucket=bucket, Key=folder + "data.partial")
-        stderr, summary = self.finish_and_check(*endpoint, to=to, bucket=bucket, prefix=prefix)
+        stderr, summary = self.finish_and_check(*endpoint, "--debug", to=to, bucket=bucket,
+                                                prefix=prefix)
+        # What a resume sends to S3 is what export's help names.
+        sent = set(re.findall(r"^debug: s3 (\w+) ->", stderr, re.MULTILINE))
+        help_text = " ".join(self.cli("export", "--help", endpoint=False).stdout.split())
+        named = set(re.findall(r"s3:(\w+)", help_text))
+        self.assertLessEqual(sent, named, "export --help does not name them")
         aborted = len(left) + 1
         self.assertIn(f"note: aborted {aborted} incomplete upload{'' if aborted == 1 else 's'} "
                       "of data files", stderr)
