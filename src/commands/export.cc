@@ -47,9 +47,10 @@ class ExportCommand final : public Command {
     return "Export a table to S3 or a local directory in AWS's export layout [API: "
            "DescribeTable, Scan, DescribeTimeToLive, DescribeContinuousBackups, "
            "ListTagsOfResource, s3:PutObject, s3:CreateMultipartUpload, s3:UploadPart, "
-           "s3:CompleteMultipartUpload; s3:HeadBucket, s3:ListObjectsV2, s3:HeadObject, "
-           "s3:GetObject, s3:DeleteObject, s3:ListMultipartUploads, s3:AbortMultipartUpload with "
-           "--resume; ExportTableToPointInTime, DescribeExport, s3:HeadBucket with --native]";
+           "s3:CompleteMultipartUpload, s3:AbortMultipartUpload (a file cut short); "
+           "s3:HeadBucket, s3:ListObjectsV2, s3:HeadObject, s3:GetObject, s3:DeleteObject, "
+           "s3:ListMultipartUploads with --resume; ExportTableToPointInTime, DescribeExport, "
+           "s3:HeadBucket with --native]";
   }
 
   void AddFlags(CLI::App& app) override {
