@@ -383,15 +383,20 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
         pipeline::IfLimited(write_limiter);  // the target's writes, deletes included
     truncate.on_stop = "finishing the requests in flight; the copy has not started";
     aws::Result<Outcome> emptied = TruncateTable(dst, *target_table, truncate, stop);
-    if (!emptied.ok()) return emptied;
+    // A script reading --output json still gets its one summary object: nothing copied.
+    auto summarize_emptying = [&](const aws::Error* error) {
+      if (global.output != "json") return;
+      PrintSummary(global, pipeline::TransferCounters{}, src, dst, 0, Stop::kWhileEmptying,
+                   dead_letters, transfer.read_consumed_capacity, transfer.write_consumed_capacity,
+                   error);
+    };
+    if (!emptied.ok()) {
+      summarize_emptying(&emptied.error());
+      return emptied;
+    }
     if (*emptied == Outcome::kInterrupted) {
       std::cerr << "the copy has not started; " << truncate_stop_advice_ << '\n';
-      // A script reading --output json still gets its one summary object: nothing copied.
-      if (global.output == "json") {
-        PrintSummary(global, pipeline::TransferCounters{}, src, dst, 0, Stop::kWhileEmptying,
-                     dead_letters, transfer.read_consumed_capacity,
-                     transfer.write_consumed_capacity);
-      }
+      summarize_emptying(nullptr);
     }
     if (*emptied != Outcome::kSuccess) return emptied;
   }
@@ -753,7 +758,7 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
         .Double(seconds)
         .Key("ItemsPerSecond")
         .Double(rate)
-        .MemberBool("Interrupted", stop != Stop::kNone);
+        .MemberBool("Interrupted", stop != Stop::kNone && error == nullptr);
     if (error != nullptr) w.Member("Error", error->message);
     // A stop while emptying the target comes before the checkpoint is first saved.
     if (!checkpoint_.empty() && stop != Stop::kWhileEmptying) w.Member("Checkpoint", checkpoint_);

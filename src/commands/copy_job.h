@@ -115,9 +115,11 @@ class CopyJob {
                  const std::optional<dynamodb::TargetTablePlan>& plan, int64_t target_items) const;
   // Where a stop came, for the summary: "Interrupted" in JSON either way; the text says what
   // was left and how to finish it. kWhileEmptying (--truncate-target) is summarised in JSON only:
-  // the text of that stop is the truncation's own.
+  // the text of that stop, or failure, is the truncation's own; no checkpoint is named, none is
+  // saved before the target is empty.
   enum class Stop { kNone, kWhileEmptying, kWhileCopying, kWhileAddingIndexes };
-  // `error`: the run failed with it (JSON: "Error", the message the run ends with).
+  // `error`: the run failed with it (JSON: "Error", the message the run ends with, and
+  // "Interrupted" false) in the phase `stop` names (kNone: while copying).
   void PrintSummary(const GlobalOptions& global, const pipeline::TransferCounters& c,
                     const Connection& src, const Connection& dst, double seconds, Stop stop,
                     const pipeline::DeadLetterFile& dead_letters, bool read_capacity_asked,

@@ -271,6 +271,29 @@ class CopyFaultsTest(CopyFaultsBase):
                                  summary)
                 self.assert_tables_equal(self.source, target)
 
+    def test_a_target_that_cannot_be_emptied_still_gets_its_json_summary(self):
+        """--truncate-target with deletes denied: one error line, and with --output json the
+        one summary object, with the error and nothing copied."""
+        target = self.create_table(self.unique_table("nodelete"))
+        harness.ddbdata.write_items(self.dynamodb(), target, self.source_items[:30])
+        proxy = FaultProxy(self.ddb_endpoint, [{"fault": "denied",
+                                                "operations": ["BatchWriteItem"]}]).start()
+        self.addCleanup(proxy.stop)
+        _, dead_letter_options = self.dead_letter_options(target)
+        result = self.cli("copy", "--source-table", self.source, "--target-table", target,
+                          "--truncate-target", "--yes", "--output", "json",
+                          *dead_letter_options, "--endpoint-url", proxy.endpoint,
+                          endpoint=False, timeout=COPY_TIMEOUT)
+        info = self.describe(result, proxy)
+        self.assert_cli_error(result, "AccessDeniedException")
+        summary = summary_of(result.stdout)
+        self.assertIsNotNone(summary, info)
+        self.assertIn("not allowed this", summary["Error"], info)
+        self.assertFalse(summary["Interrupted"], info)
+        self.assertEqual(summary["ItemsWritten"], 0, info)
+        self.assertNotIn("Checkpoint", summary, info)
+        self.assertEqual(count_items(self.dynamodb(), target), 30)
+
     def test_partial_unprocessed_items(self):
         result, target, proxy = self.copy_through([
             {"fault": "unprocessed", "probability": 0.3, "fraction": 0.5},
