@@ -206,28 +206,37 @@ aws::Result<std::vector<ExportManifest>> FindExports(const ObjectStore& store,
       return result;
     }
   }
-  std::string root = base.empty() ? "AWSDynamoDB/" : base + "/AWSDynamoDB/";
-  if (base.ends_with("AWSDynamoDB")) root = base + "/";
-  aws::Result<std::vector<ObjectInfo>> listed = store.List(root);
-  if (!listed.ok()) return std::move(listed).error();
+  // A location ending in AWSDynamoDB is that folder, or (as an export --to it nests one, like
+  // AWS's for such a prefix) the prefix holding another: the first that holds an export wins.
+  std::vector<std::string> roots;
+  if (base.ends_with("AWSDynamoDB")) roots.push_back(base + "/");
+  roots.push_back(base.empty() ? "AWSDynamoDB/" : base + "/AWSDynamoDB/");
+  std::string root;
   std::vector<std::string> folders;
-  // Only direct children of AWSDynamoDB/ are exports. One with _started or data/ but no
-  // manifest-summary.json (written last) is unfinished: still running, or stopped.
   std::set<std::string> begun;
   std::set<std::string> finished;
-  for (const ObjectInfo& o : *listed) {
-    if (!o.key.starts_with(root)) continue;
-    const std::string_view rest = std::string_view(o.key).substr(root.size());
-    const size_t slash = rest.find('/');
-    if (slash == std::string_view::npos || slash == 0) continue;
-    const std::string folder = root + std::string(rest.substr(0, slash + 1));
-    const std::string_view member = rest.substr(slash + 1);
-    if (member == kStartedFile || member.starts_with(kDataFolder)) begun.insert(folder);
-    if (member != kManifestSummaryFile) continue;
-    finished.insert(folder);
-    if (export_id && folder != root + *export_id + "/") continue;
-    folders.push_back(folder);
+  for (const std::string& candidate : roots) {
+    root = candidate;
+    aws::Result<std::vector<ObjectInfo>> listed = store.List(root);
+    if (!listed.ok()) return std::move(listed).error();
+    // Only direct children of AWSDynamoDB/ are exports. One with _started or data/ but no
+    // manifest-summary.json (written last) is unfinished: still running, or stopped.
+    for (const ObjectInfo& o : *listed) {
+      if (!o.key.starts_with(root)) continue;
+      const std::string_view rest = std::string_view(o.key).substr(root.size());
+      const size_t slash = rest.find('/');
+      if (slash == std::string_view::npos || slash == 0) continue;
+      const std::string folder = root + std::string(rest.substr(0, slash + 1));
+      const std::string_view member = rest.substr(slash + 1);
+      if (member == kStartedFile || member.starts_with(kDataFolder)) begun.insert(folder);
+      if (member != kManifestSummaryFile) continue;
+      finished.insert(folder);
+      if (export_id && folder != root + *export_id + "/") continue;
+      folders.push_back(folder);
+    }
+    if (!begun.empty() || !finished.empty()) break;
   }
+  if (begun.empty() && finished.empty()) root = roots.front();  // named in the messages below
   std::vector<std::string> unfinished;
   for (const std::string& folder : begun) {
     if (!finished.contains(folder)) unfinished.push_back(folder);

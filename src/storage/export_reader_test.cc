@@ -54,6 +54,24 @@ TEST(ExportReaderTest, APrefixWithTwoDotsInANameIsNotAParentFolder) {
   EXPECT_EQ(found->front().export_id, "01715685260608-c488b4e1");
 }
 
+TEST(ExportReaderTest, APrefixEndingInAwsDynamoDbMayHoldAnother) {
+  // An export --to .../AWSDynamoDB writes .../AWSDynamoDB/AWSDynamoDB/<id>/, as AWS does: the
+  // same location finds it.
+  testing::TempDir dir;
+  fs::create_directories(fs::path(dir.path()) / "backups");
+  fs::copy(kExports / "scylla-migrator" / "test-bucket" / "dynamodb-export",
+           fs::path(dir.path()) / "backups" / "AWSDynamoDB", fs::copy_options::recursive);
+  LocalStore store(dir.path());
+  for (const char* location : {"backups/AWSDynamoDB", "backups/AWSDynamoDB/AWSDynamoDB"}) {
+    aws::Result<std::vector<ExportManifest>> found = FindExports(store, location, std::nullopt);
+    ASSERT_TRUE(found.ok()) << location << ": " << found.error().ToString();
+    ASSERT_EQ(found->size(), 1u);
+    EXPECT_EQ(found->front().export_id, "01715685260608-c488b4e1");
+  }
+  aws::Result<std::vector<ExportManifest>> none = FindExports(store, "backups", std::nullopt);
+  EXPECT_FALSE(none.ok());
+}
+
 TEST(ExportReaderTest, OrdersIncrementalExportsIntoAChain) {
   LocalStore store((kExports / "derived-incremental").string());
   aws::Result<std::vector<ExportManifest>> found = FindExports(store, "", std::nullopt);

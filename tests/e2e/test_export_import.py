@@ -685,6 +685,24 @@ class RoundTripTest(ExportImportTestBase):
         problem = diff_items(source_items, target_items, ["pk", "sk"])
         self.assertEqual(problem, "", f"{dst} differs from {src}:\n{problem}")
 
+    def test_a_location_ending_in_awsdynamodb_imports_what_was_exported_there(self):
+        """export --to .../AWSDynamoDB nests the export's folder in another AWSDynamoDB/, as
+        AWS does; import --from the same location finds it."""
+        src = self.create_table(self.unique_table("adsrc"), keys=KEYS)
+        items = ddbdata.generate_items(50, seed=11)
+        self.put_items(src, items)
+        s3 = ("--s3-endpoint-url", self.moto_endpoint)
+        for to, extra in ((self.work / "nested" / "AWSDynamoDB", ()),
+                          (f"s3://{self.make_bucket('nested')}/backups/AWSDynamoDB", s3)):
+            with self.subTest(str(to)):
+                r, summary = self.run_export(src, to, *extra)
+                self.assert_ok(r, summary)
+                self.assertIn("/AWSDynamoDB/AWSDynamoDB/", summary["Location"])
+                dst = self.unique_table("addst")
+                r, isummary = self.run_import(str(to), dst, "--create-target", *extra)
+                self.assert_imported(r, isummary, len(items), files=summary["DataFiles"])
+                self.assert_tables_equal(src, dst)
+
     def test_a_failed_export_still_prints_its_json_summary(self):
         """A scan export refused mid-way (AccessDenied on the second Scan) ends with its error
         line, and with --output json its summary says it is not complete and why."""
