@@ -72,7 +72,10 @@ class ImportCommand final : public Command {
   std::string description() const override {
     return "Import an export (AWS's or ours, full or incremental) from S3 or a local directory "
            "into a table [API: DescribeTable, BatchWriteItem, s3:GetObject, s3:ListObjectsV2; "
-           "CreateTable with --create-target; ImportTable, DescribeImport with --native]";
+           "CreateTable and, as the export's table definition needs, DescribeTimeToLive, "
+           "UpdateTimeToLive, UpdateContinuousBackups with --create-target; ImportTable, "
+           "DescribeImport and, as the definition needs, UpdateTable, UpdateTimeToLive, "
+           "UpdateContinuousBackups, TagResource with --native]";
   }
 
   void AddFlags(CLI::App& app) override {
