@@ -10,7 +10,10 @@ class CopyCommand final : public Command {
   std::string name() const override { return "copy"; }
   std::string description() const override {
     return "Copy every item of one table into another, across accounts and regions "
-           "[API: DescribeTable, Scan, BatchWriteItem; CreateTable with --create-target]";
+           "[API: DescribeTable, Scan, BatchWriteItem; DescribeTimeToLive, "
+           "DescribeContinuousBackups, ListTagsOfResource, CreateTable and, as the source's "
+           "settings need, UpdateTimeToLive, UpdateContinuousBackups, TagResource, UpdateTable "
+           "with --create-target; BatchGetItem with --verify]";
   }
   void AddFlags(CLI::App& app) override { job_.AddFlags(app, /*with_verify=*/true); }
   aws::Result<Outcome> Run(const GlobalOptions& global) override { return job_.Run(global); }

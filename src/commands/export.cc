@@ -64,11 +64,11 @@ class ExportCommand final : public Command {
     AddReadersFlag(app, &readers_,
                    "Segments scanned at once, each writing its own data file (default 8)");
     AddConsumedCapacityFlag(app, &capacity_, CapacityRequests::kScansOnly);
-    app.add_option("--gzip-level", gzip_level_, "gzip level of the data files, 0 to 9")
+    app.add_option("--gzip-level", gzip_level_, "gzip level of the data files, 0 to 9 (default 6)")
         ->transform(WholeNumberRange(0, 9));
     app.add_option("--file-size", file_size_mib_,
                    "MiB of JSON per data file: a segment starts another after the page that "
-                   "reaches it")
+                   "reaches it (default 256)")
         ->transform(WholeNumberRange(1, 1 << 20));
     app.add_flag("--native", native_,
                  "Let DynamoDB export the table (ExportTableToPointInTime: needs point-in-time "

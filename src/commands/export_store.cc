@@ -30,7 +30,8 @@ void StoreFlags::Add(CLI::App& app, bool writing) {
       ->needs(role)
       ->group(group);
   if (!writing) return;
-  app.add_option("--part-size", part_size_mib, "MiB per S3 multipart upload part (5 to 5120)")
+  app.add_option("--part-size", part_size_mib,
+                 "MiB per S3 multipart upload part, 5 to 5120 (default 8)")
       ->transform(WholeNumberRange(5, 5120))
       ->group(group);
 }

@@ -72,7 +72,10 @@ class ImportCommand final : public Command {
   std::string description() const override {
     return "Import an export (AWS's or ours, full or incremental) from S3 or a local directory "
            "into a table [API: DescribeTable, BatchWriteItem, s3:GetObject, s3:ListObjectsV2; "
-           "CreateTable with --create-target; ImportTable, DescribeImport with --native]";
+           "CreateTable and, as the export's table definition needs, DescribeTimeToLive, "
+           "UpdateTimeToLive, UpdateContinuousBackups with --create-target; ImportTable, "
+           "DescribeImport and, as the definition needs, UpdateTable, UpdateTimeToLive, "
+           "UpdateContinuousBackups, TagResource with --native]";
   }
 
   void AddFlags(CLI::App& app) override {
@@ -92,7 +95,8 @@ class ImportCommand final : public Command {
     app.add_option("--sort-key", sort_key_, "With --partition-key: NAME:S|N|B");
     app.add_option("--writers", writers_, "Concurrent BatchWriteItem requests (default 16)")
         ->transform(WholeNumberRange(1, 1024));
-    app.add_option("--parallel-files", parallel_files_, "Data files read and checked at once")
+    app.add_option("--parallel-files", parallel_files_,
+                   "Data files read and checked at once (default 4)")
         ->transform(WholeNumberRange(1, 256));
     AddWriteRateFlags(app, &write_rate_, &write_percent_, "the table's");
     AddConsumedCapacityFlag(app, &capacity_, CapacityRequests::kWritesOnly);

@@ -38,7 +38,10 @@ class MigrateCommand final : public Command {
   std::string description() const override {
     return "Zero-downtime migration with --live: copy the table, then replay its stream from "
            "the copy's start until stopped [API: DescribeTable, Scan, BatchWriteItem, "
-           "DescribeStream, GetShardIterator, GetRecords; CreateTable with --create-target]";
+           "DescribeStream, GetShardIterator, GetRecords; DescribeTimeToLive, "
+           "DescribeContinuousBackups, ListTagsOfResource, CreateTable and, as the source's "
+           "settings need, UpdateTimeToLive, UpdateContinuousBackups, TagResource, UpdateTable "
+           "with --create-target; BatchGetItem for KEYS_ONLY and OLD_IMAGE streams]";
   }
 
   void AddFlags(CLI::App& app) override {

@@ -22,7 +22,7 @@ class ReplicateCommand final : public Command {
   std::string description() const override {
     return "Apply the changes recorded in a table's stream to another table, until stopped or "
            "caught up [API: DescribeTable, DescribeStream, GetShardIterator, GetRecords, "
-           "BatchWriteItem; BatchGetItem for KEYS_ONLY streams]";
+           "BatchWriteItem; BatchGetItem for KEYS_ONLY and OLD_IMAGE streams]";
   }
 
   void AddFlags(CLI::App& app) override {

@@ -357,6 +357,37 @@ class HelpNamesTheApisSentTest(ServiceTestCase):
         self.assertIn("dynamodb BatchGetItem", r.stderr)
         self.assert_help_names("verify", r.stderr)
 
+    def test_stream_and_export_runs_send_only_the_apis_their_help_names(self):
+        """replicate and migrate on a KEYS_ONLY stream (which looks items up), export to a
+        directory and import --create-target of a table with TTL and tags."""
+        work = harness._tmp_dir("api-")
+        keys_only = {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
+        source = self.create_table(self.unique_table("api_ssrc"), StreamSpecification=keys_only,
+                                   Tags=[{"Key": "team", "Value": "orders"}])
+        self.dynamodb().update_time_to_live(TableName=source, TimeToLiveSpecification={
+            "AttributeName": "expires", "Enabled": True})
+        self.write_items(source, self.generate_items(20))
+        runs = (
+            ("replicate", "--source-table", source, "--target-table",
+             self.create_table(self.unique_table("api_rdst")), "--until-caught-up",
+             "--max-lag", "0", "--checkpoint", str(work / "replicate.json")),
+            ("migrate", "--live", "--source-table", source, "--target-table",
+             self.unique_table("api_mdst"), "--create-target", "--until-caught-up",
+             "--max-lag", "0", "--checkpoint", str(work / "migrate.json")),
+            ("export", "--table", source, "--to", str(work / "export")),
+            ("import", "--from", str(work / "export"), "--table",
+             self.unique_table("api_idst"), "--create-target"),
+        )
+        for args in runs:
+            with self.subTest(args[0]):
+                r = self.cli(*args, "--debug", cwd=work)
+                self.assertEqual(r.code, 0, r.stderr)
+                self.assert_help_names(args[0], r.stderr)
+                if args[0] in ("replicate", "migrate"):
+                    self.assertIn("dynamodb BatchGetItem", r.stderr)
+                if args[0] == "import":
+                    self.assertIn("dynamodb UpdateTimeToLive", r.stderr)
+
     def assert_help_names(self, command, debug_output):
         sent = set(re.findall(r"^debug: \w+ (\w+) ->", debug_output, re.MULTILINE))
         self.assertTrue(sent, debug_output)
