@@ -1,8 +1,33 @@
 #include "storage/manifest_io.h"
 
+#include <optional>
+
+#include "aws/base64.h"
 #include "storage/md5.h"
 
 namespace ddbm::storage {
+namespace {
+
+// The MD5 digest that `text` spells in hex (either case); nullopt when it is not 32 hex digits.
+std::optional<std::string> HexDigest(std::string_view text) {
+  if (text.size() != 2 * Md5::kDigestSize) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string digest;
+  for (size_t i = 0; i < text.size(); i += 2) {
+    const int high = nibble(text[i]);
+    const int low = nibble(text[i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    digest.push_back(static_cast<char>(high * 16 + low));
+  }
+  return digest;
+}
+
+}  // namespace
 
 std::string ManifestChecksumKey(std::string_view manifest_key) {
   std::string_view stem = manifest_key;
@@ -40,6 +65,8 @@ aws::Result<ManifestRead> ReadManifestAndChecksum(const ObjectStore& store,
     while (!want.empty() && (want.back() == '\n' || want.back() == '\r' || want.back() == ' ')) {
       want.pop_back();
     }
+    // A checksum file written by hand (md5sum) holds the digest in hex: compared as base64.
+    if (std::optional<std::string> digest = HexDigest(want)) want = aws::EncodeBase64(*digest);
     read.checksum_key = key;
     read.expected_md5 = std::move(want);
     break;

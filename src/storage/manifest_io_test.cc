@@ -66,6 +66,29 @@ TEST(ManifestIoTest, AChecksumFileMayEndWithALineBreakOrBeNamedChecksum) {
   EXPECT_EQ(both->checksum_key, checksum_key);
 }
 
+TEST(ManifestIoTest, AChecksumFileMayHoldTheDigestInHex) {
+  testing::TempDir dir;
+  LocalStore store(dir.path());
+  const std::string text = R"({"itemCount":3})";
+  ASSERT_TRUE(store.Put(kSummary, text).ok());
+  for (std::string hex : {LowerHex(Md5::Digest(text)), LowerHex(Md5::Digest(text)) + "\n"}) {
+    ASSERT_TRUE(store.Put(kSummaryMd5, hex).ok());
+    aws::Result<std::optional<std::string>> read = ReadCheckedManifest(store, kSummary);
+    ASSERT_TRUE(read.ok());
+    EXPECT_EQ(read->value_or(""), text) << hex;
+  }
+  std::string upper = LowerHex(Md5::Digest(text));
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  ASSERT_TRUE(store.Put(kSummaryMd5, upper).ok());
+  EXPECT_TRUE(ReadManifestAndChecksum(store, kSummary)->matches());
+  // Another digest in hex is still a mismatch, reported in the manifests' own form.
+  ASSERT_TRUE(store.Put(kSummaryMd5, LowerHex(Md5::Digest("other"))).ok());
+  aws::Result<ManifestRead> other = ReadManifestAndChecksum(store, kSummary);
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->matches());
+  EXPECT_EQ(other->expected_md5, Md5Base64("other"));
+}
+
 TEST(ManifestIoTest, ACrashBeforeTheChecksumLeavesNoStaleOne) {
   testing::TempDir dir;
   LocalStore store(dir.path());
