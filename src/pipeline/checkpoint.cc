@@ -116,6 +116,13 @@ aws::Result<Checkpoint> ParseCheckpoint(std::string_view text, const std::string
   if (root["Unusable"].get(s) == simdjson::SUCCESS) c.unusable = std::string(s);
   int64_t total = 0;
   simdjson::dom::array segments;
+  if (root["TotalSegments"].error() == simdjson::NO_SUCH_FIELD && !c.operation.empty() &&
+      root["Segments"].error() == simdjson::NO_SUCH_FIELD) {
+    // Another command's checkpoint (import's, replicate's): not damaged, only the wrong file.
+    return FileError(path, "written by ddbmigrate " + c.operation +
+                               ", whose checkpoints record no scan segments; pass the "
+                               "checkpoint of this command's run, or another path");
+  }
   if (root["TotalSegments"].get(total) != simdjson::SUCCESS || total <= 0 ||
       root["Segments"].get(segments) != simdjson::SUCCESS ||
       static_cast<int64_t>(segments.size()) != total) {

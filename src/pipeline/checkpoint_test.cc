@@ -145,6 +145,18 @@ TEST(CheckpointTest, DamagedFilesAreClearErrors) {
   }
 }
 
+TEST(CheckpointTest, AnotherCommandsCheckpointIsNamedNotCalledDamaged) {
+  auto parsed = ParseCheckpoint(R"({"Version":1,"Operation":"import","Files":[]})", "cp.json");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.error().message.find("cp.json: written by ddbmigrate import"), std::string::npos)
+      << parsed.error().message;
+  EXPECT_EQ(parsed.error().message.find("damaged"), std::string::npos);
+  // Without segments or an operation it is damaged.
+  parsed = ParseCheckpoint(R"({"Version":1,"Operation":"copy","TotalSegments":2})", "cp.json");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.error().message.find("damaged"), std::string::npos);
+}
+
 // Edited by hand or damaged: a segment out of place, a Done that is not a boolean, a negative
 // count or more dead letters than items is refused, naming the segment.
 TEST(CheckpointTest, DamagedSegmentsAreRefused) {
