@@ -647,9 +647,6 @@ class ImportCommand final : public Command {
     reporter.Stop();
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    PrintSummary(global, target.table_name, source, exports.size(), counters, skipped_items.load(),
-                 earlier_dead, dead_letters, seconds, interrupted || failure.has_value(),
-                 options.consumed_capacity, db);
     if (failure) {
       // A table made for an import that failed before it wrote anything (often on the first
       // line, for key flags of the wrong type) stands in the way of the corrected command.
@@ -665,8 +662,11 @@ class ImportCommand final : public Command {
             "; files imported before stay imported: fix the cause and rerun with "
             "--resume";
       }
-      return std::move(*failure);
     }
+    PrintSummary(global, target.table_name, source, exports.size(), counters, skipped_items.load(),
+                 earlier_dead, dead_letters, seconds, interrupted || failure.has_value(),
+                 options.consumed_capacity, db, failure ? &*failure : nullptr);
+    if (failure) return std::move(*failure);
     // Items dead-lettered by the earlier runs of a resumed import count as much as this run's.
     const uint64_t dead = counters.items_dead_lettered.load() + earlier_dead;
     if (dead > 0) {
@@ -691,11 +691,13 @@ class ImportCommand final : public Command {
     return dead > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
   }
 
+  // `error`: the run failed with it (JSON: "Error", the message the run ends with).
   void PrintSummary(const GlobalOptions& global, const std::string& table,
                     const std::string& source, size_t export_count,
                     const pipeline::ImportCounters& c, uint64_t skipped, uint64_t skipped_dead,
                     const pipeline::DeadLetterFile& dead_letters, double seconds, bool stopped,
-                    bool write_capacity_asked, const Connection& db) const {
+                    bool write_capacity_asked, const Connection& db,
+                    const aws::Error* error) const {
     const uint64_t written = c.writes.items_written.load();
     const double rate = seconds > 0 ? static_cast<double>(written) / seconds : 0;
     if (global.output == "json") {
@@ -723,8 +725,9 @@ class ImportCommand final : public Command {
           .Double(seconds)
           .Key("ItemsPerSecond")
           .Double(rate)
-          .MemberBool("Complete", !stopped)
-          .EndObject();
+          .MemberBool("Complete", !stopped);
+      if (error != nullptr) w.Member("Error", error->message);
+      w.EndObject();
       std::cout << out << '\n';
       return;
     }

@@ -1278,8 +1278,11 @@ class ImportErrorTest(ExportImportTestBase):
 
     def import_fails(self, source, *fragments, table=None, extra=()):
         table = table or self.create_table(self.unique_table("bad"), keys=KEYS)
-        r, _ = self.run_import(str(source), table, *extra)
+        r, summary = self.run_import(str(source), table, *extra)
         self.assert_error(r, *fragments)
+        if summary is not None:  # a failure once the import ran: its summary says why
+            self.assertFalse(summary["Complete"], summary)
+            self.assertIn(fragments[0], summary["Error"])
         self.assertEqual(count_items(self.dynamodb(), table), 0,
                          f"items were written; stderr: {r.stderr}")
         return r
