@@ -77,6 +77,9 @@ Reason CheckMembers(od::object object, const std::string& prefix) {
     std::string_view name;
     od::value value;
     if (field.unescaped_key().get(name) || field.value().get(value)) return std::string(kNotJson);
+    // An attribute's name has at least one character (the members of a map are not held to it
+    // here: whether DynamoDB refuses an empty map key is not documented).
+    if (prefix.empty() && name.empty()) return std::string("an attribute name is empty");
     if (Reason r = CheckValue(value, prefix + std::string(name))) return r;
     names.push_back(name);
   }

@@ -15,8 +15,8 @@ namespace ddbm::dynamodb {
 // is not decimal, has more than 38 significant digits or a magnitude outside
 // 1E-130..9.9999999999999999999999999999999999999E+125; a value that is not an object with
 // exactly one known type tag; a value whose JSON shape does not fit its type ("BOOL":"yes",
-// "NULL":false, "L" not a list); binary that is not padded standard base64; an attribute name
-// given twice in the item or in one map; JSON longer than kMaxItemJsonBytes. Maps and lists
+// "NULL":false, "L" not a list); binary that is not padded standard base64; an empty attribute
+// name (of the item's own attributes); an attribute name given twice in the item or in one map; JSON longer than kMaxItemJsonBytes. Maps and lists
 // are checked recursively. The first
 // problem found is named with its attribute path, e.g. "attribute tags: empty string set (SS)"
 // or "attribute a.b[2]: NULL value is not true".

@@ -159,6 +159,11 @@ TEST(ItemCheckTest, NamesTheFirstProblemByItsPath) {
   EXPECT_EQ(Check(broken), Reason("attribute deep[1].m[1].m: more than one type tag (S, N)"));
 }
 
+TEST(ItemCheckTest, RejectsAnEmptyAttributeName) {
+  EXPECT_EQ(Check(R"({"pk":{"S":"a"},"":{"S":"1"}})"), Reason("an attribute name is empty"));
+  EXPECT_EQ(Check(R"({"m":{"M":{"":{"S":"1"}}}})"), std::nullopt);  // a map key is not held to it
+}
+
 TEST(ItemCheckTest, RejectsAnAttributeNameGivenTwice) {
   EXPECT_EQ(Check(R"({"a":{"S":"x"},"b":{"N":"1"},"a":{"S":"y"}})"),
             Reason("attribute a: given twice"));
