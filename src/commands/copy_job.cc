@@ -132,14 +132,14 @@ void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
                "Delete every item of the target first [API: Scan, BatchWriteItem]")
       ->excludes(create);
   app.add_flag("--yes", yes_, "Do not ask for confirmation before deleting");
+  app.add_flag("--dry-run", dry_run_,
+               "Print the plan and the first requests; send nothing that writes");
   if (!with_verify) return;
   app.add_flag("--verify", verify_,
                "After the copy, check that the target holds the same items as the source "
                "(as `ddbmigrate verify`) [API: Scan, BatchGetItem]");
   app.add_option("--verify-report", verify_report_,
                  "With --verify: write every difference here as JSON lines");
-  app.add_flag("--dry-run", dry_run_,
-               "Print the plan and the first requests; send nothing that writes");
   app.add_option("--transform", transform_,
                  "Pass every item through this command (/bin/sh -c): it reads one item per "
                  "line and writes one line per line read, flushed: an item, an array of items "

@@ -33,10 +33,11 @@ aws::Status CheckCopyTarget(const dynamodb::TableDescription& source,
 
 class CopyJob {
  public:
-  // Adds --source-table, --target-table, the side flags and every copy option to `app`; with
-  // `with_verify` (copy's, not migrate's), --verify, --verify-report, --dry-run and --transform
-  // too (a transform is a copy's alone: a replay writes the stream's images as they are). Bound
-  // variables live in *this.
+  // Adds --source-table, --target-table, the side flags and every copy option to `app`, --dry-run
+  // included; with `with_verify` (copy's, not migrate's), --verify, --verify-report and
+  // --transform too (a transform is a copy's alone: a replay writes the stream's images as they
+  // are; a verify of a source still written to would find differences). Bound variables live in
+  // *this.
   void AddFlags(CLI::App& app, bool with_verify);
   // Opens both sides and runs the copy. REQUIRES: the flags were parsed.
   aws::Result<Outcome> Run(const GlobalOptions& global);

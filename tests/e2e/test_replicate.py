@@ -1252,6 +1252,25 @@ class StreamErrorTest(StreamTestCase):
         self.assert_cli_error(r, contains="--live")
         self.assert_nothing_written(dst)
 
+    def test_migrate_dry_run_plans_and_writes_nothing(self):
+        src = self.create_table(self.unique_table("dsrc"), StreamSpecification=stream_spec())
+        self.write_items(src, self.generate_items(20))
+        dst = self.unique_table("ddst")
+        state = self.work / "dry.json"
+        for output in ("table", "json"):
+            with self.subTest(output):
+                r = self.cli("migrate", "--live", "--source-table", src, "--target-table", dst,
+                             "--create-target", "--checkpoint", state, "--dead-letter",
+                             self.dead_letter, "--dry-run", "--output", output)
+                self.assertEqual(r.code, 0, r.stderr)
+                self.assertIn("plan: migrate --live", r.stdout if output == "table" else r.stderr)
+                if output == "json":
+                    plan = json.loads(r.stdout)  # the copy's plan alone, one object
+                    self.assertEqual(plan["SourceTable"], src, plan)
+        self.assertNotIn(dst, self.dynamodb().list_tables()["TableNames"])
+        self.assertFalse(state.exists())
+        self.assertFalse(Path(str(state) + ".copy").exists())
+
     def test_migrate_checks_the_target_before_writing_state(self):
         """A target that cannot be used is reported before the state file is written: a state
         file left by a failed start would make the corrected command fail ("already exists;
