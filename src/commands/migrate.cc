@@ -182,8 +182,11 @@ class MigrateCommand final : public Command {
       if (aws::Status s = pipeline::SaveStreamCheckpoint(state_path, state); !s.ok()) {
         return std::move(s).error();
       }
-      std::cerr << fmt::format("noted stream {} at {}; the replay will start there (state in {})\n",
-                               state.stream_arn, state.from, state_path);
+      std::cerr << fmt::format(
+          "noted stream {} at {}; the replay will start at {}, {} min earlier for clocks that "
+          "differ (state in {})\n",
+          state.stream_arn, state.from, aws::FormatEpochSeconds(state.skip_before),
+          (kReplayMarginSeconds + kClockSkewSeconds) / 60, state_path);
       job_.SetCheckpoint(copy_path, false);
     } else {
       ReplaySettings again = replay;
@@ -257,7 +260,7 @@ class MigrateCommand final : public Command {
     replay.dead_letter = job_.dead_letter_file_used();
     replay.earlier_dead_letters = resume;
     std::cerr << "copy phase done; replaying the changes made since "
-              << aws::FormatEpochSeconds(started) << '\n';
+              << aws::FormatEpochSeconds(replay_from) << '\n';
     aws::Result<Outcome> replayed = RunReplay(global, src, dst, source_now, *target_table, replay,
                                               InstallInterruptHandler(kReplayStopping));
     if (!replayed.ok()) return replayed;
