@@ -130,7 +130,8 @@ aws::Result<std::string> TransformProcess::Exchange(std::string_view input, size
     if (clock->SteadyNow() - last_progress >= stall) {
       return Failed(fmt::format(
           "it answered {} of {} lines and then nothing for {} s: it must write (and flush) one "
-          "line per line read, e.g. jq --unbuffered, python3 -u or print(..., flush=True)",
+          "line per line read, e.g. jq --unbuffered, python3 -u or print(..., flush=True), and "
+          "never skip one (write null for an item to drop, not nothing: jq's select skips)",
           answered, lines, std::chrono::duration_cast<std::chrono::seconds>(stall).count()));
     }
   }
