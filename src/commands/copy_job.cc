@@ -398,7 +398,8 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
       std::cerr << "the copy has not started; " << truncate_stop_advice_ << '\n';
       summarize_emptying(nullptr);
     }
-    if (*emptied != Outcome::kSuccess) return emptied;
+    // Not empty after all (written to meanwhile, warned about): the copy goes on, as asked.
+    if (*emptied != Outcome::kSuccess && *emptied != Outcome::kIncomplete) return emptied;
   }
   if (aws::Status s = save_start(/*creating_target=*/false); !s.ok()) return std::move(s).error();
 

@@ -84,6 +84,26 @@ aws::Result<Outcome> TruncateTable(const Connection& connection,
   const uint64_t deleted = counters.writes.items_written.load();
   std::cerr << fmt::format("deleted {} from {}{}\n", Counted(deleted, "item"), table.table_name,
                            result->interrupted ? " (interrupted)" : "");
+  // Items written while the scan ran behind them are not deleted: one strongly consistent
+  // read of one key says whether the table is empty now.
+  std::optional<bool> empty;
+  if (!result->interrupted) {
+    dynamodb::ScanRequest check;
+    check.table_name = table.table_name;
+    check.limit = 1;
+    check.consistent_read = true;
+    std::tie(check.projection_expression, check.expression_attribute_names) = KeyProjection(table);
+    aws::Result<dynamodb::ItemPage> page = connection.dynamodb().Scan(check);
+    if (!page.ok()) return DescribeError(std::move(page).error(), "table", table.table_name);
+    empty = page->items.empty() && !page->last_evaluated_key;
+    if (!*empty) {
+      std::cerr << fmt::format(
+          "ddbmigrate: warning: {} is not empty: items were written to it while it was being "
+          "emptied{}; stop the writers and empty it again\n",
+          table.table_name,
+          counters.items_dead_lettered.load() > 0 ? ", or could not be deleted" : "");
+    }
+  }
   if (options.json_summary) {
     std::string out;
     aws::JsonWriter w(&out);
@@ -97,10 +117,13 @@ aws::Result<Outcome> TruncateTable(const Connection& connection,
     if (options.write_consumed_capacity) {
       w.Key("WriteCapacityUnits").Double(counters.writes.consumed_capacity.load());
     }
-    w.Key("Seconds").Double(seconds).MemberBool("Interrupted", result->interrupted).EndObject();
+    w.Key("Seconds").Double(seconds).MemberBool("Interrupted", result->interrupted);
+    if (empty) w.MemberBool("Empty", *empty);
+    w.EndObject();
     std::cout << out << '\n';
   }
-  return result->interrupted ? Outcome::kInterrupted : Outcome::kSuccess;
+  if (result->interrupted) return Outcome::kInterrupted;
+  return *empty ? Outcome::kSuccess : Outcome::kIncomplete;
 }
 
 namespace {

@@ -43,9 +43,10 @@ std::pair<std::string, std::string> KeyProjection(const dynamodb::TableDescripti
 aws::Status ConfirmTruncate(const Connection& connection, const dynamodb::TableDescription& table);
 
 // Deletes every item of `table` (scanning keys only, in parallel, batched deletes with the
-// retry policy), after confirming unless options.yes. Prints a one-line summary to stderr (and
-// with options.json_summary a JSON one to stdout). Installs the interrupt handler's messages
-// (interrupt.h): one for the prompt, then options.on_stop.
+// retry policy), after confirming unless options.yes, then reads one key to check the table is
+// empty: kIncomplete, with a warning, when items were written behind the scan. Prints a
+// one-line summary to stderr (and with options.json_summary a JSON one to stdout). Installs the
+// interrupt handler's messages (interrupt.h): one for the prompt, then options.on_stop.
 aws::Result<Outcome> TruncateTable(const Connection& connection,
                                    const dynamodb::TableDescription& table,
                                    const TruncateOptions& options, const std::atomic<bool>* stop);

@@ -273,6 +273,32 @@ class TruncateTest(ServiceTestCase):
                 self.assertIn(operation, r.stderr)
         self.assertEqual(count_items(self.dynamodb(), table), 30)
 
+    def test_items_written_meanwhile_are_reported_not_hidden(self):
+        """Items written behind the key scan are not deleted: the run says the table is not
+        empty and exits 3. (The one page of keys is read first; the deletes are slowed, and the
+        new items are written once the Scan has been answered.)"""
+        table = self.create_table(self.unique_table("trunc_busy"))
+        self.write_items(table, self.generate_items(20))
+        proxy = FaultProxy(self.ddb_endpoint, [{"fault": "slow", "delay_ms": 1500,
+                                                "operations": ["BatchWriteItem"]}]).start()
+        self.addCleanup(proxy.stop)
+        proc, out, err = self.start_cli(
+            ["truncate", "--table", table, "--yes", "--segments", "1", "--output", "json",
+             "--endpoint-url", proxy.endpoint], "busy")
+        deadline = time.monotonic() + 30
+        while proxy.stats["forwarded"].get("Scan", 0) < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.write_items(table, self.generate_items(3, start=1000))
+        self.assertEqual(proc.wait(timeout=60), 3, err.read_text())
+        self.assertIn(f"warning: {table} is not empty", err.read_text())
+        summary = json.loads(out.read_text())
+        self.assertEqual(summary["ItemsDeleted"], 20, summary)
+        self.assertFalse(summary["Empty"], summary)
+        self.assertEqual(count_items(self.dynamodb(), table), 3)
+        r = self.truncate(table, "--yes", "--output", "json")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertTrue(json.loads(r.stdout)["Empty"])
+
     def test_missing_table(self):
         r = self.truncate("no_such_table_to_truncate", "--yes")
         self.assert_cli_error(r, contains="no_such_table_to_truncate")
