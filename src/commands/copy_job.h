@@ -72,6 +72,7 @@ class CopyJob {
   const std::string& checkpoint() const { return checkpoint_; }
   bool resume() const { return resume_; }
   bool create_target() const { return create_target_; }
+  bool truncate_target() const { return truncate_target_; }
   const std::string& source_table() const { return source_table_; }
   const std::string& target_table() const { return target_table_; }
   const SideOptions& source_side() const { return source_side_; }

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <tuple>
 
 #include "aws/iso8601.h"
 #include "commands/command.h"
@@ -20,6 +21,7 @@
 #include "commands/run_checkpoint.h"
 #include "commands/scan_flags.h"
 #include "commands/table_pair.h"
+#include "commands/truncate.h"
 #include "dynamodb/table_ref.h"
 #include "pipeline/checkpoint.h"
 #include "pipeline/stream_replicator.h"
@@ -30,6 +32,24 @@ namespace {
 
 aws::Error Invalid(std::string message) {
   return aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));
+}
+
+// A target that holds items before the copy keeps those the source lacks (the replay removes
+// only what the source deletes), so it would not become the source's copy: said up front, as
+// the run goes on to say "ready for cut-over". One key read; a failed read says nothing.
+void WarnIfNotEmpty(const Connection& dst, const dynamodb::TableDescription& target,
+                    const std::string& state_path, const std::string& copy_path) {
+  dynamodb::ScanRequest probe;
+  probe.table_name = target.table_name;
+  probe.limit = 1;
+  std::tie(probe.projection_expression, probe.expression_attribute_names) = KeyProjection(target);
+  aws::Result<dynamodb::ItemPage> page = dst.dynamodb().Scan(probe);
+  if (!page.ok() || page->items.empty()) return;
+  std::cerr << fmt::format(
+      "ddbmigrate: warning: {} already holds items: those the source lacks stay in it, so it "
+      "will not be an exact copy; if that is not meant, stop (Ctrl-C), delete {} and {}, and "
+      "run again with --truncate-target\n",
+      target.table_name, state_path, copy_path);
 }
 
 class MigrateCommand final : public Command {
@@ -162,6 +182,7 @@ class MigrateCommand final : public Command {
         if (aws::Status s = job_.ConfirmTruncateTarget(dst, *target_table); !s.ok()) {
           return std::move(s).error();
         }
+        if (!job_.truncate_target()) WarnIfNotEmpty(dst, *target_table, state_path, copy_path);
       }
       // The stream position is noted before the scan starts: every change from here on is
       // either in the copy or in the replay (often both, which is harmless in order).

@@ -1271,6 +1271,21 @@ class StreamErrorTest(StreamTestCase):
         self.assertFalse(state.exists())
         self.assertFalse(Path(str(state) + ".copy").exists())
 
+    def test_migrate_into_a_target_holding_items_warns(self):
+        src = self.create_table(self.unique_table("wsrc"), StreamSpecification=stream_spec())
+        self.write_items(src, self.generate_items(10))
+        dst = self.create_table(self.unique_table("wdst"))
+        self.write_items(dst, self.generate_items(2, start=500))
+        state = self.work / "warn.json"
+        r = self.cli("migrate", "--live", "--source-table", src, "--target-table", dst,
+                     "--checkpoint", state, "--dead-letter", self.dead_letter,
+                     "--until-caught-up", "--max-lag", "0", timeout=RUN_TIMEOUT)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn(f"warning: {dst} already holds items: those the source lacks stay in it",
+                      r.stderr)
+        self.assertIn("--truncate-target", r.stderr)
+        self.assertEqual(len(self.scan_all(dst)), 12)
+
     def test_migrate_checks_the_target_before_writing_state(self):
         """A target that cannot be used is reported before the state file is written: a state
         file left by a failed start would make the corrected command fail ("already exists;
