@@ -65,8 +65,10 @@ aws::Result<ManifestRead> ReadManifestAndChecksum(const ObjectStore& store,
     while (!want.empty() && (want.back() == '\n' || want.back() == '\r' || want.back() == ' ')) {
       want.pop_back();
     }
-    // A checksum file written by hand (md5sum) holds the digest in hex: compared as base64.
-    if (std::optional<std::string> digest = HexDigest(want)) want = aws::EncodeBase64(*digest);
+    // A checksum file written by hand holds the digest in hex, as md5sum prints it (the file's
+    // name after two spaces): compared as base64.
+    const std::string_view first = std::string_view(want).substr(0, want.find(' '));
+    if (std::optional<std::string> digest = HexDigest(first)) want = aws::EncodeBase64(*digest);
     read.checksum_key = key;
     read.expected_md5 = std::move(want);
     break;

@@ -71,7 +71,8 @@ TEST(ManifestIoTest, AChecksumFileMayHoldTheDigestInHex) {
   LocalStore store(dir.path());
   const std::string text = R"({"itemCount":3})";
   ASSERT_TRUE(store.Put(kSummary, text).ok());
-  for (std::string hex : {LowerHex(Md5::Digest(text)), LowerHex(Md5::Digest(text)) + "\n"}) {
+  for (std::string hex : {LowerHex(Md5::Digest(text)), LowerHex(Md5::Digest(text)) + "\n",
+                          LowerHex(Md5::Digest(text)) + "  manifest-summary.json\n"}) {
     ASSERT_TRUE(store.Put(kSummaryMd5, hex).ok());
     aws::Result<std::optional<std::string>> read = ReadCheckedManifest(store, kSummary);
     ASSERT_TRUE(read.ok());
