@@ -387,6 +387,17 @@ class VerifyTest(ServiceTestCase):
                          sorted(json.dumps({"Difference": "Changed", "Key": wire_key(i),
                                             "Paths": ["text"]}, sort_keys=True)
                                 for i in changed))
+        # Under a read rate the lookups ask for their consumed capacity, which feeds each
+        # table's limiter.
+        proxy.reset_stats()
+        r = self.cli("verify", "--source-table", source, "--target-table", target,
+                     "--segments", "3", "--read-rate", "100000", "--output", "json",
+                     "--endpoint-url", proxy.endpoint, endpoint=False)
+        self.assertEqual(r.code, 3, r.stderr)
+        self.assertEqual(self.summary(r)["Changed"], 250)
+        stats = proxy.stats
+        self.assertEqual(stats["requests"].get("BatchGetItem"), 6, stats)
+        self.assertEqual(stats["capacity_requested"].get("BatchGetItem"), 6, stats)
 
     def test_stopped_while_reading_back_keeps_the_report(self):
         """Ctrl-C while the changed items are read back (slowly, one batch at a time): exit 130,
