@@ -194,57 +194,73 @@ struct DetailOutcome {
   uint64_t changed_while_verifying = 0;  // read back equal, or absent from a side
 };
 
-// Reads the changed items from both sides (BatchGetItem, one key) and names the differing
-// attributes, until `stop` reads true or a lookup fails; the changed items left keep no paths, and
-// the outcome says why, so that the differences already found are still reported. Each table's
-// lookups keep to its limiter (null: unlimited).
+// Reads the first max_detailed changed items back from both sides (pipeline::GetItemPairs:
+// batches of 100 keys, --readers batches at once, with progress on stderr) and names the
+// differing attributes, until `stop` reads true or a lookup fails; the changed items left keep no
+// paths, and the outcome says why, so that the differences already found are still reported.
+// Each table's lookups keep to its limiter (null: unlimited).
 DetailOutcome DetailChanges(const Sides& sides, const VerifySettings& settings,
                             pipeline::RateLimiter* source_limiter,
                             pipeline::RateLimiter* target_limiter, const std::atomic<bool>* stop,
                             std::vector<Difference>* differences) {
   DetailOutcome outcome;
-  uint64_t detailed = 0;
-  auto stopped = [&] { return stop != nullptr && stop->load(); };
+  std::vector<Difference*> changed;
+  std::vector<std::string> keys;
   for (Difference& d : *differences) {
-    if (d.kind != "Changed" || detailed++ >= settings.max_detailed) continue;
-    if (!outcome.failure && stopped()) outcome.interrupted = true;
-    if (outcome.failure || outcome.interrupted) {
+    if (d.kind != "Changed") continue;
+    if (changed.size() >= settings.max_detailed) break;
+    changed.push_back(&d);
+    keys.push_back(d.raw_key);
+  }
+  if (keys.empty()) return outcome;
+  if (stop != nullptr && stop->load()) {
+    outcome.interrupted = true;
+    outcome.left_without_paths = keys.size();
+    return outcome;
+  }
+  std::cerr << fmt::format("reading back {} to name the attributes that differ\n",
+                           Counted(keys.size(), "changed item"));
+  const pipeline::PairSide source{&sides.source.dynamodb(), sides.source_table.table_name,
+                                  &sides.source.dynamodb().service_client().retry_policy(),
+                                  source_limiter};
+  const pipeline::PairSide target{&sides.target.dynamodb(), sides.target_table.table_name,
+                                  &sides.target.dynamodb().service_client().retry_policy(),
+                                  target_limiter};
+  pipeline::PairCounters counters;
+  pipeline::ProgressReporter reporter(
+      [&] {
+        pipeline::ProgressSample s;
+        s.items_read = counters.first.load();
+        s.items_written = counters.second.load();
+        s.throttles = Throttles(sides.source, sides.target);
+        s.retries = Retries(sides.source, sides.target);
+        s.expected_items = keys.size();
+        s.read_label = "read back: source";
+        s.written_label = "target";
+        s.read_capacity_asked = false;
+        s.write_capacity_asked = false;
+        return s;
+      },
+      stderr, ::isatty(STDERR_FILENO) == 1, aws::Clock::Real());
+  reporter.Start();
+  pipeline::ItemPairs read =
+      pipeline::GetItemPairs(source, target, sides.source_table.key_schema, keys,
+                             settings.consistent_read, settings.readers, stop, &counters);
+  reporter.Stop();
+  if (read.failure) {
+    outcome.failure = read.failure_in_second ? sides.TargetError(std::move(*read.failure))
+                                             : sides.SourceError(std::move(*read.failure));
+  } else if (read.stopped) {
+    outcome.interrupted = true;
+  }
+  for (size_t i = 0; i < changed.size(); ++i) {
+    Difference& d = *changed[i];
+    if (!read.pairs[i]) {
       ++outcome.left_without_paths;
       continue;
     }
-    // A lookup whose retries a stop cut short is an interruption, not a failure.
-    auto failed = [&](aws::Error error) {
-      ++outcome.left_without_paths;
-      if (stopped()) {
-        outcome.interrupted = true;
-      } else {
-        outcome.failure = std::move(error);
-      }
-    };
-    // One key through the batch getter, which keeps to the table's limiter.
-    auto look_up = [&](const Connection& side, const std::string& table,
-                       pipeline::RateLimiter* limiter) -> aws::Result<std::optional<std::string>> {
-      aws::Result<std::vector<std::string>> found =
-          pipeline::GetItemsFully(side.dynamodb(), table, {d.raw_key}, settings.consistent_read,
-                                  side.dynamodb().service_client().retry_policy(), stop, limiter);
-      if (!found.ok()) return std::move(found).error();
-      if (found->empty()) return std::optional<std::string>();
-      return std::optional<std::string>(std::move(found->front()));
-    };
-    aws::Result<std::optional<std::string>> a =
-        look_up(sides.source, sides.source_table.table_name, source_limiter);
-    if (!a.ok()) {
-      failed(sides.SourceError(std::move(a).error()));
-      continue;
-    }
-    aws::Result<std::optional<std::string>> b =
-        look_up(sides.target, sides.target_table.table_name, target_limiter);
-    if (!b.ok()) {
-      failed(sides.TargetError(std::move(b).error()));
-      continue;
-    }
-    const std::optional<std::string>& in_source = *a;
-    const std::optional<std::string>& in_target = *b;
+    const std::optional<std::string>& in_source = read.pairs[i]->first;
+    const std::optional<std::string>& in_target = read.pairs[i]->second;
     if (!in_source || !in_target) {  // changed since the scan
       d.read_back = in_source ? "AbsentFromTarget" : in_target ? "AbsentFromSource" : "Absent";
       ++outcome.changed_while_verifying;
@@ -346,6 +362,7 @@ aws::Status VerifySample(const Sides& sides, const VerifySettings& settings,
               }
               target_counters.items.fetch_add(found->size(), std::memory_order_relaxed);
               std::lock_guard lock(mu);
+              result->looked_up += keys.size();
               for (size_t i = 0; i < prints.size(); ++i) {
                 auto it = in_target.find(prints[i].key);
                 if (it == in_target.end()) {
@@ -492,6 +509,7 @@ aws::Status ReportDifferences(const Sides& sides, const VerifySettings& settings
   const DetailOutcome detail =
       DetailChanges(sides, settings, source_limiter, target_limiter, stop, differences);
   if (detail.interrupted) result->interrupted = true;
+  result->changed_while_verifying = detail.changed_while_verifying;
   for (const Difference& d : *differences) {
     if (aws::Status s = sink->Add(d); !s.ok()) return s;
   }
@@ -582,10 +600,12 @@ void PrintVerifyResult(const GlobalOptions& global, const dynamodb::TableDescrip
         .MemberInt("ExtraInTarget", static_cast<int64_t>(r.extra_in_target))
         .MemberInt("Changed", static_cast<int64_t>(r.changed))
         .MemberInt("UnlistedBuckets", static_cast<int64_t>(r.unlisted_buckets))
-        .MemberInt("ChangedWhileVerifying", static_cast<int64_t>(r.vanished_buckets))
+        .MemberInt("ChangedWhileVerifying", static_cast<int64_t>(r.changed_while_verifying))
+        .MemberInt("VanishedBuckets", static_cast<int64_t>(r.vanished_buckets))
         .MemberInt("UnlistedDifferences", static_cast<int64_t>(r.unlisted_differences))
-        .MemberBool("Sampled", r.sampled)
-        .MemberBool("EmptySample", r.empty_sample())
+        .MemberBool("Sampled", r.sampled);
+    if (r.sampled) w.MemberInt("LookedUp", static_cast<int64_t>(r.looked_up));
+    w.MemberBool("EmptySample", r.empty_sample())
         .MemberBool("Interrupted", r.interrupted)
         .MemberBool("Match", r.match())
         .Key("Seconds")
@@ -597,10 +617,16 @@ void PrintVerifyResult(const GlobalOptions& global, const dynamodb::TableDescrip
     std::cout << out << '\n';
     return;
   }
-  std::cout << fmt::format("{} {}: {}{}; {} {}: {}{}\n", "source", source_table.table_name,
-                           Counted(r.source_items, "item"), r.sampled ? " sampled" : "", "target",
-                           target_table.table_name, Counted(r.target_items, "item"),
-                           r.sampled ? " looked up" : "");
+  if (r.sampled) {
+    std::cout << fmt::format("source {}: {} sampled; target {}: {} looked up, {} found\n",
+                             source_table.table_name, Counted(r.source_items, "item"),
+                             target_table.table_name, pipeline::GroupThousands(r.looked_up),
+                             pipeline::GroupThousands(r.target_items));
+  } else {
+    std::cout << fmt::format("source {}: {}; target {}: {}\n", source_table.table_name,
+                             Counted(r.source_items, "item"), target_table.table_name,
+                             Counted(r.target_items, "item"));
+  }
   std::cout << fmt::format("missing in target: {}  extra in target: {}  changed: {}\n",
                            r.missing_in_target, r.extra_in_target, r.changed);
   if (r.unlisted_buckets > 0) {

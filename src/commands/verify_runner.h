@@ -3,7 +3,8 @@
 // Pass one digests both tables into buckets (pipeline/table_digest.h), scanning them at the same
 // time; equal buckets everywhere means equal tables, after one scan of each. Otherwise pass two
 // scans both again, keeping only the keys of the differing buckets, and lists each difference;
-// changed items are then read back (GetItem) to name the attributes that differ.
+// changed items are then read back (BatchGetItem, pipeline::GetItemPairs) to name the attributes
+// that differ.
 #pragma once
 
 #include <atomic>
@@ -48,8 +49,11 @@ struct VerifyResult {
   uint64_t missing_in_target = 0;
   uint64_t extra_in_target = 0;
   uint64_t changed = 0;
-  uint64_t unlisted_buckets = 0;      // differing buckets not itemised (over max_listed_keys)
-  uint64_t vanished_buckets = 0;      // differed in pass one, not in pass two: tables changed
+  uint64_t unlisted_buckets = 0;  // differing buckets not itemised (over max_listed_keys)
+  uint64_t vanished_buckets = 0;  // differed in pass one, not in pass two: tables changed
+  // Changed items that read back equal, or absent from a side: they changed while verified.
+  uint64_t changed_while_verifying = 0;
+  uint64_t looked_up = 0;  // sample: keys looked up in the target (target_items: those found)
   uint64_t unlisted_differences = 0;  // sample: counted, not listed (over max_listed_keys)
   bool sampled = false;
   bool interrupted = false;

@@ -1,6 +1,11 @@
 #include "pipeline/batch_getter.h"
 
 #include <algorithm>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "dynamodb/item_compare.h"
 
 namespace ddbm::pipeline {
 namespace {
@@ -78,6 +83,91 @@ aws::Result<std::vector<std::string>> GetItemsFully(
     }
   }
   return found;
+}
+
+ItemPairs GetItemPairs(const PairSide& first, const PairSide& second,
+                       const std::vector<dynamodb::KeySchemaElement>& key_schema,
+                       const std::vector<std::string>& keys, bool consistent_read, int workers,
+                       const std::atomic<bool>* stop, PairCounters* counters) {
+  ItemPairs out;
+  out.pairs.resize(keys.size());
+  const size_t batches = (keys.size() + kMaxKeysPerRequest - 1) / kMaxKeysPerRequest;
+  std::atomic<size_t> next_batch{0};
+  std::atomic<bool> failed{false};
+  std::mutex mu;  // guards out.failure, out.failure_in_second, out.stopped
+  auto stopped = [&] { return stop != nullptr && stop->load(); };
+  auto fail = [&](aws::Error error, bool in_second) {
+    std::lock_guard lock(mu);
+    failed.store(true);
+    if (!out.failure) {
+      out.failure = std::move(error);
+      out.failure_in_second = in_second;
+    }
+  };
+  // The items of one batch from one table, by the index of their key; false when it failed or
+  // was stopped (then recorded).
+  auto read = [&](const PairSide& side, bool is_second, const std::vector<std::string>& batch,
+                  const std::unordered_map<std::string, size_t>& index_of,
+                  std::vector<std::optional<std::string>>* items) {
+    aws::Result<std::vector<std::string>> found = GetItemsFully(
+        *side.client, side.table, batch, consistent_read, *side.policy, stop, side.limiter);
+    if (!found.ok()) {
+      if (stopped()) return false;  // a lookup a stop cut short is no failure
+      fail(std::move(found).error(), is_second);
+      return false;
+    }
+    for (std::string& item : *found) {
+      aws::Result<std::string> key = dynamodb::CanonicalKey(item, key_schema);
+      if (!key.ok()) {
+        fail(std::move(key).error(), is_second);
+        return false;
+      }
+      auto it = index_of.find(*key);
+      if (it != index_of.end()) (*items)[it->second] = std::move(item);
+    }
+    if (counters != nullptr) {
+      (is_second ? counters->second : counters->first)
+          .fetch_add(batch.size(), std::memory_order_relaxed);
+    }
+    return true;
+  };
+  auto work = [&] {
+    for (;;) {
+      if (failed.load() || stopped()) return;
+      const size_t b = next_batch.fetch_add(1);
+      if (b >= batches) return;
+      const size_t begin = b * kMaxKeysPerRequest;
+      const size_t end = std::min(keys.size(), begin + kMaxKeysPerRequest);
+      std::vector<std::string> batch(keys.begin() + static_cast<ptrdiff_t>(begin),
+                                     keys.begin() + static_cast<ptrdiff_t>(end));
+      std::unordered_map<std::string, size_t> index_of;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        aws::Result<std::string> key = dynamodb::CanonicalKey(batch[i], key_schema);
+        if (!key.ok()) {
+          fail(std::move(key).error(), false);
+          return;
+        }
+        index_of.emplace(std::move(*key), i);
+      }
+      std::vector<std::optional<std::string>> in_first(batch.size());
+      std::vector<std::optional<std::string>> in_second(batch.size());
+      if (!read(first, false, batch, index_of, &in_first)) return;
+      if (!read(second, true, batch, index_of, &in_second)) return;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        out.pairs[begin + i] = ItemPair{std::move(in_first[i]), std::move(in_second[i])};
+      }
+    }
+  };
+  const size_t threads = std::min<size_t>(batches, static_cast<size_t>(std::max(workers, 1)));
+  std::vector<std::thread> pool;
+  for (size_t i = 1; i < threads; ++i) pool.emplace_back(work);
+  if (threads > 0) work();
+  for (std::thread& t : pool) t.join();
+  if (!out.failure && stopped()) {
+    out.stopped = std::any_of(out.pairs.begin(), out.pairs.end(),
+                              [](const std::optional<ItemPair>& p) { return !p.has_value(); });
+  }
+  return out;
 }
 
 }  // namespace ddbm::pipeline

@@ -33,11 +33,12 @@ Rules
 Each rule is a dict (or a Rule). Common keys:
 
 ``fault``        one of throttle, unprocessed, error500, error503, denied, reset, slow,
-                 truncate, corrupt_crc, ttl_remove (required).
+                 truncate, corrupt_crc, ttl_remove, rewrite (required).
 ``probability``  fire with this probability (a seeded generator per rule), or
 ``every``        fire on every Nth request the rule sees (N, 2N, ...). With neither, every request.
 ``operations``   operation names (``BatchWriteItem``) or full targets
                  (``DynamoDB_20120810.BatchWriteItem``) the rule applies to; default all.
+``table``        only requests naming this ``TableName`` (default: any).
 ``max_count``    fire at most this many times, then let requests pass.
 ``after``        let the first N requests the rule sees pass before it may fire (default 0);
                  ``every`` and ``probability`` then count from the request after them.
@@ -72,6 +73,11 @@ Fault-specific keys:
 ``ttl_remove``   GetRecords only: forwards, then marks the REMOVE records whose key has a string
                  value starting with ``key_prefix`` (default "ttl") as deletions by DynamoDB's TTL
                  (the ``userIdentity`` the service adds; DynamoDB Local never writes one).
+``rewrite``      Scan and Query only: forwards, then, in the answer's items that hold every
+                 attribute of ``match`` (DynamoDB JSON, ``{"pk": {"S": "a"}}``; default: every
+                 item) with the same value, sets the attributes of ``set_attributes`` (DynamoDB
+                 JSON, required), as a table read while it is written might answer; with
+                 ``table``, only that table's answers change. Reads by key see the stored items.
 
 Rules are evaluated in order for each request carrying an ``X-Amz-Target`` header (requests
 without one always pass through). The first non-slow rule that fires decides the fault; the
@@ -99,7 +105,7 @@ import zlib
 from dataclasses import dataclass, field, fields
 
 FAULTS = ("throttle", "unprocessed", "error500", "error503", "denied", "reset", "slow",
-          "truncate", "corrupt_crc", "ttl_remove")
+          "truncate", "corrupt_crc", "ttl_remove", "rewrite")
 
 THROTTLE_ERRORS = {
     "ProvisionedThroughputExceededException": (
@@ -141,6 +147,9 @@ class Rule:
     after: int = 0
     for_ms: int | None = None
     key_prefix: str = "ttl"
+    table: str | None = None
+    match: dict | None = None
+    set_attributes: dict | None = None
 
     # Runtime state (not configuration).
     seen: int = field(default=0, init=False, repr=False)
@@ -191,6 +200,11 @@ class Rule:
             if self.probability is not None or self.every is not None:
                 raise ValueError("an outage (for_ms) fires on every request; give it no "
                                  "probability or every")
+        if self.fault == "rewrite" and not isinstance(self.set_attributes, dict):
+            raise ValueError("a rewrite rule needs set_attributes: the attributes to set, as "
+                             "DynamoDB JSON")
+        if self.match is not None and not isinstance(self.match, dict):
+            raise ValueError(f"match must be a dict of attributes, got {self.match!r}")
 
     @property
     def label(self) -> str:
@@ -200,8 +214,13 @@ class Rule:
             return f"reset_{self.when}"
         return self.fault
 
-    def applies_to(self, operation: str | None, target: str | None) -> bool:
+    def applies_to(self, operation: str | None, target: str | None,
+                   table: str | None = None) -> bool:
         if operation is None:
+            return False
+        if self.table is not None and table != self.table:
+            return False
+        if self.fault == "rewrite" and operation not in ("Scan", "Query"):
             return False
         if self.fault == "unprocessed" and operation != "BatchWriteItem":
             return False
@@ -241,6 +260,16 @@ def _mark_ttl_removes(body: bytes, key_prefix: str) -> bytes:
         if record.get("eventName") == "REMOVE" and any(
                 str(v.get("S", "")).startswith(key_prefix) for v in keys.values()):
             record["userIdentity"] = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+    return _dump_json(page)
+
+
+def _rewrite_items(body: bytes, match: dict | None, set_attributes: dict) -> bytes:
+    """A Scan or Query answer whose items holding every attribute of `match` carry
+    `set_attributes`."""
+    page = json.loads(body)
+    for item in page.get("Items", []):
+        if all(item.get(name) == value for name, value in (match or {}).items()):
+            item.update(copy.deepcopy(set_attributes))
     return _dump_json(page)
 
 
@@ -330,8 +359,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = self._read_body()
         target = self.headers.get("X-Amz-Target")
         operation = target.rpartition(".")[2] if target else None
-        self.proxy._count_capacity_request(operation, body)
-        delay_ms, rule = self.proxy._decide(operation, target)
+        table = self.proxy._count_capacity_request(operation, body)
+        delay_ms, rule = self.proxy._decide(operation, target, table)
         fault = rule.fault if rule else None
 
         if fault in _LOCAL_FAULTS or (fault == "reset" and rule.when == "before"):
@@ -365,6 +394,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         elif fault == "ttl_remove":
             if response.status == 200:
                 response.set_body(_mark_ttl_removes(response.body, rule.key_prefix))
+            self._send(response)
+        elif fault == "rewrite":
+            if response.status == 200:
+                response.set_body(_rewrite_items(response.body, rule.match,
+                                                 rule.set_attributes))
             self._send(response)
         elif fault == "corrupt_crc":
             good = zlib.crc32(response.body) & 0xFFFFFFFF
@@ -645,23 +679,26 @@ class FaultProxy:
     # --- decisions ---
 
     def _count_capacity_request(self, operation, body: bytes):
-        """Counts a request that asks for ConsumedCapacity in its answer, and Scans by table."""
+        """Counts a request that asks for ConsumedCapacity in its answer, and Scans by table;
+        returns the TableName it names, or None."""
         try:
             request = json.loads(body or b"{}")
             asked = request.get("ReturnConsumedCapacity", "NONE") != "NONE"
+            table = request.get("TableName")
         except (ValueError, AttributeError):
-            return
+            return None
         with self._lock:
             if asked:
                 counts = self._stats["capacity_requested"]
                 counts[operation or "-"] = counts.get(operation or "-", 0) + 1
             if operation == "Scan":
-                table = self._stats["scans_by_table"].setdefault(
+                counts = self._stats["scans_by_table"].setdefault(
                     request.get("TableName", "-"), {"requests": 0, "capacity_requested": 0})
-                table["requests"] += 1
-                table["capacity_requested"] += int(asked)
+                counts["requests"] += 1
+                counts["capacity_requested"] += int(asked)
+        return table if isinstance(table, str) else None
 
-    def _decide(self, operation, target):
+    def _decide(self, operation, target, table=None):
         """(delay in ms, the rule whose fault to inject or None) for one request."""
         delay_ms, action = 0, None
         with self._lock:
@@ -669,7 +706,7 @@ class FaultProxy:
             requests[operation or "-"] = requests.get(operation or "-", 0) + 1
             for i, rule in enumerate(self.rules):
                 if (action is not None and rule.fault != "slow") or \
-                        not rule.applies_to(operation, target):
+                        not rule.applies_to(operation, target, table):
                     continue
                 if not rule.draw():
                     continue

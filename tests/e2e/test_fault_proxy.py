@@ -431,6 +431,31 @@ class FaultProxyTest(ServiceTestCase):
             client.list_tables()
 
 
+    def test_rewrite_changes_matching_items_of_scans_and_queries_only(self):
+        first, second = self.item(1, "rw"), self.item(2, "rw")
+        for item in (first, second):
+            self.dynamodb().put_item(TableName=self.table, Item=item)
+        match = {"pk": first["pk"], "sk": first["sk"]}
+        proxy = self.start_proxy([{"fault": "rewrite", "table": self.table, "match": match,
+                                   "set_attributes": {"v": {"S": "rewritten"}}},
+                                  {"fault": "rewrite", "table": "another-table",
+                                   "set_attributes": {"v": {"S": "elsewhere"}}}])
+        client = self.via(proxy)
+        query = dict(TableName=self.table, KeyConditionExpression="pk = :pk",
+                     ExpressionAttributeValues={":pk": first["pk"]}, ConsistentRead=True)
+        items = client.query(**query)["Items"]
+        self.assertEqual(items, [dict(first, v={"S": "rewritten"}), second])
+        scanned = [i for i in client.scan(TableName=self.table, ConsistentRead=True)["Items"]
+                   if i["pk"] == first["pk"]]
+        self.assertEqual(sorted(i["v"]["S"] for i in scanned),
+                         sorted(["rewritten", second["v"]["S"]]))
+        # Reads by key, and the table itself, are untouched.
+        got = client.get_item(TableName=self.table, Key=match, ConsistentRead=True)["Item"]
+        self.assertEqual(got, first)
+        self.assertEqual(self.stored(first), first)
+        self.assertEqual(proxy.stats["rules"], {"rewrite": 2, "rewrite#1": 0})
+        self.assertEqual(proxy.fault_count("rewrite"), 2)
+
     # --- fault_proxy.py run as a program, as a shell test or a benchmark would ---
 
     def test_command_line(self):
@@ -480,7 +505,9 @@ class RuleTest(unittest.TestCase):
                     {"fault": "slow", "delay": 5},
                     {"fault": "reset", "after": -1},
                     {"fault": "reset", "for_ms": 0},
-                    {"fault": "reset", "for_ms": 100, "every": 2}):
+                    {"fault": "reset", "for_ms": 100, "every": 2},
+                    {"fault": "rewrite"},  # nothing to set
+                    {"fault": "rewrite", "set_attributes": {}, "match": "pk"}):
             with self.subTest(rule=bad), self.assertRaises(ValueError):
                 Rule.from_dict(bad)
 

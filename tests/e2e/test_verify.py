@@ -147,6 +147,8 @@ class VerifyTest(ServiceTestCase):
         s = self.summary(r)
         self.assertTrue(s["Sampled"])
         self.assertTrue(0 < s["SourceItems"] < ITEMS, s)
+        self.assertEqual(s["LookedUp"], s["SourceItems"], s)
+        self.assertEqual(s["TargetItems"], s["SourceItems"], s)
         ddb = self.dynamodb()
         for item in self.items:
             ddb.put_item(TableName=target, Item=dict(item, text={"S": "changed"}))
@@ -155,6 +157,21 @@ class VerifyTest(ServiceTestCase):
         s = self.summary(r)
         self.assertEqual(s["Changed"], s["SourceItems"])
         self.assertFalse(s["EmptySample"], s)
+
+    def test_a_sample_says_how_many_keys_it_looked_up_and_found(self):
+        source, _ = self.make_pair("smpfound")
+        target = self.create_table(self.unique_table("smpfound_empty"))
+        self.write_items(target, self.items[:1])
+        r = self.cli("verify", "--source-table", source, "--target-table", target,
+                     "--sample", "0.3")
+        self.assertEqual(r.code, 3, r.stderr)
+        first = r.stdout.splitlines()[0]
+        sampled = int(first.split(": ")[1].split(" ")[0].replace(",", ""))
+        self.assertGreater(sampled, 1, r.stdout)
+        found = int(first.rsplit(", ", 1)[1].split(" ")[0])
+        self.assertIn(found, (0, 1), r.stdout)
+        self.assertIn(f"{target}: {sampled:,} looked up, {found} found", first)
+        self.assertIn(f"missing in target: {sampled - found} ", r.stdout)
 
     def test_a_sample_that_holds_no_item_is_no_match(self):
         source = self.create_table(self.unique_table("esrc"))
@@ -316,6 +333,103 @@ class VerifyTest(ServiceTestCase):
             lines = read_report(report)
         self.assertEqual([(line["Difference"], line.get("ReadBack")) for line in lines],
                          [("Changed", "Equal")] * 3)
+
+    def test_an_item_that_differs_only_when_scanned_changed_while_verifying(self):
+        """A proxy rewrites one item in the target's Scan answers only: it differs in both scans
+        and reads back equal. ChangedWhileVerifying counts it (VanishedBuckets counts buckets
+        that differed in the first scan only)."""
+        source, target = self.make_pair("scanonly")
+        item = self.items[3]
+        proxy = FaultProxy(self.ddb_endpoint, [{"fault": "rewrite", "table": target,
+                                                "match": key_of(item),
+                                                "set_attributes": {"text": {"S": "rewritten"}}}])
+        proxy.start()
+        self.addCleanup(proxy.stop)
+        with tempfile.TemporaryDirectory() as d:
+            report = os.path.join(d, "report.jsonl")
+            r = self.cli("verify", "--source-table", source, "--target-table", target,
+                         "--segments", "3", "--report", report, "--output", "json",
+                         "--endpoint-url", proxy.endpoint, endpoint=False)
+            self.assertEqual(r.code, 3, r.stderr)
+            s = self.summary(r)
+            self.assertEqual((s["MissingInTarget"], s["ExtraInTarget"], s["Changed"]), (0, 0, 1))
+            self.assertEqual((s["ChangedWhileVerifying"], s["VanishedBuckets"]), (1, 0), s)
+            self.assertNotIn("LookedUp", s)
+            self.assertIn("warning: 1 changed item differed when the tables were scanned but not "
+                          "when read back", r.stderr)
+            self.assertEqual(read_report(report), [{"Difference": "Changed",
+                                                    "Key": wire_key(item), "ReadBack": "Equal"}])
+        self.assertGreater(proxy.fault_count("rewrite", "Scan"), 0)
+
+    def test_changed_items_are_read_back_in_batches(self):
+        """250 changed items: read back 100 keys per BatchGetItem from each table (3 requests
+        each), and each named with what differs."""
+        source, target = self.make_pair("batch")
+        changed = self.items[:250]
+        self.write_items(target, [dict(i, text={"S": "changed"}) for i in changed])
+        proxy = FaultProxy(self.ddb_endpoint, []).start()
+        self.addCleanup(proxy.stop)
+        with tempfile.TemporaryDirectory() as d:
+            report = os.path.join(d, "report.jsonl")
+            r = self.cli("verify", "--source-table", source, "--target-table", target,
+                         "--segments", "3", "--readers", "2", "--report", report,
+                         "--output", "json", "--endpoint-url", proxy.endpoint, endpoint=False)
+            self.assertEqual(r.code, 3, r.stderr)
+            s = self.summary(r)
+            self.assertEqual((s["MissingInTarget"], s["ExtraInTarget"], s["Changed"]),
+                             (0, 0, 250))
+            self.assertEqual(s["ChangedWhileVerifying"], 0, s)
+            self.assertIn("reading back 250 changed items", r.stderr)
+            self.assertEqual(proxy.stats["requests"].get("BatchGetItem"), 6, proxy.stats)
+            lines = read_report(report)
+        self.assertEqual(len(lines), 250)
+        self.assertEqual(sorted(json.dumps(line, sort_keys=True) for line in lines),
+                         sorted(json.dumps({"Difference": "Changed", "Key": wire_key(i),
+                                            "Paths": ["text"]}, sort_keys=True)
+                                for i in changed))
+        # Under a read rate the lookups ask for their consumed capacity, which feeds each
+        # table's limiter.
+        proxy.reset_stats()
+        r = self.cli("verify", "--source-table", source, "--target-table", target,
+                     "--segments", "3", "--read-rate", "100000", "--output", "json",
+                     "--endpoint-url", proxy.endpoint, endpoint=False)
+        self.assertEqual(r.code, 3, r.stderr)
+        self.assertEqual(self.summary(r)["Changed"], 250)
+        stats = proxy.stats
+        self.assertEqual(stats["requests"].get("BatchGetItem"), 6, stats)
+        self.assertEqual(stats["capacity_requested"].get("BatchGetItem"), 6, stats)
+
+    def test_stopped_while_reading_back_keeps_the_report(self):
+        """Ctrl-C while the changed items are read back (slowly, one batch at a time): exit 130,
+        every difference listed, those not read back without paths."""
+        source, target = self.make_pair("rbint")
+        changed = self.items[:250]
+        self.write_items(target, [dict(i, text={"S": "changed"}) for i in changed])
+        slow = FaultProxy(self.ddb_endpoint, [{"fault": "slow", "delay_ms": 1500,
+                                               "operations": ["BatchGetItem"]}]).start()
+        self.addCleanup(slow.stop)
+        report = os.path.join(self.home, "readback-interrupted.jsonl")
+        proc, out, err = self.start_cli(
+            ["verify", "--source-table", source, "--target-table", target, "--segments", "3",
+             "--readers", "1", "--report", report, "--output", "json",
+             "--endpoint-url", slow.endpoint], "readback-interrupted")
+        deadline = time.monotonic() + 120
+        while slow.stats["requests"].get("BatchGetItem", 0) == 0:
+            self.assertIsNone(proc.poll(), self.read_text(err))
+            self.assertLess(time.monotonic(), deadline, self.read_text(err))
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        self.assertEqual(proc.wait(timeout=60), 130, self.read_text(err))
+        self.assertIn("stopped looking up the changed items", self.read_text(err))
+        s = json.loads(self.read_text(out).strip().splitlines()[-1])
+        self.assertTrue(s["Interrupted"], s)
+        self.assertEqual(s["Changed"], 250, s)
+        self.assertFalse(s["ReportPartial"], s)
+        lines = read_report(report)
+        self.assertEqual(len(lines), 250)
+        with_paths = [line for line in lines if "Paths" in line]
+        self.assertTrue(0 < len(with_paths) < 250, len(with_paths))
+        self.assertLess(slow.stats["requests"]["BatchGetItem"], 6, slow.stats)
 
     def test_a_failed_lookup_of_the_changed_items_keeps_the_report(self):
         source, target = self.make_pair("det")
