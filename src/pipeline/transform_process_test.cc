@@ -1,8 +1,10 @@
 #include "pipeline/transform_process.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <string>
 #include <thread>
 
 #include "testing/fake_clock.h"
@@ -163,8 +165,10 @@ TEST(TransformProcessTest, MoreLinesThanItemsAreAnErrorAndConfirmNothing) {
 }
 
 TEST(TransformProcessTest, WhatTheShellStartedEndsWithIt) {
-  // `sleep` is not the shell: ending the process must end it too, within the grace.
-  ProcessTransform transform(Options("cat; sleep 301"));
+  // `sleep` is not the shell: ending the process must end it too, within the grace. Its
+  // argument names this test process, so another test run at the same time is not taken for it.
+  const std::string sleep = "sleep 301." + std::to_string(::getpid());
+  ProcessTransform transform(Options("cat; " + sleep));
   std::vector<std::string> items = {Item(1)};
   std::vector<std::string_view> views(items.begin(), items.end());
   ASSERT_TRUE(transform.Apply(views, kNever, [] {}).ok());
@@ -176,7 +180,7 @@ TEST(TransformProcessTest, WhatTheShellStartedEndsWithIt) {
   // Killed; gone once the kernel has torn it down.
   bool gone = false;
   for (int i = 0; i < 100 && !gone; ++i) {
-    gone = ::system("pgrep -f '[s]leep 301' >/dev/null") != 0;
+    gone = ::system(("pgrep -f '[s]" + sleep.substr(1) + "' >/dev/null").c_str()) != 0;
     if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_TRUE(gone) << "the shell's child outlived it";
