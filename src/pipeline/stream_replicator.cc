@@ -760,14 +760,14 @@ aws::Result<ReplicateResult> Replay::Run() {
         caught_up = false;
         continue;
       }
-      // Close enough by its records' times, within max_lag_seconds of this host's clock. Not
-      // with a max lag of 0, which asks for every record (one stamped this second may have
-      // others behind it), nor by a lag below 0: this host's clock is then behind the one that
-      // stamps the records, and its lags would look smaller than they are.
+      // Close enough by its records' times, within max_lag_seconds of this host's clock (a
+      // record stamped ahead of it, the clock being behind the service's, counts as close: a
+      // shard written to all the time is never at its tip). Not with a max lag of 0, which
+      // asks for every record: a record stamped this second, or ahead of this clock, may have
+      // others behind it.
       const int64_t newest = reader->newest.load();
-      const int64_t lag = now - newest;
-      const bool close = options_.max_lag_seconds > 0 && newest > 0 && lag >= 0 &&
-                         static_cast<double>(lag) <= options_.max_lag_seconds;
+      const bool close = options_.max_lag_seconds > 0 && newest > 0 &&
+                         static_cast<double>(now - newest) <= options_.max_lag_seconds;
       if (!reader->at_tip.load() && !close) caught_up = false;
     }
     if (caught_up && !counters_->caught_up.load() && context_.on_caught_up) {

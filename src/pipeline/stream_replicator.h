@@ -54,8 +54,8 @@ struct ReplicateOptions {
   std::chrono::milliseconds describe_interval{10'000};  // looking for new shards
   std::chrono::milliseconds poll_interval{100};         // the coordinator's tick
   // Caught up: every shard read to its current end, or (when above 0) its last applied record
-  // no older than this by this host's clock (a record stamped ahead of it is not close enough).
-  // With until_caught_up the run then stops; otherwise it goes on until stopped.
+  // no older than this by this host's clock. With until_caught_up the run then stops; otherwise
+  // it goes on until stopped.
   double max_lag_seconds = 10;
   bool until_caught_up = false;
   int64_t retention_seconds = 24 * 3600;  // how long the stream keeps records
