@@ -234,7 +234,14 @@ aws::Result<std::vector<ExportManifest>> FindExports(const ObjectStore& store,
       if (export_id && folder != root + *export_id + "/") continue;
       folders.push_back(folder);
     }
-    if (!begun.empty() || !finished.empty()) break;
+    // The first root holding an export wins; with export_id, the one holding that export.
+    const bool found = export_id ? !folders.empty() || begun.contains(root + *export_id + "/")
+                                 : !begun.empty() || !finished.empty();
+    if (found) break;
+    if (&candidate != &roots.back()) {
+      begun.clear();
+      finished.clear();
+    }
   }
   if (begun.empty() && finished.empty()) root = roots.front();  // named in the messages below
   std::vector<std::string> unfinished;

@@ -72,6 +72,31 @@ TEST(ExportReaderTest, APrefixEndingInAwsDynamoDbMayHoldAnother) {
   EXPECT_FALSE(none.ok());
 }
 
+TEST(ExportReaderTest, AnExportIdIsLookedForInBothFoldersALocationEndingInAwsDynamoDbNames) {
+  // loc/AWSDynamoDB holds an export, and (written by an export --to loc/AWSDynamoDB) another
+  // AWSDynamoDB/ with others: --export-id finds an export in either.
+  testing::TempDir dir;
+  const fs::path loc = fs::path(dir.path()) / "loc";
+  fs::copy(kExports / "scylla-migrator" / "test-bucket" / "dynamodb-export", loc,
+           fs::copy_options::recursive);
+  fs::copy(kExports / "derived-incremental", loc / "AWSDynamoDB", fs::copy_options::recursive);
+  LocalStore store(dir.path());
+  for (const char* id : {"01715685260608-c488b4e1", "01790001000000-9c8d7e6f"}) {
+    aws::Result<std::vector<ExportManifest>> found =
+        FindExports(store, "loc/AWSDynamoDB", std::string(id));
+    ASSERT_TRUE(found.ok()) << id << ": " << found.error().ToString();
+    ASSERT_EQ(found->size(), 1u);
+    EXPECT_EQ(found->front().export_id, id);
+  }
+  // Without one, the folder named holds the exports.
+  aws::Result<std::vector<ExportManifest>> found =
+      FindExports(store, "loc/AWSDynamoDB", std::nullopt);
+  ASSERT_TRUE(found.ok()) << found.error().ToString();
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ(found->front().export_id, "01715685260608-c488b4e1");
+  EXPECT_FALSE(FindExports(store, "loc/AWSDynamoDB", std::string("01790001000000-00000000")).ok());
+}
+
 TEST(ExportReaderTest, OrdersIncrementalExportsIntoAChain) {
   LocalStore store((kExports / "derived-incremental").string());
   aws::Result<std::vector<ExportManifest>> found = FindExports(store, "", std::nullopt);
