@@ -99,9 +99,10 @@ aws::Result<Outcome> TruncateTable(const Connection& connection,
     if (!*empty) {
       std::cerr << fmt::format(
           "ddbmigrate: warning: {} is not empty: items were written to it while it was being "
-          "emptied{}; stop the writers and empty it again\n",
+          "emptied{}; {}\n",
           table.table_name,
-          counters.items_dead_lettered.load() > 0 ? ", or could not be deleted" : "");
+          counters.items_dead_lettered.load() > 0 ? ", or could not be deleted" : "",
+          options.not_empty_advice);
     }
   }
   if (options.json_summary) {

@@ -32,6 +32,8 @@ struct TruncateOptions {
   bool json_summary = false;  // also print the summary as a JSON object on stdout
   // What a Ctrl-C says once the deletes have begun (a string literal: it is kept, not copied).
   const char* on_stop = "finishing the deletes in flight";
+  // What the warning about a table not empty after the deletes ends with (a string literal).
+  const char* not_empty_advice = "stop the writers and empty it again";
 };
 
 // The ProjectionExpression and ExpressionAttributeNames (a raw JSON object) of a Scan that reads
