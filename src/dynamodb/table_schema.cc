@@ -262,13 +262,15 @@ void WriteProvisioned(JsonWriter& w, const Throughput& t) {
       .EndObject();
 }
 
-// Only the maxima that are set (DescribeTable reports "no maximum" as -1).
+// Nothing when neither maximum is set; else both, "no maximum" as -1 (as DescribeTable reports
+// it): DynamoDB Local refuses an OnDemandThroughput that lacks one of the two.
 void WriteOnDemandMax(JsonWriter& w, const std::optional<Throughput>& max) {
   if (!HasMaximum(max)) return;
-  w.Key("OnDemandThroughput").BeginObject();
-  if (max->read >= 1) w.MemberInt("MaxReadRequestUnits", max->read);
-  if (max->write >= 1) w.MemberInt("MaxWriteRequestUnits", max->write);
-  w.EndObject();
+  w.Key("OnDemandThroughput")
+      .BeginObject()
+      .MemberInt("MaxReadRequestUnits", max->read >= 1 ? max->read : -1)
+      .MemberInt("MaxWriteRequestUnits", max->write >= 1 ? max->write : -1)
+      .EndObject();
 }
 
 // One index in the shape CreateTable's index lists and UpdateTable's "Create" take.

@@ -486,7 +486,7 @@ TEST(PlanTargetTableTest, GlobalIndexSharingTheTableKeyNeedsOnlyItsOwnDefinition
       R"({"AttributeName":"sk","AttributeType":"S"}],"GlobalSecondaryIndexUpdates":[{"Create":{)"
       R"("IndexName":"Inverted","KeySchema":[{"AttributeName":"sk","KeyType":"HASH"},)"
       R"({"AttributeName":"pk","KeyType":"RANGE"}],"Projection":{"ProjectionType":"ALL"},)"
-      R"("OnDemandThroughput":{"MaxReadRequestUnits":200}}}]})");
+      R"("OnDemandThroughput":{"MaxReadRequestUnits":200,"MaxWriteRequestUnits":-1}}}]})");
 }
 
 TEST(PlanTargetTableTest, OnlyKeyAttributesAreDefined) {
@@ -522,6 +522,17 @@ TEST(PlanTargetTableTest, OnDemandMaximaAreCopiedOnlyWhenSet) {
   plan = Plan(kUnlimited, Target("t2"));
   EXPECT_TRUE(LacksText(plan.create_table_json, "OnDemandThroughput"));
   EXPECT_EQ(FindNote(plan, "maximum on-demand throughput"), nullptr);
+
+  // One maximum set: the other goes as -1 ("no maximum"), which DynamoDB Local needs present.
+  constexpr std::string_view kReadsLimited = R"({"TableName":"t","TableStatus":"ACTIVE",
+    "AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
+    "KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],
+    "BillingModeSummary":{"BillingMode":"PAY_PER_REQUEST"},
+    "OnDemandThroughput":{"MaxReadRequestUnits":-1,"MaxWriteRequestUnits":300}})";
+  plan = Plan(kReadsLimited, Target("t2"));
+  EXPECT_TRUE(
+      HasText(plan.create_table_json,
+              R"("OnDemandThroughput":{"MaxReadRequestUnits":-1,"MaxWriteRequestUnits":300})"));
 }
 
 TEST(PlanTargetTableTest, TtlAndPointInTimeRecoveryAreAppliedAfterCreation) {
