@@ -1,6 +1,7 @@
 #include "commands/copy_job.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <cmath>
@@ -295,13 +296,13 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
         std::cerr << "checkpoint " << checkpoint_ << " says this copy already finished; "
                   << "adding the indexes deferred until after the load\n";
         indexed = AddDeferredIndexes(dst, *plan);
-        if (!indexed.ok()) return indexed;
       } else {
         std::cerr << "checkpoint " << checkpoint_ << " says this copy already finished; "
                   << (verify_ ? "verifying it" : "nothing to do") << '\n';
       }
       // The exit code of the finished copy still says that some items could not be written.
       const uint64_t dead = transfer.resume->items_dead_lettered();
+      items_dead_lettered_ = dead > 0;
       if (dead > 0) {
         std::cerr << fmt::format("ddbmigrate: warning: {} could not be written; {}\n",
                                  Counted(dead, "item"), DeadLetterWhere(dead_letters, 0, dead));
@@ -312,9 +313,10 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
       earlier.items_resumed.store(transfer.resume->items_acknowledged());
       earlier.items_dead_lettered_resumed.store(dead);
       PrintSummary(global, earlier, src, dst, 0,
-                   *indexed == Outcome::kInterrupted ? Stop::kWhileAddingIndexes : Stop::kNone,
-                   dead_letters, false, false);
-      if (*indexed != Outcome::kSuccess) return indexed;
+                   !indexed.ok() || *indexed == Outcome::kInterrupted ? Stop::kWhileAddingIndexes
+                                                                      : Stop::kNone,
+                   dead_letters, false, false, indexed.ok() ? nullptr : &indexed.error());
+      if (!indexed.ok() || *indexed != Outcome::kSuccess) return indexed;
       // A run stopped while it verified resumes here: the verification is still owed.
       return VerifyIfAsked(global, src, dst, source, target_ref.name, *read_rate, outcome);
     }
@@ -363,7 +365,17 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   if (create_table || finish_creation) {
     if (aws::Status s = save_start(/*creating_target=*/true); !s.ok()) return std::move(s).error();
     aws::Status made = MakeTargetTable(dst.dynamodb(), *plan, /*finish=*/!create_table);
-    if (!made.ok()) return std::move(made).error();
+    if (!made.ok()) {
+      // The checkpoint says the target was being created: a resume sends the CreateTable
+      // again, or finishes the table it made.
+      aws::Error error = std::move(made).error();
+      if (!checkpoint_.empty() && error.kind != aws::ErrorKind::kCancelled &&
+          error.code != "ResourceInUseException") {
+        error.message += "; fix the cause and rerun with --resume";
+      }
+      return error;
+    }
+    settings_not_applied_ = plan->settings_not_applied;
     aws::Result<dynamodb::TableDescription> made_table = DescribeRef(dst, target_ref);
     if (!made_table.ok()) return std::move(made_table).error();
     transfer.target_identity = pipeline::IdentityOf(*made_table);
@@ -464,13 +476,18 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   if (!result->interrupted && plan && create_indexes_after_) {
     indexed = AddDeferredIndexes(dst, *plan);
   }
-  summarize(result->interrupted                                 ? Stop::kWhileCopying
-            : indexed.ok() && *indexed == Outcome::kInterrupted ? Stop::kWhileAddingIndexes
-                                                                : Stop::kNone,
+  if (!indexed.ok()) {
+    summarize(Stop::kWhileAddingIndexes, &indexed.error());
+    return indexed;
+  }
+  summarize(result->interrupted                 ? Stop::kWhileCopying
+            : *indexed == Outcome::kInterrupted ? Stop::kWhileAddingIndexes
+                                                : Stop::kNone,
             nullptr);
   // Items dead-lettered by earlier runs of a resumed copy count as much as this run's.
   const uint64_t dead =
       counters.items_dead_lettered.load() + counters.items_dead_lettered_resumed.load();
+  items_dead_lettered_ = dead > 0;
   if (dead > 0) {
     std::cerr << fmt::format("ddbmigrate: warning: {} could not be written; {}\n",
                              Counted(dead, "item"),
@@ -478,9 +495,10 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
                                              counters.items_dead_lettered_resumed.load()));
   }
   if (result->interrupted) return Outcome::kInterrupted;
-  if (!indexed.ok() || *indexed != Outcome::kSuccess) return indexed;
-  return VerifyIfAsked(global, src, dst, source, target_ref.name, *read_rate,
-                       dead > 0 ? Outcome::kIncomplete : Outcome::kSuccess);
+  if (*indexed != Outcome::kSuccess) return indexed;
+  return VerifyIfAsked(
+      global, src, dst, source, target_ref.name, *read_rate,
+      dead > 0 || !settings_not_applied_.empty() ? Outcome::kIncomplete : Outcome::kSuccess);
 }
 
 aws::Result<Outcome> CopyJob::VerifyIfAsked(const GlobalOptions& global, const Connection& src,
@@ -507,7 +525,15 @@ aws::Result<Outcome> CopyJob::AddDeferredIndexes(const Connection& dst,
   aws::Status added = dynamodb::CreateDeferredIndexes(
       dst.dynamodb(), plan, stop, [](const std::string& line) { std::cerr << line << '\n'; });
   if (added.ok()) return Outcome::kSuccess;
-  if (added.error().kind != aws::ErrorKind::kCancelled) return std::move(added).error();
+  if (added.error().kind != aws::ErrorKind::kCancelled) {
+    aws::Error error = std::move(added).error();
+    error.message += checkpoint_.empty()
+                         ? "; the items are copied: fix the cause and add the other deferred "
+                           "indexes with UpdateTable"
+                         : "; the items are copied: fix the cause and run the same command with "
+                           "--resume to add the other deferred indexes";
+    return error;
+  }
   std::cerr << "ddbmigrate: " << added.error().message
             << (checkpoint_.empty()
                     ? "; the items are copied, the other deferred indexes were not added\n"
@@ -761,6 +787,11 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
         .Double(rate)
         .MemberBool("Interrupted", stop != Stop::kNone && error == nullptr);
     if (error != nullptr) w.Member("Error", error->message);
+    if (create_target_) {
+      w.Key("TargetSettingsNotApplied").BeginArray();
+      for (const std::string& setting : settings_not_applied_) w.String(setting);
+      w.EndArray();
+    }
     // A stop while emptying the target comes before the checkpoint is first saved.
     if (!checkpoint_.empty() && stop != Stop::kWhileEmptying) w.Member("Checkpoint", checkpoint_);
     AddDeadLetterMembers(w, dead_letters, dead, c.items_dead_lettered_resumed.load());
@@ -797,7 +828,14 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
     std::cout << fmt::format("{} could not be written; see the dead-letter file {}\n",
                              Counted(dead, "item"), dead_letters.path());
   }
-  if (stop == Stop::kWhileAddingIndexes) {
+  if (!settings_not_applied_.empty()) {
+    std::cout << fmt::format(
+        "the target table lacks settings of the source that enabling failed: {}; see the "
+        "create-target lines above, and enable them yourself (UpdateTimeToLive, "
+        "UpdateContinuousBackups)\n",
+        fmt::join(settings_not_applied_, ", "));
+  }
+  if (stop == Stop::kWhileAddingIndexes && error == nullptr) {
     std::cout << (checkpoint_.empty()
                       ? std::string("stopped while adding the indexes deferred until after the "
                                     "load; add the others with UpdateTable\n")

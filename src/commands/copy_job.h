@@ -81,6 +81,9 @@ class CopyJob {
   // The dead-letter file RunOn used (--dead-letter, or the one a resumed checkpoint named), for
   // a caller that goes on writing items after it (migrate's replay); empty before RunOn.
   const std::string& dead_letter_file_used() const { return dead_letter_used_; }
+  // After RunOn: whether items could not be written (this run's or, resumed, earlier runs'):
+  // a kIncomplete without them is of settings --create-target could not enable.
+  bool items_dead_lettered() const { return items_dead_lettered_; }
   int writers() const { return writers_; }
   bool dry_run() const { return dry_run_; }
   const std::optional<double>& write_rate() const { return write_rate_; }
@@ -144,6 +147,10 @@ class CopyJob {
   std::string dead_letter_used_;
   bool create_target_ = false;
   bool create_indexes_after_ = false;
+  // The settings --create-target failed to apply to the table it made (TargetTablePlan's
+  // settings_not_applied): named in the summary, and the run ends with exit code 3.
+  std::vector<std::string> settings_not_applied_;
+  bool items_dead_lettered_ = false;
   bool truncate_target_ = false;
   bool yes_ = false;
   bool dry_run_ = false;

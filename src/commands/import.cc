@@ -2,6 +2,7 @@
 // S3 or a local directory, into a new or an existing table; or, with --native, DynamoDB's own
 // ImportTable into a new table.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <simdjson.h>
 #include <unistd.h>
 
@@ -420,7 +421,9 @@ class ImportCommand final : public Command {
                                ", which the stopped run was creating from the export's table "
                                "definition\n"
                          : "creating table " + name + " from the export's table definition\n");
-    return MakeTargetTable(db.dynamodb(), *plan, finish);
+    aws::Status made = MakeTargetTable(db.dynamodb(), *plan, finish);
+    settings_not_applied_ = plan->settings_not_applied;
+    return made;
   }
 
   // The key schema of --partition-key/--sort-key (empty without them).
@@ -688,7 +691,7 @@ class ImportCommand final : public Command {
                                       checkpoint_));
       return Outcome::kInterrupted;
     }
-    return dead > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
+    return dead > 0 || !settings_not_applied_.empty() ? Outcome::kIncomplete : Outcome::kSuccess;
   }
 
   // `error`: the run failed with it (JSON: "Error", the message the run ends with).
@@ -721,6 +724,11 @@ class ImportCommand final : public Command {
         w.Key("WriteCapacityUnits").Double(c.writes.consumed_capacity.load());
       }
       AddDeadLetterMembers(w, dead_letters, c.items_dead_lettered.load(), skipped_dead);
+      if (create_target_) {
+        w.Key("TargetSettingsNotApplied").BeginArray();
+        for (const std::string& setting : settings_not_applied_) w.String(setting);
+        w.EndArray();
+      }
       w.Key("Seconds")
           .Double(seconds)
           .Key("ItemsPerSecond")
@@ -743,6 +751,13 @@ class ImportCommand final : public Command {
             : std::string(),
         Counted(c.files_done.load(), "data file"), seconds,
         pipeline::GroupThousands(static_cast<uint64_t>(rate)));
+    if (!settings_not_applied_.empty()) {
+      std::cout << fmt::format(
+          "the table lacks settings of the export's table that enabling failed: {}; see the "
+          "create-target lines above, and enable them yourself (UpdateTimeToLive, "
+          "UpdateContinuousBackups)\n",
+          fmt::join(settings_not_applied_, ", "));
+    }
   }
 
   aws::Result<Outcome> RunNative(const GlobalOptions& global, const Connection& db,
@@ -755,6 +770,10 @@ class ImportCommand final : public Command {
   std::string table_;
   std::optional<std::string> export_id_;
   bool create_target_ = false;
+  // The settings --create-target failed to apply to the table it made (TargetTablePlan's
+  // settings_not_applied, or those --native applies after the import): named in the summary,
+  // and the run ends with exit code 3. Set by CreateTarget, hence mutable.
+  mutable std::vector<std::string> settings_not_applied_;
   std::string partition_key_;
   std::string sort_key_;
   std::vector<dynamodb::KeySchemaElement> key_flags_;  // --partition-key/--sort-key, parsed by Run
@@ -818,6 +837,7 @@ aws::Result<Outcome> ImportCommand::RunNative(
   // import (the data is in).
   auto apply = [&](const std::string& what, const aws::Status& s) {
     if (!s.ok()) {
+      settings_not_applied_.push_back(what);
       std::cerr << fmt::format("ddbmigrate: warning: {} was not applied: {}\n", what,
                                s.error().ToString());
     }
@@ -830,10 +850,11 @@ aws::Result<Outcome> ImportCommand::RunNative(
     }
   }
   if (plan.ttl) {
-    apply("TTL", db.dynamodb().UpdateTimeToLive(table, plan.ttl->attribute_name, true));
+    apply("time to live", db.dynamodb().UpdateTimeToLive(table, plan.ttl->attribute_name, true));
   }
   if (plan.point_in_time_recovery) {
-    apply("point-in-time recovery", db.dynamodb().UpdateContinuousBackups(table, true));
+    apply("point-in-time recovery",
+          db.dynamodb().UpdateContinuousBackups(table, true, plan.recovery_period_in_days));
   }
   if (!plan.tags.empty()) {
     apply("tags", db.dynamodb().TagResource(done->table_arn, plan.tags));
@@ -847,7 +868,8 @@ aws::Result<Outcome> ImportCommand::RunNative(
                              e.export_id, table,
                              Counted(static_cast<uint64_t>(done->error_count), "error"));
   }
-  return done->error_count > 0 ? Outcome::kIncomplete : Outcome::kSuccess;
+  return done->error_count > 0 || !settings_not_applied_.empty() ? Outcome::kIncomplete
+                                                                 : Outcome::kSuccess;
 }
 
 }  // namespace

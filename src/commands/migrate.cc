@@ -260,7 +260,9 @@ class MigrateCommand final : public Command {
                    "to replay the changes made since it started\n";
       return Outcome::kInterrupted;
     }
-    replay.copy_incomplete = *copied == Outcome::kIncomplete;
+    // Not for settings --create-target could not enable (the copy's summary names those): the
+    // replay's warning is of items missing from the target.
+    replay.copy_incomplete = *copied == Outcome::kIncomplete && job_.items_dead_lettered();
 
     aws::Result<dynamodb::TableDescription> target_table =
         DescribeRole(dst, target_ref, "target table");

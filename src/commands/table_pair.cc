@@ -14,6 +14,16 @@ aws::Result<TablePair> OpenTablePair(const GlobalOptions& global, std::string_vi
   if (!target_ref.ok()) return AsUsageError(std::move(target_ref).error());
   pair.source_ref = std::move(*source_ref);
   pair.target_ref = std::move(*target_ref);
+  if (aws::Status s =
+          dynamodb::CheckRegionFlag(pair.source_ref, source_side.region, "--source-region");
+      !s.ok()) {
+    return std::move(s).error();
+  }
+  if (aws::Status s =
+          dynamodb::CheckRegionFlag(pair.target_ref, target_side.region, "--target-region");
+      !s.ok()) {
+    return std::move(s).error();
+  }
   if (!source_side.region) source_side.region = pair.source_ref.region;
   if (!target_side.region) target_side.region = pair.target_ref.region;
   aws::Result<std::unique_ptr<Connection>> source = Connection::Open(global, source_side);

@@ -407,21 +407,26 @@ Result<ContinuousBackupsDescription> DynamoDbClient::DescribeContinuousBackups(
   simdjson::dom::element pitr;
   if (d["PointInTimeRecoveryDescription"].get(pitr) == simdjson::SUCCESS) {
     out.point_in_time_recovery_status = StringOr(pitr, "PointInTimeRecoveryStatus", "");
+    int64_t days = 0;
+    if (pitr["RecoveryPeriodInDays"].get(days) == simdjson::SUCCESS && days > 0) {
+      out.recovery_period_in_days = days;
+    }
   }
   return out;
 }
 
 Status DynamoDbClient::UpdateContinuousBackups(std::string_view table_name,
-                                               bool point_in_time_recovery_enabled) const {
+                                               bool point_in_time_recovery_enabled,
+                                               int64_t recovery_period_in_days) const {
   std::string body;
-  JsonWriter(&body)
-      .BeginObject()
+  JsonWriter w(&body);
+  w.BeginObject()
       .Member("TableName", table_name)
       .Key("PointInTimeRecoverySpecification")
       .BeginObject()
-      .MemberBool("PointInTimeRecoveryEnabled", point_in_time_recovery_enabled)
-      .EndObject()
-      .EndObject();
+      .MemberBool("PointInTimeRecoveryEnabled", point_in_time_recovery_enabled);
+  if (recovery_period_in_days > 0) w.MemberInt("RecoveryPeriodInDays", recovery_period_in_days);
+  w.EndObject().EndObject();
   Result<aws::HttpResponse> response = rpc_.Call("UpdateContinuousBackups", std::move(body));
   if (!response.ok()) return std::move(response).error();
   return Status::Ok();

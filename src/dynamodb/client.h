@@ -6,6 +6,7 @@
 // from many threads at once.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -92,6 +93,8 @@ struct TimeToLiveDescription {
 struct ContinuousBackupsDescription {
   std::string continuous_backups_status;
   std::string point_in_time_recovery_status;
+  // PointInTimeRecoveryDescription.RecoveryPeriodInDays; 0 when the answer has none.
+  int64_t recovery_period_in_days = 0;
 };
 
 struct Tag {
@@ -129,9 +132,11 @@ class DynamoDbClient {
   aws::Status TagResource(std::string_view resource_arn, std::span<const Tag> tags) const;
   aws::Result<ContinuousBackupsDescription> DescribeContinuousBackups(
       std::string_view table_name) const;
-  // Turns point-in-time recovery on or off (recovery period: DynamoDB's default).
+  // Turns point-in-time recovery on or off; `recovery_period_in_days` 0 leaves the period out of
+  // the request (DynamoDB's default, 35 days).
   aws::Status UpdateContinuousBackups(std::string_view table_name,
-                                      bool point_in_time_recovery_enabled) const;
+                                      bool point_in_time_recovery_enabled,
+                                      int64_t recovery_period_in_days = 0) const;
 
   // Data plane.
   aws::Result<ItemPage> Scan(const ScanRequest& request) const;

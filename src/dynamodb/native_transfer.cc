@@ -404,6 +404,7 @@ Result<ImportTablePlan> PlanImportTable(const TargetTablePlan& create_plan) {
   plan.deferred_index_updates = create_plan.deferred_index_updates;
   plan.ttl = create_plan.ttl;
   plan.point_in_time_recovery = create_plan.point_in_time_recovery;
+  plan.recovery_period_in_days = create_plan.recovery_period_in_days;
   plan.tags = create_plan.tags;
   plan.notes = create_plan.notes;
 
@@ -496,9 +497,14 @@ Result<ImportTablePlan> PlanImportTable(const TargetTablePlan& create_plan) {
   }
   if (plan.point_in_time_recovery) {
     Restate(&plan.notes, kPitrSetting, true,
-            fmt::format("enabled with UpdateContinuousBackups {}; the recovery period is "
-                        "DynamoDB's default (35 days): the source's is not read",
-                        kAfterImport));
+            plan.recovery_period_in_days > 0
+                ? fmt::format("enabled with UpdateContinuousBackups {}, with the source's "
+                              "recovery period ({} days)",
+                              kAfterImport, plan.recovery_period_in_days)
+                : fmt::format("enabled with UpdateContinuousBackups {}; the source's "
+                              "description gives no recovery period, so the table gets "
+                              "DynamoDB's default (35 days)",
+                              kAfterImport));
   }
   plan.notes.insert(plan.notes.end(), unplaced.begin(), unplaced.end());
   return plan;

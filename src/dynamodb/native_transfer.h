@@ -150,6 +150,7 @@ struct ImportTablePlan {
   // Also applied after the import: UpdateTimeToLive, UpdateContinuousBackups, TagResource.
   std::optional<TimeToLiveDescription> ttl;
   bool point_in_time_recovery = false;
+  int64_t recovery_period_in_days = 0;  // 0: DynamoDB's default (35 days)
   std::vector<Tag> tags;
   // The CreateTable plan's notes, restated for an import: each setting copied by the import,
   // copied after it (saying with which call), or not copied (local secondary indexes:

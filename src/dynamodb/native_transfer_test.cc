@@ -691,7 +691,8 @@ TEST(NativeImportPlanTest, PlainOnDemandTableNeedsNothingAfterTheImport) {
             R"({"TableName":"EventsImported","AttributeDefinitions":[)"
             R"({"AttributeName":"id","AttributeType":"B"}],)"
             R"("KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],)"
-            R"("BillingMode":"PAY_PER_REQUEST","OnDemandThroughput":{"MaxReadRequestUnits":400}})");
+            R"("BillingMode":"PAY_PER_REQUEST","OnDemandThroughput":{"MaxReadRequestUnits":400,)"
+            R"("MaxWriteRequestUnits":-1}})");
   EXPECT_TRUE(plan->updates_after_import.empty());
   EXPECT_FALSE(plan->ttl.has_value());
   EXPECT_FALSE(plan->point_in_time_recovery);

@@ -33,9 +33,11 @@ std::string SerializeTableDefinition(const TableDefinition& definition) {
         .Member("ContinuousBackupsStatus", s.backups->continuous_backups_status)
         .Key("PointInTimeRecoveryDescription")
         .BeginObject()
-        .Member("PointInTimeRecoveryStatus", s.backups->point_in_time_recovery_status)
-        .EndObject()
-        .EndObject();
+        .Member("PointInTimeRecoveryStatus", s.backups->point_in_time_recovery_status);
+    if (s.backups->recovery_period_in_days > 0) {
+      w.MemberInt("RecoveryPeriodInDays", s.backups->recovery_period_in_days);
+    }
+    w.EndObject().EndObject();
   }
   if (!s.tags_unread) {
     w.Key("Tags").BeginArray();
@@ -94,6 +96,10 @@ aws::Result<TableDefinition> ParseTableDefinition(std::string_view text, const s
     dom::element pitr;
     if (backups["PointInTimeRecoveryDescription"].get(pitr) == simdjson::SUCCESS) {
       b.point_in_time_recovery_status = StringAt(pitr, "PointInTimeRecoveryStatus");
+      int64_t days = 0;
+      if (pitr["RecoveryPeriodInDays"].get(days) == simdjson::SUCCESS && days > 0) {
+        b.recovery_period_in_days = days;
+      }
     }
     s.backups = std::move(b);
   } else if (has_not_read && !StringAt(not_read, "ContinuousBackups").empty()) {

@@ -18,7 +18,7 @@ TEST(TableDefinitionTest, RoundTripsEverySetting) {
   TableDefinition d;
   d.table = *ParseTableDescription("DescribeTable", kTable);
   d.settings.ttl = TimeToLiveDescription{"ENABLED", "expires"};
-  d.settings.backups = ContinuousBackupsDescription{"ENABLED", "ENABLED"};
+  d.settings.backups = ContinuousBackupsDescription{"ENABLED", "ENABLED", 7};
   d.settings.tags = {{"team", "orders"}, {"env", "prod"}};
   const std::string text = SerializeTableDefinition(d);
   aws::Result<TableDefinition> back = ParseTableDefinition(text, "x.json");
@@ -29,6 +29,7 @@ TEST(TableDefinitionTest, RoundTripsEverySetting) {
   EXPECT_EQ(back->settings.ttl->attribute_name, "expires");
   ASSERT_TRUE(back->settings.backups);
   EXPECT_EQ(back->settings.backups->point_in_time_recovery_status, "ENABLED");
+  EXPECT_EQ(back->settings.backups->recovery_period_in_days, 7);
   ASSERT_EQ(back->settings.tags.size(), 2u);
   EXPECT_EQ(back->settings.tags[1].value, "prod");
   EXPECT_FALSE(back->settings.tags_unread);

@@ -67,6 +67,16 @@ aws::Result<TableRef> ParseTableRef(std::string_view text) {
   return ref;
 }
 
+aws::Status CheckRegionFlag(const TableRef& ref, const std::optional<std::string>& region_flag,
+                            std::string_view flag) {
+  if (!ref.region || !region_flag || *ref.region == *region_flag) return aws::Status::Ok();
+  return aws::Error::Make(
+      aws::ErrorKind::kUsage,
+      fmt::format("table {} is named in region {} (by its ARN), but {} {} sends the requests to "
+                  "region {}; drop the region flag that contradicts the ARN",
+                  ref.name, *ref.region, flag, *region_flag, *region_flag));
+}
+
 aws::Status CheckDescribedTable(const TableRef& ref, const TableDescription& table) {
   if (!ref.account && !ref.region) return aws::Status::Ok();
   aws::Result<TableRef> described = ParseTableRef(table.table_arn);

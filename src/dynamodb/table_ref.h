@@ -20,6 +20,12 @@ struct TableRef {
 // DynamoDB's rule: 3 to 255 of a-z A-Z 0-9 _ - . ; anything else is kInvalidInput saying so.
 aws::Result<TableRef> ParseTableRef(std::string_view text);
 
+// Checks, before any request, that the region flag `flag` (e.g. "--source-region"), when given
+// as `region_flag`, agrees with the region of an ARN `ref` came from: requests go to the flag's
+// region, where the table the ARN names is not. A contradiction is kUsage naming both.
+aws::Status CheckRegionFlag(const TableRef& ref, const std::optional<std::string>& region_flag,
+                            std::string_view flag);
+
 // Checks that `table`, as DescribeTable answered for ref.name, is the table `ref` names: when ref
 // came from an ARN, the answer's ARN must have the same account and region (the request named
 // only the table, so other credentials or another region reach another table of that name).

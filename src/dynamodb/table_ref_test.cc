@@ -85,6 +85,22 @@ TEST(CheckDescribedTableTest, ArnMustMatchTheTableReached) {
                   .ok());
 }
 
+TEST(CheckRegionFlagTest, AFlagContradictingTheArnIsRefusedBeforeAnyRequest) {
+  const TableRef ref = *ParseTableRef("arn:aws:dynamodb:eu-west-1:111111111111:table/eusrc");
+  EXPECT_TRUE(CheckRegionFlag(ref, std::nullopt, "--source-region").ok());
+  EXPECT_TRUE(CheckRegionFlag(ref, std::string("eu-west-1"), "--source-region").ok());
+  aws::Status contradicted = CheckRegionFlag(ref, std::string("us-west-2"), "--source-region");
+  ASSERT_FALSE(contradicted.ok());
+  EXPECT_EQ(contradicted.error().kind, aws::ErrorKind::kUsage);
+  EXPECT_EQ(contradicted.error().message,
+            "table eusrc is named in region eu-west-1 (by its ARN), but --source-region "
+            "us-west-2 sends the requests to region us-west-2; drop the region flag that "
+            "contradicts the ARN");
+  // A plain name has no region of its own.
+  EXPECT_TRUE(
+      CheckRegionFlag(*ParseTableRef("eusrc"), std::string("us-west-2"), "--source-region").ok());
+}
+
 TEST(IsSameTableTest, IdsThenCreationTimesDecide) {
   const std::string arn = "arn:aws:dynamodb:eu-west-1:111111111111:table/Orders";
   EXPECT_FALSE(

@@ -262,13 +262,15 @@ void WriteProvisioned(JsonWriter& w, const Throughput& t) {
       .EndObject();
 }
 
-// Only the maxima that are set (DescribeTable reports "no maximum" as -1).
+// Nothing when neither maximum is set; else both, "no maximum" as -1 (as DescribeTable reports
+// it): DynamoDB Local refuses an OnDemandThroughput that lacks one of the two.
 void WriteOnDemandMax(JsonWriter& w, const std::optional<Throughput>& max) {
   if (!HasMaximum(max)) return;
-  w.Key("OnDemandThroughput").BeginObject();
-  if (max->read >= 1) w.MemberInt("MaxReadRequestUnits", max->read);
-  if (max->write >= 1) w.MemberInt("MaxWriteRequestUnits", max->write);
-  w.EndObject();
+  w.Key("OnDemandThroughput")
+      .BeginObject()
+      .MemberInt("MaxReadRequestUnits", max->read >= 1 ? max->read : -1)
+      .MemberInt("MaxWriteRequestUnits", max->write >= 1 ? max->write : -1)
+      .EndObject();
 }
 
 // One index in the shape CreateTable's index lists and UpdateTable's "Create" take.
@@ -589,9 +591,15 @@ Result<TargetTablePlan> BuildPlan(const TableDescription& source, const TargetTa
     notes.push_back({std::string(kPitrSetting), false, "not copied: " + unread.backups_unread});
   } else if (backups->point_in_time_recovery_status == "ENABLED") {
     plan.point_in_time_recovery = true;
-    notes.push_back({std::string(kPitrSetting), true,
-                     "enabled once the table exists; the recovery period is DynamoDB's "
-                     "default (35 days): the source's is not read"});
+    plan.recovery_period_in_days = backups->recovery_period_in_days;
+    notes.push_back(
+        {std::string(kPitrSetting), true,
+         backups->recovery_period_in_days > 0
+             ? fmt::format("enabled once the table exists, with the source's recovery period "
+                           "({} days)",
+                           backups->recovery_period_in_days)
+             : std::string("enabled once the table exists; the source's description gives no "
+                           "recovery period, so the target gets DynamoDB's default (35 days)")});
   } else {
     notes.push_back({std::string(kPitrSetting), true, "disabled on the source"});
   }
@@ -670,11 +678,12 @@ std::string CouldNotRead(const Error& error) {
   return fmt::format("could not be read from the source ({})", error.ToString());
 }
 
-Status EnablePointInTimeRecovery(const DynamoDbClient& client, const std::string& table) {
+Status EnablePointInTimeRecovery(const DynamoDbClient& client, const std::string& table,
+                                 int64_t recovery_period_in_days) {
   aws::Clock* clock = client.service_client().config().clock;
   const auto deadline = clock->SteadyNow() + kBackupsReadyTimeout;
   for (;;) {
-    Status status = client.UpdateContinuousBackups(table, true);
+    Status status = client.UpdateContinuousBackups(table, true, recovery_period_in_days);
     if (status.ok() || status.error().code != "ContinuousBackupsUnavailableException" ||
         clock->SteadyNow() >= deadline) {
       return status;
@@ -782,7 +791,9 @@ std::string SettingNoteText(const SettingNote& note) {
   for (const char* prefix : {"not copied: ", "copied: "}) {
     if (detail.starts_with(prefix)) detail.erase(0, std::string_view(prefix).size());
   }
-  std::string text = note.setting + (note.copied ? ": copied" : ": not copied");
+  std::string text = note.setting + (note.copied   ? ": copied"
+                                     : note.failed ? ": not applied"
+                                                   : ": not copied");
   if (!detail.empty()) text += (note.copied ? " (" + detail + ")" : ": " + detail);
   return text;
 }
@@ -848,6 +859,15 @@ Result<TargetTablePlan> PlanTargetTableFrom(const DynamoDbClient& source_client,
 
 namespace {
 
+// `setting` could not be applied to the new table: noted so, and listed as not applied.
+void SetFailedNote(TargetTablePlan* plan, std::string_view setting, std::string detail) {
+  SetNote(&plan->notes, setting, false, std::move(detail));
+  for (SettingNote& note : plan->notes) {
+    if (note.setting == setting) note.failed = true;
+  }
+  plan->settings_not_applied.emplace_back(setting);
+}
+
 // Waits until the table of `plan` is ACTIVE, then enables TTL and point-in-time recovery as
 // planned. `ttl_may_be_on`: an interrupted run may have got as far as TTL, so ask first (asking
 // again for TTL already on is a ValidationException).
@@ -865,16 +885,17 @@ Status FinishCreatedTable(const DynamoDbClient& target_client, TargetTablePlan& 
   if (enable_ttl) {
     Status status = target_client.UpdateTimeToLive(plan.table_name, plan.ttl->attribute_name, true);
     if (!status.ok()) {
-      SetNote(&plan.notes, kTtlSetting, false,
-              fmt::format("not copied: enabling it on attribute {} failed ({})",
-                          plan.ttl->attribute_name, status.error().ToString()));
+      SetFailedNote(&plan, kTtlSetting,
+                    fmt::format("enabling it on attribute {} failed ({})", plan.ttl->attribute_name,
+                                status.error().ToString()));
     }
   }
   if (plan.point_in_time_recovery) {
-    Status status = EnablePointInTimeRecovery(target_client, plan.table_name);
+    Status status =
+        EnablePointInTimeRecovery(target_client, plan.table_name, plan.recovery_period_in_days);
     if (!status.ok()) {
-      SetNote(&plan.notes, kPitrSetting, false,
-              fmt::format("not copied: enabling it failed ({})", status.error().ToString()));
+      SetFailedNote(&plan, kPitrSetting,
+                    fmt::format("enabling it failed ({})", status.error().ToString()));
     }
   }
   return Status::Ok();

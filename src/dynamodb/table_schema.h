@@ -36,10 +36,12 @@ struct SettingNote {
   std::string setting;
   bool copied = false;
   std::string detail;
+  // Not copied because applying it to the new table failed (not by design): "not applied".
+  bool failed = false;
 };
 
 // One line for the user: "stream: copied (NEW_AND_OLD_IMAGES)", "tags: not copied: could not be
-// read ...".
+// read ...", "time to live: not applied: enabling it ... failed (...)".
 std::string SettingNoteText(const SettingNote& note);
 
 struct TargetTablePlan {
@@ -51,8 +53,14 @@ struct TargetTablePlan {
   // Set when TTL is enabled on the source (status ENABLED); applied after creation.
   std::optional<TimeToLiveDescription> ttl;
   bool point_in_time_recovery = false;  // enabled after creation
-  std::vector<Tag> tags;                // already in create_table_json's "Tags"
-  std::vector<SettingNote> notes;       // in a stable order; CreateTargetTable may amend them
+  // The source's recovery period, set on the target with it; 0: DynamoDB's default (35 days).
+  int64_t recovery_period_in_days = 0;
+  std::vector<Tag> tags;           // already in create_table_json's "Tags"
+  std::vector<SettingNote> notes;  // in a stable order; CreateTargetTable may amend them
+  // The settings (as named in `notes`) that CreateTargetTable or FinishTargetTable tried to
+  // apply after the CreateTable and failed to: the target lacks them. Settings left out by
+  // design (noted as not copied with a reason) are not here.
+  std::vector<std::string> settings_not_applied;
   // How long to wait for the new table, and for each deferred index's backfill.
   std::chrono::seconds table_timeout = std::chrono::minutes(15);
   std::chrono::seconds index_timeout = std::chrono::hours(24);
@@ -101,16 +109,18 @@ aws::Result<TargetTablePlan> PlanTargetTableFrom(const DynamoDbClient& source_cl
                                                  const TargetTableOptions& options);
 
 // Sends the CreateTable, waits until the table and its indexes are ACTIVE, then enables TTL and
-// point-in-time recovery as planned. Failing to apply those two is not an error: the notes of
-// `plan` are updated to say so. A table of that name already existing is kInvalidInput
-// (ResourceInUseException kept as the code), unless it is the result of this CreateTable's own
-// earlier, unanswered sending (DynamoDbClient::CreateTable); every other CreateTable or wait
-// failure is returned as is.
+// point-in-time recovery as planned. Failing to apply those two is not an error of the call:
+// the notes of `plan` are updated to say so and the setting is added to
+// plan.settings_not_applied, for the caller to report (the table is otherwise usable). A table of
+// that name already existing is kInvalidInput (ResourceInUseException kept as the code), unless it
+// is the result of this CreateTable's own earlier, unanswered sending
+// (DynamoDbClient::CreateTable); every other CreateTable or wait failure is returned as is.
 aws::Status CreateTargetTable(const DynamoDbClient& target_client, TargetTablePlan& plan);
 
 // The part of CreateTargetTable after the CreateTable, for a table an interrupted run asked
 // for: waits until it is ACTIVE, then enables TTL (unless the table already has it on) and
-// point-in-time recovery as planned, the notes of `plan` saying what failed.
+// point-in-time recovery as planned, the notes of `plan` and plan.settings_not_applied saying
+// what failed.
 aws::Status FinishTargetTable(const DynamoDbClient& target_client, TargetTablePlan& plan);
 
 // Sends each of plan.deferred_index_updates in turn and waits until that index is ACTIVE

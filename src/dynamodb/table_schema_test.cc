@@ -486,7 +486,7 @@ TEST(PlanTargetTableTest, GlobalIndexSharingTheTableKeyNeedsOnlyItsOwnDefinition
       R"({"AttributeName":"sk","AttributeType":"S"}],"GlobalSecondaryIndexUpdates":[{"Create":{)"
       R"("IndexName":"Inverted","KeySchema":[{"AttributeName":"sk","KeyType":"HASH"},)"
       R"({"AttributeName":"pk","KeyType":"RANGE"}],"Projection":{"ProjectionType":"ALL"},)"
-      R"("OnDemandThroughput":{"MaxReadRequestUnits":200}}}]})");
+      R"("OnDemandThroughput":{"MaxReadRequestUnits":200,"MaxWriteRequestUnits":-1}}}]})");
 }
 
 TEST(PlanTargetTableTest, OnlyKeyAttributesAreDefined) {
@@ -522,6 +522,17 @@ TEST(PlanTargetTableTest, OnDemandMaximaAreCopiedOnlyWhenSet) {
   plan = Plan(kUnlimited, Target("t2"));
   EXPECT_TRUE(LacksText(plan.create_table_json, "OnDemandThroughput"));
   EXPECT_EQ(FindNote(plan, "maximum on-demand throughput"), nullptr);
+
+  // One maximum set: the other goes as -1 ("no maximum"), which DynamoDB Local needs present.
+  constexpr std::string_view kReadsLimited = R"({"TableName":"t","TableStatus":"ACTIVE",
+    "AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
+    "KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],
+    "BillingModeSummary":{"BillingMode":"PAY_PER_REQUEST"},
+    "OnDemandThroughput":{"MaxReadRequestUnits":-1,"MaxWriteRequestUnits":300}})";
+  plan = Plan(kReadsLimited, Target("t2"));
+  EXPECT_TRUE(
+      HasText(plan.create_table_json,
+              R"("OnDemandThroughput":{"MaxReadRequestUnits":-1,"MaxWriteRequestUnits":300})"));
 }
 
 TEST(PlanTargetTableTest, TtlAndPointInTimeRecoveryAreAppliedAfterCreation) {
@@ -843,7 +854,7 @@ TEST_F(TargetTableClientTest, OtherCreateTableFailuresAreReturnedAsTheyAre) {
   EXPECT_EQ(status.error().message, "KMS key not accessible");
 }
 
-TEST_F(TargetTableClientTest, TtlAndBackupFailuresBecomeNotes) {
+TEST_F(TargetTableClientTest, TtlAndBackupFailuresAreNotedAndListedAsNotApplied) {
   TargetTablePlan plan =
       Plan(kOrdersTable, Target("OrdersCopy"), {}, TimeToLiveDescription{"ENABLED", "expires_at"},
            ContinuousBackupsDescription{"ENABLED", "ENABLED"});
@@ -862,7 +873,42 @@ TEST_F(TargetTableClientTest, TtlAndBackupFailuresBecomeNotes) {
   ASSERT_NE(pitr, nullptr);
   EXPECT_FALSE(pitr->copied);
   EXPECT_TRUE(HasText(pitr->detail, "UnknownOperationException"));
+  EXPECT_TRUE(pitr->failed);
+  EXPECT_TRUE(HasText(SettingNoteText(*pitr),
+                      "point-in-time recovery: not applied: enabling it failed (dynamodb "
+                      "UpdateContinuousBackups: UnknownOperationException"));
+  EXPECT_EQ(plan.settings_not_applied,
+            (std::vector<std::string>{"time to live", "point-in-time recovery"}));
   EXPECT_EQ(transport_.remaining(), 0u);
+}
+
+// Settings left out by design (here: not readable from the source) are not failures.
+TEST_F(TargetTableClientTest, SettingsNotCopiedByDesignAreNotListedAsNotApplied) {
+  TargetTablePlan plan = Plan(kOrdersTable, Target("OrdersCopy"), {}, std::nullopt, std::nullopt);
+  transport_.Respond(200, TableAnswer("TableDescription", "ACTIVE"));
+  transport_.Respond(200, TableAnswer("Table", "ACTIVE"));
+  Status status = CreateTargetTable(*client_, plan);
+  ASSERT_TRUE(status.ok()) << status.error().ToString();
+  EXPECT_FALSE(FindNote(plan, "point-in-time recovery")->copied);
+  EXPECT_TRUE(plan.settings_not_applied.empty());
+}
+
+TEST_F(TargetTableClientTest, TheSourcesRecoveryPeriodIsSetOnTheTarget) {
+  TargetTablePlan plan = Plan(kOrdersTable, Target("OrdersCopy"), {}, kTtlDisabled,
+                              ContinuousBackupsDescription{"ENABLED", "ENABLED", 7});
+  EXPECT_EQ(plan.recovery_period_in_days, 7);
+  EXPECT_TRUE(HasText(FindNote(plan, "point-in-time recovery")->detail,
+                      "with the source's recovery period (7 days)"));
+  transport_.Respond(200, TableAnswer("TableDescription", "ACTIVE"));
+  transport_.Respond(200, TableAnswer("Table", "ACTIVE"));
+  transport_.Respond(
+      200, R"({"ContinuousBackupsDescription":{"ContinuousBackupsStatus":"ENABLED",)"
+           R"("PointInTimeRecoveryDescription":{"PointInTimeRecoveryStatus":"ENABLED"}}})");
+  Status status = CreateTargetTable(*client_, plan);
+  ASSERT_TRUE(status.ok()) << status.error().ToString();
+  EXPECT_EQ(SentBody(2), R"({"TableName":"OrdersCopy","PointInTimeRecoverySpecification":)"
+                         R"({"PointInTimeRecoveryEnabled":true,"RecoveryPeriodInDays":7}})");
+  EXPECT_TRUE(plan.settings_not_applied.empty());
 }
 
 TEST_F(TargetTableClientTest, BackupsThatNeverBecomeAvailableGiveUpAfterFiveMinutes) {
@@ -882,6 +928,7 @@ TEST_F(TargetTableClientTest, BackupsThatNeverBecomeAvailableGiveUpAfterFiveMinu
   EXPECT_GE(clock_.SteadyNow() - start, std::chrono::minutes(5));
   EXPECT_LT(clock_.SteadyNow() - start, std::chrono::minutes(6));
   EXPECT_FALSE(FindNote(plan, "point-in-time recovery")->copied);
+  EXPECT_EQ(plan.settings_not_applied, std::vector<std::string>{"point-in-time recovery"});
 }
 
 TEST_F(TargetTableClientTest, PlanFromReportsUnsupportedSettingsAsNotes) {
@@ -915,9 +962,10 @@ TEST_F(TargetTableClientTest, PlanFromReportsUnsupportedSettingsAsNotes) {
 
 TEST_F(TargetTableClientTest, PlanFromCopiesTagsAndBackups) {
   transport_.Respond(200, R"({"TimeToLiveDescription":{"TimeToLiveStatus":"DISABLED"}})");
-  transport_.Respond(
-      200, R"({"ContinuousBackupsDescription":{"ContinuousBackupsStatus":"ENABLED",)"
-           R"("PointInTimeRecoveryDescription":{"PointInTimeRecoveryStatus":"ENABLED"}}})");
+  transport_.Respond(200,
+                     R"({"ContinuousBackupsDescription":{"ContinuousBackupsStatus":"ENABLED",)"
+                     R"("PointInTimeRecoveryDescription":{"PointInTimeRecoveryStatus":"ENABLED",)"
+                     R"("RecoveryPeriodInDays":7}}})");
   transport_.Respond(200, R"({"Tags":[{"Key":"team","Value":"orders"}],"NextToken":"n1"})");
   transport_.Respond(200, R"({"Tags":[{"Key":"env","Value":"prod \"eu\""}]})");
   Result<TargetTablePlan> plan =
@@ -925,6 +973,7 @@ TEST_F(TargetTableClientTest, PlanFromCopiesTagsAndBackups) {
   ASSERT_TRUE(plan.ok()) << plan.error().ToString();
   EXPECT_FALSE(plan->ttl.has_value());
   EXPECT_TRUE(plan->point_in_time_recovery);
+  EXPECT_EQ(plan->recovery_period_in_days, 7);
   ASSERT_EQ(plan->tags.size(), 2u);
   EXPECT_TRUE(
       HasText(plan->create_table_json,

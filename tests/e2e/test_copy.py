@@ -1127,6 +1127,26 @@ class CopyBehaviourTest(CopyTestBase):
                 self.assertEqual(count_items(west, src), 60)
 
 
+    def test_a_region_flag_contradicting_the_arn_is_a_usage_error(self):
+        """Refused before any request, whether or not the flag's region has a table of that
+        name."""
+        west = self.dynamodb(region="us-west-2")
+        src, dst = self.unique_table("eusrc"), self.create_table(self.unique_table("dst"))
+        arn = f"arn:aws:dynamodb:eu-west-1:000000000000:table/{src}"
+        for exists in (False, True):
+            with self.subTest(exists=exists):
+                if exists:
+                    ddbdata.create_table(west, src, harness.DEFAULT_KEYS)
+                r, _ = self.copy(arn, dst, "--source-region", "us-west-2")
+                self.assert_usage_error(
+                    r, f"table {src} is named in region eu-west-1 (by its ARN), but "
+                       "--source-region us-west-2 sends the requests to region us-west-2; drop "
+                       "the region flag that contradicts the ARN")
+        r, _ = self.copy(src, f"arn:aws:dynamodb:eu-west-1:000000000000:table/{dst}",
+                         "--target-region", "us-east-1")
+        self.assert_usage_error(r, "--target-region us-east-1 sends the requests")
+
+
 class SameTableSharedDbTest(CopyTestBase):
     """With -sharedDb, DynamoDB Local serves one table whatever the region, and one server
     answers on 127.0.0.1 and on localhost: ways of naming the source again as the target that

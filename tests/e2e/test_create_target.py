@@ -256,6 +256,186 @@ class CreateTargetTest(CreateTargetBase):
             ddb.describe_table(TableName=dst)
 
 
+class CreateTargetSettingsTest(CreateTargetBase):
+    """Settings that fail to be applied, and a refused CreateTable resumed; on a DynamoDB Local
+    of their own, as DeferredIndexResumeTest: on the one the tests above share, run before them,
+    a deferred GSI of CreateTargetTest never appeared."""
+
+    def test_settings_that_fail_to_be_enabled_are_named_and_exit_3(self):
+        """UpdateTimeToLive denied on the new table (IAM's AccessDeniedException, from the fault
+        proxy): the copy goes on, but the run ends with exit 3 and both summaries name the
+        setting; DynamoDB Local's lack of continuous backups (not copied by design) is not
+        counted."""
+        src = self.create_source(self.unique_table("ct_src"), "PAY_PER_REQUEST")
+        self.write_items(src, self.items_with_index_keys(30, seed=51))
+        proxy = FaultProxy(self.ddb_endpoint, [
+            {"fault": "denied", "operations": ["UpdateTimeToLive"]}]).start()
+        self.addCleanup(proxy.stop)
+        for output in ("json", "table"):
+            with self.subTest(output):
+                dst = self.unique_table("ct_dst")
+                r = self.cli("copy", "--source-table", src, "--target-table", dst,
+                             "--create-target", "--output", output, "--endpoint-url",
+                             proxy.endpoint, endpoint=False)
+                self.assertEqual(r.code, 3, r.stderr)
+                self.assertIn("create-target: time to live: not applied: enabling it on "
+                              f"attribute {TTL_ATTRIBUTE} failed", r.stderr)
+                self.assertIn("AccessDeniedException", r.stderr)
+                if output == "json":
+                    summary = json.loads(r.stdout.strip().splitlines()[-1])
+                    self.assertEqual(summary["TargetSettingsNotApplied"], ["time to live"])
+                    self.assertEqual(summary["ItemsWritten"], 30, summary)
+                else:
+                    self.assertIn("the target table lacks settings of the source that enabling "
+                                  "failed: time to live", r.stdout)
+                self.assert_tables_equal(src, dst)
+
+    def test_import_names_settings_that_fail_to_be_enabled(self):
+        """import --create-target shares the table's making with copy: the same exit 3 and
+        TargetSettingsNotApplied."""
+        src = self.create_source(self.unique_table("ct_src"), "PAY_PER_REQUEST")
+        self.write_items(src, self.items_with_index_keys(12, seed=55))
+        folder = Path(tempfile.mkdtemp(dir=self.home)) / "export"
+        r = self.cli("export", "--table", src, "--to", str(folder))
+        self.assertEqual(r.code, 0, r.stderr)
+        proxy = FaultProxy(self.ddb_endpoint, [
+            {"fault": "denied", "operations": ["UpdateTimeToLive"]}]).start()
+        self.addCleanup(proxy.stop)
+        dst = self.unique_table("ct_imp")
+        r = self.cli("import", "--from", str(folder), "--table", dst, "--create-target",
+                     "--output", "json", "--endpoint-url", proxy.endpoint, endpoint=False)
+        self.assertEqual(r.code, 3, r.stderr)
+        self.assertIn("create-target: time to live: not applied", r.stderr)
+        summary = json.loads(r.stdout.strip().splitlines()[-1])
+        self.assertEqual(summary["TargetSettingsNotApplied"], ["time to live"])
+        self.assertEqual(summary["ItemsWritten"], 12, summary)
+        self.assert_tables_equal(src, dst)
+
+    def test_a_copy_without_failed_settings_names_none(self):
+        src = self.create_source(self.unique_table("ct_src"), "PAY_PER_REQUEST")
+        dst = self.unique_table("ct_dst")
+        self.write_items(src, self.items_with_index_keys(5, seed=52))
+        r = self.cli("copy", "--source-table", src, "--target-table", dst, "--create-target",
+                     "--output", "json")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout.strip().splitlines()[-1])["TargetSettingsNotApplied"],
+                         [])
+
+    def test_a_refused_create_table_with_a_checkpoint_is_resumed(self):
+        """CreateTable denied after the checkpoint said the target was being created: the error
+        says to rerun with --resume, and that resume creates the table and copies."""
+        src = self.create_source(self.unique_table("ct_src"), "PAY_PER_REQUEST")
+        dst = self.unique_table("ct_dst")
+        self.write_items(src, self.items_with_index_keys(25, seed=53))
+        checkpoint = Path(tempfile.mkdtemp(dir=self.home)) / "copy.checkpoint.json"
+        args = ["copy", "--source-table", src, "--target-table", dst, "--create-target",
+                "--checkpoint", str(checkpoint)]
+        proxy = FaultProxy(self.ddb_endpoint, [
+            {"fault": "denied", "operations": ["CreateTable"]}]).start()
+        self.addCleanup(proxy.stop)
+        r = self.cli(*args, "--endpoint-url", proxy.endpoint, endpoint=False)
+        self.assertEqual(r.code, 1, r.stderr)
+        last = r.stderr.strip().splitlines()[-1]
+        self.assertIn("CreateTable: AccessDeniedException", last)
+        self.assertIn("; fix the cause and rerun with --resume", last)
+        self.assertIs(json.loads(checkpoint.read_text(encoding="utf-8"))["CreatingTarget"], True)
+
+        r = self.cli(*args, "--resume")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assert_same_schema(src, dst)
+        self.assert_tables_equal(src, dst)
+
+
+class OnDemandMaximumTest(CreateTargetBase):
+    """On a DynamoDB Local of its own, as DeferredIndexResumeTest (it defers a GSI)."""
+
+    def test_on_demand_maximum_with_one_side_unset(self):
+        """A source with an on-demand maximum for reads only (writes -1, "no maximum"), on the
+        table and on a GSI: DynamoDB Local refuses an OnDemandThroughput that lacks one side, so
+        the -1 is sent as well."""
+        src, dst = self.unique_table("ct_src"), self.unique_table("ct_dst")
+        ddb = self.dynamodb()
+        ddb.create_table(
+            TableName=src,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                  {"AttributeName": "category", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+            OnDemandThroughput={"MaxReadRequestUnits": 100, "MaxWriteRequestUnits": -1},
+            GlobalSecondaryIndexes=[{
+                "IndexName": "ByCategory",
+                "KeySchema": [{"AttributeName": "category", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+                "OnDemandThroughput": {"MaxReadRequestUnits": -1, "MaxWriteRequestUnits": 50}}])
+        ddb.get_waiter("table_exists").wait(TableName=src,
+                                            WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        self.write_items(src, [{"pk": {"S": f"k{i}"}, "category": {"S": f"c{i % 3}"}}
+                               for i in range(10)])
+        for indexes_after in (False, True):
+            with self.subTest(indexes_after=indexes_after):
+                target = dst + ("-after" if indexes_after else "")
+                r = self.cli("copy", "--source-table", src, "--target-table", target,
+                             "--create-target",
+                             *(("--create-indexes-after",) if indexes_after else ()))
+                self.assertEqual(r.code, 0, r.stderr)
+                source, made = self.describe(src), self.describe(target)
+                self.assertEqual(made.get("OnDemandThroughput"), source.get("OnDemandThroughput"))
+                self.assertEqual(made["GlobalSecondaryIndexes"][0].get("OnDemandThroughput"),
+                                 source["GlobalSecondaryIndexes"][0].get("OnDemandThroughput"))
+                self.assert_tables_equal(src, target)
+
+
+class CreateTargetOnMotoTest(CreateTargetBase):
+    """moto has continuous backups (DynamoDB Local has not): point-in-time recovery and its
+    recovery period reach the new table, and a refused UpdateContinuousBackups is reported."""
+
+    DYNAMODB_LOCAL = False
+    MOTO = True
+
+    def moto_dynamodb(self):
+        return self.client("dynamodb", endpoint=self.moto_endpoint)
+
+    def moto_source(self, count):
+        ddb, src = self.moto_dynamodb(), self.unique_table("pitr_src")
+        ddb.create_table(TableName=src, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+        ddb.update_continuous_backups(TableName=src, PointInTimeRecoverySpecification={
+            "PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 7})
+        for i in range(count):
+            ddb.put_item(TableName=src, Item={"pk": {"S": f"k{i}"}})
+        return src
+
+    def pitr(self, table):
+        return self.moto_dynamodb().describe_continuous_backups(TableName=table)[
+            "ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+
+    def test_point_in_time_recovery_keeps_the_recovery_period(self):
+        src, dst = self.moto_source(5), self.unique_table("pitr_dst")
+        r = self.cli("copy", "--source-table", src, "--target-table", dst, "--create-target",
+                     "--endpoint-url", self.moto_endpoint)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn("create-target: point-in-time recovery: copied (enabled once the table "
+                      "exists, with the source's recovery period (7 days))", r.stderr)
+        self.assertEqual(self.pitr(dst)["PointInTimeRecoveryStatus"], "ENABLED")
+        self.assertEqual(self.pitr(dst)["RecoveryPeriodInDays"], 7)
+
+    def test_point_in_time_recovery_refused_is_named_and_exit_3(self):
+        src, dst = self.moto_source(5), self.unique_table("pitr_dst")
+        proxy = FaultProxy(self.moto_endpoint, [
+            {"fault": "denied", "operations": ["UpdateContinuousBackups"]}]).start()
+        self.addCleanup(proxy.stop)
+        r = self.cli("copy", "--source-table", src, "--target-table", dst, "--create-target",
+                     "--output", "json", "--endpoint-url", proxy.endpoint)
+        self.assertEqual(r.code, 3, r.stderr)
+        self.assertIn("create-target: point-in-time recovery: not applied: enabling it failed",
+                      r.stderr)
+        summary = json.loads(r.stdout.strip().splitlines()[-1])
+        self.assertEqual(summary["TargetSettingsNotApplied"], ["point-in-time recovery"])
+        self.assertEqual(summary["ItemsWritten"], 5, summary)
+        self.assertEqual(self.pitr(dst)["PointInTimeRecoveryStatus"], "DISABLED")
+
+
 class LostAnswerTestBase(CreateTargetBase):
     """The answer to a table change is lost after DynamoDB carried it out (the fault proxy
     resets the connection after forwarding, or cuts the answer short), so ddbmigrate sends the
@@ -383,6 +563,42 @@ class DeferredIndexResumeTest(CreateTargetBase):
         self.assertEqual((summary["ItemsRead"], summary["ItemsWritten"]), (0, 0),
                          "the finished copy ran again")
         self.assertEqual(summary["ItemsFromEarlierRuns"], 50, summary)
+        self.assert_same_schema(src, dst)
+        self.assert_tables_equal(src, dst)
+
+
+class DeferredIndexFailureTest(CreateTargetBase):
+    """On a DynamoDB Local of its own, as DeferredIndexResumeTest."""
+
+    def test_a_refused_index_fails_the_summary_and_a_resume_adds_it(self):
+        """UpdateTable adding a deferred GSI denied: the JSON summary carries the Error (not
+        "Interrupted"), the error line says to rerun with --resume, and that resume adds the
+        indexes without copying again."""
+        src = self.create_source(self.unique_table("ct_src"), "PAY_PER_REQUEST")
+        dst = self.unique_table("ct_dst")
+        self.write_items(src, self.items_with_index_keys(40, seed=54))
+        checkpoint = Path(tempfile.mkdtemp(dir=self.home)) / "copy.checkpoint.json"
+        args = ["copy", "--source-table", src, "--target-table", dst, "--create-target",
+                "--create-indexes-after", "--checkpoint", str(checkpoint), "--output", "json"]
+        proxy = FaultProxy(self.ddb_endpoint, [
+            {"fault": "denied", "operations": ["UpdateTable"]}]).start()
+        self.addCleanup(proxy.stop)
+        r = self.cli(*args, "--endpoint-url", proxy.endpoint, endpoint=False)
+        self.assertEqual(r.code, 1, r.stderr)
+        last = r.stderr.strip().splitlines()[-1]
+        self.assertTrue(last.startswith("ddbmigrate: error: "), last)
+        self.assertIn("AccessDeniedException", last)
+        self.assertIn("run the same command with --resume to add the other deferred indexes",
+                      last)
+        summary = json.loads(r.stdout.strip().splitlines()[-1])
+        self.assertIs(summary["Interrupted"], False, summary)
+        self.assertIn("not authorized to perform: dynamodb:UpdateTable", summary["Error"])
+        self.assertEqual(summary["ItemsWritten"], 40, summary)
+
+        r = self.cli(*args, "--resume")
+        self.assertEqual(r.code, 0, r.stderr)
+        summary = json.loads(r.stdout.strip().splitlines()[-1])
+        self.assertEqual((summary["ItemsWritten"], summary["ItemsFromEarlierRuns"]), (0, 40))
         self.assert_same_schema(src, dst)
         self.assert_tables_equal(src, dst)
 
