@@ -394,7 +394,11 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     truncate.write_limiter =
         pipeline::IfLimited(write_limiter);  // the target's writes, deletes included
     truncate.on_stop = "finishing the requests in flight; the copy has not started";
+    truncate.not_empty_advice =
+        "they stay in it beside the copied items (exit 3): stop what writes to it, and copy "
+        "again with --truncate-target";
     aws::Result<Outcome> emptied = TruncateTable(dst, *target_table, truncate, stop);
+    target_not_emptied_ = emptied.ok() && *emptied == Outcome::kIncomplete;
     // A script reading --output json still gets its one summary object: nothing copied.
     auto summarize_emptying = [&](const aws::Error* error) {
       if (global.output != "json") return;
@@ -496,9 +500,10 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
   }
   if (result->interrupted) return Outcome::kInterrupted;
   if (*indexed != Outcome::kSuccess) return indexed;
-  return VerifyIfAsked(
-      global, src, dst, source, target_ref.name, *read_rate,
-      dead > 0 || !settings_not_applied_.empty() ? Outcome::kIncomplete : Outcome::kSuccess);
+  return VerifyIfAsked(global, src, dst, source, target_ref.name, *read_rate,
+                       dead > 0 || !settings_not_applied_.empty() || target_not_emptied_
+                           ? Outcome::kIncomplete
+                           : Outcome::kSuccess);
 }
 
 aws::Result<Outcome> CopyJob::VerifyIfAsked(const GlobalOptions& global, const Connection& src,
@@ -787,6 +792,7 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
         .Double(rate)
         .MemberBool("Interrupted", stop != Stop::kNone && error == nullptr);
     if (error != nullptr) w.Member("Error", error->message);
+    if (target_not_emptied_) w.MemberBool("TargetEmptied", false);
     if (create_target_) {
       w.Key("TargetSettingsNotApplied").BeginArray();
       for (const std::string& setting : settings_not_applied_) w.String(setting);

@@ -151,6 +151,9 @@ class CopyJob {
   // settings_not_applied): named in the summary, and the run ends with exit code 3.
   std::vector<std::string> settings_not_applied_;
   bool items_dead_lettered_ = false;
+  // --truncate-target found the target not empty after its deletes (written to meanwhile): the
+  // copy went on, and ends with exit 3 and "TargetEmptied":false.
+  bool target_not_emptied_ = false;
   bool truncate_target_ = false;
   bool yes_ = false;
   bool dry_run_ = false;

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import time
 import unittest
+from pathlib import Path
 
 import harness
 from fault_proxy import FaultProxy
@@ -298,6 +299,33 @@ class TruncateTest(ServiceTestCase):
         r = self.truncate(table, "--yes", "--output", "json")
         self.assertEqual(r.code, 0, r.stderr)
         self.assertTrue(json.loads(r.stdout)["Empty"])
+
+    def test_copy_into_a_target_written_while_emptied_says_so(self):
+        """copy --truncate-target goes on with the copy, warns that the target holds items
+        written meanwhile, and exits 3 with "TargetEmptied":false."""
+        src = self.create_table(self.unique_table("tc_src"))
+        self.write_items(src, self.generate_items(10))
+        dst = self.create_table(self.unique_table("tc_dst"))
+        self.write_items(dst, self.generate_items(20, start=100))
+        proxy = FaultProxy(self.ddb_endpoint, [{"fault": "slow", "delay_ms": 1500,
+                                                "operations": ["BatchWriteItem"]}]).start()
+        self.addCleanup(proxy.stop)
+        proc, out, err = self.start_cli(
+            ["copy", "--source-table", src, "--target-table", dst, "--truncate-target", "--yes",
+             "--segments", "1", "--output", "json", "--endpoint-url", proxy.endpoint,
+             "--dead-letter", Path(self.home) / "tc-dead.jsonl"], "tc")
+        deadline = time.monotonic() + 30
+        while proxy.stats["requests"].get("BatchWriteItem", 0) < 1 and \
+                time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.write_items(dst, self.generate_items(3, start=1000))
+        self.assertEqual(proc.wait(timeout=60), 3, err.read_text())
+        self.assertIn(f"warning: {dst} is not empty", err.read_text())
+        self.assertIn("beside the copied items", err.read_text())
+        summary = json.loads(out.read_text())
+        self.assertFalse(summary["TargetEmptied"], summary)
+        self.assertEqual(summary["ItemsWritten"], 10, summary)
+        self.assertEqual(count_items(self.dynamodb(), dst), 13)
 
     def test_missing_table(self):
         r = self.truncate("no_such_table_to_truncate", "--yes")
