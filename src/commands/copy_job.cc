@@ -373,11 +373,14 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
           error.code != "ResourceInUseException") {
         error.message += "; fix the cause and rerun with --resume";
       }
-      return error;
+      return SummarizeFailureBeforeCopy(global, src, dst, dead_letters, transfer, std::move(error));
     }
     settings_not_applied_ = plan->settings_not_applied;
     aws::Result<dynamodb::TableDescription> made_table = DescribeRef(dst, target_ref);
-    if (!made_table.ok()) return std::move(made_table).error();
+    if (!made_table.ok()) {
+      return SummarizeFailureBeforeCopy(global, src, dst, dead_letters, transfer,
+                                        std::move(made_table).error());
+    }
     transfer.target_identity = pipeline::IdentityOf(*made_table);
   } else if (truncate_target_ && transfer.resume && !transfer.resume->creating_target) {
     std::cerr << "ddbmigrate: note: --truncate-target does not apply to a --resume: the target "
@@ -395,8 +398,15 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
         pipeline::IfLimited(write_limiter);  // the target's writes, deletes included
     truncate.on_stop = "finishing the requests in flight; the copy has not started";
     truncate.not_empty_advice =
-        "they stay in it beside the copied items (exit 3): stop what writes to it, and copy "
-        "again with --truncate-target";
+        !not_empty_advice_.empty() ? not_empty_advice_
+        : checkpoint_.empty()
+            ? std::string(
+                  "they stay in it beside the copied items (exit 3): stop what writes "
+                  "to it, and copy again with --truncate-target")
+            : fmt::format(
+                  "they stay in it beside the copied items (exit 3): stop what writes "
+                  "to it, delete {} and copy again with --truncate-target",
+                  checkpoint_);
     aws::Result<Outcome> emptied = TruncateTable(dst, *target_table, truncate, stop);
     target_not_emptied_ = emptied.ok() && *emptied == Outcome::kIncomplete;
     // A script reading --output json still gets its one summary object: nothing copied.
@@ -504,6 +514,18 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
                        dead > 0 || !settings_not_applied_.empty() || target_not_emptied_
                            ? Outcome::kIncomplete
                            : Outcome::kSuccess);
+}
+
+aws::Error CopyJob::SummarizeFailureBeforeCopy(const GlobalOptions& global, const Connection& src,
+                                               const Connection& dst,
+                                               const pipeline::DeadLetterFile& dead_letters,
+                                               const pipeline::TransferOptions& transfer,
+                                               aws::Error error) const {
+  if (global.output == "json") {
+    PrintSummary(global, pipeline::TransferCounters{}, src, dst, 0, Stop::kNone, dead_letters,
+                 transfer.read_consumed_capacity, transfer.write_consumed_capacity, &error);
+  }
+  return error;
 }
 
 aws::Result<Outcome> CopyJob::VerifyIfAsked(const GlobalOptions& global, const Connection& src,

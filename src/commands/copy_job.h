@@ -64,6 +64,9 @@ class CopyJob {
                                     const dynamodb::TableDescription& target);
   // What a stop while --truncate-target empties the target advises (the copy has not started).
   void set_truncate_stop_advice(std::string advice) { truncate_stop_advice_ = std::move(advice); }
+  // What the warning about a target --truncate-target left not empty ends with.
+  void set_not_empty_advice(std::string advice) { not_empty_advice_ = std::move(advice); }
+  bool target_not_emptied() const { return target_not_emptied_; }
   // When the copy is on course to end after `deadline`, a warning says so (once) with `why`.
   void set_finish_before(aws::Clock::WallTime deadline, std::string why) {
     finish_before_ = deadline;
@@ -123,6 +126,13 @@ class CopyJob {
   // the text of that stop, or failure, is the truncation's own; no checkpoint is named, none is
   // saved before the target is empty.
   enum class Stop { kNone, kWhileEmptying, kWhileCopying, kWhileAddingIndexes };
+  // A failure once the run has started but before any item is copied (the target's creation):
+  // with --output json its summary, nothing copied, is printed first. Returns `error`.
+  aws::Error SummarizeFailureBeforeCopy(const GlobalOptions& global, const Connection& src,
+                                        const Connection& dst,
+                                        const pipeline::DeadLetterFile& dead_letters,
+                                        const pipeline::TransferOptions& transfer,
+                                        aws::Error error) const;
   // `error`: the run failed with it (JSON: "Error", the message the run ends with, and
   // "Interrupted" false) in the phase `stop` names (kNone: while copying).
   void PrintSummary(const GlobalOptions& global, const pipeline::TransferCounters& c,
@@ -154,6 +164,7 @@ class CopyJob {
   // --truncate-target found the target not empty after its deletes (written to meanwhile): the
   // copy went on, and ends with exit 3 and "TargetEmptied":false.
   bool target_not_emptied_ = false;
+  std::string not_empty_advice_;  // empty: copy's own
   bool truncate_target_ = false;
   bool yes_ = false;
   bool dry_run_ = false;

@@ -39,12 +39,8 @@ aws::Error Invalid(std::string message) {
 // the run goes on to say "ready for cut-over". One key read; a failed read says nothing.
 void WarnIfNotEmpty(const Connection& dst, const dynamodb::TableDescription& target,
                     const std::string& state_path, const std::string& copy_path) {
-  dynamodb::ScanRequest probe;
-  probe.table_name = target.table_name;
-  probe.limit = 1;
-  std::tie(probe.projection_expression, probe.expression_attribute_names) = KeyProjection(target);
-  aws::Result<dynamodb::ItemPage> page = dst.dynamodb().Scan(probe);
-  if (!page.ok() || page->items.empty()) return;
+  aws::Result<bool> holds = TableHoldsItems(dst, target, /*consistent_read=*/false, nullptr);
+  if (!holds.ok() || !*holds) return;
   std::cerr << fmt::format(
       "ddbmigrate: warning: {} already holds items: those the source lacks stay in it, so it "
       "will not be an exact copy; if that is not meant, stop (Ctrl-C), delete {} and {}, and "
@@ -246,6 +242,10 @@ class MigrateCommand final : public Command {
     job_.set_truncate_stop_advice(
         "run the same command with --resume to finish emptying the target, then copy and "
         "replay");
+    job_.set_not_empty_advice(fmt::format(
+        "they stay in it beside the copied items: stop what writes to it, then stop this run "
+        "(Ctrl-C), delete {} and {}, and run again with --truncate-target",
+        state_path, copy_path));
     const auto deadline = aws::Clock::WallTime(std::chrono::seconds(replay_from)) +
                           std::chrono::seconds(kStreamRetentionSeconds);
     job_.set_finish_before(deadline,
@@ -263,6 +263,7 @@ class MigrateCommand final : public Command {
     // Not for settings --create-target could not enable (the copy's summary names those): the
     // replay's warning is of items missing from the target.
     replay.copy_incomplete = *copied == Outcome::kIncomplete && job_.items_dead_lettered();
+    replay.target_not_emptied = job_.target_not_emptied();
 
     aws::Result<dynamodb::TableDescription> target_table =
         DescribeRole(dst, target_ref, "target table");

@@ -244,6 +244,11 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
           target.table_name, source.table_name,
           settings.copy_incomplete ? std::string("items of the copy") : Counted(dead, "record"),
           DeadLetterWhere(dead_letters, counters.items_dead_lettered.load(), dead_earlier));
+    } else if (settings.target_not_emptied) {
+      message = fmt::format(
+          "caught up: {} is {{lag}} s behind {}, but it is not an exact copy: it still holds "
+          "items written to it while it was being emptied; remove those before any cut-over",
+          target.table_name, source.table_name);
     }
     if (size_t at = message.find("{lag}"); at != std::string::npos) {
       message.replace(at, 5, fmt::format("{:.0f}", lag));

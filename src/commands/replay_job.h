@@ -69,6 +69,8 @@ struct ReplaySettings {
   std::string caught_up_message = "caught up: the target is {lag} s behind the source";
   // The copy before the replay (migrate --live) could not write some items.
   bool copy_incomplete = false;
+  // The copy's --truncate-target left items written to the target while it was emptied.
+  bool target_not_emptied = false;
 };
 
 // Checks the checkpoint file for a fresh run (must not exist, must be writable) or a resume

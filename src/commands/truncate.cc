@@ -42,6 +42,24 @@ aws::Status ConfirmTruncate(const Connection& connection, const dynamodb::TableD
                  table.table_name);
 }
 
+aws::Result<bool> TableHoldsItems(const Connection& connection,
+                                  const dynamodb::TableDescription& table, bool consistent_read,
+                                  pipeline::RateLimiter* limiter) {
+  dynamodb::ScanRequest probe;
+  probe.table_name = table.table_name;
+  probe.limit = 1;
+  probe.consistent_read = consistent_read;
+  std::tie(probe.projection_expression, probe.expression_attribute_names) = KeyProjection(table);
+  while (true) {
+    if (limiter != nullptr) limiter->Acquire(consistent_read ? 1.0 : 0.5);
+    aws::Result<dynamodb::ItemPage> page = connection.dynamodb().Scan(probe);
+    if (!page.ok()) return std::move(page).error();
+    if (!page->items.empty()) return true;
+    if (!page->last_evaluated_key) return false;
+    probe.exclusive_start_key = std::move(page->last_evaluated_key);
+  }
+}
+
 aws::Result<Outcome> TruncateTable(const Connection& connection,
                                    const dynamodb::TableDescription& table,
                                    const TruncateOptions& options, const std::atomic<bool>* stop) {
@@ -84,18 +102,18 @@ aws::Result<Outcome> TruncateTable(const Connection& connection,
   const uint64_t deleted = counters.writes.items_written.load();
   std::cerr << fmt::format("deleted {} from {}{}\n", Counted(deleted, "item"), table.table_name,
                            result->interrupted ? " (interrupted)" : "");
-  // Items written while the scan ran behind them are not deleted: one strongly consistent
-  // read of one key says whether the table is empty now.
+  // Items written while the scan ran behind them are not deleted: a strongly consistent read
+  // of one key says whether the table is empty now.
   std::optional<bool> empty;
   if (!result->interrupted) {
-    dynamodb::ScanRequest check;
-    check.table_name = table.table_name;
-    check.limit = 1;
-    check.consistent_read = true;
-    std::tie(check.projection_expression, check.expression_attribute_names) = KeyProjection(table);
-    aws::Result<dynamodb::ItemPage> page = connection.dynamodb().Scan(check);
-    if (!page.ok()) return DescribeError(std::move(page).error(), "table", table.table_name);
-    empty = page->items.empty() && !page->last_evaluated_key;
+    aws::Result<bool> holds =
+        TableHoldsItems(connection, table, /*consistent_read=*/true, options.read_limiter);
+    if (!holds.ok()) {
+      aws::Error error = DescribeError(std::move(holds).error(), "table", table.table_name);
+      error.message += "; the deletes are done, only the check that the table is empty failed";
+      return error;
+    }
+    empty = !*holds;
     if (!*empty) {
       std::cerr << fmt::format(
           "ddbmigrate: warning: {} is not empty: items were written to it while it was being "

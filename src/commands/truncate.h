@@ -32,13 +32,20 @@ struct TruncateOptions {
   bool json_summary = false;  // also print the summary as a JSON object on stdout
   // What a Ctrl-C says once the deletes have begun (a string literal: it is kept, not copied).
   const char* on_stop = "finishing the deletes in flight";
-  // What the warning about a table not empty after the deletes ends with (a string literal).
-  const char* not_empty_advice = "stop the writers and empty it again";
+  // What the warning about a table not empty after the deletes ends with.
+  std::string not_empty_advice = "stop the writers and empty it again";
 };
 
 // The ProjectionExpression and ExpressionAttributeNames (a raw JSON object) of a Scan that reads
 // `table`'s key attributes only: "#k0, #k1" and {"#k0":"pk","#k1":"sk"}.
 std::pair<std::string, std::string> KeyProjection(const dynamodb::TableDescription& table);
+
+// Whether `table` holds an item: keys-only Scans of Limit 1 (strongly consistent when asked),
+// following LastEvaluatedKey past empty pages, until an item or the end. `limiter` (may be
+// null) paces them.
+aws::Result<bool> TableHoldsItems(const Connection& connection,
+                                  const dynamodb::TableDescription& table, bool consistent_read,
+                                  pipeline::RateLimiter* limiter);
 
 // Asks on the terminal before every item of `table` is deleted (see Confirm); the error of a
 // refusal or of no terminal says to pass --yes.

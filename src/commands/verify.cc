@@ -55,7 +55,9 @@ class VerifyCommand final : public Command {
     scan_help.read_percent = "At most this percent of each table's provisioned read capacity";
     AddScanFlags(app, &scan_, scan_help);
     AddConsumedCapacityFlag(app, &capacity_, CapacityRequests::kScansOnly);
-    AddReadersFlag(app, &settings_.readers, "Segments scanned at once on each table (default 8)");
+    AddReadersFlag(app, &settings_.readers,
+                   "Segments scanned at once on each table, and batches of changed items read "
+                   "back at once (default 8)");
     AddIgnoreAttributesFlag(
         app, &ignored_, "Top-level attributes to leave out of the comparison (comma-separated)");
     app.add_option("--sample", settings_.sample,

@@ -16,13 +16,12 @@ namespace ddbm::dynamodb {
 // 1E-130..9.9999999999999999999999999999999999999E+125; a value that is not an object with
 // exactly one known type tag; a value whose JSON shape does not fit its type ("BOOL":"yes",
 // "NULL":false, "L" not a list); binary that is not padded standard base64; an empty attribute
-// name (of the item's own attributes); an attribute name given twice in the item or in one map; JSON longer than kMaxItemJsonBytes. Maps and lists
-// are checked recursively. The first
-// problem found is named with its attribute path, e.g. "attribute tags: empty string set (SS)"
-// or "attribute a.b[2]: NULL value is not true".
-// Key rules (which attributes are keys, non-empty key values) need the table's schema and are
-// not checked here; empty strings and binary are valid in other attributes.
-// Thread-safe (a parser per thread, not the one ThreadParser() returns).
+// name (of the item's own attributes); an attribute name given twice in the item or in one map;
+// JSON longer than kMaxItemJsonBytes. Maps and lists are checked recursively. The first problem
+// found is named with its attribute path, e.g. "attribute tags: empty string set (SS)" or
+// "attribute a.b[2]: NULL value is not true". Key rules (which attributes are keys, non-empty key
+// values) need the table's schema and are not checked here; empty strings and binary are valid in
+// other attributes. Thread-safe (a parser per thread, not the one ThreadParser() returns).
 // REQUIRES: simdjson::SIMDJSON_PADDING readable bytes follow `item_json` in memory (true for a
 // slice of a page body).
 std::optional<std::string> InvalidItemReason(std::string_view item_json);

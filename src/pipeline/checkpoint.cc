@@ -116,8 +116,10 @@ aws::Result<Checkpoint> ParseCheckpoint(std::string_view text, const std::string
   if (root["Unusable"].get(s) == simdjson::SUCCESS) c.unusable = std::string(s);
   int64_t total = 0;
   simdjson::dom::array segments;
+  const bool scan_operation =
+      c.operation == "copy" || c.operation == "export" || c.operation == "truncate";
   if (root["TotalSegments"].error() == simdjson::NO_SUCH_FIELD && !c.operation.empty() &&
-      root["Segments"].error() == simdjson::NO_SUCH_FIELD) {
+      !scan_operation && root["Segments"].error() == simdjson::NO_SUCH_FIELD) {
     // Another command's checkpoint (import's, replicate's): not damaged, only the wrong file.
     return FileError(path, "written by ddbmigrate " + c.operation +
                                ", whose checkpoints record no scan segments; pass the "

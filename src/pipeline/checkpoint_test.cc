@@ -151,10 +151,14 @@ TEST(CheckpointTest, AnotherCommandsCheckpointIsNamedNotCalledDamaged) {
   EXPECT_NE(parsed.error().message.find("cp.json: written by ddbmigrate import"), std::string::npos)
       << parsed.error().message;
   EXPECT_EQ(parsed.error().message.find("damaged"), std::string::npos);
-  // Without segments or an operation it is damaged.
-  parsed = ParseCheckpoint(R"({"Version":1,"Operation":"copy","TotalSegments":2})", "cp.json");
-  ASSERT_FALSE(parsed.ok());
-  EXPECT_NE(parsed.error().message.find("damaged"), std::string::npos);
+  // A scan's checkpoint without its segments is damaged, not another command's.
+  for (const char* text : {R"({"Version":1,"Operation":"copy","TotalSegments":2})",
+                           R"({"Version":1,"Operation":"copy"})",
+                           R"({"Version":1,"Operation":"export"})", R"({"Version":1})"}) {
+    parsed = ParseCheckpoint(text, "cp.json");
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_NE(parsed.error().message.find("damaged"), std::string::npos) << text;
+  }
 }
 
 // Edited by hand or damaged: a segment out of place, a Done that is not a boolean, a negative

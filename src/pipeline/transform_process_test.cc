@@ -180,7 +180,7 @@ TEST(TransformProcessTest, WhatTheShellStartedEndsWithIt) {
   // Killed; gone once the kernel has torn it down.
   bool gone = false;
   for (int i = 0; i < 100 && !gone; ++i) {
-    gone = ::system(("pgrep -f '[s]" + sleep.substr(1) + "' >/dev/null").c_str()) != 0;
+    gone = ::system(("pgrep -f '[s]" + sleep.substr(1) + "$' >/dev/null").c_str()) != 0;
     if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_TRUE(gone) << "the shell's child outlived it";

@@ -211,39 +211,56 @@ aws::Result<std::vector<ExportManifest>> FindExports(const ObjectStore& store,
   std::vector<std::string> roots;
   if (base.ends_with("AWSDynamoDB")) roots.push_back(base + "/");
   roots.push_back(base.empty() ? "AWSDynamoDB/" : base + "/AWSDynamoDB/");
-  std::string root;
-  std::vector<std::string> folders;
-  std::set<std::string> begun;
-  std::set<std::string> finished;
+  // What one root holds: its finished exports (those export_id asks for) and the folders of
+  // exports begun there, finished or not.
+  struct Listing {
+    std::string root;
+    std::vector<std::string> folders;
+    std::set<std::string> begun;
+    std::set<std::string> finished;
+  };
+  std::vector<Listing> listings;
   for (const std::string& candidate : roots) {
-    root = candidate;
-    aws::Result<std::vector<ObjectInfo>> listed = store.List(root);
+    Listing& l = listings.emplace_back();
+    l.root = candidate;
+    aws::Result<std::vector<ObjectInfo>> listed = store.List(l.root);
     if (!listed.ok()) return std::move(listed).error();
     // Only direct children of AWSDynamoDB/ are exports. One with _started or data/ but no
     // manifest-summary.json (written last) is unfinished: still running, or stopped.
     for (const ObjectInfo& o : *listed) {
-      if (!o.key.starts_with(root)) continue;
-      const std::string_view rest = std::string_view(o.key).substr(root.size());
+      if (!o.key.starts_with(l.root)) continue;
+      const std::string_view rest = std::string_view(o.key).substr(l.root.size());
       const size_t slash = rest.find('/');
       if (slash == std::string_view::npos || slash == 0) continue;
-      const std::string folder = root + std::string(rest.substr(0, slash + 1));
+      const std::string folder = l.root + std::string(rest.substr(0, slash + 1));
       const std::string_view member = rest.substr(slash + 1);
-      if (member == kStartedFile || member.starts_with(kDataFolder)) begun.insert(folder);
+      if (member == kStartedFile || member.starts_with(kDataFolder)) l.begun.insert(folder);
       if (member != kManifestSummaryFile) continue;
-      finished.insert(folder);
-      if (export_id && folder != root + *export_id + "/") continue;
-      folders.push_back(folder);
-    }
-    // The first root holding an export wins; with export_id, the one holding that export.
-    const bool found = export_id ? !folders.empty() || begun.contains(root + *export_id + "/")
-                                 : !begun.empty() || !finished.empty();
-    if (found) break;
-    if (&candidate != &roots.back()) {
-      begun.clear();
-      finished.clear();
+      l.finished.insert(folder);
+      if (export_id && folder != l.root + *export_id + "/") continue;
+      l.folders.push_back(folder);
     }
   }
-  if (begun.empty() && finished.empty()) root = roots.front();  // named in the messages below
+  // The first root holding what is asked for (that export, or a finished one) wins; else the
+  // first holding an unfinished one, whose state the messages below tell; else the first.
+  auto pick = [&]() -> Listing& {
+    for (Listing& l : listings) {
+      if (!l.folders.empty()) return l;
+      if (export_id && l.begun.contains(l.root + *export_id + "/")) return l;
+    }
+    for (Listing& l : listings) {
+      if (!l.begun.empty() || !l.finished.empty()) return l;
+    }
+    return listings.front();
+  };
+  Listing& chosen = pick();
+  const std::string root = chosen.root;
+  // Every folder looked in, for the messages that nothing was found.
+  std::string searched = store.Describe(listings.front().root);
+  if (listings.size() > 1) searched += " or " + store.Describe(listings.back().root);
+  std::vector<std::string> folders = std::move(chosen.folders);
+  const std::set<std::string> begun = std::move(chosen.begun);
+  const std::set<std::string> finished = std::move(chosen.finished);
   std::vector<std::string> unfinished;
   for (const std::string& folder : begun) {
     if (!finished.contains(folder)) unfinished.push_back(folder);
@@ -258,7 +275,7 @@ aws::Result<std::vector<ExportManifest>> FindExports(const ObjectStore& store,
   }
   if (folders.empty()) {
     if (export_id) {
-      return Invalid(fmt::format("no export {} under {}", *export_id, store.Describe(root)));
+      return Invalid(fmt::format("no export {} under {}", *export_id, searched));
     }
     if (!unfinished.empty()) {
       return Invalid(fmt::format(
@@ -277,9 +294,9 @@ aws::Result<std::vector<ExportManifest>> FindExports(const ObjectStore& store,
       }
     }
     return Invalid(
-        fmt::format("no export found at {}: expected {}<ExportId>/{} (an AWS or "
+        fmt::format("no export found at {}: expected <ExportId>/{} under {} (an AWS or "
                     "ddbmigrate export); check the location",
-                    described, store.Describe(root), kManifestSummaryFile));
+                    described, kManifestSummaryFile, searched));
   }
   std::vector<ExportManifest> exports;
   for (const std::string& folder : folders) {

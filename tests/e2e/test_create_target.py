@@ -333,11 +333,17 @@ class CreateTargetSettingsTest(CreateTargetBase):
         proxy = FaultProxy(self.ddb_endpoint, [
             {"fault": "denied", "operations": ["CreateTable"]}]).start()
         self.addCleanup(proxy.stop)
-        r = self.cli(*args, "--endpoint-url", proxy.endpoint, endpoint=False)
+        r = self.cli(*args, "--endpoint-url", proxy.endpoint, "--output", "json",
+                     endpoint=False)
         self.assertEqual(r.code, 1, r.stderr)
         last = r.stderr.strip().splitlines()[-1]
         self.assertIn("CreateTable: AccessDeniedException", last)
         self.assertIn("; fix the cause and rerun with --resume", last)
+        # The run had started (its checkpoint exists): its JSON summary says how it ended.
+        summary = json.loads(r.stdout)
+        self.assertIn("fix the cause and rerun with --resume", summary["Error"])
+        self.assertEqual(summary["ItemsWritten"], 0, summary)
+        self.assertEqual(summary["Checkpoint"], str(checkpoint), summary)
         self.assertIs(json.loads(checkpoint.read_text(encoding="utf-8"))["CreatingTarget"], True)
 
         r = self.cli(*args, "--resume")

@@ -280,7 +280,7 @@ class TruncateTest(ServiceTestCase):
         new items are written once the Scan has been answered.)"""
         table = self.create_table(self.unique_table("trunc_busy"))
         self.write_items(table, self.generate_items(20))
-        proxy = FaultProxy(self.ddb_endpoint, [{"fault": "slow", "delay_ms": 1500,
+        proxy = FaultProxy(self.ddb_endpoint, [{"fault": "slow", "delay_ms": 3000,
                                                 "operations": ["BatchWriteItem"]}]).start()
         self.addCleanup(proxy.stop)
         proc, out, err = self.start_cli(
@@ -307,7 +307,7 @@ class TruncateTest(ServiceTestCase):
         self.write_items(src, self.generate_items(10))
         dst = self.create_table(self.unique_table("tc_dst"))
         self.write_items(dst, self.generate_items(20, start=100))
-        proxy = FaultProxy(self.ddb_endpoint, [{"fault": "slow", "delay_ms": 1500,
+        proxy = FaultProxy(self.ddb_endpoint, [{"fault": "slow", "delay_ms": 3000,
                                                 "operations": ["BatchWriteItem"]}]).start()
         self.addCleanup(proxy.stop)
         proc, out, err = self.start_cli(
