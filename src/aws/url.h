@@ -29,4 +29,7 @@ std::string UriEncode(std::string_view text, bool keep_slash = false);
 // Decodes %XX sequences; leaves malformed ones as they are. '+' is left alone.
 std::string UriDecode(std::string_view text);
 
+// The value of a hex digit, either case; -1 for any other character.
+int HexDigitValue(char c);
+
 }  // namespace ddbm::aws

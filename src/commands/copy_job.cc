@@ -816,9 +816,7 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
     if (error != nullptr) w.Member("Error", error->message);
     if (target_not_emptied_) w.MemberBool("TargetEmptied", false);
     if (create_target_) {
-      w.Key("TargetSettingsNotApplied").BeginArray();
-      for (const std::string& setting : settings_not_applied_) w.String(setting);
-      w.EndArray();
+      AddSettingsNotApplied(w, settings_not_applied_);
     }
     // A stop while emptying the target comes before the checkpoint is first saved.
     if (!checkpoint_.empty() && stop != Stop::kWhileEmptying) w.Member("Checkpoint", checkpoint_);
@@ -856,13 +854,7 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
     std::cout << fmt::format("{} could not be written; see the dead-letter file {}\n",
                              Counted(dead, "item"), dead_letters.path());
   }
-  if (!settings_not_applied_.empty()) {
-    std::cout << fmt::format(
-        "the target table lacks settings of the source that enabling failed: {}; see the "
-        "create-target lines above, and enable them yourself (UpdateTimeToLive, "
-        "UpdateContinuousBackups)\n",
-        fmt::join(settings_not_applied_, ", "));
-  }
+  PrintSettingsNotApplied(settings_not_applied_, "the source");
   if (stop == Stop::kWhileAddingIndexes && error == nullptr) {
     std::cout << (checkpoint_.empty()
                       ? std::string("stopped while adding the indexes deferred until after the "

@@ -1,5 +1,8 @@
 #include "commands/create_target.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <iostream>
 
 namespace ddbm::commands {
@@ -24,6 +27,20 @@ aws::Status MakeTargetTable(const dynamodb::DynamoDbClient& client, dynamodb::Ta
 
 void PrintSettingsNotCopied(const std::vector<dynamodb::SettingNote>& notes) {
   PrintNotes(notes, /*all=*/false);
+}
+
+void AddSettingsNotApplied(aws::JsonWriter& w, const std::vector<std::string>& settings) {
+  w.Key("TargetSettingsNotApplied").BeginArray();
+  for (const std::string& setting : settings) w.String(setting);
+  w.EndArray();
+}
+
+void PrintSettingsNotApplied(const std::vector<std::string>& settings, std::string_view whose) {
+  if (settings.empty()) return;
+  std::cout << fmt::format(
+      "the target table lacks settings of {} that enabling failed: {}; see the create-target "
+      "lines above, and enable them yourself (UpdateTimeToLive, UpdateContinuousBackups)\n",
+      whose, fmt::join(settings, ", "));
 }
 
 }  // namespace ddbm::commands

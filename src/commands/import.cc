@@ -725,9 +725,7 @@ class ImportCommand final : public Command {
       }
       AddDeadLetterMembers(w, dead_letters, c.items_dead_lettered.load(), skipped_dead);
       if (create_target_) {
-        w.Key("TargetSettingsNotApplied").BeginArray();
-        for (const std::string& setting : settings_not_applied_) w.String(setting);
-        w.EndArray();
+        AddSettingsNotApplied(w, settings_not_applied_);
       }
       w.Key("Seconds")
           .Double(seconds)
@@ -751,13 +749,7 @@ class ImportCommand final : public Command {
             : std::string(),
         Counted(c.files_done.load(), "data file"), seconds,
         pipeline::GroupThousands(static_cast<uint64_t>(rate)));
-    if (!settings_not_applied_.empty()) {
-      std::cout << fmt::format(
-          "the table lacks settings of the export's table that enabling failed: {}; see the "
-          "create-target lines above, and enable them yourself (UpdateTimeToLive, "
-          "UpdateContinuousBackups)\n",
-          fmt::join(settings_not_applied_, ", "));
-    }
+    PrintSettingsNotApplied(settings_not_applied_, "the export's table");
   }
 
   aws::Result<Outcome> RunNative(const GlobalOptions& global, const Connection& db,
@@ -771,8 +763,9 @@ class ImportCommand final : public Command {
   std::optional<std::string> export_id_;
   bool create_target_ = false;
   // The settings --create-target failed to apply to the table it made (TargetTablePlan's
-  // settings_not_applied, or those --native applies after the import): named in the summary,
-  // and the run ends with exit code 3. Set by CreateTarget, hence mutable.
+  // settings_not_applied: named in the summary; or those --native applies after the import: a
+  // warning each), and the run ends with exit code 3. Set by the const CreateTarget (which the
+  // const checks of a resume reach), hence mutable.
   mutable std::vector<std::string> settings_not_applied_;
   std::string partition_key_;
   std::string sort_key_;

@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <mutex>
-#include <thread>
+#include <numeric>
 #include <unordered_map>
 
 #include "dynamodb/item_compare.h"
+#include "pipeline/parallel_scan.h"
 
 namespace ddbm::pipeline {
 namespace {
@@ -131,38 +132,32 @@ ItemPairs GetItemPairs(const PairSide& first, const PairSide& second,
     }
     return true;
   };
-  auto work = [&] {
-    for (;;) {
-      if (failed.load() || stopped()) return;
-      const size_t b = next_batch.fetch_add(1);
-      if (b >= batches) return;
-      const size_t begin = b * kMaxKeysPerRequest;
-      const size_t end = std::min(keys.size(), begin + kMaxKeysPerRequest);
-      std::vector<std::string> batch(keys.begin() + static_cast<ptrdiff_t>(begin),
-                                     keys.begin() + static_cast<ptrdiff_t>(end));
-      std::unordered_map<std::string, size_t> index_of;
-      for (size_t i = 0; i < batch.size(); ++i) {
-        aws::Result<std::string> key = dynamodb::CanonicalKey(batch[i], key_schema);
-        if (!key.ok()) {
-          fail(std::move(key).error(), false);
-          return;
-        }
-        index_of.emplace(std::move(*key), i);
+  std::vector<int> batch_numbers(batches);
+  std::iota(batch_numbers.begin(), batch_numbers.end(), 0);
+  ForEachSegment(batch_numbers, workers, [&](int b) {
+    if (failed.load() || stopped()) return false;
+    const size_t begin = static_cast<size_t>(b) * kMaxKeysPerRequest;
+    const size_t end = std::min(keys.size(), begin + kMaxKeysPerRequest);
+    std::vector<std::string> batch(keys.begin() + static_cast<ptrdiff_t>(begin),
+                                   keys.begin() + static_cast<ptrdiff_t>(end));
+    std::unordered_map<std::string, size_t> index_of;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      aws::Result<std::string> key = dynamodb::CanonicalKey(batch[i], key_schema);
+      if (!key.ok()) {
+        fail(std::move(key).error(), false);
+        return false;
       }
-      std::vector<std::optional<std::string>> in_first(batch.size());
-      std::vector<std::optional<std::string>> in_second(batch.size());
-      if (!read(first, false, batch, index_of, &in_first)) return;
-      if (!read(second, true, batch, index_of, &in_second)) return;
-      for (size_t i = 0; i < batch.size(); ++i) {
-        out.pairs[begin + i] = ItemPair{std::move(in_first[i]), std::move(in_second[i])};
-      }
+      index_of.emplace(std::move(*key), i);
     }
-  };
-  const size_t threads = std::min<size_t>(batches, static_cast<size_t>(std::max(workers, 1)));
-  std::vector<std::thread> pool;
-  for (size_t i = 1; i < threads; ++i) pool.emplace_back(work);
-  if (threads > 0) work();
-  for (std::thread& t : pool) t.join();
+    std::vector<std::optional<std::string>> in_first(batch.size());
+    std::vector<std::optional<std::string>> in_second(batch.size());
+    if (!read(first, false, batch, index_of, &in_first)) return false;
+    if (!read(second, true, batch, index_of, &in_second)) return false;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      out.pairs[begin + i] = ItemPair{std::move(in_first[i]), std::move(in_second[i])};
+    }
+    return true;
+  });
   if (!out.failure && stopped()) {
     out.stopped = std::any_of(out.pairs.begin(), out.pairs.end(),
                               [](const std::optional<ItemPair>& p) { return !p.has_value(); });

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "aws/base64.h"
+#include "aws/url.h"
 #include "storage/md5.h"
 
 namespace ddbm::storage {
@@ -11,16 +12,10 @@ namespace {
 // The MD5 digest that `text` spells in hex (either case); nullopt when it is not 32 hex digits.
 std::optional<std::string> HexDigest(std::string_view text) {
   if (text.size() != 2 * Md5::kDigestSize) return std::nullopt;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
   std::string digest;
   for (size_t i = 0; i < text.size(); i += 2) {
-    const int high = nibble(text[i]);
-    const int low = nibble(text[i + 1]);
+    const int high = aws::HexDigitValue(text[i]);
+    const int low = aws::HexDigitValue(text[i + 1]);
     if (high < 0 || low < 0) return std::nullopt;
     digest.push_back(static_cast<char>(high * 16 + low));
   }
