@@ -11,9 +11,10 @@ class CopyCommand final : public Command {
   std::string description() const override {
     return "Copy every item of one table into another, across accounts and regions "
            "[API: DescribeTable, Scan, BatchWriteItem; DescribeTimeToLive, "
-           "DescribeContinuousBackups, ListTagsOfResource, CreateTable and, as the source's "
-           "settings need, UpdateTimeToLive, UpdateContinuousBackups, TagResource, UpdateTable "
-           "with --create-target; BatchGetItem with --verify]";
+           "DescribeContinuousBackups, ListTagsOfResource, CreateTable (its tags need the "
+           "dynamodb:TagResource permission) and, as the source's settings need, "
+           "UpdateTimeToLive, UpdateContinuousBackups, UpdateTable with --create-target; "
+           "BatchGetItem with --verify]";
   }
   void AddFlags(CLI::App& app) override { job_.AddFlags(app, /*with_verify=*/true); }
   aws::Result<Outcome> Run(const GlobalOptions& global) override { return job_.Run(global); }

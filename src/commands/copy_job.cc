@@ -124,8 +124,8 @@ void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
                    "Create the target from the source's description (keys, indexes, billing, "
                    "stream, TTL, tags, PITR, deletion protection, table class) [API: "
                    "DescribeTimeToLive, DescribeContinuousBackups, ListTagsOfResource, "
-                   "CreateTable; UpdateTimeToLive, UpdateContinuousBackups, TagResource, "
-                   "UpdateTable as the settings need]");
+                   "CreateTable (tags need dynamodb:TagResource); UpdateTimeToLive, "
+                   "UpdateContinuousBackups, UpdateTable as the settings need]");
   app.add_flag("--create-indexes-after", create_indexes_after_,
                "With --create-target: add global secondary indexes after the load");
   // A table --create-target makes is empty: the two together are a mistake.

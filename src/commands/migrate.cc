@@ -37,15 +37,15 @@ aws::Error Invalid(std::string message) {
 // A target that holds items before the copy keeps those the source lacks (the replay removes
 // only what the source deletes), so it would not become the source's copy: said up front, as
 // the run goes on to say "ready for cut-over". One key read; a failed read says nothing.
+// `advice` ends the warning: what to do if an exact copy is meant.
 void WarnIfNotEmpty(const Connection& dst, const dynamodb::TableDescription& target,
-                    const std::string& state_path, const std::string& copy_path) {
+                    std::string_view advice) {
   aws::Result<bool> holds = TableHoldsItems(dst, target, /*consistent_read=*/false, nullptr);
   if (!holds.ok() || !*holds) return;
   std::cerr << fmt::format(
       "ddbmigrate: warning: {} already holds items: those the source lacks stay in it, so it "
-      "will not be an exact copy; if that is not meant, stop (Ctrl-C), delete {} and {}, and "
-      "run again with --truncate-target\n",
-      target.table_name, state_path, copy_path);
+      "will not be an exact copy; {}\n",
+      target.table_name, advice);
 }
 
 class MigrateCommand final : public Command {
@@ -55,9 +55,10 @@ class MigrateCommand final : public Command {
     return "Zero-downtime migration with --live: copy the table, then replay its stream from "
            "the copy's start until stopped [API: DescribeTable, Scan, BatchWriteItem, "
            "DescribeStream, GetShardIterator, GetRecords; DescribeTimeToLive, "
-           "DescribeContinuousBackups, ListTagsOfResource, CreateTable and, as the source's "
-           "settings need, UpdateTimeToLive, UpdateContinuousBackups, TagResource, UpdateTable "
-           "with --create-target; BatchGetItem for KEYS_ONLY and OLD_IMAGE streams]";
+           "DescribeContinuousBackups, ListTagsOfResource, CreateTable (its tags need the "
+           "dynamodb:TagResource permission) and, as the source's settings need, "
+           "UpdateTimeToLive, UpdateContinuousBackups, UpdateTable with --create-target; "
+           "BatchGetItem for KEYS_ONLY and OLD_IMAGE streams]";
   }
 
   void AddFlags(CLI::App& app) override {
@@ -137,6 +138,12 @@ class MigrateCommand final : public Command {
 
     if (job_.dry_run()) {
       job_.SetCheckpoint(copy_path, resume && std::filesystem::exists(copy_path));
+      if (!resume && !job_.truncate_target()) {
+        if (aws::Result<dynamodb::TableDescription> target_table = DescribeRef(dst, target_ref);
+            target_table.ok()) {
+          WarnIfNotEmpty(dst, *target_table, "add --truncate-target if that is not meant");
+        }
+      }
       // With --output json stdout holds the copy's plan alone, as one JSON object.
       (global.output == "json" ? std::cerr : std::cout) << fmt::format(
           "plan: migrate --live {} -> {}: copy as below, then replay stream {} ({}) from the "
@@ -178,7 +185,12 @@ class MigrateCommand final : public Command {
         if (aws::Status s = job_.ConfirmTruncateTarget(dst, *target_table); !s.ok()) {
           return std::move(s).error();
         }
-        if (!job_.truncate_target()) WarnIfNotEmpty(dst, *target_table, state_path, copy_path);
+        if (!job_.truncate_target()) {
+          WarnIfNotEmpty(dst, *target_table,
+                         fmt::format("if that is not meant, stop (Ctrl-C), delete {} and {}, and "
+                                     "run again with --truncate-target",
+                                     state_path, copy_path));
+        }
       }
       // The stream position is noted before the scan starts: every change from here on is
       // either in the copy or in the replay (often both, which is harmless in order).

@@ -1277,6 +1277,14 @@ class StreamErrorTest(StreamTestCase):
         dst = self.create_table(self.unique_table("wdst"))
         self.write_items(dst, self.generate_items(2, start=500))
         state = self.work / "warn.json"
+        # The plan says so too, with advice for a run that has written nothing yet.
+        r = self.cli("migrate", "--live", "--source-table", src, "--target-table", dst,
+                     "--checkpoint", state, "--dead-letter", self.dead_letter, "--dry-run")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn(f"warning: {dst} already holds items: those the source lacks stay in it, "
+                      "so it will not be an exact copy; add --truncate-target if that is not "
+                      "meant", r.stderr)
+        self.assertFalse(state.exists())
         r = self.cli("migrate", "--live", "--source-table", src, "--target-table", dst,
                      "--checkpoint", state, "--dead-letter", self.dead_letter,
                      "--until-caught-up", "--max-lag", "0", timeout=RUN_TIMEOUT)
