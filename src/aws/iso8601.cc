@@ -1,7 +1,9 @@
 #include "aws/iso8601.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <iterator>
 #include <string>
 
 namespace ddbm::aws {
@@ -101,6 +103,40 @@ std::optional<int64_t> ParseIso8601Seconds(std::string_view text) {
   const std::optional<Parsed> parsed = Parse(text);
   if (!parsed) return std::nullopt;
   return parsed->whole.time_since_epoch().count();
+}
+
+std::optional<int64_t> ParseHttpDateSeconds(std::string_view text) {
+  using namespace std::chrono;
+  constexpr std::string_view kDays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  // "Sun, 06 Nov 1994 08:49:37 GMT": fixed width.
+  if (text.size() != 29 || text.substr(3, 2) != ", " || text.substr(25) != " GMT" ||
+      std::find(std::begin(kDays), std::end(kDays), text.substr(0, 3)) == std::end(kDays)) {
+    return std::nullopt;
+  }
+  size_t pos = 5;
+  auto day = Digits(text, pos, 2);
+  if (!day || !Expect(text, pos, " ")) return std::nullopt;
+  const auto month_name = std::find(std::begin(kMonths), std::end(kMonths), text.substr(pos, 3));
+  if (month_name == std::end(kMonths)) return std::nullopt;
+  pos += 3;
+  if (!Expect(text, pos, " ")) return std::nullopt;
+  auto year = Digits(text, pos, 4);
+  if (!year || !Expect(text, pos, " ")) return std::nullopt;
+  auto hour = Digits(text, pos, 2);
+  if (!hour || !Expect(text, pos, ":")) return std::nullopt;
+  auto minute = Digits(text, pos, 2);
+  if (!minute || !Expect(text, pos, ":")) return std::nullopt;
+  auto second = Digits(text, pos, 2);
+  if (!second) return std::nullopt;
+  const year_month_day date{
+      std::chrono::year(*year),
+      std::chrono::month(static_cast<unsigned>(month_name - std::begin(kMonths)) + 1),
+      std::chrono::day(*day)};
+  if (!date.ok() || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
+  const sys_seconds time = sys_days(date) + hours(*hour) + minutes(*minute) + seconds(*second);
+  return time.time_since_epoch().count();
 }
 
 std::string FormatIso8601(std::chrono::system_clock::time_point time) {

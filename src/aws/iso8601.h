@@ -1,5 +1,5 @@
 // Parsing of the ISO 8601 timestamps in credential answers ("Expiration" of STS, ECS, EC2
-// instance metadata and credential_process).
+// instance metadata and credential_process), and of the HTTP Date header of service answers.
 #pragma once
 
 #include <chrono>
@@ -19,6 +19,11 @@ std::optional<std::chrono::system_clock::time_point> ParseIso8601(std::string_vi
 // The same forms as whole seconds since the epoch (the fraction dropped), for any year 0000 to
 // 9999: for callers that compare times rather than keep them.
 std::optional<int64_t> ParseIso8601Seconds(std::string_view text);
+
+// An HTTP date in the IMF-fixdate form every AWS service sends in its Date header
+// ("Sun, 06 Nov 1994 08:49:37 GMT"), as seconds since the epoch; nullopt for anything else
+// (the obsolete RFC 850 and asctime forms included). Pure; thread-safe.
+std::optional<int64_t> ParseHttpDateSeconds(std::string_view text);
 
 // "YYYY-MM-DDTHH:MM:SSZ" in UTC, whole seconds. For messages and tests.
 std::string FormatIso8601(std::chrono::system_clock::time_point time);

@@ -49,5 +49,21 @@ TEST(Iso8601Test, FormatRoundTrips) {
   EXPECT_EQ(ParseIso8601(FormatIso8601(At(4102444799))), At(4102444799));
 }
 
+TEST(HttpDateTest, ReadsTheImfFixdateForm) {
+  EXPECT_EQ(ParseHttpDateSeconds("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);
+  EXPECT_EQ(ParseHttpDateSeconds("Sat, 05 Dec 2026 23:33:35 GMT"), 1796513615);
+  EXPECT_EQ(ParseHttpDateSeconds("Thu, 01 Jan 1970 00:00:00 GMT"), 0);
+}
+
+TEST(HttpDateTest, RefusesOtherForms) {
+  for (std::string_view bad : {"", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994",
+                               "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 6 Nov 1994 08:49:37 GMT",
+                               "Xyz, 06 Nov 1994 08:49:37 GMT", "Sun, 06 Nox 1994 08:49:37 GMT",
+                               "Sun, 31 Feb 1994 08:49:37 GMT", "Sun, 06 Nov 1994 24:49:37 GMT",
+                               "Sun, 06 Nov 1994 08:49:37 GMT ", "2026-12-05T23:33:35Z"}) {
+    EXPECT_EQ(ParseHttpDateSeconds(bad), std::nullopt) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace ddbm::aws

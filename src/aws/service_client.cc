@@ -1,8 +1,11 @@
 #include "aws/service_client.h"
 
+#include <algorithm>
 #include <charconv>
+#include <iterator>
 
 #include "aws/endpoint.h"
+#include "aws/iso8601.h"
 #include "aws/sigv4.h"
 
 namespace ddbm::aws {
@@ -23,6 +26,23 @@ std::string RequestId(const HttpResponse& response) {
     if (const std::string* v = response.FindHeader(name)) return *v;
   }
   return {};
+}
+
+// A request signed too far from the service's time (SigV4 allows 5 minutes) is refused with
+// one of these codes; the answer's Date header then says how far off this host's clock is.
+// Returns what to add to the error's message, or nothing when the clock is not the cause.
+std::string ClockSkewAdvice(const Error& error, const HttpResponse& response, Clock::WallTime now) {
+  constexpr std::string_view kCodes[] = {"InvalidSignatureException", "SignatureDoesNotMatch",
+                                         "RequestTimeTooSkewed", "RequestExpired"};
+  if (std::find(std::begin(kCodes), std::end(kCodes), error.code) == std::end(kCodes)) return {};
+  const std::string* date = response.FindHeader("date");
+  const std::optional<int64_t> service_time = date ? ParseHttpDateSeconds(*date) : std::nullopt;
+  if (!service_time) return {};
+  const int64_t ahead = EpochSeconds(now) - *service_time;
+  if (ahead > -240 && ahead < 240) return {};  // within what SigV4 allows: another cause
+  return " (this host's clock is " + std::to_string(ahead > 0 ? ahead : -ahead) + " s " +
+         (ahead > 0 ? "ahead of" : "behind") +
+         " the service's, by its answer's Date header: set it right, e.g. with NTP)";
 }
 
 bool IsAbsolute(std::string_view url) {
@@ -229,6 +249,7 @@ Result<HttpResponse> ServiceClient::Attempt(std::string_view operation, HttpRequ
   if (std::optional<Error> error = decode_error(*response)) {
     const std::string* token = signed_request.FindHeader("x-amz-security-token");
     error->message = PrintableServiceMessage(error->message, token ? *token : std::string_view());
+    error->message += ClockSkewAdvice(*error, *response, config_.clock->Now());
     if (error->http_status == 0) error->http_status = response->status;
     if (error->request_id.empty()) error->request_id = RequestId(*response);
     if (!error->retry_after) error->retry_after = ParseRetryAfter(*response);

@@ -230,6 +230,41 @@ TEST_F(ServiceClientTest, ASignatureErrorNeverQuotesTheSessionToken) {
   EXPECT_EQ(r.error().ToString().find("TOKENSECRET"), std::string::npos);
 }
 
+// The fake clock reads 2015-08-30T12:36:00Z: seven minutes ahead of the answer's Date.
+TEST_F(ServiceClientTest, ASignatureRefusedForTheClockSaysHowFarOffItIs) {
+  auto client = MakeClient();
+  const std::string expired =
+      R"({"__type":"com.amazon.coral.service#InvalidSignatureException","message":)"
+      R"x("Signature expired: 20150830T123600Z is now earlier than 20150830T122400Z )x"
+      R"x((20150830T122900Z - 5 min.)"})x";
+  transport_.Respond(400, expired, {{"Date", "Sun, 30 Aug 2015 12:29:00 GMT"}});
+  Result<HttpResponse> r = Call(*client);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "InvalidSignatureException");
+  EXPECT_EQ(r.error().message,
+            "Signature expired: 20150830T123600Z is now earlier than 20150830T122400Z "
+            "(20150830T122900Z - 5 min.) (this host's clock is 420 s ahead of the service's, by "
+            "its answer's Date header: set it right, e.g. with NTP)");
+  // Behind, and S3's code for it.
+  transport_.Respond(403, R"({"__type":"RequestTimeTooSkewed","message":"too large"})",
+                     {{"date", "Sun, 30 Aug 2015 12:46:01 GMT"}});
+  r = Call(*client);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("this host's clock is 601 s behind the service's"),
+            std::string::npos)
+      << r.error().message;
+  // Not a clock's refusal, a clock within the allowance, or no Date: nothing added.
+  for (const auto& [code, date] : std::vector<std::pair<std::string, std::string>>{
+           {"AccessDeniedException", "Sun, 30 Aug 2015 12:29:00 GMT"},
+           {"InvalidSignatureException", "Sun, 30 Aug 2015 12:33:00 GMT"},
+           {"InvalidSignatureException", "yesterday"}}) {
+    transport_.Respond(400, R"({"__type":")" + code + R"(","message":"no"})", {{"Date", date}});
+    r = Call(*client);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message, "no") << code << " " << date;
+  }
+}
+
 TEST(PrintableServiceMessageTest, OneLineWithoutSecretsAndBounded) {
   EXPECT_EQ(PrintableServiceMessage("  a\n\tb  \r\n c "), "a b c");
   EXPECT_EQ(PrintableServiceMessage("denied for token T0K3N here", "T0K3N"),
