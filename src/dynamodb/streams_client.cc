@@ -1,5 +1,6 @@
 #include "dynamodb/streams_client.h"
 
+#include "aws/iso8601.h"
 #include "aws/json_writer.h"
 #include "aws/paginator.h"
 
@@ -184,7 +185,10 @@ Result<RecordsPage> DynamoDbStreamsClient::GetRecords(std::string_view shard_ite
   w.EndObject();
   Result<aws::HttpResponse> response = rpc_.Call("GetRecords", std::move(body));
   if (!response.ok()) return std::move(response).error();
-  return ParseRecordsPage(std::move(response->body));
+  const std::string* date = response->FindHeader("date");
+  Result<RecordsPage> page = ParseRecordsPage(std::move(response->body));
+  if (page.ok() && date != nullptr) page->service_time = aws::ParseHttpDateSeconds(*date);
+  return page;
 }
 
 }  // namespace ddbm::dynamodb

@@ -2,6 +2,7 @@
 // GetShardIterator, GetRecords). Records stay raw JSON. Thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,9 @@ struct RecordsPage {
   std::vector<std::string_view> records;  // raw JSON records, slices of *body
   // nullopt when the shard is closed and fully read.
   std::optional<std::string> next_shard_iterator;
+  // The service's time when it answered (its Date header, whole seconds since the epoch);
+  // nullopt when the answer had none that could be read.
+  std::optional<int64_t> service_time;
 };
 
 class DynamoDbStreamsClient {

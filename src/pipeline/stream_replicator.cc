@@ -164,6 +164,14 @@ class Replay {
     return halt_.load() || (context_.stop != nullptr && context_.stop->load());
   }
   int64_t Now() const { return aws::EpochSeconds(context_.clock->Now()); }
+  // The time by the service's clock, which stamps the records: lags are measured by it. This
+  // host's clock corrected by how far off it was at the last answer with a Date header; an
+  // offset under 2 s is within the two clocks' resolution of a second and taken as none.
+  int64_t ServiceNow() const { return Now() + service_clock_ahead_.load(); }
+  void NoteServiceTime(int64_t service_time) {
+    const int64_t ahead = service_time - Now();
+    service_clock_ahead_.store(ahead > -2 && ahead < 2 ? 0 : ahead);
+  }
 
   void ReadShard(Reader* reader);
   aws::Result<std::string> StartIterator(const dynamodb::Shard& shard);
@@ -197,6 +205,9 @@ class Replay {
   // LATEST iterators taken before the replay was reported started, by shard; each is used once.
   std::map<std::string, std::string> latest_iterators_;  // guarded by positions_mu_
   std::atomic<bool> halt_{false};
+  // How far the service's clock is ahead of this host's, in seconds (negative: behind), by
+  // the last GetRecords answer; written by the readers, read by the coordinator.
+  std::atomic<int64_t> service_clock_ahead_{0};
 };
 
 StreamCheckpoint Replay::Snapshot() {
@@ -273,6 +284,7 @@ void Replay::ReadShard(Reader* reader) {
   while (!Halted()) {
     aws::Result<dynamodb::RecordsPage> page =
         context_.streams->GetRecords(current, options_.records_limit);
+    if (page.ok() && page->service_time) NoteServiceTime(*page->service_time);
     if (!page.ok()) {
       if (IsCode(page.error(), "ExpiredIteratorException")) {
         counters_->iterators_renewed.fetch_add(1);
@@ -556,7 +568,7 @@ std::optional<aws::Error> Replay::WriteChanges(std::vector<Change>& changes,
 }
 
 void Replay::UpdateLag(const std::vector<std::unique_ptr<Reader>>& readers) {
-  const int64_t now = Now();
+  const int64_t now = ServiceNow();
   double lag = 0;
   bool known = true;
   for (const auto& reader : readers) {
@@ -754,17 +766,17 @@ aws::Result<ReplicateResult> Replay::Run() {
       break;
     }
     bool caught_up = nothing_left && disabled_status.empty();
-    const int64_t now = Now();
+    const int64_t now = ServiceNow();
     for (const auto& reader : readers) {
       if (reader->finished.load()) {
         caught_up = false;
         continue;
       }
-      // Close enough by its records' times, within max_lag_seconds of this host's clock (a
-      // record stamped ahead of it, the clock being behind the service's, counts as close: a
-      // shard written to all the time is never at its tip). Not with a max lag of 0, which
-      // asks for every record: a record stamped this second, or ahead of this clock, may have
-      // others behind it.
+      // Close enough by its records' times, within max_lag_seconds of the service's clock (a
+      // record stamped ahead of it, the service's clock not known closely enough, counts as
+      // close: a shard written to all the time is never at its tip). Not with a max lag of 0,
+      // which asks for every record: a record stamped this second, or ahead of this clock, may
+      // have others behind it.
       const int64_t newest = reader->newest.load();
       const bool close = options_.max_lag_seconds > 0 && newest > 0 &&
                          static_cast<double>(now - newest) <= options_.max_lag_seconds;

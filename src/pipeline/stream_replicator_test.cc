@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -897,6 +898,58 @@ TEST_F(StreamReplicatorTest, WithNoLagAllowedRecordsStampedAheadOfThisClockAreRe
   ASSERT_TRUE(result.ok()) << result.error().ToString();
   EXPECT_TRUE(result->caught_up);
   EXPECT_EQ(fake_->target(), expected);
+}
+
+// Lags are measured by the service's clock, read from its answers' Date header: a host clock
+// ten minutes ahead would otherwise see records written just now as ten minutes old, never
+// close enough, and a shard written to all the time would never be caught up with.
+TEST_F(StreamReplicatorTest, LagsAreMeasuredByTheServicesClockFromItsDateHeader) {
+  for (const bool dated : {true, false}) {
+    SCOPED_TRACE(dated ? "answers carry a Date" : "answers carry no Date");
+    Build("NEW_AND_OLD_IMAGES");
+    stop_.store(false);
+    caught_up_calls_.store(0);
+    fake_->AddShard("shard-1");
+    // The service's clock is ten minutes behind ours. (Its lags grow as the coordinator's ticks
+    // move the fake clock, the readers starting late: a max lag of 5 minutes leaves room.)
+    const int64_t service_now = kStart - 600;
+    for (int i = 0; i < 40; ++i)
+      fake_->Insert("shard-1", "k" + std::to_string(i), "1", service_now);
+    // The second page waits until the coordinator has found a catch-up, or has looked for one
+    // for a while (its ticks move the fake clock): records of the first page just applied.
+    std::atomic<int> pages{0};
+    std::atomic<bool> caught_up_before_the_tip{false};
+    transport_.SetFallback([&](const HttpRequest& r) {
+      const std::string* target = r.FindHeader("X-Amz-Target");
+      const bool get_records = target != nullptr && target->ends_with(".GetRecords");
+      if (get_records && ++pages == 2) {
+        const auto until = clock_.SteadyNow() + std::chrono::seconds(2);
+        while (clock_.SteadyNow() < until && caught_up_calls_.load() == 0) {
+          std::this_thread::yield();
+        }
+        caught_up_before_the_tip.store(caught_up_calls_.load() > 0);
+      }
+      Result<HttpResponse> answer = fake_->Handle(r);
+      if (dated && get_records && answer.ok()) {
+        // By the service's clock, ten minutes behind this one as it moves.
+        const std::time_t t = aws::EpochSeconds(clock_.Now()) - 600;
+        std::tm tm{};
+        gmtime_r(&t, &tm);
+        char date[64];
+        std::strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        answer->headers.push_back({"Date", date});
+      }
+      return answer;
+    });
+    ReplicateOptions options = Options();
+    options.records_limit = 1;
+    options.max_lag_seconds = 300;
+    Result<ReplicateResult> result = Run(options);
+    ASSERT_TRUE(result.ok()) << result.error().ToString();
+    EXPECT_TRUE(result->caught_up);
+    EXPECT_EQ(caught_up_before_the_tip.load(), dated);
+    if (!dated) EXPECT_EQ(fake_->target().size(), 40u);  // read to the tip
+  }
 }
 
 TEST_F(StreamReplicatorTest, EmptyPagesBeforeAShardsRecordsAreNotItsTip) {
