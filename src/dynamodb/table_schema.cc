@@ -869,16 +869,17 @@ void SetFailedNote(TargetTablePlan* plan, std::string_view setting, std::string 
 }
 
 // Waits until the table of `plan` is ACTIVE, then enables TTL and point-in-time recovery as
-// planned. `ttl_may_be_on`: an interrupted run may have got as far as TTL, so ask first (asking
-// again for TTL already on is a ValidationException).
+// planned. `may_be_on`: an earlier run may have enabled them, so ask first (asking again for
+// TTL already on is a ValidationException, and point-in-time recovery on with the planned
+// period needs no write).
 Status FinishCreatedTable(const DynamoDbClient& target_client, TargetTablePlan& plan,
-                          bool ttl_may_be_on) {
+                          bool may_be_on) {
   Result<TableDescription> active =
       target_client.WaitUntilActive(plan.table_name, plan.table_timeout);
   if (!active.ok()) return std::move(active).error();
 
   bool enable_ttl = plan.ttl.has_value();
-  if (enable_ttl && ttl_may_be_on) {
+  if (enable_ttl && may_be_on) {
     Result<TimeToLiveDescription> ttl = target_client.DescribeTimeToLive(plan.table_name);
     if (ttl.ok() && (ttl->status == "ENABLED" || ttl->status == "ENABLING")) enable_ttl = false;
   }
@@ -890,7 +891,17 @@ Status FinishCreatedTable(const DynamoDbClient& target_client, TargetTablePlan& 
                                 status.error().ToString()));
     }
   }
-  if (plan.point_in_time_recovery) {
+  bool enable_pitr = plan.point_in_time_recovery;
+  if (enable_pitr && may_be_on) {
+    Result<ContinuousBackupsDescription> backups =
+        target_client.DescribeContinuousBackups(plan.table_name);
+    if (backups.ok() && backups->point_in_time_recovery_status == "ENABLED" &&
+        (plan.recovery_period_in_days == 0 ||
+         backups->recovery_period_in_days == plan.recovery_period_in_days)) {
+      enable_pitr = false;
+    }
+  }
+  if (enable_pitr) {
     Status status =
         EnablePointInTimeRecovery(target_client, plan.table_name, plan.recovery_period_in_days);
     if (!status.ok()) {
@@ -920,11 +931,11 @@ Status CreateTargetTable(const DynamoDbClient& target_client, TargetTablePlan& p
     }
     return error;
   }
-  return FinishCreatedTable(target_client, plan, /*ttl_may_be_on=*/false);
+  return FinishCreatedTable(target_client, plan, /*may_be_on=*/false);
 }
 
 Status FinishTargetTable(const DynamoDbClient& target_client, TargetTablePlan& plan) {
-  return FinishCreatedTable(target_client, plan, /*ttl_may_be_on=*/true);
+  return FinishCreatedTable(target_client, plan, /*may_be_on=*/true);
 }
 
 Status CreateDeferredIndexes(const DynamoDbClient& target_client, const TargetTablePlan& plan,

@@ -795,7 +795,7 @@ TEST_F(TargetTableClientTest, CreatesWaitsThenEnablesTtlAndPointInTimeRecovery) 
 
 // A run killed while it created the table: the resume finds it (here still CREATING), waits for
 // it and applies what is not on yet, without a second CreateTable.
-TEST_F(TargetTableClientTest, FinishingATableAnEarlierRunCreatedSkipsTtlAlreadyOn) {
+TEST_F(TargetTableClientTest, FinishingATableAnEarlierRunCreatedSkipsWhatIsAlreadyOn) {
   TargetTablePlan plan =
       Plan(kOrdersTable, Target("OrdersCopy"), {}, TimeToLiveDescription{"ENABLED", "expires_at"},
            ContinuousBackupsDescription{"ENABLED", "ENABLED"});
@@ -810,7 +810,7 @@ TEST_F(TargetTableClientTest, FinishingATableAnEarlierRunCreatedSkipsTtlAlreadyO
   ASSERT_TRUE(status.ok()) << status.error().ToString();
   EXPECT_EQ(SentOperations(),
             (std::vector<std::string>{"DescribeTable", "DescribeTable", "DescribeTimeToLive",
-                                      "UpdateContinuousBackups"}));
+                                      "DescribeContinuousBackups"}));
   EXPECT_EQ(transport_.remaining(), 0u);
   EXPECT_TRUE(FindNote(plan, "time to live")->copied);
   EXPECT_TRUE(FindNote(plan, "point-in-time recovery")->copied);
@@ -828,6 +828,34 @@ TEST_F(TargetTableClientTest, FinishingATableWithoutTtlYetEnablesIt) {
   EXPECT_EQ(SentOperations(),
             (std::vector<std::string>{"DescribeTable", "DescribeTimeToLive", "UpdateTimeToLive"}));
   EXPECT_TRUE(FindNote(plan, "time to live")->copied);
+}
+
+// Point-in-time recovery off, or on with another recovery period than planned: enabled.
+TEST_F(TargetTableClientTest, FinishingATableEnablesRecoveryThatIsOffOrOfAnotherPeriod) {
+  const std::string off =
+      R"({"ContinuousBackupsDescription":{"ContinuousBackupsStatus":"ENABLED",)"
+      R"("PointInTimeRecoveryDescription":{"PointInTimeRecoveryStatus":"DISABLED"}}})";
+  const std::string other_period =
+      R"({"ContinuousBackupsDescription":{"ContinuousBackupsStatus":"ENABLED",)"
+      R"("PointInTimeRecoveryDescription":{"PointInTimeRecoveryStatus":"ENABLED",)"
+      R"("RecoveryPeriodInDays":35}}})";
+  for (const std::string& answer : {off, other_period}) {
+    TargetTablePlan plan = Plan(kOrdersTable, Target("OrdersCopy"), {}, std::nullopt,
+                                ContinuousBackupsDescription{"ENABLED", "ENABLED", 7});
+    transport_.Respond(200, TableAnswer("Table", "ACTIVE"));
+    transport_.Respond(200, answer);
+    transport_.Respond(200, answer);  // the answer to the update, not read
+    Status status = FinishTargetTable(*client_, plan);
+    ASSERT_TRUE(status.ok()) << status.error().ToString();
+    EXPECT_TRUE(FindNote(plan, "point-in-time recovery")->copied);
+  }
+  EXPECT_EQ(SentOperations(),
+            (std::vector<std::string>{"DescribeTable", "DescribeContinuousBackups",
+                                      "UpdateContinuousBackups", "DescribeTable",
+                                      "DescribeContinuousBackups", "UpdateContinuousBackups"}));
+  EXPECT_EQ(SentBody(2), R"({"TableName":"OrdersCopy","PointInTimeRecoverySpecification":)"
+                         R"({"PointInTimeRecoveryEnabled":true,"RecoveryPeriodInDays":7}})");
+  EXPECT_EQ(SentBody(5), SentBody(2));
 }
 
 TEST_F(TargetTableClientTest, ExistingTableIsAClearError) {
