@@ -2,6 +2,7 @@
 // `ddbmigrate checksum`: an order-independent digest of one table, to compare tables that
 // cannot see each other.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -206,26 +207,36 @@ class ChecksumCommand final : public Command {
     if (!digests.ok()) {
       return DescribeError(std::move(digests).error(), "table", table->table_name);
     }
-    if (stop->load()) {
+    const bool interrupted = stop->load();
+    if (interrupted) {
       std::cerr << "interrupted: no checksum (the table was not read to its end)\n";
-      return Outcome::kInterrupted;
     }
     const dynamodb::DigestSum total = digests->Total();
     const std::string checksum = "v1:" + total.Hex();
     if (global.output == "json") {
+      // Stopped: the items digested so far, and no checksum.
       std::string out;
       aws::JsonWriter w(&out);
-      w.BeginObject()
-          .Member("Table", table->table_name)
-          .MemberInt("Items", static_cast<int64_t>(total.count))
-          .Member("Checksum", checksum)
-          .EndObject();
+      w.BeginObject().Member("Table", table->table_name);
+      if (interrupted) {
+        w.MemberInt("ItemsDigested", static_cast<int64_t>(counters.items.load()))
+            .MemberBool("Interrupted", true);
+      } else {
+        w.MemberInt("Items", static_cast<int64_t>(total.count)).Member("Checksum", checksum);
+      }
+      // Digests compare only when they leave out the same attributes.
+      w.Key("IgnoredAttributes").BeginArray();
+      for (const std::string& name : options.ignored) w.String(name);
+      w.EndArray().EndObject();
       std::cout << out << '\n';
-    } else {
-      std::cout << fmt::format("{}  {}  {}\n", checksum, Counted(total.count, "item"),
-                               table->table_name);
+    } else if (!interrupted) {
+      std::cout << fmt::format(
+          "{}  {}  {}{}\n", checksum, Counted(total.count, "item"), table->table_name,
+          options.ignored.empty()
+              ? ""
+              : fmt::format("  (leaving out {})", fmt::join(options.ignored, ", ")));
     }
-    return Outcome::kSuccess;
+    return interrupted ? Outcome::kInterrupted : Outcome::kSuccess;
   }
 
  private:

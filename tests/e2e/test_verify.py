@@ -199,8 +199,36 @@ class VerifyTest(ServiceTestCase):
         item = self.items[3]
         self.dynamodb().put_item(TableName=target, Item=dict(item, text={"S": "other"}))
         self.assertNotEqual(checksum(target)["Checksum"], a["Checksum"])
-        self.assertEqual(checksum(target, "--ignore-attributes", "text")["Checksum"],
-                         checksum(source, "--ignore-attributes", "text")["Checksum"])
+        ignoring = checksum(target, "--ignore-attributes", "text,other")
+        self.assertEqual(ignoring["Checksum"],
+                         checksum(source, "--ignore-attributes", "text,other")["Checksum"])
+        # Which attributes a digest leaves out is part of it: said in both outputs.
+        self.assertEqual(ignoring["IgnoredAttributes"], ["other", "text"])
+        self.assertEqual(a["IgnoredAttributes"], [])
+        r = self.cli("checksum", "--table", source, "--ignore-attributes", "text")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertTrue(r.stdout.rstrip().endswith(f"  {source}  (leaving out text)"), r.stdout)
+
+    def test_a_stopped_checksum_says_so_in_json(self):
+        source, _ = self.make_pair("sumint")
+        slow = FaultProxy(self.ddb_endpoint, [{"fault": "slow", "delay_ms": 1500,
+                                               "operations": ["Scan"]}]).start()
+        self.addCleanup(slow.stop)
+        proc, out, err = self.start_cli(
+            ["checksum", "--table", source, "--segments", "2", "--page-size", "50",
+             "--output", "json", "--endpoint-url", slow.endpoint], "checksum-interrupted")
+        deadline = time.monotonic() + 120
+        while slow.stats["requests"].get("Scan", 0) == 0:
+            self.assertIsNone(proc.poll(), self.read_text(err))
+            self.assertLess(time.monotonic(), deadline, self.read_text(err))
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        self.assertEqual(proc.wait(timeout=60), 130, self.read_text(err))
+        s = json.loads(self.read_text(out))
+        self.assertEqual(s["Table"], source)
+        self.assertTrue(s["Interrupted"], s)
+        self.assertNotIn("Checksum", s)
+        self.assertLess(s["ItemsDigested"], ITEMS, s)
 
     def test_scans_ask_for_consumed_capacity_only_when_told(self):
         """Checked on the wire, through a proxy that counts the Scans asking for their consumed
