@@ -54,10 +54,13 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
   }
   if (!profile_flag && aws::ConflictingProfileVariables(*env)) {
     // botocore would take AWS_DEFAULT_PROFILE's, the AWS CLI v2 AWS_PROFILE's: no guess is safe.
-    return aws::Error::Make(aws::ErrorKind::kConfig,
-                            "AWS_PROFILE (" + *env->Get("AWS_PROFILE") +
-                                ") and AWS_DEFAULT_PROFILE (" + *env->Get("AWS_DEFAULT_PROFILE") +
-                                ") name different profiles; unset one of them, or pass --profile");
+    return aws::Error::Make(
+        aws::ErrorKind::kConfig,
+        "AWS_PROFILE (" + *env->Get("AWS_PROFILE") + ") and AWS_DEFAULT_PROFILE (" +
+            *env->Get("AWS_DEFAULT_PROFILE") +
+            ") name different profiles; unset one of them, or name the profile with a "
+            "flag (--profile, or each side's --source-profile and "
+            "--target-profile)");
   }
   // A misspelt profile variable would otherwise show up later as a missing region or credentials.
   const std::optional<aws::EnvironmentProfile> env_profile = aws::ProfileFromEnvironment(*env);

@@ -81,6 +81,12 @@ class VerifyCommand final : public Command {
 
   aws::Result<Outcome> Run(const GlobalOptions& global) override {
     if (aws::Status s = capacity_.CheckScanRates(scan_); !s.ok()) return std::move(s).error();
+    if (settings_.sample > 0 && settings_.sample < 1 && scan_.segments > 0) {
+      return aws::Error::Make(aws::ErrorKind::kUsage,
+                              "--segments does not apply to --sample, which reads segments "
+                              "chosen at random out of 1,000 (--readers of them at once); drop "
+                              "--segments");
+    }
     aws::Result<TablePair> pair =
         OpenTablePair(global, source_table_, source_side_, target_table_, target_side_);
     if (!pair.ok()) return std::move(pair).error();

@@ -192,6 +192,7 @@ struct DetailOutcome {
   std::optional<aws::Error> failure;     // the lookup that failed, named with its table
   uint64_t left_without_paths = 0;       // changed items not looked up because of either
   uint64_t changed_while_verifying = 0;  // read back equal, or absent from a side
+  uint64_t beyond_limit = 0;             // changed items past max_detailed, never looked up
 };
 
 // Reads the first max_detailed changed items back from both sides (pipeline::GetItemPairs:
@@ -208,7 +209,10 @@ DetailOutcome DetailChanges(const Sides& sides, const VerifySettings& settings,
   std::vector<std::string> keys;
   for (Difference& d : *differences) {
     if (d.kind != "Changed") continue;
-    if (changed.size() >= settings.max_detailed) break;
+    if (changed.size() >= settings.max_detailed) {
+      ++outcome.beyond_limit;
+      continue;
+    }
     changed.push_back(&d);
     keys.push_back(d.raw_key);
   }
@@ -218,8 +222,13 @@ DetailOutcome DetailChanges(const Sides& sides, const VerifySettings& settings,
     outcome.left_without_paths = keys.size();
     return outcome;
   }
-  std::cerr << fmt::format("reading back {} to name the attributes that differ\n",
-                           Counted(keys.size(), "changed item"));
+  std::cerr << fmt::format("reading back {} to name the attributes that differ{}\n",
+                           Counted(keys.size(), "changed item"),
+                           outcome.beyond_limit == 0
+                               ? ""
+                               : fmt::format(" (the first {}: the other {} are listed by key only)",
+                                             pipeline::GroupThousands(keys.size()),
+                                             pipeline::GroupThousands(outcome.beyond_limit)));
   const pipeline::PairSide source{&sides.source.dynamodb(), sides.source_table.table_name,
                                   &sides.source.dynamodb().service_client().retry_policy(),
                                   source_limiter};
@@ -513,16 +522,18 @@ aws::Status ReportDifferences(const Sides& sides, const VerifySettings& settings
   for (const Difference& d : *differences) {
     if (aws::Status s = sink->Add(d); !s.ok()) return s;
   }
+  // Counts of every changed item without paths, those past the first max_detailed included.
+  const uint64_t without_paths = detail.left_without_paths + detail.beyond_limit;
   if (detail.failure) {
     std::cerr << fmt::format(
         "ddbmigrate: warning: the attributes that differ are not named for {} changed items "
         "(listed by key only), since looking them up failed: {}\n",
-        detail.left_without_paths, detail.failure->ToString());
+        pipeline::GroupThousands(without_paths), detail.failure->ToString());
   } else if (detail.interrupted && detail.left_without_paths > 0) {
     std::cerr << fmt::format(
         "stopped looking up the changed items: {} are listed by key only, without the "
         "attributes that differ\n",
-        detail.left_without_paths);
+        pipeline::GroupThousands(without_paths));
   }
   if (detail.changed_while_verifying > 0) {
     std::cerr << fmt::format(
@@ -637,9 +648,9 @@ void PrintVerifyResult(const GlobalOptions& global, const dynamodb::TableDescrip
   }
   if (r.vanished_buckets > 0) {
     std::cout << fmt::format(
-        "{} buckets differed on the first scan but not on the second: the tables changed while "
-        "they were verified; verify again once writes stop\n",
-        r.vanished_buckets);
+        "{} differed on the first scan but not on the second: the tables changed while they "
+        "were verified; verify again once writes stop\n",
+        Counted(r.vanished_buckets, "bucket"));
   }
   if (r.unlisted_differences > 0) {
     std::cout << fmt::format(

@@ -46,8 +46,10 @@ class VerifyTest(ServiceTestCase):
         return source, target
 
     def verify(self, source, target, *extra):
+        # A sample picks its own segments (and refuses --segments).
+        segments = () if "--sample" in extra else ("--segments", "3")
         return self.cli("verify", "--source-table", source, "--target-table", target,
-                        "--segments", "3", "--page-size", "400", "--output", "json", *extra)
+                        *segments, "--page-size", "400", "--output", "json", *extra)
 
     def summary(self, result):
         return json.loads(result.stdout.strip().splitlines()[-1])
@@ -146,6 +148,10 @@ class VerifyTest(ServiceTestCase):
         self.assertEqual(r.code, 0, r.stderr)
         s = self.summary(r)
         self.assertTrue(s["Sampled"])
+        r = self.cli("verify", "--source-table", source, "--target-table", target, "--sample",
+                     "0.2", "--segments", "8")
+        self.assert_cli_error(r, "--segments does not apply to --sample")
+        self.assertEqual(r.code, 2)
         self.assertTrue(0 < s["SourceItems"] < ITEMS, s)
         self.assertEqual(s["LookedUp"], s["SourceItems"], s)
         self.assertEqual(s["TargetItems"], s["SourceItems"], s)
@@ -263,11 +269,13 @@ class VerifyTest(ServiceTestCase):
         # scanned a second time, for the keys of the differing buckets. Under the read limit
         # every Scan of either asks; by default none does.
         self.dynamodb().put_item(TableName=target, Item=dict(self.items[5], text={"S": "other"}))
+        sampling = tuple(a for a in verify if a not in ("--segments", "3"))
         for extra, codes, tables in ((("--sample", "0.5"), (0, 3), {source}),
                                      ((), (3,), {source, target})):
-            _, asked, _ = through_proxy(*verify, *extra, codes=codes)
+            args = sampling if extra else verify
+            _, asked, _ = through_proxy(*args, *extra, codes=codes)
             self.assertEqual(asked, 0, extra)
-            _, _, stats = through_proxy(*verify, *extra, "--read-rate", "100000", codes=codes)
+            _, _, stats = through_proxy(*args, *extra, "--read-rate", "100000", codes=codes)
             by_table = stats["scans_by_table"]
             self.assertEqual(set(by_table), tables, stats)
             for table in tables:
@@ -426,6 +434,19 @@ class VerifyTest(ServiceTestCase):
         stats = proxy.stats
         self.assertEqual(stats["requests"].get("BatchGetItem"), 6, stats)
         self.assertEqual(stats["capacity_requested"].get("BatchGetItem"), 6, stats)
+
+    def test_changed_items_past_the_first_thousand_are_said_to_have_no_paths(self):
+        source, target = self.make_pair("many")
+        self.write_items(target, [dict(i, text={"S": "changed"}) for i in self.items[:1200]])
+        report = os.path.join(self.home, "many.jsonl")
+        r = self.verify(source, target, "--report", report)
+        self.assertEqual(r.code, 3, r.stderr)
+        self.assertEqual(self.summary(r)["Changed"], 1200)
+        self.assertIn("reading back 1,000 changed items to name the attributes that differ (the "
+                      "first 1,000: the other 200 are listed by key only)", r.stderr)
+        lines = read_report(report)
+        self.assertEqual(len([line for line in lines if "Paths" in line]), 1000)
+        self.assertEqual(len(lines), 1200)
 
     def test_stopped_while_reading_back_keeps_the_report(self):
         """Ctrl-C while the changed items are read back (slowly, one batch at a time): exit 130,
