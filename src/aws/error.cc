@@ -68,6 +68,11 @@ std::string PrintableServiceMessage(std::string_view message, std::string_view s
   return out;
 }
 
+void Error::AddAdvice(std::string_view advice) {
+  if (!message.empty()) message += "; ";
+  message += advice;
+}
+
 std::string Error::ToString() const {
   std::string out;
   if (!service.empty()) {

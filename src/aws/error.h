@@ -48,6 +48,10 @@ struct Error {
   // [request id ABC]".
   std::string ToString() const;
 
+  // Appends advice to the message after "; ", or makes it the message when that is empty (an
+  // answer without one), so that ToString never reads ": ; ...".
+  void AddAdvice(std::string_view advice);
+
   static Error Make(ErrorKind kind, std::string message) {
     Error e;
     e.kind = kind;

@@ -380,7 +380,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
       aws::Error error = std::move(made).error();
       if (!checkpoint_.empty() && error.kind != aws::ErrorKind::kCancelled &&
           error.code != "ResourceInUseException") {
-        error.message += "; fix the cause and rerun with --resume";
+        error.AddAdvice("fix the cause and rerun with --resume");
       }
       return SummarizeFailureBeforeCopy(global, src, dst, dead_letters, transfer, std::move(error));
     }
@@ -496,7 +496,7 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
           "; fix the transform and copy again from the start (without --resume: the items "
           "counted as copied may not be what the transform meant)";
     } else if (!checkpoint_.empty()) {
-      error.message += "; fix the cause and rerun with --resume";
+      error.AddAdvice("fix the cause and rerun with --resume");
     }
     summarize(Stop::kNone, &error);
     return error;
@@ -571,11 +571,11 @@ aws::Result<Outcome> CopyJob::AddDeferredIndexes(const Connection& dst,
   if (added.ok()) return Outcome::kSuccess;
   if (added.error().kind != aws::ErrorKind::kCancelled) {
     aws::Error error = std::move(added).error();
-    error.message += checkpoint_.empty()
-                         ? "; the items are copied: fix the cause and add the other deferred "
-                           "indexes with UpdateTable"
-                         : "; the items are copied: fix the cause and run the same command with "
-                           "--resume to add the other deferred indexes";
+    error.AddAdvice(checkpoint_.empty()
+                        ? "the items are copied: fix the cause and add the other deferred "
+                          "indexes with UpdateTable"
+                        : "the items are copied: fix the cause and run the same command with "
+                          "--resume to add the other deferred indexes");
     return error;
   }
   std::cerr << "ddbmigrate: " << added.error().message
@@ -830,7 +830,7 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
         .Key("ItemsPerSecond")
         .Double(rate)
         .MemberBool("Interrupted", stop != Stop::kNone && error == nullptr);
-    if (error != nullptr) w.Member("Error", error->message);
+    if (error != nullptr) w.Member("Error", error->ToString());
     if (target_not_emptied_) w.MemberBool("TargetEmptied", false);
     if (create_target_) {
       AddSettingsNotApplied(w, settings_not_applied_);

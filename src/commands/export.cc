@@ -272,13 +272,13 @@ class ExportCommand final : public Command {
       std::error_code ec;
       if (checkpoint_.empty()) {
         if (announced) {
-          error.message += fmt::format("; the unfinished export in {} has no manifest: delete it",
-                                       store.Describe(folder));
+          error.AddAdvice(fmt::format("the unfinished export in {} has no manifest: delete it",
+                                      store.Describe(folder)));
         }
       } else if (std::filesystem::exists(checkpoint_, ec)) {
-        error.message += fmt::format(
-            "; fix the cause and rerun with --resume: {} records the files finished so far",
-            checkpoint_);
+        error.AddAdvice(fmt::format(
+            "fix the cause and rerun with --resume: {} records the files finished so far",
+            checkpoint_));
       }  // else a fresh run its location refused, which left nothing to resume
       return fail(std::move(error));
     }
@@ -557,7 +557,7 @@ class ExportCommand final : public Command {
         .Key("Seconds")
         .Double(seconds)
         .MemberBool("Complete", false)
-        .Member("Error", error.message)
+        .Member("Error", error.ToString())
         .EndObject();
     std::cout << out << '\n';
   }

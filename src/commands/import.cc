@@ -741,7 +741,7 @@ class ImportCommand final : public Command {
           .Key("ItemsPerSecond")
           .Double(rate)
           .MemberBool("Complete", !stopped);
-      if (error != nullptr) w.Member("Error", error->message);
+      if (error != nullptr) w.Member("Error", error->ToString());
       w.EndObject();
       std::cout << out << '\n';
       return;

@@ -298,7 +298,7 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
     aws::Error error = std::move(result).error();
     error = DescribeSideError(std::move(error), source.table_name, target.table_name);
     if (pipeline::StreamReplicator::ResumeCanRecover(error)) {
-      error.message += "; fix the cause and rerun with --resume";
+      error.AddAdvice("fix the cause and rerun with --resume");
     }
     result = std::move(error);
   }
@@ -344,7 +344,7 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
         .MemberBool("Interrupted", interrupted)
         .Member("Checkpoint", settings.checkpoint);
     AddDeadLetterMembers(w, dead_letters, dead, dead_earlier);
-    if (!result.ok()) w.Member("Error", result.error().message);
+    if (!result.ok()) w.Member("Error", result.error().ToString());
     w.EndObject();
     std::cout << out << '\n';
   } else {

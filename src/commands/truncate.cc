@@ -110,7 +110,7 @@ aws::Result<Outcome> TruncateTable(const Connection& connection,
         TableHoldsItems(connection, table, /*consistent_read=*/true, options.read_limiter);
     if (!holds.ok()) {
       aws::Error error = DescribeError(std::move(holds).error(), "table", table.table_name);
-      error.message += "; the deletes are done, only the check that the table is empty failed";
+      error.AddAdvice("the deletes are done, only the check that the table is empty failed");
       return error;
     }
     empty = !*holds;

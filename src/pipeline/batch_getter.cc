@@ -72,7 +72,7 @@ aws::Result<std::vector<std::string>> GetItemsFully(
       error.code = "ProvisionedThroughputExceededException";
       if (unprocessed.size() < pending.size()) state.NoteProgress();
       if (!state.ShouldRetry(error)) {
-        error.message += "; retry budget spent";
+        error.AddAdvice("retry budget spent");
         return error;
       }
       // Resent without a time limit, like UnprocessedItems: a stop must be able to end it.

@@ -75,7 +75,7 @@ std::optional<BatchFailure> WriteBatchFully(const dynamodb::DynamoDbClient& clie
     batch.requests = std::move(result->unprocessed);
     batch.keep_alive = std::move(result->body);
     if (!state.ShouldRetry(error)) {
-      error.message += "; retry budget spent";
+      error.AddAdvice("retry budget spent");
       return BatchFailure{std::move(error), std::move(batch)};
     }
     // The resends of UnprocessedItems have no time limit: a stop must be able to end them.

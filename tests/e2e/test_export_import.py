@@ -720,8 +720,11 @@ class RoundTripTest(ExportImportTestBase):
         summary = summary_of(r.stdout)
         self.assertEqual(summary["Table"], src, summary)
         self.assertIs(summary["Complete"], False, summary)
+        # The line the run ends with, operation and code included.
+        self.assertEqual("ddbmigrate: error: " + summary["Error"], last)
+        self.assertIn("dynamodb Scan: AccessDeniedException", summary["Error"], summary)
         self.assertIn("not authorized to perform: dynamodb:Scan", summary["Error"], summary)
-        self.assertTrue(summary["Error"].endswith("has no manifest: delete it"), summary)
+        self.assertIn("has no manifest: delete it", summary["Error"], summary)
         self.assertTrue(summary["Location"].startswith(str(self.work / "refused")), summary)
 
     def test_export_consumed_capacity_modes(self):
