@@ -29,6 +29,24 @@ const std::optional<T>& Pick(const std::optional<T>& side, const std::optional<T
 
 }  // namespace
 
+uint64_t Connection::throttles() const {
+  uint64_t total = 0;
+  for (const aws::ServiceClient* c :
+       {dynamodb_service_.get(), streams_service_.get(), s3_service_.get()}) {
+    if (c != nullptr) total += c->counters().throttles.load(std::memory_order_relaxed);
+  }
+  return total;
+}
+
+uint64_t Connection::retries() const {
+  uint64_t total = 0;
+  for (const aws::ServiceClient* c :
+       {dynamodb_service_.get(), streams_service_.get(), s3_service_.get()}) {
+    if (c != nullptr) total += c->counters().retries.load(std::memory_order_relaxed);
+  }
+  return total;
+}
+
 aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& global,
                                                           const SideOptions& side,
                                                           const aws::Env* env, aws::Clock* clock) {

@@ -52,6 +52,10 @@ class Connection {
   const aws::ServiceClient& s3_service() const { return *s3_service_; }
   const std::string& region() const { return region_; }
   aws::CredentialsProvider& credentials() const { return *credentials_; }
+  // Throttled answers and retries of every call made through this connection, to DynamoDB,
+  // DynamoDB Streams and S3 alike. Thread-safe (relaxed reads of the clients' counters).
+  uint64_t throttles() const;
+  uint64_t retries() const;
 
  private:
   Connection() = default;

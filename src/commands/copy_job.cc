@@ -64,7 +64,8 @@ int DefaultPageSize(const dynamodb::TableDescription& table) {
 
 aws::Status CheckCopyTarget(const dynamodb::TableDescription& source,
                             const aws::Result<dynamodb::TableDescription>& target,
-                            const std::string& target_name, bool create_target, bool transformed) {
+                            const std::string& target_name, bool create_target, bool transformed,
+                            bool offers_transform) {
   auto invalid = [](std::string message) {
     return aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));
   };
@@ -82,8 +83,11 @@ aws::Status CheckCopyTarget(const dynamodb::TableDescription& source,
   }
   if (aws::Status s = CheckSameKeySchema(
           source, *target,
-          "copy into a table with the same key schema (or use --create-target with a new name, "
-          "or --transform to make items of the target's key)");
+          offers_transform
+              ? "copy into a table with the same key schema (or use --create-target with a new "
+                "name, or --transform to make items of the target's key)"
+              : "copy into a table with the same key schema (or use --create-target with a new "
+                "name)");
       !s.ok() && !transformed) {
     return s;
   }
@@ -136,6 +140,7 @@ void CopyJob::AddFlags(CLI::App& app, bool with_verify) {
   app.add_flag("--dry-run", dry_run_,
                "Print the plan and the first requests; send nothing that writes");
   if (!with_verify) return;
+  offers_transform_ = true;
   app.add_flag("--verify", verify_,
                "After the copy, check that the target holds the same items as the source "
                "(as `ddbmigrate verify`) [API: Scan, BatchGetItem]");
@@ -212,8 +217,9 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     if (!earlier.ok()) return std::move(earlier).error();
     return MissingTargetOfResume(target_ref.name, (*earlier)->creating_target);
   }
-  if (aws::Status s = CheckCopyTarget(source, target_table, target_ref.name,
-                                      create_target_ && !created_earlier, !transform_.empty());
+  if (aws::Status s =
+          CheckCopyTarget(source, target_table, target_ref.name, create_target_ && !created_earlier,
+                          !transform_.empty(), offers_transform_);
       !s.ok()) {
     return std::move(s).error();
   }
@@ -492,9 +498,14 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
     error = DescribeSideError(std::move(error), pair.source_ref.name, target_ref.name);
     if (error.code == pipeline::kTransformOutOfStep) {
       error.code.clear();  // a marker between layers, not an AWS error code to show
-      error.message +=
-          "; fix the transform and copy again from the start (without --resume: the items "
-          "counted as copied may not be what the transform meant)";
+      error.AddAdvice(
+          "fix the transform and copy again from the start (without --resume: the items "
+          "counted as copied may not be what the transform meant)");
+    } else if (!checkpoint_.empty() && error.code == "ResourceNotFoundException") {
+      // A resume is refused once a table is gone, even if one of its name comes back.
+      error.AddAdvice(fmt::format(
+          "a --resume is refused without that table: delete {} and copy again from the start",
+          checkpoint_));
     } else if (!checkpoint_.empty()) {
       error.AddAdvice("fix the cause and rerun with --resume");
     }

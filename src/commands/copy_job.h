@@ -25,11 +25,12 @@ namespace ddbm::commands {
 // Checks that `target` (the DescribeTable answer for `target_name`) can receive a copy of
 // `source`: it exists (or is missing and will be created), has the same key schema (unless
 // `transformed`: each transformed item is checked against the target's key instead), and is not
-// the source itself. The errors are the one-line messages of copy.
+// the source itself. The errors are the one-line messages of copy; `offers_transform`: the
+// command has --transform, so a key schema that differs may name it as a way out.
 aws::Status CheckCopyTarget(const dynamodb::TableDescription& source,
                             const aws::Result<dynamodb::TableDescription>& target,
                             const std::string& target_name, bool create_target,
-                            bool transformed = false);
+                            bool transformed = false, bool offers_transform = true);
 
 class CopyJob {
  public:
@@ -153,6 +154,7 @@ class CopyJob {
   std::string checkpoint_;
   bool resume_ = false;
   bool target_created_earlier_ = false;
+  bool offers_transform_ = false;  // copy's flags, with --transform; not migrate's
   std::string dead_letter_;
   std::string dead_letter_used_;
   bool create_target_ = false;

@@ -227,8 +227,8 @@ class ExportCommand final : public Command {
           s.read_capacity = counters.scan.read_capacity.load();
           s.read_capacity_asked = options.return_consumed_capacity;
           s.write_capacity_asked = false;  // nothing is written to a table
-          s.retries = db.dynamodb().service_client().counters().retries.load();
-          s.throttles = db.dynamodb().service_client().counters().throttles.load();
+          s.retries = db.retries();
+          s.throttles = db.throttles();
           s.expected_items = static_cast<uint64_t>(table.item_count);
           s.extra = fmt::format("files {}  {} gzip", counters.files.load(),
                                 Megabytes(counters.compressed_bytes.load()));

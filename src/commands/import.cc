@@ -591,8 +591,8 @@ class ImportCommand final : public Command {
           s.read_capacity_asked = false;  // files are read, not a table
           s.write_capacity = counters.writes.consumed_capacity.load();
           s.write_capacity_asked = options.consumed_capacity;
-          s.throttles = db.dynamodb().service_client().counters().throttles.load();
-          s.retries = db.dynamodb().service_client().counters().retries.load();
+          s.throttles = db.throttles();
+          s.retries = db.retries();
           s.unprocessed_resent = counters.writes.unprocessed_resent.load();
           s.expected_items = expected;
           s.extra = fmt::format("files {}", counters.files_done.load());
@@ -727,8 +727,7 @@ class ImportCommand final : public Command {
           .MemberInt("ItemsFromEarlierRuns", static_cast<int64_t>(skipped))
           .MemberInt("ItemsDeadLetteredByEarlierRuns", static_cast<int64_t>(skipped_dead))
           .MemberInt("CompressedBytes", static_cast<int64_t>(c.compressed_bytes.load()))
-          .MemberInt("Throttles", static_cast<int64_t>(
-                                      db.dynamodb().service_client().counters().throttles.load()));
+          .MemberInt("Throttles", static_cast<int64_t>(db.throttles()));
       if (write_capacity_asked) {
         w.Key("WriteCapacityUnits").Double(c.writes.consumed_capacity.load());
       }

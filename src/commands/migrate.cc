@@ -38,14 +38,16 @@ aws::Error Invalid(std::string message) {
 // only what the source deletes), so it would not become the source's copy: said up front, as
 // the run goes on to say "ready for cut-over". One key read; a failed read says nothing.
 // `advice` ends the warning: what to do if an exact copy is meant.
-void WarnIfNotEmpty(const Connection& dst, const dynamodb::TableDescription& target,
+// Returns whether it warned.
+bool WarnIfNotEmpty(const Connection& dst, const dynamodb::TableDescription& target,
                     std::string_view advice) {
   aws::Result<bool> holds = TableHoldsItems(dst, target, /*consistent_read=*/false, nullptr);
-  if (!holds.ok() || !*holds) return;
+  if (!holds.ok() || !*holds) return false;
   std::cerr << fmt::format(
       "ddbmigrate: warning: {} already holds items: those the source lacks stay in it, so it "
       "will not be an exact copy; {}\n",
       target.table_name, advice);
+  return true;
 }
 
 class MigrateCommand final : public Command {
@@ -161,11 +163,13 @@ class MigrateCommand final : public Command {
 
     int64_t started = 0;
     int64_t replay_from = 0;  // the oldest record time the replay applies
+    bool target_held_items = false;
     if (!resume) {
       // The target is checked before the state file is written: a failed start leaves nothing.
       aws::Result<dynamodb::TableDescription> target_table = DescribeRef(dst, target_ref);
       if (aws::Status s =
-              CheckCopyTarget(source_table, target_table, target_ref.name, job_.create_target());
+              CheckCopyTarget(source_table, target_table, target_ref.name, job_.create_target(),
+                              /*transformed=*/false, /*offers_transform=*/false);
           !s.ok()) {
         return std::move(s).error();
       }
@@ -186,10 +190,11 @@ class MigrateCommand final : public Command {
           return std::move(s).error();
         }
         if (!job_.truncate_target()) {
-          WarnIfNotEmpty(dst, *target_table,
-                         fmt::format("if that is not meant, stop (Ctrl-C), delete {} and {}, and "
-                                     "run again with --truncate-target",
-                                     state_path, copy_path));
+          target_held_items = WarnIfNotEmpty(
+              dst, *target_table,
+              fmt::format("if that is not meant, stop (Ctrl-C), delete {} and {}, and "
+                          "run again with --truncate-target",
+                          state_path, copy_path));
         }
       }
       // The stream position is noted before the scan starts: every change from here on is
@@ -276,6 +281,7 @@ class MigrateCommand final : public Command {
     // replay's warning is of items missing from the target.
     replay.copy_incomplete = *copied == Outcome::kIncomplete && job_.items_dead_lettered();
     replay.target_not_emptied = job_.target_not_emptied();
+    replay.target_held_items = target_held_items;
 
     aws::Result<dynamodb::TableDescription> target_table =
         DescribeRole(dst, target_ref, "target table");

@@ -249,6 +249,11 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
           "caught up: {} is {{lag}} s behind {}, but it is not an exact copy: it still holds "
           "items written to it while it was being emptied; remove those before any cut-over",
           target.table_name, source.table_name);
+    } else if (settings.target_held_items) {
+      message = fmt::format(
+          "caught up: {} is {{lag}} s behind {}, but it is not an exact copy: it held items "
+          "before the copy, and those the source lacks are still in it",
+          target.table_name, source.table_name);
     }
     if (size_t at = message.find("{lag}"); at != std::string::npos) {
       message.replace(at, 5, fmt::format("{:.0f}", lag));
@@ -280,7 +285,10 @@ aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& sr
   const std::string banner = fmt::format(
       "replaying stream {} of {} into {} ({}{})\n", source.latest_stream_arn, source.table_name,
       target.table_name,
-      options.resume ? "resuming from " + settings.checkpoint : "from " + settings.start.text,
+      // migrate's replay always starts from its state file, written before the copy.
+      options.resume ? (settings.operation == "migrate" ? "from the state in " : "resuming from ") +
+                           settings.checkpoint
+                     : "from " + settings.start.text,
       settings.until_caught_up ? ", until caught up" : ", until stopped");
   context.on_started = [&] {
     std::cerr << banner;

@@ -71,6 +71,8 @@ struct ReplaySettings {
   bool copy_incomplete = false;
   // The copy's --truncate-target left items written to the target while it was emptied.
   bool target_not_emptied = false;
+  // The target held items before the copy (this run saw them; a resume does not know).
+  bool target_held_items = false;
 };
 
 // Checks the checkpoint file for a fresh run (must not exist, must be writable) or a resume

@@ -12,23 +12,12 @@
 #include "pipeline/progress.h"
 
 namespace ddbm::commands {
-namespace {
-
-template <class F>
-uint64_t SumSides(const Connection& source, const Connection& target, F field) {
-  uint64_t total = field(source.dynamodb().service_client().counters());
-  if (&source != &target) total += field(target.dynamodb().service_client().counters());
-  return total;
-}
-
-}  // namespace
-
 uint64_t Throttles(const Connection& source, const Connection& target) {
-  return SumSides(source, target, [](const aws::CallCounters& c) { return c.throttles.load(); });
+  return source.throttles() + (&source != &target ? target.throttles() : 0);
 }
 
 uint64_t Retries(const Connection& source, const Connection& target) {
-  return SumSides(source, target, [](const aws::CallCounters& c) { return c.retries.load(); });
+  return source.retries() + (&source != &target ? target.retries() : 0);
 }
 
 aws::Result<pipeline::TransferResult> RunWithProgress(

@@ -27,7 +27,7 @@ aws::Result<pipeline::TransferResult> RunWithProgress(
 // while it waits ends it with kCancelled.
 aws::Status Confirm(const std::string& question, const std::string& expected);
 
-// Throttles and retries seen by both sides' clients (counted once when both are one).
+// Throttles and retries seen by both sides' connections (counted once when both are one).
 uint64_t Throttles(const Connection& source, const Connection& target);
 uint64_t Retries(const Connection& source, const Connection& target);
 

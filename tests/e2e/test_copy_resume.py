@@ -353,6 +353,30 @@ class ResumeTest(ResumeTestBase):
         with self.assertRaises(ddb.exceptions.ResourceNotFoundException):
             ddb.describe_table(TableName=target)  # nothing was created
 
+    def test_a_target_deleted_during_the_copy_says_to_start_over(self):
+        """The target deleted while the copy writes to it: the error does not advise a resume,
+        which would be refused, but to delete the checkpoint and copy again."""
+        target = self.create_table(self.unique_table("deleted"))
+        checkpoint = self.work / "deleted.checkpoint.json"
+        slow = FaultProxy(self.ddb_endpoint, [{"fault": "slow", "delay_ms": 200,
+                                               "operations": ["BatchWriteItem"]}]).start()
+        self.addCleanup(slow.stop)
+        args = self.copy_args(target, checkpoint, "--writers", "2")
+        args[args.index(self.ddb_endpoint)] = slow.endpoint
+        proc, out, err = self.start(args, "deleted")
+        deadline = time.monotonic() + 60
+        while slow.stats["forwarded"].get("BatchWriteItem", 0) < 3:
+            self.assertIsNone(proc.poll(), self.read_text(err))
+            self.assertLess(time.monotonic(), deadline, self.read_text(err))
+            time.sleep(0.02)
+        self.dynamodb().delete_table(TableName=target)
+        self.assertEqual(proc.wait(timeout=120), 1, self.read_text(err))
+        last = self.read_text(err).strip().splitlines()[-1]
+        self.assertIn(f"target table {target} does not exist", last)
+        self.assertIn(f"a --resume is refused without that table: delete {checkpoint} and copy "
+                      "again from the start", last)
+        self.assertNotIn("rerun with --resume", last)
+
     def test_resume_into_a_target_created_again_is_refused(self):
         """A target deleted and created again under its name since the checkpoint was written
         lacks what the checkpoint counts as copied: the resume is refused and writes nothing."""

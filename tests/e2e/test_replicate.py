@@ -429,6 +429,22 @@ class ReplicateTest(StreamTestCase):
         # The checkpoint was saved before the first write, and a resume finds it.
         self.assertTrue(checkpoint.exists())
 
+    def test_throttles_and_retries_of_the_stream_reads_are_counted(self):
+        src = self.create_table(self.unique_table("tsrc"), StreamSpecification=stream_spec())
+        dst = self.create_table(self.unique_table("tdst"))
+        self.write_items(src, self.generate_items(30, seed=11))
+        proxy = FaultProxy(self.ddb_endpoint, [
+            {"fault": "throttle", "every": 2, "operations": ["GetRecords"], "max_count": 3},
+            {"fault": "error500", "operations": ["DescribeStream"], "max_count": 2}]).start()
+        self.addCleanup(proxy.stop)
+        r, summary = self.replicate(src, dst, self.work / "throttled.json", "--until-caught-up",
+                                    "--max-lag", "0", proxy=proxy)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertEqual(proxy.fault_count("throttle"), 3, proxy.stats)
+        self.assertEqual(proxy.fault_count("error500"), 2, proxy.stats)
+        self.assertEqual(summary["Throttles"], 3, summary)
+        self.assertEqual(summary["Retries"], 5, summary)
+
     def test_resume_counts_the_dead_letters_of_earlier_runs(self):
         """A record the target refuses is dead-lettered and the replay exits 3; a resume that
         meets no new refusal still exits 3, reporting the earlier runs' dead letters, as copy
@@ -1099,7 +1115,7 @@ class LiveMigrationReplayKillTest(MigrateLiveCase):
 
         r = self.resume_until_caught_up(src, dst, *flags)
         self.assertIn("already finished", r.stderr)
-        self.assertIn("resuming from", r.stderr)
+        self.assertIn(f"from the state in {self.state}", r.stderr)
         # The replay went on from the saved position.
         self.assertEqual(summary_of(r.stdout)["RecordsRead"], len(unread), r.stdout)
 
@@ -1292,6 +1308,10 @@ class StreamErrorTest(StreamTestCase):
         self.assertIn(f"warning: {dst} already holds items: those the source lacks stay in it",
                       r.stderr)
         self.assertIn("--truncate-target", r.stderr)
+        # Caught up, it is not called ready for cut-over.
+        self.assertIn(f"caught up: {dst} is 0 s behind {src}, but it is not an exact copy: it "
+                      "held items before the copy", r.stderr)
+        self.assertNotIn("ready for cut-over", r.stderr)
         self.assertEqual(len(self.scan_all(dst)), 12)
 
     def test_migrate_checks_the_target_before_writing_state(self):
@@ -1312,6 +1332,7 @@ class StreamErrorTest(StreamTestCase):
                              target, "--checkpoint", state, "--dead-letter", self.dead_letter,
                              "--until-caught-up", *extra)
                 self.assert_cli_error(r, contains=contains)
+                self.assertNotIn("--transform", r.stderr)  # not a flag of migrate
                 if state.exists():
                     self.fail(f"{state} was written: {state.read_text()}")
         for table in (other_keys, existing):
