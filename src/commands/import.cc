@@ -72,9 +72,11 @@ class ImportCommand final : public Command {
   std::string name() const override { return "import"; }
   std::string description() const override {
     return "Import an export (AWS's or ours, full or incremental) from S3 or a local directory "
-           "into a table [API: DescribeTable, BatchWriteItem, s3:GetObject, s3:ListObjectsV2; "
+           "into a table [API: DescribeTable, BatchWriteItem, s3:HeadBucket, s3:ListObjectsV2, "
+           "s3:HeadObject, s3:GetObject; "
            "CreateTable and, as the export's table definition needs, DescribeTimeToLive, "
-           "UpdateTimeToLive, UpdateContinuousBackups with --create-target; ImportTable, "
+           "UpdateTimeToLive, DescribeContinuousBackups, UpdateContinuousBackups with "
+           "--create-target; ImportTable, "
            "DescribeImport and, as the definition needs, UpdateTable, UpdateTimeToLive, "
            "UpdateContinuousBackups, TagResource with --native]";
   }
