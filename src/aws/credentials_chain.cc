@@ -364,6 +364,7 @@ class ChainBuilder {
     if (!config.ok()) return std::move(config).error();
     config->retry = options_.sts_retry;
     config->notice = options_.sts_notice;
+    config->debug_log = options_.sts_debug_log;
     config->stop = options_.stop;
     return std::shared_ptr<const StsClient>(std::make_shared<StsClient>(std::move(*config)));
   }

@@ -51,6 +51,8 @@ struct CredentialsOptions {
   RefreshOptions refresh;
   RetryOptions sts_retry;
   std::function<void(const std::string&)> sts_notice;  // see ServiceClientConfig::notice
+  // --debug: told one line per STS attempt; see ServiceClientConfig::debug_log.
+  std::function<void(const std::string&)> sts_debug_log;
   // Ends the STS calls' retry waits once it reads true (see ServiceClientConfig::stop); not
   // owned, may be null.
   const std::atomic<bool>* stop = nullptr;

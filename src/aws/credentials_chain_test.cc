@@ -500,6 +500,18 @@ TEST_F(ChainTest, RoleOnTopOfResolvedCredentials) {
   EXPECT_TRUE(HasText(Authorization(request), "Credential=AKIDENV/"));
 }
 
+// --debug shows the STS calls too: one line each, never a secret.
+TEST_F(ChainTest, StsCallsAreToldToTheDebugLog) {
+  SetEnvKeys();
+  std::vector<std::string> lines;
+  options_.sts_debug_log = [&](const std::string& line) { lines.push_back(line); };
+  options_.role_arn = "arn:aws:iam::9:role/source-table-reader";
+  RespondAssumeRole("ASIAREADER");
+  ASSERT_TRUE(Resolve().ok());
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_TRUE(lines[0].starts_with("sts AssumeRole -> HTTP 200")) << lines[0];
+}
+
 TEST_F(ChainTest, WebIdentityFromProfile) {
   const std::string token = dir_.WriteFile("tok", "eyJ.profile");
   Config("[profile k8s]\nrole_arn = arn:aws:iam::1:role/k8s\nweb_identity_token_file = " + token +

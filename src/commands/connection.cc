@@ -139,7 +139,17 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
     std::lock_guard lock(mu);
     std::cerr << (terminal ? "\r\033[K" : "") << "ddbmigrate: " << line << '\n';
   };
+  std::function<void(const std::string&)> debug_log;
+  if (global.debug) {
+    debug_log = [](const std::string& line) {
+      static std::mutex mu;
+      std::lock_guard lock(mu);
+      std::cerr << "debug: " << line << '\n';
+    };
+  }
+
   aws::CredentialsOptions credentials_options;
+  credentials_options.sts_debug_log = debug_log;
   credentials_options.metadata_transport = c->metadata_transport_.get();
   credentials_options.profile = profile_flag;
   credentials_options.region = region_flag;
@@ -153,15 +163,6 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
       aws::BuildCredentialsProvider(credentials_options, *config, env, c->transport_.get(), clock);
   if (!credentials.ok()) return std::move(credentials).error();
   c->credentials_ = *credentials;
-
-  std::function<void(const std::string&)> debug_log;
-  if (global.debug) {
-    debug_log = [](const std::string& line) {
-      static std::mutex mu;
-      std::lock_guard lock(mu);
-      std::cerr << "debug: " << line << '\n';
-    };
-  }
 
   // `name` is both the service's name in messages and its SigV4 signing name.
   // `flag_name`: the flag `flag_url` came from.

@@ -630,6 +630,12 @@ class AssumeRoleTest(ServiceTestCase):
         self.assertEqual(identity["Account"], "111111111111")
         self.assertIn("assumed-role/migration/e2e-session", identity["Arn"])
         self.assertNotIn(SECRET_KEY, r.stdout + r.stderr)
+        # --debug shows the credential calls too, and no secret.
+        r = self.cli("whoami", "--profile", "cross", "--debug", env=env, endpoint=False)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertRegex(r.stderr, r"(?m)^debug: sts AssumeRole -> HTTP 200")
+        self.assertRegex(r.stderr, r"(?m)^debug: sts GetCallerIdentity -> HTTP 200")
+        self.assertNotIn(SECRET_KEY, r.stdout + r.stderr)
 
     def test_assumed_credentials_reach_dynamodb(self):
         name = self.create_table(self.unique_table("assumed"))
