@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <malloc.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -247,6 +248,12 @@ int Run(int argc, char** argv) {
   // (growth with the table). Large bodies are recycled by aws::BufferPool instead.
   mallopt(M_MMAP_THRESHOLD, 4 << 20);
   mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  // Every reader and writer holds connections (an export's readers an upload each too): the
+  // soft limit on open files, often 1,024, is raised to the hard one, as servers do.
+  if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &files);
+  }
   try {
     CLI::App app("ddbmigrate: move Amazon DynamoDB data exactly, resumably, fast", "ddbmigrate");
     app.set_version_flag("--version", std::string("ddbmigrate ") + DDBM_VERSION);

@@ -1,9 +1,13 @@
 #include "aws/curl_transport.h"
 
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <http_parser.h>
 #include <poll.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 #include <mutex>
 
@@ -45,6 +49,28 @@ void GlobalInit() {
 
 Error TransportError(std::string detail) {
   return Error::Make(ErrorKind::kTransport, std::move(detail));
+}
+
+// After a failed connection: whether this process cannot open another file, every descriptor
+// its limit allows being in use (curl's message then blames the server). Retrying would not help
+// while the run holds its connections: the caller is told to raise the limit instead.
+std::optional<Error> OutOfFileDescriptors(const Url& url) {
+  const int probe = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (probe >= 0) {
+    ::close(probe);
+    return std::nullopt;
+  }
+  const int error = errno;
+  if (error != EMFILE && error != ENFILE) return std::nullopt;
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  return Error::Make(
+      ErrorKind::kConfig,
+      "cannot open another connection to " + url.Authority() + ": " +
+          (error == EMFILE ? "this process has open as many files as its limit allows (" +
+                                 std::to_string(limit.rlim_cur) + ", ulimit -n)"
+                           : std::string("the system has too many files open")) +
+          "; raise the limit, or send fewer requests at once (--readers, --writers)");
 }
 
 std::string CurlMessage(const Connection& c, CURLcode code) {
@@ -321,7 +347,10 @@ Result<std::unique_ptr<Connection>> Connect(const Url& url, const std::string& o
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
   if (!options.ca_bundle.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options.ca_bundle.c_str());
   const CURLcode code = curl_easy_perform(curl);
-  if (code != CURLE_OK) return TransportError(CurlMessage(*c, code));
+  if (code != CURLE_OK) {
+    if (std::optional<Error> local = OutOfFileDescriptors(url)) return *local;
+    return TransportError(CurlMessage(*c, code));
+  }
   if (curl_easy_getinfo(curl, CURLINFO_ACTIVESOCKET, &c->socket) != CURLE_OK ||
       c->socket == CURL_SOCKET_BAD) {
     return TransportError("connected to " + url.Authority() + " but found no socket");

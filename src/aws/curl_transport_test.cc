@@ -1,12 +1,16 @@
 #include "aws/curl_transport.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <map>
@@ -313,6 +317,35 @@ TEST(CurlTransportTest, ARefusedConnectionIsATransportError) {
   Result<HttpResponse> response =
       transport.Send(Post("http://127.0.0.1:" + std::to_string(port) + "/", "{}"));
   EXPECT_TRUE(TransportErrorSaying(response, "127.0.0.1"));
+}
+
+// Every descriptor the process may open in use: the failure is named as this process's, not as
+// the server's (curl's own message blames the server), and is not one to retry. In a child
+// process, whose limit can be lowered without touching the tests'.
+TEST(CurlTransportTest, RunningOutOfFileDescriptorsIsNamedAsSuch) {
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    rlimit limit{256, 256};
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+    while (::open("/dev/null", O_RDONLY) >= 0) {
+    }
+    CurlTransport transport;
+    Result<HttpResponse> response = transport.Send(Post("http://127.0.0.1:9/", "{}"));
+    const bool named = !response.ok() && response.error().kind == ErrorKind::kConfig &&
+                       HasText(response.error().message, "limit allows (256, ulimit -n)") &&
+                       HasText(response.error().message,
+                               "cannot open another connection to "
+                               "127.0.0.1:9");
+    if (!named) {
+      std::fprintf(stderr, "%s\n",
+                   response.ok() ? "answered" : response.error().ToString().c_str());
+    }
+    ::_exit(named ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
 TEST(CurlTransportTest, ALargeBodyArrivesWhole) {
