@@ -103,7 +103,10 @@ class MigrateCommand final : public Command {
     const bool resume = job_.resume();
 
     // Before any work: without a usable stream the changes made during the copy would be lost.
-    if (aws::Status s = CheckStreamUsable(source_table, src); !s.ok()) return std::move(s).error();
+    if (aws::Status s = CheckStreamUsable(source_table, src, resume ? state_path : std::string());
+        !s.ok()) {
+      return std::move(s).error();
+    }
 
     ReplaySettings replay;
     replay.operation = "migrate";

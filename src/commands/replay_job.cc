@@ -74,7 +74,17 @@ aws::Result<ReplayStart> ParseReplayStart(std::string_view text, aws::Clock::Wal
   return start;
 }
 
-aws::Status CheckStreamUsable(const dynamodb::TableDescription& table, const Connection& source) {
+aws::Status CheckStreamUsable(const dynamodb::TableDescription& table, const Connection& source,
+                              std::string_view resumed_checkpoint) {
+  if (!resumed_checkpoint.empty() && table.stream_view_type.empty() &&
+      !table.latest_stream_arn.empty()) {
+    return Invalid(fmt::format(
+        "gap in the stream: checkpoint {} follows stream {} of table {}, which was turned off "
+        "since, so changes made after are in no stream and the target misses them. Recover "
+        "with a fresh snapshot: enable a stream, then run migrate --live again, or copy the "
+        "table again and replicate --from the time that copy started",
+        resumed_checkpoint, table.latest_stream_arn, table.table_name));
+  }
   if (table.stream_view_type.empty() || table.latest_stream_arn.empty()) {
     // The command names the table by its ARN (its account and region), and the endpoint when
     // that is not AWS's: pasted as is, it must not change a table of the same name elsewhere.

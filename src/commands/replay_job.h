@@ -44,7 +44,10 @@ aws::Result<ReplayStart> ParseReplayStart(std::string_view text, aws::Clock::Wal
 // Checks that `table` has a stream enabled whose records can be replayed; the error says the
 // exact command that enables one. KEYS_ONLY and OLD_IMAGE are accepted (items are then read
 // from the source) with a warning on stderr.
-aws::Status CheckStreamUsable(const dynamodb::TableDescription& table, const Connection& source);
+// `resumed_checkpoint`: the checkpoint of a resume, whose stream (the table's latest) turned off
+// since is a gap, not a stream to enable.
+aws::Status CheckStreamUsable(const dynamodb::TableDescription& table, const Connection& source,
+                              std::string_view resumed_checkpoint = {});
 
 struct ReplaySettings {
   std::string operation = "replicate";  // recorded in and checked against the checkpoint

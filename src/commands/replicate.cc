@@ -95,7 +95,11 @@ class ReplicateCommand final : public Command {
                                           "another target table, region or account",
                                           source.table_arn));
     }
-    if (aws::Status s = CheckStreamUsable(source, src); !s.ok()) return std::move(s).error();
+    if (aws::Status s =
+            CheckStreamUsable(source, src, settings_.resume ? settings_.checkpoint : std::string());
+        !s.ok()) {
+      return std::move(s).error();
+    }
     return RunReplay(global, src, dst, source, *target, settings_,
                      InstallInterruptHandler(kReplayStopping));
   }

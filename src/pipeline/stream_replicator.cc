@@ -50,15 +50,37 @@ constexpr int kEmptyPagesAtTip = 3;
 constexpr std::string_view kStreamDisabledStart = "the stream of table ";
 constexpr std::string_view kStreamDisabledMark = " was turned off (StreamStatus ";
 
-aws::Error StreamDisabledError(const std::string& table, const std::string& status) {
-  aws::Error error = aws::Error::Make(
-      aws::ErrorKind::kInvalidInput,
-      std::string(kStreamDisabledStart) + table + std::string(kStreamDisabledMark) + status +
-          "); every record it held is applied, but changes made since are in no stream this "
+// Why a stream ended, as far as the source's description tells.
+enum class StreamEnd { kTurnedOff, kTableDeleted, kReplaced };
+
+// `replacement`: the table's new stream, with kReplaced.
+aws::Error StreamDisabledError(const std::string& table, const std::string& status, StreamEnd end,
+                               const std::string& replacement) {
+  std::string message =
+      std::string(kStreamDisabledStart) + table + std::string(kStreamDisabledMark) + status + ")";
+  switch (end) {
+    case StreamEnd::kTableDeleted:
+      message +=
+          " with the table, which was deleted; every record it held is applied, so the target "
+          "holds the table as it was when deleted";
+      break;
+    case StreamEnd::kReplaced:
+      message +=
+          " and replaced by a new one (" + replacement +
+          "); every record it held is applied, but changes made between the two are in no "
+          "stream, so the target may miss them. Recover with a fresh snapshot: run migrate "
+          "--live again, or copy the table again and replicate the new stream --from the time "
+          "that copy started";
+      break;
+    case StreamEnd::kTurnedOff:
+      message +=
+          "; every record it held is applied, but changes made since are in no stream this "
           "replay can read, so the target misses them. Enable the stream and recover with a "
           "fresh snapshot: run migrate --live again, or copy the table again and replicate the "
-          "new stream --from the time that copy started");
-  return error;
+          "new stream --from the time that copy started";
+      break;
+  }
+  return aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));
 }
 
 bool IsCode(const aws::Error& error, std::string_view code) {
@@ -168,6 +190,25 @@ class Replay {
   // host's clock corrected by how far off it was at the last answer with a Date header; an
   // offset under 2 s is within the two clocks' resolution of a second and taken as none.
   int64_t ServiceNow() const { return Now() + service_clock_ahead_.load(); }
+  // The error a run ends with once a turned-off stream is read to its end: why it ended, by
+  // the source table's description (deleted, or its stream replaced by a new one).
+  aws::Error EndedStreamError(const std::string& status) const {
+    StreamEnd end = StreamEnd::kTurnedOff;
+    std::string replacement;
+    if (context_.source != nullptr) {
+      aws::Result<dynamodb::TableDescription> table =
+          context_.source->DescribeTable(options_.source_table);
+      if (!table.ok() && IsCode(table.error(), "ResourceNotFoundException")) {
+        end = StreamEnd::kTableDeleted;
+      } else if (table.ok() && !table->stream_view_type.empty() &&
+                 !table->latest_stream_arn.empty() &&
+                 table->latest_stream_arn != options_.stream_arn) {
+        end = StreamEnd::kReplaced;
+        replacement = table->latest_stream_arn;
+      }
+    }
+    return StreamDisabledError(options_.source_table, status, end, replacement);
+  }
   void NoteServiceTime(int64_t service_time) {
     const int64_t ahead = service_time - Now();
     service_clock_ahead_.store(ahead > -2 && ahead < 2 ? 0 : ahead);
@@ -762,7 +803,7 @@ aws::Result<ReplicateResult> Replay::Run() {
     if (!disabled_status.empty() && nothing_left &&
         std::all_of(readers.begin(), readers.end(),
                     [](const auto& r) { return !r->finished.load() && r->at_tip.load(); })) {
-      failure = StreamDisabledError(options_.source_table, disabled_status);
+      failure = EndedStreamError(disabled_status);
       break;
     }
     bool caught_up = nothing_left && disabled_status.empty();

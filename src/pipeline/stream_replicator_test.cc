@@ -148,6 +148,16 @@ class FakeStreams {
     std::lock_guard lock(mu_);
     shards_.at(shard).empty_pages_first = n;
   }
+  // What DescribeTable of the source says: the table gone, or its stream now `stream_arn`
+  // (kArn until told).
+  void SetSourceDeleted() {
+    std::lock_guard lock(mu_);
+    source_deleted_ = true;
+  }
+  void SetSourceStream(std::string stream_arn) {
+    std::lock_guard lock(mu_);
+    source_stream_ = std::move(stream_arn);
+  }
   // DescribeStream's StreamStatus (ENABLED until told).
   void SetStatus(std::string status) {
     std::lock_guard lock(mu_);
@@ -221,6 +231,7 @@ class FakeStreams {
     if (op == "GetRecords") return GetRecords(body);
     if (op == "BatchWriteItem") return BatchWriteItem(body);
     if (op == "BatchGetItem") return BatchGetItem(body);
+    if (op == "DescribeTable") return DescribeTable(body);
     return Protocol("unexpected operation " + *target);
   }
 
@@ -268,6 +279,18 @@ class FakeStreams {
       }
     }
     return std::nullopt;
+  }
+
+  Result<HttpResponse> DescribeTable(simdjson::dom::element body) {
+    if (StringOr(body, "TableName") != "src") return Protocol("DescribeTable of another table");
+    if (source_deleted_) {
+      return Answer(400, ErrorBody("ResourceNotFoundException", "Requested resource not found"));
+    }
+    return Answer(200, R"({"Table":{"TableName":"src","TableStatus":"ACTIVE",)"
+                       R"("KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],)"
+                       R"("AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],)"
+                       R"("StreamSpecification":{"StreamEnabled":true,"StreamViewType":")" +
+                           view_type_ + R"("},"LatestStreamArn":")" + source_stream_ + "\"}}");
   }
 
   Result<HttpResponse> DescribeStream(simdjson::dom::element body) {
@@ -431,6 +454,8 @@ class FakeStreams {
   mutable std::mutex mu_;
   simdjson::dom::parser parser_;  // guarded by mu_
   std::atomic<bool>* stop_ = nullptr;
+  bool source_deleted_ = false;
+  std::string source_stream_ = kArn;
   std::vector<std::string> order_;
   std::map<std::string, Shard> shards_;
   std::map<std::string, std::string> source_;  // pk -> item JSON
@@ -989,9 +1014,42 @@ TEST_F(StreamReplicatorTest, AStreamTurnedOffIsAnErrorOnceItsRecordsAreApplied) 
               std::string::npos)
         << result.error().message;
     EXPECT_FALSE(StreamReplicator::ResumeCanRecover(result.error()));
+    EXPECT_NE(result.error().message.find("Enable the stream"), std::string::npos);
     EXPECT_EQ(fake_->target(), (Target{{"a", "1"}}));
     EXPECT_FALSE(counters_.caught_up.load());
     EXPECT_EQ(caught_up_calls_.load(), 0);
+  }
+}
+
+// Why the stream ended, by the source's description: the table deleted, or the stream replaced
+// by a new one. Neither is told to enable the stream.
+TEST_F(StreamReplicatorTest, AStreamEndedByTheTablesDeletionOrReplacementSaysSo) {
+  constexpr char kNewArn[] =
+      "arn:aws:dynamodb:us-east-1:123456789012:table/src/stream/2015-08-30T12:00:00.000";
+  for (const bool deleted : {true, false}) {
+    SCOPED_TRACE(deleted ? "table deleted" : "stream replaced");
+    Build("NEW_AND_OLD_IMAGES");
+    fake_->AddShard("shard-1", "", /*closed=*/true);
+    fake_->Insert("shard-1", "a", "1");
+    fake_->SetStatus("DISABLED");
+    if (deleted) {
+      fake_->SetSourceDeleted();
+    } else {
+      fake_->SetSourceStream(kNewArn);
+    }
+    Result<ReplicateResult> result = Run(Options());
+    ASSERT_FALSE(result.ok());
+    const std::string& message = result.error().message;
+    EXPECT_NE(message.find("the stream of table src was turned off (StreamStatus DISABLED)"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find(deleted ? "with the table, which was deleted"
+                                   : std::string("replaced by a new one (") + kNewArn + ")"),
+              std::string::npos)
+        << message;
+    EXPECT_EQ(message.find("Enable the stream"), std::string::npos) << message;
+    EXPECT_FALSE(StreamReplicator::ResumeCanRecover(result.error()));
+    EXPECT_EQ(fake_->target(), (Target{{"a", "1"}}));
   }
 }
 

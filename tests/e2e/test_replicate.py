@@ -429,6 +429,22 @@ class ReplicateTest(StreamTestCase):
         # The checkpoint was saved before the first write, and a resume finds it.
         self.assertTrue(checkpoint.exists())
 
+    def test_a_resume_after_the_stream_was_turned_off_is_a_gap(self):
+        """The stream the checkpoint follows turned off between runs: the resume is refused as
+        a gap (a fresh snapshot is the way out), not told to enable a stream."""
+        src = self.create_table(self.unique_table("osrc"), StreamSpecification=stream_spec())
+        dst = self.create_table(self.unique_table("odst"))
+        self.write_items(src, self.generate_items(10, seed=13))
+        checkpoint = self.work / "off.json"
+        r, _ = self.replicate(src, dst, checkpoint, "--until-caught-up", "--max-lag", "0")
+        self.assertEqual(r.code, 0, r.stderr)
+        self.dynamodb().update_table(TableName=src,
+                                     StreamSpecification={"StreamEnabled": False})
+        r, _ = self.replicate(src, dst, checkpoint, "--until-caught-up", "--resume")
+        self.assert_cli_error(r, contains=f"gap in the stream: checkpoint {checkpoint} follows "
+                                          "stream ")
+        self.assertIn("which was turned off since", r.stderr)
+
     def test_throttles_and_retries_of_the_stream_reads_are_counted(self):
         src = self.create_table(self.unique_table("tsrc"), StreamSpecification=stream_spec())
         dst = self.create_table(self.unique_table("tdst"))
