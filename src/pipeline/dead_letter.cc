@@ -149,12 +149,19 @@ aws::Status DeadLetterFile::CheckWritable() const {
   std::filesystem::path parent = std::filesystem::path(path_).parent_path();
   const std::string dir = parent.empty() ? std::string(".") : parent.string();
   const bool exists = std::filesystem::exists(path_);
+  if (exists && std::filesystem::is_directory(path_)) {
+    return aws::Error::Make(aws::ErrorKind::kInvalidInput,
+                            "dead-letter file " + path_ +
+                                " is a directory; pass --dead-letter with the path of a file, "
+                                "such as " +
+                                (std::filesystem::path(path_) / "dead-letter.jsonl").string());
+  }
   if (exists && !std::filesystem::is_regular_file(path_)) {
     return aws::Error::Make(aws::ErrorKind::kInvalidInput,
                             "dead-letter file " + path_ +
-                                " is not a regular file (a directory?); pass --dead-letter with "
-                                "the path of a file, such as " +
-                                (std::filesystem::path(path_) / "dead-letter.jsonl").string());
+                                " is not a regular file (a device, pipe or socket: it must be "
+                                "read back on a resume); pass --dead-letter with the path of a "
+                                "regular file");
   }
   if ((!exists && (!std::filesystem::is_directory(dir) || ::access(dir.c_str(), W_OK) != 0)) ||
       (exists && ::access(path_.c_str(), R_OK | W_OK) != 0)) {

@@ -70,10 +70,19 @@ TEST_F(DeadLetterFileTest, CheckWritableRefusesADirectoryBeforeAnyWork) {
   std::filesystem::create_directory(directory);
   const aws::Status status = DeadLetterFile(directory).CheckWritable();
   ASSERT_FALSE(status.ok());
-  EXPECT_NE(status.error().message.find("not a regular file"), std::string::npos)
+  EXPECT_NE(status.error().message.find("is a directory"), std::string::npos)
       << status.error().message;
   EXPECT_NE(status.error().message.find(directory + "/dead-letter.jsonl"), std::string::npos);
   EXPECT_TRUE(DeadLetterFile(path_).CheckWritable().ok());
+}
+
+// A device cannot be read back on a resume, and no file can be made inside it.
+TEST_F(DeadLetterFileTest, CheckWritableRefusesADevice) {
+  const aws::Status status = DeadLetterFile("/dev/null").CheckWritable();
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.error().message.find("is not a regular file (a device"), std::string::npos)
+      << status.error().message;
+  EXPECT_EQ(status.error().message.find("/dev/null/"), std::string::npos);
 }
 
 TEST_F(DeadLetterFileTest, ACleanRunLeavesNoFile) {

@@ -39,10 +39,13 @@ aws::Result<std::string> ReadChecked(const ObjectStore& store, const std::string
     warnings->push_back(
         fmt::format("{} has no .md5 file to check it against", store.Describe(key)));
   } else if (!read->matches()) {
-    return Invalid(fmt::format(
-        "{} does not match its checksum {} (MD5 {} expected, {} found): "
-        "the file is corrupt or was changed after the export",
-        store.Describe(key), store.Describe(read->checksum_key), read->expected_md5, read->md5));
+    return Invalid(
+        fmt::format("{} does not match its checksum {} ({}, {} found): "
+                    "the file is corrupt or was changed after the export",
+                    store.Describe(key), store.Describe(read->checksum_key),
+                    read->expected_md5.empty() ? std::string("which is empty")
+                                               : "MD5 " + read->expected_md5 + " expected",
+                    read->md5));
   }
   return std::move(read->text);
 }

@@ -318,6 +318,16 @@ TEST(ExportReaderTest, RefusesAManifestThatDoesNotMatchItsMd5) {
   EXPECT_NE(found.error().message.find("manifest-files.json does not match its checksum"),
             std::string::npos)
       << found.error().message;
+  EXPECT_NE(found.error().message.find("(MD5 AAAAAAAAAAAAAAAAAAAAAA== expected, "),
+            std::string::npos)
+      << found.error().message;
+  // An empty checksum file is said to be empty, not quoted as an empty digest.
+  ASSERT_TRUE(store.Put("AWSDynamoDB/01790000100000-5a1e2b3c/manifest-files.md5", "").ok());
+  found = FindExports(store, "", std::nullopt);
+  ASSERT_FALSE(found.ok());
+  EXPECT_NE(found.error().message.find("manifest-files.md5 (which is empty, "),
+            std::string::npos)
+      << found.error().message;
 }
 
 TEST(ExportReaderTest, NamesWhatIsMissing) {
