@@ -470,7 +470,11 @@ class ExportCommand final : public Command {
                                          const std::string& kms_key_id) {
     if (algorithm.empty()) return "without --s3-sse-algorithm";
     std::string text = "with --s3-sse-algorithm " + algorithm;
-    if (!kms_key_id.empty()) text += " --s3-sse-kms-key-id " + kms_key_id;
+    if (!kms_key_id.empty()) {
+      text += " --s3-sse-kms-key-id " + kms_key_id;
+    } else if (algorithm == "KMS") {
+      text += " and no --s3-sse-kms-key-id (S3's AWS managed key)";
+    }
     return text;
   }
 

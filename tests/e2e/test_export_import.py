@@ -1029,6 +1029,14 @@ class ExportEncryptionTest(ExportImportTestBase):
                      "--s3-sse-algorithm", "AES256")
         self.assert_cli_error(r, "is of an export without --s3-sse-algorithm; resume it with "
                               "the same encryption flags")
+        # An export to S3's managed key names the key flag it lacks.
+        managed = self.work / "managed.checkpoint"
+        r = self.cli(*base[:-4], "--checkpoint", managed, *base[-2:], "--s3-sse-algorithm", "KMS")
+        self.assertEqual(r.code, 0, r.stderr)
+        r = self.cli(*base[:-4], "--checkpoint", managed, *base[-2:], "--resume", *key)
+        self.assert_cli_error(r, "is of an export with --s3-sse-algorithm KMS and no "
+                              "--s3-sse-kms-key-id (S3's AWS managed key); resume it with the "
+                              "same encryption flags")
 
     def test_sse_usage_errors(self):
         s3 = f"s3://{self.make_bucket('sse-usage')}/p"
