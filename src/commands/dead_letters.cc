@@ -22,7 +22,9 @@ aws::Result<DeadLetterChoice> ChooseDeadLetterFile(const std::string& flag,
   if (earlier == nullptr || earlier->file.empty()) return choice;
   if (flag.empty()) choice = DeadLetterChoice{earlier->file, earlier->file, ""};
   const bool earlier_exists = std::filesystem::exists(earlier->file, ec);
-  if (earlier_exists && earlier->file != choice.absolute) {
+  // The same file by another name (a symbolic link, a hard link) is that file.
+  if (earlier_exists && earlier->file != choice.absolute &&
+      !std::filesystem::equivalent(earlier->file, choice.path, ec)) {
     return aws::Error::Make(
         aws::ErrorKind::kInvalidInput,
         fmt::format("checkpoint {} continues runs whose dead-letter file is {}, not {}; resume "

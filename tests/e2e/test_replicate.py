@@ -522,6 +522,14 @@ class ReplicateTest(StreamTestCase):
         self.assertEqual(saved["DeadLetterFile"], str(self.dead_letter))
         self.assertEqual(saved["DeadLettered"], 2)
         self.assertEqual(len(self.scan_all(dst)), 19)
+        # The same file by another name (a symbolic link to it) is that file, not another.
+        link = self.work / "link-to-dead.jsonl"
+        link.symlink_to(self.dead_letter)
+        r = self.cli("replicate", "--source-table", src, "--target-table", dst, "--checkpoint",
+                     checkpoint, "--resume", "--dead-letter", link, "--until-caught-up",
+                     "--max-lag", "0", timeout=RUN_TIMEOUT)
+        self.assertEqual(r.code, 3, f"stderr:\n{r.stderr}\nstdout:\n{r.stdout}")
+        self.assertNotIn("continues runs whose dead-letter file", r.stderr)
 
     def test_streams_without_new_images_read_the_source(self):
         for view_type in ("KEYS_ONLY", "OLD_IMAGE"):
