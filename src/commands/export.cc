@@ -357,8 +357,10 @@ class ExportCommand final : public Command {
     request.s3_bucket_owner = bucket_owner_;
     request.s3_sse_algorithm = sse_algorithm_;
     request.s3_sse_kms_key_id = sse_kms_key_id_;
+    const auto began = std::chrono::steady_clock::now();
     aws::Result<dynamodb::ExportDescription> started =
         dynamodb::ExportTableToPointInTime(db.dynamodb(), request);
+    // Refused before DynamoDB started anything: an error alone, no summary.
     if (!started.ok()) {
       aws::Error error = std::move(started).error();
       if (error.code == "PointInTimeRecoveryUnavailableException") {
@@ -369,6 +371,11 @@ class ExportCommand final : public Command {
             "--point-in-time-recovery-specification PointInTimeRecoveryEnabled=true`, or "
             "export without --native",
             table.table_name, table.table_name);
+      } else if (error.code == "UnknownOperationException") {
+        return Invalid(
+            "this endpoint does not support DynamoDB's native exports (it does not know "
+            "ExportTableToPointInTime; DynamoDB Local has none): drop --native, the scan export "
+            "works everywhere");
       }
       return error;
     }
@@ -376,24 +383,81 @@ class ExportCommand final : public Command {
         "export {} started by DynamoDB; waiting for it (Ctrl-C stops "
         "waiting, not the export)\n",
         started->export_arn);
+    dynamodb::ExportDescription last = *started;
     dynamodb::NativeWaitOptions wait;
     wait.stop = InstallInterruptHandler(kNativeWaitStopping);
     aws::Result<dynamodb::ExportDescription> done = dynamodb::WaitForExport(
-        db.dynamodb(), started->export_arn, wait, [](const dynamodb::ExportDescription& d) {
+        db.dynamodb(), started->export_arn, wait, [&last](const dynamodb::ExportDescription& d) {
+          last = d;
           std::cerr << fmt::format("export {}: {}\n", d.export_arn, d.export_status);
         });
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
     if (!done.ok()) {
-      if (done.error().kind == aws::ErrorKind::kCancelled) return Outcome::kInterrupted;
-      return std::move(done).error();
+      aws::Error error = std::move(done).error();
+      if (error.kind == aws::ErrorKind::kCancelled) {
+        PrintNativeSummary(global, table, opened, last, seconds, /*interrupted=*/true, nullptr);
+        return Outcome::kInterrupted;
+      }
+      if (last.export_status == "IN_PROGRESS") {
+        // DescribeExport failed or the wait timed out: the export itself may well go on.
+        error.AddAdvice(
+            fmt::format("export {} may still be running in DynamoDB: `aws dynamodb describe-export "
+                        "--export-arn {}` tells",
+                        last.export_arn, last.export_arn));
+      }
+      PrintNativeSummary(global, table, opened, last, seconds, /*interrupted=*/false, &error);
+      return error;
     }
-    if (global.output == "json") {
-      std::cout << done->raw_json << '\n';
-    } else {
-      std::cout << fmt::format("exported {}: {} to s3://{}/{} ({})\n", table.table_name,
-                               Counted(static_cast<uint64_t>(done->item_count), "item"),
-                               done->s3_bucket, done->export_manifest, done->export_arn);
-    }
+    PrintNativeSummary(global, table, opened, *done, seconds, /*interrupted=*/false, nullptr);
     return Outcome::kSuccess;
+  }
+
+  // The summary of a native export, `d` the description last read: JSON with --output json
+  // (also after a failure, `error`, or a stop), otherwise a line on stdout after a success or a
+  // stop (a failure's error line says enough).
+  static void PrintNativeSummary(const GlobalOptions& global,
+                                 const dynamodb::TableDescription& table, const OpenedStore& opened,
+                                 const dynamodb::ExportDescription& d, double seconds,
+                                 bool interrupted, const aws::Error* error) {
+    const std::string export_id = dynamodb::ExportIdOfArn(d.export_arn);
+    // DynamoDB writes the export to "<prefix>/AWSDynamoDB/<ExportId>/".
+    const std::string where =
+        export_id.empty() ? opened.store->Describe(opened.prefix)
+                          : opened.store->Describe(storage::ExportFolder(opened.prefix, export_id));
+    const bool complete = error == nullptr && !interrupted;
+    if (global.output == "json") {
+      std::string out;
+      aws::JsonWriter w(&out);
+      BeginJsonSummary(w, table, export_id, where)
+          .Member("ExportArn", d.export_arn)
+          .Member("ExportStatus", d.export_status)
+          .MemberInt("ItemCount", d.item_count)
+          .MemberInt("BilledSizeBytes", d.billed_size_bytes);
+      if (!d.export_manifest.empty()) {
+        w.Member("ExportManifest", opened.store->Describe(d.export_manifest));
+      }
+      w.Key("Seconds")
+          .Double(seconds)
+          .MemberBool("Complete", complete)
+          .MemberBool("Interrupted", interrupted);
+      if (error != nullptr) w.Member("Error", error->ToString());
+      w.EndObject();
+      std::cout << out << '\n';
+      return;
+    }
+    if (complete) {
+      std::cout << fmt::format(
+          "exported {}: {} to {} ({}, {:.1f} s)\n", table.table_name,
+          Counted(static_cast<uint64_t>(d.item_count), "item"),
+          d.export_manifest.empty() ? where : opened.store->Describe(d.export_manifest),
+          d.export_arn, seconds);
+    } else if (interrupted) {
+      std::cout << fmt::format(
+          "stopped waiting for export {} of {} ({}); DynamoDB goes on with it: `aws dynamodb "
+          "describe-export --export-arn {}` tells how it ends\n",
+          d.export_arn, table.table_name, d.export_status, d.export_arn);
+    }
   }
 
   // The export id of a checkpoint's target, the export's folder ".../AWSDynamoDB/<id>/".

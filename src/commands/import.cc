@@ -768,6 +768,14 @@ class ImportCommand final : public Command {
                                  const std::optional<dynamodb::TableDefinition>& definition,
                                  const OpenedStore& opened);
 
+  // The summary of a native import, `d` the description last read: JSON with --output json
+  // (also after a failure, `error`, or a stop), otherwise a line on stdout after a success or a
+  // stop (a failure's error line says enough).
+  void PrintNativeSummary(const GlobalOptions& global, const std::string& table,
+                          const std::string& source, const std::string& export_id,
+                          const dynamodb::ImportDescription& d, double seconds, bool interrupted,
+                          const aws::Error* error) const;
+
   std::string from_;
   std::string table_;
   std::optional<std::string> export_id_;
@@ -819,23 +827,54 @@ aws::Result<Outcome> ImportCommand::RunNative(
   request.s3_bucket = opened.location.bucket;
   request.s3_key_prefix = e.folder + "data/";
   request.table_creation_parameters = plan.table_creation_parameters;
+  const auto began = std::chrono::steady_clock::now();
   aws::Result<dynamodb::ImportDescription> started = dynamodb::ImportTable(db.dynamodb(), request);
-  if (!started.ok()) return std::move(started).error();
+  // Refused before DynamoDB started anything: an error alone, no summary.
+  if (!started.ok()) {
+    if (started.error().code == "UnknownOperationException") {
+      return Invalid(
+          "this endpoint does not support DynamoDB's native imports (it does not know "
+          "ImportTable; DynamoDB Local has none): drop --native, the import by ddbmigrate's own "
+          "writes works everywhere");
+    }
+    return std::move(started).error();
+  }
   std::cerr << fmt::format(
       "import {} started by DynamoDB from s3://{}/{}; waiting for it "
       "(Ctrl-C stops waiting, not the import)\n",
       started->import_arn, request.s3_bucket, request.s3_key_prefix);
+  dynamodb::ImportDescription last = *started;
   dynamodb::NativeWaitOptions wait;
   wait.stop = InstallInterruptHandler(kNativeWaitStopping);
   aws::Result<dynamodb::ImportDescription> done = dynamodb::WaitForImport(
-      db.dynamodb(), started->import_arn, wait, [](const dynamodb::ImportDescription& d) {
+      db.dynamodb(), started->import_arn, wait, [&last](const dynamodb::ImportDescription& d) {
+        last = d;
         std::cerr << fmt::format("import {}: {} ({} items processed)\n", d.import_arn,
                                  d.import_status, d.processed_item_count);
       });
+  const auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  };
+  const std::string source = opened.location.ToString();
   if (!done.ok()) {
-    if (done.error().kind == aws::ErrorKind::kCancelled) return Outcome::kInterrupted;
-    return std::move(done).error();
+    aws::Error error = std::move(done).error();
+    if (error.kind == aws::ErrorKind::kCancelled) {
+      PrintNativeSummary(global, table, source, e.export_id, last, seconds(),
+                         /*interrupted=*/true, nullptr);
+      return Outcome::kInterrupted;
+    }
+    if (last.import_status == "IN_PROGRESS") {
+      // DescribeImport failed or the wait timed out: the import itself may well go on.
+      error.AddAdvice(
+          fmt::format("import {} may still be running in DynamoDB: `aws dynamodb describe-import "
+                      "--import-arn {}` tells",
+                      last.import_arn, last.import_arn));
+    }
+    PrintNativeSummary(global, table, source, e.export_id, last, seconds(),
+                       /*interrupted=*/false, &error);
+    return error;
   }
+  last = *done;
   // What ImportTable cannot carry is applied now; a failure there is a warning, not a failed
   // import (the data is in).
   auto apply = [&](const std::string& what, const aws::Status& s) {
@@ -863,16 +902,59 @@ aws::Result<Outcome> ImportCommand::RunNative(
     apply("tags", db.dynamodb().TagResource(done->table_arn, plan.tags));
   }
   PrintSettingsNotCopied(plan.notes);
-  if (global.output == "json") {
-    std::cout << done->raw_json << '\n';
-  } else {
-    std::cout << fmt::format("imported {} of export {} into {} ({})\n",
-                             Counted(static_cast<uint64_t>(done->imported_item_count), "item"),
-                             e.export_id, table,
-                             Counted(static_cast<uint64_t>(done->error_count), "error"));
-  }
+  PrintNativeSummary(global, table, source, e.export_id, last, seconds(), /*interrupted=*/false,
+                     nullptr);
   return done->error_count > 0 || !settings_not_applied_.empty() ? Outcome::kIncomplete
                                                                  : Outcome::kSuccess;
+}
+
+void ImportCommand::PrintNativeSummary(const GlobalOptions& global, const std::string& table,
+                                       const std::string& source, const std::string& export_id,
+                                       const dynamodb::ImportDescription& d, double seconds,
+                                       bool interrupted, const aws::Error* error) const {
+  const bool complete = error == nullptr && !interrupted;
+  if (global.output == "json") {
+    std::string out;
+    aws::JsonWriter w(&out);
+    w.BeginObject()
+        .Member("Source", source)
+        .Member("Table", table)
+        .Member("ExportId", export_id)
+        .Member("ImportArn", d.import_arn)
+        .Member("ImportStatus", d.import_status)
+        .MemberInt("ItemsRead", d.processed_item_count)
+        .MemberInt("ItemsWritten", d.imported_item_count)
+        .MemberInt("ErrorCount", d.error_count)
+        .MemberInt("ProcessedSizeBytes", d.processed_size_bytes);
+    if (!d.cloud_watch_log_group_arn.empty()) {
+      w.Member("CloudWatchLogGroupArn", d.cloud_watch_log_group_arn);
+    }
+    AddSettingsNotApplied(w, settings_not_applied_);
+    w.Key("Seconds")
+        .Double(seconds)
+        .MemberBool("Complete", complete)
+        .MemberBool("Interrupted", interrupted);
+    if (error != nullptr) w.Member("Error", error->ToString());
+    w.EndObject();
+    std::cout << out << '\n';
+    return;
+  }
+  if (complete) {
+    std::cout << fmt::format("imported {} of export {} into {} ({}{}), {:.1f} s\n",
+                             Counted(static_cast<uint64_t>(d.imported_item_count), "item"),
+                             export_id, table,
+                             Counted(static_cast<uint64_t>(d.error_count), "error"),
+                             d.error_count > 0 && !d.cloud_watch_log_group_arn.empty()
+                                 ? fmt::format(", logged to {}", d.cloud_watch_log_group_arn)
+                                 : std::string(),
+                             seconds);
+  } else if (interrupted) {
+    std::cout << fmt::format(
+        "stopped waiting for import {} into {} ({}, {} processed); DynamoDB goes on with it: "
+        "`aws dynamodb describe-import --import-arn {}` tells how it ends\n",
+        d.import_arn, table, d.import_status,
+        Counted(static_cast<uint64_t>(d.processed_item_count), "item"), d.import_arn);
+  }
 }
 
 }  // namespace

@@ -522,4 +522,13 @@ Result<ImportTablePlan> PlanImportTable(const TableDescription& source,
   return PlanImportTable(*create_plan);
 }
 
+std::string ExportIdOfArn(std::string_view export_arn) {
+  constexpr std::string_view kExport = "/export/";
+  const size_t at = export_arn.rfind(kExport);
+  if (at == std::string_view::npos) return {};
+  const std::string_view id = export_arn.substr(at + kExport.size());
+  if (id.find('/') != std::string_view::npos) return {};
+  return std::string(id);
+}
+
 }  // namespace ddbm::dynamodb

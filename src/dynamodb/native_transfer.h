@@ -181,4 +181,9 @@ aws::Result<ExportDescription> ParseExportDescription(std::string_view operation
 aws::Result<ImportDescription> ParseImportDescription(std::string_view operation,
                                                       std::string_view json);
 
+// The export id an ExportArn ends with ("arn:aws:dynamodb:...:table/T/export/01234-abcd" ->
+// "01234-abcd"), which names the export's folder "<prefix>/AWSDynamoDB/<id>/"; empty when the
+// ARN has no "/export/" or nothing after it.
+std::string ExportIdOfArn(std::string_view export_arn);
+
 }  // namespace ddbm::dynamodb

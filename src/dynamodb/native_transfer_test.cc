@@ -206,6 +206,31 @@ TEST_F(NativeExportTest, ServiceRefusalKeepsItsCode) {
   EXPECT_TRUE(HasText(started.error().message, "not enabled"));
 }
 
+// DynamoDB Local answers so: the commands tell it by this code.
+TEST_F(NativeExportTest, UnknownOperationKeepsItsCode) {
+  transport().Respond(400,
+                      R"({"__type":"com.amazonaws.dynamodb.v20120810#UnknownOperationException",)"
+                      R"("message":"An unknown operation was requested."})");
+  ExportTableToPointInTimeRequest request;
+  request.table_arn = std::string(kTableArn);
+  request.s3_bucket = "test-bucket";
+  Result<ExportDescription> started = ExportTableToPointInTime(client(), request);
+  ASSERT_FALSE(started.ok());
+  EXPECT_EQ(started.error().kind, aws::ErrorKind::kService);
+  EXPECT_EQ(started.error().code, "UnknownOperationException");
+  EXPECT_EQ(started.error().operation, "ExportTableToPointInTime");
+}
+
+TEST(ExportIdOfArnTest, IsWhatFollowsTheLastExportSegment) {
+  EXPECT_EQ(ExportIdOfArn(kExportArn), "01715685260608-c488b4e1");
+  EXPECT_EQ(ExportIdOfArn("arn:aws:dynamodb:us-east-1:111122223333:table/export/export/01-ab"),
+            "01-ab");
+  EXPECT_EQ(ExportIdOfArn("arn:aws:dynamodb:us-east-1:111122223333:table/T/export/"), "");
+  EXPECT_EQ(ExportIdOfArn("arn:aws:dynamodb:us-east-1:111122223333:table/T/import/0abc"), "");
+  EXPECT_EQ(ExportIdOfArn("arn:aws:dynamodb:us-east-1:111122223333:table/T/export/1/x"), "");
+  EXPECT_EQ(ExportIdOfArn(""), "");
+}
+
 TEST_F(NativeExportTest, DescribeExportReadsACompletedExport) {
   transport().Respond(200, ExportCompleted());
   Result<ExportDescription> d = DescribeExport(client(), kExportArn);

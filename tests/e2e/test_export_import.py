@@ -1275,6 +1275,221 @@ class UnfinishedExportImportTest(ExportImportTestBase):
                    extra=("--s3-endpoint-url", self.moto_endpoint))
 
 
+class NativeTransferTest(ExportImportTestBase):
+    """export --native and import --native: against moto, which serves ExportTableToPointInTime
+    and ImportTable (and runs them at once), their JSON summaries after a success, a failed
+    job and a failed DescribeImport; against DynamoDB Local, which has neither, one line saying
+    to drop --native."""
+
+    MOTO = True
+
+    def moto_cli(self, *args, endpoint=None):
+        """The binary with moto as DynamoDB (or `endpoint`, a proxy in front of it) and S3."""
+        return self.cli(*args, "--output", "json", "--endpoint-url", endpoint or self.moto_endpoint,
+                        "--s3-endpoint-url", self.moto_endpoint, endpoint=False)
+
+    def upload_export(self, label, lines):
+        export = HandExport(self.work / label, [lines])
+        bucket = self.make_bucket(label)
+        upload_tree(self.client("s3"), bucket, export.root)
+        return export, bucket
+
+    @staticmethod
+    def simple_items(count):
+        return [{"pk": {"S": f"k{i}"}, "sk": {"N": str(i)}, "v": {"S": "x" * i}}
+                for i in range(count)]
+
+    def native_import(self, bucket, table, endpoint=None):
+        return self.moto_cli("import", "--from", f"s3://{bucket}", "--table", table, "--native",
+                             "--create-target", "--partition-key", "pk:S", "--sort-key", "sk:N",
+                             endpoint=endpoint)
+
+    def assert_native_import_summary(self, output, summary, bucket, export, table,
+                                     interrupted=False):
+        """output: what to show when there is no summary."""
+        self.assertIsNotNone(summary, f"no JSON summary on stdout:\n{output}")
+        self.assertEqual(summary["Source"], f"s3://{bucket}", summary)
+        self.assertEqual(summary["Table"], table, summary)
+        self.assertEqual(summary["ExportId"], export.export_id, summary)
+        self.assertRegex(summary["ImportArn"], f":table/{table}/import/", summary)
+        self.assertEqual(summary["TargetSettingsNotApplied"], [], summary)
+        self.assertIsInstance(summary["Seconds"], (int, float), summary)
+        self.assertIs(summary["Interrupted"], interrupted, summary)
+
+    def assert_failed_with_summary(self, r, summary, *fragments):
+        """Exit 1, the error as stderr's last line, and the same error as the summary's."""
+        self.assertEqual(r.code, 1, f"stderr:\n{r.stderr}\nstdout:\n{r.stdout}")
+        self.assertIs(summary["Complete"], False, summary)
+        last = r.stderr.splitlines()[-1]
+        self.assertEqual(last, "ddbmigrate: error: " + summary["Error"])
+        for fragment in fragments:
+            self.assertIn(fragment, summary["Error"])
+
+    def test_import_prints_its_summary(self):
+        items = self.simple_items(5)
+        export, bucket = self.upload_export("nimp", [item_line(i) for i in items])
+        table = self.unique_table("nimp")
+        r = self.native_import(bucket, table)
+        summary = summary_of(r.stdout)
+        self.assert_ok(r, summary)
+        self.assert_native_import_summary(r.stdout + r.stderr, summary, bucket, export, table)
+        self.assertEqual(summary["ImportStatus"], "COMPLETED", summary)
+        self.assertEqual(summary["ItemsRead"], 5, summary)
+        self.assertEqual(summary["ItemsWritten"], 5, summary)
+        self.assertEqual(summary["ErrorCount"], 0, summary)
+        self.assertIs(summary["Complete"], True, summary)
+        self.assertNotIn("Error", summary)
+        self.assertEqual(len(r.stdout.splitlines()), 1, r.stdout)
+
+        # Text output: one line saying what was imported.
+        table = self.unique_table("nimpt")
+        r = self.cli("import", "--from", f"s3://{bucket}", "--table", table, "--native",
+                     "--create-target", "--partition-key", "pk:S", "--sort-key", "sk:N",
+                     "--endpoint-url", self.moto_endpoint, "--s3-endpoint-url",
+                     self.moto_endpoint, endpoint=False)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertRegex(r.stdout, rf"^imported 5 items of export {export.export_id} into "
+                                   rf"{table} \(0 errors\), [0-9.]+ s\n$")
+
+    def test_a_failed_import_prints_its_summary_with_the_error(self):
+        # moto puts the items one by one and fails the import when one is refused: here a
+        # sort key of the wrong type.
+        lines = [item_line(i) for i in self.simple_items(3)]
+        lines.append(compact({"Item": {"pk": {"S": "bad"}, "sk": {"S": "not a number"}}}))
+        export, bucket = self.upload_export("nfail", lines)
+        table = self.unique_table("nfail")
+        r = self.native_import(bucket, table)
+        summary = summary_of(r.stdout)
+        self.assert_native_import_summary(r.stdout + r.stderr, summary, bucket, export, table)
+        self.assert_failed_with_summary(r, summary, summary["ImportArn"], "has status FAILED",
+                                        "Type mismatch for key sk")
+        self.assertEqual(summary["ImportStatus"], "FAILED", summary)
+        self.assertEqual(summary["ItemsRead"], 4, summary)
+        self.assertEqual(summary["ItemsWritten"], 3, summary)
+        self.assertEqual(summary["ErrorCount"], 1, summary)
+
+    def test_a_failed_describe_import_prints_the_summary_with_the_error(self):
+        export, bucket = self.upload_export("ndesc", [item_line(i) for i in
+                                                      self.simple_items(2)])
+        proxy = FaultProxy(self.moto_endpoint,
+                           [{"fault": "denied", "operations": ["DescribeImport"]}]).start()
+        self.addCleanup(proxy.stop)
+        table = self.unique_table("ndesc")
+        r = self.native_import(bucket, table, endpoint=proxy.endpoint)
+        summary = summary_of(r.stdout)
+        self.assert_native_import_summary(r.stdout + r.stderr, summary, bucket, export, table)
+        self.assert_failed_with_summary(r, summary, "DescribeImport", "AccessDeniedException")
+        # The status ImportTable answered: moto may have finished the import by then. One
+        # still IN_PROGRESS may go on, and the error says how to follow it.
+        self.assertIn(summary["ImportStatus"], ("IN_PROGRESS", "COMPLETED"), summary)
+        if summary["ImportStatus"] == "IN_PROGRESS":
+            self.assertIn("may still be running in DynamoDB: `aws dynamodb describe-import "
+                          f"--import-arn {summary['ImportArn']}` tells", summary["Error"])
+
+    def test_ctrl_c_while_waiting_prints_the_summary_interrupted(self):
+        export, bucket = self.upload_export("nstop", [item_line(i) for i in
+                                                      self.simple_items(2)])
+        # Every DescribeImport throttled: the wait goes on until Ctrl-C.
+        proxy = FaultProxy(self.moto_endpoint,
+                           [{"fault": "throttle", "operations": ["DescribeImport"]}]).start()
+        self.addCleanup(proxy.stop)
+        table = self.unique_table("nstop")
+        proc, out, err = self.start_cli(
+            ["import", "--from", f"s3://{bucket}", "--table", table, "--native",
+             "--create-target", "--partition-key", "pk:S", "--sort-key", "sk:N", "--output",
+             "json", "--endpoint-url", proxy.endpoint, "--s3-endpoint-url", self.moto_endpoint],
+            "nstop", directory=self.work)
+        deadline = time.monotonic() + 60
+        while (time.monotonic() < deadline and proc.poll() is None
+               and proxy.fault_count("throttle") < 1):
+            time.sleep(0.05)
+        self.assertIsNone(proc.poll(), "the import ended before it could be stopped:\n"
+                          + self.read_text(err))
+        proc.send_signal(signal.SIGINT)
+        self.assertEqual(proc.wait(timeout=60), 130, self.read_text(err))
+        summary = summary_of(self.read_text(out))
+        self.assert_native_import_summary(self.read_text(out) + self.read_text(err), summary,
+                                          bucket, export, table, interrupted=True)
+        # The status last read: moto may finish the import before ImportTable answers.
+        self.assertIn(summary["ImportStatus"], ("IN_PROGRESS", "COMPLETED"), summary)
+        self.assertIs(summary["Complete"], False, summary)
+        self.assertNotIn("Error", summary)
+
+    def moto_table_with_recovery(self, label, count):
+        ddb = self.client("dynamodb", endpoint=self.moto_endpoint)
+        table = self.unique_table(label)
+        ddbdata.create_table(ddb, table, KEYS)
+        ddb.update_continuous_backups(
+            TableName=table,
+            PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+        for item in self.simple_items(count):
+            ddb.put_item(TableName=table, Item=item)
+        return table
+
+    def test_a_failed_export_prints_its_summary_with_the_error(self):
+        table = self.moto_table_with_recovery("nexpf", 2)
+        bucket = self.make_bucket("nexpf")
+        # moto looks for the bucket in the owner's account, where there is none: FAILED.
+        r = self.moto_cli("export", "--table", table, "--to", f"s3://{bucket}/p", "--native",
+                          "--s3-bucket-owner", "111122223333")
+        summary = summary_of(r.stdout)
+        self.assertIsNotNone(summary, r.stdout + r.stderr)
+        self.assert_failed_with_summary(r, summary, summary["ExportArn"], "has status FAILED",
+                                        "S3NoSuchBucket")
+        self.assertEqual(summary["Table"], table, summary)
+        self.assertEqual(summary["ExportStatus"], "FAILED", summary)
+        self.assertIs(summary["Interrupted"], False, summary)
+
+        # A DescribeExport refused.
+        proxy = FaultProxy(self.moto_endpoint,
+                           [{"fault": "denied", "operations": ["DescribeExport"]}]).start()
+        self.addCleanup(proxy.stop)
+        r = self.moto_cli("export", "--table", table, "--to", f"s3://{bucket}/q", "--native",
+                          endpoint=proxy.endpoint)
+        summary = summary_of(r.stdout)
+        self.assertIsNotNone(summary, r.stdout + r.stderr)
+        self.assert_failed_with_summary(r, summary, "DescribeExport", "AccessDeniedException")
+        # As for imports, moto may answer the ExportTableToPointInTime with the export done.
+        self.assertIn(summary["ExportStatus"], ("IN_PROGRESS", "COMPLETED"), summary)
+        if summary["ExportStatus"] == "IN_PROGRESS":
+            self.assertIn("may still be running in DynamoDB: `aws dynamodb describe-export "
+                          f"--export-arn {summary['ExportArn']}` tells", summary["Error"])
+
+    def test_export_prints_its_summary(self):
+        table = self.moto_table_with_recovery("nexp", 4)
+        bucket = self.make_bucket("nexp")
+        r = self.moto_cli("export", "--table", table, "--to", f"s3://{bucket}/p", "--native")
+        summary = summary_of(r.stdout)
+        self.assert_ok(r, summary)
+        self.assertEqual(summary["Table"], table, summary)
+        self.assertEqual(summary["ExportStatus"], "COMPLETED", summary)
+        self.assertEqual(summary["ItemCount"], 4, summary)
+        self.assertTrue(summary["ExportArn"], summary)
+        # moto's ExportArn names no export id: the location is then the --to.
+        self.assertEqual(summary["ExportId"], "", summary)
+        self.assertEqual(summary["Location"], f"s3://{bucket}/p", summary)
+        self.assertIs(summary["Complete"], True, summary)
+        self.assertIs(summary["Interrupted"], False, summary)
+        self.assertNotIn("Error", summary)
+
+    def test_endpoints_without_native_operations_say_to_drop_native(self):
+        table = self.create_table(self.unique_table("nlocal"), keys=KEYS)
+        bucket = self.make_bucket("nlocal")
+        r = self.cli("export", "--table", table, "--to", f"s3://{bucket}/p", "--native",
+                     "--output", "json", "--s3-endpoint-url", self.moto_endpoint)
+        self.assert_error(r, "this endpoint does not support DynamoDB's native exports",
+                          "drop --native")
+        self.assertEqual(r.stdout, "")
+
+        _, bucket = self.upload_export("nlocali", [item_line(i) for i in self.simple_items(1)])
+        r = self.cli("import", "--from", f"s3://{bucket}", "--table", self.unique_table("nli"),
+                     "--native", "--create-target", "--partition-key", "pk:S", "--sort-key",
+                     "sk:N", "--output", "json", "--s3-endpoint-url", self.moto_endpoint)
+        self.assert_error(r, "this endpoint does not support DynamoDB's native imports",
+                          "drop --native")
+        self.assertEqual(r.stdout, "")
+
+
 class ImportErrorTest(ExportImportTestBase):
     """Broken exports stop with one clear error line, exit code 1 and nothing of the bad file
     written; resuming after a bad file; errors of export and of key schemas."""
