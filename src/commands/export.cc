@@ -259,7 +259,7 @@ class ExportCommand final : public Command {
     // A failed run's error, its JSON summary printed first with --output json.
     auto fail = [&](aws::Error error) {
       if (global.output == "json") {
-        PrintFailure(table, export_id, store.Describe(folder), seconds(), error);
+        PrintFailure(db, table, export_id, store.Describe(folder), seconds(), error);
       }
       return error;
     };
@@ -283,7 +283,7 @@ class ExportCommand final : public Command {
       return fail(std::move(error));
     }
     if (result->interrupted) {
-      PrintSummary(global, table, export_id, store.Describe(folder), *result, counters,
+      PrintSummary(global, db, table, export_id, store.Describe(folder), *result, counters,
                    options.return_consumed_capacity, seconds(), /*complete=*/false);
       if (checkpoint_.empty()) {
         std::cerr << fmt::format(
@@ -343,7 +343,7 @@ class ExportCommand final : public Command {
       }
     }
 
-    PrintSummary(global, table, export_id, store.Describe(folder), *result, counters,
+    PrintSummary(global, db, table, export_id, store.Describe(folder), *result, counters,
                  options.return_consumed_capacity, seconds(), /*complete=*/true);
     return Outcome::kSuccess;
   }
@@ -562,9 +562,9 @@ class ExportCommand final : public Command {
   // The export's figures are of every run's files (what the manifest lists, or will once the
   // export completes); the rate is of this run's items over this run's time, and the read
   // capacity this run's.
-  void PrintSummary(const GlobalOptions& global, const dynamodb::TableDescription& table,
-                    const std::string& export_id, const std::string& where,
-                    const pipeline::TableExportResult& result,
+  void PrintSummary(const GlobalOptions& global, const Connection& db,
+                    const dynamodb::TableDescription& table, const std::string& export_id,
+                    const std::string& where, const pipeline::TableExportResult& result,
                     const pipeline::TableExportCounters& c, bool capacity_asked, double seconds,
                     bool complete) const {
     const size_t files = result.files.size();
@@ -584,7 +584,9 @@ class ExportCommand final : public Command {
           .MemberInt("IncompleteUploadsAborted",
                      static_cast<int64_t>(result.incomplete_uploads_aborted));
       if (capacity_asked) w.Key("ReadCapacityUnits").Double(c.scan.read_capacity.load());
-      w.Key("Seconds")
+      w.MemberInt("Throttles", static_cast<int64_t>(db.throttles()))
+          .MemberInt("Retries", static_cast<int64_t>(db.retries()))
+          .Key("Seconds")
           .Double(seconds)
           .Key("ItemsPerSecond")
           .Double(rate)
@@ -617,11 +619,14 @@ class ExportCommand final : public Command {
 
   // The --output json summary of a scan export that failed (it has no manifest), `error` the
   // message the run ends with (on stderr as usual).
-  static void PrintFailure(const dynamodb::TableDescription& table, const std::string& export_id,
-                           const std::string& where, double seconds, const aws::Error& error) {
+  static void PrintFailure(const Connection& db, const dynamodb::TableDescription& table,
+                           const std::string& export_id, const std::string& where, double seconds,
+                           const aws::Error& error) {
     std::string out;
     aws::JsonWriter w(&out);
     BeginJsonSummary(w, table, export_id, where)
+        .MemberInt("Throttles", static_cast<int64_t>(db.throttles()))
+        .MemberInt("Retries", static_cast<int64_t>(db.retries()))
         .Key("Seconds")
         .Double(seconds)
         .MemberBool("Complete", false)

@@ -999,6 +999,17 @@ class ExportEncryptionTest(ExportImportTestBase):
         self.assertEqual(manifest["s3SseAlgorithm"], "KMS")
         self.assertIsNone(manifest["s3SseKmsKeyId"])
 
+    def test_the_summary_counts_throttles_and_retries(self):
+        proxy = FaultProxy(self.ddb_endpoint, [
+            {"fault": "throttle", "operations": ["Scan"], "every": 2, "max_count": 2}]).start()
+        self.addCleanup(proxy.stop)
+        r = self.cli("export", "--table", self.src, "--to", str(self.work / "throttled"),
+                     "--output", "json", "--endpoint-url", proxy.endpoint, endpoint=False)
+        self.assertEqual(r.code, 0, r.stderr)
+        summary = summary_of(r.stdout)
+        self.assertEqual(proxy.fault_count("throttle"), 2, proxy.stats)
+        self.assertEqual((summary["Throttles"], summary["Retries"]), (2, 2), summary)
+
     def test_sse_resume_must_encrypt_alike(self):
         bucket = self.make_bucket("sse-resume")
         checkpoint = self.work / "sse.checkpoint"
