@@ -82,8 +82,10 @@ Result<Credentials> ContainerProvider::GetCredentials() {
 
   Result<HttpResponse> response = transport_->Send(request);
   if (!response.ok()) {
-    return Error::Make(ErrorKind::kCredentials,
-                       "container credentials endpoint: " + response.error().message);
+    // Given up on at a stop (kCancelled): the run is stopping, nothing is wrong.
+    const ErrorKind kind = response.error().kind == ErrorKind::kCancelled ? ErrorKind::kCancelled
+                                                                          : ErrorKind::kCredentials;
+    return Error::Make(kind, "container credentials endpoint: " + response.error().message);
   }
   if (response->status != 200) {
     return Error::Make(ErrorKind::kCredentials, "container credentials endpoint answered HTTP " +

@@ -105,5 +105,19 @@ TEST(ContainerProviderTest, ErrorsDoNotEchoTokenOrAnswer) {
   }
 }
 
+TEST(ContainerProviderTest, ARequestGivenUpAtAStopIsAStop) {
+  MapEnv env;
+  env.Set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc");
+  testing::ScriptedTransport transport;
+  transport.Push([](const HttpRequest&) -> Result<HttpResponse> {
+    return Error::Make(ErrorKind::kCancelled, "gave up waiting for the answer");
+  });
+  ContainerProvider provider(&env, &transport);
+  Result<Credentials> c = provider.GetCredentials();
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().kind, ErrorKind::kCancelled);
+  EXPECT_EQ(c.error().message, "container credentials endpoint: gave up waiting for the answer");
+}
+
 }  // namespace
 }  // namespace ddbm::aws

@@ -38,6 +38,7 @@ class LastResortProvider final : public CredentialsProvider {
       return credentials;
     }
     Error error = std::move(credentials).error();
+    if (error.kind == ErrorKind::kCancelled) return error;  // a stop, not missing credentials
     error.kind = ErrorKind::kCredentials;
     if (!answered_.load(std::memory_order_relaxed)) {
       error.message = std::string(kUnableToLocate) + " (" + error.message + ")";

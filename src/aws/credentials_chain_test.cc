@@ -282,6 +282,19 @@ TEST_F(ChainTest, NothingConfiguredAndNoInstanceMetadata) {
   EXPECT_EQ(transport_.requests().size(), 1u);
 }
 
+TEST_F(ChainTest, InstanceMetadataGivenUpAtAStopIsAStopNotMissingCredentials) {
+  env_.Set("AWS_EC2_METADATA_DISABLED", "false");
+  transport_.Push([](const HttpRequest&) -> Result<HttpResponse> {
+    return Error::Make(ErrorKind::kCancelled, "gave up waiting for the answer");
+  });
+  Result<std::shared_ptr<CredentialsProvider>> provider = Build();
+  ASSERT_TRUE(provider.ok());
+  Result<Credentials> c = (*provider)->GetCredentials();
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().kind, ErrorKind::kCancelled);
+  EXPECT_FALSE(HasText(c.error().message, "Unable to locate credentials"));
+}
+
 TEST_F(ChainTest, UnknownProfile) {
   Config("[profile dev]\nregion = us-east-1\n");
   for (bool from_flag : {true, false}) {

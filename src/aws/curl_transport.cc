@@ -103,15 +103,35 @@ std::string RequestHead(const HttpRequest& request, const Url& url, size_t reser
   return head;
 }
 
-// Waits until `socket` is ready for `events` or `deadline` passes; false on the deadline.
-bool WaitFor(curl_socket_t socket, short events, SteadyClock::time_point deadline) {
+Error CancelledError(std::string detail) {
+  return Error::Make(ErrorKind::kCancelled, std::move(detail));
+}
+
+// The longest a wait for a socket goes without looking at the abandon flag.
+constexpr std::chrono::milliseconds kAbandonCheck{100};
+
+// Acquire: whoever sets the flag after other state (a stop flag) has that state seen too.
+bool Abandoned(const std::atomic<bool>* abandon) {
+  return abandon != nullptr && abandon->load(std::memory_order_acquire);
+}
+
+enum class Wait { kReady, kTimedOut, kAbandoned };
+
+// Waits until `socket` is ready for `events` (or fails: the next send or recv reports how),
+// `deadline` passes, or `abandon` (may be null) reads true.
+Wait WaitFor(curl_socket_t socket, short events, SteadyClock::time_point deadline,
+             const std::atomic<bool>* abandon) {
   for (;;) {
-    const auto left =
+    if (Abandoned(abandon)) return Wait::kAbandoned;
+    auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
-    if (left.count() <= 0) return false;
+    if (left.count() <= 0) return Wait::kTimedOut;
+    if (abandon != nullptr) left = std::min(left, kAbandonCheck);
     pollfd fd{socket, events, 0};
     const int ready = poll(&fd, 1, static_cast<int>(std::min<int64_t>(left.count(), INT_MAX)));
-    if (ready != 0) return true;  // ready, or an error that the next send or recv reports
+    // A signal interrupting the poll (-1, EINTR) looks like readiness: the send or recv that
+    // follows finds nothing to do and waits again, looking at the flag first.
+    if (ready != 0) return Wait::kReady;
   }
 }
 
@@ -203,6 +223,7 @@ enum class Outcome {
   kAnswered,     // a whole answer was read; `keep` says whether the connection can be reused
   kNothingBack,  // the connection failed before any byte of an answer arrived
   kFailed,       // anything else: a timeout, a reset mid-answer, a malformed answer
+  kAbandoned,    // the abandon flag was set before the whole request was sent or answered
 };
 
 struct ExchangeResult {
@@ -212,12 +233,21 @@ struct ExchangeResult {
   HttpResponse response;
 };
 
-Status SendAll(Connection& c, std::string_view data, SteadyClock::time_point deadline) {
+// Fails with kCancelled when `abandon` ended a wait for room to send.
+Status SendAll(Connection& c, std::string_view data, SteadyClock::time_point deadline,
+               const std::atomic<bool>* abandon) {
   while (!data.empty()) {
     size_t sent = 0;
     const CURLcode code = curl_easy_send(c.curl, data.data(), data.size(), &sent);
     if (code == CURLE_AGAIN) {
-      if (!WaitFor(c.socket, POLLOUT, deadline)) return TransportError("timed out sending");
+      switch (WaitFor(c.socket, POLLOUT, deadline, abandon)) {
+        case Wait::kReady:
+          break;
+        case Wait::kTimedOut:
+          return TransportError("timed out sending");
+        case Wait::kAbandoned:
+          return CancelledError("gave up sending");
+      }
       continue;
     }
     if (code != CURLE_OK) return TransportError(CurlMessage(c, code));
@@ -226,14 +256,18 @@ Status SendAll(Connection& c, std::string_view data, SteadyClock::time_point dea
   return Status::Ok();
 }
 
-// Sends `head` then `body` on `c` and reads the answer, until `deadline`.
+// Sends `head` then `body` on `c` and reads the answer, until `deadline` or until `abandon`
+// (may be null) reads true.
 ExchangeResult Exchange(Connection& c, std::string_view head, std::string_view body,
-                        bool head_request, SteadyClock::time_point deadline) {
+                        bool head_request, SteadyClock::time_point deadline,
+                        const std::atomic<bool>* abandon) {
   ExchangeResult result;
   for (std::string_view part : {head, body}) {
-    if (Status sent = SendAll(c, part, deadline); !sent.ok()) {
+    if (Status sent = SendAll(c, part, deadline, abandon); !sent.ok()) {
       // A send that ran out of time is not tried again elsewhere; a refused one is.
-      result.outcome = SteadyClock::now() < deadline ? Outcome::kNothingBack : Outcome::kFailed;
+      result.outcome = sent.error().kind == ErrorKind::kCancelled ? Outcome::kAbandoned
+                       : SteadyClock::now() < deadline            ? Outcome::kNothingBack
+                                                                  : Outcome::kFailed;
       result.detail = sent.error().message;
       return result;
     }
@@ -248,9 +282,17 @@ ExchangeResult Exchange(Connection& c, std::string_view head, std::string_view b
   // read waits for the socket rather than trying a read that would find nothing.
   bool wait = true;
   while (!reader.complete) {
-    if (wait && !WaitFor(c.socket, POLLIN, deadline)) {
-      result.detail = std::string(kNoAnswerInTime);
-      return result;
+    if (wait) {
+      const Wait waited = WaitFor(c.socket, POLLIN, deadline, abandon);
+      if (waited == Wait::kTimedOut) {
+        result.detail = std::string(kNoAnswerInTime);
+        return result;
+      }
+      if (waited == Wait::kAbandoned) {
+        result.outcome = Outcome::kAbandoned;
+        result.detail = "gave up waiting for the answer";
+        return result;
+      }
     }
     size_t got = 0;
     const CURLcode code = curl_easy_recv(c.curl, buffer.get(), kReadBytes, &got);
@@ -322,6 +364,12 @@ void CurlTransport::Keep(std::unique_ptr<Connection> connection) {
 
 namespace {
 
+// libcurl's progress callback, which it calls about once a second while it connects: a
+// non-zero return ends the connecting with CURLE_ABORTED_BY_CALLBACK.
+int AbortWhenAbandoned(void* abandon, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return Abandoned(static_cast<const std::atomic<bool>*>(abandon)) ? 1 : 0;
+}
+
 // Opens a connection to `url`'s origin: name lookup, TCP, TLS, and a CONNECT tunnel when the
 // environment names a proxy for it.
 Result<std::unique_ptr<Connection>> Connect(const Url& url, const std::string& origin,
@@ -346,7 +394,16 @@ Result<std::unique_ptr<Connection>> Connect(const Url& url, const std::string& o
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
   if (!options.ca_bundle.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options.ca_bundle.c_str());
+  if (options.abandon != nullptr) {
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, AbortWhenAbandoned);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA,
+                     static_cast<void*>(const_cast<std::atomic<bool>*>(options.abandon)));
+  }
   const CURLcode code = curl_easy_perform(curl);
+  if (code == CURLE_ABORTED_BY_CALLBACK) {
+    return CancelledError("gave up connecting to " + url.Authority());
+  }
   if (code != CURLE_OK) {
     if (std::optional<Error> local = OutOfFileDescriptors(url)) return *local;
     return TransportError(CurlMessage(*c, code));
@@ -374,15 +431,22 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   const SteadyClock::time_point started = SteadyClock::now();
   const SteadyClock::time_point deadline = started + options_.request_timeout;
   bool sent_again = false;
+  const std::atomic<bool>* abandon = options_.abandon;
+  auto not_sent = [&] {
+    return CancelledError("not sent: the run was stopped (" + request.method + " " +
+                          url->Authority() + ")");
+  };
   for (;;) {
+    if (Abandoned(abandon)) return not_sent();
     std::unique_ptr<Connection> c = TakeIdle(origin);
     const bool reused = c != nullptr;
     if (!reused) {
       Result<std::unique_ptr<Connection>> made = Connect(*url, origin, options_);
       if (!made.ok()) return std::move(made).error();
       c = std::move(*made);
+      if (Abandoned(abandon)) return not_sent();  // stopped while connecting
     }
-    ExchangeResult exchange = Exchange(*c, head, body, request.method == "HEAD", deadline);
+    ExchangeResult exchange = Exchange(*c, head, body, request.method == "HEAD", deadline, abandon);
     if (exchange.outcome == Outcome::kAnswered) {
       if (exchange.keep) Keep(std::move(c));
       HttpResponse& response = exchange.response;
@@ -402,8 +466,10 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
     }
     const auto ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count();
-    return TransportError(exchange.detail + " (" + request.method + " " + url->Authority() +
-                          ", after " + std::to_string(ms) + " ms)");
+    return Error::Make(
+        exchange.outcome == Outcome::kAbandoned ? ErrorKind::kCancelled : ErrorKind::kTransport,
+        exchange.detail + " (" + request.method + " " + url->Authority() + ", after " +
+            std::to_string(ms) + " ms)");
   }
 }
 

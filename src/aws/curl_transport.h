@@ -7,6 +7,7 @@
 // reconnecting.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -26,6 +27,12 @@ struct CurlTransportOptions {
   // Idle connections kept for reuse; more concurrent requests are fine, the extra are closed
   // after.
   size_t max_idle_connections = 256;
+  // Not owned; may be null; must outlive the transport. Once it reads true (a stop that gives up
+  // on requests in flight), a request being sent or waiting for its answer is given up within
+  // about 100 ms, a connection being opened within about a second, and a request not yet sent
+  // is refused at once, nothing sent: Send then returns a kCancelled error. A request given up
+  // on may still be carried out by the server.
+  const std::atomic<bool>* abandon = nullptr;
 };
 
 class CurlTransport final : public Transport {

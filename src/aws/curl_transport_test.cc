@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
@@ -69,6 +71,11 @@ class ScriptedHttpServer {
     std::lock_guard lock(mu_);
     return accepted_;
   }
+  // Blocks until `count` requests were received whole.
+  void AwaitRequests(size_t count) {
+    std::unique_lock lock(mu_);
+    received_.wait(lock, [&] { return requests_.size() >= count; });
+  }
 
  private:
   // The length of the first whole request in `data`, or 0 when it is not all there yet.
@@ -119,6 +126,7 @@ class ScriptedHttpServer {
         replies_.pop_front();
       }
     }
+    received_.notify_all();
     pending.erase(0, length);
     if (!reply.bytes.empty()) (void)!send(fd, reply.bytes.data(), reply.bytes.size(), 0);
     if (reply.close_after) {
@@ -133,6 +141,7 @@ class ScriptedHttpServer {
   std::thread thread_;
   std::map<int, std::string> connections_;  // server thread only: fd -> bytes not yet a request
   std::mutex mu_;
+  std::condition_variable received_;   // notified with each request received
   std::deque<Reply> replies_;          // guarded by mu_
   std::vector<std::string> requests_;  // guarded by mu_
   int accepted_ = 0;                   // guarded by mu_
@@ -305,6 +314,49 @@ TEST(CurlTransportTest, NoAnswerTimesOut) {
   CurlTransport transport(options);
   Result<HttpResponse> response = transport.Send(Post(server.Url(), "{}"));
   EXPECT_TRUE(TransportErrorSaying(response, "timed out"));
+}
+
+TEST(CurlTransportTest, TheAbandonFlagEndsTheWaitForAnAnswer) {
+  ScriptedHttpServer server({{""}});  // reads the request, never answers
+  std::atomic<bool> abandon{false};
+  CurlTransportOptions options;
+  options.request_timeout = std::chrono::minutes(10);
+  options.abandon = &abandon;
+  CurlTransport transport(options);
+  std::thread stopper([&] {
+    server.AwaitRequests(1);
+    abandon.store(true);
+  });
+  const auto started = std::chrono::steady_clock::now();
+  Result<HttpResponse> response = transport.Send(Post(server.Url(), "{}"));
+  stopper.join();
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error().kind, ErrorKind::kCancelled) << response.error().ToString();
+  EXPECT_TRUE(HasText(response.error().message, "gave up waiting for the answer (POST 127.0.0.1:"));
+  // Nowhere near the request timeout (the flag is looked at every 100 ms).
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(60));
+}
+
+TEST(CurlTransportTest, NothingIsSentOnceTheAbandonFlagIsSet) {
+  ScriptedHttpServer server({{Ok("first")}, {Ok("unused")}});
+  std::atomic<bool> abandon{false};
+  CurlTransportOptions options;
+  options.abandon = &abandon;
+  CurlTransport transport(options);
+  Result<HttpResponse> first = transport.Send(Post(server.Url(), "{}"));
+  ASSERT_TRUE(first.ok()) << first.error().ToString();
+  abandon.store(true);
+  // Not on the connection kept from the first request.
+  Result<HttpResponse> refused = transport.Send(Post(server.Url(), "{}"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::kCancelled);
+  EXPECT_TRUE(HasText(refused.error().message, "not sent: the run was stopped (POST 127.0.0.1:"));
+  // Nor on a new one (no server listens there: a connection attempt would fail otherwise).
+  refused = transport.Send(Post("http://127.0.0.1:1/", "{}"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::kCancelled) << refused.error().ToString();
+  EXPECT_EQ(server.Requests().size(), 1u);
+  EXPECT_EQ(server.Accepted(), 1);
 }
 
 TEST(CurlTransportTest, ARefusedConnectionIsATransportError) {

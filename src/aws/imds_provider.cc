@@ -15,6 +15,11 @@ Error Fail(const std::string& what) {
   return Error::Make(ErrorKind::kCredentials, "EC2 instance metadata: " + what);
 }
 
+// A request the transport gave up on at a stop: the run is stopping, nothing is wrong.
+Error Stopped(const Error& error) {
+  return Error::Make(ErrorKind::kCancelled, "EC2 instance metadata: " + error.message);
+}
+
 std::string_view TrimSpace(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
@@ -54,6 +59,7 @@ Result<Credentials> InstanceMetadataProvider::GetCredentials() {
   bool token_unanswered = false;
   if (!token_response.ok()) {
     const Error& error = token_response.error();
+    if (error.kind == ErrorKind::kCancelled) return Stopped(error);
     if (v1_disabled || !error.message.starts_with(kNoAnswerInTime)) {
       return Fail("unreachable (" + error.message + ")");
     }
@@ -70,6 +76,7 @@ Result<Credentials> InstanceMetadataProvider::GetCredentials() {
     return Fail("the IMDSv2 token request answered HTTP " + std::to_string(status));
   }
   auto unreachable = [&](const Error& error) {
+    if (error.kind == ErrorKind::kCancelled) return Stopped(error);
     return Fail("unreachable (" + error.message + ")" +
                 (token_unanswered
                      ? "; the IMDSv2 token request went unanswered too: if this runs in a "

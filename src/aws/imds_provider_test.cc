@@ -96,6 +96,24 @@ TEST(InstanceMetadataTest, OneAttemptWhenUnreachable) {
   EXPECT_EQ(transport.requests().size(), 1u);
 }
 
+TEST(InstanceMetadataTest, ARequestGivenUpAtAStopIsAStop) {
+  for (int failing = 0; failing < 3; ++failing) {
+    MapEnv env;
+    testing::ScriptedTransport transport;
+    if (failing > 0) transport.Respond(200, "TOKEN");
+    if (failing > 1) transport.Respond(200, "r");
+    transport.Push([](const HttpRequest&) -> Result<HttpResponse> {
+      return Error::Make(ErrorKind::kCancelled, "gave up waiting for the answer");
+    });
+    InstanceMetadataProvider provider(&env, &transport);
+    Result<Credentials> c = provider.GetCredentials();
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.error().kind, ErrorKind::kCancelled) << failing;
+    EXPECT_EQ(c.error().message, "EC2 instance metadata: gave up waiting for the answer");
+    EXPECT_EQ(transport.requests().size(), static_cast<size_t>(failing + 1));
+  }
+}
+
 TEST(InstanceMetadataTest, AnUnansweredTokenRequestFallsBackToV1) {
   MapEnv env;
   testing::ScriptedTransport transport;

@@ -50,7 +50,7 @@ uint64_t Connection::retries() const {
 aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& global,
                                                           const SideOptions& side,
                                                           const aws::Env* env, aws::Clock* clock) {
-  EnsureInterruptHandler("giving up on the requests in flight");
+  EnsureInterruptHandler(kStartUpStopping, InFlight::kAbandon);
   std::unique_ptr<Connection> c(new Connection());
   const std::optional<std::string>& profile_flag = Pick(side.profile, global.profile);
   const std::optional<std::string>& region_flag = Pick(side.region, global.region);
@@ -95,6 +95,7 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
 
   aws::CurlTransportOptions transport_options;
   transport_options.verify_tls = !global.no_verify_ssl;
+  transport_options.abandon = AbandonFlag();
   std::string bundle_source;
   if (global.ca_bundle) {
     transport_options.ca_bundle = *global.ca_bundle;
@@ -120,6 +121,7 @@ aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& g
   // system's trust store: a --ca-bundle is for the services' endpoints.
   aws::CurlTransportOptions metadata_options;
   metadata_options.verify_tls = transport_options.verify_tls;
+  metadata_options.abandon = AbandonFlag();
   metadata_options.connect_timeout = std::chrono::milliseconds(1000);
   metadata_options.request_timeout = std::chrono::milliseconds(3000);
   c->metadata_transport_ = std::make_unique<aws::CurlTransport>(metadata_options);

@@ -9,7 +9,9 @@ namespace ddbm::commands {
 namespace {
 
 std::atomic<bool> g_stop{false};
-std::atomic<int> g_signal{0};  // the first signal received
+std::atomic<bool> g_abandon{false};
+std::atomic<bool> g_abandon_on_stop{false};  // the installed handlers' InFlight is kAbandon
+std::atomic<int> g_signal{0};                // the first signal received
 std::atomic<const char*> g_on_stop{""};
 std::atomic<bool> g_installed{false};
 static_assert(std::atomic<const char*>::is_always_lock_free, "read from a signal handler");
@@ -31,6 +33,7 @@ void OnSignal(int signal_number) {
         "left unfinished)\n");
     ::_exit(128 + g_signal.load());
   }
+  if (g_abandon_on_stop.load()) g_abandon.store(true);
   WriteToStderr("\nddbmigrate: stopping: ");
   WriteToStderr(g_on_stop.load());
   WriteToStderr(" (interrupt again to abort)\n");
@@ -38,8 +41,9 @@ void OnSignal(int signal_number) {
 
 }  // namespace
 
-const std::atomic<bool>* InstallInterruptHandler(const char* on_stop) {
+const std::atomic<bool>* InstallInterruptHandler(const char* on_stop, InFlight in_flight) {
   g_on_stop.store(on_stop);
+  g_abandon_on_stop.store(in_flight == InFlight::kAbandon);
   struct sigaction action = {};
   action.sa_handler = OnSignal;
   sigemptyset(&action.sa_mask);
@@ -49,11 +53,13 @@ const std::atomic<bool>* InstallInterruptHandler(const char* on_stop) {
   return &g_stop;
 }
 
-const std::atomic<bool>* EnsureInterruptHandler(const char* on_stop) {
-  return g_installed.load() ? &g_stop : InstallInterruptHandler(on_stop);
+const std::atomic<bool>* EnsureInterruptHandler(const char* on_stop, InFlight in_flight) {
+  return g_installed.load() ? &g_stop : InstallInterruptHandler(on_stop, in_flight);
 }
 
 const std::atomic<bool>* StopFlag() { return &g_stop; }
+
+const std::atomic<bool>* AbandonFlag() { return &g_abandon; }
 
 int InterruptExitStatus() {
   const int signal_number = g_signal.load();

@@ -4,9 +4,12 @@ against real DynamoDB Local and moto, with boto3 as the independent judge."""
 import json
 import os
 import re
+import selectors
 import signal
+import socket
 import subprocess
 import textwrap
+import threading
 import time
 import unittest
 from pathlib import Path
@@ -596,6 +599,105 @@ class BadInputTest(ServiceTestCase):
         r = self.cli("copy", "--source-table", "absent", "--target-table", "absent2", env=env)
         self.assert_cli_error(r)
         self.assert_no_secret(r)
+
+
+class SilentEndpoint:
+    """A TCP listener on 127.0.0.1 that takes every connection and reads what comes, but never
+    answers. requests(target) counts the requests received whose X-Amz-Target ends with
+    `target`."""
+
+    def __init__(self):
+        self._listener = socket.socket()
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(50)
+        self._listener.setblocking(False)
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._received = []  # bytes read, per connection
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self):
+        selector = selectors.DefaultSelector()
+        selector.register(self._listener, selectors.EVENT_READ)
+        connections = []
+        while not self._stop.is_set():
+            for key, _ in selector.select(timeout=0.1):
+                if key.fileobj is self._listener:
+                    connection, _ = self._listener.accept()
+                    connection.setblocking(False)
+                    connections.append(connection)
+                    with self._lock:
+                        self._received.append(b"")
+                    selector.register(connection, selectors.EVENT_READ, len(self._received) - 1)
+                    continue
+                try:
+                    data = key.fileobj.recv(65536)
+                except OSError:
+                    data = b""
+                if not data:
+                    selector.unregister(key.fileobj)
+                    continue
+                with self._lock:
+                    self._received[key.data] += data
+        for connection in connections:
+            connection.close()
+        selector.close()
+        self._listener.close()
+
+    def requests(self, target):
+        with self._lock:
+            return sum(len(re.findall(rb"X-Amz-Target: [\w.]*" + target.encode() + rb"\r\n", r))
+                       for r in self._received)
+
+    def close(self):
+        self._stop.set()
+        self._thread.join()
+
+
+class StopAtStartUpTest(ServiceTestCase):
+    """Ctrl-C before a command's main work begins gives up on the request waiting for its
+    answer at once, and sends no other."""
+
+    DYNAMODB_LOCAL = False
+
+    def test_a_stop_gives_up_on_a_request_that_is_never_answered(self):
+        for command in (("checksum", "--table", "t_silent"),
+                        ("verify", "--source-table", "t_src", "--target-table", "t_dst")):
+            with self.subTest(command[0]):
+                endpoint = SilentEndpoint()
+                self.addCleanup(endpoint.close)
+                proc = subprocess.Popen(
+                    [str(harness.binary_path()), *command, "--endpoint-url", endpoint.url],
+                    env=self.env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE, text=True)
+                self.addCleanup(lambda p=proc: p.poll() is None and (p.kill(), p.wait()))
+                deadline = time.monotonic() + 30
+                while endpoint.requests("DescribeTable") == 0:
+                    self.assertIsNone(proc.poll(), "ended before its first request was read")
+                    self.assertLess(time.monotonic(), deadline, "no DescribeTable arrived")
+                    time.sleep(0.05)
+                started = time.monotonic()
+                proc.send_signal(signal.SIGINT)
+                try:
+                    stdout, stderr = proc.communicate(timeout=60)
+                except subprocess.TimeoutExpired:
+                    self.fail("still waiting for the answer 60 s after SIGINT")
+                # The request timeout is 120 s: this is the stop, not the timeout.
+                self.assertLess(time.monotonic() - started, 20, stderr)
+                self.assertEqual(proc.returncode, 130, stderr)
+                self.assertEqual(stdout, "")
+                lines = stderr.strip().splitlines()
+                self.assertEqual(lines, [
+                    "ddbmigrate: stopping: giving up on the requests in flight (interrupt again "
+                    "to abort)",
+                    lines[-1]], stderr)
+                self.assertRegex(lines[-1], r"^ddbmigrate: stopped: dynamodb DescribeTable: gave "
+                                            r"up waiting for the answer \(POST 127\.0\.0\.1:\d+, "
+                                            r"after \d+ ms\)$")
+                # verify's target table is not described after the stop.
+                self.assertEqual(endpoint.requests("DescribeTable"), 1)
 
 
 class AssumeRoleTest(ServiceTestCase):
