@@ -296,15 +296,6 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
         return Outcome::kSuccess;
       }
       Outcome outcome = Outcome::kSuccess;
-      // As for a resume that copies (below): what enabling failed is tried and told again.
-      if (created_earlier) {
-        if (aws::Status st = ReapplyTargetSettings(dst.dynamodb(), *plan); !st.ok()) {
-          return SummarizeFailureBeforeCopy(global, src, dst, dead_letters, transfer,
-                                            std::move(st).error());
-        }
-        settings_not_applied_ = plan->settings_not_applied;
-        if (!settings_not_applied_.empty()) outcome = Outcome::kIncomplete;
-      }
       aws::Result<Outcome> indexed = Outcome::kSuccess;
       if (plan && create_indexes_after_ && !create_table) {
         // Stopped while the deferred indexes were being added: add (or wait for) the rest.
@@ -397,14 +388,6 @@ aws::Result<Outcome> CopyJob::RunOn(const GlobalOptions& global, const TablePair
                                         std::move(made_table).error());
     }
     transfer.target_identity = pipeline::IdentityOf(*made_table);
-  } else if (created_earlier && transfer.resume) {
-    // The target an earlier run made: what enabling failed then is tried again, and told
-    // again if it fails (a kill may have cut that run's summary off).
-    if (aws::Status s = ReapplyTargetSettings(dst.dynamodb(), *plan); !s.ok()) {
-      return SummarizeFailureBeforeCopy(global, src, dst, dead_letters, transfer,
-                                        std::move(s).error());
-    }
-    settings_not_applied_ = plan->settings_not_applied;
   } else if (truncate_target_ && transfer.resume && !transfer.resume->creating_target) {
     std::cerr << "ddbmigrate: note: --truncate-target does not apply to a --resume: the target "
                  "keeps what the earlier runs copied\n";

@@ -25,15 +25,6 @@ aws::Status MakeTargetTable(const dynamodb::DynamoDbClient& client, dynamodb::Ta
   return made;
 }
 
-aws::Status ReapplyTargetSettings(const dynamodb::DynamoDbClient& client,
-                                  dynamodb::TargetTablePlan& plan) {
-  aws::Status applied = dynamodb::FinishTargetTable(client, plan);
-  for (const dynamodb::SettingNote& note : plan.notes) {
-    if (note.failed) std::cerr << "create-target: " << dynamodb::SettingNoteText(note) << '\n';
-  }
-  return applied;
-}
-
 void PrintSettingsNotCopied(const std::vector<dynamodb::SettingNote>& notes) {
   PrintNotes(notes, /*all=*/false);
 }

@@ -20,14 +20,6 @@ namespace ddbm::commands {
 aws::Status MakeTargetTable(const dynamodb::DynamoDbClient& client, dynamodb::TargetTablePlan& plan,
                             bool finish);
 
-// For a --resume of a run that made the target, long done creating it: dynamodb::FinishTargetTable
-// again, so that time to live and point-in-time recovery the made table lacks (enabling them
-// failed, or they were turned off since) are enabled, and those that fail again are in
-// plan.settings_not_applied and told on stderr ("create-target: ..."); nothing else is told.
-// Errors only when the table cannot be described.
-aws::Status ReapplyTargetSettings(const dynamodb::DynamoDbClient& client,
-                                  dynamodb::TargetTablePlan& plan);
-
 // The notes of settings not copied on stderr, one "create-target: ..." line each.
 void PrintSettingsNotCopied(const std::vector<dynamodb::SettingNote>& notes);
 

@@ -281,15 +281,6 @@ class ImportCommand final : public Command {
         checkpoint->creating_target = false;
         target = DescribeRef(db, ref);
         if (!target.ok()) return target;
-      } else if (create_target_ && definition) {
-        // The table an earlier run made: what enabling failed then is tried, and told, again.
-        aws::Result<std::optional<dynamodb::TargetTablePlan>> plan =
-            PlanTarget(db, name, definition);
-        if (!plan.ok()) return std::move(plan).error();
-        if (aws::Status s = ReapplyTargetSettings(db.dynamodb(), **plan); !s.ok()) {
-          return std::move(s).error();
-        }
-        settings_not_applied_ = (*plan)->settings_not_applied;
       }
       if (definition) {
         if (aws::Status s = CheckSameKeySchema(

@@ -118,9 +118,9 @@ aws::Result<TargetTablePlan> PlanTargetTableFrom(const DynamoDbClient& source_cl
 aws::Status CreateTargetTable(const DynamoDbClient& target_client, TargetTablePlan& plan);
 
 // The part of CreateTargetTable after the CreateTable, for a table an interrupted run asked
-// for: waits until it is ACTIVE, then enables TTL (unless the table already has it on) and
-// point-in-time recovery as planned, the notes of `plan` and plan.settings_not_applied saying
-// what failed.
+// for: waits until it is ACTIVE, then enables TTL and point-in-time recovery as planned (unless
+// the table already has them on, recovery with the planned period), the notes of `plan` and
+// plan.settings_not_applied saying what failed.
 aws::Status FinishTargetTable(const DynamoDbClient& target_client, TargetTablePlan& plan);
 
 // Sends each of plan.deferred_index_updates in turn and waits until that index is ACTIVE

@@ -290,37 +290,6 @@ class CreateTargetSettingsTest(CreateTargetBase):
                                   "failed: time to live", r.stdout)
                 self.assert_tables_equal(src, dst)
 
-    def test_a_resume_enables_again_what_the_target_lacks(self):
-        """A --resume of a copy that made its target tries again to enable what failed (a
-        kill may have cut off the summary that named it): still refused, it is named again with
-        exit 3; allowed, it is enabled and the summary names nothing."""
-        src = self.create_source(self.unique_table("ct_src"), "PAY_PER_REQUEST")
-        self.write_items(src, self.items_with_index_keys(20, seed=57))
-        proxy = FaultProxy(self.ddb_endpoint, [
-            {"fault": "denied", "operations": ["UpdateTimeToLive"]}]).start()
-        self.addCleanup(proxy.stop)
-        dst = self.unique_table("ct_dst")
-        checkpoint = Path(tempfile.mkdtemp(dir=self.home)) / "copy.checkpoint.json"
-        args = ("copy", "--source-table", src, "--target-table", dst, "--create-target",
-                "--checkpoint", str(checkpoint), "--output", "json")
-        for resume, endpoint, code, lacking in (((), proxy.endpoint, 3, ["time to live"]),
-                                                (("--resume",), proxy.endpoint, 3,
-                                                 ["time to live"]),
-                                                (("--resume",), self.ddb_endpoint, 0, [])):
-            with self.subTest(resume=resume, endpoint=endpoint):
-                r = self.cli(*args, *resume, "--endpoint-url", endpoint, endpoint=False)
-                self.assertEqual(r.code, code, r.stderr)
-                summary = json.loads(r.stdout.strip().splitlines()[-1])
-                self.assertEqual(summary["TargetSettingsNotApplied"], lacking, summary)
-                self.assertEqual(summary["ItemsWritten"] + summary["ItemsFromEarlierRuns"], 20,
-                                 summary)
-                self.assertEqual("create-target: time to live: not applied" in r.stderr,
-                                 bool(lacking), r.stderr)
-        ttl = self.dynamodb().describe_time_to_live(TableName=dst)["TimeToLiveDescription"]
-        self.assertEqual((ttl["TimeToLiveStatus"], ttl["AttributeName"]),
-                         ("ENABLED", TTL_ATTRIBUTE))
-        self.assert_tables_equal(src, dst)
-
     def test_import_names_settings_that_fail_to_be_enabled(self):
         """import --create-target shares the table's making with copy: the same exit 3 and
         TargetSettingsNotApplied."""
@@ -340,28 +309,6 @@ class CreateTargetSettingsTest(CreateTargetBase):
         summary = json.loads(r.stdout.strip().splitlines()[-1])
         self.assertEqual(summary["TargetSettingsNotApplied"], ["time to live"])
         self.assertEqual(summary["ItemsWritten"], 12, summary)
-        self.assert_tables_equal(src, dst)
-
-    def test_an_import_resume_enables_again_what_the_table_lacks(self):
-        src = self.create_source(self.unique_table("ct_src"), "PAY_PER_REQUEST")
-        self.write_items(src, self.items_with_index_keys(12, seed=58))
-        work = Path(tempfile.mkdtemp(dir=self.home))
-        r = self.cli("export", "--table", src, "--to", str(work / "export"))
-        self.assertEqual(r.code, 0, r.stderr)
-        proxy = FaultProxy(self.ddb_endpoint, [
-            {"fault": "denied", "operations": ["UpdateTimeToLive"]}]).start()
-        self.addCleanup(proxy.stop)
-        dst = self.unique_table("ct_imp")
-        args = ("import", "--from", str(work / "export"), "--table", dst, "--create-target",
-                "--checkpoint", str(work / "import.json"), "--output", "json")
-        r = self.cli(*args, "--endpoint-url", proxy.endpoint, endpoint=False)
-        self.assertEqual(r.code, 3, r.stderr)
-        r = self.cli(*args, "--resume")
-        self.assertEqual(r.code, 0, r.stderr)
-        self.assertEqual(json.loads(r.stdout.strip().splitlines()[-1])["TargetSettingsNotApplied"],
-                         [])
-        ttl = self.dynamodb().describe_time_to_live(TableName=dst)["TimeToLiveDescription"]
-        self.assertEqual(ttl["TimeToLiveStatus"], "ENABLED")
         self.assert_tables_equal(src, dst)
 
     def test_a_copy_without_failed_settings_names_none(self):
