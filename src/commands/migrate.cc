@@ -216,6 +216,7 @@ class MigrateCommand final : public Command {
       state.skip_before = started - kReplayMarginSeconds - kClockSkewSeconds;
       replay_from = state.skip_before;
       state.start_time = started;
+      state.target_held_items = target_held_items;
       if (aws::Status s = pipeline::SaveStreamCheckpoint(state_path, state); !s.ok()) {
         return std::move(s).error();
       }
@@ -252,6 +253,7 @@ class MigrateCommand final : public Command {
       }
       started = (*state)->start_time;
       replay_from = (*state)->skip_before;
+      target_held_items = (*state)->target_held_items;
       job_.SetCheckpoint(copy_path, std::filesystem::exists(copy_path));
       // A table this migration created earlier exists now: copy into it (and still add the
       // indexes --create-indexes-after deferred).

@@ -74,7 +74,7 @@ struct ReplaySettings {
   bool copy_incomplete = false;
   // The copy's --truncate-target left items written to the target while it was emptied.
   bool target_not_emptied = false;
-  // The target held items before the copy (this run saw them; a resume does not know).
+  // The target held items before the copy (migrate's state file says so for its resumes).
   bool target_held_items = false;
 };
 

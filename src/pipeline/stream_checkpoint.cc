@@ -47,6 +47,7 @@ std::string SerializeStreamCheckpoint(const StreamCheckpoint& c) {
   WriteTableIdentity(w, "SourceTable", c.source_identity);
   WriteTableIdentity(w, "TargetTable", c.target_identity);
   if (!c.dead_letter_file.empty()) w.Member("DeadLetterFile", c.dead_letter_file);
+  if (c.target_held_items) w.MemberBool("TargetHeldItems", true);
   w.MemberInt("DeadLettered", static_cast<int64_t>(c.dead_lettered)).Key("Shards").BeginArray();
   for (const ShardPosition& s : c.shards) {
     w.BeginObject()
@@ -91,6 +92,8 @@ aws::Result<StreamCheckpoint> ParseStreamCheckpoint(std::string_view text,
   c.start_time = IntOr(root, "StartTime");
   c.dead_letter_file = StringOr(root, "DeadLetterFile");
   c.dead_lettered = static_cast<uint64_t>(std::max<int64_t>(0, IntOr(root, "DeadLettered")));
+  bool held = false;
+  c.target_held_items = root["TargetHeldItems"].get(held) == simdjson::SUCCESS && held;
   simdjson::dom::array shards;
   if (c.stream_arn.empty() || root["Shards"].get(shards) != simdjson::SUCCESS) {
     return FileError(path,

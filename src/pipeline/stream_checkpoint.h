@@ -62,6 +62,9 @@ struct StreamCheckpoint {
   // Records and writes sent to the dead-letter file, over every run, by the records the shard
   // positions count as applied (so a resume that replays a record does not count it twice).
   uint64_t dead_lettered = 0;
+  // migrate --live: the target held items before the copy (those the source lacks stay in it),
+  // so no later run may call it ready for cut-over.
+  bool target_held_items = false;
   std::vector<ShardPosition> shards;
 
   // The newest record applied on any shard (epoch seconds); 0 when none.

@@ -130,6 +130,18 @@ TEST(StreamCheckpointTest, RecordsTheDeadLetterFile) {
   EXPECT_EQ(SerializeStreamCheckpoint(*parsed), text);
 }
 
+TEST(StreamCheckpointTest, RecordsThatTheTargetHeldItemsOnlyWhenItDid) {
+  StreamCheckpoint c = Sample();
+  EXPECT_EQ(SerializeStreamCheckpoint(c).find("TargetHeldItems"), std::string::npos);
+  c.target_held_items = true;
+  const std::string text = SerializeStreamCheckpoint(c);
+  EXPECT_NE(text.find("\"TargetHeldItems\":true"), std::string::npos) << text;
+  aws::Result<StreamCheckpoint> parsed = ParseStreamCheckpoint(text, "p");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
+  EXPECT_TRUE(parsed->target_held_items);
+  EXPECT_EQ(SerializeStreamCheckpoint(*parsed), text);
+}
+
 TEST(StreamCheckpointTest, ReadsACheckpointWithoutTheDeadLetterFile) {
   // As written before the file was recorded (and by migrate --live before its copy): a resume
   // then chooses the file as a fresh run does.

@@ -1336,6 +1336,13 @@ class StreamErrorTest(StreamTestCase):
         self.assertIn(f"caught up: {dst} is 0 s behind {src}, but it is not an exact copy: it "
                       "held items before the copy", r.stderr)
         self.assertNotIn("ready for cut-over", r.stderr)
+        # So does a resume (the cut-over's --resume --max-lag 0), from the state file.
+        r = self.cli("migrate", "--live", "--source-table", src, "--target-table", dst,
+                     "--checkpoint", state, "--dead-letter", self.dead_letter, "--resume",
+                     "--until-caught-up", "--max-lag", "0", timeout=RUN_TIMEOUT)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertIn("but it is not an exact copy: it held items before the copy", r.stderr)
+        self.assertNotIn("ready for cut-over", r.stderr)
         self.assertEqual(len(self.scan_all(dst)), 12)
 
     def test_migrate_checks_the_target_before_writing_state(self):
