@@ -227,8 +227,8 @@ class ExportCommand final : public Command {
           s.read_capacity = counters.scan.read_capacity.load();
           s.read_capacity_asked = options.return_consumed_capacity;
           s.write_capacity_asked = false;  // nothing is written to a table
-          s.retries = db.retries();
-          s.throttles = db.throttles();
+          s.retries = Retries(db, opened);
+          s.throttles = Throttles(db, opened);
           s.expected_items = static_cast<uint64_t>(table.item_count);
           s.extra = fmt::format("files {}  {} gzip", counters.files.load(),
                                 Megabytes(counters.compressed_bytes.load()));
@@ -259,7 +259,8 @@ class ExportCommand final : public Command {
     // A failed run's error, its JSON summary printed first with --output json.
     auto fail = [&](aws::Error error) {
       if (global.output == "json") {
-        PrintFailure(db, table, export_id, store.Describe(folder), seconds(), error);
+        PrintFailure(Throttles(db, opened), Retries(db, opened), table, export_id,
+                     store.Describe(folder), seconds(), error);
       }
       return error;
     };
@@ -283,8 +284,9 @@ class ExportCommand final : public Command {
       return fail(std::move(error));
     }
     if (result->interrupted) {
-      PrintSummary(global, db, table, export_id, store.Describe(folder), *result, counters,
-                   options.return_consumed_capacity, seconds(), /*complete=*/false);
+      PrintSummary(global, Throttles(db, opened), Retries(db, opened), table, export_id,
+                   store.Describe(folder), *result, counters, options.return_consumed_capacity,
+                   seconds(), /*complete=*/false);
       if (checkpoint_.empty()) {
         std::cerr << fmt::format(
             "ddbmigrate: export stopped; the unfinished export in {} has no manifest and cannot "
@@ -343,8 +345,9 @@ class ExportCommand final : public Command {
       }
     }
 
-    PrintSummary(global, db, table, export_id, store.Describe(folder), *result, counters,
-                 options.return_consumed_capacity, seconds(), /*complete=*/true);
+    PrintSummary(global, Throttles(db, opened), Retries(db, opened), table, export_id,
+                 store.Describe(folder), *result, counters, options.return_consumed_capacity,
+                 seconds(), /*complete=*/true);
     return Outcome::kSuccess;
   }
 
@@ -562,7 +565,8 @@ class ExportCommand final : public Command {
   // The export's figures are of every run's files (what the manifest lists, or will once the
   // export completes); the rate is of this run's items over this run's time, and the read
   // capacity this run's.
-  void PrintSummary(const GlobalOptions& global, const Connection& db,
+  // `throttles`, `retries`: this run's, DynamoDB's and S3's.
+  void PrintSummary(const GlobalOptions& global, uint64_t throttles, uint64_t retries,
                     const dynamodb::TableDescription& table, const std::string& export_id,
                     const std::string& where, const pipeline::TableExportResult& result,
                     const pipeline::TableExportCounters& c, bool capacity_asked, double seconds,
@@ -584,8 +588,8 @@ class ExportCommand final : public Command {
           .MemberInt("IncompleteUploadsAborted",
                      static_cast<int64_t>(result.incomplete_uploads_aborted));
       if (capacity_asked) w.Key("ReadCapacityUnits").Double(c.scan.read_capacity.load());
-      w.MemberInt("Throttles", static_cast<int64_t>(db.throttles()))
-          .MemberInt("Retries", static_cast<int64_t>(db.retries()))
+      w.MemberInt("Throttles", static_cast<int64_t>(throttles))
+          .MemberInt("Retries", static_cast<int64_t>(retries))
           .Key("Seconds")
           .Double(seconds)
           .Key("ItemsPerSecond")
@@ -619,14 +623,14 @@ class ExportCommand final : public Command {
 
   // The --output json summary of a scan export that failed (it has no manifest), `error` the
   // message the run ends with (on stderr as usual).
-  static void PrintFailure(const Connection& db, const dynamodb::TableDescription& table,
-                           const std::string& export_id, const std::string& where, double seconds,
-                           const aws::Error& error) {
+  static void PrintFailure(uint64_t throttles, uint64_t retries,
+                           const dynamodb::TableDescription& table, const std::string& export_id,
+                           const std::string& where, double seconds, const aws::Error& error) {
     std::string out;
     aws::JsonWriter w(&out);
     BeginJsonSummary(w, table, export_id, where)
-        .MemberInt("Throttles", static_cast<int64_t>(db.throttles()))
-        .MemberInt("Retries", static_cast<int64_t>(db.retries()))
+        .MemberInt("Throttles", static_cast<int64_t>(throttles))
+        .MemberInt("Retries", static_cast<int64_t>(retries))
         .Key("Seconds")
         .Double(seconds)
         .MemberBool("Complete", false)

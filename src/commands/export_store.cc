@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "commands/flag_checks.h"
+#include "commands/transfer_runner.h"
 #include "storage/local_store.h"
 #include "storage/s3_store.h"
 
@@ -95,6 +96,14 @@ aws::Status RefuseWithNative(const CLI::App& app, std::initializer_list<std::str
                     flag, verb, verb));
   }
   return aws::Status::Ok();
+}
+
+uint64_t Throttles(const Connection& db, const OpenedStore& opened) {
+  return opened.connection ? Throttles(db, *opened.connection) : db.throttles();
+}
+
+uint64_t Retries(const Connection& db, const OpenedStore& opened) {
+  return opened.connection ? Retries(db, *opened.connection) : db.retries();
 }
 
 }  // namespace ddbm::commands

@@ -26,6 +26,11 @@ struct OpenedStore {
   std::string prefix;  // key prefix inside the store, no leading or trailing '/'
 };
 
+// Throttled answers and retries of a run's DynamoDB connection `db` and of the store's own
+// connection (S3; none for a local directory), counted once when they are one.
+uint64_t Throttles(const Connection& db, const OpenedStore& opened);
+uint64_t Retries(const Connection& db, const OpenedStore& opened);
+
 // Adds --s3-region, --s3-profile, --s3-endpoint-url, --s3-role-arn, --s3-external-id,
 // --s3-role-session-name (each falls back to the global flag; the endpoint to
 // AWS_ENDPOINT_URL_S3) and, for a command that writes the store, --part-size.

@@ -584,8 +584,8 @@ class ImportCommand final : public Command {
           s.read_capacity_asked = false;  // files are read, not a table
           s.write_capacity = counters.writes.consumed_capacity.load();
           s.write_capacity_asked = options.consumed_capacity;
-          s.throttles = db.throttles();
-          s.retries = db.retries();
+          s.throttles = Throttles(db, opened);
+          s.retries = Retries(db, opened);
           s.unprocessed_resent = counters.writes.unprocessed_resent.load();
           s.expected_items = expected;
           s.extra = fmt::format("files {}", counters.files_done.load());
@@ -657,20 +657,19 @@ class ImportCommand final : public Command {
       // line, for key flags of the wrong type) stands in the way of the corrected command.
       if (created_target && counters.writes.items_written.load() == 0 &&
           counters.items_dead_lettered.load() == 0) {
-        failure->message += fmt::format(
-            "; table {}, created by this run, holds nothing yet: if the command was wrong, "
+        failure->AddAdvice(fmt::format(
+            "table {}, created by this run, holds nothing yet: if the command was wrong, "
             "delete the table{} before running the corrected one{}",
             target.table_name, checkpoint_.empty() ? "" : " and the checkpoint",
-            checkpoint_.empty() ? "" : ", otherwise fix the cause and rerun with --resume");
+            checkpoint_.empty() ? "" : ", otherwise fix the cause and rerun with --resume"));
       } else if (!checkpoint_.empty()) {
-        failure->message +=
-            "; files imported before stay imported: fix the cause and rerun with "
-            "--resume";
+        failure->AddAdvice(
+            "files imported before stay imported: fix the cause and rerun with --resume");
       }
     }
     PrintSummary(global, target.table_name, source, exports.size(), counters, skipped_items.load(),
                  earlier_dead, dead_letters, seconds, interrupted || failure.has_value(),
-                 options.consumed_capacity, db, failure ? &*failure : nullptr);
+                 options.consumed_capacity, Throttles(db, opened), failure ? &*failure : nullptr);
     if (failure) return std::move(*failure);
     // Items dead-lettered by the earlier runs of a resumed import count as much as this run's.
     const uint64_t dead = counters.items_dead_lettered.load() + earlier_dead;
@@ -701,8 +700,7 @@ class ImportCommand final : public Command {
                     const std::string& source, size_t export_count,
                     const pipeline::ImportCounters& c, uint64_t skipped, uint64_t skipped_dead,
                     const pipeline::DeadLetterFile& dead_letters, double seconds, bool stopped,
-                    bool write_capacity_asked, const Connection& db,
-                    const aws::Error* error) const {
+                    bool write_capacity_asked, uint64_t throttles, const aws::Error* error) const {
     const uint64_t written = c.writes.items_written.load();
     const double rate = seconds > 0 ? static_cast<double>(written) / seconds : 0;
     if (global.output == "json") {
@@ -720,7 +718,7 @@ class ImportCommand final : public Command {
           .MemberInt("ItemsFromEarlierRuns", static_cast<int64_t>(skipped))
           .MemberInt("ItemsDeadLetteredByEarlierRuns", static_cast<int64_t>(skipped_dead))
           .MemberInt("CompressedBytes", static_cast<int64_t>(c.compressed_bytes.load()))
-          .MemberInt("Throttles", static_cast<int64_t>(db.throttles()));
+          .MemberInt("Throttles", static_cast<int64_t>(throttles));
       if (write_capacity_asked) {
         w.Key("WriteCapacityUnits").Double(c.writes.consumed_capacity.load());
       }
