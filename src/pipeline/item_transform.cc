@@ -3,8 +3,12 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <optional>
+#include <unordered_map>
+
 #include "dynamodb/item.h"
 #include "dynamodb/item_check.h"
+#include "dynamodb/item_compare.h"
 
 namespace ddbm::pipeline {
 namespace {
@@ -28,6 +32,31 @@ aws::Error OutOfStep(std::string message) {
   return error;
 }
 
+// Leaves out of page->items every item that a later one of the same key replaces, as a later
+// put would; `keys` holds each item's key as ExtractKey gave it. Keys are compared in their
+// canonical bytes, as DynamoDB compares them.
+void KeepLastOfEachKey(TransformedPage* page, const std::vector<std::string>& keys,
+                       const std::vector<dynamodb::KeySchemaElement>& key_schema) {
+  std::vector<std::optional<std::string>> canonical(keys.size());
+  std::unordered_map<std::string_view, size_t> last;  // canonical key -> its last item's index
+  last.reserve(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    // A key ExtractKey took is one CanonicalKey takes; should it not be, it is kept as is.
+    if (aws::Result<std::string> c = dynamodb::CanonicalKey(keys[i], key_schema); c.ok()) {
+      canonical[i] = std::move(*c);
+    }
+  }
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (canonical[i]) last[*canonical[i]] = i;
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (!canonical[i] || last.at(*canonical[i]) == i) page->items[kept++] = page->items[i];
+  }
+  page->superseded = page->items.size() - kept;
+  page->items.resize(kept);
+}
+
 }  // namespace
 
 aws::Result<TransformedPage> ReadTransformAnswers(
@@ -40,6 +69,7 @@ aws::Result<TransformedPage> ReadTransformAnswers(
   auto body = std::make_shared<std::string>(std::move(answers));
   const std::string_view all(body->data(), size);
   TransformedPage page;
+  std::vector<std::string> keys;  // of page.items, one each
   auto broken = [&](size_t line, std::string why) {
     return aws::Error::Make(
         aws::ErrorKind::kInvalidInput,
@@ -57,6 +87,7 @@ aws::Result<TransformedPage> ReadTransformAnswers(
                                 "the transformed item is not one DynamoDB accepts: " + *reason);
     } else {
       page.items.push_back(item);
+      keys.push_back(std::move(*key));
     }
   };
 
@@ -114,6 +145,7 @@ aws::Result<TransformedPage> ReadTransformAnswers(
                     "must write one line per item read",
                     what, line_number, expected));
   }
+  if (page.items.size() > 1) KeepLastOfEachKey(&page, keys, key_schema);
   page.body = std::move(body);
   return page;
 }
