@@ -64,6 +64,11 @@ class ItemTransform {
   virtual aws::Status Finish() = 0;
 };
 
+// The start of `text`, something a transform wrote, for a message: control characters (line
+// breaks among them) written as \n, \r, \t or \u00XX, so that the message stays one line;
+// cut after `max` bytes, at a character's start, and then followed by "...". Pure.
+std::string ShownOutput(std::string_view text, size_t max = 80);
+
 // Reads `answers`, the transform's output for `expected` items: one line per item, each an item
 // (a JSON object of DynamoDB typed values), an array of items, or null (nothing). Blank space
 // around a line is ignored. Each item is checked against `key_schema` (the target's) and

@@ -116,5 +116,17 @@ TEST(ItemTransformTest, LongLinesAreShownCut) {
       << page.error().message;
 }
 
+TEST(ItemTransformTest, OutputIsShownOnOneLineAndCut) {
+  EXPECT_EQ(ShownOutput("done\n"), "done\\n");
+  EXPECT_EQ(ShownOutput("a\tb\r\n\x1b[0m\x7f"), "a\\tb\\r\\n\\u001b[0m\\u007f");
+  EXPECT_EQ(ShownOutput(std::string(80, 'x')), std::string(80, 'x'));
+  EXPECT_EQ(ShownOutput(std::string(81, 'x')), std::string(80, 'x') + "...");
+  EXPECT_EQ(ShownOutput(std::string(100, '\n'), 10), "\\n\\n\\n\\n\\n...");
+  // Cut after a whole character, not inside one.
+  EXPECT_EQ(ShownOutput(std::string(79, 'x') + "\u00e9\u00e9"), std::string(79, 'x') + "\u00e9...");
+  // Bytes that are no characters are cut too.
+  EXPECT_EQ(ShownOutput("ab" + std::string(50, '\x80'), 2), "ab\x80\x80\x80...");
+}
+
 }  // namespace
 }  // namespace ddbm::pipeline

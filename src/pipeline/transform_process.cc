@@ -27,6 +27,11 @@ aws::Error OutOfStep(std::string message) {
   return error;
 }
 
+// Of the output a transform wrote beyond its answers: what messages show (see ShownOutput), and
+// what is kept of it (one byte more, so that a message shows it was cut).
+constexpr size_t kShownBytes = 80;
+constexpr size_t kExtraBytes = kShownBytes + 1;
+
 aws::Error Cancelled() {
   return aws::Error::Make(aws::ErrorKind::kCancelled, "stopped while the transform was working");
 }
@@ -157,7 +162,7 @@ aws::Status TransformProcess::CheckQuiet() {
   return OutOfStep(fmt::format(
       "it wrote more lines than the items it was sent: \"{}\" came after its answers to the "
       "last page, before it was sent the next",
-      early->substr(0, std::min(early->size(), kShownBytes))));
+      ShownOutput(*early, kShownBytes)));
 }
 
 std::optional<std::string> TransformProcess::ReadAvailable(size_t max) {
@@ -187,14 +192,14 @@ aws::Status TransformProcess::Finish(std::chrono::milliseconds grace) {
     if (out_ >= 0) {
       if (std::optional<std::string> more = ReadAvailable(kShownBytes); more) {
         if (more->empty()) CloseFd(&out_);
-        extra_ += more->substr(0, kShownBytes - std::min(extra_.size(), kShownBytes));
+        extra_ += more->substr(0, kExtraBytes - std::min(extra_.size(), kExtraBytes));
       }
     }
     ::usleep(5'000);
   }
   if (out_ >= 0) {
     if (std::optional<std::string> more = ReadAvailable(kShownBytes); more) {
-      extra_ += more->substr(0, kShownBytes - std::min(extra_.size(), kShownBytes));
+      extra_ += more->substr(0, kExtraBytes - std::min(extra_.size(), kExtraBytes));
     }
   }
   CloseFd(&out_);
@@ -285,7 +290,7 @@ aws::Status ProcessTransform::Finish() {
         broken = OutOfStep(fmt::format(
             "{}: it wrote more lines than the items it was sent (\"{}\" came after its last "
             "answers), so those answers may not be their items' own",
-            Describe(options_.command), idle.process->extra_output()));
+            Describe(options_.command), ShownOutput(idle.process->extra_output(), kShownBytes)));
       }
       continue;  // not confirmed: their pages are not counted as done
     }

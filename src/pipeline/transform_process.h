@@ -53,8 +53,9 @@ class TransformProcess {
   // happened. Once only.
   aws::Status Finish(std::chrono::milliseconds grace);
 
-  // The start of what it wrote after its stdin was closed (empty when nothing): lines more than
-  // it was sent. Known once Finish returned.
+  // The start of what it wrote after its stdin was closed (empty when nothing; raw, at most 81
+  // bytes: one more than messages show, so that they show it was cut): lines more than it was
+  // sent. Known once Finish returned.
   const std::string& extra_output() const { return extra_; }
 
  private:
@@ -63,7 +64,6 @@ class TransformProcess {
   // What its stdout holds now, up to about `max` bytes, without waiting: nullopt when nothing is
   // there; an empty string at its end.
   std::optional<std::string> ReadAvailable(size_t max);
-  static constexpr size_t kShownBytes = 80;  // of extra output, in messages
   static constexpr std::chrono::milliseconds kQuietWait{10};
 
   int pid_;

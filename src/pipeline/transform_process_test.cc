@@ -157,11 +157,29 @@ TEST(TransformProcessTest, MoreLinesThanItemsAreAnErrorAndConfirmNothing) {
       error = finished.error();
     }
     EXPECT_EQ(error->message.rfind("transform 'sed -u p': ", 0), 0u) << error->message;
+    EXPECT_EQ(error->message.find('\n'), std::string::npos) << error->message;
     // sed -u may cut a long line it writes twice: its answers are then no JSON, also an error.
     if (small) {
       EXPECT_EQ(error->code, kTransformOutOfStep) << error->message;
     }
   }
+}
+
+TEST(TransformProcessTest, OutputBeyondTheAnswersIsQuotedOnOneLine) {
+  // Told at the end: what came after the last answers, escaped and cut.
+  const std::string command =
+      "cat; printf 'done\\n\\033[0m\\n'; head -c 300 /dev/zero | tr '\\0' y";
+  ProcessTransform transform(Options(command));
+  std::vector<std::string> items = {Item(1)};
+  std::vector<std::string_view> views(items.begin(), items.end());
+  ASSERT_TRUE(transform.Apply(views, kNever, [] {}).ok());
+  aws::Status finished = transform.Finish();
+  ASSERT_FALSE(finished.ok());
+  const std::string& message = finished.error().message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  EXPECT_NE(message.find("(\"done\\n\\u001b[0m\\nyyy"), std::string::npos) << message;
+  EXPECT_NE(message.find("yyy...\" came after its last answers)"), std::string::npos) << message;
+  EXPECT_LT(message.size(), 400u) << message;
 }
 
 TEST(TransformProcessTest, WhatTheShellStartedEndsWithIt) {

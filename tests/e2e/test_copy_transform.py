@@ -234,6 +234,14 @@ class CopyTransformTest(ServiceTestCase):
         r, _ = self.copy(dst, "--transform", "sed -u p", "--segments", "2", "--page-size", "50",
                          "--checkpoint", checkpoint, "--resume")
         self.assert_cli_error(r, f"checkpoint {checkpoint} cannot be resumed: ")
+        # What came after the answers is quoted escaped: the error stays one line.
+        r, summary = self.copy(dst, "--transform", "cat; echo done", "--segments", "2")
+        self.assertEqual(r.code, 1, r.stderr)
+        last = r.stderr.strip().splitlines()[-1]
+        self.assertTrue(last.startswith("ddbmigrate: error: transform 'cat; echo done': it "
+                                        "wrote more lines than the items it was sent "
+                                        "(\"done\\n\" came after its last answers)"), last)
+        self.assertEqual(f"ddbmigrate: error: {summary['Error']}", last, summary)
 
     def test_flags(self):
         dst = self.create_table(self.unique_table("tflags"))
