@@ -243,6 +243,19 @@ class CopyTransformTest(ServiceTestCase):
                                         "(\"done\\n\" came after its last answers)"), last)
         self.assertEqual(f"ddbmigrate: error: {summary['Error']}", last, summary)
 
+    def test_transforms_that_outlive_their_input_are_ended_together(self):
+        """Every transform's stdin is closed at once at the end, and those still running get
+        one 10 s grace together, not 10 s each."""
+        dst = self.create_table(self.unique_table("tlinger"))
+        started = time.monotonic()
+        r, summary = self.copy(dst, "--transform", "cat; sleep 300", "--segments", "4",
+                               "--readers", "4", "--page-size", "10")
+        elapsed = time.monotonic() - started
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertEqual(summary["ItemsWritten"], 400, summary)
+        self.assertIn("did not exit within 10 s of the end of its input and was killed", r.stderr)
+        self.assertLess(elapsed, 25, r.stderr)
+
     def test_flags(self):
         dst = self.create_table(self.unique_table("tflags"))
         r = self.cli("copy", "--source-table", self.src, "--target-table", dst, "--transform",
