@@ -244,7 +244,9 @@ TEST(TransformProcessTest, WhatTheShellStartedEndsWithIt) {
   // `sleep` is not the shell: ending the process must end it too, within the grace. Its
   // argument names this test process, so another test run at the same time is not taken for it.
   const std::string sleep = "sleep 301." + std::to_string(::getpid());
-  ProcessTransform transform(Options("cat; " + sleep));
+  ProcessTransformOptions options = Options("cat; " + sleep);
+  options.finish_grace = std::chrono::milliseconds(300);
+  ProcessTransform transform(std::move(options));
   std::vector<std::string> items = {Item(1)};
   std::vector<std::string_view> views(items.begin(), items.end());
   ASSERT_TRUE(transform.Apply(views, kNever, [] {}).ok());
