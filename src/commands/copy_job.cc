@@ -807,7 +807,8 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
       w.Member("Transform", transform_)
           .MemberInt("ItemsTransformed", static_cast<int64_t>(c.items_transformed.load()))
           .MemberInt("ItemsDropped", static_cast<int64_t>(c.items_dropped.load()))
-          .MemberInt("ItemsRefused", static_cast<int64_t>(c.items_refused.load()));
+          .MemberInt("ItemsRefused", static_cast<int64_t>(c.items_refused.load()))
+          .MemberInt("ItemsSuperseded", static_cast<int64_t>(c.items_superseded.load()));
     }
     w.MemberInt("ItemsFromEarlierRuns", static_cast<int64_t>(c.items_resumed.load()))
         .MemberInt("ItemsDeadLetteredByEarlierRuns",
@@ -849,9 +850,9 @@ void CopyJob::PrintSummary(const GlobalOptions& global, const pipeline::Transfer
   if (!transform_.empty()) {
     std::cout << fmt::format(
         "transform '{}': {} in, {} out; {} answered with nothing; {} of those out refused for "
-        "the target (dead-lettered)\n",
+        "the target (dead-lettered); {} superseded by a later item of the same key\n",
         transform_, Counted(read, "item"), c.items_transformed.load(), c.items_dropped.load(),
-        c.items_refused.load());
+        c.items_refused.load(), c.items_superseded.load());
   }
   if (c.items_resumed.load() > 0) {
     const uint64_t earlier_dead = c.items_dead_lettered_resumed.load();

@@ -54,10 +54,11 @@ aws::Result<pipeline::TransferResult> RunWithProgress(
               << why << "); raise --segments, --writers or the rate limits, or stop now and "
               << "start again with a faster setup\n";
   };
+  // With a transform, the items written are not the items read (it drops some, makes several
+  // of others): the rate and the ETA follow the items read, as the source's count does.
+  const bool transformed = !transfer.options().transform.empty();
   pipeline::ProgressReporter reporter(
       [&] {
-        check_deadline(counters->writes.items_written.load() +
-                       counters->items_dead_lettered.load());
         pipeline::ProgressSample s;
         s.items_read = counters->scan.items.load();
         s.items_written = counters->writes.items_written.load();
@@ -72,6 +73,11 @@ aws::Result<pipeline::TransferResult> RunWithProgress(
         s.expected_items = expected_items > resumed ? expected_items - resumed : 0;
         s.read_capacity_asked = transfer.options().read_consumed_capacity;
         s.write_capacity_asked = transfer.options().write_consumed_capacity;
+        if (transformed) {
+          s.rate_of_reads = true;
+          s.rate_label = "items read/s";
+        }
+        check_deadline(pipeline::ProgressDone(s));
         return s;
       },
       stderr, ::isatty(STDERR_FILENO) == 1, aws::Clock::Real());

@@ -14,7 +14,8 @@
 namespace ddbm::commands {
 
 // Runs `transfer` with a progress reporter fed by `counters` and both connections' call
-// counters. `expected_items` (the source's ItemCount) drives the ETA. With a `deadline`, a
+// counters. `expected_items` (the source's ItemCount) drives the ETA, against the items written
+// and dead-lettered, or with a transform the items read (see ProgressSample). With a `deadline`, a
 // warning naming `why` is printed once when the run is on course to end after it, or (saying
 // to start again without --resume, not how to go faster) once it has passed.
 aws::Result<pipeline::TransferResult> RunWithProgress(

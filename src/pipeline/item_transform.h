@@ -25,10 +25,16 @@ struct TransformedPage {
   // What the transform answered, padded for the JSON readers; `items` and `refused` point into
   // it and stay valid while it is held.
   std::shared_ptr<const std::string> body;
-  std::vector<std::string_view> items;  // to write, in the order they came
+  // To write: of the items made for one key of the target, only the last (so the page ends as
+  // sequential puts of every item made would leave it, and no batch holds one key twice); in
+  // the order they came.
+  std::vector<std::string_view> items;
   // Items the target could not take, each with the reason (for the dead-letter file).
   std::vector<std::pair<std::string_view, std::string>> refused;
   uint64_t dropped = 0;  // items read that the transform answered with nothing
+  // Items made that a later item of the page with the same key (as DynamoDB tells keys apart:
+  // {"N":"1E+3"} is {"N":"1000"}) replaces, left out of `items`.
+  uint64_t superseded = 0;
 };
 
 // The code (aws::Error::code) of a transform's error that means its answers may not be their
@@ -58,12 +64,18 @@ class ItemTransform {
   virtual aws::Status Finish() = 0;
 };
 
+// The start of `text`, something a transform wrote, for a message: control characters (line
+// breaks among them) written as \n, \r, \t or \u00XX, so that the message stays one line;
+// cut after `max` bytes, at a character's start, and then followed by "...". Pure.
+std::string ShownOutput(std::string_view text, size_t max = 80);
+
 // Reads `answers`, the transform's output for `expected` items: one line per item, each an item
 // (a JSON object of DynamoDB typed values), an array of items, or null (nothing). Blank space
 // around a line is ignored. Each item is checked against `key_schema` (the target's) and
 // against what DynamoDB accepts; the failures go to `refused`. kInvalidInput for a line that is
 // none of the three, or for other than `expected` lines: the transform is broken, and the
-// message shows the start of the line. `what` names the transform in messages.
+// message shows the start of the line. `what` names the transform in messages. Of the items
+// to write with one key, all but the last are left out (counted in `superseded`).
 aws::Result<TransformedPage> ReadTransformAnswers(
     std::string answers, size_t expected, const std::vector<dynamodb::KeySchemaElement>& key_schema,
     const std::string& what);

@@ -54,6 +54,35 @@ TEST(ItemTransformTest, ItemsTheTargetCannotTakeAreRefusedWithTheReason) {
       << page->refused[2].second;
 }
 
+TEST(ItemTransformTest, OfTheItemsOfOneKeyTheLastIsWritten) {
+  // Versions of one key in an array, and across lines, the key spelt two ways ("1E+0" is 1):
+  // each key's last item is written, as puts in order would leave the target; the others are
+  // counted as superseded. Items of other keys keep their order.
+  const std::string answers =
+      "[{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"v\":{\"N\":\"1\"}},"
+      "{\"pk\":{\"S\":\"b\"},\"sk\":{\"N\":\"1\"}},"
+      "{\"v\":{\"N\":\"2\"},\"sk\":{\"N\":\"1E+0\"},\"pk\":{\"S\":\"\\u0061\"}}]\n"
+      "{\"pk\":{\"S\":\"c\"},\"sk\":{\"N\":\"1\"}}\n"
+      "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1.0\"},\"v\":{\"N\":\"3\"}}\n"
+      // Refused, so it writes nothing and supersedes nothing.
+      "{\"pk\":{\"S\":\"c\"},\"sk\":{\"N\":\"1\"},\"s\":{\"SS\":[]}}\n";
+  aws::Result<TransformedPage> page = Read(answers, 4);
+  ASSERT_TRUE(page.ok()) << page.error().ToString();
+  ASSERT_EQ(page->items.size(), 3u);
+  EXPECT_EQ(page->items[0], R"({"pk":{"S":"b"},"sk":{"N":"1"}})");
+  EXPECT_EQ(page->items[1], R"({"pk":{"S":"c"},"sk":{"N":"1"}})");
+  EXPECT_EQ(page->items[2], R"({"pk":{"S":"a"},"sk":{"N":"1.0"},"v":{"N":"3"}})");
+  EXPECT_EQ(page->superseded, 2u);
+  EXPECT_EQ(page->refused.size(), 1u);
+  // Keys that differ only in the sort key are two keys.
+  aws::Result<TransformedPage> two = Read(
+      "[{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"}},{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"2\"}}]\n",
+      1);
+  ASSERT_TRUE(two.ok()) << two.error().ToString();
+  EXPECT_EQ(two->items.size(), 2u);
+  EXPECT_EQ(two->superseded, 0u);
+}
+
 TEST(ItemTransformTest, AnswersThatAreNoAnswersMeanABrokenTransform) {
   struct Case {
     std::string answers;
@@ -85,6 +114,18 @@ TEST(ItemTransformTest, LongLinesAreShownCut) {
   ASSERT_FALSE(page.ok());
   EXPECT_NE(page.error().message.find("x" + std::string(79, 'y') + "...;"), std::string::npos)
       << page.error().message;
+}
+
+TEST(ItemTransformTest, OutputIsShownOnOneLineAndCut) {
+  EXPECT_EQ(ShownOutput("done\n"), "done\\n");
+  EXPECT_EQ(ShownOutput("a\tb\r\n\x1b[0m\x7f"), "a\\tb\\r\\n\\u001b[0m\\u007f");
+  EXPECT_EQ(ShownOutput(std::string(80, 'x')), std::string(80, 'x'));
+  EXPECT_EQ(ShownOutput(std::string(81, 'x')), std::string(80, 'x') + "...");
+  EXPECT_EQ(ShownOutput(std::string(100, '\n'), 10), "\\n\\n\\n\\n\\n...");
+  // Cut after a whole character, not inside one.
+  EXPECT_EQ(ShownOutput(std::string(79, 'x') + "\u00e9\u00e9"), std::string(79, 'x') + "\u00e9...");
+  // Bytes that are no characters are cut too.
+  EXPECT_EQ(ShownOutput("ab" + std::string(50, '\x80'), 2), "ab\x80\x80\x80...");
 }
 
 }  // namespace

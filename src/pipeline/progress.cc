@@ -14,6 +14,10 @@ std::string GroupThousands(uint64_t value) {
   return out;
 }
 
+uint64_t ProgressDone(const ProgressSample& s) {
+  return s.rate_of_reads ? s.items_read : s.items_written + s.items_dead_lettered;
+}
+
 std::string FormatProgress(const ProgressSample& s, double items_per_second) {
   std::string line =
       fmt::format("{} {}  {} {}  {} {}", s.read_label, GroupThousands(s.items_read),
@@ -35,7 +39,7 @@ std::string FormatProgress(const ProgressSample& s, double items_per_second) {
   }
   if (!s.extra.empty()) line += "  " + s.extra;
   if (s.expected_items > 0 && items_per_second > 0) {
-    const uint64_t done = s.items_written + s.items_dead_lettered;
+    const uint64_t done = ProgressDone(s);
     if (done < s.expected_items) {
       const auto seconds =
           static_cast<uint64_t>(static_cast<double>(s.expected_items - done) / items_per_second);
@@ -80,7 +84,7 @@ void ProgressReporter::Loop() {
     const ProgressSample s = sample_();
     const auto now = clock_->SteadyNow();
     const double seconds = std::chrono::duration<double>(now - last_time).count();
-    const uint64_t done = s.items_written + s.items_dead_lettered;
+    const uint64_t done = ProgressDone(s);
     const double instant = seconds > 0 ? static_cast<double>(done - last_done) / seconds : 0;
     rate = rate == 0 ? instant : 0.7 * rate + 0.3 * instant;  // smooth, but follow changes
     last_time = now;

@@ -26,6 +26,10 @@ struct ProgressSample {
   // The items this run is expected to read (the source's approximate ItemCount, less what the
   // runs a resume continues did); 0: unknown.
   uint64_t expected_items = 0;
+  // What the rate and the ETA count (see ProgressDone): the items written and dead-lettered,
+  // or, when those are not the items read (a transform drops items or makes several of one),
+  // the items read.
+  bool rate_of_reads = false;
   // What the two counters and capacities are called (verify counts two scans, not writes).
   const char* read_label = "read";
   const char* written_label = "written";
@@ -42,6 +46,9 @@ struct ProgressSample {
 //  unprocessed 40  ETA 0:42" (unprocessed: writes resent after UnprocessedItems, when any). Pure;
 //  `items_per_second` is measured by the caller.
 std::string FormatProgress(const ProgressSample& sample, double items_per_second);
+// The items done, for the rate and the ETA: items_read with rate_of_reads, else the items
+// written and dead-lettered.
+uint64_t ProgressDone(const ProgressSample& sample);
 // 1234567 -> "1,234,567".
 std::string GroupThousands(uint64_t value);
 

@@ -29,8 +29,9 @@ TableTransfer::TableTransfer(TransferContext context, TransferOptions options)
 
 aws::Status TableTransfer::DeadLetterRefused(const TransformedPage& page,
                                              TransferCounters* counters) const {
-  counters->items_transformed.fetch_add(page.items.size() + page.refused.size());
+  counters->items_transformed.fetch_add(page.items.size() + page.refused.size() + page.superseded);
   counters->items_dropped.fetch_add(page.dropped);
+  counters->items_superseded.fetch_add(page.superseded);
   for (const auto& [item, reason] : page.refused) {
     aws::Error error = aws::Error::Make(aws::ErrorKind::kInvalidInput, reason);
     if (context_.dead_letters == nullptr) return error;

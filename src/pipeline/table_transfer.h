@@ -76,12 +76,14 @@ struct TransferCounters {
   std::atomic<uint64_t> items_dead_lettered{0};
   std::atomic<uint64_t> items_resumed{0};  // acknowledged by earlier runs (from the checkpoint)
   std::atomic<uint64_t> items_dead_lettered_resumed{0};  // of those, the dead-lettered ones
-  // With a transform: the items it made (to write or refused), the items read that it answered
-  // with nothing, and the items it made that the target could not take (dead-lettered, and
-  // counted in items_dead_lettered too).
+  // With a transform: the items it made (to write, refused or superseded), the items read that
+  // it answered with nothing, the items it made that the target could not take (dead-lettered,
+  // and counted in items_dead_lettered too), and the items it made that a later item of the
+  // same page with the same key replaced (never written).
   std::atomic<uint64_t> items_transformed{0};
   std::atomic<uint64_t> items_dropped{0};
   std::atomic<uint64_t> items_refused{0};
+  std::atomic<uint64_t> items_superseded{0};
   WriteCounters writes;
 };
 

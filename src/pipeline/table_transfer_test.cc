@@ -439,6 +439,55 @@ TEST_F(TableTransferTest, TransformedItemsAreWrittenAndRefusedOnesDeadLettered) 
   EXPECT_EQ((*saved)->transform, "fake");
 }
 
+// Answers each item with two of its key: an older version of it, then the item itself.
+class VersionsTransform final : public ItemTransform {
+ public:
+  aws::Status Finish() override {
+    std::lock_guard lock(mu_);
+    for (auto& confirm : unconfirmed_) confirm();
+    unconfirmed_.clear();
+    return aws::Status::Ok();
+  }
+  aws::Result<TransformedPage> Apply(const std::vector<std::string_view>& items,
+                                     const std::function<bool()>&,
+                                     std::function<void()> confirmed) override {
+    {
+      std::lock_guard lock(mu_);
+      unconfirmed_.push_back(std::move(confirmed));
+    }
+    std::string answers;
+    for (std::string_view item : items) {
+      std::string older(item);
+      older.insert(1, R"("older":{"BOOL":true},)");
+      answers += "[" + older + "," + std::string(item) + "]\n";
+    }
+    return ReadTransformAnswers(std::move(answers), items.size(), {{"pk", "HASH", "S"}}, "t");
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::function<void()>> unconfirmed_;  // guarded by mu_
+};
+
+TEST_F(TableTransferTest, OnlyTheLastItemOfAKeyMadeForAPageIsWritten) {
+  fake_ = std::make_unique<FakeDynamoDb>(100, 30);
+  VersionsTransform transform;
+  DeadLetterFile dead(dir_.path() + "/dead.jsonl");
+  TransferContext context = Context(&dead);
+  context.transform = &transform;
+  TransferCounters counters;
+  auto result = TableTransfer(context, Options(2)).Run(&counters);
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(counters.items_transformed.load(), 200u);
+  EXPECT_EQ(counters.items_superseded.load(), 100u);
+  EXPECT_EQ(counters.writes.items_written.load(), 100u);
+  EXPECT_EQ(counters.items_dead_lettered.load(), 0u);
+  EXPECT_EQ(fake_->written().size(), 100u);  // each item itself, not its older version
+  // The batches of the items read (2 segments of 50, pages of 30 and 20: 25 + 5 + 20 each),
+  // not of the items made.
+  EXPECT_EQ(counters.writes.batches.load(), 6u);
+}
+
 TEST_F(TableTransferTest, PagesWhoseAnswersAreNotConfirmedAreNotDone) {
   fake_ = std::make_unique<FakeDynamoDb>(100, 10);
   FakeTransform transform(/*fail_at=*/-1, /*finish_fails=*/true);

@@ -27,6 +27,11 @@ aws::Error OutOfStep(std::string message) {
   return error;
 }
 
+// Of the output a transform wrote beyond its answers: what messages show (see ShownOutput), and
+// what is kept of it (one byte more, so that a message shows it was cut).
+constexpr size_t kShownBytes = 80;
+constexpr size_t kExtraBytes = kShownBytes + 1;
+
 aws::Error Cancelled() {
   return aws::Error::Make(aws::ErrorKind::kCancelled, "stopped while the transform was working");
 }
@@ -157,7 +162,7 @@ aws::Status TransformProcess::CheckQuiet() {
   return OutOfStep(fmt::format(
       "it wrote more lines than the items it was sent: \"{}\" came after its answers to the "
       "last page, before it was sent the next",
-      early->substr(0, std::min(early->size(), kShownBytes))));
+      ShownOutput(*early, kShownBytes)));
 }
 
 std::optional<std::string> TransformProcess::ReadAvailable(size_t max) {
@@ -176,40 +181,68 @@ std::optional<std::string> TransformProcess::ReadAvailable(size_t max) {
 }
 
 aws::Status TransformProcess::Finish(std::chrono::milliseconds grace) {
-  if (reaped_) return aws::Status::Ok();
-  CloseFd(&in_);
-  // What it writes now is more than it was asked for: kept to tell, up to its end or the grace.
-  int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + grace;
-  pid_t done = 0;
-  while ((done = ::waitpid(pid_, &status, WNOHANG)) == 0 &&
-         std::chrono::steady_clock::now() < deadline) {
-    if (out_ >= 0) {
-      if (std::optional<std::string> more = ReadAvailable(kShownBytes); more) {
-        if (more->empty()) CloseFd(&out_);
-        extra_ += more->substr(0, kShownBytes - std::min(extra_.size(), kShownBytes));
+  return FinishAll({this}, aws::Clock::Real(), grace).front();
+}
+
+void TransformProcess::KeepExtra() {
+  if (out_ < 0) return;
+  if (std::optional<std::string> more = ReadAvailable(kShownBytes); more) {
+    if (more->empty()) CloseFd(&out_);
+    extra_ += more->substr(0, kExtraBytes - std::min(extra_.size(), kExtraBytes));
+  }
+}
+
+std::vector<aws::Status> TransformProcess::FinishAll(
+    const std::vector<TransformProcess*>& processes, aws::Clock* clock,
+    std::chrono::milliseconds grace) {
+  const size_t n = processes.size();
+  std::vector<aws::Status> results(n, aws::Status::Ok());
+  std::vector<int> statuses(n, 0);
+  std::vector<bool> exited(n, false);
+  // Every stdin first: the processes end together, not one grace after another.
+  for (TransformProcess* p : processes) {
+    if (!p->reaped_) CloseFd(&p->in_);
+  }
+  // What they write now is more than they were asked for: kept to tell, up to their end or the
+  // grace.
+  const aws::Clock::SteadyTime deadline = clock->SteadyNow() + grace;
+  for (;;) {
+    bool running = false;
+    for (size_t i = 0; i < n; ++i) {
+      TransformProcess* p = processes[i];
+      if (p->reaped_ || exited[i]) continue;
+      if (::waitpid(p->pid_, &statuses[i], WNOHANG) != 0) {
+        exited[i] = true;
+      } else {
+        running = true;
+        p->KeepExtra();
       }
     }
-    ::usleep(5'000);
+    if (!running || clock->SteadyNow() >= deadline) break;
+    clock->SleepFor(std::chrono::milliseconds(5));
   }
-  if (out_ >= 0) {
-    if (std::optional<std::string> more = ReadAvailable(kShownBytes); more) {
-      extra_ += more->substr(0, kShownBytes - std::min(extra_.size(), kShownBytes));
+  for (size_t i = 0; i < n; ++i) {
+    TransformProcess* p = processes[i];
+    if (p->reaped_) continue;
+    p->KeepExtra();
+    CloseFd(&p->out_);
+    // Its process group: what the shell started (a pipeline, a command after ';') goes too.
+    ::kill(-p->pid_, SIGKILL);
+    if (!exited[i]) {
+      ::waitpid(p->pid_, &statuses[i], 0);
+      p->description_ =
+          fmt::format("did not exit within {} s of the end of its input and was killed",
+                      std::chrono::duration_cast<std::chrono::seconds>(grace).count());
+    } else {
+      p->description_ = DescribeWaitStatus(statuses[i]);
+    }
+    p->reaped_ = true;
+    const int status = statuses[i];
+    if (!exited[i] || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      results[i] = aws::Error::Make(aws::ErrorKind::kInternal, "it " + p->description_);
     }
   }
-  CloseFd(&out_);
-  // Its process group: what the shell started (a pipeline, a command after ';') goes too.
-  ::kill(-pid_, SIGKILL);
-  if (done == 0) {
-    ::waitpid(pid_, &status, 0);
-    description_ = fmt::format("did not exit within {} s of the end of its input and was killed",
-                               std::chrono::duration_cast<std::chrono::seconds>(grace).count());
-  } else {
-    description_ = DescribeWaitStatus(status);
-  }
-  reaped_ = true;
-  if (done != 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) return aws::Status::Ok();
-  return aws::Error::Make(aws::ErrorKind::kInternal, "it " + description_);
+  return results;
 }
 
 ProcessTransform::ProcessTransform(ProcessTransformOptions options) : options_(std::move(options)) {
@@ -277,15 +310,21 @@ aws::Result<TransformedPage> ProcessTransform::Apply(const std::vector<std::stri
 
 aws::Status ProcessTransform::Finish() {
   std::lock_guard lock(mu_);
+  std::vector<TransformProcess*> processes;
+  processes.reserve(idle_.size());
+  for (Idle& idle : idle_) processes.push_back(idle.process.get());
+  std::vector<aws::Status> ended =
+      TransformProcess::FinishAll(processes, options_.clock, options_.finish_grace);
   std::optional<aws::Error> broken;
-  for (Idle& idle : idle_) {
-    aws::Status s = idle.process->Finish(std::chrono::seconds(10));
+  for (size_t i = 0; i < idle_.size(); ++i) {
+    Idle& idle = idle_[i];
+    const aws::Status& s = ended[i];
     if (!idle.process->extra_output().empty()) {
       if (!broken) {
         broken = OutOfStep(fmt::format(
             "{}: it wrote more lines than the items it was sent (\"{}\" came after its last "
             "answers), so those answers may not be their items' own",
-            Describe(options_.command), idle.process->extra_output()));
+            Describe(options_.command), ShownOutput(idle.process->extra_output(), kShownBytes)));
       }
       continue;  // not confirmed: their pages are not counted as done
     }

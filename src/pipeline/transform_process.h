@@ -53,8 +53,15 @@ class TransformProcess {
   // happened. Once only.
   aws::Status Finish(std::chrono::milliseconds grace);
 
-  // The start of what it wrote after its stdin was closed (empty when nothing): lines more than
-  // it was sent. Known once Finish returned.
+  // Finish for several processes at once, with one grace for all: every stdin is closed first,
+  // then each process gets until `grace` (the clock's steady time, from the closing) to exit.
+  // Returns what Finish would for each, in order. Processes already finished are skipped (Ok).
+  static std::vector<aws::Status> FinishAll(const std::vector<TransformProcess*>& processes,
+                                            aws::Clock* clock, std::chrono::milliseconds grace);
+
+  // The start of what it wrote after its stdin was closed (empty when nothing; raw, at most 81
+  // bytes: one more than messages show, so that they show it was cut): lines more than it was
+  // sent. Known once Finish returned.
   const std::string& extra_output() const { return extra_; }
 
  private:
@@ -63,7 +70,7 @@ class TransformProcess {
   // What its stdout holds now, up to about `max` bytes, without waiting: nullopt when nothing is
   // there; an empty string at its end.
   std::optional<std::string> ReadAvailable(size_t max);
-  static constexpr size_t kShownBytes = 80;  // of extra output, in messages
+  void KeepExtra();  // adds what its stdout holds now to extra_, within its bound
   static constexpr std::chrono::milliseconds kQuietWait{10};
 
   int pid_;
@@ -79,6 +86,9 @@ struct ProcessTransformOptions {
   std::vector<dynamodb::KeySchemaElement> key_schema;  // the target's
   aws::Clock* clock = nullptr;
   std::chrono::milliseconds stall{std::chrono::seconds(60)};
+  // How long Finish waits, for all processes at once, for them to exit once their stdin is
+  // closed (the clock's steady time).
+  std::chrono::milliseconds finish_grace{std::chrono::seconds(10)};
 };
 
 class ProcessTransform final : public ItemTransform {
@@ -92,7 +102,8 @@ class ProcessTransform final : public ItemTransform {
                                      const std::function<bool()>& stopping,
                                      std::function<void()> confirmed) override;
 
-  // Ends every process (see TransformProcess::Finish). kInvalidInput when one wrote more lines
+  // Ends every process (see TransformProcess::FinishAll: all stdins closed, then one
+  // finish_grace for all). kInvalidInput when one wrote more lines
   // than it was sent (its last page's answers were then not its own, and are not confirmed).
   // A process that did not exit with status 0 is only a warning(): every answer was used.
   aws::Status Finish() override;

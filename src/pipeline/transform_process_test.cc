@@ -157,6 +157,7 @@ TEST(TransformProcessTest, MoreLinesThanItemsAreAnErrorAndConfirmNothing) {
       error = finished.error();
     }
     EXPECT_EQ(error->message.rfind("transform 'sed -u p': ", 0), 0u) << error->message;
+    EXPECT_EQ(error->message.find('\n'), std::string::npos) << error->message;
     // sed -u may cut a long line it writes twice: its answers are then no JSON, also an error.
     if (small) {
       EXPECT_EQ(error->code, kTransformOutOfStep) << error->message;
@@ -164,11 +165,88 @@ TEST(TransformProcessTest, MoreLinesThanItemsAreAnErrorAndConfirmNothing) {
   }
 }
 
+TEST(TransformProcessTest, OutputBeyondTheAnswersIsQuotedOnOneLine) {
+  // Told at the end: what came after the last answers, escaped and cut.
+  const std::string command =
+      "cat; printf 'done\\n\\033[0m\\n'; head -c 300 /dev/zero | tr '\\0' y";
+  ProcessTransform transform(Options(command));
+  std::vector<std::string> items = {Item(1)};
+  std::vector<std::string_view> views(items.begin(), items.end());
+  ASSERT_TRUE(transform.Apply(views, kNever, [] {}).ok());
+  aws::Status finished = transform.Finish();
+  ASSERT_FALSE(finished.ok());
+  const std::string& message = finished.error().message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  EXPECT_NE(message.find("(\"done\\n\\u001b[0m\\nyyy"), std::string::npos) << message;
+  EXPECT_NE(message.find("yyy...\" came after its last answers)"), std::string::npos) << message;
+  EXPECT_LT(message.size(), 400u) << message;
+}
+
+TEST(TransformProcessTest, ProcessesThatDoNotExitShareOneGrace) {
+  // Three processes that outlive their input: every stdin is closed first, then one grace for
+  // all (by the fake clock, which the waits advance), not one grace after another.
+  testing::FakeClock clock;
+  std::vector<std::unique_ptr<TransformProcess>> owned;
+  std::vector<TransformProcess*> processes;
+  for (int i = 0; i < 3; ++i) {
+    aws::Result<std::unique_ptr<TransformProcess>> started =
+        TransformProcess::Start("cat >/dev/null; sleep 300");
+    ASSERT_TRUE(started.ok()) << started.error().ToString();
+    processes.push_back(started->get());
+    owned.push_back(std::move(*started));
+  }
+  const aws::Clock::SteadyTime begun = clock.SteadyNow();
+  std::vector<aws::Status> ended =
+      TransformProcess::FinishAll(processes, &clock, std::chrono::seconds(10));
+  const auto waited = clock.SteadyNow() - begun;
+  EXPECT_GE(waited, std::chrono::seconds(10));
+  EXPECT_LT(waited, std::chrono::seconds(11));
+  ASSERT_EQ(ended.size(), 3u);
+  for (const aws::Status& s : ended) {
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().message,
+              "it did not exit within 10 s of the end of its input and was killed");
+  }
+  // Finished once only: again, nothing is waited for.
+  ended = TransformProcess::FinishAll(processes, &clock, std::chrono::seconds(10));
+  EXPECT_TRUE(ended[0].ok());
+  EXPECT_EQ(clock.SteadyNow() - begun, waited);
+}
+
+TEST(TransformProcessTest, FinishWaitsOnceForAllProcesses) {
+  // Pages at once from four threads start several processes; none exits at the end of its
+  // input, and all are ended within one grace.
+  ProcessTransformOptions options = Options("cat; sleep 300");
+  testing::FakeClock clock;
+  options.clock = &clock;
+  options.finish_grace = std::chrono::seconds(10);
+  ProcessTransform transform(std::move(options));
+  std::vector<std::thread> threads;
+  std::atomic<int> failed{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<std::string> items = {Item(t)};
+      std::vector<std::string_view> views(items.begin(), items.end());
+      if (!transform.Apply(views, kNever, [] {}).ok()) ++failed;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  ASSERT_EQ(failed.load(), 0);
+  const aws::Clock::SteadyTime begun = clock.SteadyNow();
+  ASSERT_TRUE(transform.Finish().ok());
+  EXPECT_LT(clock.SteadyNow() - begun, std::chrono::seconds(11));
+  ASSERT_TRUE(transform.warning().has_value());
+  EXPECT_NE(transform.warning()->find("did not exit within 10 s"), std::string::npos)
+      << *transform.warning();
+}
+
 TEST(TransformProcessTest, WhatTheShellStartedEndsWithIt) {
   // `sleep` is not the shell: ending the process must end it too, within the grace. Its
   // argument names this test process, so another test run at the same time is not taken for it.
   const std::string sleep = "sleep 301." + std::to_string(::getpid());
-  ProcessTransform transform(Options("cat; " + sleep));
+  ProcessTransformOptions options = Options("cat; " + sleep);
+  options.finish_grace = std::chrono::milliseconds(300);
+  ProcessTransform transform(std::move(options));
   std::vector<std::string> items = {Item(1)};
   std::vector<std::string_view> views(items.begin(), items.end());
   ASSERT_TRUE(transform.Apply(views, kNever, [] {}).ok());

@@ -38,6 +38,9 @@ def transform(item, mode):
             item["sk"] = {"S": "not a number"}
             return item
         return item
+    if mode == "versions":  # two items of one key, spelt two ways: the last must win
+        first = dict(item, ver={"N": "1"}, sk={"N": item["sk"]["N"] + "E0"})
+        return [first, dict(item, ver={"N": "2"})]
     if mode == "rekey":
         return {"id": {"S": item["pk"]["S"] + "#" + item["sk"]["N"]}, "body": {"M": item}}
     raise ValueError(mode)
@@ -132,6 +135,7 @@ class CopyTransformTest(ServiceTestCase):
         self.assertEqual(summary["ItemsWritten"], 400, summary)
         self.assertEqual(summary["ItemsTransformed"], 400, summary)
         self.assertEqual(summary["ItemsDropped"], 0, summary)
+        self.assertEqual(summary["ItemsSuperseded"], 0, summary)
         self.assertEqual(summary["Transform"], self.command("rename"), summary)
 
     def test_dropped_split_and_refused_items(self):
@@ -165,6 +169,22 @@ class CopyTransformTest(ServiceTestCase):
         self.assertEqual(r.code, 3, r.stderr)
         self.assertIn("already finished", r.stderr)
         self.assertEqual(summary["ItemsFromEarlierRuns"], 400, summary)
+
+    def test_items_of_one_key_made_for_a_page_leave_the_last(self):
+        """Several items of one key made for a page (two versions, the key spelt two ways) are
+        not sent in one batch, which DynamoDB would refuse: the last is written, as puts in
+        order would leave it, and the others are counted as superseded."""
+        dst = self.create_table(self.unique_table("tversions"))
+        r, summary = self.copy(dst, "--transform", self.command("versions"), "--segments", "2",
+                               "--page-size", "40")
+        self.assertEqual(r.code, 0, r.stderr)
+        expected = [ddbdata.item_from_wire(transform(ddbdata.item_to_wire(i), "versions")[1])
+                    for i in self.source_items]
+        self.assert_target(dst, expected)
+        self.assertEqual(summary["ItemsWritten"], 400, summary)
+        self.assertEqual(summary["ItemsSuperseded"], 400, summary)
+        self.assertEqual(summary["ItemsTransformed"], 800, summary)
+        self.assertEqual(summary["ItemsDeadLettered"], 0, summary)
 
     def test_a_target_keyed_otherwise(self):
         """Without a transform a target keyed otherwise is refused; with one that makes items
@@ -214,6 +234,27 @@ class CopyTransformTest(ServiceTestCase):
         r, _ = self.copy(dst, "--transform", "sed -u p", "--segments", "2", "--page-size", "50",
                          "--checkpoint", checkpoint, "--resume")
         self.assert_cli_error(r, f"checkpoint {checkpoint} cannot be resumed: ")
+        # What came after the answers is quoted escaped: the error stays one line.
+        r, summary = self.copy(dst, "--transform", "cat; echo done", "--segments", "2")
+        self.assertEqual(r.code, 1, r.stderr)
+        last = r.stderr.strip().splitlines()[-1]
+        self.assertTrue(last.startswith("ddbmigrate: error: transform 'cat; echo done': it "
+                                        "wrote more lines than the items it was sent "
+                                        "(\"done\\n\" came after its last answers)"), last)
+        self.assertEqual(f"ddbmigrate: error: {summary['Error']}", last, summary)
+
+    def test_transforms_that_outlive_their_input_are_ended_together(self):
+        """Every transform's stdin is closed at once at the end, and those still running get
+        one 10 s grace together, not 10 s each."""
+        dst = self.create_table(self.unique_table("tlinger"))
+        started = time.monotonic()
+        r, summary = self.copy(dst, "--transform", "cat; sleep 300", "--segments", "4",
+                               "--readers", "4", "--page-size", "10")
+        elapsed = time.monotonic() - started
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertEqual(summary["ItemsWritten"], 400, summary)
+        self.assertIn("did not exit within 10 s of the end of its input and was killed", r.stderr)
+        self.assertLess(elapsed, 25, r.stderr)
 
     def test_flags(self):
         dst = self.create_table(self.unique_table("tflags"))
