@@ -249,10 +249,15 @@ int Run(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 4 << 20);
   mallopt(M_TRIM_THRESHOLD, 64 << 20);
   // Every reader and writer holds connections (an export's readers an upload each too): the
-  // soft limit on open files, often 1,024, is raised to the hard one, as servers do.
-  if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
-    files.rlim_cur = files.rlim_max;
-    (void)::setrlimit(RLIMIT_NOFILE, &files);
+  // soft limit on open files, often 1,024, is raised towards the hard one, as servers do, but
+  // no further than 65,536: the commands we start (--transform, credential_process) inherit
+  // it, and some programs walk every descriptor up to it.
+  if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0) {
+    const rlim_t wanted = std::min<rlim_t>(files.rlim_max, 65536);
+    if (files.rlim_cur < wanted) {
+      files.rlim_cur = wanted;
+      (void)::setrlimit(RLIMIT_NOFILE, &files);
+    }
   }
   try {
     CLI::App app("ddbmigrate: move Amazon DynamoDB data exactly, resumably, fast", "ddbmigrate");

@@ -65,12 +65,15 @@ std::optional<Error> OutOfFileDescriptors(const Url& url) {
   rlimit limit{};
   ::getrlimit(RLIMIT_NOFILE, &limit);
   return Error::Make(
-      ErrorKind::kConfig,
+      ErrorKind::kInvalidInput,
       "cannot open another connection to " + url.Authority() + ": " +
           (error == EMFILE ? "this process has open as many files as its limit allows (" +
-                                 std::to_string(limit.rlim_cur) + ", ulimit -n)"
+                                 std::to_string(limit.rlim_cur) +
+                                 "; ddbmigrate raises it to the hard limit, up to 65,536)"
                            : std::string("the system has too many files open")) +
-          "; raise the limit, or send fewer requests at once (--readers, --writers)");
+          "; send fewer requests at once (--readers, --writers), or raise the hard limit on "
+          "open files (ulimit -Hn; LimitNOFILE= for a systemd service, --ulimit nofile= for "
+          "docker)");
 }
 
 std::string CurlMessage(const Connection& c, CURLcode code) {
