@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "aws/iso8601.h"
+#include "dynamodb/applied_change.h"
 #include "dynamodb/item.h"
 #include "dynamodb/item_check.h"
 #include "dynamodb/item_compare.h"
@@ -187,8 +188,7 @@ class Replay {
   }
   int64_t Now() const { return aws::EpochSeconds(context_.clock->Now()); }
   // The time by the service's clock, which stamps the records: lags are measured by it. This
-  // host's clock corrected by how far off it was at the last answer with a Date header; an
-  // offset under 2 s is within the two clocks' resolution of a second and taken as none.
+  // host's clock corrected by how far off it was at the last answer with a Date header.
   int64_t ServiceNow() const { return Now() + service_clock_ahead_.load(); }
   // The error a run ends with once a turned-off stream is read to its end: why it ended, by
   // the source table's description (deleted, or its stream replaced by a new one).
@@ -209,9 +209,17 @@ class Replay {
     }
     return StreamDisabledError(options_.source_table, status, end, replacement);
   }
+  // An offset within kClockNoiseSeconds is taken as none: the header is whole seconds, made
+  // before the answer travelled and was read, so a few seconds either way are noise, and a
+  // clock within them needs no correction. One beyond kClockSkewAllowed (SigV4 would have
+  // refused the request) is a header not to be trusted (a proxy's), and is ignored too.
   void NoteServiceTime(int64_t service_time) {
+    constexpr int64_t kClockNoiseSeconds = 5;
     const int64_t ahead = service_time - Now();
-    service_clock_ahead_.store(ahead > -2 && ahead < 2 ? 0 : ahead);
+    const int64_t magnitude = ahead < 0 ? -ahead : ahead;
+    const int64_t allowed =
+        std::chrono::duration_cast<std::chrono::seconds>(dynamodb::kClockSkewAllowed).count();
+    service_clock_ahead_.store(magnitude <= kClockNoiseSeconds || magnitude > allowed ? 0 : ahead);
   }
 
   void ReadShard(Reader* reader);

@@ -929,10 +929,11 @@ TEST_F(StreamReplicatorTest, WithNoLagAllowedRecordsStampedAheadOfThisClockAreRe
 // ahead of it would otherwise see records written just now as that much older, never close
 // enough, and a shard written to all the time would never be caught up with.
 TEST_F(StreamReplicatorTest, LagsAreMeasuredByTheServicesClockFromItsDateHeader) {
-  // The service's clock is a day behind ours, and the max lag half a day: lags by this clock
-  // are never within it, lags by the service's are however far the coordinator's ticks move
-  // the fake clock before the first page is applied (a reader may start late).
-  constexpr int64_t kBehind = 86400;
+  // The service's clock is three minutes behind ours (within what SigV4 allows), and the max
+  // lag one minute. Records are stamped as served, by the service's clock (the fake clock
+  // moves while the readers start): their lags by this clock are never within the minute,
+  // by the service's they are however long the first page takes to be applied.
+  constexpr int64_t kBehind = 180;
   for (const bool dated : {true, false}) {
     SCOPED_TRACE(dated ? "answers carry a Date" : "answers carry no Date");
     Build("NEW_AND_OLD_IMAGES");
@@ -955,9 +956,17 @@ TEST_F(StreamReplicatorTest, LagsAreMeasuredByTheServicesClockFromItsDateHeader)
         }
       }
       Result<HttpResponse> answer = fake_->Handle(r);
+      const std::time_t t = aws::EpochSeconds(clock_.Now()) - kBehind;  // the service's time
+      if (get_records && answer.ok()) {
+        const std::string stamped =
+            "\"ApproximateCreationDateTime\":" + std::to_string(kStart - kBehind);
+        const std::string now_stamp = "\"ApproximateCreationDateTime\":" + std::to_string(t);
+        for (size_t at = answer->body.find(stamped); at != std::string::npos;
+             at = answer->body.find(stamped, at + now_stamp.size())) {
+          answer->body.replace(at, stamped.size(), now_stamp);
+        }
+      }
       if (dated && get_records && answer.ok()) {
-        // By the service's clock, as this one moves.
-        const std::time_t t = aws::EpochSeconds(clock_.Now()) - kBehind;
         std::tm tm{};
         gmtime_r(&t, &tm);
         char date[64];
@@ -974,7 +983,8 @@ TEST_F(StreamReplicatorTest, LagsAreMeasuredByTheServicesClockFromItsDateHeader)
     };
     ReplicateOptions options = Options();
     options.records_limit = 1;
-    options.max_lag_seconds = kBehind / 2;
+    options.max_lag_seconds = 60;
+    options.poll_interval = std::chrono::milliseconds(10);
     StreamReplicator replicator(context, options);
     Result<ReplicateResult> result = replicator.Run(&counters_);
     ASSERT_TRUE(result.ok()) << result.error().ToString();
