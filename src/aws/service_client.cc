@@ -28,21 +28,28 @@ std::string RequestId(const HttpResponse& response) {
   return {};
 }
 
-// A request signed too far from the service's time (SigV4 allows 5 minutes) is refused with
-// one of these codes; the answer's Date header then says how far off this host's clock is.
-// Returns what to add to the error's message, or nothing when the clock is not the cause.
-std::string ClockSkewAdvice(const Error& error, const HttpResponse& response, Clock::WallTime now) {
+// A request signed too far from the service's time (SigV4 allows 5 minutes; S3 15) is refused
+// with one of these codes; the answer's Date header then says how far off this host's clock is.
+// Returns the advice to add to the error, or nothing when the clock is not the cause. (From S3,
+// SignatureDoesNotMatch means a wrong key: its clock refusal is RequestTimeTooSkewed.)
+std::string ClockSkewAdvice(std::string_view service, const Error& error,
+                            const HttpResponse& response, Clock::WallTime now) {
+  const bool s3 = service == "s3";
   constexpr std::string_view kCodes[] = {"InvalidSignatureException", "SignatureDoesNotMatch",
                                          "RequestTimeTooSkewed", "RequestExpired"};
-  if (std::find(std::begin(kCodes), std::end(kCodes), error.code) == std::end(kCodes)) return {};
+  if (std::find(std::begin(kCodes), std::end(kCodes), error.code) == std::end(kCodes) ||
+      (s3 && error.code == "SignatureDoesNotMatch")) {
+    return {};
+  }
   const std::string* date = response.FindHeader("date");
   const std::optional<int64_t> service_time = date ? ParseHttpDateSeconds(*date) : std::nullopt;
   if (!service_time) return {};
   const int64_t ahead = EpochSeconds(now) - *service_time;
-  if (ahead > -240 && ahead < 240) return {};  // within what SigV4 allows: another cause
-  return " (this host's clock is " + std::to_string(ahead > 0 ? ahead : -ahead) + " s " +
+  const int64_t allowed = s3 ? 840 : 240;              // a minute short of the service's allowance
+  if (ahead > -allowed && ahead < allowed) return {};  // another cause
+  return "this host's clock is " + std::to_string(ahead > 0 ? ahead : -ahead) + " s " +
          (ahead > 0 ? "ahead of" : "behind") +
-         " the service's, by its answer's Date header: set it right, e.g. with NTP)";
+         " the service's, by its answer's Date header: set it right, e.g. with NTP";
 }
 
 bool IsAbsolute(std::string_view url) {
@@ -249,7 +256,11 @@ Result<HttpResponse> ServiceClient::Attempt(std::string_view operation, HttpRequ
   if (std::optional<Error> error = decode_error(*response)) {
     const std::string* token = signed_request.FindHeader("x-amz-security-token");
     error->message = PrintableServiceMessage(error->message, token ? *token : std::string_view());
-    error->message += ClockSkewAdvice(*error, *response, config_.clock->Now());
+    if (std::string advice =
+            ClockSkewAdvice(config_.service, *error, *response, config_.clock->Now());
+        !advice.empty()) {
+      error->AddAdvice(advice);
+    }
     if (error->http_status == 0) error->http_status = response->status;
     if (error->request_id.empty()) error->request_id = RequestId(*response);
     if (!error->retry_after) error->retry_after = ParseRetryAfter(*response);

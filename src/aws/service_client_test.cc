@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "dynamodb/json_rpc.h"
@@ -243,8 +244,8 @@ TEST_F(ServiceClientTest, ASignatureRefusedForTheClockSaysHowFarOffItIs) {
   EXPECT_EQ(r.error().code, "InvalidSignatureException");
   EXPECT_EQ(r.error().message,
             "Signature expired: 20150830T123600Z is now earlier than 20150830T122400Z "
-            "(20150830T122900Z - 5 min.) (this host's clock is 420 s ahead of the service's, by "
-            "its answer's Date header: set it right, e.g. with NTP)");
+            "(20150830T122900Z - 5 min.); this host's clock is 420 s ahead of the service's, by "
+            "its answer's Date header: set it right, e.g. with NTP");
   // Behind, and S3's code for it.
   transport_.Respond(403, R"({"__type":"RequestTimeTooSkewed","message":"too large"})",
                      {{"date", "Sun, 30 Aug 2015 12:46:01 GMT"}});
@@ -262,6 +263,30 @@ TEST_F(ServiceClientTest, ASignatureRefusedForTheClockSaysHowFarOffItIs) {
     r = Call(*client);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().message, "no") << code << " " << date;
+  }
+  // An answer without a message gets the advice as its message.
+  transport_.Respond(400, R"({"__type":"InvalidSignatureException"})",
+                     {{"Date", "Sun, 30 Aug 2015 12:29:00 GMT"}});
+  r = Call(*client);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.error().message.starts_with("this host's clock is 420 s ahead"))
+      << r.error().message;
+}
+
+// S3 allows 15 minutes, and its SignatureDoesNotMatch is a wrong key, not a clock.
+TEST_F(ServiceClientTest, S3sClockRefusalIsItsOwn) {
+  configure_ = [](ServiceClientConfig& config) { config.service = "s3"; };
+  auto client = MakeClient();
+  for (const auto& [code, date, advised] : std::vector<std::tuple<std::string, std::string, bool>>{
+           {"SignatureDoesNotMatch", "Sun, 30 Aug 2015 12:19:00 GMT", false},
+           {"RequestTimeTooSkewed", "Sun, 30 Aug 2015 12:26:00 GMT", false},
+           {"RequestTimeTooSkewed", "Sun, 30 Aug 2015 12:19:00 GMT", true}}) {
+    transport_.Respond(403, R"({"__type":")" + code + R"(","message":"no"})", {{"Date", date}});
+    Result<HttpResponse> r = Call(*client);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message.find("this host's clock is 1020 s ahead") != std::string::npos,
+              advised)
+        << code << " " << date << ": " << r.error().message;
   }
 }
 

@@ -22,9 +22,14 @@ aws::Result<DeadLetterChoice> ChooseDeadLetterFile(const std::string& flag,
   if (earlier == nullptr || earlier->file.empty()) return choice;
   if (flag.empty()) choice = DeadLetterChoice{earlier->file, earlier->file, ""};
   const bool earlier_exists = std::filesystem::exists(earlier->file, ec);
-  // The same file by another name (a symbolic link, a hard link) is that file.
+  // The same file by another name (a symbolic link, a hard link) is that file, and keeps the
+  // name the checkpoint records.
   if (earlier_exists && earlier->file != choice.absolute &&
-      !std::filesystem::equivalent(earlier->file, choice.path, ec)) {
+      std::filesystem::equivalent(earlier->file, choice.path, ec)) {
+    choice.path = earlier->file;
+    choice.absolute = earlier->file;
+  }
+  if (earlier_exists && earlier->file != choice.absolute) {
     return aws::Error::Make(
         aws::ErrorKind::kInvalidInput,
         fmt::format("checkpoint {} continues runs whose dead-letter file is {}, not {}; resume "

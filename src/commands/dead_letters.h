@@ -30,8 +30,9 @@ struct DeadLetterChoice {
 // --dead-letter when given (`flag`), else the file of the runs a resume continues (`earlier`;
 // null for a fresh run, or a resume whose predecessors wrote nothing), else
 // ddbmigrate-<target_table>-dead-letter.jsonl (cut by DefaultFileName for the longest names). A
-// resume given another --dead-letter than the file its checkpoint names is refused (kInvalidInput,
-// one line naming that file) while that file exists; when it is gone, the chosen file is taken
+// resume given another --dead-letter than the file its checkpoint names (not that file by
+// another name, a link to it: that is taken as the named file) is refused (kInvalidInput, one
+// line naming that file) while that file exists; when it is gone, the chosen file is taken
 // (with or without the flag), with a warning on stderr when the checkpoint counts items in the
 // missing one, and DeadLetterChoice::earlier_gone set.
 aws::Result<DeadLetterChoice> ChooseDeadLetterFile(const std::string& flag,

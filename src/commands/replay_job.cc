@@ -79,11 +79,11 @@ aws::Status CheckStreamUsable(const dynamodb::TableDescription& table, const Con
   if (!resumed_checkpoint.empty() && table.stream_view_type.empty() &&
       !table.latest_stream_arn.empty()) {
     return Invalid(fmt::format(
-        "gap in the stream: checkpoint {} follows stream {} of table {}, which was turned off "
-        "since, so changes made after are in no stream and the target misses them. Recover "
+        "gap in the stream: the stream of table {} ({}) was turned off since checkpoint {} was "
+        "written, so changes made after are in no stream and the target misses them. Recover "
         "with a fresh snapshot: enable a stream, then run migrate --live again, or copy the "
         "table again and replicate --from the time that copy started",
-        resumed_checkpoint, table.latest_stream_arn, table.table_name));
+        table.table_name, table.latest_stream_arn, resumed_checkpoint));
   }
   if (table.stream_view_type.empty() || table.latest_stream_arn.empty()) {
     // The command names the table by its ARN (its account and region), and the endpoint when

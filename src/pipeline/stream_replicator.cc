@@ -61,9 +61,7 @@ aws::Error StreamDisabledError(const std::string& table, const std::string& stat
       std::string(kStreamDisabledStart) + table + std::string(kStreamDisabledMark) + status + ")";
   switch (end) {
     case StreamEnd::kTableDeleted:
-      message +=
-          " with the table, which was deleted; every record it held is applied, so the target "
-          "holds the table as it was when deleted";
+      message += " with the table, which was deleted; every record it held is applied";
       break;
     case StreamEnd::kReplaced:
       message +=
@@ -198,7 +196,8 @@ class Replay {
     if (context_.source != nullptr) {
       aws::Result<dynamodb::TableDescription> table =
           context_.source->DescribeTable(options_.source_table);
-      if (!table.ok() && IsCode(table.error(), "ResourceNotFoundException")) {
+      if ((!table.ok() && IsCode(table.error(), "ResourceNotFoundException")) ||
+          (table.ok() && table->table_status == "DELETING")) {
         end = StreamEnd::kTableDeleted;
       } else if (table.ok() && !table->stream_view_type.empty() &&
                  !table->latest_stream_arn.empty() &&

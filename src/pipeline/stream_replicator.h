@@ -99,7 +99,9 @@ struct ReplicateResult {
 // Collaborators; all must outlive Run.
 struct ReplicateContext {
   const dynamodb::DynamoDbStreamsClient* streams = nullptr;
-  const dynamodb::DynamoDbClient* source = nullptr;  // lookups; may be null for image streams
+  // Lookups (KEYS_ONLY and OLD_IMAGE streams), and the DescribeTable that says why a turned-off
+  // stream ended; may be null for image streams (such an end is then called turned off).
+  const dynamodb::DynamoDbClient* source = nullptr;
   const dynamodb::DynamoDbClient* target = nullptr;
   const aws::RetryPolicy* write_policy = nullptr;
   DeadLetterFile* dead_letters = nullptr;

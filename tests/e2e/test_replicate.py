@@ -441,9 +441,8 @@ class ReplicateTest(StreamTestCase):
         self.dynamodb().update_table(TableName=src,
                                      StreamSpecification={"StreamEnabled": False})
         r, _ = self.replicate(src, dst, checkpoint, "--until-caught-up", "--resume")
-        self.assert_cli_error(r, contains=f"gap in the stream: checkpoint {checkpoint} follows "
-                                          "stream ")
-        self.assertIn("which was turned off since", r.stderr)
+        self.assert_cli_error(r, contains=f"gap in the stream: the stream of table {src} (")
+        self.assertIn(f"was turned off since checkpoint {checkpoint} was written", r.stderr)
 
     def test_throttles_and_retries_of_the_stream_reads_are_counted(self):
         src = self.create_table(self.unique_table("tsrc"), StreamSpecification=stream_spec())
@@ -530,6 +529,8 @@ class ReplicateTest(StreamTestCase):
                      "--max-lag", "0", timeout=RUN_TIMEOUT)
         self.assertEqual(r.code, 3, f"stderr:\n{r.stderr}\nstdout:\n{r.stdout}")
         self.assertNotIn("continues runs whose dead-letter file", r.stderr)
+        # The checkpoint keeps the file's own name, not the link's.
+        self.assertEqual(self.load_checkpoint(checkpoint)["DeadLetterFile"], str(self.dead_letter))
 
     def test_streams_without_new_images_read_the_source(self):
         for view_type in ("KEYS_ONLY", "OLD_IMAGE"):
