@@ -29,23 +29,18 @@ const std::optional<T>& Pick(const std::optional<T>& side, const std::optional<T
 
 }  // namespace
 
-uint64_t Connection::throttles() const {
+uint64_t Connection::SumCounters(std::atomic<uint64_t> aws::CallCounters::*field) const {
   uint64_t total = 0;
   for (const aws::ServiceClient* c :
        {dynamodb_service_.get(), streams_service_.get(), s3_service_.get()}) {
-    if (c != nullptr) total += c->counters().throttles.load(std::memory_order_relaxed);
+    if (c != nullptr) total += (c->counters().*field).load(std::memory_order_relaxed);
   }
   return total;
 }
 
-uint64_t Connection::retries() const {
-  uint64_t total = 0;
-  for (const aws::ServiceClient* c :
-       {dynamodb_service_.get(), streams_service_.get(), s3_service_.get()}) {
-    if (c != nullptr) total += c->counters().retries.load(std::memory_order_relaxed);
-  }
-  return total;
-}
+uint64_t Connection::throttles() const { return SumCounters(&aws::CallCounters::throttles); }
+
+uint64_t Connection::retries() const { return SumCounters(&aws::CallCounters::retries); }
 
 aws::Result<std::unique_ptr<Connection>> Connection::Open(const GlobalOptions& global,
                                                           const SideOptions& side,

@@ -59,6 +59,8 @@ class Connection {
 
  private:
   Connection() = default;
+  // `field` of every service client's counters, added up.
+  uint64_t SumCounters(std::atomic<uint64_t> aws::CallCounters::*field) const;
 
   std::string region_;
   std::unique_ptr<aws::CurlTransport> transport_;

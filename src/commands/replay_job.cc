@@ -80,10 +80,9 @@ aws::Status CheckStreamUsable(const dynamodb::TableDescription& table, const Con
       !table.latest_stream_arn.empty()) {
     return Invalid(fmt::format(
         "gap in the stream: the stream of table {} ({}) was turned off since checkpoint {} was "
-        "written, so changes made after are in no stream and the target misses them. Recover "
-        "with a fresh snapshot: enable a stream, then run migrate --live again, or copy the "
-        "table again and replicate --from the time that copy started",
-        table.table_name, table.latest_stream_arn, resumed_checkpoint));
+        "written, so changes made after are in no stream and the target misses them. Enable a "
+        "stream and recover with a fresh snapshot: {}",
+        table.table_name, table.latest_stream_arn, resumed_checkpoint, pipeline::kFreshSnapshot));
   }
   if (table.stream_view_type.empty() || table.latest_stream_arn.empty()) {
     // The command names the table by its ARN (its account and region), and the endpoint when
@@ -149,9 +148,9 @@ aws::Status CheckSameStream(const pipeline::StreamCheckpoint& checkpoint,
   return Invalid(fmt::format(
       "gap in the stream: checkpoint {} follows stream {}, but table {} now has stream {} (the "
       "stream was disabled and enabled again), so changes made in between are lost. Recover "
-      "with a fresh snapshot: run migrate --live again, or copy the table again and replicate "
-      "--from the time that copy started",
-      checkpoint_path, checkpoint.stream_arn, source.table_name, source.latest_stream_arn));
+      "with a fresh snapshot: {}",
+      checkpoint_path, checkpoint.stream_arn, source.table_name, source.latest_stream_arn,
+      pipeline::kFreshSnapshot));
 }
 
 aws::Result<Outcome> RunReplay(const GlobalOptions& global, const Connection& src,

@@ -522,18 +522,24 @@ aws::Status ReportDifferences(const Sides& sides, const VerifySettings& settings
   for (const Difference& d : *differences) {
     if (aws::Status s = sink->Add(d); !s.ok()) return s;
   }
-  // Counts of every changed item without paths, those past the first max_detailed included.
-  const uint64_t without_paths = detail.left_without_paths + detail.beyond_limit;
+  // Those past the first max_detailed were never looked up: said apart from those whose lookup
+  // failed or was stopped.
+  const std::string beyond = detail.beyond_limit == 0
+                                 ? std::string()
+                                 : fmt::format(", as are the {} past the first {}, never looked up",
+                                               pipeline::GroupThousands(detail.beyond_limit),
+                                               pipeline::GroupThousands(settings.max_detailed));
   if (detail.failure) {
     std::cerr << fmt::format(
-        "ddbmigrate: warning: the attributes that differ are not named for {} changed items "
-        "(listed by key only), since looking them up failed: {}\n",
-        pipeline::GroupThousands(without_paths), detail.failure->ToString());
+        "ddbmigrate: warning: the attributes that differ are not named for {} (listed by key "
+        "only), since looking them up failed: {}{}\n",
+        Counted(detail.left_without_paths, "changed item"), detail.failure->ToString(), beyond);
   } else if (detail.interrupted && detail.left_without_paths > 0) {
     std::cerr << fmt::format(
-        "stopped looking up the changed items: {} are listed by key only, without the "
-        "attributes that differ\n",
-        pipeline::GroupThousands(without_paths));
+        "stopped looking up the changed items: {} {} listed by key only, without the "
+        "attributes that differ{}\n",
+        pipeline::GroupThousands(detail.left_without_paths),
+        detail.left_without_paths == 1 ? "is" : "are", beyond);
   }
   if (detail.changed_while_verifying > 0) {
     std::cerr << fmt::format(

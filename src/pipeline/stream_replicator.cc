@@ -36,8 +36,8 @@ aws::Error GapError(const std::string& table, const std::string& shard_id, int64
       aws::ErrorKind::kInvalidInput,
       "gap in the stream: " + span + " (shard " + shard_id + ") are no longer in the stream (" +
           cause + "; a stream keeps records for " + std::to_string(retention_seconds / 3600) +
-          " hours), so the target misses them. Recover with a fresh snapshot: run migrate --live "
-          "again, or copy the table again and replicate --from the time that copy started");
+          " hours), so the target misses them. Recover with a fresh snapshot: " +
+          std::string(kFreshSnapshot));
   error.code = "TrimmedDataAccessException";
   return error;
 }
@@ -64,19 +64,17 @@ aws::Error StreamDisabledError(const std::string& table, const std::string& stat
       message += " with the table, which was deleted; every record it held is applied";
       break;
     case StreamEnd::kReplaced:
-      message +=
-          " and replaced by a new one (" + replacement +
-          "); every record it held is applied, but changes made between the two are in no "
-          "stream, so the target may miss them. Recover with a fresh snapshot: run migrate "
-          "--live again, or copy the table again and replicate the new stream --from the time "
-          "that copy started";
+      message += " and replaced by a new one (" + replacement +
+                 "); every record it held is applied, but changes made between the two are in no "
+                 "stream, so the target may miss them. Recover with a fresh snapshot: " +
+                 std::string(kFreshSnapshot);
       break;
     case StreamEnd::kTurnedOff:
       message +=
           "; every record it held is applied, but changes made since are in no stream this "
           "replay can read, so the target misses them. Enable the stream and recover with a "
-          "fresh snapshot: run migrate --live again, or copy the table again and replicate the "
-          "new stream --from the time that copy started";
+          "fresh snapshot: " +
+          std::string(kFreshSnapshot);
       break;
   }
   return aws::Error::Make(aws::ErrorKind::kInvalidInput, std::move(message));

@@ -20,6 +20,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "aws/clock.h"
@@ -33,6 +34,12 @@
 #include "pipeline/stream_checkpoint.h"
 
 namespace ddbm::pipeline {
+
+// How to recover from a gap in a stream, ending every message that reports one: the words after
+// "Recover with a fresh snapshot: ".
+inline constexpr std::string_view kFreshSnapshot =
+    "run migrate --live again, or copy the table again and replicate --from the time that "
+    "copy started";
 
 struct ReplicateOptions {
   std::string source_table;  // for lookups (KEYS_ONLY, OLD_IMAGE) and the checkpoint
