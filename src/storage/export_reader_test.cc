@@ -325,8 +325,7 @@ TEST(ExportReaderTest, RefusesAManifestThatDoesNotMatchItsMd5) {
   ASSERT_TRUE(store.Put("AWSDynamoDB/01790000100000-5a1e2b3c/manifest-files.md5", "").ok());
   found = FindExports(store, "", std::nullopt);
   ASSERT_FALSE(found.ok());
-  EXPECT_NE(found.error().message.find("manifest-files.md5 (which is empty, "),
-            std::string::npos)
+  EXPECT_NE(found.error().message.find("manifest-files.md5 (which is empty, "), std::string::npos)
       << found.error().message;
 }
 
