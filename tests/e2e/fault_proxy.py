@@ -37,7 +37,9 @@ Each rule is a dict (or a Rule). Common keys:
 ``probability``  fire with this probability (a seeded generator per rule), or
 ``every``        fire on every Nth request the rule sees (N, 2N, ...). With neither, every request.
 ``operations``   operation names (``BatchWriteItem``) or full targets
-                 (``DynamoDB_20120810.BatchWriteItem``) the rule applies to; default all.
+                 (``DynamoDB_20120810.BatchWriteItem``) the rule applies to; default all
+                 DynamoDB requests. Requests without X-Amz-Target (S3's) are matched only by a
+                 rule that lists ``"S3"``, and only error500, error503, reset and slow apply.
 ``table``        only requests naming this ``TableName`` (default: any).
 ``max_count``    fire at most this many times, then let requests pass.
 ``after``        let the first N requests the rule sees pass before it may fire (default 0);
@@ -217,7 +219,9 @@ class Rule:
     def applies_to(self, operation: str | None, target: str | None,
                    table: str | None = None) -> bool:
         if operation is None:
-            return False
+            return self.operations is not None and "S3" in self.operations and \
+                self.fault in ("error500", "error503", "reset", "slow") and \
+                (self.max_count is None or self.fired < self.max_count)
         if self.table is not None and table != self.table:
             return False
         if self.fault == "rewrite" and operation not in ("Scan", "Query"):
@@ -713,7 +717,7 @@ class FaultProxy:
                 rule.fired += 1
                 self._stats["rules"][self._labels[i]] += 1
                 per_op = self._stats["faults"].setdefault(rule.fault, {})
-                per_op[operation] = per_op.get(operation, 0) + 1
+                per_op[operation or "-"] = per_op.get(operation or "-", 0) + 1
                 if rule.fault == "slow":
                     delay_ms += rule.delay_ms
                 else:

@@ -1010,6 +1010,18 @@ class ExportEncryptionTest(ExportImportTestBase):
         self.assertEqual(proxy.fault_count("throttle"), 2, proxy.stats)
         self.assertEqual((summary["Throttles"], summary["Retries"]), (2, 2), summary)
 
+    def test_the_summary_counts_the_retries_of_s3_calls(self):
+        bucket = self.make_bucket("s3-retries")
+        proxy = FaultProxy(self.moto_endpoint, [
+            {"fault": "error503", "operations": ["S3"], "max_count": 2,
+             "retry_after": None}]).start()
+        self.addCleanup(proxy.stop)
+        r = self.cli("export", "--table", self.src, "--to", f"s3://{bucket}/p", "--output",
+                     "json", "--s3-endpoint-url", proxy.endpoint)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertEqual(proxy.fault_count("error503"), 2, proxy.stats)
+        self.assertEqual(summary_of(r.stdout)["Retries"], 2, r.stdout)
+
     def test_sse_resume_must_encrypt_alike(self):
         bucket = self.make_bucket("sse-resume")
         checkpoint = self.work / "sse.checkpoint"
