@@ -71,9 +71,12 @@ std::optional<Error> OutOfFileDescriptors(const Url& url) {
                                  std::to_string(limit.rlim_cur) +
                                  "; ddbmigrate raises it to the hard limit, up to 65,536)"
                            : std::string("the system has too many files open")) +
-          "; send fewer requests at once (--readers, --writers), or raise the hard limit on "
-          "open files (ulimit -Hn; LimitNOFILE= for a systemd service, --ulimit nofile= for "
-          "docker)");
+          "; send fewer requests at once (--readers, --writers), or " +
+          (limit.rlim_cur < limit.rlim_max
+               ? std::string("raise the limit before running it (ulimit -n, up to the hard "
+                             "limit; ddbmigrate keeps a higher one)")
+               : std::string("raise the hard limit on open files (ulimit -Hn; LimitNOFILE= for "
+                             "a systemd service, --ulimit nofile= for docker)")));
 }
 
 std::string CurlMessage(const Connection& c, CURLcode code) {

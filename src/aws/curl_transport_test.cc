@@ -70,10 +70,11 @@ class ScriptedHttpServer {
     std::lock_guard lock(mu_);
     return accepted_;
   }
-  // Blocks until `count` requests were received whole.
-  void AwaitRequests(size_t count) {
+  // Blocks until `count` requests were received whole, or `limit` has passed (so that a test
+  // whose request never arrives fails instead of hanging); returns whether they were.
+  bool AwaitRequests(size_t count, std::chrono::seconds limit = std::chrono::seconds(60)) {
     std::unique_lock lock(mu_);
-    received_.wait(lock, [&] { return requests_.size() >= count; });
+    return received_.wait_for(lock, limit, [&] { return requests_.size() >= count; });
   }
 
  private:
@@ -323,8 +324,8 @@ TEST(CurlTransportTest, TheAbandonFlagEndsTheWaitForAnAnswer) {
   options.abandon = &abandon;
   CurlTransport transport(options);
   std::thread stopper([&] {
-    server.AwaitRequests(1);
-    abandon.store(true);
+    EXPECT_TRUE(server.AwaitRequests(1));
+    abandon.store(true);  // even when the request never came: the call must end
   });
   const auto started = std::chrono::steady_clock::now();
   Result<HttpResponse> response = transport.Send(Post(server.Url(), "{}"));

@@ -45,7 +45,9 @@ std::string ClockSkewAdvice(std::string_view service, const Error& error,
   const std::optional<int64_t> service_time = date ? ParseHttpDateSeconds(*date) : std::nullopt;
   if (!service_time) return {};
   const int64_t ahead = EpochSeconds(now) - *service_time;
-  const int64_t allowed = s3 ? 840 : 240;              // a minute short of the service's allowance
+  // Refused within a minute of the service's allowance, the clock is not the only suspect.
+  const int64_t allowed =
+      std::chrono::seconds(s3 ? sigv4::kS3ClockSkewAllowed : sigv4::kClockSkewAllowed).count() - 60;
   if (ahead > -allowed && ahead < allowed) return {};  // another cause
   return "this host's clock is " + std::to_string(ahead > 0 ? ahead : -ahead) + " s " +
          (ahead > 0 ? "ahead of" : "behind") +

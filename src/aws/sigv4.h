@@ -14,6 +14,11 @@
 
 namespace ddbm::aws::sigv4 {
 
+// How far a request's signing time may be from the service's clock before it is refused: SigV4's
+// allowance (DynamoDB, STS), and S3's.
+inline constexpr std::chrono::minutes kClockSkewAllowed{5};
+inline constexpr std::chrono::minutes kS3ClockSkewAllowed{15};
+
 struct SigningParams {
   std::string region;   // e.g. "us-east-1"
   std::string service;  // signing name, e.g. "dynamodb", "s3", "sts"

@@ -361,6 +361,10 @@ class ExportCommand final : public Command {
     request.s3_sse_algorithm = sse_algorithm_;
     request.s3_sse_kms_key_id = sse_kms_key_id_;
     const auto began = std::chrono::steady_clock::now();
+    // From here a stop lets the request in flight finish: an ExportTableToPointInTime given up
+    // on could have started an export nobody hears of. A stop while it is sent then ends the
+    // wait at once.
+    const std::atomic<bool>* stop = InstallInterruptHandler(kNativeWaitStopping);
     aws::Result<dynamodb::ExportDescription> started =
         dynamodb::ExportTableToPointInTime(db.dynamodb(), request);
     // Refused before DynamoDB started anything: an error alone, no summary.
@@ -388,7 +392,7 @@ class ExportCommand final : public Command {
         started->export_arn);
     dynamodb::ExportDescription last = *started;
     dynamodb::NativeWaitOptions wait;
-    wait.stop = InstallInterruptHandler(kNativeWaitStopping);
+    wait.stop = stop;
     aws::Result<dynamodb::ExportDescription> done = dynamodb::WaitForExport(
         db.dynamodb(), started->export_arn, wait, [&last](const dynamodb::ExportDescription& d) {
           last = d;

@@ -412,6 +412,9 @@ class ImportCommand final : public Command {
   // then applies the settings that follow the creation).
   aws::Status CreateTarget(const Connection& db, const std::string& name,
                            std::optional<dynamodb::TargetTablePlan>& plan, bool finish) const {
+    // From here a stop lets the requests in flight finish (a CreateTable given up on may still
+    // make the table), as copy's does; the import then stops before its first write.
+    InstallInterruptHandler(BatchesStopping(!checkpoint_.empty()));
     if (!plan) {
       if (!finish) return CreateFromKeyFlags(db, name);
       std::cerr << fmt::format("waiting for table {}, created by the stopped run\n", name);
@@ -669,7 +672,8 @@ class ImportCommand final : public Command {
     }
     PrintSummary(global, target.table_name, source, exports.size(), counters, skipped_items.load(),
                  earlier_dead, dead_letters, seconds, interrupted || failure.has_value(),
-                 options.consumed_capacity, Throttles(db, opened), failure ? &*failure : nullptr);
+                 options.consumed_capacity, Throttles(db, opened), Retries(db, opened),
+                 failure ? &*failure : nullptr);
     if (failure) return std::move(*failure);
     // Items dead-lettered by the earlier runs of a resumed import count as much as this run's.
     const uint64_t dead = counters.items_dead_lettered.load() + earlier_dead;
@@ -700,7 +704,8 @@ class ImportCommand final : public Command {
                     const std::string& source, size_t export_count,
                     const pipeline::ImportCounters& c, uint64_t skipped, uint64_t skipped_dead,
                     const pipeline::DeadLetterFile& dead_letters, double seconds, bool stopped,
-                    bool write_capacity_asked, uint64_t throttles, const aws::Error* error) const {
+                    bool write_capacity_asked, uint64_t throttles, uint64_t retries,
+                    const aws::Error* error) const {
     const uint64_t written = c.writes.items_written.load();
     const double rate = seconds > 0 ? static_cast<double>(written) / seconds : 0;
     if (global.output == "json") {
@@ -718,7 +723,8 @@ class ImportCommand final : public Command {
           .MemberInt("ItemsFromEarlierRuns", static_cast<int64_t>(skipped))
           .MemberInt("ItemsDeadLetteredByEarlierRuns", static_cast<int64_t>(skipped_dead))
           .MemberInt("CompressedBytes", static_cast<int64_t>(c.compressed_bytes.load()))
-          .MemberInt("Throttles", static_cast<int64_t>(throttles));
+          .MemberInt("Throttles", static_cast<int64_t>(throttles))
+          .MemberInt("Retries", static_cast<int64_t>(retries));
       if (write_capacity_asked) {
         w.Key("WriteCapacityUnits").Double(c.writes.consumed_capacity.load());
       }
@@ -817,6 +823,9 @@ aws::Result<Outcome> ImportCommand::RunNative(
   request.s3_key_prefix = e.folder + "data/";
   request.table_creation_parameters = plan.table_creation_parameters;
   const auto began = std::chrono::steady_clock::now();
+  // From here a stop lets the request in flight finish: an ImportTable given up on could have
+  // started an import nobody hears of. A stop while it is sent then ends the wait at once.
+  const std::atomic<bool>* stop = InstallInterruptHandler(kNativeWaitStopping);
   aws::Result<dynamodb::ImportDescription> started = dynamodb::ImportTable(db.dynamodb(), request);
   // Refused before DynamoDB started anything: an error alone, no summary.
   if (!started.ok()) {
@@ -834,7 +843,7 @@ aws::Result<Outcome> ImportCommand::RunNative(
       started->import_arn, request.s3_bucket, request.s3_key_prefix);
   dynamodb::ImportDescription last = *started;
   dynamodb::NativeWaitOptions wait;
-  wait.stop = InstallInterruptHandler(kNativeWaitStopping);
+  wait.stop = stop;
   aws::Result<dynamodb::ImportDescription> done = dynamodb::WaitForImport(
       db.dynamodb(), started->import_arn, wait, [&last](const dynamodb::ImportDescription& d) {
         last = d;

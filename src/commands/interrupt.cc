@@ -42,8 +42,12 @@ void OnSignal(int signal_number) {
 }  // namespace
 
 const std::atomic<bool>* InstallInterruptHandler(const char* on_stop, InFlight in_flight) {
+  // Published in the order that keeps a signal between the two stores on the safe side: it
+  // never gives up on requests under a message that says they finish.
+  const bool abandon = in_flight == InFlight::kAbandon;
+  if (!abandon) g_abandon_on_stop.store(false);
   g_on_stop.store(on_stop);
-  g_abandon_on_stop.store(in_flight == InFlight::kAbandon);
+  if (abandon) g_abandon_on_stop.store(true);
   struct sigaction action = {};
   action.sa_handler = OnSignal;
   sigemptyset(&action.sa_mask);

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 
 #include "aws/clock.h"
 #include "aws/error.h"
+#include "aws/sigv4.h"
 #include "commands/capacity_flag.h"
 #include "commands/command.h"
 #include "commands/connection.h"
@@ -23,7 +25,8 @@ inline constexpr int64_t kReplayMarginSeconds = 60;
 // How far this host's clock may run ahead of the service's: SigV4 refuses requests signed more
 // than 5 minutes off. A start noted by this host's clock (migrate) replays from this much earlier
 // as well.
-inline constexpr int64_t kClockSkewSeconds = 300;
+inline constexpr int64_t kClockSkewSeconds =
+    std::chrono::seconds(aws::sigv4::kClockSkewAllowed).count();
 // How long a DynamoDB stream keeps its records.
 inline constexpr int64_t kStreamRetentionSeconds = 24 * 3600;
 

@@ -11,6 +11,7 @@
 
 #include "aws/clock.h"
 #include "aws/error.h"
+#include "aws/sigv4.h"
 #include "dynamodb/client.h"
 #include "dynamodb/types.h"
 
@@ -25,7 +26,7 @@ bool MayBeRefusedAsAlreadyMade(const aws::Error& error,
 // How far a service's clock may be ahead of ours and still sign requests (SigV4 refuses
 // requests more than this far off); a table created this much before a CreateTable was first
 // sent may still be its result.
-inline constexpr std::chrono::minutes kClockSkewAllowed{5};
+inline constexpr std::chrono::minutes kClockSkewAllowed = aws::sigv4::kClockSkewAllowed;
 
 // True when `table` is what the CreateTable body `request` asks for: the same name; CREATING
 // or ACTIVE; the same key schema; global and local secondary indexes of the same names with the

@@ -883,8 +883,10 @@ Status FinishCreatedTable(const DynamoDbClient& target_client, TargetTablePlan& 
     Result<TimeToLiveDescription> ttl = target_client.DescribeTimeToLive(plan.table_name);
     if (ttl.ok() && (ttl->status == "ENABLED" || ttl->status == "ENABLING")) enable_ttl = false;
   }
+  // A stop is not a failure to enable: the table is left unfinished, for a resume to finish.
   if (enable_ttl) {
     Status status = target_client.UpdateTimeToLive(plan.table_name, plan.ttl->attribute_name, true);
+    if (!status.ok() && status.error().kind == ErrorKind::kCancelled) return status;
     if (!status.ok()) {
       SetFailedNote(&plan, kTtlSetting,
                     fmt::format("enabling it on attribute {} failed ({})", plan.ttl->attribute_name,
@@ -904,6 +906,7 @@ Status FinishCreatedTable(const DynamoDbClient& target_client, TargetTablePlan& 
   if (enable_pitr) {
     Status status =
         EnablePointInTimeRecovery(target_client, plan.table_name, plan.recovery_period_in_days);
+    if (!status.ok() && status.error().kind == ErrorKind::kCancelled) return status;
     if (!status.ok()) {
       SetFailedNote(&plan, kPitrSetting,
                     fmt::format("enabling it failed ({})", status.error().ToString()));

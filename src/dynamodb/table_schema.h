@@ -120,7 +120,8 @@ aws::Status CreateTargetTable(const DynamoDbClient& target_client, TargetTablePl
 // The part of CreateTargetTable after the CreateTable, for a table an interrupted run asked
 // for: waits until it is ACTIVE, then enables TTL and point-in-time recovery as planned (unless
 // the table already has them on, recovery with the planned period), the notes of `plan` and
-// plan.settings_not_applied saying what failed.
+// plan.settings_not_applied saying what failed. A stop (kCancelled) while one is enabled is
+// returned as it is, the table left for a resume to finish. (CreateTargetTable likewise.)
 aws::Status FinishTargetTable(const DynamoDbClient& target_client, TargetTablePlan& plan);
 
 // Sends each of plan.deferred_index_updates in turn and waits until that index is ACTIVE

@@ -816,6 +816,22 @@ TEST_F(TargetTableClientTest, FinishingATableAnEarlierRunCreatedSkipsWhatIsAlrea
   EXPECT_TRUE(FindNote(plan, "point-in-time recovery")->copied);
 }
 
+// A stop while a setting is enabled is no failure to enable it: the table is left unfinished
+// (kCancelled), for a resume to finish, not reported as lacking the setting.
+TEST_F(TargetTableClientTest, AStopWhileEnablingASettingLeavesTheTableUnfinished) {
+  TargetTablePlan plan = Plan(kOrdersTable, Target("OrdersCopy"), {},
+                              TimeToLiveDescription{"ENABLED", "expires_at"}, std::nullopt);
+  transport_.Respond(200, TableAnswer("Table", "ACTIVE"));
+  transport_.Respond(200, R"({"TimeToLiveDescription":{"TimeToLiveStatus":"DISABLED"}})");
+  transport_.Push([](const aws::HttpRequest&) -> aws::Result<aws::HttpResponse> {
+    return aws::Error::Make(ErrorKind::kCancelled, "gave up waiting for the answer");
+  });
+  Status status = FinishTargetTable(*client_, plan);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().kind, ErrorKind::kCancelled);
+  EXPECT_TRUE(plan.settings_not_applied.empty());
+}
+
 TEST_F(TargetTableClientTest, FinishingATableWithoutTtlYetEnablesIt) {
   TargetTablePlan plan = Plan(kOrdersTable, Target("OrdersCopy"), {},
                               TimeToLiveDescription{"ENABLED", "expires_at"}, std::nullopt);

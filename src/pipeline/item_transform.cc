@@ -52,28 +52,71 @@ void KeepLastOfEachKey(TransformedPage* page, const std::vector<std::string>& ke
 
 }  // namespace
 
+namespace {
+
+// The length of the valid UTF-8 sequence at the start of `text` (2 to 4), or 0 when it is not
+// one (a stray continuation byte, an overlong form, a surrogate, past U+10FFFF, cut short).
+size_t Utf8SequenceLength(std::string_view text) {
+  const auto b0 = static_cast<unsigned char>(text[0]);
+  size_t length = 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xBF;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    length = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    length = 3;
+    if (b0 == 0xE0) low = 0xA0;   // overlong
+    if (b0 == 0xED) high = 0x9F;  // surrogates
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    length = 4;
+    if (b0 == 0xF0) low = 0x90;   // overlong
+    if (b0 == 0xF4) high = 0x8F;  // past U+10FFFF
+  } else {
+    return 0;
+  }
+  if (text.size() < length) return 0;
+  for (size_t k = 1; k < length; ++k) {
+    const auto b = static_cast<unsigned char>(text[k]);
+    if (b < (k == 1 ? low : 0x80) || b > (k == 1 ? high : 0xBF)) return 0;
+  }
+  return length;
+}
+
+}  // namespace
+
 std::string ShownOutput(std::string_view text, size_t max) {
   std::string out;
   out.reserve(std::min(text.size(), max) + 3);
-  for (size_t i = 0; i < text.size(); ++i) {
+  for (size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
-    // Cut before a character that would pass `max`, not inside one (a UTF-8 continuation byte
-    // belongs to the character before it; no character has more than 3 of them).
-    if (out.size() >= max && ((c & 0xC0) != 0x80 || out.size() >= max + 3)) {
+    std::string piece;
+    size_t taken = 1;
+    if (c == '\n') {
+      piece = "\\n";
+    } else if (c == '\r') {
+      piece = "\\r";
+    } else if (c == '\t') {
+      piece = "\\t";
+    } else if (c < 0x20 || c == 0x7F) {
+      piece = fmt::format("\\u{:04x}", c);
+    } else if (c < 0x80) {
+      piece = std::string(1, static_cast<char>(c));
+    } else if (const size_t length = Utf8SequenceLength(text.substr(i)); length == 0) {
+      piece = fmt::format("\\x{:02x}", c);  // not UTF-8: shown as its byte
+    } else if (c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0) {
+      piece = fmt::format("\\u{:04x}", static_cast<unsigned char>(text[i + 1]));  // C1 control
+      taken = 2;
+    } else {
+      piece = std::string(text.substr(i, length));
+      taken = length;
+    }
+    // Cut before a piece that would pass `max`, never inside one.
+    if (out.size() + piece.size() > max) {
       out += "...";
       return out;
     }
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c == 0x7F) {
-      out += fmt::format("\\u{:04x}", c);
-    } else {
-      out += static_cast<char>(c);
-    }
+    out += piece;
+    i += taken;
   }
   return out;
 }

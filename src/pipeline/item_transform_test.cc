@@ -122,10 +122,16 @@ TEST(ItemTransformTest, OutputIsShownOnOneLineAndCut) {
   EXPECT_EQ(ShownOutput(std::string(80, 'x')), std::string(80, 'x'));
   EXPECT_EQ(ShownOutput(std::string(81, 'x')), std::string(80, 'x') + "...");
   EXPECT_EQ(ShownOutput(std::string(100, '\n'), 10), "\\n\\n\\n\\n\\n...");
-  // Cut after a whole character, not inside one.
-  EXPECT_EQ(ShownOutput(std::string(79, 'x') + "\u00e9\u00e9"), std::string(79, 'x') + "\u00e9...");
-  // Bytes that are no characters are cut too.
-  EXPECT_EQ(ShownOutput("ab" + std::string(50, '\x80'), 2), "ab\x80\x80\x80...");
+  // Cut before a character that would pass the limit, not inside it.
+  EXPECT_EQ(ShownOutput(std::string(78, 'x') + "\u00e9\u00e9"), std::string(78, 'x') + "\u00e9...");
+  EXPECT_EQ(ShownOutput("\u00e9t\u00e9 \u2603 \U0001F600"), "\u00e9t\u00e9 \u2603 \U0001F600");
+  // Bytes that are no UTF-8 (a Latin-1 transform, a stray continuation byte, an overlong form, a
+  // surrogate, a sequence cut short) are shown as bytes, and C1 controls escaped: the message
+  // stays valid UTF-8 (JSON) and sends no control to the terminal.
+  EXPECT_EQ(ShownOutput("caf\xe9 \x80 \xc0\xaf \xed\xa0\x80 \xe2\x98"),
+            "caf\\xe9 \\x80 \\xc0\\xaf \\xed\\xa0\\x80 \\xe2\\x98");
+  EXPECT_EQ(ShownOutput("a\xc2\x9b[2J"), "a\\u009b[2J");
+  EXPECT_EQ(ShownOutput("ab" + std::string(50, '\x80'), 10), "ab\\x80\\x80...");
 }
 
 }  // namespace

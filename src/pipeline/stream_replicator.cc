@@ -11,7 +11,7 @@
 #include <unordered_map>
 
 #include "aws/iso8601.h"
-#include "dynamodb/applied_change.h"
+#include "aws/sigv4.h"
 #include "dynamodb/item.h"
 #include "dynamodb/item_check.h"
 #include "dynamodb/item_compare.h"
@@ -214,8 +214,7 @@ class Replay {
     constexpr int64_t kClockNoiseSeconds = 5;
     const int64_t ahead = service_time - Now();
     const int64_t magnitude = ahead < 0 ? -ahead : ahead;
-    const int64_t allowed =
-        std::chrono::duration_cast<std::chrono::seconds>(dynamodb::kClockSkewAllowed).count();
+    const int64_t allowed = std::chrono::seconds(aws::sigv4::kClockSkewAllowed).count();
     service_clock_ahead_.store(magnitude <= kClockNoiseSeconds || magnitude > allowed ? 0 : ahead);
   }
 
