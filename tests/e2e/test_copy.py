@@ -657,7 +657,7 @@ class CopyBehaviourTest(CopyTestBase):
         directory = self.work / "dead-letters"
         directory.mkdir()
         r, _ = self.copy(src, dst, "--dead-letter", str(directory), timeout=60)
-        self.assert_cli_error(r, contains="is not a regular file")
+        self.assert_cli_error(r, contains="is a directory")
         self.assertIn(str(directory / "dead-letter.jsonl"), r.stderr)
         self.assertEqual(count_items(self.dynamodb(), dst), 0)
 
