@@ -28,6 +28,21 @@ bool Expect(std::string_view text, size_t& pos, std::string_view allowed) {
   return true;
 }
 
+// Reads "HH:MM:SS" at `pos`, advancing it; with `date` (unchecked yet), the time in whole
+// seconds, or nullopt when either is out of range (a leap second 60 is let through).
+std::optional<std::chrono::sys_seconds> TimeOfDay(std::string_view text, size_t& pos,
+                                                  const std::chrono::year_month_day& date) {
+  using namespace std::chrono;
+  auto hour = Digits(text, pos, 2);
+  if (!hour || !Expect(text, pos, ":")) return std::nullopt;
+  auto minute = Digits(text, pos, 2);
+  if (!minute || !Expect(text, pos, ":")) return std::nullopt;
+  auto second = Digits(text, pos, 2);
+  if (!second) return std::nullopt;
+  if (!date.ok() || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
+  return sys_days(date) + hours(*hour) + minutes(*minute) + seconds(*second);
+}
+
 // The parsed time in whole seconds, and its fraction of a second.
 struct Parsed {
   std::chrono::sys_seconds whole;
@@ -43,12 +58,10 @@ std::optional<Parsed> Parse(std::string_view text) {
   if (!month || !Expect(text, pos, "-")) return std::nullopt;
   auto day = Digits(text, pos, 2);
   if (!day || !Expect(text, pos, "Tt ")) return std::nullopt;
-  auto hour = Digits(text, pos, 2);
-  if (!hour || !Expect(text, pos, ":")) return std::nullopt;
-  auto minute = Digits(text, pos, 2);
-  if (!minute || !Expect(text, pos, ":")) return std::nullopt;
-  auto second = Digits(text, pos, 2);
-  if (!second) return std::nullopt;
+  const year_month_day date{std::chrono::year(*year), std::chrono::month(*month),
+                            std::chrono::day(*day)};
+  const std::optional<sys_seconds> whole = TimeOfDay(text, pos, date);
+  if (!whole) return std::nullopt;
 
   nanoseconds fraction{0};
   if (pos < text.size() && text[pos] == '.') {
@@ -79,11 +92,7 @@ std::optional<Parsed> Parse(std::string_view text) {
   }
   if (pos != text.size()) return std::nullopt;
 
-  const year_month_day date{std::chrono::year(*year), std::chrono::month(*month),
-                            std::chrono::day(*day)};
-  if (!date.ok() || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
-  return Parsed{sys_days(date) + hours(*hour) + minutes(*minute) + seconds(*second) - offset,
-                fraction};
+  return Parsed{*whole - offset, fraction};
 }
 
 }  // namespace
@@ -124,19 +133,13 @@ std::optional<int64_t> ParseHttpDateSeconds(std::string_view text) {
   if (!Expect(text, pos, " ")) return std::nullopt;
   auto year = Digits(text, pos, 4);
   if (!year || !Expect(text, pos, " ")) return std::nullopt;
-  auto hour = Digits(text, pos, 2);
-  if (!hour || !Expect(text, pos, ":")) return std::nullopt;
-  auto minute = Digits(text, pos, 2);
-  if (!minute || !Expect(text, pos, ":")) return std::nullopt;
-  auto second = Digits(text, pos, 2);
-  if (!second) return std::nullopt;
   const year_month_day date{
       std::chrono::year(*year),
       std::chrono::month(static_cast<unsigned>(month_name - std::begin(kMonths)) + 1),
       std::chrono::day(*day)};
-  if (!date.ok() || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
-  const sys_seconds time = sys_days(date) + hours(*hour) + minutes(*minute) + seconds(*second);
-  return time.time_since_epoch().count();
+  const std::optional<sys_seconds> time = TimeOfDay(text, pos, date);
+  if (!time) return std::nullopt;
+  return time->time_since_epoch().count();
 }
 
 std::string FormatIso8601(std::chrono::system_clock::time_point time) {
